@@ -1,0 +1,309 @@
+package core
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// Redirect hosts a desktop client may listen on. "localhost" listens on both loopback
+// families because a browser may resolve it to either.
+const (
+	HostIPv4      = "127.0.0.1"
+	HostLocalhost = "localhost"
+	HostIPv6      = "[::1]"
+
+	DefaultRedirectPort = 8765
+	CallbackPath        = "/callback"
+)
+
+// Token endpoint authentication methods (RFC 8414 names), plus "auto".
+const (
+	AuthMethodAuto  = "auto"
+	AuthMethodBasic = "client_secret_basic"
+	AuthMethodPost  = "client_secret_post"
+	AuthMethodNone  = "none"
+)
+
+// GrantAuthorizationCode is the only grant this version connects with.
+const GrantAuthorizationCode = "authorization_code"
+
+// QueryParameter is one "Extra Parameter" row, sent with the authorization request.
+type QueryParameter struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// App is the Connected App document. JSON names follow Frappe's where Frappe has the field.
+// It holds no secret: the client secret and tokens live in the SecretStore only.
+type App struct {
+	ID                      string           `json:"id"`
+	ProviderName            string           `json:"provider_name"`
+	OpenIDConfiguration     string           `json:"openid_configuration,omitempty"`
+	ClientID                string           `json:"client_id"`
+	AuthorizationURI        string           `json:"authorization_uri,omitempty"`
+	TokenURI                string           `json:"token_uri,omitempty"`
+	RevocationURI           string           `json:"revocation_uri,omitempty"`
+	UserinfoURI             string           `json:"userinfo_uri,omitempty"`
+	IntrospectionURI        string           `json:"introspection_uri,omitempty"`
+	DeviceAuthorizationURI  string           `json:"device_authorization_uri,omitempty"`
+	Issuer                  string           `json:"issuer,omitempty"`
+	JWKSURI                 string           `json:"jwks_uri,omitempty"`
+	Scopes                  []string         `json:"scopes"`
+	QueryParameters         []QueryParameter `json:"query_parameters"`
+	RedirectHost            string           `json:"redirect_host"`
+	RedirectPort            int              `json:"redirect_port"`
+	PKCE                    bool             `json:"pkce"`
+	TokenEndpointAuthMethod string           `json:"token_endpoint_auth_method"`
+	GrantType               string           `json:"grant_type"`
+
+	// What discovery advertised; used to choose PKCE and auth methods and to advise on scopes.
+	ScopesSupported                   []string `json:"scopes_supported,omitempty"`
+	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported,omitempty"`
+	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported,omitempty"`
+
+	// HasClientSecret says a secret is in the keyring, so "auto" can be resolved and the
+	// document shown without touching the keyring.
+	HasClientSecret bool `json:"has_client_secret"`
+
+	// Connection holds the non-secret facts of the current connection (nil: never connected).
+	Connection *Connection `json:"connection,omitempty"`
+}
+
+// Connection states as stored. "expired" and "not_connected" are derived, see State.
+const (
+	StateConnected      = "connected"
+	StateExpired        = "expired"
+	StateNeedsReauth    = "needs_reauth"
+	StateClientRejected = "client_rejected"
+	StateNotConnected   = "not_connected"
+)
+
+// Connection is what may be known about a connection without reading the keyring.
+type Connection struct {
+	State            string     `json:"state"`
+	ExpiresAt        *time.Time `json:"expires_at,omitempty"` // nil: the provider gave no expiry
+	Subject          string     `json:"subject,omitempty"`
+	Name             string     `json:"name,omitempty"`
+	Email            string     `json:"email,omitempty"`
+	GrantedScopes    []string   `json:"granted_scopes,omitempty"`
+	HasRefreshToken  bool       `json:"has_refresh_token"`
+	ConnectedAt      time.Time  `json:"connected_at"`
+	RefreshedAt      *time.Time `json:"refreshed_at,omitempty"`
+	ReconnectToApply bool       `json:"reconnect_to_apply,omitempty"` // scopes changed since sign-in
+	LastError        string     `json:"last_error,omitempty"`
+}
+
+// NewApp returns a document with the defaults a person would expect.
+func NewApp(name string) App {
+	return App{
+		ID:                      newID(),
+		ProviderName:            name,
+		Scopes:                  []string{},
+		QueryParameters:         []QueryParameter{},
+		RedirectHost:            HostIPv4,
+		RedirectPort:            DefaultRedirectPort,
+		PKCE:                    true,
+		TokenEndpointAuthMethod: AuthMethodAuto,
+		GrantType:               GrantAuthorizationCode,
+	}
+}
+
+func newID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b)
+}
+
+// State is the connection state a person sees; "expired" means the access token has run out
+// (a refresh token may still renew it).
+func (a *App) State(now time.Time) string {
+	c := a.Connection
+	if c == nil || c.State == "" {
+		return StateNotConnected
+	}
+	if c.State == StateConnected && c.ExpiresAt != nil && !now.Before(*c.ExpiresAt) {
+		return StateExpired
+	}
+	return c.State
+}
+
+// RedirectURI is the exact URI to register with the provider. With port 0 the real port is
+// chosen at connect time; RedirectURIForPort gives that one.
+func (a *App) RedirectURI() string {
+	if a.RedirectPort == 0 {
+		return "http://" + a.RedirectHost + CallbackPath + " (any port)"
+	}
+	return a.RedirectURIForPort(a.RedirectPort)
+}
+
+// RedirectURIForPort builds http://HOST:PORT/callback.
+func (a *App) RedirectURIForPort(port int) string {
+	return "http://" + a.RedirectHost + ":" + strconv.Itoa(port) + CallbackPath
+}
+
+// UsesOpenID reports whether the app asks for an ID token.
+func (a *App) UsesOpenID() bool { return slices.Contains(a.Scopes, "openid") }
+
+// EffectiveAuthMethod resolves "auto": a public client (no secret) authenticates with
+// client_id only; otherwise Basic, unless the provider lists only client_secret_post.
+func (a *App) EffectiveAuthMethod() string {
+	if a.TokenEndpointAuthMethod != "" && a.TokenEndpointAuthMethod != AuthMethodAuto {
+		return a.TokenEndpointAuthMethod
+	}
+	if !a.HasClientSecret {
+		return AuthMethodNone
+	}
+	m := a.TokenEndpointAuthMethodsSupported
+	if len(m) > 0 && !slices.Contains(m, AuthMethodBasic) && slices.Contains(m, AuthMethodPost) {
+		return AuthMethodPost
+	}
+	return AuthMethodBasic
+}
+
+// PKCEMethod is the code challenge method to use, "" for none. S256 unless the provider
+// advertises only "plain".
+func (a *App) PKCEMethod() string {
+	if !a.PKCE {
+		return ""
+	}
+	m := a.CodeChallengeMethodsSupported
+	if len(m) > 0 && !slices.Contains(m, "S256") && slices.Contains(m, "plain") {
+		return "plain"
+	}
+	return "S256"
+}
+
+// reservedParams are set by the flow itself; an extra parameter may not override them.
+var reservedParams = []string{"client_id", "redirect_uri", "response_type", "state", "nonce",
+	"code_challenge", "code_challenge_method", "scope"}
+
+// Validate checks the document as a form would, naming the first wrong field.
+func (a *App) Validate() error {
+	if err := ValidateName(a.ProviderName); err != nil {
+		return err
+	}
+	if strings.TrimSpace(a.ClientID) == "" {
+		return &ValidationError{"client_id", "the client ID is required (the provider shows it when you register the client)"}
+	}
+	urls := []struct{ field, value string }{
+		{"openid_configuration", a.OpenIDConfiguration},
+		{"authorization_uri", a.AuthorizationURI}, {"token_uri", a.TokenURI},
+		{"revocation_uri", a.RevocationURI}, {"userinfo_uri", a.UserinfoURI},
+		{"introspection_uri", a.IntrospectionURI}, {"device_authorization_uri", a.DeviceAuthorizationURI},
+		{"issuer", a.Issuer}, {"jwks_uri", a.JWKSURI},
+	}
+	for _, u := range urls {
+		if u.value == "" {
+			continue
+		}
+		if err := CheckEndpointURL(u.value); err != nil {
+			return &ValidationError{u.field, err.Error()}
+		}
+	}
+	if a.AuthorizationURI == "" {
+		return &ValidationError{"authorization_uri", "the authorization URI is required: use discovery or give it by hand"}
+	}
+	if a.TokenURI == "" {
+		return &ValidationError{"token_uri", "the token URI is required: use discovery or give it by hand"}
+	}
+	for _, s := range a.Scopes {
+		if s == "" || strings.ContainsFunc(s, unicode.IsSpace) {
+			return &ValidationError{"scopes", fmt.Sprintf("scope %q must be one word without spaces; give each scope on its own", s)}
+		}
+	}
+	for _, p := range a.QueryParameters {
+		if strings.TrimSpace(p.Key) == "" {
+			return &ValidationError{"query_parameters", "an extra parameter needs a key"}
+		}
+		if slices.Contains(reservedParams, p.Key) {
+			return &ValidationError{"query_parameters", fmt.Sprintf("extra parameter %q is set by the sign-in itself; remove it (scopes go in the scope list)", p.Key)}
+		}
+	}
+	switch a.RedirectHost {
+	case HostIPv4, HostLocalhost, HostIPv6:
+	default:
+		return &ValidationError{"redirect_host", fmt.Sprintf("redirect host %q is not a loopback host: use 127.0.0.1, localhost or [::1]", a.RedirectHost)}
+	}
+	if a.RedirectPort < 0 || a.RedirectPort > 65535 {
+		return &ValidationError{"redirect_port", fmt.Sprintf("redirect port %d is out of range: use 1-65535, or 0 for any free port", a.RedirectPort)}
+	}
+	switch a.TokenEndpointAuthMethod {
+	case AuthMethodAuto, AuthMethodBasic, AuthMethodPost, AuthMethodNone:
+	default:
+		return &ValidationError{"token_endpoint_auth_method", fmt.Sprintf("unknown auth method %q: use auto, client_secret_basic, client_secret_post or none", a.TokenEndpointAuthMethod)}
+	}
+	if a.GrantType != GrantAuthorizationCode {
+		return &ValidationError{"grant_type", fmt.Sprintf("grant type %q is not supported yet: use authorization_code", a.GrantType)}
+	}
+	return nil
+}
+
+// ValidateName checks a provider_name: it is the command line's NAME and the button text.
+func ValidateName(name string) error {
+	switch {
+	case strings.TrimSpace(name) == "":
+		return &ValidationError{"provider_name", "the name is required"}
+	case name != strings.TrimSpace(name):
+		return &ValidationError{"provider_name", "the name may not start or end with spaces"}
+	case len(name) > 100:
+		return &ValidationError{"provider_name", "the name is longer than 100 characters"}
+	case strings.ContainsFunc(name, unicode.IsControl):
+		return &ValidationError{"provider_name", "the name may not contain control characters"}
+	}
+	return nil
+}
+
+// CheckEndpointURL accepts absolute https URLs, and http only on loopback (local test
+// providers): anything else would send codes and secrets in clear text.
+func CheckEndpointURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return fmt.Errorf("%q is not an absolute http(s) URL", raw)
+	}
+	if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
+		return fmt.Errorf("%q uses plain http: use https (plain http is allowed only on this machine's loopback)", raw)
+	}
+	return nil
+}
+
+func isLoopbackHost(h string) bool {
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+// appJSON is App's field set without methods, so MarshalJSON can add the computed URI.
+type appJSON App
+
+// MarshalJSON adds the computed, read-only redirect_uri, so every JSON view of the document
+// shows it. UnmarshalJSON ignores it.
+func (a App) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		appJSON
+		RedirectURI string `json:"redirect_uri"`
+	}{appJSON(a), a.RedirectURI()})
+}
+
+// SplitScopes accepts "a b" and repeated values alike and removes duplicates.
+func SplitScopes(values ...string) []string {
+	out := []string{}
+	for _, v := range values {
+		for _, s := range strings.Fields(v) {
+			if !slices.Contains(out, s) {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,175 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Catcher is the loopback listener that receives the provider's redirect. It listens only on
+// loopback addresses, answers only the callback path, takes exactly one result and then
+// stops. A pasted redirect URL goes through the same checks as a real callback.
+type Catcher struct {
+	host      string
+	port      int
+	state     string
+	listeners []net.Listener
+	server    *http.Server
+	result    chan callbackResult
+	once      sync.Once
+}
+
+type callbackResult struct {
+	code string
+	err  error
+}
+
+// ListenLoopback opens the catcher on host ("127.0.0.1", "[::1]" or "localhost" for both
+// families) and port (0: any free port). A port in use is an immediate error.
+func ListenLoopback(host string, port int) (*Catcher, error) {
+	var addrs []string
+	switch host {
+	case HostIPv4:
+		addrs = []string{"127.0.0.1"}
+	case HostIPv6:
+		addrs = []string{"::1"}
+	case HostLocalhost:
+		addrs = []string{"127.0.0.1", "::1"}
+	default:
+		return nil, fmt.Errorf("redirect host %q is not a loopback host: %w", host, ErrInvalid)
+	}
+	c := &Catcher{host: host, port: port, result: make(chan callbackResult, 1)}
+	for i, a := range addrs {
+		network := "tcp4"
+		if a == "::1" {
+			network = "tcp6"
+		}
+		l, err := net.Listen(network, net.JoinHostPort(a, strconv.Itoa(c.port)))
+		if err != nil {
+			// "localhost" without IPv6 on this machine still works over IPv4.
+			if i > 0 && !errors.Is(err, syscall.EADDRINUSE) {
+				continue
+			}
+			c.closeListeners()
+			if errors.Is(err, syscall.EADDRINUSE) {
+				return nil, fmt.Errorf("port %d on %s is already in use (another program, or another connect): close it, or pick another port with `connectedapps edit NAME --redirect-port N` and register the new redirect URI with the provider (0 = any free port, where the provider allows it): %w",
+					c.port, a, ErrPortInUse)
+			}
+			return nil, fmt.Errorf("cannot listen on %s port %d for the sign-in redirect: %v", a, c.port, err)
+		}
+		c.listeners = append(c.listeners, l)
+		if c.port == 0 {
+			c.port = l.Addr().(*net.TCPAddr).Port
+		}
+	}
+	c.server = &http.Server{Handler: http.HandlerFunc(c.serveHTTP), ReadHeaderTimeout: 10 * time.Second}
+	for _, l := range c.listeners {
+		go func() { _ = c.server.Serve(l) }()
+	}
+	return c, nil
+}
+
+// Port is the port actually listened on.
+func (c *Catcher) Port() int { return c.port }
+
+// RedirectURI is the exact URI the provider must redirect to.
+func (c *Catcher) RedirectURI() string {
+	return "http://" + c.host + ":" + strconv.Itoa(c.port) + CallbackPath
+}
+
+// Expect sets the state this attempt must see. Call before the browser opens.
+func (c *Catcher) Expect(state string) { c.state = state }
+
+func (c *Catcher) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != CallbackPath || (r.Method != http.MethodGet && r.Method != http.MethodPost) {
+		// favicon.ico and the like: not ours, and not a reason to end the attempt.
+		http.NotFound(w, r)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	res := c.check(r.Form)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	if res.err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprint(w, resultPage("Sign-in failed", res.err.Error()+" You can close this tab."))
+	} else {
+		fmt.Fprint(w, resultPage("Signed in", "Connected Apps received the sign-in. You can close this tab."))
+	}
+	c.deliver(res)
+}
+
+// DeliverURL takes a redirect URL pasted by the person (the browser ran elsewhere) and
+// checks it exactly like a callback.
+func (c *Catcher) DeliverURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Path != CallbackPath {
+		return fmt.Errorf("that is not the redirect URL: paste the whole address the browser shows after sign-in (it starts with http://%s:%d%s)", c.host, c.port, CallbackPath)
+	}
+	res := c.check(u.Query())
+	c.deliver(res)
+	return res.err
+}
+
+func (c *Catcher) check(q url.Values) callbackResult {
+	if q.Get("state") != c.state || c.state == "" {
+		return callbackResult{err: fmt.Errorf("the sign-in answer does not belong to this attempt (state mismatch): start connect again and use only the newest sign-in page: %w", ErrStateMismatch)}
+	}
+	if code := q.Get("error"); code != "" {
+		return callbackResult{err: &ProviderError{Step: "sign-in", Code: code, Description: q.Get("error_description"), URI: q.Get("error_uri")}}
+	}
+	code := q.Get("code")
+	if code == "" {
+		return callbackResult{err: errors.New("the provider redirected back without a code or an error: start connect again")}
+	}
+	return callbackResult{code: code}
+}
+
+func (c *Catcher) deliver(res callbackResult) {
+	c.once.Do(func() { c.result <- res })
+}
+
+// Wait returns the code, the provider's error, or ErrTimeout / ErrCanceled.
+func (c *Catcher) Wait(ctx context.Context) (string, error) {
+	select {
+	case res := <-c.result:
+		return res.code, res.err
+	case <-ctx.Done():
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return "", ErrTimeout
+		}
+		return "", ErrCanceled
+	}
+}
+
+// Close stops listening; the result page already sent still reaches the browser.
+func (c *Catcher) Close() {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	_ = c.server.Shutdown(ctx)
+	c.closeListeners()
+}
+
+func (c *Catcher) closeListeners() {
+	for _, l := range c.listeners {
+		_ = l.Close()
+	}
+}
+
+func resultPage(title, message string) string {
+	return `<!DOCTYPE html><html><head><meta charset="utf-8"><title>` + html.EscapeString(title) +
+		` - Connected Apps</title></head><body style="font-family:sans-serif;max-width:40em;margin:4em auto">` +
+		`<h1>` + html.EscapeString(title) + `</h1><p>` + html.EscapeString(message) + `</p></body></html>`
+}

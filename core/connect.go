@@ -1,0 +1,208 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// DefaultConnectTimeout is how long connect waits for the person to sign in.
+const DefaultConnectTimeout = 5 * time.Minute
+
+// ConnectOptions tune one sign-in.
+type ConnectOptions struct {
+	Timeout time.Duration // default DefaultConnectTimeout
+	// NoBrowser skips opening the browser: the link is only shown (OnAuthURL) and the final
+	// redirected URL may be pasted (Pasted).
+	NoBrowser bool
+	// OnAuthURL is told the authorization link, and whether the browser was opened, before
+	// the wait starts.
+	OnAuthURL func(link string, browserErr error)
+	// Pasted delivers redirect URLs the person pasted; each is checked like a callback. A
+	// paste that is not a redirect URL is reported through OnPasteError and the wait goes on.
+	Pasted       <-chan string
+	OnPasteError func(error)
+}
+
+// ConnectResult is what a successful sign-in established.
+type ConnectResult struct {
+	App      App
+	Identity Identity // empty without openid
+	Tokens   *TokenSet
+}
+
+// Connect runs the authorization code flow: PKCE, a fresh state and (with openid) a nonce,
+// the system browser, the loopback catcher, the code exchange and ID token verification; the
+// tokens go to the keyring and the connection facts to the registry.
+func (s *Service) Connect(ctx context.Context, name string, opts ConnectOptions) (*ConnectResult, error) {
+	app, err := s.Registry.Find(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := app.Validate(); err != nil {
+		return nil, fmt.Errorf("%s cannot connect: %w", app.ProviderName, err)
+	}
+	if app.UsesOpenID() && (app.Issuer == "" || app.JWKSURI == "") {
+		return nil, fmt.Errorf("%s asks for the openid scope but has no issuer or JWKS URI, so its ID token could not be verified: run `connectedapps edit %q --discovery URL`, or give --issuer and --jwks-url: %w",
+			app.ProviderName, app.ProviderName, ErrInvalid)
+	}
+	unlockConnect, ok, err := tryLockFile(s.lockPath(app.ID, "connect"))
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("a connect for %s is already running (in this window or another terminal): finish or cancel that one first: %w", app.ProviderName, ErrBusy)
+	}
+	defer unlockConnect()
+
+	// Read the keyring before the person signs in, so a locked or missing keyring is found
+	// now rather than after the provider has issued tokens we could not keep.
+	secret, err := s.clientSecret(&app)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.readTokens(&app); err != nil && !errors.Is(err, ErrNotConnected) && !errors.Is(err, ErrNeedsReauth) {
+		return nil, err
+	}
+
+	catcher, err := ListenLoopback(app.RedirectHost, app.RedirectPort)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", app.ProviderName, err)
+	}
+	defer catcher.Close()
+
+	conf := oauthConfig(&app, secret, catcher.RedirectURI())
+	state, nonce, verifier := randomToken(), "", oauth2.GenerateVerifier()
+	catcher.Expect(state)
+	authOpts := []oauth2.AuthCodeOption{}
+	switch app.PKCEMethod() {
+	case "S256":
+		authOpts = append(authOpts, oauth2.S256ChallengeOption(verifier))
+	case "plain":
+		authOpts = append(authOpts, oauth2.SetAuthURLParam("code_challenge_method", "plain"), oauth2.SetAuthURLParam("code_challenge", verifier))
+	default:
+		verifier = ""
+	}
+	if app.UsesOpenID() {
+		nonce = randomToken()
+		authOpts = append(authOpts, oauth2.SetAuthURLParam("nonce", nonce))
+	}
+	for _, p := range app.QueryParameters {
+		authOpts = append(authOpts, oauth2.SetAuthURLParam(p.Key, p.Value))
+	}
+	link := conf.AuthCodeURL(state, authOpts...)
+
+	var browserErr error
+	if opts.NoBrowser {
+		browserErr = errNoBrowser
+	} else if u, err := url.Parse(link); err == nil {
+		browserErr = s.Browser.OpenURL(u)
+	}
+	if opts.OnAuthURL != nil {
+		opts.OnAuthURL(link, browserErr)
+	}
+
+	timeout := opts.Timeout
+	if timeout <= 0 {
+		timeout = DefaultConnectTimeout
+	}
+	waitCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if opts.Pasted != nil {
+		go func() {
+			for {
+				select {
+				case <-waitCtx.Done():
+					return
+				case raw, ok := <-opts.Pasted:
+					if !ok {
+						return
+					}
+					if err := catcher.DeliverURL(raw); err != nil && opts.OnPasteError != nil && !isCallbackOutcome(err) {
+						opts.OnPasteError(err)
+					}
+				}
+			}
+		}()
+	}
+	code, err := catcher.Wait(waitCtx)
+	if err != nil {
+		var pe *ProviderError
+		switch {
+		case errors.As(err, &pe):
+			pe.App = app.ProviderName
+			return nil, pe
+		case errors.Is(err, ErrTimeout):
+			return nil, fmt.Errorf("%s: nobody signed in within %s: run connect again (or give a longer --timeout): %w", app.ProviderName, timeout, ErrTimeout)
+		case errors.Is(err, ErrCanceled):
+			return nil, fmt.Errorf("%s: sign-in canceled: %w", app.ProviderName, ErrCanceled)
+		}
+		return nil, fmt.Errorf("%s: %w", app.ProviderName, err)
+	}
+
+	exCtx := context.WithValue(ctx, oauth2.HTTPClient, s.HTTP)
+	var exOpts []oauth2.AuthCodeOption
+	if verifier != "" {
+		exOpts = append(exOpts, oauth2.VerifierOption(verifier))
+	}
+	tok, err := conf.Exchange(exCtx, code, exOpts...)
+	if err != nil {
+		var re *oauth2.RetrieveError
+		if errors.As(err, &re) {
+			pe := providerErrorFrom(&app, "token exchange", re)
+			if re.ErrorCode == "invalid_client" || re.ErrorCode == "unauthorized_client" {
+				pe.kind = ErrClientRejected
+			}
+			return nil, pe
+		}
+		return nil, fmt.Errorf("%s: the code exchange at %s failed (%s): run connect again: %w", app.ProviderName, app.TokenURI, describeNetError(err), ErrTransient)
+	}
+	ts := tokenSetFrom(tok, nil, app.Scopes)
+	var id Identity
+	if app.UsesOpenID() {
+		if ts.IDToken == "" {
+			return nil, fmt.Errorf("%s: the provider sent no ID token although openid was asked for: check the scopes: %w", app.ProviderName, ErrInvalid)
+		}
+		if id, err = verifyIDToken(ctx, s.HTTP, &app, ts.IDToken, nonce, s.Now); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.storeConnection(ctx, &app, ts, id); err != nil {
+		return nil, err
+	}
+	app, _ = s.Registry.Find(app.ID)
+	return &ConnectResult{App: app, Identity: id, Tokens: ts}, nil
+}
+
+// isCallbackOutcome tells a paste that ended the attempt (its error is the attempt's result)
+// from one that was simply not a redirect URL.
+func isCallbackOutcome(err error) bool {
+	var pe *ProviderError
+	return errors.Is(err, ErrStateMismatch) || errors.As(err, &pe)
+}
+
+// storeConnection writes tokens, then facts, under the refresh lock so a background refresh
+// of the old grant cannot overwrite the new one.
+func (s *Service) storeConnection(ctx context.Context, app *App, ts *TokenSet, id Identity) error {
+	unlock, err := lockFile(ctx, s.lockPath(app.ID, "refresh"), lockWait)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := s.writeTokens(app, ts); err != nil {
+		return err
+	}
+	now := s.Now().UTC()
+	return s.Registry.UpdateApp(app.ID, func(a *App) error {
+		a.Connection = &Connection{State: StateConnected, ExpiresAt: ts.Expiry, Subject: id.Subject, Name: id.Name,
+			Email: id.Email, GrantedScopes: ts.Scopes, HasRefreshToken: ts.RefreshToken != "", ConnectedAt: now}
+		return nil
+	})
+}
+
+// randomToken is 32 bytes of crypto randomness, URL-safe: for state and nonce.
+func randomToken() string { return oauth2.GenerateVerifier() }

@@ -1,0 +1,179 @@
+package core
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// DiscoveryTimeout bounds the whole discovery request.
+const DiscoveryTimeout = 15 * time.Second
+
+const wellKnownSuffix = "/.well-known/openid-configuration"
+
+// ProviderMetadata is the part of an OpenID Provider Configuration document we use.
+type ProviderMetadata struct {
+	Issuer                            string   `json:"issuer"`
+	AuthorizationEndpoint             string   `json:"authorization_endpoint"`
+	TokenEndpoint                     string   `json:"token_endpoint"`
+	UserinfoEndpoint                  string   `json:"userinfo_endpoint,omitempty"`
+	JWKSURI                           string   `json:"jwks_uri,omitempty"`
+	RevocationEndpoint                string   `json:"revocation_endpoint,omitempty"`
+	IntrospectionEndpoint             string   `json:"introspection_endpoint,omitempty"`
+	DeviceAuthorizationEndpoint       string   `json:"device_authorization_endpoint,omitempty"`
+	ScopesSupported                   []string `json:"scopes_supported,omitempty"`
+	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported,omitempty"`
+	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported,omitempty"`
+}
+
+// DiscoveryURL turns an issuer URL or a full well-known URL into the document's URL, and
+// returns the issuer that document must name.
+func DiscoveryURL(raw string) (docURL, expectedIssuer string, err error) {
+	raw = strings.TrimSpace(raw)
+	if err := CheckEndpointURL(raw); err != nil {
+		return "", "", fmt.Errorf("discovery URL: %w", err)
+	}
+	if base, ok := strings.CutSuffix(raw, wellKnownSuffix); ok {
+		return raw, base, nil
+	}
+	return strings.TrimSuffix(raw, "/") + wellKnownSuffix, strings.TrimSuffix(raw, "/"), nil
+}
+
+// Discover fetches and checks the provider's configuration. expectedIssuer, when not empty,
+// replaces the issuer derived from the URL: some providers (Microsoft's multi-tenant
+// endpoints) advertise a templated issuer that never equals the URL, and the app then names
+// its issuer by hand.
+func Discover(ctx context.Context, hc *http.Client, rawURL, expectedIssuer string) (*ProviderMetadata, error) {
+	docURL, derivedIssuer, err := DiscoveryURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, DiscoveryTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, docURL, nil)
+	if err != nil {
+		return nil, fmt.Errorf("discovery at %s: %w", docURL, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := httpClient(hc).Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("discovery at %s failed: %s", docURL, describeNetError(err))
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, fmt.Errorf("discovery at %s failed while reading the answer: %s", docURL, describeNetError(err))
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("discovery at %s failed: the server answered %s; check the URL (it should be the issuer or its %s document)", docURL, resp.Status, wellKnownSuffix)
+	}
+	var md ProviderMetadata
+	if err := json.Unmarshal(body, &md); err != nil {
+		return nil, fmt.Errorf("discovery at %s failed: the answer is not an OpenID configuration (not JSON: %s); check the URL", docURL, oneLine(err.Error()))
+	}
+	if md.AuthorizationEndpoint == "" || md.TokenEndpoint == "" {
+		return nil, fmt.Errorf("discovery at %s failed: the document names no authorization_endpoint or token_endpoint; check the URL, or give the endpoints by hand", docURL)
+	}
+	if expectedIssuer == "" {
+		if md.Issuer != derivedIssuer && md.Issuer != derivedIssuer+"/" {
+			return nil, fmt.Errorf("discovery at %s failed: the document's issuer %q does not match %q; use the provider's exact issuer URL, or name the expected issuer with --issuer", docURL, md.Issuer, derivedIssuer)
+		}
+	}
+	for name, u := range map[string]string{"authorization_endpoint": md.AuthorizationEndpoint, "token_endpoint": md.TokenEndpoint,
+		"userinfo_endpoint": md.UserinfoEndpoint, "jwks_uri": md.JWKSURI, "revocation_endpoint": md.RevocationEndpoint,
+		"introspection_endpoint": md.IntrospectionEndpoint, "device_authorization_endpoint": md.DeviceAuthorizationEndpoint} {
+		if u == "" {
+			continue
+		}
+		if err := CheckEndpointURL(u); err != nil {
+			return nil, fmt.Errorf("discovery at %s failed: its %s is unusable: %v", docURL, name, err)
+		}
+	}
+	return &md, nil
+}
+
+// ApplyMetadata fills the app's endpoints from discovery. Fields the provider does not
+// advertise are kept as they were, so a hand-given revocation URI survives.
+func (a *App) ApplyMetadata(md *ProviderMetadata, discoveryURL string) {
+	a.OpenIDConfiguration = discoveryURL
+	set := func(dst *string, v string) {
+		if v != "" {
+			*dst = v
+		}
+	}
+	set(&a.AuthorizationURI, md.AuthorizationEndpoint)
+	set(&a.TokenURI, md.TokenEndpoint)
+	set(&a.UserinfoURI, md.UserinfoEndpoint)
+	set(&a.RevocationURI, md.RevocationEndpoint)
+	set(&a.IntrospectionURI, md.IntrospectionEndpoint)
+	set(&a.DeviceAuthorizationURI, md.DeviceAuthorizationEndpoint)
+	set(&a.JWKSURI, md.JWKSURI)
+	if a.Issuer == "" {
+		a.Issuer = md.Issuer
+	}
+	a.ScopesSupported = md.ScopesSupported
+	a.CodeChallengeMethodsSupported = md.CodeChallengeMethodsSupported
+	a.TokenEndpointAuthMethodsSupported = md.TokenEndpointAuthMethodsSupported
+}
+
+// UnsupportedScopes lists requested scopes the provider does not advertise: advice only,
+// since providers need not list every scope they accept.
+func (a *App) UnsupportedScopes() []string {
+	if len(a.ScopesSupported) == 0 {
+		return nil
+	}
+	var out []string
+	for _, s := range a.Scopes {
+		found := false
+		for _, t := range a.ScopesSupported {
+			if s == t {
+				found = true
+				break
+			}
+		}
+		if !found {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// describeNetError names the kind of network failure in words a person can act on.
+func describeNetError(err error) string {
+	var certErr *tls.CertificateVerificationError
+	var unknownAuth x509.UnknownAuthorityError
+	var hostErr x509.HostnameError
+	var dnsErr *net.DNSError
+	var opErr *net.OpError
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
+		return "no answer in time (timeout); check the network and the URL"
+	case errors.As(err, &certErr) || errors.As(err, &unknownAuth) || errors.As(err, &hostErr):
+		return "TLS certificate not trusted (" + oneLine(err.Error()) + "); check the URL, or the system's certificate store"
+	case errors.As(err, &dnsErr):
+		return "host not found (" + dnsErr.Name + "); check the URL and the network"
+	case errors.As(err, &opErr) && opErr.Op == "dial":
+		return "cannot connect (" + oneLine(opErr.Err.Error()) + "); check the URL and that the server is up"
+	}
+	return oneLine(err.Error())
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+func httpClient(hc *http.Client) *http.Client {
+	if hc != nil {
+		return hc
+	}
+	return http.DefaultClient
+}

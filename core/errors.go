@@ -1,0 +1,99 @@
+package core
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Sentinel errors. Callers test them with errors.Is; the front ends map them to exit codes
+// and to the words a person reads.
+var (
+	ErrNotFound           = errors.New("not found")
+	ErrInvalid            = errors.New("invalid")
+	ErrNotConnected       = errors.New("not connected")
+	ErrNeedsReauth        = errors.New("needs re-authorization")
+	ErrClientRejected     = errors.New("client rejected")
+	ErrTransient          = errors.New("temporary failure")
+	ErrKeyringUnavailable = errors.New("keyring unavailable")
+	ErrPortInUse          = errors.New("port in use")
+	ErrBusy               = errors.New("busy")
+	ErrStateMismatch      = errors.New("state mismatch")
+	ErrTimeout            = errors.New("timed out")
+	ErrCanceled           = errors.New("canceled")
+	ErrCorruptRegistry    = errors.New("registry unreadable")
+)
+
+// ValidationError names the field of a document that is wrong and why, so a form can show
+// the message beside the field and the command line can name the flag.
+type ValidationError struct {
+	Field   string // JSON field name, e.g. "token_uri"
+	Message string
+}
+
+func (e *ValidationError) Error() string { return e.Field + ": " + e.Message }
+func (e *ValidationError) Unwrap() error { return ErrInvalid }
+
+// ProviderError is an OAuth error answer (RFC 6749 section 5.2 / 4.1.2.1) in the provider's
+// own words, with the step that produced it.
+type ProviderError struct {
+	App         string // provider_name
+	Step        string // "sign-in", "token exchange", "refresh", "revocation", ...
+	Code        string // "invalid_grant", "access_denied", ...
+	Description string
+	URI         string
+	Status      int // HTTP status, 0 for a redirect error
+	kind        error
+}
+
+func (e *ProviderError) Error() string {
+	var b strings.Builder
+	if e.App != "" {
+		b.WriteString(e.App + ": ")
+	}
+	fmt.Fprintf(&b, "%s failed: the provider said %q", e.Step, e.Code)
+	if e.Description != "" {
+		fmt.Fprintf(&b, " (%s)", oneLine(e.Description))
+	}
+	if advice := providerAdvice(e.Step, e.Code); advice != "" {
+		b.WriteString(": ")
+		b.WriteString(advice)
+	}
+	return b.String()
+}
+
+func (e *ProviderError) Unwrap() error { return e.kind }
+
+// providerAdvice turns the standard error codes into the next step a person can take.
+func providerAdvice(step, code string) string {
+	switch code {
+	case "access_denied":
+		return "sign-in was declined; run connect again and approve the request"
+	case "invalid_grant":
+		if step == "refresh" {
+			return "the refresh token is no longer accepted; run connect again to sign in"
+		}
+		return "the code was refused; run connect again"
+	case "invalid_client", "unauthorized_client":
+		return "the provider does not accept this client; check the client ID and secret (edit --client-id / --client-secret-stdin) and the client's settings at the provider"
+	case "invalid_scope":
+		return "check the scopes (edit --scope) against what the provider offers"
+	case "invalid_request":
+		if step == "sign-in" {
+			return "check the redirect URI registered with the provider and the extra parameters"
+		}
+		return "check the app's settings"
+	case "temporarily_unavailable", "server_error":
+		return "the provider has a problem; try again later"
+	}
+	return ""
+}
+
+// oneLine keeps provider text from breaking the one-line error rule.
+func oneLine(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	return s
+}

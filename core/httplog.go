@@ -1,0 +1,66 @@
+package core
+
+import (
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// sensitiveParams never reach a log in clear.
+var sensitiveParams = []string{"code", "code_verifier", "state", "nonce", "client_secret", "refresh_token",
+	"access_token", "id_token", "token", "password", "assertion", "device_code"}
+
+// LoggingTransport logs each request's method, redacted URL, status and duration. Bodies
+// and headers are never logged: they carry secrets.
+type LoggingTransport struct {
+	Base http.RoundTripper
+	Log  *slog.Logger
+}
+
+func (t *LoggingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	base := t.Base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	start := time.Now()
+	resp, err := base.RoundTrip(req)
+	attrs := []any{"method", req.Method, "url", RedactURL(req.URL), "duration", time.Since(start).Round(time.Millisecond)}
+	if err != nil {
+		t.Log.Debug("http request failed", append(attrs, "error", RedactText(err.Error()))...)
+		return resp, err
+	}
+	t.Log.Debug("http request", append(attrs, "status", resp.StatusCode)...)
+	return resp, nil
+}
+
+// RedactURL hides user info and the values of sensitive query parameters.
+func RedactURL(u *url.URL) string {
+	c := *u
+	c.User = nil
+	q := c.Query()
+	changed := false
+	for _, p := range sensitiveParams {
+		if q.Has(p) {
+			q.Set(p, "REDACTED")
+			changed = true
+		}
+	}
+	if changed {
+		c.RawQuery = q.Encode()
+	}
+	return c.String()
+}
+
+// RedactText redacts URLs inside an error message (url.Error quotes the URL it failed on).
+func RedactText(s string) string {
+	fields := strings.Fields(s)
+	for i, f := range fields {
+		trimmed := strings.Trim(f, `"':,()`)
+		if u, err := url.Parse(trimmed); err == nil && u.Scheme != "" && u.Host != "" {
+			fields[i] = strings.Replace(f, trimmed, RedactURL(u), 1)
+		}
+	}
+	return strings.Join(fields, " ")
+}

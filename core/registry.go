@@ -1,0 +1,217 @@
+package core
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gofrs/flock"
+)
+
+// RegistryVersion is the apps.json format this build writes. A newer file is refused rather
+// than rewritten, so an older build never drops fields it does not know.
+const RegistryVersion = 1
+
+// lockWait bounds how long a change waits for another process holding the registry lock.
+const lockWait = 30 * time.Second
+
+// Registry is apps.json: every registration and its non-secret connection facts. It is shared
+// by the window and any number of command-line processes, so every change is
+// lock, re-read, apply, write (temp file + rename).
+type Registry struct {
+	dir string
+}
+
+type registryFile struct {
+	Version int   `json:"version"`
+	Apps    []App `json:"apps"`
+}
+
+// DefaultConfigDir is os.UserConfigDir()/connectedapps, so XDG_CONFIG_HOME moves it.
+func DefaultConfigDir() (string, error) {
+	base, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("cannot find the configuration folder (%v): set XDG_CONFIG_HOME or HOME", err)
+	}
+	return filepath.Join(base, "connectedapps"), nil
+}
+
+// OpenRegistry uses dir for apps.json and its lock files; the folder is made on first write.
+func OpenRegistry(dir string) *Registry { return &Registry{dir: dir} }
+
+// Dir is the folder holding apps.json.
+func (r *Registry) Dir() string { return r.dir }
+
+// Path is the full path of apps.json.
+func (r *Registry) Path() string { return filepath.Join(r.dir, "apps.json") }
+
+// Load reads every app. A missing file is an empty registry; an unreadable one is an error
+// naming the file.
+func (r *Registry) Load() ([]App, error) {
+	f, err := r.read()
+	if err != nil {
+		return nil, err
+	}
+	return f.Apps, nil
+}
+
+// Find returns the app whose name matches case-insensitively, or whose id is exactly nameOrID.
+func (r *Registry) Find(nameOrID string) (App, error) {
+	apps, err := r.Load()
+	if err != nil {
+		return App{}, err
+	}
+	if i := findApp(apps, nameOrID); i >= 0 {
+		return apps[i], nil
+	}
+	return App{}, fmt.Errorf("no app named %q: see `connectedapps list`: %w", nameOrID, ErrNotFound)
+}
+
+func findApp(apps []App, nameOrID string) int {
+	for i := range apps {
+		if strings.EqualFold(apps[i].ProviderName, nameOrID) {
+			return i
+		}
+	}
+	for i := range apps {
+		if apps[i].ID == nameOrID {
+			return i
+		}
+	}
+	return -1
+}
+
+// Update runs change on a fresh read of the registry under the cross-process lock and writes
+// the result. If change returns an error nothing is written.
+func (r *Registry) Update(change func(apps []App) ([]App, error)) error {
+	if err := os.MkdirAll(r.dir, 0o700); err != nil {
+		return fmt.Errorf("cannot create the registry folder %s: %w", r.dir, err)
+	}
+	unlock, err := lockFile(context.Background(), filepath.Join(r.dir, "apps.json.lock"), lockWait)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	f, err := r.read()
+	if err != nil {
+		return err
+	}
+	apps, err := change(f.Apps)
+	if err != nil {
+		return err
+	}
+	return r.write(registryFile{Version: RegistryVersion, Apps: apps})
+}
+
+// UpdateApp changes one app found by id, under the lock.
+func (r *Registry) UpdateApp(id string, change func(a *App) error) error {
+	return r.Update(func(apps []App) ([]App, error) {
+		for i := range apps {
+			if apps[i].ID == id {
+				return apps, change(&apps[i])
+			}
+		}
+		return nil, fmt.Errorf("the app was removed meanwhile: %w", ErrNotFound)
+	})
+}
+
+func (r *Registry) read() (registryFile, error) {
+	data, err := os.ReadFile(r.Path())
+	if errors.Is(err, fs.ErrNotExist) {
+		return registryFile{Version: RegistryVersion, Apps: []App{}}, nil
+	}
+	if err != nil {
+		return registryFile{}, fmt.Errorf("cannot read %s (%v): check its permissions: %w", r.Path(), err, ErrCorruptRegistry)
+	}
+	var f registryFile
+	if err := json.Unmarshal(data, &f); err != nil {
+		return registryFile{}, fmt.Errorf("cannot parse %s (%v): it was left untouched; repair it or move it away to start afresh: %w", r.Path(), err, ErrCorruptRegistry)
+	}
+	if f.Version > RegistryVersion {
+		return registryFile{}, fmt.Errorf("%s was written by a newer version (format %d): update connectedapps: %w", r.Path(), f.Version, ErrCorruptRegistry)
+	}
+	if f.Apps == nil {
+		f.Apps = []App{}
+	}
+	return f, nil
+}
+
+func (r *Registry) write(f registryFile) error {
+	data, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(r.Path(), append(data, '\n'))
+}
+
+// writeFileAtomic writes a 0600 temp file in the same folder, syncs it and renames it over
+// path, so a crash leaves the old file or the new one, never half of one.
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after a successful rename
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	return nil
+}
+
+// lockFile takes an exclusive cross-process lock on path, waiting up to wait.
+func lockFile(ctx context.Context, path string, wait time.Duration) (unlock func(), err error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("cannot create the lock folder %s: %w", filepath.Dir(path), err)
+	}
+	l := flock.New(path, flock.SetPermissions(0o600))
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	ok, err := l.TryLockContext(ctx, 20*time.Millisecond)
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
+		return nil, fmt.Errorf("cannot lock %s: %w", path, err)
+	}
+	if !ok {
+		if ctx.Err() == context.Canceled {
+			return nil, ErrCanceled
+		}
+		return nil, fmt.Errorf("%s is held by another connectedapps process for over %s: wait for it or end it: %w", path, wait, ErrBusy)
+	}
+	return func() { _ = l.Unlock() }, nil
+}
+
+// tryLockFile takes the lock only if it is free at once.
+func tryLockFile(path string) (unlock func(), ok bool, err error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, false, fmt.Errorf("cannot create the lock folder %s: %w", filepath.Dir(path), err)
+	}
+	l := flock.New(path, flock.SetPermissions(0o600))
+	ok, err = l.TryLock()
+	if err != nil {
+		return nil, false, fmt.Errorf("cannot lock %s: %w", path, err)
+	}
+	if !ok {
+		return nil, false, nil
+	}
+	return func() { _ = l.Unlock() }, true, nil
+}

@@ -1,0 +1,299 @@
+package core
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/zalando/go-keyring"
+)
+
+// SecretStore keeps secrets by key. The OS keyring in production; memory in unit tests.
+type SecretStore interface {
+	Get(key string) (string, error) // wraps ErrNotFound when absent
+	Set(key, value string) error
+	Delete(key string) error // absent is not an error
+}
+
+// KeyringService is the service name every entry is filed under in the OS keyring.
+const KeyringService = "connectedapps"
+
+// DefaultKeyringTimeout bounds every keyring call: a locked keyring can block forever.
+const DefaultKeyringTimeout = 30 * time.Second
+
+func clientSecretKey(appID string) string { return "app/" + appID + "/client_secret" }
+func tokensKey(appID string) string       { return "app/" + appID + "/tokens" }
+
+// PlatformSecretLimit is the largest value the platform's keyring takes in one entry
+// (0: no limit). Windows' Credential Manager takes 2,560 bytes; macOS's security tool
+// chokes somewhat above 4 KiB.
+func PlatformSecretLimit() int {
+	switch runtime.GOOS {
+	case "windows":
+		return 2560
+	case "darwin":
+		return 3000
+	}
+	return 0
+}
+
+// KeyringStore is the OS keyring (Secret Service, Keychain, Credential Manager) through
+// go-keyring, with a timeout on every call.
+type KeyringStore struct {
+	Timeout time.Duration
+}
+
+// NewSystemStore is the OS keyring with the default timeout, split into pieces above the
+// platform's size limit.
+func NewSystemStore() SecretStore {
+	return NewChunkedStore(&KeyringStore{Timeout: DefaultKeyringTimeout}, PlatformSecretLimit())
+}
+
+func (k *KeyringStore) Get(key string) (string, error) {
+	var v string
+	err := k.call("read", func() (err error) { v, err = keyring.Get(KeyringService, key); return })
+	return v, err
+}
+
+func (k *KeyringStore) Set(key, value string) error {
+	return k.call("write", func() error { return keyring.Set(KeyringService, key, value) })
+}
+
+func (k *KeyringStore) Delete(key string) error {
+	err := k.call("delete", func() error { return keyring.Delete(KeyringService, key) })
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// call runs op on its own goroutine so a keyring that never answers (a locked collection
+// waiting on a prompt nobody sees) turns into an error instead of a hang. The goroutine is
+// left behind in that case; there is no way to cancel a D-Bus call in go-keyring.
+func (k *KeyringStore) call(what string, op func() error) error {
+	timeout := k.Timeout
+	if timeout <= 0 {
+		timeout = DefaultKeyringTimeout
+	}
+	done := make(chan error, 1)
+	go func() { done <- op() }()
+	select {
+	case err := <-done:
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, keyring.ErrNotFound):
+			return ErrNotFound
+		case errors.Is(err, keyring.ErrSetDataTooBig):
+			return fmt.Errorf("the system keyring refused a value as too large: %w", ErrKeyringUnavailable)
+		}
+		return fmt.Errorf("the system keyring cannot be reached for a %s (%s): start or unlock a Secret Service keyring (gnome-keyring, KeePassXC) in your desktop session, then try again: %w",
+			what, oneLine(err.Error()), ErrKeyringUnavailable)
+	case <-time.After(timeout):
+		return fmt.Errorf("the system keyring did not answer a %s within %s: it may be locked; unlock it (log in to the desktop, or use your keyring app) and try again: %w",
+			what, timeout, ErrKeyringUnavailable)
+	}
+}
+
+// ChunkedStore splits values larger than Limit bytes across several entries. The entry under
+// the key then holds an index naming a generation and a piece count; a rewrite writes the new
+// generation's pieces first and switches the index last, so a crash leaves the old value or
+// the new one, never a mix. Stale pieces are removed afterwards.
+type ChunkedStore struct {
+	inner SecretStore
+	limit int // 0: never split
+}
+
+const chunkIndexPrefix = "connectedapps-chunked:v1:"
+
+// NewChunkedStore wraps inner; limit 0 stores every value whole.
+func NewChunkedStore(inner SecretStore, limit int) *ChunkedStore {
+	return &ChunkedStore{inner: inner, limit: limit}
+}
+
+func (c *ChunkedStore) Get(key string) (string, error) {
+	v, err := c.inner.Get(key)
+	if err != nil {
+		return "", err
+	}
+	gen, n, ok := parseChunkIndex(v)
+	if !ok {
+		return v, nil
+	}
+	var b strings.Builder
+	for i := range n {
+		piece, err := c.inner.Get(chunkKey(key, gen, i))
+		if err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return "", fmt.Errorf("keyring entry %q is missing piece %d of %d: %w", key, i+1, n, ErrNotFound)
+			}
+			return "", err
+		}
+		b.WriteString(piece)
+	}
+	return b.String(), nil
+}
+
+func (c *ChunkedStore) Set(key, value string) error {
+	old, err := c.inner.Get(key)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	// A value that looks like an index is stored split, so it can never be mistaken for one.
+	if c.limit <= 0 || (len(value) <= c.limit && !strings.HasPrefix(value, chunkIndexPrefix)) {
+		if err := c.inner.Set(key, value); err != nil {
+			return err
+		}
+	} else {
+		gen := randomHex(4)
+		pieces := splitUTF8(value, c.pieceSize())
+		for i, p := range pieces {
+			if err := c.inner.Set(chunkKey(key, gen, i), p); err != nil {
+				c.deletePieces(key, gen, i+1)
+				return err
+			}
+		}
+		if err := c.inner.Set(key, chunkIndexPrefix+gen+":"+strconv.Itoa(len(pieces))); err != nil {
+			c.deletePieces(key, gen, len(pieces))
+			return err
+		}
+	}
+	if gen, n, ok := parseChunkIndex(old); ok {
+		c.deletePieces(key, gen, n)
+	}
+	return nil
+}
+
+func (c *ChunkedStore) Delete(key string) error {
+	old, err := c.inner.Get(key)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := c.inner.Delete(key); err != nil {
+		return err
+	}
+	if gen, n, ok := parseChunkIndex(old); ok {
+		c.deletePieces(key, gen, n)
+	}
+	return nil
+}
+
+// pieceSize leaves room for nothing but the value: the platform limit is on the value alone.
+func (c *ChunkedStore) pieceSize() int { return max(c.limit, 4) }
+
+// deletePieces is best effort: a leftover piece is unreachable garbage, not a wrong value.
+func (c *ChunkedStore) deletePieces(key, gen string, n int) {
+	for i := range n {
+		_ = c.inner.Delete(chunkKey(key, gen, i))
+	}
+}
+
+func chunkKey(key, gen string, i int) string {
+	return key + "#" + gen + "#" + strconv.Itoa(i)
+}
+
+func parseChunkIndex(v string) (gen string, n int, ok bool) {
+	rest, found := strings.CutPrefix(v, chunkIndexPrefix)
+	if !found {
+		return "", 0, false
+	}
+	gen, count, found := strings.Cut(rest, ":")
+	if !found {
+		return "", 0, false
+	}
+	n, err := strconv.Atoi(count)
+	if err != nil || n <= 0 || n > 10000 {
+		return "", 0, false
+	}
+	return gen, n, true
+}
+
+// splitUTF8 cuts s into pieces of at most size bytes without splitting a character.
+func splitUTF8(s string, size int) []string {
+	var out []string
+	for len(s) > size {
+		cut := size
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		if cut == 0 {
+			cut = size
+		}
+		out = append(out, s[:cut])
+		s = s[cut:]
+	}
+	return append(out, s)
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// MemoryStore is an in-memory SecretStore for unit tests and for measuring the rest of the
+// code without a keyring. It counts reads so tests can hold the token path to one.
+type MemoryStore struct {
+	mu     sync.Mutex
+	values map[string]string
+	Reads  int
+	// Fail, when set, is returned by every call (to play an unreachable keyring).
+	Fail error
+}
+
+func NewMemoryStore() *MemoryStore { return &MemoryStore{values: map[string]string{}} }
+
+func (m *MemoryStore) Get(key string) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.Reads++
+	if m.Fail != nil {
+		return "", m.Fail
+	}
+	v, ok := m.values[key]
+	if !ok {
+		return "", ErrNotFound
+	}
+	return v, nil
+}
+
+func (m *MemoryStore) Set(key, value string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.Fail != nil {
+		return m.Fail
+	}
+	m.values[key] = value
+	return nil
+}
+
+func (m *MemoryStore) Delete(key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.Fail != nil {
+		return m.Fail
+	}
+	delete(m.values, key)
+	return nil
+}
+
+// Keys lists what is stored, for tests that check nothing is left behind.
+func (m *MemoryStore) Keys() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	keys := make([]string, 0, len(m.values))
+	for k := range m.values {
+		keys = append(keys, k)
+	}
+	return keys
+}

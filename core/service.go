@@ -1,0 +1,334 @@
+package core
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Service is the facade the window and the command line call. It is safe for concurrent
+// use; every change to the registry goes through its cross-process lock.
+type Service struct {
+	Registry *Registry
+	Secrets  SecretStore
+	HTTP     *http.Client
+	Browser  Browser
+	Now      func() time.Time
+	Log      *slog.Logger
+}
+
+// Config gathers what NewService needs; zero fields get production defaults.
+type Config struct {
+	Dir     string      // registry folder; default DefaultConfigDir()
+	Secrets SecretStore // default: the OS keyring
+	HTTP    *http.Client
+	Browser Browser // default: SystemBrowser
+	Now     func() time.Time
+	Log     *slog.Logger // default: discard
+}
+
+// NewService wires a Service with defaults for what cfg leaves out.
+func NewService(cfg Config) (*Service, error) {
+	if cfg.Dir == "" {
+		dir, err := DefaultConfigDir()
+		if err != nil {
+			return nil, err
+		}
+		cfg.Dir = dir
+	}
+	if cfg.Secrets == nil {
+		cfg.Secrets = NewSystemStore()
+	}
+	if cfg.HTTP == nil {
+		cfg.HTTP = &http.Client{Timeout: 60 * time.Second}
+	}
+	if cfg.Browser == nil {
+		cfg.Browser = SystemBrowser{}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return &Service{Registry: OpenRegistry(cfg.Dir), Secrets: cfg.Secrets, HTTP: cfg.HTTP,
+		Browser: cfg.Browser, Now: cfg.Now, Log: cfg.Log}, nil
+}
+
+func (s *Service) lockPath(appID, what string) string {
+	return filepath.Join(s.Registry.Dir(), "locks", appID+"."+what+".lock")
+}
+
+// List returns every app, sorted by name. It never reads the keyring.
+func (s *Service) List() ([]App, error) {
+	apps, err := s.Registry.Load()
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(apps, func(a, b App) int {
+		return strings.Compare(strings.ToLower(a.ProviderName), strings.ToLower(b.ProviderName))
+	})
+	return apps, nil
+}
+
+// Get finds one app by name (case-insensitive) or id.
+func (s *Service) Get(name string) (App, error) { return s.Registry.Find(name) }
+
+// Discover runs OpenID discovery for a form or `connectedapps discover`.
+func (s *Service) Discover(ctx context.Context, rawURL, expectedIssuer string) (*ProviderMetadata, error) {
+	return Discover(ctx, s.HTTP, rawURL, expectedIssuer)
+}
+
+// Add registers app. secret, when not nil, goes to the keyring. When the keyring cannot be
+// reached the registration is still saved and the error says how to add the secret later.
+func (s *Service) Add(app App, secret *string) (App, error) {
+	if app.ID == "" {
+		app.ID = newID()
+	}
+	app.HasClientSecret = false
+	app.Connection = nil
+	if err := app.Validate(); err != nil {
+		return App{}, err
+	}
+	err := s.Registry.Update(func(apps []App) ([]App, error) {
+		if err := nameFree(apps, app.ProviderName, ""); err != nil {
+			return nil, err
+		}
+		return append(apps, app), nil
+	})
+	if err != nil {
+		return App{}, err
+	}
+	if secret != nil && *secret != "" {
+		if err := s.setClientSecret(&app, *secret); err != nil {
+			return app, fmt.Errorf("%s was registered, but its client secret was not stored: %w; once the keyring works, run `connectedapps edit %q --client-secret-stdin`", app.ProviderName, err, app.ProviderName)
+		}
+	}
+	return app, nil
+}
+
+func nameFree(apps []App, name, exceptID string) error {
+	for _, a := range apps {
+		if a.ID != exceptID && strings.EqualFold(a.ProviderName, name) {
+			return &ValidationError{"provider_name", fmt.Sprintf("an app named %q already exists: choose another name", a.ProviderName)}
+		}
+	}
+	return nil
+}
+
+func (s *Service) setClientSecret(app *App, secret string) error {
+	if err := s.Secrets.Set(clientSecretKey(app.ID), secret); err != nil {
+		return err
+	}
+	app.HasClientSecret = true
+	return s.Registry.UpdateApp(app.ID, func(a *App) error { a.HasClientSecret = true; return nil })
+}
+
+// EditResult says what an edit did beyond saving the document.
+type EditResult struct {
+	App               App
+	TokensDropped     bool   // client, token URI or issuer changed: the old tokens were removed
+	RevocationProblem string // why the dropped tokens could not be revoked at the provider
+	ReconnectToApply  bool   // scopes changed: the tokens stay until the next connect
+}
+
+// Edit applies change to a copy of the app, validates it and saves it. A new client ID,
+// token URI or issuer makes the old tokens meaningless, so they are revoked (best effort,
+// with the old settings) and deleted; new scopes keep them, marked "reconnect to apply".
+func (s *Service) Edit(ctx context.Context, name string, change func(*App) error, secret *string) (EditResult, error) {
+	old, err := s.Registry.Find(name)
+	if err != nil {
+		return EditResult{}, err
+	}
+	updated := old
+	updated.Scopes = slices.Clone(old.Scopes)
+	updated.QueryParameters = slices.Clone(old.QueryParameters)
+	if err := change(&updated); err != nil {
+		return EditResult{}, err
+	}
+	updated.ID, updated.Connection, updated.HasClientSecret = old.ID, old.Connection, old.HasClientSecret
+	if err := updated.Validate(); err != nil {
+		return EditResult{}, err
+	}
+	res := EditResult{}
+	connected := old.Connection != nil
+	if connected && (updated.ClientID != old.ClientID || updated.TokenURI != old.TokenURI || updated.Issuer != old.Issuer) {
+		if err := s.revokeStored(ctx, &old); err != nil {
+			res.RevocationProblem = err.Error()
+		}
+		if err := s.Secrets.Delete(tokensKey(old.ID)); err != nil {
+			return EditResult{}, fmt.Errorf("%s: the old tokens could not be deleted, so nothing was changed: %w", old.ProviderName, err)
+		}
+		updated.Connection = nil
+		res.TokensDropped = true
+	} else if connected && !slices.Equal(updated.Scopes, old.Scopes) {
+		c := *old.Connection
+		c.ReconnectToApply = true
+		updated.Connection = &c
+		res.ReconnectToApply = true
+	}
+	err = s.Registry.Update(func(apps []App) ([]App, error) {
+		i := findApp(apps, old.ID)
+		if i < 0 {
+			return nil, fmt.Errorf("%s was removed meanwhile: %w", old.ProviderName, ErrNotFound)
+		}
+		if err := nameFree(apps, updated.ProviderName, old.ID); err != nil {
+			return nil, err
+		}
+		// Keep connection facts another process may have written since we read them.
+		if !res.TokensDropped {
+			if c := apps[i].Connection; c != nil {
+				cc := *c
+				cc.ReconnectToApply = cc.ReconnectToApply || res.ReconnectToApply
+				updated.Connection = &cc
+			}
+		}
+		updated.HasClientSecret = apps[i].HasClientSecret
+		apps[i] = updated
+		return apps, nil
+	})
+	if err != nil {
+		return EditResult{}, err
+	}
+	if secret != nil {
+		if *secret == "" {
+			if err := s.Secrets.Delete(clientSecretKey(updated.ID)); err != nil {
+				return EditResult{}, err
+			}
+			updated.HasClientSecret = false
+			_ = s.Registry.UpdateApp(updated.ID, func(a *App) error { a.HasClientSecret = false; return nil })
+		} else if err := s.setClientSecret(&updated, *secret); err != nil {
+			return EditResult{}, fmt.Errorf("%s was saved, but its client secret was not stored: %w", updated.ProviderName, err)
+		}
+	}
+	res.App = updated
+	return res, nil
+}
+
+// Remove revokes (unless localOnly) and deletes the app and its secrets. A failed revocation
+// deletes nothing.
+func (s *Service) Remove(ctx context.Context, name string, localOnly bool) error {
+	app, err := s.Registry.Find(name)
+	if err != nil {
+		return err
+	}
+	if !localOnly && app.Connection != nil {
+		if err := s.revokeStored(ctx, &app); err != nil {
+			return fmt.Errorf("%w; nothing was removed: run `connectedapps remove %q --local-only` to forget it here anyway", err, app.ProviderName)
+		}
+	}
+	for _, key := range []string{tokensKey(app.ID), clientSecretKey(app.ID)} {
+		if err := s.Secrets.Delete(key); err != nil {
+			return fmt.Errorf("%s: its secrets could not be deleted, so it was kept: %w", app.ProviderName, err)
+		}
+	}
+	return s.Registry.Update(func(apps []App) ([]App, error) {
+		return slices.DeleteFunc(apps, func(a App) bool { return a.ID == app.ID }), nil
+	})
+}
+
+// DisconnectResult says whether the provider was told.
+type DisconnectResult struct {
+	Revoked      bool   // the provider revoked the token
+	NotRevokedAs string // why not, when not (no endpoint, local only, nothing held)
+}
+
+// Disconnect revokes the tokens at the provider (refresh token, else access token) and
+// deletes them here. If revocation fails nothing is deleted.
+func (s *Service) Disconnect(ctx context.Context, name string, localOnly bool) (DisconnectResult, error) {
+	app, err := s.Registry.Find(name)
+	if err != nil {
+		return DisconnectResult{}, err
+	}
+	unlock, err := lockFile(ctx, s.lockPath(app.ID, "refresh"), lockWait)
+	if err != nil {
+		return DisconnectResult{}, err
+	}
+	defer unlock()
+	res := DisconnectResult{}
+	switch {
+	case localOnly:
+		res.NotRevokedAs = "local only, as asked"
+	case app.RevocationURI == "":
+		res.NotRevokedAs = "the provider has no revocation endpoint; the tokens stay valid there until they expire"
+	default:
+		ts, err := s.readTokens(&app)
+		switch {
+		case errors.Is(err, ErrNotConnected):
+			res.NotRevokedAs = "no tokens were held"
+		case err != nil:
+			return res, err
+		default:
+			if err := s.revoke(ctx, &app, ts); err != nil {
+				return res, fmt.Errorf("%w; nothing was deleted: run `connectedapps disconnect %q --local-only` to forget the tokens here anyway", err, app.ProviderName)
+			}
+			res.Revoked = true
+		}
+	}
+	if err := s.Secrets.Delete(tokensKey(app.ID)); err != nil {
+		return res, err
+	}
+	return res, s.Registry.UpdateApp(app.ID, func(a *App) error { a.Connection = nil; return nil })
+}
+
+// revokeStored revokes whatever tokens are held for app, if it has a revocation endpoint.
+func (s *Service) revokeStored(ctx context.Context, app *App) error {
+	if app.RevocationURI == "" {
+		return nil
+	}
+	ts, err := s.readTokens(app)
+	if errors.Is(err, ErrNotConnected) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return s.revoke(ctx, app, ts)
+}
+
+// readTokens is the one keyring read of the token path.
+func (s *Service) readTokens(app *App) (*TokenSet, error) {
+	raw, err := s.Secrets.Get(tokensKey(app.ID))
+	if errors.Is(err, ErrNotFound) {
+		return nil, fmt.Errorf("%s is not connected: run `connectedapps connect %q`: %w", app.ProviderName, app.ProviderName, ErrNotConnected)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var ts TokenSet
+	if err := json.Unmarshal([]byte(raw), &ts); err != nil || ts.AccessToken == "" {
+		return nil, fmt.Errorf("%s: the stored tokens are unreadable: run `connectedapps connect %q` to sign in again: %w", app.ProviderName, app.ProviderName, ErrNeedsReauth)
+	}
+	return &ts, nil
+}
+
+func (s *Service) writeTokens(app *App, ts *TokenSet) error {
+	data, err := json.Marshal(ts)
+	if err != nil {
+		return err
+	}
+	if err := s.Secrets.Set(tokensKey(app.ID), string(data)); err != nil {
+		return fmt.Errorf("%s: the new tokens could not be stored: %w", app.ProviderName, err)
+	}
+	return nil
+}
+
+// clientSecret reads the secret only when the auth method sends one.
+func (s *Service) clientSecret(app *App) (string, error) {
+	if app.EffectiveAuthMethod() == AuthMethodNone || !app.HasClientSecret {
+		return "", nil
+	}
+	secret, err := s.Secrets.Get(clientSecretKey(app.ID))
+	if errors.Is(err, ErrNotFound) {
+		return "", fmt.Errorf("%s: its client secret is missing from the keyring: run `connectedapps edit %q --client-secret-stdin`: %w", app.ProviderName, app.ProviderName, ErrClientRejected)
+	}
+	return secret, err
+}

@@ -1,0 +1,265 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"golang.org/x/oauth2"
+)
+
+// DefaultMinValid is how long a token handed out must still be valid; sooner than that it
+// is refreshed first.
+const DefaultMinValid = 60 * time.Second
+
+// TokenSet is what the keyring holds for a connected app, as one entry, so the token path
+// costs one keyring read.
+type TokenSet struct {
+	AccessToken  string     `json:"access_token"`
+	TokenType    string     `json:"token_type,omitempty"`
+	RefreshToken string     `json:"refresh_token,omitempty"`
+	IDToken      string     `json:"id_token,omitempty"`
+	Expiry       *time.Time `json:"expires_at,omitempty"` // absolute, UTC; nil: unknown
+	Scopes       []string   `json:"scopes,omitempty"`     // granted
+}
+
+// ExpiresIn is the time left, or ok=false when the provider gave no expiry.
+func (t *TokenSet) ExpiresIn(now time.Time) (d time.Duration, ok bool) {
+	if t.Expiry == nil {
+		return 0, false
+	}
+	return t.Expiry.Sub(now), true
+}
+
+// Type is the token type for an Authorization header ("Bearer" when the provider said none).
+func (t *TokenSet) Type() string {
+	if t.TokenType == "" || strings.EqualFold(t.TokenType, "bearer") {
+		return "Bearer"
+	}
+	return t.TokenType
+}
+
+// stale says the token must be renewed before it is handed out.
+func (t *TokenSet) stale(now time.Time, minValid time.Duration) bool {
+	return t.Expiry != nil && t.Expiry.Sub(now) < minValid
+}
+
+// oauthConfig builds the x/oauth2 config for app. The auth style is fixed, never
+// AutoDetect: auto-detection retries a failed request in the other style, so a real
+// invalid_grant would be sent twice (and a rotated refresh token burnt).
+func oauthConfig(app *App, secret, redirectURI string) *oauth2.Config {
+	style := oauth2.AuthStyleInHeader
+	if m := app.EffectiveAuthMethod(); m == AuthMethodPost || m == AuthMethodNone {
+		style = oauth2.AuthStyleInParams
+	}
+	if app.EffectiveAuthMethod() == AuthMethodNone {
+		secret = "" // a public client sends client_id in the body and nothing else
+	}
+	return &oauth2.Config{
+		ClientID:     app.ClientID,
+		ClientSecret: secret,
+		Endpoint:     oauth2.Endpoint{AuthURL: app.AuthorizationURI, TokenURL: app.TokenURI, AuthStyle: style},
+		RedirectURL:  redirectURI,
+		Scopes:       app.Scopes,
+	}
+}
+
+// tokenSetFrom turns an x/oauth2 answer into what we store. prev supplies what a refresh
+// answer may leave out: the refresh token (Frappe once erased it here) and the ID token.
+func tokenSetFrom(tok *oauth2.Token, prev *TokenSet, requested []string) *TokenSet {
+	ts := &TokenSet{AccessToken: tok.AccessToken, TokenType: tok.TokenType, RefreshToken: tok.RefreshToken}
+	if !tok.Expiry.IsZero() { // x/oauth2 leaves Expiry zero when expires_in is absent
+		e := tok.Expiry.UTC().Round(time.Second)
+		ts.Expiry = &e
+	}
+	if idt, _ := tok.Extra("id_token").(string); idt != "" {
+		ts.IDToken = idt
+	}
+	// RFC 6749 5.1: scope may be omitted when it equals what was requested.
+	if scope, _ := tok.Extra("scope").(string); scope != "" {
+		ts.Scopes = strings.Fields(scope)
+	} else if prev != nil && len(prev.Scopes) > 0 {
+		ts.Scopes = prev.Scopes
+	} else {
+		ts.Scopes = append([]string(nil), requested...)
+	}
+	if prev != nil {
+		if ts.RefreshToken == "" {
+			ts.RefreshToken = prev.RefreshToken
+		}
+		if ts.IDToken == "" {
+			ts.IDToken = prev.IDToken
+		}
+	}
+	return ts
+}
+
+// Token returns a valid access token for name, refreshing first when it expires within
+// minValid. When no refresh is needed this reads the registry file and one keyring entry.
+func (s *Service) Token(ctx context.Context, name string, minValid time.Duration) (*TokenSet, error) {
+	app, err := s.Registry.Find(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := connectionUsable(&app); err != nil {
+		return nil, err
+	}
+	ts, err := s.readTokens(&app)
+	if err != nil {
+		return nil, err
+	}
+	if !ts.stale(s.Now(), minValid) {
+		return ts, nil
+	}
+	return s.refresh(ctx, &app, ts)
+}
+
+// Refresh renews the tokens now, whatever their expiry.
+func (s *Service) Refresh(ctx context.Context, name string) (*TokenSet, error) {
+	app, err := s.Registry.Find(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := connectionUsable(&app); err != nil {
+		return nil, err
+	}
+	return s.refresh(ctx, &app, nil)
+}
+
+// connectionUsable stops early, with the recorded reason, for an app that a refresh cannot help.
+func connectionUsable(app *App) error {
+	c := app.Connection
+	switch {
+	case c == nil:
+		return fmt.Errorf("%s is not connected: run `connectedapps connect %q`: %w", app.ProviderName, app.ProviderName, ErrNotConnected)
+	case c.State == StateNeedsReauth:
+		return fmt.Errorf("%s needs you to sign in again (%s): run `connectedapps connect %q`: %w", app.ProviderName, c.LastError, app.ProviderName, ErrNeedsReauth)
+	case c.State == StateClientRejected:
+		return fmt.Errorf("%s: the provider rejected the client (%s): check the client ID and secret with `connectedapps edit %q`, then connect again: %w", app.ProviderName, c.LastError, app.ProviderName, ErrClientRejected)
+	}
+	return nil
+}
+
+// refresh renews app's tokens under the per-app cross-process lock. stale is the token the
+// caller found too old (nil: refresh unconditionally). After the lock is taken the keyring
+// is read again: if another process refreshed meanwhile its token is used, so any number of
+// waiting processes cause one request at the provider.
+func (s *Service) refresh(ctx context.Context, app *App, stale *TokenSet) (*TokenSet, error) {
+	unlock, err := lockFile(ctx, s.lockPath(app.ID, "refresh"), lockWait)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	cur, err := s.readTokens(app)
+	if err != nil {
+		return nil, err
+	}
+	if stale != nil && cur.AccessToken != stale.AccessToken {
+		return cur, nil
+	}
+	if cur.RefreshToken == "" {
+		return nil, fmt.Errorf("%s: the access token has run out and the provider gave no refresh token: run `connectedapps connect %q` to sign in again: %w", app.ProviderName, app.ProviderName, ErrNeedsReauth)
+	}
+	secret, err := s.clientSecret(app)
+	if err != nil {
+		return nil, err
+	}
+	conf := oauthConfig(app, secret, "")
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, s.HTTP)
+	tok, err := conf.TokenSource(ctx, &oauth2.Token{RefreshToken: cur.RefreshToken}).Token()
+	if err != nil {
+		return nil, s.refreshFailed(app, err)
+	}
+	next := tokenSetFrom(tok, cur, app.Scopes)
+	var id *Identity
+	if tok.Extra("id_token") != nil && next.IDToken != cur.IDToken {
+		got, err := verifyIDToken(ctx, s.HTTP, app, next.IDToken, "", s.Now)
+		if err != nil {
+			// Keep the renewed access and refresh tokens (the old refresh token may be dead
+			// already), but never an ID token that failed verification.
+			s.Log.Warn("refresh returned an ID token that failed verification; it was dropped", "app", app.ProviderName, "error", err)
+			next.IDToken = cur.IDToken
+		} else {
+			id = &got
+		}
+	}
+	// The rotated refresh token is stored before the new access token is handed out.
+	if err := s.writeTokens(app, next); err != nil {
+		return nil, err
+	}
+	now := s.Now().UTC()
+	if err := s.Registry.UpdateApp(app.ID, func(a *App) error {
+		c := Connection{ConnectedAt: now}
+		if a.Connection != nil {
+			c = *a.Connection
+		}
+		c.State, c.LastError = StateConnected, ""
+		c.ExpiresAt, c.GrantedScopes, c.HasRefreshToken, c.RefreshedAt = next.Expiry, next.Scopes, next.RefreshToken != "", &now
+		if id != nil {
+			c.Subject, c.Name, c.Email = id.Subject, id.Name, id.Email
+		}
+		a.Connection = &c
+		return nil
+	}); err != nil {
+		s.Log.Warn("tokens refreshed, but the registry could not record it", "app", app.ProviderName, "error", err)
+	}
+	return next, nil
+}
+
+// refreshFailed classifies a failed refresh. Transient failures change nothing; a refused
+// grant or client is recorded so every front end shows it without asking the provider again.
+func (s *Service) refreshFailed(app *App, err error) error {
+	var re *oauth2.RetrieveError
+	if !errors.As(err, &re) {
+		return fmt.Errorf("%s: refresh failed: could not reach %s (%s); every token was kept, try again: %w", app.ProviderName, app.TokenURI, describeNetError(err), ErrTransient)
+	}
+	pe := providerErrorFrom(app, "refresh", re)
+	status := 0
+	if re.Response != nil {
+		status = re.Response.StatusCode
+	}
+	switch {
+	case re.ErrorCode == "invalid_grant":
+		pe.kind = ErrNeedsReauth
+		s.markConnection(app, StateNeedsReauth, pe)
+	case re.ErrorCode == "invalid_client" || re.ErrorCode == "unauthorized_client":
+		pe.kind = ErrClientRejected
+		s.markConnection(app, StateClientRejected, pe)
+	case status >= 500 || status == http.StatusTooManyRequests || re.ErrorCode == "temporarily_unavailable" || re.ErrorCode == "server_error":
+		pe.kind = ErrTransient
+		return fmt.Errorf("%w; every token was kept, try again later", pe)
+	}
+	return pe
+}
+
+func (s *Service) markConnection(app *App, state string, cause *ProviderError) {
+	words := cause.Code
+	if cause.Description != "" {
+		words += ": " + oneLine(cause.Description)
+	}
+	if err := s.Registry.UpdateApp(app.ID, func(a *App) error {
+		if a.Connection != nil {
+			a.Connection.State, a.Connection.LastError = state, words
+		}
+		return nil
+	}); err != nil {
+		s.Log.Warn("could not record the connection state", "app", app.ProviderName, "error", err)
+	}
+}
+
+// providerErrorFrom reads an OAuth error answer; a body that is not an OAuth error is
+// summarised by its HTTP status.
+func providerErrorFrom(app *App, step string, re *oauth2.RetrieveError) *ProviderError {
+	pe := &ProviderError{App: app.ProviderName, Step: step, Code: re.ErrorCode, Description: re.ErrorDescription, URI: re.ErrorURI}
+	if re.Response != nil {
+		pe.Status = re.Response.StatusCode
+	}
+	if pe.Code == "" {
+		pe.Code = fmt.Sprintf("HTTP %d", pe.Status)
+		pe.Description = oneLine(string(re.Body))
+	}
+	return pe
+}
