@@ -2,8 +2,10 @@ package core
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"time"
 
@@ -170,6 +172,9 @@ func (s *Service) Connect(ctx context.Context, name string, opts ConnectOptions)
 		if id, err = verifyIDToken(ctx, s.HTTP, &app, ts.IDToken, nonce, s.Now); err != nil {
 			return nil, err
 		}
+		if id.Name == "" && id.Email == "" && app.UserinfoURI != "" {
+			id = s.completeIdentity(ctx, &app, ts, id)
+		}
 	}
 	if err := s.storeConnection(ctx, &app, ts, id); err != nil {
 		return nil, err
@@ -206,3 +211,34 @@ func (s *Service) storeConnection(ctx context.Context, app *App, ts *TokenSet, i
 
 // randomToken is 32 bytes of crypto randomness, URL-safe: for state and nonce.
 func randomToken() string { return oauth2.GenerateVerifier() }
+
+// completeIdentity fills name and email from userinfo when the ID token carries only the
+// subject (many providers put profile claims there alone). Userinfo is trusted only for the
+// same subject (OpenID Connect Core 5.3.2); any failure keeps what the ID token said.
+func (s *Service) completeIdentity(ctx context.Context, app *App, ts *TokenSet, id Identity) Identity {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, app.UserinfoURI, nil)
+	if err != nil {
+		return id
+	}
+	req.Header.Set("Authorization", ts.Type()+" "+ts.AccessToken)
+	req.Header.Set("Accept", "application/json")
+	raw, err := s.doJSON(app, "userinfo", req)
+	if err != nil {
+		s.Log.Debug("userinfo after sign-in failed; showing the subject only", "app", app.ProviderName, "error", err)
+		return id
+	}
+	var claims struct {
+		Sub               string `json:"sub"`
+		Name              string `json:"name"`
+		PreferredUsername string `json:"preferred_username"`
+		Email             string `json:"email"`
+	}
+	if json.Unmarshal(raw, &claims) != nil || claims.Sub != id.Subject {
+		return id
+	}
+	id.Name, id.Email = claims.Name, claims.Email
+	if id.Name == "" {
+		id.Name = claims.PreferredUsername
+	}
+	return id
+}

@@ -1,0 +1,224 @@
+// Package cli is the command-line front end over core: one function per command, each
+// printing results on stdout and at most one line of error on stderr.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"time"
+
+	"connectedapps/core"
+)
+
+// Exit codes; scripts rely on them.
+const (
+	ExitOK        = 0
+	ExitFailure   = 1
+	ExitUsage     = 2
+	ExitReauth    = 3 // sign in again, or fix the client
+	ExitTransient = 4 // try again later
+)
+
+// Env is the process around a command, injected so tests run commands in-process.
+type Env struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	// NewService builds the core service; nil means the production one (OS keyring).
+	NewService func(core.Config) (*core.Service, error)
+}
+
+type command struct {
+	name    string
+	summary string
+	run     func(c *cmdCtx, args []string) error
+}
+
+// cmdCtx is what every command gets.
+type cmdCtx struct {
+	env     Env
+	verbose bool
+	svc     *core.Service
+	ctx     context.Context
+}
+
+var commands []command
+
+func init() {
+	commands = []command{
+		{"add", "register an app", (*cmdCtx).add},
+		{"edit", "change an app", (*cmdCtx).edit},
+		{"list", "list apps and their connection state", (*cmdCtx).list},
+		{"show", "show an app's document (never its secrets)", (*cmdCtx).show},
+		{"remove", "revoke, then delete an app and its secrets", (*cmdCtx).remove},
+		{"discover", "print a provider's discovered endpoints", (*cmdCtx).discover},
+		{"connect", "sign in in the browser and keep the tokens", (*cmdCtx).connect},
+		{"token", "print a valid access token (refreshing first if needed)", (*cmdCtx).token},
+		{"refresh", "refresh the tokens now", (*cmdCtx).refresh},
+		{"userinfo", "print the userinfo answer", (*cmdCtx).userinfo},
+		{"introspect", "print the introspection answer for the access token", (*cmdCtx).introspect},
+		{"disconnect", "revoke at the provider and forget the tokens", (*cmdCtx).disconnect},
+	}
+}
+
+// Run runs one command line (without the program name) and returns the exit code.
+func Run(args []string, env Env) int {
+	if env.Getenv == nil {
+		env.Getenv = os.Getenv
+	}
+	if env.NewService == nil {
+		env.NewService = core.NewService
+	}
+	c := &cmdCtx{env: env}
+	args = c.takeGlobalFlags(args)
+	if len(args) == 0 || args[0] == "help" || args[0] == "--help" || args[0] == "-h" {
+		topic := ""
+		if len(args) > 1 {
+			topic = args[1]
+		}
+		return c.help(topic)
+	}
+	if args[0] == "version" || args[0] == "--version" {
+		fmt.Fprintln(env.Stdout, "connectedapps", Version)
+		return ExitOK
+	}
+	var cmd *command
+	for i := range commands {
+		if commands[i].name == args[0] {
+			cmd = &commands[i]
+		}
+	}
+	if cmd == nil {
+		return c.fail(usagef("unknown command %q: see `connectedapps help`", args[0]))
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	c.ctx = ctx
+	svc, err := c.newService()
+	if err != nil {
+		return c.fail(err)
+	}
+	c.svc = svc
+	err = cmd.run(c, args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		return c.help(cmd.name)
+	}
+	return c.fail(err)
+}
+
+// Version is set at build time with -ldflags "-X connectedapps/cli.Version=...".
+var Version = "0.1.0"
+
+func (c *cmdCtx) takeGlobalFlags(args []string) []string {
+	out := args[:0:0]
+	for i, a := range args {
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		if a == "--verbose" || a == "-v" {
+			c.verbose = true
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// newService wires core for a command: --verbose logs requests (redacted) to stderr; the
+// CONNECTEDAPPS_KEYRING_* variables exist so tests can shorten the keyring timeout and force
+// the chunking used on platforms with small keyring entries.
+func (c *cmdCtx) newService() (*core.Service, error) {
+	level := slog.LevelWarn
+	if c.verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(c.env.Stderr, &slog.HandlerOptions{Level: level}))
+	hc := &http.Client{Timeout: 60 * time.Second}
+	if c.verbose {
+		hc.Transport = &core.LoggingTransport{Log: logger}
+	}
+	timeout := core.DefaultKeyringTimeout
+	if v := c.env.Getenv("CONNECTEDAPPS_KEYRING_TIMEOUT"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return nil, usagef("CONNECTEDAPPS_KEYRING_TIMEOUT=%q is not a duration", v)
+		}
+		timeout = d
+	}
+	limit := core.PlatformSecretLimit()
+	if v := c.env.Getenv("CONNECTEDAPPS_KEYRING_CHUNK_LIMIT"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return nil, usagef("CONNECTEDAPPS_KEYRING_CHUNK_LIMIT=%q is not a byte count", v)
+		}
+		limit = n
+	}
+	return c.env.NewService(core.Config{
+		Secrets: core.NewChunkedStore(&core.KeyringStore{Timeout: timeout}, limit),
+		HTTP:    hc,
+		Log:     logger,
+	})
+}
+
+// fail prints err as one line and maps it to an exit code.
+func (c *cmdCtx) fail(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	msg := strings.Join(strings.Fields(err.Error()), " ")
+	fmt.Fprintln(c.env.Stderr, "connectedapps: "+msg)
+	return ExitCode(err)
+}
+
+// ExitCode maps core's sentinel errors to the documented exit codes.
+func ExitCode(err error) int {
+	var ue *usageError
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.As(err, &ue):
+		return ExitUsage
+	case errors.Is(err, core.ErrNeedsReauth), errors.Is(err, core.ErrClientRejected), errors.Is(err, core.ErrNotConnected):
+		return ExitReauth
+	case errors.Is(err, core.ErrTransient), errors.Is(err, core.ErrBusy):
+		return ExitTransient
+	}
+	return ExitFailure
+}
+
+func (c *cmdCtx) help(topic string) int {
+	w := c.env.Stdout
+	if topic != "" {
+		if text, ok := helpTopics[topic]; ok {
+			fmt.Fprint(w, text)
+			return ExitOK
+		}
+		return c.fail(usagef("no help for %q: see `connectedapps help`", topic))
+	}
+	fmt.Fprint(w, `Connected Apps: OAuth 2.0 / OpenID Connect tokens for the programs on this computer.
+
+Usage:
+  connectedapps                 open the window (same as "connectedapps gui")
+  connectedapps COMMAND [flags] run a command
+
+Commands:
+`)
+	for _, cmd := range commands {
+		fmt.Fprintf(w, "  %-11s %s\n", cmd.name, cmd.summary)
+	}
+	fmt.Fprint(w, `
+Global flags: --verbose (log requests to stderr, secrets redacted)
+Exit codes: 0 ok, 1 failure, 2 usage error, 3 sign in again or fix the client, 4 temporary failure (try again)
+"connectedapps help COMMAND" shows a command's flags.
+`)
+	return ExitOK
+}

@@ -1,0 +1,198 @@
+package e2e
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/zitadel/oidc/v3/example/server/exampleop"
+	"github.com/zitadel/oidc/v3/example/server/storage"
+)
+
+// provider is zitadel/oidc's example OpenID Provider, run in this process on loopback: a
+// real OP with discovery, JWKS-signed ID tokens, PKCE, refresh-token rotation, revocation,
+// introspection and any-port loopback redirects for native clients.
+type provider struct {
+	issuer        string
+	server        *http.Server
+	refreshCount  atomic.Int64
+	webRedirect   string // the exact redirect URI registered for the confidential client
+	webClientPort int
+}
+
+const (
+	nativeClientID = "native"
+	webClientID    = "web"
+	// A distinctive value, so finding it in a log or a file cannot be a coincidence.
+	webClientSecret = "s3cr3t-Kq9vW-cl1ent-value"
+	opUsernamePart  = "test-user@"
+	opPassword      = "verysecure"
+)
+
+func startProvider() (*provider, error) {
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	p := &provider{issuer: "http://" + l.Addr().String()}
+	p.webClientPort, err = freePort()
+	if err != nil {
+		return nil, err
+	}
+	p.webRedirect = fmt.Sprintf("http://127.0.0.1:%d/callback", p.webClientPort)
+	clients := map[string]*storage.Client{
+		nativeClientID: storage.NativeClient(nativeClientID, "http://127.0.0.1/callback", "http://localhost/callback", "http://[::1]/callback"),
+		webClientID:    storage.WebClient(webClientID, webClientSecret, p.webRedirect),
+	}
+	store := storage.NewStorageWithClients(storage.NewUserStore(p.issuer), clients)
+	router := exampleop.SetupServer(p.issuer, store, slog.New(slog.NewTextHandler(io.Discard, nil)), false)
+	p.server = &http.Server{Handler: p.countRefreshes(router), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = p.server.Serve(l) }()
+	return p, nil
+}
+
+// countRefreshes counts refresh_token grants reaching the token endpoint, so a test can
+// prove that many processes made one refresh.
+func (p *provider) countRefreshes(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/oauth/token" {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			if form, err := url.ParseQuery(string(body)); err == nil && form.Get("grant_type") == "refresh_token" {
+				p.refreshCount.Add(1)
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (p *provider) username() string {
+	u, _ := url.Parse(p.issuer)
+	return opUsernamePart + u.Hostname()
+}
+
+// tryRefresh asks the provider directly whether a refresh token is still accepted, the way a
+// second program holding a stolen or stale copy would.
+func (p *provider) tryRefresh(clientID, secret, refreshToken string) (int, string, error) {
+	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refreshToken}}
+	req, _ := http.NewRequest(http.MethodPost, p.issuer+"/oauth/token", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if secret != "" {
+		req.SetBasicAuth(clientID, secret)
+	} else {
+		form.Set("client_id", clientID)
+		req.Body = io.NopCloser(strings.NewReader(form.Encode()))
+		req.ContentLength = int64(len(form.Encode()))
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), nil
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// Browser modes: what the scripted person does with the authorization link.
+const (
+	modeLogin       = "login"        // sign in; the browser follows the redirect to the catcher
+	modeTamperState = "tamper-state" // sign in, then deliver the callback with another state
+	modeDeny        = "deny"         // decline: the provider's redirect carries error=access_denied
+	modeFollow      = "follow"       // just follow the link (for provider errors before login)
+)
+
+var idInput = regexp.MustCompile(`name="id" value="([^"]+)"`)
+
+// scriptedBrowser plays the person: an HTTP client with a cookie jar that follows redirects
+// and submits the provider's login form. With capture it stops before the final redirect to
+// the loopback catcher and returns that URL (for paste-back, or to tamper with it).
+func scriptedBrowser(authURL, mode, username string) (finalURL string, err error) {
+	jar, _ := cookiejar.New(nil)
+	auth, err := url.Parse(authURL)
+	if err != nil {
+		return "", err
+	}
+	redirectURI := auth.Query().Get("redirect_uri")
+	capture := mode == modeTamperState || mode == "capture"
+	var captured string
+	client := &http.Client{Jar: jar, Timeout: 30 * time.Second,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if capture && strings.HasPrefix(req.URL.String(), redirectURI) {
+				captured = req.URL.String()
+				return http.ErrUseLastResponse
+			}
+			return nil
+		}}
+	if mode == modeDeny {
+		q := url.Values{"error": {"access_denied"}, "error_description": {"The user declined <the> request"}, "state": {auth.Query().Get("state")}}
+		resp, err := client.Get(redirectURI + "?" + q.Encode())
+		if err != nil {
+			return "", err
+		}
+		resp.Body.Close()
+		return resp.Request.URL.String(), nil
+	}
+	resp, err := client.Get(authURL)
+	if err != nil {
+		return "", err
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if mode == modeFollow || strings.HasPrefix(resp.Request.URL.String(), redirectURI) {
+		return resp.Request.URL.String(), nil
+	}
+	m := idInput.FindSubmatch(page)
+	if m == nil {
+		return "", fmt.Errorf("no login form at %s (status %d): %.300s", resp.Request.URL, resp.StatusCode, page)
+	}
+	loginURL := resp.Request.URL.ResolveReference(&url.URL{Path: "/login/username"})
+	resp, err = client.PostForm(loginURL.String(), url.Values{"id": {string(m[1])}, "username": {username}, "password": {opPassword}})
+	if err != nil {
+		return "", err
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if capture {
+		if captured == "" {
+			return "", fmt.Errorf("login did not redirect to %s (status %d): %.300s", redirectURI, resp.StatusCode, body)
+		}
+		if mode == modeTamperState {
+			u, _ := url.Parse(captured)
+			q := u.Query()
+			q.Set("state", "not-the-state-we-were-given")
+			u.RawQuery = q.Encode()
+			r, err := http.Get(u.String())
+			if err != nil {
+				return "", err
+			}
+			r.Body.Close()
+		}
+		return captured, nil
+	}
+	if !strings.HasPrefix(resp.Request.URL.String(), redirectURI) {
+		return "", fmt.Errorf("sign-in ended at %s (status %d), not at the redirect URI: %.300s", resp.Request.URL, resp.StatusCode, body)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", errors.New("the catcher answered " + resp.Status)
+	}
+	return resp.Request.URL.String(), nil
+}

@@ -1,0 +1,42 @@
+// Connected Apps: register an OAuth 2.0 / OpenID Connect client once, sign in in the browser,
+// and hand valid tokens to the programs on this computer. Without arguments it opens the
+// window; with a command it runs the command line.
+package main
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+
+	"fyne.io/fyne/v2/app"
+
+	"connectedapps/cli"
+	"connectedapps/core"
+	"connectedapps/gui"
+)
+
+const appID = "io.connectedapps.desktop"
+
+func main() {
+	args := os.Args[1:]
+	if len(args) > 0 && args[0] != "gui" {
+		os.Exit(cli.Run(args, cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}))
+	}
+	os.Exit(runWindow())
+}
+
+func runWindow() int {
+	if runtime.GOOS == "linux" && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		fmt.Fprintln(os.Stderr, "connectedapps: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset): use the command line instead, see `connectedapps help`")
+		return cli.ExitFailure
+	}
+	svc, err := core.NewService(core.Config{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "connectedapps: "+err.Error())
+		return cli.ExitFailure
+	}
+	a := app.NewWithID(appID)
+	svc.Browser = a // fyne.App opens URLs with the desktop's handler
+	gui.Run(a, svc)
+	return cli.ExitOK
+}
