@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Redirect hosts a desktop client may listen on. "localhost" listens on both loopback
@@ -237,7 +238,7 @@ func (a *App) Validate() error {
 		return &ValidationError{"redirect_port", fmt.Sprintf("redirect port %d is out of range: use 1-65535, or 0 for any free port", a.RedirectPort)}
 	}
 	switch a.TokenEndpointAuthMethod {
-	case AuthMethodAuto, AuthMethodBasic, AuthMethodPost, AuthMethodNone:
+	case "", AuthMethodAuto, AuthMethodBasic, AuthMethodPost, AuthMethodNone: // "" reads as auto
 	default:
 		return &ValidationError{"token_endpoint_auth_method", fmt.Sprintf("unknown auth method %q: use auto, client_secret_basic, client_secret_post or none", a.TokenEndpointAuthMethod)}
 	}
@@ -254,7 +255,7 @@ func ValidateName(name string) error {
 		return &ValidationError{"provider_name", "the name is required"}
 	case name != strings.TrimSpace(name):
 		return &ValidationError{"provider_name", "the name may not start or end with spaces"}
-	case len(name) > 100:
+	case utf8.RuneCountInString(name) > 100:
 		return &ValidationError{"provider_name", "the name is longer than 100 characters"}
 	case strings.ContainsFunc(name, unicode.IsControl):
 		return &ValidationError{"provider_name", "the name may not contain control characters"}

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -35,20 +36,28 @@ func (t *LoggingTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	return resp, nil
 }
 
-// RedactURL hides user info and the values of sensitive query parameters.
+// RedactURL hides user info, the values of sensitive query parameters and any fragment
+// (implicit-flow answers carry tokens there). It works on the raw pairs, so a query that
+// url.ParseQuery would reject (";" separators, bad escapes) is redacted all the same.
 func RedactURL(u *url.URL) string {
 	c := *u
 	c.User = nil
-	q := c.Query()
-	changed := false
-	for _, p := range sensitiveParams {
-		if q.Has(p) {
-			q.Set(p, "REDACTED")
-			changed = true
+	if c.RawQuery != "" {
+		pairs := strings.FieldsFunc(c.RawQuery, func(r rune) bool { return r == '&' || r == ';' })
+		for i, p := range pairs {
+			k, _, hasValue := strings.Cut(p, "=")
+			name, err := url.QueryUnescape(k)
+			if err != nil {
+				name = k
+			}
+			if hasValue && slices.Contains(sensitiveParams, name) {
+				pairs[i] = k + "=REDACTED"
+			}
 		}
+		c.RawQuery = strings.Join(pairs, "&")
 	}
-	if changed {
-		c.RawQuery = q.Encode()
+	if c.Fragment != "" || c.RawFragment != "" {
+		c.Fragment, c.RawFragment = "REDACTED", ""
 	}
 	return c.String()
 }

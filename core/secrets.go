@@ -146,14 +146,18 @@ func (c *ChunkedStore) Set(key, value string) error {
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return err
 	}
+	oldGen, oldN, oldChunked := parseChunkIndex(old)
 	// A value that looks like an index is stored split, so it can never be mistaken for one.
-	if c.limit <= 0 || (len(value) <= c.limit && !strings.HasPrefix(value, chunkIndexPrefix)) {
+	if !strings.HasPrefix(value, chunkIndexPrefix) && (c.limit <= 0 || len(value) <= c.limit) {
 		if err := c.inner.Set(key, value); err != nil {
 			return err
 		}
 	} else {
 		gen := randomHex(4)
-		pieces := splitUTF8(value, c.pieceSize())
+		for oldChunked && gen == oldGen {
+			gen = randomHex(4)
+		}
+		pieces := splitUTF8(value, c.pieceSize(len(value)))
 		for i, p := range pieces {
 			if err := c.inner.Set(chunkKey(key, gen, i), p); err != nil {
 				c.deletePieces(key, gen, i+1)
@@ -165,8 +169,8 @@ func (c *ChunkedStore) Set(key, value string) error {
 			return err
 		}
 	}
-	if gen, n, ok := parseChunkIndex(old); ok {
-		c.deletePieces(key, gen, n)
+	if oldChunked {
+		c.deletePieces(key, oldGen, oldN)
 	}
 	return nil
 }
@@ -188,8 +192,14 @@ func (c *ChunkedStore) Delete(key string) error {
 	return nil
 }
 
-// pieceSize leaves room for nothing but the value: the platform limit is on the value alone.
-func (c *ChunkedStore) pieceSize() int { return max(c.limit, 4) }
+// pieceSize is the platform limit (which is on the value alone); without a limit a value is
+// split only because it looks like an index, and one piece suffices.
+func (c *ChunkedStore) pieceSize(valueLen int) int {
+	if c.limit <= 0 {
+		return max(valueLen, 1)
+	}
+	return max(c.limit, 4)
+}
 
 // deletePieces is best effort: a leftover piece is unreachable garbage, not a wrong value.
 func (c *ChunkedStore) deletePieces(key, gen string, n int) {
