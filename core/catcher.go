@@ -35,6 +35,16 @@ type callbackResult struct {
 // ListenLoopback opens the catcher on host ("127.0.0.1", "[::1]" or "localhost" for both
 // families) and port (0: any free port). A port in use is an immediate error.
 func ListenLoopback(host string, port int) (*Catcher, error) {
+	// With any port, the port the kernel picked for IPv4 may be taken on IPv6: pick again.
+	for try := 0; ; try++ {
+		c, err := listenLoopback(host, port)
+		if port != 0 || try == 4 || !errors.Is(err, ErrPortInUse) {
+			return c, err
+		}
+	}
+}
+
+func listenLoopback(host string, port int) (*Catcher, error) {
 	var addrs []string
 	switch host {
 	case HostIPv4:

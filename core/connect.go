@@ -164,6 +164,7 @@ func (s *Service) Connect(ctx context.Context, name string, opts ConnectOptions)
 		return nil, fmt.Errorf("%s: the code exchange at %s failed (%s): run connect again: %w", app.ProviderName, app.TokenURI, describeNetError(err), ErrTransient)
 	}
 	ts := tokenSetFrom(tok, nil, app.Scopes)
+	ts.anchorExpiry(tok, s.Now())
 	var id Identity
 	if app.UsesOpenID() {
 		if ts.IDToken == "" {

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -35,22 +36,29 @@ type ProviderMetadata struct {
 }
 
 // DiscoveryURL turns an issuer URL or a full well-known URL into the document's URL, and
-// returns the issuer that document must name.
+// returns the issuer that document must name. A query (Microsoft documents
+// ".../.well-known/openid-configuration?appid=ID") stays on the document URL only.
 func DiscoveryURL(raw string) (docURL, expectedIssuer string, err error) {
 	raw = strings.TrimSpace(raw)
 	if err := CheckEndpointURL(raw); err != nil {
 		return "", "", fmt.Errorf("discovery URL: %w", err)
 	}
-	if base, ok := strings.CutSuffix(raw, wellKnownSuffix); ok {
-		return raw, base, nil
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", "", fmt.Errorf("discovery URL: %w", err)
 	}
-	return strings.TrimSuffix(raw, "/") + wellKnownSuffix, strings.TrimSuffix(raw, "/"), nil
+	u.Fragment, u.RawFragment = "", ""
+	base := strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), wellKnownSuffix)
+	issuer := url.URL{Scheme: u.Scheme, Host: u.Host, Path: strings.TrimSuffix(base, "/")}
+	u.Path, u.RawPath = strings.TrimSuffix(base, "/")+wellKnownSuffix, ""
+	return u.String(), issuer.String(), nil
 }
 
-// Discover fetches and checks the provider's configuration. expectedIssuer, when not empty,
-// replaces the issuer derived from the URL: some providers (Microsoft's multi-tenant
-// endpoints) advertise a templated issuer that never equals the URL, and the app then names
-// its issuer by hand.
+// Discover fetches and checks the provider's configuration. The document's issuer must equal
+// the one derived from the URL, unless expectedIssuer is given: some providers (Microsoft's
+// multi-tenant endpoints) advertise a templated issuer that never equals the URL, so an app
+// that names its issuer by hand takes responsibility for it, and ID tokens are then checked
+// against that named issuer, not the document's.
 func Discover(ctx context.Context, hc *http.Client, rawURL, expectedIssuer string) (*ProviderMetadata, error) {
 	docURL, derivedIssuer, err := DiscoveryURL(rawURL)
 	if err != nil {

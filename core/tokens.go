@@ -97,6 +97,15 @@ func tokenSetFrom(tok *oauth2.Token, prev *TokenSet, requested []string) *TokenS
 	return ts
 }
 
+// anchorExpiry counts expires_in from the service's clock rather than x/oauth2's, so expiry
+// and staleness are judged by the same clock.
+func (t *TokenSet) anchorExpiry(tok *oauth2.Token, now time.Time) {
+	if tok.ExpiresIn > 0 {
+		e := now.UTC().Add(time.Duration(tok.ExpiresIn) * time.Second).Round(time.Second)
+		t.Expiry = &e
+	}
+}
+
 // Token returns a valid access token for name, refreshing first when it expires within
 // minValid. When no refresh is needed this reads the registry file and one keyring entry.
 func (s *Service) Token(ctx context.Context, name string, minValid time.Duration) (*TokenSet, error) {
@@ -174,6 +183,7 @@ func (s *Service) refresh(ctx context.Context, app *App, stale *TokenSet) (*Toke
 		return nil, s.refreshFailed(app, err)
 	}
 	next := tokenSetFrom(tok, cur, app.Scopes)
+	next.anchorExpiry(tok, s.Now())
 	var id *Identity
 	if tok.Extra("id_token") != nil && next.IDToken != cur.IDToken {
 		got, err := verifyIDToken(ctx, s.HTTP, app, next.IDToken, "", s.Now)

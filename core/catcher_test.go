@@ -1,0 +1,513 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// catcherShortWait is how long a test waits to show that the wait has NOT ended.
+const catcherShortWait = 100 * time.Millisecond
+
+func catcherListen(t *testing.T, host string, port int) *Catcher {
+	t.Helper()
+	c, err := ListenLoopback(host, port)
+	if err != nil {
+		t.Fatalf("ListenLoopback(%q, %d): %v", host, port, err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+// catcherGet requests path on the catcher (path includes the query) and returns status and body.
+func catcherGet(t *testing.T, c *Catcher, pathAndQuery string) (int, string, http.Header) {
+	t.Helper()
+	resp, err := http.Get("http://127.0.0.1:" + strconv.Itoa(c.Port()) + pathAndQuery)
+	if err != nil {
+		t.Fatalf("GET %s: %v", pathAndQuery, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("reading the answer to %s: %v", pathAndQuery, err)
+	}
+	return resp.StatusCode, string(body), resp.Header
+}
+
+func catcherWait(t *testing.T, c *Catcher, d time.Duration) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	return c.Wait(ctx)
+}
+
+func catcherHasIPv6Loopback() bool {
+	l, err := net.Listen("tcp6", "[::1]:0")
+	if err != nil {
+		return false
+	}
+	l.Close()
+	return true
+}
+
+func TestListenLoopbackIPv4AnyPort(t *testing.T) {
+	c := catcherListen(t, HostIPv4, 0)
+	if c.Port() <= 0 || c.Port() > 65535 {
+		t.Fatalf("Port() = %d; want a real port", c.Port())
+	}
+	if want := "http://127.0.0.1:" + strconv.Itoa(c.Port()) + "/callback"; c.RedirectURI() != want {
+		t.Errorf("RedirectURI() = %q; want %q", c.RedirectURI(), want)
+	}
+	if len(c.listeners) != 1 {
+		t.Fatalf("%d listeners; want 1", len(c.listeners))
+	}
+	addr := c.listeners[0].Addr().(*net.TCPAddr)
+	if !addr.IP.Equal(net.IPv4(127, 0, 0, 1)) || addr.Port != c.Port() {
+		t.Errorf("listening on %v; want 127.0.0.1:%d", addr, c.Port())
+	}
+	// It really answers there.
+	if status, _, _ := catcherGet(t, c, "/favicon.ico"); status != http.StatusNotFound {
+		t.Errorf("GET /favicon.ico = %d; want 404", status)
+	}
+}
+
+func TestListenLoopbackListensOnlyOnLoopback(t *testing.T) {
+	hosts := []string{HostIPv4, HostLocalhost}
+	if catcherHasIPv6Loopback() {
+		hosts = append(hosts, HostIPv6)
+	}
+	for _, host := range hosts {
+		c := catcherListen(t, host, 0)
+		for _, l := range c.listeners {
+			addr := l.Addr().(*net.TCPAddr)
+			if addr.IP.IsUnspecified() || !addr.IP.IsLoopback() {
+				t.Errorf("%s: listening on %v; want loopback only (never 0.0.0.0 or ::)", host, addr)
+			}
+		}
+	}
+}
+
+func TestListenLoopbackLocalhostBothFamilies(t *testing.T) {
+	c := catcherListen(t, HostLocalhost, 0)
+	if want := "http://localhost:" + strconv.Itoa(c.Port()) + "/callback"; c.RedirectURI() != want {
+		t.Errorf("RedirectURI() = %q; want %q", c.RedirectURI(), want)
+	}
+	var v4, v6 bool
+	for _, l := range c.listeners {
+		addr := l.Addr().(*net.TCPAddr)
+		if addr.Port != c.Port() {
+			t.Errorf("listener %v is not on port %d", addr, c.Port())
+		}
+		switch {
+		case addr.IP.Equal(net.IPv4(127, 0, 0, 1)):
+			v4 = true
+		case addr.IP.Equal(net.IPv6loopback):
+			v6 = true
+		default:
+			t.Errorf("unexpected listener address %v", addr)
+		}
+	}
+	if !v4 {
+		t.Error("localhost: no listener on 127.0.0.1")
+	}
+	if catcherHasIPv6Loopback() && !v6 {
+		t.Error("localhost: the machine has ::1 but there is no listener on it")
+	}
+	if v6 {
+		// The IPv6 side answers too.
+		c.Expect("st")
+		resp, err := http.Get("http://[::1]:" + strconv.Itoa(c.Port()) + "/callback?state=st&code=via-v6")
+		if err != nil {
+			t.Fatalf("GET over ::1: %v", err)
+		}
+		resp.Body.Close()
+		if code, err := catcherWait(t, c, 5*time.Second); err != nil || code != "via-v6" {
+			t.Errorf("Wait = %q, %v; want via-v6", code, err)
+		}
+	}
+}
+
+func TestListenLoopbackIPv6(t *testing.T) {
+	if !catcherHasIPv6Loopback() {
+		t.Skip("no IPv6 loopback on this machine")
+	}
+	c := catcherListen(t, HostIPv6, 0)
+	if want := "http://[::1]:" + strconv.Itoa(c.Port()) + "/callback"; c.RedirectURI() != want {
+		t.Errorf("RedirectURI() = %q; want %q", c.RedirectURI(), want)
+	}
+	if len(c.listeners) != 1 || !c.listeners[0].Addr().(*net.TCPAddr).IP.Equal(net.IPv6loopback) {
+		t.Errorf("listeners = %v; want one on ::1", c.listeners)
+	}
+}
+
+func TestListenLoopbackRefusesOtherHosts(t *testing.T) {
+	for _, host := range []string{"0.0.0.0", "::", "", "example.com", "192.168.1.1", "::1"} {
+		c, err := ListenLoopback(host, 0)
+		if err == nil {
+			c.Close()
+			t.Errorf("ListenLoopback(%q) succeeded; want refused", host)
+			continue
+		}
+		if !errors.Is(err, ErrInvalid) {
+			t.Errorf("ListenLoopback(%q) error %v does not wrap ErrInvalid", host, err)
+		}
+	}
+}
+
+func TestListenLoopbackPortInUse(t *testing.T) {
+	busy, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	port := busy.Addr().(*net.TCPAddr).Port
+	for _, host := range []string{HostIPv4, HostLocalhost} {
+		c, err := ListenLoopback(host, port)
+		if err == nil {
+			c.Close()
+			t.Fatalf("ListenLoopback(%q, %d) succeeded on a port in use", host, port)
+		}
+		if !errors.Is(err, ErrPortInUse) {
+			t.Errorf("%s: error %v does not wrap ErrPortInUse", host, err)
+		}
+		if msg := err.Error(); !strings.Contains(msg, strconv.Itoa(port)) || strings.Contains(msg, "\n") {
+			t.Errorf("%s: error %q does not name port %d in one line", host, msg, port)
+		}
+	}
+}
+
+func TestListenLoopbackLocalhostIPv6PortInUse(t *testing.T) {
+	if !catcherHasIPv6Loopback() {
+		t.Skip("no IPv6 loopback on this machine")
+	}
+	busy, err := net.Listen("tcp6", "[::1]:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	port := busy.Addr().(*net.TCPAddr).Port
+	c, err := ListenLoopback(HostLocalhost, port)
+	if err == nil {
+		c.Close()
+		t.Fatalf("ListenLoopback(localhost, %d) succeeded while ::1 port %d is taken", port, port)
+	}
+	if !errors.Is(err, ErrPortInUse) || !strings.Contains(err.Error(), strconv.Itoa(port)) {
+		t.Errorf("error = %v; want ErrPortInUse naming port %d", err, port)
+	}
+	// The IPv4 listener opened before the failure was closed again.
+	l, err := net.Listen("tcp4", "127.0.0.1:"+strconv.Itoa(port))
+	if err != nil {
+		t.Fatalf("127.0.0.1:%d left in use after the failed listen: %v", port, err)
+	}
+	l.Close()
+}
+
+func TestCatcherFaviconDoesNotEndWait(t *testing.T) {
+	c := catcherListen(t, HostIPv4, 0)
+	c.Expect("state-1")
+	for _, p := range []string{"/favicon.ico", "/", "/callback/extra", "/other?state=state-1&code=nope"} {
+		if status, _, _ := catcherGet(t, c, p); status != http.StatusNotFound {
+			t.Errorf("GET %s = %d; want 404", p, status)
+		}
+	}
+	if code, err := catcherWait(t, c, catcherShortWait); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("Wait after stray requests = %q, %v; want ErrTimeout (still waiting)", code, err)
+	}
+	status, _, _ := catcherGet(t, c, "/callback?state=state-1&code=the-code")
+	if status != http.StatusOK {
+		t.Errorf("callback status = %d; want 200", status)
+	}
+	if code, err := catcherWait(t, c, 5*time.Second); err != nil || code != "the-code" {
+		t.Errorf("Wait = %q, %v; want the-code", code, err)
+	}
+}
+
+func TestCatcherOtherMethodsIgnored(t *testing.T) {
+	c := catcherListen(t, HostIPv4, 0)
+	c.Expect("s")
+	req, _ := http.NewRequest(http.MethodPut, "http://127.0.0.1:"+strconv.Itoa(c.Port())+"/callback?state=s&code=put", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("PUT /callback = %d; want 404", resp.StatusCode)
+	}
+	if code, err := catcherWait(t, c, catcherShortWait); !errors.Is(err, ErrTimeout) {
+		t.Errorf("Wait after PUT = %q, %v; want ErrTimeout", code, err)
+	}
+}
+
+func TestCatcherStateMismatch(t *testing.T) {
+	c := catcherListen(t, HostIPv4, 0)
+	c.Expect("right-state")
+	status, body, _ := catcherGet(t, c, "/callback?state=wrong-state&code=stolen")
+	if status != http.StatusBadRequest {
+		t.Errorf("status = %d; want 400", status)
+	}
+	if !strings.Contains(body, "state mismatch") {
+		t.Errorf("page does not explain the failure: %s", body)
+	}
+	code, err := catcherWait(t, c, 5*time.Second)
+	if !errors.Is(err, ErrStateMismatch) || code != "" {
+		t.Errorf("Wait = %q, %v; want \"\", ErrStateMismatch", code, err)
+	}
+}
+
+func TestCatcherNoStateExpectedRefusesEmptyState(t *testing.T) {
+	c := catcherListen(t, HostIPv4, 0) // Expect never called
+	catcherGet(t, c, "/callback?state=&code=x")
+	if code, err := catcherWait(t, c, 5*time.Second); !errors.Is(err, ErrStateMismatch) {
+		t.Errorf("Wait = %q, %v; want ErrStateMismatch when no state was set", code, err)
+	}
+}
+
+func TestCatcherProviderError(t *testing.T) {
+	c := catcherListen(t, HostIPv4, 0)
+	c.Expect("st")
+	desc := `The user said no <script>alert("x")</script> & left`
+	q := url.Values{"state": {"st"}, "error": {"access_denied"}, "error_description": {desc}, "error_uri": {"https://idp.example.com/help"}}
+	status, body, hdr := catcherGet(t, c, "/callback?"+q.Encode())
+	if status != http.StatusBadRequest {
+		t.Errorf("status = %d; want 400", status)
+	}
+	if strings.Contains(body, "<script>") {
+		t.Errorf("provider text reached the page unescaped: %s", body)
+	}
+	if !strings.Contains(body, "&lt;script&gt;") || !strings.Contains(body, "access_denied") {
+		t.Errorf("page does not show the escaped provider text: %s", body)
+	}
+	if ct := hdr.Get("Content-Type"); !strings.HasPrefix(ct, "text/html") {
+		t.Errorf("Content-Type = %q", ct)
+	}
+	if hdr.Get("Cache-Control") != "no-store" || hdr.Get("Referrer-Policy") != "no-referrer" {
+		t.Errorf("headers: Cache-Control %q, Referrer-Policy %q", hdr.Get("Cache-Control"), hdr.Get("Referrer-Policy"))
+	}
+	code, err := catcherWait(t, c, 5*time.Second)
+	var pe *ProviderError
+	if !errors.As(err, &pe) {
+		t.Fatalf("Wait = %q, %v; want a *ProviderError", code, err)
+	}
+	if pe.Code != "access_denied" || pe.Description != desc || pe.URI != "https://idp.example.com/help" || pe.Step != "sign-in" {
+		t.Errorf("ProviderError = %+v", pe)
+	}
+	if code != "" {
+		t.Errorf("code = %q with an error", code)
+	}
+}
+
+func TestCatcherNoCodeNoError(t *testing.T) {
+	c := catcherListen(t, HostIPv4, 0)
+	c.Expect("st")
+	status, _, _ := catcherGet(t, c, "/callback?state=st")
+	if status != http.StatusBadRequest {
+		t.Errorf("status = %d; want 400", status)
+	}
+	if code, err := catcherWait(t, c, 5*time.Second); err == nil || code != "" {
+		t.Errorf("Wait = %q, %v; want an error", code, err)
+	}
+}
+
+func TestCatcherSuccess(t *testing.T) {
+	c := catcherListen(t, HostIPv4, 0)
+	c.Expect("st-123")
+	status, body, hdr := catcherGet(t, c, "/callback?state=st-123&code=auth-code-xyz&iss=https%3A%2F%2Fidp.example.com")
+	if status != http.StatusOK {
+		t.Errorf("status = %d; want 200", status)
+	}
+	if !strings.Contains(body, "Signed in") {
+		t.Errorf("page = %s", body)
+	}
+	if strings.Contains(body, "auth-code-xyz") {
+		t.Error("the code is shown on the page")
+	}
+	if hdr.Get("Cache-Control") != "no-store" {
+		t.Errorf("Cache-Control = %q", hdr.Get("Cache-Control"))
+	}
+	code, err := catcherWait(t, c, 5*time.Second)
+	if err != nil || code != "auth-code-xyz" {
+		t.Errorf("Wait = %q, %v; want auth-code-xyz", code, err)
+	}
+}
+
+func TestCatcherFormPost(t *testing.T) {
+	c := catcherListen(t, HostIPv4, 0)
+	c.Expect("st")
+	resp, err := http.PostForm("http://127.0.0.1:"+strconv.Itoa(c.Port())+"/callback", url.Values{"state": {"st"}, "code": {"posted"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("status = %d", resp.StatusCode)
+	}
+	if code, err := catcherWait(t, c, 5*time.Second); err != nil || code != "posted" {
+		t.Errorf("Wait = %q, %v; want posted", code, err)
+	}
+}
+
+func TestCatcherOnlyFirstResultCounts(t *testing.T) {
+	c := catcherListen(t, HostIPv4, 0)
+	c.Expect("st")
+	catcherGet(t, c, "/callback?state=st&code=first")
+	catcherGet(t, c, "/callback?state=st&code=second")
+	catcherGet(t, c, "/callback?state=bad&code=third")
+	if err := c.DeliverURL("http://127.0.0.1/callback?state=st&code=fourth"); err != nil {
+		t.Errorf("DeliverURL after the first result: %v", err)
+	}
+	code, err := catcherWait(t, c, 5*time.Second)
+	if err != nil || code != "first" {
+		t.Errorf("Wait = %q, %v; want first", code, err)
+	}
+	// Nothing else was queued behind it.
+	if code, err := catcherWait(t, c, catcherShortWait); !errors.Is(err, ErrTimeout) {
+		t.Errorf("second Wait = %q, %v; want ErrTimeout", code, err)
+	}
+}
+
+func TestCatcherFirstResultCountsEvenIfFailure(t *testing.T) {
+	c := catcherListen(t, HostIPv4, 0)
+	c.Expect("st")
+	catcherGet(t, c, "/callback?state=forged&code=evil")
+	catcherGet(t, c, "/callback?state=st&code=good")
+	if code, err := catcherWait(t, c, 5*time.Second); !errors.Is(err, ErrStateMismatch) {
+		t.Errorf("Wait = %q, %v; want the first result, ErrStateMismatch", code, err)
+	}
+}
+
+func TestCatcherDeliverURL(t *testing.T) {
+	c := catcherListen(t, HostIPv4, 0)
+	c.Expect("paste-state")
+	if err := c.DeliverURL(c.RedirectURI() + "?code=pasted-code&state=paste-state"); err != nil {
+		t.Fatalf("DeliverURL: %v", err)
+	}
+	if code, err := catcherWait(t, c, 5*time.Second); err != nil || code != "pasted-code" {
+		t.Errorf("Wait = %q, %v; want pasted-code", code, err)
+	}
+}
+
+func TestCatcherDeliverURLNotACallback(t *testing.T) {
+	c := catcherListen(t, HostIPv4, 0)
+	c.Expect("st")
+	for _, pasted := range []string{
+		"",
+		"pasted-code",
+		"not a url at all",
+		"https://idp.example.com/authorize?state=st&code=x",
+		"http://127.0.0.1:" + strconv.Itoa(c.Port()) + "/?state=st&code=x",
+		"%zz",
+	} {
+		err := c.DeliverURL(pasted)
+		if err == nil {
+			t.Errorf("DeliverURL(%q) = nil; want an error", pasted)
+			continue
+		}
+		if want := c.RedirectURI(); !strings.Contains(err.Error(), want) {
+			t.Errorf("DeliverURL(%q) error %q does not show what to paste (%s)", pasted, err, want)
+		}
+	}
+	if code, err := catcherWait(t, c, catcherShortWait); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("Wait after bad pastes = %q, %v; want ErrTimeout (still waiting)", code, err)
+	}
+	// The real callback still gets through afterwards.
+	catcherGet(t, c, "/callback?state=st&code=real")
+	if code, err := catcherWait(t, c, 5*time.Second); err != nil || code != "real" {
+		t.Errorf("Wait = %q, %v; want real", code, err)
+	}
+}
+
+func TestCatcherDeliverURLChecksLikeACallback(t *testing.T) {
+	t.Run("wrong state", func(t *testing.T) {
+		c := catcherListen(t, HostIPv4, 0)
+		c.Expect("st")
+		err := c.DeliverURL(c.RedirectURI() + "?code=x&state=other")
+		if !errors.Is(err, ErrStateMismatch) {
+			t.Errorf("DeliverURL = %v; want ErrStateMismatch", err)
+		}
+		if _, err := catcherWait(t, c, 5*time.Second); !errors.Is(err, ErrStateMismatch) {
+			t.Errorf("Wait = %v; want ErrStateMismatch", err)
+		}
+	})
+	t.Run("provider error", func(t *testing.T) {
+		c := catcherListen(t, HostIPv4, 0)
+		c.Expect("st")
+		err := c.DeliverURL(c.RedirectURI() + "?error=access_denied&error_description=nope&state=st")
+		var pe *ProviderError
+		if !errors.As(err, &pe) || pe.Code != "access_denied" || pe.Description != "nope" {
+			t.Errorf("DeliverURL = %v; want ProviderError access_denied", err)
+		}
+		if _, err := catcherWait(t, c, 5*time.Second); !errors.As(err, &pe) {
+			t.Errorf("Wait = %v; want the ProviderError", err)
+		}
+	})
+}
+
+func TestCatcherWaitTimeout(t *testing.T) {
+	c := catcherListen(t, HostIPv4, 0)
+	c.Expect("st")
+	code, err := catcherWait(t, c, 50*time.Millisecond)
+	if !errors.Is(err, ErrTimeout) || code != "" {
+		t.Errorf("Wait = %q, %v; want ErrTimeout", code, err)
+	}
+}
+
+func TestCatcherWaitCanceled(t *testing.T) {
+	c := catcherListen(t, HostIPv4, 0)
+	c.Expect("st")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Wait(ctx)
+		done <- err
+	}()
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrCanceled) {
+			t.Errorf("Wait = %v; want ErrCanceled", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Wait did not return after cancel")
+	}
+}
+
+func TestCatcherCloseFreesPort(t *testing.T) {
+	c, err := ListenLoopback(HostIPv4, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := c.Port()
+	c.Close()
+	l, err := net.Listen("tcp4", "127.0.0.1:"+strconv.Itoa(port))
+	if err != nil {
+		t.Fatalf("port %d still in use after Close: %v", port, err)
+	}
+	l.Close()
+	// And a new catcher can take the same fixed port.
+	c2 := catcherListen(t, HostIPv4, port)
+	if c2.Port() != port {
+		t.Errorf("Port() = %d; want %d", c2.Port(), port)
+	}
+}
+
+func TestCatcherCloseFreesPortLocalhost(t *testing.T) {
+	c, err := ListenLoopback(HostLocalhost, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := c.Port()
+	c.Close()
+	c2, err := ListenLoopback(HostLocalhost, port)
+	if err != nil {
+		t.Fatalf("localhost port %d not free after Close: %v", port, err)
+	}
+	c2.Close()
+}
