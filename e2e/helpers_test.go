@@ -49,15 +49,14 @@ func (u *user) start(args ...string) (*exec.Cmd, io.WriteCloser, *syncBuffer) {
 
 // newBadDiscoveryServer serves the ways a discovery URL goes wrong.
 func newBadDiscoveryServer(t *testing.T) *httptest.Server {
-	var srv *httptest.Server
-	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/html/.well-known/openid-configuration":
 			w.Header().Set("Content-Type", "text/html")
 			fmt.Fprint(w, "<html><body>Welcome</body></html>")
 		case "/other-issuer/.well-known/openid-configuration":
 			w.Header().Set("Content-Type", "application/json")
-			fmt.Fprintf(w, `{"issuer":"https://elsewhere.example","authorization_endpoint":"%[1]s/a","token_endpoint":"%[1]s/t"}`, srv.URL)
+			fmt.Fprintf(w, `{"issuer":"https://elsewhere.example","authorization_endpoint":"http://%[1]s/a","token_endpoint":"http://%[1]s/t"}`, r.Host)
 		default:
 			http.NotFound(w, r)
 		}

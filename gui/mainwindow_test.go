@@ -1,0 +1,259 @@
+package gui
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"connectedapps/core"
+)
+
+var testNow = time.Date(2026, 3, 14, 9, 26, 0, 0, time.UTC)
+
+// syncAsync makes runAsync run the work at once on the test goroutine, where Fyne's test
+// driver also runs fyne.Do, so the window is up to date when the test looks at it.
+func syncAsync(t *testing.T) {
+	t.Helper()
+	old := runAsync
+	runAsync = func(f func()) { f() }
+	t.Cleanup(func() { runAsync = old })
+}
+
+func newTestService(t *testing.T) *core.Service {
+	t.Helper()
+	svc, err := core.NewService(core.Config{
+		Dir:     t.TempDir(),
+		Secrets: core.NewMemoryStore(),
+		Now:     func() time.Time { return testNow },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+func addApp(t *testing.T, svc *core.Service, name string, conn *core.Connection) {
+	t.Helper()
+	app := core.NewApp(name)
+	app.ClientID = "c"
+	app.AuthorizationURI = "https://example.com/auth"
+	app.TokenURI = "https://example.com/token"
+	added, err := svc.Add(app, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if conn != nil { // Add never stores a connection; write it as a finished sign-in would
+		err := svc.Registry.UpdateApp(added.ID, func(a *core.App) error { a.Connection = conn; return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// openWindow builds the window on the test app and loads it as Run would.
+func openWindow(t *testing.T, svc *core.Service) *mainWindow {
+	t.Helper()
+	test.NewTempApp(t)
+	syncAsync(t)
+	w := newMainWindow(fyne.CurrentApp(), svc)
+	t.Cleanup(w.win.Close)
+	w.win.Show()
+	w.onReload()
+	return w
+}
+
+// shownTexts is every label a person can see in the window, in drawing order.
+func shownTexts(w *mainWindow) []string {
+	var out []string
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if o == nil || !o.Visible() {
+			return
+		}
+		switch o := o.(type) {
+		case *widget.Label:
+			if o.Text != "" {
+				out = append(out, o.Text)
+			}
+		case *fyne.Container:
+			for _, c := range o.Objects {
+				walk(c)
+			}
+		case fyne.Widget:
+			for _, c := range test.WidgetRenderer(o).Objects() {
+				walk(c)
+			}
+		}
+	}
+	walk(w.win.Content())
+	return out
+}
+
+func assertShown(t *testing.T, w *mainWindow, want ...string) {
+	t.Helper()
+	got := shownTexts(w)
+	for _, s := range want {
+		if !slices.Contains(got, s) {
+			t.Errorf("the window does not show %q; it shows %q", s, got)
+		}
+	}
+}
+
+func assertNotShown(t *testing.T, w *mainWindow, unwanted string) {
+	t.Helper()
+	for _, s := range shownTexts(w) {
+		if strings.Contains(s, unwanted) {
+			t.Errorf("the window shows %q, which it should not", s)
+		}
+	}
+}
+
+func TestMainWindowListsAppsWithTheirState(t *testing.T) {
+	svc := newTestService(t)
+	expires := testNow.Add(42*time.Minute + 10*time.Second)
+	addApp(t, svc, "Example", &core.Connection{State: core.StateConnected, ExpiresAt: &expires, Email: "ada@example.com"})
+	addApp(t, svc, "Another", nil)
+
+	w := openWindow(t, svc)
+
+	assertShown(t, w,
+		"Registered apps (2)",
+		"Example", "Connected · expires in 42 min", "example.com · ada@example.com",
+		"Another", "Not connected",
+	)
+	assertNotShown(t, w, "No apps yet")
+	if w.errorText.Visible() {
+		t.Errorf("an error is shown for a good registry: %q", w.errorText.Text)
+	}
+	if w.list.Length() != 2 {
+		t.Errorf("the list has %d rows, want 2", w.list.Length())
+	}
+}
+
+func TestMainWindowEmptyState(t *testing.T) {
+	w := openWindow(t, newTestService(t))
+
+	assertShown(t, w, "No apps yet.", "Register one from a terminal:", "connectedapps add NAME --discovery URL --client-id ID")
+	if w.list.Visible() {
+		t.Error("the empty list is shown beside the empty state")
+	}
+	if w.reload.Disabled() {
+		t.Error("Reload stays disabled after the list was read")
+	}
+}
+
+func TestMainWindowShowsAnUnreadableRegistry(t *testing.T) {
+	svc := newTestService(t)
+	path := svc.Registry.Path()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	w := openWindow(t, svc) // must not panic
+
+	if !w.errorText.Visible() {
+		t.Fatal("no error is shown for a corrupt apps.json")
+	}
+	for _, want := range []string{"could not be read", path, "repair it or move it away"} {
+		if !strings.Contains(w.errorText.Text, want) {
+			t.Errorf("the error %q does not mention %q", w.errorText.Text, want)
+		}
+	}
+	assertNotShown(t, w, "No apps yet")
+	if w.list.Visible() {
+		t.Error("a list is shown although the registry could not be read")
+	}
+	if w.reload.Disabled() {
+		t.Error("Reload is disabled, so the person cannot retry after repairing the file")
+	}
+
+	// Repairing the file and pressing Reload recovers.
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	addApp(t, svc, "Example", nil)
+	test.Tap(w.reload)
+	if w.errorText.Visible() {
+		t.Errorf("the error stays after a successful reload: %q", w.errorText.Text)
+	}
+	assertShown(t, w, "Example", "Not connected")
+}
+
+func TestReloadShowsAppsAddedMeanwhile(t *testing.T) {
+	svc := newTestService(t)
+	w := openWindow(t, svc)
+	assertShown(t, w, "No apps yet.")
+
+	addApp(t, svc, "Late", nil) // as `connectedapps add` in a terminal would
+	test.Tap(w.reload)
+
+	assertShown(t, w, "Registered apps (1)", "Late", "Not connected")
+	assertNotShown(t, w, "No apps yet")
+}
+
+func TestReloadReadsOffTheUIGoroutine(t *testing.T) {
+	svc := newTestService(t)
+	addApp(t, svc, "Example", nil)
+	test.NewTempApp(t)
+	var pending []func()
+	old := runAsync
+	runAsync = func(f func()) { pending = append(pending, f) }
+	t.Cleanup(func() { runAsync = old })
+
+	w := newMainWindow(fyne.CurrentApp(), svc)
+	t.Cleanup(w.win.Close)
+	w.onReload()
+
+	if len(pending) != 1 {
+		t.Fatalf("onReload handed %d jobs to runAsync, want 1", len(pending))
+	}
+	if w.list.Length() != 0 || !w.reload.Disabled() {
+		t.Fatal("onReload read the registry on the UI goroutine, or left Reload enabled while reading")
+	}
+	// A second reload before the first answers: only the newest answer counts.
+	w.onReload()
+	pending[1]()
+	pending[0]()
+	if w.list.Length() != 1 || w.reload.Disabled() {
+		t.Errorf("after the read: %d rows, Reload disabled %v; want 1 row and Reload enabled", w.list.Length(), w.reload.Disabled())
+	}
+}
+
+func TestStateText(t *testing.T) {
+	at := func(d time.Duration) *time.Time { x := testNow.Add(d); return &x }
+	tests := []struct {
+		conn *core.Connection
+		want string
+		imp  widget.Importance
+	}{
+		{nil, "Not connected", widget.MediumImportance},
+		{&core.Connection{State: core.StateConnected}, "Connected", widget.SuccessImportance},
+		{&core.Connection{State: core.StateConnected, ExpiresAt: at(42 * time.Minute)}, "Connected · expires in 42 min", widget.SuccessImportance},
+		{&core.Connection{State: core.StateConnected, ExpiresAt: at(30 * time.Second)}, "Connected · expires in less than a minute", widget.SuccessImportance},
+		{&core.Connection{State: core.StateConnected, ExpiresAt: at(time.Hour)}, "Connected · expires in 1 h", widget.SuccessImportance},
+		{&core.Connection{State: core.StateConnected, ExpiresAt: at(2*time.Hour + 5*time.Minute)}, "Connected · expires in 2 h 5 min", widget.SuccessImportance},
+		{&core.Connection{State: core.StateConnected, ExpiresAt: at(90 * 24 * time.Hour)}, "Connected · expires in 90 days", widget.SuccessImportance},
+		{&core.Connection{State: core.StateConnected, ExpiresAt: at(0)}, "Expired", widget.WarningImportance},
+		{&core.Connection{State: core.StateConnected, ExpiresAt: at(-time.Hour)}, "Expired", widget.WarningImportance},
+		{&core.Connection{State: core.StateNeedsReauth}, "Needs re-authorization", widget.DangerImportance},
+		{&core.Connection{State: core.StateClientRejected}, "Client rejected", widget.DangerImportance},
+	}
+	for _, tt := range tests {
+		app := core.NewApp("x")
+		app.Connection = tt.conn
+		got, imp := stateText(&app, testNow)
+		if got != tt.want || imp != tt.imp {
+			t.Errorf("stateText(%+v) = %q, %v; want %q, %v", tt.conn, got, imp, tt.want, tt.imp)
+		}
+	}
+}
