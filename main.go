@@ -8,6 +8,8 @@ import (
 	"os"
 	"runtime"
 
+	"connectedapps/internal/quietlog" // first: keeps Fyne's start-up logging off the CLI's stderr
+
 	"fyne.io/fyne/v2/app"
 
 	"connectedapps/cli"
@@ -30,6 +32,7 @@ func runWindow() int {
 		fmt.Fprintln(os.Stderr, "connectedapps: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset): use the command line instead, see `connectedapps help`")
 		return cli.ExitFailure
 	}
+	quietlog.Restore()
 	svc, err := core.NewService(core.Config{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "connectedapps: "+err.Error())

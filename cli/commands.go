@@ -501,7 +501,7 @@ func (c *cmdCtx) token(args []string) error {
 		return err
 	}
 	if *idToken && ts.IDToken == "" {
-		return fmt.Errorf("%s holds no ID token (add the openid scope and connect again): %w", name, core.ErrNotFound)
+		return core.Failf(core.ErrNotFound, "%s holds no ID token (add the openid scope and connect again)", name)
 	}
 	w := c.env.Stdout
 	switch *format {

@@ -44,7 +44,8 @@ Open the browser to sign in, catch the redirect on this machine, and keep the to
                  (for a browser on another machine)
 `,
 	"token": `connectedapps token NAME [--format bare|header|json] [--min-valid 60s] [--id-token]
-Print a valid access token, refreshing it first when it expires within --min-valid.
+Print a valid access token, refreshing it first when it expires within --min-valid
+(capped at half the token's lifetime when the provider never grants that much).
   --format header  prints "Authorization: Bearer TOKEN"
   --format json    prints {access_token, token_type, expires_at, expires_in, scopes}
 Exit 3: sign in again (or fix the client); exit 4: temporary failure, try again.

@@ -54,7 +54,7 @@ func listenLoopback(host string, port int) (*Catcher, error) {
 	case HostLocalhost:
 		addrs = []string{"127.0.0.1", "::1"}
 	default:
-		return nil, fmt.Errorf("redirect host %q is not a loopback host: %w", host, ErrInvalid)
+		return nil, Failf(ErrInvalid, "redirect host %q is not a loopback host", host)
 	}
 	c := &Catcher{host: host, port: port, result: make(chan callbackResult, 1)}
 	for i, a := range addrs {
@@ -70,8 +70,7 @@ func listenLoopback(host string, port int) (*Catcher, error) {
 			}
 			c.closeListeners()
 			if errors.Is(err, syscall.EADDRINUSE) {
-				return nil, fmt.Errorf("port %d on %s is already in use (another program, or another connect): close it, or pick another port with `connectedapps edit NAME --redirect-port N` and register the new redirect URI with the provider (0 = any free port, where the provider allows it): %w",
-					c.port, a, ErrPortInUse)
+				return nil, Failf(ErrPortInUse, "port %d on %s is already in use (another program, or another connect): close it, or pick another port with `connectedapps edit NAME --redirect-port N` and register the new redirect URI with the provider (0 = any free port, where the provider allows it)", c.port, a)
 			}
 			return nil, fmt.Errorf("cannot listen on %s port %d for the sign-in redirect: %v", a, c.port, err)
 		}
@@ -135,7 +134,7 @@ func (c *Catcher) DeliverURL(raw string) error {
 
 func (c *Catcher) check(q url.Values) callbackResult {
 	if q.Get("state") != c.state || c.state == "" {
-		return callbackResult{err: fmt.Errorf("the sign-in answer does not belong to this attempt (state mismatch): start connect again and use only the newest sign-in page: %w", ErrStateMismatch)}
+		return callbackResult{err: Failf(ErrStateMismatch, "the sign-in answer does not belong to this attempt (state mismatch): start connect again and use only the newest sign-in page")}
 	}
 	if code := q.Get("error"); code != "" {
 		return callbackResult{err: &ProviderError{Step: "sign-in", Code: code, Description: q.Get("error_description"), URI: q.Get("error_uri")}}

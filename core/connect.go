@@ -49,15 +49,14 @@ func (s *Service) Connect(ctx context.Context, name string, opts ConnectOptions)
 		return nil, fmt.Errorf("%s cannot connect: %w", app.ProviderName, err)
 	}
 	if app.UsesOpenID() && (app.Issuer == "" || app.JWKSURI == "") {
-		return nil, fmt.Errorf("%s asks for the openid scope but has no issuer or JWKS URI, so its ID token could not be verified: run `connectedapps edit %q --discovery URL`, or give --issuer and --jwks-url: %w",
-			app.ProviderName, app.ProviderName, ErrInvalid)
+		return nil, Failf(ErrInvalid, "%s asks for the openid scope but has no issuer or JWKS URI, so its ID token could not be verified: run `connectedapps edit %q --discovery URL`, or give --issuer and --jwks-url", app.ProviderName, app.ProviderName)
 	}
 	unlockConnect, ok, err := tryLockFile(s.lockPath(app.ID, "connect"))
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return nil, fmt.Errorf("a connect for %s is already running (in this window or another terminal): finish or cancel that one first: %w", app.ProviderName, ErrBusy)
+		return nil, Failf(ErrBusy, "a connect for %s is already running (in this window or another terminal): finish or cancel that one first", app.ProviderName)
 	}
 	defer unlockConnect()
 
@@ -139,9 +138,9 @@ func (s *Service) Connect(ctx context.Context, name string, opts ConnectOptions)
 			pe.App = app.ProviderName
 			return nil, pe
 		case errors.Is(err, ErrTimeout):
-			return nil, fmt.Errorf("%s: nobody signed in within %s: run connect again (or give a longer --timeout): %w", app.ProviderName, timeout, ErrTimeout)
+			return nil, Failf(ErrTimeout, "%s: nobody signed in within %s: run connect again (or give a longer --timeout)", app.ProviderName, timeout)
 		case errors.Is(err, ErrCanceled):
-			return nil, fmt.Errorf("%s: sign-in canceled: %w", app.ProviderName, ErrCanceled)
+			return nil, Failf(ErrCanceled, "%s: sign-in canceled", app.ProviderName)
 		}
 		return nil, fmt.Errorf("%s: %w", app.ProviderName, err)
 	}
@@ -161,14 +160,14 @@ func (s *Service) Connect(ctx context.Context, name string, opts ConnectOptions)
 			}
 			return nil, pe
 		}
-		return nil, fmt.Errorf("%s: the code exchange at %s failed (%s): run connect again: %w", app.ProviderName, app.TokenURI, describeNetError(err), ErrTransient)
+		return nil, Failf(ErrTransient, "%s: the code exchange at %s failed (%s): run connect again", app.ProviderName, app.TokenURI, describeNetError(err))
 	}
 	ts := tokenSetFrom(tok, nil, app.Scopes)
 	ts.anchorExpiry(tok, s.Now())
 	var id Identity
 	if app.UsesOpenID() {
 		if ts.IDToken == "" {
-			return nil, fmt.Errorf("%s: the provider sent no ID token although openid was asked for: check the scopes: %w", app.ProviderName, ErrInvalid)
+			return nil, Failf(ErrInvalid, "%s: the provider sent no ID token although openid was asked for: check the scopes", app.ProviderName)
 		}
 		if id, err = verifyIDToken(ctx, s.HTTP, &app, ts.IDToken, nonce, s.Now); err != nil {
 			return nil, err

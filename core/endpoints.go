@@ -32,7 +32,7 @@ func (s *Service) Userinfo(ctx context.Context, name string) (json.RawMessage, e
 		return nil, err
 	}
 	if app.UserinfoURI == "" {
-		return nil, fmt.Errorf("%s has no userinfo URI: add one with `connectedapps edit %q --userinfo-url URL`: %w", app.ProviderName, app.ProviderName, ErrInvalid)
+		return nil, Failf(ErrInvalid, "%s has no userinfo URI: add one with `connectedapps edit %q --userinfo-url URL`", app.ProviderName, app.ProviderName)
 	}
 	ts, err := s.Token(ctx, app.ID, DefaultMinValid)
 	if err != nil {
@@ -54,7 +54,7 @@ func (s *Service) Introspect(ctx context.Context, name string) (json.RawMessage,
 		return nil, err
 	}
 	if app.IntrospectionURI == "" {
-		return nil, fmt.Errorf("%s has no introspection URI: add one with `connectedapps edit %q --introspection-url URL`: %w", app.ProviderName, app.ProviderName, ErrInvalid)
+		return nil, Failf(ErrInvalid, "%s has no introspection URI: add one with `connectedapps edit %q --introspection-url URL`", app.ProviderName, app.ProviderName)
 	}
 	if err := connectionUsable(&app); err != nil {
 		return nil, err
@@ -100,12 +100,12 @@ func (s *Service) postClientAuth(ctx context.Context, app *App, step, endpoint s
 func (s *Service) doJSON(app *App, step string, req *http.Request) (json.RawMessage, error) {
 	resp, err := s.HTTP.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %s at %s failed: %s: %w", app.ProviderName, step, req.URL.Redacted(), describeNetError(err), ErrTransient)
+		return nil, Failf(ErrTransient, "%s: %s at %s failed: %s", app.ProviderName, step, req.URL.Redacted(), describeNetError(err))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 	if err != nil {
-		return nil, fmt.Errorf("%s: %s at %s failed while reading the answer: %s: %w", app.ProviderName, step, req.URL.Redacted(), describeNetError(err), ErrTransient)
+		return nil, Failf(ErrTransient, "%s: %s at %s failed while reading the answer: %s", app.ProviderName, step, req.URL.Redacted(), describeNetError(err))
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		var oe struct {

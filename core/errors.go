@@ -102,3 +102,18 @@ func oneLine(s string) string {
 	}
 	return s
 }
+
+// kindError is a message for a person that also answers errors.Is for its kind, without
+// the kind's own words trailing the sentence (": not found" says nothing a person needs).
+type kindError struct {
+	msg  string
+	kind error
+}
+
+func (e *kindError) Error() string { return e.msg }
+func (e *kindError) Unwrap() error { return e.kind }
+
+// Failf formats a one-line message of the given kind (one of the sentinel errors).
+func Failf(kind error, format string, args ...any) error {
+	return &kindError{msg: fmt.Sprintf(format, args...), kind: kind}
+}

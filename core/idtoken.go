@@ -3,7 +3,6 @@ package core
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -34,8 +33,7 @@ func (id Identity) Display() string {
 // nonce is not empty, the nonce. An ID token that fails any of these is never trusted.
 func verifyIDToken(ctx context.Context, hc *http.Client, app *App, raw, nonce string, now func() time.Time) (Identity, error) {
 	if app.Issuer == "" || app.JWKSURI == "" {
-		return Identity{}, fmt.Errorf("%s: cannot verify the ID token without an issuer and a JWKS URI: use `connectedapps edit %s --discovery URL`, or --issuer and --jwks-url: %w",
-			app.ProviderName, app.ProviderName, ErrInvalid)
+		return Identity{}, Failf(ErrInvalid, "%s: cannot verify the ID token without an issuer and a JWKS URI: use `connectedapps edit %s --discovery URL`, or --issuer and --jwks-url", app.ProviderName, app.ProviderName)
 	}
 	ctx = oidc.ClientContext(ctx, httpClient(hc))
 	keys := oidc.NewRemoteKeySet(ctx, app.JWKSURI)
@@ -44,12 +42,12 @@ func verifyIDToken(ctx context.Context, hc *http.Client, app *App, raw, nonce st
 	if err != nil {
 		var expired *oidc.TokenExpiredError
 		if errors.As(err, &expired) {
-			return Identity{}, fmt.Errorf("%s: the provider's ID token has already expired (check this computer's clock): %w", app.ProviderName, ErrInvalid)
+			return Identity{}, Failf(ErrInvalid, "%s: the provider's ID token has already expired (check this computer's clock)", app.ProviderName)
 		}
-		return Identity{}, fmt.Errorf("%s: the provider's ID token failed verification (%s): check the issuer and JWKS URI: %w", app.ProviderName, oneLine(err.Error()), ErrInvalid)
+		return Identity{}, Failf(ErrInvalid, "%s: the provider's ID token failed verification (%s): check the issuer and JWKS URI", app.ProviderName, oneLine(err.Error()))
 	}
 	if nonce != "" && tok.Nonce != nonce {
-		return Identity{}, fmt.Errorf("%s: the ID token's nonce does not match this sign-in (a replayed token?): start connect again: %w", app.ProviderName, ErrInvalid)
+		return Identity{}, Failf(ErrInvalid, "%s: the ID token's nonce does not match this sign-in (a replayed token?): start connect again", app.ProviderName)
 	}
 	var claims struct {
 		Name              string `json:"name"`

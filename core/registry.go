@@ -70,7 +70,7 @@ func (r *Registry) Find(nameOrID string) (App, error) {
 	if i := findApp(apps, nameOrID); i >= 0 {
 		return apps[i], nil
 	}
-	return App{}, fmt.Errorf("no app named %q: see `connectedapps list`: %w", nameOrID, ErrNotFound)
+	return App{}, Failf(ErrNotFound, "no app named %q: see `connectedapps list`", nameOrID)
 }
 
 func findApp(apps []App, nameOrID string) int {
@@ -117,7 +117,7 @@ func (r *Registry) UpdateApp(id string, change func(a *App) error) error {
 				return apps, change(&apps[i])
 			}
 		}
-		return nil, fmt.Errorf("the app was removed meanwhile: %w", ErrNotFound)
+		return nil, Failf(ErrNotFound, "the app was removed meanwhile")
 	})
 }
 
@@ -127,14 +127,14 @@ func (r *Registry) read() (registryFile, error) {
 		return registryFile{Version: RegistryVersion, Apps: []App{}}, nil
 	}
 	if err != nil {
-		return registryFile{}, fmt.Errorf("cannot read %s (%v): check its permissions: %w", r.Path(), err, ErrCorruptRegistry)
+		return registryFile{}, Failf(ErrCorruptRegistry, "cannot read %s (%v): check its permissions", r.Path(), err)
 	}
 	var f registryFile
 	if err := json.Unmarshal(data, &f); err != nil {
-		return registryFile{}, fmt.Errorf("cannot parse %s (%v): it was left untouched; repair it or move it away to start afresh: %w", r.Path(), err, ErrCorruptRegistry)
+		return registryFile{}, Failf(ErrCorruptRegistry, "cannot parse %s (%v): it was left untouched; repair it or move it away to start afresh", r.Path(), err)
 	}
 	if f.Version > RegistryVersion {
-		return registryFile{}, fmt.Errorf("%s was written by a newer version (format %d): update connectedapps: %w", r.Path(), f.Version, ErrCorruptRegistry)
+		return registryFile{}, Failf(ErrCorruptRegistry, "%s was written by a newer version (format %d): update connectedapps", r.Path(), f.Version)
 	}
 	if f.Apps == nil {
 		f.Apps = []App{}
@@ -195,7 +195,7 @@ func lockFile(ctx context.Context, path string, wait time.Duration) (unlock func
 		if ctx.Err() == context.Canceled {
 			return nil, ErrCanceled
 		}
-		return nil, fmt.Errorf("%s is held by another connectedapps process for over %s: wait for it or end it: %w", path, wait, ErrBusy)
+		return nil, Failf(ErrBusy, "%s is held by another connectedapps process for over %s: wait for it or end it", path, wait)
 	}
 	return func() { _ = l.Unlock() }, nil
 }

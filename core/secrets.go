@@ -92,13 +92,12 @@ func (k *KeyringStore) call(what string, op func() error) error {
 		case errors.Is(err, keyring.ErrNotFound):
 			return ErrNotFound
 		case errors.Is(err, keyring.ErrSetDataTooBig):
-			return fmt.Errorf("the system keyring refused a value as too large: %w", ErrKeyringUnavailable)
+			return Failf(ErrKeyringUnavailable, "the system keyring refused a value as too large")
 		}
 		return fmt.Errorf("the system keyring cannot be reached for a %s (%s): start or unlock a Secret Service keyring (gnome-keyring, KeePassXC) in your desktop session, then try again: %w",
 			what, oneLine(err.Error()), ErrKeyringUnavailable)
 	case <-time.After(timeout):
-		return fmt.Errorf("the system keyring did not answer a %s within %s: it may be locked; unlock it (log in to the desktop, or use your keyring app) and try again: %w",
-			what, timeout, ErrKeyringUnavailable)
+		return Failf(ErrKeyringUnavailable, "the system keyring did not answer a %s within %s: it may be locked; unlock it (log in to the desktop, or use your keyring app) and try again", what, timeout)
 	}
 }
 
@@ -132,7 +131,7 @@ func (c *ChunkedStore) Get(key string) (string, error) {
 		piece, err := c.inner.Get(chunkKey(key, gen, i))
 		if err != nil {
 			if errors.Is(err, ErrNotFound) {
-				return "", fmt.Errorf("keyring entry %q is missing piece %d of %d: %w", key, i+1, n, ErrNotFound)
+				return "", Failf(ErrNotFound, "keyring entry %q is missing piece %d of %d", key, i+1, n)
 			}
 			return "", err
 		}

@@ -178,7 +178,7 @@ func (s *Service) Edit(ctx context.Context, name string, change func(*App) error
 	err = s.Registry.Update(func(apps []App) ([]App, error) {
 		i := findApp(apps, old.ID)
 		if i < 0 {
-			return nil, fmt.Errorf("%s was removed meanwhile: %w", old.ProviderName, ErrNotFound)
+			return nil, Failf(ErrNotFound, "%s was removed meanwhile", old.ProviderName)
 		}
 		if err := nameFree(apps, updated.ProviderName, old.ID); err != nil {
 			return nil, err
@@ -298,14 +298,14 @@ func (s *Service) revokeStored(ctx context.Context, app *App) error {
 func (s *Service) readTokens(app *App) (*TokenSet, error) {
 	raw, err := s.Secrets.Get(tokensKey(app.ID))
 	if errors.Is(err, ErrNotFound) {
-		return nil, fmt.Errorf("%s is not connected: run `connectedapps connect %q`: %w", app.ProviderName, app.ProviderName, ErrNotConnected)
+		return nil, Failf(ErrNotConnected, "%s is not connected: run `connectedapps connect %q`", app.ProviderName, app.ProviderName)
 	}
 	if err != nil {
 		return nil, err
 	}
 	var ts TokenSet
 	if err := json.Unmarshal([]byte(raw), &ts); err != nil || ts.AccessToken == "" {
-		return nil, fmt.Errorf("%s: the stored tokens are unreadable: run `connectedapps connect %q` to sign in again: %w", app.ProviderName, app.ProviderName, ErrNeedsReauth)
+		return nil, Failf(ErrNeedsReauth, "%s: the stored tokens are unreadable: run `connectedapps connect %q` to sign in again", app.ProviderName, app.ProviderName)
 	}
 	return &ts, nil
 }
@@ -328,7 +328,7 @@ func (s *Service) clientSecret(app *App) (string, error) {
 	}
 	secret, err := s.Secrets.Get(clientSecretKey(app.ID))
 	if errors.Is(err, ErrNotFound) {
-		return "", fmt.Errorf("%s: its client secret is missing from the keyring: run `connectedapps edit %q --client-secret-stdin`: %w", app.ProviderName, app.ProviderName, ErrClientRejected)
+		return "", Failf(ErrClientRejected, "%s: its client secret is missing from the keyring: run `connectedapps edit %q --client-secret-stdin`", app.ProviderName, app.ProviderName)
 	}
 	return secret, err
 }

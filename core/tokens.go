@@ -24,6 +24,7 @@ type TokenSet struct {
 	IDToken      string     `json:"id_token,omitempty"`
 	Expiry       *time.Time `json:"expires_at,omitempty"` // absolute, UTC; nil: unknown
 	Scopes       []string   `json:"scopes,omitempty"`     // granted
+	ObtainedAt   *time.Time `json:"obtained_at,omitempty"`
 }
 
 // ExpiresIn is the time left, or ok=false when the provider gave no expiry.
@@ -42,9 +43,20 @@ func (t *TokenSet) Type() string {
 	return t.TokenType
 }
 
-// stale says the token must be renewed before it is handed out.
+// stale says the token must be renewed before it is handed out: it expires within minValid.
+// When minValid is longer than the provider ever grants, no refresh can satisfy it; the
+// token is then renewed at half its life instead, so a script asking for more than the
+// provider gives does not refresh (and rotate the refresh token) on every call.
 func (t *TokenSet) stale(now time.Time, minValid time.Duration) bool {
-	return t.Expiry != nil && t.Expiry.Sub(now) < minValid
+	if t.Expiry == nil {
+		return false
+	}
+	if t.ObtainedAt != nil {
+		if lifetime := t.Expiry.Sub(*t.ObtainedAt); lifetime > 0 && minValid > lifetime/2 {
+			minValid = lifetime / 2
+		}
+	}
+	return t.Expiry.Sub(now) < minValid
 }
 
 // oauthConfig builds the x/oauth2 config for app. The auth style is fixed, never
@@ -100,6 +112,8 @@ func tokenSetFrom(tok *oauth2.Token, prev *TokenSet, requested []string) *TokenS
 // anchorExpiry counts expires_in from the service's clock rather than x/oauth2's, so expiry
 // and staleness are judged by the same clock.
 func (t *TokenSet) anchorExpiry(tok *oauth2.Token, now time.Time) {
+	obtained := now.UTC().Round(time.Second)
+	t.ObtainedAt = &obtained
 	if tok.ExpiresIn > 0 {
 		e := now.UTC().Add(time.Duration(tok.ExpiresIn) * time.Second).Round(time.Second)
 		t.Expiry = &e
@@ -143,11 +157,11 @@ func connectionUsable(app *App) error {
 	c := app.Connection
 	switch {
 	case c == nil:
-		return fmt.Errorf("%s is not connected: run `connectedapps connect %q`: %w", app.ProviderName, app.ProviderName, ErrNotConnected)
+		return Failf(ErrNotConnected, "%s is not connected: run `connectedapps connect %q`", app.ProviderName, app.ProviderName)
 	case c.State == StateNeedsReauth:
-		return fmt.Errorf("%s needs you to sign in again (%s): run `connectedapps connect %q`: %w", app.ProviderName, c.LastError, app.ProviderName, ErrNeedsReauth)
+		return Failf(ErrNeedsReauth, "%s needs you to sign in again (%s): run `connectedapps connect %q`", app.ProviderName, c.LastError, app.ProviderName)
 	case c.State == StateClientRejected:
-		return fmt.Errorf("%s: the provider rejected the client (%s): check the client ID and secret with `connectedapps edit %q`, then connect again: %w", app.ProviderName, c.LastError, app.ProviderName, ErrClientRejected)
+		return Failf(ErrClientRejected, "%s: the provider rejected the client (%s): check the client ID and secret with `connectedapps edit %q`, then connect again", app.ProviderName, c.LastError, app.ProviderName)
 	}
 	return nil
 }
@@ -170,7 +184,7 @@ func (s *Service) refresh(ctx context.Context, app *App, stale *TokenSet) (*Toke
 		return cur, nil
 	}
 	if cur.RefreshToken == "" {
-		return nil, fmt.Errorf("%s: the access token has run out and the provider gave no refresh token: run `connectedapps connect %q` to sign in again: %w", app.ProviderName, app.ProviderName, ErrNeedsReauth)
+		return nil, Failf(ErrNeedsReauth, "%s: the access token has run out and the provider gave no refresh token: run `connectedapps connect %q` to sign in again", app.ProviderName, app.ProviderName)
 	}
 	secret, err := s.clientSecret(app)
 	if err != nil {
@@ -224,7 +238,7 @@ func (s *Service) refresh(ctx context.Context, app *App, stale *TokenSet) (*Toke
 func (s *Service) refreshFailed(app *App, err error) error {
 	var re *oauth2.RetrieveError
 	if !errors.As(err, &re) {
-		return fmt.Errorf("%s: refresh failed: could not reach %s (%s); every token was kept, try again: %w", app.ProviderName, app.TokenURI, describeNetError(err), ErrTransient)
+		return Failf(ErrTransient, "%s: refresh failed: could not reach %s (%s); every token was kept, try again", app.ProviderName, app.TokenURI, describeNetError(err))
 	}
 	pe := providerErrorFrom(app, "refresh", re)
 	status := 0

@@ -764,3 +764,30 @@ func TestServiceTokenNotConnected(t *testing.T) {
 		t.Errorf("%d requests; want none", n)
 	}
 }
+
+func TestStaleCapsMinValidAtHalfTheLifetime(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) *time.Time { x := now.Add(d); return &x }
+	fiveMin := &TokenSet{AccessToken: "a", ObtainedAt: at(0), Expiry: at(5 * time.Minute)}
+	cases := []struct {
+		name     string
+		ts       *TokenSet
+		now      time.Time
+		minValid time.Duration
+		want     bool
+	}{
+		{"fresh, default min-valid", fiveMin, now, time.Minute, false},
+		{"within default min-valid", fiveMin, now.Add(4*time.Minute + 30*time.Second), time.Minute, true},
+		{"min-valid beyond the lifetime: a just-obtained token is not stale", fiveMin, now, time.Hour, false},
+		{"min-valid beyond the lifetime: stale past half-life", fiveMin, now.Add(151 * time.Second), time.Hour, true},
+		{"min-valid beyond the lifetime: not yet half-life", fiveMin, now.Add(149 * time.Second), time.Hour, false},
+		{"unknown obtained time: min-valid as asked", &TokenSet{AccessToken: "a", Expiry: at(5 * time.Minute)}, now, time.Hour, true},
+		{"unknown expiry: never stale", &TokenSet{AccessToken: "a"}, now, time.Hour, false},
+		{"expired", fiveMin, now.Add(6 * time.Minute), 0, true},
+	}
+	for _, c := range cases {
+		if got := c.ts.stale(c.now, c.minValid); got != c.want {
+			t.Errorf("%s: stale = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

@@ -81,7 +81,9 @@ func newUser(t *testing.T) *user {
 	}
 	u.env = append(os.Environ(),
 		"XDG_CONFIG_HOME="+u.configDir,
-		"LANG=C", // Fyne and friends log locale warnings under LANG=C: the CLI must stay quiet
+		// Fyne logs a locale error at start-up under LANG=C.UTF-8 (the usual container
+		// default): the command line's stderr must stay clean all the same.
+		"LANG=C.UTF-8", "LC_ALL=",
 		"BROWSER="+self,
 		browserModeEnv+"="+modeLogin,
 		"CONNECTEDAPPS_E2E_USER="+op.username(),

@@ -102,18 +102,24 @@ func TestTransientRefreshFailureKeepsTokens(t *testing.T) {
 	_, before := storedTokens(t, app.ID)
 
 	down.Store(true)
-	u.fails(4, "", []string{"token", "Flaky", "--min-valid", "1h"}, "temporarily_unavailable", "try again")
+	u.fails(4, "", []string{"refresh", "Flaky"}, "temporarily_unavailable", "try again")
+	// Still handed out while it is valid.
+	tokens, _ := storedTokens(t, app.ID)
+	if tok := u.ok("", "token", "Flaky"); tok != tokens.AccessToken+"\n" {
+		t.Fatal("token not handed out after a transient failure")
+	}
+	expireStoredToken(t, app.ID)
+	_, expired := storedTokens(t, app.ID)
+	u.fails(4, "", []string{"token", "Flaky"}, "temporarily_unavailable", "every token was kept")
 	front.Close() // and now nothing answers at all
-	u.fails(4, "", []string{"refresh", "Flaky"}, "could not reach", "every token was kept")
-	tokens, after := storedTokens(t, app.ID)
-	if after != before {
+	u.fails(4, "", []string{"token", "Flaky"}, "could not reach", "every token was kept")
+	if _, after := storedTokens(t, app.ID); after != expired {
 		t.Fatal("a transient failure changed the stored tokens")
+	}
+	if before == expired {
+		t.Fatal("the test did not expire the token")
 	}
 	if s := u.show("Flaky"); s.ConnectionState != "connected" {
 		t.Fatalf("a transient failure changed the state to %s", s.ConnectionState)
-	}
-	// Still usable while valid.
-	if tok := u.ok("", "token", "Flaky"); tok != tokens.AccessToken+"\n" {
-		t.Fatal("token not handed out after a transient failure")
 	}
 }
