@@ -46,6 +46,15 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// parseName parses a command that takes exactly one NAME.
+func parseName(fs *flag.FlagSet, args []string) (string, error) {
+	pos, err := parse(fs, args)
+	if err != nil {
+		return "", err
+	}
+	return oneName(fs.Name(), pos)
+}
+
 // oneName checks that exactly one NAME was given.
 func oneName(cmd string, positional []string) (string, error) {
 	switch len(positional) {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -117,11 +118,7 @@ func (c *cmdCtx) add(args []string) error {
 	fs := newFlags("add")
 	var f appFlags
 	f.register(fs, false)
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	name, err := oneName("add", pos)
+	name, err := parseName(fs, args)
 	if err != nil {
 		return err
 	}
@@ -186,11 +183,7 @@ func (c *cmdCtx) edit(args []string) error {
 	f.register(fs, true)
 	var rename stringFlag
 	fs.Var(&rename, "rename", "new name")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	name, err := oneName("edit", pos)
+	name, err := parseName(fs, args)
 	if err != nil {
 		return err
 	}
@@ -303,11 +296,7 @@ func describeExpiry(a *core.App, now time.Time) string {
 func (c *cmdCtx) show(args []string) error {
 	fs := newFlags("show")
 	asJSON := fs.Bool("json", false, "JSON output")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	name, err := oneName("show", pos)
+	name, err := parseName(fs, args)
 	if err != nil {
 		return err
 	}
@@ -363,11 +352,7 @@ func (c *cmdCtx) show(args []string) error {
 func (c *cmdCtx) remove(args []string) error {
 	fs := newFlags("remove")
 	localOnly := fs.Bool("local-only", false, "do not revoke at the provider")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	name, err := oneName("remove", pos)
+	name, err := parseName(fs, args)
 	if err != nil {
 		return err
 	}
@@ -405,11 +390,7 @@ func (c *cmdCtx) connect(args []string) error {
 	timeout := durationFlag{value: core.DefaultConnectTimeout}
 	fs.Var(&timeout, "timeout", "how long to wait for the sign-in")
 	noBrowser := fs.Bool("no-browser", false, "print the link and accept the redirected URL pasted on stdin")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	name, err := oneName("connect", pos)
+	name, err := parseName(fs, args)
 	if err != nil {
 		return err
 	}
@@ -480,11 +461,7 @@ func (c *cmdCtx) token(args []string) error {
 	minValid := durationFlag{value: core.DefaultMinValid}
 	fs.Var(&minValid, "min-valid", "refresh first when the token expires sooner than this")
 	idToken := fs.Bool("id-token", false, "print the ID token instead of the access token")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	name, err := oneName("token", pos)
+	name, err := parseName(fs, args)
 	if err != nil {
 		return err
 	}
@@ -547,23 +524,20 @@ func (c *cmdCtx) refresh(args []string) error {
 }
 
 func (c *cmdCtx) userinfo(args []string) error {
-	name, err := c.nameOnly("userinfo", args)
-	if err != nil {
-		return err
-	}
-	raw, err := c.svc.Userinfo(c.ctx, name)
-	if err != nil {
-		return err
-	}
-	return c.printJSON(raw)
+	return c.printAnswer("userinfo", args, c.svc.Userinfo)
 }
 
 func (c *cmdCtx) introspect(args []string) error {
-	name, err := c.nameOnly("introspect", args)
+	return c.printAnswer("introspect", args, c.svc.Introspect)
+}
+
+// printAnswer prints what one of the provider's endpoints said about NAME.
+func (c *cmdCtx) printAnswer(cmd string, args []string, ask func(context.Context, string) (json.RawMessage, error)) error {
+	name, err := c.nameOnly(cmd, args)
 	if err != nil {
 		return err
 	}
-	raw, err := c.svc.Introspect(c.ctx, name)
+	raw, err := ask(c.ctx, name)
 	if err != nil {
 		return err
 	}
@@ -573,11 +547,7 @@ func (c *cmdCtx) introspect(args []string) error {
 func (c *cmdCtx) disconnect(args []string) error {
 	fs := newFlags("disconnect")
 	localOnly := fs.Bool("local-only", false, "forget the tokens here without telling the provider")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	name, err := oneName("disconnect", pos)
+	name, err := parseName(fs, args)
 	if err != nil {
 		return err
 	}
@@ -594,11 +564,7 @@ func (c *cmdCtx) disconnect(args []string) error {
 }
 
 func (c *cmdCtx) nameOnly(cmd string, args []string) (string, error) {
-	pos, err := parse(newFlags(cmd), args)
-	if err != nil {
-		return "", err
-	}
-	return oneName(cmd, pos)
+	return parseName(newFlags(cmd), args)
 }
 
 func (c *cmdCtx) printJSON(v any) error {
