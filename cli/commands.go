@@ -8,9 +8,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"golang.org/x/term"
 
 	"connectedapps/core"
 )
@@ -102,7 +105,21 @@ func (c *cmdCtx) applyFlags(app *core.App, f *appFlags) error {
 }
 
 // readSecret takes the client secret from stdin (never argv, where other users can read it).
+// At a terminal it asks for one line without echo; otherwise it reads all of stdin.
 func (c *cmdCtx) readSecret() (*string, error) {
+	if f, ok := c.env.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(c.env.Stdout, "Client secret (typing is hidden): ")
+		data, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(c.env.Stdout)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read the client secret from the terminal: %w", err)
+		}
+		secret := strings.TrimSpace(string(data))
+		if secret == "" {
+			return nil, usagef("--client-secret-stdin: no secret was typed")
+		}
+		return &secret, nil
+	}
 	data, err := io.ReadAll(io.LimitReader(c.env.Stdin, 64<<10))
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the client secret from stdin: %w", err)

@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"runtime"
 	"strconv"
 	"strings"
@@ -94,8 +93,8 @@ func (k *KeyringStore) call(what string, op func() error) error {
 		case errors.Is(err, keyring.ErrSetDataTooBig):
 			return Failf(ErrKeyringUnavailable, "the system keyring refused a value as too large")
 		}
-		return fmt.Errorf("the system keyring cannot be reached for a %s (%s): start or unlock a Secret Service keyring (gnome-keyring, KeePassXC) in your desktop session, then try again: %w",
-			what, oneLine(err.Error()), ErrKeyringUnavailable)
+		return Failf(ErrKeyringUnavailable, "the system keyring cannot be reached for a %s (%s): start or unlock a Secret Service keyring (gnome-keyring, KeePassXC) in your desktop session, then try again",
+			what, oneLine(err.Error()))
 	case <-time.After(timeout):
 		return Failf(ErrKeyringUnavailable, "the system keyring did not answer a %s within %s: it may be locked; unlock it (log in to the desktop, or use your keyring app) and try again", what, timeout)
 	}

@@ -161,6 +161,11 @@ func (s *Service) Edit(ctx context.Context, name string, change func(*App) error
 	res := EditResult{}
 	connected := old.Connection != nil
 	if connected && (updated.ClientID != old.ClientID || updated.TokenURI != old.TokenURI || updated.Issuer != old.Issuer) {
+		unlock, err := lockFile(ctx, s.lockPath(old.ID, "refresh"), lockWait)
+		if err != nil {
+			return EditResult{}, err
+		}
+		defer unlock()
 		if err := s.revokeStored(ctx, &old); err != nil {
 			res.RevocationProblem = err.Error()
 		}
@@ -220,6 +225,11 @@ func (s *Service) Remove(ctx context.Context, name string, localOnly bool) error
 	if err != nil {
 		return err
 	}
+	unlock, err := lockFile(ctx, s.lockPath(app.ID, "refresh"), lockWait)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if !localOnly && app.Connection != nil {
 		if err := s.revokeStored(ctx, &app); err != nil {
 			return fmt.Errorf("%w; nothing was removed: run `connectedapps remove %q --local-only` to forget it here anyway", err, app.ProviderName)

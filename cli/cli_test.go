@@ -1,0 +1,131 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"connectedapps/core"
+)
+
+// runIn runs a command line in-process against an in-memory keyring and a temp registry.
+func runIn(t *testing.T, dir string, store core.SecretStore, stdin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = Run(args, Env{
+		Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb,
+		Getenv: func(string) string { return "" },
+		NewService: func(cfg core.Config) (*core.Service, error) {
+			cfg.Dir, cfg.Secrets = dir, store
+			return core.NewService(cfg)
+		},
+	})
+	return out.String(), errb.String(), code
+}
+
+func TestFlagsBeforeAndAfterTheName(t *testing.T) {
+	dir, store := t.TempDir(), core.NewMemoryStore()
+	base := []string{"--auth-url", "https://p.example/auth", "--token-url", "https://p.example/token"}
+	if _, e, code := runIn(t, dir, store, "", append([]string{"add", "--client-id", "c1", "First"}, base...)...); code != 0 {
+		t.Fatalf("flags before NAME: %d %s", code, e)
+	}
+	if _, e, code := runIn(t, dir, store, "s3cret\n", append([]string{"add", "Second", "--client-id", "c2", "--scope", "a b", "--scope", "c", "--param", "access_type=offline", "--client-secret-stdin"}, base...)...); code != 0 {
+		t.Fatalf("flags after NAME: %d %s", code, e)
+	}
+	out, _, _ := runIn(t, dir, store, "", "show", "second", "--json")
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc["client_id"] != "c2" || fmt.Sprint(doc["scopes"]) != "[a b c]" || doc["connection_state"] != "not_connected" ||
+		doc["redirect_uri"] != "http://127.0.0.1:8765/callback" || doc["has_client_secret"] != true {
+		t.Fatalf("show --json: %v", doc)
+	}
+	if strings.Contains(out, "s3cret") {
+		t.Fatal("show prints the client secret")
+	}
+	if v, _ := store.Get("app/" + doc["id"].(string) + "/client_secret"); v != "s3cret" {
+		t.Fatalf("secret in store: %q", v)
+	}
+}
+
+func TestUsageErrorsExitTwoWithOneLine(t *testing.T) {
+	dir, store := t.TempDir(), core.NewMemoryStore()
+	for _, args := range [][]string{
+		{"nope"}, {"token"}, {"token", "a", "b"}, {"token", "a", "--format", "xml"},
+		{"connect", "a", "--timeout", "soon"}, {"add", "x", "--param", "novalue"},
+		{"token", "a", "--id-token", "--format", "header"}, {"list", "extra"},
+	} {
+		out, errOut, code := runIn(t, dir, store, "", args...)
+		if code != ExitUsage || strings.Count(errOut, "\n") != 1 || !strings.HasPrefix(errOut, "connectedapps: ") || out != "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, out, errOut)
+		}
+	}
+	if _, errOut, code := runIn(t, dir, store, "", "add", "x", "--client-secret-stdin", "--client-id", "c"); code != ExitUsage || !strings.Contains(errOut, "stdin was empty") {
+		t.Errorf("empty secret: %d %q", code, errOut)
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	cases := map[error]int{
+		nil:                        ExitOK,
+		usagef("x"):                ExitUsage,
+		core.ErrNeedsReauth:        ExitReauth,
+		core.ErrClientRejected:     ExitReauth,
+		core.ErrNotConnected:       ExitReauth,
+		core.ErrTransient:          ExitTransient,
+		core.ErrBusy:               ExitTransient,
+		core.ErrKeyringUnavailable: ExitFailure,
+		errors.New("other"):        ExitFailure,
+		fmt.Errorf("wrapped: %w", core.Failf(core.ErrNeedsReauth, "sign in")): ExitReauth,
+	}
+	for err, want := range cases {
+		if got := ExitCode(err); got != want {
+			t.Errorf("ExitCode(%v) = %d, want %d", err, got, want)
+		}
+	}
+}
+
+func TestTokenFormatsFromTheStore(t *testing.T) {
+	dir, store := t.TempDir(), core.NewMemoryStore()
+	runIn(t, dir, store, "", "add", "P", "--client-id", "c", "--auth-url", "https://p.example/a", "--token-url", "https://p.example/t")
+	if _, errOut, code := runIn(t, dir, store, "", "token", "P"); code != ExitReauth || !strings.Contains(errOut, "not connected") {
+		t.Fatalf("token before connect: %d %q", code, errOut)
+	}
+	svc, _ := core.NewService(core.Config{Dir: dir, Secrets: store})
+	app, _ := svc.Get("P")
+	if err := svc.Registry.UpdateApp(app.ID, func(a *core.App) error {
+		a.Connection = &core.Connection{State: core.StateConnected}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	_ = store.Set("app/"+app.ID+"/tokens", `{"access_token":"AT","token_type":"bearer","scopes":["s"]}`)
+	for args, want := range map[string]string{
+		"token P":                 "AT\n",
+		"token P --format header": "Authorization: Bearer AT\n",
+	} {
+		if out, errOut, code := runIn(t, dir, store, "", strings.Fields(args)...); out != want || code != 0 || errOut != "" {
+			t.Errorf("%s: %q %q %d", args, out, errOut, code)
+		}
+	}
+	out, _, _ := runIn(t, dir, store, "", "token", "P", "--format", "json")
+	var j map[string]any
+	if err := json.Unmarshal([]byte(out), &j); err != nil || j["access_token"] != "AT" || j["token_type"] != "Bearer" || j["expires_at"] != nil || j["expires_in"] != nil {
+		t.Fatalf("json with unknown expiry: %s %v", out, err)
+	}
+	if _, errOut, code := runIn(t, dir, store, "", "token", "P", "--id-token"); code != ExitFailure || !strings.Contains(errOut, "no ID token") {
+		t.Fatalf("--id-token without one: %d %q", code, errOut)
+	}
+}
+
+func TestQuoteName(t *testing.T) {
+	for in, want := range map[string]string{"Google": "Google", "My App": "'My App'", "it's": `'it'\''s'`} {
+		if got := quoteName(in); got != want {
+			t.Errorf("quoteName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
