@@ -93,6 +93,10 @@ func (k *KeyringStore) call(what string, op func() error) error {
 		case errors.Is(err, keyring.ErrSetDataTooBig):
 			return Failf(ErrKeyringUnavailable, "the system keyring refused a value as too large")
 		}
+		if strings.Contains(strings.ToLower(err.Error()), "unlock") {
+			return Failf(ErrKeyringUnavailable, "the system keyring is locked and could not be unlocked for a %s (%s): unlock it (log in to the desktop, or open your keyring app), then try again",
+				what, oneLine(err.Error()))
+		}
 		return Failf(ErrKeyringUnavailable, "the system keyring cannot be reached for a %s (%s): start or unlock a Secret Service keyring (gnome-keyring, KeePassXC) in your desktop session, then try again",
 			what, oneLine(err.Error()))
 	case <-time.After(timeout):

@@ -1,10 +1,13 @@
 package e2e
 
 import (
+	"bytes"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
+	"os/exec"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -122,4 +125,44 @@ func TestTransientRefreshFailureKeepsTokens(t *testing.T) {
 	if s := u.show("Flaky"); s.ConnectionState != "connected" {
 		t.Fatalf("a transient failure changed the state to %s", s.ConnectionState)
 	}
+}
+
+// A keyring that exists but is locked, in a D-Bus session of its own (never the shared one):
+// with no display to ask for the password, every call must fail at once with words that say
+// "locked", and the registration must still be saved.
+func TestLockedKeyring(t *testing.T) {
+	u := newUser(t)
+	runtime := t.TempDir()
+	script := `
+set -e
+echo -n pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
+# the daemon creates and unlocks the login collection shortly after it starts
+for i in $(seq 100); do echo -n x | secret-tool store --label=probe service probe user probe 2>/dev/null && break; sleep 0.1; done
+[ "$(secret-tool lookup service probe user probe)" = x ] || { echo "the private keyring did not come up unlocked" >&2; exit 1; }
+dbus-send --session --dest=org.freedesktop.secrets --print-reply /org/freedesktop/secrets org.freedesktop.Secret.Service.Lock array:objpath:/org/freedesktop/secrets/collection/login >/dev/null
+set +e
+echo "$SECRET" | "$BIN" add Locked --client-id c --client-secret-stdin --auth-url "$ISSUER/auth" --token-url "$ISSUER/oauth/token"
+echo "exit=$?"
+`
+	cmd := exec.Command("dbus-run-session", "--", "bash", "-c", script)
+	// Its own HOME and XDG_DATA_HOME: a keyring file of its own, not the shared session's.
+	cmd.Env = append(u.env, "XDG_RUNTIME_DIR="+runtime, "HOME="+t.TempDir(), "XDG_DATA_HOME="+t.TempDir(), "DISPLAY=", "BIN="+bin, "ISSUER="+op.issuer,
+		"SECRET="+webClientSecret, "CONNECTEDAPPS_KEYRING_TIMEOUT=20s")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	cmd.WaitDelay = 5 * time.Second // the keyring daemon may outlive the session briefly
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("locked-keyring session: %v\n%s\n%s", err, out.String(), errb.String())
+	}
+	if !strings.Contains(out.String(), "Registered Locked") || !strings.Contains(out.String(), "exit=1") {
+		t.Fatalf("stdout: %s", out.String())
+	}
+	if !strings.Contains(errb.String(), "connectedapps: Locked was registered, but its client secret was not stored: the system keyring is locked") {
+		t.Fatalf("stderr: %s", errb.String())
+	}
+	reg, _ := os.ReadFile(u.registryPath())
+	if !strings.Contains(string(reg), `"Locked"`) || strings.Contains(string(reg), webClientSecret) {
+		t.Fatalf("registry: %s", reg)
+	}
+	_ = filepathWalkNoSecret(t, u.configDir, webClientSecret)
 }
