@@ -342,3 +342,9 @@ func (s *Service) clientSecret(app *App) (string, error) {
 	}
 	return secret, err
 }
+
+// RegistryPath is apps.json's path, for the window's Settings and its change watch.
+func (s *Service) RegistryPath() string { return s.Registry.Path() }
+
+// Clock is the service's notion of now (injected in tests).
+func (s *Service) Clock() time.Time { return s.Now() }

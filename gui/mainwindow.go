@@ -5,10 +5,15 @@ package gui
 import (
 	"fmt"
 	"net/url"
+	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -17,137 +22,418 @@ import (
 	"connectedapps/core"
 )
 
-// runAsync runs work that may block (file and keyring reads) off the UI goroutine. Tests
-// replace it with a direct call, because Fyne's test driver runs fyne.Do on the calling
-// goroutine and a real background goroutine would race with the test's assertions.
-var runAsync = func(f func()) { go f() }
+// Preference keys.
+const (
+	prefWidth       = "window.width"
+	prefHeight      = "window.height"
+	prefSelectedApp = "window.selected_app_id"
+)
 
-// emptyCommand is what the empty state tells a person to run.
-const emptyCommand = "connectedapps add NAME --discovery URL --client-id ID"
+// registryPoll is how often the window checks whether another process changed apps.json.
+const registryPoll = 2 * time.Second
 
-// mainWindow lists the registered apps and their connection state.
+// mainWindow is the app list on the left and the selected app on the right.
 type mainWindow struct {
-	app fyne.App
+	env *env
 	win fyne.Window
-	svc *core.Service
 
 	// Touched only on the UI goroutine.
-	apps    []core.App
-	loadSeq int // answers to older reloads are dropped, so the newest read always wins
+	apps       []core.App // everything in the registry, sorted by name
+	shown      []core.App // apps matching the search
+	selectedID string     // "" with nothing selected; newAppID while creating one
+	loadSeq    int        // answers to older reloads are dropped, so the newest read wins
+	regStamp   time.Time  // apps.json's modification time at the last read
 
-	heading   *widget.Label
-	reload    *widget.Button
-	errorText *widget.Label
+	search    *widget.Entry
+	newButton *widget.Button
+	presets   *widget.Button
 	list      *widget.List
-	empty     fyne.CanvasObject
-	emptyText []*widget.Label
+	listError *widget.Label
+	emptyList *widget.Label
+
+	header    *widget.Label
+	badge     *widget.Label
+	connect   *widget.Button
+	tabs      *container.AppTabs
+	detail    *fyne.Container // header + tabs, shown with an app selected or being created
+	welcome   fyne.CanvasObject
+	changed   *fyne.Container // banner: apps.json changed while the form has edits
+	form      *appForm
+	tokens    *tokenPanel
+	rightSide *fyne.Container
+
+	// pendingDialog is the dialog shown last, kept so tests can confirm or dismiss it.
+	pendingDialog dialog.Dialog
 }
 
-func newMainWindow(a fyne.App, svc *core.Service) *mainWindow {
-	w := &mainWindow{app: a, svc: svc, win: a.NewWindow("Connected Apps")}
+// newAppID marks the unsaved document being created in the form.
+const newAppID = "\x00new"
+
+func newMainWindow(e *env) *mainWindow {
+	w := &mainWindow{env: e, win: e.app.NewWindow("Connected Apps")}
+	w.form = newAppForm(w)
+	w.tokens = newTokenPanel(w)
 	w.win.SetContent(w.buildUI())
-	w.win.Resize(fyne.NewSize(900, 600))
+	prefs := e.app.Preferences()
+	w.win.Resize(fyne.NewSize(float32(prefs.FloatWithFallback(prefWidth, 1000)), float32(prefs.FloatWithFallback(prefHeight, 680))))
+	w.win.SetCloseIntercept(w.onClose)
+	w.addShortcuts()
 	return w
 }
 
 // Run shows the main window and blocks until the app quits.
 func Run(a fyne.App, svc *core.Service) {
 	a.SetIcon(assets.Icon)
-	w := newMainWindow(a, svc)
+	e := &env{app: a, svc: svc, browser: svc.Browser, notifier: fyneNotifier{a}}
+	w := newMainWindow(e)
 	w.win.SetMaster()
-	// The command line may change apps.json while the window is open: read it again
-	// whenever the person comes back to the window.
-	a.Lifecycle().SetOnEnteredForeground(w.onReload)
-	// "expires in N min" is computed from the clock, so redraw it now and then.
+	a.Lifecycle().SetOnEnteredForeground(w.checkRegistry)
 	go func() {
-		for range time.Tick(30 * time.Second) {
-			fyne.Do(w.list.Refresh)
+		// One tick drives both: the "expires in N min" texts and noticing apps.json changes.
+		for range time.Tick(registryPoll) {
+			fyne.Do(func() {
+				w.list.Refresh()
+				w.checkRegistry()
+			})
 		}
 	}()
-	w.onReload()
+	w.reload()
 	w.win.ShowAndRun()
 }
 
 func (w *mainWindow) buildUI() fyne.CanvasObject {
-	w.heading = &widget.Label{Text: "Registered apps", TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText}
-	w.reload = &widget.Button{Text: "Reload", Icon: theme.ViewRefreshIcon(), OnTapped: w.onReload}
-	w.errorText = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord, Selectable: true}
-	w.errorText.Hide()
-
+	w.search = &widget.Entry{PlaceHolder: "Search apps (Ctrl+F)", OnChanged: func(string) { w.applyFilter() }}
+	w.newButton = &widget.Button{Text: "New", Icon: theme.ContentAddIcon(), OnTapped: w.onNew}
+	w.presets = &widget.Button{Text: "New from preset", Icon: theme.MenuDropDownIcon(), OnTapped: w.onPresetMenu}
+	w.listError = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord, Selectable: true}
+	w.listError.Hide()
+	w.emptyList = &widget.Label{Wrapping: fyne.TextWrapWord, Alignment: fyne.TextAlignCenter}
+	w.emptyList.Hide()
 	w.list = widget.NewList(
-		func() int { return len(w.apps) },
+		func() int { return len(w.shown) },
 		func() fyne.CanvasObject { return newAppRow() },
 		w.updateRow,
 	)
-	w.list.Hide() // until the first read answers, so the empty state never flashes
+	w.list.OnSelected = w.onListSelected
+	left := container.NewBorder(
+		container.NewVBox(w.search, container.NewGridWithColumns(2, w.newButton, w.presets), w.listError),
+		nil, nil, nil,
+		container.NewStack(w.list, container.NewPadded(w.emptyList)))
 
-	w.emptyText = []*widget.Label{
-		{Text: "No apps yet.", Alignment: fyne.TextAlignCenter, TextStyle: fyne.TextStyle{Bold: true}},
-		{Text: "Register one from a terminal:", Alignment: fyne.TextAlignCenter},
-		{Text: emptyCommand, Alignment: fyne.TextAlignCenter, TextStyle: fyne.TextStyle{Monospace: true}, Selectable: true},
-	}
-	box := container.NewVBox()
-	for _, l := range w.emptyText {
-		box.Add(l)
-	}
-	w.empty = container.NewCenter(box)
-	w.empty.Hide()
-
-	top := container.NewVBox(
-		container.NewBorder(nil, nil, w.heading, w.reload),
-		w.errorText,
-		widget.NewSeparator(),
+	w.header = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText, Truncation: fyne.TextTruncateEllipsis}
+	w.badge = &widget.Label{}
+	w.connect = &widget.Button{Text: "Connect", Importance: widget.HighImportance, Icon: theme.LoginIcon(), OnTapped: w.onConnect}
+	w.tabs = container.NewAppTabs(
+		container.NewTabItemWithIcon("Registration", theme.DocumentIcon(), w.form.content()),
+		container.NewTabItemWithIcon("Connection", theme.AccountIcon(), w.tokens.content()),
 	)
-	return container.NewBorder(top, nil, nil, nil, container.NewStack(w.list, w.empty))
+	reload := &widget.Button{Text: "Reload now", OnTapped: w.reloadDiscardingEdits}
+	w.changed = container.NewBorder(nil, nil, nil, reload,
+		&widget.Label{Text: "Another program changed your apps. Reloading discards the edits in this form.", Wrapping: fyne.TextWrapWord, Importance: widget.WarningImportance})
+	w.changed.Hide()
+	top := container.NewVBox(
+		container.NewBorder(nil, nil, nil, w.connect, container.NewVBox(w.header, w.badge)),
+		w.changed,
+	)
+	w.detail = container.NewBorder(top, nil, nil, nil, w.tabs)
+	w.detail.Hide()
+	w.welcome = container.NewCenter(container.NewVBox(
+		&widget.Label{Text: "Connected Apps", TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText, Alignment: fyne.TextAlignCenter},
+		&widget.Label{Text: "Register an OAuth 2.0 / OpenID Connect client once, sign in once,\nand hand valid tokens to your programs.", Alignment: fyne.TextAlignCenter},
+		container.NewCenter(&widget.Button{Text: "Register an app", Icon: theme.ContentAddIcon(), Importance: widget.HighImportance, OnTapped: w.onNew}),
+	))
+	w.rightSide = container.NewStack(w.welcome, container.NewPadded(w.detail))
+	split := container.NewHSplit(left, w.rightSide)
+	split.Offset = 0.3
+	return split
 }
 
-// onReload reads the registry off the UI goroutine and shows the answer.
-func (w *mainWindow) onReload() {
+func (w *mainWindow) addShortcuts() {
+	c := w.win.Canvas()
+	add := func(key fyne.KeyName, mod fyne.KeyModifier, f func()) {
+		c.AddShortcut(&desktop.CustomShortcut{KeyName: key, Modifier: mod}, func(fyne.Shortcut) { f() })
+	}
+	add(fyne.KeyN, fyne.KeyModifierShortcutDefault, w.onNew)
+	add(fyne.KeyS, fyne.KeyModifierShortcutDefault, w.form.onSave)
+	add(fyne.KeyF, fyne.KeyModifierShortcutDefault, func() { w.win.Canvas().Focus(w.search) })
+	add(fyne.KeyC, fyne.KeyModifierShortcutDefault|fyne.KeyModifierShift, w.tokens.onCopyToken)
+}
+
+// reload reads the registry off the UI goroutine and shows the answer.
+func (w *mainWindow) reload() {
 	w.loadSeq++
 	seq := w.loadSeq
-	w.reload.Disable()
 	runAsync(func() {
-		apps, err := w.svc.List()
-		fyne.Do(func() { w.showApps(seq, apps, err) })
+		stamp := registryStamp(w.env.svc.RegistryPath())
+		apps, err := w.env.svc.List()
+		fyne.Do(func() { w.showApps(seq, stamp, apps, err) })
 	})
 }
 
-func (w *mainWindow) showApps(seq int, apps []core.App, err error) {
+func registryStamp(path string) time.Time {
+	info, err := os.Stat(path)
+	if err != nil {
+		return time.Time{}
+	}
+	return info.ModTime()
+}
+
+// checkRegistry notices a change another process made to apps.json. Without edits in the
+// form the window simply reloads; with edits it asks first (a banner), so nothing typed is
+// lost silently and nothing saved elsewhere is overwritten.
+func (w *mainWindow) checkRegistry() {
+	path := w.env.svc.RegistryPath()
+	runAsync(func() {
+		stamp := registryStamp(path)
+		fyne.Do(func() {
+			if stamp.Equal(w.regStamp) {
+				return
+			}
+			if w.form.isDirty() {
+				w.changed.Show()
+				return
+			}
+			w.reload()
+		})
+	})
+}
+
+func (w *mainWindow) reloadDiscardingEdits() {
+	w.changed.Hide()
+	w.form.discard()
+	w.reload()
+}
+
+func (w *mainWindow) showApps(seq int, stamp time.Time, apps []core.App, err error) {
 	if seq != w.loadSeq {
 		return
 	}
-	w.reload.Enable()
 	if err != nil {
-		w.apps = nil
-		w.heading.SetText("Registered apps")
-		w.errorText.SetText("Your apps could not be read: " + err.Error())
-		w.errorText.Show()
-		w.list.Hide()
-		w.empty.Hide()
+		w.listError.SetText("Your apps could not be read: " + err.Error())
+		w.listError.Show()
 		return
 	}
-	w.errorText.Hide()
+	w.regStamp = stamp
+	w.listError.Hide()
 	w.apps = apps
-	if len(apps) == 0 {
-		w.heading.SetText("Registered apps")
-	} else {
-		w.heading.SetText(fmt.Sprintf("Registered apps (%d)", len(apps)))
+	if w.selectedID == "" {
+		// First load: reopen the app selected last time.
+		w.selectedID = w.env.app.Preferences().String(prefSelectedApp)
+	}
+	w.applyFilter()
+	w.showSelected()
+}
+
+// applyFilter shows the apps whose name, provider or signed-in identity matches the search.
+func (w *mainWindow) applyFilter() {
+	q := strings.ToLower(strings.TrimSpace(w.search.Text))
+	w.shown = w.shown[:0]
+	for _, a := range w.apps {
+		if q == "" || strings.Contains(strings.ToLower(a.ProviderName+" "+detailText(&a)), q) {
+			w.shown = append(w.shown, a)
+		}
+	}
+	switch {
+	case len(w.apps) == 0:
+		w.emptyList.SetText("No apps yet. Press New to register one.")
+		w.emptyList.Show()
+	case len(w.shown) == 0:
+		w.emptyList.SetText("No app matches “" + w.search.Text + "”.")
+		w.emptyList.Show()
+	default:
+		w.emptyList.Hide()
 	}
 	w.list.Refresh()
-	if len(apps) == 0 {
-		w.list.Hide()
-		w.empty.Show()
+	w.syncListSelection()
+}
+
+// syncListSelection highlights the selected app without re-triggering onListSelected.
+func (w *mainWindow) syncListSelection() {
+	i := slices.IndexFunc(w.shown, func(a core.App) bool { return a.ID == w.selectedID })
+	handler := w.list.OnSelected
+	w.list.OnSelected = nil
+	if i >= 0 {
+		w.list.Select(i)
+	} else {
+		w.list.UnselectAll()
+	}
+	w.list.OnSelected = handler
+}
+
+func (w *mainWindow) selectedApp() (core.App, bool) {
+	i := slices.IndexFunc(w.apps, func(a core.App) bool { return a.ID == w.selectedID })
+	if i < 0 {
+		return core.App{}, false
+	}
+	return w.apps[i], true
+}
+
+// showSelected fills the right side for the selected app (or the welcome page). The form
+// keeps its edits: only a clean form is refilled from the registry.
+func (w *mainWindow) showSelected() {
+	if w.selectedID == newAppID {
+		w.welcome.Hide()
+		w.detail.Show()
 		return
 	}
-	w.empty.Hide()
-	w.list.Show()
+	app, ok := w.selectedApp()
+	if !ok {
+		w.selectedID = ""
+		w.detail.Hide()
+		w.welcome.Show()
+		return
+	}
+	w.welcome.Hide()
+	w.detail.Show()
+	w.header.SetText(app.ProviderName)
+	text, importance := stateText(&app, w.env.svc.Clock())
+	w.badge.Text, w.badge.Importance = text, importance
+	w.badge.Refresh()
+	w.connect.SetText("Connect to " + app.ProviderName)
+	w.connect.Enable()
+	if !w.form.isDirty() {
+		w.form.load(&app)
+	}
+	w.tokens.show(&app)
+}
+
+func (w *mainWindow) onListSelected(i widget.ListItemID) {
+	if i < 0 || i >= len(w.shown) {
+		return
+	}
+	id := w.shown[i].ID
+	if id == w.selectedID {
+		return
+	}
+	w.confirmDiscard(func() { w.selectID(id) }, w.syncListSelection)
+}
+
+// selectID shows app id, dropping any edits (the caller asked first).
+func (w *mainWindow) selectID(id string) {
+	w.form.discard()
+	w.changed.Hide()
+	w.selectedID = id
+	w.env.app.Preferences().SetString(prefSelectedApp, id)
+	w.syncListSelection()
+	w.showSelected()
+	if app, ok := w.selectedApp(); ok {
+		w.form.load(&app)
+	}
+}
+
+func (w *mainWindow) onNew() {
+	w.confirmDiscard(func() {
+		w.form.discard()
+		w.selectedID = newAppID
+		w.syncListSelection()
+		w.header.SetText("New app")
+		w.badge.Text, w.badge.Importance = "Not saved yet", widget.MediumImportance
+		w.badge.Refresh()
+		w.connect.SetText("Connect")
+		w.connect.Disable()
+		w.form.loadNew(nil)
+		w.tokens.show(nil)
+		w.tabs.SelectIndex(0)
+		w.showSelected()
+	}, nil)
+}
+
+// onPresetMenu offers the provider presets. Until they exist the menu says so.
+func (w *mainWindow) onPresetMenu() {
+	items := presetMenuItems(w)
+	if len(items) == 0 {
+		items = []*fyne.MenuItem{{Label: "No presets in this version", Disabled: true}}
+	}
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(w.presets)
+	widget.ShowPopUpMenuAtPosition(fyne.NewMenu("", items...), w.win.Canvas(), pos.Add(fyne.NewPos(0, w.presets.Size().Height)))
+}
+
+// presetMenuItems is replaced when presets exist in core.
+var presetMenuItems = func(w *mainWindow) []*fyne.MenuItem { return nil }
+
+// confirmDiscard runs next at once when the form has no edits; otherwise it asks whether
+// to save, discard, or stay. cancel (may be nil) runs when the person stays.
+func (w *mainWindow) confirmDiscard(next, cancel func()) {
+	if !w.form.isDirty() {
+		next()
+		return
+	}
+	name := w.form.name()
+	var d *dialog.CustomDialog
+	stay := &widget.Button{Text: "Keep editing", OnTapped: func() {
+		d.Hide()
+		if cancel != nil {
+			cancel()
+		}
+	}}
+	discard := &widget.Button{Text: "Discard changes", Importance: widget.DangerImportance, OnTapped: func() { d.Hide(); next() }}
+	save := &widget.Button{Text: "Save", Importance: widget.HighImportance, OnTapped: func() {
+		d.Hide()
+		w.form.saveThen(next)
+	}}
+	d = dialog.NewCustomWithoutButtons("Unsaved changes",
+		container.NewVBox(
+			widget.NewLabel(fmt.Sprintf("%s has changes that are not saved.", name)),
+			container.NewHBox(layout.NewSpacer(), stay, discard, save)),
+		w.win)
+	w.pendingDialog = d
+	d.Show()
+}
+
+func (w *mainWindow) onClose() {
+	w.confirmDiscard(func() {
+		s := w.win.Canvas().Size()
+		prefs := w.env.app.Preferences()
+		prefs.SetFloat(prefWidth, float64(s.Width))
+		prefs.SetFloat(prefHeight, float64(s.Height))
+		w.closeWindow()
+	}, nil)
+}
+
+// closeWindow is what closing does once nothing is left unsaved; the tray replaces it with
+// hiding the window when the desktop offers a tray.
+func (w *mainWindow) closeWindow() { w.win.Close() }
+
+// appSaved is called by the form after a save: select the app and read the registry again.
+func (w *mainWindow) appSaved(app core.App) {
+	w.selectedID = app.ID
+	w.env.app.Preferences().SetString(prefSelectedApp, app.ID)
+	w.changed.Hide()
+	w.reload()
+}
+
+// appRemoved is called after a delete.
+func (w *mainWindow) appRemoved() {
+	w.selectedID = ""
+	w.env.app.Preferences().SetString(prefSelectedApp, "")
+	w.reload()
+}
+
+// appChanged is called after connect, refresh or disconnect changed the connection.
+func (w *mainWindow) appChanged() { w.reload() }
+
+// showError shows err in a dialog: for failures that belong to no single field.
+func (w *mainWindow) showError(title string, err error) {
+	msg := &widget.Label{Text: err.Error(), Wrapping: fyne.TextWrapWord}
+	d := dialog.NewCustom(title, "Close", msg, w.win)
+	w.pendingDialog = d
+	d.Show()
+	d.Resize(fyne.NewSize(480, 220)) // a wrapping label has no width of its own
+}
+
+func (w *mainWindow) onConnect() {
+	app, ok := w.selectedApp()
+	if !ok {
+		return
+	}
+	w.confirmDiscard(func() { newConnectDialog(w, app).start() }, nil)
 }
 
 func (w *mainWindow) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
-	if id < 0 || id >= len(w.apps) {
+	if id < 0 || id >= len(w.shown) {
 		return
 	}
-	o.(*appRow).set(&w.apps[id], w.svc.Now())
+	o.(*appRow).set(&w.shown[id], w.env.svc.Clock())
 }
 
 // appRow is one line of the list: name and provider on the left, connection state on the right.

@@ -62,10 +62,11 @@ func openWindow(t *testing.T, svc *core.Service) *mainWindow {
 	t.Helper()
 	test.NewTempApp(t)
 	syncAsync(t)
-	w := newMainWindow(fyne.CurrentApp(), svc)
+	notes := &recordingNotifier{}
+	w := newMainWindow(&env{app: fyne.CurrentApp(), svc: svc, browser: core.NoBrowser, notifier: notes})
 	t.Cleanup(w.win.Close)
 	w.win.Show()
-	w.onReload()
+	w.reload()
 	return w
 }
 
@@ -124,13 +125,12 @@ func TestMainWindowListsAppsWithTheirState(t *testing.T) {
 	w := openWindow(t, svc)
 
 	assertShown(t, w,
-		"Registered apps (2)",
 		"Example", "Connected · expires in 42 min", "example.com · ada@example.com",
 		"Another", "Not connected",
 	)
 	assertNotShown(t, w, "No apps yet")
-	if w.errorText.Visible() {
-		t.Errorf("an error is shown for a good registry: %q", w.errorText.Text)
+	if w.listError.Visible() {
+		t.Errorf("an error is shown for a good registry: %q", w.listError.Text)
 	}
 	if w.list.Length() != 2 {
 		t.Errorf("the list has %d rows, want 2", w.list.Length())
@@ -140,12 +140,32 @@ func TestMainWindowListsAppsWithTheirState(t *testing.T) {
 func TestMainWindowEmptyState(t *testing.T) {
 	w := openWindow(t, newTestService(t))
 
-	assertShown(t, w, "No apps yet.", "Register one from a terminal:", "connectedapps add NAME --discovery URL --client-id ID")
-	if w.list.Visible() {
-		t.Error("the empty list is shown beside the empty state")
+	assertShown(t, w, "No apps yet. Press New to register one.", "Connected Apps")
+	if w.detail.Visible() {
+		t.Error("an app form is shown with no app")
 	}
-	if w.reload.Disabled() {
-		t.Error("Reload stays disabled after the list was read")
+}
+
+func TestSearchFiltersTheList(t *testing.T) {
+	svc := newTestService(t)
+	addApp(t, svc, "Google Mail", nil)
+	addApp(t, svc, "GitHub", nil)
+	addApp(t, svc, "Keycloak", nil)
+	w := openWindow(t, svc)
+
+	test.Type(w.search, "g")
+	if w.list.Length() != 2 {
+		t.Fatalf("search %q: %d rows, want 2", w.search.Text, w.list.Length())
+	}
+	test.Type(w.search, "ith")
+	if w.list.Length() != 1 || w.shown[0].ProviderName != "GitHub" {
+		t.Fatalf("search %q: %v", w.search.Text, w.shown)
+	}
+	test.Type(w.search, "zzz")
+	assertShown(t, w, "No app matches “githzzz”.")
+	w.search.SetText("")
+	if w.list.Length() != 3 {
+		t.Fatalf("cleared search: %d rows", w.list.Length())
 	}
 }
 
@@ -161,43 +181,36 @@ func TestMainWindowShowsAnUnreadableRegistry(t *testing.T) {
 
 	w := openWindow(t, svc) // must not panic
 
-	if !w.errorText.Visible() {
+	if !w.listError.Visible() {
 		t.Fatal("no error is shown for a corrupt apps.json")
 	}
 	for _, want := range []string{"could not be read", path, "repair it or move it away"} {
-		if !strings.Contains(w.errorText.Text, want) {
-			t.Errorf("the error %q does not mention %q", w.errorText.Text, want)
+		if !strings.Contains(w.listError.Text, want) {
+			t.Errorf("the error %q does not mention %q", w.listError.Text, want)
 		}
 	}
-	assertNotShown(t, w, "No apps yet")
-	if w.list.Visible() {
-		t.Error("a list is shown although the registry could not be read")
-	}
-	if w.reload.Disabled() {
-		t.Error("Reload is disabled, so the person cannot retry after repairing the file")
-	}
 
-	// Repairing the file and pressing Reload recovers.
+	// Repairing the file recovers on the next check, as the window's tick would run it.
 	if err := os.Remove(path); err != nil {
 		t.Fatal(err)
 	}
 	addApp(t, svc, "Example", nil)
-	test.Tap(w.reload)
-	if w.errorText.Visible() {
-		t.Errorf("the error stays after a successful reload: %q", w.errorText.Text)
+	w.checkRegistry()
+	if w.listError.Visible() {
+		t.Errorf("the error stays after a successful reload: %q", w.listError.Text)
 	}
 	assertShown(t, w, "Example", "Not connected")
 }
 
-func TestReloadShowsAppsAddedMeanwhile(t *testing.T) {
+func TestAppsAddedByAnotherProcessAppear(t *testing.T) {
 	svc := newTestService(t)
 	w := openWindow(t, svc)
-	assertShown(t, w, "No apps yet.")
+	assertShown(t, w, "No apps yet. Press New to register one.")
 
 	addApp(t, svc, "Late", nil) // as `connectedapps add` in a terminal would
-	test.Tap(w.reload)
+	w.checkRegistry()
 
-	assertShown(t, w, "Registered apps (1)", "Late", "Not connected")
+	assertShown(t, w, "Late", "Not connected")
 	assertNotShown(t, w, "No apps yet")
 }
 
@@ -210,22 +223,22 @@ func TestReloadReadsOffTheUIGoroutine(t *testing.T) {
 	runAsync = func(f func()) { pending = append(pending, f) }
 	t.Cleanup(func() { runAsync = old })
 
-	w := newMainWindow(fyne.CurrentApp(), svc)
+	w := newMainWindow(&env{app: fyne.CurrentApp(), svc: svc, browser: core.NoBrowser, notifier: &recordingNotifier{}})
 	t.Cleanup(w.win.Close)
-	w.onReload()
+	w.reload()
 
 	if len(pending) != 1 {
-		t.Fatalf("onReload handed %d jobs to runAsync, want 1", len(pending))
+		t.Fatalf("reload handed %d jobs to runAsync, want 1", len(pending))
 	}
-	if w.list.Length() != 0 || !w.reload.Disabled() {
-		t.Fatal("onReload read the registry on the UI goroutine, or left Reload enabled while reading")
+	if w.list.Length() != 0 {
+		t.Fatal("reload read the registry on the UI goroutine")
 	}
 	// A second reload before the first answers: only the newest answer counts.
-	w.onReload()
+	w.reload()
 	pending[1]()
 	pending[0]()
-	if w.list.Length() != 1 || w.reload.Disabled() {
-		t.Errorf("after the read: %d rows, Reload disabled %v; want 1 row and Reload enabled", w.list.Length(), w.reload.Disabled())
+	if w.list.Length() != 1 {
+		t.Errorf("after the read: %d rows, want 1", w.list.Length())
 	}
 }
 
@@ -257,3 +270,8 @@ func TestStateText(t *testing.T) {
 		}
 	}
 }
+
+// recordingNotifier keeps the notifications the window would have shown.
+type recordingNotifier struct{ shown []string }
+
+func (n *recordingNotifier) Notify(title, body string) { n.shown = append(n.shown, title+": "+body) }
