@@ -1,25 +1,638 @@
 package gui
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"connectedapps/core"
 )
 
-// appForm is the Connected App document as a form. (Being built.)
+// appForm is the Connected App document as a form, in Frappe's sections. It edits a copy:
+// nothing reaches the registry until Save, and the window asks before edits are dropped.
 type appForm struct {
 	w    *mainWindow
-	orig *core.App
+	orig *core.App // the saved document; nil while creating a new one
+	base core.App  // what the form was filled from (the saved one, or a new/preset document)
+
+	// Discovery metadata the person fetched but has not saved yet.
+	metadata *core.ProviderMetadata
+
+	name, discovery, clientID, secret     *widget.Entry
+	authURI, tokenURI, revocationURI      *widget.Entry
+	userinfoURI, introspectionURI, devURI *widget.Entry
+	issuer, jwksURI, redirectPort         *widget.Entry
+	redirectHost, authMethod              *widget.Select
+	pkce                                  *widget.Check
+	discover                              *widget.Button
+	discovering                           *widget.ProgressBarInfinite
+	redirectURI                           *widget.Label
+	copyRedirect                          *widget.Button
+	scopeInput                            *widget.SelectEntry
+	scopeList                             *fyne.Container
+	scopes                                []string
+	scopeOptions                          []string // the suggestions offered in scopeInput
+	paramList                             *fyne.Container
+	params                                []paramRow
+	save, deleteButton                    *widget.Button
+	status                                *widget.Label // what the last save or discovery did
+	errors                                map[string]*widget.Label
+	endpoints                             *widget.Accordion
+	loading                               bool // filling widgets: their change handlers must not mark edits
+	pendingDelete                         dialog.Dialog
 }
 
-func newAppForm(w *mainWindow) *appForm { return &appForm{w: w} }
+// paramRow is one Extra Parameter.
+type paramRow struct {
+	key, value *widget.Entry
+}
 
-func (f *appForm) content() fyne.CanvasObject { return widget.NewLabel("form") }
-func (f *appForm) load(app *core.App)         { f.orig = app }
-func (f *appForm) loadNew(preset *core.App)   { f.orig = nil }
-func (f *appForm) isDirty() bool              { return false }
-func (f *appForm) discard()                   {}
-func (f *appForm) name() string               { return "" }
-func (f *appForm) onSave()                    {}
-func (f *appForm) saveThen(next func())       { next() }
+// Redirect hosts and auth methods as the person sees them.
+var (
+	redirectHosts = []string{core.HostIPv4, core.HostLocalhost, core.HostIPv6}
+	authMethods   = []string{core.AuthMethodAuto, core.AuthMethodBasic, core.AuthMethodPost, core.AuthMethodNone}
+)
+
+func newAppForm(w *mainWindow) *appForm {
+	return &appForm{w: w, errors: map[string]*widget.Label{}}
+}
+
+// entry makes an entry whose edits update the redirect URI and the Save button.
+func (f *appForm) entry(placeholder string) *widget.Entry {
+	e := &widget.Entry{PlaceHolder: placeholder}
+	e.OnChanged = func(string) { f.changed() }
+	return e
+}
+
+// field is a widget with the error line that Save fills for its JSON field.
+func (f *appForm) field(jsonName string, o fyne.CanvasObject) fyne.CanvasObject {
+	msg := &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord, SizeName: theme.SizeNameCaptionText}
+	msg.Hide()
+	f.errors[jsonName] = msg
+	return container.NewVBox(o, msg)
+}
+
+func (f *appForm) content() fyne.CanvasObject {
+	f.name = f.entry("e.g. Google Mail")
+	f.discovery = f.entry("https://accounts.google.com or …/.well-known/openid-configuration")
+	f.discover = &widget.Button{Text: "Get OpenID Configuration", Icon: theme.DownloadIcon(), OnTapped: f.onDiscover}
+	f.discovering = widget.NewProgressBarInfinite()
+	f.discovering.Stop()
+	f.discovering.Hide()
+	f.clientID = f.entry("from the provider's client registration")
+	f.secret = &widget.Entry{Password: true, PlaceHolder: "none (a public client)"}
+	f.secret.OnChanged = func(string) { f.changed() }
+	f.redirectURI = &widget.Label{TextStyle: fyne.TextStyle{Monospace: true}, Selectable: true, Wrapping: fyne.TextWrapBreak}
+	f.copyRedirect = &widget.Button{Text: "Copy", Icon: theme.ContentCopyIcon(), OnTapped: f.onCopyRedirect}
+
+	f.scopeInput = widget.NewSelectEntry(nil)
+	f.scopeInput.PlaceHolder = "add a scope, e.g. openid"
+	f.scopeInput.OnSubmitted = func(string) { f.onAddScope() }
+	f.scopeList = container.NewVBox()
+	f.paramList = container.NewVBox()
+
+	f.authURI, f.tokenURI = f.entry("https://…/authorize"), f.entry("https://…/token")
+	f.revocationURI, f.userinfoURI = f.entry("optional"), f.entry("optional")
+	f.introspectionURI, f.devURI = f.entry("optional"), f.entry("optional")
+	f.issuer, f.jwksURI = f.entry("needed to verify ID tokens (openid)"), f.entry("needed to verify ID tokens (openid)")
+
+	f.redirectHost = widget.NewSelect(redirectHosts, func(string) { f.changed() })
+	f.redirectPort = f.entry("8765; 0 = any free port")
+	f.pkce = widget.NewCheck("Use PKCE (S256)", func(bool) { f.changed() })
+	f.authMethod = widget.NewSelect(authMethods, func(string) { f.changed() })
+
+	f.save = &widget.Button{Text: "Save", Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: f.onSave}
+	f.deleteButton = &widget.Button{Text: "Delete", Icon: theme.DeleteIcon(), Importance: widget.DangerImportance, OnTapped: f.onDelete}
+	f.status = &widget.Label{Wrapping: fyne.TextWrapWord}
+	f.status.Hide()
+
+	section := func(title string) fyne.CanvasObject {
+		return container.NewVBox(widget.NewSeparator(), &widget.Label{Text: title, TextStyle: fyne.TextStyle{Bold: true}})
+	}
+	hint := func(text string) *widget.Label {
+		return &widget.Label{Text: text, SizeName: theme.SizeNameCaptionText, Wrapping: fyne.TextWrapWord}
+	}
+	f.endpoints = widget.NewAccordion(
+		widget.NewAccordionItem("Endpoints", widget.NewForm(
+			widget.NewFormItem("Authorization URI", f.field("authorization_uri", f.authURI)),
+			widget.NewFormItem("Token URI", f.field("token_uri", f.tokenURI)),
+			widget.NewFormItem("Revocation URI", f.field("revocation_uri", f.revocationURI)),
+			widget.NewFormItem("Userinfo URI", f.field("userinfo_uri", f.userinfoURI)),
+			widget.NewFormItem("Introspection URI", f.field("introspection_uri", f.introspectionURI)),
+			widget.NewFormItem("Device authorization URI", f.field("device_authorization_uri", f.devURI)),
+			widget.NewFormItem("Issuer", f.field("issuer", f.issuer)),
+			widget.NewFormItem("JWKS URI", f.field("jwks_uri", f.jwksURI)),
+		)),
+		widget.NewAccordionItem("Advanced", widget.NewForm(
+			widget.NewFormItem("Redirect host", f.field("redirect_host", f.redirectHost)),
+			widget.NewFormItem("Redirect port", f.field("redirect_port", f.redirectPort)),
+			widget.NewFormItem("PKCE", f.pkce),
+			widget.NewFormItem("Token endpoint auth", f.field("token_endpoint_auth_method", f.authMethod)),
+		)),
+	)
+	f.endpoints.MultiOpen = true
+
+	body := container.NewVBox(
+		widget.NewForm(widget.NewFormItem("Provider Name", f.field("provider_name", f.name))),
+		section("OpenID Configuration"),
+		hint("Paste the provider's issuer or discovery URL and get its configuration: the endpoints below fill themselves."),
+		f.field("openid_configuration", container.NewBorder(nil, nil, nil, f.discover, f.discovery)),
+		f.discovering,
+		section("Client Credentials"),
+		widget.NewForm(
+			widget.NewFormItem("Client ID", f.field("client_id", f.clientID)),
+			widget.NewFormItem("Client Secret", f.secret),
+			widget.NewFormItem("Redirect URI", container.NewBorder(nil, nil, nil, f.copyRedirect, f.redirectURI)),
+		),
+		hint("Register exactly this redirect URI with the provider (scheme, host, port and path must match)."),
+		section("Scopes"),
+		f.field("scopes", container.NewBorder(nil, nil, nil, &widget.Button{Text: "Add", Icon: theme.ContentAddIcon(), OnTapped: f.onAddScope}, f.scopeInput)),
+		f.scopeList,
+		section("Extra Parameters"),
+		hint("Sent with the sign-in request, e.g. access_type = offline for a Google refresh token."),
+		f.field("query_parameters", f.paramList),
+		container.NewHBox(&widget.Button{Text: "Add parameter", Icon: theme.ContentAddIcon(), OnTapped: func() { f.addParam("", ""); f.changed() }}),
+		widget.NewSeparator(),
+		f.endpoints,
+	)
+	buttons := container.NewBorder(nil, nil, f.deleteButton, f.save, f.status)
+	return container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), buttons), nil, nil, container.NewVScroll(body))
+}
+
+// load fills the form from a saved app, dropping any edits.
+func (f *appForm) load(app *core.App) {
+	if app == nil {
+		f.loadNew(nil)
+		return
+	}
+	saved := *app
+	f.orig = &saved
+	f.fill(saved)
+	f.deleteButton.Show()
+}
+
+// loadNew starts a new document: the defaults, or a preset's document.
+func (f *appForm) loadNew(preset *core.App) {
+	app := core.NewApp("")
+	if preset != nil {
+		app = *preset
+	}
+	f.orig = nil
+	f.fill(app)
+	f.deleteButton.Hide()
+	f.w.win.Canvas().Focus(f.name)
+}
+
+func (f *appForm) fill(app core.App) {
+	f.loading = true
+	defer func() { f.loading = false; f.changed() }()
+	f.base = app
+	f.metadata = nil
+	f.clearErrors()
+	f.status.Hide()
+	f.name.SetText(app.ProviderName)
+	f.discovery.SetText(app.OpenIDConfiguration)
+	f.clientID.SetText(app.ClientID)
+	f.secret.SetText("")
+	f.secret.PlaceHolder = "none (a public client)"
+	if app.HasClientSecret {
+		f.secret.PlaceHolder = "stored in the keyring; type a new one to replace it"
+	}
+	f.secret.Refresh()
+	for e, v := range map[*widget.Entry]string{f.authURI: app.AuthorizationURI, f.tokenURI: app.TokenURI,
+		f.revocationURI: app.RevocationURI, f.userinfoURI: app.UserinfoURI, f.introspectionURI: app.IntrospectionURI,
+		f.devURI: app.DeviceAuthorizationURI, f.issuer: app.Issuer, f.jwksURI: app.JWKSURI} {
+		e.SetText(v)
+	}
+	f.redirectHost.SetSelected(app.RedirectHost)
+	f.redirectPort.SetText(strconv.Itoa(app.RedirectPort))
+	f.pkce.SetChecked(app.PKCE)
+	method := app.TokenEndpointAuthMethod
+	if method == "" {
+		method = core.AuthMethodAuto
+	}
+	f.authMethod.SetSelected(method)
+	f.scopes = slices.Clone(app.Scopes)
+	f.renderScopes()
+	f.params = nil
+	f.paramList.RemoveAll()
+	for _, p := range app.QueryParameters {
+		f.addParam(p.Key, p.Value)
+	}
+	f.scopeInput.SetText("")
+	f.updateScopeSuggestions()
+}
+
+// document is the form's content as a document (without validation: Save validates).
+func (f *appForm) document() core.App {
+	app := f.base
+	app.ProviderName = strings.TrimSpace(f.name.Text)
+	app.OpenIDConfiguration = strings.TrimSpace(f.discovery.Text)
+	app.ClientID = strings.TrimSpace(f.clientID.Text)
+	app.AuthorizationURI = strings.TrimSpace(f.authURI.Text)
+	app.TokenURI = strings.TrimSpace(f.tokenURI.Text)
+	app.RevocationURI = strings.TrimSpace(f.revocationURI.Text)
+	app.UserinfoURI = strings.TrimSpace(f.userinfoURI.Text)
+	app.IntrospectionURI = strings.TrimSpace(f.introspectionURI.Text)
+	app.DeviceAuthorizationURI = strings.TrimSpace(f.devURI.Text)
+	app.Issuer = strings.TrimSpace(f.issuer.Text)
+	app.JWKSURI = strings.TrimSpace(f.jwksURI.Text)
+	app.RedirectHost = f.redirectHost.Selected
+	app.RedirectPort = -1 // an unreadable port fails validation with a message
+	if p, err := strconv.Atoi(strings.TrimSpace(f.redirectPort.Text)); err == nil {
+		app.RedirectPort = p
+	}
+	app.PKCE = f.pkce.Checked
+	app.TokenEndpointAuthMethod = f.authMethod.Selected
+	app.Scopes = slices.Clone(f.scopes)
+	if app.Scopes == nil {
+		app.Scopes = []string{}
+	}
+	app.QueryParameters = []core.QueryParameter{}
+	for _, p := range f.params {
+		if strings.TrimSpace(p.key.Text) == "" && p.value.Text == "" {
+			continue // an empty row is not a parameter
+		}
+		app.QueryParameters = append(app.QueryParameters, core.QueryParameter{Key: strings.TrimSpace(p.key.Text), Value: p.value.Text})
+	}
+	if f.metadata != nil {
+		app.ScopesSupported = f.metadata.ScopesSupported
+		app.CodeChallengeMethodsSupported = f.metadata.CodeChallengeMethodsSupported
+		app.TokenEndpointAuthMethodsSupported = f.metadata.TokenEndpointAuthMethodsSupported
+	}
+	return app
+}
+
+// isDirty says the form holds something Save would write.
+func (f *appForm) isDirty() bool {
+	if f.name == nil || f.w.selectedID == "" {
+		return false
+	}
+	if f.secret.Text != "" {
+		return true
+	}
+	return !sameDocument(f.document(), f.base)
+}
+
+func sameDocument(a, b core.App) bool {
+	a.Connection, b.Connection = nil, nil
+	ja, _ := a.MarshalJSON()
+	jb, _ := b.MarshalJSON()
+	return string(ja) == string(jb)
+}
+
+// discard drops the edits by refilling the form from what it was loaded with.
+func (f *appForm) discard() {
+	if f.orig != nil {
+		f.fill(*f.orig)
+	} else {
+		f.fill(core.NewApp(""))
+	}
+}
+
+// name is what the unsaved-changes prompt calls the document.
+func (f *appForm) displayName() string {
+	if n := strings.TrimSpace(f.name.Text); n != "" {
+		return n
+	}
+	return "The new app"
+}
+
+// changed keeps the redirect URI live and the Save button honest.
+func (f *appForm) changed() {
+	if f.loading || f.redirectURI == nil {
+		return
+	}
+	app := f.document()
+	if app.RedirectPort < 0 || app.RedirectPort > 65535 {
+		f.redirectURI.SetText("(enter a port from 0 to 65535)")
+	} else {
+		f.redirectURI.SetText(app.RedirectURI())
+	}
+	if f.isDirty() {
+		f.save.Enable()
+	} else if f.orig != nil {
+		f.save.Disable()
+	}
+}
+
+func (f *appForm) onCopyRedirect() {
+	app := f.document()
+	if app.RedirectPort == 0 {
+		// Any port: the provider must accept every loopback port; copy the portless form
+		// providers such as Google and Microsoft register.
+		f.w.win.Clipboard().SetContent("http://" + app.RedirectHost + core.CallbackPath)
+	} else {
+		f.w.win.Clipboard().SetContent(app.RedirectURI())
+	}
+	f.showStatus("Redirect URI copied: register exactly this with the provider.", widget.MediumImportance)
+}
+
+// onDiscover fetches the provider's configuration off the UI goroutine and fills the
+// endpoint fields; failure is shown under the URL, never as a crash or a frozen window.
+func (f *appForm) onDiscover() {
+	raw := strings.TrimSpace(f.discovery.Text)
+	f.setError("openid_configuration", "")
+	if raw == "" {
+		f.setError("openid_configuration", "Paste the provider's issuer URL (for example https://accounts.google.com) first.")
+		return
+	}
+	// An issuer typed by hand before any discovery is the one the document must name (for
+	// providers whose document advertises a templated issuer); otherwise discovery names it.
+	expected := ""
+	if f.base.OpenIDConfiguration == "" {
+		expected = strings.TrimSpace(f.issuer.Text)
+	}
+	f.discover.Disable()
+	f.discovering.Show()
+	f.discovering.Start()
+	runAsync(func() {
+		md, err := f.w.env.svc.Discover(context.Background(), raw, expected)
+		fyne.Do(func() {
+			f.discovering.Stop()
+			f.discovering.Hide()
+			f.discover.Enable()
+			if err != nil {
+				f.setError("openid_configuration", err.Error())
+				return
+			}
+			f.applyMetadata(md, raw, expected)
+		})
+	})
+}
+
+func (f *appForm) applyMetadata(md *core.ProviderMetadata, raw, expectedIssuer string) {
+	app := f.document()
+	app.Issuer = expectedIssuer // "" lets discovery name it
+	docURL, _, err := core.DiscoveryURL(raw)
+	if err != nil {
+		docURL = raw
+	}
+	app.ApplyMetadata(md, docURL)
+	f.metadata = md
+	for e, v := range map[*widget.Entry]string{f.discovery: app.OpenIDConfiguration, f.authURI: app.AuthorizationURI,
+		f.tokenURI: app.TokenURI, f.revocationURI: app.RevocationURI, f.userinfoURI: app.UserinfoURI,
+		f.introspectionURI: app.IntrospectionURI, f.devURI: app.DeviceAuthorizationURI, f.issuer: app.Issuer, f.jwksURI: app.JWKSURI} {
+		e.SetText(v)
+	}
+	f.endpoints.Open(0)
+	f.updateScopeSuggestions()
+	f.showStatus(fmt.Sprintf("Found %s: the endpoints are filled in. Save to keep them.", md.Issuer), widget.SuccessImportance)
+}
+
+// Scopes.
+
+func (f *appForm) onAddScope() {
+	f.setError("scopes", "")
+	s := strings.TrimSpace(f.scopeInput.Text)
+	switch {
+	case s == "":
+		return
+	case strings.ContainsFunc(s, unicode.IsSpace):
+		f.setError("scopes", fmt.Sprintf("%q has a space: add one scope at a time.", s))
+		return
+	case slices.Contains(f.scopes, s):
+		f.setError("scopes", fmt.Sprintf("%q is already in the list.", s))
+		return
+	}
+	f.scopes = append(f.scopes, s)
+	f.scopeInput.SetText("")
+	f.renderScopes()
+	f.updateScopeSuggestions()
+	f.changed()
+}
+
+func (f *appForm) removeScope(s string) {
+	f.scopes = slices.DeleteFunc(f.scopes, func(x string) bool { return x == s })
+	f.renderScopes()
+	f.updateScopeSuggestions()
+	f.changed()
+}
+
+func (f *appForm) renderScopes() {
+	f.scopeList.RemoveAll()
+	if len(f.scopes) == 0 {
+		f.scopeList.Add(&widget.Label{Text: "No scopes yet.", Importance: widget.LowImportance})
+	}
+	for _, s := range f.scopes {
+		f.scopeList.Add(container.NewBorder(nil, nil, nil,
+			&widget.Button{Icon: theme.DeleteIcon(), Importance: widget.LowImportance, OnTapped: func() { f.removeScope(s) }},
+			&widget.Label{Text: s, TextStyle: fyne.TextStyle{Monospace: true}, Truncation: fyne.TextTruncateEllipsis}))
+	}
+	f.scopeList.Refresh()
+}
+
+// updateScopeSuggestions offers what the provider advertises and is not chosen yet.
+func (f *appForm) updateScopeSuggestions() {
+	supported := f.base.ScopesSupported
+	if f.metadata != nil {
+		supported = f.metadata.ScopesSupported
+	}
+	var options []string
+	for _, s := range supported {
+		if !slices.Contains(f.scopes, s) {
+			options = append(options, s)
+		}
+	}
+	f.scopeOptions = options
+	f.scopeInput.SetOptions(options)
+}
+
+// Extra parameters.
+
+func (f *appForm) addParam(key, value string) {
+	row := paramRow{key: f.entry("key"), value: f.entry("value")}
+	row.key.SetText(key)
+	row.value.SetText(value)
+	f.params = append(f.params, row)
+	var line *fyne.Container
+	remove := &widget.Button{Icon: theme.DeleteIcon(), Importance: widget.LowImportance}
+	line = container.NewBorder(nil, nil, nil, remove, container.NewGridWithColumns(2, row.key, row.value))
+	remove.OnTapped = func() {
+		f.params = slices.DeleteFunc(f.params, func(p paramRow) bool { return p.key == row.key })
+		f.paramList.Remove(line)
+		f.changed()
+	}
+	f.paramList.Add(line)
+}
+
+// Save and delete.
+
+func (f *appForm) onSave() { f.saveThen(nil) }
+
+// saveThen validates and saves, then runs next (may be nil) once the save succeeded.
+func (f *appForm) saveThen(next func()) {
+	if f.name == nil || f.w.selectedID == "" {
+		return
+	}
+	f.clearErrors()
+	app := f.document()
+	if err := app.Validate(); err != nil {
+		f.showValidation(err)
+		return
+	}
+	var secret *string
+	if s := f.secret.Text; s != "" {
+		secret = &s
+	}
+	f.save.Disable()
+	orig := f.orig
+	svc := f.w.env.svc
+	runAsync(func() {
+		var saved core.App
+		var res core.EditResult
+		var err error
+		if orig == nil {
+			saved, err = svc.Add(app, secret)
+		} else {
+			res, err = svc.Edit(context.Background(), orig.ID, func(a *core.App) error {
+				*a = copyDocument(*a, app)
+				return nil
+			}, secret)
+			saved = res.App
+		}
+		fyne.Do(func() { f.saved(saved, res, err, next) })
+	})
+}
+
+// copyDocument takes the form's fields onto the stored app, leaving what the form does not
+// own (id, connection facts, whether a secret is stored) as stored.
+func copyDocument(stored, form core.App) core.App {
+	form.ID, form.Connection, form.HasClientSecret = stored.ID, stored.Connection, stored.HasClientSecret
+	return form
+}
+
+func (f *appForm) saved(app core.App, res core.EditResult, err error, next func()) {
+	f.save.Enable()
+	if err != nil && app.ID == "" {
+		f.showValidation(err)
+		return
+	}
+	f.secret.SetText("")
+	f.orig = &app
+	f.base = app
+	f.w.appSaved(app)
+	switch {
+	case err != nil: // saved, but the secret could not reach the keyring
+		f.showStatus(err.Error(), widget.DangerImportance)
+	case res.TokensDropped:
+		msg := "Saved. The client, token URI or issuer changed, so the old tokens were revoked and deleted: connect again."
+		if res.RevocationProblem != "" {
+			msg += " (The provider could not be told: " + res.RevocationProblem + ")"
+		}
+		f.showStatus(msg, widget.WarningImportance)
+	case res.ReconnectToApply:
+		f.showStatus("Saved. The scopes changed: the current tokens keep working; connect again to apply them.", widget.WarningImportance)
+	default:
+		f.showStatus("Saved.", widget.SuccessImportance)
+	}
+	if next != nil && err == nil {
+		next()
+	}
+}
+
+// showValidation puts a field error next to its field (opening its section), anything else
+// in the status line.
+func (f *appForm) showValidation(err error) {
+	var ve *core.ValidationError
+	if errors.As(err, &ve) {
+		if _, ok := f.errors[ve.Field]; ok {
+			f.setError(ve.Field, ve.Message)
+			switch ve.Field {
+			case "authorization_uri", "token_uri", "revocation_uri", "userinfo_uri", "introspection_uri", "device_authorization_uri", "issuer", "jwks_uri":
+				f.endpoints.Open(0)
+			case "redirect_host", "redirect_port", "token_endpoint_auth_method":
+				f.endpoints.Open(1)
+			}
+			f.showStatus("Not saved: "+ve.Message, widget.DangerImportance)
+			return
+		}
+	}
+	f.showStatus("Not saved: "+err.Error(), widget.DangerImportance)
+}
+
+func (f *appForm) setError(field, msg string) {
+	l, ok := f.errors[field]
+	if !ok {
+		return
+	}
+	l.SetText(msg)
+	if msg == "" {
+		l.Hide()
+	} else {
+		l.Show()
+	}
+}
+
+func (f *appForm) clearErrors() {
+	for field := range f.errors {
+		f.setError(field, "")
+	}
+}
+
+func (f *appForm) showStatus(msg string, importance widget.Importance) {
+	f.status.Text, f.status.Importance = msg, importance
+	f.status.Refresh()
+	f.status.Show()
+}
+
+// onDelete confirms, revokes when connected, then removes the app and its secrets. When
+// the provider cannot be reached it offers to forget the app locally instead.
+func (f *appForm) onDelete() {
+	if f.orig == nil {
+		return
+	}
+	app := *f.orig
+	msg := fmt.Sprintf("Delete %s and its secrets from this computer?", app.ProviderName)
+	if app.Connection != nil {
+		msg += " Its tokens are revoked at the provider first."
+	}
+	d := dialog.NewConfirm("Delete "+app.ProviderName, msg, func(ok bool) {
+		if ok {
+			f.remove(app, false)
+		}
+	}, f.w.win)
+	d.SetConfirmText("Delete")
+	d.SetConfirmImportance(widget.DangerImportance)
+	f.pendingDelete = d
+	d.Show()
+}
+
+func (f *appForm) remove(app core.App, localOnly bool) {
+	f.deleteButton.Disable()
+	runAsync(func() {
+		err := f.w.env.svc.Remove(context.Background(), app.ID, localOnly)
+		fyne.Do(func() {
+			f.deleteButton.Enable()
+			if err == nil {
+				f.orig = nil
+				f.w.appRemoved()
+				return
+			}
+			if localOnly {
+				f.w.showError("Not deleted", err)
+				return
+			}
+			d := dialog.NewConfirm("Revocation failed",
+				err.Error()+"\n\nForget "+app.ProviderName+" on this computer anyway? Its tokens stay valid at the provider until they expire.",
+				func(ok bool) {
+					if ok {
+						f.remove(app, true)
+					}
+				}, f.w.win)
+			d.SetConfirmText("Forget locally")
+			f.pendingDelete = d
+			d.Show()
+		})
+	})
+}

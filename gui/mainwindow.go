@@ -358,7 +358,7 @@ func (w *mainWindow) confirmDiscard(next, cancel func()) {
 		next()
 		return
 	}
-	name := w.form.name()
+	name := w.form.displayName()
 	var d *dialog.CustomDialog
 	stay := &widget.Button{Text: "Keep editing", OnTapped: func() {
 		d.Hide()

@@ -275,3 +275,54 @@ func TestStateText(t *testing.T) {
 type recordingNotifier struct{ shown []string }
 
 func (n *recordingNotifier) Notify(title, body string) { n.shown = append(n.shown, title+": "+body) }
+
+// findButton finds a visible button by its text in the window or its dialogs (top first).
+func findButton(t *testing.T, w *mainWindow, text string) *widget.Button {
+	t.Helper()
+	var found *widget.Button
+	var walk func(o fyne.CanvasObject)
+	walk = func(o fyne.CanvasObject) {
+		if o == nil || !o.Visible() || found != nil {
+			return
+		}
+		if b, ok := o.(*widget.Button); ok && b.Text == text {
+			found = b
+			return
+		}
+		switch o := o.(type) {
+		case *fyne.Container:
+			for _, c := range o.Objects {
+				walk(c)
+			}
+		case fyne.Widget:
+			r := test.WidgetRenderer(o)
+			for _, c := range r.Objects() {
+				walk(c)
+			}
+		}
+	}
+	overlays := w.win.Canvas().Overlays().List()
+	for i := len(overlays) - 1; i >= 0 && found == nil; i-- {
+		walk(overlays[i])
+	}
+	if found == nil {
+		walk(w.win.Content())
+	}
+	if found == nil {
+		t.Fatalf("no visible button %q", text)
+	}
+	return found
+}
+
+// bumpRegistry moves apps.json's modification time on, as a write a moment later would.
+func bumpRegistry(t *testing.T, svc *core.Service) {
+	t.Helper()
+	info, err := os.Stat(svc.RegistryPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := info.ModTime().Add(time.Second)
+	if err := os.Chtimes(svc.RegistryPath(), later, later); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,236 @@
+package gui
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/test"
+
+	"connectedapps/core"
+)
+
+// discoveryServer serves a provider configuration on loopback.
+func discoveryServer(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/.well-known/openid-configuration" {
+			http.NotFound(w, r)
+			return
+		}
+		base := "http://" + r.Host
+		fmt.Fprintf(w, `{"issuer":%q,"authorization_endpoint":"%[1]s/auth","token_endpoint":"%[1]s/token",
+			"revocation_endpoint":"%[1]s/revoke","userinfo_endpoint":"%[1]s/userinfo","jwks_uri":"%[1]s/keys",
+			"scopes_supported":["openid","email","profile","offline_access"],"code_challenge_methods_supported":["S256"]}`, base)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestNewAppFormDiscoverFillAndSave(t *testing.T) {
+	svc := newTestService(t)
+	w := openWindow(t, svc)
+	srv := discoveryServer(t)
+
+	w.onNew()
+	f := w.form
+	if !w.detail.Visible() || w.header.Text != "New app" {
+		t.Fatalf("New did not open an empty form (header %q)", w.header.Text)
+	}
+	test.Type(f.name, "Example OP")
+	test.Type(f.discovery, srv.URL)
+	test.Tap(f.discover)
+
+	if f.authURI.Text != srv.URL+"/auth" || f.tokenURI.Text != srv.URL+"/token" || f.issuer.Text != srv.URL || f.jwksURI.Text != srv.URL+"/keys" {
+		t.Fatalf("discovery did not fill the endpoints: auth %q token %q issuer %q jwks %q", f.authURI.Text, f.tokenURI.Text, f.issuer.Text, f.jwksURI.Text)
+	}
+	if got := f.scopeOptions; strings.Join(got, " ") != "openid email profile offline_access" {
+		t.Fatalf("scope suggestions: %v", got)
+	}
+	test.Type(f.clientID, "my-client")
+	test.Type(f.secret, "s3cret")
+	for _, s := range []string{"openid", "email"} {
+		f.scopeInput.SetText(s)
+		test.Tap(findButton(t, w, "Add"))
+	}
+	f.addParam("access_type", "offline")
+	f.redirectPort.SetText("9999")
+	if f.redirectURI.Text != "http://127.0.0.1:9999/callback" {
+		t.Fatalf("the redirect URI does not follow the port: %q", f.redirectURI.Text)
+	}
+	if !f.isDirty() {
+		t.Fatal("a filled form is not dirty")
+	}
+
+	test.Tap(f.save)
+
+	saved, err := svc.Get("example op")
+	if err != nil {
+		t.Fatalf("not saved: %v (status %q)", err, f.status.Text)
+	}
+	if saved.ClientID != "my-client" || strings.Join(saved.Scopes, " ") != "openid email" || saved.RedirectPort != 9999 ||
+		len(saved.QueryParameters) != 1 || saved.QueryParameters[0] != (core.QueryParameter{Key: "access_type", Value: "offline"}) ||
+		!saved.HasClientSecret || saved.Issuer != srv.URL || len(saved.ScopesSupported) != 4 {
+		t.Fatalf("saved document: %+v", saved)
+	}
+	if f.isDirty() || f.secret.Text != "" {
+		t.Fatal("the form still has edits after saving, or shows the secret")
+	}
+	if w.selectedID != saved.ID || w.list.Length() != 1 {
+		t.Fatalf("the saved app is not selected in the list")
+	}
+	assertShown(t, w, "Saved.")
+}
+
+func TestFormShowsErrorsBesideTheirFields(t *testing.T) {
+	svc := newTestService(t)
+	w := openWindow(t, svc)
+	w.onNew()
+	f := w.form
+
+	test.Tap(f.save)
+	if !f.errors["provider_name"].Visible() {
+		t.Fatal("an empty name is not flagged beside the name")
+	}
+	test.Type(f.name, "Bad")
+	test.Type(f.clientID, "c")
+	f.authURI.SetText("http://example.com/auth")
+	f.tokenURI.SetText("https://example.com/token")
+	test.Tap(f.save)
+	if msg := f.errors["authorization_uri"]; !msg.Visible() || !strings.Contains(msg.Text, "plain http") {
+		t.Fatalf("the plain-http authorization URI is not flagged: %q", msg.Text)
+	}
+	if apps, _ := svc.List(); len(apps) != 0 {
+		t.Fatal("an invalid document was saved")
+	}
+
+	// A scope with a space is refused as it is typed in.
+	f.scopeInput.SetText("openid email")
+	f.onAddScope()
+	if msg := f.errors["scopes"]; !msg.Visible() || !strings.Contains(msg.Text, "one scope at a time") {
+		t.Fatalf("a scope with a space is accepted: %q", msg.Text)
+	}
+
+	// A name already taken, in any case.
+	addApp(t, svc, "Taken", nil)
+	f.name.SetText("taken")
+	f.authURI.SetText("https://example.com/auth")
+	test.Tap(f.save)
+	if msg := f.errors["provider_name"]; !msg.Visible() || !strings.Contains(msg.Text, "already exists") {
+		t.Fatalf("a duplicate name is not flagged: %q", msg.Text)
+	}
+}
+
+func TestBadDiscoveryURLShowsInline(t *testing.T) {
+	w := openWindow(t, newTestService(t))
+	srv := discoveryServer(t)
+	w.onNew()
+	f := w.form
+	f.discovery.SetText(srv.URL + "/nothing-here")
+	test.Tap(f.discover)
+	msg := f.errors["openid_configuration"]
+	if !msg.Visible() || !strings.Contains(msg.Text, "404") || !strings.Contains(msg.Text, srv.URL+"/nothing-here") {
+		t.Fatalf("discovery failure: visible %v, %q", msg.Visible(), msg.Text)
+	}
+	if !f.discover.Disabled() && f.authURI.Text != "" {
+		t.Fatal("a failed discovery filled endpoints")
+	}
+	f.discovery.SetText("not a url")
+	test.Tap(f.discover)
+	if !strings.Contains(msg.Text, "not an absolute http(s) URL") {
+		t.Fatalf("bad URL: %q", msg.Text)
+	}
+}
+
+func TestUnsavedChangesAreNeverLostSilently(t *testing.T) {
+	svc := newTestService(t)
+	addApp(t, svc, "First", nil)
+	addApp(t, svc, "Second", nil)
+	w := openWindow(t, svc)
+	w.selectID(w.shown[0].ID)
+	w.form.clientID.SetText("edited")
+
+	// Switching app asks; "Keep editing" keeps the edit and the selection.
+	w.list.Select(1)
+	d, ok := w.pendingDialog.(*dialog.CustomDialog)
+	if !ok {
+		t.Fatal("switching with edits did not ask")
+	}
+	test.Tap(findButton(t, w, "Keep editing"))
+	if w.form.clientID.Text != "edited" || w.selectedID != w.shown[0].ID {
+		t.Fatal("Keep editing lost the edit or switched anyway")
+	}
+	_ = d
+
+	// "Discard changes" switches and drops the edit.
+	w.list.Select(1)
+	test.Tap(findButton(t, w, "Discard changes"))
+	if w.selectedID != w.shown[1].ID || w.form.clientID.Text != "c" {
+		t.Fatalf("discard: selected %q, client id %q", w.selectedID, w.form.clientID.Text)
+	}
+
+	// "Save" saves, then goes on with what was asked (here: a new app).
+	w.form.clientID.SetText("saved-on-the-way")
+	w.onNew()
+	test.Tap(findButton(t, w, "Save"))
+	if got, _ := svc.Get("Second"); got.ClientID != "saved-on-the-way" {
+		t.Fatalf("Save in the prompt did not save: %q", got.ClientID)
+	}
+	if w.selectedID != newAppID {
+		t.Fatal("after saving, the new form did not open")
+	}
+}
+
+func TestRegistryChangedElsewhereWhileEditing(t *testing.T) {
+	svc := newTestService(t)
+	addApp(t, svc, "Shared", nil)
+	w := openWindow(t, svc)
+	w.selectID(w.shown[0].ID)
+
+	// Without edits, a change made by the command line just appears.
+	if _, err := svc.Edit(t.Context(), "Shared", func(a *core.App) error { a.ClientID = "from-cli"; return nil }, nil); err != nil {
+		t.Fatal(err)
+	}
+	bumpRegistry(t, svc)
+	w.checkRegistry()
+	if w.form.clientID.Text != "from-cli" {
+		t.Fatalf("the form did not reload: %q", w.form.clientID.Text)
+	}
+
+	// With edits, the window asks instead of overwriting either side.
+	w.form.clientID.SetText("typed here")
+	if _, err := svc.Edit(t.Context(), "Shared", func(a *core.App) error { a.ClientID = "from-cli-2"; return nil }, nil); err != nil {
+		t.Fatal(err)
+	}
+	bumpRegistry(t, svc)
+	w.checkRegistry()
+	if !w.changed.Visible() || w.form.clientID.Text != "typed here" {
+		t.Fatal("a change elsewhere overwrote the edits or went unnoticed")
+	}
+	test.Tap(findButton(t, w, "Reload now"))
+	if w.form.clientID.Text != "from-cli-2" || w.changed.Visible() {
+		t.Fatalf("Reload now: %q", w.form.clientID.Text)
+	}
+}
+
+func TestDeleteConfirmsAndRemoves(t *testing.T) {
+	svc := newTestService(t)
+	addApp(t, svc, "Doomed", nil)
+	w := openWindow(t, svc)
+	w.selectID(w.shown[0].ID)
+	test.Tap(w.form.deleteButton)
+	d, ok := w.form.pendingDelete.(*dialog.ConfirmDialog)
+	if !ok {
+		t.Fatal("Delete did not ask")
+	}
+	d.Confirm()
+	if apps, _ := svc.List(); len(apps) != 0 {
+		t.Fatal("not deleted")
+	}
+	if w.detail.Visible() {
+		t.Fatal("the deleted app is still shown")
+	}
+}
