@@ -34,8 +34,13 @@ const (
 	AuthMethodNone  = "none"
 )
 
-// GrantAuthorizationCode is the only grant this version connects with.
-const GrantAuthorizationCode = "authorization_code"
+// Grant types an app connects with (the document's grant_type). device_code is RFC 8628's
+// urn:ietf:params:oauth:grant-type:device_code, shortened as people type it.
+const (
+	GrantAuthorizationCode = "authorization_code"
+	GrantDeviceCode        = "device_code"
+	GrantClientCredentials = "client_credentials"
+)
 
 // QueryParameter is one "Extra Parameter" row, sent with the authorization request.
 type QueryParameter struct {
@@ -65,6 +70,9 @@ type App struct {
 	PKCE                    bool             `json:"pkce"`
 	TokenEndpointAuthMethod string           `json:"token_endpoint_auth_method"`
 	GrantType               string           `json:"grant_type"`
+	// Preset names the provider preset the document was filled from, so a front end can show
+	// that provider's quirks and registration page later.
+	Preset string `json:"preset,omitempty"`
 
 	// What discovery advertised; used to choose PKCE and auth methods and to advise on scopes.
 	ScopesSupported                   []string `json:"scopes_supported,omitempty"`
@@ -210,8 +218,20 @@ func (a *App) Validate() error {
 			return &ValidationError{u.field, err.Error()}
 		}
 	}
-	if a.AuthorizationURI == "" {
-		return &ValidationError{"authorization_uri", "the authorization URI is required: use discovery or give it by hand"}
+	// Only the authorization code grant sends a browser to the authorization URI; the device
+	// flow needs its own endpoint instead, and client credentials needs neither.
+	switch a.GrantType {
+	case GrantAuthorizationCode:
+		if a.AuthorizationURI == "" {
+			return &ValidationError{"authorization_uri", "the authorization URI is required: use discovery or give it by hand"}
+		}
+	case GrantDeviceCode:
+		if a.DeviceAuthorizationURI == "" {
+			return &ValidationError{"device_authorization_uri", "the device flow needs the provider's device authorization URI: use discovery or give it by hand"}
+		}
+	case GrantClientCredentials:
+	default:
+		return &ValidationError{"grant_type", fmt.Sprintf("unknown grant type %q: use authorization_code, device_code or client_credentials", a.GrantType)}
 	}
 	if a.TokenURI == "" {
 		return &ValidationError{"token_uri", "the token URI is required: use discovery or give it by hand"}
@@ -241,9 +261,6 @@ func (a *App) Validate() error {
 	case "", AuthMethodAuto, AuthMethodBasic, AuthMethodPost, AuthMethodNone: // "" reads as auto
 	default:
 		return &ValidationError{"token_endpoint_auth_method", fmt.Sprintf("unknown auth method %q: use auto, client_secret_basic, client_secret_post or none", a.TokenEndpointAuthMethod)}
-	}
-	if a.GrantType != GrantAuthorizationCode {
-		return &ValidationError{"grant_type", fmt.Sprintf("grant type %q is not supported yet: use authorization_code", a.GrantType)}
 	}
 	return nil
 }

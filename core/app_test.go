@@ -125,7 +125,7 @@ func TestValidateNamesTheField(t *testing.T) {
 		{"negative port", "redirect_port", func(a *App) { a.RedirectPort = -1 }},
 		{"port too large", "redirect_port", func(a *App) { a.RedirectPort = 65536 }},
 		{"unknown auth method", "token_endpoint_auth_method", func(a *App) { a.TokenEndpointAuthMethod = "private_key_jwt" }},
-		{"other grant", "grant_type", func(a *App) { a.GrantType = "client_credentials" }},
+		{"unsupported grant", "grant_type", func(a *App) { a.GrantType = "password" }},
 		{"empty grant", "grant_type", func(a *App) { a.GrantType = "" }},
 	}
 	for _, c := range cases {

@@ -28,6 +28,9 @@ type ConnectOptions struct {
 	// paste that is not a redirect URL is reported through OnPasteError and the wait goes on.
 	Pasted       <-chan string
 	OnPasteError func(error)
+	// OnDeviceCode is told the code to approve when the app's grant is device_code (Connect
+	// then runs ConnectDevice).
+	OnDeviceCode func(DeviceCode)
 }
 
 // ConnectResult is what a successful sign-in established.
@@ -47,6 +50,13 @@ func (s *Service) Connect(ctx context.Context, name string, opts ConnectOptions)
 	}
 	if err := app.Validate(); err != nil {
 		return nil, fmt.Errorf("%s cannot connect: %w", app.ProviderName, err)
+	}
+	// One Connect for every grant, so a front end's Connect button needs no switch.
+	switch app.GrantType {
+	case GrantClientCredentials:
+		return s.connectClientCredentials(ctx, &app)
+	case GrantDeviceCode:
+		return s.ConnectDevice(ctx, app.ID, DeviceOptions{Timeout: opts.Timeout, NoBrowser: opts.NoBrowser, OnCode: opts.OnDeviceCode})
 	}
 	if app.UsesOpenID() && (app.Issuer == "" || app.JWKSURI == "") {
 		return nil, Failf(ErrInvalid, "%s asks for the openid scope but has no issuer or JWKS URI, so its ID token could not be verified: run `connectedapps edit %q --discovery URL`, or give --issuer and --jwks-url", app.ProviderName, app.ProviderName)
@@ -164,17 +174,9 @@ func (s *Service) Connect(ctx context.Context, name string, opts ConnectOptions)
 	}
 	ts := tokenSetFrom(tok, nil, app.Scopes)
 	ts.anchorExpiry(tok, s.Now())
-	var id Identity
-	if app.UsesOpenID() {
-		if ts.IDToken == "" {
-			return nil, Failf(ErrInvalid, "%s: the provider sent no ID token although openid was asked for: check the scopes", app.ProviderName)
-		}
-		if id, err = verifyIDToken(ctx, s.HTTP, &app, ts.IDToken, nonce, s.Now); err != nil {
-			return nil, err
-		}
-		if id.Name == "" && id.Email == "" && app.UserinfoURI != "" {
-			id = s.completeIdentity(ctx, &app, ts, id)
-		}
+	id, err := s.signedInIdentity(ctx, &app, ts, nonce)
+	if err != nil {
+		return nil, err
 	}
 	if err := s.storeConnection(ctx, &app, ts, id); err != nil {
 		return nil, err

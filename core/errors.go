@@ -70,6 +70,8 @@ func providerAdvice(step, code string) string {
 	switch code {
 	case "access_denied":
 		return "sign-in was declined; run connect again and approve the request"
+	case "expired_token":
+		return "the code expired before it was approved; run connect again and approve it sooner"
 	case "invalid_grant":
 		if step == "refresh" {
 			return "the refresh token is no longer accepted; run connect again to sign in"

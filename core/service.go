@@ -90,6 +90,15 @@ func (s *Service) Discover(ctx context.Context, rawURL, expectedIssuer string) (
 // Add registers app. secret, when not nil, goes to the keyring. When the keyring cannot be
 // reached the registration is still saved and the error says how to add the secret later.
 func (s *Service) Add(app App, secret *string) (App, error) {
+	if err := checkGrantSecret(&app, secret != nil && *secret != ""); err != nil {
+		return App{}, err
+	}
+	return s.register(app, secret)
+}
+
+// register is Add without the check that a client credentials app brings its secret: an
+// imported file may lack the secret, and the app is then registered with a note saying so.
+func (s *Service) register(app App, secret *string) (App, error) {
 	if app.ID == "" {
 		app.ID = newID()
 	}
@@ -158,9 +167,15 @@ func (s *Service) Edit(ctx context.Context, name string, change func(*App) error
 	if err := updated.Validate(); err != nil {
 		return EditResult{}, err
 	}
+	if err := checkGrantSecret(&updated, (secret == nil && old.HasClientSecret) || (secret != nil && *secret != "")); err != nil {
+		return EditResult{}, err
+	}
 	res := EditResult{}
 	connected := old.Connection != nil
-	if connected && (updated.ClientID != old.ClientID || updated.TokenURI != old.TokenURI || updated.Issuer != old.Issuer) {
+	// Tokens of the client credentials grant are the client's, not a person's: switching to or
+	// from it changes whose tokens they are.
+	grantOwnerChanged := (updated.GrantType == GrantClientCredentials) != (old.GrantType == GrantClientCredentials)
+	if connected && (updated.ClientID != old.ClientID || updated.TokenURI != old.TokenURI || updated.Issuer != old.Issuer || grantOwnerChanged) {
 		unlock, err := lockFile(ctx, s.lockPath(old.ID, "refresh"), lockWait)
 		if err != nil {
 			return EditResult{}, err

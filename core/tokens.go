@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"golang.org/x/oauth2"
 )
@@ -92,7 +94,7 @@ func tokenSetFrom(tok *oauth2.Token, prev *TokenSet, requested []string) *TokenS
 	}
 	// RFC 6749 5.1: scope may be omitted when it equals what was requested.
 	if scope, _ := tok.Extra("scope").(string); scope != "" {
-		ts.Scopes = strings.Fields(scope)
+		ts.Scopes = splitGrantedScopes(scope)
 	} else if prev != nil && len(prev.Scopes) > 0 {
 		ts.Scopes = prev.Scopes
 	} else {
@@ -107,6 +109,16 @@ func tokenSetFrom(tok *oauth2.Token, prev *TokenSet, requested []string) *TokenS
 		}
 	}
 	return ts
+}
+
+// splitGrantedScopes reads a granted scope list: space-separated (RFC 6749 section 3.3), or
+// comma-separated as GitHub sends it. A comma splits only a list without spaces, so a scope
+// that itself holds a comma survives in a standard answer.
+func splitGrantedScopes(scope string) []string {
+	if !strings.ContainsFunc(scope, unicode.IsSpace) && strings.Contains(scope, ",") {
+		return slices.DeleteFunc(strings.Split(scope, ","), func(s string) bool { return s == "" })
+	}
+	return strings.Fields(scope)
 }
 
 // anchorExpiry counts expires_in from the service's clock rather than x/oauth2's, so expiry
@@ -127,6 +139,9 @@ func (s *Service) Token(ctx context.Context, name string, minValid time.Duration
 	if err != nil {
 		return nil, err
 	}
+	if app.GrantType == GrantClientCredentials {
+		return s.clientCredentialsToken(ctx, &app, minValid)
+	}
 	if err := connectionUsable(&app); err != nil {
 		return nil, err
 	}
@@ -145,6 +160,9 @@ func (s *Service) Refresh(ctx context.Context, name string) (*TokenSet, error) {
 	app, err := s.Registry.Find(name)
 	if err != nil {
 		return nil, err
+	}
+	if app.GrantType == GrantClientCredentials {
+		return s.renewClientCredentials(ctx, &app, nil, true)
 	}
 	if err := connectionUsable(&app); err != nil {
 		return nil, err

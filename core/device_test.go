@@ -1,0 +1,415 @@
+package core
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeClock is a clock that only moves when the device flow sleeps, so polling at 5 s
+// intervals, slow_down and expiry run in microseconds and the waits can be checked exactly.
+type fakeClock struct {
+	mu    sync.Mutex
+	now   time.Time
+	waits []time.Duration
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.waits = append(c.waits, d)
+	c.now = c.now.Add(d)
+	return nil
+}
+
+func (c *fakeClock) Waits() []time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.waits)
+}
+
+// deviceProvider is a device authorization endpoint and a token endpoint whose answers the
+// test scripts: deviceAnswer for the code request, poll(n) for the n-th poll (from 1).
+type deviceProvider struct {
+	*httptest.Server
+	mu           sync.Mutex
+	deviceReqs   []tokReq
+	polls        []tokReq
+	deviceAnswer func(w http.ResponseWriter)
+	poll         func(w http.ResponseWriter, n int)
+}
+
+func newDeviceProvider(t *testing.T, poll func(w http.ResponseWriter, n int)) *deviceProvider {
+	t.Helper()
+	dp := &deviceProvider{poll: poll}
+	dp.deviceAnswer = func(w http.ResponseWriter) {
+		tokJSON(w, http.StatusOK, map[string]any{"device_code": "dc-secret", "user_code": "WDJB-MJHT",
+			"verification_uri": dp.URL + "/activate", "verification_uri_complete": dp.URL + "/activate?user_code=WDJB-MJHT",
+			"expires_in": 1800, "interval": 5})
+	}
+	dp.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := r.ParseForm(); err != nil {
+			t.Errorf("provider: %v", err)
+		}
+		req := tokReq{Authorization: r.Header.Get("Authorization"), Form: r.PostForm}
+		if u, p, ok := r.BasicAuth(); ok {
+			req.HasBasic, req.BasicUser, req.BasicPass = true, u, p
+		}
+		dp.mu.Lock()
+		switch r.URL.Path {
+		case "/device":
+			dp.deviceReqs = append(dp.deviceReqs, req)
+			dp.mu.Unlock()
+			dp.deviceAnswer(w)
+		case "/token":
+			dp.polls = append(dp.polls, req)
+			n := len(dp.polls)
+			dp.mu.Unlock()
+			dp.poll(w, n)
+		default:
+			dp.mu.Unlock()
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(dp.Close)
+	return dp
+}
+
+func (dp *deviceProvider) pollCount() int {
+	dp.mu.Lock()
+	defer dp.mu.Unlock()
+	return len(dp.polls)
+}
+
+type deviceFixture struct {
+	svc     *Service
+	mem     *MemoryStore
+	app     App
+	clock   *fakeClock
+	opened  []string
+	openErr error
+}
+
+// newDeviceFixture registers a confidential app with the device grant against dp.
+func newDeviceFixture(t *testing.T, dp *deviceProvider, change func(a *App)) *deviceFixture {
+	t.Helper()
+	f := &deviceFixture{mem: NewMemoryStore(), clock: &fakeClock{now: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}}
+	browser := BrowserFunc(func(u *url.URL) error {
+		f.opened = append(f.opened, u.String())
+		return f.openErr
+	})
+	svc, err := NewService(Config{Dir: t.TempDir(), Secrets: f.mem, HTTP: dp.Client(), Now: f.clock.Now, Browser: browser})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := NewApp("Device IdP")
+	app.ClientID = tokClientID
+	app.GrantType = GrantDeviceCode
+	app.DeviceAuthorizationURI = dp.URL + "/device"
+	app.TokenURI = dp.URL + "/token"
+	app.Scopes = []string{"read", "write"}
+	app.QueryParameters = []QueryParameter{{Key: "access_type", Value: "offline"}, {Key: "prompt", Value: "consent"}, {Key: "audience", Value: "api://x"}}
+	if change != nil {
+		change(&app)
+	}
+	secret := tokClientSecret
+	if f.app, err = svc.Add(app, &secret); err != nil {
+		t.Fatalf("Add: %v", err)
+	}
+	f.svc = svc
+	return f
+}
+
+func (f *deviceFixture) connect(t *testing.T, opts DeviceOptions) (*ConnectResult, []DeviceCode, error) {
+	t.Helper()
+	var codes []DeviceCode
+	opts.OnCode = func(c DeviceCode) { codes = append(codes, c) }
+	opts.sleep = f.clock.sleep
+	res, err := f.svc.ConnectDevice(context.Background(), f.app.ProviderName, opts)
+	return res, codes, err
+}
+
+func pending(w http.ResponseWriter) {
+	tokJSON(w, http.StatusBadRequest, map[string]any{"error": "authorization_pending"})
+}
+
+func TestDeviceFlowApprovedAfterPendingAndSlowDown(t *testing.T) {
+	dp := newDeviceProvider(t, func(w http.ResponseWriter, n int) {
+		switch n {
+		case 1, 3:
+			pending(w)
+		case 2:
+			tokJSON(w, http.StatusBadRequest, map[string]any{"error": "slow_down"})
+		default:
+			tokJSON(w, http.StatusOK, map[string]any{"access_token": "at-device", "token_type": "Bearer", "expires_in": 3600,
+				"refresh_token": "rt-device", "scope": "read write"})
+		}
+	})
+	f := newDeviceFixture(t, dp, nil)
+	res, codes, err := f.connect(t, DeviceOptions{})
+	if err != nil {
+		t.Fatalf("ConnectDevice: %v", err)
+	}
+	// 5 s, 5 s, then +5 s for slow_down plus the 1 s margin, for every later poll.
+	if got, want := f.clock.Waits(), []time.Duration{5 * time.Second, 5 * time.Second, 11 * time.Second, 11 * time.Second}; !slices.Equal(got, want) {
+		t.Errorf("waits = %v, want %v", got, want)
+	}
+	if len(codes) != 1 || codes[0].UserCode != "WDJB-MJHT" || codes[0].VerificationURI != dp.URL+"/activate" ||
+		codes[0].VerificationURIComplete != dp.URL+"/activate?user_code=WDJB-MJHT" || !codes[0].BrowserOpened ||
+		!codes[0].ExpiresAt.Equal(f.clock.now.Add(-32*time.Second).Add(30*time.Minute)) || codes[0].Interval != 5*time.Second {
+		t.Errorf("OnCode got %+v", codes)
+	}
+	if !slices.Equal(f.opened, []string{dp.URL + "/activate?user_code=WDJB-MJHT"}) {
+		t.Errorf("browser opened %v; want the complete verification URI", f.opened)
+	}
+	// The device request: authenticated like a token request, scopes, no browser-only params.
+	dr := dp.deviceReqs[0]
+	if !dr.HasBasic || dr.BasicPass != url.QueryEscape(tokClientSecret) || dr.Form.Get("client_id") != tokClientID ||
+		dr.Form.Get("scope") != "read write" || dr.Form.Get("audience") != "api://x" || dr.Form.Has("access_type") || dr.Form.Has("prompt") {
+		t.Errorf("device authorization request: basic %v, form %v", dr.HasBasic, dr.Form)
+	}
+	for i, p := range dp.polls {
+		if p.Form.Get("grant_type") != deviceGrantURN || p.Form.Get("device_code") != "dc-secret" || p.Form.Get("client_id") != tokClientID || !p.HasBasic || p.Form.Has("scope") {
+			t.Errorf("poll %d: basic %v form %v", i+1, p.HasBasic, p.Form)
+		}
+	}
+	if res.Tokens.AccessToken != "at-device" || res.Tokens.RefreshToken != "rt-device" || res.Tokens.Expiry == nil ||
+		!res.Tokens.Expiry.Equal(f.clock.Now().Add(time.Hour)) {
+		t.Errorf("tokens = %+v", res.Tokens)
+	}
+	app, _ := f.svc.Get(f.app.ID)
+	if app.Connection == nil || app.Connection.State != StateConnected || !app.Connection.HasRefreshToken {
+		t.Errorf("connection = %+v", app.Connection)
+	}
+	if got, err := f.svc.Token(context.Background(), f.app.ID, DefaultMinValid); err != nil || got.AccessToken != "at-device" {
+		t.Errorf("Token after the device flow = %+v, %v", got, err)
+	}
+}
+
+func TestDeviceFlowSlowDownTakesTheProvidersInterval(t *testing.T) {
+	// GitHub sends the interval it wants with slow_down, form-encoded with status 200.
+	dp := newDeviceProvider(t, func(w http.ResponseWriter, n int) {
+		w.Header().Set("Content-Type", "application/x-www-form-urlencoded")
+		switch n {
+		case 1:
+			fmt.Fprint(w, "error=slow_down&error_description=too+fast&interval=15")
+		case 2:
+			fmt.Fprint(w, "error=authorization_pending")
+		default:
+			fmt.Fprint(w, "access_token=gho_abc&token_type=bearer&scope=repo%2Cgist")
+		}
+	})
+	f := newDeviceFixture(t, dp, func(a *App) { a.TokenEndpointAuthMethod = AuthMethodPost })
+	res, _, err := f.connect(t, DeviceOptions{})
+	if err != nil {
+		t.Fatalf("ConnectDevice: %v", err)
+	}
+	if got, want := f.clock.Waits(), []time.Duration{5 * time.Second, 16 * time.Second, 16 * time.Second}; !slices.Equal(got, want) {
+		t.Errorf("waits = %v, want %v", got, want)
+	}
+	if res.Tokens.AccessToken != "gho_abc" || res.Tokens.Expiry != nil || !slices.Equal(res.Tokens.Scopes, []string{"repo", "gist"}) {
+		t.Errorf("tokens from a form-encoded answer = %+v", res.Tokens)
+	}
+	p := dp.polls[0]
+	if p.HasBasic || p.Form.Get("client_secret") != tokClientSecret || p.Form.Get("client_id") != tokClientID {
+		t.Errorf("client_secret_post poll: basic %v form %v", p.HasBasic, p.Form)
+	}
+}
+
+func TestDeviceFlowEndings(t *testing.T) {
+	cases := []struct {
+		name   string
+		answer func(w http.ResponseWriter, n int)
+		opts   DeviceOptions
+		kind   error
+		words  []string
+		polls  int
+	}{
+		{"declined", func(w http.ResponseWriter, n int) {
+			if n < 2 {
+				pending(w)
+				return
+			}
+			tokJSON(w, http.StatusBadRequest, map[string]any{"error": "access_denied", "error_description": "The user said no"})
+		}, DeviceOptions{}, nil, []string{"Device IdP", `"access_denied"`, "The user said no", "declined", "connect again"}, 2},
+		{"expired at the provider", func(w http.ResponseWriter, n int) {
+			tokJSON(w, http.StatusBadRequest, map[string]any{"error": "expired_token"})
+		}, DeviceOptions{}, ErrTimeout, []string{`"expired_token"`, "expired before it was approved"}, 1},
+		{"code runs out here", func(w http.ResponseWriter, n int) { pending(w) },
+			DeviceOptions{}, ErrTimeout, []string{"WDJB-MJHT", "expired before anyone approved it", "connect again"}, 360},
+		{"timeout", func(w http.ResponseWriter, n int) { pending(w) },
+			DeviceOptions{Timeout: 12 * time.Second}, ErrTimeout, []string{"nobody approved the code WDJB-MJHT within 12s", "--timeout"}, 3},
+		{"client refused", func(w http.ResponseWriter, n int) {
+			tokJSON(w, http.StatusUnauthorized, map[string]any{"error": "invalid_client"})
+		}, DeviceOptions{}, ErrClientRejected, []string{`"invalid_client"`, "client ID and secret"}, 1},
+		{"provider down", func(w http.ResponseWriter, n int) {
+			http.Error(w, "oops", http.StatusBadGateway)
+		}, DeviceOptions{}, ErrTransient, []string{"HTTP 502"}, maxDevicePollFailures},
+		{"one bad gateway is survived", func(w http.ResponseWriter, n int) {
+			if n == 1 {
+				http.Error(w, "oops", http.StatusBadGateway)
+				return
+			}
+			tokJSON(w, http.StatusBadRequest, map[string]any{"error": "access_denied"})
+		}, DeviceOptions{}, nil, []string{"access_denied"}, 2},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dp := newDeviceProvider(t, c.answer)
+			f := newDeviceFixture(t, dp, nil)
+			_, _, err := f.connect(t, c.opts)
+			if err == nil {
+				t.Fatal("ConnectDevice succeeded")
+			}
+			if c.kind != nil && !errors.Is(err, c.kind) {
+				t.Errorf("error %v is not %v", err, c.kind)
+			}
+			for _, w := range c.words {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+			tokOneLine(t, err)
+			tokNoSecrets(t, err)
+			if strings.Contains(err.Error(), "dc-secret") {
+				t.Errorf("error reveals the device code: %q", err)
+			}
+			if got := dp.pollCount(); got != c.polls {
+				t.Errorf("%d polls, want %d", got, c.polls)
+			}
+			if app, _ := f.svc.Get(f.app.ID); app.Connection != nil {
+				t.Errorf("a failed device flow recorded a connection: %+v", app.Connection)
+			}
+		})
+	}
+}
+
+func TestDeviceFlowCanceled(t *testing.T) {
+	dp := newDeviceProvider(t, func(w http.ResponseWriter, n int) { pending(w) })
+	f := newDeviceFixture(t, dp, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	opts := DeviceOptions{NoBrowser: true, sleep: func(ctx context.Context, d time.Duration) error {
+		if f.clock.Now().Sub(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)) >= 10*time.Second {
+			cancel() // the person presses Cancel while the third wait is under way
+		}
+		return f.clock.sleep(ctx, d)
+	}}
+	_, err := f.svc.ConnectDevice(ctx, f.app.ProviderName, opts)
+	if !errors.Is(err, ErrCanceled) || !strings.Contains(err.Error(), "canceled") {
+		t.Fatalf("err = %v; want a cancel", err)
+	}
+	if dp.pollCount() != 2 {
+		t.Errorf("%d polls after the cancel; want 2", dp.pollCount())
+	}
+	if len(f.opened) != 0 {
+		t.Errorf("NoBrowser opened %v", f.opened)
+	}
+}
+
+func TestDeviceFlowNetworkFailuresAreRetried(t *testing.T) {
+	dp := newDeviceProvider(t, func(w http.ResponseWriter, n int) {
+		tokJSON(w, http.StatusOK, map[string]any{"access_token": "at-after-blip", "token_type": "Bearer"})
+	})
+	f := newDeviceFixture(t, dp, nil)
+	failures := 0
+	f.svc.HTTP = &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if r.URL.Path == "/token" && failures < 2 {
+			failures++
+			return nil, errors.New("connection reset by peer")
+		}
+		return dp.Client().Transport.RoundTrip(r)
+	})}
+	res, _, err := f.connect(t, DeviceOptions{})
+	if err != nil || res.Tokens.AccessToken != "at-after-blip" {
+		t.Fatalf("after two lost polls: %v %+v", err, res)
+	}
+	// The same blips three times in a row end the wait as a temporary failure.
+	failures = -10
+	g := newDeviceFixture(t, dp, func(a *App) { a.ProviderName = "Other" })
+	g.svc.HTTP = f.svc.HTTP
+	_, _, err = g.connect(t, DeviceOptions{})
+	if !errors.Is(err, ErrTransient) || !strings.Contains(err.Error(), "could not reach") {
+		t.Fatalf("three lost polls: %v", err)
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func TestDeviceAuthorizationAnswers(t *testing.T) {
+	app := &App{ProviderName: "P", DeviceAuthorizationURI: "https://p.example/device"}
+	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	// Google's spelling and Microsoft's old string numbers.
+	code, dc, err := parseDeviceAuth(app, json.RawMessage(`{"device_code":"d","user_code":"U","verification_url":"https://www.google.com/device","expires_in":"900","interval":"7"}`), now)
+	if err != nil || dc != "d" || code.VerificationURI != "https://www.google.com/device" || !code.ExpiresAt.Equal(now.Add(15*time.Minute)) || code.Interval != 7*time.Second {
+		t.Errorf("Google-style answer: %+v %q %v", code, dc, err)
+	}
+	// Defaults when expires_in and interval are missing; an unusable complete URI is dropped.
+	code, _, err = parseDeviceAuth(app, json.RawMessage(`{"device_code":"d","user_code":"U","verification_uri":"https://p.example/a","verification_uri_complete":"javascript:alert(1)"}`), now)
+	if err != nil || code.Interval != defaultDeviceInterval || !code.ExpiresAt.Equal(now.Add(defaultDeviceCodeLifetime)) || code.VerificationURIComplete != "" {
+		t.Errorf("minimal answer: %+v %v", code, err)
+	}
+	for _, bad := range []string{``, `[]`, `{"user_code":"U","verification_uri":"https://p.example/a"}`,
+		`{"device_code":"d","user_code":"U","verification_uri":"http://evil.example/a"}`} {
+		if _, _, err := parseDeviceAuth(app, json.RawMessage(bad), now); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%s: err = %v", bad, err)
+		}
+	}
+}
+
+func TestDeviceFlowRefusals(t *testing.T) {
+	dp := newDeviceProvider(t, func(w http.ResponseWriter, n int) { t.Error("no poll expected") })
+	f := newDeviceFixture(t, dp, func(a *App) {
+		a.GrantType, a.AuthorizationURI, a.DeviceAuthorizationURI = GrantAuthorizationCode, "https://p.example/auth", ""
+	})
+	if _, _, err := f.connect(t, DeviceOptions{}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "--device-url") {
+		t.Errorf("no device endpoint: %v", err)
+	}
+	g := newDeviceFixture(t, dp, func(a *App) { a.ProviderName, a.GrantType = "Machine", GrantClientCredentials })
+	if _, _, err := g.connect(t, DeviceOptions{}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "client credentials") {
+		t.Errorf("client credentials app: %v", err)
+	}
+	dp.deviceAnswer = func(w http.ResponseWriter) {
+		tokJSON(w, http.StatusBadRequest, map[string]any{"error": "unauthorized_client", "error_description": "device grant not enabled"})
+	}
+	h := newDeviceFixture(t, dp, func(a *App) { a.ProviderName = "Not enabled" })
+	_, codes, err := h.connect(t, DeviceOptions{})
+	if !errors.Is(err, ErrClientRejected) || !strings.Contains(err.Error(), "device grant not enabled") || len(codes) != 0 {
+		t.Errorf("device endpoint refusal: %v (codes %v)", err, codes)
+	}
+}
+
+func TestConnectRunsTheDeviceFlowForADeviceGrantApp(t *testing.T) {
+	dp := newDeviceProvider(t, func(w http.ResponseWriter, n int) {
+		tokJSON(w, http.StatusOK, map[string]any{"access_token": "at-1", "token_type": "Bearer"})
+	})
+	f := newDeviceFixture(t, dp, nil)
+	var got []DeviceCode
+	// Connect uses the real clock and sleep: the provider's interval of 1 s keeps this short.
+	dp.deviceAnswer = func(w http.ResponseWriter) {
+		tokJSON(w, http.StatusOK, map[string]any{"device_code": "d", "user_code": "U", "verification_uri": dp.URL + "/a", "interval": 1})
+	}
+	res, err := f.svc.Connect(context.Background(), f.app.ProviderName, ConnectOptions{OnDeviceCode: func(c DeviceCode) { got = append(got, c) }})
+	if err != nil || res.Tokens.AccessToken != "at-1" || len(got) != 1 || got[0].UserCode != "U" || got[0].BrowserOpened {
+		t.Fatalf("Connect: %v %+v %+v", err, res, got)
+	}
+}

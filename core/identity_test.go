@@ -1,0 +1,54 @@
+package core
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+)
+
+func TestIdentityFromUserinfo(t *testing.T) {
+	for raw, want := range map[string]Identity{
+		`{"sub":"s1","name":"Ada","email":"ada@example.com"}`:           {Subject: "s1", Name: "Ada", Email: "ada@example.com"},
+		`{"sub":"s1","preferred_username":"ada"}`:                       {Subject: "s1", Name: "ada"},
+		`{"login":"octocat","id":583231,"name":null,"email":null}`:      {Subject: "583231", Name: "octocat"},
+		`{"login":"octocat","id":583231,"name":"The Octocat"}`:          {Subject: "583231", Name: "The Octocat"},
+		`{"id":"abc","email":"x@example.com"}`:                          {Subject: "abc", Email: "x@example.com"},
+		`not json`:                                                      {},
+		`{"message":"Bad credentials","documentation_url":"https://x"}`: {},
+	} {
+		if got := identityFromUserinfo(json.RawMessage(raw)); got != want {
+			t.Errorf("%s: %+v, want %+v", raw, got, want)
+		}
+	}
+}
+
+func TestSignedInIdentityWithoutOpenIDAsksUserinfo(t *testing.T) {
+	var auth string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth = r.Header.Get("Authorization")
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"login":"octocat","id":1,"email":"octo@example.com"}`))
+	}))
+	defer srv.Close()
+	svc, err := NewService(Config{Dir: t.TempDir(), Secrets: NewMemoryStore(), HTTP: srv.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := &App{ProviderName: "GitHub", UserinfoURI: srv.URL + "/user", Scopes: []string{"read:user"}}
+	id, err := svc.signedInIdentity(context.Background(), app, &TokenSet{AccessToken: "gho_x", TokenType: "bearer"}, "")
+	if err != nil || id != (Identity{Subject: "1", Name: "octocat", Email: "octo@example.com"}) || auth != "Bearer gho_x" {
+		t.Errorf("identity = %+v, %v (Authorization %q)", id, err, auth)
+	}
+	// A failing userinfo never fails a sign-in that worked.
+	srv.Close()
+	if id, err := svc.signedInIdentity(context.Background(), app, &TokenSet{AccessToken: "gho_x"}, ""); err != nil || id != (Identity{}) {
+		t.Errorf("unreachable userinfo: %+v, %v", id, err)
+	}
+	// With openid, the ID token is required.
+	app.Scopes = []string{"openid"}
+	if _, err := svc.signedInIdentity(context.Background(), app, &TokenSet{AccessToken: "x"}, ""); err == nil {
+		t.Error("openid without an ID token was accepted")
+	}
+}
