@@ -91,7 +91,7 @@ func Discover(ctx context.Context, hc *http.Client, rawURL, expectedIssuer strin
 		return nil, fmt.Errorf("discovery at %s failed: the document names no authorization_endpoint or token_endpoint; check the URL, or give the endpoints by hand", docURL)
 	}
 	if expectedIssuer == "" {
-		if md.Issuer != derivedIssuer && md.Issuer != derivedIssuer+"/" {
+		if md.Issuer != derivedIssuer && md.Issuer != derivedIssuer+"/" && !tenantTemplateMatches(md.Issuer, derivedIssuer) {
 			return nil, fmt.Errorf("discovery at %s failed: the document's issuer %q does not match %q; use the provider's exact issuer URL, or name the expected issuer with --issuer", docURL, md.Issuer, derivedIssuer)
 		}
 	}
@@ -106,6 +106,18 @@ func Discover(ctx context.Context, hc *http.Client, rawURL, expectedIssuer strin
 		}
 	}
 	return &md, nil
+}
+
+// tenantTemplateMatches accepts a multi-tenant issuer template (see TenantIDPlaceholder) for
+// the URL it was fetched from, when the URL names the tenant group (common, organizations,
+// ...) where the template has its placeholder: ID tokens are then checked against their tid.
+func tenantTemplateMatches(template, derived string) bool {
+	prefix, suffix, ok := strings.Cut(template, TenantIDPlaceholder)
+	if !ok || !strings.HasPrefix(derived, prefix) || !strings.HasSuffix(derived, suffix) || len(derived) < len(prefix)+len(suffix) {
+		return false
+	}
+	tenant := derived[len(prefix) : len(derived)-len(suffix)]
+	return tenant != "" && !strings.ContainsAny(tenant, "/?#")
 }
 
 // ApplyMetadata fills the app's endpoints from discovery. Fields the provider does not

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -29,6 +31,30 @@ func (id Identity) Display() string {
 	return id.Subject
 }
 
+// TenantIDPlaceholder in an app's issuer marks a multi-tenant provider: Microsoft's common,
+// organizations and consumers endpoints advertise https://login.microsoftonline.com/{tenantid}/v2.0,
+// and each ID token names the tenant that issued it in its tid claim.
+const TenantIDPlaceholder = "{tenantid}"
+
+// MultiTenantIssuer reports whether the issuer is a template checked against the tid claim.
+func (a *App) MultiTenantIssuer() bool { return strings.Contains(a.Issuer, TenantIDPlaceholder) }
+
+// tenantIDPattern is a Microsoft tenant ID (a GUID). Anything else in tid could smuggle
+// another issuer's path into the template.
+var tenantIDPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// checkTenantIssuer is the issuer check for a templated issuer, as Microsoft asks of
+// multi-tenant apps: iss must be the template with the token's own tid filled in.
+func checkTenantIssuer(app *App, iss, tid string) error {
+	if !tenantIDPattern.MatchString(tid) {
+		return Failf(ErrInvalid, "%s: the provider's ID token names no valid tenant (tid %q), so its issuer %q cannot be checked against %s", app.ProviderName, tid, iss, app.Issuer)
+	}
+	if want := strings.ReplaceAll(app.Issuer, TenantIDPlaceholder, tid); iss != want {
+		return Failf(ErrInvalid, "%s: the provider's ID token has the issuer %q, but its tenant %s means it must be %q: it was refused", app.ProviderName, iss, tid, want)
+	}
+	return nil
+}
+
 // verifyIDToken checks signature (against the app's JWKS), issuer, audience, expiry and, when
 // nonce is not empty, the nonce. An ID token that fails any of these is never trusted.
 func verifyIDToken(ctx context.Context, hc *http.Client, app *App, raw, nonce string, now func() time.Time) (Identity, error) {
@@ -37,7 +63,9 @@ func verifyIDToken(ctx context.Context, hc *http.Client, app *App, raw, nonce st
 	}
 	ctx = oidc.ClientContext(ctx, httpClient(hc))
 	keys := oidc.NewRemoteKeySet(ctx, app.JWKSURI)
-	v := oidc.NewVerifier(app.Issuer, keys, &oidc.Config{ClientID: app.ClientID, Now: now})
+	// A templated issuer never equals iss as written; it is checked against tid below instead.
+	multiTenant := app.MultiTenantIssuer()
+	v := oidc.NewVerifier(app.Issuer, keys, &oidc.Config{ClientID: app.ClientID, Now: now, SkipIssuerCheck: multiTenant})
 	tok, err := v.Verify(ctx, raw)
 	if err != nil {
 		var expired *oidc.TokenExpiredError
@@ -53,8 +81,14 @@ func verifyIDToken(ctx context.Context, hc *http.Client, app *App, raw, nonce st
 		Name              string `json:"name"`
 		PreferredUsername string `json:"preferred_username"`
 		Email             string `json:"email"`
+		TenantID          string `json:"tid"`
 	}
 	_ = tok.Claims(&claims) // the standard claims were already checked; these are optional
+	if multiTenant {
+		if err := checkTenantIssuer(app, tok.Issuer, claims.TenantID); err != nil {
+			return Identity{}, err
+		}
+	}
 	id := Identity{Subject: tok.Subject, Name: claims.Name, Email: claims.Email}
 	if id.Name == "" {
 		id.Name = claims.PreferredUsername
