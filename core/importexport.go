@@ -1,0 +1,388 @@
+package core
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// Import reads two kinds of file: the client_secret_*.json Google Cloud Console offers for
+// download, and Frappe "Connected App" documents (one, or an array, as Frappe exports them).
+// Export writes the latter, so an export here imports into Frappe and back without loss.
+
+// ImportedApp is one app read from a file, not yet registered.
+type ImportedApp struct {
+	App    App
+	Secret *string  // the client secret the file holds, if any; for the keyring only
+	Notes  []string // what the person should know: unusable redirect URIs, a missing secret
+	Format string   // "google" or "frappe"
+}
+
+// ImportResult is one app as Import registered it.
+type ImportResult struct {
+	App   App
+	Notes []string
+}
+
+// frappeDoc is a Connected App document in Frappe's field names. It has no field for a
+// secret or a token, so nothing written from it can carry one.
+type frappeDoc struct {
+	Doctype             string       `json:"doctype,omitempty"`
+	ProviderName        string       `json:"provider_name"`
+	OpenIDConfiguration string       `json:"openid_configuration,omitempty"`
+	ClientID            string       `json:"client_id"`
+	AuthorizationURI    string       `json:"authorization_uri,omitempty"`
+	TokenURI            string       `json:"token_uri,omitempty"`
+	RevocationURI       string       `json:"revocation_uri,omitempty"`
+	UserinfoURI         string       `json:"userinfo_uri,omitempty"`
+	IntrospectionURI    string       `json:"introspection_uri,omitempty"`
+	Scopes              []frappeRow  `json:"scopes"`
+	QueryParameters     []frappePair `json:"query_parameters"`
+	// Ours, beyond Frappe's fields, so an export comes back whole; Frappe ignores them.
+	DeviceAuthorizationURI  string `json:"device_authorization_uri,omitempty"`
+	Issuer                  string `json:"issuer,omitempty"`
+	JWKSURI                 string `json:"jwks_uri,omitempty"`
+	RedirectHost            string `json:"redirect_host,omitempty"`
+	RedirectPort            *int   `json:"redirect_port,omitempty"`
+	PKCE                    *bool  `json:"pkce,omitempty"`
+	TokenEndpointAuthMethod string `json:"token_endpoint_auth_method,omitempty"`
+	GrantType               string `json:"grant_type,omitempty"`
+	Preset                  string `json:"preset,omitempty"`
+}
+
+type frappeRow struct {
+	Scope string `json:"scope"`
+}
+
+type frappePair struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// frappeImportDoc adds what a Frappe file may hold that is never written back: the client
+// secret (Frappe masks it with asterisks in most exports) and Frappe's own web callback.
+type frappeImportDoc struct {
+	frappeDoc
+	Name         string `json:"name"`
+	ClientSecret string `json:"client_secret"`
+	RedirectURI  string `json:"redirect_uri"`
+}
+
+// ParseImport reads a file's apps without registering anything and without the network.
+func ParseImport(data []byte) ([]ImportedApp, error) {
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 {
+		return nil, Failf(ErrInvalid, "the file is empty: expected a Google client_secret_*.json or a Frappe Connected App export")
+	}
+	if data[0] == '[' {
+		return parseFrappeDocs(data)
+	}
+	var probe map[string]json.RawMessage
+	if err := json.Unmarshal(data, &probe); err != nil {
+		return nil, Failf(ErrInvalid, "the file is not JSON (%s): expected a Google client_secret_*.json or a Frappe Connected App export", oneLine(err.Error()))
+	}
+	switch {
+	case probe["installed"] != nil || probe["web"] != nil:
+		return parseGoogleClientFile(data)
+	case probe["provider_name"] != nil || probe["client_id"] != nil:
+		return parseFrappeDocs(data)
+	case probe["data"] != nil: // Frappe's REST API wraps documents in {"data": ...}
+		return ParseImport(probe["data"])
+	}
+	return nil, Failf(ErrInvalid, "the file is neither a Google client file (no \"installed\" or \"web\") nor a Frappe Connected App (no \"provider_name\")")
+}
+
+func parseFrappeDocs(data []byte) ([]ImportedApp, error) {
+	var docs []frappeImportDoc
+	if data[0] == '[' {
+		if err := json.Unmarshal(data, &docs); err != nil {
+			return nil, Failf(ErrInvalid, "the Connected App list cannot be read: %s", oneLine(err.Error()))
+		}
+	} else {
+		var d frappeImportDoc
+		if err := json.Unmarshal(data, &d); err != nil {
+			return nil, Failf(ErrInvalid, "the Connected App document cannot be read: %s", oneLine(err.Error()))
+		}
+		docs = []frappeImportDoc{d}
+	}
+	if len(docs) == 0 {
+		return nil, Failf(ErrInvalid, "the file holds no Connected App")
+	}
+	out := make([]ImportedApp, 0, len(docs))
+	for i, d := range docs {
+		name := strings.TrimSpace(d.ProviderName)
+		if name == "" {
+			name = strings.TrimSpace(d.Name)
+		}
+		if name == "" {
+			return nil, Failf(ErrInvalid, "Connected App number %d has no provider_name", i+1)
+		}
+		app := NewApp(name)
+		app.OpenIDConfiguration, app.ClientID = d.OpenIDConfiguration, strings.TrimSpace(d.ClientID)
+		app.AuthorizationURI, app.TokenURI, app.RevocationURI = d.AuthorizationURI, d.TokenURI, d.RevocationURI
+		app.UserinfoURI, app.IntrospectionURI, app.DeviceAuthorizationURI = d.UserinfoURI, d.IntrospectionURI, d.DeviceAuthorizationURI
+		app.Issuer, app.JWKSURI, app.Preset = d.Issuer, d.JWKSURI, d.Preset
+		for _, r := range d.Scopes {
+			app.Scopes = append(app.Scopes, SplitScopes(r.Scope)...)
+		}
+		app.Scopes = SplitScopes(app.Scopes...)
+		for _, p := range d.QueryParameters {
+			app.QueryParameters = append(app.QueryParameters, QueryParameter{Key: strings.TrimSpace(p.Key), Value: p.Value})
+		}
+		if d.RedirectHost != "" {
+			app.RedirectHost = d.RedirectHost
+		}
+		if d.RedirectPort != nil {
+			app.RedirectPort = *d.RedirectPort
+		}
+		if d.PKCE != nil {
+			app.PKCE = *d.PKCE
+		}
+		if d.TokenEndpointAuthMethod != "" {
+			app.TokenEndpointAuthMethod = d.TokenEndpointAuthMethod
+		}
+		if d.GrantType != "" {
+			app.GrantType = d.GrantType
+		}
+		imp := ImportedApp{App: app, Format: "frappe"}
+		// Frappe exports a password field as asterisks: that is no secret, just its length.
+		if s := d.ClientSecret; s != "" && strings.Trim(s, "*") != "" {
+			imp.Secret = &s
+		}
+		out = append(out, imp)
+	}
+	return out, nil
+}
+
+type googleClient struct {
+	ClientID     string   `json:"client_id"`
+	ProjectID    string   `json:"project_id"`
+	AuthURI      string   `json:"auth_uri"`
+	TokenURI     string   `json:"token_uri"`
+	ClientSecret string   `json:"client_secret"`
+	RedirectURIs []string `json:"redirect_uris"`
+}
+
+// parseGoogleClientFile reads Google's client file: "installed" for a Desktop app client,
+// "web" for a Web application client. The Google preset supplies what the file leaves out
+// (userinfo, revocation, keys, the offline parameters).
+func parseGoogleClientFile(data []byte) ([]ImportedApp, error) {
+	var f struct {
+		Installed *googleClient `json:"installed"`
+		Web       *googleClient `json:"web"`
+	}
+	if err := json.Unmarshal(data, &f); err != nil {
+		return nil, Failf(ErrInvalid, "the Google client file cannot be read: %s", oneLine(err.Error()))
+	}
+	c, installed := f.Installed, true
+	if c == nil {
+		c, installed = f.Web, false
+	}
+	if c == nil || strings.TrimSpace(c.ClientID) == "" {
+		return nil, Failf(ErrInvalid, "the Google client file names no client_id")
+	}
+	preset, err := PresetByID("google")
+	if err != nil {
+		return nil, err
+	}
+	app := NewApp("Google")
+	if _, err := preset.Apply(&app, nil); err != nil {
+		return nil, err
+	}
+	app.ClientID = strings.TrimSpace(c.ClientID)
+	if c.AuthURI != "" {
+		app.AuthorizationURI = c.AuthURI
+	}
+	if c.TokenURI != "" {
+		app.TokenURI = c.TokenURI
+	}
+	imp := ImportedApp{Format: "google"}
+	if c.ClientSecret != "" {
+		s := c.ClientSecret
+		imp.Secret = &s
+	}
+	usable := false
+	for _, raw := range c.RedirectURIs {
+		host, port, why := loopbackRedirect(raw, installed)
+		if why != "" {
+			imp.Notes = append(imp.Notes, fmt.Sprintf("redirect URI %s is not usable by a desktop app (%s)", raw, why))
+			continue
+		}
+		if !usable {
+			app.RedirectHost, app.RedirectPort, usable = host, port, true
+		}
+	}
+	if !usable {
+		// A Web application client compares the redirect URI exactly, so a fixed port.
+		app.RedirectHost, app.RedirectPort = HostIPv4, DefaultRedirectPort
+		imp.Notes = append(imp.Notes, fmt.Sprintf("the client has no loopback redirect URI: add %s to it in the Google Cloud Console", app.RedirectURI()))
+	}
+	imp.App = app
+	return []ImportedApp{imp}, nil
+}
+
+// loopbackRedirect maps a registered redirect URI to the catcher's host and port (no port:
+// 0, any port). why says what makes it unusable. Google matches a Desktop app's loopback
+// URIs on host only, so their path does not matter; a Web client's must be our callback path.
+func loopbackRedirect(raw string, anyPath bool) (host string, port int, why string) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "", 0, "not an absolute URL"
+	}
+	if u.Scheme != "http" {
+		return "", 0, "only an http://127.0.0.1, http://localhost or http://[::1] URI reaches this computer's catcher"
+	}
+	switch h := u.Hostname(); {
+	case h == "localhost":
+		host = HostLocalhost
+	case net.ParseIP(h) != nil && net.ParseIP(h).Equal(net.IPv4(127, 0, 0, 1)):
+		host = HostIPv4
+	case net.ParseIP(h) != nil && net.ParseIP(h).Equal(net.IPv6loopback):
+		host = HostIPv6
+	default:
+		return "", 0, "it points at " + h + ", not at this computer's loopback"
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
+			return "", 0, "its port is out of range"
+		}
+		port = n
+	}
+	if !anyPath && u.Path != CallbackPath {
+		return "", 0, "its path must be " + CallbackPath
+	}
+	return host, port, ""
+}
+
+// Import registers every app a file holds, with any client secret it carries going to the
+// keyring. as renames a file's only app. Every name is checked before anything is
+// registered, so a taken name registers nothing. A Frappe document lacks the issuer and keys
+// ID tokens are checked with: they are discovered from its openid_configuration when it has
+// one (without overriding the document's own endpoints), and a failure is a note, not an error.
+func (s *Service) Import(ctx context.Context, data []byte, as string) ([]ImportResult, error) {
+	apps, err := ParseImport(data)
+	if err != nil {
+		return nil, err
+	}
+	if as != "" {
+		if len(apps) != 1 {
+			return nil, Failf(ErrInvalid, "the file holds %d apps, but a new name (--as) can rename only one: import it without one", len(apps))
+		}
+		apps[0].App.ProviderName = as
+	}
+	existing, err := s.Registry.Load()
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, imp := range apps {
+		name := imp.App.ProviderName
+		if err := ValidateName(name); err != nil {
+			return nil, err
+		}
+		if findApp(existing, name) >= 0 || seen[strings.ToLower(name)] {
+			return nil, Failf(ErrInvalid, "an app named %q already exists: nothing was imported; import it under another name with --as NEW", name)
+		}
+		seen[strings.ToLower(name)] = true
+	}
+	for i := range apps {
+		s.completeFromDiscovery(ctx, &apps[i])
+	}
+	// Validate all before registering any, so a bad document registers nothing.
+	for _, imp := range apps {
+		if err := imp.App.Validate(); err != nil {
+			return nil, fmt.Errorf("%s cannot be imported: %w", imp.App.ProviderName, err)
+		}
+	}
+	var out []ImportResult
+	for _, imp := range apps {
+		if imp.App.GrantType == GrantClientCredentials && imp.Secret == nil && imp.App.TokenEndpointAuthMethod != AuthMethodNone {
+			imp.Notes = append(imp.Notes, fmt.Sprintf("the file holds no client secret, which the client credentials grant needs: run `connectedapps edit %q --client-secret-stdin`", imp.App.ProviderName))
+		}
+		saved, err := s.register(imp.App, imp.Secret)
+		if saved.ID != "" {
+			out = append(out, ImportResult{App: saved, Notes: imp.Notes})
+		}
+		if err != nil {
+			return out, err
+		}
+	}
+	return out, nil
+}
+
+// completeFromDiscovery fills what discovery knows and the document left empty.
+func (s *Service) completeFromDiscovery(ctx context.Context, imp *ImportedApp) {
+	a := &imp.App
+	if a.OpenIDConfiguration == "" || (a.Issuer != "" && a.JWKSURI != "") {
+		return
+	}
+	md, err := s.Discover(ctx, a.OpenIDConfiguration, a.Issuer)
+	if err != nil {
+		if a.UsesOpenID() {
+			imp.Notes = append(imp.Notes, fmt.Sprintf("%v; before connecting, run `connectedapps edit %q --discovery URL` (the issuer and keys are needed to check ID tokens)", err, a.ProviderName))
+		}
+		return
+	}
+	for _, f := range []struct {
+		dst *string
+		v   string
+	}{{&a.Issuer, md.Issuer}, {&a.JWKSURI, md.JWKSURI}, {&a.AuthorizationURI, md.AuthorizationEndpoint},
+		{&a.TokenURI, md.TokenEndpoint}, {&a.RevocationURI, md.RevocationEndpoint}, {&a.UserinfoURI, md.UserinfoEndpoint},
+		{&a.IntrospectionURI, md.IntrospectionEndpoint}, {&a.DeviceAuthorizationURI, md.DeviceAuthorizationEndpoint}} {
+		if *f.dst == "" {
+			*f.dst = f.v
+		}
+	}
+	a.ScopesSupported = md.ScopesSupported
+	a.CodeChallengeMethodsSupported = md.CodeChallengeMethodsSupported
+	a.TokenEndpointAuthMethodsSupported = md.TokenEndpointAuthMethodsSupported
+}
+
+// Export writes the named apps (all when none is named) as a JSON array of Frappe Connected
+// App documents. It never writes a secret, a token or a connection fact: the document type
+// has no field for any of them.
+func (s *Service) Export(names ...string) ([]byte, error) {
+	var apps []App
+	if len(names) == 0 {
+		all, err := s.List()
+		if err != nil {
+			return nil, err
+		}
+		apps = all
+	}
+	for _, n := range names {
+		a, err := s.Registry.Find(n)
+		if err != nil {
+			return nil, err
+		}
+		apps = append(apps, a)
+	}
+	docs := make([]frappeDoc, 0, len(apps))
+	for _, a := range apps {
+		docs = append(docs, exportDoc(&a))
+	}
+	return json.MarshalIndent(docs, "", "  ")
+}
+
+func exportDoc(a *App) frappeDoc {
+	port, pkce := a.RedirectPort, a.PKCE
+	d := frappeDoc{Doctype: "Connected App", ProviderName: a.ProviderName, OpenIDConfiguration: a.OpenIDConfiguration,
+		ClientID: a.ClientID, AuthorizationURI: a.AuthorizationURI, TokenURI: a.TokenURI, RevocationURI: a.RevocationURI,
+		UserinfoURI: a.UserinfoURI, IntrospectionURI: a.IntrospectionURI, DeviceAuthorizationURI: a.DeviceAuthorizationURI,
+		Issuer: a.Issuer, JWKSURI: a.JWKSURI, RedirectHost: a.RedirectHost, RedirectPort: &port, PKCE: &pkce,
+		TokenEndpointAuthMethod: a.TokenEndpointAuthMethod, GrantType: a.GrantType, Preset: a.Preset,
+		Scopes: []frappeRow{}, QueryParameters: []frappePair{}}
+	for _, sc := range a.Scopes {
+		d.Scopes = append(d.Scopes, frappeRow{Scope: sc})
+	}
+	for _, p := range a.QueryParameters {
+		d.QueryParameters = append(d.QueryParameters, frappePair{Key: p.Key, Value: p.Value})
+	}
+	return d
+}

@@ -1,0 +1,267 @@
+package core
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const googleInstalled = `{"installed":{"client_id":"1234-abc.apps.googleusercontent.com","project_id":"mail-reader",
+ "auth_uri":"https://accounts.google.com/o/oauth2/auth","token_uri":"https://oauth2.googleapis.com/token",
+ "auth_provider_x509_cert_url":"https://www.googleapis.com/oauth2/v1/certs","client_secret":"GOCSPX-secret-value",
+ "redirect_uris":["http://localhost"]}}`
+
+const googleWeb = `{"web":{"client_id":"5678-web.apps.googleusercontent.com","project_id":"site",
+ "auth_uri":"https://accounts.google.com/o/oauth2/auth","token_uri":"https://oauth2.googleapis.com/token",
+ "client_secret":"GOCSPX-web-secret","redirect_uris":["https://site.example/oauth2callback","http://127.0.0.1:9004/callback","http://localhost:8080/other"],
+ "javascript_origins":["https://site.example"]}}`
+
+func newImportService(t *testing.T) (*Service, *MemoryStore) {
+	t.Helper()
+	mem := NewMemoryStore()
+	svc, err := NewService(Config{Dir: t.TempDir(), Secrets: mem})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc, mem
+}
+
+func TestParseGoogleClientFiles(t *testing.T) {
+	apps, err := ParseImport([]byte(googleInstalled))
+	if err != nil || len(apps) != 1 {
+		t.Fatalf("installed: %v %v", apps, err)
+	}
+	a := apps[0]
+	if a.Format != "google" || a.App.ClientID != "1234-abc.apps.googleusercontent.com" || a.Secret == nil || *a.Secret != "GOCSPX-secret-value" ||
+		a.App.AuthorizationURI != "https://accounts.google.com/o/oauth2/auth" || a.App.TokenURI != "https://oauth2.googleapis.com/token" ||
+		a.App.RedirectHost != HostLocalhost || a.App.RedirectPort != 0 || a.App.Preset != "google" || a.App.Issuer != "https://accounts.google.com" ||
+		a.App.JWKSURI == "" || len(a.Notes) != 0 {
+		t.Errorf("installed client: %+v", a)
+	}
+
+	apps, err = ParseImport([]byte(googleWeb))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := apps[0]
+	if w.App.RedirectHost != HostIPv4 || w.App.RedirectPort != 9004 || w.App.RedirectURI() != "http://127.0.0.1:9004/callback" {
+		t.Errorf("web client redirect: %s", w.App.RedirectURI())
+	}
+	if len(w.Notes) != 2 || !strings.Contains(w.Notes[0], "https://site.example/oauth2callback is not usable by a desktop app") ||
+		!strings.Contains(w.Notes[1], "http://localhost:8080/other") || !strings.Contains(w.Notes[1], "/callback") {
+		t.Errorf("notes: %q", w.Notes)
+	}
+
+	// No usable URI at all: the default one, and a note saying to register it.
+	apps, err = ParseImport([]byte(`{"web":{"client_id":"c","client_secret":"s","redirect_uris":["https://a.example/cb"]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := apps[0].Notes; len(n) != 2 || !strings.Contains(n[1], "http://127.0.0.1:8765/callback") {
+		t.Errorf("no loopback URI: %q", n)
+	}
+}
+
+func TestLoopbackRedirect(t *testing.T) {
+	for raw, want := range map[string]struct {
+		host string
+		port int
+		ok   bool
+	}{
+		"http://localhost":                {HostLocalhost, 0, true},
+		"http://127.0.0.1:8765/callback":  {HostIPv4, 8765, true},
+		"http://[::1]:9000/callback":      {HostIPv6, 9000, true},
+		"https://localhost:8765/callback": {"", 0, false},
+		"http://192.168.1.2/callback":     {"", 0, false},
+		"urn:ietf:wg:oauth:2.0:oob":       {"", 0, false},
+		"http://localhost:0/callback":     {"", 0, false},
+	} {
+		host, port, why := loopbackRedirect(raw, true)
+		if (why == "") != want.ok || host != want.host || port != want.port {
+			t.Errorf("%s: %q %d %q", raw, host, port, why)
+		}
+	}
+	if _, _, why := loopbackRedirect("http://127.0.0.1:1/elsewhere", false); !strings.Contains(why, "/callback") {
+		t.Errorf("a web client's path: %q", why)
+	}
+}
+
+func TestImportRefusesATakenNameUnlessRenamed(t *testing.T) {
+	svc, mem := newImportService(t)
+	res, err := svc.Import(context.Background(), []byte(googleInstalled), "")
+	if err != nil || len(res) != 1 || res[0].App.ProviderName != "Google" || !res[0].App.HasClientSecret {
+		t.Fatalf("first import: %+v %v", res, err)
+	}
+	if v, _ := mem.Get(clientSecretKey(res[0].App.ID)); v != "GOCSPX-secret-value" {
+		t.Errorf("secret in the keyring: %q", v)
+	}
+	data, _ := readRegistryFile(t, svc)
+	if strings.Contains(data, "GOCSPX") {
+		t.Error("the client secret reached apps.json")
+	}
+	if _, err := svc.Import(context.Background(), []byte(googleInstalled), ""); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "--as") {
+		t.Fatalf("second import under the same name: %v", err)
+	}
+	res, err = svc.Import(context.Background(), []byte(googleInstalled), "Google Work")
+	if err != nil || res[0].App.ProviderName != "Google Work" {
+		t.Fatalf("--as: %+v %v", res, err)
+	}
+}
+
+func readRegistryFile(t *testing.T, svc *Service) (string, error) {
+	t.Helper()
+	apps, err := svc.Registry.Load()
+	b, _ := json.Marshal(apps)
+	return string(b), err
+}
+
+// A Frappe export as Frappe writes it: child rows with their bookkeeping fields, a masked
+// secret, and Frappe's own web callback.
+const frappeExport = `[{"name":"d3b0a1c2","doctype":"Connected App","provider_name":"Google Mail Integration",
+ "openid_configuration":"","client_id":"g-client","client_secret":"*****************",
+ "redirect_uri":"https://erp.example.com/api/method/frappe.integrations.doctype.connected_app.connected_app.callback/d3b0a1c2",
+ "authorization_uri":"https://accounts.google.com/o/oauth2/v2/auth","token_uri":"https://oauth2.googleapis.com/token",
+ "revocation_uri":"https://oauth2.googleapis.com/revoke","userinfo_uri":"https://openidconnect.googleapis.com/v1/userinfo",
+ "introspection_uri":"",
+ "scopes":[{"name":"r1","parent":"d3b0a1c2","parentfield":"scopes","idx":1,"doctype":"OAuth Scope","scope":"https://mail.google.com/"}],
+ "query_parameters":[{"name":"q1","idx":1,"key":"access_type","value":"offline"},{"name":"q2","idx":2,"key":"prompt","value":"consent"}]},
+ {"doctype":"Connected App","provider_name":"Partner","client_id":"p","client_secret":"real-secret",
+ "authorization_uri":"https://partner.example/auth","token_uri":"https://partner.example/token","scopes":[],"query_parameters":[]}]`
+
+func TestImportFrappeDocuments(t *testing.T) {
+	svc, mem := newImportService(t)
+	res, err := svc.Import(context.Background(), []byte(frappeExport), "")
+	if err != nil || len(res) != 2 {
+		t.Fatalf("import: %+v %v", res, err)
+	}
+	g := res[0].App
+	if g.ProviderName != "Google Mail Integration" || g.ClientID != "g-client" || !slices.Equal(g.Scopes, []string{"https://mail.google.com/"}) ||
+		!reflect.DeepEqual(g.QueryParameters, []QueryParameter{{"access_type", "offline"}, {"prompt", "consent"}}) ||
+		g.RedirectURI() != "http://127.0.0.1:8765/callback" || g.HasClientSecret || g.RevocationURI != "https://oauth2.googleapis.com/revoke" {
+		t.Errorf("Frappe document: %+v", g)
+	}
+	if p := res[1].App; !p.HasClientSecret {
+		t.Errorf("a real secret in a Frappe document was not kept: %+v", p)
+	} else if v, _ := mem.Get(clientSecretKey(p.ID)); v != "real-secret" {
+		t.Errorf("secret = %q", v)
+	}
+	// One document alone, and Frappe's REST wrapper, read too.
+	svc2, _ := newImportService(t)
+	one := `{"data":{"provider_name":"Solo","client_id":"s","authorization_uri":"https://s.example/a","token_uri":"https://s.example/t","scopes":[{"scope":"a b"}]}}`
+	res, err = svc2.Import(context.Background(), []byte(one), "")
+	if err != nil || res[0].App.ProviderName != "Solo" || !slices.Equal(res[0].App.Scopes, []string{"a", "b"}) {
+		t.Fatalf("single wrapped document: %+v %v", res, err)
+	}
+	// --as cannot rename several at once; a taken name in a batch registers nothing.
+	if _, err := svc2.Import(context.Background(), []byte(frappeExport), "X"); !errors.Is(err, ErrInvalid) {
+		t.Errorf("--as with two documents: %v", err)
+	}
+	batch := `[{"provider_name":"New","client_id":"n","authorization_uri":"https://n.example/a","token_uri":"https://n.example/t"},
+		{"provider_name":"solo","client_id":"s","authorization_uri":"https://s.example/a","token_uri":"https://s.example/t"}]`
+	if _, err := svc2.Import(context.Background(), []byte(batch), ""); err == nil {
+		t.Error("a batch with a taken name was imported")
+	}
+	if _, err := svc2.Get("New"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("part of a refused batch was registered: %v", err)
+	}
+}
+
+func TestImportFrappeDiscoversIssuerAndKeys(t *testing.T) {
+	var srv *httptest.Server
+	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"issuer": srv.URL, "authorization_endpoint": srv.URL + "/discovered/auth",
+			"token_endpoint": srv.URL + "/discovered/token", "jwks_uri": srv.URL + "/keys", "device_authorization_endpoint": srv.URL + "/device"})
+	}))
+	defer srv.Close()
+	svc, _ := newImportService(t)
+	svc.HTTP = srv.Client()
+	doc := `{"provider_name":"OIDC","client_id":"c","openid_configuration":"` + srv.URL + `/.well-known/openid-configuration",
+		"authorization_uri":"` + srv.URL + `/doc/auth","token_uri":"` + srv.URL + `/doc/token","scopes":[{"scope":"openid"}]}`
+	res, err := svc.Import(context.Background(), []byte(doc), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := res[0].App
+	if a.Issuer != srv.URL || a.JWKSURI != srv.URL+"/keys" || a.DeviceAuthorizationURI != srv.URL+"/device" ||
+		a.AuthorizationURI != srv.URL+"/doc/auth" || a.TokenURI != srv.URL+"/doc/token" || len(res[0].Notes) != 0 {
+		t.Errorf("discovery should fill only what the document lacks: %+v %q", a, res[0].Notes)
+	}
+	// Unreachable discovery: imported all the same, with a note.
+	srv.Close()
+	res, err = svc.Import(context.Background(), []byte(doc), "OIDC 2")
+	if err != nil || len(res[0].Notes) != 1 || !strings.Contains(res[0].Notes[0], "--discovery") {
+		t.Errorf("offline: %+v %v", res, err)
+	}
+}
+
+func TestExportWritesNoSecretAndRoundTrips(t *testing.T) {
+	svc, mem := newImportService(t)
+	secret := "never-exported-secret"
+	app := NewApp("Machine")
+	app.ClientID, app.TokenURI, app.GrantType = "m", "https://m.example/token", GrantClientCredentials
+	app.Scopes = []string{"a", "b"}
+	app.QueryParameters = []QueryParameter{{"audience", "https://api"}}
+	app.RedirectPort, app.PKCE = 0, false
+	added, err := svc.Add(app, &secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = mem.Set(tokensKey(added.ID), `{"access_token":"never-exported-token"}`)
+	_ = svc.Registry.UpdateApp(added.ID, func(a *App) error {
+		a.Connection = &Connection{State: StateConnected, Subject: "sub-1", Email: "who@example.com"}
+		return nil
+	})
+	if _, err := svc.Import(context.Background(), []byte(googleInstalled), ""); err != nil {
+		t.Fatal(err)
+	}
+	out, err := svc.Export()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{secret, "never-exported-token", "GOCSPX", "who@example.com", "sub-1", "client_secret", "has_client_secret", added.ID} {
+		if strings.Contains(string(out), s) {
+			t.Errorf("export contains %q:\n%s", s, out)
+		}
+	}
+	var docs []map[string]any
+	if err := json.Unmarshal(out, &docs); err != nil || len(docs) != 2 || docs[0]["provider_name"] != "Google" || docs[1]["doctype"] != "Connected App" {
+		t.Fatalf("export: %v\n%s", err, out)
+	}
+	if scopes, _ := docs[1]["scopes"].([]any); len(scopes) != 2 || scopes[0].(map[string]any)["scope"] != "a" {
+		t.Errorf("scopes as rows: %v", docs[1]["scopes"])
+	}
+	if _, err := svc.Export("nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown name: %v", err)
+	}
+
+	// Back in, elsewhere: the same documents, minus what is never exported.
+	other, _ := newImportService(t)
+	res, err := other.Import(context.Background(), out, "")
+	if err != nil || len(res) != 2 {
+		t.Fatalf("re-import: %+v %v", res, err)
+	}
+	back := res[1].App
+	if back.GrantType != GrantClientCredentials || back.RedirectPort != 0 || back.PKCE || !slices.Equal(back.Scopes, app.Scopes) ||
+		!reflect.DeepEqual(back.QueryParameters, app.QueryParameters) || back.HasClientSecret || back.Connection != nil ||
+		!strings.Contains(strings.Join(res[1].Notes, " "), "client secret") {
+		t.Errorf("round trip: %+v %q", back, res[1].Notes)
+	}
+	if g := res[0].App; g.Preset != "google" || g.RedirectHost != HostLocalhost || g.Issuer != "https://accounts.google.com" {
+		t.Errorf("google round trip: %+v", g)
+	}
+}
+
+func TestParseImportRefusesOtherFiles(t *testing.T) {
+	for _, bad := range []string{``, `nonsense`, `{"foo":1}`, `[]`, `[{"client_id":"x"}]`, `{"installed":{}}`} {
+		if _, err := ParseImport([]byte(bad)); !errors.Is(err, ErrInvalid) {
+			t.Errorf("%q: err = %v", bad, err)
+		}
+	}
+}
