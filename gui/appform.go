@@ -50,6 +50,7 @@ type appForm struct {
 	endpoints                             *widget.Accordion
 	loading                               bool // filling widgets: their change handlers must not mark edits
 	pendingDelete                         dialog.Dialog
+	presetInfo                            *fyne.Container // the preset's registration advice and quirks, for a new app
 }
 
 // paramRow is one Extra Parameter.
@@ -142,7 +143,9 @@ func (f *appForm) content() fyne.CanvasObject {
 	)
 	f.endpoints.MultiOpen = true
 
+	f.presetInfo = container.NewVBox()
 	body := container.NewVBox(
+		f.presetInfo,
 		widget.NewForm(widget.NewFormItem("Provider Name", f.field("provider_name", f.name))),
 		section("OpenID Configuration"),
 		hint("Paste the provider's issuer or discovery URL and get its configuration: the endpoints below fill themselves."),
@@ -198,6 +201,7 @@ func (f *appForm) fill(app core.App) {
 	defer func() { f.loading = false; f.changed() }()
 	f.base = app
 	f.metadata = nil
+	f.presetInfo.RemoveAll()
 	f.clearErrors()
 	f.status.Hide()
 	f.name.SetText(app.ProviderName)
@@ -635,4 +639,12 @@ func (f *appForm) remove(app core.App, localOnly bool) {
 			d.Show()
 		})
 	})
+}
+
+// showPreset shows the preset's advice above a new document.
+func (f *appForm) showPreset(p core.Preset, regURL string) {
+	f.presetInfo.RemoveAll()
+	f.presetInfo.Add(presetCard(p, regURL))
+	f.showStatus(presetSummary(p), widget.MediumImportance)
+	f.w.win.Canvas().Focus(f.clientID)
 }

@@ -234,3 +234,42 @@ func TestDeleteConfirmsAndRemoves(t *testing.T) {
 		t.Fatal("the deleted app is still shown")
 	}
 }
+
+func TestNewFromPresetFillsTheForm(t *testing.T) {
+	svc := newTestService(t)
+	w := openWindow(t, svc)
+	items := w.presetMenuItems()
+	if len(items) < 10 {
+		t.Fatalf("%d presets in the menu, want every provider", len(items))
+	}
+	presets, _ := core.Presets()
+	var keycloak core.Preset
+	for _, p := range presets {
+		if p.ID == "keycloak" {
+			keycloak = p
+		}
+	}
+	w.openPreset(keycloak, map[string]string{"site": "https://sso.example.com", "realm": "staff"})
+	f := w.form
+	if !strings.HasPrefix(f.discovery.Text, "https://sso.example.com/realms/staff") || f.name.Text == "" {
+		t.Fatalf("the Keycloak preset did not fill the form: name %q discovery %q", f.name.Text, f.discovery.Text)
+	}
+	assertShown(t, w, "Keycloak preset")
+	test.Type(f.clientID, "cli")
+	test.Tap(f.save)
+	if _, err := svc.Get(f.name.Text); err != nil {
+		t.Fatalf("the preset app was not saved: %v (%s)", err, f.status.Text)
+	}
+
+	// A preset that needs a value refuses to go on without it.
+	var ms core.Preset
+	for _, p := range presets {
+		if p.ID == "okta" {
+			ms = p
+		}
+	}
+	w.openPreset(ms, nil)
+	if w.selectedID == newAppID && strings.Contains(w.form.discovery.Text, "{") {
+		t.Fatal("a preset with an unfilled field opened with a template in the form")
+	}
+}

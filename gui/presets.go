@@ -1,0 +1,95 @@
+package gui
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+
+	"connectedapps/core"
+)
+
+// presetMenuItems is one menu item per provider preset.
+func (w *mainWindow) presetMenuItems() []*fyne.MenuItem {
+	presets, err := core.Presets()
+	if err != nil {
+		return []*fyne.MenuItem{{Label: "Presets unavailable: " + err.Error(), Disabled: true}}
+	}
+	items := make([]*fyne.MenuItem, 0, len(presets))
+	for _, p := range presets {
+		items = append(items, fyne.NewMenuItem(p.Name, func() {
+			w.confirmDiscard(func() { w.newFromPreset(p) }, nil)
+		}))
+	}
+	return items
+}
+
+// newFromPreset asks for the values the preset needs (tenant, realm, site, domain), then
+// opens the form filled with the preset's document, its quirks and its registration page.
+func (w *mainWindow) newFromPreset(p core.Preset) {
+	if len(p.Fields) == 0 {
+		w.openPreset(p, nil)
+		return
+	}
+	entries := map[string]*widget.Entry{}
+	var items []*widget.FormItem
+	for _, f := range p.Fields {
+		e := &widget.Entry{PlaceHolder: f.Example, Text: f.Default}
+		entries[f.Name] = e
+		items = append(items, &widget.FormItem{Text: f.Label, Widget: e, HintText: f.Help})
+	}
+	d := dialog.NewForm("New "+p.Name+" app", "Continue", "Cancel", items, func(ok bool) {
+		if !ok {
+			return
+		}
+		values := map[string]string{}
+		for name, e := range entries {
+			values[name] = e.Text
+		}
+		w.openPreset(p, values)
+	}, w.win)
+	w.pendingDialog = d
+	d.Resize(fyne.NewSize(520, 0))
+	d.Show()
+}
+
+func (w *mainWindow) openPreset(p core.Preset, values map[string]string) {
+	app := core.NewApp(p.Name)
+	regURL, err := p.Apply(&app, values)
+	if err != nil {
+		w.showError("The "+p.Name+" preset needs more", err)
+		return
+	}
+	if app.ProviderName == "" {
+		app.ProviderName = p.Name
+	}
+	w.onNewWith(&app)
+	w.form.showPreset(p, regURL)
+}
+
+// presetCard tells, above the form, how to register the client and what is special.
+func presetCard(p core.Preset, regURL string) fyne.CanvasObject {
+	box := container.NewVBox(&widget.Label{Text: p.Name + " preset", TextStyle: fyne.TextStyle{Bold: true}})
+	if p.Registration != "" {
+		box.Add(&widget.Label{Text: p.Registration, Wrapping: fyne.TextWrapWord})
+	}
+	if u, err := url.Parse(regURL); err == nil && regURL != "" {
+		box.Add(widget.NewHyperlink("Register the client at "+u.Host+u.Path, u))
+	}
+	if p.RedirectAdvice != "" {
+		box.Add(&widget.Label{Text: p.RedirectAdvice, Wrapping: fyne.TextWrapWord})
+	}
+	if len(p.Quirks) > 0 {
+		box.Add(&widget.Label{Text: "• " + strings.Join(p.Quirks, "\n• "), Wrapping: fyne.TextWrapWord, Importance: widget.MediumImportance})
+	}
+	return widget.NewCard("", "", box)
+}
+
+// presetSummary is a one-line reminder in the status line.
+func presetSummary(p core.Preset) string {
+	return fmt.Sprintf("Filled from the %s preset: add the client ID (and secret), then Save.", p.Name)
+}
