@@ -33,6 +33,8 @@ type Env struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
+	// Environ is the environment a command run by exec inherits; nil means os.Environ.
+	Environ func() []string
 	// NewService builds the core service; nil means the production one (OS keyring).
 	NewService func(core.Config) (*core.Service, error)
 }
@@ -67,6 +69,11 @@ func init() {
 		{"userinfo", "print the userinfo answer", (*cmdCtx).userinfo},
 		{"introspect", "print the introspection answer for the access token", (*cmdCtx).introspect},
 		{"disconnect", "revoke at the provider and forget the tokens", (*cmdCtx).disconnect},
+		{"presets", "list the provider presets add --preset can start from", (*cmdCtx).presets},
+		{"import", "register apps from a Google client file or a Frappe Connected App export", (*cmdCtx).importApps},
+		{"export", "print apps as Frappe Connected App JSON (never secrets)", (*cmdCtx).exportApps},
+		{"exec", "run a command with a fresh $ACCESS_TOKEN", (*cmdCtx).execCmd},
+		{"git-credential", "git credential helper handing out the access token", (*cmdCtx).gitCredential},
 	}
 }
 
@@ -77,6 +84,9 @@ func Run(args []string, env Env) int {
 	}
 	if env.NewService == nil {
 		env.NewService = core.NewService
+	}
+	if env.Environ == nil {
+		env.Environ = os.Environ
 	}
 	c := &cmdCtx{env: env}
 	args = c.takeGlobalFlags(args)
@@ -174,6 +184,9 @@ func (c *cmdCtx) fail(err error) int {
 	if err == nil {
 		return ExitOK
 	}
+	if code, ok := exitCodeOf(err); ok && err.Error() == "" {
+		return code // a command run by exec ended so; it has said why itself
+	}
 	msg := strings.Join(strings.Fields(err.Error()), " ")
 	fmt.Fprintln(c.env.Stderr, "connectedapps: "+msg)
 	return ExitCode(err)
@@ -181,6 +194,9 @@ func (c *cmdCtx) fail(err error) int {
 
 // ExitCode maps core's sentinel errors to the documented exit codes.
 func ExitCode(err error) int {
+	if code, ok := exitCodeOf(err); ok {
+		return code
+	}
 	var ue *usageError
 	switch {
 	case err == nil:
@@ -213,7 +229,7 @@ Usage:
 Commands:
 `)
 	for _, cmd := range commands {
-		fmt.Fprintf(w, "  %-11s %s\n", cmd.name, cmd.summary)
+		fmt.Fprintf(w, "  %-15s %s\n", cmd.name, cmd.summary)
 	}
 	fmt.Fprint(w, `
 Global flags: --verbose (log requests to stderr, secrets redacted)

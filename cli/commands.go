@@ -22,7 +22,7 @@ import (
 type appFlags struct {
 	discovery, issuer, jwks, clientID                                       stringFlag
 	authURL, tokenURL, revocationURL, userinfoURL, introspectionURL, devURL stringFlag
-	redirectHost, authMethod                                                stringFlag
+	redirectHost, authMethod, grant                                         stringFlag
 	redirectPort                                                            intFlag
 	scopes, params                                                          listFlag
 	secretStdin, noPKCE, pkce                                               bool
@@ -45,6 +45,7 @@ func (f *appFlags) register(fs *flag.FlagSet, withPKCEOn bool) {
 	fs.Var(&f.redirectHost, "redirect-host", "127.0.0.1, localhost or [::1]")
 	fs.Var(&f.redirectPort, "redirect-port", "redirect port (0: any free port)")
 	fs.Var(&f.authMethod, "auth-method", "auto, client_secret_basic, client_secret_post or none")
+	fs.Var(&f.grant, "grant", "authorization_code, device_code or client_credentials")
 	fs.BoolVar(&f.noPKCE, "no-pkce", false, "turn PKCE off")
 	if withPKCEOn {
 		fs.BoolVar(&f.pkce, "pkce", false, "turn PKCE back on")
@@ -71,7 +72,7 @@ func (c *cmdCtx) applyFlags(app *core.App, f *appFlags) error {
 	}{{&f.jwks, &app.JWKSURI}, {&f.clientID, &app.ClientID}, {&f.authURL, &app.AuthorizationURI},
 		{&f.tokenURL, &app.TokenURI}, {&f.revocationURL, &app.RevocationURI}, {&f.userinfoURL, &app.UserinfoURI},
 		{&f.introspectionURL, &app.IntrospectionURI}, {&f.devURL, &app.DeviceAuthorizationURI},
-		{&f.redirectHost, &app.RedirectHost}, {&f.authMethod, &app.TokenEndpointAuthMethod}} {
+		{&f.redirectHost, &app.RedirectHost}, {&f.authMethod, &app.TokenEndpointAuthMethod}, {&f.grant, &app.GrantType}} {
 		if p.flag.set {
 			*p.dst = strings.TrimSpace(p.flag.value)
 		}
@@ -135,11 +136,18 @@ func (c *cmdCtx) add(args []string) error {
 	fs := newFlags("add")
 	var f appFlags
 	f.register(fs, false)
+	var pf presetFlags
+	pf.register(fs)
 	name, err := parseName(fs, args)
 	if err != nil {
 		return err
 	}
 	app := core.NewApp(name)
+	// The preset fills the document first, so every other flag overrides it.
+	preset, registration, err := pf.apply(&app)
+	if err != nil {
+		return flagError(err)
+	}
 	if err := c.applyFlags(&app, &f); err != nil {
 		return err
 	}
@@ -155,7 +163,12 @@ func (c *cmdCtx) add(args []string) error {
 	}
 	w := c.env.Stdout
 	fmt.Fprintf(w, "Registered %s.\n", saved.ProviderName)
-	fmt.Fprintf(w, "Redirect URI: %s\n  register exactly this URI with the provider\n", saved.RedirectURI())
+	if saved.GrantType == core.GrantAuthorizationCode {
+		fmt.Fprintf(w, "Redirect URI: %s\n  register exactly this URI with the provider\n", saved.RedirectURI())
+	}
+	if preset != nil {
+		c.describePreset(preset, registration)
+	}
 	c.advise(&saved)
 	if err == nil {
 		fmt.Fprintf(w, "Next: connectedapps connect %s\n", quoteName(saved.ProviderName))
@@ -187,7 +200,9 @@ func flagError(err error) error {
 		"token_uri": "--token-url", "revocation_uri": "--revocation-url", "userinfo_uri": "--userinfo-url",
 		"introspection_uri": "--introspection-url", "device_authorization_uri": "--device-url", "issuer": "--issuer",
 		"jwks_uri": "--jwks-url", "scopes": "--scope", "query_parameters": "--param", "redirect_host": "--redirect-host",
-		"redirect_port": "--redirect-port", "token_endpoint_auth_method": "--auth-method", "openid_configuration": "--discovery"}
+		"redirect_port": "--redirect-port", "token_endpoint_auth_method": "--auth-method", "openid_configuration": "--discovery",
+		"grant_type": "--grant", "client_secret": "--client-secret-stdin", core.FieldTenant: "--tenant", core.FieldRealm: "--realm",
+		core.FieldSite: "--site", core.FieldDomain: "--domain"}
 	if f, ok := flagFor[ve.Field]; ok {
 		return fmt.Errorf("%s: %s", f, ve.Message)
 	}
@@ -223,7 +238,7 @@ func (c *cmdCtx) edit(args []string) error {
 	fmt.Fprintf(w, "Saved %s.\n", res.App.ProviderName)
 	fmt.Fprintf(w, "Redirect URI: %s\n", res.App.RedirectURI())
 	if res.TokensDropped {
-		fmt.Fprintln(w, "The client, token URI or issuer changed, so the old tokens were revoked and deleted: run connect again.")
+		fmt.Fprintln(w, "The client, token URI, issuer or kind of grant changed, so the old tokens were revoked and deleted: run connect again.")
 		if res.RevocationProblem != "" {
 			fmt.Fprintf(w, "Note: the provider could not be told (%s); the old tokens were deleted here anyway.\n", res.RevocationProblem)
 		}
@@ -407,10 +422,29 @@ func (c *cmdCtx) connect(args []string) error {
 	timeout := durationFlag{value: core.DefaultConnectTimeout}
 	fs.Var(&timeout, "timeout", "how long to wait for the sign-in")
 	noBrowser := fs.Bool("no-browser", false, "print the link and accept the redirected URL pasted on stdin")
+	device := fs.Bool("device", false, "sign in with a code on another device (RFC 8628)")
 	name, err := parseName(fs, args)
 	if err != nil {
 		return err
 	}
+	app, err := c.svc.Get(name)
+	if err != nil {
+		return err
+	}
+	switch {
+	case app.GrantType == core.GrantClientCredentials:
+		if *device {
+			return usagef("%s uses the client credentials grant: nobody signs in, so --device does not apply", app.ProviderName)
+		}
+		return c.connectClientCredentials(app.ID)
+	case *device || app.GrantType == core.GrantDeviceCode:
+		var limit time.Duration
+		if timeout.set {
+			limit = timeout.value // otherwise the wait lasts as long as the code
+		}
+		return c.connectDevice(app.ID, limit, *noBrowser)
+	}
+	name = app.ID
 	w := c.env.Stdout
 	opts := core.ConnectOptions{Timeout: timeout.value, NoBrowser: *noBrowser}
 	opts.OnAuthURL = func(link string, browserErr error) {
@@ -444,6 +478,13 @@ func (c *cmdCtx) connect(args []string) error {
 	if err != nil {
 		return err
 	}
+	c.reportConnected(res)
+	return nil
+}
+
+// reportConnected says who signed in, what was granted and how long it lasts.
+func (c *cmdCtx) reportConnected(res *core.ConnectResult) {
+	w := c.env.Stdout
 	who := res.Identity.Display()
 	if who == "" {
 		fmt.Fprintf(w, "Connected %s.\n", res.App.ProviderName)
@@ -455,7 +496,6 @@ func (c *cmdCtx) connect(args []string) error {
 	if missing := missingScopes(res.App.Scopes, res.Tokens.Scopes); len(missing) > 0 {
 		fmt.Fprintf(w, "Note: the provider did not grant: %s\n", strings.Join(missing, " "))
 	}
-	return nil
 }
 
 func missingScopes(requested, granted []string) []string {
@@ -474,7 +514,9 @@ func missingScopes(requested, granted []string) []string {
 
 func (c *cmdCtx) token(args []string) error {
 	fs := newFlags("token")
-	format := fs.String("format", "bare", "bare, header or json")
+	format := fs.String("format", "bare", "bare, header, json, env or xoauth2")
+	var user stringFlag
+	fs.Var(&user, "user", "the mailbox address for --format xoauth2")
 	minValid := durationFlag{value: core.DefaultMinValid}
 	fs.Var(&minValid, "min-valid", "refresh first when the token expires sooner than this")
 	idToken := fs.Bool("id-token", false, "print the ID token instead of the access token")
@@ -483,12 +525,26 @@ func (c *cmdCtx) token(args []string) error {
 		return err
 	}
 	switch *format {
-	case "bare", "header", "json":
+	case "bare", "header", "json", "env", "xoauth2":
 	default:
-		return usagef("--format %q: use bare, header or json", *format)
+		return usagef("--format %q: use bare, header, json, env or xoauth2", *format)
 	}
-	if *idToken && *format == "header" {
-		return usagef("--id-token cannot go in an Authorization header: use --format bare or json")
+	if *idToken && (*format == "header" || *format == "xoauth2") {
+		return usagef("--id-token cannot go in an Authorization header: use --format bare, json or env")
+	}
+	if user.set && *format != "xoauth2" {
+		return usagef("--user goes with --format xoauth2 only")
+	}
+	if *format == "xoauth2" && !user.set {
+		// The signed-in address is the usual mailbox; without one the person must say.
+		app, err := c.svc.Get(name)
+		if err != nil {
+			return err
+		}
+		if app.Connection == nil || app.Connection.Email == "" {
+			return usagef("--format xoauth2 needs --user EMAIL (the mailbox's address): %s has no signed-in email address to use", app.ProviderName)
+		}
+		user.value = app.Connection.Email
 	}
 	ts, err := c.svc.Token(c.ctx, name, minValid.value)
 	if err != nil {
@@ -501,6 +557,18 @@ func (c *cmdCtx) token(args []string) error {
 	switch *format {
 	case "header":
 		fmt.Fprintf(w, "Authorization: %s %s\n", ts.Type(), ts.AccessToken)
+	case "env":
+		if *idToken {
+			fmt.Fprintf(w, "export ID_TOKEN=%s\n", shellQuote(ts.IDToken))
+		} else {
+			fmt.Fprintf(w, "export ACCESS_TOKEN=%s\n", shellQuote(ts.AccessToken))
+		}
+	case "xoauth2":
+		s, err := xoauth2(user.value, ts.AccessToken)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(w, s)
 	case "json":
 		out := map[string]any{"access_token": ts.AccessToken, "token_type": ts.Type(), "scopes": ts.Scopes,
 			"expires_at": nil, "expires_in": nil}

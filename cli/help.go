@@ -11,15 +11,25 @@ const appFlagsHelp = `  --discovery URL          issuer or its /.well-known/open
   --redirect-host H        127.0.0.1 (default), localhost (both IPv4 and IPv6) or [::1]
   --redirect-port N        default 8765; 0 = any free port, for providers that accept any loopback port
   --auth-method M          auto (default), client_secret_basic, client_secret_post or none
+  --grant G                authorization_code (default; the browser), device_code (a code approved on
+                           another device) or client_credentials (the client's own token, nobody signs in;
+                           needs --client-secret-stdin, or --auth-method none)
   --no-pkce                turn PKCE off (only for providers that reject it)
 `
 
 var helpTopics = map[string]string{
-	"add": `connectedapps add NAME [flags]
+	"add": `connectedapps add NAME [--preset ID [--tenant T | --realm R | --site URL | --domain D]] [flags]
 Register an app. NAME is how every other command refers to it (case does not matter).
-` + appFlagsHelp + `Example:
+  --preset ID              start from a provider preset (see connectedapps presets): its endpoints,
+                           scopes, parameters and redirect advice; every other flag overrides it
+  --tenant T  --realm R  --site URL  --domain D
+                           the values the preset needs (Microsoft tenant; Keycloak server and realm;
+                           Frappe or GitLab site; Okta or Auth0 domain)
+` + appFlagsHelp + `Examples:
   printf %s "$SECRET" | connectedapps add Google --discovery https://accounts.google.com \
       --client-id ID --client-secret-stdin --scope "openid email" --param access_type=offline --param prompt=consent
+  connectedapps add Outlook --preset microsoft --tenant common --client-id ID
+  printf %s "$SECRET" | connectedapps add ERP --preset frappe --site https://erp.example.com --client-id ID --client-secret-stdin
 `,
 	"edit": `connectedapps edit NAME [flags] [--rename NEW]
 Change an app. Only the flags given change anything; --scope and --param replace their lists.
@@ -38,16 +48,24 @@ Revoke the tokens at the provider (unless --local-only), then delete the app and
 	"discover": `connectedapps discover URL [--issuer URL]
 Print the provider's discovered endpoints as JSON.
 `,
-	"connect": `connectedapps connect NAME [--timeout 5m] [--no-browser]
+	"connect": `connectedapps connect NAME [--timeout 5m] [--no-browser] [--device]
 Open the browser to sign in, catch the redirect on this machine, and keep the tokens in the keyring.
   --no-browser   print the link instead, and accept the final redirected URL pasted on stdin
                  (for a browser on another machine)
+  --device       sign in with a code instead (RFC 8628), for any app with a device URI: the page and
+                 the code are printed on lines of their own, to be approved on any device; waits until
+                 the code expires unless --timeout is given. Apps added with --grant device_code always do this.
+An app with --grant client_credentials just fetches its first token: nobody signs in.
 `,
-	"token": `connectedapps token NAME [--format bare|header|json] [--min-valid 60s] [--id-token]
+	"token": `connectedapps token NAME [--format bare|header|json|env|xoauth2] [--user EMAIL] [--min-valid 60s] [--id-token]
 Print a valid access token, refreshing it first when it expires within --min-valid
 (capped at half the token's lifetime when the provider never grants that much).
-  --format header  prints "Authorization: Bearer TOKEN"
-  --format json    prints {access_token, token_type, expires_at, expires_in, scopes}
+A client credentials app fetches a new token instead of refreshing.
+  --format header   prints "Authorization: Bearer TOKEN"
+  --format json     prints {access_token, token_type, expires_at, expires_in, scopes}
+  --format env      prints export ACCESS_TOKEN='TOKEN', for eval "$(connectedapps token NAME --format env)"
+  --format xoauth2  prints the base64 SASL XOAUTH2 string for IMAP and SMTP; --user EMAIL names the
+                    mailbox (default: the signed-in email address)
 Exit 3: sign in again (or fix the client); exit 4: temporary failure, try again.
 `,
 	"refresh": `connectedapps refresh NAME
@@ -58,6 +76,30 @@ Call the userinfo endpoint with the access token and print its answer.
 `,
 	"introspect": `connectedapps introspect NAME
 Ask the introspection endpoint (RFC 7662) about the access token and print its answer.
+`,
+	"presets": `connectedapps presets [ID] [--json]
+List the provider presets (ID, name, the flags each needs), or show one preset's registration page and quirks.
+`,
+	"import": `connectedapps import FILE [--as NAME]
+Register the apps in FILE (- reads stdin): a Google client_secret_*.json (Desktop app or Web application;
+the client secret goes to the keyring, a loopback redirect URI sets the redirect host and port) or Frappe
+Connected App JSON (one document or an array; Frappe's own redirect_uri is ignored). A name already taken
+is refused, and nothing is imported: --as NAME registers the file's one app under another name.
+`,
+	"export": `connectedapps export [NAME...]
+Print the named apps (all without a NAME) as a JSON array of Frappe Connected App documents.
+Never writes a client secret, a token or who signed in.
+`,
+	"exec": `connectedapps exec NAME [--min-valid 60s] -- CMD [ARGS...]
+Run CMD with a valid access token in $ACCESS_TOKEN (refreshed first if needed). stdin, stdout and
+stderr are the command's; its exit status is passed on (128+N when a signal N ended it; 127 when
+CMD cannot be found).
+  connectedapps exec Google -- sh -c 'curl -H "Authorization: Bearer $ACCESS_TOKEN" https://...'
+`,
+	"git-credential": `connectedapps git-credential NAME [--username oauth2] [get|store|erase]
+A git credential helper: "get" answers username=oauth2 and password=TOKEN (only for https remotes);
+"store" and "erase" are accepted and ignored. Set it up for one host only:
+  git config --global credential.https://gitlab.com.helper "!connectedapps git-credential GitLab"
 `,
 	"disconnect": `connectedapps disconnect NAME [--local-only]
 Revoke the grant at the provider, then delete the tokens here. If revocation fails nothing is deleted;

@@ -1,0 +1,171 @@
+package cli
+
+import (
+	"bufio"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+
+	"connectedapps/core"
+)
+
+// exitError carries an exit code of its own: a command's status passed on by exec (msg
+// empty: nothing is printed, the command has spoken for itself), or a failure with a
+// conventional code (127: command not found, as env(1) and shells use).
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+// shellQuote quotes s for a POSIX shell: inside single quotes everything is literal, and a
+// single quote itself is written as close-quote, backslash-quote, reopen.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// xoauth2 builds the SASL XOAUTH2 initial response Google and Microsoft take for IMAP and
+// SMTP: base64("user=" USER ^A "auth=Bearer " TOKEN ^A ^A).
+func xoauth2(user, token string) (string, error) {
+	if strings.ContainsAny(user, "\x01\r\n") || strings.TrimSpace(user) == "" {
+		return "", usagef("--user %q is not a mailbox address", user)
+	}
+	return base64.StdEncoding.EncodeToString([]byte("user=" + user + "\x01auth=Bearer " + token + "\x01\x01")), nil
+}
+
+// execCmd runs a command with a fresh access token in $ACCESS_TOKEN. Everything after "--"
+// is the command, untouched, so its own flags never reach ours.
+func (c *cmdCtx) execCmd(args []string) error {
+	sep := -1
+	for i, a := range args {
+		if a == "--" {
+			sep = i
+			break
+		}
+	}
+	if sep < 0 || sep == len(args)-1 {
+		return usagef("exec needs the command after --: connectedapps exec NAME -- CMD [ARGS...]")
+	}
+	fs := newFlags("exec")
+	minValid := durationFlag{value: core.DefaultMinValid}
+	fs.Var(&minValid, "min-valid", "refresh first when the token expires sooner than this")
+	name, err := parseName(fs, args[:sep])
+	if err != nil {
+		return err
+	}
+	command := args[sep+1:]
+	ts, err := c.svc.Token(c.ctx, name, minValid.value)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(command[0], command[1:]...)
+	cmd.Env = append(withoutVar(c.env.Environ(), "ACCESS_TOKEN"), "ACCESS_TOKEN="+ts.AccessToken)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = c.env.Stdin, c.env.Stdout, c.env.Stderr
+	// Ctrl+C reaches the command directly (same process group); this process only waits, so
+	// the command decides how to end and its status is what the caller sees.
+	err = cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &ee):
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return &exitError{code: 128 + int(ws.Signal())}
+		}
+		return &exitError{code: ee.ExitCode()}
+	case errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist):
+		return &exitError{code: 127, msg: fmt.Sprintf("cannot run %q: no such command (check the name and $PATH)", command[0])}
+	}
+	return &exitError{code: 126, msg: fmt.Sprintf("cannot run %q: %v", command[0], err)}
+}
+
+// withoutVar drops every NAME=... entry, so the child sees exactly one value.
+func withoutVar(env []string, name string) []string {
+	out := make([]string, 0, len(env)+1)
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, name+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// gitCredential speaks git's credential-helper protocol (gitcredentials(7)): git runs
+// `connectedapps git-credential NAME get` with key=value lines on stdin, ended by a blank
+// line, and reads username= and password= back. store and erase are accepted and ignored,
+// since the token lives in the keyring already and a refused one is renewed on the next get.
+func (c *cmdCtx) gitCredential(args []string) error {
+	fs := newFlags("git-credential")
+	username := fs.String("username", "oauth2", "the user name to send with the token")
+	minValid := durationFlag{value: core.DefaultMinValid}
+	fs.Var(&minValid, "min-valid", "refresh first when the token expires sooner than this")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 || len(pos) > 2 {
+		return usagef("git-credential takes the app's NAME, then git's action: configure git with credential.helper=\"!connectedapps git-credential NAME\"")
+	}
+	name, action := pos[0], "get"
+	if len(pos) == 2 {
+		action = pos[1]
+	}
+	attrs, err := readCredentialRequest(c.env.Stdin)
+	if err != nil {
+		return err
+	}
+	if action != "get" {
+		return nil // store, erase, and actions of later git versions: nothing to do
+	}
+	if p := attrs["protocol"]; p != "" && p != "https" {
+		return core.Failf(core.ErrInvalid, "git-credential: refusing to send the %s token over %s:// (only https keeps it secret on the way)", name, p)
+	}
+	ts, err := c.svc.Token(c.ctx, name, minValid.value)
+	if err != nil {
+		return err
+	}
+	w := c.env.Stdout
+	fmt.Fprintf(w, "username=%s\npassword=%s\n", *username, ts.AccessToken)
+	if ts.Expiry != nil {
+		// git 2.41 and later drop an expired credential instead of caching it; older ones ignore this.
+		fmt.Fprintf(w, "password_expiry_utc=%d\n", ts.Expiry.Unix())
+	}
+	return nil
+}
+
+// readCredentialRequest reads git's key=value lines up to a blank line or the end.
+func readCredentialRequest(r io.Reader) (map[string]string, error) {
+	attrs := map[string]string{}
+	if r == nil {
+		return attrs, nil
+	}
+	sc := bufio.NewScanner(io.LimitReader(r, 1<<20))
+	for sc.Scan() {
+		line := strings.TrimRight(sc.Text(), "\r")
+		if line == "" {
+			break
+		}
+		if k, v, ok := strings.Cut(line, "="); ok {
+			attrs[k] = v
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("git-credential: cannot read git's request: %w", err)
+	}
+	return attrs, nil
+}
+
+// exitCodeOf reports the code an exitError carries.
+func exitCodeOf(err error) (int, bool) {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code, true
+	}
+	return 0, false
+}

@@ -1,0 +1,224 @@
+package cli
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"connectedapps/core"
+)
+
+// connectedFixture registers P and stores token as its access token, as a connect would.
+func connectedFixture(t *testing.T, token, email string) (dir string, store *core.MemoryStore) {
+	t.Helper()
+	dir, store = t.TempDir(), core.NewMemoryStore()
+	if _, e, code := runIn(t, dir, store, "", "add", "P", "--client-id", "c", "--auth-url", "https://p.example/a", "--token-url", "https://p.example/t"); code != 0 {
+		t.Fatal(e)
+	}
+	svc, _ := core.NewService(core.Config{Dir: dir, Secrets: store})
+	app, _ := svc.Get("P")
+	if err := svc.Registry.UpdateApp(app.ID, func(a *core.App) error {
+		a.Connection = &core.Connection{State: core.StateConnected, Email: email}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := json.Marshal(map[string]any{"access_token": token, "token_type": "Bearer"})
+	_ = store.Set("app/"+app.ID+"/tokens", string(raw))
+	return dir, store
+}
+
+func TestTokenFormatEnvQuotesForTheShell(t *testing.T) {
+	tricky := `a'b"c$(x)` + "`y` z"
+	dir, store := connectedFixture(t, tricky, "")
+	out, errOut, code := runIn(t, dir, store, "", "token", "P", "--format", "env")
+	if code != 0 || errOut != "" || out != `export ACCESS_TOKEN='a'\''b"c$(x)`+"`y` z'\n" {
+		t.Fatalf("env: %q %q %d", out, errOut, code)
+	}
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	got, err := exec.Command(sh, "-c", out+`printf %s "$ACCESS_TOKEN"`).Output()
+	if err != nil || string(got) != tricky {
+		t.Errorf("the shell read back %q (%v), want %q", got, err, tricky)
+	}
+}
+
+func TestTokenFormatXOAUTH2(t *testing.T) {
+	dir, store := connectedFixture(t, "ya29.token", "signed-in@example.com")
+	decode := func(out string) string {
+		b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(out))
+		if err != nil {
+			t.Fatalf("not base64: %q", out)
+		}
+		return string(b)
+	}
+	out, errOut, code := runIn(t, dir, store, "", "token", "P", "--format", "xoauth2", "--user", "me@example.com")
+	if code != 0 || errOut != "" || decode(out) != "user=me@example.com\x01auth=Bearer ya29.token\x01\x01" {
+		t.Fatalf("xoauth2: %q %q %d", out, errOut, code)
+	}
+	// Without --user, the signed-in address.
+	out, _, _ = runIn(t, dir, store, "", "token", "P", "--format", "xoauth2")
+	if decode(out) != "user=signed-in@example.com\x01auth=Bearer ya29.token\x01\x01" {
+		t.Errorf("default user: %q", decode(out))
+	}
+	for _, args := range [][]string{
+		{"token", "P", "--user", "me@example.com"},
+		{"token", "P", "--format", "xoauth2", "--id-token"},
+		{"token", "P", "--format", "xoauth2", "--user", "a\x01b"},
+	} {
+		if _, errOut, code := runIn(t, dir, store, "", args...); code != ExitUsage || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("%q: %d %q", args, code, errOut)
+		}
+	}
+	dir2, store2 := connectedFixture(t, "t", "")
+	if _, errOut, code := runIn(t, dir2, store2, "", "token", "P", "--format", "xoauth2"); code != ExitUsage || !strings.Contains(errOut, "--user") {
+		t.Errorf("no address known: %d %q", code, errOut)
+	}
+}
+
+func TestExecPassesTokenAndStatus(t *testing.T) {
+	if _, err := exec.LookPath("sh"); err != nil {
+		t.Skip("no sh")
+	}
+	dir, store := connectedFixture(t, "tok-123", "")
+	out, errOut, code := runIn(t, dir, store, "in", "exec", "P", "--", "sh", "-c", `read line; echo "$line:$ACCESS_TOKEN"; echo err >&2; exit 7`)
+	if code != 7 || out != "in:tok-123\n" || errOut != "err\n" {
+		t.Fatalf("exec: %q %q %d", out, errOut, code)
+	}
+	if _, errOut, code := runIn(t, dir, store, "", "exec", "P", "--", "sh", "-c", "kill -TERM $$"); code != 128+15 || errOut != "" {
+		t.Errorf("killed by SIGTERM: %d %q", code, errOut)
+	}
+	if _, errOut, code := runIn(t, dir, store, "", "exec", "P", "--", "no-such-command-xyz"); code != 127 || !strings.Contains(errOut, "no-such-command-xyz") || strings.Count(errOut, "\n") != 1 {
+		t.Errorf("missing command: %d %q", code, errOut)
+	}
+	for _, args := range [][]string{{"exec", "P", "sh"}, {"exec", "P", "--"}, {"exec", "--", "sh"}} {
+		if _, _, code := runIn(t, dir, store, "", args...); code != ExitUsage {
+			t.Errorf("%q: exit %d", args, code)
+		}
+	}
+	// Not connected: the token's own error and exit code, and the command never runs.
+	marker := filepath.Join(t.TempDir(), "ran")
+	runIn(t, dir, store, "", "add", "Q", "--client-id", "c", "--auth-url", "https://p.example/a", "--token-url", "https://p.example/t")
+	if _, errOut, code := runIn(t, dir, store, "", "exec", "Q", "--", "touch", marker); code != ExitReauth || !strings.Contains(errOut, "not connected") {
+		t.Errorf("not connected: %d %q", code, errOut)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Error("the command ran without a token")
+	}
+}
+
+func TestGitCredentialHelper(t *testing.T) {
+	dir, store := connectedFixture(t, "glpat-token", "")
+	out, errOut, code := runIn(t, dir, store, "protocol=https\nhost=gitlab.example\n\n", "git-credential", "P", "get")
+	if code != 0 || errOut != "" || out != "username=oauth2\npassword=glpat-token\n" {
+		t.Fatalf("get: %q %q %d", out, errOut, code)
+	}
+	out, _, _ = runIn(t, dir, store, "protocol=https\nhost=github.com\n", "git-credential", "P", "--username", "x-access-token", "get")
+	if !strings.HasPrefix(out, "username=x-access-token\n") {
+		t.Errorf("--username: %q", out)
+	}
+	for _, action := range []string{"store", "erase", "capability"} {
+		if out, errOut, code := runIn(t, dir, store, "protocol=https\nhost=x\nusername=oauth2\npassword=glpat-token\n\n", "git-credential", "P", action); code != 0 || out != "" || errOut != "" {
+			t.Errorf("%s: %q %q %d", action, out, errOut, code)
+		}
+	}
+	if out, errOut, code := runIn(t, dir, store, "protocol=http\nhost=x\n\n", "git-credential", "P", "get"); code != ExitFailure || out != "" || !strings.Contains(errOut, "http://") {
+		t.Errorf("plain http: %q %q %d", out, errOut, code)
+	}
+}
+
+func TestPresetsAndPresetFlags(t *testing.T) {
+	dir, store := t.TempDir(), core.NewMemoryStore()
+	out, _, code := runIn(t, dir, store, "", "presets")
+	for _, id := range []string{"google", "microsoft", "github", "gitlab", "frappe", "keycloak", "okta", "auth0", "generic-oidc", "generic-oauth2"} {
+		if !strings.Contains(out, id) {
+			t.Errorf("presets lacks %s", id)
+		}
+	}
+	if code != 0 || !strings.Contains(out, "--site --realm") || !strings.Contains(out, "--tenant (default common)") {
+		t.Errorf("presets: %d\n%s", code, out)
+	}
+	if out, _, code := runIn(t, dir, store, "", "presets", "frappe"); code != 0 || !strings.Contains(out, "Quirk: ") || !strings.Contains(out, "--site") {
+		t.Errorf("presets frappe: %d\n%s", code, out)
+	}
+	out, errOut, code := runIn(t, dir, store, "", "add", "ERP", "--preset", "frappe", "--site", "https://erp.example.com", "--client-id", "c", "--scope", "all openid")
+	if code != 0 || errOut != "" || !strings.Contains(out, "Register the client at: https://erp.example.com/app/oauth-client/new") {
+		t.Fatalf("add --preset: %d %q\n%s", code, errOut, out)
+	}
+	out, _, _ = runIn(t, dir, store, "", "show", "ERP", "--json")
+	var doc map[string]any
+	_ = json.Unmarshal([]byte(out), &doc)
+	if doc["token_uri"] != "https://erp.example.com/api/method/frappe.integrations.oauth2.get_token" || doc["preset"] != "frappe" || doc["scopes"].([]any)[1] != "openid" {
+		t.Errorf("document from the preset with --scope on top: %v", doc)
+	}
+	for args, want := range map[string]struct {
+		code int
+		word string
+	}{
+		"add K --preset keycloak --client-id c --site https://sso.example.com": {ExitFailure, "--realm"},
+		"add K --preset okta --client-id c --tenant x":                         {ExitFailure, "--tenant"},
+		"add K --tenant x --client-id c":                                       {ExitUsage, "--preset"},
+		"add K --preset nope --client-id c":                                    {ExitFailure, "no preset"},
+	} {
+		if _, errOut, code := runIn(t, dir, store, "", strings.Fields(args)...); code != want.code || !strings.Contains(errOut, want.word) || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("%s: %d %q", args, code, errOut)
+		}
+	}
+}
+
+func TestGrantFlag(t *testing.T) {
+	dir, store := t.TempDir(), core.NewMemoryStore()
+	if _, errOut, code := runIn(t, dir, store, "", "add", "M", "--grant", "client_credentials", "--client-id", "c", "--token-url", "https://p.example/t"); code != ExitFailure || !strings.Contains(errOut, "--client-secret-stdin") {
+		t.Errorf("client credentials without a secret: %d %q", code, errOut)
+	}
+	out, errOut, code := runIn(t, dir, store, "s3cret", "add", "M", "--grant", "client_credentials", "--client-id", "c", "--token-url", "https://p.example/t", "--client-secret-stdin")
+	if code != 0 || errOut != "" || strings.Contains(out, "Redirect URI") {
+		t.Errorf("client credentials: %d %q\n%s", code, errOut, out)
+	}
+	if _, errOut, code := runIn(t, dir, store, "", "add", "D", "--grant", "device_code", "--client-id", "c", "--token-url", "https://p.example/t"); code != ExitFailure || !strings.Contains(errOut, "--device-url") {
+		t.Errorf("device without a device URI: %d %q", code, errOut)
+	}
+	if _, errOut, code := runIn(t, dir, store, "", "add", "X", "--grant", "password", "--client-id", "c", "--auth-url", "https://p.example/a", "--token-url", "https://p.example/t"); code != ExitFailure || !strings.Contains(errOut, "--grant") {
+		t.Errorf("unknown grant: %d %q", code, errOut)
+	}
+	if _, errOut, code := runIn(t, dir, store, "", "connect", "M", "--device"); code != ExitUsage || !strings.Contains(errOut, "client credentials") {
+		t.Errorf("connect --device on a client credentials app: %d %q", code, errOut)
+	}
+}
+
+func TestImportAndExportCommands(t *testing.T) {
+	dir, store := t.TempDir(), core.NewMemoryStore()
+	file := filepath.Join(t.TempDir(), "client_secret_1234.json")
+	google := `{"installed":{"client_id":"1234.apps.googleusercontent.com","client_secret":"GOCSPX-cli-secret","auth_uri":"https://accounts.google.com/o/oauth2/auth","token_uri":"https://oauth2.googleapis.com/token","redirect_uris":["http://localhost","urn:ietf:wg:oauth:2.0:oob"]}}`
+	if err := os.WriteFile(file, []byte(google), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runIn(t, dir, store, "", "import", file)
+	if code != 0 || errOut != "" || !strings.Contains(out, "Imported Google.") || !strings.Contains(out, "Redirect URI: http://localhost/callback (any port)") ||
+		!strings.Contains(out, "Note: redirect URI urn:ietf:wg:oauth:2.0:oob is not usable by a desktop app") || strings.Contains(out, "GOCSPX") {
+		t.Fatalf("import: %d %q\n%s", code, errOut, out)
+	}
+	if _, errOut, code := runIn(t, dir, store, "", "import", file); code != ExitFailure || !strings.Contains(errOut, "--as") {
+		t.Errorf("taken name: %d %q", code, errOut)
+	}
+	if out, _, code := runIn(t, dir, store, google, "import", "-", "--as", "Google 2"); code != 0 || !strings.Contains(out, "Imported Google 2.") {
+		t.Errorf("stdin with --as: %d\n%s", code, out)
+	}
+	if _, errOut, code := runIn(t, dir, store, "", "import", filepath.Join(t.TempDir(), "missing.json")); code != ExitFailure || !strings.Contains(errOut, "no such file") {
+		t.Errorf("missing file: %d %q", code, errOut)
+	}
+	out, errOut, code = runIn(t, dir, store, "", "export", "google 2")
+	var docs []map[string]any
+	if code != 0 || errOut != "" || json.Unmarshal([]byte(out), &docs) != nil || len(docs) != 1 || docs[0]["provider_name"] != "Google 2" || strings.Contains(out, "GOCSPX") || strings.Contains(out, "secret") {
+		t.Errorf("export: %d %q\n%s", code, errOut, out)
+	}
+	if out, _, _ := runIn(t, dir, store, "", "export"); json.Unmarshal([]byte(out), &docs) != nil || len(docs) != 2 {
+		t.Errorf("export all: %s", out)
+	}
+}
