@@ -225,7 +225,7 @@ func TestExportWritesNoSecretAndRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{secret, "never-exported-token", "GOCSPX", "who@example.com", "sub-1", "client_secret", "has_client_secret", added.ID} {
+	for _, s := range []string{secret, "never-exported-token", "GOCSPX", "who@example.com", "sub-1", `"client_secret"`, "has_client_secret", `"connection"`, added.ID} {
 		if strings.Contains(string(out), s) {
 			t.Errorf("export contains %q:\n%s", s, out)
 		}
