@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,6 +26,14 @@ var (
 func TestMain(m *testing.M) {
 	// $BROWSER points back at this test binary: it then plays the person and exits.
 	if mode := os.Getenv(browserModeEnv); mode != "" && len(os.Args) > 1 && strings.HasPrefix(os.Args[1], "http") {
+		// A device sign-in opens the provider's /device page with the code in the link.
+		if u, err := url.Parse(os.Args[1]); err == nil && u.Path == "/device" {
+			if err := deviceBrowser(os.Args[1], "", mode == modeLogin, opUserID); err != nil {
+				fmt.Fprintln(os.Stderr, "scripted browser:", err)
+				os.Exit(1)
+			}
+			os.Exit(0)
+		}
 		if _, err := scriptedBrowser(os.Args[1], mode, os.Getenv("CONNECTEDAPPS_E2E_USER")); err != nil {
 			fmt.Fprintln(os.Stderr, "scripted browser:", err)
 			os.Exit(1)

@@ -26,7 +26,8 @@ type provider struct {
 	issuer        string
 	server        *http.Server
 	refreshCount  atomic.Int64
-	webRedirect   string // the exact redirect URI registered for the confidential client
+	ccCount       atomic.Int64 // client_credentials grants at the token endpoint
+	webRedirect   string       // the exact redirect URI registered for the confidential client
 	webClientPort int
 }
 
@@ -37,6 +38,17 @@ const (
 	webClientSecret = "s3cr3t-Kq9vW-cl1ent-value"
 	opUsernamePart  = "test-user@"
 	opPassword      = "verysecure"
+	opUserID        = "id1" // the test user's ID, which is the subject of its tokens
+
+	// The device client: zitadel's DeviceClient is confidential (Basic auth) and has only
+	// the device grant.
+	deviceClientID     = "device"
+	deviceClientSecret = "d3v1ce-Zq8-secret-value"
+	// The example storage's one service user for the client credentials grant (hard-wired
+	// in storage.NewStorageWithClients); it is registered as a client as well, so that it
+	// can authenticate at the revocation and introspection endpoints.
+	serviceClientID     = "sid1"
+	serviceClientSecret = "verysecret"
 )
 
 func startProvider() (*provider, error) {
@@ -51,10 +63,12 @@ func startProvider() (*provider, error) {
 	}
 	p.webRedirect = fmt.Sprintf("http://127.0.0.1:%d/callback", p.webClientPort)
 	clients := map[string]*storage.Client{
-		nativeClientID: storage.NativeClient(nativeClientID, "http://127.0.0.1/callback", "http://localhost/callback", "http://[::1]/callback"),
-		webClientID:    storage.WebClient(webClientID, webClientSecret, p.webRedirect),
+		nativeClientID:  storage.NativeClient(nativeClientID, "http://127.0.0.1/callback", "http://localhost/callback", "http://[::1]/callback"),
+		webClientID:     storage.WebClient(webClientID, webClientSecret, p.webRedirect),
+		deviceClientID:  storage.DeviceClient(deviceClientID, deviceClientSecret),
+		serviceClientID: storage.WebClient(serviceClientID, serviceClientSecret),
 	}
-	store := storage.NewStorageWithClients(storage.NewUserStore(p.issuer), clients)
+	store := storage.NewStorageWithClients(exampleUsers{storage.NewUserStore(p.issuer)}, clients)
 	router := exampleop.SetupServer(p.issuer, store, slog.New(slog.NewTextHandler(io.Discard, nil)), false)
 	p.server = &http.Server{Handler: p.countRefreshes(router), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = p.server.Serve(l) }()
@@ -68,12 +82,38 @@ func (p *provider) countRefreshes(next http.Handler) http.Handler {
 		if r.Method == http.MethodPost && r.URL.Path == "/oauth/token" {
 			body, _ := io.ReadAll(r.Body)
 			r.Body = io.NopCloser(bytes.NewReader(body))
-			if form, err := url.ParseQuery(string(body)); err == nil && form.Get("grant_type") == "refresh_token" {
-				p.refreshCount.Add(1)
+			if form, err := url.ParseQuery(string(body)); err == nil {
+				switch form.Get("grant_type") {
+				case "refresh_token":
+					p.refreshCount.Add(1)
+				case "client_credentials":
+					p.ccCount.Add(1)
+				}
 			}
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// exampleUsers adjusts the example's user store for two of its paths that look a user up by
+// ID with something else. The device login makes whatever name was typed the subject of the
+// tokens, so the device page is signed in with the user's ID (accepted here as a user name
+// too), which keeps the subject the same as in the code flow. A client credentials token's
+// subject is the service client, which introspection looks up as a user.
+type exampleUsers struct{ storage.UserStore }
+
+func (u exampleUsers) GetUserByUsername(name string) *storage.User {
+	if usr := u.UserStore.GetUserByUsername(name); usr != nil {
+		return usr
+	}
+	return u.UserStore.GetUserByID(name)
+}
+
+func (u exampleUsers) GetUserByID(id string) *storage.User {
+	if id == serviceClientID {
+		return &storage.User{ID: serviceClientID, Username: serviceClientID}
+	}
+	return u.UserStore.GetUserByID(id)
 }
 
 func (p *provider) username() string {
@@ -195,4 +235,58 @@ func scriptedBrowser(authURL, mode, username string) (finalURL string, err error
 		return "", errors.New("the catcher answered " + resp.Status)
 	}
 	return resp.Request.URL.String(), nil
+}
+
+// deviceBrowser plays the person approving (or declining) a device sign-in on the provider's
+// /device pages: the code page (unless the link already carries the code), the login form,
+// then Allow or Deny. userCode is what the person types when the link has none.
+func deviceBrowser(link, userCode string, approve bool, username string) error {
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, Timeout: 30 * time.Second}
+	u, err := url.Parse(link)
+	if err != nil {
+		return err
+	}
+	var resp *http.Response
+	if u.Query().Get("user_code") != "" {
+		resp, err = client.Get(link)
+	} else {
+		resp, err = client.PostForm(link, url.Values{"user_code": {userCode}}) // typed into the code page
+	}
+	if err != nil {
+		return err
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(page), `action="/device/login"`) {
+		return fmt.Errorf("no device login form at %s (status %d): %.300s", resp.Request.URL, resp.StatusCode, page)
+	}
+	code := regexp.MustCompile(`name="user_code" value="([^"]+)"`).FindSubmatch(page)
+	if code == nil {
+		return fmt.Errorf("the device login form carries no user code: %.300s", page)
+	}
+	loginURL := resp.Request.URL.ResolveReference(&url.URL{Path: "/device/login"})
+	resp, err = client.PostForm(loginURL.String(), url.Values{"user_code": {string(code[1])}, "username": {username}, "password": {opPassword}})
+	if err != nil {
+		return err
+	}
+	page, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(page), "./confirm?action=allowed") {
+		return fmt.Errorf("no confirmation page after the device login (status %d): %.300s", resp.StatusCode, page)
+	}
+	action := "denied"
+	if approve {
+		action = "allowed"
+	}
+	resp, err = client.Get(resp.Request.URL.ResolveReference(&url.URL{Path: "/device/confirm", RawQuery: "action=" + action}).String())
+	if err != nil {
+		return err
+	}
+	page, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(page), "Device authorization "+action) {
+		return fmt.Errorf("the provider did not confirm %s (status %d): %.300s", action, resp.StatusCode, page)
+	}
+	return nil
 }
