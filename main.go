@@ -4,6 +4,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -38,8 +39,24 @@ func runWindow() int {
 		fmt.Fprintln(os.Stderr, "connectedapps: "+err.Error())
 		return cli.ExitFailure
 	}
+	// One window per registry: a second launch brings the first to the front and leaves.
+	inst, err := core.ClaimWindow(svc.Registry.Dir())
+	switch {
+	case errors.Is(err, core.ErrAlreadyRunning):
+		fmt.Println("Connected Apps is already open: its window was brought to the front.")
+		return cli.ExitOK
+	case err != nil: // not fatal: a second window is safe (the registry is locked), merely untidy
+		fmt.Fprintln(os.Stderr, "connectedapps: "+err.Error())
+	default:
+		defer inst.Close()
+	}
 	a := app.NewWithID(appID)
-	svc.Browser = a // fyne.App opens URLs with the desktop's handler
+	if os.Getenv("BROWSER") == "" {
+		svc.Browser = a // fyne.App opens URLs with the desktop's handler; else SystemBrowser honours $BROWSER
+	}
+	if inst != nil {
+		go inst.Serve(func() { gui.Raise(a) })
+	}
 	gui.Run(a, svc)
 	return cli.ExitOK
 }

@@ -1,15 +1,390 @@
 package gui
 
-import "connectedapps/core"
+import (
+	"context"
+	"errors"
+	"net/url"
+	"strings"
 
-// connectDialog runs one sign-in. (Being built.)
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"connectedapps/core"
+)
+
+// connectDialog runs one sign-in: core opens the browser and waits on the loopback
+// redirect (or a pasted one) off the UI goroutine; the dialog shows the link, the wait and
+// the outcome, and offers Try again after a failure.
 type connectDialog struct {
 	w   *mainWindow
 	app core.App
+
+	// Touched only on the UI goroutine.
+	attempt int                // answers from an earlier attempt are dropped
+	cancel  context.CancelFunc // ends the running attempt
+	pasted  chan string        // redirect URLs pasted by the person, for the running attempt
+	link    string
+	code    string // the device flow's user code
+
+	dialog *dialog.CustomDialog
+
+	waiting     *fyne.Container
+	waitText    *widget.Label
+	progress    *widget.ProgressBarInfinite
+	browserNote *widget.Label
+	codeBox     *fyne.Container // the device flow: the code to enter
+	codeIntro   *widget.Label
+	codeLabel   *widget.Label
+	copyCode    *widget.Button
+	linkBox     *fyne.Container
+	linkLabel   *widget.Label
+	copyLink    *widget.Button
+	openLink    *widget.Button
+	linkNote    *widget.Label
+	pasteBox    *fyne.Container // the authorization code flow: a redirect from another machine
+	pasteEntry  *widget.Entry
+	usePasted   *widget.Button
+	pasteError  *widget.Label
+
+	done       *fyne.Container
+	outcome    *widget.Label // "Connected as …" or "Could not connect to …"
+	detail     *widget.Label // expiry, or core's own words
+	nextStep   *widget.Label
+	cancelBtn  *widget.Button
+	tryAgain   *widget.Button
+	closeBtn   *widget.Button
+	retryShown bool
 }
 
 func newConnectDialog(w *mainWindow, app core.App) *connectDialog {
 	return &connectDialog{w: w, app: app}
 }
 
-func (c *connectDialog) start() {}
+// start shows the dialog and begins a sign-in.
+func (c *connectDialog) start() {
+	if c.dialog == nil {
+		c.buildUI()
+	}
+	c.w.pendingDialog = c.dialog
+	c.dialog.Show()
+	c.begin()
+}
+
+// fit sizes the dialog to what it shows now.
+func (c *connectDialog) fit() { fitDialog(c.dialog, 600) }
+
+func (c *connectDialog) buildUI() {
+	wrap := func(l *widget.Label) *widget.Label { l.Wrapping = fyne.TextWrapWord; return l }
+	c.waitText = wrap(&widget.Label{TextStyle: fyne.TextStyle{Bold: true}})
+	c.progress = widget.NewProgressBarInfinite()
+	c.browserNote = wrap(&widget.Label{Importance: widget.WarningImportance})
+
+	c.codeIntro = wrap(&widget.Label{})
+	c.codeLabel = &widget.Label{TextStyle: fyne.TextStyle{Monospace: true}, SizeName: theme.SizeNameHeadingText, Selectable: true}
+	c.copyCode = &widget.Button{Text: "Copy code", Icon: theme.ContentCopyIcon(), OnTapped: c.onCopyCode}
+	c.codeBox = container.NewVBox(c.codeIntro, container.NewHBox(c.codeLabel, container.NewCenter(c.copyCode)))
+
+	c.linkLabel = &widget.Label{Truncation: fyne.TextTruncateEllipsis}
+	c.copyLink = &widget.Button{Text: "Copy link", Icon: theme.ContentCopyIcon(), OnTapped: c.onCopyLink}
+	c.openLink = &widget.Button{Text: "Open in browser", Icon: theme.ComputerIcon(), OnTapped: c.onOpenLink}
+	c.linkNote = &widget.Label{SizeName: theme.SizeNameCaptionText}
+	c.linkBox = container.NewVBox(
+		&widget.Label{Text: "Sign-in link", TextStyle: fyne.TextStyle{Bold: true}},
+		container.NewBorder(nil, nil, nil, container.NewHBox(c.copyLink, c.openLink), c.linkLabel),
+		c.linkNote,
+	)
+
+	example := "http://" + c.app.RedirectHost + ":PORT" + core.CallbackPath + "?code=…"
+	if c.app.RedirectPort != 0 {
+		example = c.app.RedirectURIForPort(c.app.RedirectPort) + "?code=…"
+	}
+	c.pasteEntry = &widget.Entry{PlaceHolder: example, OnSubmitted: func(string) { c.onUsePasted() }}
+	c.usePasted = &widget.Button{Text: "Use this URL", OnTapped: c.onUsePasted}
+	c.pasteError = wrap(&widget.Label{Importance: widget.DangerImportance})
+	c.pasteBox = container.NewVBox(
+		wrap(&widget.Label{Text: "Signing in with a browser on another computer? Open the link there; after sign-in, paste the address the browser ends up at (it fails to load there, which is expected):"}),
+		container.NewBorder(nil, nil, nil, c.usePasted, c.pasteEntry),
+		c.pasteError,
+	)
+	c.waiting = container.NewVBox(c.waitText, c.progress, c.browserNote, c.codeBox, c.linkBox, c.pasteBox)
+
+	c.outcome = wrap(&widget.Label{TextStyle: fyne.TextStyle{Bold: true}})
+	c.detail = wrap(&widget.Label{Selectable: true})
+	c.nextStep = wrap(&widget.Label{})
+	c.done = container.NewVBox(c.outcome, c.detail, c.nextStep)
+
+	c.cancelBtn = &widget.Button{Text: "Cancel", Icon: theme.CancelIcon(), OnTapped: c.onCancel}
+	c.tryAgain = &widget.Button{Text: "Try again", Icon: theme.ViewRefreshIcon(), Importance: widget.HighImportance, OnTapped: c.begin}
+	c.closeBtn = &widget.Button{Text: "Close", OnTapped: c.onClose}
+	c.dialog = dialog.NewCustomWithoutButtons("Connect to "+c.app.ProviderName, container.NewStack(c.waiting, c.done), c.w.win)
+}
+
+// begin starts one attempt, off the UI goroutine.
+func (c *connectDialog) begin() {
+	c.attempt++
+	attempt := c.attempt
+	ctx, cancel := context.WithCancel(context.Background())
+	c.cancel = cancel
+	// Buffered, so "Use this URL" never blocks the UI goroutine; core reads it while it waits.
+	pasted := make(chan string, 1)
+	c.pasted = pasted
+	c.link = ""
+	c.showWaiting()
+
+	svc := c.w.env.svc
+	id := c.app.ID
+	opts := core.ConnectOptions{
+		Pasted: pasted,
+		OnAuthURL: func(link string, browserErr error) {
+			fyne.Do(func() { c.showLink(attempt, link, browserErr) })
+		},
+		OnPasteError: func(err error) {
+			fyne.Do(func() { c.showPasteError(attempt, err) })
+		},
+		OnDeviceCode: func(code core.DeviceCode) {
+			fyne.Do(func() { c.showDeviceCode(attempt, code) })
+		},
+	}
+	runAsync(func() {
+		res, err := svc.Connect(ctx, id, opts)
+		cancel()
+		fyne.Do(func() { c.finish(attempt, res, err) })
+	})
+}
+
+// showWaiting shows what the app's grant needs while core waits: the link and a paste field
+// for a browser sign-in, the code for the device flow, nothing for client credentials.
+func (c *connectDialog) showWaiting() {
+	c.done.Hide()
+	c.browserNote.Hide()
+	c.codeBox.Hide()
+	c.linkBox.Hide()
+	c.pasteBox.Hide()
+	c.code = ""
+	c.linkLabel.SetText("Preparing the sign-in link…")
+	c.copyLink.Disable()
+	c.openLink.Disable()
+	c.linkNote.Hide()
+	switch c.app.GrantType {
+	case core.GrantClientCredentials:
+		c.waitText.SetText("Asking " + c.app.ProviderName + " for a token…")
+	case core.GrantDeviceCode:
+		c.waitText.SetText("Asking " + c.app.ProviderName + " for a sign-in code…")
+	default:
+		c.waitText.SetText("Waiting for you to sign in at " + c.app.ProviderName + "…")
+		c.linkBox.Show()
+		c.pasteEntry.SetText("")
+		c.pasteError.Hide()
+		c.pasteBox.Show()
+	}
+	c.waiting.Show()
+	c.progress.Start()
+	c.dialog.SetButtons([]fyne.CanvasObject{c.cancelBtn})
+	c.retryShown = false
+	c.fit()
+}
+
+// showDeviceCode shows the code to enter and where, once core has it.
+func (c *connectDialog) showDeviceCode(attempt int, code core.DeviceCode) {
+	if attempt != c.attempt {
+		return
+	}
+	c.waitText.SetText("Waiting for you to approve the sign-in at " + c.app.ProviderName + "…")
+	c.code = code.UserCode
+	c.codeLabel.SetText(code.UserCode)
+	where := code.VerificationURI
+	if where == "" {
+		where = code.VerificationURIComplete
+	}
+	if code.BrowserOpened {
+		c.codeIntro.SetText("Your browser opened " + where + ". Check that it shows this code, then approve:")
+	} else {
+		c.codeIntro.SetText("On any device, open " + where + " and enter this code:")
+	}
+	c.codeBox.Show()
+	link := code.VerificationURIComplete
+	if link == "" {
+		link = code.VerificationURI
+	}
+	c.showLink(attempt, link, code.BrowserErr)
+	c.linkBox.Show()
+	c.fit()
+}
+
+func (c *connectDialog) onCopyCode() {
+	if c.code == "" {
+		return
+	}
+	c.w.env.app.Clipboard().SetContent(c.code)
+	c.linkNote.SetText("Code copied.")
+	c.linkNote.Show()
+}
+
+func (c *connectDialog) showLink(attempt int, link string, browserErr error) {
+	if attempt != c.attempt {
+		return
+	}
+	c.link = link
+	c.linkLabel.SetText(link)
+	c.copyLink.Enable()
+	c.openLink.Enable()
+	if browserErr != nil {
+		c.browserNote.SetText("The browser could not be opened (" + browserErr.Error() + "). Open the link below yourself: Copy link, then paste it into a browser.")
+		c.browserNote.Show()
+	} else {
+		c.browserNote.Hide()
+	}
+	c.fit()
+}
+
+func (c *connectDialog) showPasteError(attempt int, err error) {
+	if attempt != c.attempt {
+		return
+	}
+	c.pasteError.SetText(err.Error())
+	c.pasteError.Show()
+	c.fit()
+}
+
+func (c *connectDialog) onCopyLink() {
+	if c.link == "" {
+		return
+	}
+	// The link holds no secret (the PKCE verifier never leaves core), so it is not cleared.
+	c.w.env.app.Clipboard().SetContent(c.link)
+	c.linkNote.SetText("Link copied.")
+	c.linkNote.Show()
+}
+
+func (c *connectDialog) onOpenLink() {
+	u, err := url.Parse(c.link)
+	if c.link == "" || err != nil {
+		return
+	}
+	browser, attempt := c.w.env.browser, c.attempt
+	runAsync(func() {
+		err := browser.OpenURL(u)
+		fyne.Do(func() {
+			if err != nil {
+				c.showLink(attempt, c.link, err)
+			}
+		})
+	})
+}
+
+func (c *connectDialog) onUsePasted() {
+	raw := strings.TrimSpace(c.pasteEntry.Text)
+	if raw == "" {
+		c.showPasteError(c.attempt, errors.New("paste the whole address the browser shows after sign-in first"))
+		return
+	}
+	select {
+	case c.pasted <- raw:
+		c.pasteError.Hide()
+	default:
+		c.showPasteError(c.attempt, errors.New("the previous address is still being checked: wait a moment and try again"))
+	}
+}
+
+func (c *connectDialog) onCancel() {
+	c.attempt++ // the canceled attempt's answer is of no interest any more
+	if c.cancel != nil {
+		c.cancel()
+	}
+	c.progress.Stop()
+	c.dialog.Hide()
+}
+
+func (c *connectDialog) onClose() {
+	c.progress.Stop()
+	c.dialog.Hide()
+}
+
+func (c *connectDialog) finish(attempt int, res *core.ConnectResult, err error) {
+	if err == nil {
+		// Even a sign-in canceled a moment too late is stored: show it in the window.
+		c.w.appChanged()
+	}
+	if attempt != c.attempt {
+		return
+	}
+	c.progress.Stop()
+	c.waiting.Hide()
+	c.done.Show()
+	if err != nil {
+		c.outcome.Text, c.outcome.Importance = "Could not connect to "+c.app.ProviderName, widget.DangerImportance
+		c.outcome.Refresh()
+		c.detail.SetText(err.Error())
+		c.nextStep.SetText(connectNextStep(&c.app, err))
+		c.nextStep.Show()
+		c.dialog.SetButtons([]fyne.CanvasObject{c.closeBtn, c.tryAgain})
+		c.retryShown = true
+		c.fit()
+		return
+	}
+	outcome := "Connected to " + c.app.ProviderName // no openid: the provider does not say who
+	if who := res.Identity.Display(); who != "" {
+		outcome = "Connected as " + who
+	}
+	c.outcome.Text, c.outcome.Importance = outcome, widget.SuccessImportance
+	c.outcome.Refresh()
+	if ts := res.Tokens; ts != nil && ts.Expiry != nil {
+		c.detail.SetText("The access token " + countdownText(ts.Expiry, c.w.env.svc.Clock()) + " (at " + ts.Expiry.Local().Format("15:04") + ").")
+	} else {
+		c.detail.SetText("The provider did not say when the access token expires.")
+	}
+	switch {
+	case c.app.GrantType == core.GrantClientCredentials:
+		c.nextStep.SetText("Nobody signs in with client credentials: a new token is fetched when this one runs out. Copy it from the Connection tab.")
+	case res.Tokens != nil && res.Tokens.RefreshToken != "":
+		c.nextStep.SetText("It is renewed before it runs out. Copy it from the Connection tab.")
+	default:
+		c.nextStep.SetText("The provider gave no refresh token: when the access token runs out, connect again. Copy it from the Connection tab.")
+	}
+	c.nextStep.Show()
+	c.dialog.SetButtons([]fyne.CanvasObject{c.closeBtn})
+	c.fit()
+	c.w.tabs.SelectIndex(1)
+}
+
+// connectNextStep is what to do about a failed sign-in, in the window's terms (core's own
+// advice names command-line flags).
+func connectNextStep(app *core.App, err error) string {
+	var pe *core.ProviderError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "access_denied":
+			return "Press Try again and approve the request at " + app.ProviderName + "."
+		case "invalid_request", "redirect_uri_mismatch":
+			return "Check that " + app.ProviderName + " has exactly this redirect URI registered: " + app.RedirectURI() + " (see the Registration tab), then press Try again."
+		case "invalid_scope":
+			return "Check the scopes on the Registration tab against what " + app.ProviderName + " offers, save, then press Try again."
+		case "invalid_client", "unauthorized_client":
+			return "Check the client ID and secret on the Registration tab, and the client's settings at " + app.ProviderName + "."
+		case "expired_token":
+			return "The code ran out before it was approved: press Try again for a new one."
+		}
+	}
+	switch {
+	case errors.Is(err, core.ErrPortInUse):
+		return "Close the program using that port, or choose another redirect port under Advanced on the Registration tab (and register the new redirect URI with the provider); then press Try again."
+	case errors.Is(err, core.ErrTimeout):
+		return "Press Try again when you are ready to sign in."
+	case errors.Is(err, core.ErrBusy):
+		return "Finish or cancel the other sign-in first, then press Try again."
+	case errors.Is(err, core.ErrClientRejected):
+		return "Check the client ID and secret on the Registration tab, and the client's settings at " + app.ProviderName + "."
+	case errors.Is(err, core.ErrKeyringUnavailable):
+		return "Unlock your keyring (Settings shows which secret store is in use), then press Try again."
+	case errors.Is(err, core.ErrInvalid):
+		return "Correct it on the Registration tab, save, then press Try again."
+	case errors.Is(err, core.ErrTransient):
+		return "Check the network connection, then press Try again."
+	case errors.Is(err, core.ErrCanceled):
+		return "Press Try again to start over."
+	}
+	return "Press Try again. If it keeps failing, check the app on the Registration tab."
+}

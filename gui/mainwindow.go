@@ -64,6 +64,10 @@ type mainWindow struct {
 
 	// pendingDialog is the dialog shown last, kept so tests can confirm or dismiss it.
 	pendingDialog dialog.Dialog
+
+	// closeHook, when set, is what closing does instead of quitting: the tray (tray.go) sets
+	// it to hide the window.
+	closeHook func()
 }
 
 // newAppID marks the unsaved document being created in the form.
@@ -97,7 +101,10 @@ func Run(a fyne.App, svc *core.Service) {
 			})
 		}
 	}()
+	// A copied token must not outlive the app on the clipboard, whichever way it quits.
+	a.Lifecycle().SetOnStopped(w.tokens.clip.clearNow)
 	w.reload()
+	w.startServices() // main menu, background refresh, tray: background.go
 	w.win.ShowAndRun()
 }
 
@@ -115,9 +122,10 @@ func (w *mainWindow) buildUI() fyne.CanvasObject {
 		w.updateRow,
 	)
 	w.list.OnSelected = w.onListSelected
+	settings := &widget.Button{Text: "Settings", Icon: theme.SettingsIcon(), Importance: widget.LowImportance, OnTapped: w.openSettings}
 	left := container.NewBorder(
 		container.NewVBox(w.search, container.NewGridWithColumns(2, w.newButton, w.presets), w.listError),
-		nil, nil, nil,
+		container.NewHBox(settings), nil, nil,
 		container.NewStack(w.list, container.NewPadded(w.emptyList)))
 
 	w.header = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText, Truncation: fyne.TextTruncateEllipsis}
@@ -132,7 +140,7 @@ func (w *mainWindow) buildUI() fyne.CanvasObject {
 		&widget.Label{Text: "Another program changed your apps. Reloading discards the edits in this form.", Wrapping: fyne.TextWrapWord, Importance: widget.WarningImportance})
 	w.changed.Hide()
 	top := container.NewVBox(
-		container.NewBorder(nil, nil, nil, w.connect, container.NewVBox(w.header, w.badge)),
+		container.NewBorder(nil, nil, nil, container.NewCenter(w.connect), container.NewVBox(w.header, w.badge)),
 		w.changed,
 	)
 	w.detail = container.NewBorder(top, nil, nil, nil, w.tabs)
@@ -322,34 +330,32 @@ func (w *mainWindow) selectID(id string) {
 }
 
 func (w *mainWindow) onNew() {
-	w.confirmDiscard(func() {
-		w.form.discard()
-		w.selectedID = newAppID
-		w.syncListSelection()
-		w.header.SetText("New app")
-		w.badge.Text, w.badge.Importance = "Not saved yet", widget.MediumImportance
-		w.badge.Refresh()
-		w.connect.SetText("Connect")
-		w.connect.Disable()
-		w.form.loadNew(nil)
-		w.tokens.show(nil)
-		w.tabs.SelectIndex(0)
-		w.showSelected()
-	}, nil)
+	w.confirmDiscard(func() { w.onNewWith(nil) }, nil)
 }
 
-// onPresetMenu offers the provider presets. Until they exist the menu says so.
+// onNewWith opens the form on a new document: the defaults, or a preset's (the caller has
+// already asked about unsaved edits).
+func (w *mainWindow) onNewWith(doc *core.App) {
+	w.form.discard()
+	w.selectedID = newAppID
+	w.syncListSelection()
+	w.header.SetText("New app")
+	w.badge.Text, w.badge.Importance = "Not saved yet", widget.MediumImportance
+	w.badge.Refresh()
+	w.connect.SetText("Connect")
+	w.connect.Disable()
+	w.form.loadNew(doc)
+	w.tokens.show(nil)
+	w.tabs.SelectIndex(0)
+	w.showSelected()
+}
+
+// onPresetMenu offers the provider presets under the button.
 func (w *mainWindow) onPresetMenu() {
-	items := presetMenuItems(w)
-	if len(items) == 0 {
-		items = []*fyne.MenuItem{{Label: "No presets in this version", Disabled: true}}
-	}
 	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(w.presets)
-	widget.ShowPopUpMenuAtPosition(fyne.NewMenu("", items...), w.win.Canvas(), pos.Add(fyne.NewPos(0, w.presets.Size().Height)))
+	menu := fyne.NewMenu("", w.presetMenuItems()...)
+	widget.ShowPopUpMenuAtPosition(menu, w.win.Canvas(), pos.Add(fyne.NewPos(0, w.presets.Size().Height)))
 }
-
-// presetMenuItems is replaced when presets exist in core.
-var presetMenuItems = func(w *mainWindow) []*fyne.MenuItem { return nil }
 
 // confirmDiscard runs next at once when the form has no edits; otherwise it asks whether
 // to save, discard, or stay. cancel (may be nil) runs when the person stays.
@@ -392,7 +398,13 @@ func (w *mainWindow) onClose() {
 
 // closeWindow is what closing does once nothing is left unsaved; the tray replaces it with
 // hiding the window when the desktop offers a tray.
-func (w *mainWindow) closeWindow() { w.win.Close() }
+func (w *mainWindow) closeWindow() {
+	if w.closeHook != nil {
+		w.closeHook()
+		return
+	}
+	w.win.Close()
+}
 
 // appSaved is called by the form after a save: select the app and read the registry again.
 func (w *mainWindow) appSaved(app core.App) {

@@ -1,28 +1,702 @@
 package gui
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"connectedapps/core"
 )
 
-// tokenPanel shows the selected app's connection. (Being built: status, countdown, scopes,
-// identity, copy, refresh, test, disconnect.)
-type tokenPanel struct {
-	w   *mainWindow
-	app *core.App
-	box *fyne.Container
+// panelCallTimeout bounds one refresh, test or disconnect: the provider and the keyring get
+// time to answer, but a hung one never leaves the buttons disabled for good.
+const panelCallTimeout = 2 * time.Minute
+
+// maskedToken stands in for a token nobody asked to see.
+const maskedToken = "••••••••••••••••••••••••"
+
+// countdownTicker calls f on the UI goroutine once a second until stop is called. Tests
+// replace it, because Fyne's test driver would run f on the ticker's goroutine.
+var countdownTicker = tickEverySecond
+
+func tickEverySecond(f func()) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				fyne.Do(f)
+			}
+		}
+	}()
+	var once sync.Once
+	return func() { once.Do(func() { close(done) }) }
 }
 
-func newTokenPanel(w *mainWindow) *tokenPanel { return &tokenPanel{w: w} }
+// tokenPanel is the Connection tab: the selected app's connection and what can be done
+// with its tokens. Tokens are fetched only for an action and shown only on Reveal.
+type tokenPanel struct {
+	w    *mainWindow
+	app  *core.App // nil: nothing saved is selected
+	clip *clipboardGuard
+
+	busyID     string // the app a refresh, test or disconnect is running for
+	revealed   string // the token shown after Reveal; "" while masked
+	revealSeq  int    // a Reveal answer arriving after Hide or a switch is dropped
+	stopTick   func()
+	tickingFor string // the app the countdown runs for
+	shownConn  string // fingerprint of the connection shown; a new sign-in or refresh masks the token
+
+	hint       *widget.Label // no app saved yet, or not connected
+	lastError  *widget.Label
+	reconnect  *widget.Label
+	details    *fyne.Container
+	state      *widget.Label
+	countdown  *widget.Label
+	identity   *widget.Label
+	since      *widget.Label
+	requested  *widget.Label
+	granted    *widget.Label
+	notGranted *widget.Label
+	refreshTok *widget.Label
+	token      *widget.Label
+	reveal     *widget.Button
+	copyToken  *widget.Button
+	copyHeader *widget.Button
+	refresh    *widget.Button
+	test       *widget.Button
+	disconnect *widget.Button
+	actions    *fyne.Container
+	box        *fyne.Container
+	notice     *widget.Label // the outcome of the last action, for the app it was done to
+
+	// dialog is the dialog this panel showed last, kept so tests can press its buttons.
+	dialog dialog.Dialog
+}
+
+func newTokenPanel(w *mainWindow) *tokenPanel {
+	return &tokenPanel{w: w, clip: newClipboardGuard(w.env.app)}
+}
 
 func (p *tokenPanel) content() fyne.CanvasObject {
-	p.box = container.NewVBox(widget.NewLabel("Not connected"))
-	return p.box
+	wrap := func(l *widget.Label) *widget.Label { l.Wrapping = fyne.TextWrapWord; return l }
+	p.hint = wrap(&widget.Label{})
+	p.lastError = wrap(&widget.Label{Importance: widget.DangerImportance, Selectable: true})
+	p.reconnect = wrap(&widget.Label{Importance: widget.WarningImportance})
+	p.state = &widget.Label{}
+	p.countdown = &widget.Label{}
+	p.identity = wrap(&widget.Label{Selectable: true})
+	p.since = wrap(&widget.Label{})
+	p.requested = wrap(&widget.Label{})
+	p.granted = wrap(&widget.Label{})
+	p.notGranted = wrap(&widget.Label{Importance: widget.WarningImportance})
+	p.refreshTok = wrap(&widget.Label{})
+	p.token = &widget.Label{Text: maskedToken, TextStyle: fyne.TextStyle{Monospace: true}, Wrapping: fyne.TextWrapBreak, Selectable: true}
+	p.reveal = &widget.Button{Text: "Reveal", Icon: theme.VisibilityIcon(), OnTapped: p.onReveal}
+	p.copyToken = &widget.Button{Text: "Copy access token", Icon: theme.ContentCopyIcon(), Importance: widget.HighImportance, OnTapped: func() { p.onCopy(false) }}
+	p.copyHeader = &widget.Button{Text: "Copy “Authorization: Bearer …” header", Icon: theme.ContentCopyIcon(), OnTapped: func() { p.onCopy(true) }}
+	p.refresh = &widget.Button{Text: "Refresh now", Icon: theme.ViewRefreshIcon(), OnTapped: p.onRefresh}
+	p.test = &widget.Button{Text: "Test", Icon: theme.MediaPlayIcon(), OnTapped: p.onTest}
+	p.disconnect = &widget.Button{Text: "Disconnect", Icon: theme.LogoutIcon(), Importance: widget.DangerImportance, OnTapped: p.onDisconnect}
+	p.notice = wrap(&widget.Label{})
+
+	key := func(s string) *widget.Label { return &widget.Label{Text: s, TextStyle: fyne.TextStyle{Bold: true}} }
+	p.details = container.New(layout.NewFormLayout(),
+		key("Status"), p.state,
+		key("Access token"), p.countdown,
+		key("Signed in as"), p.identity,
+		key("Since"), p.since,
+		key("Requested scopes"), p.requested,
+		key("Granted scopes"), container.NewVBox(p.granted, p.notGranted),
+		key("Refresh token"), p.refreshTok,
+		key("Token"), container.NewBorder(nil, nil, nil, container.NewVBox(p.reveal), p.token),
+	)
+	p.actions = container.NewVBox(
+		container.NewHBox(p.copyToken, p.copyHeader),
+		container.NewHBox(p.refresh, p.test, layout.NewSpacer(), p.disconnect),
+	)
+	p.box = container.NewVBox(p.hint, p.lastError, p.reconnect, p.details, p.actions, p.notice)
+	p.show(nil)
+	return container.NewVScroll(p.box)
 }
 
-func (p *tokenPanel) show(app *core.App) { p.app = app }
+// show fills the panel for app (nil: an unsaved new app). The window calls it on every
+// reload; only a switch to another app, or a changed connection, masks the token again.
+func (p *tokenPanel) show(app *core.App) {
+	prevID := ""
+	if p.app != nil {
+		prevID = p.app.ID
+	}
+	p.app = app
+	id, fp := "", ""
+	if app != nil {
+		id, fp = app.ID, connFingerprint(app.Connection)
+	}
+	if id != prevID {
+		p.notice.SetText("")
+		p.notice.Hide()
+	}
+	if id != prevID || fp != p.shownConn {
+		p.mask()
+	}
+	p.shownConn = fp
+	p.syncTicker()
 
-func (p *tokenPanel) onCopyToken() {}
+	conn := (*core.Connection)(nil)
+	if app != nil {
+		conn = app.Connection
+	}
+	switch {
+	case app == nil:
+		p.hint.SetText("Save this app on the Registration tab first; then connect to it, and its tokens appear here.")
+	case conn == nil:
+		p.hint.SetText(fmt.Sprintf("Not connected. Press “Connect to %s” above to sign in; the connection and its tokens then appear here.", app.ProviderName))
+	}
+	if conn == nil {
+		p.hint.Show()
+		p.lastError.Hide()
+		p.reconnect.Hide()
+		p.details.Hide()
+		p.actions.Hide()
+		p.relayout()
+		return
+	}
+	p.hint.Hide()
+	p.details.Show()
+	p.actions.Show()
+
+	text, importance := stateText(app, p.w.env.svc.Clock())
+	p.state.Text, p.state.Importance = text, importance
+	p.state.Refresh()
+	p.updateCountdown()
+	machine := app.GrantType == core.GrantClientCredentials
+	if machine {
+		p.identity.SetText("nobody: with client credentials the client acts for itself")
+	} else {
+		p.identity.SetText(identityText(conn))
+	}
+	p.since.SetText(sinceText(conn))
+	p.requested.SetText(scopeList(app.Scopes, "none"))
+	p.granted.SetText(scopeList(conn.GrantedScopes, "none reported"))
+	if missing := notGranted(app.Scopes, conn.GrantedScopes); len(missing) > 0 {
+		p.notGranted.SetText("Requested but not granted: " + strings.Join(missing, " "))
+		p.notGranted.Show()
+	} else {
+		p.notGranted.Hide()
+	}
+	switch {
+	case machine:
+		p.refreshTok.SetText("not needed: a new access token is fetched with the client credentials")
+	case conn.HasRefreshToken:
+		p.refreshTok.SetText("held: the access token is renewed before it runs out")
+	default:
+		p.refreshTok.SetText("none: when the access token runs out, connect again")
+	}
+	if conn.ReconnectToApply {
+		p.reconnect.SetText(fmt.Sprintf("The scopes changed since you signed in: press “Connect to %s” to apply them.", app.ProviderName))
+		p.reconnect.Show()
+	} else {
+		p.reconnect.Hide()
+	}
+	if conn.LastError != "" {
+		p.lastError.SetText("Last error: " + conn.LastError)
+		p.lastError.Show()
+	} else {
+		p.lastError.Hide()
+	}
+	p.updateButtons()
+	p.relayout()
+}
+
+// relayout lays the panel out again after rows were shown or hidden: a wrapping label
+// hidden during the last layout would otherwise keep its old width.
+func (p *tokenPanel) relayout() {
+	if p.box != nil {
+		p.box.Refresh()
+	}
+}
+
+// connFingerprint changes whenever the tokens behind a connection may have changed.
+func connFingerprint(c *core.Connection) string {
+	if c == nil {
+		return ""
+	}
+	s := c.ConnectedAt.String()
+	if c.RefreshedAt != nil {
+		s += "|" + c.RefreshedAt.String()
+	}
+	if c.ExpiresAt != nil {
+		s += "|" + c.ExpiresAt.String()
+	}
+	return s
+}
+
+// syncTicker keeps exactly one countdown ticker, for the shown app, and only while its
+// expiry is known: switching apps stops the old one.
+func (p *tokenPanel) syncTicker() {
+	want := ""
+	if p.app != nil && p.app.Connection != nil && p.app.Connection.ExpiresAt != nil {
+		want = p.app.ID
+	}
+	if want == p.tickingFor { // stopTick is nil exactly when tickingFor is ""
+		return
+	}
+	if p.stopTick != nil {
+		p.stopTick()
+		p.stopTick = nil
+	}
+	p.tickingFor = want
+	if want != "" {
+		p.stopTick = countdownTicker(p.onTick)
+	}
+}
+
+func (p *tokenPanel) onTick() {
+	if p.app == nil || p.app.Connection == nil {
+		return
+	}
+	p.updateCountdown()
+	text, importance := stateText(p.app, p.w.env.svc.Clock())
+	if p.state.Text != text || p.state.Importance != importance {
+		p.state.Text, p.state.Importance = text, importance
+		p.state.Refresh()
+	}
+}
+
+func (p *tokenPanel) updateCountdown() {
+	if p.app == nil || p.app.Connection == nil {
+		return
+	}
+	text := countdownText(p.app.Connection.ExpiresAt, p.w.env.svc.Clock())
+	if p.countdown.Text != text {
+		p.countdown.SetText(text)
+	}
+}
+
+// countdownText is "expires in 4 min 12 s", "expired 3 min ago" or "expiry unknown".
+func countdownText(expiresAt *time.Time, now time.Time) string {
+	if expiresAt == nil {
+		return "expiry unknown"
+	}
+	d := expiresAt.Sub(now)
+	if d > 0 {
+		return "expires in " + preciseDuration(d)
+	}
+	if -d < time.Second {
+		return "expired just now"
+	}
+	return "expired " + preciseDuration(-d) + " ago"
+}
+
+// preciseDuration rounds down to the second, and drops seconds once they no longer matter.
+func preciseDuration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", int(d/time.Second))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min %d s", int(d/time.Minute), int(d%time.Minute/time.Second))
+	default:
+		return humanDuration(d)
+	}
+}
+
+func identityText(c *core.Connection) string {
+	var lines []string
+	if c.Name != "" {
+		lines = append(lines, c.Name)
+	}
+	if c.Email != "" {
+		lines = append(lines, c.Email)
+	}
+	if c.Subject != "" {
+		lines = append(lines, "subject "+c.Subject)
+	}
+	if len(lines) == 0 {
+		return "not known (the provider says who you are only with the openid scope)"
+	}
+	return strings.Join(lines, "\n")
+}
+
+func sinceText(c *core.Connection) string {
+	const stamp = "2 Jan 2006, 15:04"
+	s := "signed in " + c.ConnectedAt.Local().Format(stamp)
+	if c.RefreshedAt != nil {
+		s += " · refreshed " + c.RefreshedAt.Local().Format(stamp)
+	}
+	return s
+}
+
+func scopeList(scopes []string, none string) string {
+	if len(scopes) == 0 {
+		return none
+	}
+	return strings.Join(scopes, " ")
+}
+
+// notGranted lists the requested scopes the provider did not grant.
+func notGranted(requested, granted []string) []string {
+	var out []string
+	for _, s := range requested {
+		if !slices.Contains(granted, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (p *tokenPanel) updateButtons() {
+	if p.app == nil || p.app.Connection == nil {
+		return
+	}
+	busy := p.busyID == p.app.ID
+	set := func(b *widget.Button, on bool) {
+		if on {
+			b.Enable()
+		} else {
+			b.Disable()
+		}
+	}
+	set(p.copyToken, !busy)
+	set(p.copyHeader, !busy)
+	set(p.reveal, !busy || p.revealed != "")
+	set(p.refresh, !busy && (p.app.Connection.HasRefreshToken || p.app.GrantType == core.GrantClientCredentials))
+	set(p.test, !busy)
+	set(p.disconnect, !busy)
+}
+
+// setNotice reports the outcome of an action, if the person still looks at that app.
+func (p *tokenPanel) setNotice(appID, text string, importance widget.Importance) {
+	if p.app == nil || p.app.ID != appID {
+		return
+	}
+	p.notice.Text, p.notice.Importance = text, importance
+	p.notice.Show()
+	p.relayout()
+}
+
+func (p *tokenPanel) clearNotice(appID string) {
+	if p.app != nil && p.app.ID == appID {
+		p.notice.Hide()
+		p.relayout()
+	}
+}
+
+func (p *tokenPanel) setBusy(appID string, busy bool) {
+	if busy {
+		p.busyID = appID
+	} else if p.busyID == appID {
+		p.busyID = ""
+	}
+	p.updateButtons()
+}
+
+// connected is the shown app when it has a connection to act on.
+func (p *tokenPanel) connected() (core.App, bool) {
+	if p.app == nil || p.app.Connection == nil {
+		return core.App{}, false
+	}
+	return *p.app, true
+}
+
+// --- Reveal ---
+
+func (p *tokenPanel) mask() {
+	p.revealSeq++
+	p.revealed = ""
+	p.token.SetText(maskedToken)
+	p.reveal.SetText("Reveal")
+	p.reveal.SetIcon(theme.VisibilityIcon())
+	p.updateButtons()
+}
+
+func (p *tokenPanel) onReveal() {
+	if p.revealed != "" {
+		p.mask()
+		return
+	}
+	app, ok := p.connected()
+	if !ok {
+		return
+	}
+	p.revealSeq++
+	seq := p.revealSeq
+	p.reveal.Disable()
+	svc := p.w.env.svc
+	runAsync(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), panelCallTimeout)
+		defer cancel()
+		ts, err := svc.Token(ctx, app.ID, core.DefaultMinValid)
+		fyne.Do(func() {
+			p.reveal.Enable()
+			if err != nil {
+				p.w.showError("Could not show the token", err)
+				p.w.appChanged() // a failed refresh may have changed the state
+				return
+			}
+			if seq != p.revealSeq || p.app == nil || p.app.ID != app.ID {
+				return // hidden again, or another app shown, while the token was read
+			}
+			p.revealed = ts.AccessToken
+			p.token.SetText(ts.AccessToken)
+			p.reveal.SetText("Hide")
+			p.reveal.SetIcon(theme.VisibilityOffIcon())
+		})
+	})
+}
+
+// --- Copy ---
+
+// onCopyToken is Ctrl+Shift+C: copy the selected app's access token.
+func (p *tokenPanel) onCopyToken() {
+	if p.app == nil {
+		return
+	}
+	if p.app.Connection == nil {
+		p.w.showError("Nothing to copy", fmt.Errorf("%s is not connected: press “Connect to %s” first", p.app.ProviderName, p.app.ProviderName))
+		return
+	}
+	p.onCopy(false)
+}
+
+func (p *tokenPanel) onCopy(header bool) {
+	app, ok := p.connected()
+	if !ok {
+		return
+	}
+	p.copyFor(app, header)
+}
+
+// copyFor fetches app's access token off the UI goroutine (refreshing it when it is about
+// to run out) and puts it, or an Authorization header line, on the clipboard.
+func (p *tokenPanel) copyFor(app core.App, header bool) {
+	svc := p.w.env.svc
+	runAsync(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), panelCallTimeout)
+		defer cancel()
+		ts, err := svc.Token(ctx, app.ID, core.DefaultMinValid)
+		fyne.Do(func() {
+			if err != nil {
+				p.w.showError("Could not copy the token", err)
+				p.w.appChanged()
+				return
+			}
+			what, text := "The access token", ts.AccessToken
+			if header {
+				what, text = "The Authorization header", "Authorization: "+ts.Type()+" "+ts.AccessToken
+			}
+			msg := what + " is on the clipboard."
+			if d := p.clip.put(text); d > 0 {
+				msg += fmt.Sprintf(" It is cleared in %d s, if the clipboard still holds it.", int(d/time.Second))
+			}
+			p.setNotice(app.ID, msg, widget.SuccessImportance)
+			if app.Connection == nil || !equalTimes(ts.Expiry, app.Connection.ExpiresAt) {
+				p.w.appChanged() // the token was refreshed on the way
+			}
+		})
+	})
+}
+
+func equalTimes(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b)
+}
+
+// --- Refresh ---
+
+func (p *tokenPanel) onRefresh() {
+	app, ok := p.connected()
+	if !ok {
+		return
+	}
+	p.setBusy(app.ID, true)
+	p.setNotice(app.ID, "Refreshing…", widget.MediumImportance)
+	svc := p.w.env.svc
+	runAsync(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), panelCallTimeout)
+		defer cancel()
+		ts, err := svc.Refresh(ctx, app.ID)
+		now := svc.Clock()
+		fyne.Do(func() {
+			p.setBusy(app.ID, false)
+			if err != nil {
+				p.clearNotice(app.ID)
+				p.w.showError("Refresh failed", err)
+			} else {
+				p.setNotice(app.ID, "Refreshed: the new access token "+countdownText(ts.Expiry, now)+".", widget.SuccessImportance)
+			}
+			p.w.appChanged()
+		})
+	})
+}
+
+// --- Test ---
+
+func (p *tokenPanel) onTest() {
+	app, ok := p.connected()
+	if !ok {
+		return
+	}
+	if app.UserinfoURI == "" && app.IntrospectionURI == "" {
+		p.w.showError("Nothing to test", fmt.Errorf("%s has neither a userinfo nor an introspection URI: add one under Endpoints on the Registration tab, save, and test again", app.ProviderName))
+		return
+	}
+	p.setBusy(app.ID, true)
+	p.setNotice(app.ID, "Testing…", widget.MediumImportance)
+	svc := p.w.env.svc
+	runAsync(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), panelCallTimeout)
+		defer cancel()
+		var answers []testAnswer
+		if app.UserinfoURI != "" {
+			raw, err := svc.Userinfo(ctx, app.ID)
+			answers = append(answers, testAnswer{"Userinfo", app.UserinfoURI, raw, err})
+		}
+		if app.IntrospectionURI != "" {
+			raw, err := svc.Introspect(ctx, app.ID)
+			answers = append(answers, testAnswer{"Introspection", app.IntrospectionURI, raw, err})
+		}
+		fyne.Do(func() {
+			p.setBusy(app.ID, false)
+			p.clearNotice(app.ID)
+			p.showTestAnswers(app, answers)
+			p.w.appChanged() // userinfo may have refreshed the token
+		})
+	})
+}
+
+type testAnswer struct {
+	name, uri string
+	raw       json.RawMessage
+	err       error
+}
+
+func (p *tokenPanel) showTestAnswers(app core.App, answers []testAnswer) {
+	box := container.NewVBox()
+	for _, a := range answers {
+		box.Add(&widget.Label{Text: a.name + " · " + a.uri, TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis})
+		if a.err != nil {
+			box.Add(&widget.Label{Text: a.err.Error(), Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord, Selectable: true})
+			continue
+		}
+		box.Add(&widget.Label{Text: prettyJSON(a.raw), TextStyle: fyne.TextStyle{Monospace: true}, Wrapping: fyne.TextWrapBreak, Selectable: true})
+	}
+	scroll := container.NewVScroll(box)
+	scroll.SetMinSize(fyne.NewSize(520, 320))
+	d := dialog.NewCustom("Test of "+app.ProviderName, "Close", scroll, p.w.win)
+	p.showDialog(d)
+}
+
+func prettyJSON(raw json.RawMessage) string {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return "(an empty answer)"
+	}
+	var b bytes.Buffer
+	if err := json.Indent(&b, raw, "", "  "); err != nil {
+		return string(raw)
+	}
+	return b.String()
+}
+
+func (p *tokenPanel) showDialog(d dialog.Dialog) {
+	p.dialog = d
+	p.w.pendingDialog = d
+	d.Show()
+}
+
+// --- Disconnect ---
+
+func (p *tokenPanel) onDisconnect() {
+	app, ok := p.connected()
+	if !ok {
+		return
+	}
+	text := fmt.Sprintf("The tokens are revoked at %s and deleted from this computer. Programs using them lose access.", app.ProviderName)
+	if app.RevocationURI == "" {
+		text = fmt.Sprintf("%s has no revocation endpoint: the tokens are deleted from this computer but stay valid at the provider until they expire.", app.ProviderName)
+	}
+	var d *dialog.CustomDialog
+	stay := &widget.Button{Text: "Cancel", OnTapped: func() { d.Hide() }}
+	local := &widget.Button{Text: "Forget locally only", OnTapped: func() { d.Hide(); p.runDisconnect(app, true) }}
+	revoke := &widget.Button{Text: "Disconnect", Importance: widget.DangerImportance, OnTapped: func() { d.Hide(); p.runDisconnect(app, false) }}
+	d = dialog.NewCustomWithoutButtons("Disconnect "+app.ProviderName+"?",
+		container.NewVBox(&widget.Label{Text: text, Wrapping: fyne.TextWrapWord},
+			container.NewHBox(layout.NewSpacer(), stay, local, revoke)), p.w.win)
+	p.showDialog(d)
+	fitDialog(d, 520)
+}
+
+func (p *tokenPanel) runDisconnect(app core.App, localOnly bool) {
+	p.setBusy(app.ID, true)
+	p.setNotice(app.ID, "Disconnecting…", widget.MediumImportance)
+	svc := p.w.env.svc
+	runAsync(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), panelCallTimeout)
+		defer cancel()
+		res, err := svc.Disconnect(ctx, app.ID, localOnly)
+		fyne.Do(func() {
+			p.setBusy(app.ID, false)
+			switch {
+			case err != nil && !localOnly:
+				p.clearNotice(app.ID)
+				p.offerLocalOnly(app, err)
+			case err != nil:
+				p.clearNotice(app.ID)
+				p.w.showError("Disconnect failed", err)
+			case res.Revoked:
+				p.setNotice(app.ID, "Disconnected: the provider revoked the tokens and they were deleted here.", widget.SuccessImportance)
+			case localOnly:
+				p.setNotice(app.ID, "Disconnected here only: the tokens were deleted from this computer but stay valid at the provider until they expire.", widget.WarningImportance)
+			default:
+				p.setNotice(app.ID, "Disconnected here, but not revoked at the provider: "+res.NotRevokedAs+".", widget.WarningImportance)
+			}
+			p.w.appChanged()
+		})
+	})
+}
+
+// offerLocalOnly follows a failed revocation: nothing was deleted, and the person may keep
+// the connection or forget it here anyway.
+func (p *tokenPanel) offerLocalOnly(app core.App, cause error) {
+	// core's message ends with the command line's way out; the window offers its own.
+	words := cause.Error()
+	var pe *core.ProviderError
+	if errors.As(cause, &pe) {
+		words = pe.Error()
+	}
+	var d *dialog.CustomDialog
+	keep := &widget.Button{Text: "Keep connected", OnTapped: func() { d.Hide() }}
+	local := &widget.Button{Text: "Forget locally only", Importance: widget.DangerImportance, OnTapped: func() { d.Hide(); p.runDisconnect(app, true) }}
+	d = dialog.NewCustomWithoutButtons("Revocation failed",
+		container.NewVBox(
+			&widget.Label{Text: words, Wrapping: fyne.TextWrapWord, Selectable: true},
+			&widget.Label{Text: "Nothing was deleted. “Forget locally only” deletes the tokens from this computer; they stay valid at the provider until they expire.", Wrapping: fyne.TextWrapWord},
+			container.NewHBox(layout.NewSpacer(), keep, local)), p.w.win)
+	p.showDialog(d)
+	fitDialog(d, 520)
+}
+
+// fitDialog gives d the width asked and the height its content needs at that width
+// (wrapping labels have no width of their own, so the height can only be measured after).
+func fitDialog(d dialog.Dialog, width float32) {
+	d.Resize(fyne.NewSize(width, 1))
+	d.Resize(fyne.NewSize(width, d.MinSize().Height))
+}

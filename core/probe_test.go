@@ -1,0 +1,70 @@
+package core
+
+import (
+	"errors"
+	"os"
+	"strings"
+	"testing"
+)
+
+func probeService(t *testing.T, store SecretStore) *Service {
+	t.Helper()
+	svc, err := NewService(Config{Dir: t.TempDir(), Secrets: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+func TestProbeSecretsWorking(t *testing.T) {
+	mem := NewMemoryStore()
+	st := probeService(t, mem).ProbeSecrets()
+	if st.State != SecretsOK || st.Message != "" || st.Store == "" {
+		t.Errorf("status = %+v; want ok with a store name", st)
+	}
+	if len(mem.Keys()) != 0 {
+		t.Errorf("the probe wrote %q; it must only read", mem.Keys())
+	}
+}
+
+func TestProbeSecretsLockedAndUnreachable(t *testing.T) {
+	tests := []struct {
+		fail  error
+		state string
+	}{
+		{Failf(ErrKeyringUnavailable, "the system keyring is locked and could not be unlocked for a read (prompt dismissed): unlock it, then try again"), SecretsLocked},
+		{Failf(ErrKeyringUnavailable, "the system keyring did not answer a read within 30s: it may be locked; unlock it and try again"), SecretsLocked},
+		{Failf(ErrKeyringUnavailable, "the system keyring cannot be reached for a read (The name org.freedesktop.secrets was not provided by any .service files): start a keyring"), SecretsUnreachable},
+		{errors.New("boom\nsecond line"), SecretsUnreachable},
+	}
+	for _, tc := range tests {
+		mem := NewMemoryStore()
+		mem.Fail = tc.fail
+		st := probeService(t, mem).ProbeSecrets()
+		if st.State != tc.state {
+			t.Errorf("with %q: state %s; want %s", tc.fail, st.State, tc.state)
+		}
+		if st.Message == "" || len(st.Message) > 400 || strings.ContainsAny(st.Message, "\r\n") {
+			t.Errorf("with %q: message %q; want the error on one line", tc.fail, st.Message)
+		}
+	}
+}
+
+func TestDescribeSecretStore(t *testing.T) {
+	if got := describeSecretStore(NewSystemStore()); got == "" || got == describeSecretStore(NewMemoryStore()) {
+		t.Errorf("system store described as %q", got)
+	}
+}
+
+// Against the real, unlocked keyring of scripts/with-test-keyring. (A locked one needs a
+// D-Bus session of its own, as e2e's TestLockedKeyring has; go-keyring keeps one bus
+// connection per process, so it cannot be swapped here.)
+func TestProbeSecretsRealKeyring(t *testing.T) {
+	if os.Getenv("CONNECTEDAPPS_TEST_KEYRING") != "1" {
+		t.Skip("run under scripts/with-test-keyring to use a real keyring")
+	}
+	st := probeService(t, NewSystemStore()).ProbeSecrets()
+	if st.State != SecretsOK || !strings.Contains(st.Store, "Secret Service") {
+		t.Errorf("unlocked test keyring: %+v; want ok from the Secret Service", st)
+	}
+}

@@ -1,0 +1,323 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+)
+
+// schedClock is a clock the test moves by hand.
+type schedClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *schedClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *schedClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// schedFixture is a Service on a fake clock, a MemoryStore and one httptest token endpoint,
+// with a Refresher over it.
+type schedFixture struct {
+	svc    *Service
+	mem    *MemoryStore
+	clock  *schedClock
+	te     *tokEndpoint
+	r      *Refresher
+	events []RefreshEvent
+}
+
+func newSchedFixture(t *testing.T, respond func(w http.ResponseWriter, n int, req tokReq)) *schedFixture {
+	t.Helper()
+	f := &schedFixture{mem: NewMemoryStore(), clock: &schedClock{now: time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)}}
+	f.te = newTokEndpoint(t, respond)
+	svc, err := NewService(Config{Dir: t.TempDir(), Secrets: f.mem, HTTP: f.te.Client(), Now: f.clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc = svc
+	f.r = &Refresher{Source: svc, Now: f.clock.Now, OnEvent: func(ev RefreshEvent) { f.events = append(f.events, ev) }}
+	return f
+}
+
+// connected registers name as connected an hour ago, its access token expiring expiresIn
+// from now; refresh "" holds no refresh token.
+func (f *schedFixture) connected(t *testing.T, name string, expiresIn time.Duration, refresh string) App {
+	t.Helper()
+	app := NewApp(name)
+	app.ClientID = tokClientID
+	app.AuthorizationURI = "https://idp.example.com/authorize"
+	app.TokenURI = f.te.tokenURL()
+	app.Scopes = []string{"read"}
+	app, err := f.svc.Add(app, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := f.clock.Now()
+	ts := &TokenSet{AccessToken: "at-" + name, RefreshToken: refresh, Expiry: tokTime(now.Add(expiresIn)), ObtainedAt: tokTime(now.Add(-time.Hour + expiresIn))}
+	if err := f.svc.writeTokens(&app, ts); err != nil {
+		t.Fatal(err)
+	}
+	err = f.svc.Registry.UpdateApp(app.ID, func(a *App) error {
+		a.Connection = &Connection{State: StateConnected, ExpiresAt: ts.Expiry, HasRefreshToken: refresh != "",
+			ConnectedAt: *ts.ObtainedAt}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f.app(t, app.ID)
+}
+
+func (f *schedFixture) app(t *testing.T, id string) App {
+	t.Helper()
+	app, err := f.svc.Registry.Find(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return app
+}
+
+// refreshTokens lists the refresh tokens the endpoint was sent, in order.
+func (f *schedFixture) refreshTokens() []string {
+	var out []string
+	for _, r := range f.te.requests() {
+		out = append(out, r.Form.Get("refresh_token"))
+	}
+	return out
+}
+
+func TestRefresherRefreshesOnlyWhatIsDue(t *testing.T) {
+	f := newSchedFixture(t, tokRotating)
+	due := f.connected(t, "Due", 3*time.Minute, "rt-due") // within the 5 min margin
+	later := f.connected(t, "Later", 50*time.Minute, "rt-later")
+	noRefresh := f.connected(t, "NoRefreshToken", 1*time.Minute, "")
+
+	events := f.r.Check(context.Background())
+
+	if got := f.refreshTokens(); len(got) != 1 || got[0] != "rt-due" {
+		t.Fatalf("the endpoint was sent refresh tokens %q; want only rt-due", got)
+	}
+	if len(events) != 1 || events[0].App.ID != due.ID || events[0].Outcome != RefreshDone || events[0].Err != nil {
+		t.Fatalf("events = %+v; want one RefreshDone for Due", events)
+	}
+	if len(f.events) != 1 {
+		t.Errorf("OnEvent saw %d events; want the same 1", len(f.events))
+	}
+	c := f.app(t, due.ID).Connection
+	if want := f.clock.Now().Add(time.Hour); c.ExpiresAt == nil || !c.ExpiresAt.Equal(want) || c.State != StateConnected {
+		t.Errorf("Due's connection after the pass = %+v; want connected, expiring %v", c, want)
+	}
+	for _, untouched := range []App{later, noRefresh} {
+		if got := f.app(t, untouched.ID).Connection; !got.ExpiresAt.Equal(*untouched.Connection.ExpiresAt) || got.RefreshedAt != nil {
+			t.Errorf("%s was touched: %+v", untouched.ProviderName, got)
+		}
+	}
+
+	// The next tick: everything fresh, nothing sent, nothing said.
+	f.clock.Advance(DefaultRefreshTick)
+	if events := f.r.Check(context.Background()); len(events) != 0 || len(f.te.requests()) != 1 {
+		t.Errorf("a second pass sent %d requests and said %+v; want nothing new", len(f.te.requests()), events)
+	}
+}
+
+// After a suspend the clock jumps past the expiry; the next tick refreshes at once.
+func TestRefresherRefreshesAfterSuspendOnTheNextTick(t *testing.T) {
+	f := newSchedFixture(t, tokRotating)
+	app := f.connected(t, "Sleepy", 40*time.Minute, "rt-1")
+	ticks := make(chan time.Time) // unbuffered: a send returns once Run is between passes
+	f.r.ticks = ticks
+	events := make(chan RefreshEvent, 10)
+	f.r.OnEvent = func(ev RefreshEvent) { events <- ev }
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f.r.Run(ctx)
+	}()
+	defer func() { cancel(); <-done }()
+
+	ticks <- f.clock.Now() // the pass Run makes at start is over
+	if n := len(f.te.requests()); n != 0 {
+		t.Fatalf("%d requests with 40 minutes left; want none", n)
+	}
+
+	f.clock.Advance(3 * time.Hour) // the lid was closed
+	if st := f.app(t, app.ID); st.State(f.clock.Now()) != StateExpired {
+		t.Fatalf("state after the suspend = %s; want expired", st.State(f.clock.Now()))
+	}
+	ticks <- f.clock.Now()
+	select {
+	case ev := <-events:
+		if ev.Outcome != RefreshDone || ev.App.ID != app.ID {
+			t.Fatalf("event after waking = %+v; want RefreshDone for Sleepy", ev)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no refresh on the first tick after waking")
+	}
+	if got := f.refreshTokens(); len(got) != 1 || got[0] != "rt-1" {
+		t.Fatalf("after waking the endpoint was sent %q; want one refresh with rt-1", got)
+	}
+	if c := f.app(t, app.ID).Connection; c.RefreshedAt == nil || !c.ExpiresAt.After(f.clock.Now()) {
+		t.Errorf("connection after waking = %+v; want refreshed, expiring after %v", c, f.clock.Now())
+	}
+}
+
+func TestRefresherReportsNeedsReauthOnce(t *testing.T) {
+	f := newSchedFixture(t, func(w http.ResponseWriter, n int, _ tokReq) {
+		tokJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_grant", "error_description": "Token has been expired or revoked."})
+	})
+	app := f.connected(t, "Google", time.Minute, "rt-dead")
+
+	for range 4 {
+		f.r.Check(context.Background())
+		f.clock.Advance(DefaultRefreshTick)
+	}
+
+	if len(f.events) != 1 {
+		t.Fatalf("events = %+v; want exactly one", f.events)
+	}
+	ev := f.events[0]
+	if ev.Outcome != RefreshNeedsReauth || ev.App.ID != app.ID || !errors.Is(ev.Err, ErrNeedsReauth) {
+		t.Errorf("event = %+v; want needs_reauth for Google", ev)
+	}
+	if n := len(f.te.requests()); n != 1 {
+		t.Errorf("the provider was asked %d times; want once (the recorded state stops the rest)", n)
+	}
+	if st := f.app(t, app.ID).Connection.State; st != StateNeedsReauth {
+		t.Errorf("state = %s; want needs_reauth", st)
+	}
+}
+
+// A state another process recorded while the window runs is a transition too; one found on
+// the first pass is old news (the badge shows it).
+func TestRefresherReportsStatesRecordedElsewhereOnce(t *testing.T) {
+	f := newSchedFixture(t, tokRotating)
+	old := f.connected(t, "AlreadyBroken", 30*time.Minute, "rt-a")
+	fresh := f.connected(t, "BreaksLater", 30*time.Minute, "rt-b")
+	mark := func(id, state string) {
+		err := f.svc.Registry.UpdateApp(id, func(a *App) error { a.Connection.State = state; a.Connection.LastError = "invalid_client"; return nil })
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	mark(old.ID, StateNeedsReauth)
+	f.r.Check(context.Background())
+	if len(f.events) != 0 {
+		t.Fatalf("the first pass reported %+v; want nothing", f.events)
+	}
+
+	mark(fresh.ID, StateClientRejected) // `connectedapps token` in a script hit it
+	f.r.Check(context.Background())
+	f.r.Check(context.Background())
+	if len(f.events) != 1 || f.events[0].App.ID != fresh.ID || f.events[0].Outcome != RefreshClientRejected || !errors.Is(f.events[0].Err, ErrClientRejected) {
+		t.Fatalf("events = %+v; want one client_rejected for BreaksLater", f.events)
+	}
+
+	// Signing in again is a new connection: a later failure is reported again.
+	err := f.svc.Registry.UpdateApp(fresh.ID, func(a *App) error {
+		a.Connection.State, a.Connection.ConnectedAt = StateConnected, f.clock.Now()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.r.Check(context.Background())
+	mark(fresh.ID, StateClientRejected)
+	f.r.Check(context.Background())
+	if len(f.events) != 2 {
+		t.Errorf("events after reconnecting and failing again = %+v; want a second report", f.events)
+	}
+}
+
+func TestRefresherBacksOffOnTransientFailures(t *testing.T) {
+	var mu sync.Mutex
+	down := true
+	f := newSchedFixture(t, func(w http.ResponseWriter, n int, req tokReq) {
+		mu.Lock()
+		defer mu.Unlock()
+		if down {
+			http.Error(w, "Service Unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		tokRotating(w, n, req)
+	})
+	app := f.connected(t, "Flaky", 2*time.Minute, "rt-1")
+
+	ev := f.r.Check(context.Background())
+	if len(ev) != 1 || ev[0].Outcome != RefreshRetrying || !errors.Is(ev[0].Err, ErrTransient) {
+		t.Fatalf("first pass = %+v; want one RefreshRetrying", ev)
+	}
+	if want := f.clock.Now().Add(DefaultRefreshTick); !ev[0].RetryAt.Equal(want) {
+		t.Errorf("RetryAt = %v; want one tick later, %v", ev[0].RetryAt, want)
+	}
+	f.clock.Advance(DefaultRefreshTick)
+	f.r.Check(context.Background()) // second failure: the wait doubles
+	f.clock.Advance(DefaultRefreshTick)
+	f.r.Check(context.Background()) // within the doubled wait: not asked
+	if n := len(f.te.requests()); n != 2 {
+		t.Errorf("%d requests after three ticks with two failures; want 2 (backing off)", n)
+	}
+	if st := f.app(t, app.ID).Connection.State; st != StateConnected {
+		t.Errorf("a temporary failure changed the state to %s", st)
+	}
+
+	mu.Lock()
+	down = false
+	mu.Unlock()
+	f.clock.Advance(DefaultRefreshTick)
+	ev = f.r.Check(context.Background())
+	if len(ev) != 1 || ev[0].Outcome != RefreshDone {
+		t.Fatalf("after the provider came back: %+v; want RefreshDone", ev)
+	}
+	for _, e := range f.events {
+		if e.Outcome == RefreshNeedsReauth || e.Outcome == RefreshClientRejected {
+			t.Errorf("a temporary failure was reported as %v", e.Outcome)
+		}
+	}
+}
+
+func TestRefresherMarginIsCappedAtHalfTheLifetime(t *testing.T) {
+	r := &Refresher{}
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		life time.Duration
+		want time.Duration
+	}{
+		{time.Hour, DefaultRefreshMargin},
+		{4 * time.Minute, 2 * time.Minute},
+		{24 * time.Hour, DefaultRefreshMargin},
+	}
+	for _, tc := range tests {
+		exp := start.Add(tc.life)
+		if got := r.marginFor(&Connection{ConnectedAt: start, ExpiresAt: &exp}); got != tc.want {
+			t.Errorf("lifetime %v: margin %v; want %v", tc.life, got, tc.want)
+		}
+	}
+	refreshed := start.Add(time.Hour)
+	exp := refreshed.Add(2 * time.Minute)
+	if got := r.marginFor(&Connection{ConnectedAt: start, RefreshedAt: &refreshed, ExpiresAt: &exp}); got != time.Minute {
+		t.Errorf("margin after a refresh = %v; want half of the 2 min since the refresh", got)
+	}
+}
+
+func TestRefresherBackoffDoublesAndCaps(t *testing.T) {
+	r := &Refresher{Tick: 30 * time.Second}
+	want := []time.Duration{30 * time.Second, time.Minute, 2 * time.Minute, 4 * time.Minute, 8 * time.Minute, maxRefreshBackoff, maxRefreshBackoff}
+	for i, w := range want {
+		if got := r.backoff(i + 1); got != w {
+			t.Errorf("backoff(%d) = %v; want %v", i+1, got, w)
+		}
+	}
+}

@@ -1,0 +1,132 @@
+package gui
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+
+	"connectedapps/core"
+)
+
+// notesOf is what the window would have shown as desktop notifications.
+func notesOf(w *mainWindow) []string { return w.env.notifier.(*recordingNotifier).shown }
+
+// The refresher's verdict reaches the person once, as a notification that names the app and
+// the next step, and the badge changes; later ticks say nothing more.
+func TestBackgroundRefreshNeedsSignInNotifiesOnce(t *testing.T) {
+	svc := newTestService(t)
+	provider := newFakeProvider(t)
+	provider.tokenStatus = 400 // invalid_grant: the refresh token was revoked
+	addConnectedApp(t, svc, "Google", provider, connectedFor(2*time.Minute))
+	w := openWindow(t, svc)
+	assertShown(t, w, "Connected · expires in 2 min")
+
+	r := w.newRefresher()
+	for range 3 {
+		r.Check(context.Background())
+	}
+
+	notes := notesOf(w)
+	if len(notes) != 1 {
+		t.Fatalf("notifications = %q; want exactly one", notes)
+	}
+	for _, want := range []string{"Google needs you to sign in again: ", "press “Connect to Google”"} {
+		if !strings.Contains(notes[0], want) {
+			t.Errorf("notification %q lacks %q", notes[0], want)
+		}
+	}
+	assertShown(t, w, "Needs re-authorization")
+	if n := len(provider.got()); n != 1 {
+		t.Errorf("the provider was asked %d times; want once", n)
+	}
+}
+
+func TestBackgroundRefreshRenewsQuietly(t *testing.T) {
+	svc := newTestService(t)
+	provider := newFakeProvider(t)
+	addConnectedApp(t, svc, "Example", provider, connectedFor(2*time.Minute))
+	addConnectedApp(t, svc, "Later", provider, connectedFor(50*time.Minute))
+	w := openWindow(t, svc)
+
+	w.newRefresher().Check(context.Background())
+
+	if notes := notesOf(w); len(notes) != 0 {
+		t.Errorf("a successful refresh notified %q", notes)
+	}
+	// The window shows the new expiry (an hour from the test clock) without being asked.
+	assertShown(t, w, "Connected · expires in 1 h", "Connected · expires in 50 min")
+	if got := provider.got(); len(got) != 1 || !strings.HasPrefix(got[0], "/token ") {
+		t.Errorf("provider saw %q; want one refresh", got)
+	}
+}
+
+func TestBackgroundRefreshTemporaryFailureIsQuiet(t *testing.T) {
+	svc := newTestService(t)
+	provider := newFakeProvider(t)
+	addConnectedApp(t, svc, "Offline", provider, connectedFor(2*time.Minute))
+	provider.Close() // unreachable: a temporary failure
+	w := openWindow(t, svc)
+
+	evs := w.newRefresher().Check(context.Background())
+
+	if len(evs) != 1 || evs[0].Outcome != core.RefreshRetrying {
+		t.Fatalf("events = %+v; want one retry", evs)
+	}
+	if notes := notesOf(w); len(notes) != 0 {
+		t.Errorf("a temporary failure notified %q", notes)
+	}
+	assertShown(t, w, "Connected · expires in 2 min")
+}
+
+// A client rejected by the provider says which app and what to check.
+func TestRefreshEventClientRejectedNotifies(t *testing.T) {
+	svc := newTestService(t)
+	w := openWindow(t, svc)
+	app := core.NewApp("GitHub")
+	w.onRefreshEvent(core.RefreshEvent{App: app, Outcome: core.RefreshClientRejected, Err: core.Failf(core.ErrClientRejected, "x")})
+	w.onRefreshEvent(core.RefreshEvent{App: app, Outcome: core.RefreshDone})
+	w.onRefreshEvent(core.RefreshEvent{App: app, Outcome: core.RefreshRetrying})
+	notes := notesOf(w)
+	if len(notes) != 1 || !strings.HasPrefix(notes[0], "GitHub: the provider rejected this app: ") || !strings.Contains(notes[0], "client ID and secret") {
+		t.Errorf("notifications = %q; want one about GitHub's client", notes)
+	}
+}
+
+func TestMainMenuOpensSettingsAndQuits(t *testing.T) {
+	w := openWindow(t, newTestService(t))
+	menu := w.mainMenu()
+	if len(menu.Items) != 1 || menu.Items[0].Label != "File" {
+		t.Fatalf("main menu = %+v; want File", menu.Items)
+	}
+	var labels []string
+	for _, it := range menu.Items[0].Items {
+		labels = append(labels, it.Label)
+	}
+	if !slices.Equal(labels, []string{"Settings…", "", "Quit"}) {
+		t.Errorf("File menu = %q", labels)
+	}
+	if quit := menu.Items[0].Items[2]; !quit.IsQuit || quit.Action == nil {
+		t.Error("Quit is not the menu's quit item")
+	}
+
+	menu.Items[0].Items[0].Action()
+	if w.pendingDialog == nil {
+		t.Fatal("Settings… opened nothing")
+	}
+	assertDialogShows(t, w, "Clipboard", "Start at login", "Secret store", "Your apps are kept in")
+}
+
+// Raise finds the window by its title (the test driver cannot tell whether it was raised;
+// that is checked by hand under Xvfb).
+func TestRaiseFindsTheMainWindowByTitle(t *testing.T) {
+	w := openWindow(t, newTestService(t))
+	w.win.Hide()
+	Raise(fyne.CurrentApp()) // must not panic; the test driver runs fyne.Do at once
+	if w.win.Title() != mainWindowTitle {
+		t.Errorf("the window is titled %q; Raise looks for %q", w.win.Title(), mainWindowTitle)
+	}
+}

@@ -1,0 +1,261 @@
+package gui
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"connectedapps/core"
+)
+
+// The clipboard delay a person may choose, in seconds.
+const (
+	minClipboardSeconds = 5
+	maxClipboardSeconds = 3600
+)
+
+// secretsProber is the part of *core.Service the Settings screen needs beyond appService.
+type secretsProber interface {
+	ProbeSecrets() core.SecretsStatus
+}
+
+// settingsScreen is the Settings dialog: clipboard clearing, start at login, the secret
+// store and the registry folder. Every change takes effect at once; there is nothing to save.
+type settingsScreen struct {
+	env    *env
+	parent fyne.Window
+	// exe is the program the autostart entry runs (os.Executable; tests replace it).
+	exe       func() (string, error)
+	autostart core.Autostart
+	syncing   bool // a check box is being set by the program, not the person
+
+	clearCheck   *widget.Check
+	seconds      *widget.Entry
+	secondsError *widget.Label
+	startCheck   *widget.Check
+	startNote    *widget.Label
+	storeName    *widget.Label
+	storeState   *widget.Label
+	recheck      *widget.Button
+	folder       *widget.Label
+	copyFolder   *widget.Button
+	folderNote   *widget.Label
+
+	// dialog is the open Settings dialog, kept so tests can close it.
+	dialog dialog.Dialog
+}
+
+func newSettingsScreen(e *env, parent fyne.Window) *settingsScreen {
+	return &settingsScreen{env: e, parent: parent, exe: os.Executable}
+}
+
+// show builds the screen, opens it over the parent window and starts the keyring probe.
+func (s *settingsScreen) show() {
+	content := s.buildUI()
+	d := dialog.NewCustom("Settings", "Close", container.NewVScroll(content), s.parent)
+	s.dialog = d
+	d.Show()
+	d.Resize(fyne.NewSize(600, min(content.MinSize().Height+130, s.parent.Canvas().Size().Height-40)))
+	s.onProbe()
+}
+
+func (s *settingsScreen) buildUI() fyne.CanvasObject {
+	prefs := s.env.app.Preferences()
+	caption := func(text string) *widget.Label {
+		return &widget.Label{Text: text, Wrapping: fyne.TextWrapWord, SizeName: theme.SizeNameCaptionText}
+	}
+	heading := func(text string) *widget.Label {
+		return &widget.Label{Text: text, TextStyle: fyne.TextStyle{Bold: true}}
+	}
+
+	// Clipboard.
+	s.clearCheck = &widget.Check{Text: "Clear a copied token from the clipboard after", Checked: prefs.BoolWithFallback(clipboardClearKey, true)}
+	s.clearCheck.OnChanged = s.onClearToggled
+	s.seconds = &widget.Entry{Text: strconv.Itoa(s.clipboardSeconds()), OnChanged: s.onSecondsChanged}
+	s.secondsError = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
+	s.secondsError.Hide()
+	if !s.clearCheck.Checked {
+		s.seconds.Disable()
+	}
+	clearRow := container.NewHBox(s.clearCheck,
+		container.NewGridWrap(fyne.NewSize(80, s.seconds.MinSize().Height), s.seconds),
+		widget.NewLabel("seconds"))
+
+	// Start at login.
+	s.startCheck = &widget.Check{Text: "Open Connected Apps when I log in", OnChanged: s.onStartAtLoginToggled}
+	s.startNote = caption("")
+	s.loadAutostart()
+
+	// Secret store.
+	s.storeName = &widget.Label{Text: "Checking…", Wrapping: fyne.TextWrapWord}
+	s.storeState = &widget.Label{Wrapping: fyne.TextWrapWord, Selectable: true}
+	s.recheck = &widget.Button{Text: "Check again", Icon: theme.ViewRefreshIcon(), OnTapped: s.onProbe}
+
+	// Registry folder.
+	s.folder = &widget.Label{Text: filepath.Dir(s.env.svc.RegistryPath()), Wrapping: fyne.TextWrapBreak, Selectable: true}
+	s.copyFolder = &widget.Button{Text: "Copy", Icon: theme.ContentCopyIcon(), OnTapped: s.onCopyFolder}
+	s.folderNote = caption("apps.json there holds your registrations. Client secrets and tokens are never in this folder: they are in the secret store.")
+
+	return container.NewVBox(
+		heading("Clipboard"),
+		clearRow,
+		s.secondsError,
+		caption("Only if the clipboard still holds the token. Clipboard-history tools (KDE’s Klipper, CopyQ, GNOME extensions…) may keep their own copy: clear it there too, or exclude Connected Apps."),
+		widget.NewSeparator(),
+		heading("Start at login"),
+		s.startCheck,
+		s.startNote,
+		widget.NewSeparator(),
+		heading("Secret store"),
+		container.NewBorder(nil, nil, nil, container.NewVBox(s.recheck), container.NewVBox(s.storeName, s.storeState)),
+		widget.NewSeparator(),
+		heading("Your apps are kept in"),
+		container.NewBorder(nil, nil, nil, container.NewVBox(s.copyFolder), s.folder),
+		s.folderNote,
+	)
+}
+
+// clipboardSeconds is the stored delay, or the default when none (or nonsense) is stored.
+func (s *settingsScreen) clipboardSeconds() int {
+	n := s.env.app.Preferences().IntWithFallback(clipboardSecondsKey, defaultClipboardSeconds)
+	if n < minClipboardSeconds || n > maxClipboardSeconds {
+		return defaultClipboardSeconds
+	}
+	return n
+}
+
+func (s *settingsScreen) onClearToggled(on bool) {
+	s.env.app.Preferences().SetBool(clipboardClearKey, on)
+	if on {
+		s.seconds.Enable()
+	} else {
+		s.seconds.Disable()
+	}
+}
+
+// onSecondsChanged stores the delay as soon as it is a sensible number; until then it says
+// what is wrong and keeps the last good one.
+func (s *settingsScreen) onSecondsChanged(text string) {
+	n, err := strconv.Atoi(strings.TrimSpace(text))
+	if err != nil || n < minClipboardSeconds || n > maxClipboardSeconds {
+		s.secondsError.SetText(fmt.Sprintf("Enter a whole number of seconds from %d to %d; %d s is kept until then.",
+			minClipboardSeconds, maxClipboardSeconds, s.clipboardSeconds()))
+		s.secondsError.Show()
+		return
+	}
+	s.secondsError.Hide()
+	s.env.app.Preferences().SetInt(clipboardSecondsKey, n)
+}
+
+// loadAutostart reads whether the entry exists (a small local file, read on the spot).
+func (s *settingsScreen) loadAutostart() {
+	a, err := core.DefaultAutostart()
+	if err != nil {
+		s.startCheck.Disable()
+		s.startNote.SetText(err.Error())
+		return
+	}
+	s.autostart = a
+	on, err := a.Enabled()
+	s.setStartCheck(on)
+	s.describeAutostart(on, err)
+}
+
+func (s *settingsScreen) describeAutostart(on bool, err error) {
+	switch {
+	case err != nil:
+		s.startNote.Importance = widget.DangerImportance
+		s.startNote.Text = err.Error()
+	case on:
+		s.startNote.Importance = widget.MediumImportance
+		s.startNote.Text = "Your desktop starts it from " + s.autostart.Path + "."
+	default:
+		s.startNote.Importance = widget.MediumImportance
+		s.startNote.Text = "Connected Apps refreshes tokens only while it runs; scripts still refresh their own on demand."
+	}
+	s.startNote.Refresh()
+}
+
+func (s *settingsScreen) setStartCheck(on bool) {
+	s.syncing = true
+	s.startCheck.SetChecked(on)
+	s.syncing = false
+}
+
+// onStartAtLoginToggled writes or removes the autostart entry off the UI goroutine; a failure
+// puts the box back and says why.
+func (s *settingsScreen) onStartAtLoginToggled(on bool) {
+	if s.syncing || s.autostart.Path == "" {
+		return
+	}
+	a, exe := s.autostart, s.exe
+	s.startCheck.Disable()
+	runAsync(func() {
+		var err error
+		if on {
+			var path string
+			if path, err = exe(); err == nil {
+				err = a.Enable(path)
+			} else {
+				err = fmt.Errorf("cannot tell where this program is (%v), so it cannot be started at login", err)
+			}
+		} else {
+			err = a.Disable()
+		}
+		fyne.Do(func() {
+			s.startCheck.Enable()
+			if err != nil {
+				s.setStartCheck(!on)
+				s.describeAutostart(!on, err)
+				return
+			}
+			s.describeAutostart(on, nil)
+		})
+	})
+}
+
+// onProbe asks the secret store whether it works, off the UI goroutine: a locked keyring may
+// ask for its password and take a while.
+func (s *settingsScreen) onProbe() {
+	prober, ok := s.env.svc.(secretsProber)
+	if !ok {
+		s.storeName.SetText("Unknown")
+		s.storeState.SetText("")
+		return
+	}
+	s.recheck.Disable()
+	s.storeState.Importance = widget.MediumImportance
+	s.storeState.SetText("Checking that it answers…")
+	runAsync(func() {
+		st := prober.ProbeSecrets()
+		fyne.Do(func() {
+			s.recheck.Enable()
+			s.storeName.SetText(st.Store)
+			switch st.State {
+			case core.SecretsOK:
+				s.storeState.Importance = widget.SuccessImportance
+				s.storeState.Text = "Works: it is unlocked and answering."
+			case core.SecretsLocked:
+				s.storeState.Importance = widget.WarningImportance
+				s.storeState.Text = "Locked: " + st.Message
+			default:
+				s.storeState.Importance = widget.DangerImportance
+				s.storeState.Text = "Not reachable: " + st.Message
+			}
+			s.storeState.Refresh()
+		})
+	})
+}
+
+func (s *settingsScreen) onCopyFolder() {
+	s.env.app.Clipboard().SetContent(s.folder.Text)
+	s.copyFolder.SetText("Copied")
+}

@@ -1,0 +1,207 @@
+package gui
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+	"github.com/godbus/dbus/v5"
+
+	"connectedapps/core"
+)
+
+// statusNotifierWatcher is the D-Bus name of the tray host registry: when something owns it
+// (KDE, GNOME with the AppIndicator extension, XFCE, waybar…) a tray icon will be shown.
+// Without it Fyne's tray icon would go nowhere, and hiding the window would lose it.
+const statusNotifierWatcher = "org.kde.StatusNotifierWatcher"
+
+// trayCallTimeout bounds a copy from the tray: the lock wait, keyring and a refresh.
+const trayCallTimeout = 2 * time.Minute
+
+// trayPoll is how often the tray looks whether apps.json changed, to rebuild its menu.
+const trayPoll = 2 * time.Second
+
+// trayAvailable says whether the desktop offers a tray. A variable so tests can choose.
+var trayAvailable = hasStatusNotifierWatcher
+
+// hasStatusNotifierWatcher asks the session bus whether the watcher name has an owner. It
+// never starts a bus (dbus-launch would leave one behind) and gives up after two seconds.
+func hasStatusNotifierWatcher() bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	conn, err := dbus.SessionBusPrivateNoAutoStartup(dbus.WithContext(ctx))
+	if err != nil {
+		return false
+	}
+	defer conn.Close()
+	if err := conn.Auth(nil); err != nil {
+		return false
+	}
+	if err := conn.Hello(); err != nil {
+		return false
+	}
+	var owned bool
+	err = conn.BusObject().CallWithContext(ctx, "org.freedesktop.DBus.NameHasOwner", 0, statusNotifierWatcher).Store(&owned)
+	return err == nil && owned
+}
+
+// tray is the system tray icon's menu: "Copy token: <App>" for each connected app, Show and
+// Quit. While it exists, closing the window hides it instead of quitting.
+type tray struct {
+	w    *mainWindow
+	desk desktop.App
+
+	// Touched only on the UI goroutine.
+	// menu is the one menu object handed to the tray, changed in place: Fyne re-applies the
+	// menu it was first given when the tray comes up, after the loop has started, which
+	// would undo a newer menu object set before then.
+	menu       *fyne.Menu
+	labels     []string // the copy items in the menu now, to rebuild only on change
+	toldHidden bool     // the "still running in the tray" notice was given
+}
+
+// startTray installs the tray when the desktop has one. It must run before the app's event
+// loop starts: Fyne starts its tray only if a menu was set by then (set later, no icon
+// appears, and quitting crashes in fyne.io/systray). So the D-Bus question is asked here, on
+// the way up, bounded by hasStatusNotifierWatcher's two-second timeout.
+func startTray(w *mainWindow) {
+	desk, ok := w.env.app.(desktop.App)
+	if !ok || !trayAvailable() {
+		return
+	}
+	t := &tray{w: w, desk: desk}
+	t.install()
+	go func() {
+		// The window's first read of the registry may not have answered yet: read at once.
+		stamp := t.poll(time.Time{})
+		for range time.Tick(trayPoll) {
+			stamp = t.poll(stamp)
+		}
+	}()
+}
+
+// install puts the menu in the tray and makes closing the window hide it.
+func (t *tray) install() {
+	t.setApps(t.w.apps)
+	// A click on the icon shows the window. Fyne then makes closing hide the window without
+	// asking; ours is put back, so unsaved edits are still asked about first.
+	t.desk.SetSystemTrayWindow(t.w.win)
+	t.w.win.SetCloseIntercept(t.w.onClose)
+	t.w.closeHook = t.hideWindow
+}
+
+// poll runs off the UI goroutine: when apps.json changed since last (its modification time
+// then), it reads the apps and has the menu rebuilt if the connected ones changed. It returns
+// the modification time it has seen.
+func (t *tray) poll(last time.Time) time.Time {
+	stamp := registryStamp(t.w.env.svc.RegistryPath())
+	if stamp.Equal(last) {
+		return last
+	}
+	apps, err := t.w.env.svc.List()
+	if err != nil {
+		return last // the window shows the error; keep the menu as it was
+	}
+	fyne.Do(func() { t.setApps(apps) })
+	return stamp
+}
+
+// setApps rebuilds the menu if the apps that can give a token changed.
+func (t *tray) setApps(apps []core.App) {
+	now := t.w.env.svc.Clock()
+	var copyable []core.App
+	for _, a := range apps {
+		if s := a.State(now); s == core.StateConnected || s == core.StateExpired {
+			copyable = append(copyable, a)
+		}
+	}
+	labels := make([]string, len(copyable))
+	for i, a := range copyable {
+		labels[i] = "Copy token: " + a.ProviderName
+	}
+	if t.labels != nil && slices.Equal(labels, t.labels) {
+		return
+	}
+	t.labels = labels
+	if t.menu == nil {
+		t.menu = fyne.NewMenu("Connected Apps")
+	}
+	t.menu.Items = t.menuItems(copyable, labels)
+	t.desk.SetSystemTrayMenu(t.menu)
+}
+
+func (t *tray) menuItems(apps []core.App, labels []string) []*fyne.MenuItem {
+	var items []*fyne.MenuItem
+	for i, a := range apps {
+		id := a.ID
+		items = append(items, &fyne.MenuItem{Label: labels[i], Action: func() { t.copyToken(id) }})
+	}
+	if len(items) == 0 {
+		items = append(items, &fyne.MenuItem{Label: "No connected apps", Disabled: true})
+	}
+	items = append(items,
+		fyne.NewMenuItemSeparator(),
+		&fyne.MenuItem{Label: "Show Connected Apps", Action: t.showWindow},
+		&fyne.MenuItem{Label: "Quit", IsQuit: true, Action: t.w.quit},
+	)
+	return items
+}
+
+func (t *tray) showWindow() {
+	t.w.win.Show()
+	t.w.win.RequestFocus()
+}
+
+// hideWindow is what closing the window does while the tray exists. The first time, a
+// notification says where the app went, so nobody thinks it quit.
+func (t *tray) hideWindow() {
+	t.w.win.Hide()
+	if !t.toldHidden {
+		t.toldHidden = true
+		notifier := t.w.env.notifier
+		runAsync(func() {
+			notifier.Notify("Connected Apps is still running",
+				"It keeps your tokens fresh in the background. Open it again from its tray icon; choose Quit there to stop it.")
+		})
+	}
+}
+
+// copyToken copies app id's access token (refreshed first when about to run out) through the
+// token panel's clipboard guard, so it is cleared after the same delay and a copy from the
+// panel and one from the tray share one pending clear. The window may be hidden, so the
+// outcome is told by a notification rather than in the panel.
+func (t *tray) copyToken(id string) {
+	w := t.w
+	runAsync(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), trayCallTimeout)
+		defer cancel()
+		app, err := w.env.svc.Get(id)
+		var ts *core.TokenSet
+		if err == nil {
+			ts, err = w.env.svc.Token(ctx, id, core.DefaultMinValid)
+		}
+		name := app.ProviderName
+		if name == "" {
+			name = "The app"
+		}
+		if err != nil {
+			w.env.notifier.Notify("Could not copy the token", err.Error())
+			fyne.Do(w.appChanged)
+			return
+		}
+		fyne.Do(func() {
+			msg := "It is on the clipboard."
+			if d := w.tokens.clip.put(ts.AccessToken); d > 0 {
+				msg = fmt.Sprintf("It is on the clipboard for %d s, unless you copy something else.", int(d/time.Second))
+			}
+			notifier := w.env.notifier
+			runAsync(func() { notifier.Notify(name+" access token copied", msg) })
+			if app.Connection == nil || !equalTimes(ts.Expiry, app.Connection.ExpiresAt) {
+				w.appChanged() // refreshed on the way
+			}
+		})
+	})
+}
