@@ -215,7 +215,7 @@ func TestImportAndExportCommands(t *testing.T) {
 	}
 	out, errOut, code = runIn(t, dir, store, "", "export", "google 2")
 	var docs []map[string]any
-	if code != 0 || errOut != "" || json.Unmarshal([]byte(out), &docs) != nil || len(docs) != 1 || docs[0]["provider_name"] != "Google 2" || strings.Contains(out, "GOCSPX") || strings.Contains(out, "secret") {
+	if code != 0 || errOut != "" || json.Unmarshal([]byte(out), &docs) != nil || len(docs) != 1 || docs[0]["provider_name"] != "Google 2" || strings.Contains(out, "GOCSPX") || strings.Contains(out, `"client_secret"`) {
 		t.Errorf("export: %d %q\n%s", code, errOut, out)
 	}
 	if out, _, _ := runIn(t, dir, store, "", "export"); json.Unmarshal([]byte(out), &docs) != nil || len(docs) != 2 {
