@@ -3,6 +3,7 @@ package cli
 import (
 	"flag"
 	"fmt"
+	"runtime"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -14,6 +15,12 @@ import (
 // so a person can read them off a terminal over SSH and a script can pick them out.
 func (c *cmdCtx) connectDevice(name string, timeout time.Duration, noBrowser bool) error {
 	w := c.env.Stdout
+	// Over SSH there is no desktop to show a page on, and xdg-open would start a text browser
+	// in this very terminal: the page and the code are printed, which is what this flow is for.
+	if runtime.GOOS != "darwin" && runtime.GOOS != "windows" &&
+		c.env.Getenv("DISPLAY") == "" && c.env.Getenv("WAYLAND_DISPLAY") == "" && c.env.Getenv("BROWSER") == "" {
+		noBrowser = true
+	}
 	opts := core.DeviceOptions{Timeout: timeout, NoBrowser: noBrowser}
 	opts.OnCode = func(code core.DeviceCode) {
 		fmt.Fprintf(w, "To sign in, open this page on any device with a browser:\n\n  %s\n\nand enter the code:\n\n  %s\n\n", code.VerificationURI, code.UserCode)

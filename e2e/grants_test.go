@@ -88,11 +88,15 @@ func TestDeviceFlowTypedCodeAndCancel(t *testing.T) {
 		t.Fatalf("output:\n%s", out.String())
 	}
 
-	// Ctrl+C while waiting: one line, and nothing recorded.
+	// Ctrl+C while waiting: one line, and nothing recorded. Over SSH (no display, no
+	// $BROWSER) no browser is started: the link with the code is printed instead.
 	u.ok("", "disconnect", "Laptop", "--local-only")
-	cmd, stdin2, out := u.start("connect", "Laptop", "--device", "--no-browser")
+	cmd, stdin2, out := u.with("BROWSER=", "DISPLAY=", "WAYLAND_DISPLAY=").start("connect", "Laptop", "--device")
 	defer stdin2.Close()
 	waitForDeviceCode(t, out)
+	if !strings.Contains(out.String(), "This link has the code in it already") {
+		t.Errorf("headless device connect:\n%s", out.String())
+	}
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
