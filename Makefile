@@ -17,7 +17,7 @@ WINDOW_PKGS  := xvfb xdotool imagemagick x11-utils
 BASE_PKGS    := ca-certificates git
 PKGS := $(BASE_PKGS) $(BUILD_PKGS) $(KEYRING_PKGS) $(WINDOW_PKGS)
 
-.PHONY: deps build run test bench screenshot clean
+.PHONY: deps build run test bench screenshot screenshots package clean
 
 # deps: Fyne needs cgo with the OpenGL and X11 headers; the tests need a real keyring
 # (gnome-keyring on a private D-Bus) and the window smoke tests an X server (Xvfb). apt-get
@@ -66,10 +66,46 @@ test: deps
 bench: deps
 	$(KEYRING) go test -tags $(GO_TAGS) -run '^$$' -bench . -benchmem ./...
 
-# screenshot: regenerate docs/screenshot-main.png from the real window under Xvfb, so the
-# README picture never drifts from the program.
-screenshot: deps build
-	scripts/screenshot docs/screenshot-main.png
+# screenshots: regenerate the README's pictures, docs/screenshot-main.png (the list),
+# docs/screenshot-form.png (one app's document) and docs/screenshot-connected.png (a connected
+# app's Connection tab), from the real window under Xvfb, so they never drift from the
+# program. Sample apps are seeded at run time with expiry times relative to now; see
+# scripts/screenshots.
+screenshots: deps build
+	CONNECTEDAPPS_BIN="$(CURDIR)/$(BIN)" scripts/screenshots docs
+
+# screenshot: the older name; it makes all three.
+screenshot: screenshots
+
+# package: an installable Linux archive, bin/connectedapps-VERSION-linux-ARCH.tar.xz, holding
+# the binary, the icon and a .desktop entry (plus a Makefile: `sudo make install` or
+# `make user-install` inside it), made by the fyne tool at a pinned version. The tool is put in
+# GOBIN with `go install` (never in go.mod); FyneApp.toml gives it the name, ID, icon and
+# version, and its [Migrations] fyneDo adds the migrated_fynedo tag. --release strips the
+# binary and builds with Fyne's release tag. The tool rewrites FyneApp.toml (it counts builds);
+# the file is put back so packaging leaves the work tree clean. The tool's v1.7.2 Makefile names the icon without
+# its .png, so `make install` fails (fyne-io/tools#139, fixed after v1.7.2): it is corrected here.
+FYNE_TOOL_VERSION := v1.7.2
+APP_VERSION = $(shell sed -n 's/^ *Version *= *"\(.*\)"/\1/p' FyneApp.toml)
+PACKAGE = bin/connectedapps-$(APP_VERSION)-linux-$(shell go env GOARCH).tar.xz
+
+package: deps
+	@command -v xz >/dev/null 2>&1 || { echo "make package: xz is missing: install xz-utils" >&2; exit 1; }
+	@gobin="$$(go env GOBIN)"; [ -n "$$gobin" ] || gobin="$$(go env GOPATH)/bin"; \
+	fyne="$$gobin/fyne"; \
+	if ! "$$fyne" version 2>/dev/null | grep -qF "fyne cli version: $(FYNE_TOOL_VERSION)"; then \
+		echo "make package: installing fyne.io/tools/cmd/fyne@$(FYNE_TOOL_VERSION) into $$gobin"; \
+		go install fyne.io/tools/cmd/fyne@$(FYNE_TOOL_VERSION) || exit 1; \
+	fi; \
+	rm -f "Connected Apps.tar.xz"; \
+	cp FyneApp.toml bin/.FyneApp.toml.keep 2>/dev/null || { mkdir -p bin && cp FyneApp.toml bin/.FyneApp.toml.keep; }; \
+	"$$fyne" package --os linux --release; rc=$$?; \
+	mv bin/.FyneApp.toml.keep FyneApp.toml; [ $$rc -eq 0 ] || exit $$rc; \
+	tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp" "Connected Apps.tar.xz"' EXIT; \
+	tar -xJf "Connected Apps.tar.xz" -C "$$tmp" || exit 1; \
+	sed -i 's/^Icon := "\(.*\)"$$/Icon := "\1.png"/' "$$tmp/connectedapps/Makefile" || exit 1; \
+	mkdir -p bin && tar -cJf "$(PACKAGE)" -C "$$tmp" connectedapps || exit 1; \
+	echo "make package: wrote $(PACKAGE):"; tar -tJf "$(PACKAGE)"
 
 # clean: remove what the build and stray `go test -c` runs leave behind.
 clean:

@@ -87,6 +87,7 @@ func (f *appForm) content() fyne.CanvasObject {
 	f.name = f.entry("e.g. Google Mail")
 	f.discovery = f.entry("https://accounts.google.com or …/.well-known/openid-configuration")
 	f.discover = &widget.Button{Text: "Get OpenID Configuration", Icon: theme.DownloadIcon(), OnTapped: f.onDiscover}
+	f.discovery.OnSubmitted = func(string) { f.onDiscover() } // Enter in the URL field discovers
 	f.discovering = widget.NewProgressBarInfinite()
 	f.discovering.Stop()
 	f.discovering.Hide()
@@ -193,7 +194,6 @@ func (f *appForm) loadNew(preset *core.App) {
 	f.orig = nil
 	f.fill(app)
 	f.deleteButton.Hide()
-	f.w.win.Canvas().Focus(f.name)
 }
 
 func (f *appForm) fill(app core.App) {

@@ -4,10 +4,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 
 	"connectedapps/core"
@@ -271,5 +274,39 @@ func TestNewFromPresetFillsTheForm(t *testing.T) {
 	w.openPreset(ms, nil)
 	if w.selectedID == newAppID && strings.Contains(w.form.discovery.Text, "{") {
 		t.Fatal("a preset with an unfilled field opened with a template in the form")
+	}
+}
+
+func TestImportADroppedGoogleClientFile(t *testing.T) {
+	svc := newTestService(t)
+	w := openWindow(t, svc)
+	file := t.TempDir() + "/client_secret_123.json"
+	google := `{"installed":{"client_id":"123.apps.googleusercontent.com","project_id":"p","auth_uri":"https://accounts.google.com/o/oauth2/auth",
+		"token_uri":"https://oauth2.googleapis.com/token","client_secret":"GOCSPX-dropped","redirect_uris":["http://localhost"]}}`
+	if err := os.WriteFile(file, []byte(google), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	w.onDropped(fyne.NewPos(10, 10), []fyne.URI{storage.NewFileURI(file)})
+	apps, _ := svc.List()
+	if len(apps) != 1 || apps[0].ClientID != "123.apps.googleusercontent.com" || !apps[0].HasClientSecret {
+		t.Fatalf("dropped file not imported: %+v", apps)
+	}
+	if w.selectedID != apps[0].ID {
+		t.Fatal("the imported app is not selected")
+	}
+	// The same file again: the name is taken, so the window asks for another one.
+	w.onDropped(fyne.NewPos(10, 10), []fyne.URI{storage.NewFileURI(file)})
+	d, ok := w.pendingDialog.(*dialog.FormDialog)
+	if !ok {
+		t.Fatalf("a taken name did not ask for another: %T", w.pendingDialog)
+	}
+	_ = d
+	w.importData("client_secret_123.json", []byte(google), "Google, second")
+	if apps, _ := svc.List(); len(apps) != 2 {
+		t.Fatalf("the renamed import: %d apps", len(apps))
+	}
+	data, err := svc.Export()
+	if err != nil || strings.Contains(string(data), "GOCSPX-dropped") {
+		t.Fatalf("export: %v, or it carries the secret", err)
 	}
 }

@@ -2,6 +2,8 @@ package gui
 
 import (
 	"context"
+	"os"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
@@ -13,19 +15,38 @@ import (
 // background refresher and, when the desktop offers one, the tray.
 func (w *mainWindow) startServices() {
 	w.win.SetMainMenu(w.mainMenu())
-	w.win.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyComma, Modifier: fyne.KeyModifierShortcutDefault},
-		func(fyne.Shortcut) { w.openSettings() })
+	w.win.SetOnDropped(w.onDropped) // a client file dropped on the window is imported
 	go w.newRefresher().Run(context.Background())
 	startTray(w)
 }
 
-// mainMenu is File > Settings…, Quit. (On Linux and Windows Fyne draws it as a bar at the
-// top of the window; on macOS it is the system menu bar.)
+// mainMenu holds every command with its keyboard shortcut. (On Linux and Windows Fyne draws
+// it as a bar at the top of the window; on macOS it is the system menu bar.) Shortcuts live
+// here rather than on the canvas because Fyne offers main-menu shortcuts before the focused
+// widget: on the canvas, Ctrl+S pressed in a text field would be swallowed by the field.
 func (w *mainWindow) mainMenu() *fyne.MainMenu {
-	settings := &fyne.MenuItem{Label: "Settings…", Action: w.openSettings,
-		Shortcut: &desktop.CustomShortcut{KeyName: fyne.KeyComma, Modifier: fyne.KeyModifierShortcutDefault}}
-	quit := &fyne.MenuItem{Label: "Quit", IsQuit: true, Action: w.quit}
-	return fyne.NewMainMenu(fyne.NewMenu("File", settings, fyne.NewMenuItemSeparator(), quit))
+	key := func(k fyne.KeyName, mod fyne.KeyModifier) fyne.Shortcut {
+		return &desktop.CustomShortcut{KeyName: k, Modifier: mod}
+	}
+	ctrl, ctrlShift := fyne.KeyModifierShortcutDefault, fyne.KeyModifierShortcutDefault|fyne.KeyModifierShift
+	file := fyne.NewMenu("File",
+		&fyne.MenuItem{Label: "New app", Action: w.onNew, Shortcut: key(fyne.KeyN, ctrl)},
+		&fyne.MenuItem{Label: "Save", Action: w.form.onSave, Shortcut: key(fyne.KeyS, ctrl)},
+		fyne.NewMenuItemSeparator(),
+		&fyne.MenuItem{Label: "Import…", Action: w.onImport},
+		&fyne.MenuItem{Label: "Export all…", Action: func() { w.onExport(false) }},
+		&fyne.MenuItem{Label: "Export this app…", Action: func() { w.onExport(true) }},
+		fyne.NewMenuItemSeparator(),
+		&fyne.MenuItem{Label: "Settings…", Action: w.openSettings, Shortcut: key(fyne.KeyComma, ctrl)},
+		fyne.NewMenuItemSeparator(),
+		&fyne.MenuItem{Label: "Quit", IsQuit: true, Action: w.quit})
+	edit := fyne.NewMenu("Edit",
+		&fyne.MenuItem{Label: "Search apps", Action: w.focusSearch, Shortcut: key(fyne.KeyF, ctrl)},
+		&fyne.MenuItem{Label: "Copy access token", Action: w.tokens.onCopyToken, Shortcut: key(fyne.KeyC, ctrlShift)})
+	view := fyne.NewMenu("View",
+		&fyne.MenuItem{Label: "Registration", Action: func() { w.showTab(0) }, Shortcut: key(fyne.Key1, ctrl)},
+		&fyne.MenuItem{Label: "Connection", Action: func() { w.showTab(1) }, Shortcut: key(fyne.Key2, ctrl)})
+	return fyne.NewMainMenu(file, edit, view)
 }
 
 // openSettings shows the Settings screen over the window.
@@ -55,6 +76,10 @@ func (w *mainWindow) quit() {
 // line (core.Refresher) and tells the window what happened.
 func (w *mainWindow) newRefresher() *core.Refresher {
 	r := &core.Refresher{Source: w.env.svc, Now: w.env.svc.Clock, OnEvent: w.onRefreshEvent}
+	// The end-to-end window test shortens the tick so it need not wait 30 s for a pass.
+	if d, err := time.ParseDuration(os.Getenv("CONNECTEDAPPS_REFRESH_TICK")); err == nil && d > 0 {
+		r.Tick = d
+	}
 	if svc, ok := w.env.svc.(*core.Service); ok {
 		r.Log = svc.Log
 	}

@@ -96,24 +96,43 @@ func TestRefreshEventClientRejectedNotifies(t *testing.T) {
 	}
 }
 
-func TestMainMenuOpensSettingsAndQuits(t *testing.T) {
+func TestMainMenuHasEveryCommandWithItsShortcut(t *testing.T) {
 	w := openWindow(t, newTestService(t))
 	menu := w.mainMenu()
-	if len(menu.Items) != 1 || menu.Items[0].Label != "File" {
-		t.Fatalf("main menu = %+v; want File", menu.Items)
+	items := map[string]*fyne.MenuItem{}
+	var tops []string
+	for _, m := range menu.Items {
+		tops = append(tops, m.Label)
+		for _, it := range m.Items {
+			items[it.Label] = it
+		}
 	}
-	var labels []string
-	for _, it := range menu.Items[0].Items {
-		labels = append(labels, it.Label)
+	if !slices.Equal(tops, []string{"File", "Edit", "View"}) {
+		t.Fatalf("main menu = %q", tops)
 	}
-	if !slices.Equal(labels, []string{"Settings…", "", "Quit"}) {
-		t.Errorf("File menu = %q", labels)
+	shortcuts := map[string]string{"New app": "CustomDesktop:Control+N", "Save": "CustomDesktop:Control+S",
+		"Search apps": "CustomDesktop:Control+F", "Copy access token": "CustomDesktop:Shift+Control+C",
+		"Settings…": "CustomDesktop:Control+,", "Registration": "CustomDesktop:Control+1", "Connection": "CustomDesktop:Control+2"}
+	for label, want := range shortcuts {
+		it, ok := items[label]
+		if !ok || it.Action == nil || it.Shortcut == nil {
+			t.Errorf("no menu item %q with an action and a shortcut", label)
+			continue
+		}
+		if got := it.Shortcut.ShortcutName(); got != want {
+			t.Errorf("%s: shortcut %q, want %q", label, got, want)
+		}
 	}
-	if quit := menu.Items[0].Items[2]; !quit.IsQuit || quit.Action == nil {
+	for _, label := range []string{"Import…", "Export all…", "Export this app…"} {
+		if it, ok := items[label]; !ok || it.Action == nil {
+			t.Errorf("no menu item %q", label)
+		}
+	}
+	if quit := items["Quit"]; quit == nil || !quit.IsQuit || quit.Action == nil {
 		t.Error("Quit is not the menu's quit item")
 	}
 
-	menu.Items[0].Items[0].Action()
+	items["Settings…"].Action()
 	if w.pendingDialog == nil {
 		t.Fatal("Settings… opened nothing")
 	}

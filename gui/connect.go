@@ -348,6 +348,7 @@ func (c *connectDialog) finish(attempt int, res *core.ConnectResult, err error) 
 	c.dialog.SetButtons([]fyne.CanvasObject{c.closeBtn})
 	c.fit()
 	c.w.tabs.SelectIndex(1)
+	c.w.win.Canvas().Focus(c.closeBtn) // Space or Enter closes it from the keyboard
 }
 
 // connectNextStep is what to do about a failed sign-in, in the window's terms (core's own

@@ -25,6 +25,8 @@ type appService interface {
 	Disconnect(ctx context.Context, name string, localOnly bool) (core.DisconnectResult, error)
 	Userinfo(ctx context.Context, name string) (json.RawMessage, error)
 	Introspect(ctx context.Context, name string) (json.RawMessage, error)
+	Import(ctx context.Context, data []byte, as string) ([]core.ImportResult, error)
+	Export(names ...string) ([]byte, error)
 	RegistryPath() string
 	Clock() time.Time
 }

@@ -156,6 +156,8 @@ func (w *mainWindow) buildUI() fyne.CanvasObject {
 	return split
 }
 
+// addShortcuts puts the main menu's shortcuts on the canvas too, for Fyne's test driver,
+// which has no main menu; in the real window the menu answers them first (background.go).
 func (w *mainWindow) addShortcuts() {
 	c := w.win.Canvas()
 	add := func(key fyne.KeyName, mod fyne.KeyModifier, f func()) {
@@ -163,8 +165,18 @@ func (w *mainWindow) addShortcuts() {
 	}
 	add(fyne.KeyN, fyne.KeyModifierShortcutDefault, w.onNew)
 	add(fyne.KeyS, fyne.KeyModifierShortcutDefault, w.form.onSave)
-	add(fyne.KeyF, fyne.KeyModifierShortcutDefault, func() { w.win.Canvas().Focus(w.search) })
+	add(fyne.KeyF, fyne.KeyModifierShortcutDefault, w.focusSearch)
 	add(fyne.KeyC, fyne.KeyModifierShortcutDefault|fyne.KeyModifierShift, w.tokens.onCopyToken)
+	add(fyne.KeyComma, fyne.KeyModifierShortcutDefault, w.openSettings)
+}
+
+func (w *mainWindow) focusSearch() { w.win.Canvas().Focus(w.search) }
+
+// showTab switches between Registration (0) and Connection (1) when an app is shown.
+func (w *mainWindow) showTab(i int) {
+	if w.detail.Visible() {
+		w.tabs.SelectIndex(i)
+	}
 }
 
 // reload reads the registry off the UI goroutine and shows the answer.
@@ -348,6 +360,7 @@ func (w *mainWindow) onNewWith(doc *core.App) {
 	w.tokens.show(nil)
 	w.tabs.SelectIndex(0)
 	w.showSelected()
+	w.win.Canvas().Focus(w.form.name) // after showSelected: Fyne ignores focus on hidden widgets
 }
 
 // onPresetMenu offers the provider presets under the button.
