@@ -6,7 +6,10 @@ import (
 	"net/url"
 	"strings"
 
+	qrcode "github.com/skip2/go-qrcode"
+
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
@@ -38,6 +41,7 @@ type connectDialog struct {
 	codeBox     *fyne.Container // the device flow: the code to enter
 	codeIntro   *widget.Label
 	codeLabel   *widget.Label
+	qr          *canvas.Image // verification_uri_complete, for a phone to scan
 	copyCode    *widget.Button
 	linkBox     *fyne.Container
 	linkLabel   *widget.Label
@@ -85,7 +89,11 @@ func (c *connectDialog) buildUI() {
 	c.codeIntro = wrap(&widget.Label{})
 	c.codeLabel = &widget.Label{TextStyle: fyne.TextStyle{Monospace: true}, SizeName: theme.SizeNameHeadingText, Selectable: true}
 	c.copyCode = &widget.Button{Text: "Copy code", Icon: theme.ContentCopyIcon(), OnTapped: c.onCopyCode}
-	c.codeBox = container.NewVBox(c.codeIntro, container.NewHBox(c.codeLabel, container.NewCenter(c.copyCode)))
+	// A phone can scan verification_uri_complete instead of typing the link and the code.
+	c.qr = &canvas.Image{FillMode: canvas.ImageFillContain, ScaleMode: canvas.ImageScalePixels}
+	c.qr.SetMinSize(fyne.NewSize(180, 180))
+	c.qr.Hide()
+	c.codeBox = container.NewVBox(c.codeIntro, container.NewHBox(c.codeLabel, container.NewCenter(c.copyCode)), container.NewCenter(c.qr))
 
 	c.linkLabel = &widget.Label{Truncation: fyne.TextTruncateEllipsis}
 	c.copyLink = &widget.Button{Text: "Copy link", Icon: theme.ContentCopyIcon(), OnTapped: c.onCopyLink}
@@ -204,6 +212,7 @@ func (c *connectDialog) showDeviceCode(attempt int, code core.DeviceCode) {
 	} else {
 		c.codeIntro.SetText("On any device, open " + where + " and enter this code:")
 	}
+	c.showQR(code.VerificationURIComplete)
 	c.codeBox.Show()
 	link := code.VerificationURIComplete
 	if link == "" {
@@ -388,4 +397,21 @@ func connectNextStep(app *core.App, err error) string {
 		return "Press Try again to start over."
 	}
 	return "Press Try again. If it keeps failing, check the app on the Registration tab."
+}
+
+// showQR shows link as a QR code, or hides the code when there is no complete link (a link
+// without the user code would only lead half-way).
+func (c *connectDialog) showQR(link string) {
+	if link == "" {
+		c.qr.Hide()
+		return
+	}
+	png, err := qrcode.Encode(link, qrcode.Medium, 360)
+	if err != nil { // a link too long for a QR code: the link and code above still work
+		c.qr.Hide()
+		return
+	}
+	c.qr.Resource = fyne.NewStaticResource("sign-in-qr.png", png)
+	c.qr.Refresh()
+	c.qr.Show()
 }

@@ -1,12 +1,15 @@
 package gui
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net"
 	"strings"
 	"testing"
 	"time"
+
+	qrcode "github.com/skip2/go-qrcode"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -399,6 +402,7 @@ func TestConnectWithADeviceCode(t *testing.T) {
 	w := openWindowOn(t, svc)
 	app := selectApp(t, w, "Device")
 	app.GrantType = core.GrantDeviceCode // the dialog follows the grant of the app it was given
+	var c *connectDialog
 	svc.connect = func(ctx context.Context, name string, opts core.ConnectOptions) (*core.ConnectResult, error) {
 		assertDialogShows(t, w, "Asking Device for a sign-in code…")
 		opts.OnDeviceCode(core.DeviceCode{UserCode: "WDJB-MJHT", VerificationURI: "https://example.com/device",
@@ -411,6 +415,11 @@ func TestConnectWithADeviceCode(t *testing.T) {
 				t.Errorf("the device flow offers to paste a redirect: %q", s)
 			}
 		}
+		// The complete link (with the code) is offered as a QR code for a phone.
+		want, _ := qrcode.Encode("https://example.com/device?user_code=WDJB-MJHT", qrcode.Medium, 360)
+		if !c.qr.Visible() || c.qr.Resource == nil || !bytes.Equal(c.qr.Resource.Content(), want) {
+			t.Error("no QR code of verification_uri_complete is shown")
+		}
 		tapDialogButton(t, w, "Copy code")
 		if got := w.env.app.Clipboard().Content(); got != "WDJB-MJHT" {
 			t.Errorf("Copy code put %q on the clipboard", got)
@@ -418,7 +427,8 @@ func TestConnectWithADeviceCode(t *testing.T) {
 		return nil, &core.ProviderError{App: "Device", Step: "device sign-in", Code: "expired_token"}
 	}
 
-	newConnectDialog(w, app).start()
+	c = newConnectDialog(w, app)
+	c.start()
 
 	assertDialogShows(t, w, "Could not connect to Device", "expired_token", "press Try again for a new one")
 }
