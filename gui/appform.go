@@ -32,7 +32,7 @@ type appForm struct {
 	authURI, tokenURI, revocationURI      *widget.Entry
 	userinfoURI, introspectionURI, devURI *widget.Entry
 	issuer, jwksURI, redirectPort         *widget.Entry
-	redirectHost, authMethod              *widget.Select
+	redirectHost, authMethod, grantType   *widget.Select
 	pkce                                  *widget.Check
 	discover                              *widget.Button
 	discovering                           *widget.ProgressBarInfinite
@@ -62,6 +62,7 @@ type paramRow struct {
 var (
 	redirectHosts = []string{core.HostIPv4, core.HostLocalhost, core.HostIPv6}
 	authMethods   = []string{core.AuthMethodAuto, core.AuthMethodBasic, core.AuthMethodPost, core.AuthMethodNone}
+	grantTypes    = []string{core.GrantAuthorizationCode, core.GrantDeviceCode, core.GrantClientCredentials}
 )
 
 func newAppForm(w *mainWindow) *appForm {
@@ -112,6 +113,7 @@ func (f *appForm) content() fyne.CanvasObject {
 	f.redirectPort = f.entry("8765; 0 = any free port")
 	f.pkce = widget.NewCheck("Use PKCE (S256)", func(bool) { f.changed() })
 	f.authMethod = widget.NewSelect(authMethods, func(string) { f.changed() })
+	f.grantType = widget.NewSelect(grantTypes, func(string) { f.changed() })
 
 	f.save = &widget.Button{Text: "Save", Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: f.onSave}
 	f.deleteButton = &widget.Button{Text: "Delete", Icon: theme.DeleteIcon(), Importance: widget.DangerImportance, OnTapped: f.onDelete}
@@ -140,6 +142,8 @@ func (f *appForm) content() fyne.CanvasObject {
 			widget.NewFormItem("Redirect port", f.field("redirect_port", f.redirectPort)),
 			widget.NewFormItem("PKCE", f.pkce),
 			widget.NewFormItem("Token endpoint auth", f.field("token_endpoint_auth_method", f.authMethod)),
+			&widget.FormItem{Text: "Grant type", Widget: f.field("grant_type", f.grantType),
+				HintText: "authorization_code: sign in in the browser; device_code: enter a code on any device; client_credentials: no person, a service account"},
 		)),
 	)
 	f.endpoints.MultiOpen = true
@@ -226,6 +230,11 @@ func (f *appForm) fill(app core.App) {
 		method = core.AuthMethodAuto
 	}
 	f.authMethod.SetSelected(method)
+	grant := app.GrantType
+	if grant == "" {
+		grant = core.GrantAuthorizationCode
+	}
+	f.grantType.SetSelected(grant)
 	f.scopes = slices.Clone(app.Scopes)
 	f.renderScopes()
 	f.params = nil
@@ -258,6 +267,7 @@ func (f *appForm) document() core.App {
 	}
 	app.PKCE = f.pkce.Checked
 	app.TokenEndpointAuthMethod = f.authMethod.Selected
+	app.GrantType = f.grantType.Selected
 	app.Scopes = slices.Clone(f.scopes)
 	if app.Scopes == nil {
 		app.Scopes = []string{}
@@ -555,7 +565,7 @@ func (f *appForm) showValidation(err error) {
 			switch ve.Field {
 			case "authorization_uri", "token_uri", "revocation_uri", "userinfo_uri", "introspection_uri", "device_authorization_uri", "issuer", "jwks_uri":
 				f.endpoints.Open(0)
-			case "redirect_host", "redirect_port", "token_endpoint_auth_method":
+			case "redirect_host", "redirect_port", "token_endpoint_auth_method", "grant_type":
 				f.endpoints.Open(1)
 			}
 			f.showStatus("Not saved: "+ve.Message, widget.DangerImportance)

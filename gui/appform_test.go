@@ -310,3 +310,24 @@ func TestImportADroppedGoogleClientFile(t *testing.T) {
 		t.Fatalf("export: %v, or it carries the secret", err)
 	}
 }
+
+func TestGrantTypeIsPartOfTheForm(t *testing.T) {
+	svc := newTestService(t)
+	addApp(t, svc, "Machine", nil)
+	w := openWindow(t, svc)
+	w.selectID(w.shown[0].ID)
+	w.form.grantType.SetSelected(core.GrantClientCredentials)
+	test.Tap(w.form.save)
+	// client credentials needs a client secret: refused beside the field, nothing saved.
+	if got, _ := svc.Get("Machine"); got.GrantType != core.GrantAuthorizationCode {
+		t.Fatalf("saved without a secret: %q", got.GrantType)
+	}
+	if !strings.Contains(w.form.status.Text, "Not saved") {
+		t.Fatalf("status: %q", w.form.status.Text)
+	}
+	w.form.secret.SetText("machine-secret")
+	test.Tap(w.form.save)
+	if got, _ := svc.Get("Machine"); got.GrantType != core.GrantClientCredentials || !got.HasClientSecret {
+		t.Fatalf("grant type not saved: %+v (status %q)", got, w.form.status.Text)
+	}
+}
