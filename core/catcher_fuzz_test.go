@@ -1,0 +1,127 @@
+package core
+
+import (
+	"bufio"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// FuzzCatcherCallback sends a fuzzed callback query to a catcher expecting a fuzzed state, once
+// as a browser would (a raw HTTP request through the catcher's handler) and once pasted
+// (DeliverURL). Properties: a code is accepted only with the exact, non-empty state and is
+// the query's own code; a wrong state is ErrStateMismatch whatever else the query says; every
+// refusal is one line; the result page escapes everything the query brings; both ways agree.
+func FuzzCatcherCallback(f *testing.F) {
+	const redirect = "http://127.0.0.1:8765" + CallbackPath
+	emptyPageTags := strings.Count(resultPage("x", "y"), "<")
+	f.Fuzz(func(t *testing.T, state, rawQuery string) {
+		// The browser's way: the request line is parsed by net/http as the server would.
+		served := false
+		var servedRes callbackResult
+		req, err := http.ReadRequest(bufio.NewReader(strings.NewReader(
+			"GET " + CallbackPath + "?" + rawQuery + " HTTP/1.1\r\nHost: 127.0.0.1:8765\r\n\r\n")))
+		if err == nil {
+			c := fuzzCatcher(state)
+			rec := httptest.NewRecorder()
+			c.serveHTTP(rec, req)
+			res, delivered := fuzzTake(c)
+			if !delivered {
+				if rec.Code != http.StatusBadRequest {
+					t.Errorf("a callback that was not taken answered %d; want 400", rec.Code)
+				}
+				if _, perr := url.ParseQuery(req.URL.RawQuery); perr == nil {
+					t.Errorf("a well-formed callback query %q was not taken", req.URL.RawQuery)
+				}
+			} else {
+				served, servedRes = true, res
+				fuzzCheckCallback(t, "callback", state, req.Form, res)
+				if want := http.StatusOK; res.err != nil {
+					want = http.StatusBadRequest
+					if rec.Code != want {
+						t.Errorf("refused callback answered %d; want %d", rec.Code, want)
+					}
+				} else if rec.Code != want {
+					t.Errorf("accepted callback answered %d; want %d", rec.Code, want)
+				}
+				// Whatever the query carried (error_description, error) is text, never markup.
+				if n := strings.Count(rec.Body.String(), "<"); n != emptyPageTags {
+					t.Errorf("the result page has %d '<' (the bare page has %d): the query reached it unescaped:\n%s", n, emptyPageTags, rec.Body.String())
+				}
+			}
+		}
+
+		// The pasted way.
+		c := fuzzCatcher(state)
+		pasted := redirect + "?" + rawQuery
+		err = c.DeliverURL(pasted)
+		res, delivered := fuzzTake(c)
+		u, perr := url.Parse(pasted)
+		if perr == nil && u.Path == CallbackPath {
+			if !delivered {
+				t.Fatalf("DeliverURL(%q) delivered nothing", pasted)
+			}
+			if !errors.Is(err, res.err) && err != res.err {
+				t.Errorf("DeliverURL returned %v but delivered %v", err, res.err)
+			}
+			fuzzCheckCallback(t, "pasted URL", state, u.Query(), res)
+			// A query without a fragment reads the same both ways.
+			if served && !strings.Contains(rawQuery, "#") {
+				if (servedRes.err == nil) != (res.err == nil) || servedRes.code != res.code {
+					t.Errorf("callback gave (%q, %v) but the pasted URL gave (%q, %v)", servedRes.code, servedRes.err, res.code, res.err)
+				}
+			}
+		} else {
+			if delivered {
+				t.Errorf("DeliverURL(%q) of a URL that is not the callback delivered %v", pasted, res)
+			}
+			if err == nil {
+				t.Fatalf("DeliverURL(%q) = nil for a URL that is not the callback", pasted)
+			}
+		}
+		if err != nil {
+			fuzzOneLine(t, "DeliverURL error", err.Error())
+		}
+	})
+}
+
+func fuzzCatcher(state string) *Catcher {
+	return &Catcher{host: HostIPv4, port: 8765, state: state, result: make(chan callbackResult, 1)}
+}
+
+// fuzzTake returns what the catcher delivered, without waiting.
+func fuzzTake(c *Catcher) (callbackResult, bool) {
+	select {
+	case res := <-c.result:
+		return res, true
+	default:
+		return callbackResult{}, false
+	}
+}
+
+func fuzzCheckCallback(t *testing.T, how, state string, q url.Values, res callbackResult) {
+	t.Helper()
+	stateOK := state != "" && q.Get("state") == state
+	if res.err == nil {
+		if !stateOK {
+			t.Fatalf("%s: accepted code %q with state %q; the attempt expects %q", how, res.code, q.Get("state"), state)
+		}
+		if res.code == "" || res.code != q.Get("code") {
+			t.Errorf("%s: accepted code %q; the query's code is %q", how, res.code, q.Get("code"))
+		}
+		if q.Get("error") != "" {
+			t.Errorf("%s: accepted a code from an answer carrying error=%q", how, q.Get("error"))
+		}
+		return
+	}
+	if res.code != "" {
+		t.Errorf("%s: a refusal (%v) still carries code %q", how, res.err, res.code)
+	}
+	if !stateOK && !errors.Is(res.err, ErrStateMismatch) {
+		t.Errorf("%s: state %q against expected %q gave %v; want ErrStateMismatch", how, q.Get("state"), state, res.err)
+	}
+	fuzzOneLine(t, how+" refusal", res.err.Error())
+}
