@@ -10,10 +10,11 @@ GO_TAGS   := migrated_fynedo
 # `with-test-keyring` runs a command in a private D-Bus session with an unlocked keyring.
 KEYRING   := scripts/with-test-keyring
 
-# Debian packages, one list per purpose.
+# Debian packages, one list per purpose. libgl1-mesa-dri is the software OpenGL driver Xvfb
+# needs to give the window a GLX context (apt leaves it out as a mere recommendation).
 BUILD_PKGS   := gcc pkg-config libgl1-mesa-dev xorg-dev
 KEYRING_PKGS := dbus dbus-x11 gnome-keyring libsecret-tools
-WINDOW_PKGS  := xvfb xdotool imagemagick x11-utils
+WINDOW_PKGS  := xvfb xdotool imagemagick x11-utils libgl1-mesa-dri
 BASE_PKGS    := ca-certificates git
 PKGS := $(BASE_PKGS) $(BUILD_PKGS) $(KEYRING_PKGS) $(WINDOW_PKGS)
 
