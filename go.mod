@@ -10,6 +10,7 @@ require (
 	github.com/skip2/go-qrcode v0.0.0-20200617195104-da1b6568686e
 	github.com/zalando/go-keyring v0.2.6
 	github.com/zitadel/oidc/v3 v3.52.0
+	golang.org/x/crypto v0.53.0
 	golang.org/x/oauth2 v0.38.0
 	golang.org/x/term v0.48.0
 )

@@ -35,7 +35,8 @@ func (s *Service) ProbeSecrets() SecretsStatus {
 	switch {
 	case err == nil, errors.Is(err, ErrNotFound):
 		st.State = SecretsOK
-	case strings.Contains(strings.ToLower(err.Error()), "locked"):
+	case errors.Is(err, ErrVaultLocked), errors.Is(err, ErrWrongPassphrase),
+		strings.Contains(strings.ToLower(err.Error()), "locked"):
 		st.State, st.Message = SecretsLocked, oneLine(err.Error())
 	default:
 		st.State, st.Message = SecretsUnreachable, oneLine(err.Error())
@@ -58,6 +59,8 @@ func describeSecretStore(store SecretStore) string {
 		}
 	case *MemoryStore:
 		return "Memory only (nothing is kept after the program ends)"
+	case *VaultStore:
+		return "Encrypted vault file " + s.Path()
 	case nil:
 		return "None"
 	default:

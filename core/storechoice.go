@@ -1,0 +1,263 @@
+package core
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+)
+
+// Which secret store is in use is a setting in settings.json beside apps.json, not a field of
+// apps.json: the registry's code and format stay as they are, a build that predates the vault
+// never rewrites (and so never drops) the choice, and the window and every script read the
+// same file.
+const (
+	StoreSystem = "system" // the OS keyring (the default)
+	StoreVault  = "vault"  // the encrypted vault file
+
+	SettingsFileName = "settings.json"
+)
+
+// SettingsPath is settings.json's full path in the registry folder dir.
+func SettingsPath(dir string) string { return filepath.Join(dir, SettingsFileName) }
+
+// ReadStoreChoice is the secret store chosen in dir: StoreSystem when nothing was chosen.
+// A settings file that cannot be read is an error naming it: guessing the store would put
+// secrets where the person did not choose.
+func ReadStoreChoice(dir string) (string, error) {
+	m, err := readSettings(dir)
+	if err != nil {
+		return "", err
+	}
+	raw, ok := m["secret_store"]
+	if !ok {
+		return StoreSystem, nil
+	}
+	var choice string
+	if err := json.Unmarshal(raw, &choice); err != nil || (choice != StoreSystem && choice != StoreVault) {
+		return "", Failf(ErrCorruptRegistry, "%s: secret_store is %s; it must be %q or %q: correct it", SettingsPath(dir), raw, StoreSystem, StoreVault)
+	}
+	return choice, nil
+}
+
+func readSettings(dir string) (map[string]json.RawMessage, error) {
+	path := SettingsPath(dir)
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return map[string]json.RawMessage{}, nil
+	}
+	if err != nil {
+		return nil, Failf(ErrCorruptRegistry, "cannot read %s (%v): check its permissions", path, err)
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil || m == nil {
+		return nil, Failf(ErrCorruptRegistry, "cannot parse %s (%v): it was left untouched; repair it, or remove it to go back to the system keyring", path, err)
+	}
+	return m, nil
+}
+
+// WriteStoreChoice records choice, keeping any other settings, under the settings lock.
+func WriteStoreChoice(dir, choice string) error {
+	if choice != StoreSystem && choice != StoreVault {
+		return fmt.Errorf("unknown secret store %q", choice)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("cannot create the folder %s: %w", dir, err)
+	}
+	unlock, err := lockFile(context.Background(), filepath.Join(dir, "locks", SettingsFileName+".lock"), lockWait)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	m, err := readSettings(dir)
+	if err != nil {
+		return err
+	}
+	m["secret_store"], _ = json.Marshal(choice)
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(SettingsPath(dir), append(data, '\n'))
+}
+
+// OpenChosenStore is the secret store chosen in dir: system itself, or the vault there with
+// passphrase as its Passphrase.
+func OpenChosenStore(dir string, system SecretStore, passphrase func() (string, error)) (SecretStore, error) {
+	choice, err := ReadStoreChoice(dir)
+	if err != nil {
+		return nil, err
+	}
+	if choice == StoreVault {
+		v := OpenVault(dir)
+		v.Passphrase = passphrase
+		return v, nil
+	}
+	return system, nil
+}
+
+// SwitchResult says what a switch of secret store did.
+type SwitchResult struct {
+	Already bool // the chosen store was already in use; nothing was done
+	Moved   int  // secrets moved
+	// SystemUnreachable, on a switch to the vault, is why the system keyring could not be
+	// read: the vault then starts empty.
+	SystemUnreachable error
+	// LeftBehind counts secrets copied to the new store that could not be deleted from the
+	// old one.
+	LeftBehind int
+}
+
+// secretKeys are the keyring entries every registered app may have.
+func (s *Service) secretKeys() ([]App, []string, error) {
+	apps, err := s.Registry.Load()
+	if err != nil {
+		return nil, nil, err
+	}
+	var keys []string
+	for _, a := range apps {
+		keys = append(keys, clientSecretKey(a.ID), tokensKey(a.ID))
+	}
+	return apps, keys, nil
+}
+
+// lockAllApps takes every app's refresh lock, so no token is refreshed (and written to the old
+// store) while the secrets move. A process that was waiting reads the old store after the
+// move, finds the tokens gone and fails once; none is lost.
+func (s *Service) lockAllApps(ctx context.Context, apps []App) (func(), error) {
+	ids := make([]string, 0, len(apps))
+	for _, a := range apps {
+		ids = append(ids, a.ID)
+	}
+	slices.Sort(ids) // one order for every process: no deadlock between two switches
+	var unlocks []func()
+	release := func() {
+		for _, u := range slices.Backward(unlocks) {
+			u()
+		}
+	}
+	for _, id := range ids {
+		u, err := lockFile(ctx, s.lockPath(id, "refresh"), lockWait)
+		if err != nil {
+			release()
+			return nil, err
+		}
+		unlocks = append(unlocks, u)
+	}
+	return release, nil
+}
+
+// UseVault moves every app's secrets from system into vault and records the choice (the
+// service's own store is left alone: the next process opens the vault). When the system
+// keyring cannot be read the vault starts empty and the result says why. The vault must be
+// unlocked, or have a Passphrase, first.
+func (s *Service) UseVault(ctx context.Context, system SecretStore, vault *VaultStore) (SwitchResult, error) {
+	dir := s.Registry.Dir()
+	unlock, err := lockFile(ctx, filepath.Join(dir, "locks", "secret-store-switch.lock"), lockWait)
+	if err != nil {
+		return SwitchResult{}, err
+	}
+	defer unlock()
+	if choice, err := ReadStoreChoice(dir); err != nil {
+		return SwitchResult{}, err
+	} else if choice == StoreVault {
+		return SwitchResult{Already: true}, nil
+	}
+	apps, keys, err := s.secretKeys()
+	if err != nil {
+		return SwitchResult{}, err
+	}
+	release, err := s.lockAllApps(ctx, apps)
+	if err != nil {
+		return SwitchResult{}, err
+	}
+	defer release()
+
+	res := SwitchResult{}
+	values := map[string]string{}
+	if _, err := system.Get(probeKey); err != nil && !errors.Is(err, ErrNotFound) {
+		res.SystemUnreachable = err
+	} else {
+		for _, k := range keys {
+			v, err := system.Get(k)
+			if errors.Is(err, ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return SwitchResult{}, fmt.Errorf("%w; nothing was changed", err)
+			}
+			values[k] = v
+		}
+	}
+	if err := vault.SetAll(values); err != nil {
+		return SwitchResult{}, fmt.Errorf("%w; nothing was changed", err)
+	}
+	if err := WriteStoreChoice(dir, StoreVault); err != nil {
+		return SwitchResult{}, fmt.Errorf("%w; the secrets were copied into %s but the system keyring stays in use", err, vault.Path())
+	}
+	res.Moved = len(values)
+	for k := range values {
+		if err := system.Delete(k); err != nil {
+			res.LeftBehind++
+		}
+	}
+	return res, nil
+}
+
+// UseSystem moves every secret from vault back into system, records the choice and removes
+// the vault file. If the keyring cannot take them, the vault stays in use, unchanged.
+func (s *Service) UseSystem(ctx context.Context, system SecretStore, vault *VaultStore) (SwitchResult, error) {
+	dir := s.Registry.Dir()
+	unlock, err := lockFile(ctx, filepath.Join(dir, "locks", "secret-store-switch.lock"), lockWait)
+	if err != nil {
+		return SwitchResult{}, err
+	}
+	defer unlock()
+	if choice, err := ReadStoreChoice(dir); err != nil {
+		return SwitchResult{}, err
+	} else if choice == StoreSystem {
+		return SwitchResult{Already: true}, nil
+	}
+	apps, _, err := s.secretKeys()
+	if err != nil {
+		return SwitchResult{}, err
+	}
+	release, err := s.lockAllApps(ctx, apps)
+	if err != nil {
+		return SwitchResult{}, err
+	}
+	defer release()
+
+	values, err := vault.All()
+	if err != nil {
+		return SwitchResult{}, fmt.Errorf("%w; the vault stays in use", err)
+	}
+	if _, err := system.Get(probeKey); err != nil && !errors.Is(err, ErrNotFound) {
+		return SwitchResult{}, fmt.Errorf("%w; the vault stays in use, unchanged", err)
+	}
+	keys := make([]string, 0, len(values))
+	for k := range values {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for i, k := range keys {
+		if err := system.Set(k, values[k]); err != nil {
+			for _, done := range keys[:i] { // best effort: the copies would only be stale duplicates
+				_ = system.Delete(done)
+			}
+			return SwitchResult{}, fmt.Errorf("%w; the vault stays in use, unchanged", err)
+		}
+	}
+	if err := WriteStoreChoice(dir, StoreSystem); err != nil {
+		return SwitchResult{}, fmt.Errorf("%w; the secrets were copied into the system keyring but the vault stays in use", err)
+	}
+	res := SwitchResult{Moved: len(values)}
+	if err := vault.Remove(); err != nil {
+		res.LeftBehind = len(values)
+	}
+	return res, nil
+}

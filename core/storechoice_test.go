@@ -1,0 +1,206 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestStoreChoiceSetting(t *testing.T) {
+	dir := vaultTestDir(t)
+	if c, err := ReadStoreChoice(dir); err != nil || c != StoreSystem {
+		t.Fatalf("no settings file: %q, %v; want system", c, err)
+	}
+	system := NewMemoryStore()
+	if s, err := OpenChosenStore(dir, system, nil); err != nil || s != system {
+		t.Fatalf("OpenChosenStore with nothing chosen = %T, %v", s, err)
+	}
+	// Another setting (from a newer build, say) survives a switch.
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(SettingsPath(dir), []byte(`{"future":{"x":1}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteStoreChoice(dir, StoreVault); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := ReadStoreChoice(dir); err != nil || c != StoreVault {
+		t.Fatalf("after choosing the vault: %q, %v", c, err)
+	}
+	data, _ := os.ReadFile(SettingsPath(dir))
+	if !strings.Contains(string(data), `"future"`) || !strings.Contains(string(data), `"secret_store": "vault"`) {
+		t.Errorf("settings.json: %s", data)
+	}
+	if m := registryTestMode(t, SettingsPath(dir)); m != 0o600 {
+		t.Errorf("settings.json mode %o", m)
+	}
+	pass := func() (string, error) { return "p", nil }
+	s, err := OpenChosenStore(dir, system, pass)
+	if v, ok := s.(*VaultStore); err != nil || !ok || v.Path() != OpenVault(dir).Path() || v.Passphrase == nil {
+		t.Fatalf("OpenChosenStore with the vault chosen = %#v, %v", s, err)
+	}
+	if err := WriteStoreChoice(dir, "plaintext"); err == nil {
+		t.Error("an unknown store was recorded")
+	}
+
+	for name, content := range map[string]string{
+		"unparsable":    "{",
+		"unknown store": `{"secret_store":"plaintext"}`,
+		"not a string":  `{"secret_store":1}`,
+	} {
+		if err := os.WriteFile(SettingsPath(dir), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ReadStoreChoice(dir); err == nil || !strings.Contains(err.Error(), SettingsPath(dir)) {
+			t.Errorf("%s: ReadStoreChoice = %v; want an error naming the file", name, err)
+		}
+		if _, err := OpenChosenStore(dir, system, pass); err == nil {
+			t.Errorf("%s: a store was opened anyway", name)
+		}
+	}
+	// A file that does not parse is never overwritten; a wrong value in one that does is
+	// simply replaced by the next choice.
+	if err := os.WriteFile(SettingsPath(dir), []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteStoreChoice(dir, StoreSystem); err == nil {
+		t.Error("an unparsable settings file was overwritten")
+	}
+	if data, _ := os.ReadFile(SettingsPath(dir)); string(data) != "{" {
+		t.Errorf("the unparsable file changed to %s", data)
+	}
+}
+
+// switchTestService has two apps, one with a client secret and tokens, in the "system" store.
+func switchTestService(t *testing.T) (*Service, *MemoryStore, []App) {
+	t.Helper()
+	system := NewMemoryStore()
+	svc, err := NewService(Config{Dir: vaultTestDir(t), Secrets: system})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var apps []App
+	for _, name := range []string{"Mail", "Cloud"} {
+		app := NewApp(name)
+		app.ClientID, app.AuthorizationURI, app.TokenURI = "c", "https://p.example/a", "https://p.example/t"
+		secret := "secret-of-" + name
+		added, err := svc.Add(app, &secret)
+		if err != nil {
+			t.Fatal(err)
+		}
+		apps = append(apps, added)
+	}
+	if err := system.Set(tokensKey(apps[0].ID), `{"access_token":"AT"}`); err != nil {
+		t.Fatal(err)
+	}
+	return svc, system, apps
+}
+
+func TestUseVaultAndBack(t *testing.T) {
+	svc, system, apps := switchTestService(t)
+	dir := svc.Registry.Dir()
+	vault := newTestVault(t, dir, vaultTestPass)
+
+	res, err := svc.UseVault(context.Background(), system, vault)
+	if err != nil || res.Moved != 3 || res.SystemUnreachable != nil || res.LeftBehind != 0 {
+		t.Fatalf("UseVault = %+v, %v", res, err)
+	}
+	if c, _ := ReadStoreChoice(dir); c != StoreVault {
+		t.Errorf("choice after UseVault: %q", c)
+	}
+	if keys := system.Keys(); len(keys) != 0 {
+		t.Errorf("left in the system store: %q", keys)
+	}
+	// A later process opens the vault and finds everything.
+	later, err := OpenChosenStore(dir, system, func() (string, error) { return vaultTestPass, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := later.Get(clientSecretKey(apps[1].ID)); err != nil || got != "secret-of-Cloud" {
+		t.Errorf("client secret in the vault: %q, %v", got, err)
+	}
+	if got, err := later.Get(tokensKey(apps[0].ID)); err != nil || got != `{"access_token":"AT"}` {
+		t.Errorf("tokens in the vault: %q, %v", got, err)
+	}
+	if res, err := svc.UseVault(context.Background(), system, vault); err != nil || !res.Already {
+		t.Errorf("UseVault again = %+v, %v; want Already", res, err)
+	}
+
+	res, err = svc.UseSystem(context.Background(), system, vault)
+	if err != nil || res.Moved != 3 || res.LeftBehind != 0 {
+		t.Fatalf("UseSystem = %+v, %v", res, err)
+	}
+	if c, _ := ReadStoreChoice(dir); c != StoreSystem {
+		t.Errorf("choice after UseSystem: %q", c)
+	}
+	if vault.Exists() {
+		t.Error("the vault file is still there after moving out")
+	}
+	want := []string{clientSecretKey(apps[0].ID), clientSecretKey(apps[1].ID), tokensKey(apps[0].ID)}
+	got := system.Keys()
+	slices.Sort(want)
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("system store after UseSystem: %q, want %q", got, want)
+	}
+	if res, err := svc.UseSystem(context.Background(), system, vault); err != nil || !res.Already {
+		t.Errorf("UseSystem again = %+v, %v; want Already", res, err)
+	}
+}
+
+func TestUseVaultWithoutKeyringStartsEmpty(t *testing.T) {
+	svc, system, _ := switchTestService(t)
+	system.Fail = Failf(ErrKeyringUnavailable, "the system keyring cannot be reached")
+	vault := newTestVault(t, svc.Registry.Dir(), vaultTestPass)
+	res, err := svc.UseVault(context.Background(), system, vault)
+	if err != nil || res.Moved != 0 || res.SystemUnreachable == nil {
+		t.Fatalf("UseVault without a keyring = %+v, %v", res, err)
+	}
+	if c, _ := ReadStoreChoice(svc.Registry.Dir()); c != StoreVault || !vault.Exists() {
+		t.Errorf("choice %q, vault written %v", c, vault.Exists())
+	}
+	if keys, err := vault.Keys(); err != nil || len(keys) != 0 {
+		t.Errorf("vault keys %q, %v", keys, err)
+	}
+
+	// Back to a keyring that still cannot be reached: refused, the vault stays in use.
+	if err := vault.Set("k", "v"); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(vault.Path())
+	if _, err := svc.UseSystem(context.Background(), system, vault); !errors.Is(err, ErrKeyringUnavailable) || !strings.Contains(err.Error(), "vault stays in use") {
+		t.Fatalf("UseSystem without a keyring = %v", err)
+	}
+	if c, _ := ReadStoreChoice(svc.Registry.Dir()); c != StoreVault {
+		t.Errorf("choice after a refused UseSystem: %q", c)
+	}
+	if after, _ := os.ReadFile(vault.Path()); string(after) != string(before) {
+		t.Error("a refused UseSystem changed the vault")
+	}
+}
+
+func TestUseVaultWrongPassphraseChangesNothing(t *testing.T) {
+	svc, system, _ := switchTestService(t)
+	dir := svc.Registry.Dir()
+	if err := newTestVault(t, dir, vaultTestPass).Set("old", "x"); err != nil { // a vault left from before
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(OpenVault(dir).Path())
+	wrong := newTestVault(t, dir, "not it")
+	if _, err := svc.UseVault(context.Background(), system, wrong); !errors.Is(err, ErrWrongPassphrase) || !strings.Contains(err.Error(), "the vault passphrase is wrong: ") {
+		t.Fatalf("UseVault with the wrong passphrase = %v", err)
+	}
+	if c, _ := ReadStoreChoice(dir); c != StoreSystem {
+		t.Errorf("choice: %q", c)
+	}
+	if len(system.Keys()) != 3 {
+		t.Errorf("the system store lost secrets: %q", system.Keys())
+	}
+	if after, _ := os.ReadFile(OpenVault(dir).Path()); string(after) != string(before) {
+		t.Error("the vault changed")
+	}
+}
