@@ -24,7 +24,8 @@ type Catcher struct {
 	listeners []net.Listener
 	server    *http.Server
 	result    chan callbackResult
-	once      sync.Once
+	mu        sync.Mutex
+	ended     bool // an answer was taken, or the catcher closed: the state is spent
 }
 
 type callbackResult struct {
@@ -107,17 +108,20 @@ func (c *Catcher) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad request", http.StatusBadRequest)
 		return
 	}
-	res := c.check(r.Form)
+	res, taken := c.take(r.Form)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer")
-	if res.err != nil {
+	switch {
+	case !taken:
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprint(w, resultPage("Sign-in already ended", "This sign-in attempt has already ended, and its answer is used only once. Look in Connected Apps whether it connected; if not, start connect again. You can close this tab."))
+	case res.err != nil:
 		w.WriteHeader(http.StatusBadRequest)
 		fmt.Fprint(w, resultPage("Sign-in failed", res.err.Error()+" You can close this tab."))
-	} else {
+	default:
 		fmt.Fprint(w, resultPage("Signed in", "Connected Apps received the sign-in. You can close this tab."))
 	}
-	c.deliver(res)
 }
 
 // DeliverURL takes a redirect URL pasted by the person (the browser ran elsewhere) and
@@ -127,8 +131,10 @@ func (c *Catcher) DeliverURL(raw string) error {
 	if err != nil || u.Path != CallbackPath {
 		return fmt.Errorf("that is not the redirect URL: paste the whole address the browser shows after sign-in (it starts with http://%s:%d%s)", c.host, c.port, CallbackPath)
 	}
-	res := c.check(u.Query())
-	c.deliver(res)
+	res, taken := c.take(u.Query())
+	if !taken {
+		return nil // the attempt already has its answer; a late paste changes nothing
+	}
 	return res.err
 }
 
@@ -146,8 +152,20 @@ func (c *Catcher) check(q url.Values) callbackResult {
 	return callbackResult{code: code}
 }
 
-func (c *Catcher) deliver(res callbackResult) {
-	c.once.Do(func() { c.result <- res })
+// take checks a callback and delivers it when it is the attempt's first answer. A state is
+// single-use: after the first answer (good or bad), or once the catcher is closed, every
+// callback is refused, so a replayed or late redirect can never start an exchange or be told
+// "Signed in" while the attempt failed.
+func (c *Catcher) take(q url.Values) (res callbackResult, taken bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ended {
+		return callbackResult{}, false
+	}
+	c.ended = true
+	res = c.check(q)
+	c.result <- res // buffered for the one answer
+	return res, true
 }
 
 // Wait returns the code, the provider's error, or ErrTimeout / ErrCanceled.
@@ -165,6 +183,9 @@ func (c *Catcher) Wait(ctx context.Context) (string, error) {
 
 // Close stops listening; the result page already sent still reaches the browser.
 func (c *Catcher) Close() {
+	c.mu.Lock()
+	c.ended = true // the attempt is over: a callback still in flight is refused
+	c.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	_ = c.server.Shutdown(ctx)

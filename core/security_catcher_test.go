@@ -1,0 +1,55 @@
+package core
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A state is single-use: once an attempt has its answer (good or bad), every later callback,
+// even with the right state and a fresh code, is refused and told so; nothing reaches Wait.
+func TestCatcherStateIsSingleUse(t *testing.T) {
+	for _, first := range []string{"/callback?state=st&code=first", "/callback?state=forged&code=evil"} {
+		c := catcherListen(t, HostIPv4, 0)
+		c.Expect("st")
+		catcherGet(t, c, first)
+		status, body, _ := catcherGet(t, c, "/callback?state=st&code=second")
+		if status != http.StatusBadRequest || strings.Contains(body, "Signed in") || !strings.Contains(body, "already ended") {
+			t.Errorf("after %s, a second callback was shown %d %q; want 400 saying the attempt already ended", first, status, body)
+		}
+		code, err := catcherWait(t, c, 5*time.Second)
+		if strings.Contains(first, "forged") {
+			if !errors.Is(err, ErrStateMismatch) {
+				t.Errorf("Wait = %q, %v; want the first answer, ErrStateMismatch", code, err)
+			}
+		} else if err != nil || code != "first" {
+			t.Errorf("Wait = %q, %v; want first", code, err)
+		}
+		if code, err := catcherWait(t, c, catcherShortWait); !errors.Is(err, ErrTimeout) {
+			t.Errorf("the second callback was queued: %q, %v", code, err)
+		}
+	}
+}
+
+// A state expires with its attempt: once the catcher is closed (Connect closes it as soon as
+// the wait ends, by an answer, a timeout or a cancel) a pasted redirect with the right state
+// is ignored; TestConnectTimeoutSpendsTheState shows the listener is gone as well.
+func TestCatcherStateExpiresWithTheAttempt(t *testing.T) {
+	c, err := ListenLoopback(HostIPv4, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Expect("st")
+	if _, err := catcherWait(t, c, 20*time.Millisecond); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("Wait = %v; want ErrTimeout", err)
+	}
+	c.Close()
+	if err := c.DeliverURL(c.RedirectURI() + "?state=st&code=late-paste"); err != nil {
+		t.Errorf("a paste after the attempt = %v; want it ignored", err)
+	}
+	if code, err := catcherWait(t, c, catcherShortWait); !errors.Is(err, ErrTimeout) || code != "" {
+		t.Errorf("the late paste reached Wait: %q, %v", code, err)
+	}
+}
