@@ -58,27 +58,11 @@ func (s *Service) Connect(ctx context.Context, name string, opts ConnectOptions)
 	case GrantDeviceCode:
 		return s.ConnectDevice(ctx, app.ID, DeviceOptions{Timeout: opts.Timeout, NoBrowser: opts.NoBrowser, OnCode: opts.OnDeviceCode})
 	}
-	if app.UsesOpenID() && (app.Issuer == "" || app.JWKSURI == "") {
-		return nil, Failf(ErrInvalid, "%s asks for the openid scope but has no issuer or JWKS URI, so its ID token could not be verified: run `connectedapps edit %q --discovery URL`, or give --issuer and --jwks-url", app.ProviderName, app.ProviderName)
-	}
-	unlockConnect, ok, err := tryLockFile(s.lockPath(app.ID, "connect"))
+	secret, unlockConnect, err := s.beginSignIn(&app)
 	if err != nil {
 		return nil, err
-	}
-	if !ok {
-		return nil, Failf(ErrBusy, "a connect for %s is already running (in this window or another terminal): finish or cancel that one first", app.ProviderName)
 	}
 	defer unlockConnect()
-
-	// Read the keyring before the person signs in, so a locked or missing keyring is found
-	// now rather than after the provider has issued tokens we could not keep.
-	secret, err := s.clientSecret(&app)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s.readTokens(&app); err != nil && !errors.Is(err, ErrNotConnected) && !errors.Is(err, ErrNeedsReauth) {
-		return nil, err
-	}
 
 	catcher, err := ListenLoopback(app.RedirectHost, app.RedirectPort)
 	if err != nil {
@@ -165,12 +149,15 @@ func (s *Service) Connect(ctx context.Context, name string, opts ConnectOptions)
 		var re *oauth2.RetrieveError
 		if errors.As(err, &re) {
 			pe := providerErrorFrom(&app, "token exchange", re)
-			if re.ErrorCode == "invalid_client" || re.ErrorCode == "unauthorized_client" {
+			switch {
+			case re.ErrorCode == "invalid_client" || re.ErrorCode == "unauthorized_client":
 				pe.kind = ErrClientRejected
+			case transientAnswer(re):
+				pe.kind = ErrTransient
 			}
 			return nil, pe
 		}
-		return nil, Failf(ErrTransient, "%s: the code exchange at %s failed (%s): run connect again", app.ProviderName, app.TokenURI, describeNetError(err))
+		return nil, Failf(ErrTransient, "%s: the code exchange failed: %s; run connect again", app.ProviderName, tokenRequestProblem(&app, err))
 	}
 	ts := tokenSetFrom(tok, nil, app.Scopes)
 	ts.anchorExpiry(tok, s.Now())
@@ -183,6 +170,33 @@ func (s *Service) Connect(ctx context.Context, name string, opts ConnectOptions)
 	}
 	app, _ = s.Registry.Find(app.ID)
 	return &ConnectResult{App: app, Identity: id, Tokens: ts}, nil
+}
+
+// beginSignIn does what every interactive sign-in needs first: an ID token must be
+// verifiable, only one sign-in per app may run (across processes), and the keyring is read
+// now, so a locked or missing keyring is found before the provider issues tokens we could
+// not keep. It returns the client secret (if the auth method sends one) and the unlock.
+func (s *Service) beginSignIn(app *App) (secret string, unlock func(), err error) {
+	if app.UsesOpenID() && (app.Issuer == "" || app.JWKSURI == "") {
+		return "", nil, Failf(ErrInvalid, "%s asks for the openid scope but has no issuer or JWKS URI, so its ID token could not be verified: run `connectedapps edit %q --discovery URL`, or give --issuer and --jwks-url", app.ProviderName, app.ProviderName)
+	}
+	unlock, ok, err := tryLockFile(s.lockPath(app.ID, "connect"))
+	if err != nil {
+		return "", nil, err
+	}
+	if !ok {
+		return "", nil, Failf(ErrBusy, "a connect for %s is already running (in this window or another terminal): finish or cancel that one first", app.ProviderName)
+	}
+	if secret, err = s.clientSecret(app); err == nil {
+		if _, err = s.readTokens(app); errors.Is(err, ErrNotConnected) || errors.Is(err, ErrNeedsReauth) {
+			err = nil
+		}
+	}
+	if err != nil {
+		unlock()
+		return "", nil, err
+	}
+	return secret, unlock, nil
 }
 
 // isCallbackOutcome tells a paste that ended the attempt (its error is the attempt's result)

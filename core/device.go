@@ -87,26 +87,12 @@ func (s *Service) ConnectDevice(ctx context.Context, name string, opts DeviceOpt
 		return nil, Failf(ErrInvalid, "%s uses the client credentials grant, so nobody signs in: `connectedapps token %q` fetches its token", app.ProviderName, app.ProviderName)
 	case app.DeviceAuthorizationURI == "":
 		return nil, Failf(ErrInvalid, "%s has no device authorization URI, so it cannot sign in with a code: add it with `connectedapps edit %q --device-url URL` (or --discovery URL), or connect in the browser", app.ProviderName, app.ProviderName)
-	case app.UsesOpenID() && (app.Issuer == "" || app.JWKSURI == ""):
-		return nil, Failf(ErrInvalid, "%s asks for the openid scope but has no issuer or JWKS URI, so its ID token could not be verified: run `connectedapps edit %q --discovery URL`, or give --issuer and --jwks-url", app.ProviderName, app.ProviderName)
 	}
-	unlockConnect, ok, err := tryLockFile(s.lockPath(app.ID, "connect"))
+	secret, unlockConnect, err := s.beginSignIn(&app)
 	if err != nil {
 		return nil, err
-	}
-	if !ok {
-		return nil, Failf(ErrBusy, "a connect for %s is already running (in this window or another terminal): finish or cancel that one first", app.ProviderName)
 	}
 	defer unlockConnect()
-
-	// As in Connect: find a locked or missing keyring before the person approves anything.
-	secret, err := s.clientSecret(&app)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s.readTokens(&app); err != nil && !errors.Is(err, ErrNotConnected) && !errors.Is(err, ErrNeedsReauth) {
-		return nil, err
-	}
 
 	code, deviceCode, err := s.requestDeviceCode(ctx, &app)
 	if err != nil {
