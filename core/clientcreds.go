@@ -3,7 +3,6 @@ package core
 import (
 	"context"
 	"errors"
-	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -159,14 +158,14 @@ func withExpiresIn(tok *oauth2.Token) *oauth2.Token {
 func (s *Service) tokenRequestFailed(app *App, step string, err error) error {
 	var re *oauth2.RetrieveError
 	if !errors.As(err, &re) {
-		return Failf(ErrTransient, "%s: %s at %s failed: %s; try again", app.ProviderName, step, app.TokenURI, describeNetError(err))
+		return Failf(ErrTransient, "%s: %s failed: %s; try again", app.ProviderName, step, tokenRequestProblem(app, err))
 	}
 	pe := providerErrorFrom(app, step, re)
 	switch {
 	case re.ErrorCode == "invalid_client" || re.ErrorCode == "unauthorized_client":
 		pe.kind = ErrClientRejected
 		s.markConnection(app, StateClientRejected, pe)
-	case pe.Status >= 500 || pe.Status == http.StatusTooManyRequests || re.ErrorCode == "temporarily_unavailable" || re.ErrorCode == "server_error":
+	case transientAnswer(re):
 		pe.kind = ErrTransient
 	}
 	return pe

@@ -89,6 +89,16 @@ func providerAdvice(step, code string) string {
 	case "temporarily_unavailable", "server_error":
 		return "the provider has a problem; try again later"
 	}
+	// An answer that was no OAuth error at all is named by its HTTP status (see
+	// providerErrorFrom); without advice the person would not know what to do with it.
+	if status, ok := strings.CutPrefix(code, "HTTP "); ok {
+		switch {
+		case strings.HasPrefix(status, "5") || strings.HasPrefix(status, "429"):
+			return "the provider has a problem or is busy; try again later"
+		case step == "token exchange" || step == "refresh" || step == "token request" || step == "device sign-in":
+			return "the answer is not an OAuth error; check the token URI and the client's settings at the provider"
+		}
+	}
 	return ""
 }
 

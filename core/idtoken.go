@@ -72,7 +72,11 @@ func verifyIDToken(ctx context.Context, hc *http.Client, app *App, raw, nonce st
 		if errors.As(err, &expired) {
 			return Identity{}, Failf(ErrInvalid, "%s: the provider's ID token has already expired (check this computer's clock)", app.ProviderName)
 		}
-		return Identity{}, Failf(ErrInvalid, "%s: the provider's ID token failed verification (%s): check the issuer and JWKS URI", app.ProviderName, oneLine(err.Error()))
+		next := "check the issuer and JWKS URI"
+		if strings.Contains(err.Error(), "audience") { // issued for another client
+			next = "check the client ID"
+		}
+		return Identity{}, Failf(ErrInvalid, "%s: the provider's ID token failed verification (%s): %s", app.ProviderName, oneLine(err.Error()), next)
 	}
 	if nonce != "" && tok.Nonce != nonce {
 		return Identity{}, Failf(ErrInvalid, "%s: the ID token's nonce does not match this sign-in (a replayed token?): start connect again", app.ProviderName)

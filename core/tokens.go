@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -256,13 +257,9 @@ func (s *Service) refresh(ctx context.Context, app *App, stale *TokenSet) (*Toke
 func (s *Service) refreshFailed(app *App, err error) error {
 	var re *oauth2.RetrieveError
 	if !errors.As(err, &re) {
-		return Failf(ErrTransient, "%s: refresh failed: could not reach %s (%s); every token was kept, try again", app.ProviderName, app.TokenURI, describeNetError(err))
+		return Failf(ErrTransient, "%s: refresh failed: %s; every token was kept, try again", app.ProviderName, tokenRequestProblem(app, err))
 	}
 	pe := providerErrorFrom(app, "refresh", re)
-	status := 0
-	if re.Response != nil {
-		status = re.Response.StatusCode
-	}
 	switch {
 	case re.ErrorCode == "invalid_grant":
 		pe.kind = ErrNeedsReauth
@@ -270,11 +267,32 @@ func (s *Service) refreshFailed(app *App, err error) error {
 	case re.ErrorCode == "invalid_client" || re.ErrorCode == "unauthorized_client":
 		pe.kind = ErrClientRejected
 		s.markConnection(app, StateClientRejected, pe)
-	case status >= 500 || status == http.StatusTooManyRequests || re.ErrorCode == "temporarily_unavailable" || re.ErrorCode == "server_error":
+	case transientAnswer(re):
 		pe.kind = ErrTransient
 		return fmt.Errorf("%w; every token was kept, try again later", pe)
 	}
 	return pe
+}
+
+// transientAnswer says an error answer from a token endpoint is worth retrying as it is.
+func transientAnswer(re *oauth2.RetrieveError) bool {
+	status := 0
+	if re.Response != nil {
+		status = re.Response.StatusCode
+	}
+	return status >= 500 || status == http.StatusTooManyRequests || re.ErrorCode == "temporarily_unavailable" || re.ErrorCode == "server_error"
+}
+
+// tokenRequestProblem words a token request that got no OAuth answer: either the endpoint
+// was not reached, or it answered with something that is not a token (an HTML page, a
+// portal, a wrong URL), which "could not reach" would misdescribe.
+func tokenRequestProblem(app *App, err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
+		strings.HasPrefix(err.Error(), "oauth2: cannot fetch token") {
+		return fmt.Sprintf("could not reach %s (%s)", app.TokenURI, describeNetError(err))
+	}
+	return fmt.Sprintf("%s answered with something that is not a token (%s): check the token URI", app.TokenURI, oneLine(err.Error()))
 }
 
 func (s *Service) markConnection(app *App, state string, cause *ProviderError) {

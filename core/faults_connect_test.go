@@ -1,0 +1,535 @@
+package core
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The authorization code flow against a provider the test controls: an httptest token
+// endpoint, ID tokens signed by testSigner and checked against its JWKS, and a browser that
+// is a function. Each test changes one answer and checks what the person reads and what is
+// kept.
+
+const (
+	fltClientID = "client-under-test"
+	fltSubject  = "user-42"
+)
+
+// fltProvider is the fake OpenID provider.
+type fltProvider struct {
+	t      *testing.T
+	signer *testSigner
+	srv    *httptest.Server
+
+	mu        sync.Mutex
+	auths     []url.Values // the query of every authorization link the browser was given
+	exchanges []url.Values // every form the token endpoint received
+	// token answers the code exchange; nil: a good answer (fltGoodToken).
+	token func(w http.ResponseWriter, form url.Values, auth url.Values)
+}
+
+func newFltProvider(t *testing.T) *fltProvider {
+	t.Helper()
+	p := &fltProvider{t: t, signer: fltSigner(t)}
+	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/token" || r.Method != http.MethodPost {
+			http.NotFound(w, r)
+			return
+		}
+		if err := r.ParseForm(); err != nil {
+			http.Error(w, "bad form", http.StatusBadRequest)
+			return
+		}
+		p.mu.Lock()
+		p.exchanges = append(p.exchanges, r.PostForm)
+		var auth url.Values
+		if len(p.auths) > 0 {
+			auth = p.auths[len(p.auths)-1]
+		}
+		answer := p.token
+		p.mu.Unlock()
+		// A real provider checks the PKCE verifier against the challenge it was given.
+		if auth != nil && auth.Get("code_challenge") != "" {
+			sum := sha256.Sum256([]byte(r.PostForm.Get("code_verifier")))
+			if base64.RawURLEncoding.EncodeToString(sum[:]) != auth.Get("code_challenge") {
+				tokJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_grant", "error_description": "PKCE verification failed"})
+				return
+			}
+		}
+		if answer == nil {
+			answer = p.goodToken
+		}
+		answer(w, r.PostForm, auth)
+	}))
+	t.Cleanup(p.srv.Close)
+	return p
+}
+
+func (p *fltProvider) issuer() string { return p.srv.URL }
+
+var fltKey struct {
+	sync.Once
+	signer *testSigner
+}
+
+// fltSigner is a testSigner whose RSA key is made once per test binary (making one takes a
+// while under -race) and whose JWKS server is the test's own.
+func fltSigner(t *testing.T) *testSigner {
+	fltKey.Do(func() { fltKey.signer = newTestSigner(t) })
+	s := &testSigner{key: fltKey.signer.key}
+	s.jwks = httptest.NewServer(fltKey.signer.jwks.Config.Handler)
+	t.Cleanup(s.jwks.Close)
+	return s
+}
+
+// idToken signs an ID token for the last sign-in; change edits the claims first.
+func (p *fltProvider) idToken(auth url.Values, change func(c map[string]any)) string {
+	now := time.Now()
+	claims := map[string]any{"iss": p.issuer(), "sub": fltSubject, "aud": fltClientID,
+		"exp": now.Add(time.Hour).Unix(), "iat": now.Unix(), "email": "person@example.com", "name": "A Person"}
+	if auth != nil && auth.Get("nonce") != "" {
+		claims["nonce"] = auth.Get("nonce")
+	}
+	if change != nil {
+		change(claims)
+	}
+	return p.signer.sign(p.t, claims)
+}
+
+var fltSeq struct {
+	sync.Mutex
+	n int
+}
+
+// fltUnique makes every issued token distinct, so a leak check cannot match by accident.
+func fltUnique(prefix string) string {
+	fltSeq.Lock()
+	defer fltSeq.Unlock()
+	fltSeq.n++
+	return fmt.Sprintf("%s-%d-%s", prefix, fltSeq.n, randomHex(8))
+}
+
+func (p *fltProvider) goodToken(w http.ResponseWriter, _ url.Values, auth url.Values) {
+	tokJSON(w, http.StatusOK, map[string]any{"access_token": fltUnique("at"), "token_type": "Bearer",
+		"refresh_token": fltUnique("rt"), "expires_in": 3600, "id_token": p.idToken(auth, nil)})
+}
+
+func (p *fltProvider) setToken(f func(w http.ResponseWriter, form url.Values, auth url.Values)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.token = f
+}
+
+func (p *fltProvider) exchangeForms() []url.Values {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]url.Values(nil), p.exchanges...)
+}
+
+func (p *fltProvider) authorizations() []url.Values {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]url.Values(nil), p.auths...)
+}
+
+// fltFixture is a Service with one registered app pointing at the fake provider, and a
+// browser that by default signs in at once: it "redirects" to the catcher with a fresh code
+// and the state it was given.
+type fltFixture struct {
+	p       *fltProvider
+	svc     *Service
+	mem     *MemoryStore
+	app     App
+	logs    *bytes.Buffer // the --verbose log: every HTTP request, redacted
+	mu      sync.Mutex
+	browser func(link *url.URL) error
+	pages   []string // what the browser was shown by the catcher
+}
+
+func newFltFixture(t *testing.T, change func(a *App), secret string) *fltFixture {
+	t.Helper()
+	p := newFltProvider(t)
+	f := &fltFixture{p: p, mem: NewMemoryStore(), logs: &bytes.Buffer{}}
+	f.browser = f.signIn
+	logger := slog.New(slog.NewTextHandler(&fltLockedWriter{w: f.logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	svc, err := NewService(Config{Dir: t.TempDir(), Secrets: f.mem, Log: logger,
+		HTTP: &http.Client{Timeout: 10 * time.Second, Transport: &LoggingTransport{Log: logger}},
+		Browser: BrowserFunc(func(u *url.URL) error {
+			p.mu.Lock()
+			p.auths = append(p.auths, u.Query())
+			p.mu.Unlock()
+			f.mu.Lock()
+			b := f.browser
+			f.mu.Unlock()
+			return b(u)
+		})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.svc = svc
+	app := NewApp("Fake IdP")
+	app.ClientID = fltClientID
+	app.AuthorizationURI = p.issuer() + "/authorize"
+	app.TokenURI = p.issuer() + "/token"
+	app.Issuer = p.issuer()
+	app.JWKSURI = p.signer.jwks.URL
+	app.Scopes = []string{"openid", "email", "offline_access"}
+	app.RedirectPort = 0
+	if change != nil {
+		change(&app)
+	}
+	var sp *string
+	if secret != "" {
+		sp = &secret
+	}
+	if f.app, err = svc.Add(app, sp); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+type fltLockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *fltLockedWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(b)
+}
+
+func (f *fltFixture) setBrowser(b func(link *url.URL) error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.browser = b
+}
+
+// callback requests the catcher's page as the browser would and keeps what it showed.
+func (f *fltFixture) callback(redirectURI string, q url.Values) (int, string) {
+	f.p.t.Helper()
+	resp, err := http.Get(redirectURI + "?" + q.Encode())
+	if err != nil {
+		f.p.t.Errorf("the browser could not reach the catcher: %v", err)
+		return 0, ""
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	f.mu.Lock()
+	f.pages = append(f.pages, string(body))
+	f.mu.Unlock()
+	return resp.StatusCode, string(body)
+}
+
+// signIn is a person who signs in at once: the provider redirects with a fresh code.
+func (f *fltFixture) signIn(link *url.URL) error {
+	q := link.Query()
+	f.callback(q.Get("redirect_uri"), url.Values{"code": {fltUnique("code")}, "state": {q.Get("state")}})
+	return nil
+}
+
+func (f *fltFixture) connect(t *testing.T) (*ConnectResult, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	return f.svc.Connect(ctx, f.app.ProviderName, ConnectOptions{Timeout: 10 * time.Second})
+}
+
+// assertNothingKept checks that a failed first sign-in left no tokens and no connection.
+func (f *fltFixture) assertNothingKept(t *testing.T) {
+	t.Helper()
+	if v, err := f.mem.Get(tokensKey(f.app.ID)); !errors.Is(err, ErrNotFound) {
+		t.Errorf("tokens were stored after a failed sign-in: %q %v", v, err)
+	}
+	app, err := f.svc.Get(f.app.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if app.Connection != nil {
+		t.Errorf("the app is marked connected after a failed sign-in: %+v", app.Connection)
+	}
+}
+
+// assertPersonReads checks the one-line rule, that the app is named, and every want.
+func fltAssertMessage(t *testing.T, err error, want ...string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("no error; want one saying %q", want)
+	}
+	msg := err.Error()
+	t.Logf("the person reads: %s", msg)
+	if strings.ContainsAny(msg, "\r\n") {
+		t.Errorf("the message is not one line: %q", msg)
+	}
+	for _, w := range want {
+		if !strings.Contains(msg, w) {
+			t.Errorf("the message %q does not say %q", msg, w)
+		}
+	}
+}
+
+// ---- the token endpoint's answers to the code exchange ----
+
+func TestConnectTokenEndpointAnswers(t *testing.T) {
+	cases := []struct {
+		name   string
+		answer func(w http.ResponseWriter)
+		kind   error // nil: no sentinel beyond ProviderError
+		want   []string
+	}{
+		{"400 with an OAuth error", func(w http.ResponseWriter) {
+			tokJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_grant", "error_description": "code expired"})
+		}, nil, []string{"token exchange failed", `"invalid_grant"`, "code expired", "run connect again"}},
+		{"400 without JSON", func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusBadRequest)
+			io.WriteString(w, "<html><body>Bad Request</body></html>")
+		}, nil, []string{"token exchange failed", "HTTP 400", "Bad Request", "check the token URI"}},
+		{"500", func(w http.ResponseWriter) {
+			http.Error(w, "Internal Server Error", http.StatusInternalServerError)
+		}, ErrTransient, []string{"token exchange failed", "HTTP 500", "try again"}},
+		{"429", func(w http.ResponseWriter) {
+			w.Header().Set("Retry-After", "30")
+			http.Error(w, "Too Many Requests", http.StatusTooManyRequests)
+		}, ErrTransient, []string{"token exchange failed", "HTTP 429", "try again"}},
+		{"200 that is not JSON", func(w http.ResponseWriter) {
+			w.Header().Set("Content-Type", "text/html")
+			io.WriteString(w, "<html><body>Welcome to the portal</body></html>")
+		}, ErrTransient, []string{"not a token", "/token", "check the token URI"}},
+		{"200 JSON without an access token", func(w http.ResponseWriter) {
+			tokJSON(w, http.StatusOK, map[string]any{"token_type": "Bearer"})
+		}, ErrTransient, []string{"not a token", "missing access_token", "check the token URI"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFltFixture(t, nil, "")
+			f.p.setToken(func(w http.ResponseWriter, _, _ url.Values) { c.answer(w) })
+			_, err := f.connect(t)
+			fltAssertMessage(t, err, append([]string{"Fake IdP"}, c.want...)...)
+			if c.kind != nil && !errors.Is(err, c.kind) {
+				t.Errorf("error %v is not %v", err, c.kind)
+			}
+			if errors.Is(err, ErrNeedsReauth) || errors.Is(err, ErrClientRejected) {
+				t.Errorf("error %v claims a permanent kind", err)
+			}
+			if n := len(f.p.exchangeForms()); n != 1 {
+				t.Errorf("%d exchanges; want exactly 1 (a code is used once)", n)
+			}
+			f.assertNothingKept(t)
+		})
+	}
+}
+
+// A provider that gives no expires_in: the token is kept with an unknown expiry, handed out
+// as it is, and never refreshed on a guess.
+func TestConnectTokenWithoutExpiresIn(t *testing.T) {
+	f := newFltFixture(t, nil, "")
+	f.p.setToken(func(w http.ResponseWriter, _, auth url.Values) {
+		tokJSON(w, http.StatusOK, map[string]any{"access_token": "at-no-expiry", "token_type": "Bearer",
+			"refresh_token": "rt-no-expiry", "id_token": f.p.idToken(auth, nil)})
+	})
+	res, err := f.connect(t)
+	if err != nil {
+		t.Fatalf("Connect: %v", err)
+	}
+	if res.Tokens.Expiry != nil || res.App.Connection == nil || res.App.Connection.ExpiresAt != nil {
+		t.Errorf("expiry = %v / %+v; want unknown (nil)", res.Tokens.Expiry, res.App.Connection)
+	}
+	if s := res.App.State(time.Now().Add(1000 * time.Hour)); s != StateConnected {
+		t.Errorf("state = %s; want connected", s)
+	}
+	ts, err := f.svc.Token(context.Background(), f.app.ProviderName, time.Hour)
+	if err != nil || ts.AccessToken != "at-no-expiry" {
+		t.Fatalf("Token = %+v, %v", ts, err)
+	}
+	if n := len(f.p.exchangeForms()); n != 1 {
+		t.Errorf("%d token requests; want 1 (no refresh for an unknown expiry)", n)
+	}
+}
+
+// ---- the ID token ----
+
+func TestConnectRefusesABadIDToken(t *testing.T) {
+	other := newTestSigner(t) // a key the provider's JWKS does not hold
+	cases := []struct {
+		name  string
+		token func(p *fltProvider, auth url.Values) string
+		want  []string
+	}{
+		{"wrong audience", func(p *fltProvider, auth url.Values) string {
+			return p.idToken(auth, func(c map[string]any) { c["aud"] = "someone-else" })
+		}, []string{"ID token failed verification", "audience", "check the client ID"}},
+		{"wrong nonce", func(p *fltProvider, auth url.Values) string {
+			return p.idToken(auth, func(c map[string]any) { c["nonce"] = "a-nonce-from-another-sign-in" })
+		}, []string{"nonce does not match", "start connect again"}},
+		{"no nonce", func(p *fltProvider, auth url.Values) string {
+			return p.idToken(auth, func(c map[string]any) { delete(c, "nonce") })
+		}, []string{"nonce does not match"}},
+		{"expired", func(p *fltProvider, auth url.Values) string {
+			return p.idToken(auth, func(c map[string]any) {
+				c["exp"] = time.Now().Add(-time.Hour).Unix()
+				c["iat"] = time.Now().Add(-2 * time.Hour).Unix()
+			})
+		}, []string{"ID token has already expired", "clock"}},
+		{"bad signature", func(p *fltProvider, auth url.Values) string {
+			claims := map[string]any{"iss": p.issuer(), "sub": fltSubject, "aud": fltClientID,
+				"exp": time.Now().Add(time.Hour).Unix(), "iat": time.Now().Unix(), "nonce": auth.Get("nonce")}
+			return other.sign(t, claims)
+		}, []string{"ID token failed verification", "signature"}},
+		{"tampered payload", func(p *fltProvider, auth url.Values) string {
+			parts := strings.Split(p.idToken(auth, nil), ".")
+			evil, _ := json.Marshal(map[string]any{"iss": p.issuer(), "sub": "admin", "aud": fltClientID,
+				"exp": time.Now().Add(time.Hour).Unix(), "iat": time.Now().Unix(), "nonce": auth.Get("nonce")})
+			return parts[0] + "." + base64.RawURLEncoding.EncodeToString(evil) + "." + parts[2]
+		}, []string{"ID token failed verification", "signature"}},
+		{"wrong issuer", func(p *fltProvider, auth url.Values) string {
+			return p.idToken(auth, func(c map[string]any) { c["iss"] = "https://evil.example" })
+		}, []string{"ID token failed verification", "issuer"}},
+		{"missing", func(p *fltProvider, auth url.Values) string { return "" }, []string{"sent no ID token", "scopes"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFltFixture(t, nil, "")
+			f.p.setToken(func(w http.ResponseWriter, _, auth url.Values) {
+				body := map[string]any{"access_token": fltUnique("at"), "token_type": "Bearer",
+					"refresh_token": fltUnique("rt"), "expires_in": 3600}
+				if idt := c.token(f.p, auth); idt != "" {
+					body["id_token"] = idt
+				}
+				tokJSON(w, http.StatusOK, body)
+			})
+			_, err := f.connect(t)
+			fltAssertMessage(t, err, append([]string{"Fake IdP"}, c.want...)...)
+			if !errors.Is(err, ErrInvalid) {
+				t.Errorf("error %v is not ErrInvalid", err)
+			}
+			f.assertNothingKept(t)
+		})
+	}
+}
+
+// ---- the callback ----
+
+func TestConnectCallbackWithoutCode(t *testing.T) {
+	f := newFltFixture(t, nil, "")
+	var status int
+	f.setBrowser(func(link *url.URL) error {
+		q := link.Query()
+		status, _ = f.callback(q.Get("redirect_uri"), url.Values{"state": {q.Get("state")}})
+		return nil
+	})
+	_, err := f.connect(t)
+	fltAssertMessage(t, err, "Fake IdP", "without a code", "start connect again")
+	if status != http.StatusBadRequest {
+		t.Errorf("the browser was shown status %d; want 400", status)
+	}
+	if n := len(f.p.exchangeForms()); n != 0 {
+		t.Errorf("%d exchanges without a code", n)
+	}
+	f.assertNothingKept(t)
+}
+
+// A callback from an earlier attempt (its state and code, replayed into a new attempt) is
+// refused: each attempt has a state of its own, and the replayed code is never exchanged.
+func TestConnectRefusesAReplayedState(t *testing.T) {
+	f := newFltFixture(t, nil, "")
+	var first url.Values
+	f.setBrowser(func(link *url.URL) error {
+		q := link.Query()
+		first = url.Values{"code": {"first-code"}, "state": {q.Get("state")}}
+		f.callback(q.Get("redirect_uri"), first)
+		return nil
+	})
+	if _, err := f.connect(t); err != nil {
+		t.Fatalf("first Connect: %v", err)
+	}
+	kept, _ := f.mem.Get(tokensKey(f.app.ID))
+
+	var status int
+	var page string
+	f.setBrowser(func(link *url.URL) error {
+		if link.Query().Get("state") == first.Get("state") {
+			t.Error("the second attempt reuses the first attempt's state")
+		}
+		status, page = f.callback(link.Query().Get("redirect_uri"), first)
+		return nil
+	})
+	_, err := f.connect(t)
+	fltAssertMessage(t, err, "Fake IdP", "state mismatch", "start connect again")
+	if !errors.Is(err, ErrStateMismatch) {
+		t.Errorf("error %v is not ErrStateMismatch", err)
+	}
+	if status != http.StatusBadRequest || !strings.Contains(page, "Sign-in failed") {
+		t.Errorf("the replayed callback was shown %d %q; want 400 Sign-in failed", status, page)
+	}
+	if n := len(f.p.exchangeForms()); n != 1 {
+		t.Errorf("%d exchanges; want 1 (the replayed code must not be exchanged again)", n)
+	}
+	if now, _ := f.mem.Get(tokensKey(f.app.ID)); now != kept {
+		t.Error("the refused attempt changed the stored tokens")
+	}
+	if a, _ := f.svc.Get(f.app.ID); a.State(time.Now()) != StateConnected {
+		t.Errorf("the refused attempt changed the connection: %s", a.State(time.Now()))
+	}
+}
+
+// Once the attempt has ended, its state is dead: the catcher no longer listens, so even the
+// right state and a fresh code reach nothing.
+func TestConnectStateDiesWithTheAttempt(t *testing.T) {
+	f := newFltFixture(t, nil, "")
+	var redirect, state string
+	f.setBrowser(func(link *url.URL) error {
+		redirect, state = link.Query().Get("redirect_uri"), link.Query().Get("state")
+		return f.signIn(link)
+	})
+	if _, err := f.connect(t); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(redirect + "?" + url.Values{"code": {"late"}, "state": {state}}.Encode())
+	if err == nil {
+		resp.Body.Close()
+		t.Fatalf("the catcher still answers (%s) after the attempt ended", resp.Status)
+	}
+	if n := len(f.p.exchangeForms()); n != 1 {
+		t.Errorf("%d exchanges; want 1", n)
+	}
+}
+
+// Nobody signs in in time: the attempt ends with one line naming the timeout, and its state
+// dies with it: the catcher no longer listens.
+func TestConnectTimeoutSpendsTheState(t *testing.T) {
+	f := newFltFixture(t, nil, "")
+	var redirect, state string
+	f.setBrowser(func(link *url.URL) error {
+		redirect, state = link.Query().Get("redirect_uri"), link.Query().Get("state")
+		return nil // the person never comes back
+	})
+	_, err := f.svc.Connect(context.Background(), f.app.ProviderName, ConnectOptions{Timeout: 50 * time.Millisecond})
+	fltAssertMessage(t, err, "Fake IdP", "nobody signed in within 50ms", "run connect again")
+	if !errors.Is(err, ErrTimeout) {
+		t.Errorf("error %v is not ErrTimeout", err)
+	}
+	resp, err := http.Get(redirect + "?" + url.Values{"code": {"late"}, "state": {state}}.Encode())
+	if err == nil {
+		resp.Body.Close()
+		t.Fatalf("the catcher still answers (%s) after the attempt timed out", resp.Status)
+	}
+	if n := len(f.p.exchangeForms()); n != 0 {
+		t.Errorf("%d exchanges", n)
+	}
+	f.assertNothingKept(t)
+}
