@@ -20,6 +20,9 @@ const DiscoveryTimeout = 15 * time.Second
 
 const wellKnownSuffix = "/.well-known/openid-configuration"
 
+// maxDiscoveryBody bounds what is read of a discovery answer; real documents are a few KiB.
+const maxDiscoveryBody = 1 << 20
+
 // ProviderMetadata is the part of an OpenID Provider Configuration document we use.
 type ProviderMetadata struct {
 	Issuer                            string   `json:"issuer"`
@@ -76,12 +79,16 @@ func Discover(ctx context.Context, hc *http.Client, rawURL, expectedIssuer strin
 		return nil, fmt.Errorf("discovery at %s failed: %s", docURL, describeNetError(err))
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxDiscoveryBody+1))
 	if err != nil {
 		return nil, fmt.Errorf("discovery at %s failed while reading the answer: %s", docURL, describeNetError(err))
 	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("discovery at %s failed: the server answered %s; check the URL (it should be the issuer or its %s document)", docURL, resp.Status, wellKnownSuffix)
+	}
+	if len(body) > maxDiscoveryBody {
+		// Not "not JSON": the cut is ours, and the document is simply not what was asked for.
+		return nil, fmt.Errorf("discovery at %s failed: the answer is larger than 1 MiB, far more than an OpenID configuration; check the URL", docURL)
 	}
 	var md ProviderMetadata
 	if err := json.Unmarshal(body, &md); err != nil {
@@ -182,6 +189,9 @@ func describeNetError(err error) string {
 		return "host not found (" + dnsErr.Name + "); check the URL and the network"
 	case errors.As(err, &opErr) && opErr.Op == "dial":
 		return "cannot connect (" + oneLine(opErr.Err.Error()) + "); check the URL and that the server is up"
+	case strings.Contains(err.Error(), "stopped after") && strings.Contains(err.Error(), "redirects"):
+		// net/http's redirect limit; the URL in its error is the last hop's, often relative.
+		return "the server redirects in a loop (more than 10 redirects); check the URL"
 	}
 	return oneLine(err.Error())
 }
