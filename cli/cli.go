@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"time"
 
@@ -51,6 +50,7 @@ type cmdCtx struct {
 	verbose bool
 	svc     *core.Service
 	ctx     context.Context
+	system  core.SecretStore // the OS keyring, even while the vault is in use (keyring.go)
 }
 
 var commands []command
@@ -74,6 +74,7 @@ func init() {
 		{"export", "print apps as Frappe Connected App JSON (never secrets)", (*cmdCtx).exportApps},
 		{"exec", "run a command with a fresh $ACCESS_TOKEN", (*cmdCtx).execCmd},
 		{"git-credential", "git credential helper handing out the access token", (*cmdCtx).gitCredential},
+		{"keyring", "where secrets are kept: status, use-vault, use-system", (*cmdCtx).keyring},
 	}
 }
 
@@ -144,8 +145,7 @@ func (c *cmdCtx) takeGlobalFlags(args []string) []string {
 }
 
 // newService wires core for a command: --verbose logs requests (redacted) to stderr; the
-// CONNECTEDAPPS_KEYRING_* variables exist so tests can shorten the keyring timeout and force
-// the chunking used on platforms with small keyring entries.
+// secret store is the OS keyring, or the encrypted vault when settings.json chooses it.
 func (c *cmdCtx) newService() (*core.Service, error) {
 	level := slog.LevelWarn
 	if c.verbose {
@@ -156,27 +156,19 @@ func (c *cmdCtx) newService() (*core.Service, error) {
 	if c.verbose {
 		hc.Transport = &core.LoggingTransport{Log: logger}
 	}
-	timeout := core.DefaultKeyringTimeout
-	if v := c.env.Getenv("CONNECTEDAPPS_KEYRING_TIMEOUT"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return nil, usagef("CONNECTEDAPPS_KEYRING_TIMEOUT=%q is not a duration", v)
-		}
-		timeout = d
+	system, err := c.systemStore()
+	if err != nil {
+		return nil, err
 	}
-	limit := core.PlatformSecretLimit()
-	if v := c.env.Getenv("CONNECTEDAPPS_KEYRING_CHUNK_LIMIT"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return nil, usagef("CONNECTEDAPPS_KEYRING_CHUNK_LIMIT=%q is not a byte count", v)
-		}
-		limit = n
-	}
-	return c.env.NewService(core.Config{
-		Secrets: core.NewChunkedStore(&core.KeyringStore{Timeout: timeout}, limit),
+	svc, err := c.env.NewService(core.Config{
+		Secrets: system,
 		HTTP:    hc,
 		Log:     logger,
 	})
+	if err != nil {
+		return nil, err
+	}
+	return svc, c.useChosenStore(svc)
 }
 
 // fail prints err as one line and maps it to an exit code.
