@@ -150,12 +150,25 @@ func (r *Registry) write(f registryFile) error {
 	return writeFileAtomic(r.Path(), append(data, '\n'))
 }
 
+// crashPoint, when set (only by tests), is called at the points where a process killed
+// there must still leave the old value or the new one: the tests block the process there and
+// SIGKILL it. Nil in production.
+var crashPoint func(point, detail string)
+
+func reachCrashPoint(point, detail string) {
+	if crashPoint != nil {
+		crashPoint(point, detail)
+	}
+}
+
 // writeFileAtomic writes a 0600 temp file in the same folder, syncs it and renames it over
 // path, so a crash leaves the old file or the new one, never half of one.
 func writeFileAtomic(path string, data []byte) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, err)
+		// Most often a read-only folder or a full disk: say which folder, since the file
+		// itself may be perfectly writable.
+		return fmt.Errorf("cannot write %s (%w): check that the folder %s is writable and its disk is not full; nothing was changed", path, err, filepath.Dir(path))
 	}
 	defer os.Remove(tmp.Name()) // no-op after a successful rename
 	if err := tmp.Chmod(0o600); err != nil {
@@ -173,9 +186,11 @@ func writeFileAtomic(path string, data []byte) error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
+	reachCrashPoint("temp-written", tmp.Name())
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
+	reachCrashPoint("renamed", path)
 	return nil
 }
 
@@ -189,7 +204,7 @@ func lockFile(ctx context.Context, path string, wait time.Duration) (unlock func
 	defer cancel()
 	ok, err := l.TryLockContext(ctx, 20*time.Millisecond)
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
-		return nil, fmt.Errorf("cannot lock %s: %w", path, err)
+		return nil, fmt.Errorf("cannot lock %s (%w): check that the folder %s is writable; nothing was changed", path, err, filepath.Dir(path))
 	}
 	if !ok {
 		if ctx.Err() == context.Canceled {

@@ -165,11 +165,13 @@ func (c *ChunkedStore) Set(key, value string) error {
 				c.deletePieces(key, gen, i+1)
 				return err
 			}
+			reachCrashPoint("piece-written", chunkKey(key, gen, i))
 		}
 		if err := c.inner.Set(key, chunkIndexPrefix+gen+":"+strconv.Itoa(len(pieces))); err != nil {
 			c.deletePieces(key, gen, len(pieces))
 			return err
 		}
+		reachCrashPoint("index-written", key)
 	}
 	if oldChunked {
 		c.deletePieces(key, oldGen, oldN)

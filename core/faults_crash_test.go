@@ -1,0 +1,314 @@
+package core
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The process killed in the middle of a write, and a folder it may not write to. The writer is
+// this test binary run again as a child (TestHelperProcessFaults), which stops at a chosen
+// crashPoint and is SIGKILLed there by the parent; the parent then checks that the old value
+// or the new one is readable, never a broken one, and that the next write works.
+
+const fltHelperEnv = "CONNECTEDAPPS_TEST_FAULT"
+
+// TestHelperProcessFaults is not a test: the tests below run the binary again with this one
+// selected, as the process that gets killed or that lacks permission.
+func TestHelperProcessFaults(t *testing.T) {
+	mode := os.Getenv(fltHelperEnv)
+	if mode == "" {
+		t.Skip("helper process for the crash and read-only tests")
+	}
+	// Stop at the n-th time the named point is reached, say so, and wait for SIGKILL.
+	if point := os.Getenv("CRASH_POINT"); point != "" {
+		name, nth, _ := strings.Cut(point, "#")
+		want, _ := strconv.Atoi(nth)
+		seen := 0
+		crashPoint = func(p, detail string) {
+			if p != name {
+				return
+			}
+			if seen++; seen < max(want, 1) {
+				return
+			}
+			fmt.Printf("READY %s\n", detail)
+			time.Sleep(time.Hour) // a sleeping goroutine, so the runtime sees no deadlock
+		}
+	}
+	switch mode {
+	case "registry-write", "registry-readonly":
+		if mode == "registry-readonly" && os.Getuid() == 0 {
+			// root may write anywhere: be nobody, for whom the folder is read-only.
+			if err := syscall.Setgid(65534); err != nil {
+				t.Fatalf("setgid: %v", err)
+			}
+			if err := syscall.Setuid(65534); err != nil {
+				t.Fatalf("setuid: %v", err)
+			}
+		}
+		err := OpenRegistry(os.Getenv("DIR")).Update(func(apps []App) ([]App, error) {
+			return append(apps, NewApp("New")), nil
+		})
+		fmt.Printf("RESULT %v\n", err)
+	case "chunked-write":
+		store := NewChunkedStore(&KeyringStore{Timeout: 10 * time.Second}, fltChunkLimit)
+		fmt.Printf("RESULT %v\n", store.Set(os.Getenv("KEY"), os.Getenv("VALUE")))
+	default:
+		t.Fatalf("unknown helper mode %q", mode)
+	}
+}
+
+// fltChild runs the helper with env and returns its stdout once it printed a line starting
+// with until ("READY" or "RESULT"), and the process, still running for READY.
+func fltChild(t *testing.T, until string, env ...string) (line string, cmd *exec.Cmd) {
+	t.Helper()
+	cmd = exec.Command(os.Args[0], "-test.run=^TestHelperProcessFaults$", "-test.count=1")
+	cmd.Env = append(os.Environ(), env...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), until) {
+				lines <- sc.Text()
+				_, _ = io.Copy(io.Discard, out)
+				return
+			}
+		}
+		close(lines)
+	}()
+	select {
+	case l, ok := <-lines:
+		if !ok {
+			_ = cmd.Wait()
+			t.Fatalf("the helper ended without printing %s; stderr:\n%s", until, stderr.String())
+		}
+		return strings.TrimSpace(strings.TrimPrefix(l, until)), cmd
+	case <-time.After(60 * time.Second):
+		t.Fatalf("the helper did not reach %s in time; stderr:\n%s", until, stderr.String())
+	}
+	return "", nil
+}
+
+// fltKill SIGKILLs the child where it stopped: no deferred code, no cleanup, as a power cut
+// or the OOM killer would.
+func fltKill(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Fatalf("the helper was not killed by SIGKILL: %v", err)
+	}
+}
+
+// ---- registry ----
+
+func TestRegistryWriteKilledMidway(t *testing.T) {
+	for _, c := range []struct {
+		point   string
+		wantNew bool
+	}{
+		{"temp-written", false}, // the new file is complete but not yet renamed over the old
+		{"renamed", true},       // renamed; the process dies before Update returns
+	} {
+		t.Run(c.point, func(t *testing.T) {
+			dir := t.TempDir()
+			r := OpenRegistry(dir)
+			if err := r.Update(func(apps []App) ([]App, error) { return append(apps, NewApp("Old")), nil }); err != nil {
+				t.Fatal(err)
+			}
+			before, _ := os.ReadFile(r.Path())
+
+			detail, cmd := fltChild(t, "READY", fltHelperEnv+"=registry-write", "DIR="+dir, "CRASH_POINT="+c.point)
+			fltKill(t, cmd)
+
+			apps, err := r.Load()
+			if err != nil {
+				t.Fatalf("after the kill the registry cannot be read: %v", err)
+			}
+			want := []string{"Old"}
+			if c.wantNew {
+				want = []string{"Old", "New"}
+			}
+			if got := registryTestNames(apps); !slices.Equal(got, registryTestNames(fltApps(want...))) {
+				t.Errorf("after a kill at %s the registry holds %q; want %q", c.point, got, want)
+			}
+			if after, _ := os.ReadFile(r.Path()); !c.wantNew && string(after) != string(before) {
+				t.Errorf("apps.json changed although the kill came before the rename")
+			}
+			if !c.wantNew {
+				// What is left behind is the complete, private temp file, never read as the registry.
+				if m := registryTestMode(t, detail); m != 0o600 {
+					t.Errorf("the left-over temp file %s has mode %o; want 600", detail, m)
+				}
+			}
+			// The dead process's lock went with it: the next change goes through at once.
+			start := time.Now()
+			if err := r.Update(func(apps []App) ([]App, error) { return append(apps, NewApp("After")), nil }); err != nil {
+				t.Fatalf("the next write after the kill: %v", err)
+			}
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("the next write waited %s for the dead process's lock", d)
+			}
+			if apps, _ := r.Load(); len(apps) != len(want)+1 {
+				t.Errorf("after the next write the registry holds %q", registryTestNames(apps))
+			}
+		})
+	}
+}
+
+func fltApps(names ...string) []App {
+	var out []App
+	for _, n := range names {
+		out = append(out, NewApp(n))
+	}
+	return out
+}
+
+// A folder the process may not write to: the change fails with one line naming the folder and
+// the next step, and the registry keeps what it had. With the lock file present the write of
+// the new file is refused; without it, taking the lock is.
+func TestRegistryReadOnlyFolder(t *testing.T) {
+	for _, lockPresent := range []bool{true, false} {
+		t.Run(fmt.Sprintf("lock file present=%v", lockPresent), func(t *testing.T) {
+			base, err := os.MkdirTemp("", "connectedapps-readonly-")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = os.Chmod(filepath.Join(base, "cfg"), 0o700); _ = os.RemoveAll(base) })
+			if err := os.Chmod(base, 0o755); err != nil { // reachable by the helper run as nobody
+				t.Fatal(err)
+			}
+			dir := filepath.Join(base, "cfg")
+			r := OpenRegistry(dir)
+			if err := r.Update(func(apps []App) ([]App, error) { return append(apps, NewApp("Kept")), nil }); err != nil {
+				t.Fatal(err)
+			}
+			if !lockPresent {
+				if err := os.Remove(filepath.Join(dir, "apps.json.lock")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before, _ := os.ReadFile(r.Path())
+			if os.Getuid() == 0 {
+				_ = filepath.WalkDir(dir, func(p string, _ fs.DirEntry, err error) error {
+					if err == nil {
+						err = os.Lchown(p, 65534, 65534)
+					}
+					return err
+				})
+			}
+			if err := os.Chmod(dir, 0o500); err != nil {
+				t.Fatal(err)
+			}
+
+			var msg string
+			if os.Getuid() == 0 {
+				msg, _ = fltChild(t, "RESULT", fltHelperEnv+"=registry-readonly", "DIR="+dir)
+			} else {
+				err := r.Update(func(apps []App) ([]App, error) { return append(apps, NewApp("New")), nil })
+				msg = fmt.Sprint(err)
+			}
+			t.Logf("the person reads: %s", msg)
+			for _, want := range []string{"the folder " + dir + " is writable", "nothing was changed"} {
+				if !strings.Contains(msg, want) {
+					t.Errorf("the message %q does not say %q", msg, want)
+				}
+			}
+			if strings.ContainsAny(msg, "\r\n") || msg == "<nil>" {
+				t.Errorf("the message is not one line of error: %q", msg)
+			}
+			if after, _ := os.ReadFile(r.Path()); string(after) != string(before) {
+				t.Error("apps.json changed")
+			}
+			if apps, err := r.Load(); err != nil || len(apps) != 1 || apps[0].ProviderName != "Kept" {
+				t.Errorf("after the refused write Load = %q, %v", registryTestNames(apps), err)
+			}
+		})
+	}
+}
+
+// ---- chunked keyring values ----
+
+const fltChunkLimit = 64
+
+// The real keyring, a value split in pieces, and the writer killed after its first new piece,
+// after its last new piece (the index still names the old ones), and after switching the
+// index (before the old pieces are removed).
+func TestChunkedKeyringWriteKilledMidway(t *testing.T) {
+	if os.Getenv("CONNECTEDAPPS_TEST_KEYRING") != "1" {
+		t.Skip("set CONNECTEDAPPS_TEST_KEYRING=1 (inside a D-Bus session with an unlocked keyring), as make test does")
+	}
+	oldValue, newValue := secretsTestValue("old", 4*fltChunkLimit), secretsTestValue("new", 5*fltChunkLimit-7)
+	for _, c := range []struct {
+		point   string
+		wantNew bool
+	}{
+		{"piece-written#1", false},
+		{"piece-written#5", false},
+		{"index-written", true},
+	} {
+		t.Run(c.point, func(t *testing.T) {
+			raw := &KeyringStore{Timeout: 10 * time.Second}
+			store := NewChunkedStore(raw, fltChunkLimit)
+			key := "test/crash-" + randomHex(6)
+			if err := store.Set(key, oldValue); err != nil {
+				t.Fatalf("storing the old value: %v", err)
+			}
+			oldIndex, _ := raw.Get(key)
+			oldGen, oldN, _ := parseChunkIndex(oldIndex)
+
+			detail, cmd := fltChild(t, "READY", fltHelperEnv+"=chunked-write", "KEY="+key, "VALUE="+newValue, "CRASH_POINT="+c.point)
+			fltKill(t, cmd)
+			// Whatever the kill left behind goes, so the shared keyring stays clean.
+			t.Cleanup(func() {
+				_ = store.Delete(key)
+				store.deletePieces(key, oldGen, oldN)
+				if p := strings.Split(detail, "#"); len(p) == 3 {
+					store.deletePieces(key, p[1], len(splitUTF8(newValue, fltChunkLimit)))
+				}
+			})
+
+			got, err := store.Get(key)
+			want := oldValue
+			if c.wantNew {
+				want = newValue
+			}
+			if err != nil || got != want {
+				t.Fatalf("after a kill at %s Get = %q, %v; want the %s value whole", c.point, got, err, map[bool]string{true: "new", false: "old"}[c.wantNew])
+			}
+			// The next write goes through and reads back.
+			third := secretsTestValue("third", 3*fltChunkLimit)
+			if err := store.Set(key, third); err != nil {
+				t.Fatalf("the next write after the kill: %v", err)
+			}
+			if got, err := store.Get(key); err != nil || got != third {
+				t.Fatalf("after the next write Get = %q, %v", got, err)
+			}
+		})
+	}
+}
