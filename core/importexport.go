@@ -291,7 +291,7 @@ func (s *Service) Import(ctx context.Context, data []byte, as string) ([]ImportR
 	for _, imp := range apps {
 		name := imp.App.ProviderName
 		if err := ValidateName(name); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("the app named %q cannot be imported, so nothing was: %w", name, err)
 		}
 		if findApp(existing, name) >= 0 || seen[strings.ToLower(name)] {
 			return nil, Failf(ErrInvalid, "an app named %q already exists: nothing was imported; import it under another name with --as NEW", name)
@@ -304,7 +304,7 @@ func (s *Service) Import(ctx context.Context, data []byte, as string) ([]ImportR
 	// Validate all before registering any, so a bad document registers nothing.
 	for _, imp := range apps {
 		if err := imp.App.Validate(); err != nil {
-			return nil, fmt.Errorf("%s cannot be imported: %w", imp.App.ProviderName, err)
+			return nil, fmt.Errorf("%s cannot be imported, so nothing was: %w", imp.App.ProviderName, err)
 		}
 	}
 	var out []ImportResult
