@@ -18,7 +18,7 @@ WINDOW_PKGS  := xvfb xdotool imagemagick x11-utils libgl1-mesa-dri
 BASE_PKGS    := ca-certificates git
 PKGS := $(BASE_PKGS) $(BUILD_PKGS) $(KEYRING_PKGS) $(WINDOW_PKGS)
 
-.PHONY: deps build run test bench screenshot screenshots package clean
+.PHONY: deps build run test bench bench-deps screenshot screenshots package clean
 
 # deps: Fyne needs cgo with the OpenGL and X11 headers; the tests need a real keyring
 # (gnome-keyring on a private D-Bus) and the window smoke tests an X server (Xvfb). apt-get
@@ -62,10 +62,33 @@ test: deps
 	go build -tags $(GO_TAGS) -o $(BIN) .
 	CONNECTEDAPPS_BIN="$(CURDIR)/$(BIN)" $(KEYRING) go test -race -tags $(GO_TAGS) -count=1 -timeout 15m ./...
 
-# bench: benchmarks only (-run '^$' skips the tests), in the same keyring sandbox as the
-# tests because some benchmarks measure real keyring calls.
-bench: deps
+# bench: not part of `make test`. First the Go benchmarks (-run '^$' skips the tests: registry
+# load and save with 1,000 apps, filtering 1,000 apps in the window, the keyring round trip),
+# then bench/perf, which runs each of our programs beside its floor, interleaved in one run
+# (`token` vs `secret-tool lookup`, `connect` vs bench/floorconnect, 50 concurrent refreshes,
+# the window vs bench/floorwindow on a private Xvfb) and prints the table that
+# docs/PERFORMANCE.md quotes; it is also written to bin/bench/results.md. BENCH_FLAGS passes
+# options to bench/perf, e.g. BENCH_FLAGS="-only token -token-rounds 1000".
+BENCH_PKGS := strace
+BENCH_DIR  := bin/bench
+bench-deps: deps
+	@missing=""; for p in $(BENCH_PKGS); do \
+		[ "$$(dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null)" = "install ok installed" ] || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; echo "make bench-deps: installing$$missing"; \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing </dev/null; \
+	fi
+
+bench: bench-deps
 	$(KEYRING) go test -tags $(GO_TAGS) -run '^$$' -bench . -benchmem ./...
+	go build -tags $(GO_TAGS) -o $(BIN) .
+	go build -tags $(GO_TAGS) -o $(BENCH_DIR)/floorwindow ./bench/floorwindow
+	go build -o $(BENCH_DIR)/floorconnect ./bench/floorconnect
+	go build -o $(BENCH_DIR)/perf ./bench/perf
+	set -o pipefail; $(KEYRING) $(BENCH_DIR)/perf -bin $(BIN) -floorconnect $(BENCH_DIR)/floorconnect \
+		-floorwindow $(BENCH_DIR)/floorwindow $(BENCH_FLAGS) | tee $(BENCH_DIR)/results.md
 
 # screenshots: regenerate the README's pictures, docs/screenshot-main.png (the list),
 # docs/screenshot-form.png (one app's document) and docs/screenshot-connected.png (a connected
