@@ -35,6 +35,15 @@ func runWindow() int {
 	}
 	quietlog.Restore()
 	svc, err := core.NewService(core.Config{})
+	if err == nil {
+		// The store chosen in settings.json. A vault's passphrase comes from the environment
+		// or, without it, from the window's dialog (gui.Run asks before any secret is read).
+		var passphrase func() (string, error)
+		if p := os.Getenv(cli.PassphraseEnv); p != "" {
+			passphrase = func() (string, error) { return p, nil }
+		}
+		svc.Secrets, err = core.OpenChosenStore(svc.Registry.Dir(), svc.Secrets, passphrase)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "connectedapps: "+err.Error())
 		return cli.ExitFailure

@@ -56,4 +56,5 @@ type env struct {
 	svc      appService
 	browser  core.Browser
 	notifier Notifier
+	vault    *vaultUnlock // the vault's passphrase dialog; nil unless the secrets are in a locked vault
 }

@@ -45,6 +45,7 @@ type settingsScreen struct {
 	storeName    *widget.Label
 	storeState   *widget.Label
 	recheck      *widget.Button
+	unlock       *widget.Button // shown while the vault is locked (vault.go)
 	folder       *widget.Label
 	copyFolder   *widget.Button
 	folderNote   *widget.Label
@@ -98,6 +99,8 @@ func (s *settingsScreen) buildUI() fyne.CanvasObject {
 	s.storeName = &widget.Label{Text: "Checking…", Wrapping: fyne.TextWrapWord}
 	s.storeState = &widget.Label{Wrapping: fyne.TextWrapWord, Selectable: true}
 	s.recheck = &widget.Button{Text: "Check again", Icon: theme.ViewRefreshIcon(), OnTapped: s.onProbe}
+	s.unlock = &widget.Button{Text: "Unlock…", Icon: theme.LoginIcon(), OnTapped: s.onUnlockVault}
+	s.unlock.Hide()
 
 	// Registry folder.
 	s.folder = &widget.Label{Text: filepath.Dir(s.env.svc.RegistryPath()), Wrapping: fyne.TextWrapBreak, Selectable: true}
@@ -115,7 +118,8 @@ func (s *settingsScreen) buildUI() fyne.CanvasObject {
 		s.startNote,
 		widget.NewSeparator(),
 		heading("Secret store"),
-		container.NewBorder(nil, nil, nil, container.NewVBox(s.recheck), container.NewVBox(s.storeName, s.storeState)),
+		container.NewBorder(nil, nil, nil, container.NewVBox(s.recheck, s.unlock), container.NewVBox(s.storeName, s.storeState)),
+		caption("Without a keyring (SSH, containers), `connectedapps keyring use-vault` keeps them in an encrypted file instead; `use-system` moves them back."),
 		widget.NewSeparator(),
 		heading("Your apps are kept in"),
 		container.NewBorder(nil, nil, nil, container.NewVBox(s.copyFolder), s.folder),
@@ -239,6 +243,11 @@ func (s *settingsScreen) onProbe() {
 		fyne.Do(func() {
 			s.recheck.Enable()
 			s.storeName.SetText(st.Store)
+			if st.State == core.SecretsLocked && s.env.vault != nil {
+				s.unlock.Show()
+			} else {
+				s.unlock.Hide()
+			}
 			switch st.State {
 			case core.SecretsOK:
 				s.storeState.Importance = widget.SuccessImportance
