@@ -57,7 +57,7 @@ func NewSystemStore() SecretStore {
 
 func (k *KeyringStore) Get(key string) (string, error) {
 	var v string
-	err := k.call("read", func() (err error) { v, err = keyring.Get(KeyringService, key); return })
+	err := k.call("read", func() (err error) { v, err = keyringGet(KeyringService, key); return })
 	return v, err
 }
 

@@ -1,0 +1,8 @@
+//go:build !linux
+
+package core
+
+import "github.com/zalando/go-keyring"
+
+// keyringGet is go-keyring's Get; Linux has a faster read (secretservice_linux.go).
+func keyringGet(service, user string) (string, error) { return keyring.Get(service, user) }
