@@ -492,6 +492,12 @@ func (f *appForm) saveThen(next func()) {
 	f.clearErrors()
 	app := f.document()
 	if err := app.Validate(); err != nil {
+		// document() reads an unreadable port as -1; say what was typed, not "-1".
+		var ve *core.ValidationError
+		port := strings.TrimSpace(f.redirectPort.Text)
+		if _, perr := strconv.Atoi(port); perr != nil && errors.As(err, &ve) && ve.Field == "redirect_port" {
+			err = &core.ValidationError{Field: "redirect_port", Message: fmt.Sprintf("%q is not a port number: use 1-65535, or 0 for any free port", port)}
+		}
 		f.showValidation(err)
 		return
 	}
