@@ -217,7 +217,7 @@ func parseGoogleClientFile(data []byte) ([]ImportedApp, error) {
 	for _, raw := range c.RedirectURIs {
 		host, port, why := loopbackRedirect(raw, installed)
 		if why != "" {
-			imp.Notes = append(imp.Notes, fmt.Sprintf("redirect URI %s is not usable by a desktop app (%s)", raw, why))
+			imp.Notes = append(imp.Notes, fmt.Sprintf("redirect URI %s is not usable by a desktop app (%s)", escapeControls(raw), why))
 			continue
 		}
 		if !usable {
@@ -231,6 +231,13 @@ func parseGoogleClientFile(data []byte) ([]ImportedApp, error) {
 	}
 	imp.App = app
 	return []ImportedApp{imp}, nil
+}
+
+// escapeControls keeps text from a file on one line and out of the terminal's control: a
+// newline or an escape sequence is shown escaped, as Go quotes it; a plain URL is unchanged.
+func escapeControls(s string) string {
+	q := strconv.Quote(s)
+	return q[1 : len(q)-1]
 }
 
 // loopbackRedirect maps a registered redirect URI to the catcher's host and port (no port:
