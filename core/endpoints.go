@@ -113,7 +113,9 @@ func (s *Service) doJSON(app *App, step string, req *http.Request) (json.RawMess
 			ErrorDescription string `json:"error_description"`
 		}
 		_ = json.Unmarshal(body, &oe)
-		pe := &ProviderError{App: app.ProviderName, Step: step, Code: oe.Error, Description: oe.ErrorDescription, Status: resp.StatusCode}
+		sent := sentSecrets(req)
+		pe := &ProviderError{App: app.ProviderName, Step: step, Code: redactSecrets(oe.Error, sent),
+			Description: redactSecrets(oe.ErrorDescription, sent), Status: resp.StatusCode}
 		if pe.Code == "" {
 			pe.Code = "HTTP " + resp.Status
 		}

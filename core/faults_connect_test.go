@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -63,7 +64,7 @@ func newFltProvider(t *testing.T) *fltProvider {
 		answer := p.token
 		p.mu.Unlock()
 		// A real provider checks the PKCE verifier against the challenge it was given.
-		if auth != nil && auth.Get("code_challenge") != "" {
+		if auth != nil && auth.Get("code_challenge") != "" && r.PostForm.Get("grant_type") == "authorization_code" {
 			sum := sha256.Sum256([]byte(r.PostForm.Get("code_verifier")))
 			if base64.RawURLEncoding.EncodeToString(sum[:]) != auth.Get("code_challenge") {
 				tokJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_grant", "error_description": "PKCE verification failed"})
@@ -166,7 +167,8 @@ func newFltFixture(t *testing.T, change func(a *App), secret string) *fltFixture
 	f := &fltFixture{p: p, mem: NewMemoryStore(), logs: &bytes.Buffer{}}
 	f.browser = f.signIn
 	logger := slog.New(slog.NewTextHandler(&fltLockedWriter{w: f.logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	svc, err := NewService(Config{Dir: t.TempDir(), Secrets: f.mem, Log: logger,
+	// A folder that does not exist yet, as on first use: the program makes it.
+	svc, err := NewService(Config{Dir: filepath.Join(t.TempDir(), "connectedapps"), Secrets: f.mem, Log: logger,
 		HTTP: &http.Client{Timeout: 10 * time.Second, Transport: &LoggingTransport{Log: logger}},
 		Browser: BrowserFunc(func(u *url.URL) error {
 			p.mu.Lock()

@@ -1,6 +1,8 @@
 package core
 
 import (
+	"encoding/base64"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -72,4 +74,53 @@ func RedactText(s string) string {
 		}
 	}
 	return strings.Join(fields, " ")
+}
+
+// sentSecrets lists the secrets a request carried: its sensitive form values (the code and
+// verifier, a refresh or access token, the client secret), its Basic credentials and its
+// bearer token. An answer that quotes the request back (a debugging proxy, a framework's
+// error page, a careless provider) must not carry them into a message or the registry.
+func sentSecrets(req *http.Request) []string {
+	if req == nil {
+		return nil
+	}
+	var out []string
+	if user, pass, ok := req.BasicAuth(); ok {
+		out = append(out, pass, user+":"+pass)
+		if p, err := url.QueryUnescape(pass); err == nil {
+			out = append(out, p)
+		}
+	}
+	if _, cred, ok := strings.Cut(req.Header.Get("Authorization"), " "); ok && cred != "" {
+		out = append(out, cred) // the whole Basic value, or the bearer token
+	}
+	if req.GetBody != nil {
+		if body, err := req.GetBody(); err == nil {
+			raw, _ := io.ReadAll(io.LimitReader(body, 1<<20))
+			body.Close()
+			if form, err := url.ParseQuery(string(raw)); err == nil {
+				for _, k := range sensitiveParams {
+					out = append(out, form[k]...)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// redactSecrets replaces each secret in text, as is, URL-encoded or base64-encoded.
+func redactSecrets(text string, secrets []string) string {
+	// Longest first, so a secret that holds another (the Basic value holds the password) goes whole.
+	secrets = slices.Clone(secrets)
+	slices.SortFunc(secrets, func(a, b string) int { return len(b) - len(a) })
+	for _, s := range secrets {
+		if len(s) < 4 { // too short to be a real secret; replacing it would mangle the text
+			continue
+		}
+		for _, form := range []string{s, url.QueryEscape(s), base64.StdEncoding.EncodeToString([]byte(s)),
+			base64.RawStdEncoding.EncodeToString([]byte(s)), base64.RawURLEncoding.EncodeToString([]byte(s))} {
+			text = strings.ReplaceAll(text, form, "REDACTED")
+		}
+	}
+	return text
 }

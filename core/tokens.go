@@ -313,13 +313,18 @@ func (s *Service) markConnection(app *App, state string, cause *ProviderError) {
 // providerErrorFrom reads an OAuth error answer; a body that is not an OAuth error is
 // summarised by its HTTP status.
 func providerErrorFrom(app *App, step string, re *oauth2.RetrieveError) *ProviderError {
-	pe := &ProviderError{App: app.ProviderName, Step: step, Code: re.ErrorCode, Description: re.ErrorDescription, URI: re.ErrorURI}
+	var sent []string
+	if re.Response != nil {
+		sent = sentSecrets(re.Response.Request)
+	}
+	pe := &ProviderError{App: app.ProviderName, Step: step, Code: redactSecrets(re.ErrorCode, sent),
+		Description: redactSecrets(re.ErrorDescription, sent), URI: redactSecrets(re.ErrorURI, sent)}
 	if re.Response != nil {
 		pe.Status = re.Response.StatusCode
 	}
 	if pe.Code == "" {
 		pe.Code = fmt.Sprintf("HTTP %d", pe.Status)
-		pe.Description = oneLine(string(re.Body))
+		pe.Description = oneLine(redactSecrets(string(re.Body), sent)) // redacted before it is cut
 	}
 	return pe
 }
