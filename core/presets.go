@@ -197,8 +197,9 @@ func cleanFieldValue(name, v string) (string, error) {
 		}
 		return v, nil
 	case FieldRealm:
-		if strings.ContainsAny(v, "/?#") || strings.TrimSpace(v) != v {
-			return "", fmt.Errorf("realm %q may not contain /, ?, # or edge spaces", v)
+		// "." and ".." would be resolved away by the server, moving every endpoint up a level.
+		if strings.ContainsAny(v, "/?#") || strings.TrimSpace(v) != v || v == "." || v == ".." {
+			return "", fmt.Errorf("realm %q may not be . or .., nor contain /, ?, # or edge spaces", v)
 		}
 		return url.PathEscape(v), nil
 	case FieldDomain:
@@ -213,7 +214,9 @@ func cleanFieldValue(name, v string) (string, error) {
 			return "", fmt.Errorf("site: %v", err)
 		}
 		u, _ := url.Parse(s)
-		if u.RawQuery != "" || u.Fragment != "" || u.User != nil || strings.ContainsAny(s, "{}") {
+		// An empty query or fragment ("https://h/a#") counts too: what the template appends
+		// after it would leave the path.
+		if u.User != nil || strings.ContainsAny(s, "?#{}") {
 			return "", fmt.Errorf("site %q must be a plain address such as https://erp.example.com", v)
 		}
 		return s, nil
