@@ -183,7 +183,9 @@ func fillTemplate(s string, values map[string]string) string {
 }
 
 var (
-	tenantPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.-]{0,253}$`)
+	// The length is checked apart: `{0,253}` compiles to 253 copies of the class, 0.4 ms of
+	// start-up in every run of the command line.
+	tenantPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.-]*$`)
 	domainPattern = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+(:[0-9]{1,5})?$`)
 )
 
@@ -192,7 +194,7 @@ var (
 func cleanFieldValue(name, v string) (string, error) {
 	switch name {
 	case FieldTenant:
-		if !tenantPattern.MatchString(v) {
+		if len(v) > 254 || !tenantPattern.MatchString(v) {
 			return "", fmt.Errorf("tenant %q is not a tenant ID or domain (letters, digits, dots and dashes)", v)
 		}
 		return v, nil
