@@ -2,7 +2,9 @@ package core
 
 import (
 	"errors"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -51,5 +53,38 @@ func TestCatcherStateExpiresWithTheAttempt(t *testing.T) {
 	}
 	if code, err := catcherWait(t, c, catcherShortWait); !errors.Is(err, ErrTimeout) || code != "" {
 		t.Errorf("the late paste reached Wait: %q, %v", code, err)
+	}
+}
+
+// The catcher is reachable on loopback only: from every other address of this machine the
+// port refuses the connection (TestListenLoopbackListensOnlyOnLoopback checks what it binds).
+func TestCatcherUnreachableFromOtherAddresses(t *testing.T) {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var others []net.IP
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && !n.IP.IsLoopback() && !n.IP.IsLinkLocalUnicast() {
+			others = append(others, n.IP)
+		}
+	}
+	if len(others) == 0 {
+		t.Skip("this machine has no address but loopback")
+	}
+	for _, host := range []string{HostIPv4, HostLocalhost} {
+		c := catcherListen(t, host, 0)
+		c.Expect("st")
+		for _, ip := range others {
+			conn, err := net.DialTimeout("tcp", net.JoinHostPort(ip.String(), strconv.Itoa(c.Port())), 2*time.Second)
+			if err == nil {
+				conn.Close()
+				t.Errorf("%s: the catcher on port %d answers at %s", host, c.Port(), ip)
+			}
+		}
+		// And it does answer on loopback, so the refusals above mean something.
+		if status, _, _ := catcherGet(t, c, "/favicon.ico"); status != http.StatusNotFound {
+			t.Errorf("%s: GET /favicon.ico on loopback = %d", host, status)
+		}
 	}
 }
