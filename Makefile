@@ -87,8 +87,8 @@ bench-deps: deps
 	fi
 
 bench: bench-deps
-	$(KEYRING) go test -tags $(GO_TAGS) -run '^$$' -bench . -benchmem ./...
 	go build -tags $(GO_TAGS) -o $(BIN) .
+	CONNECTEDAPPS_BIN="$(CURDIR)/$(BIN)" $(KEYRING) go test -tags $(GO_TAGS) -run '^$$' -bench . -benchmem ./...
 	go build -tags $(GO_TAGS) -o $(BENCH_DIR)/floorwindow ./bench/floorwindow
 	go build -o $(BENCH_DIR)/floorconnect ./bench/floorconnect
 	go build -o $(BENCH_DIR)/perf ./bench/perf
