@@ -19,6 +19,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,13 +40,25 @@ func main() {
 	}
 }
 
+// phase prints the time since CA_T0 (the launcher's clock, in seconds since the epoch) when it
+// is set, so where the time goes can be compared with connectedapps step by step
+// (docs/PERFORMANCE.md); silent otherwise.
+func phase(what string) {
+	if t0, err := strconv.ParseFloat(os.Getenv("CA_T0"), 64); err == nil {
+		fmt.Fprintf(os.Stderr, "T %s %.2f\n", what, float64(time.Now().UnixMicro())/1000-t0*1000)
+	}
+}
+
 func connect(issuer, clientID string, scopes []string, user string) error {
+	phase("main")
+	defer phase("end")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	provider, err := oidc.NewProvider(ctx, issuer)
 	if err != nil {
 		return err
 	}
+	phase("discovered")
 	l, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -77,6 +90,7 @@ func connect(issuer, clientID string, scopes []string, user string) error {
 	if err := browser.Start(); err != nil {
 		return err
 	}
+	phase("browser-started")
 	go func() { _ = browser.Wait() }()
 
 	var code string
@@ -85,10 +99,12 @@ func connect(issuer, clientID string, scopes []string, user string) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+	phase("callback")
 	tok, err := conf.Exchange(ctx, code, oauth2.VerifierOption(verifier))
 	if err != nil {
 		return err
 	}
+	phase("exchanged")
 	rawID, _ := tok.Extra("id_token").(string)
 	idt, err := provider.Verifier(&oidc.Config{ClientID: clientID}).Verify(ctx, rawID)
 	if err != nil {
@@ -97,6 +113,7 @@ func connect(issuer, clientID string, scopes []string, user string) error {
 	if idt.Nonce != nonce {
 		return errors.New("ID token nonce mismatch")
 	}
+	phase("verified")
 	record, err := json.Marshal(map[string]any{
 		"access_token": tok.AccessToken, "token_type": tok.TokenType, "refresh_token": tok.RefreshToken,
 		"id_token": rawID, "expires_at": tok.Expiry.UTC(), "scopes": scopes,

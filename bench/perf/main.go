@@ -25,7 +25,7 @@ type options struct {
 	tokenRounds, connectRounds     int
 	refreshRounds, windowRounds    int
 	concurrent                     int
-	windowApps                     int
+	windowApps, tokenApps          int
 }
 
 func main() {
@@ -46,6 +46,7 @@ func main() {
 	flag.IntVar(&o.concurrent, "concurrent", 50, "token processes started at once in each refresh round")
 	flag.IntVar(&o.windowRounds, "window-rounds", 10, "rounds of the three window programs")
 	flag.IntVar(&o.windowApps, "window-apps", 1000, "registered apps in the larger window case")
+	flag.IntVar(&o.tokenApps, "token-apps", 1000, "registered apps in the larger token case (0: skip it)")
 	only := flag.String("only", "token,connect,refresh,window", "comma-separated rows to measure")
 	serve := flag.Duration("serve", 0, "only start the provider and print the environment to reach it, for this long (to investigate by hand)")
 	flag.Parse()
