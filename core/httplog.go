@@ -7,8 +7,10 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // sensitiveParams never reach a log in clear.
@@ -65,15 +67,37 @@ func RedactURL(u *url.URL) string {
 }
 
 // RedactText redacts URLs inside an error message (url.Error quotes the URL it failed on).
+// A quoted string is taken whole, as Go quoted it: its URL may hold spaces (a raw query
+// keeps them), and its last characters may be quotes, parentheses or colons that belong to
+// the URL, not to the sentence around it.
 func RedactText(s string) string {
-	fields := strings.Fields(s)
-	for i, f := range fields {
-		trimmed := strings.Trim(f, `"':,()`)
-		if u, err := url.Parse(trimmed); err == nil && u.Scheme != "" && u.Host != "" {
-			fields[i] = strings.Replace(f, trimmed, RedactURL(u), 1)
+	var out []string
+	for s = strings.TrimLeftFunc(s, unicode.IsSpace); s != ""; s = strings.TrimLeftFunc(s, unicode.IsSpace) {
+		quoted := ""
+		if q, err := strconv.QuotedPrefix(s); err == nil {
+			if unq, err := strconv.Unquote(q); err == nil {
+				if u, err := url.Parse(unq); err == nil && u.Scheme != "" && u.Host != "" {
+					quoted, s = strconv.Quote(RedactURL(u)), s[len(q):]
+				}
+			}
 		}
+		end := strings.IndexFunc(s, unicode.IsSpace)
+		if end < 0 {
+			end = len(s)
+		}
+		out = append(out, quoted+redactWord(s[:end]))
+		s = s[end:]
 	}
-	return strings.Join(fields, " ")
+	return strings.Join(out, " ")
+}
+
+// redactWord redacts a URL standing in plain text, without the punctuation around it.
+func redactWord(f string) string {
+	trimmed := strings.Trim(f, `"':,()`)
+	if u, err := url.Parse(trimmed); err == nil && u.Scheme != "" && u.Host != "" {
+		return strings.Replace(f, trimmed, RedactURL(u), 1)
+	}
+	return f
 }
 
 // sentSecrets lists the secrets a request carried: its sensitive form values (the code and
