@@ -44,7 +44,7 @@ func main() {
 	flag.IntVar(&o.connectRounds, "connect-rounds", 30, "pairs of connect and floor connect runs")
 	flag.IntVar(&o.refreshRounds, "refresh-rounds", 5, "rounds of concurrent token calls on an expired token")
 	flag.IntVar(&o.concurrent, "concurrent", 50, "token processes started at once in each refresh round")
-	flag.IntVar(&o.windowRounds, "window-rounds", 10, "rounds of the three window programs")
+	flag.IntVar(&o.windowRounds, "window-rounds", 20, "rounds of the three window programs")
 	flag.IntVar(&o.windowApps, "window-apps", 1000, "registered apps in the larger window case")
 	flag.IntVar(&o.tokenApps, "token-apps", 1000, "registered apps in the larger token case (0: skip it)")
 	only := flag.String("only", "token,connect,refresh,window", "comma-separated rows to measure")
