@@ -36,9 +36,9 @@ func BenchmarkTokenProcessVaultVsKeyring(b *testing.B) {
 		keyring, vault, ratios = append(keyring, k), append(vault, v), append(ratios, v/k)
 	}
 	b.StopTimer()
-	b.ReportMetric(median(keyring), "keyring-ms")
-	b.ReportMetric(median(vault), "vault-ms")
-	b.ReportMetric(median(ratios), "vault/keyring")
+	b.ReportMetric(vaultBenchMedian(keyring), "keyring-ms")
+	b.ReportMetric(vaultBenchMedian(vault), "vault-ms")
+	b.ReportMetric(vaultBenchMedian(ratios), "vault/keyring")
 	for _, env := range [][]string{keyringEnv, vaultEnv} {
 		benchRun(b, env, "remove", "Bench")
 	}
@@ -69,7 +69,7 @@ func benchRun(b *testing.B, env []string, args ...string) float64 {
 	return float64(d.Microseconds()) / 1000
 }
 
-func median(xs []float64) float64 {
+func vaultBenchMedian(xs []float64) float64 {
 	s := slices.Clone(xs)
 	slices.Sort(s)
 	if len(s) == 0 {
