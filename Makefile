@@ -23,7 +23,7 @@ WINDOW_PKGS  := xvfb xdotool imagemagick x11-utils libgl1-mesa-dri
 BASE_PKGS    := ca-certificates git
 PKGS := $(BASE_PKGS) $(BUILD_PKGS) $(KEYRING_PKGS) $(WINDOW_PKGS)
 
-.PHONY: deps build run test bench bench-deps screenshot screenshots package clean
+.PHONY: deps build run test fuzz bench bench-deps screenshot screenshots package clean
 
 # deps: Fyne needs cgo with the OpenGL and X11 headers; the tests need a real keyring
 # (gnome-keyring on a private D-Bus) and the window smoke tests an X server (Xvfb). apt-get
@@ -53,8 +53,10 @@ run: deps build
 
 # test: everything CI checks, cheapest first so a mistake fails fast:
 # vet, the one-way dependency rule (core never imports Fyne), formatting, then the whole
-# suite with the race detector against a real, throwaway keyring. End-to-end tests run
-# the freshly built binary named by CONNECTEDAPPS_BIN.
+# suite with the race detector against a real, throwaway keyring (the fuzz targets' seed
+# corpora run there as ordinary tests), then each fuzz target for 5 seconds: 10 targets x
+# (5 s + about 1.5 s to link and replay the corpus) = about 70 s on two cores. End-to-end
+# tests run the freshly built binary named by CONNECTEDAPPS_BIN.
 test: deps
 	go vet -tags $(GO_TAGS) ./...
 	@core_deps="$$(go list -deps ./core/...)" || exit 1; \
@@ -66,6 +68,14 @@ test: deps
 	fi
 	go build -tags $(GO_TAGS) -o $(BIN) .
 	CONNECTEDAPPS_BIN="$(CURDIR)/$(BIN)" $(KEYRING) go test -race -tags $(GO_TAGS) -count=1 -timeout 15m ./...
+	scripts/fuzz 5s -tags $(GO_TAGS)
+
+# fuzz: each fuzz target of core (scripts/fuzz lists them) for FUZZTIME, e.g.
+# `make fuzz FUZZTIME=10m`. A failing input lands in core/testdata/fuzz/FuzzXxx/: fix the
+# bug and commit the input with the fix as a regression seed.
+FUZZTIME ?= 1m
+fuzz: deps
+	scripts/fuzz $(FUZZTIME) -tags $(GO_TAGS)
 
 # bench: not part of `make test`. First the Go benchmarks (-run '^$' skips the tests: registry
 # load and save with 1,000 apps, filtering 1,000 apps in the window, the keyring round trip),
