@@ -228,7 +228,10 @@ func (p *tokenPanel) show(app *core.App) {
 // relayout lays the panel out again after rows were shown or hidden: a wrapping label
 // hidden during the last layout would otherwise keep its old width.
 func (p *tokenPanel) relayout() {
-	if p.box != nil {
+	// Not before the panel is on a canvas: the window lays it out when it is first shown, and
+	// measuring its bold and monospace text while the window is being built loaded two more
+	// fonts before the window could appear (docs/PERFORMANCE.md).
+	if p.box != nil && fyne.CurrentApp().Driver().CanvasForObject(p.box) != nil {
 		p.box.Refresh()
 	}
 }
