@@ -51,9 +51,11 @@ func DiscoveryURL(raw string) (docURL, expectedIssuer string, err error) {
 		return "", "", fmt.Errorf("discovery URL: %w", err)
 	}
 	u.Fragment, u.RawFragment = "", ""
-	base := strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), wellKnownSuffix)
-	issuer := url.URL{Scheme: u.Scheme, Host: u.Host, Path: strings.TrimSuffix(base, "/")}
-	u.Path, u.RawPath = strings.TrimSuffix(base, "/")+wellKnownSuffix, ""
+	// Every trailing slash goes ("https://idp.example.com//" is that issuer too), so the
+	// document URL given back names the same issuer.
+	base := strings.TrimRight(strings.TrimSuffix(strings.TrimRight(u.Path, "/"), wellKnownSuffix), "/")
+	issuer := url.URL{Scheme: u.Scheme, Host: u.Host, Path: base}
+	u.Path, u.RawPath = base+wellKnownSuffix, ""
 	return u.String(), issuer.String(), nil
 }
 
