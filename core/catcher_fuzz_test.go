@@ -14,7 +14,8 @@ import (
 // as a browser would (a raw HTTP request through the catcher's handler) and once pasted
 // (DeliverURL). Properties: a code is accepted only with the exact, non-empty state and is
 // the query's own code; a wrong state is ErrStateMismatch whatever else the query says; every
-// refusal is one line; the result page escapes everything the query brings; both ways agree.
+// refusal is one line; the result page escapes everything the query brings; both ways agree;
+// and once an answer is taken, the same answer again is not.
 func FuzzCatcherCallback(f *testing.F) {
 	const redirect = "http://127.0.0.1:8765" + CallbackPath
 	emptyPageTags := strings.Count(resultPage("x", "y"), "<")
@@ -64,10 +65,15 @@ func FuzzCatcherCallback(f *testing.F) {
 			if !delivered {
 				t.Fatalf("DeliverURL(%q) delivered nothing", pasted)
 			}
-			if !errors.Is(err, res.err) && err != res.err {
+			if err != res.err {
 				t.Errorf("DeliverURL returned %v but delivered %v", err, res.err)
 			}
 			fuzzCheckCallback(t, "pasted URL", state, u.Query(), res)
+			// The state is single-use: the same answer pasted again is not taken.
+			_ = c.DeliverURL(pasted)
+			if again, taken := fuzzTake(c); taken {
+				t.Errorf("a second paste of %q was taken too: %v", pasted, again)
+			}
 			// A query without a fragment reads the same both ways.
 			if served && !strings.Contains(rawQuery, "#") {
 				if (servedRes.err == nil) != (res.err == nil) || servedRes.code != res.code {
