@@ -54,9 +54,10 @@ run: deps build
 # test: everything CI checks, cheapest first so a mistake fails fast:
 # vet, the one-way dependency rule (core never imports Fyne), formatting, then the whole
 # suite with the race detector against a real, throwaway keyring (the fuzz targets' seed
-# corpora run there as ordinary tests), then each fuzz target for 5 seconds: 10 targets x
-# (5 s + about 1.5 s to link and replay the corpus) = about 70 s on two cores. End-to-end
-# tests run the freshly built binary named by CONNECTEDAPPS_BIN.
+# corpora run there as ordinary tests), then each fuzz target for 5 seconds from the committed
+# seeds: one instrumented build (a few seconds once cached; about 45 s the first time on a
+# machine) + 10 targets x 5 s = about 60 s on two cores. End-to-end tests run the freshly
+# built binary named by CONNECTEDAPPS_BIN.
 test: deps
 	go vet -tags $(GO_TAGS) ./...
 	@core_deps="$$(go list -deps ./core/...)" || exit 1; \
@@ -68,11 +69,12 @@ test: deps
 	fi
 	go build -tags $(GO_TAGS) -o $(BIN) .
 	CONNECTEDAPPS_BIN="$(CURDIR)/$(BIN)" $(KEYRING) go test -race -tags $(GO_TAGS) -count=1 -timeout 15m ./...
-	scripts/fuzz 5s -tags $(GO_TAGS)
+	scripts/fuzz --fresh 5s -tags $(GO_TAGS)
 
 # fuzz: each fuzz target of core (scripts/fuzz lists them) for FUZZTIME, e.g.
-# `make fuzz FUZZTIME=10m`. A failing input lands in core/testdata/fuzz/FuzzXxx/: fix the
-# bug and commit the input with the fix as a regression seed.
+# `make fuzz FUZZTIME=10m`, going on from the inputs earlier runs kept in Go's cache. A failing
+# input lands in core/testdata/fuzz/FuzzXxx/: fix the bug and commit the input with the fix as
+# a regression seed.
 FUZZTIME ?= 1m
 fuzz: deps
 	scripts/fuzz $(FUZZTIME) -tags $(GO_TAGS)
