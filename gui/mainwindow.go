@@ -56,6 +56,7 @@ type mainWindow struct {
 	connect   *widget.Button
 	tabs      *container.AppTabs
 	detail    *fyne.Container // header + tabs, shown with an app selected or being created
+	detailBox *fyne.Container // detail with its padding; in rightSide from its first showing
 	welcome   fyne.CanvasObject
 	changed   *fyne.Container // banner: apps.json changed while the form has edits
 	form      *appForm
@@ -151,7 +152,13 @@ func (w *mainWindow) buildUI() fyne.CanvasObject {
 		&widget.Label{Text: "Register an OAuth 2.0 / OpenID Connect client once, sign in once,\nand hand valid tokens to your programs.", Alignment: fyne.TextAlignCenter},
 		container.NewCenter(&widget.Button{Text: "Register an app", Icon: theme.ContentAddIcon(), Importance: widget.HighImportance, OnTapped: w.onNew}),
 	))
-	w.rightSide = container.NewStack(w.welcome, container.NewPadded(w.detail))
+	// The detail joins the window when it is first shown (showDetail). In the window from the
+	// start, hidden, it was laid out with the window all the same: its form and Connection tab
+	// were measured, and a font loaded for them, before the window could appear
+	// (docs/PERFORMANCE.md). In Fyne's test driver the form's empty list of scopes even kept
+	// the height it had then, 0, its "No scopes yet." overlapping the row below.
+	w.detailBox = container.NewPadded(w.detail)
+	w.rightSide = container.NewStack(w.welcome)
 	split := container.NewHSplit(left, w.rightSide)
 	split.Offset = 0.3
 	return split
@@ -294,7 +301,7 @@ func (w *mainWindow) selectedApp() (core.App, bool) {
 func (w *mainWindow) showSelected() {
 	if w.selectedID == newAppID {
 		w.welcome.Hide()
-		w.detail.Show()
+		w.showDetail()
 		return
 	}
 	app, ok := w.selectedApp()
@@ -305,7 +312,7 @@ func (w *mainWindow) showSelected() {
 		return
 	}
 	w.welcome.Hide()
-	w.detail.Show()
+	w.showDetail()
 	w.header.SetText(app.ProviderName)
 	text, importance := stateText(&app, w.env.svc.Clock())
 	w.badge.Text, w.badge.Importance = text, importance
@@ -316,6 +323,13 @@ func (w *mainWindow) showSelected() {
 		w.form.load(&app)
 	}
 	w.tokens.show(&app)
+}
+
+func (w *mainWindow) showDetail() {
+	if len(w.rightSide.Objects) < 2 {
+		w.rightSide.Add(w.detailBox)
+	}
+	w.detail.Show()
 }
 
 func (w *mainWindow) onListSelected(i widget.ListItemID) {
