@@ -157,23 +157,9 @@ func (s *Service) lockAllApps(ctx context.Context, apps []App) (func(), error) {
 // unlocked, or have a Passphrase, first.
 func (s *Service) UseVault(ctx context.Context, system SecretStore, vault *VaultStore) (SwitchResult, error) {
 	dir := s.Registry.Dir()
-	unlock, err := lockFile(ctx, filepath.Join(dir, "locks", "secret-store-switch.lock"), lockWait)
-	if err != nil {
-		return SwitchResult{}, err
-	}
-	defer unlock()
-	if choice, err := ReadStoreChoice(dir); err != nil {
-		return SwitchResult{}, err
-	} else if choice == StoreVault {
-		return SwitchResult{Already: true}, nil
-	}
-	apps, keys, err := s.secretKeys()
-	if err != nil {
-		return SwitchResult{}, err
-	}
-	release, err := s.lockAllApps(ctx, apps)
-	if err != nil {
-		return SwitchResult{}, err
+	keys, release, already, err := s.beginStoreSwitch(ctx, StoreVault)
+	if err != nil || already {
+		return SwitchResult{Already: already}, err
 	}
 	defer release()
 
@@ -212,23 +198,9 @@ func (s *Service) UseVault(ctx context.Context, system SecretStore, vault *Vault
 // the vault file. If the keyring cannot take them, the vault stays in use, unchanged.
 func (s *Service) UseSystem(ctx context.Context, system SecretStore, vault *VaultStore) (SwitchResult, error) {
 	dir := s.Registry.Dir()
-	unlock, err := lockFile(ctx, filepath.Join(dir, "locks", "secret-store-switch.lock"), lockWait)
-	if err != nil {
-		return SwitchResult{}, err
-	}
-	defer unlock()
-	if choice, err := ReadStoreChoice(dir); err != nil {
-		return SwitchResult{}, err
-	} else if choice == StoreSystem {
-		return SwitchResult{Already: true}, nil
-	}
-	apps, _, err := s.secretKeys()
-	if err != nil {
-		return SwitchResult{}, err
-	}
-	release, err := s.lockAllApps(ctx, apps)
-	if err != nil {
-		return SwitchResult{}, err
+	_, release, already, err := s.beginStoreSwitch(ctx, StoreSystem)
+	if err != nil || already {
+		return SwitchResult{Already: already}, err
 	}
 	defer release()
 
@@ -260,4 +232,33 @@ func (s *Service) UseSystem(ctx context.Context, system SecretStore, vault *Vaul
 		res.LeftBehind = len(values)
 	}
 	return res, nil
+}
+
+// beginStoreSwitch takes the switch lock, says whether target is already in use, and
+// otherwise holds every app's refresh lock (so no refresh writes a secret mid-move) and
+// returns the secret keys to move. release undoes both locks.
+func (s *Service) beginStoreSwitch(ctx context.Context, target string) (keys []string, release func(), already bool, err error) {
+	dir := s.Registry.Dir()
+	unlock, err := lockFile(ctx, filepath.Join(dir, "locks", "secret-store-switch.lock"), lockWait)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	fail := func(err error) ([]string, func(), bool, error) { unlock(); return nil, nil, false, err }
+	choice, err := ReadStoreChoice(dir)
+	if err != nil {
+		return fail(err)
+	}
+	if choice == target {
+		unlock()
+		return nil, nil, true, nil
+	}
+	apps, keys, err := s.secretKeys()
+	if err != nil {
+		return fail(err)
+	}
+	releaseApps, err := s.lockAllApps(ctx, apps)
+	if err != nil {
+		return fail(err)
+	}
+	return keys, func() { releaseApps(); unlock() }, false, nil
 }
