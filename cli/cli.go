@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"time"
 
 	"connectedapps/core"
 )
@@ -152,10 +151,11 @@ func (c *cmdCtx) newService() (*core.Service, error) {
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(c.env.Stderr, &slog.HandlerOptions{Level: level}))
-	hc := &http.Client{Timeout: 60 * time.Second}
+	var transport http.RoundTripper // nil: http.DefaultTransport
 	if c.verbose {
-		hc.Transport = &core.LoggingTransport{Log: logger}
+		transport = &core.LoggingTransport{Log: logger}
 	}
+	hc := core.NewHTTPClient(transport)
 	system, err := c.systemStore()
 	if err != nil {
 		return nil, err

@@ -120,7 +120,7 @@ func (s *Service) fetchClientCredentials(ctx context.Context, app *App) (*TokenS
 	}
 	cc := &clientcredentials.Config{ClientID: conf.ClientID, ClientSecret: conf.ClientSecret, TokenURL: app.TokenURI,
 		Scopes: app.Scopes, EndpointParams: params, AuthStyle: conf.Endpoint.AuthStyle}
-	tok, err := cc.Token(context.WithValue(ctx, oauth2.HTTPClient, s.HTTP))
+	tok, err := cc.Token(context.WithValue(ctx, oauth2.HTTPClient, s.client()))
 	if err != nil {
 		return nil, s.tokenRequestFailed(app, "token request", err)
 	}
@@ -156,6 +156,9 @@ func withExpiresIn(tok *oauth2.Token) *oauth2.Token {
 // failure or an overloaded provider is temporary; a refused client is recorded (when there is
 // a connection to record it on) so later calls stop early with the provider's words.
 func (s *Service) tokenRequestFailed(app *App, step string, err error) error {
+	if refused := refusedRedirect(app, step, "", err); refused != nil {
+		return refused
+	}
 	var re *oauth2.RetrieveError
 	if !errors.As(err, &re) {
 		return Failf(ErrTransient, "%s: %s failed: %s; try again", app.ProviderName, step, tokenRequestProblem(app, err))

@@ -139,13 +139,16 @@ func (s *Service) Connect(ctx context.Context, name string, opts ConnectOptions)
 		return nil, fmt.Errorf("%s: %w", app.ProviderName, err)
 	}
 
-	exCtx := context.WithValue(ctx, oauth2.HTTPClient, s.HTTP)
+	exCtx := context.WithValue(ctx, oauth2.HTTPClient, s.client())
 	var exOpts []oauth2.AuthCodeOption
 	if verifier != "" {
 		exOpts = append(exOpts, oauth2.VerifierOption(verifier))
 	}
 	tok, err := conf.Exchange(exCtx, code, exOpts...)
 	if err != nil {
+		if refused := refusedRedirect(&app, "token exchange", "", err); refused != nil {
+			return nil, refused
+		}
 		var re *oauth2.RetrieveError
 		if errors.As(err, &re) {
 			pe := providerErrorFrom(&app, "token exchange", re)

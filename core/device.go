@@ -206,7 +206,7 @@ func (s *Service) pollDeviceToken(ctx context.Context, app *App, secret, deviceC
 	cc := &clientcredentials.Config{ClientID: conf.ClientID, ClientSecret: conf.ClientSecret, TokenURL: app.TokenURI,
 		AuthStyle: conf.Endpoint.AuthStyle, EndpointParams: url.Values{
 			"grant_type": {deviceGrantURN}, "device_code": {deviceCode}, "client_id": {app.ClientID}}}
-	pollCtx := context.WithValue(ctx, oauth2.HTTPClient, s.HTTP)
+	pollCtx := context.WithValue(ctx, oauth2.HTTPClient, s.client())
 	sleep := opts.sleep
 	if sleep == nil {
 		sleep = sleepContext
@@ -232,6 +232,9 @@ func (s *Service) pollDeviceToken(ctx context.Context, app *App, secret, deviceC
 		}
 		if ctx.Err() != nil {
 			return nil, Failf(ErrCanceled, "%s: sign-in canceled", app.ProviderName)
+		}
+		if refused := refusedRedirect(app, "device sign-in", "", err); refused != nil {
+			return nil, refused // polling again would meet the same redirect
 		}
 		var re *oauth2.RetrieveError
 		if !errors.As(err, &re) {

@@ -71,7 +71,7 @@ func Discover(ctx context.Context, hc *http.Client, rawURL, expectedIssuer strin
 	}
 	ctx, cancel := context.WithTimeout(ctx, DiscoveryTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, docURL, nil)
+	req, err := http.NewRequestWithContext(publicFetch(ctx), http.MethodGet, docURL, nil)
 	if err != nil {
 		return nil, fmt.Errorf("discovery at %s: %w", docURL, err)
 	}
@@ -182,6 +182,7 @@ func describeNetError(err error) string {
 	var hostErr x509.HostnameError
 	var dnsErr *net.DNSError
 	var opErr *net.OpError
+	var refused *RedirectRefusedError
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
 		return "no answer in time (timeout); check the network and the URL"
@@ -191,9 +192,9 @@ func describeNetError(err error) string {
 		return "host not found (" + dnsErr.Name + "); check the URL and the network"
 	case errors.As(err, &opErr) && opErr.Op == "dial":
 		return "cannot connect (" + oneLine(opErr.Err.Error()) + "); check the URL and that the server is up"
-	case strings.Contains(err.Error(), "stopped after") && strings.Contains(err.Error(), "redirects"):
-		// net/http's redirect limit; the URL in its error is the last hop's, often relative.
-		return "the server redirects in a loop (more than 10 redirects); check the URL"
+	case errors.As(err, &refused):
+		// Not the url.Error around it: that names the Location as if it had been asked.
+		return refused.Error() + "; check the URL"
 	}
 	return oneLine(err.Error())
 }
@@ -201,11 +202,4 @@ func describeNetError(err error) string {
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
-}
-
-func httpClient(hc *http.Client) *http.Client {
-	if hc != nil {
-		return hc
-	}
-	return http.DefaultClient
 }

@@ -98,8 +98,11 @@ func (s *Service) postClientAuth(ctx context.Context, app *App, step, endpoint s
 // doJSON sends req and returns a 2xx JSON body (or nothing, for revocation's empty 200); an
 // error answer becomes a ProviderError.
 func (s *Service) doJSON(app *App, step string, req *http.Request) (json.RawMessage, error) {
-	resp, err := s.HTTP.Do(req)
+	resp, err := s.client().Do(req)
 	if err != nil {
+		if refused := refusedRedirect(app, step, "", err); refused != nil {
+			return nil, refused
+		}
 		return nil, Failf(ErrTransient, "%s: %s at %s failed: %s", app.ProviderName, step, req.URL.Redacted(), describeNetError(err))
 	}
 	defer resp.Body.Close()

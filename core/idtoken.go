@@ -3,9 +3,11 @@ package core
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -13,6 +15,7 @@ import (
 
 // Identity is who signed in, from a verified ID token.
 type Identity struct {
+	Issuer  string // the ID token's iss; "" when the identity came from userinfo
 	Subject string
 	Name    string
 	Email   string
@@ -61,13 +64,16 @@ func verifyIDToken(ctx context.Context, hc *http.Client, app *App, raw, nonce st
 	if app.Issuer == "" || app.JWKSURI == "" {
 		return Identity{}, Failf(ErrInvalid, "%s: cannot verify the ID token without an issuer and a JWKS URI: use `connectedapps edit %s --discovery URL`, or --issuer and --jwks-url", app.ProviderName, app.ProviderName)
 	}
-	ctx = oidc.ClientContext(ctx, httpClient(hc))
-	keys := oidc.NewRemoteKeySet(ctx, app.JWKSURI)
+	fetch := &jwksFetch{}
+	keys := oidc.NewRemoteKeySet(oidc.ClientContext(publicFetch(ctx), fetch.client(hc)), app.JWKSURI)
 	// A templated issuer never equals iss as written; it is checked against tid below instead.
 	multiTenant := app.MultiTenantIssuer()
 	v := oidc.NewVerifier(app.Issuer, keys, &oidc.Config{ClientID: app.ClientID, Now: now, SkipIssuerCheck: multiTenant})
 	tok, err := v.Verify(ctx, raw)
 	if err != nil {
+		if problem := fetch.problem(); problem != nil {
+			return Identity{}, Failf(ErrInvalid, "%s: the ID token could not be checked: the JWKS at %s %s: check the JWKS URI (`connectedapps edit %q --jwks-url URL`)", app.ProviderName, app.JWKSURI, problem, app.ProviderName)
+		}
 		var expired *oidc.TokenExpiredError
 		if errors.As(err, &expired) {
 			return Identity{}, Failf(ErrInvalid, "%s: the provider's ID token has already expired (check this computer's clock)", app.ProviderName)
@@ -86,16 +92,72 @@ func verifyIDToken(ctx context.Context, hc *http.Client, app *App, raw, nonce st
 		PreferredUsername string `json:"preferred_username"`
 		Email             string `json:"email"`
 		TenantID          string `json:"tid"`
+		AuthorizedParty   string `json:"azp"`
 	}
 	_ = tok.Claims(&claims) // the standard claims were already checked; these are optional
+	// OpenID Connect Core 3.1.3.7: a token for several audiences names the party it was issued
+	// to in azp, and that must be us; go-oidc checks only that we are among the audiences, so
+	// a token another client obtained for itself (naming us as well) would pass.
+	if (len(tok.Audience) > 1 || claims.AuthorizedParty != "") && claims.AuthorizedParty != app.ClientID {
+		return Identity{}, Failf(ErrInvalid, "%s: the provider's ID token was issued to another client (azp %q, audiences %q), not to the client ID %s: it was refused; check the client ID", app.ProviderName, claims.AuthorizedParty, tok.Audience, app.ClientID)
+	}
 	if multiTenant {
 		if err := checkTenantIssuer(app, tok.Issuer, claims.TenantID); err != nil {
 			return Identity{}, err
 		}
 	}
-	id := Identity{Subject: tok.Subject, Name: claims.Name, Email: claims.Email}
+	id := Identity{Issuer: tok.Issuer, Subject: tok.Subject, Name: claims.Name, Email: claims.Email}
 	if id.Name == "" {
 		id.Name = claims.PreferredUsername
 	}
 	return id, nil
+}
+
+// maxJWKSBody bounds what is read of a JWKS answer, as maxDiscoveryBody bounds discovery's:
+// real key sets are a few KiB. go-oidc reads the body whole, so the cut is made in the
+// transport.
+const maxJWKSBody = maxDiscoveryBody
+
+// jwksFetch is the client go-oidc fetches a JWKS with, and what went wrong with the fetch in
+// our own words: go-oidc passes a fetch error on as text only (its %v drops the chain), and
+// its fetch runs on a goroutine of its own.
+type jwksFetch struct {
+	mu  sync.Mutex
+	err error
+}
+
+func (f *jwksFetch) record(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err == nil {
+		f.err = err
+	}
+}
+
+// problem words what went wrong, to follow "the JWKS at URL"; nil when nothing did.
+func (f *jwksFetch) problem() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var refused *RedirectRefusedError
+	var tooLarge *bodyTooLargeError
+	switch {
+	case errors.As(f.err, &refused):
+		return fmt.Errorf("could not be fetched: %w", refused)
+	case errors.As(f.err, &tooLarge):
+		return fmt.Errorf("answered with more than %s, far more than a key set, so it was not read", byteSize(tooLarge.limit))
+	}
+	return f.err
+}
+
+func (f *jwksFetch) client(hc *http.Client) *http.Client {
+	c := httpClient(hc)
+	c.Transport = &cappedTransport{base: c.Transport, limit: maxJWKSBody, exceeded: f.record}
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		err := checkRedirect(req, via)
+		if err != nil {
+			f.record(err)
+		}
+		return err
+	}
+	return c
 }

@@ -48,7 +48,7 @@ func NewService(cfg Config) (*Service, error) {
 		cfg.Secrets = NewSystemStore()
 	}
 	if cfg.HTTP == nil {
-		cfg.HTTP = &http.Client{Timeout: 60 * time.Second}
+		cfg.HTTP = NewHTTPClient(nil)
 	}
 	if cfg.Browser == nil {
 		cfg.Browser = SystemBrowser{}

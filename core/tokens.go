@@ -2,6 +2,8 @@ package core
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -210,7 +212,7 @@ func (s *Service) refresh(ctx context.Context, app *App, stale *TokenSet) (*Toke
 		return nil, err
 	}
 	conf := oauthConfig(app, secret, "")
-	ctx = context.WithValue(ctx, oauth2.HTTPClient, s.HTTP)
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, s.client())
 	tok, err := conf.TokenSource(ctx, &oauth2.Token{RefreshToken: cur.RefreshToken}).Token()
 	if err != nil {
 		return nil, s.refreshFailed(app, err)
@@ -225,6 +227,10 @@ func (s *Service) refresh(ctx context.Context, app *App, stale *TokenSet) (*Toke
 			// already), but never an ID token that failed verification.
 			s.Log.Warn("refresh returned an ID token that failed verification; it was dropped", "app", app.ProviderName, "error", err)
 			next.IDToken = cur.IDToken
+		} else if err := s.sameSignedInUser(app, cur, got); err != nil {
+			// Nothing is written: tokens for another user must not stand in for this
+			// app's, even if the old refresh token was rotated away by this answer.
+			return nil, err
 		} else {
 			id = &got
 		}
@@ -255,6 +261,9 @@ func (s *Service) refresh(ctx context.Context, app *App, stale *TokenSet) (*Toke
 // refreshFailed classifies a failed refresh. Transient failures change nothing; a refused
 // grant or client is recorded so every front end shows it without asking the provider again.
 func (s *Service) refreshFailed(app *App, err error) error {
+	if refused := refusedRedirect(app, "refresh", "; every token was kept", err); refused != nil {
+		return refused // the grant is untouched: nothing reached the provider's real endpoint
+	}
 	var re *oauth2.RetrieveError
 	if !errors.As(err, &re) {
 		return Failf(ErrTransient, "%s: refresh failed: %s; every token was kept, try again", app.ProviderName, tokenRequestProblem(app, err))
@@ -327,4 +336,47 @@ func providerErrorFrom(app *App, step string, re *oauth2.RetrieveError) *Provide
 		pe.Description = oneLine(redactSecrets(string(re.Body), sent)) // redacted before it is cut
 	}
 	return pe
+}
+
+// sameSignedInUser refuses a refreshed ID token for someone other than who signed in: its
+// sub must be the connection's subject and its iss the issuer of the stored ID token (for a
+// multi-tenant app that includes the tenant). A provider that answers a refresh for another
+// account (a bug, a mixed-up session, or an attack) would otherwise swap whose tokens the
+// programs get without anyone signing in.
+func (s *Service) sameSignedInUser(app *App, stored *TokenSet, got Identity) error {
+	wantSub := ""
+	if saved, err := s.Registry.Find(app.ID); err == nil && saved.Connection != nil {
+		wantSub = saved.Connection.Subject // read under the refresh lock: the sign-in's own
+	}
+	var prev struct {
+		Issuer  string `json:"iss"`
+		Subject string `json:"sub"`
+	}
+	_ = unverifiedClaims(stored.IDToken, &prev) // verified when it was stored
+	if wantSub == "" {
+		wantSub = prev.Subject
+	}
+	wantIss := prev.Issuer
+	if wantIss == "" && !app.MultiTenantIssuer() {
+		wantIss = app.Issuer
+	}
+	if (wantSub != "" && got.Subject != wantSub) || (wantIss != "" && got.Issuer != wantIss) {
+		return Failf(ErrInvalid, "%s: refresh refused: the provider answered for another user (its ID token is for %q at %q, but this app is signed in as %q at %q); every token was kept as it was: if you meant to switch accounts, run `connectedapps connect %q`",
+			app.ProviderName, got.Subject, got.Issuer, wantSub, wantIss, app.ProviderName)
+	}
+	return nil
+}
+
+// unverifiedClaims reads a JWT's claims without checking it, for a token that was checked
+// when it was stored.
+func unverifiedClaims(raw string, v any) error {
+	parts := strings.Split(raw, ".")
+	if len(parts) != 3 {
+		return fmt.Errorf("not a JWT")
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(payload, v)
 }
