@@ -223,11 +223,20 @@ func (s *Service) refresh(ctx context.Context, app *App, stale *TokenSet) (*Toke
 	if tok.Extra("id_token") != nil && next.IDToken != cur.IDToken {
 		got, err := verifyIDToken(ctx, s.HTTP, app, next.IDToken, "", s.Now)
 		if err != nil {
+			// A token that fails verification is never trusted; but if it names another
+			// user (for a fixed issuer, another iss fails verification), the whole answer
+			// may be theirs, so it is refused as a verified one for another user is.
+			var claimed issuerSubject
+			if unverifiedClaims(next.IDToken, &claimed) == nil {
+				if mismatch := s.sameSignedInUser(app, cur, Identity{Issuer: claimed.Issuer, Subject: claimed.Subject}, true); mismatch != nil {
+					return nil, mismatch
+				}
+			}
 			// Keep the renewed access and refresh tokens (the old refresh token may be dead
 			// already), but never an ID token that failed verification.
 			s.Log.Warn("refresh returned an ID token that failed verification; it was dropped", "app", app.ProviderName, "error", err)
 			next.IDToken = cur.IDToken
-		} else if err := s.sameSignedInUser(app, cur, got); err != nil {
+		} else if err := s.sameSignedInUser(app, cur, got, false); err != nil {
 			// Nothing is written: tokens for another user must not stand in for this
 			// app's, even if the old refresh token was rotated away by this answer.
 			return nil, err
@@ -343,15 +352,14 @@ func providerErrorFrom(app *App, step string, re *oauth2.RetrieveError) *Provide
 // multi-tenant app that includes the tenant). A provider that answers a refresh for another
 // account (a bug, a mixed-up session, or an attack) would otherwise swap whose tokens the
 // programs get without anyone signing in.
-func (s *Service) sameSignedInUser(app *App, stored *TokenSet, got Identity) error {
+// onlyNamed compares only the claims got names (for an unverified token, where an absent
+// claim says nothing).
+func (s *Service) sameSignedInUser(app *App, stored *TokenSet, got Identity, onlyNamed bool) error {
 	wantSub := ""
 	if saved, err := s.Registry.Find(app.ID); err == nil && saved.Connection != nil {
 		wantSub = saved.Connection.Subject // read under the refresh lock: the sign-in's own
 	}
-	var prev struct {
-		Issuer  string `json:"iss"`
-		Subject string `json:"sub"`
-	}
+	var prev issuerSubject
 	_ = unverifiedClaims(stored.IDToken, &prev) // verified when it was stored
 	if wantSub == "" {
 		wantSub = prev.Subject
@@ -360,11 +368,18 @@ func (s *Service) sameSignedInUser(app *App, stored *TokenSet, got Identity) err
 	if wantIss == "" && !app.MultiTenantIssuer() {
 		wantIss = app.Issuer
 	}
-	if (wantSub != "" && got.Subject != wantSub) || (wantIss != "" && got.Issuer != wantIss) {
+	subDiffers := wantSub != "" && got.Subject != wantSub && (got.Subject != "" || !onlyNamed)
+	issDiffers := wantIss != "" && got.Issuer != wantIss && (got.Issuer != "" || !onlyNamed)
+	if subDiffers || issDiffers {
 		return Failf(ErrInvalid, "%s: refresh refused: the provider answered for another user (its ID token is for %q at %q, but this app is signed in as %q at %q); every token was kept as it was: if you meant to switch accounts, run `connectedapps connect %q`",
 			app.ProviderName, got.Subject, got.Issuer, wantSub, wantIss, app.ProviderName)
 	}
 	return nil
+}
+
+type issuerSubject struct {
+	Issuer  string `json:"iss"`
+	Subject string `json:"sub"`
 }
 
 // unverifiedClaims reads a JWT's claims without checking it, for a token that was checked

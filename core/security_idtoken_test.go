@@ -1,0 +1,154 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"os"
+	"testing"
+	"time"
+)
+
+// Attacks through ID tokens: a token another client obtained for itself, and a provider that
+// answers a refresh for another user.
+
+// OpenID Connect Core 3.1.3.7: with several audiences, azp must be this client; an azp that
+// names another client is refused whatever the audiences.
+func TestIDTokenAuthorizedPartyIsChecked(t *testing.T) {
+	s := newTestSigner(t)
+	now := time.Now()
+	app := &App{ProviderName: "P", ClientID: "client-1", JWKSURI: s.jwks.URL, Issuer: "https://idp.example"}
+	claims := func(aud any, azp string) map[string]any {
+		c := map[string]any{"iss": "https://idp.example", "sub": "u", "aud": aud, "exp": now.Add(time.Hour).Unix(), "iat": now.Unix()}
+		if azp != "" {
+			c["azp"] = azp
+		}
+		return c
+	}
+	for name, c := range map[string]struct {
+		claims map[string]any
+		ok     bool
+	}{
+		"several audiences, no azp":              {claims([]string{"client-1", "other"}, ""), false},
+		"several audiences, azp another client":  {claims([]string{"client-1", "other"}, "other"), false},
+		"one audience, azp another client":       {claims("client-1", "other"), false},
+		"several audiences, azp this client":     {claims([]string{"other", "client-1"}, "client-1"), true},
+		"one audience, no azp":                   {claims("client-1", ""), true},
+		"one audience in a list, azp the client": {claims([]string{"client-1"}, "client-1"), true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := verifyIDToken(context.Background(), s.jwks.Client(), app, s.sign(t, c.claims), "", time.Now)
+			if c.ok {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			fltAssertMessage(t, err, "P: the provider's ID token was issued to another client", "not to the client ID client-1", "refused", "check the client ID")
+			if !errors.Is(err, ErrInvalid) {
+				t.Errorf("not ErrInvalid: %v", err)
+			}
+		})
+	}
+}
+
+// A sign-in whose ID token names this client among others but was issued to another (no
+// azp): the sign-in fails and nothing is kept.
+func TestConnectRefusesIDTokenIssuedToAnotherClient(t *testing.T) {
+	f := newFltFixture(t, nil, "")
+	f.p.setToken(func(w http.ResponseWriter, _ url.Values, auth url.Values) {
+		tokJSON(w, http.StatusOK, map[string]any{"access_token": fltUnique("at"), "token_type": "Bearer", "refresh_token": fltUnique("rt"),
+			"expires_in": 3600, "id_token": f.p.idToken(auth, func(c map[string]any) { c["aud"] = []string{fltClientID, "another-client"} })})
+	})
+	_, err := f.connect(t)
+	fltAssertMessage(t, err, "Fake IdP", "issued to another client", "check the client ID")
+	f.assertNothingKept(t)
+}
+
+// A provider that answers a refresh with an ID token for someone else: the refresh is refused,
+// the keyring entry and apps.json stay byte for byte as they were, and the message says the
+// provider answered for another user and how to switch accounts on purpose.
+func TestRefreshForAnotherUserIsRefused(t *testing.T) {
+	cases := []struct {
+		name        string
+		multiTenant bool
+		change      func(p *fltProvider, c map[string]any)
+	}{
+		{"another subject", false, func(_ *fltProvider, c map[string]any) { c["sub"] = "someone-else" }},
+		// For a fixed issuer another iss already fails verification; the answer is refused
+		// whole all the same, not merely its ID token dropped.
+		{"another issuer", false, func(_ *fltProvider, c map[string]any) { c["iss"] = "https://other-idp.example" }},
+		{"another tenant", true, func(p *fltProvider, c map[string]any) {
+			c["iss"], c["tid"] = p.issuer()+"/"+tenantB+"/v2.0", tenantB
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFltFixture(t, func(a *App) {
+				if c.multiTenant {
+					a.Issuer += "/{tenantid}/v2.0"
+				}
+			}, "")
+			signIn := func(claims map[string]any) {
+				if c.multiTenant {
+					claims["iss"], claims["tid"] = f.p.issuer()+"/"+tenantA+"/v2.0", tenantA
+				}
+			}
+			f.p.setToken(func(w http.ResponseWriter, form url.Values, auth url.Values) {
+				change := signIn
+				if form.Get("grant_type") == "refresh_token" {
+					change = func(claims map[string]any) { signIn(claims); c.change(f.p, claims) }
+				}
+				tokJSON(w, http.StatusOK, map[string]any{"access_token": fltUnique("at"), "token_type": "Bearer",
+					"refresh_token": fltUnique("rt"), "expires_in": 3600, "id_token": f.p.idToken(auth, change)})
+			})
+			if _, err := f.connect(t); err != nil {
+				t.Fatal(err)
+			}
+			keyringBefore, err := f.mem.Get(tokensKey(f.app.ID))
+			if err != nil {
+				t.Fatal(err)
+			}
+			registryBefore, err := os.ReadFile(f.svc.Registry.Path())
+			if err != nil {
+				t.Fatal(err)
+			}
+			exchanges := len(f.p.exchangeForms())
+
+			_, err = f.svc.Refresh(context.Background(), f.app.ProviderName)
+			fltAssertMessage(t, err, "Fake IdP: refresh refused", "the provider answered for another user", fltSubject,
+				"every token was kept as it was", "connectedapps connect \"Fake IdP\"")
+			if !errors.Is(err, ErrInvalid) || errors.Is(err, ErrNeedsReauth) {
+				t.Errorf("kind of %v: want ErrInvalid only", err)
+			}
+			if n := len(f.p.exchangeForms()); n != exchanges+1 {
+				t.Fatalf("%d requests at the token endpoint, want one refresh", n-exchanges)
+			}
+			if after, _ := f.mem.Get(tokensKey(f.app.ID)); after != keyringBefore {
+				t.Error("the keyring entry changed")
+			}
+			if after, _ := os.ReadFile(f.svc.Registry.Path()); string(after) != string(registryBefore) {
+				t.Errorf("apps.json changed:\n%s\nwas:\n%s", after, registryBefore)
+			}
+		})
+	}
+	// The same user refreshed is accepted: the check does not refuse every refresh.
+	t.Run("the same user", func(t *testing.T) {
+		f := newFltFixture(t, nil, "")
+		if _, err := f.connect(t); err != nil {
+			t.Fatal(err)
+		}
+		before, _ := f.mem.Get(tokensKey(f.app.ID))
+		ts, err := f.svc.Refresh(context.Background(), f.app.ProviderName)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after, _ := f.mem.Get(tokensKey(f.app.ID)); after == before || ts.IDToken == "" {
+			t.Error("a refresh for the same user was not stored")
+		}
+		if app, _ := f.svc.Get(f.app.ID); app.Connection == nil || app.Connection.Subject != fltSubject {
+			t.Errorf("connection after refresh: %+v", app.Connection)
+		}
+	})
+}
