@@ -48,8 +48,8 @@ func TestDiscoverRedirectLoop(t *testing.T) {
 	defer srv.Close()
 	_, err := Discover(context.Background(), srv.Client(), srv.URL, "")
 	assertDiscoveryError(t, err, srv.URL+wellKnownSuffix, "redirects in a loop", "check the URL")
-	if n := hops.Load(); n > 11 {
-		t.Errorf("%d requests; the client must give up after 10 redirects", n)
+	if n := hops.Load(); n > maxRedirectHops+1 {
+		t.Errorf("%d requests; the client must give up after %d redirects", n, maxRedirectHops)
 	}
 }
 
