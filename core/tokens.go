@@ -351,8 +351,7 @@ func providerErrorFrom(app *App, step string, re *oauth2.RetrieveError) *Provide
 // sub must be the connection's subject and its iss the issuer of the stored ID token (for a
 // multi-tenant app that includes the tenant). A provider that answers a refresh for another
 // account (a bug, a mixed-up session, or an attack) would otherwise swap whose tokens the
-// programs get without anyone signing in.
-// onlyNamed compares only the claims got names (for an unverified token, where an absent
+// programs get without anyone signing in. onlyNamed compares only the claims got names (for an unverified token, where an absent
 // claim says nothing).
 func (s *Service) sameSignedInUser(app *App, stored *TokenSet, got Identity, onlyNamed bool) error {
 	wantSub := ""
@@ -364,10 +363,9 @@ func (s *Service) sameSignedInUser(app *App, stored *TokenSet, got Identity, onl
 	if wantSub == "" {
 		wantSub = prev.Subject
 	}
+	// Only the issuer a sign-in verified counts: an app whose sign-in had no ID token has no
+	// identity at an issuer to keep (and a fixed issuer is checked by verification anyway).
 	wantIss := prev.Issuer
-	if wantIss == "" && !app.MultiTenantIssuer() {
-		wantIss = app.Issuer
-	}
 	subDiffers := wantSub != "" && got.Subject != wantSub && (got.Subject != "" || !onlyNamed)
 	issDiffers := wantIss != "" && got.Issuer != wantIss && (got.Issuer != "" || !onlyNamed)
 	if subDiffers || issDiffers {
