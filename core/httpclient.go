@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
+	"unicode"
 )
 
 // HTTPTimeout bounds every request to a provider.
@@ -89,7 +91,7 @@ func (e *RedirectRefusedError) Unwrap() error { return ErrInvalid }
 // checkRedirect is the redirect policy of every client we use (see NewHTTPClient).
 func checkRedirect(req *http.Request, via []*http.Request) error {
 	first, last := via[0], via[len(via)-1]
-	refused := &RedirectRefusedError{From: RedactURL(last.URL), Location: RedactURL(req.URL)}
+	refused := &RedirectRefusedError{From: printableURL(RedactURL(last.URL)), Location: printableURL(RedactURL(req.URL))}
 	if req.Response != nil {
 		refused.Status = req.Response.StatusCode
 	}
@@ -104,6 +106,26 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 		return nil
 	}
 	return refused
+}
+
+// printableURL keeps a URL the provider chose safe to print: url.Parse lets C1 control
+// characters (an ESC sequence's CSI among them) through in a query, so every control or
+// unprintable character is percent-encoded.
+func printableURL(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsPrint(r) {
+			b.WriteRune(r)
+			continue
+		}
+		for _, c := range []byte(string(r)) {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
 }
 
 // carriesSecret says a request must not follow a redirect: anything but a GET marked as a

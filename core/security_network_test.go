@@ -423,3 +423,18 @@ func TestJWKSRedirectsAndSize(t *testing.T) {
 		}
 	})
 }
+
+// The Location is the provider's text: a C1 control character in its query (which url.Parse
+// lets through) is percent-encoded before it reaches the terminal.
+func TestRefusedRedirectLocationIsPrintable(t *testing.T) {
+	el := newElsewhere(t)
+	rd := newRedirector(t, "http://attacker.invalid/x?q=\u009b31mred")
+	now := time.Now().UTC().Truncate(time.Second)
+	f := newTokFixture(t, rd.URL+"/token", el.client(rd.Server), AuthMethodBasic, tokClientSecret, tokSet(now, 10*time.Second, tokOldRefresh))
+	_, err := f.svc.Refresh(context.Background(), f.app.ProviderName)
+	fltAssertMessage(t, err, "redirect (307) to http://attacker.invalid/x?q=%C2%9B31mred")
+	if strings.ContainsRune(err.Error(), '\u009b') {
+		t.Errorf("a control character reached the message: %q", err)
+	}
+	el.assertNothingArrived(t)
+}
