@@ -63,8 +63,8 @@ func assertBinaryUsesTheProxy(t *testing.T, u *user, e *elsewhereProxy) {
 }
 
 // A connected confidential app whose endpoints start answering 307 to plain http elsewhere:
-// refresh, token, introspect, userinfo and disconnect each fail in one line naming the
-// endpoint and the Location, nothing (no refresh token, no client secret, no request at all)
+// refresh, token, introspect, userinfo, disconnect and connect each fail in one line naming the
+// endpoint and the Location, nothing (no refresh token, code, verifier or client secret, no request at all)
 // reaches elsewhere, the tokens and the connection stay as they were, and once the endpoint
 // behaves the same grant refreshes again: it was never sent anywhere, nor marked for sign-in.
 func TestRedirectingEndpointsSendNoSecretElsewhere(t *testing.T) {
@@ -122,6 +122,10 @@ func TestRedirectingEndpointsSendNoSecretElsewhere(t *testing.T) {
 		u.fails(1, "", s.args, "Moved", "the "+s.endpoint+" answered with a redirect (307) to http://attacker.invalid/steal",
 			"never follow redirects", "nothing was sent there", s.flag+" URL")
 	}
+	// A new sign-in: the person signs in at the provider, and the code, the PKCE verifier and
+	// the client secret stop at the token endpoint's redirect; the old grant stays.
+	u.fails(1, "", []string{"connect", "Moved", "--timeout", "30s"}, "token exchange failed",
+		"the token endpoint "+via("token_endpoint")+" answered with a redirect (307) to http://attacker.invalid/steal", "--token-url URL")
 	expireStoredToken(t, app.ID)
 	_, expired := storedTokens(t, app.ID)
 	u.fails(1, "", []string{"token", "Moved"}, "refresh failed", "redirect (307) to http://attacker.invalid/steal", "every token was kept")
