@@ -61,7 +61,9 @@ An app with --grant client_credentials just fetches its first token: nobody sign
 Print a valid access token, refreshing it first when it expires within --min-valid
 (capped at half the token's lifetime when the provider never grants that much).
 A client credentials app fetches a new token instead of refreshing.
-  --format header   prints "Authorization: Bearer TOKEN"
+  --format header   prints "Authorization: Bearer TOKEN", for curl to read from stdin (never put the
+                    token in a command's arguments, which other users can read):
+                      connectedapps token NAME --format header | curl -H @- https://...
   --format json     prints {access_token, token_type, expires_at, expires_in, scopes}
   --format env      prints export ACCESS_TOKEN='TOKEN', for eval "$(connectedapps token NAME --format env)"
   --format xoauth2  prints the base64 SASL XOAUTH2 string for IMAP and SMTP; --user EMAIL names the
@@ -94,7 +96,11 @@ Never writes a client secret, a token or who signed in.
 Run CMD with a valid access token in $ACCESS_TOKEN (refreshed first if needed). stdin, stdout and
 stderr are the command's; its exit status is passed on (128+N when a signal N ended it; 127 when
 CMD cannot be found).
-  connectedapps exec Google -- sh -c 'curl -H "Authorization: Bearer $ACCESS_TOKEN" https://...'
+Keep the token out of any command's arguments (other users can read those): let the program read
+$ACCESS_TOKEN itself, or hand it over on stdin with the shell's printf, which starts no process:
+  connectedapps exec Google -- python3 sync.py
+  connectedapps exec Google -- sh -c 'printf "Authorization: Bearer %s\n" "$ACCESS_TOKEN" | curl -H @- https://...'
+Simpler still: connectedapps token Google --format header | curl -H @- https://...
 `,
 	"git-credential": `connectedapps git-credential NAME [--username oauth2] [get|store|erase]
 A git credential helper: "get" answers username=oauth2 and password=TOKEN (only for https remotes);

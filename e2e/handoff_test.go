@@ -3,7 +3,6 @@ package e2e
 import (
 	"bufio"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -134,27 +133,74 @@ func TestXOAUTH2StringAgainstAnSMTPServer(t *testing.T) {
 	}
 }
 
-// The README's curl recipes, against the provider's userinfo endpoint.
+// The README's curl recipes, against a loopback server that wants the bearer token and, while
+// curl is connected, reads every process's command line as another local user could
+// (/proc/PID/cmdline is world-readable): the token must reach the server and no argv.
 func TestCurlRecipes(t *testing.T) {
 	if _, err := exec.LookPath("curl"); err != nil {
-		t.Skip("curl is not installed")
+		t.Skip("curl is not installed (make test installs it)")
 	}
 	u := newUser(t)
-	u.addNative("Api")
+	app := u.addNative("Api")
 	u.ok("", "connect", "Api")
+	tokens, _ := storedTokens(t, app.ID)
+	var mu sync.Mutex
+	var seen, leaked []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, r.Header.Get("Authorization"))
+		leaked = append(leaked, processesShowing(tokens.AccessToken)...)
+		if r.Header.Get("Authorization") != "Bearer "+tokens.AccessToken {
+			http.Error(w, "no bearer", http.StatusUnauthorized)
+			return
+		}
+		fmt.Fprint(w, `{"sub":"id1"}`)
+	}))
+	defer srv.Close()
 	for name, script := range map[string]string{
-		"header": `curl -sf -H "$("$BIN" token Api --format header)" "$URL"`,
-		"env":    `eval "$("$BIN" token Api --format env)" && curl -sf -H "Authorization: Bearer $ACCESS_TOKEN" "$URL"`,
-		"exec":   `"$BIN" exec Api -- sh -c 'curl -sf -H "Authorization: Bearer $ACCESS_TOKEN" "$URL"'`,
+		"header": `"$BIN" token Api --format header | curl -sf -H @- "$URL"`,
+		"env":    `eval "$("$BIN" token Api --format env)" && printf 'Authorization: Bearer %s\n' "$ACCESS_TOKEN" | curl -sf -H @- "$URL"`,
+		"exec":   `"$BIN" exec Api -- sh -c 'printf "Authorization: Bearer %s\n" "$ACCESS_TOKEN" | curl -sf -H @- "$URL"'`,
 	} {
+		mu.Lock()
+		seen, leaked = nil, nil
+		mu.Unlock()
 		cmd := exec.Command("sh", "-c", script)
-		cmd.Env = append(u.env, "BIN="+bin, "URL="+op.issuer+"/userinfo")
+		cmd.Env = append(u.env, "BIN="+bin, "URL="+srv.URL+"/")
 		out, err := cmd.Output()
-		var ui map[string]any
-		if err != nil || json.Unmarshal(out, &ui) != nil || ui["sub"] != "id1" {
-			t.Errorf("%s recipe: %v %s", name, err, out)
+		mu.Lock()
+		if err != nil || string(out) != `{"sub":"id1"}` || len(seen) != 1 || seen[0] != "Bearer "+tokens.AccessToken {
+			t.Errorf("%s recipe: %v %q, the server saw %q", name, err, out, seen)
+		}
+		if len(leaked) > 0 {
+			t.Errorf("%s recipe: the token is on the command line of %v", name, leaked)
+		}
+		mu.Unlock()
+	}
+	// The check sees a token that is in an argv, so its silence above means something.
+	probe := exec.Command("sh", "-c", `curl -sf -H "Authorization: Bearer $0" "$URL" >/dev/null`, tokens.AccessToken)
+	probe.Env = append(u.env, "URL="+srv.URL+"/")
+	_ = probe.Run()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(leaked) == 0 {
+		t.Fatal("a curl with the token in its argv went unseen: the leak check proves nothing")
+	}
+}
+
+// processesShowing lists the processes whose command line holds secret, as any local user
+// reading /proc would find them.
+func processesShowing(secret string) []string {
+	var found []string
+	dirs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, p := range dirs {
+		b, err := os.ReadFile(p)
+		if err == nil && strings.Contains(string(b), secret) {
+			found = append(found, strings.ReplaceAll(strings.ReplaceAll(string(b), secret, "TOKEN"), "\x00", " "))
 		}
 	}
+	return found
 }
 
 func TestExecPassesTheTokenAndTheExitStatus(t *testing.T) {
