@@ -15,6 +15,8 @@ const appFlagsHelp = `  --discovery URL          issuer or its /.well-known/open
                            another device) or client_credentials (the client's own token, nobody signs in;
                            needs --client-secret-stdin, or --auth-method none)
   --no-pkce                turn PKCE off (only for providers that reject it)
+  --git-host HOST          a host (github.com, or host:port) git-credential gives the token to; repeatable.
+                           git asking for any other host gets nothing. The github and gitlab presets fill it.
 `
 
 var helpTopics = map[string]string{
@@ -32,7 +34,8 @@ Register an app. NAME is how every other command refers to it (case does not mat
   printf %s "$SECRET" | connectedapps add ERP --preset frappe --site https://erp.example.com --client-id ID --client-secret-stdin
 `,
 	"edit": `connectedapps edit NAME [flags] [--rename NEW]
-Change an app. Only the flags given change anything; --scope and --param replace their lists.
+Change an app. Only the flags given change anything; --scope, --param and --git-host replace their
+lists (--git-host "" empties it).
 A new client ID, token URI or issuer revokes and deletes the tokens; new scopes keep them until you connect again.
 ` + appFlagsHelp + `  --pkce                   turn PKCE back on
 `,
@@ -103,9 +106,11 @@ $ACCESS_TOKEN itself, or hand it over on stdin with the shell's printf, which st
 Simpler still: connectedapps token Google --format header | curl -H @- https://...
 `,
 	"git-credential": `connectedapps git-credential NAME [--username oauth2] [get|store|erase]
-A git credential helper: "get" answers username=oauth2 and password=TOKEN (only for https remotes);
-"store" and "erase" are accepted and ignored. Set it up for one host only:
-  git config --global credential.https://gitlab.com.helper "!connectedapps git-credential GitLab"
+A git credential helper: "get" answers username=oauth2 and password=TOKEN, only for https remotes
+on one of the app's git hosts (add NAME --git-host HOST; the github and gitlab presets set theirs).
+For any other host it answers nothing, so git asks its next helper, and says why on stderr.
+"store" and "erase" are accepted and ignored. Set it up for that host only:
+  git config --global credential.https://github.com.helper '!connectedapps git-credential GitHub'
 `,
 	"disconnect": `connectedapps disconnect NAME [--local-only]
 Revoke the grant at the provider, then delete the tokens here. If revocation fails nothing is deleted;

@@ -53,6 +53,8 @@ type frappeDoc struct {
 	TokenEndpointAuthMethod string `json:"token_endpoint_auth_method,omitempty"`
 	GrantType               string `json:"grant_type,omitempty"`
 	Preset                  string `json:"preset,omitempty"`
+	// The hosts git-credential hands the token to (see App.GitHosts).
+	GitHosts []string `json:"git_hosts,omitempty"`
 	// What discovery (or a preset) said the provider supports: PKCE and auth method choices
 	// depend on it, and a file may be imported where discovery cannot reach.
 	ScopesSupported                   []string `json:"scopes_supported,omitempty"`
@@ -132,6 +134,7 @@ func parseFrappeDocs(data []byte) ([]ImportedApp, error) {
 		app.AuthorizationURI, app.TokenURI, app.RevocationURI = d.AuthorizationURI, d.TokenURI, d.RevocationURI
 		app.UserinfoURI, app.IntrospectionURI, app.DeviceAuthorizationURI = d.UserinfoURI, d.IntrospectionURI, d.DeviceAuthorizationURI
 		app.Issuer, app.JWKSURI, app.Preset = d.Issuer, d.JWKSURI, d.Preset
+		app.GitHosts = NormalizeGitHosts(d.GitHosts...)
 		app.ScopesSupported, app.CodeChallengeMethodsSupported = d.ScopesSupported, d.CodeChallengeMethodsSupported
 		app.TokenEndpointAuthMethodsSupported = d.TokenEndpointAuthMethodsSupported
 		for _, r := range d.Scopes {
@@ -391,7 +394,7 @@ func exportDoc(a *App) frappeDoc {
 		UserinfoURI: a.UserinfoURI, IntrospectionURI: a.IntrospectionURI, DeviceAuthorizationURI: a.DeviceAuthorizationURI,
 		Issuer: a.Issuer, JWKSURI: a.JWKSURI, RedirectHost: a.RedirectHost, RedirectPort: &port, PKCE: &pkce,
 		TokenEndpointAuthMethod: a.TokenEndpointAuthMethod, GrantType: a.GrantType, Preset: a.Preset,
-		ScopesSupported: a.ScopesSupported, CodeChallengeMethodsSupported: a.CodeChallengeMethodsSupported,
+		GitHosts: a.GitHosts, ScopesSupported: a.ScopesSupported, CodeChallengeMethodsSupported: a.CodeChallengeMethodsSupported,
 		TokenEndpointAuthMethodsSupported: a.TokenEndpointAuthMethodsSupported,
 		Scopes:                            []frappeRow{}, QueryParameters: []frappePair{}}
 	for _, sc := range a.Scopes {

@@ -288,6 +288,9 @@ func TestGitCredentialHelperWithGit(t *testing.T) {
 		serve.ServeHTTP(w, r)
 	}))
 	defer srv.Close()
+	// The helper answers only for the app's git hosts: this server, as git names it.
+	forgeHost := strings.TrimPrefix(srv.URL, "https://")
+	u.ok("", "edit", "Forge", "--git-host", "forge.example", "--git-host", forgeHost)
 
 	helper := fmt.Sprintf("credential.helper=!'%s' git-credential Forge", bin)
 	// git credential fill: what git asks the helper and what it gets back.
@@ -307,6 +310,32 @@ func TestGitCredentialHelperWithGit(t *testing.T) {
 	if authorized.Load() == 0 || refused.Load() == 0 {
 		t.Fatalf("the server saw the token %d times after asking for it %d times", authorized.Load(), refused.Load())
 	}
+	// The host-scoped line the README and the help give works the same.
+	scoped := fmt.Sprintf("credential.https://%s.helper=!'%s' git-credential Forge", forgeHost, bin)
+	dest2 := filepath.Join(t.TempDir(), "clone")
+	if out, err := git(home, "", "-c", "credential.helper=", "-c", scoped, "-c", "http.sslVerify=false", "clone", "-q", srv.URL+"/repo.git", dest2); err != nil {
+		t.Fatalf("git clone with the host-scoped helper: %v\n%s", err, out)
+	}
+
+	// The attack: with the helper set for every host, a remote elsewhere (a hostile
+	// submodule, a typo) asks for credentials. Our helper answers nothing (git tries its
+	// next helper, here none, and gives up), and that server never sees the token.
+	var evilSaw atomic.Value
+	evilSaw.Store("")
+	evil := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pass, ok := r.BasicAuth(); ok {
+			evilSaw.Store(pass)
+		}
+		w.Header().Set("WWW-Authenticate", `Basic realm="evil"`)
+		http.Error(w, "authentication required", http.StatusUnauthorized)
+	}))
+	defer evil.Close()
+	out, err = git(home, "", "-c", "credential.helper=", "-c", helper, "-c", "http.sslVerify=false", "clone", "-q", evil.URL+"/repo.git", filepath.Join(t.TempDir(), "evil"))
+	evilHost := strings.TrimPrefix(evil.URL, "https://")
+	if err == nil || evilSaw.Load() != "" || strings.Contains(out, tokens.AccessToken) || !strings.Contains(out, "Forge has no git host "+evilHost) {
+		t.Fatalf("git clone from another host: %v, the server saw %q\n%s", err, evilSaw.Load(), out)
+	}
+
 	// Never over plain http: the helper refuses, and git has no password to send.
 	out, err = git(home, "protocol=http\nhost=forge.example\n\n", "-c", "credential.helper=", "-c", helper, "credential", "fill")
 	if err == nil || strings.Contains(out, tokens.AccessToken) || !strings.Contains(out, "refusing to send") {
