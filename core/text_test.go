@@ -7,7 +7,7 @@ import (
 
 func TestCleanTextStripsControlCharacters(t *testing.T) {
 	for in, want := range map[string]string{
-		"plain words, ünïcode and 日本":        "plain words, ünïcode and 日本",
+		"plain words, ünïcode and 日本":          "plain words, ünïcode and 日本",
 		"Token \x1b]0;pwned\x07\x1b[2Jrevoked": "Token ]0;pwned[2Jrevoked",
 		"line one\nline two\ttab\r":            "line one line two tab ",
 		"nul\x00 del\x7f c1\u009b31m":          "nul del c131m",
