@@ -13,9 +13,12 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"connectedapps/core"
 )
 
 // "keyring status --help" once answered "keyring needs one of: ..." with exit 2: the real
@@ -225,5 +228,37 @@ func TestSignInErrorFromTheProviderIsCleaned(t *testing.T) {
 	}
 	if c := controlIn(out.String()); c != "" || !strings.Contains(out.String(), "Denied ") || !strings.Contains(out.String(), "by the admin") {
 		t.Fatalf("connect's output (control character %q): %q", c, out.String())
+	}
+}
+
+// The attack: a "Google" client file whose endpoints lead elsewhere (sent by someone, or
+// edited on the way) would send the sign-in, the code and the client secret there. The
+// whole file is refused in one line naming the host: nothing is registered or stored.
+func TestImportRefusesAGoogleFileWithForeignEndpoints(t *testing.T) {
+	u := newUser(t)
+	dir := t.TempDir()
+	const secret = "GOCSPX-foreign-endpoint-secret"
+	for _, c := range []struct{ field, value, host string }{
+		{"token_uri", "https://evil.example/token", "evil.example"},
+		{"auth_uri", "https://accounts.google.com.evil.example/o/oauth2/auth", "accounts.google.com.evil.example"},
+		{"auth_provider_x509_cert_url", "http://www.googleapis.com/oauth2/v1/certs", "www.googleapis.com"},
+	} {
+		client := map[string]any{"client_id": "1234-desk.apps.googleusercontent.com", "client_secret": secret,
+			"auth_uri": "https://accounts.google.com/o/oauth2/auth", "token_uri": "https://oauth2.googleapis.com/token",
+			"redirect_uris": []string{"http://localhost"}}
+		client[c.field] = c.value
+		file := filepath.Join(dir, "client_secret_"+c.field+".json")
+		writeJSON(t, file, map[string]any{"installed": client})
+		u.fails(1, "", []string{"import", file}, "Google client file's "+c.field+" points at "+c.host, "not Google's", "nothing was imported")
+	}
+	if out := u.ok("", "list", "--json"); strings.TrimSpace(out) != "[]" {
+		t.Fatalf("something was registered: %s", out)
+	}
+	_ = filepathWalkNoSecret(t, u.configDir, secret)
+	if _, err := exec.LookPath("secret-tool"); err == nil {
+		out, _ := exec.Command("secret-tool", "search", "--all", "service", core.KeyringService).CombinedOutput()
+		if strings.Contains(string(out), secret) {
+			t.Fatal("the client secret of a refused file is in the keyring")
+		}
 	}
 }
