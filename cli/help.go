@@ -107,9 +107,10 @@ Simpler still: connectedapps token Google --format header | curl -H @- https://.
 `,
 	"git-credential": `connectedapps git-credential NAME [--username oauth2] [get|store|erase]
 A git credential helper: "get" answers username=oauth2 and password=TOKEN, only for https remotes
-on one of the app's git hosts (add NAME --git-host HOST; the github and gitlab presets set theirs).
-For any other host it answers nothing, so git asks its next helper, and says why on stderr.
-"store" and "erase" are accepted and ignored. Set it up for that host only:
+on one of the app's git hosts (edit NAME --git-host HOST; the github and gitlab presets set theirs).
+For any other host it answers nothing, so git asks its next helper, and says why on stderr. A token
+holding a line break or NUL is never written. "store" and "erase" are accepted and ignored.
+Set it up for that host only:
   git config --global credential.https://github.com.helper '!connectedapps git-credential GitHub'
 `,
 	"disconnect": `connectedapps disconnect NAME [--local-only]
