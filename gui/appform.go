@@ -625,7 +625,7 @@ func (f *appForm) showValidation(err error) {
 			switch ve.Field {
 			case "authorization_uri", "token_uri", "revocation_uri", "userinfo_uri", "introspection_uri", "device_authorization_uri", "issuer", "jwks_uri":
 				f.endpoints.Open(0)
-			case "redirect_host", "redirect_port", "token_endpoint_auth_method", "grant_type":
+			case "redirect_host", "redirect_port", "token_endpoint_auth_method", "grant_type", "git_hosts":
 				f.endpoints.Open(1)
 			}
 			f.showStatus("Not saved: "+ve.Message, widget.DangerImportance)
