@@ -20,7 +20,8 @@ KEYRING   := scripts/with-test-keyring
 BUILD_PKGS   := gcc pkg-config libgl1-mesa-dev xorg-dev
 KEYRING_PKGS := dbus dbus-x11 gnome-keyring libsecret-tools
 WINDOW_PKGS  := xvfb xdotool imagemagick x11-utils libgl1-mesa-dri
-BASE_PKGS    := ca-certificates git
+# curl runs the README's token recipes in the e2e tests (TestCurlRecipes).
+BASE_PKGS    := ca-certificates git curl
 PKGS := $(BASE_PKGS) $(BUILD_PKGS) $(KEYRING_PKGS) $(WINDOW_PKGS)
 
 .PHONY: deps build run test fuzz bench bench-deps screenshot screenshots package clean

@@ -110,6 +110,11 @@ func Run(args []string, env Env) int {
 	if cmd == nil {
 		return c.fail(usagef("unknown command %q: see `connectedapps help`", args[0]))
 	}
+	// "COMMAND [SUBCOMMAND] --help" is answered here, for every command alike and before any
+	// store is opened (a locked vault must not stand between a person and the help).
+	if asksForHelp(args[1:]) {
+		return c.help(cmd.name)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	c.ctx = ctx
@@ -123,6 +128,20 @@ func Run(args []string, env Env) int {
 		return c.help(cmd.name)
 	}
 	return c.fail(err)
+}
+
+// asksForHelp reports a -h or --help among a command's own arguments; whatever follows "--"
+// belongs to another program (exec's command) and is not looked at.
+func asksForHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "--help", "-help":
+			return true
+		}
+	}
+	return false
 }
 
 // Version is set at build time with -ldflags "-X connectedapps/cli.Version=...".

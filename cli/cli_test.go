@@ -129,3 +129,35 @@ func TestQuoteName(t *testing.T) {
 		}
 	}
 }
+
+// Every "COMMAND [SUBCOMMAND] --help" (and -h) prints that command's help and exits 0, before
+// the store is touched: "keyring status --help" once answered "keyring needs one of" and exit 2.
+func TestEveryCommandAndSubcommandAnswersHelp(t *testing.T) {
+	dir, store := t.TempDir(), core.NewMemoryStore()
+	subcommands := map[string][]string{
+		"keyring":        {"status", "use-vault", "use-system"},
+		"git-credential": {"App get", "App store", "App erase"},
+		"exec":           {"App"},
+		"token":          {"App"},
+		"presets":        {"microsoft"},
+	}
+	for _, cmd := range commands {
+		lines := [][]string{{cmd.name}}
+		for _, sub := range subcommands[cmd.name] {
+			lines = append(lines, append([]string{cmd.name}, strings.Fields(sub)...))
+		}
+		for _, line := range lines {
+			for _, flag := range []string{"--help", "-h"} {
+				args := append(append([]string{}, line...), flag)
+				out, errOut, code := runIn(t, dir, store, "", args...)
+				if code != ExitOK || errOut != "" || out != helpTopics[cmd.name] || !strings.HasPrefix(out, "connectedapps "+cmd.name) {
+					t.Errorf("%v: exit %d, stderr %q, stdout %q", args, code, errOut, out)
+				}
+			}
+		}
+	}
+	// After "--" a -h belongs to exec's command, not to us.
+	if out, _, code := runIn(t, dir, store, "", "exec", "App", "--", "sh", "-h"); code == ExitOK || out == helpTopics["exec"] {
+		t.Errorf("exec App -- sh -h answered our help: exit %d %q", code, out)
+	}
+}

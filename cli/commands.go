@@ -24,7 +24,7 @@ type appFlags struct {
 	authURL, tokenURL, revocationURL, userinfoURL, introspectionURL, devURL stringFlag
 	redirectHost, authMethod, grant                                         stringFlag
 	redirectPort                                                            intFlag
-	scopes, params                                                          listFlag
+	scopes, params, gitHosts                                                listFlag
 	secretStdin, noPKCE, pkce                                               bool
 }
 
@@ -36,6 +36,7 @@ func (f *appFlags) register(fs *flag.FlagSet, withPKCEOn bool) {
 	fs.BoolVar(&f.secretStdin, "client-secret-stdin", false, "read the client secret from stdin")
 	fs.Var(&f.scopes, "scope", "scope (repeatable; a space-separated value also splits)")
 	fs.Var(&f.params, "param", "extra authorization parameter KEY=VALUE (repeatable)")
+	fs.Var(&f.gitHosts, "git-host", "a host git-credential hands the token to (repeatable)")
 	fs.Var(&f.authURL, "auth-url", "authorization URI")
 	fs.Var(&f.tokenURL, "token-url", "token URI")
 	fs.Var(&f.revocationURL, "revocation-url", "revocation URI")
@@ -82,6 +83,10 @@ func (c *cmdCtx) applyFlags(app *core.App, f *appFlags) error {
 	}
 	if f.scopes.set {
 		app.Scopes = core.SplitScopes(f.scopes.values...)
+	}
+	if f.gitHosts.set {
+		// Like --scope, the flags replace the list; --git-host "" empties it.
+		app.GitHosts = core.NormalizeGitHosts(f.gitHosts.values...)
 	}
 	if f.params.set {
 		app.QueryParameters = []core.QueryParameter{}
@@ -201,7 +206,7 @@ func flagError(err error) error {
 		"introspection_uri": "--introspection-url", "device_authorization_uri": "--device-url", "issuer": "--issuer",
 		"jwks_uri": "--jwks-url", "scopes": "--scope", "query_parameters": "--param", "redirect_host": "--redirect-host",
 		"redirect_port": "--redirect-port", "token_endpoint_auth_method": "--auth-method", "openid_configuration": "--discovery",
-		"grant_type": "--grant", "client_secret": "--client-secret-stdin", core.FieldTenant: "--tenant", core.FieldRealm: "--realm",
+		"grant_type": "--grant", "git_hosts": "--git-host", "client_secret": "--client-secret-stdin", core.FieldTenant: "--tenant", core.FieldRealm: "--realm",
 		core.FieldSite: "--site", core.FieldDomain: "--domain"}
 	if f, ok := flagFor[ve.Field]; ok {
 		return fmt.Errorf("%s: %s", f, ve.Message)
@@ -378,6 +383,7 @@ func (c *cmdCtx) show(args []string) error {
 	row("PKCE", map[bool]string{true: app.PKCEMethod(), false: "off"}[app.PKCE])
 	row("Token endpoint auth", app.TokenEndpointAuthMethod+" ("+app.EffectiveAuthMethod()+")")
 	row("Grant type", app.GrantType)
+	row("Git hosts", strings.Join(app.GitHosts, " "))
 	return tw.Flush()
 }
 

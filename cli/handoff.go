@@ -110,7 +110,7 @@ func (c *cmdCtx) gitCredential(args []string) error {
 		return err
 	}
 	if len(pos) == 0 || len(pos) > 2 {
-		return usagef("git-credential takes the app's NAME, then git's action: configure git with credential.helper=\"!connectedapps git-credential NAME\"")
+		return usagef("git-credential takes the app's NAME, then git's action: configure git with git config --global credential.https://HOST.helper '!connectedapps git-credential NAME'")
 	}
 	name, action := pos[0], "get"
 	if len(pos) == 2 {
@@ -123,12 +123,30 @@ func (c *cmdCtx) gitCredential(args []string) error {
 	if action != "get" {
 		return nil // store, erase, and actions of later git versions: nothing to do
 	}
+	app, err := c.svc.Get(name)
+	if err != nil {
+		return err
+	}
+	// A host the app is not for gets nothing on stdout and exit 0: git then asks its next
+	// helper, as gitcredentials(7) has it, and the person reads why on stderr.
+	if host := attrs["host"]; !app.HasGitHost(host) {
+		fmt.Fprintln(c.env.Stderr, "connectedapps: "+notGitHost(&app, host))
+		return nil
+	}
 	if p := attrs["protocol"]; p != "" && p != "https" {
 		return core.Failf(core.ErrInvalid, "git-credential: refusing to send the %s token over %s:// (only https keeps it secret on the way)", name, p)
+	}
+	if bad := strings.ContainsAny(*username, "\r\n\x00"); bad || *username == "" {
+		return usagef("git-credential: --username %q is not a user name (one line, not empty)", *username)
 	}
 	ts, err := c.svc.Token(c.ctx, name, minValid.value)
 	if err != nil {
 		return err
+	}
+	// A line break in the token would let the provider add lines of its own to git's answer
+	// (another username, a url); such a token is never written.
+	if strings.ContainsAny(ts.AccessToken, "\r\n\x00") {
+		return core.Failf(core.ErrInvalid, "git-credential: %s's access token holds a line break or NUL, so it was not handed to git: the provider's answer is not a usable token; run `connectedapps connect %s` again", app.ProviderName, quoteName(app.ProviderName))
 	}
 	w := c.env.Stdout
 	fmt.Fprintf(w, "username=%s\npassword=%s\n", *username, ts.AccessToken)
@@ -137,6 +155,35 @@ func (c *cmdCtx) gitCredential(args []string) error {
 		fmt.Fprintf(w, "password_expiry_utc=%d\n", ts.Expiry.Unix())
 	}
 	return nil
+}
+
+// notGitHost says, in one line, why git got nothing for host, and how to allow it. edit's
+// --git-host replaces the list, so the command given keeps the hosts there already.
+func notGitHost(app *core.App, host string) string {
+	name := quoteName(app.ProviderName)
+	host = core.CleanText(host) // git's input comes from a remote URL anyone may have written
+	if host == "" {
+		return fmt.Sprintf("git-credential: git asked %s for a token without naming the host, so it got nothing", app.ProviderName)
+	}
+	add := "connectedapps edit " + name
+	for _, h := range app.GitHosts {
+		add += " --git-host " + h
+	}
+	add += " --git-host " + shellQuoteIfNeeded(host)
+	if len(app.GitHosts) == 0 {
+		return fmt.Sprintf("git-credential: %s has no git hosts, so git got nothing for %s: if %s should get %s's token, run `%s`", app.ProviderName, host, host, app.ProviderName, add)
+	}
+	return fmt.Sprintf("git-credential: %s has no git host %s (only %s), so git got nothing: if %s should get %s's token, run `%s`", app.ProviderName, host, strings.Join(app.GitHosts, ", "), host, app.ProviderName, add)
+}
+
+// shellQuoteIfNeeded leaves a plain host as it is and quotes anything odd git may have sent.
+func shellQuoteIfNeeded(s string) string {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(".-:[]", r)) {
+			return shellQuote(s)
+		}
+	}
+	return s
 }
 
 // readCredentialRequest reads git's key=value lines up to a blank line or the end.

@@ -115,6 +115,10 @@ func TestExecPassesTokenAndStatus(t *testing.T) {
 
 func TestGitCredentialHelper(t *testing.T) {
 	dir, store := connectedFixture(t, "glpat-token", "")
+	// git-credential answers only for the app's git hosts (before issue 8: for any host).
+	if _, e, code := runIn(t, dir, store, "", "edit", "P", "--git-host", "gitlab.example", "--git-host", "github.com", "--git-host", "x"); code != 0 {
+		t.Fatal(e)
+	}
 	out, errOut, code := runIn(t, dir, store, "protocol=https\nhost=gitlab.example\n\n", "git-credential", "P", "get")
 	if code != 0 || errOut != "" || out != "username=oauth2\npassword=glpat-token\n" {
 		t.Fatalf("get: %q %q %d", out, errOut, code)
@@ -220,5 +224,81 @@ func TestImportAndExportCommands(t *testing.T) {
 	}
 	if out, _, _ := runIn(t, dir, store, "", "export"); json.Unmarshal([]byte(out), &docs) != nil || len(docs) != 2 {
 		t.Errorf("export all: %s", out)
+	}
+}
+
+// The attack: a remote on another host (a hostile submodule, a typo, a global helper line)
+// asks for the token. It gets nothing on stdout, so git goes on to its next helper.
+func TestGitCredentialAnswersOnlyForTheAppsGitHosts(t *testing.T) {
+	dir, store := connectedFixture(t, "gho-token", "")
+	get := func(host string) (string, string, int) {
+		return runIn(t, dir, store, "protocol=https\nhost="+host+"\npath=me/repo.git\n\n", "git-credential", "P", "get")
+	}
+	// No git hosts at all: nothing for anyone.
+	out, errOut, code := get("github.com")
+	if code != 0 || out != "" || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "P has no git hosts") ||
+		!strings.Contains(errOut, "connectedapps edit P --git-host github.com") {
+		t.Fatalf("no git hosts: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if _, e, code := runIn(t, dir, store, "", "edit", "P", "--git-host", "GitHub.com", "--git-host", "git.example:8443"); code != 0 {
+		t.Fatal(e)
+	}
+	show, _, _ := runIn(t, dir, store, "", "show", "P")
+	if !strings.Contains(show, "Git hosts:") || !strings.Contains(show, "github.com git.example:8443") {
+		t.Errorf("show: %s", show)
+	}
+	out, errOut, code = get("evil.example")
+	if code != 0 || out != "" || strings.Contains(errOut, "gho-token") || strings.Count(errOut, "\n") != 1 ||
+		!strings.Contains(errOut, "P has no git host evil.example (only github.com, git.example:8443)") ||
+		!strings.Contains(errOut, "connectedapps edit P --git-host github.com --git-host git.example:8443 --git-host evil.example") {
+		t.Fatalf("other host: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	// A host named with an escape sequence is named cleaned.
+	if _, errOut, _ := get("evil\x1b]0;x\x07.example"); strings.ContainsAny(errOut, "\x1b\x07") {
+		t.Errorf("the host reached stderr raw: %q", errOut)
+	}
+	for _, host := range []string{"github.com:443x", "github.com.evil.example", "git.example", "git.example:8444", ""} {
+		if out, _, code := get(host); out != "" || code != 0 {
+			t.Errorf("host %q: exit %d, stdout %q", host, code, out)
+		}
+	}
+	// The hosts it has, whatever their case.
+	for _, host := range []string{"github.com", "GITHUB.COM", "git.example:8443"} {
+		if out, errOut, code := get(host); code != 0 || errOut != "" || out != "username=oauth2\npassword=gho-token\n" {
+			t.Errorf("host %q: exit %d, stdout %q, stderr %q", host, code, out, errOut)
+		}
+	}
+	// edit replaces the list; --git-host "" empties it.
+	if _, e, code := runIn(t, dir, store, "", "edit", "P", "--git-host", ""); code != 0 {
+		t.Fatal(e)
+	}
+	if out, _, _ := get("github.com"); out != "" {
+		t.Errorf("after emptying the list: %q", out)
+	}
+	// What is not a host is refused when saved, naming the flag.
+	for _, bad := range []string{"https://github.com", "github.com/me", "user@github.com", "github.com:99999", "::1", "[nothost]:80"} {
+		if _, errOut, code := runIn(t, dir, store, "", "edit", "P", "--git-host", bad); code == 0 || !strings.Contains(errOut, "--git-host") {
+			t.Errorf("--git-host %q: exit %d %q", bad, code, errOut)
+		}
+	}
+}
+
+// A token with a line break would let the provider write lines of its own into git's answer
+// (another username, a password for another host): it is never written.
+func TestGitCredentialNeverWritesATokenWithALineBreak(t *testing.T) {
+	for _, token := range []string{"abc\nusername=attacker", "abc\rdef", "abc\x00def"} {
+		dir, store := connectedFixture(t, token, "")
+		if _, e, code := runIn(t, dir, store, "", "edit", "P", "--git-host", "github.com"); code != 0 {
+			t.Fatal(e)
+		}
+		out, errOut, code := runIn(t, dir, store, "protocol=https\nhost=github.com\n\n", "git-credential", "P", "get")
+		if code == 0 || out != "" || strings.Contains(errOut, "abc") || !strings.Contains(errOut, "line break or NUL") {
+			t.Errorf("token %q: exit %d, stdout %q, stderr %q", token, code, out, errOut)
+		}
+	}
+	dir, store := connectedFixture(t, "tok", "")
+	runIn(t, dir, store, "", "edit", "P", "--git-host", "github.com")
+	if out, _, code := runIn(t, dir, store, "protocol=https\nhost=github.com\n\n", "git-credential", "P", "--username", "a\npassword=x", "get"); code != ExitUsage || out != "" {
+		t.Errorf("--username with a line break: exit %d %q", code, out)
 	}
 }

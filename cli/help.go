@@ -15,6 +15,8 @@ const appFlagsHelp = `  --discovery URL          issuer or its /.well-known/open
                            another device) or client_credentials (the client's own token, nobody signs in;
                            needs --client-secret-stdin, or --auth-method none)
   --no-pkce                turn PKCE off (only for providers that reject it)
+  --git-host HOST          a host (github.com, or host:port) git-credential gives the token to; repeatable.
+                           git asking for any other host gets nothing. The github and gitlab presets fill it.
 `
 
 var helpTopics = map[string]string{
@@ -32,7 +34,8 @@ Register an app. NAME is how every other command refers to it (case does not mat
   printf %s "$SECRET" | connectedapps add ERP --preset frappe --site https://erp.example.com --client-id ID --client-secret-stdin
 `,
 	"edit": `connectedapps edit NAME [flags] [--rename NEW]
-Change an app. Only the flags given change anything; --scope and --param replace their lists.
+Change an app. Only the flags given change anything; --scope, --param and --git-host replace their
+lists (--git-host "" empties it).
 A new client ID, token URI or issuer revokes and deletes the tokens; new scopes keep them until you connect again.
 ` + appFlagsHelp + `  --pkce                   turn PKCE back on
 `,
@@ -61,7 +64,9 @@ An app with --grant client_credentials just fetches its first token: nobody sign
 Print a valid access token, refreshing it first when it expires within --min-valid
 (capped at half the token's lifetime when the provider never grants that much).
 A client credentials app fetches a new token instead of refreshing.
-  --format header   prints "Authorization: Bearer TOKEN"
+  --format header   prints "Authorization: Bearer TOKEN", for curl to read from stdin (never put the
+                    token in a command's arguments, which other users can read):
+                      connectedapps token NAME --format header | curl -H @- https://...
   --format json     prints {access_token, token_type, expires_at, expires_in, scopes}
   --format env      prints export ACCESS_TOKEN='TOKEN', for eval "$(connectedapps token NAME --format env)"
   --format xoauth2  prints the base64 SASL XOAUTH2 string for IMAP and SMTP; --user EMAIL names the
@@ -94,12 +99,19 @@ Never writes a client secret, a token or who signed in.
 Run CMD with a valid access token in $ACCESS_TOKEN (refreshed first if needed). stdin, stdout and
 stderr are the command's; its exit status is passed on (128+N when a signal N ended it; 127 when
 CMD cannot be found).
-  connectedapps exec Google -- sh -c 'curl -H "Authorization: Bearer $ACCESS_TOKEN" https://...'
+Keep the token out of any command's arguments (other users can read those): let the program read
+$ACCESS_TOKEN itself, or hand it over on stdin with the shell's printf, which starts no process:
+  connectedapps exec Google -- python3 sync.py
+  connectedapps exec Google -- sh -c 'printf "Authorization: Bearer %s\n" "$ACCESS_TOKEN" | curl -H @- https://...'
+Simpler still: connectedapps token Google --format header | curl -H @- https://...
 `,
 	"git-credential": `connectedapps git-credential NAME [--username oauth2] [get|store|erase]
-A git credential helper: "get" answers username=oauth2 and password=TOKEN (only for https remotes);
-"store" and "erase" are accepted and ignored. Set it up for one host only:
-  git config --global credential.https://gitlab.com.helper "!connectedapps git-credential GitLab"
+A git credential helper: "get" answers username=oauth2 and password=TOKEN, only for https remotes
+on one of the app's git hosts (edit NAME --git-host HOST; the github and gitlab presets set theirs).
+For any other host it answers nothing, so git asks its next helper, and says why on stderr. A token
+holding a line break or NUL is never written. "store" and "erase" are accepted and ignored.
+Set it up for that host only:
+  git config --global credential.https://github.com.helper '!connectedapps git-credential GitHub'
 `,
 	"disconnect": `connectedapps disconnect NAME [--local-only]
 Revoke the grant at the provider, then delete the tokens here. If revocation fails nothing is deleted;

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -70,6 +71,9 @@ type App struct {
 	PKCE                    bool             `json:"pkce"`
 	TokenEndpointAuthMethod string           `json:"token_endpoint_auth_method"`
 	GrantType               string           `json:"grant_type"`
+	// GitHosts are the hosts (host or host:port, as git names them) `git-credential` hands the
+	// token to; for any other host it answers nothing, so a remote elsewhere never gets it.
+	GitHosts []string `json:"git_hosts,omitempty"`
 	// Preset names the provider preset the document was filled from, so a front end can show
 	// that provider's quirks and registration page later.
 	Preset string `json:"preset,omitempty"`
@@ -249,6 +253,11 @@ func (a *App) Validate() error {
 			return &ValidationError{"query_parameters", fmt.Sprintf("extra parameter %q is set by the sign-in itself; remove it (scopes go in the scope list)", p.Key)}
 		}
 	}
+	for _, h := range a.GitHosts {
+		if err := CheckGitHost(h); err != nil {
+			return &ValidationError{"git_hosts", err.Error()}
+		}
+	}
 	switch a.RedirectHost {
 	case HostIPv4, HostLocalhost, HostIPv6:
 	default:
@@ -287,6 +296,11 @@ func CheckEndpointURL(raw string) error {
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
 		return fmt.Errorf("%q is not an absolute http(s) URL", raw)
 	}
+	// url.Parse refuses ASCII control characters; C1 and bidi marks would pass, and a URL is
+	// printed and shown (see CleanText).
+	if strings.ContainsFunc(raw, isControlRune) {
+		return fmt.Errorf("%q holds control characters", raw)
+	}
 	if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
 		return fmt.Errorf("%q uses plain http: use https (plain http is allowed only on this machine's loopback)", raw)
 	}
@@ -324,4 +338,71 @@ func SplitScopes(values ...string) []string {
 		}
 	}
 	return out
+}
+
+// gitHostName is a DNS name as git writes it in the host= line (letters, digits, dots, dashes).
+var gitHostName = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$`)
+
+// CheckGitHost accepts a host as git's credential protocol names it: "github.com",
+// "git.example.com:8443" or "[::1]:3000"; no scheme, user, path or spaces, so what is saved
+// is exactly what is compared with git's host= line.
+func CheckGitHost(h string) error {
+	bad := func(why string) error {
+		return fmt.Errorf("git host %q %s: give it as host or host:port, e.g. github.com", h, why)
+	}
+	switch {
+	case h == "":
+		return bad("is empty")
+	case strings.Contains(h, "://"):
+		return bad("has a scheme")
+	case strings.ContainsAny(h, "/?#@ \t"):
+		return bad("has a path, user or space")
+	}
+	host, port := h, ""
+	if strings.HasPrefix(h, "[") || strings.Count(h, ":") == 1 {
+		if hp, pp, err := net.SplitHostPort(h); err == nil {
+			host, port = hp, pp
+		} else if !strings.HasPrefix(h, "[") || !strings.HasSuffix(h, "]") {
+			return bad("is not host:port")
+		} else {
+			host = strings.Trim(h, "[]")
+		}
+		if strings.HasPrefix(h, "[") && net.ParseIP(host) == nil {
+			return bad("is not an IPv6 address in brackets")
+		}
+	}
+	if port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return bad("has a port that is not 1-65535")
+		}
+	}
+	if net.ParseIP(host) == nil && (len(host) > 253 || !gitHostName.MatchString(host)) {
+		return bad("is not a host name")
+	}
+	if !strings.HasPrefix(h, "[") && strings.Contains(host, ":") {
+		return bad("is an IPv6 address without brackets")
+	}
+	return nil
+}
+
+// NormalizeGitHosts lowercases the hosts (host names do not depend on case), drops empty
+// values and duplicates, and keeps the order given.
+func NormalizeGitHosts(values ...string) []string {
+	var out []string
+	for _, v := range values {
+		for _, h := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }) {
+			h = strings.ToLower(h)
+			if !slices.Contains(out, h) {
+				out = append(out, h)
+			}
+		}
+	}
+	return out
+}
+
+// HasGitHost reports whether git may get this app's token for host, as git's host= line
+// names it; host names are compared without regard to case.
+func (a *App) HasGitHost(host string) bool {
+	host = strings.TrimSpace(host)
+	return host != "" && slices.ContainsFunc(a.GitHosts, func(h string) bool { return strings.EqualFold(h, host) })
 }

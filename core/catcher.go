@@ -143,7 +143,7 @@ func (c *Catcher) check(q url.Values) callbackResult {
 		return callbackResult{err: Failf(ErrStateMismatch, "the sign-in answer does not belong to this attempt (state mismatch): start connect again and use only the newest sign-in page")}
 	}
 	if code := q.Get("error"); code != "" {
-		return callbackResult{err: &ProviderError{Step: "sign-in", Code: code, Description: q.Get("error_description"), URI: q.Get("error_uri")}}
+		return callbackResult{err: &ProviderError{Step: "sign-in", Code: CleanText(code), Description: CleanText(q.Get("error_description")), URI: CleanText(q.Get("error_uri"))}}
 	}
 	code := q.Get("code")
 	if code == "" {

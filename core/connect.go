@@ -252,12 +252,12 @@ func (s *Service) completeIdentity(ctx context.Context, app *App, ts *TokenSet, 
 		PreferredUsername string `json:"preferred_username"`
 		Email             string `json:"email"`
 	}
-	if json.Unmarshal(raw, &claims) != nil || claims.Sub != id.Subject {
+	if json.Unmarshal(raw, &claims) != nil || CleanText(claims.Sub) != id.Subject {
 		return id
 	}
-	id.Name, id.Email = claims.Name, claims.Email
+	id.Name, id.Email = CleanText(claims.Name), CleanText(claims.Email)
 	if id.Name == "" {
-		id.Name = claims.PreferredUsername
+		id.Name = CleanText(claims.PreferredUsername)
 	}
 	return id
 }

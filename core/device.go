@@ -178,6 +178,11 @@ func parseDeviceAuth(app *App, raw json.RawMessage, now time.Time) (DeviceCode, 
 	if d.VerificationURI == "" {
 		d.VerificationURI = d.VerificationURL
 	}
+	// The code and the page are printed for the person and shown in the window: no control
+	// character of the provider's may reach the terminal (see CleanText).
+	d.UserCode = strings.TrimSpace(CleanText(d.UserCode))
+	d.VerificationURI = CleanText(d.VerificationURI)
+	d.VerificationURIComplete = CleanText(d.VerificationURIComplete)
 	if d.DeviceCode == "" || d.UserCode == "" || d.VerificationURI == "" {
 		return DeviceCode{}, "", Failf(ErrInvalid, "%s: the device authorization endpoint %s answered without a device code, user code or verification URI: check the URI", app.ProviderName, app.DeviceAuthorizationURI)
 	}

@@ -96,6 +96,12 @@ func Discover(ctx context.Context, hc *http.Client, rawURL, expectedIssuer strin
 	if err := json.Unmarshal(body, &md); err != nil {
 		return nil, fmt.Errorf("discovery at %s failed: the answer is not an OpenID configuration (not JSON: %s); check the URL", docURL, oneLine(err.Error()))
 	}
+	// The lists are printed by `discover` and offered in the window's scope field.
+	for _, list := range [][]string{md.ScopesSupported, md.CodeChallengeMethodsSupported, md.TokenEndpointAuthMethodsSupported} {
+		for i := range list {
+			list[i] = CleanText(list[i])
+		}
+	}
 	if md.AuthorizationEndpoint == "" || md.TokenEndpoint == "" {
 		return nil, fmt.Errorf("discovery at %s failed: the document names no authorization_endpoint or token_endpoint; check the URL, or give the endpoints by hand", docURL)
 	}

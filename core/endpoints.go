@@ -117,8 +117,8 @@ func (s *Service) doJSON(app *App, step string, req *http.Request) (json.RawMess
 		}
 		_ = json.Unmarshal(body, &oe)
 		sent := sentSecrets(req)
-		pe := &ProviderError{App: app.ProviderName, Step: step, Code: redactSecrets(oe.Error, sent),
-			Description: redactSecrets(oe.ErrorDescription, sent), Status: resp.StatusCode}
+		pe := &ProviderError{App: app.ProviderName, Step: step, Code: CleanText(redactSecrets(oe.Error, sent)),
+			Description: CleanText(redactSecrets(oe.ErrorDescription, sent)), Status: resp.StatusCode}
 		if pe.Code == "" {
 			pe.Code = "HTTP " + resp.Status
 		}

@@ -52,9 +52,10 @@ func (e *ProviderError) Error() string {
 	if e.App != "" {
 		b.WriteString(e.App + ": ")
 	}
-	fmt.Fprintf(&b, "%s failed: the provider said %q", e.Step, e.Code)
+	// Cleaned again here, so a ProviderError built anywhere prints no control character.
+	fmt.Fprintf(&b, "%s failed: the provider said %q", e.Step, CleanText(e.Code))
 	if e.Description != "" {
-		fmt.Fprintf(&b, " (%s)", oneLine(e.Description))
+		fmt.Fprintf(&b, " (%s)", oneLine(CleanText(e.Description)))
 	}
 	if advice := providerAdvice(e.Step, e.Code); advice != "" {
 		b.WriteString(": ")

@@ -63,17 +63,17 @@ func identityFromUserinfo(raw json.RawMessage) Identity {
 	if json.Unmarshal(raw, &c) != nil {
 		return Identity{}
 	}
-	id := Identity{Subject: c.Sub, Name: c.Name, Email: c.Email}
+	id := cleanIdentity(Identity{Subject: c.Sub, Name: c.Name, Email: c.Email})
 	if id.Subject == "" && len(c.ID) > 0 {
 		var n json.Number
 		var str string
 		if json.Unmarshal(c.ID, &n) == nil {
 			id.Subject = n.String()
 		} else if json.Unmarshal(c.ID, &str) == nil {
-			id.Subject = str
+			id.Subject = CleanText(str)
 		}
 	}
-	for _, alt := range []string{c.PreferredUsername, c.Login} {
+	for _, alt := range []string{CleanText(c.PreferredUsername), CleanText(c.Login)} {
 		if id.Name == "" {
 			id.Name = alt
 		}

@@ -82,7 +82,7 @@ func verifyIDToken(ctx context.Context, hc *http.Client, app *App, raw, nonce st
 		if strings.Contains(err.Error(), "audience") { // issued for another client
 			next = "check the client ID"
 		}
-		return Identity{}, Failf(ErrInvalid, "%s: the provider's ID token failed verification (%s): %s", app.ProviderName, oneLine(err.Error()), next)
+		return Identity{}, Failf(ErrInvalid, "%s: the provider's ID token failed verification (%s): %s", app.ProviderName, oneLine(CleanText(err.Error())), next)
 	}
 	if nonce != "" && tok.Nonce != nonce {
 		return Identity{}, Failf(ErrInvalid, "%s: the ID token's nonce does not match this sign-in (a replayed token?): start connect again", app.ProviderName)
@@ -106,9 +106,9 @@ func verifyIDToken(ctx context.Context, hc *http.Client, app *App, raw, nonce st
 			return Identity{}, err
 		}
 	}
-	id := Identity{Issuer: tok.Issuer, Subject: tok.Subject, Name: claims.Name, Email: claims.Email}
+	id := cleanIdentity(Identity{Issuer: tok.Issuer, Subject: tok.Subject, Name: claims.Name, Email: claims.Email})
 	if id.Name == "" {
-		id.Name = claims.PreferredUsername
+		id.Name = CleanText(claims.PreferredUsername)
 	}
 	return id, nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -53,6 +54,8 @@ type frappeDoc struct {
 	TokenEndpointAuthMethod string `json:"token_endpoint_auth_method,omitempty"`
 	GrantType               string `json:"grant_type,omitempty"`
 	Preset                  string `json:"preset,omitempty"`
+	// The hosts git-credential hands the token to (see App.GitHosts).
+	GitHosts []string `json:"git_hosts,omitempty"`
 	// What discovery (or a preset) said the provider supports: PKCE and auth method choices
 	// depend on it, and a file may be imported where discovery cannot reach.
 	ScopesSupported                   []string `json:"scopes_supported,omitempty"`
@@ -132,6 +135,7 @@ func parseFrappeDocs(data []byte) ([]ImportedApp, error) {
 		app.AuthorizationURI, app.TokenURI, app.RevocationURI = d.AuthorizationURI, d.TokenURI, d.RevocationURI
 		app.UserinfoURI, app.IntrospectionURI, app.DeviceAuthorizationURI = d.UserinfoURI, d.IntrospectionURI, d.DeviceAuthorizationURI
 		app.Issuer, app.JWKSURI, app.Preset = d.Issuer, d.JWKSURI, d.Preset
+		app.GitHosts = NormalizeGitHosts(d.GitHosts...)
 		app.ScopesSupported, app.CodeChallengeMethodsSupported = d.ScopesSupported, d.CodeChallengeMethodsSupported
 		app.TokenEndpointAuthMethodsSupported = d.TokenEndpointAuthMethodsSupported
 		for _, r := range d.Scopes {
@@ -173,6 +177,34 @@ type googleClient struct {
 	TokenURI     string   `json:"token_uri"`
 	ClientSecret string   `json:"client_secret"`
 	RedirectURIs []string `json:"redirect_uris"`
+	CertsURL     string   `json:"auth_provider_x509_cert_url"`
+}
+
+// googleHosts are the hosts a real Google client file names. A file is trusted for its client
+// ID and secret only: one whose endpoints lead elsewhere would send the sign-in, the code
+// and the client secret to whoever edited it, under the name "Google".
+var googleHosts = []string{"accounts.google.com", "oauth2.googleapis.com", "www.googleapis.com"}
+
+// checkGoogleEndpoints refuses a client file with any endpoint off Google's hosts, naming it.
+func checkGoogleEndpoints(c *googleClient) error {
+	for _, e := range []struct{ field, value string }{{"auth_uri", c.AuthURI}, {"token_uri", c.TokenURI}, {"auth_provider_x509_cert_url", c.CertsURL}} {
+		if e.value == "" {
+			continue
+		}
+		u, err := url.Parse(e.value)
+		host := ""
+		if err == nil {
+			host = strings.ToLower(u.Host)
+		}
+		if err != nil || u.Scheme != "https" || !slices.Contains(googleHosts, host) {
+			shown := host
+			if shown == "" {
+				shown = e.value
+			}
+			return Failf(ErrInvalid, "the Google client file's %s points at %s, which is not Google's (%s), so nothing was imported: download the file again from the Google Cloud Console", e.field, escapeControls(shown), strings.Join(googleHosts, ", "))
+		}
+	}
+	return nil
 }
 
 // parseGoogleClientFile reads Google's client file: "installed" for a Desktop app client,
@@ -192,6 +224,9 @@ func parseGoogleClientFile(data []byte) ([]ImportedApp, error) {
 	}
 	if c == nil || strings.TrimSpace(c.ClientID) == "" {
 		return nil, Failf(ErrInvalid, "the Google client file names no client_id")
+	}
+	if err := checkGoogleEndpoints(c); err != nil {
+		return nil, err
 	}
 	preset, err := PresetByID("google")
 	if err != nil {
@@ -391,7 +426,7 @@ func exportDoc(a *App) frappeDoc {
 		UserinfoURI: a.UserinfoURI, IntrospectionURI: a.IntrospectionURI, DeviceAuthorizationURI: a.DeviceAuthorizationURI,
 		Issuer: a.Issuer, JWKSURI: a.JWKSURI, RedirectHost: a.RedirectHost, RedirectPort: &port, PKCE: &pkce,
 		TokenEndpointAuthMethod: a.TokenEndpointAuthMethod, GrantType: a.GrantType, Preset: a.Preset,
-		ScopesSupported: a.ScopesSupported, CodeChallengeMethodsSupported: a.CodeChallengeMethodsSupported,
+		GitHosts: a.GitHosts, ScopesSupported: a.ScopesSupported, CodeChallengeMethodsSupported: a.CodeChallengeMethodsSupported,
 		TokenEndpointAuthMethodsSupported: a.TokenEndpointAuthMethodsSupported,
 		Scopes:                            []frappeRow{}, QueryParameters: []frappePair{}}
 	for _, sc := range a.Scopes {

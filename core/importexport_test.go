@@ -265,3 +265,33 @@ func TestParseImportRefusesOtherFiles(t *testing.T) {
 		}
 	}
 }
+
+// A Google client file is trusted for its client only: an endpoint on any host but Google's
+// (a look-alike, plain http, another port) refuses the whole file, and nothing is stored.
+func TestGoogleClientFileWithForeignEndpointsIsRefused(t *testing.T) {
+	svc, mem := newImportService(t)
+	for _, c := range []struct{ old, new, host string }{
+		{"https://oauth2.googleapis.com/token", "https://evil.example/token", "evil.example"},
+		{"https://oauth2.googleapis.com/token", "https://oauth2.googleapis.com.evil.example/token", "oauth2.googleapis.com.evil.example"},
+		{"https://oauth2.googleapis.com/token", "https://oauth2.googleapis.com:8443/token", "oauth2.googleapis.com:8443"},
+		{"https://accounts.google.com/o/oauth2/auth", "http://accounts.google.com/o/oauth2/auth", "accounts.google.com"},
+		{"https://www.googleapis.com/oauth2/v1/certs", "https://evil.example/certs", "evil.example"},
+		{"https://accounts.google.com/o/oauth2/auth", "https://evil.example\x1b[2J/auth", `https://evil.example\x1b[2J/auth`}, // shown escaped
+	} {
+		file := strings.Replace(strings.Replace(googleInstalled, c.old, c.new, 1), "\x1b", `\u001b`, 1)
+		_, err := svc.Import(context.Background(), []byte(file), "")
+		if err == nil || !strings.Contains(err.Error(), "points at "+c.host) || !strings.Contains(err.Error(), "not Google's") || strings.ContainsRune(err.Error(), 0x1b) {
+			t.Errorf("%s: %v", c.new, err)
+		}
+	}
+	if apps, _ := svc.List(); len(apps) != 0 {
+		t.Fatalf("registered: %v", apps)
+	}
+	if keys := mem.Keys(); len(keys) != 0 {
+		t.Fatalf("stored: %v", keys)
+	}
+	// Google's own hosts, in any case, still import.
+	if _, err := svc.Import(context.Background(), []byte(strings.Replace(googleInstalled, "oauth2.googleapis.com", "OAuth2.GoogleAPIs.com", 1)), ""); err != nil {
+		t.Fatalf("Google's own endpoints: %v", err)
+	}
+}

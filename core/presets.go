@@ -147,8 +147,16 @@ func (p Preset) Apply(app *App, values map[string]string) (registrationURL strin
 		filled[f.Name] = clean
 	}
 
+	// {site_host} is the site's host[:port], as git names it, for the preset's git hosts.
+	if site, ok := filled[FieldSite]; ok {
+		if u, err := url.Parse(site); err == nil {
+			filled["site_host"] = strings.ToLower(u.Host)
+		}
+	}
+
 	doc := *app
 	doc.Scopes, doc.QueryParameters = slices.Clone(app.Scopes), slices.Clone(app.QueryParameters)
+	doc.GitHosts = slices.Clone(app.GitHosts)
 	if err := json.Unmarshal(p.App, &doc); err != nil {
 		return "", fmt.Errorf("the %s preset's document is not valid: %w", p.Name, err)
 	}
@@ -157,6 +165,9 @@ func (p Preset) Apply(app *App, values map[string]string) (registrationURL strin
 	}
 	for i := range doc.QueryParameters {
 		doc.QueryParameters[i].Value = fillTemplate(doc.QueryParameters[i].Value, filled)
+	}
+	for i := range doc.GitHosts {
+		doc.GitHosts[i] = fillTemplate(doc.GitHosts[i], filled)
 	}
 	if doc.Scopes == nil {
 		doc.Scopes = []string{}

@@ -2,6 +2,7 @@ package core
 
 import (
 	"errors"
+	"fmt"
 	"net/url"
 	"regexp"
 	"slices"
@@ -234,5 +235,41 @@ func TestPresetApplyKeepsTheFormsOwnValues(t *testing.T) {
 	}
 	if a.ClientID != "typed-already" || a.ProviderName != "Mine" || a.ID == "" {
 		t.Errorf("Apply lost the form's values: %+v", a)
+	}
+}
+
+// The GitHub and GitLab presets name the host git-credential may hand their token to; a
+// self-managed GitLab gets its own host (port included, as git names it), nothing else.
+func TestGitPresetsFillTheirGitHosts(t *testing.T) {
+	for _, c := range []struct {
+		preset string
+		values map[string]string
+		want   string
+	}{
+		{"github", nil, "github.com"},
+		{"gitlab", nil, "gitlab.com"},
+		{"gitlab", map[string]string{FieldSite: "https://Git.Example.com:8443/"}, "git.example.com:8443"},
+	} {
+		p, err := PresetByID(c.preset)
+		if err != nil {
+			t.Fatal(err)
+		}
+		app := NewApp("X")
+		app.ClientID = "c"
+		if _, err := p.Apply(&app, c.values); err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(app.GitHosts) != "["+c.want+"]" || !app.HasGitHost(strings.ToUpper(c.want)) || app.HasGitHost("evil.example") {
+			t.Errorf("%s %v: git hosts %v, want [%s]", c.preset, c.values, app.GitHosts, c.want)
+		}
+		if err := app.Validate(); err != nil {
+			t.Errorf("%s: %v", c.preset, err)
+		}
+	}
+	google, _ := PresetByID("google")
+	app := NewApp("G")
+	_, _ = google.Apply(&app, nil)
+	if len(app.GitHosts) != 0 {
+		t.Errorf("google has git hosts: %v", app.GitHosts)
 	}
 }

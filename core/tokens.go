@@ -314,9 +314,9 @@ func tokenRequestProblem(app *App, err error) string {
 }
 
 func (s *Service) markConnection(app *App, state string, cause *ProviderError) {
-	words := cause.Code
+	words := CleanText(cause.Code)
 	if cause.Description != "" {
-		words += ": " + oneLine(cause.Description)
+		words += ": " + oneLine(CleanText(cause.Description))
 	}
 	if err := s.Registry.UpdateApp(app.ID, func(a *App) error {
 		if a.Connection != nil {
@@ -335,14 +335,14 @@ func providerErrorFrom(app *App, step string, re *oauth2.RetrieveError) *Provide
 	if re.Response != nil {
 		sent = sentSecrets(re.Response.Request)
 	}
-	pe := &ProviderError{App: app.ProviderName, Step: step, Code: redactSecrets(re.ErrorCode, sent),
-		Description: redactSecrets(re.ErrorDescription, sent), URI: redactSecrets(re.ErrorURI, sent)}
+	pe := &ProviderError{App: app.ProviderName, Step: step, Code: CleanText(redactSecrets(re.ErrorCode, sent)),
+		Description: CleanText(redactSecrets(re.ErrorDescription, sent)), URI: CleanText(redactSecrets(re.ErrorURI, sent))}
 	if re.Response != nil {
 		pe.Status = re.Response.StatusCode
 	}
 	if pe.Code == "" {
 		pe.Code = fmt.Sprintf("HTTP %d", pe.Status)
-		pe.Description = oneLine(redactSecrets(string(re.Body), sent)) // redacted before it is cut
+		pe.Description = oneLine(CleanText(redactSecrets(string(re.Body), sent))) // redacted before it is cut
 	}
 	return pe
 }

@@ -3,7 +3,6 @@ package e2e
 import (
 	"bufio"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -134,27 +133,74 @@ func TestXOAUTH2StringAgainstAnSMTPServer(t *testing.T) {
 	}
 }
 
-// The README's curl recipes, against the provider's userinfo endpoint.
+// The README's curl recipes, against a loopback server that wants the bearer token and, while
+// curl is connected, reads every process's command line as another local user could
+// (/proc/PID/cmdline is world-readable): the token must reach the server and no argv.
 func TestCurlRecipes(t *testing.T) {
 	if _, err := exec.LookPath("curl"); err != nil {
-		t.Skip("curl is not installed")
+		t.Skip("curl is not installed (make test installs it)")
 	}
 	u := newUser(t)
-	u.addNative("Api")
+	app := u.addNative("Api")
 	u.ok("", "connect", "Api")
+	tokens, _ := storedTokens(t, app.ID)
+	var mu sync.Mutex
+	var seen, leaked []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		seen = append(seen, r.Header.Get("Authorization"))
+		leaked = append(leaked, processesShowing(tokens.AccessToken)...)
+		if r.Header.Get("Authorization") != "Bearer "+tokens.AccessToken {
+			http.Error(w, "no bearer", http.StatusUnauthorized)
+			return
+		}
+		fmt.Fprint(w, `{"sub":"id1"}`)
+	}))
+	defer srv.Close()
 	for name, script := range map[string]string{
-		"header": `curl -sf -H "$("$BIN" token Api --format header)" "$URL"`,
-		"env":    `eval "$("$BIN" token Api --format env)" && curl -sf -H "Authorization: Bearer $ACCESS_TOKEN" "$URL"`,
-		"exec":   `"$BIN" exec Api -- sh -c 'curl -sf -H "Authorization: Bearer $ACCESS_TOKEN" "$URL"'`,
+		"header": `"$BIN" token Api --format header | curl -sf -H @- "$URL"`,
+		"env":    `eval "$("$BIN" token Api --format env)" && printf 'Authorization: Bearer %s\n' "$ACCESS_TOKEN" | curl -sf -H @- "$URL"`,
+		"exec":   `"$BIN" exec Api -- sh -c 'printf "Authorization: Bearer %s\n" "$ACCESS_TOKEN" | curl -sf -H @- "$URL"'`,
 	} {
+		mu.Lock()
+		seen, leaked = nil, nil
+		mu.Unlock()
 		cmd := exec.Command("sh", "-c", script)
-		cmd.Env = append(u.env, "BIN="+bin, "URL="+op.issuer+"/userinfo")
+		cmd.Env = append(u.env, "BIN="+bin, "URL="+srv.URL+"/")
 		out, err := cmd.Output()
-		var ui map[string]any
-		if err != nil || json.Unmarshal(out, &ui) != nil || ui["sub"] != "id1" {
-			t.Errorf("%s recipe: %v %s", name, err, out)
+		mu.Lock()
+		if err != nil || string(out) != `{"sub":"id1"}` || len(seen) != 1 || seen[0] != "Bearer "+tokens.AccessToken {
+			t.Errorf("%s recipe: %v %q, the server saw %q", name, err, out, seen)
+		}
+		if len(leaked) > 0 {
+			t.Errorf("%s recipe: the token is on the command line of %v", name, leaked)
+		}
+		mu.Unlock()
+	}
+	// The check sees a token that is in an argv, so its silence above means something.
+	probe := exec.Command("sh", "-c", `curl -sf -H "Authorization: Bearer $0" "$URL" >/dev/null`, tokens.AccessToken)
+	probe.Env = append(u.env, "URL="+srv.URL+"/")
+	_ = probe.Run()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(leaked) == 0 {
+		t.Fatal("a curl with the token in its argv went unseen: the leak check proves nothing")
+	}
+}
+
+// processesShowing lists the processes whose command line holds secret, as any local user
+// reading /proc would find them.
+func processesShowing(secret string) []string {
+	var found []string
+	dirs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, p := range dirs {
+		b, err := os.ReadFile(p)
+		if err == nil && strings.Contains(string(b), secret) {
+			found = append(found, strings.ReplaceAll(strings.ReplaceAll(string(b), secret, "TOKEN"), "\x00", " "))
 		}
 	}
+	return found
 }
 
 func TestExecPassesTheTokenAndTheExitStatus(t *testing.T) {
@@ -242,6 +288,9 @@ func TestGitCredentialHelperWithGit(t *testing.T) {
 		serve.ServeHTTP(w, r)
 	}))
 	defer srv.Close()
+	// The helper answers only for the app's git hosts: this server, as git names it.
+	forgeHost := strings.TrimPrefix(srv.URL, "https://")
+	u.ok("", "edit", "Forge", "--git-host", "forge.example", "--git-host", forgeHost)
 
 	helper := fmt.Sprintf("credential.helper=!'%s' git-credential Forge", bin)
 	// git credential fill: what git asks the helper and what it gets back.
@@ -261,6 +310,32 @@ func TestGitCredentialHelperWithGit(t *testing.T) {
 	if authorized.Load() == 0 || refused.Load() == 0 {
 		t.Fatalf("the server saw the token %d times after asking for it %d times", authorized.Load(), refused.Load())
 	}
+	// The host-scoped line the README and the help give works the same.
+	scoped := fmt.Sprintf("credential.https://%s.helper=!'%s' git-credential Forge", forgeHost, bin)
+	dest2 := filepath.Join(t.TempDir(), "clone")
+	if out, err := git(home, "", "-c", "credential.helper=", "-c", scoped, "-c", "http.sslVerify=false", "clone", "-q", srv.URL+"/repo.git", dest2); err != nil {
+		t.Fatalf("git clone with the host-scoped helper: %v\n%s", err, out)
+	}
+
+	// The attack: with the helper set for every host, a remote elsewhere (a hostile
+	// submodule, a typo) asks for credentials. Our helper answers nothing (git tries its
+	// next helper, here none, and gives up), and that server never sees the token.
+	var evilSaw atomic.Value
+	evilSaw.Store("")
+	evil := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pass, ok := r.BasicAuth(); ok {
+			evilSaw.Store(pass)
+		}
+		w.Header().Set("WWW-Authenticate", `Basic realm="evil"`)
+		http.Error(w, "authentication required", http.StatusUnauthorized)
+	}))
+	defer evil.Close()
+	out, err = git(home, "", "-c", "credential.helper=", "-c", helper, "-c", "http.sslVerify=false", "clone", "-q", evil.URL+"/repo.git", filepath.Join(t.TempDir(), "evil"))
+	evilHost := strings.TrimPrefix(evil.URL, "https://")
+	if err == nil || evilSaw.Load() != "" || strings.Contains(out, tokens.AccessToken) || !strings.Contains(out, "Forge has no git host "+evilHost) {
+		t.Fatalf("git clone from another host: %v, the server saw %q\n%s", err, evilSaw.Load(), out)
+	}
+
 	// Never over plain http: the helper refuses, and git has no password to send.
 	out, err = git(home, "protocol=http\nhost=forge.example\n\n", "-c", "credential.helper=", "-c", helper, "credential", "fill")
 	if err == nil || strings.Contains(out, tokens.AccessToken) || !strings.Contains(out, "refusing to send") {

@@ -43,6 +43,10 @@ type appForm struct {
 	scopes                                []string
 	scopeOptions                          []string // the suggestions offered in scopeInput
 	paramList                             *fyne.Container
+	gitHostInput                          *widget.Entry
+	gitHostList                           *fyne.Container
+	gitHosts                              []string
+	addGitHost                            *widget.Button
 	params                                []paramRow
 	save, deleteButton                    *widget.Button
 	status                                *widget.Label // what the last save or discovery did
@@ -103,6 +107,10 @@ func (f *appForm) content() fyne.CanvasObject {
 	f.scopeInput.OnSubmitted = func(string) { f.onAddScope() }
 	f.scopeList = container.NewVBox()
 	f.paramList = container.NewVBox()
+	f.gitHostInput = &widget.Entry{PlaceHolder: "e.g. github.com, or git.example.com:8443"}
+	f.gitHostInput.OnSubmitted = func(string) { f.onAddGitHost() }
+	f.gitHostList = container.NewVBox()
+	f.addGitHost = &widget.Button{Text: "Add host", Icon: theme.ContentAddIcon(), OnTapped: f.onAddGitHost}
 
 	f.authURI, f.tokenURI = f.entry("https://…/authorize"), f.entry("https://…/token")
 	f.revocationURI, f.userinfoURI = f.entry("optional"), f.entry("optional")
@@ -144,6 +152,9 @@ func (f *appForm) content() fyne.CanvasObject {
 			widget.NewFormItem("Token endpoint auth", f.field("token_endpoint_auth_method", f.authMethod)),
 			&widget.FormItem{Text: "Grant type", Widget: f.field("grant_type", f.grantType),
 				HintText: "authorization_code: sign in in the browser; device_code: enter a code on any device; client_credentials: no person, a service account"},
+			&widget.FormItem{Text: "Git hosts", Widget: f.field("git_hosts", container.NewVBox(
+				container.NewBorder(nil, nil, nil, f.addGitHost, f.gitHostInput), f.gitHostList)),
+				HintText: "connectedapps git-credential gives the token to these hosts only; git asking for any other gets nothing"},
 		)),
 	)
 	f.endpoints.MultiOpen = true
@@ -244,6 +255,9 @@ func (f *appForm) fill(app core.App) {
 	}
 	f.scopeInput.SetText("")
 	f.updateScopeSuggestions()
+	f.gitHosts = slices.Clone(app.GitHosts)
+	f.gitHostInput.SetText("")
+	f.renderGitHosts()
 }
 
 // document is the form's content as a document (without validation: Save validates).
@@ -272,6 +286,7 @@ func (f *appForm) document() core.App {
 	if app.Scopes == nil {
 		app.Scopes = []string{}
 	}
+	app.GitHosts = slices.Clone(f.gitHosts)
 	app.QueryParameters = []core.QueryParameter{}
 	for _, p := range f.params {
 		if strings.TrimSpace(p.key.Text) == "" && p.value.Text == "" {
@@ -462,6 +477,45 @@ func (f *appForm) updateScopeSuggestions() {
 	f.scopeInput.SetOptions(options)
 }
 
+// Git hosts, kept like the scopes: one at a time, each checked as it is added.
+
+func (f *appForm) onAddGitHost() {
+	f.setError("git_hosts", "")
+	hosts := core.NormalizeGitHosts(f.gitHostInput.Text)
+	if len(hosts) == 0 {
+		return
+	}
+	for _, h := range hosts {
+		if err := core.CheckGitHost(h); err != nil {
+			f.setError("git_hosts", err.Error())
+			return
+		}
+	}
+	f.gitHosts = core.NormalizeGitHosts(append(f.gitHosts, hosts...)...)
+	f.gitHostInput.SetText("")
+	f.renderGitHosts()
+	f.changed()
+}
+
+func (f *appForm) removeGitHost(h string) {
+	f.gitHosts = slices.DeleteFunc(f.gitHosts, func(x string) bool { return x == h })
+	f.renderGitHosts()
+	f.changed()
+}
+
+func (f *appForm) renderGitHosts() {
+	f.gitHostList.RemoveAll()
+	if len(f.gitHosts) == 0 {
+		f.gitHostList.Add(&widget.Label{Text: "None: git gets no token from this app.", Importance: widget.LowImportance})
+	}
+	for _, h := range f.gitHosts {
+		f.gitHostList.Add(container.NewBorder(nil, nil, nil,
+			&widget.Button{Icon: theme.DeleteIcon(), Importance: widget.LowImportance, OnTapped: func() { f.removeGitHost(h) }},
+			&widget.Label{Text: h, TextStyle: fyne.TextStyle{Monospace: true}, Truncation: fyne.TextTruncateEllipsis}))
+	}
+	f.gitHostList.Refresh()
+}
+
 // Extra parameters.
 
 func (f *appForm) addParam(key, value string) {
@@ -571,7 +625,7 @@ func (f *appForm) showValidation(err error) {
 			switch ve.Field {
 			case "authorization_uri", "token_uri", "revocation_uri", "userinfo_uri", "introspection_uri", "device_authorization_uri", "issuer", "jwks_uri":
 				f.endpoints.Open(0)
-			case "redirect_host", "redirect_port", "token_endpoint_auth_method", "grant_type":
+			case "redirect_host", "redirect_port", "token_endpoint_auth_method", "grant_type", "git_hosts":
 				f.endpoints.Open(1)
 			}
 			f.showStatus("Not saved: "+ve.Message, widget.DangerImportance)

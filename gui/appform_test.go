@@ -331,3 +331,47 @@ func TestGrantTypeIsPartOfTheForm(t *testing.T) {
 		t.Fatalf("grant type not saved: %+v (status %q)", got, w.form.status.Text)
 	}
 }
+
+// The form edits the hosts git-credential may give the token to: the GitHub preset fills its
+// own, one is added and one refused as it is typed, and Save keeps the list.
+func TestFormEditsGitHosts(t *testing.T) {
+	svc := newTestService(t)
+	w := openWindow(t, svc)
+	github, err := core.PresetByID("github")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.openPreset(github, nil)
+	f := w.form
+	if strings.Join(f.gitHosts, " ") != "github.com" || len(f.gitHostList.Objects) != 1 {
+		t.Fatalf("the GitHub preset's git hosts: %v", f.gitHosts)
+	}
+	f.gitHostInput.SetText("https://evil.example/x")
+	test.Tap(f.addGitHost)
+	if msg := f.errors["git_hosts"]; !msg.Visible() || !strings.Contains(msg.Text, "scheme") || len(f.gitHosts) != 1 {
+		t.Fatalf("a URL as git host: error %q, hosts %v", msg.Text, f.gitHosts)
+	}
+	f.gitHostInput.SetText("GHE.Example.com:8443")
+	test.Tap(f.addGitHost)
+	if strings.Join(f.gitHosts, " ") != "github.com ghe.example.com:8443" || f.errors["git_hosts"].Visible() {
+		t.Fatalf("after adding a host: %v (error %q)", f.gitHosts, f.errors["git_hosts"].Text)
+	}
+	test.Type(f.clientID, "gh-client")
+	test.Tap(f.save)
+	saved, err := svc.Get(f.name.Text)
+	if err != nil {
+		t.Fatalf("not saved: %v (%s)", err, f.status.Text)
+	}
+	if strings.Join(saved.GitHosts, " ") != "github.com ghe.example.com:8443" {
+		t.Fatalf("saved git hosts: %v", saved.GitHosts)
+	}
+	// Removing one is an edit that Save keeps.
+	f.removeGitHost("github.com")
+	if !f.isDirty() {
+		t.Fatal("removing a git host is not an edit")
+	}
+	test.Tap(f.save)
+	if saved, _ = svc.Get(f.name.Text); strings.Join(saved.GitHosts, " ") != "ghe.example.com:8443" {
+		t.Fatalf("after removing github.com: %v", saved.GitHosts)
+	}
+}
