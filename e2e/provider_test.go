@@ -29,6 +29,7 @@ type provider struct {
 	server        *http.Server
 	refreshCount  atomic.Int64
 	ccCount       atomic.Int64 // client_credentials grants at the token endpoint
+	codeCount     atomic.Int64 // authorization_code grants (code exchanges) at the token endpoint
 	webRedirect   string       // the exact redirect URI registered for the confidential client
 	webClientPort int
 }
@@ -112,6 +113,8 @@ func (p *provider) countRefreshes(next http.Handler) http.Handler {
 					p.refreshCount.Add(1)
 				case "client_credentials":
 					p.ccCount.Add(1)
+				case "authorization_code":
+					p.codeCount.Add(1)
 				}
 			}
 		}
@@ -181,6 +184,7 @@ const (
 	modeLogin       = "login"        // sign in; the browser follows the redirect to the catcher
 	modeTamperState = "tamper-state" // sign in; before the real callback, a cross-site one (another state) and a rebound one (another Host)
 	modeAttacked    = "attacked"     // another local user delivers their own code first; then sign in
+	modeMixedUp     = "mixed-up"     // sign in; the answer arrives with iss naming another provider
 	modeDeny        = "deny"         // decline: the provider's redirect carries error=access_denied
 	modeFollow      = "follow"       // just follow the link (for provider errors before login)
 )
@@ -211,7 +215,7 @@ func scriptedBrowser(authURL, mode, username string) (finalURL string, err error
 		}
 		mode = modeLogin
 	}
-	capture := mode == modeTamperState || mode == "capture"
+	capture := mode == modeTamperState || mode == modeMixedUp || mode == "capture"
 	var captured string
 	client := &http.Client{Jar: jar, Timeout: 30 * time.Second,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
@@ -259,6 +263,11 @@ func scriptedBrowser(authURL, mode, username string) (finalURL string, err error
 				return "", err
 			}
 		}
+		if mode == modeMixedUp {
+			if err := deliverMixedUp(captured); err != nil {
+				return "", err
+			}
+		}
 		return captured, nil
 	}
 	if !strings.HasPrefix(resp.Request.URL.String(), redirectURI) {
@@ -300,6 +309,31 @@ func crossSiteThenReal(captured string) error {
 		if r.StatusCode != c.want {
 			return fmt.Errorf("%s was answered %s; want %d", c.name, r.Status, c.want)
 		}
+	}
+	return nil
+}
+
+// mixUpIssuer is the malicious provider whose name the mixed-up answer carries.
+const mixUpIssuer = "https://evil-idp.example"
+
+// deliverMixedUp plays the mix-up attack's last step: the honest provider's answer (its code,
+// the attempt's state) reaches the catcher as the answer of another provider, iss naming it.
+// The catcher must refuse it (400) before any exchange.
+func deliverMixedUp(captured string) error {
+	u, err := url.Parse(captured)
+	if err != nil {
+		return err
+	}
+	q := u.Query()
+	q.Set("iss", mixUpIssuer)
+	u.RawQuery = q.Encode()
+	r, err := http.Get(u.String())
+	if err != nil {
+		return err
+	}
+	r.Body.Close()
+	if r.StatusCode != http.StatusBadRequest {
+		return fmt.Errorf("the mixed-up answer was answered %s; want 400", r.Status)
 	}
 	return nil
 }

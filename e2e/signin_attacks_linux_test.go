@@ -127,3 +127,32 @@ func TestCrossSiteAndReboundRequestsDoNotEndTheSignIn(t *testing.T) {
 		t.Fatalf("state: %s", s.ConnectionState)
 	}
 }
+
+// The mix-up attack (RFC 9207) against the built binary and the real provider: the answer to
+// the person's sign-in arrives with iss naming another provider. connect refuses it in one
+// line naming the app and the possible mix-up, and no code exchange reaches the token
+// endpoint.
+func TestMixedUpAnswerIsNeverExchanged(t *testing.T) {
+	browserLog := filepath.Join(t.TempDir(), "browser.log")
+	u := newUser(t).with(browserModeEnv+"="+modeMixedUp, browserLogEnv+"="+browserLog)
+	u.addNative("Honest")
+	before := op.codeCount.Load()
+	u.fails(1, "", []string{"connect", "Honest", "--timeout", "30s"}, "Honest: the sign-in answer came from another provider", mixUpIssuer, "mix-up", "its code was not used")
+	if log, _ := os.ReadFile(browserLog); strings.Contains(string(log), "failed") || !strings.Contains(string(log), "finished") {
+		t.Fatalf("the mixed-up answer was not refused as it should be:\n%s", log)
+	}
+	if n := op.codeCount.Load() - before; n != 0 {
+		t.Errorf("%d code exchanges reached the token endpoint; want none", n)
+	}
+	if s := u.show("Honest"); s.ConnectionState != "not_connected" {
+		t.Fatalf("state: %s", s.ConnectionState)
+	}
+	// The count is real: the honest answer, as the provider sent it, is exchanged once.
+	before = op.codeCount.Load()
+	v := newUser(t)
+	v.addNative("Honest")
+	v.ok("", "connect", "Honest", "--timeout", "30s")
+	if n := op.codeCount.Load() - before; n != 1 {
+		t.Errorf("a normal sign-in made %d code exchanges; want 1", n)
+	}
+}
