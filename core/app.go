@@ -325,7 +325,7 @@ func (a *App) Validate() error {
 		return &ValidationError{"redirect_host", fmt.Sprintf("redirect host %q is not a loopback host: use 127.0.0.1, localhost or [::1]", a.RedirectHost)}
 	}
 	if !validCallbackPath(a.CallbackPath) {
-		return &ValidationError{"callback_path", fmt.Sprintf("callback path %q is not /callback or /callback/NAME (lowercase letters, digits and dashes)", a.CallbackPath)}
+		return &ValidationError{"callback_path", fmt.Sprintf("callback path %q is not /callback or /callback/NAME (lowercase letters, digits and dashes): set it to the path registered with the provider", a.CallbackPath)}
 	}
 	if a.RedirectPort < 0 || a.RedirectPort > 65535 {
 		return &ValidationError{"redirect_port", fmt.Sprintf("redirect port %d is out of range: use 1-65535, or 0 for any free port", a.RedirectPort)}
