@@ -41,7 +41,7 @@ func TestFlagsBeforeAndAfterTheName(t *testing.T) {
 		t.Fatal(err)
 	}
 	if doc["client_id"] != "c2" || fmt.Sprint(doc["scopes"]) != "[a b c]" || doc["connection_state"] != "not_connected" ||
-		doc["redirect_uri"] != "http://127.0.0.1:8765/callback" || doc["has_client_secret"] != true {
+		doc["redirect_uri"] != "http://127.0.0.1:8765/callback/second" || doc["has_client_secret"] != true {
 		t.Fatalf("show --json: %v", doc)
 	}
 	if strings.Contains(out, "s3cret") {

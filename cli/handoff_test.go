@@ -204,7 +204,7 @@ func TestImportAndExportCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, errOut, code := runIn(t, dir, store, "", "import", file)
-	if code != 0 || errOut != "" || !strings.Contains(out, "Imported Google.") || !strings.Contains(out, "Redirect URI: http://localhost/callback (any port)") ||
+	if code != 0 || errOut != "" || !strings.Contains(out, "Imported Google.") || !strings.Contains(out, "Redirect URI: http://localhost/callback/google (any port)") ||
 		!strings.Contains(out, "Note: redirect URI urn:ietf:wg:oauth:2.0:oob is not usable by a desktop app") || strings.Contains(out, "GOCSPX") {
 		t.Fatalf("import: %d %q\n%s", code, errOut, out)
 	}

@@ -24,7 +24,9 @@ const (
 	HostIPv6      = "[::1]"
 
 	DefaultRedirectPort = 8765
-	CallbackPath        = "/callback"
+	// CallbackPath is the path every app had before each got its own, and the one an app
+	// without callback_path (an apps.json from then) keeps, so nobody must re-register.
+	CallbackPath = "/callback"
 )
 
 // Token endpoint authentication methods (RFC 8414 names), plus "auto".
@@ -78,10 +80,18 @@ type App struct {
 	// that provider's quirks and registration page later.
 	Preset string `json:"preset,omitempty"`
 
+	// CallbackPath is the app's own redirect path, /callback/SLUG, fixed when the app is
+	// registered (a rename keeps it, since the provider has it registered): an answer for
+	// one app cannot be taken for another's (RFC 9700 section 4.4). Empty: /callback.
+	CallbackPath string `json:"callback_path,omitempty"`
+
 	// What discovery advertised; used to choose PKCE and auth methods and to advise on scopes.
 	ScopesSupported                   []string `json:"scopes_supported,omitempty"`
 	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported,omitempty"`
 	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported,omitempty"`
+	// IssParameterSupported: the provider puts iss in every authorization response
+	// (RFC 9207), so an answer without it is refused.
+	IssParameterSupported bool `json:"authorization_response_iss_parameter_supported,omitempty"`
 
 	// HasClientSecret says a secret is in the keyring, so "auto" can be resolved and the
 	// document shown without touching the keyring.
@@ -153,14 +163,71 @@ func (a *App) State(now time.Time) string {
 // chosen at connect time; RedirectURIForPort gives that one.
 func (a *App) RedirectURI() string {
 	if a.RedirectPort == 0 {
-		return "http://" + a.RedirectHost + CallbackPath + " (any port)"
+		return "http://" + a.RedirectHost + a.Callback() + " (any port)"
 	}
 	return a.RedirectURIForPort(a.RedirectPort)
 }
 
-// RedirectURIForPort builds http://HOST:PORT/callback.
+// RedirectURIForPort builds http://HOST:PORT/callback/SLUG (or /callback for an older app).
 func (a *App) RedirectURIForPort(port int) string {
-	return "http://" + a.RedirectHost + ":" + strconv.Itoa(port) + CallbackPath
+	return "http://" + a.RedirectHost + ":" + strconv.Itoa(port) + a.Callback()
+}
+
+// Callback is the path the app's answers arrive on.
+func (a *App) Callback() string {
+	if a.CallbackPath == "" {
+		return CallbackPath
+	}
+	return a.CallbackPath
+}
+
+// maxCallbackSlug keeps the path short enough to type into a provider's console.
+const maxCallbackSlug = 40
+
+// CallbackSlug is the lowercase ASCII form of a name for a callback path: letters and digits
+// kept, every other run of characters one "-".
+func CallbackSlug(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			dash = false
+		} else {
+			dash = true
+		}
+	}
+	slug := strings.TrimRight(b.String()[:min(b.Len(), maxCallbackSlug)], "-")
+	if slug == "" {
+		return "app"
+	}
+	return slug
+}
+
+// NewCallbackPath is the path a new app named name gets, unique among apps.
+func NewCallbackPath(name string, apps []App) string {
+	base := CallbackPath + "/" + CallbackSlug(name)
+	taken := func(p string) bool {
+		return slices.ContainsFunc(apps, func(a App) bool { return a.Callback() == p })
+	}
+	path := base
+	for n := 2; taken(path); n++ {
+		path = base + "-" + strconv.Itoa(n)
+	}
+	return path
+}
+
+// validCallbackPath is /callback, or /callback/ and a slug as CallbackSlug makes them.
+func validCallbackPath(p string) bool {
+	if p == CallbackPath || p == "" {
+		return true
+	}
+	slug, ok := strings.CutPrefix(p, CallbackPath+"/")
+	return ok && slug != "" && len(slug) <= maxCallbackSlug+8 && !strings.HasPrefix(slug, "-") && !strings.HasSuffix(slug, "-") &&
+		!strings.ContainsFunc(slug, func(r rune) bool { return !(r >= 'a' && r <= 'z') && !(r >= '0' && r <= '9') && r != '-' })
 }
 
 // UsesOpenID reports whether the app asks for an ID token.
@@ -182,17 +249,20 @@ func (a *App) EffectiveAuthMethod() string {
 	return AuthMethodBasic
 }
 
-// PKCEMethod is the code challenge method to use, "" for none. S256 unless the provider
-// advertises only "plain".
+// PKCEMethod is the code challenge method to use, "" for none: always S256, whatever the
+// provider lists. "plain" sends the verifier itself, readable wherever the authorization
+// URL is (the browser's command line, its history), which is what PKCE is there to prevent.
 func (a *App) PKCEMethod() string {
 	if !a.PKCE {
 		return ""
 	}
-	m := a.CodeChallengeMethodsSupported
-	if len(m) > 0 && !slices.Contains(m, "S256") && slices.Contains(m, "plain") {
-		return "plain"
-	}
 	return "S256"
+}
+
+// onlyPlainPKCEListed says discovery listed plain and not S256; we send S256 anyway.
+func (a *App) onlyPlainPKCEListed() bool {
+	m := a.CodeChallengeMethodsSupported
+	return len(m) > 0 && !slices.Contains(m, "S256") && slices.Contains(m, "plain")
 }
 
 // reservedParams are set by the flow itself; an extra parameter may not override them.
@@ -262,6 +332,9 @@ func (a *App) Validate() error {
 	case HostIPv4, HostLocalhost, HostIPv6:
 	default:
 		return &ValidationError{"redirect_host", fmt.Sprintf("redirect host %q is not a loopback host: use 127.0.0.1, localhost or [::1]", a.RedirectHost)}
+	}
+	if !validCallbackPath(a.CallbackPath) {
+		return &ValidationError{"callback_path", fmt.Sprintf("callback path %q is not /callback or /callback/NAME (lowercase letters, digits and dashes): set it to the path registered with the provider", a.CallbackPath)}
 	}
 	if a.RedirectPort < 0 || a.RedirectPort > 65535 {
 		return &ValidationError{"redirect_port", fmt.Sprintf("redirect port %d is out of range: use 1-65535, or 0 for any free port", a.RedirectPort)}

@@ -315,7 +315,7 @@ func TestPKCEMethod(t *testing.T) {
 		{true, nil, "S256"},
 		{true, []string{"S256"}, "S256"},
 		{true, []string{"plain", "S256"}, "S256"},
-		{true, []string{"plain"}, "plain"},
+		{true, []string{"plain"}, "S256"}, // plain would put the verifier itself in the link
 		{true, []string{"S512"}, "S256"},
 	}
 	for _, c := range cases {

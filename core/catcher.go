@@ -2,30 +2,43 @@ package core
 
 import (
 	"context"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"html"
+	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
 )
 
 // Catcher is the loopback listener that receives the provider's redirect. It listens only on
-// loopback addresses, answers only the callback path, takes exactly one result and then
-// stops. A pasted redirect URL goes through the same checks as a real callback.
+// loopback addresses, answers only its attempt's callback path, only connections of this
+// user (where the system says whose a connection is) and only the redirect URI's own Host,
+// takes exactly one answer with the attempt's state and then stops. Anything else is
+// refused without touching the attempt, so a stray or hostile request cannot end a sign-in.
+// A pasted redirect URL goes through the same checks as a real callback.
 type Catcher struct {
 	host      string
 	port      int
-	state     string
+	path      string
 	listeners []net.Listener
 	server    *http.Server
 	result    chan callbackResult
-	mu        sync.Mutex
-	ended     bool // an answer was taken, or the catcher closed: the state is spent
+	log       *slog.Logger
+	// allowPeer refuses a connection that is not this user's (see catcherpeer_linux.go).
+	allowPeer func(r *http.Request) error
+
+	mu          sync.Mutex
+	state       string
+	checkIssuer func(q url.Values) error
+	ended       bool // an answer was taken, or the catcher closed: the state is spent
 }
 
 type callbackResult struct {
@@ -34,18 +47,22 @@ type callbackResult struct {
 }
 
 // ListenLoopback opens the catcher on host ("127.0.0.1", "[::1]" or "localhost" for both
-// families) and port (0: any free port). A port in use is an immediate error.
-func ListenLoopback(host string, port int) (*Catcher, error) {
+// families) and port (0: any free port), answering on path ("": /callback). A port in use
+// is an immediate error.
+func ListenLoopback(host string, port int, path string) (*Catcher, error) {
+	if path == "" {
+		path = CallbackPath
+	}
 	// With any port, the port the kernel picked for IPv4 may be taken on IPv6: pick again.
 	for try := 0; ; try++ {
-		c, err := listenLoopback(host, port)
+		c, err := listenLoopback(host, port, path)
 		if port != 0 || try == 4 || !errors.Is(err, ErrPortInUse) {
 			return c, err
 		}
 	}
 }
 
-func listenLoopback(host string, port int) (*Catcher, error) {
+func listenLoopback(host string, port int, path string) (*Catcher, error) {
 	var addrs []string
 	switch host {
 	case HostIPv4:
@@ -57,7 +74,8 @@ func listenLoopback(host string, port int) (*Catcher, error) {
 	default:
 		return nil, Failf(ErrInvalid, "redirect host %q is not a loopback host", host)
 	}
-	c := &Catcher{host: host, port: port, result: make(chan callbackResult, 1)}
+	c := &Catcher{host: host, port: port, path: path, result: make(chan callbackResult, 1),
+		log: slog.New(slog.NewTextHandler(io.Discard, nil)), allowPeer: peerIsThisUser}
 	for i, a := range addrs {
 		network := "tcp4"
 		if a == "::1" {
@@ -92,15 +110,50 @@ func (c *Catcher) Port() int { return c.port }
 
 // RedirectURI is the exact URI the provider must redirect to.
 func (c *Catcher) RedirectURI() string {
-	return "http://" + c.host + ":" + strconv.Itoa(c.port) + CallbackPath
+	return "http://" + c.host + ":" + strconv.Itoa(c.port) + c.path
 }
 
 // Expect sets the state this attempt must see. Call before the browser opens.
-func (c *Catcher) Expect(state string) { c.state = state }
+func (c *Catcher) Expect(state string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.state = state
+}
+
+// ExpectIssuer sets the check of the answer's iss (RFC 9207), run before the answer is
+// taken as the attempt's, so a code from another provider is never exchanged.
+func (c *Catcher) ExpectIssuer(check func(q url.Values) error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.checkIssuer = check
+}
+
+// SetLogger sends the catcher's refusals to the --verbose log.
+func (c *Catcher) SetLogger(l *slog.Logger) {
+	if l != nil {
+		c.log = l
+	}
+}
 
 func (c *Catcher) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != CallbackPath || (r.Method != http.MethodGet && r.Method != http.MethodPost) {
-		// favicon.ico and the like: not ours, and not a reason to end the attempt.
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	// Another user of this computer could otherwise deliver a code of their own account
+	// (the authorization URL is on the browser's command line, readable by everyone).
+	if err := c.allowPeer(r); err != nil {
+		c.log.Debug("sign-in catcher refused a connection", "from", r.RemoteAddr, "reason", err)
+		writePage(w, http.StatusForbidden, "Not your sign-in", "This sign-in belongs to another user of this computer. You can close this tab.")
+		return
+	}
+	// A page elsewhere that rebinds its own name to 127.0.0.1 (DNS rebinding) sends its own
+	// name as Host; a browser following the real redirect sends the redirect URI's.
+	if !c.hostMatches(r.Host) {
+		c.log.Debug("sign-in catcher refused a request for another host", "host", r.Host)
+		writePage(w, http.StatusBadRequest, "Not this sign-in", "This address serves only "+c.RedirectURI()+". You can close this tab.")
+		return
+	}
+	if r.URL.Path != c.path || (r.Method != http.MethodGet && r.Method != http.MethodPost) {
+		// favicon.ico, another app's callback path: not ours, and not a reason to end the attempt.
 		http.NotFound(w, r)
 		return
 	}
@@ -108,39 +161,64 @@ func (c *Catcher) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad request", http.StatusBadRequest)
 		return
 	}
-	res, taken := c.take(r.Form)
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Referrer-Policy", "no-referrer")
+	res, outcome := c.take(r.Form)
 	switch {
-	case !taken:
-		w.WriteHeader(http.StatusBadRequest)
-		fmt.Fprint(w, resultPage("Sign-in already ended", "This sign-in attempt has already ended, and its answer is used only once. Look in Connected Apps whether it connected; if not, start connect again. You can close this tab."))
+	case !outcome:
+		c.log.Debug("sign-in catcher refused a callback for another sign-in (its state does not match)")
+		writePage(w, http.StatusBadRequest, "Not this sign-in", "This answer does not belong to the sign-in Connected Apps is waiting for, which goes on. If you started it, finish it in the newest sign-in tab. You can close this tab.")
+	case res.spent:
+		writePage(w, http.StatusBadRequest, "Sign-in already ended", "This sign-in attempt has already ended, and its answer is used only once. Look in Connected Apps whether it connected; if not, start connect again. You can close this tab.")
 	case res.err != nil:
-		w.WriteHeader(http.StatusBadRequest)
-		fmt.Fprint(w, resultPage("Sign-in failed", res.err.Error()+" You can close this tab."))
+		writePage(w, http.StatusBadRequest, "Sign-in failed", res.err.Error()+" You can close this tab.")
 	default:
-		fmt.Fprint(w, resultPage("Signed in", "Connected Apps received the sign-in. You can close this tab."))
+		writePage(w, http.StatusOK, "Signed in", "Connected Apps received the sign-in. You can close this tab.")
 	}
+}
+
+func writePage(w http.ResponseWriter, status int, title, message string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	fmt.Fprint(w, resultPage(title, message))
+}
+
+// hostMatches says the Host header names the redirect URI's host and port. localhost is
+// one name for both loopback families, so a localhost catcher takes only that name.
+func (c *Catcher) hostMatches(host string) bool {
+	return strings.EqualFold(host, c.host+":"+strconv.Itoa(c.port))
 }
 
 // DeliverURL takes a redirect URL pasted by the person (the browser ran elsewhere) and
-// checks it exactly like a callback.
+// checks it exactly like a callback. A URL that is not this attempt's (another path, another
+// state) is an error to show; the attempt goes on.
 func (c *Catcher) DeliverURL(raw string) error {
-	u, err := url.Parse(raw)
-	if err != nil || u.Path != CallbackPath {
-		return fmt.Errorf("that is not the redirect URL: paste the whole address the browser shows after sign-in (it starts with http://%s:%d%s)", c.host, c.port, CallbackPath)
-	}
-	res, taken := c.take(u.Query())
-	if !taken {
-		return nil // the attempt already has its answer; a late paste changes nothing
-	}
-	return res.err
+	_, err := c.deliverURL(raw)
+	return err
 }
 
+// deliverURL is DeliverURL that also says whether the paste was the attempt's answer (its
+// error is then the attempt's result, not a paste to correct).
+func (c *Catcher) deliverURL(raw string) (outcome bool, err error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Path != c.path {
+		return false, fmt.Errorf("that is not the redirect URL: paste the whole address the browser shows after sign-in (it starts with %s)", c.RedirectURI())
+	}
+	res, outcome := c.take(u.Query())
+	switch {
+	case !outcome:
+		return false, Failf(ErrStateMismatch, "that address is the answer to another sign-in (its state does not match this one): paste the address the browser shows after signing in with the newest link")
+	case res.spent:
+		return false, nil // the attempt already has its answer; a late paste changes nothing
+	}
+	return true, res.err
+}
+
+// check turns the attempt's answer into its result. The issuer is checked first: an answer
+// from another provider must not even be read as that provider's error.
 func (c *Catcher) check(q url.Values) callbackResult {
-	if q.Get("state") != c.state || c.state == "" {
-		return callbackResult{err: Failf(ErrStateMismatch, "the sign-in answer does not belong to this attempt (state mismatch): start connect again and use only the newest sign-in page")}
+	if c.checkIssuer != nil {
+		if err := c.checkIssuer(q); err != nil {
+			return callbackResult{err: err}
+		}
 	}
 	if code := q.Get("error"); code != "" {
 		return callbackResult{err: &ProviderError{Step: "sign-in", Code: CleanText(code), Description: CleanText(q.Get("error_description")), URI: CleanText(q.Get("error_uri"))}}
@@ -152,20 +230,29 @@ func (c *Catcher) check(q url.Values) callbackResult {
 	return callbackResult{code: code}
 }
 
-// take checks a callback and delivers it when it is the attempt's first answer. A state is
-// single-use: after the first answer (good or bad), or once the catcher is closed, every
-// callback is refused, so a replayed or late redirect can never start an exchange or be told
-// "Signed in" while the attempt failed.
-func (c *Catcher) take(q url.Values) (res callbackResult, taken bool) {
+// take checks a callback and delivers it when it is the attempt's answer. Only the right
+// state is an answer: anything else (a forged or cross-site request, an old tab) is refused
+// and the attempt goes on. The state is single-use: after its first answer (good or bad),
+// or once the catcher is closed, it is spent, so a replayed or late redirect can never start
+// an exchange or be told "Signed in" while the attempt failed.
+func (c *Catcher) take(q url.Values) (res takeResult, outcome bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.state == "" || subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(c.state)) != 1 {
+		return takeResult{}, false
+	}
 	if c.ended {
-		return callbackResult{}, false
+		return takeResult{spent: true}, true
 	}
 	c.ended = true
-	res = c.check(q)
-	c.result <- res // buffered for the one answer
-	return res, true
+	r := c.check(q)
+	c.result <- r // buffered for the one answer
+	return takeResult{callbackResult: r}, true
+}
+
+type takeResult struct {
+	callbackResult
+	spent bool // the state's answer was already taken
 }
 
 // Wait returns the code, the provider's error, or ErrTimeout / ErrCanceled.

@@ -3,6 +3,8 @@ package core
 import (
 	"bufio"
 	"errors"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -12,10 +14,11 @@ import (
 
 // FuzzCatcherCallback sends a fuzzed callback query to a catcher expecting a fuzzed state, once
 // as a browser would (a raw HTTP request through the catcher's handler) and once pasted
-// (DeliverURL). Properties: a code is accepted only with the exact, non-empty state and is
-// the query's own code; a wrong state is ErrStateMismatch whatever else the query says; every
-// refusal is one line; the result page escapes everything the query brings; both ways agree;
-// and once an answer is taken, the same answer again is not.
+// (DeliverURL). Properties: only the exact, non-empty state is an answer, and anything else
+// is refused with 400 (a paste: ErrStateMismatch) and leaves the attempt waiting; a code is
+// accepted only with that state, no error, and no iss or the app's own, and is the query's
+// own code; every refusal is one line; the result page escapes everything the query brings;
+// both ways agree; and once an answer is taken, the same answer again is not.
 func FuzzCatcherCallback(f *testing.F) {
 	const redirect = "http://127.0.0.1:8765" + CallbackPath
 	emptyPageTags := strings.Count(resultPage("x", "y"), "<")
@@ -34,8 +37,8 @@ func FuzzCatcherCallback(f *testing.F) {
 				if rec.Code != http.StatusBadRequest {
 					t.Errorf("a callback that was not taken answered %d; want 400", rec.Code)
 				}
-				if _, perr := url.ParseQuery(req.URL.RawQuery); perr == nil {
-					t.Errorf("a well-formed callback query %q was not taken", req.URL.RawQuery)
+				if q, perr := url.ParseQuery(req.URL.RawQuery); perr == nil && state != "" && q.Get("state") == state {
+					t.Errorf("a well-formed callback query %q with the attempt's state was not taken", req.URL.RawQuery)
 				}
 			} else {
 				served, servedRes = true, res
@@ -61,7 +64,15 @@ func FuzzCatcherCallback(f *testing.F) {
 		err = c.DeliverURL(pasted)
 		res, delivered := fuzzTake(c)
 		u, perr := url.Parse(pasted)
-		if perr == nil && u.Path == CallbackPath {
+		if perr == nil && u.Path == CallbackPath && (state == "" || u.Query().Get("state") != state) {
+			// Not this attempt's answer: a paste error, and the attempt goes on.
+			if delivered {
+				t.Errorf("DeliverURL(%q) with another state was taken: %v", pasted, res)
+			}
+			if !errors.Is(err, ErrStateMismatch) {
+				t.Errorf("DeliverURL(%q) with another state = %v; want ErrStateMismatch", pasted, err)
+			}
+		} else if perr == nil && u.Path == CallbackPath {
 			if !delivered {
 				t.Fatalf("DeliverURL(%q) delivered nothing", pasted)
 			}
@@ -94,8 +105,14 @@ func FuzzCatcherCallback(f *testing.F) {
 	})
 }
 
+// fuzzIssuer is the issuer of the fuzzed catcher's app.
+const fuzzIssuer = "https://idp.example.com"
+
 func fuzzCatcher(state string) *Catcher {
-	return &Catcher{host: HostIPv4, port: 8765, state: state, result: make(chan callbackResult, 1)}
+	c := &Catcher{host: HostIPv4, port: 8765, path: CallbackPath, state: state, result: make(chan callbackResult, 1),
+		log: slog.New(slog.NewTextHandler(io.Discard, nil)), allowPeer: func(*http.Request) error { return nil }}
+	c.checkIssuer = callbackIssuerCheck(&App{ProviderName: "Fuzz IdP", Issuer: fuzzIssuer})
+	return c
 }
 
 // fuzzTake returns what the catcher delivered, without waiting.
@@ -110,10 +127,12 @@ func fuzzTake(c *Catcher) (callbackResult, bool) {
 
 func fuzzCheckCallback(t *testing.T, how, state string, q url.Values, res callbackResult) {
 	t.Helper()
-	stateOK := state != "" && q.Get("state") == state
+	if state == "" || q.Get("state") != state {
+		t.Fatalf("%s: took an answer (%q, %v) with state %q; the attempt expects %q", how, res.code, res.err, q.Get("state"), state)
+	}
 	if res.err == nil {
-		if !stateOK {
-			t.Fatalf("%s: accepted code %q with state %q; the attempt expects %q", how, res.code, q.Get("state"), state)
+		if q.Has("iss") && q.Get("iss") != fuzzIssuer {
+			t.Errorf("%s: accepted code %q from the issuer %q; the app's is %q", how, res.code, q.Get("iss"), fuzzIssuer)
 		}
 		if res.code == "" || res.code != q.Get("code") {
 			t.Errorf("%s: accepted code %q; the query's code is %q", how, res.code, q.Get("code"))
@@ -126,8 +145,8 @@ func fuzzCheckCallback(t *testing.T, how, state string, q url.Values, res callba
 	if res.code != "" {
 		t.Errorf("%s: a refusal (%v) still carries code %q", how, res.err, res.code)
 	}
-	if !stateOK && !errors.Is(res.err, ErrStateMismatch) {
-		t.Errorf("%s: state %q against expected %q gave %v; want ErrStateMismatch", how, q.Get("state"), state, res.err)
+	if q.Has("iss") && q.Get("iss") != fuzzIssuer && !errors.Is(res.err, ErrMixUp) {
+		t.Errorf("%s: an answer from the issuer %q gave %v; want ErrMixUp", how, q.Get("iss"), res.err)
 	}
 	fuzzOneLine(t, how+" refusal", res.err.Error())
 }

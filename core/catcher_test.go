@@ -18,7 +18,7 @@ const catcherShortWait = 100 * time.Millisecond
 
 func catcherListen(t *testing.T, host string, port int) *Catcher {
 	t.Helper()
-	c, err := ListenLoopback(host, port)
+	c, err := ListenLoopback(host, port, "")
 	if err != nil {
 		t.Fatalf("ListenLoopback(%q, %d): %v", host, port, err)
 	}
@@ -26,10 +26,11 @@ func catcherListen(t *testing.T, host string, port int) *Catcher {
 	return c
 }
 
-// catcherGet requests path on the catcher (path includes the query) and returns status and body.
+// catcherGet requests path on the catcher (path includes the query), with the Host a browser
+// following the redirect URI sends, and returns status and body.
 func catcherGet(t *testing.T, c *Catcher, pathAndQuery string) (int, string, http.Header) {
 	t.Helper()
-	resp, err := http.Get("http://127.0.0.1:" + strconv.Itoa(c.Port()) + pathAndQuery)
+	resp, err := http.Get("http://" + c.host + ":" + strconv.Itoa(c.Port()) + pathAndQuery)
 	if err != nil {
 		t.Fatalf("GET %s: %v", pathAndQuery, err)
 	}
@@ -123,7 +124,9 @@ func TestListenLoopbackLocalhostBothFamilies(t *testing.T) {
 	if v6 {
 		// The IPv6 side answers too.
 		c.Expect("st")
-		resp, err := http.Get("http://[::1]:" + strconv.Itoa(c.Port()) + "/callback?state=st&code=via-v6")
+		req, _ := http.NewRequest(http.MethodGet, "http://[::1]:"+strconv.Itoa(c.Port())+"/callback?state=st&code=via-v6", nil)
+		req.Host = "localhost:" + strconv.Itoa(c.Port()) // as a browser that resolved localhost to ::1 sends it
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatalf("GET over ::1: %v", err)
 		}
@@ -149,7 +152,7 @@ func TestListenLoopbackIPv6(t *testing.T) {
 
 func TestListenLoopbackRefusesOtherHosts(t *testing.T) {
 	for _, host := range []string{"0.0.0.0", "::", "", "example.com", "192.168.1.1", "::1"} {
-		c, err := ListenLoopback(host, 0)
+		c, err := ListenLoopback(host, 0, "")
 		if err == nil {
 			c.Close()
 			t.Errorf("ListenLoopback(%q) succeeded; want refused", host)
@@ -169,7 +172,7 @@ func TestListenLoopbackPortInUse(t *testing.T) {
 	defer busy.Close()
 	port := busy.Addr().(*net.TCPAddr).Port
 	for _, host := range []string{HostIPv4, HostLocalhost} {
-		c, err := ListenLoopback(host, port)
+		c, err := ListenLoopback(host, port, "")
 		if err == nil {
 			c.Close()
 			t.Fatalf("ListenLoopback(%q, %d) succeeded on a port in use", host, port)
@@ -193,7 +196,7 @@ func TestListenLoopbackLocalhostIPv6PortInUse(t *testing.T) {
 	}
 	defer busy.Close()
 	port := busy.Addr().(*net.TCPAddr).Port
-	c, err := ListenLoopback(HostLocalhost, port)
+	c, err := ListenLoopback(HostLocalhost, port, "")
 	if err == nil {
 		c.Close()
 		t.Fatalf("ListenLoopback(localhost, %d) succeeded while ::1 port %d is taken", port, port)
@@ -246,27 +249,35 @@ func TestCatcherOtherMethodsIgnored(t *testing.T) {
 	}
 }
 
+// A callback with another state (a cross-site request, an old tab) is not this attempt's
+// answer: 400, and the attempt goes on until its own answer comes.
 func TestCatcherStateMismatch(t *testing.T) {
 	c := catcherListen(t, HostIPv4, 0)
 	c.Expect("right-state")
-	status, body, _ := catcherGet(t, c, "/callback?state=wrong-state&code=stolen")
-	if status != http.StatusBadRequest {
-		t.Errorf("status = %d; want 400", status)
+	for _, q := range []string{"state=wrong-state&code=stolen", "code=no-state", "state=&code=empty-state", "state=right-stat&code=prefix"} {
+		status, body, _ := catcherGet(t, c, "/callback?"+q)
+		if status != http.StatusBadRequest || !strings.Contains(body, "Not this sign-in") || !strings.Contains(body, "goes on") {
+			t.Errorf("%s: %d %s; want 400 Not this sign-in", q, status, body)
+		}
 	}
-	if !strings.Contains(body, "state mismatch") {
-		t.Errorf("page does not explain the failure: %s", body)
+	if code, err := catcherWait(t, c, catcherShortWait); !errors.Is(err, ErrTimeout) {
+		t.Fatalf("Wait after callbacks of another state = %q, %v; want ErrTimeout (still waiting)", code, err)
 	}
-	code, err := catcherWait(t, c, 5*time.Second)
-	if !errors.Is(err, ErrStateMismatch) || code != "" {
-		t.Errorf("Wait = %q, %v; want \"\", ErrStateMismatch", code, err)
+	if status, _, _ := catcherGet(t, c, "/callback?state=right-state&code=the-code"); status != http.StatusOK {
+		t.Errorf("the real callback = %d; want 200", status)
+	}
+	if code, err := catcherWait(t, c, 5*time.Second); err != nil || code != "the-code" {
+		t.Errorf("Wait = %q, %v; want the-code", code, err)
 	}
 }
 
 func TestCatcherNoStateExpectedRefusesEmptyState(t *testing.T) {
 	c := catcherListen(t, HostIPv4, 0) // Expect never called
-	catcherGet(t, c, "/callback?state=&code=x")
-	if code, err := catcherWait(t, c, 5*time.Second); !errors.Is(err, ErrStateMismatch) {
-		t.Errorf("Wait = %q, %v; want ErrStateMismatch when no state was set", code, err)
+	if status, _, _ := catcherGet(t, c, "/callback?state=&code=x"); status != http.StatusBadRequest {
+		t.Errorf("status = %d; want 400", status)
+	}
+	if code, err := catcherWait(t, c, catcherShortWait); !errors.Is(err, ErrTimeout) {
+		t.Errorf("Wait = %q, %v; want nothing taken when no state was set", code, err)
 	}
 }
 
@@ -373,13 +384,17 @@ func TestCatcherOnlyFirstResultCounts(t *testing.T) {
 	}
 }
 
+// The attempt's first answer counts even when it is a failure; a forged state before it is
+// no answer at all.
 func TestCatcherFirstResultCountsEvenIfFailure(t *testing.T) {
 	c := catcherListen(t, HostIPv4, 0)
 	c.Expect("st")
 	catcherGet(t, c, "/callback?state=forged&code=evil")
+	catcherGet(t, c, "/callback?state=st&error=access_denied")
 	catcherGet(t, c, "/callback?state=st&code=good")
-	if code, err := catcherWait(t, c, 5*time.Second); !errors.Is(err, ErrStateMismatch) {
-		t.Errorf("Wait = %q, %v; want the first result, ErrStateMismatch", code, err)
+	var pe *ProviderError
+	if code, err := catcherWait(t, c, 5*time.Second); !errors.As(err, &pe) || pe.Code != "access_denied" {
+		t.Errorf("Wait = %q, %v; want the first answer, access_denied", code, err)
 	}
 }
 
@@ -428,12 +443,18 @@ func TestCatcherDeliverURLChecksLikeACallback(t *testing.T) {
 	t.Run("wrong state", func(t *testing.T) {
 		c := catcherListen(t, HostIPv4, 0)
 		c.Expect("st")
-		err := c.DeliverURL(c.RedirectURI() + "?code=x&state=other")
-		if !errors.Is(err, ErrStateMismatch) {
-			t.Errorf("DeliverURL = %v; want ErrStateMismatch", err)
+		outcome, err := c.deliverURL(c.RedirectURI() + "?code=x&state=other")
+		if !errors.Is(err, ErrStateMismatch) || outcome || !strings.Contains(err.Error(), "newest link") {
+			t.Errorf("DeliverURL = %v (outcome %v); want a paste error, ErrStateMismatch", err, outcome)
 		}
-		if _, err := catcherWait(t, c, 5*time.Second); !errors.Is(err, ErrStateMismatch) {
-			t.Errorf("Wait = %v; want ErrStateMismatch", err)
+		if _, err := catcherWait(t, c, catcherShortWait); !errors.Is(err, ErrTimeout) {
+			t.Errorf("Wait = %v; want still waiting", err)
+		}
+		if err := c.DeliverURL(c.RedirectURI() + "?code=right&state=st"); err != nil {
+			t.Fatalf("the right paste after a wrong one: %v", err)
+		}
+		if code, err := catcherWait(t, c, 5*time.Second); err != nil || code != "right" {
+			t.Errorf("Wait = %q, %v; want right", code, err)
 		}
 	})
 	t.Run("provider error", func(t *testing.T) {
@@ -480,7 +501,7 @@ func TestCatcherWaitCanceled(t *testing.T) {
 }
 
 func TestCatcherCloseFreesPort(t *testing.T) {
-	c, err := ListenLoopback(HostIPv4, 0)
+	c, err := ListenLoopback(HostIPv4, 0, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -499,13 +520,13 @@ func TestCatcherCloseFreesPort(t *testing.T) {
 }
 
 func TestCatcherCloseFreesPortLocalhost(t *testing.T) {
-	c, err := ListenLoopback(HostLocalhost, 0)
+	c, err := ListenLoopback(HostLocalhost, 0, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	port := c.Port()
 	c.Close()
-	c2, err := ListenLoopback(HostLocalhost, port)
+	c2, err := ListenLoopback(HostLocalhost, port, "")
 	if err != nil {
 		t.Fatalf("localhost port %d not free after Close: %v", port, err)
 	}

@@ -64,22 +64,24 @@ func (s *Service) Connect(ctx context.Context, name string, opts ConnectOptions)
 	}
 	defer unlockConnect()
 
-	catcher, err := ListenLoopback(app.RedirectHost, app.RedirectPort)
+	catcher, err := ListenLoopback(app.RedirectHost, app.RedirectPort, app.Callback())
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", app.ProviderName, err)
 	}
 	defer catcher.Close()
+	catcher.SetLogger(s.Log)
 
 	conf := oauthConfig(&app, secret, catcher.RedirectURI())
 	state, nonce, verifier := randomToken(), "", oauth2.GenerateVerifier()
 	catcher.Expect(state)
+	catcher.ExpectIssuer(callbackIssuerCheck(&app))
 	authOpts := []oauth2.AuthCodeOption{}
-	switch app.PKCEMethod() {
-	case "S256":
+	if app.PKCEMethod() != "" {
+		if app.onlyPlainPKCEListed() {
+			s.Log.Debug("the provider lists only the plain PKCE method; sending S256 anyway, since plain would show the verifier itself in the sign-in link", "app", app.ProviderName)
+		}
 		authOpts = append(authOpts, oauth2.S256ChallengeOption(verifier))
-	case "plain":
-		authOpts = append(authOpts, oauth2.SetAuthURLParam("code_challenge_method", "plain"), oauth2.SetAuthURLParam("code_challenge", verifier))
-	default:
+	} else {
 		verifier = ""
 	}
 	if app.UsesOpenID() {
@@ -117,7 +119,7 @@ func (s *Service) Connect(ctx context.Context, name string, opts ConnectOptions)
 					if !ok {
 						return
 					}
-					if err := catcher.DeliverURL(raw); err != nil && opts.OnPasteError != nil && !isCallbackOutcome(err) {
+					if outcome, err := catcher.deliverURL(raw); err != nil && opts.OnPasteError != nil && !outcome {
 						opts.OnPasteError(err)
 					}
 				}
@@ -135,6 +137,8 @@ func (s *Service) Connect(ctx context.Context, name string, opts ConnectOptions)
 			return nil, Failf(ErrTimeout, "%s: nobody signed in within %s: run connect again (or give a longer --timeout)", app.ProviderName, timeout)
 		case errors.Is(err, ErrCanceled):
 			return nil, Failf(ErrCanceled, "%s: sign-in canceled", app.ProviderName)
+		case errors.Is(err, ErrMixUp):
+			return nil, err // names the app already, as the browser's page does
 		}
 		return nil, fmt.Errorf("%s: %w", app.ProviderName, err)
 	}
@@ -202,11 +206,26 @@ func (s *Service) beginSignIn(app *App) (secret string, unlock func(), err error
 	return secret, unlock, nil
 }
 
-// isCallbackOutcome tells a paste that ended the attempt (its error is the attempt's result)
-// from one that was simply not a redirect URL.
-func isCallbackOutcome(err error) bool {
-	var pe *ProviderError
-	return errors.Is(err, ErrStateMismatch) || errors.As(err, &pe)
+// callbackIssuerCheck refuses an answer another provider sent (RFC 9207): in a mix-up
+// attack, a provider among the person's apps sends the browser to an honest provider, and
+// the honest provider's code would be exchanged, with the PKCE verifier, at the wrong token
+// endpoint. The iss of the answer, when present (and always, when the provider says it sends
+// one), must be the app's issuer. The refusal comes before any exchange.
+func callbackIssuerCheck(app *App) func(q url.Values) error {
+	return func(q url.Values) error {
+		iss := q.Get("iss")
+		switch {
+		case !q.Has("iss"):
+			if app.IssParameterSupported {
+				return Failf(ErrMixUp, "%s: the sign-in answer does not name the provider that sent it, though %s always does: it may come from another provider (a possible mix-up attack), so its code was not used; start connect again, and if this repeats, remove any app whose provider you do not trust", app.ProviderName, app.ProviderName)
+			}
+		case app.Issuer == "":
+			return Failf(ErrMixUp, "%s: the sign-in answer came from the provider %q, and %s has no issuer to check that against (a possible mix-up attack), so its code was not used; if %q really is %s's provider, run `connectedapps edit %q --issuer URL` with its issuer, then connect again", app.ProviderName, iss, app.ProviderName, iss, app.ProviderName, app.ProviderName)
+		case !app.issuerMatches(iss):
+			return Failf(ErrMixUp, "%s: the sign-in answer came from another provider (%q, not %q): a possible mix-up attack, so its code was not used; start connect again, and if this repeats, remove any app whose provider you do not trust", app.ProviderName, iss, app.Issuer)
+		}
+		return nil
+	}
 }
 
 // storeConnection writes tokens, then facts, under the refresh lock so a background refresh

@@ -36,6 +36,9 @@ type ProviderMetadata struct {
 	ScopesSupported                   []string `json:"scopes_supported,omitempty"`
 	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported,omitempty"`
 	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported,omitempty"`
+
+	// RFC 9207: the provider names itself (iss) in every authorization response.
+	AuthorizationResponseIssParameterSupported bool `json:"authorization_response_iss_parameter_supported,omitempty"`
 }
 
 // DiscoveryURL turns an issuer URL or a full well-known URL into the document's URL, and
@@ -127,12 +130,20 @@ func Discover(ctx context.Context, hc *http.Client, rawURL, expectedIssuer strin
 // the URL it was fetched from, when the URL names the tenant group (common, organizations,
 // ...) where the template has its placeholder: ID tokens are then checked against their tid.
 func tenantTemplateMatches(template, derived string) bool {
+	_, ok := templateTenant(template, derived)
+	return ok
+}
+
+// templateTenant is the tenant value puts where template has its placeholder: the issuer
+// template is one pattern, read the same way for discovery, ID tokens and the iss of a
+// sign-in answer.
+func templateTenant(template, value string) (tenant string, ok bool) {
 	prefix, suffix, ok := strings.Cut(template, TenantIDPlaceholder)
-	if !ok || !strings.HasPrefix(derived, prefix) || !strings.HasSuffix(derived, suffix) || len(derived) < len(prefix)+len(suffix) {
-		return false
+	if !ok || !strings.HasPrefix(value, prefix) || !strings.HasSuffix(value, suffix) || len(value) < len(prefix)+len(suffix) {
+		return "", false
 	}
-	tenant := derived[len(prefix) : len(derived)-len(suffix)]
-	return tenant != "" && !strings.ContainsAny(tenant, "/?#")
+	tenant = value[len(prefix) : len(value)-len(suffix)]
+	return tenant, tenant != "" && !strings.ContainsAny(tenant, "/?#")
 }
 
 // ApplyMetadata fills the app's endpoints from discovery. Fields the provider does not
@@ -157,6 +168,7 @@ func (a *App) ApplyMetadata(md *ProviderMetadata, discoveryURL string) {
 	a.ScopesSupported = md.ScopesSupported
 	a.CodeChallengeMethodsSupported = md.CodeChallengeMethodsSupported
 	a.TokenEndpointAuthMethodsSupported = md.TokenEndpointAuthMethodsSupported
+	a.IssParameterSupported = md.AuthorizationResponseIssParameterSupported
 }
 
 // UnsupportedScopes lists requested scopes the provider does not advertise: advice only,

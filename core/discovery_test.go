@@ -63,6 +63,8 @@ func fullDiscoveryDoc(base string) ProviderMetadata {
 		ScopesSupported:                   []string{"openid", "email", "profile", "offline_access"},
 		CodeChallengeMethodsSupported:     []string{"S256", "plain"},
 		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post", "none"},
+
+		AuthorizationResponseIssParameterSupported: true,
 	}
 }
 
@@ -386,6 +388,9 @@ func TestApplyMetadata(t *testing.T) {
 		!slices.Equal(app.CodeChallengeMethodsSupported, md.CodeChallengeMethodsSupported) ||
 		!slices.Equal(app.TokenEndpointAuthMethodsSupported, md.TokenEndpointAuthMethodsSupported) {
 		t.Errorf("supported lists not copied: %v %v %v", app.ScopesSupported, app.CodeChallengeMethodsSupported, app.TokenEndpointAuthMethodsSupported)
+	}
+	if !app.IssParameterSupported {
+		t.Error("authorization_response_iss_parameter_supported was not kept: a sign-in answer without iss would be taken")
 	}
 	if !slices.Equal(app.Scopes, []string{"openid", "email"}) {
 		t.Errorf("Scopes changed to %v", app.Scopes)

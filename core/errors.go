@@ -20,6 +20,7 @@ var (
 	ErrPortInUse          = errors.New("port in use")
 	ErrBusy               = errors.New("busy")
 	ErrStateMismatch      = errors.New("state mismatch")
+	ErrMixUp              = errors.New("answer from another provider")
 	ErrTimeout            = errors.New("timed out")
 	ErrCanceled           = errors.New("canceled")
 	ErrCorruptRegistry    = errors.New("registry unreadable")

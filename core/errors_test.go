@@ -148,7 +148,7 @@ func TestValidationError(t *testing.T) {
 
 func TestSentinelErrorsAreDistinct(t *testing.T) {
 	all := []error{ErrNotFound, ErrInvalid, ErrNotConnected, ErrNeedsReauth, ErrClientRejected, ErrTransient,
-		ErrKeyringUnavailable, ErrPortInUse, ErrBusy, ErrStateMismatch, ErrTimeout, ErrCanceled, ErrCorruptRegistry}
+		ErrKeyringUnavailable, ErrPortInUse, ErrBusy, ErrStateMismatch, ErrMixUp, ErrTimeout, ErrCanceled, ErrCorruptRegistry}
 	for i, a := range all {
 		if a.Error() == "" {
 			t.Errorf("sentinel %d has no text", i)

@@ -58,6 +58,16 @@ func checkTenantIssuer(app *App, iss, tid string) error {
 	return nil
 }
 
+// issuerMatches says iss names the app's issuer: exactly (RFC 9207 compares as strings), or,
+// for a templated issuer, the template with a tenant ID in place of the placeholder.
+func (a *App) issuerMatches(iss string) bool {
+	if !a.MultiTenantIssuer() {
+		return iss == a.Issuer
+	}
+	tenant, ok := templateTenant(a.Issuer, iss)
+	return ok && tenantIDPattern.MatchString(tenant)
+}
+
 // verifyIDToken checks signature (against the app's JWKS), issuer, audience, expiry and, when
 // nonce is not empty, the nonce. An ID token that fails any of these is never trusted.
 func verifyIDToken(ctx context.Context, hc *http.Client, app *App, raw, nonce string, now func() time.Time) (Identity, error) {

@@ -61,6 +61,11 @@ type frappeDoc struct {
 	ScopesSupported                   []string `json:"scopes_supported,omitempty"`
 	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported,omitempty"`
 	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported,omitempty"`
+
+	IssParameterSupported bool `json:"authorization_response_iss_parameter_supported,omitempty"`
+	// The app's own redirect path, which the provider has registered; an export from before
+	// apps had their own path has none, and such an app keeps /callback.
+	CallbackPath string `json:"callback_path,omitempty"`
 }
 
 type frappeRow struct {
@@ -138,6 +143,15 @@ func parseFrappeDocs(data []byte) ([]ImportedApp, error) {
 		app.GitHosts = NormalizeGitHosts(d.GitHosts...)
 		app.ScopesSupported, app.CodeChallengeMethodsSupported = d.ScopesSupported, d.CodeChallengeMethodsSupported
 		app.TokenEndpointAuthMethodsSupported = d.TokenEndpointAuthMethodsSupported
+		app.IssParameterSupported = d.IssParameterSupported
+		switch {
+		case d.CallbackPath != "":
+			app.CallbackPath = d.CallbackPath // Validate refuses a path that is not ours
+		case d.RedirectHost != "" || d.RedirectPort != nil:
+			// Our export from before apps had their own path: /callback is what the provider
+			// has registered. A document from Frappe itself gets a new path when registered.
+			app.CallbackPath = CallbackPath
+		}
 		for _, r := range d.Scopes {
 			app.Scopes = append(app.Scopes, SplitScopes(r.Scope)...)
 		}
@@ -250,19 +264,24 @@ func parseGoogleClientFile(data []byte) ([]ImportedApp, error) {
 	}
 	usable := false
 	for _, raw := range c.RedirectURIs {
-		host, port, why := loopbackRedirect(raw, installed)
+		host, port, path, why := loopbackRedirect(raw, installed)
 		if why != "" {
 			imp.Notes = append(imp.Notes, fmt.Sprintf("redirect URI %s is not usable by a desktop app (%s)", escapeControls(raw), why))
 			continue
 		}
 		if !usable {
 			app.RedirectHost, app.RedirectPort, usable = host, port, true
+			if !installed {
+				// A Web application client compares the path too: keep the registered one.
+				app.CallbackPath = path
+			}
 		}
 	}
 	if !usable {
-		// A Web application client compares the redirect URI exactly, so a fixed port.
+		// A Web application client compares the redirect URI exactly, so a fixed port. The
+		// path is the app's own, given when it is registered: the import shows the URI.
 		app.RedirectHost, app.RedirectPort = HostIPv4, DefaultRedirectPort
-		imp.Notes = append(imp.Notes, fmt.Sprintf("the client has no loopback redirect URI: add %s to it in the Google Cloud Console", app.RedirectURI()))
+		imp.Notes = append(imp.Notes, fmt.Sprintf("the client has no loopback redirect URI: add this app's Redirect URI (http://%s:%d%s/...) to it in the Google Cloud Console", app.RedirectHost, app.RedirectPort, CallbackPath))
 	}
 	imp.App = app
 	return []ImportedApp{imp}, nil
@@ -275,16 +294,17 @@ func escapeControls(s string) string {
 	return q[1 : len(q)-1]
 }
 
-// loopbackRedirect maps a registered redirect URI to the catcher's host and port (no port:
-// 0, any port). why says what makes it unusable. Google matches a Desktop app's loopback
-// URIs on host only, so their path does not matter; a Web client's must be our callback path.
-func loopbackRedirect(raw string, anyPath bool) (host string, port int, why string) {
+// loopbackRedirect maps a registered redirect URI to the catcher's host, port (no port:
+// 0, any port) and path. why says what makes it unusable. Google matches a Desktop app's
+// loopback URIs on host only, so their path does not matter; a Web client's must be a
+// callback path of ours (/callback, or /callback/NAME).
+func loopbackRedirect(raw string, anyPath bool) (host string, port int, path string, why string) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return "", 0, "not an absolute URL"
+		return "", 0, "", "not an absolute URL"
 	}
 	if u.Scheme != "http" {
-		return "", 0, "only an http://127.0.0.1, http://localhost or http://[::1] URI reaches this computer's catcher"
+		return "", 0, "", "only an http://127.0.0.1, http://localhost or http://[::1] URI reaches this computer's catcher"
 	}
 	switch h := u.Hostname(); {
 	case h == "localhost":
@@ -294,19 +314,19 @@ func loopbackRedirect(raw string, anyPath bool) (host string, port int, why stri
 	case net.ParseIP(h) != nil && net.ParseIP(h).Equal(net.IPv6loopback):
 		host = HostIPv6
 	default:
-		return "", 0, "it points at " + h + ", not at this computer's loopback"
+		return "", 0, "", "it points at " + h + ", not at this computer's loopback"
 	}
 	if p := u.Port(); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 1 || n > 65535 {
-			return "", 0, "its port is out of range"
+			return "", 0, "", "its port is out of range"
 		}
 		port = n
 	}
-	if !anyPath && u.Path != CallbackPath {
-		return "", 0, "its path must be " + CallbackPath
+	if !anyPath && (u.Path == "" || !validCallbackPath(u.Path)) {
+		return "", 0, "", "its path must be " + CallbackPath + " or " + CallbackPath + "/NAME"
 	}
-	return host, port, ""
+	return host, port, u.Path, ""
 }
 
 // Import registers every app a file holds, with any client secret it carries going to the
@@ -391,6 +411,7 @@ func (s *Service) completeFromDiscovery(ctx context.Context, imp *ImportedApp) {
 	a.ScopesSupported = md.ScopesSupported
 	a.CodeChallengeMethodsSupported = md.CodeChallengeMethodsSupported
 	a.TokenEndpointAuthMethodsSupported = md.TokenEndpointAuthMethodsSupported
+	a.IssParameterSupported = md.AuthorizationResponseIssParameterSupported
 }
 
 // Export writes the named apps (all when none is named) as a JSON array of Frappe Connected
@@ -428,7 +449,8 @@ func exportDoc(a *App) frappeDoc {
 		TokenEndpointAuthMethod: a.TokenEndpointAuthMethod, GrantType: a.GrantType, Preset: a.Preset,
 		GitHosts: a.GitHosts, ScopesSupported: a.ScopesSupported, CodeChallengeMethodsSupported: a.CodeChallengeMethodsSupported,
 		TokenEndpointAuthMethodsSupported: a.TokenEndpointAuthMethodsSupported,
-		Scopes:                            []frappeRow{}, QueryParameters: []frappePair{}}
+		IssParameterSupported:             a.IssParameterSupported, CallbackPath: a.Callback(),
+		Scopes: []frappeRow{}, QueryParameters: []frappePair{}}
 	for _, sc := range a.Scopes {
 		d.Scopes = append(d.Scopes, frappeRow{Scope: sc})
 	}

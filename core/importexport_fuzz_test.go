@@ -135,6 +135,11 @@ func fuzzCheckExportRoundTrip(t *testing.T, apps []ImportedApp) {
 	for i := range apps {
 		want, got := apps[i].App, back[i].App
 		got.ID = want.ID // a new registration gets a new id
+		if want.CallbackPath == "" {
+			// Export writes the path the app answers on; an app not yet registered has none
+			// yet, so it reads back as an app from before apps had their own path.
+			want.CallbackPath = CallbackPath
+		}
 		if a, b := fuzzJSON(t, want), fuzzJSON(t, got); a != b {
 			t.Errorf("app %d changed through export and import:\nbefore %s\nafter  %s", i, a, b)
 		}

@@ -82,13 +82,21 @@ func TestLoopbackRedirect(t *testing.T) {
 		"urn:ietf:wg:oauth:2.0:oob":       {"", 0, false},
 		"http://localhost:0/callback":     {"", 0, false},
 	} {
-		host, port, why := loopbackRedirect(raw, true)
+		host, port, _, why := loopbackRedirect(raw, true)
 		if (why == "") != want.ok || host != want.host || port != want.port {
 			t.Errorf("%s: %q %d %q", raw, host, port, why)
 		}
 	}
-	if _, _, why := loopbackRedirect("http://127.0.0.1:1/elsewhere", false); !strings.Contains(why, "/callback") {
-		t.Errorf("a web client's path: %q", why)
+	for _, bad := range []string{"http://127.0.0.1:1/elsewhere", "http://127.0.0.1:1", "http://127.0.0.1:1/callback/", "http://127.0.0.1:1/callback/Up/x"} {
+		if _, _, _, why := loopbackRedirect(bad, false); !strings.Contains(why, "/callback") {
+			t.Errorf("a web client's path %s: %q", bad, why)
+		}
+	}
+	// A web client compares the path too, so an app's own path is taken as registered.
+	for raw, want := range map[string]string{"http://127.0.0.1:1/callback": "/callback", "http://127.0.0.1:1/callback/erp-2": "/callback/erp-2"} {
+		if _, _, path, why := loopbackRedirect(raw, false); why != "" || path != want {
+			t.Errorf("%s: path %q, %q; want %q", raw, path, why, want)
+		}
 	}
 }
 
@@ -143,7 +151,8 @@ func TestImportFrappeDocuments(t *testing.T) {
 	g := res[0].App
 	if g.ProviderName != "Google Mail Integration" || g.ClientID != "g-client" || !slices.Equal(g.Scopes, []string{"https://mail.google.com/"}) ||
 		!reflect.DeepEqual(g.QueryParameters, []QueryParameter{{"access_type", "offline"}, {"prompt", "consent"}}) ||
-		g.RedirectURI() != "http://127.0.0.1:8765/callback" || g.HasClientSecret || g.RevocationURI != "https://oauth2.googleapis.com/revoke" {
+		g.RedirectURI() != "http://127.0.0.1:8765/callback/google-mail-integration" || g.HasClientSecret || g.RevocationURI != "https://oauth2.googleapis.com/revoke" {
+		// Frappe's own redirect URI is its web callback: the app is new here and gets its own path.
 		t.Errorf("Frappe document: %+v", g)
 	}
 	if p := res[1].App; !p.HasClientSecret {

@@ -13,7 +13,7 @@ import (
 // A state is single-use: once an attempt has its answer (good or bad), every later callback,
 // even with the right state and a fresh code, is refused and told so; nothing reaches Wait.
 func TestCatcherStateIsSingleUse(t *testing.T) {
-	for _, first := range []string{"/callback?state=st&code=first", "/callback?state=forged&code=evil"} {
+	for _, first := range []string{"/callback?state=st&code=first", "/callback?state=st&error=access_denied"} {
 		c := catcherListen(t, HostIPv4, 0)
 		c.Expect("st")
 		catcherGet(t, c, first)
@@ -22,9 +22,10 @@ func TestCatcherStateIsSingleUse(t *testing.T) {
 			t.Errorf("after %s, a second callback was shown %d %q; want 400 saying the attempt already ended", first, status, body)
 		}
 		code, err := catcherWait(t, c, 5*time.Second)
-		if strings.Contains(first, "forged") {
-			if !errors.Is(err, ErrStateMismatch) {
-				t.Errorf("Wait = %q, %v; want the first answer, ErrStateMismatch", code, err)
+		var pe *ProviderError
+		if strings.Contains(first, "error") {
+			if !errors.As(err, &pe) {
+				t.Errorf("Wait = %q, %v; want the first answer, access_denied", code, err)
 			}
 		} else if err != nil || code != "first" {
 			t.Errorf("Wait = %q, %v; want first", code, err)
@@ -39,7 +40,7 @@ func TestCatcherStateIsSingleUse(t *testing.T) {
 // the wait ends, by an answer, a timeout or a cancel) a pasted redirect with the right state
 // is ignored; TestConnectTimeoutSpendsTheState shows the listener is gone as well.
 func TestCatcherStateExpiresWithTheAttempt(t *testing.T) {
-	c, err := ListenLoopback(HostIPv4, 0)
+	c, err := ListenLoopback(HostIPv4, 0, "")
 	if err != nil {
 		t.Fatal(err)
 	}

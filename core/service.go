@@ -111,6 +111,10 @@ func (s *Service) register(app App, secret *string) (App, error) {
 		if err := nameFree(apps, app.ProviderName, ""); err != nil {
 			return nil, err
 		}
+		if app.CallbackPath == "" {
+			// Chosen here, under the lock, so two apps added at once cannot share one.
+			app.CallbackPath = NewCallbackPath(app.ProviderName, apps)
+		}
 		return append(apps, app), nil
 	})
 	if err != nil {
@@ -164,6 +168,8 @@ func (s *Service) Edit(ctx context.Context, name string, change func(*App) error
 		return EditResult{}, err
 	}
 	updated.ID, updated.Connection, updated.HasClientSecret = old.ID, old.Connection, old.HasClientSecret
+	// The provider has this path registered: a rename or any other edit keeps it.
+	updated.CallbackPath = old.CallbackPath
 	if err := updated.Validate(); err != nil {
 		return EditResult{}, err
 	}

@@ -44,7 +44,7 @@ func TestPresetFillsADocumentOfflineAndRoundTrips(t *testing.T) {
 			t.Errorf("%s = %q, want %q", field, have[field], want)
 		}
 	}
-	if a.Preset != "keycloak" || a.ClientID != "desktop" || a.RedirectURI != "http://127.0.0.1:8765/callback" || strings.Join(a.Scopes, " ") != "openid profile email" {
+	if a.Preset != "keycloak" || a.ClientID != "desktop" || a.RedirectURI != "http://127.0.0.1:8765/callback/company-sso" || strings.Join(a.Scopes, " ") != "openid profile email" {
 		t.Errorf("document: %+v", a.App)
 	}
 
@@ -85,7 +85,7 @@ func TestImportGoogleClientFiles(t *testing.T) {
 		"auth_uri": "https://accounts.google.com/o/oauth2/auth", "token_uri": "https://oauth2.googleapis.com/token",
 		"auth_provider_x509_cert_url": "https://www.googleapis.com/oauth2/v1/certs", "client_secret": secret, "redirect_uris": []string{"http://localhost"}}})
 	out := u.ok("", "import", installed)
-	if !strings.Contains(out, "Imported Google.") || !strings.Contains(out, "Redirect URI: http://localhost/callback (any port)") || strings.Contains(out, secret) {
+	if !strings.Contains(out, "Imported Google.") || !strings.Contains(out, "Redirect URI: http://localhost/callback/google (any port)") || strings.Contains(out, secret) {
 		t.Fatalf("import installed:\n%s", out)
 	}
 	g := u.show("Google")

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/zitadel/oidc/v3/example/server/exampleop"
 	"github.com/zitadel/oidc/v3/example/server/storage"
+	zop "github.com/zitadel/oidc/v3/pkg/op"
 )
 
 // provider is zitadel/oidc's example OpenID Provider, run in this process on loopback: a
@@ -27,6 +29,7 @@ type provider struct {
 	server        *http.Server
 	refreshCount  atomic.Int64
 	ccCount       atomic.Int64 // client_credentials grants at the token endpoint
+	codeCount     atomic.Int64 // authorization_code grants (code exchanges) at the token endpoint
 	webRedirect   string       // the exact redirect URI registered for the confidential client
 	webClientPort int
 }
@@ -61,19 +64,41 @@ func startProvider() (*provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.webRedirect = fmt.Sprintf("http://127.0.0.1:%d/callback", p.webClientPort)
+	// The apps the tests add as "Web" and "Tapped" have these paths of their own.
+	p.webRedirect = fmt.Sprintf("http://127.0.0.1:%d/callback/web", p.webClientPort)
 	clients := map[string]*storage.Client{
 		nativeClientID:  storage.NativeClient(nativeClientID, "http://127.0.0.1/callback", "http://localhost/callback", "http://[::1]/callback"),
-		webClientID:     storage.WebClient(webClientID, webClientSecret, p.webRedirect),
+		webClientID:     storage.WebClient(webClientID, webClientSecret, p.webRedirect, fmt.Sprintf("http://127.0.0.1:%d/callback/tapped", p.webClientPort)),
 		deviceClientID:  storage.DeviceClient(deviceClientID, deviceClientSecret),
 		serviceClientID: storage.WebClient(serviceClientID, serviceClientSecret),
 	}
-	store := storage.NewStorageWithClients(exampleUsers{storage.NewUserStore(p.issuer)}, clients)
+	store := appPathsStorage{storage.NewStorageWithClients(exampleUsers{storage.NewUserStore(p.issuer)}, clients)}
 	router := exampleop.SetupServer(p.issuer, store, slog.New(slog.NewTextHandler(io.Discard, nil)), false)
 	p.server = &http.Server{Handler: p.countRefreshes(router), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = p.server.Serve(l) }()
 	return p, nil
 }
+
+// appPathsStorage registers, for the native client, the redirect URI of every app a test
+// adds: each new app has its own path, /callback/NAME, and the tests add many names. The
+// example storage's own /callback entries stay for apps from before.
+type appPathsStorage struct{ *storage.Storage }
+
+func (s appPathsStorage) GetClientByClientID(ctx context.Context, id string) (zop.Client, error) {
+	c, err := s.Storage.GetClientByClientID(ctx, id)
+	if err != nil || id != nativeClientID {
+		return c, err
+	}
+	return appPathsClient{c}, nil
+}
+
+type appPathsClient struct{ zop.Client }
+
+func (appPathsClient) RedirectURIGlobs() []string {
+	return []string{"http://127.0.0.1:*/callback/*", "http://localhost:*/callback/*", `http://\[::1\]:*/callback/*`}
+}
+
+func (appPathsClient) PostLogoutRedirectURIGlobs() []string { return nil }
 
 // countRefreshes counts refresh_token grants reaching the token endpoint, so a test can
 // prove that many processes made one refresh.
@@ -88,6 +113,8 @@ func (p *provider) countRefreshes(next http.Handler) http.Handler {
 					p.refreshCount.Add(1)
 				case "client_credentials":
 					p.ccCount.Add(1)
+				case "authorization_code":
+					p.codeCount.Add(1)
 				}
 			}
 		}
@@ -155,12 +182,18 @@ func freePort() (int, error) {
 // Browser modes: what the scripted person does with the authorization link.
 const (
 	modeLogin       = "login"        // sign in; the browser follows the redirect to the catcher
-	modeTamperState = "tamper-state" // sign in, then deliver the callback with another state
+	modeTamperState = "tamper-state" // sign in; before the real callback, a cross-site one (another state) and a rebound one (another Host)
+	modeAttacked    = "attacked"     // another local user delivers their own code first; then sign in
+	modeMixedUp     = "mixed-up"     // sign in; the answer arrives with iss naming another provider
 	modeDeny        = "deny"         // decline: the provider's redirect carries error=access_denied
 	modeFollow      = "follow"       // just follow the link (for provider errors before login)
 )
 
 var idInput = regexp.MustCompile(`name="id" value="([^"]+)"`)
+
+// attackers are what a hostile party does with the authorization link before the person signs
+// in, by browser mode (the local-user attack needs Linux: see signin_attacks_linux_test.go).
+var attackers = map[string]func(authURL string) error{}
 
 // scriptedBrowser plays the person: an HTTP client with a cookie jar that follows redirects
 // and submits the provider's login form. With capture it stops before the final redirect to
@@ -172,7 +205,17 @@ func scriptedBrowser(authURL, mode, username string) (finalURL string, err error
 		return "", err
 	}
 	redirectURI := auth.Query().Get("redirect_uri")
-	capture := mode == modeTamperState || mode == "capture"
+	if mode == modeAttacked {
+		attack := attackers[mode]
+		if attack == nil {
+			return "", errors.New("no attacker for this system")
+		}
+		if err := attack(authURL); err != nil {
+			return "", err
+		}
+		mode = modeLogin
+	}
+	capture := mode == modeTamperState || mode == modeMixedUp || mode == "capture"
 	var captured string
 	client := &http.Client{Jar: jar, Timeout: 30 * time.Second,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
@@ -216,15 +259,14 @@ func scriptedBrowser(authURL, mode, username string) (finalURL string, err error
 			return "", fmt.Errorf("login did not redirect to %s (status %d): %.300s", redirectURI, resp.StatusCode, body)
 		}
 		if mode == modeTamperState {
-			u, _ := url.Parse(captured)
-			q := u.Query()
-			q.Set("state", "not-the-state-we-were-given")
-			u.RawQuery = q.Encode()
-			r, err := http.Get(u.String())
-			if err != nil {
+			if err := crossSiteThenReal(captured); err != nil {
 				return "", err
 			}
-			r.Body.Close()
+		}
+		if mode == modeMixedUp {
+			if err := deliverMixedUp(captured); err != nil {
+				return "", err
+			}
 		}
 		return captured, nil
 	}
@@ -235,6 +277,65 @@ func scriptedBrowser(authURL, mode, username string) (finalURL string, err error
 		return "", errors.New("the catcher answered " + resp.Status)
 	}
 	return resp.Request.URL.String(), nil
+}
+
+// crossSiteThenReal plays two pages elsewhere that reach the catcher mid sign-in, then the
+// real redirect: a cross-site request with a state of its own, and a DNS-rebinding page that
+// sends the real callback under its own Host. Both must get 400 and leave the attempt waiting,
+// so that the real redirect, last, is answered 200.
+func crossSiteThenReal(captured string) error {
+	u, err := url.Parse(captured)
+	if err != nil {
+		return err
+	}
+	forged := *u
+	q := forged.Query()
+	q.Set("state", "not-the-state-we-were-given")
+	forged.RawQuery = q.Encode()
+	rebound, _ := http.NewRequest(http.MethodGet, captured, nil)
+	rebound.Host = "rebound.example:" + u.Port()
+	real, _ := http.NewRequest(http.MethodGet, captured, nil)
+	cross, _ := http.NewRequest(http.MethodGet, forged.String(), nil)
+	for _, c := range []struct {
+		name string
+		req  *http.Request
+		want int
+	}{{"the cross-site request", cross, http.StatusBadRequest}, {"the rebound request", rebound, http.StatusBadRequest}, {"the real redirect", real, http.StatusOK}} {
+		r, err := http.DefaultClient.Do(c.req)
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.name, err)
+		}
+		r.Body.Close()
+		if r.StatusCode != c.want {
+			return fmt.Errorf("%s was answered %s; want %d", c.name, r.Status, c.want)
+		}
+	}
+	return nil
+}
+
+// mixUpIssuer is the malicious provider whose name the mixed-up answer carries.
+const mixUpIssuer = "https://evil-idp.example"
+
+// deliverMixedUp plays the mix-up attack's last step: the honest provider's answer (its code,
+// the attempt's state) reaches the catcher as the answer of another provider, iss naming it.
+// The catcher must refuse it (400) before any exchange.
+func deliverMixedUp(captured string) error {
+	u, err := url.Parse(captured)
+	if err != nil {
+		return err
+	}
+	q := u.Query()
+	q.Set("iss", mixUpIssuer)
+	u.RawQuery = q.Encode()
+	r, err := http.Get(u.String())
+	if err != nil {
+		return err
+	}
+	r.Body.Close()
+	if r.StatusCode != http.StatusBadRequest {
+		return fmt.Errorf("the mixed-up answer was answered %s; want 400", r.Status)
+	}
+	return nil
 }
 
 // deviceBrowser plays the person approving (or declining) a device sign-in on the provider's

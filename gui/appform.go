@@ -342,7 +342,7 @@ func (f *appForm) changed() {
 	if f.loading || f.redirectURI == nil {
 		return
 	}
-	app := f.document()
+	app := f.shownDocument()
 	if app.RedirectPort < 0 || app.RedirectPort > 65535 {
 		f.redirectURI.SetText("(enter a port from 0 to 65535)")
 	} else {
@@ -355,12 +355,22 @@ func (f *appForm) changed() {
 	}
 }
 
-func (f *appForm) onCopyRedirect() {
+// shownDocument is document with the callback path a new app's name gives it (registering
+// fixes the path, made unique among the apps; the form then shows the saved one).
+func (f *appForm) shownDocument() core.App {
 	app := f.document()
+	if f.orig == nil {
+		app.CallbackPath = core.NewCallbackPath(app.ProviderName, nil)
+	}
+	return app
+}
+
+func (f *appForm) onCopyRedirect() {
+	app := f.shownDocument()
 	if app.RedirectPort == 0 {
 		// Any port: the provider must accept every loopback port; copy the portless form
 		// providers such as Google and Microsoft register.
-		f.w.win.Clipboard().SetContent("http://" + app.RedirectHost + core.CallbackPath)
+		f.w.win.Clipboard().SetContent("http://" + app.RedirectHost + app.Callback())
 	} else {
 		f.w.win.Clipboard().SetContent(app.RedirectURI())
 	}

@@ -61,7 +61,7 @@ func TestNewAppFormDiscoverFillAndSave(t *testing.T) {
 	}
 	f.addParam("access_type", "offline")
 	f.redirectPort.SetText("9999")
-	if f.redirectURI.Text != "http://127.0.0.1:9999/callback" {
+	if f.redirectURI.Text != "http://127.0.0.1:9999/callback/example-op" {
 		t.Fatalf("the redirect URI does not follow the port: %q", f.redirectURI.Text)
 	}
 	if !f.isDirty() {

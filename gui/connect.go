@@ -105,7 +105,7 @@ func (c *connectDialog) buildUI() {
 		c.linkNote,
 	)
 
-	example := "http://" + c.app.RedirectHost + ":PORT" + core.CallbackPath + "?code=…"
+	example := "http://" + c.app.RedirectHost + ":PORT" + c.app.Callback() + "?code=…"
 	if c.app.RedirectPort != 0 {
 		example = c.app.RedirectURIForPort(c.app.RedirectPort) + "?code=…"
 	}

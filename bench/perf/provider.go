@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/zitadel/oidc/v3/example/server/exampleop"
 	"github.com/zitadel/oidc/v3/example/server/storage"
+	"github.com/zitadel/oidc/v3/pkg/op"
 )
 
 // provider is zitadel/oidc's example OpenID Provider on loopback, as e2e/provider_test.go
@@ -40,12 +42,30 @@ func startProvider() (*provider, error) {
 	clients := map[string]*storage.Client{
 		nativeClientID: storage.NativeClient(nativeClientID, "http://127.0.0.1/callback"),
 	}
-	store := storage.NewStorageWithClients(storage.NewUserStore(p.issuer), clients)
+	store := appPathsStorage{storage.NewStorageWithClients(storage.NewUserStore(p.issuer), clients)}
 	router := exampleop.SetupServer(p.issuer, store, slog.New(slog.NewTextHandler(io.Discard, nil)), false)
 	p.server = &http.Server{Handler: p.countRefreshes(router), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = p.server.Serve(l) }()
 	return p, nil
 }
+
+// appPathsStorage registers, for the native client, the redirect URI of every app the bench
+// adds: each new app has its own path, /callback/NAME.
+type appPathsStorage struct{ *storage.Storage }
+
+func (s appPathsStorage) GetClientByClientID(ctx context.Context, id string) (op.Client, error) {
+	c, err := s.Storage.GetClientByClientID(ctx, id)
+	if err != nil || id != nativeClientID {
+		return c, err
+	}
+	return appPathsClient{c}, nil
+}
+
+type appPathsClient struct{ op.Client }
+
+func (appPathsClient) RedirectURIGlobs() []string { return []string{"http://127.0.0.1:*/callback/*"} }
+
+func (appPathsClient) PostLogoutRedirectURIGlobs() []string { return nil }
 
 // countRefreshes counts refresh_token grants reaching the token endpoint.
 func (p *provider) countRefreshes(next http.Handler) http.Handler {
