@@ -62,6 +62,13 @@ func TestHelperProcessFaults(t *testing.T) {
 			return append(apps, NewApp("New")), nil
 		})
 		fmt.Printf("RESULT %v\n", err)
+	case "vault-write":
+		v := OpenVault(os.Getenv("DIR"))
+		v.KDF = testKDF
+		v.Passphrase = func() (string, error) { return vaultTestPass, nil }
+		fmt.Printf("RESULT %v\n", v.Set("k", "new"))
+	case "settings-write":
+		fmt.Printf("RESULT %v\n", WriteStoreChoice(os.Getenv("DIR"), StoreVault))
 	case "chunked-write":
 		store := NewChunkedStore(&KeyringStore{Timeout: 10 * time.Second}, fltChunkLimit)
 		fmt.Printf("RESULT %v\n", store.Set(os.Getenv("KEY"), os.Getenv("VALUE")))

@@ -177,6 +177,7 @@ func (c *ChunkedStore) Set(key, value string) error {
 			c.forgetPending(key, atRisk)
 			return err
 		}
+		reachCrashPoint("value-written", key)
 	} else {
 		for i, p := range pieces {
 			if err := c.inner.Set(chunkKey(key, gen, i), p); err != nil {
