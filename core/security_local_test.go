@@ -2,6 +2,8 @@ package core
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -251,4 +253,86 @@ func wantPieceKeys(m *MemoryStore, key string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// A new vault's passphrase has at least MinVaultPassphrase characters wherever it comes from
+// (Unlock, which the window's dialog and use-vault call; or Passphrase, which the environment
+// and the prompt answer): a short one is refused and no vault.json is written. A vault made
+// before the rule with a shorter passphrase still opens, and its next write (re-keyed to
+// stronger parameters) keeps that passphrase rather than locking the person out.
+func TestVaultNewPassphraseMinimum(t *testing.T) {
+	dir := vaultTestDir(t)
+	v := newTestVault(t, dir, "")
+	err := v.Unlock("seven77")
+	if !errors.Is(err, ErrShortPassphrase) || !strings.Contains(err.Error(), "at least 8 characters") || strings.Contains(err.Error(), "seven77") {
+		t.Fatalf("Unlock with 7 characters for a new vault = %v", err)
+	}
+	if v.Unlocked() {
+		t.Error("the short passphrase was held")
+	}
+	v = newTestVault(t, dir, "seven77")
+	if err := v.Set("k", "v"); !errors.Is(err, ErrShortPassphrase) {
+		t.Fatalf("Set with a short Passphrase on a new vault = %v", err)
+	}
+	if v.Exists() {
+		t.Fatal("vault.json was written with a short passphrase")
+	}
+	if err := newTestVault(t, dir, "").Unlock("eight888"); err != nil {
+		t.Fatalf("8 characters: %v", err)
+	}
+	if err := CheckNewVaultPassphrase("ünïcödé", "x", "y"); err == nil {
+		t.Error("7 characters (14 bytes) passed")
+	}
+
+	// Made before the rule: written by hand, as an older build wrote it.
+	old := vaultTestDir(t)
+	if err := os.MkdirAll(old, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	writeVaultMadeBeforeTheRule(t, filepath.Join(old, VaultFileName), "abc", map[string]string{"k": "v"})
+	v = OpenVault(old)
+	v.KDF = KDFParams{Time: 2, MemoryKiB: 1024, Threads: 1} // stronger than the file's: re-keyed
+	if err := v.Unlock("abc"); err != nil {
+		t.Fatalf("the old vault does not open with its short passphrase: %v", err)
+	}
+	if err := v.Set("k2", "v2"); err != nil {
+		t.Fatalf("the old vault refused a write: %v", err)
+	}
+	if readVaultFile(t, v).KDF.Time != 2 {
+		t.Error("the old vault was not re-keyed")
+	}
+	again := OpenVault(old)
+	if err := again.Unlock("abc"); err != nil {
+		t.Fatalf("after the re-key the short passphrase no longer opens it: %v", err)
+	}
+	if all, err := again.All(); err != nil || all["k"] != "v" || all["k2"] != "v2" {
+		t.Errorf("after the re-key: %v, %v", all, err)
+	}
+}
+
+// writeVaultMadeBeforeTheRule writes a vault file as write does, without the passphrase rule.
+func writeVaultMadeBeforeTheRule(t *testing.T, path, pass string, secrets map[string]string) {
+	t.Helper()
+	f := &vaultFile{Format: vaultFormat, Version: VaultVersion, Cipher: vaultCipher}
+	f.KDF.Algorithm = vaultKDF
+	f.KDF.Salt, f.KDF.KDFParams = randomBytes(16), testKDF
+	key := deriveVaultKey([]byte(pass), f)
+	f.Check = checkValue(key)
+	plain, err := json.Marshal(vaultContent{Secrets: secrets})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gcm, err := newGCM(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Nonce = randomBytes(gcm.NonceSize())
+	f.Ciphertext = gcm.Seal(nil, f.Nonce, plain, f.aad())
+	data, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
