@@ -62,6 +62,18 @@ func TestHelperProcessFaults(t *testing.T) {
 			return append(apps, NewApp("New")), nil
 		})
 		fmt.Printf("RESULT %v\n", err)
+	case "service-start-as-nobody": // the folder belongs to root: nobody may not chmod it
+		if err := syscall.Setgid(65534); err != nil {
+			t.Fatalf("setgid: %v", err)
+		}
+		if err := syscall.Setuid(65534); err != nil {
+			t.Fatalf("setuid: %v", err)
+		}
+		svc, err := NewService(Config{Dir: os.Getenv("DIR"), Secrets: NewMemoryStore()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Printf("RESULT %s\n", strings.Join(svc.Notices, " | "))
 	case "vault-write":
 		v := OpenVault(os.Getenv("DIR"))
 		v.KDF = testKDF

@@ -57,7 +57,7 @@ func MakeFolderPrivate(dir string) []string {
 		}
 		was := info.Mode().Perm()
 		if err := os.Chmod(d, 0o700); err != nil {
-			notices = append(notices, fmt.Sprintf("the folder %s is open to other users (mode %04o) and could not be made private (%v): run `chmod 700 %s`", d, was, err, d))
+			notices = append(notices, fmt.Sprintf("the folder %s is open to other users (mode %04o) and could not be made private (%v): have its owner run `chmod 700 %s`", d, was, err, d))
 			continue
 		}
 		notices = append(notices, fmt.Sprintf("the folder %s was open to other users (mode %04o); it is now private to you (0700)", d, was))

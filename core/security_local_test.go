@@ -40,7 +40,7 @@ func TestDeadWritersTempFileGoesWithTheNextWrite(t *testing.T) {
 			},
 		},
 		{
-			file: VaultFileName, mode: "vault-write",
+			file: "vault.json", mode: "vault-write",
 			seed: func(t *testing.T, dir string) error { return newTestVault(t, dir, vaultTestPass).Set("k", "old") },
 			next: func(t *testing.T, dir string) error { return newTestVault(t, dir, vaultTestPass).Set("k2", "after") },
 			check: func(t *testing.T, dir string) {
@@ -51,7 +51,7 @@ func TestDeadWritersTempFileGoesWithTheNextWrite(t *testing.T) {
 			},
 		},
 		{
-			file: SettingsFileName, mode: "settings-write",
+			file: "settings.json", mode: "settings-write",
 			seed: func(t *testing.T, dir string) error { return WriteStoreChoice(dir, StoreSystem) },
 			next: func(t *testing.T, dir string) error { return WriteStoreChoice(dir, StoreVault) },
 			check: func(t *testing.T, dir string) {
@@ -172,6 +172,39 @@ func crashSetAt(t *testing.T, cs *ChunkedStore, key, value, point string, n int)
 		t.Fatalf("Set before the crash point: %v", err)
 	}
 	return false
+}
+
+// A configuration folder open to others but owned by another user (here root's, the program
+// run as nobody) cannot be closed by the program: it says so, with the command that would,
+// and goes on; the folder is left as it is.
+func TestMakeFolderPrivateOfAnotherUsersFolder(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root, to run the program as nobody against root's folder")
+	}
+	base, err := os.MkdirTemp("", "connectedapps-others-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(base) })
+	if err := os.Chmod(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	requireTraversableByOthers(t, base)
+	dir := filepath.Join(base, "cfg")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	msg, _ := fltChild(t, "RESULT", fltHelperEnv+"=service-start-as-nobody", "DIR="+dir)
+	t.Logf("the person reads: %s", msg)
+	if !strings.Contains(msg, "the folder "+dir+" is open to other users (mode 0755) and could not be made private") || !strings.Contains(msg, "have its owner run `chmod 700 "+dir+"`") {
+		t.Errorf("notice %q", msg)
+	}
+	if info, err := os.Stat(dir); err != nil || info.Mode().Perm() != 0o755 {
+		t.Errorf("the folder changed: %v, %v", info.Mode().Perm(), err)
+	}
 }
 
 // A split value's writer dies after some of its new pieces, after all of them, after switching
