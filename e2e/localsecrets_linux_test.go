@@ -170,3 +170,30 @@ func TestOpenConfigFolderIsClosedAndSaidOnce(t *testing.T) {
 		t.Fatalf("list again: %s", out)
 	}
 }
+
+// The window takes the passphrase out of its environment too: with the vault chosen and
+// CONNECTEDAPPS_PASSPHRASE given, the window opens without asking, and /proc/PID/environ of
+// the running window (what its browser and every program it starts would inherit from, and
+// what another program of the same user can read) no longer holds the passphrase.
+func TestWindowTakesThePassphraseOutOfItsEnvironment(t *testing.T) {
+	t.Setenv(passphraseEnv, vaultPassphrase) // the session, and so the window, start with it
+	d := startDesktop(t)
+	if out := d.cli("keyring", "use-vault"); !strings.Contains(out, "Secrets are now kept in") {
+		t.Fatalf("use-vault: %s", out)
+	}
+	d.startApp()
+	pid, err := os.ReadFile(filepath.Join(d.root, "app.pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	environ, err := os.ReadFile("/proc/" + strings.TrimSpace(string(pid)) + "/environ")
+	if err != nil {
+		t.Fatalf("reading the window's environment: %v", err)
+	}
+	if !strings.Contains(string(environ), "DISPLAY="+d.display) {
+		t.Fatalf("%s is not the window's process: %q", pid, environ)
+	}
+	if strings.Contains(string(environ), vaultPassphrase) {
+		t.Error("the running window's /proc/PID/environ holds the vault passphrase")
+	}
+}
