@@ -108,7 +108,7 @@ func (c *cmdCtx) passphrase(newVault bool) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := core.CheckNewVaultPassphrase(p, "the typed passphrase", "type a longer one"); err != nil {
+	if err := core.CheckNewVaultPassphrase(p, "the typed passphrase", "run the command again and type a longer one"); err != nil {
 		return "", &usageError{err.Error()}
 	}
 	again, err := ask("The same passphrase again: ")
