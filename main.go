@@ -21,14 +21,24 @@ import (
 const appID = "io.connectedapps.desktop"
 
 func main() {
+	// First of all: the vault passphrase leaves the environment, so that no program started
+	// later (exec's command, the browser, whatever Fyne or a library starts) inherits it.
+	secretEnv := core.TakeSecretEnv()
 	args := os.Args[1:]
 	if len(args) > 0 && args[0] != "gui" {
-		os.Exit(cli.Run(args, cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}))
+		getenv := func(name string) string {
+			if v, ok := secretEnv[name]; ok {
+				return v
+			}
+			return os.Getenv(name)
+		}
+		os.Exit(cli.Run(args, cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: getenv}))
 	}
-	os.Exit(runWindow())
+	os.Exit(runWindow(secretEnv[core.PassphraseEnv]))
 }
 
-func runWindow() int {
+// runWindow opens the window; envPassphrase is what CONNECTEDAPPS_PASSPHRASE held.
+func runWindow(envPassphrase string) int {
 	if runtime.GOOS == "linux" && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
 		fmt.Fprintln(os.Stderr, "connectedapps: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset): use the command line instead, see `connectedapps help`")
 		return cli.ExitFailure
@@ -36,11 +46,22 @@ func runWindow() int {
 	quietlog.Restore()
 	svc, err := core.NewService(core.Config{})
 	if err == nil {
+		for _, n := range svc.Notices { // the window's stderr, as the command line says them
+			fmt.Fprintln(os.Stderr, "connectedapps: "+n)
+		}
 		// The store chosen in settings.json. A vault's passphrase comes from the environment
 		// or, without it, from the window's dialog (gui.Run asks before any secret is read).
 		var passphrase func() (string, error)
-		if p := os.Getenv(cli.PassphraseEnv); p != "" {
-			passphrase = func() (string, error) { return p, nil }
+		if p := envPassphrase; p != "" {
+			vault := core.OpenVault(svc.Registry.Dir())
+			passphrase = func() (string, error) {
+				if !vault.Exists() { // it becomes a new vault's passphrase
+					if err := core.CheckNewVaultPassphrase(p, core.PassphraseEnv, "set a longer one in it"); err != nil {
+						return "", err
+					}
+				}
+				return p, nil
+			}
 		}
 		svc.Secrets, err = core.OpenChosenStore(svc.Registry.Dir(), svc.Secrets, passphrase)
 	}

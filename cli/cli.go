@@ -31,7 +31,8 @@ type Env struct {
 	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
-	// Environ is the environment a command run by exec inherits; nil means os.Environ.
+	// Environ is the environment a command run by exec inherits (less any variable holding a
+	// secret, such as the vault passphrase, whatever it holds); nil means os.Environ.
 	Environ func() []string
 	// NewService builds the core service; nil means the production one (OS keyring).
 	NewService func(core.Config) (*core.Service, error)
@@ -80,7 +81,15 @@ func init() {
 // Run runs one command line (without the program name) and returns the exit code.
 func Run(args []string, env Env) int {
 	if env.Getenv == nil {
-		env.Getenv = os.Getenv
+		// Not from main (which took them already): the variables holding a secret still leave
+		// the environment before anything can start a program that would inherit them.
+		taken := core.TakeSecretEnv()
+		env.Getenv = func(name string) string {
+			if v, ok := taken[name]; ok {
+				return v
+			}
+			return os.Getenv(name)
+		}
 	}
 	if env.NewService == nil {
 		env.NewService = core.NewService
@@ -186,6 +195,9 @@ func (c *cmdCtx) newService() (*core.Service, error) {
 	})
 	if err != nil {
 		return nil, err
+	}
+	for _, n := range svc.Notices { // said once: what they report is fixed now
+		fmt.Fprintln(c.env.Stderr, "connectedapps: "+n)
 	}
 	return svc, c.useChosenStore(svc)
 }

@@ -5,11 +5,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"connectedapps/core"
 )
+
+// configDir is a registry folder as the program makes it (0700, on the first write): a test's
+// temp folder is 0755, which the program would tighten and say so.
+func configDir(t *testing.T) string { return filepath.Join(t.TempDir(), "connectedapps") }
 
 // runIn runs a command line in-process against an in-memory keyring and a temp registry.
 func runIn(t *testing.T, dir string, store core.SecretStore, stdin string, args ...string) (stdout, stderr string, code int) {
@@ -27,7 +32,7 @@ func runIn(t *testing.T, dir string, store core.SecretStore, stdin string, args 
 }
 
 func TestFlagsBeforeAndAfterTheName(t *testing.T) {
-	dir, store := t.TempDir(), core.NewMemoryStore()
+	dir, store := configDir(t), core.NewMemoryStore()
 	base := []string{"--auth-url", "https://p.example/auth", "--token-url", "https://p.example/token"}
 	if _, e, code := runIn(t, dir, store, "", append([]string{"add", "--client-id", "c1", "First"}, base...)...); code != 0 {
 		t.Fatalf("flags before NAME: %d %s", code, e)
@@ -53,7 +58,7 @@ func TestFlagsBeforeAndAfterTheName(t *testing.T) {
 }
 
 func TestUsageErrorsExitTwoWithOneLine(t *testing.T) {
-	dir, store := t.TempDir(), core.NewMemoryStore()
+	dir, store := configDir(t), core.NewMemoryStore()
 	for _, args := range [][]string{
 		{"nope"}, {"token"}, {"token", "a", "b"}, {"token", "a", "--format", "xml"},
 		{"connect", "a", "--timeout", "soon"}, {"add", "x", "--param", "novalue"},
@@ -90,7 +95,7 @@ func TestExitCodes(t *testing.T) {
 }
 
 func TestTokenFormatsFromTheStore(t *testing.T) {
-	dir, store := t.TempDir(), core.NewMemoryStore()
+	dir, store := configDir(t), core.NewMemoryStore()
 	runIn(t, dir, store, "", "add", "P", "--client-id", "c", "--auth-url", "https://p.example/a", "--token-url", "https://p.example/t")
 	if _, errOut, code := runIn(t, dir, store, "", "token", "P"); code != ExitReauth || !strings.Contains(errOut, "not connected") {
 		t.Fatalf("token before connect: %d %q", code, errOut)

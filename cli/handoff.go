@@ -65,7 +65,8 @@ func (c *cmdCtx) execCmd(args []string) error {
 		return err
 	}
 	cmd := exec.Command(command[0], command[1:]...)
-	cmd.Env = append(withoutVar(c.env.Environ(), "ACCESS_TOKEN"), "ACCESS_TOKEN="+ts.AccessToken)
+	// The command gets this app's token, never the vault passphrase that opens every app's.
+	cmd.Env = append(withoutVar(core.WithoutSecretEnv(c.env.Environ()), "ACCESS_TOKEN"), "ACCESS_TOKEN="+ts.AccessToken)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = c.env.Stdin, c.env.Stdout, c.env.Stderr
 	// Ctrl+C reaches the command directly (same process group); this process only waits, so
 	// the command decides how to end and its status is what the caller sees.

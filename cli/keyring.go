@@ -14,11 +14,9 @@ import (
 	"connectedapps/core"
 )
 
-// PassphraseEnv gives the vault's passphrase to a script or a session without a terminal.
-const PassphraseEnv = "CONNECTEDAPPS_PASSPHRASE"
-
-// minPassphrase is the shortest passphrase a new vault accepts.
-const minPassphrase = 8
+// PassphraseEnv gives the vault's passphrase to a script or a session without a terminal. It
+// is read once and removed from the environment (core.TakeSecretEnv).
+const PassphraseEnv = core.PassphraseEnv
 
 func init() {
 	helpTopics["keyring"] = `connectedapps keyring status | use-vault | use-system
@@ -61,8 +59,11 @@ func (c *cmdCtx) systemStore() (core.SecretStore, error) {
 // passphrase only when a command first needs a secret, so `list` never asks.
 func (c *cmdCtx) useChosenStore(svc *core.Service) error {
 	c.system = svc.Secrets
+	vault := core.OpenVault(svc.Registry.Dir())
 	store, err := core.OpenChosenStore(svc.Registry.Dir(), svc.Secrets, func() (string, error) {
-		return c.passphrase(false)
+		// Asked when a secret is first needed: without vault.json yet, what is given now
+		// becomes a new vault's passphrase and meets the rule for one.
+		return c.passphrase(!vault.Exists())
 	})
 	if err != nil {
 		return err
@@ -75,6 +76,11 @@ func (c *cmdCtx) useChosenStore(svc *core.Service) error {
 // a new vault, so a typo cannot lock the person out).
 func (c *cmdCtx) passphrase(newVault bool) (string, error) {
 	if p := c.env.Getenv(PassphraseEnv); p != "" {
+		if newVault {
+			if err := core.CheckNewVaultPassphrase(p, PassphraseEnv, "set a longer one in it"); err != nil {
+				return "", &usageError{err.Error()}
+			}
+		}
 		return p, nil
 	}
 	in, out, done, ok := c.terminal()
@@ -102,8 +108,8 @@ func (c *cmdCtx) passphrase(newVault bool) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if len([]rune(p)) < minPassphrase {
-		return "", usagef("the vault passphrase must have at least %d characters", minPassphrase)
+	if err := core.CheckNewVaultPassphrase(p, "the typed passphrase", "run the command again and type a longer one"); err != nil {
+		return "", &usageError{err.Error()}
 	}
 	again, err := ask("The same passphrase again: ")
 	if err != nil {

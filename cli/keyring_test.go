@@ -35,7 +35,7 @@ func runWithEnv(t *testing.T, dir string, system core.SecretStore, env map[strin
 
 func TestKeyringUseVaultAndBack(t *testing.T) {
 	weakVaultKDF(t)
-	dir, system := t.TempDir(), core.NewMemoryStore()
+	dir, system := configDir(t), core.NewMemoryStore()
 	pass := map[string]string{PassphraseEnv: "a long passphrase"}
 	base := []string{"--auth-url", "https://p.example/auth", "--token-url", "https://p.example/token", "--client-id", "c"}
 	if _, e, code := runIn(t, dir, system, "the-client-secret\n", append([]string{"add", "P", "--client-secret-stdin"}, base...)...); code != 0 {
@@ -120,7 +120,7 @@ func TestKeyringUseVaultAndBack(t *testing.T) {
 
 func TestKeyringUseVaultWithoutKeyring(t *testing.T) {
 	weakVaultKDF(t)
-	dir, system := t.TempDir(), core.NewMemoryStore()
+	dir, system := configDir(t), core.NewMemoryStore()
 	system.Fail = core.Failf(core.ErrKeyringUnavailable, "the system keyring cannot be reached for a read (no bus)")
 	pass := map[string]string{PassphraseEnv: "a long passphrase"}
 	out, e, code := runWithEnv(t, dir, system, pass, "keyring", "use-vault")
@@ -140,7 +140,7 @@ func TestKeyringUseVaultWithoutKeyring(t *testing.T) {
 }
 
 func TestKeyringUsage(t *testing.T) {
-	dir, system := t.TempDir(), core.NewMemoryStore()
+	dir, system := configDir(t), core.NewMemoryStore()
 	for _, args := range [][]string{{"keyring"}, {"keyring", "use-plaintext"}, {"keyring", "status", "extra"}} {
 		if _, e, code := runWithEnv(t, dir, system, nil, args...); code != ExitUsage || !strings.Contains(e, "status, use-vault") {
 			t.Errorf("%v: %d %q", args, code, e)
@@ -150,6 +150,9 @@ func TestKeyringUsage(t *testing.T) {
 		t.Errorf("help keyring: %d %q", code, out)
 	}
 	// A settings file that cannot be read stops every command, naming it.
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(core.SettingsPath(dir), []byte("{"), 0o600); err != nil {
 		t.Fatal(err)
 	}

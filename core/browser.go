@@ -26,6 +26,9 @@ func (SystemBrowser) OpenURL(u *url.URL) error {
 		c := exec.Command(cmd[0], cmd[1:]...)
 		// The browser's own chatter must not reach our stdout or stderr.
 		c.Stdin, c.Stdout, c.Stderr = nil, nil, nil
+		// main took the passphrase out of the environment already; this holds even for a
+		// caller that did not (a test, another front end).
+		c.Env = WithoutSecretEnv(os.Environ())
 		if err := c.Start(); err != nil {
 			tried = append(tried, cmd[0])
 			continue

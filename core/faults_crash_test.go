@@ -62,6 +62,31 @@ func TestHelperProcessFaults(t *testing.T) {
 			return append(apps, NewApp("New")), nil
 		})
 		fmt.Printf("RESULT %v\n", err)
+	case "service-start-as-nobody": // the folder belongs to root: nobody may not chmod it
+		if err := syscall.Setgid(65534); err != nil {
+			t.Fatalf("setgid: %v", err)
+		}
+		if err := syscall.Setuid(65534); err != nil {
+			t.Fatalf("setuid: %v", err)
+		}
+		svc, err := NewService(Config{Dir: os.Getenv("DIR"), Secrets: NewMemoryStore()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Printf("RESULT %s\n", strings.Join(svc.Notices, " | "))
+	case "take-secret-env": // what TakeSecretEnv leaves of the passphrase this process started with
+		taken := TakeSecretEnv()
+		_, still := os.LookupEnv(PassphraseEnv)
+		environ, _ := os.ReadFile("/proc/self/environ")
+		fmt.Printf("RESULT taken=%q still=%v environ-holds-it=%v environ-holds-the-rest=%v\n", taken[PassphraseEnv], still,
+			strings.Contains(string(environ), taken[PassphraseEnv]), strings.Contains(string(environ), "KEEP=me"))
+	case "vault-write":
+		v := OpenVault(os.Getenv("DIR"))
+		v.KDF = testKDF
+		v.Passphrase = func() (string, error) { return vaultTestPass, nil }
+		fmt.Printf("RESULT %v\n", v.Set("k", "new"))
+	case "settings-write":
+		fmt.Printf("RESULT %v\n", WriteStoreChoice(os.Getenv("DIR"), StoreVault))
 	case "chunked-write":
 		store := NewChunkedStore(&KeyringStore{Timeout: 10 * time.Second}, fltChunkLimit)
 		fmt.Printf("RESULT %v\n", store.Set(os.Getenv("KEY"), os.Getenv("VALUE")))

@@ -42,6 +42,29 @@ func DefaultConfigDir() (string, error) {
 	return filepath.Join(base, "connectedapps"), nil
 }
 
+// MakeFolderPrivate tightens an existing configuration folder dir, and its locks folder, to
+// 0700 when group or others have any access to it (a folder made by something else, or by an
+// old umask): the files inside are 0600 already, but an open folder lets another user list the
+// apps' lock files, and one that is writable lets them replace a file. It returns one notice per
+// folder changed (or that could not be changed), for the front end to say once; a folder that
+// is private, or missing (it is made 0700), gives none.
+func MakeFolderPrivate(dir string) []string {
+	var notices []string
+	for _, d := range []string{dir, filepath.Join(dir, "locks")} {
+		info, err := os.Stat(d)
+		if err != nil || !info.IsDir() || info.Mode().Perm()&0o077 == 0 {
+			continue
+		}
+		was := info.Mode().Perm()
+		if err := os.Chmod(d, 0o700); err != nil {
+			notices = append(notices, fmt.Sprintf("the folder %s is open to other users (mode %04o) and could not be made private (%v): have its owner run `chmod 700 %s`", d, was, err, d))
+			continue
+		}
+		notices = append(notices, fmt.Sprintf("the folder %s was open to other users (mode %04o); it is now private to you (0700)", d, was))
+	}
+	return notices
+}
+
 // OpenRegistry uses dir for apps.json and its lock files; the folder is made on first write.
 func OpenRegistry(dir string) *Registry { return &Registry{dir: dir} }
 
@@ -147,7 +170,7 @@ func (r *Registry) write(f registryFile) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(r.Path(), append(data, '\n'))
+	return writeLockedFileAtomic(r.Path(), append(data, '\n'))
 }
 
 // crashPoint, when set (only by tests), is called at the points where a process killed
@@ -192,6 +215,29 @@ func writeFileAtomic(path string, data []byte) error {
 	}
 	reachCrashPoint("renamed", path)
 	return nil
+}
+
+// writeLockedFileAtomic is writeFileAtomic for a file whose every writer holds its lock, which
+// the caller holds now: no other writer is between its temp file and its rename, so any temp
+// file of path still there was left by a writer that died (killed, or the power cut), and is
+// removed once the new file is in place.
+func writeLockedFileAtomic(path string, data []byte) error {
+	if err := writeFileAtomic(path, data); err != nil {
+		return err
+	}
+	removeDeadTemps(path)
+	return nil
+}
+
+// removeDeadTemps deletes the temp files writeFileAtomic makes for path (".NAME.*.tmp" in the
+// same folder), and only those; best effort, since a left-over is private and never read.
+func removeDeadTemps(path string) {
+	matches, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp"))
+	for _, m := range matches {
+		if info, err := os.Lstat(m); err == nil && info.Mode().IsRegular() {
+			_ = os.Remove(m)
+		}
+	}
 }
 
 // lockFile takes an exclusive cross-process lock on path, waiting up to wait.

@@ -149,26 +149,47 @@ func (c *ChunkedStore) Set(key, value string) error {
 		return err
 	}
 	oldGen, oldN, oldChunked := parseChunkIndex(old)
-	// A value that looks like an index is stored split, so it can never be mistaken for one.
-	if !strings.HasPrefix(value, chunkIndexPrefix) && (c.limit <= 0 || len(value) <= c.limit) {
-		if err := c.inner.Set(key, value); err != nil {
-			return err
-		}
-	} else {
-		gen := randomHex(4)
+	c.removeOrphans(key, oldGen)
+	split := strings.HasPrefix(value, chunkIndexPrefix) || (c.limit > 0 && len(value) > c.limit)
+	var gen string
+	var pieces []string
+	var atRisk []pieceSet // what a crash during this write would leave unreachable
+	if split {
+		gen = randomHex(4)
 		for oldChunked && gen == oldGen {
 			gen = randomHex(4)
 		}
-		pieces := splitUTF8(value, c.pieceSize(len(value)))
+		pieces = splitUTF8(value, c.pieceSize(len(value)))
+		atRisk = append(atRisk, pieceSet{gen, len(pieces)})
+	}
+	if oldChunked {
+		atRisk = append(atRisk, pieceSet{oldGen, oldN})
+	}
+	// Written down before any piece, so the next write finds what a crash here left behind:
+	// the keyring cannot be listed on every platform.
+	if len(atRisk) > 0 {
+		if err := c.inner.Set(pendingKey(key), formatPieceSets(atRisk)); err != nil {
+			return err
+		}
+	}
+	if !split {
+		if err := c.inner.Set(key, value); err != nil {
+			c.forgetPending(key, atRisk)
+			return err
+		}
+		reachCrashPoint("value-written", key)
+	} else {
 		for i, p := range pieces {
 			if err := c.inner.Set(chunkKey(key, gen, i), p); err != nil {
 				c.deletePieces(key, gen, i+1)
+				c.forgetPending(key, atRisk)
 				return err
 			}
 			reachCrashPoint("piece-written", chunkKey(key, gen, i))
 		}
 		if err := c.inner.Set(key, chunkIndexPrefix+gen+":"+strconv.Itoa(len(pieces))); err != nil {
 			c.deletePieces(key, gen, len(pieces))
+			c.forgetPending(key, atRisk)
 			return err
 		}
 		reachCrashPoint("index-written", key)
@@ -176,12 +197,14 @@ func (c *ChunkedStore) Set(key, value string) error {
 	if oldChunked {
 		c.deletePieces(key, oldGen, oldN)
 	}
+	c.forgetPending(key, atRisk)
 	return nil
 }
 
 func (c *ChunkedStore) Delete(key string) error {
 	old, err := c.inner.Get(key)
 	if errors.Is(err, ErrNotFound) {
+		c.removeOrphans(key, "")
 		return nil
 	}
 	if err != nil {
@@ -193,7 +216,62 @@ func (c *ChunkedStore) Delete(key string) error {
 	if gen, n, ok := parseChunkIndex(old); ok {
 		c.deletePieces(key, gen, n)
 	}
+	c.removeOrphans(key, "")
 	return nil
+}
+
+// pieceSet names the pieces of one generation of a split value.
+type pieceSet struct {
+	gen string
+	n   int
+}
+
+// pendingKey is the entry a write of a split value notes its generations in while it runs; it
+// is removed when the write is done, so one still there means a writer died midway.
+func pendingKey(key string) string { return key + "#pending" }
+
+func formatPieceSets(sets []pieceSet) string {
+	parts := make([]string, len(sets))
+	for i, p := range sets {
+		parts[i] = p.gen + ":" + strconv.Itoa(p.n)
+	}
+	return strings.Join(parts, ",")
+}
+
+func parsePieceSets(v string) []pieceSet {
+	var out []pieceSet
+	for _, part := range strings.Split(v, ",") {
+		gen, count, ok := strings.Cut(part, ":")
+		n, err := strconv.Atoi(count)
+		if !ok || err != nil || gen == "" || n <= 0 || n > 10000 {
+			continue
+		}
+		out = append(out, pieceSet{gen, n})
+	}
+	return out
+}
+
+// removeOrphans deletes the pieces a dead writer of key left behind (every generation its
+// note names but the one the index names now, current) and then the note. Best effort, as for
+// deletePieces: an orphan is unreachable, never read as the value.
+func (c *ChunkedStore) removeOrphans(key, current string) {
+	note, err := c.inner.Get(pendingKey(key))
+	if err != nil {
+		return
+	}
+	for _, p := range parsePieceSets(note) {
+		if p.gen != current {
+			c.deletePieces(key, p.gen, p.n)
+		}
+	}
+	_ = c.inner.Delete(pendingKey(key))
+}
+
+// forgetPending removes the note once no piece it names can be left behind by this write.
+func (c *ChunkedStore) forgetPending(key string, noted []pieceSet) {
+	if len(noted) > 0 {
+		_ = c.inner.Delete(pendingKey(key))
+	}
 }
 
 // pieceSize is the platform limit (which is on the value alone); without a limit a value is

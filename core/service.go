@@ -23,6 +23,9 @@ type Service struct {
 	Browser  Browser
 	Now      func() time.Time
 	Log      *slog.Logger
+	// Notices are what NewService did that the person should hear about once (a configuration
+	// folder made private); the front end says them, core prints nothing.
+	Notices []string
 }
 
 // Config gathers what NewService needs; zero fields get production defaults.
@@ -60,7 +63,7 @@ func NewService(cfg Config) (*Service, error) {
 		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	return &Service{Registry: OpenRegistry(cfg.Dir), Secrets: cfg.Secrets, HTTP: cfg.HTTP,
-		Browser: cfg.Browser, Now: cfg.Now, Log: cfg.Log}, nil
+		Browser: cfg.Browser, Now: cfg.Now, Log: cfg.Log, Notices: MakeFolderPrivate(cfg.Dir)}, nil
 }
 
 func (s *Service) lockPath(appID, what string) string {

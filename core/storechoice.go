@@ -82,7 +82,7 @@ func WriteStoreChoice(dir, choice string) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(SettingsPath(dir), append(data, '\n'))
+	return writeLockedFileAtomic(SettingsPath(dir), append(data, '\n'))
 }
 
 // OpenChosenStore is the secret store chosen in dir: system itself, or the vault there with

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -36,7 +37,22 @@ var (
 	ErrVaultLocked     = errors.New("vault locked")
 	ErrWrongPassphrase = errors.New("wrong vault passphrase")
 	ErrCorruptVault    = errors.New("vault unreadable")
+	ErrShortPassphrase = errors.New("vault passphrase too short")
 )
+
+// MinVaultPassphrase is the shortest passphrase, in characters, a new vault is written with.
+// A vault made before the rule keeps opening with the passphrase it has.
+const MinVaultPassphrase = 8
+
+// CheckNewVaultPassphrase refuses pass for a new vault when it is too short. from says where
+// it came from ("the typed passphrase", "CONNECTEDAPPS_PASSPHRASE") and next what to do, for
+// the one line a person reads; the passphrase itself is never in it.
+func CheckNewVaultPassphrase(pass, from, next string) error {
+	if utf8.RuneCountInString(pass) < MinVaultPassphrase {
+		return vaultFailf(ErrShortPassphrase, "%s is too short for a new vault: a vault passphrase needs at least %d characters; %s (nothing was changed)", from, MinVaultPassphrase, next)
+	}
+	return nil
+}
 
 type vaultError struct {
 	msg  string
@@ -165,6 +181,9 @@ func (v *VaultStore) Unlock(pass string) error {
 		return err
 	}
 	if f == nil {
+		if err := CheckNewVaultPassphrase(pass, "the new vault passphrase", "choose a longer one"); err != nil {
+			return err
+		}
 		v.mu.Lock()
 		v.pass, v.keyID, v.key = []byte(pass), "", nil
 		v.mu.Unlock()
@@ -376,6 +395,11 @@ func (v *VaultStore) write(prev *vaultFile, m map[string]string) error {
 		if err != nil {
 			return err
 		}
+		if prev == nil { // a new vault; re-keying an old one keeps the passphrase it has
+			if err := CheckNewVaultPassphrase(string(pass), "the new vault passphrase", "give a longer one"); err != nil {
+				return err
+			}
+		}
 		f.KDF.Salt, f.KDF.KDFParams = randomBytes(16), target
 		key = deriveVaultKey(pass, f)
 		v.hold(pass, f.kdfID(), key)
@@ -398,7 +422,7 @@ func (v *VaultStore) write(prev *vaultFile, m map[string]string) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(v.path, append(data, '\n'))
+	return writeLockedFileAtomic(v.path, append(data, '\n'))
 }
 
 // keyFor is the key for f's parameters: from the cache, else derived from the held

@@ -1,0 +1,43 @@
+package cli
+
+import (
+	"bytes"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"connectedapps/core"
+)
+
+// exec's command never gets the vault passphrase, even from an environment injected by the
+// caller (a front end or a test that did not take it out): what it inherits is filtered, and
+// it still gets its ACCESS_TOKEN and the rest.
+func TestExecNeverHandsOnThePassphraseOfAnInjectedEnvironment(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	dir, store := connectedFixture(t, "the-access-token", "")
+	var out, errb bytes.Buffer
+	code := Run([]string{"exec", "P", "--", sh, "-c", "env"}, Env{
+		Stdout: &out, Stderr: &errb,
+		Getenv: func(string) string { return "" },
+		Environ: func() []string {
+			return []string{"PATH=/usr/bin:/bin", core.PassphraseEnv + "=the vault passphrase", "KEEP=me", core.PassphraseEnv + "=twice"}
+		},
+		NewService: func(cfg core.Config) (*core.Service, error) {
+			cfg.Dir, cfg.Secrets = dir, store
+			return core.NewService(cfg)
+		},
+	})
+	if code != 0 {
+		t.Fatalf("exec: %d %s", code, errb.String())
+	}
+	env := out.String()
+	if strings.Contains(env, core.PassphraseEnv) || strings.Contains(env, "the vault passphrase") || strings.Contains(env, "twice") {
+		t.Errorf("the command got the passphrase:\n%s", env)
+	}
+	if !strings.Contains(env, "ACCESS_TOKEN=the-access-token\n") || !strings.Contains(env, "KEEP=me\n") {
+		t.Errorf("the command lost its token or the rest of the environment:\n%s", env)
+	}
+}
