@@ -64,11 +64,12 @@ func startProvider() (*provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	// The apps the tests add as "Web" and "Tapped" have these paths of their own.
+	// The apps the tests add as "Web", "Tapped" and "Moved" have these paths of their own.
 	p.webRedirect = fmt.Sprintf("http://127.0.0.1:%d/callback/web", p.webClientPort)
 	clients := map[string]*storage.Client{
-		nativeClientID:  storage.NativeClient(nativeClientID, "http://127.0.0.1/callback", "http://localhost/callback", "http://[::1]/callback"),
-		webClientID:     storage.WebClient(webClientID, webClientSecret, p.webRedirect, fmt.Sprintf("http://127.0.0.1:%d/callback/tapped", p.webClientPort)),
+		nativeClientID: storage.NativeClient(nativeClientID, "http://127.0.0.1/callback", "http://localhost/callback", "http://[::1]/callback"),
+		webClientID: storage.WebClient(webClientID, webClientSecret, p.webRedirect, fmt.Sprintf("http://127.0.0.1:%d/callback/tapped", p.webClientPort),
+			fmt.Sprintf("http://127.0.0.1:%d/callback/moved", p.webClientPort)),
 		deviceClientID:  storage.DeviceClient(deviceClientID, deviceClientSecret),
 		serviceClientID: storage.WebClient(serviceClientID, serviceClientSecret),
 	}

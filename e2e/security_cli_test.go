@@ -87,7 +87,8 @@ func startHostileProvider(t *testing.T) *hostileProvider {
 		w.WriteHeader(status)
 		_ = json.NewEncoder(w).Encode(v)
 	}
-	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// Unstarted, so p.srv is set before any handler reads p.srv.URL.
+	p.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_ = r.ParseForm()
 		switch r.URL.Path {
 		case "/jwks":
@@ -111,6 +112,7 @@ func startHostileProvider(t *testing.T) *hostileProvider {
 			http.NotFound(w, r)
 		}
 	}))
+	p.srv.Start()
 	t.Cleanup(p.srv.Close)
 	return p
 }
