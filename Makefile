@@ -24,7 +24,22 @@ WINDOW_PKGS  := xvfb xdotool imagemagick x11-utils libgl1-mesa-dri
 BASE_PKGS    := ca-certificates git curl
 PKGS := $(BASE_PKGS) $(BUILD_PKGS) $(KEYRING_PKGS) $(WINDOW_PKGS)
 
-.PHONY: deps build run test fuzz bench bench-deps screenshot screenshots package clean
+# install_missing PACKAGES: the one loop that installs the Debian packages of a list that are
+# missing. apt-get runs, and `apt-get update` runs once, only when something is missing, so
+# repeated runs are fast; as root it runs directly, otherwise through sudo.
+define install_missing
+	@missing=""; for p in $(1); do \
+		[ "$$(dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null)" = "install ok installed" ] || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
+		echo "make $@: installing$$missing"; \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing </dev/null; \
+	fi
+endef
+
+.PHONY: deps check build run test fuzz bench bench-deps screenshot screenshots package clean
 
 # deps: Fyne needs cgo with the OpenGL and X11 headers; the tests need a real keyring
 # (gnome-keyring on a private D-Bus) and the window smoke tests an X server (Xvfb). apt-get
@@ -32,16 +47,27 @@ PKGS := $(BASE_PKGS) $(BUILD_PKGS) $(KEYRING_PKGS) $(WINDOW_PKGS)
 deps:
 	@command -v go >/dev/null 2>&1 || { echo "make: go is not installed or not on PATH: install Go 1.26 or later (https://go.dev/dl) and retry" >&2; exit 1; }
 	@command -v dpkg-query >/dev/null 2>&1 || { echo "make: dpkg-query not found: install these packages by hand: $(PKGS)" >&2; exit 1; }
-	@missing=""; \
-	for p in $(PKGS); do \
-		[ "$$(dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null)" = "install ok installed" ] || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
-		echo "make deps: installing$$missing"; \
-		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
-		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing </dev/null; \
+	$(call install_missing,$(PKGS))
+
+# check: the quick loop while working, under 2 minutes on two cores once the build cache is
+# warm: vet, gofmt, staticcheck (a pinned version, put in bin/tools with `go install`, never in
+# go.mod), then the unit tests of core and cli with no keyring and no display (tests that need
+# the real keyring skip themselves; a dead session bus keeps go-keyring from starting one).
+# `make test` is the whole truth; this is the fast part of it.
+STATICCHECK_VERSION := 0.8.2
+TOOLS := bin/tools
+check: deps
+	go vet -tags $(GO_TAGS) ./...
+	@unformatted="$$(gofmt -l .)" || exit 1; if [ -n "$$unformatted" ]; then \
+		echo "make check: gofmt needed on: $$unformatted (run gofmt -w on them)" >&2; exit 1; \
 	fi
+	@if ! $(TOOLS)/staticcheck -version 2>/dev/null | grep -qF "($(STATICCHECK_VERSION))"; then \
+		echo "make check: installing staticcheck v$(STATICCHECK_VERSION) into $(TOOLS)"; \
+		GOBIN="$(CURDIR)/$(TOOLS)" go install honnef.co/go/tools/cmd/staticcheck@v$(STATICCHECK_VERSION) || exit 1; \
+	fi
+	$(TOOLS)/staticcheck -tags $(GO_TAGS) ./...
+	env -u DISPLAY -u CONNECTEDAPPS_TEST_KEYRING DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent/bus \
+		go test -count=1 -tags $(GO_TAGS) ./core/... ./cli/...
 
 # build: one binary for the window and the command line; the tag declares that all widget
 # updates from other goroutines go through fyne.Do (see FyneApp.toml [Migrations]).
@@ -90,14 +116,7 @@ fuzz: deps
 BENCH_PKGS := strace
 BENCH_DIR  := bin/bench
 bench-deps: deps
-	@missing=""; for p in $(BENCH_PKGS); do \
-		[ "$$(dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null)" = "install ok installed" ] || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-		sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; echo "make bench-deps: installing$$missing"; \
-		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
-		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing </dev/null; \
-	fi
+	$(call install_missing,$(BENCH_PKGS))
 
 bench: bench-deps
 	go build -tags $(GO_TAGS) -o $(BIN) .

@@ -455,7 +455,7 @@ func exportDoc(a *App) frappeDoc {
 		d.Scopes = append(d.Scopes, frappeRow{Scope: sc})
 	}
 	for _, p := range a.QueryParameters {
-		d.QueryParameters = append(d.QueryParameters, frappePair{Key: p.Key, Value: p.Value})
+		d.QueryParameters = append(d.QueryParameters, frappePair(p))
 	}
 	return d
 }

@@ -64,7 +64,7 @@ func TestChunkedKeyringOrphansGoWithTheNextWrite(t *testing.T) {
 			fltKill(t, cmd)
 			afterKill := keyringEntries(t, key+"#")
 			index, _ := raw.Get(key)
-			gen, n, _ := parseChunkIndex(index)
+			_, n, _ := parseChunkIndex(index)
 			if len(afterKill) <= n {
 				t.Fatalf("the kill left nothing beyond the %d pieces in use: %q", n, afterKill)
 			}
@@ -77,7 +77,7 @@ func TestChunkedKeyringOrphansGoWithTheNextWrite(t *testing.T) {
 				t.Fatalf("after the next write Get = %q, %v", got, err)
 			}
 			index, _ = raw.Get(key)
-			gen, n, _ = parseChunkIndex(index)
+			gen, n, _ := parseChunkIndex(index)
 			var want []string
 			for i := range n {
 				want = append(want, chunkKey(key, gen, i))

@@ -341,8 +341,7 @@ func TestDiscoveryRedirects(t *testing.T) {
 		el.assertNothingArrived(t)
 	})
 	t.Run("a loop ends after a few hops", func(t *testing.T) {
-		var loop *redirector
-		loop = newRedirector(t, "/again")
+		loop := newRedirector(t, "/again")
 		_, err := Discover(context.Background(), el.client(loop.Server), loop.URL, "")
 		assertDiscoveryError(t, err, loop.URL+wellKnownSuffix, "redirects in a loop", "more than 5 redirects", "check the URL")
 		if n := loop.requests(); n != maxRedirectHops+1 {

@@ -407,7 +407,7 @@ func startXvfb() (string, func(), error) {
 		display := fmt.Sprintf(":%d", n)
 		cmd := exec.Command("Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-noreset")
 		if err := cmd.Start(); err != nil {
-			return "", nil, fmt.Errorf("Xvfb: %w (run `make deps`)", err)
+			return "", nil, fmt.Errorf("starting Xvfb: %w (run `make deps`)", err)
 		}
 		stop := func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
 		for range 100 {

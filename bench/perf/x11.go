@@ -60,14 +60,14 @@ func dialX(display string) (*xWatch, error) {
 	}
 	if hdr[0] != 1 {
 		conn.Close()
-		return nil, fmt.Errorf("X server refused the connection: %.*s", int(hdr[1]), data)
+		return nil, fmt.Errorf("the X server refused the connection: %.*s", int(hdr[1]), data)
 	}
 	vendorLen := int(binary.LittleEndian.Uint16(data[16:18]))
 	formats := int(data[21])
 	off := 32 + (vendorLen+3)&^3 + 8*formats
 	if off+4 > len(data) {
 		conn.Close()
-		return nil, errors.New("X setup reply too short")
+		return nil, errors.New("the X server's setup reply is too short")
 	}
 	w := &xWatch{conn: conn, root: binary.LittleEndian.Uint32(data[off:]), mapped: make(chan mapEvent, 16)}
 	req := make([]byte, 16)
