@@ -370,9 +370,9 @@ func (f *appForm) onCopyRedirect() {
 	if app.RedirectPort == 0 {
 		// Any port: the provider must accept every loopback port; copy the portless form
 		// providers such as Google and Microsoft register.
-		f.w.win.Clipboard().SetContent("http://" + app.RedirectHost + app.Callback())
+		f.w.env.app.Clipboard().SetContent("http://" + app.RedirectHost + app.Callback())
 	} else {
-		f.w.win.Clipboard().SetContent(app.RedirectURI())
+		f.w.env.app.Clipboard().SetContent(app.RedirectURI())
 	}
 	f.showStatus("Redirect URI copied: register exactly this with the provider.", widget.MediumImportance)
 }
