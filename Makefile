@@ -89,7 +89,7 @@ test: deps
 	go vet -tags $(GO_TAGS) ./...
 	@core_deps="$$(go list -deps ./core/...)" || exit 1; \
 	if grep -E '^fyne.io/' <<<"$$core_deps"; then \
-		echo "make test: core imports the fyne.io packages above; core must stay free of Fyne (see ARCHITECTURE.md)" >&2; exit 1; \
+		echo "make test: core imports the fyne.io packages above; core must stay free of Fyne (see docs/ARCHITECTURE.md)" >&2; exit 1; \
 	fi
 	@unformatted="$$(gofmt -l .)" || exit 1; if [ -n "$$unformatted" ]; then \
 		echo "make test: gofmt needed on: $$unformatted (run gofmt -w on them)" >&2; exit 1; \

@@ -10,7 +10,7 @@ import (
 // for 5 seconds each, `make test`) runs the fuzzer itself.
 
 // fuzzOneLine fails when a message meant for a person is empty or spans more than one line
-// (ARCHITECTURE.md: an error is one line naming the thing and the next step).
+// (docs/ARCHITECTURE.md, Errors: an error is one line naming the thing and the next step).
 func fuzzOneLine(t *testing.T, what, msg string) {
 	t.Helper()
 	if msg == "" {
