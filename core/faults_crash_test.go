@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"connectedapps/internal/fsutil"
 )
 
 // The process killed in the middle of a write, and a folder it may not write to. The writer is
@@ -46,6 +48,7 @@ func TestHelperProcessFaults(t *testing.T) {
 			fmt.Printf("READY %s\n", detail)
 			time.Sleep(time.Hour) // a sleeping goroutine, so the runtime sees no deadlock
 		}
+		fsutil.CrashPoint = crashPoint // the points of a file write ("temp-written", "renamed")
 	}
 	switch mode {
 	case "registry-write", "registry-readonly":
