@@ -77,12 +77,6 @@ func TestHelperProcessFaults(t *testing.T) {
 			t.Fatal(err)
 		}
 		fmt.Printf("RESULT %s\n", strings.Join(svc.Notices, " | "))
-	case "take-secret-env": // what TakeSecretEnv leaves of the passphrase this process started with
-		taken := TakeSecretEnv()
-		_, still := os.LookupEnv(PassphraseEnv)
-		environ, _ := os.ReadFile("/proc/self/environ")
-		fmt.Printf("RESULT taken=%q still=%v environ-holds-it=%v environ-holds-the-rest=%v\n", taken[PassphraseEnv], still,
-			strings.Contains(string(environ), taken[PassphraseEnv]), strings.Contains(string(environ), "KEEP=me"))
 	case "vault-write":
 		v := OpenVault(os.Getenv("DIR"))
 		v.KDF = testKDF
