@@ -79,7 +79,8 @@ run: deps build
 	./$(BIN)
 
 # test: everything CI checks, cheapest first so a mistake fails fast:
-# vet, the one-way dependency rule (core never imports Fyne), formatting, then the whole
+# vet, the one-way dependency rule (core never imports Fyne; internal/... imports none of core,
+# cli, gui or Fyne; cli and gui never import each other), formatting, then the whole
 # suite with the race detector against a real, throwaway keyring (the fuzz targets' seed
 # corpora run there as ordinary tests), then each fuzz target for 5 seconds from the committed
 # seeds: one instrumented build (a few seconds once cached; about 45 s the first time on a
@@ -91,6 +92,18 @@ test: deps
 	if grep -E '^fyne.io/' <<<"$$core_deps"; then \
 		echo "make test: core imports the fyne.io packages above; core must stay free of Fyne (see docs/ARCHITECTURE.md)" >&2; exit 1; \
 	fi
+	@internal_deps="$$(go list -tags $(GO_TAGS) -deps -f '{{.ImportPath}}{{range .Imports}} {{.}}{{end}}' ./internal/...)" || exit 1; \
+	bad="$$(awk -v re='^(connectedapps/(core|cli|gui)(/|$$)|fyne[.]io/)' '$$1 !~ re { for (i = 2; i <= NF; i++) if ($$i ~ re) print $$1 " imports " $$i }' <<<"$$internal_deps" | paste -sd, - | sed 's/,/, /g')"; \
+	if [ -n "$$bad" ]; then \
+		echo "make test: $$bad; internal/... are the leaves and import none of core, cli, gui or fyne.io" >&2; exit 1; \
+	fi
+	@for pair in cli:gui gui:cli; do \
+		from="$${pair%%:*}"; to="$${pair##*:}"; \
+		deps="$$(go list -tags $(GO_TAGS) -deps ./$$from/...)" || exit 1; \
+		if grep -qE "^connectedapps/$$to(/|$$)" <<<"$$deps"; then \
+			echo "make test: $$from imports connectedapps/$$to; cli and gui are siblings over core and never import each other" >&2; exit 1; \
+		fi; \
+	done
 	@unformatted="$$(gofmt -l .)" || exit 1; if [ -n "$$unformatted" ]; then \
 		echo "make test: gofmt needed on: $$unformatted (run gofmt -w on them)" >&2; exit 1; \
 	fi

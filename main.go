@@ -16,6 +16,7 @@ import (
 	"connectedapps/cli"
 	"connectedapps/core"
 	"connectedapps/gui"
+	"connectedapps/internal/desktop"
 )
 
 const appID = "io.connectedapps.desktop"
@@ -23,7 +24,7 @@ const appID = "io.connectedapps.desktop"
 func main() {
 	// First of all: the vault passphrase leaves the environment, so that no program started
 	// later (exec's command, the browser, whatever Fyne or a library starts) inherits it.
-	secretEnv := core.TakeSecretEnv()
+	secretEnv := desktop.TakeSecretEnv()
 	args := os.Args[1:]
 	if len(args) > 0 && args[0] != "gui" {
 		getenv := func(name string) string {
@@ -34,7 +35,7 @@ func main() {
 		}
 		os.Exit(cli.Run(args, cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: getenv}))
 	}
-	os.Exit(runWindow(secretEnv[core.PassphraseEnv]))
+	os.Exit(runWindow(secretEnv[desktop.PassphraseEnv]))
 }
 
 // runWindow opens the window; envPassphrase is what CONNECTEDAPPS_PASSPHRASE held.
@@ -44,7 +45,7 @@ func runWindow(envPassphrase string) int {
 		return cli.ExitFailure
 	}
 	quietlog.Restore()
-	svc, err := core.NewService(core.Config{})
+	svc, err := core.NewService(core.Config{Browser: desktop.SystemBrowser{}})
 	if err == nil {
 		for _, n := range svc.Notices { // the window's stderr, as the command line says them
 			fmt.Fprintln(os.Stderr, "connectedapps: "+n)
@@ -56,7 +57,7 @@ func runWindow(envPassphrase string) int {
 			vault := core.OpenVault(svc.Registry.Dir())
 			passphrase = func() (string, error) {
 				if !vault.Exists() { // it becomes a new vault's passphrase
-					if err := core.CheckNewVaultPassphrase(p, core.PassphraseEnv, "set a longer one in it"); err != nil {
+					if err := core.CheckNewVaultPassphrase(p, desktop.PassphraseEnv, "set a longer one in it"); err != nil {
 						return "", err
 					}
 				}
@@ -70,9 +71,9 @@ func runWindow(envPassphrase string) int {
 		return cli.ExitFailure
 	}
 	// One window per registry: a second launch brings the first to the front and leaves.
-	inst, err := core.ClaimWindow(svc.Registry.Dir())
+	inst, err := desktop.ClaimWindow(svc.Registry.Dir())
 	switch {
-	case errors.Is(err, core.ErrAlreadyRunning):
+	case errors.Is(err, desktop.ErrAlreadyRunning):
 		fmt.Println("Connected Apps is already open: its window was brought to the front.")
 		return cli.ExitOK
 	case err != nil: // not fatal: a second window is safe (the registry is locked), merely untidy

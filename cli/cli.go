@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"connectedapps/core"
+	"connectedapps/internal/desktop"
 )
 
 // Exit codes; scripts rely on them.
@@ -83,7 +84,7 @@ func Run(args []string, env Env) int {
 	if env.Getenv == nil {
 		// Not from main (which took them already): the variables holding a secret still leave
 		// the environment before anything can start a program that would inherit them.
-		taken := core.TakeSecretEnv()
+		taken := desktop.TakeSecretEnv()
 		env.Getenv = func(name string) string {
 			if v, ok := taken[name]; ok {
 				return v
@@ -191,6 +192,7 @@ func (c *cmdCtx) newService() (*core.Service, error) {
 	svc, err := c.env.NewService(core.Config{
 		Secrets: system,
 		HTTP:    hc,
+		Browser: desktop.SystemBrowser{},
 		Log:     logger,
 	})
 	if err != nil {

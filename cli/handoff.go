@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"connectedapps/core"
+	"connectedapps/internal/desktop"
 )
 
 // exitError carries an exit code of its own: a command's status passed on by exec (msg
@@ -66,7 +67,7 @@ func (c *cmdCtx) execCmd(args []string) error {
 	}
 	cmd := exec.Command(command[0], command[1:]...)
 	// The command gets this app's token, never the vault passphrase that opens every app's.
-	cmd.Env = append(withoutVar(core.WithoutSecretEnv(c.env.Environ()), "ACCESS_TOKEN"), "ACCESS_TOKEN="+ts.AccessToken)
+	cmd.Env = append(withoutVar(desktop.WithoutSecretEnv(c.env.Environ()), "ACCESS_TOKEN"), "ACCESS_TOKEN="+ts.AccessToken)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = c.env.Stdin, c.env.Stdout, c.env.Stderr
 	// Ctrl+C reaches the command directly (same process group); this process only waits, so
 	// the command decides how to end and its status is what the caller sees.

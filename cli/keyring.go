@@ -12,11 +12,12 @@ import (
 	"golang.org/x/term"
 
 	"connectedapps/core"
+	"connectedapps/internal/desktop"
 )
 
 // PassphraseEnv gives the vault's passphrase to a script or a session without a terminal. It
-// is read once and removed from the environment (core.TakeSecretEnv).
-const PassphraseEnv = core.PassphraseEnv
+// is read once and removed from the environment (desktop.TakeSecretEnv).
+const PassphraseEnv = desktop.PassphraseEnv
 
 func init() {
 	helpTopics["keyring"] = `connectedapps keyring status | use-vault | use-system

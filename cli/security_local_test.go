@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"connectedapps/core"
+	"connectedapps/internal/desktop"
 )
 
 // exec's command never gets the vault passphrase, even from an environment injected by the
@@ -23,7 +24,7 @@ func TestExecNeverHandsOnThePassphraseOfAnInjectedEnvironment(t *testing.T) {
 		Stdout: &out, Stderr: &errb,
 		Getenv: func(string) string { return "" },
 		Environ: func() []string {
-			return []string{"PATH=/usr/bin:/bin", core.PassphraseEnv + "=the vault passphrase", "KEEP=me", core.PassphraseEnv + "=twice"}
+			return []string{"PATH=/usr/bin:/bin", desktop.PassphraseEnv + "=the vault passphrase", "KEEP=me", desktop.PassphraseEnv + "=twice"}
 		},
 		NewService: func(cfg core.Config) (*core.Service, error) {
 			cfg.Dir, cfg.Secrets = dir, store
@@ -34,7 +35,7 @@ func TestExecNeverHandsOnThePassphraseOfAnInjectedEnvironment(t *testing.T) {
 		t.Fatalf("exec: %d %s", code, errb.String())
 	}
 	env := out.String()
-	if strings.Contains(env, core.PassphraseEnv) || strings.Contains(env, "the vault passphrase") || strings.Contains(env, "twice") {
+	if strings.Contains(env, desktop.PassphraseEnv) || strings.Contains(env, "the vault passphrase") || strings.Contains(env, "twice") {
 		t.Errorf("the command got the passphrase:\n%s", env)
 	}
 	if !strings.Contains(env, "ACCESS_TOKEN=the-access-token\n") || !strings.Contains(env, "KEEP=me\n") {

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"connectedapps/internal/fsutil"
 )
 
 // DefaultConnectTimeout is how long connect waits for the person to sign in.
@@ -187,7 +189,7 @@ func (s *Service) beginSignIn(app *App) (secret string, unlock func(), err error
 	if app.UsesOpenID() && (app.Issuer == "" || app.JWKSURI == "") {
 		return "", nil, Failf(ErrInvalid, "%s asks for the openid scope but has no issuer or JWKS URI, so its ID token could not be verified: run `connectedapps edit %q --discovery URL`, or give --issuer and --jwks-url", app.ProviderName, app.ProviderName)
 	}
-	unlock, ok, err := tryLockFile(s.lockPath(app.ID, "connect"))
+	unlock, ok, err := fsutil.TryLockFile(s.lockPath(app.ID, "connect"))
 	if err != nil {
 		return "", nil, err
 	}

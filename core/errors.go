@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"connectedapps/internal/fsutil"
 )
 
 // Sentinel errors. Callers test them with errors.Is; the front ends map them to exit codes
@@ -18,7 +20,7 @@ var (
 	ErrTransient          = errors.New("temporary failure")
 	ErrKeyringUnavailable = errors.New("keyring unavailable")
 	ErrPortInUse          = errors.New("port in use")
-	ErrBusy               = errors.New("busy")
+	ErrBusy               = fsutil.ErrBusy // a lock held too long by another process, or a connect already running
 	ErrStateMismatch      = errors.New("state mismatch")
 	ErrMixUp              = errors.New("answer from another provider")
 	ErrTimeout            = errors.New("timed out")

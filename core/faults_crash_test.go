@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"connectedapps/internal/fsutil"
 )
 
 // The process killed in the middle of a write, and a folder it may not write to. The writer is
@@ -46,6 +48,7 @@ func TestHelperProcessFaults(t *testing.T) {
 			fmt.Printf("READY %s\n", detail)
 			time.Sleep(time.Hour) // a sleeping goroutine, so the runtime sees no deadlock
 		}
+		fsutil.CrashPoint = crashPoint // the points of a file write ("temp-written", "renamed")
 	}
 	switch mode {
 	case "registry-write", "registry-readonly":
@@ -74,12 +77,6 @@ func TestHelperProcessFaults(t *testing.T) {
 			t.Fatal(err)
 		}
 		fmt.Printf("RESULT %s\n", strings.Join(svc.Notices, " | "))
-	case "take-secret-env": // what TakeSecretEnv leaves of the passphrase this process started with
-		taken := TakeSecretEnv()
-		_, still := os.LookupEnv(PassphraseEnv)
-		environ, _ := os.ReadFile("/proc/self/environ")
-		fmt.Printf("RESULT taken=%q still=%v environ-holds-it=%v environ-holds-the-rest=%v\n", taken[PassphraseEnv], still,
-			strings.Contains(string(environ), taken[PassphraseEnv]), strings.Contains(string(environ), "KEEP=me"))
 	case "vault-write":
 		v := OpenVault(os.Getenv("DIR"))
 		v.KDF = testKDF

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gofrs/flock"
+	"connectedapps/internal/fsutil"
 )
 
 // RegistryVersion is the apps.json format this build writes. A newer file is refused rather
@@ -49,20 +49,7 @@ func DefaultConfigDir() (string, error) {
 // folder changed (or that could not be changed), for the front end to say once; a folder that
 // is private, or missing (it is made 0700), gives none.
 func MakeFolderPrivate(dir string) []string {
-	var notices []string
-	for _, d := range []string{dir, filepath.Join(dir, "locks")} {
-		info, err := os.Stat(d)
-		if err != nil || !info.IsDir() || info.Mode().Perm()&0o077 == 0 {
-			continue
-		}
-		was := info.Mode().Perm()
-		if err := os.Chmod(d, 0o700); err != nil {
-			notices = append(notices, fmt.Sprintf("the folder %s is open to other users (mode %04o) and could not be made private (%v): have its owner run `chmod 700 %s`", d, was, err, d))
-			continue
-		}
-		notices = append(notices, fmt.Sprintf("the folder %s was open to other users (mode %04o); it is now private to you (0700)", d, was))
-	}
-	return notices
+	return fsutil.MakeFoldersPrivate(dir, filepath.Join(dir, "locks"))
 }
 
 // OpenRegistry uses dir for apps.json and its lock files; the folder is made on first write.
@@ -170,109 +157,16 @@ func (r *Registry) write(f registryFile) error {
 	if err != nil {
 		return err
 	}
-	return writeLockedFileAtomic(r.Path(), append(data, '\n'))
+	return fsutil.WriteLockedFileAtomic(r.Path(), append(data, '\n'))
 }
 
-// crashPoint, when set (only by tests), is called at the points where a process killed
-// there must still leave the old value or the new one: the tests block the process there and
-// SIGKILL it. Nil in production.
-var crashPoint func(point, detail string)
-
-func reachCrashPoint(point, detail string) {
-	if crashPoint != nil {
-		crashPoint(point, detail)
-	}
-}
-
-// writeFileAtomic writes a 0600 temp file in the same folder, syncs it and renames it over
-// path, so a crash leaves the old file or the new one, never half of one.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		// Most often a read-only folder or a full disk: say which folder, since the file
-		// itself may be perfectly writable.
-		return fmt.Errorf("cannot write %s (%w): check that the folder %s is writable and its disk is not full; nothing was changed", path, err, filepath.Dir(path))
-	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	reachCrashPoint("temp-written", tmp.Name())
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, err)
-	}
-	reachCrashPoint("renamed", path)
-	return nil
-}
-
-// writeLockedFileAtomic is writeFileAtomic for a file whose every writer holds its lock, which
-// the caller holds now: no other writer is between its temp file and its rename, so any temp
-// file of path still there was left by a writer that died (killed, or the power cut), and is
-// removed once the new file is in place.
-func writeLockedFileAtomic(path string, data []byte) error {
-	if err := writeFileAtomic(path, data); err != nil {
-		return err
-	}
-	removeDeadTemps(path)
-	return nil
-}
-
-// removeDeadTemps deletes the temp files writeFileAtomic makes for path (".NAME.*.tmp" in the
-// same folder), and only those; best effort, since a left-over is private and never read.
-func removeDeadTemps(path string) {
-	matches, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp"))
-	for _, m := range matches {
-		if info, err := os.Lstat(m); err == nil && info.Mode().IsRegular() {
-			_ = os.Remove(m)
-		}
-	}
-}
-
-// lockFile takes an exclusive cross-process lock on path, waiting up to wait.
+// lockFile takes an exclusive cross-process lock on path, waiting up to wait; a wait given up
+// because ctx was canceled is core's ErrCanceled (a lock held too long is fsutil.ErrBusy, which
+// is core's ErrBusy).
 func lockFile(ctx context.Context, path string, wait time.Duration) (unlock func(), err error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("cannot create the lock folder %s: %w", filepath.Dir(path), err)
+	unlock, err = fsutil.LockFile(ctx, path, wait)
+	if errors.Is(err, context.Canceled) {
+		return nil, ErrCanceled
 	}
-	l := flock.New(path, flock.SetPermissions(0o600))
-	ctx, cancel := context.WithTimeout(ctx, wait)
-	defer cancel()
-	ok, err := l.TryLockContext(ctx, 20*time.Millisecond)
-	if err != nil && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
-		return nil, fmt.Errorf("cannot lock %s (%w): check that the folder %s is writable; nothing was changed", path, err, filepath.Dir(path))
-	}
-	if !ok {
-		if ctx.Err() == context.Canceled {
-			return nil, ErrCanceled
-		}
-		return nil, Failf(ErrBusy, "%s is held by another connectedapps process for over %s: wait for it or end it", path, wait)
-	}
-	return func() { _ = l.Unlock() }, nil
-}
-
-// tryLockFile takes the lock only if it is free at once.
-func tryLockFile(path string) (unlock func(), ok bool, err error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, false, fmt.Errorf("cannot create the lock folder %s: %w", filepath.Dir(path), err)
-	}
-	l := flock.New(path, flock.SetPermissions(0o600))
-	ok, err = l.TryLock()
-	if err != nil {
-		return nil, false, fmt.Errorf("cannot lock %s: %w", path, err)
-	}
-	if !ok {
-		return nil, false, nil
-	}
-	return func() { _ = l.Unlock() }, true, nil
+	return unlock, err
 }

@@ -464,53 +464,27 @@ func TestRegistryTwoProcesses(t *testing.T) {
 	}
 }
 
-func TestLockFileTimesOutWithErrBusy(t *testing.T) {
+// core's lockFile is fsutil's (internal/fsutil/lock_test.go:TestLockFileTimesOutWithErrBusy tests
+// the waiting) with core's kinds: a lock held too long is ErrBusy, one given up for a canceled
+// context ErrCanceled, which the front ends map to their exit codes and words.
+func TestLockFileErrorsAreCoresKinds(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "locks", "x.lock")
-	unlock, err := lockFile(context.Background(), path, time.Second)
-	if err != nil {
-		t.Fatalf("lockFile on a free lock: %v", err)
+	holder := flock.New(path, flock.SetPermissions(0o600))
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
 	}
-	if m := registryTestMode(t, filepath.Dir(path)); m != 0o700 {
-		t.Errorf("lock folder mode = %o, want 700", m)
-	}
-	unlock()
-
-	holder := flock.New(path)
 	if err := holder.Lock(); err != nil {
 		t.Fatal(err)
 	}
-	_, err = lockFile(context.Background(), path, 100*time.Millisecond)
-	if !errors.Is(err, ErrBusy) {
-		t.Fatalf("lockFile while held = %v, want ErrBusy", err)
+	defer holder.Unlock()
+	if _, err := lockFile(context.Background(), path, 50*time.Millisecond); !errors.Is(err, ErrBusy) || !strings.Contains(err.Error(), path) {
+		t.Errorf("lockFile while held = %v, want ErrBusy naming %s", err, path)
 	}
-	if !strings.Contains(err.Error(), path) {
-		t.Errorf("error %q does not name the lock file", err)
-	}
-	if _, ok, err := tryLockFile(path); ok || err != nil {
-		t.Errorf("tryLockFile while held = %v, %v; want false, nil", ok, err)
-	}
-
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := lockFile(ctx, path, time.Minute); !errors.Is(err, ErrCanceled) {
 		t.Errorf("lockFile with a canceled context = %v, want ErrCanceled", err)
 	}
-
-	// Released by the holder: the lock is free again, and waiting for it works.
-	go func() { time.Sleep(50 * time.Millisecond); holder.Unlock() }()
-	unlock, err = lockFile(context.Background(), path, 5*time.Second)
-	if err != nil {
-		t.Fatalf("lockFile after release: %v", err)
-	}
-	if _, ok, err := tryLockFile(path); ok || err != nil {
-		t.Errorf("tryLockFile while lockFile holds it = %v, %v", ok, err)
-	}
-	unlock()
-	u2, ok, err := tryLockFile(path)
-	if !ok || err != nil {
-		t.Fatalf("tryLockFile after unlock = %v, %v", ok, err)
-	}
-	u2()
 }
 
 func TestRegistryUpdateWaitsForTheLock(t *testing.T) {
@@ -542,31 +516,5 @@ func TestRegistryUpdateWaitsForTheLock(t *testing.T) {
 	apps, _ = r.Load()
 	if got := registryTestNames(apps); !slices.Equal(got, []string{"first", "second", "third"}) {
 		t.Errorf("registry = %q", got)
-	}
-}
-
-func TestWriteFileAtomicReplaces(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "f.json")
-	if err := os.WriteFile(path, []byte("old"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := writeFileAtomic(path, []byte("new")); err != nil {
-		t.Fatal(err)
-	}
-	got, _ := os.ReadFile(path)
-	if string(got) != "new" {
-		t.Errorf("content = %q", got)
-	}
-	if m := registryTestMode(t, path); m != 0o600 {
-		t.Errorf("mode = %o, want 600 even over a 644 file", m)
-	}
-	if got := registryTestDirEntries(t, dir); !slices.Equal(got, []string{"f.json"}) {
-		t.Errorf("folder holds %q", got)
-	}
-	// A write into a missing folder fails, names the file and leaves nothing.
-	if err := writeFileAtomic(filepath.Join(dir, "missing", "f.json"), []byte("x")); err == nil ||
-		!strings.Contains(err.Error(), filepath.Join(dir, "missing", "f.json")) {
-		t.Errorf("write into a missing folder = %v", err)
 	}
 }

@@ -8,9 +8,10 @@ import (
 	"testing"
 )
 
-// docTestRef is how docs/RELIABILITY.md names a test: `dir/file_test.go:TestName`, or
-// `…:TestName/sub case` for one case of a table test (spaces written as _, as go test does).
-var docTestRef = regexp.MustCompile("`([a-z0-9]+/[a-z0-9_]+_test\\.go):(Test[A-Za-z0-9_]+)(/[^`]+)?`")
+// docTestRef is how docs/RELIABILITY.md names a test: `dir/file_test.go:TestName` (the dir
+// may be nested: `internal/fsutil/lock_test.go:…`), or `…:TestName/sub case` for one case of
+// a table test (spaces written as _, as go test does).
+var docTestRef = regexp.MustCompile("`((?:[a-z0-9]+/)+[a-z0-9_]+_test\\.go):(Test[A-Za-z0-9_]+)(/[^`]+)?`")
 
 // TestReliabilityDocNamesRealTests keeps docs/RELIABILITY.md honest: every row of its tables
 // names at least one test, and every test it names exists, in the file it names, with the

@@ -389,3 +389,15 @@ func (m *MemoryStore) Keys() []string {
 	}
 	return keys
 }
+
+// crashPoint, when set (only by tests), is called at the points of a ChunkedStore write where a
+// process killed there must still leave the old value or the new one: the tests block the
+// process there and SIGKILL it. Nil in production. (The points of a file write are
+// fsutil.CrashPoint.)
+var crashPoint func(point, detail string)
+
+func reachCrashPoint(point, detail string) {
+	if crashPoint != nil {
+		crashPoint(point, detail)
+	}
+}

@@ -1,9 +1,7 @@
 package core
 
 import (
-	"net/url"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -87,49 +85,5 @@ func TestChunkedKeyringOrphansGoWithTheNextWrite(t *testing.T) {
 				t.Errorf("after the next write the keyring holds %q; want only the new pieces %q (after the kill it held %q)", got, want, afterKill)
 			}
 		})
-	}
-}
-
-// The system browser never gets the vault passphrase, even when it is still in this process's
-// environment (a caller that did not take it out first): a $BROWSER that writes down its
-// environment shows the rest of ours and not the passphrase.
-func TestSystemBrowserNeverHandsOnThePassphrase(t *testing.T) {
-	dir := t.TempDir()
-	dump := filepath.Join(dir, "browser.env")
-	script := filepath.Join(dir, "browser")
-	if err := os.WriteFile(script, []byte("#!/bin/sh\nenv > '"+dump+".tmp' && mv '"+dump+".tmp' '"+dump+"'\n"), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv(PassphraseEnv, "the vault passphrase")
-	t.Setenv("KEEP", "me")
-	t.Setenv("BROWSER", script)
-	u, _ := url.Parse("http://127.0.0.1:1/authorize")
-	if err := (SystemBrowser{}).OpenURL(u); err != nil {
-		t.Fatal(err)
-	}
-	var env []byte
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if b, err := os.ReadFile(dump); err == nil {
-			env = b
-			break
-		}
-	}
-	if !strings.Contains(string(env), "KEEP=me\n") {
-		t.Fatalf("the browser's environment was not written down: %q", env)
-	}
-	if strings.Contains(string(env), PassphraseEnv) || strings.Contains(string(env), "the vault passphrase") {
-		t.Errorf("the browser got the passphrase:\n%s", env)
-	}
-}
-
-// A process started with the passphrase in its environment (twice, as a careless script may)
-// takes it out: TakeSecretEnv returns it, the environment no longer has it, and
-// /proc/self/environ no longer shows its value; every other variable stays.
-func TestTakeSecretEnvRemovesAndBlanksThePassphrase(t *testing.T) {
-	const pass = "a passphrase given to the process"
-	got, _ := fltChild(t, "RESULT", fltHelperEnv+"=take-secret-env", PassphraseEnv+"="+pass, PassphraseEnv+"="+pass, "KEEP=me")
-	want := `taken="` + pass + `" still=false environ-holds-it=false environ-holds-the-rest=true`
-	if got != want {
-		t.Errorf("the process reports %s\nwant %s", got, want)
 	}
 }

@@ -33,7 +33,7 @@ type Config struct {
 	Dir     string      // registry folder; default DefaultConfigDir()
 	Secrets SecretStore // default: the OS keyring
 	HTTP    *http.Client
-	Browser Browser // default: SystemBrowser
+	Browser Browser // default: NoBrowser (the link is only shown); the front ends give internal/desktop.SystemBrowser
 	Now     func() time.Time
 	Log     *slog.Logger // default: discard
 }
@@ -54,7 +54,9 @@ func NewService(cfg Config) (*Service, error) {
 		cfg.HTTP = NewHTTPClient(nil)
 	}
 	if cfg.Browser == nil {
-		cfg.Browser = SystemBrowser{}
+		// core starts no program of its own: which browser, and with what environment, is the
+		// front end's choice (internal/desktop.SystemBrowser, fyne.App, a scripted browser).
+		cfg.Browser = NoBrowser
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+
+	"connectedapps/internal/fsutil"
 )
 
 // Which secret store is in use is a setting in settings.json beside apps.json, not a field of
@@ -82,7 +84,7 @@ func WriteStoreChoice(dir, choice string) error {
 	if err != nil {
 		return err
 	}
-	return writeLockedFileAtomic(SettingsPath(dir), append(data, '\n'))
+	return fsutil.WriteLockedFileAtomic(SettingsPath(dir), append(data, '\n'))
 }
 
 // OpenChosenStore is the secret store chosen in dir: system itself, or the vault there with

@@ -19,6 +19,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
+
+	"connectedapps/internal/fsutil"
 )
 
 // The vault is the secret store for machines without a keyring (SSH sessions, minimal Linux,
@@ -422,7 +424,7 @@ func (v *VaultStore) write(prev *vaultFile, m map[string]string) error {
 	if err != nil {
 		return err
 	}
-	return writeLockedFileAtomic(v.path, append(data, '\n'))
+	return fsutil.WriteLockedFileAtomic(v.path, append(data, '\n'))
 }
 
 // keyFor is the key for f's parameters: from the cache, else derived from the held

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"connectedapps/core"
+	"connectedapps/internal/desktop"
 )
 
 // The clipboard delay a person may choose, in seconds.
@@ -34,7 +35,7 @@ type settingsScreen struct {
 	parent fyne.Window
 	// exe is the program the autostart entry runs (os.Executable; tests replace it).
 	exe       func() (string, error)
-	autostart core.Autostart
+	autostart desktop.Autostart
 	syncing   bool // a check box is being set by the program, not the person
 
 	clearCheck   *widget.Check
@@ -161,7 +162,7 @@ func (s *settingsScreen) onSecondsChanged(text string) {
 
 // loadAutostart reads whether the entry exists (a small local file, read on the spot).
 func (s *settingsScreen) loadAutostart() {
-	a, err := core.DefaultAutostart()
+	a, err := desktop.DefaultAutostart()
 	if err != nil {
 		s.startCheck.Disable()
 		s.startNote.SetText(err.Error())

@@ -1,4 +1,4 @@
-package core
+package desktop
 
 import (
 	"bufio"
@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"connectedapps/internal/fsutil"
 )
 
 // DesktopID is the app's freedesktop ID: FyneApp.toml's ID, the name of the .desktop entry
@@ -73,7 +75,7 @@ func (a Autostart) Enable(exe string) error {
 		"X-GNOME-Autostart-enabled=true",
 		"",
 	}, "\n")
-	if err := writeFileAtomic(a.Path, []byte(entry)); err != nil {
+	if err := fsutil.WriteFileAtomic(a.Path, []byte(entry)); err != nil {
 		return err
 	}
 	return nil

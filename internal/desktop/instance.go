@@ -1,4 +1,4 @@
-package core
+package desktop
 
 import (
 	"bufio"
@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"connectedapps/internal/fsutil"
 )
 
 // ErrAlreadyRunning says another process already has the window open for this registry;
@@ -47,7 +49,7 @@ type Instance struct {
 func ClaimWindow(dir string) (*Instance, error) {
 	lock := filepath.Join(dir, "locks", "window.lock")
 	sock := instanceSocketPath(dir)
-	unlock, ok, err := tryLockFile(lock)
+	unlock, ok, err := fsutil.TryLockFile(lock)
 	if err != nil {
 		return nil, err
 	}
