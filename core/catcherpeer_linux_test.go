@@ -41,13 +41,22 @@ func init() {
 // nobodyUID is the unprivileged user the attacker runs as.
 const nobodyUID = 65534
 
-// forgeAsNobody sends a GET to target from a process of the user nobody and returns the
-// status and page it got. The test binary is copied where nobody may run it.
-func forgeAsNobody(t *testing.T, target string) (int, string) {
+// requireNobodyCanRun skips unless this test may start a process as nobody from the temporary
+// folder: it must be root, and nobody must be able to reach that folder (a chroot whose root
+// was made by mktemp, mode 0700, as the fresh-machine check makes, cannot run any program as
+// another user; every real system's / and /tmp can). Called first, on the test's goroutine.
+func requireNobodyCanRun(t *testing.T) {
 	t.Helper()
 	if os.Getuid() != 0 {
 		t.Skip("needs root, to run the attacker as the user nobody")
 	}
+	requireTraversableByOthers(t, filepath.Join(os.TempDir(), "connectedapps-attacker"))
+}
+
+// forgeAsNobody sends a GET to target from a process of the user nobody and returns the
+// status and page it got. The test binary is copied where nobody may run it.
+func forgeAsNobody(t *testing.T, target string) (int, string) {
+	t.Helper()
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -89,6 +98,7 @@ func forgeAsNobody(t *testing.T, target string) (int, string) {
 // catcher with the right state. The catcher sees the connection is not ours: 403, and the
 // attempt neither ends nor changes; our own callback then completes it.
 func TestCatcherRefusesAnotherUsersConnection(t *testing.T) {
+	requireNobodyCanRun(t)
 	for _, host := range []string{HostIPv4, HostLocalhost, HostIPv6} {
 		if host == HostIPv6 && !catcherHasIPv6Loopback() {
 			continue
@@ -116,6 +126,7 @@ func TestCatcherRefusesAnotherUsersConnection(t *testing.T) {
 // The same attack through Connect: the forged callback of another user arrives first; the
 // sign-in goes on, and what is kept is the person's own account, never the attacker's code.
 func TestConnectRefusesAnotherUsersCallback(t *testing.T) {
+	requireNobodyCanRun(t)
 	f := newFltFixture(t, nil, "")
 	var status int
 	f.setBrowser(func(link *url.URL) error {
