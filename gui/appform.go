@@ -49,6 +49,7 @@ type appForm struct {
 	errors                                map[string]*widget.Label
 	endpoints                             *widget.Accordion
 	loading                               bool // filling widgets: their change handlers must not mark edits
+	filled                                bool // fill has run: before it the widgets hold no document at all
 	pendingDelete                         dialog.Dialog
 	presetInfo                            *fyne.Container // the preset's registration advice and quirks, for a new app
 }
@@ -203,6 +204,7 @@ func (f *appForm) loadNew(preset *core.App) {
 func (f *appForm) fill(app core.App) {
 	f.loading = true
 	defer func() { f.loading = false; f.changed() }()
+	f.filled = true
 	f.base = app
 	f.metadata = nil
 	f.presetInfo.RemoveAll()
@@ -289,7 +291,11 @@ func (f *appForm) document() core.App {
 
 // isDirty says the form holds something Save would write.
 func (f *appForm) isDirty() bool {
-	if f.name == nil || f.w.selectedID == "" {
+	// An unfilled form is not an edited one. At a restart the remembered app is selected
+	// before the form was ever filled; its empty widgets differ from the zero document, and
+	// reading that as edits kept the saved registration out of the form (blank fields, Save
+	// enabled, "unsaved changes" on leaving).
+	if f.name == nil || !f.filled || f.w.selectedID == "" {
 		return false
 	}
 	if f.secret.Text != "" {
