@@ -98,6 +98,7 @@ func Run(a fyne.App, svc *core.Service) {
 		for range time.Tick(registryPoll) {
 			fyne.Do(func() {
 				w.list.Refresh()
+				w.updateBadge()
 				w.checkRegistry()
 			})
 		}
@@ -314,15 +315,27 @@ func (w *mainWindow) showSelected() {
 	w.welcome.Hide()
 	w.showDetail()
 	w.header.SetText(app.ProviderName)
-	text, importance := stateText(&app, w.env.svc.Clock())
-	w.badge.Text, w.badge.Importance = text, importance
-	w.badge.Refresh()
+	w.updateBadge()
 	w.connect.SetText("Connect to " + app.ProviderName)
 	w.connect.Enable()
 	if !w.form.isDirty() {
 		w.form.load(&app)
 	}
 	w.tokens.show(&app)
+}
+
+// updateBadge says the selected app's state under its name, in the words the list and the
+// Connection tab use; the ticks call it too, so it never goes stale.
+func (w *mainWindow) updateBadge() {
+	app, ok := w.selectedApp()
+	if !ok || w.selectedID == newAppID {
+		return
+	}
+	text, importance := stateText(&app, w.env.svc.Clock())
+	if w.badge.Text != text || w.badge.Importance != importance {
+		w.badge.Text, w.badge.Importance = text, importance
+		w.badge.Refresh()
+	}
 }
 
 func (w *mainWindow) showDetail() {
@@ -476,7 +489,10 @@ func (w *mainWindow) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	o.(*appRow).set(&w.shown[id], w.env.svc.Clock())
 }
 
-// appRow is one line of the list: name and provider on the left, connection state on the right.
+// appRow is one entry of the list: the name, the connection state, and the provider with who
+// signed in, each on a line of its own. With the state beside the name, every change of its
+// text ("59 min" to "9 min") moved the name's edge and the row jumped; stacked, nothing moves,
+// and a narrow sidebar truncates each line instead of squeezing the name to nothing.
 type appRow struct {
 	widget.BaseWidget
 	name, detail, state *widget.Label
@@ -486,16 +502,15 @@ func newAppRow() *appRow {
 	r := &appRow{
 		name:   &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis},
 		detail: &widget.Label{SizeName: theme.SizeNameCaptionText, Truncation: fyne.TextTruncateEllipsis},
-		state:  &widget.Label{Alignment: fyne.TextAlignTrailing},
+		state:  &widget.Label{SizeName: theme.SizeNameCaptionText, Truncation: fyne.TextTruncateEllipsis},
 	}
 	r.ExtendBaseWidget(r)
 	return r
 }
 
 func (r *appRow) CreateRenderer() fyne.WidgetRenderer {
-	// Labels carry their own padding; none between them keeps name and detail together.
-	lines := container.New(layout.NewCustomPaddedVBoxLayout(0), r.name, r.detail)
-	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, nil, container.NewCenter(r.state), lines))
+	// Labels carry their own padding; none between them keeps the lines together.
+	return widget.NewSimpleRenderer(container.New(layout.NewCustomPaddedVBoxLayout(0), r.name, r.state, r.detail))
 }
 
 func (r *appRow) set(app *core.App, now time.Time) {
@@ -513,7 +528,7 @@ func stateText(app *core.App, now time.Time) (string, widget.Importance) {
 		if app.Connection.ExpiresAt == nil {
 			return "Connected", widget.SuccessImportance
 		}
-		return "Connected · expires in " + humanDuration(app.Connection.ExpiresAt.Sub(now)), widget.SuccessImportance
+		return "Connected · " + countdownText(app.Connection.ExpiresAt, now), widget.SuccessImportance
 	case core.StateExpired:
 		return "Expired", widget.WarningImportance
 	case core.StateNeedsReauth:

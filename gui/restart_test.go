@@ -2,6 +2,7 @@ package gui
 
 import (
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -59,4 +60,36 @@ func TestRememberedAppOpensFilledAfterARestart(t *testing.T) {
 	if !closed || w.pendingDialog != nil {
 		t.Fatalf("leaving an untouched form asked first (closed %v, dialog %T)", closed, w.pendingDialog)
 	}
+}
+
+// The expiry reads the same in the header, the list row, the Connection tab's status and its
+// countdown, and all of them move on together with the clock: the header used to keep "1 h"
+// from the last reload while the tab counted "59 min".
+func TestExpiryIsOneLiveWordingEverywhere(t *testing.T) {
+	ticker := installManualTicker(t)
+	now := testNow
+	svc, err := core.NewService(core.Config{Dir: t.TempDir(), Secrets: core.NewMemoryStore(), Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	addConnectedApp(t, svc, "Example", nil, connectedFor(time.Hour))
+	w := openConnectionTab(t, svc, "Example")
+	assertSame := func(want string) {
+		t.Helper()
+		r := newAppRow()
+		w.updateRow(0, r)
+		for where, got := range map[string]string{"header": w.badge.Text, "list row": r.state.Text,
+			"status": w.tokens.state.Text, "countdown": "Connected · " + w.tokens.countdown.Text} {
+			if got != want {
+				t.Errorf("%s says %q, want %q", where, got, want)
+			}
+		}
+	}
+	assertSame("Connected · expires in 1 h")
+	now = now.Add(50 * time.Second) // no reload: only the tick
+	ticker.tick()
+	assertSame("Connected · expires in 59 min")
+	now = now.Add(49 * time.Minute)
+	ticker.tick()
+	assertSame("Connected · expires in 10 min")
 }

@@ -280,6 +280,10 @@ func (p *tokenPanel) onTick() {
 	if p.state.Text != text || p.state.Importance != importance {
 		p.state.Text, p.state.Importance = text, importance
 		p.state.Refresh()
+		// The header and the list row say the same words: they change with it, not at
+		// the next reload (the header used to keep "1 h" while this said "59 min").
+		p.w.updateBadge()
+		p.w.list.Refresh()
 	}
 }
 
@@ -293,31 +297,21 @@ func (p *tokenPanel) updateCountdown() {
 	}
 }
 
-// countdownText is "expires in 4 min 12 s", "expired 3 min ago" or "expiry unknown".
+// countdownText is "expires in 4 min", "expired 3 min ago" or "expiry unknown": the one
+// wording of the expiry the header, the list, the Connection tab and the dialogs all show, so
+// none says "1 h" while another says "59 min".
 func countdownText(expiresAt *time.Time, now time.Time) string {
 	if expiresAt == nil {
 		return "expiry unknown"
 	}
 	d := expiresAt.Sub(now)
 	if d > 0 {
-		return "expires in " + preciseDuration(d)
+		return "expires in " + humanDuration(d)
 	}
-	if -d < time.Second {
+	if -d < time.Minute {
 		return "expired just now"
 	}
-	return "expired " + preciseDuration(-d) + " ago"
-}
-
-// preciseDuration rounds down to the second, and drops seconds once they no longer matter.
-func preciseDuration(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%d s", int(d/time.Second))
-	case d < time.Hour:
-		return fmt.Sprintf("%d min %d s", int(d/time.Minute), int(d%time.Minute/time.Second))
-	default:
-		return humanDuration(d)
-	}
+	return "expired " + humanDuration(-d) + " ago"
 }
 
 func identityText(c *core.Connection) string {

@@ -185,7 +185,7 @@ func TestTokenPanelShowsTheConnection(t *testing.T) {
 
 	assertShown(t, w,
 		"Connected · expires in 4 min",
-		"expires in 4 min 12 s",
+		"expires in 4 min",
 		"Ada Lovelace\nada@example.com\nsubject 42",
 		"openid email offline_access",
 		"openid email",
@@ -243,11 +243,14 @@ func TestCountdownText(t *testing.T) {
 		want string
 	}{
 		{nil, "expiry unknown"},
-		{at(4*time.Minute + 12*time.Second + 900*time.Millisecond), "expires in 4 min 12 s"},
-		{at(59 * time.Second), "expires in 59 s"},
+		{at(4*time.Minute + 12*time.Second + 900*time.Millisecond), "expires in 4 min"},
+		{at(59 * time.Second), "expires in less than a minute"},
+		{at(59*time.Minute + 59*time.Second), "expires in 59 min"},
+		{at(time.Hour), "expires in 1 h"},
 		{at(2*time.Hour + 5*time.Minute + 7*time.Second), "expires in 2 h 5 min"},
 		{at(0), "expired just now"},
-		{at(-3*time.Minute - 20*time.Second), "expired 3 min 20 s ago"},
+		{at(-59 * time.Second), "expired just now"},
+		{at(-3*time.Minute - 20*time.Second), "expired 3 min ago"},
 		{at(-26 * time.Hour), "expired 26 h ago"},
 	}
 	for _, tt := range tests {
@@ -270,14 +273,14 @@ func TestCountdownTicksAndStopsOnAppSwitch(t *testing.T) {
 	noExpiry.ExpiresAt = nil
 	addConnectedApp(t, svc, "Forever", nil, noExpiry)
 	w := openConnectionTab(t, svc, "Soon")
-	assertShown(t, w, "expires in 5 s")
+	assertShown(t, w, "expires in less than a minute")
 
 	now = now.Add(2 * time.Second)
 	ticker.tick()
-	assertShown(t, w, "expires in 3 s")
+	assertShown(t, w, "Connected · expires in less than a minute")
 	now = now.Add(3*time.Minute + 3*time.Second)
 	ticker.tick()
-	assertShown(t, w, "expired 3 min 0 s ago", "Expired")
+	assertShown(t, w, "expired 3 min ago", "Expired")
 
 	for range 10 {
 		selectApp(t, w, "Later")
