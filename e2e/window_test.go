@@ -54,7 +54,7 @@ func (d *desktop) listed(name string) (listedApp, bool) {
 	return apps[i], true
 }
 
-// pressConnect presses "Connect to <Name>" with the keyboard: from the search field (Ctrl+F),
+// pressConnect presses "Connect" (or "Reconnect") with the keyboard: from the search field (Ctrl+F),
 // Shift+Tab wraps backwards over the app list to it (Save, disabled once saved, is passed
 // over). Right after a save the window may still be reloading, with Save enabled and
 // Connect not yet, when these keys land on Save instead (a harmless second save); so when no
@@ -242,7 +242,7 @@ func TestWindowConnectsAndNotifies(t *testing.T) {
 	})
 	d.shot("needs-reauth")
 
-	// As the notification says: "Connect to Example OP" again.
+	// As the notification says: "Reconnect".
 	d.pressConnect()
 	d.waitConnected(name)
 	d.shot("reconnected")

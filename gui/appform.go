@@ -77,6 +77,17 @@ func (f *appForm) entry(placeholder string) *widget.Entry {
 	return e
 }
 
+// hint is a small explanatory line that wraps. A form item's HintText is a canvas.Text that
+// never wraps: one long hint made the whole window at least 1185 px wide.
+func hint(text string) *widget.Label {
+	return &widget.Label{Text: text, SizeName: theme.SizeNameCaptionText, Wrapping: fyne.TextWrapWord}
+}
+
+// withHint puts a wrapping hint under o, for a form item.
+func withHint(o fyne.CanvasObject, text string) fyne.CanvasObject {
+	return container.NewVBox(o, hint(text))
+}
+
 // field is a widget with the error line that Save fills for its JSON field.
 func (f *appForm) field(jsonName string, o fyne.CanvasObject) fyne.CanvasObject {
 	msg := &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord, SizeName: theme.SizeNameCaptionText}
@@ -124,9 +135,6 @@ func (f *appForm) content() fyne.CanvasObject {
 	section := func(title string) fyne.CanvasObject {
 		return container.NewVBox(widget.NewSeparator(), &widget.Label{Text: title, TextStyle: fyne.TextStyle{Bold: true}})
 	}
-	hint := func(text string) *widget.Label {
-		return &widget.Label{Text: text, SizeName: theme.SizeNameCaptionText, Wrapping: fyne.TextWrapWord}
-	}
 	f.endpoints = widget.NewAccordion(
 		widget.NewAccordionItem("Endpoints", widget.NewForm(
 			widget.NewFormItem("Authorization URI", f.field("authorization_uri", f.authURI)),
@@ -143,8 +151,8 @@ func (f *appForm) content() fyne.CanvasObject {
 			widget.NewFormItem("Redirect port", f.field("redirect_port", f.redirectPort)),
 			widget.NewFormItem("PKCE", f.pkce),
 			widget.NewFormItem("Token endpoint auth", f.field("token_endpoint_auth_method", f.authMethod)),
-			&widget.FormItem{Text: "Grant type", Widget: f.field("grant_type", f.grantType),
-				HintText: "authorization_code: sign in in the browser; device_code: enter a code on any device; client_credentials: no person, a service account"},
+			widget.NewFormItem("Grant type", withHint(f.field("grant_type", f.grantType),
+				"authorization_code: sign in in the browser; device_code: enter a code on any device; client_credentials: no person, a service account")),
 		)),
 	)
 	f.endpoints.MultiOpen = true

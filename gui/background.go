@@ -97,10 +97,10 @@ func (w *mainWindow) onRefreshEvent(ev core.RefreshEvent) {
 	switch ev.Outcome {
 	case core.RefreshNeedsReauth:
 		w.env.notifier.Notify(name+" needs you to sign in again",
-			"Open Connected Apps, select "+name+" and press “Connect to "+name+"”. Until then programs using it get no token.")
+			"Open Connected Apps, select "+name+" and press “Reconnect”. Until then programs using it get no token.")
 	case core.RefreshClientRejected:
 		w.env.notifier.Notify(name+": the provider rejected this app",
-			"Open Connected Apps, check "+name+"’s client ID and secret under Registration, then press “Connect to "+name+"”.")
+			"Open Connected Apps, check "+name+"’s client ID and secret under Registration, then press “Reconnect”.")
 	case core.RefreshDone:
 	default:
 		return

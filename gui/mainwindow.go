@@ -127,7 +127,10 @@ func (w *mainWindow) buildUI() fyne.CanvasObject {
 	w.list.OnSelected = w.onListSelected
 	settings := &widget.Button{Text: "Settings", Icon: theme.SettingsIcon(), Importance: widget.LowImportance, OnTapped: w.openSettings}
 	left := container.NewBorder(
-		container.NewVBox(w.search, container.NewGridWithColumns(2, w.newButton, w.presets), w.listError),
+		// New keeps its own width and the preset button takes the rest: two equal columns
+		// made the sidebar twice the preset button wide (318 px), more than an 800 px
+		// window gives it, and "New from preset" spilled out of its button.
+		container.NewVBox(w.search, container.NewBorder(nil, nil, w.newButton, nil, w.presets), w.listError),
 		container.NewHBox(settings), nil, nil,
 		container.NewStack(w.list, container.NewPadded(w.emptyList)))
 
@@ -316,12 +319,30 @@ func (w *mainWindow) showSelected() {
 	w.showDetail()
 	w.header.SetText(app.ProviderName)
 	w.updateBadge()
-	w.connect.SetText("Connect to " + app.ProviderName)
+	w.setConnectButton(&app)
 	w.connect.Enable()
 	if !w.form.isDirty() {
 		w.form.load(&app)
 	}
 	w.tokens.show(&app)
+}
+
+// setConnectButton names the button by what it does for this app: "Connect" first, then a
+// secondary "Reconnect" while the connection works, and a loud "Reconnect" when it needs one.
+// It no longer carries the app's name (the header says it): "Connect to <a long name>" made
+// the window wider than 800 px.
+func (w *mainWindow) setConnectButton(app *core.App) {
+	text, importance := "Connect", widget.HighImportance
+	if app.Connection != nil {
+		text = "Reconnect"
+		if app.State(w.env.svc.Clock()) == core.StateConnected {
+			importance = widget.MediumImportance
+		}
+	}
+	if w.connect.Text != text || w.connect.Importance != importance {
+		w.connect.Text, w.connect.Importance = text, importance
+		w.connect.Refresh()
+	}
 }
 
 // updateBadge says the selected app's state under its name, in the words the list and the
@@ -382,7 +403,8 @@ func (w *mainWindow) onNewWith(doc *core.App) {
 	w.header.SetText("New app")
 	w.badge.Text, w.badge.Importance = "Not saved yet", widget.MediumImportance
 	w.badge.Refresh()
-	w.connect.SetText("Connect")
+	w.connect.Text, w.connect.Importance = "Connect", widget.HighImportance
+	w.connect.Refresh()
 	w.connect.Disable()
 	w.form.loadNew(doc)
 	w.tokens.show(nil)

@@ -40,7 +40,11 @@ func (w *mainWindow) newFromPreset(p core.Preset) {
 	for _, f := range p.Fields {
 		e := &widget.Entry{PlaceHolder: f.Example, Text: f.Default}
 		entries[f.Name] = e
-		items = append(items, &widget.FormItem{Text: f.Label, Widget: e, HintText: f.Help})
+		var o fyne.CanvasObject = e
+		if f.Help != "" {
+			o = withHint(e, f.Help)
+		}
+		items = append(items, widget.NewFormItem(f.Label, o))
 	}
 	d := dialog.NewForm("New "+p.Name+" app", "Continue", "Cancel", items, func(ok bool) {
 		if !ok {
@@ -78,7 +82,8 @@ func presetCard(p core.Preset, regURL string) fyne.CanvasObject {
 		box.Add(&widget.Label{Text: p.Registration, Wrapping: fyne.TextWrapWord})
 	}
 	if u, err := url.Parse(regURL); err == nil && regURL != "" {
-		box.Add(widget.NewHyperlink("Register the client at "+u.Host+u.Path, u))
+		// Wrapped: GitLab's registration path made the window wider than 800 px.
+		box.Add(&widget.Hyperlink{Text: "Register the client at " + u.Host + u.Path, URL: u, Wrapping: fyne.TextWrapBreak})
 	}
 	if p.RedirectAdvice != "" {
 		box.Add(&widget.Label{Text: p.RedirectAdvice, Wrapping: fyne.TextWrapWord})

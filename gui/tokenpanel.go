@@ -167,7 +167,7 @@ func (p *tokenPanel) show(app *core.App) {
 	case app == nil:
 		p.hint.SetText("Save this app on the Registration tab first; then connect to it, and its tokens appear here.")
 	case conn == nil:
-		p.hint.SetText(fmt.Sprintf("Not connected. Press “Connect to %s” above to sign in; the connection and its tokens then appear here.", app.ProviderName))
+		p.hint.SetText(fmt.Sprintf("Not connected. Press “Connect” above to sign in to %s; the connection and its tokens then appear here.", app.ProviderName))
 	}
 	if conn == nil {
 		p.hint.Show()
@@ -210,7 +210,7 @@ func (p *tokenPanel) show(app *core.App) {
 		p.refreshTok.SetText("none: when the access token runs out, connect again")
 	}
 	if conn.ReconnectToApply {
-		p.reconnect.SetText(fmt.Sprintf("The scopes changed since you signed in: press “Connect to %s” to apply them.", app.ProviderName))
+		p.reconnect.SetText(fmt.Sprintf("The scopes changed since you signed in: press “Reconnect” above to apply them."))
 		p.reconnect.Show()
 	} else {
 		p.reconnect.Hide()
@@ -466,7 +466,7 @@ func (p *tokenPanel) onCopyToken() {
 		return
 	}
 	if p.app.Connection == nil {
-		p.w.showError("Nothing to copy", fmt.Errorf("%s is not connected: press “Connect to %s” first", p.app.ProviderName, p.app.ProviderName))
+		p.w.showError("Nothing to copy", fmt.Errorf("%s is not connected: select it and press “Connect” first", p.app.ProviderName))
 		return
 	}
 	p.onCopy(false)

@@ -191,7 +191,7 @@ func TestTokenPanelShowsTheConnection(t *testing.T) {
 		"openid email",
 		"Requested but not granted: offline_access",
 		"held: the access token is renewed before it runs out",
-		"The scopes changed since you signed in: press “Connect to Example” to apply them.",
+		"The scopes changed since you signed in: press “Reconnect” above to apply them.",
 		"Last error: temporarily_unavailable: try later",
 		maskedToken,
 	)
@@ -209,7 +209,7 @@ func TestTokenPanelHints(t *testing.T) {
 	addConnectedApp(t, svc, "Forever", nil, noExpiry)
 	w := openConnectionTab(t, svc, "Plain")
 
-	assertShown(t, w, "Not connected. Press “Connect to Plain” above to sign in; the connection and its tokens then appear here.")
+	assertShown(t, w, "Not connected. Press “Connect” above to sign in to Plain; the connection and its tokens then appear here.")
 	assertNotShown(t, w, "Copy access token")
 
 	selectApp(t, w, "Forever")
