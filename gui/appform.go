@@ -450,7 +450,7 @@ func (f *appForm) removeScope(s string) {
 func (f *appForm) renderScopes() {
 	f.scopeList.RemoveAll()
 	if len(f.scopes) == 0 {
-		f.scopeList.Add(&widget.Label{Text: "No scopes yet.", Importance: widget.LowImportance})
+		f.scopeList.Add(&widget.Label{Text: "No scopes yet.", TextStyle: fyne.TextStyle{Italic: true}})
 	}
 	for _, s := range f.scopes {
 		f.scopeList.Add(container.NewBorder(nil, nil, nil,

@@ -89,6 +89,7 @@ func newMainWindow(e *env) *mainWindow {
 // Run shows the main window and blocks until the app quits.
 func Run(a fyne.App, svc *core.Service) {
 	a.SetIcon(assets.Icon)
+	applyTheme(a)
 	e := &env{app: a, svc: svc, browser: svc.Browser, notifier: fyneNotifier{a}}
 	w := newMainWindow(e)
 	w.win.SetMaster()
