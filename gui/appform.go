@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -52,6 +53,8 @@ type appForm struct {
 	filled                                bool // fill has run: before it the widgets hold no document at all
 	pendingDelete                         dialog.Dialog
 	presetInfo                            *fyne.Container // the preset's registration advice and quirks, for a new app
+	scroll                                *container.Scroll
+	savedMark                             string // the app just saved: Save reads "Saved" until the next edit
 }
 
 // paramRow is one Extra Parameter.
@@ -88,13 +91,19 @@ func withHint(o fyne.CanvasObject, text string) fyne.CanvasObject {
 	return container.NewVBox(o, hint(text))
 }
 
-// field is a widget with the error line that Save fills for its JSON field.
+// field is a widget with the error line that Save fills for its JSON field. The line is
+// always there, empty until needed, so an error appearing or clearing moves nothing below it.
 func (f *appForm) field(jsonName string, o fyne.CanvasObject) fyne.CanvasObject {
 	msg := &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord, SizeName: theme.SizeNameCaptionText}
-	msg.Hide()
 	f.errors[jsonName] = msg
-	return container.NewVBox(o, msg)
+	return container.New(layout.NewCustomPaddedVBoxLayout(0), o, msg)
 }
+
+// fieldOrder is the order the fields stand in the form, top to bottom: the first error in
+// it is the one the page scrolls to.
+var fieldOrder = []string{"provider_name", "openid_configuration", "client_id", "scopes", "query_parameters",
+	"authorization_uri", "token_uri", "revocation_uri", "userinfo_uri", "introspection_uri", "device_authorization_uri",
+	"issuer", "jwks_uri", "redirect_host", "redirect_port", "token_endpoint_auth_method", "grant_type"}
 
 func (f *appForm) content() fyne.CanvasObject {
 	f.name = f.entry("e.g. Google Mail")
@@ -183,7 +192,8 @@ func (f *appForm) content() fyne.CanvasObject {
 		f.endpoints,
 	)
 	buttons := container.NewBorder(nil, nil, f.deleteButton, f.save, f.status)
-	return container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), buttons), nil, nil, container.NewVScroll(body))
+	f.scroll = container.NewVScroll(body)
+	return container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), buttons), nil, nil, f.scroll)
 }
 
 // load fills the form from a saved app, dropping any edits.
@@ -213,6 +223,9 @@ func (f *appForm) fill(app core.App) {
 	f.loading = true
 	defer func() { f.loading = false; f.changed() }()
 	f.filled = true
+	if app.ID == "" || app.ID != f.savedMark {
+		f.savedMark = ""
+	}
 	f.base = app
 	f.metadata = nil
 	f.presetInfo.RemoveAll()
@@ -347,11 +360,113 @@ func (f *appForm) changed() {
 	} else {
 		f.redirectURI.SetText(app.RedirectURI())
 	}
-	if f.isDirty() {
+	dirty := f.isDirty()
+	if dirty {
+		f.savedMark = ""
 		f.save.Enable()
 	} else if f.orig != nil {
 		f.save.Disable()
 	}
+	// "Saved" on the button itself, where the person just pressed, until the next edit.
+	text, icon := "Save", theme.DocumentSaveIcon()
+	if !dirty && f.orig != nil && f.orig.ID == f.savedMark {
+		text, icon = "Saved", theme.ConfirmIcon()
+	}
+	if f.save.Text != text {
+		f.save.Text, f.save.Icon = text, icon
+		f.save.Refresh()
+	}
+	f.clearFixedErrors(app)
+}
+
+// clearFixedErrors empties the error line of every field that is no longer wrong, as the
+// person types; it never adds one (that waits for Save).
+func (f *appForm) clearFixedErrors(app core.App) {
+	shown := false
+	for _, l := range f.errors {
+		shown = shown || l.Text != ""
+	}
+	if !shown {
+		return
+	}
+	still := map[string]bool{}
+	for _, ve := range validationErrors(app) {
+		still[ve.Field] = true
+	}
+	for _, field := range []string{"provider_name", "client_id", "authorization_uri", "token_uri", "revocation_uri",
+		"userinfo_uri", "introspection_uri", "device_authorization_uri", "issuer", "jwks_uri", "redirect_host",
+		"redirect_port", "token_endpoint_auth_method", "grant_type", "query_parameters"} {
+		if !still[field] && f.errors[field].Text != "" {
+			f.setError(field, "")
+		}
+	}
+}
+
+// validationErrors is every field error of app, not only the first that core's Validate
+// names: each wrong field is set to a value that passes and the document checked again,
+// so the checks stay core's own.
+func validationErrors(app core.App) []*core.ValidationError {
+	var out []*core.ValidationError
+	seen := map[string]bool{}
+	for range len(fieldOrder) + 1 {
+		var ve *core.ValidationError
+		if err := app.Validate(); !errors.As(err, &ve) || seen[ve.Field] {
+			if err != nil && ve == nil {
+				out = append(out, &core.ValidationError{Message: err.Error()})
+			}
+			break
+		}
+		seen[ve.Field] = true
+		out = append(out, ve)
+		if !passing(&app, ve.Field) {
+			break
+		}
+	}
+	return out
+}
+
+// passing sets field to a value Validate accepts; false for a field it does not know.
+func passing(app *core.App, field string) bool {
+	const ok = "https://valid.invalid/"
+	switch field {
+	case "provider_name":
+		app.ProviderName = "valid"
+	case "client_id":
+		app.ClientID = "valid"
+	case "openid_configuration":
+		app.OpenIDConfiguration = ""
+	case "authorization_uri":
+		app.AuthorizationURI = ok
+	case "token_uri":
+		app.TokenURI = ok
+	case "revocation_uri":
+		app.RevocationURI = ""
+	case "userinfo_uri":
+		app.UserinfoURI = ""
+	case "introspection_uri":
+		app.IntrospectionURI = ""
+	case "device_authorization_uri":
+		app.DeviceAuthorizationURI = ok
+	case "issuer":
+		app.Issuer = ""
+	case "jwks_uri":
+		app.JWKSURI = ""
+	case "grant_type":
+		app.GrantType = core.GrantAuthorizationCode
+	case "scopes":
+		app.Scopes = nil
+	case "query_parameters":
+		app.QueryParameters = nil
+	case "redirect_host":
+		app.RedirectHost = core.HostIPv4
+	case "redirect_port":
+		app.RedirectPort = 0
+	case "token_endpoint_auth_method":
+		app.TokenEndpointAuthMethod = core.AuthMethodAuto
+	default:
+		return false
+	}
+	return true
 }
 
 func (f *appForm) onCopyRedirect() {
@@ -505,14 +620,15 @@ func (f *appForm) saveThen(next func()) {
 	}
 	f.clearErrors()
 	app := f.document()
-	if err := app.Validate(); err != nil {
+	if errs := validationErrors(app); len(errs) > 0 {
 		// document() reads an unreadable port as -1; say what was typed, not "-1".
-		var ve *core.ValidationError
 		port := strings.TrimSpace(f.redirectPort.Text)
-		if _, perr := strconv.Atoi(port); perr != nil && errors.As(err, &ve) && ve.Field == "redirect_port" {
-			err = &core.ValidationError{Field: "redirect_port", Message: fmt.Sprintf("%q is not a port number: use 1-65535, or 0 for any free port", port)}
+		for i, ve := range errs {
+			if _, perr := strconv.Atoi(port); perr != nil && ve.Field == "redirect_port" {
+				errs[i] = &core.ValidationError{Field: "redirect_port", Message: fmt.Sprintf("%q is not a port number: use 1-65535, or 0 for any free port", port)}
+			}
 		}
-		f.showValidation(err)
+		f.showValidationErrors(errs)
 		return
 	}
 	var secret *string
@@ -552,6 +668,9 @@ func (f *appForm) saved(app core.App, res core.EditResult, err error, next func(
 		f.showValidation(err)
 		return
 	}
+	if err == nil {
+		f.savedMark = app.ID
+	}
 	f.secret.SetText("")
 	f.orig = &app
 	f.base = app
@@ -575,24 +694,62 @@ func (f *appForm) saved(app core.App, res core.EditResult, err error, next func(
 	}
 }
 
-// showValidation puts a field error next to its field (opening its section), anything else
-// in the status line.
+// showValidation shows an error from saving: beside its field when it names one.
 func (f *appForm) showValidation(err error) {
 	var ve *core.ValidationError
 	if errors.As(err, &ve) {
-		if _, ok := f.errors[ve.Field]; ok {
-			f.setError(ve.Field, ve.Message)
-			switch ve.Field {
-			case "authorization_uri", "token_uri", "revocation_uri", "userinfo_uri", "introspection_uri", "device_authorization_uri", "issuer", "jwks_uri":
-				f.endpoints.Open(0)
-			case "redirect_host", "redirect_port", "token_endpoint_auth_method", "grant_type":
-				f.endpoints.Open(1)
-			}
-			f.showStatus("Not saved: "+ve.Message, widget.DangerImportance)
+		f.showValidationErrors([]*core.ValidationError{ve})
+		return
+	}
+	f.showStatus("Not saved: "+err.Error(), widget.DangerImportance)
+}
+
+// showValidationErrors puts every field error beside its field (opening its section), says
+// in the status line how many there are, and scrolls the page to the first.
+func (f *appForm) showValidationErrors(errs []*core.ValidationError) {
+	var beside []*core.ValidationError
+	var other []string
+	for _, ve := range errs {
+		if _, ok := f.errors[ve.Field]; !ok {
+			other = append(other, ve.Message)
+			continue
+		}
+		beside = append(beside, ve)
+		f.setError(ve.Field, ve.Message)
+		switch ve.Field {
+		case "authorization_uri", "token_uri", "revocation_uri", "userinfo_uri", "introspection_uri", "device_authorization_uri", "issuer", "jwks_uri":
+			f.endpoints.Open(0)
+		case "redirect_host", "redirect_port", "token_endpoint_auth_method", "grant_type":
+			f.endpoints.Open(1)
+		}
+	}
+	switch {
+	case len(other) > 0:
+		f.showStatus("Not saved: "+strings.Join(other, "; "), widget.DangerImportance)
+	case len(beside) == 1:
+		f.showStatus("Not saved: "+beside[0].Message, widget.DangerImportance)
+	default:
+		f.showStatus(fmt.Sprintf("Not saved: %d fields need a fix, each marked in red.", len(beside)), widget.DangerImportance)
+	}
+	for _, field := range fieldOrder {
+		if slices.ContainsFunc(beside, func(ve *core.ValidationError) bool { return ve.Field == field }) {
+			f.scrollTo(f.errors[field])
 			return
 		}
 	}
-	f.showStatus("Not saved: "+err.Error(), widget.DangerImportance)
+}
+
+// scrollTo scrolls the form so that the field above the error line o is in view.
+func (f *appForm) scrollTo(o fyne.CanvasObject) {
+	if f.scroll == nil || fyne.CurrentApp().Driver().CanvasForObject(o) == nil {
+		return
+	}
+	f.scroll.Content.Refresh() // lay out the sections just opened, so positions are current
+	d := fyne.CurrentApp().Driver()
+	y := d.AbsolutePositionForObject(o).Y - d.AbsolutePositionForObject(f.scroll.Content).Y
+	// The field sits above its error line: show the line with room for the field and label.
+	top := y - 3*theme.Padding() - f.name.MinSize().Height
+	f.scroll.ScrollToOffset(fyne.NewPos(0, max(0, top)))
 }
 
 func (f *appForm) setError(field, msg string) {
@@ -601,11 +758,6 @@ func (f *appForm) setError(field, msg string) {
 		return
 	}
 	l.SetText(msg)
-	if msg == "" {
-		l.Hide()
-	} else {
-		l.Show()
-	}
 }
 
 func (f *appForm) clearErrors() {

@@ -95,7 +95,7 @@ func TestFormShowsErrorsBesideTheirFields(t *testing.T) {
 	f := w.form
 
 	test.Tap(f.save)
-	if !f.errors["provider_name"].Visible() {
+	if f.errors["provider_name"].Text == "" {
 		t.Fatal("an empty name is not flagged beside the name")
 	}
 	test.Type(f.name, "Bad")
