@@ -192,7 +192,7 @@ func (f *appForm) content() fyne.CanvasObject {
 		f.endpoints,
 	)
 	buttons := container.NewBorder(nil, nil, f.deleteButton, f.save, f.status)
-	f.scroll = container.NewVScroll(body)
+	f.scroll = wheelScroll(body)
 	return container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), buttons), nil, nil, f.scroll)
 }
 

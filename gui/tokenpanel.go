@@ -86,6 +86,7 @@ type tokenPanel struct {
 	actions    *fyne.Container
 	box        *fyne.Container
 	notice     *widget.Label // the outcome of the last action, for the app it was done to
+	scroll     *container.Scroll
 
 	// dialog is the dialog this panel showed last, kept so tests can press its buttons.
 	dialog dialog.Dialog
@@ -134,7 +135,8 @@ func (p *tokenPanel) content() fyne.CanvasObject {
 	)
 	p.box = container.NewVBox(p.hint, p.lastError, p.reconnect, p.details, p.actions, p.notice)
 	p.show(nil)
-	return container.NewVScroll(p.box)
+	p.scroll = wheelScroll(p.box)
+	return p.scroll
 }
 
 // show fills the panel for app (nil: an unsaved new app). The window calls it on every
