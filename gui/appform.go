@@ -54,7 +54,9 @@ type appForm struct {
 	pendingDelete                         dialog.Dialog
 	presetInfo                            *fyne.Container // the preset's registration advice and quirks, for a new app
 	scroll                                *container.Scroll
-	savedMark                             string // the app just saved: Save reads "Saved" until the next edit
+	mainEndpoints                         fyne.CanvasObject // Authorization and Token URI
+	endpointBox, topEndpoints             *fyne.Container   // where mainEndpoints stands: see arrange
+	savedMark                             string            // the app just saved: Save reads "Saved" until the next edit
 }
 
 // paramRow is one Extra Parameter.
@@ -144,17 +146,21 @@ func (f *appForm) content() fyne.CanvasObject {
 	section := func(title string) fyne.CanvasObject {
 		return container.NewVBox(widget.NewSeparator(), &widget.Label{Text: title, TextStyle: fyne.TextStyle{Bold: true}})
 	}
+	f.mainEndpoints = widget.NewForm(
+		widget.NewFormItem("Authorization URI", f.field("authorization_uri", f.authURI)),
+		widget.NewFormItem("Token URI", f.field("token_uri", f.tokenURI)),
+	)
+	f.topEndpoints = container.NewVBox()
+	f.endpointBox = container.NewVBox(f.mainEndpoints, widget.NewForm(
+		widget.NewFormItem("Revocation URI", f.field("revocation_uri", f.revocationURI)),
+		widget.NewFormItem("Userinfo URI", f.field("userinfo_uri", f.userinfoURI)),
+		widget.NewFormItem("Introspection URI", f.field("introspection_uri", f.introspectionURI)),
+		widget.NewFormItem("Device authorization URI", f.field("device_authorization_uri", f.devURI)),
+		widget.NewFormItem("Issuer", f.field("issuer", f.issuer)),
+		widget.NewFormItem("JWKS URI", f.field("jwks_uri", f.jwksURI)),
+	))
 	f.endpoints = widget.NewAccordion(
-		widget.NewAccordionItem("Endpoints", widget.NewForm(
-			widget.NewFormItem("Authorization URI", f.field("authorization_uri", f.authURI)),
-			widget.NewFormItem("Token URI", f.field("token_uri", f.tokenURI)),
-			widget.NewFormItem("Revocation URI", f.field("revocation_uri", f.revocationURI)),
-			widget.NewFormItem("Userinfo URI", f.field("userinfo_uri", f.userinfoURI)),
-			widget.NewFormItem("Introspection URI", f.field("introspection_uri", f.introspectionURI)),
-			widget.NewFormItem("Device authorization URI", f.field("device_authorization_uri", f.devURI)),
-			widget.NewFormItem("Issuer", f.field("issuer", f.issuer)),
-			widget.NewFormItem("JWKS URI", f.field("jwks_uri", f.jwksURI)),
-		)),
+		widget.NewAccordionItem("Endpoints", f.endpointBox),
 		widget.NewAccordionItem("Advanced", widget.NewForm(
 			widget.NewFormItem("Redirect host", f.field("redirect_host", f.redirectHost)),
 			widget.NewFormItem("Redirect port", f.field("redirect_port", f.redirectPort)),
@@ -170,6 +176,7 @@ func (f *appForm) content() fyne.CanvasObject {
 	body := container.NewVBox(
 		f.presetInfo,
 		widget.NewForm(widget.NewFormItem("Provider Name", f.field("provider_name", f.name))),
+		f.topEndpoints,
 		section("OpenID Configuration"),
 		hint("Paste the provider's issuer or discovery URL and get its configuration: the endpoints below fill themselves."),
 		f.field("openid_configuration", container.NewBorder(nil, nil, nil, f.discover, f.discovery)),
@@ -226,6 +233,12 @@ func (f *appForm) fill(app core.App) {
 	if app.ID == "" || app.ID != f.savedMark {
 		f.savedMark = ""
 	}
+	if app.ID == "" || app.ID != f.base.ID {
+		// Another document: it opens at its top, not where the last one was left (a reload
+		// of the same one, as after Save, keeps the place).
+		f.scroll.ScrollToTop()
+	}
+	f.arrange(app.OpenIDConfiguration == "" && !app.UsesOpenID() && (app.ID != "" || app.AuthorizationURI != "" || app.ProviderName != ""))
 	f.base = app
 	f.metadata = nil
 	f.presetInfo.RemoveAll()
@@ -267,6 +280,29 @@ func (f *appForm) fill(app core.App) {
 	}
 	f.scopeInput.SetText("")
 	f.updateScopeSuggestions()
+}
+
+// arrange puts the Authorization and Token URIs first, under the name, for an app without
+// OpenID Connect discovery (Generic OAuth 2.0, GitHub): they are what it needs, and they sat
+// folded away below everything else. With discovery they stay in the Endpoints section,
+// which fills itself.
+func (f *appForm) arrange(endpointsFirst bool) {
+	first := len(f.topEndpoints.Objects) > 0
+	if first == endpointsFirst {
+		return
+	}
+	if endpointsFirst {
+		f.endpointBox.Remove(f.mainEndpoints)
+		f.topEndpoints.Objects = []fyne.CanvasObject{widget.NewSeparator(),
+			&widget.Label{Text: "Endpoints", TextStyle: fyne.TextStyle{Bold: true}},
+			hint("This provider has no discovery: give its authorization and token URIs from its documentation."),
+			f.mainEndpoints}
+		f.topEndpoints.Refresh()
+		return
+	}
+	f.topEndpoints.RemoveAll()
+	f.endpointBox.Objects = append([]fyne.CanvasObject{f.mainEndpoints}, f.endpointBox.Objects...)
+	f.endpointBox.Refresh()
 }
 
 // document is the form's content as a document (without validation: Save validates).

@@ -257,7 +257,9 @@ func TestNewFromPresetFillsTheForm(t *testing.T) {
 	if !strings.HasPrefix(f.discovery.Text, "https://sso.example.com/realms/staff") || f.name.Text == "" {
 		t.Fatalf("the Keycloak preset did not fill the form: name %q discovery %q", f.name.Text, f.discovery.Text)
 	}
-	assertShown(t, w, "Keycloak preset")
+	if got := presetChecklist(t, w).Items[0].Title; !strings.HasPrefix(got, "Keycloak preset: ") {
+		t.Errorf("the preset checklist is titled %q", got)
+	}
 	test.Type(f.clientID, "cli")
 	test.Tap(f.save)
 	if _, err := svc.Get(f.name.Text); err != nil {
