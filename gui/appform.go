@@ -67,9 +67,50 @@ type paramRow struct {
 // Redirect hosts and auth methods as the person sees them.
 var (
 	redirectHosts = []string{core.HostIPv4, core.HostLocalhost, core.HostIPv6}
-	authMethods   = []string{core.AuthMethodAuto, core.AuthMethodBasic, core.AuthMethodPost, core.AuthMethodNone}
-	grantTypes    = []string{core.GrantAuthorizationCode, core.GrantDeviceCode, core.GrantClientCredentials}
+	// Plain words first, the protocol's name after them for those who know it.
+	authMethods = []choice{
+		{core.AuthMethodAuto, "Automatic (what the provider supports)"},
+		{core.AuthMethodBasic, "Secret in the Authorization header (client_secret_basic)"},
+		{core.AuthMethodPost, "Secret in the request body (client_secret_post)"},
+		{core.AuthMethodNone, "No secret: a public client (none)"},
+	}
+	grantTypes = []choice{
+		{core.GrantAuthorizationCode, "Sign in in the browser (authorization_code)"},
+		{core.GrantDeviceCode, "Enter a code on another device (device_code)"},
+		{core.GrantClientCredentials, "No person: the client acts for itself (client_credentials)"},
+	}
 )
+
+// choice is one option of a Select: the value stored, and the words shown for it.
+type choice struct{ value, label string }
+
+func choiceLabels(cs []choice) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.label
+	}
+	return out
+}
+
+// choiceValue is the stored value of the shown label; a label not among cs is its own value.
+func choiceValue(cs []choice, label string) string {
+	for _, c := range cs {
+		if c.label == label {
+			return c.value
+		}
+	}
+	return label
+}
+
+// choiceLabel is the label shown for a stored value; an unknown value is shown as it is.
+func choiceLabel(cs []choice, value string) string {
+	for _, c := range cs {
+		if c.value == value {
+			return c.label
+		}
+	}
+	return value
+}
 
 func newAppForm(w *mainWindow) *appForm {
 	return &appForm{w: w, errors: map[string]*widget.Label{}}
@@ -135,8 +176,8 @@ func (f *appForm) content() fyne.CanvasObject {
 	f.redirectHost = widget.NewSelect(redirectHosts, func(string) { f.changed() })
 	f.redirectPort = f.entry("8765; 0 = any free port")
 	f.pkce = widget.NewCheck("Use PKCE (S256)", func(bool) { f.changed() })
-	f.authMethod = widget.NewSelect(authMethods, func(string) { f.changed() })
-	f.grantType = widget.NewSelect(grantTypes, func(string) { f.changed() })
+	f.authMethod = widget.NewSelect(choiceLabels(authMethods), func(string) { f.changed() })
+	f.grantType = widget.NewSelect(choiceLabels(grantTypes), func(string) { f.changed() })
 
 	f.save = &widget.Button{Text: "Save", Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: f.onSave}
 	f.deleteButton = &widget.Button{Text: "Delete", Icon: theme.DeleteIcon(), Importance: widget.DangerImportance, OnTapped: f.onDelete}
@@ -165,9 +206,9 @@ func (f *appForm) content() fyne.CanvasObject {
 			widget.NewFormItem("Redirect host", f.field("redirect_host", f.redirectHost)),
 			widget.NewFormItem("Redirect port", f.field("redirect_port", f.redirectPort)),
 			widget.NewFormItem("PKCE", f.pkce),
-			widget.NewFormItem("Token endpoint auth", f.field("token_endpoint_auth_method", f.authMethod)),
-			widget.NewFormItem("Grant type", withHint(f.field("grant_type", f.grantType),
-				"authorization_code: sign in in the browser; device_code: enter a code on any device; client_credentials: no person, a service account")),
+			widget.NewFormItem("Client secret sent", f.field("token_endpoint_auth_method", f.authMethod)),
+			widget.NewFormItem("How to sign in", withHint(f.field("grant_type", f.grantType),
+				"Without a browser on this computer, use a code on another device; a service account with no person uses the client's own credentials.")),
 		)),
 	)
 	f.endpoints.MultiOpen = true
@@ -265,12 +306,12 @@ func (f *appForm) fill(app core.App) {
 	if method == "" {
 		method = core.AuthMethodAuto
 	}
-	f.authMethod.SetSelected(method)
+	f.authMethod.SetSelected(choiceLabel(authMethods, method))
 	grant := app.GrantType
 	if grant == "" {
 		grant = core.GrantAuthorizationCode
 	}
-	f.grantType.SetSelected(grant)
+	f.grantType.SetSelected(choiceLabel(grantTypes, grant))
 	f.scopes = slices.Clone(app.Scopes)
 	f.renderScopes()
 	f.params = nil
@@ -325,8 +366,8 @@ func (f *appForm) document() core.App {
 		app.RedirectPort = p
 	}
 	app.PKCE = f.pkce.Checked
-	app.TokenEndpointAuthMethod = f.authMethod.Selected
-	app.GrantType = f.grantType.Selected
+	app.TokenEndpointAuthMethod = choiceValue(authMethods, f.authMethod.Selected)
+	app.GrantType = choiceValue(grantTypes, f.grantType.Selected)
 	app.Scopes = slices.Clone(f.scopes)
 	if app.Scopes == nil {
 		app.Scopes = []string{}

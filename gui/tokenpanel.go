@@ -589,19 +589,84 @@ type testAnswer struct {
 }
 
 func (p *tokenPanel) showTestAnswers(app core.App, answers []testAnswer) {
-	box := container.NewVBox()
+	now := p.w.env.svc.Clock()
+	text, importance := testVerdict(answers)
+	box := container.NewVBox(&widget.Label{Text: text, Importance: importance, TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord})
 	for _, a := range answers {
+		box.Add(widget.NewSeparator())
 		box.Add(&widget.Label{Text: a.name + " · " + a.uri, TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis})
 		if a.err != nil {
 			box.Add(&widget.Label{Text: a.err.Error(), Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord, Selectable: true})
 			continue
 		}
-		box.Add(&widget.Label{Text: prettyJSON(a.raw), TextStyle: fyne.TextStyle{Monospace: true}, Wrapping: fyne.TextWrapBreak, Selectable: true})
+		if facts := answerFacts(a.raw, now); facts != "" {
+			box.Add(&widget.Label{Text: facts, Wrapping: fyne.TextWrapWord, Selectable: true})
+		}
+		// The whole answer, folded: the facts above are what a person reads first.
+		raw := &widget.Label{Text: prettyJSON(a.raw), TextStyle: fyne.TextStyle{Monospace: true}, Wrapping: fyne.TextWrapBreak, Selectable: true}
+		box.Add(widget.NewAccordion(widget.NewAccordionItem("The full answer (JSON)", raw)))
 	}
-	scroll := container.NewVScroll(box)
+	scroll := wheelScroll(box)
 	scroll.SetMinSize(fyne.NewSize(520, 320))
 	d := dialog.NewCustom("Test of "+app.ProviderName, "Close", scroll, p.w.win)
 	p.showDialog(d)
+}
+
+// testVerdict is the one line that says whether the token works.
+func testVerdict(answers []testAnswer) (string, widget.Importance) {
+	failed := 0
+	for _, a := range answers {
+		if a.err != nil {
+			failed++
+			continue
+		}
+		if a.name == "Introspection" {
+			var st struct {
+				Active *bool `json:"active"`
+			}
+			if json.Unmarshal(a.raw, &st) == nil && st.Active != nil && !*st.Active {
+				return "The token does not work: the provider says it is not active. Refresh it, or connect again.", widget.DangerImportance
+			}
+		}
+	}
+	switch {
+	case failed == 0:
+		return "The token works: the provider accepted it.", widget.SuccessImportance
+	case failed < len(answers):
+		return "The token works, but not every endpoint answered: see below.", widget.WarningImportance
+	default:
+		return "The test failed: no endpoint accepted the token. See below.", widget.DangerImportance
+	}
+}
+
+// answerFacts picks the claims a person reads out of a userinfo or introspection answer,
+// times as dates ("14 Mar 2026, 10:26 (in 59 min)") rather than Unix seconds.
+func answerFacts(raw json.RawMessage, now time.Time) string {
+	var m map[string]any
+	if json.Unmarshal(raw, &m) != nil {
+		return ""
+	}
+	var lines []string
+	if v, ok := m["active"].(bool); ok {
+		lines = append(lines, "Active: "+map[bool]string{true: "yes", false: "no"}[v])
+	}
+	for _, k := range []struct{ key, label string }{{"name", "Name"}, {"email", "Email"}, {"preferred_username", "User name"},
+		{"username", "User name"}, {"sub", "Subject"}, {"client_id", "Client"}, {"scope", "Scopes"}} {
+		if v, ok := m[k.key].(string); ok && v != "" {
+			lines = append(lines, k.label+": "+v)
+		}
+	}
+	for _, k := range []struct{ key, label string }{{"exp", "Expires"}, {"iat", "Issued"}, {"nbf", "Valid from"}, {"auth_time", "Signed in"}} {
+		if v, ok := m[k.key].(float64); ok && v > 0 {
+			at := time.Unix(int64(v), 0)
+			when := "in " + humanDuration(at.Sub(now))
+			if !at.After(now) {
+				when = humanDuration(now.Sub(at)) + " ago"
+			}
+			lines = append(lines, fmt.Sprintf("%s: %s (%s)", k.label, at.Local().Format("2 Jan 2006, 15:04"), when))
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 func prettyJSON(raw json.RawMessage) string {

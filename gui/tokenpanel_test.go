@@ -2,6 +2,7 @@ package gui
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +18,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"connectedapps/core"
 )
@@ -109,7 +111,7 @@ func (p *fakeProvider) serve(rw http.ResponseWriter, r *http.Request) {
 			answer(introspect, `{"error":"server_error"}`)
 			return
 		}
-		answer(200, `{"active":true,"scope":"openid email","client_id":"c","sub":"42"}`)
+		answer(200, fmt.Sprintf(`{"active":true,"scope":"openid email","client_id":"c","sub":"42","exp":%d}`, testNow.Add(59*time.Minute).Unix()))
 	default:
 		answer(404, `{}`)
 	}
@@ -494,10 +496,34 @@ func TestTestButtonShowsTheAnswers(t *testing.T) {
 
 	test.Tap(w.tokens.test)
 
+	// A verdict first, the facts in words and dates, the JSON folded until asked for.
 	assertDialogShows(t, w,
+		"The token works: the provider accepted it.",
 		"Userinfo · "+provider.URL+"/userinfo",
-		"{\n  \"sub\": \"42\",\n  \"name\": \"Ada Lovelace\",\n  \"email\": \"ada@example.com\"\n}",
+		"Name: Ada Lovelace\nEmail: ada@example.com\nSubject: 42",
 		"Introspection · "+provider.URL+"/introspect",
+		"Active: yes",
+		"Expires: "+testNow.Add(59*time.Minute).Local().Format("2 Jan 2006, 15:04")+" (in 59 min)",
+	)
+	var folds []*widget.Accordion
+	visit(w.win.Canvas().Overlays().Top(), func(o fyne.CanvasObject) {
+		if a, ok := o.(*widget.Accordion); ok {
+			folds = append(folds, a)
+		}
+	})
+	if len(folds) != 2 {
+		t.Fatalf("%d folded JSON answers, want 2", len(folds))
+	}
+	for _, s := range overlayTexts(w) {
+		if strings.Contains(s, "\"sub\": \"42\"") {
+			t.Errorf("the JSON is shown unfolded: %q", s)
+		}
+	}
+	for _, a := range folds {
+		a.Open(0)
+	}
+	assertDialogShows(t, w,
+		"{\n  \"sub\": \"42\",\n  \"name\": \"Ada Lovelace\",\n  \"email\": \"ada@example.com\"\n}",
 		"\"active\": true",
 	)
 	for _, s := range overlayTexts(w) {
@@ -516,7 +542,7 @@ func TestTestButtonShowsTheAnswers(t *testing.T) {
 	provider.introspectStatus = 500
 	provider.mu.Unlock()
 	test.Tap(w.tokens.test)
-	assertDialogShows(t, w, "\"sub\": \"42\"", "introspection", "server_error")
+	assertDialogShows(t, w, "The token works, but not every endpoint answered", "Subject: 42", "introspection", "server_error")
 }
 
 func TestTestWithoutEndpoints(t *testing.T) {
