@@ -454,6 +454,7 @@ func (f *appForm) changed() {
 		f.save.Refresh()
 	}
 	f.clearFixedErrors(app)
+	f.w.updateMenu() // Save in the menu follows the button
 }
 
 // clearFixedErrors empties the error line of every field that is no longer wrong, as the

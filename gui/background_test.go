@@ -107,7 +107,7 @@ func TestMainMenuHasEveryCommandWithItsShortcut(t *testing.T) {
 			items[it.Label] = it
 		}
 	}
-	if !slices.Equal(tops, []string{"File", "Edit", "View"}) {
+	if !slices.Equal(tops, []string{"File", "Edit", "View", "Help"}) {
 		t.Fatalf("main menu = %q", tops)
 	}
 	shortcuts := map[string]string{"New app": "CustomDesktop:Control+N", "Save": "CustomDesktop:Control+S",

@@ -44,10 +44,10 @@ type mainWindow struct {
 	loadSeq    int        // answers to older reloads are dropped, so the newest read wins
 	regStamp   time.Time  // apps.json's modification time at the last read
 
-	search    *widget.Entry
+	search    *searchEntry
 	newButton *widget.Button
 	presets   *widget.Button
-	list      *widget.List
+	list      *appList
 	listError *widget.Label
 	emptyList *widget.Label
 
@@ -62,6 +62,11 @@ type mainWindow struct {
 	form      *appForm
 	tokens    *tokenPanel
 	rightSide *fyne.Container
+
+	// The main menu and the items that are greyed out when they cannot act (updateMenu).
+	menu                              *fyne.MainMenu
+	menuSave, menuExportOne, menuCopy *fyne.MenuItem
+	menuTabs                          []*fyne.MenuItem
 
 	// pendingDialog is the dialog shown last, kept so tests can confirm or dismiss it.
 	pendingDialog dialog.Dialog
@@ -113,14 +118,18 @@ func Run(a fyne.App, svc *core.Service) {
 }
 
 func (w *mainWindow) buildUI() fyne.CanvasObject {
-	w.search = &widget.Entry{PlaceHolder: "Search apps (Ctrl+F)", OnChanged: func(string) { w.applyFilter() }}
+	w.search = newSearchEntry()
+	w.search.PlaceHolder = "Search apps (Ctrl+F)"
+	w.search.OnChanged = func(string) { w.applyFilter() }
+	w.search.onEscape, w.search.onDown = w.onSearchEscape, w.onSearchDown
+	w.search.OnSubmitted = func(string) { w.onSearchDown() }
 	w.newButton = &widget.Button{Text: "New", Icon: theme.ContentAddIcon(), OnTapped: w.onNew}
 	w.presets = &widget.Button{Text: "New from preset", Icon: theme.MenuDropDownIcon(), OnTapped: w.onPresetMenu}
 	w.listError = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord, Selectable: true}
 	w.listError.Hide()
 	w.emptyList = &widget.Label{Wrapping: fyne.TextWrapWord, Alignment: fyne.TextAlignCenter}
 	w.emptyList.Hide()
-	w.list = widget.NewList(
+	w.list = newAppList(
 		func() int { return len(w.shown) },
 		func() fyne.CanvasObject { return newAppRow() },
 		w.updateRow,
@@ -174,6 +183,7 @@ func (w *mainWindow) buildUI() fyne.CanvasObject {
 func (w *mainWindow) addShortcuts() {
 	c := w.win.Canvas()
 	add := func(key fyne.KeyName, mod fyne.KeyModifier, f func()) {
+		f = w.unlessModal(f)
 		c.AddShortcut(&desktop.CustomShortcut{KeyName: key, Modifier: mod}, func(fyne.Shortcut) { f() })
 	}
 	add(fyne.KeyN, fyne.KeyModifierShortcutDefault, w.onNew)
@@ -307,6 +317,7 @@ func (w *mainWindow) showSelected() {
 	if w.selectedID == newAppID {
 		w.welcome.Hide()
 		w.showDetail()
+		w.updateMenu()
 		return
 	}
 	app, ok := w.selectedApp()
@@ -314,6 +325,7 @@ func (w *mainWindow) showSelected() {
 		w.selectedID = ""
 		w.detail.Hide()
 		w.welcome.Show()
+		w.updateMenu()
 		return
 	}
 	w.welcome.Hide()
@@ -326,6 +338,7 @@ func (w *mainWindow) showSelected() {
 		w.form.load(&app)
 	}
 	w.tokens.show(&app)
+	w.updateMenu()
 }
 
 // setConnectButton names the button by what it does for this app: "Connect" first, then a

@@ -1,0 +1,141 @@
+package gui
+
+import (
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/test"
+)
+
+func press(w *mainWindow, key fyne.KeyName) {
+	w.win.Canvas().Focused().TypedKey(&fyne.KeyEvent{Name: key})
+}
+
+func shortcut(w *mainWindow, key fyne.KeyName) {
+	w.win.Canvas().(fyne.Shortcutable).TypedShortcut(&desktop.CustomShortcut{KeyName: key, Modifier: fyne.KeyModifierShortcutDefault})
+}
+
+// From the search field Down moves into the results and Enter opens one; Escape clears the
+// search; Ctrl+N lands on Provider Name with the page at its top; and no shortcut acts
+// behind a modal dialog.
+func TestKeyboardPaths(t *testing.T) {
+	svc := newTestService(t)
+	addApp(t, svc, "Alpha", nil)
+	addApp(t, svc, "Beta", nil)
+	addApp(t, svc, "Gamma", nil)
+	w := openWindow(t, svc)
+	w.win.Resize(fyne.NewSize(1000, 600))
+
+	shortcut(w, fyne.KeyF)
+	if w.win.Canvas().Focused() != w.search {
+		t.Fatal("Ctrl+F did not focus the search")
+	}
+	test.Type(w.search, "a") // all three match
+	press(w, fyne.KeyDown)
+	if w.win.Canvas().Focused() != w.list {
+		t.Fatalf("Down from the search focused %T, want the app list", w.win.Canvas().Focused())
+	}
+	press(w, fyne.KeyDown) // the second result
+	press(w, fyne.KeyReturn)
+	if app, ok := w.selectedApp(); !ok || app.ProviderName != "Beta" {
+		t.Fatalf("Down, Down, Enter opened %q, want Beta", app.ProviderName)
+	}
+
+	shortcut(w, fyne.KeyF)
+	test.Type(w.search, "zzz")
+	if len(w.shown) != 0 {
+		t.Fatalf("%d apps match zzz", len(w.shown))
+	}
+	press(w, fyne.KeyEscape)
+	if w.search.Text != "" || len(w.shown) != 3 {
+		t.Errorf("Escape left the search %q with %d apps shown", w.search.Text, len(w.shown))
+	}
+
+	// Ctrl+N: the Provider Name field, the page at its top.
+	w.form.endpoints.Open(0)
+	w.form.scroll.ScrollToBottom()
+	shortcut(w, fyne.KeyN)
+	if w.selectedID != newAppID || w.win.Canvas().Focused() != w.form.name || w.form.scroll.Offset.Y != 0 {
+		t.Errorf("Ctrl+N: selected %q, focus %T, page at %.0f", w.selectedID, w.win.Canvas().Focused(), w.form.scroll.Offset.Y)
+	}
+
+	// Behind a modal dialog, shortcuts do nothing: here "Unsaved changes" is asked.
+	test.Type(w.form.name, "Typed")
+	selectApp(t, w, "Alpha") // selectID drops edits; ask as a click in the list does instead
+	w.form.clientID.SetText("c-edited")
+	w.onNew()
+	if w.win.Canvas().Overlays().Top() == nil {
+		t.Fatal("switching with edits did not ask")
+	}
+	for _, k := range []fyne.KeyName{fyne.KeyN, fyne.KeyS, fyne.KeyComma, fyne.Key2} {
+		shortcut(w, k)
+	}
+	if w.selectedID == newAppID || w.form.clientID.Text != "c-edited" || w.tabs.SelectedIndex() != 0 {
+		t.Errorf("a shortcut acted behind the dialog: selected %q, client ID %q, tab %d", w.selectedID, w.form.clientID.Text, w.tabs.SelectedIndex())
+	}
+	if got, _ := svc.Get("Alpha"); got.ClientID != "c" {
+		t.Errorf("Ctrl+S behind the dialog saved %q", got.ClientID)
+	}
+	for _, it := range w.mainMenu().Items[0].Items {
+		if it.Label == "New app" {
+			it.Action()
+		}
+	}
+	if w.selectedID == newAppID {
+		t.Error("the menu's New app acted behind the dialog")
+	}
+}
+
+// Menu items that cannot act are greyed out, and follow the window as it changes; Help has
+// an About entry.
+func TestMenuItemsDisabledWhenTheyCannotActAndAbout(t *testing.T) {
+	svc := newTestService(t)
+	addApp(t, svc, "Plain", nil)
+	addConnectedApp(t, svc, "Connected", nil, connectedFor(time.Hour))
+	w := openWindow(t, svc)
+	w.menu = w.mainMenu()
+	w.updateMenu()
+	state := func() map[string]bool {
+		out := map[string]bool{}
+		for _, m := range w.menu.Items {
+			for _, it := range m.Items {
+				if it.Label != "" {
+					out[it.Label] = it.Disabled
+				}
+			}
+		}
+		return out
+	}
+	assertDisabled := func(when string, want map[string]bool) {
+		t.Helper()
+		got := state()
+		for label, disabled := range want {
+			if got[label] != disabled {
+				t.Errorf("%s: %q disabled %v, want %v", when, label, got[label], disabled)
+			}
+		}
+	}
+	assertDisabled("nothing selected", map[string]bool{"Save": true, "Export this app…": true, "Copy access token": true,
+		"Registration": true, "Connection": true, "New app": false, "Import…": false, "Export all…": false, "Settings…": false})
+	selectApp(t, w, "Plain")
+	assertDisabled("a saved app, not connected", map[string]bool{"Save": true, "Export this app…": false, "Copy access token": true, "Registration": false})
+	w.form.clientID.SetText("edited")
+	assertDisabled("with an edit", map[string]bool{"Save": false})
+	w.form.discard()
+	selectApp(t, w, "Connected")
+	assertDisabled("a connected app", map[string]bool{"Save": true, "Copy access token": false, "Connection": false})
+
+	var about *fyne.MenuItem
+	for _, it := range w.menu.Items[3].Items {
+		if it.Label == "About Connected Apps" {
+			about = it
+		}
+	}
+	if w.menu.Items[3].Label != "Help" || about == nil {
+		t.Fatal("no Help › About Connected Apps")
+	}
+	about.Action()
+	assertDialogShows(t, w, "Connected Apps", "Your apps are kept in "+svc.RegistryPath())
+}
