@@ -139,7 +139,8 @@ func withHint(o fyne.CanvasObject, text string) fyne.CanvasObject {
 func (f *appForm) field(jsonName string, o fyne.CanvasObject) fyne.CanvasObject {
 	msg := &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord, SizeName: theme.SizeNameCaptionText}
 	f.errors[jsonName] = msg
-	return container.New(layout.NewCustomPaddedVBoxLayout(0), o, msg)
+	// Overlapping the label's own top padding puts the line right under its field.
+	return container.New(layout.NewCustomPaddedVBoxLayout(-theme.InnerPadding()), o, msg)
 }
 
 // fieldOrder is the order the fields stand in the form, top to bottom: the first error in

@@ -545,8 +545,8 @@ func newAppRow() *appRow {
 }
 
 func (r *appRow) CreateRenderer() fyne.WidgetRenderer {
-	// Labels carry their own padding; none between them keeps the lines together.
-	return widget.NewSimpleRenderer(container.New(layout.NewCustomPaddedVBoxLayout(0), r.name, r.state, r.detail))
+	// Labels carry their own padding above and below; overlapping it keeps the lines together.
+	return widget.NewSimpleRenderer(container.New(layout.NewCustomPaddedVBoxLayout(-1.5*theme.InnerPadding()), r.name, r.state, r.detail))
 }
 
 func (r *appRow) set(app *core.App, now time.Time) {
