@@ -272,15 +272,16 @@ func (f *appForm) fill(app core.App) {
 	f.loading = true
 	defer func() { f.loading = false; f.changed() }()
 	f.filled = true
-	if app.ID == "" || app.ID != f.savedMark {
+	if app.ID != f.savedMark {
 		f.savedMark = ""
 	}
-	if app.ID == "" || app.ID != f.base.ID {
+	if app.ID != f.base.ID { // a new document gets a new ID each time
 		// Another document: it opens at its top, not where the last one was left (a reload
 		// of the same one, as after Save, keeps the place).
 		f.scroll.ScrollToTop()
 	}
-	f.arrange(app.OpenIDConfiguration == "" && !app.UsesOpenID() && (app.ID != "" || app.AuthorizationURI != "" || app.ProviderName != ""))
+	// A blank new document (it has an ID already, but no name) keeps discovery first.
+	f.arrange(app.OpenIDConfiguration == "" && !app.UsesOpenID() && (f.orig != nil || app.AuthorizationURI != "" || app.ProviderName != ""))
 	f.base = app
 	f.metadata = nil
 	f.presetInfo.RemoveAll()
@@ -333,6 +334,13 @@ func (f *appForm) arrange(endpointsFirst bool) {
 	if first == endpointsFirst {
 		return
 	}
+	// The page's height changes: lay it out again, or the moved rows overlap what follows.
+	defer func() {
+		if f.scroll != nil {
+			f.scroll.Content.Refresh()
+			f.scroll.Refresh()
+		}
+	}()
 	if endpointsFirst {
 		f.endpointBox.Remove(f.mainEndpoints)
 		f.topEndpoints.Objects = []fyne.CanvasObject{widget.NewSeparator(),

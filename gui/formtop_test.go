@@ -100,12 +100,30 @@ func TestFormsOpenAtTheTopWithAFoldingChecklist(t *testing.T) {
 	if !f.authURI.Visible() || !f.tokenURI.Visible() || auth.Y >= disc.Y || fyne.CurrentApp().Driver().CanvasForObject(f.tokenURI) == nil {
 		t.Errorf("Generic OAuth 2.0: the authorization URI is at %v, the discovery URL at %v", auth, disc)
 	}
+	if tok := d.AbsolutePositionForObject(f.tokenURI); tok.Y+f.tokenURI.Size().Height > disc.Y {
+		t.Errorf("Generic OAuth 2.0: the token URI (%v) overlaps the discovery URL (%v): the page was not laid out again", tok, disc)
+	}
 	if y := auth.Y - d.AbsolutePositionForObject(f.scroll).Y; y > f.scroll.Size().Height {
 		t.Errorf("Generic OAuth 2.0: the authorization URI is below the fold (%.0f px)", y)
 	}
-	// An OpenID Connect preset keeps discovery first, its URIs in the Endpoints section.
+	// An OpenID Connect preset, and a blank new app, keep discovery first, the URIs in the
+	// Endpoints section.
 	w.newFromPreset(presetByID(t, "google"))
-	if d.AbsolutePositionForObject(f.authURI).Y <= d.AbsolutePositionForObject(f.discovery).Y {
+	if len(f.topEndpoints.Objects) != 0 || d.AbsolutePositionForObject(f.authURI).Y <= d.AbsolutePositionForObject(f.discovery).Y {
 		t.Error("Google: the endpoints were moved above discovery")
+	}
+	w.newFromPreset(presetByID(t, "generic-oauth2"))
+	w.onNew()
+	if len(f.topEndpoints.Objects) != 0 {
+		t.Error("a blank new app shows the endpoints above discovery")
+	}
+	w.form.discard()
+	selectApp(t, w, "First") // saved, without discovery: its URIs first, laid out
+	if tok, disc := d.AbsolutePositionForObject(f.tokenURI), d.AbsolutePositionForObject(f.discovery); len(f.topEndpoints.Objects) == 0 || tok.Y+f.tokenURI.Size().Height > disc.Y {
+		t.Errorf("a saved app without discovery: token URI at %v, discovery at %v", tok, disc)
+	}
+	w.onNew()
+	if len(f.topEndpoints.Objects) != 0 {
+		t.Error("a blank new app shows the endpoints above discovery")
 	}
 }
