@@ -593,7 +593,7 @@ func (f *appForm) onDiscover() {
 			f.discovering.Hide()
 			f.discover.Enable()
 			if err != nil {
-				f.setError("openid_configuration", err.Error())
+				f.setError("openid_configuration", windowWords(err.Error()))
 				return
 			}
 			f.applyMetadata(md, raw, expected)
@@ -764,7 +764,7 @@ func (f *appForm) saved(app core.App, res core.EditResult, err error, next func(
 	f.w.appSaved(app)
 	switch {
 	case err != nil: // saved, but the secret could not reach the keyring
-		f.showStatus(err.Error(), widget.DangerImportance)
+		f.showStatus(windowWords(err.Error()), widget.DangerImportance)
 	case res.TokensDropped:
 		msg := "Saved. The client, token URI or issuer changed, so the old tokens were revoked and deleted: connect again."
 		if res.RevocationProblem != "" {
@@ -788,7 +788,7 @@ func (f *appForm) showValidation(err error) {
 		f.showValidationErrors([]*core.ValidationError{ve})
 		return
 	}
-	f.showStatus("Not saved: "+err.Error(), widget.DangerImportance)
+	f.showStatus("Not saved: "+windowWords(err.Error()), widget.DangerImportance)
 }
 
 // showValidationErrors puts every field error beside its field (opening its section), says
@@ -798,11 +798,11 @@ func (f *appForm) showValidationErrors(errs []*core.ValidationError) {
 	var other []string
 	for _, ve := range errs {
 		if _, ok := f.errors[ve.Field]; !ok {
-			other = append(other, ve.Message)
+			other = append(other, windowWords(ve.Message))
 			continue
 		}
 		beside = append(beside, ve)
-		f.setError(ve.Field, ve.Message)
+		f.setError(ve.Field, windowWords(ve.Message))
 		switch ve.Field {
 		case "authorization_uri", "token_uri", "revocation_uri", "userinfo_uri", "introspection_uri", "device_authorization_uri", "issuer", "jwks_uri":
 			f.endpoints.Open(0)
@@ -814,7 +814,7 @@ func (f *appForm) showValidationErrors(errs []*core.ValidationError) {
 	case len(other) > 0:
 		f.showStatus("Not saved: "+strings.Join(other, "; "), widget.DangerImportance)
 	case len(beside) == 1:
-		f.showStatus("Not saved: "+beside[0].Message, widget.DangerImportance)
+		f.showStatus("Not saved: "+windowWords(beside[0].Message), widget.DangerImportance)
 	default:
 		f.showStatus(fmt.Sprintf("Not saved: %d fields need a fix, each marked in red.", len(beside)), widget.DangerImportance)
 	}
@@ -897,7 +897,7 @@ func (f *appForm) remove(app core.App, localOnly bool) {
 				return
 			}
 			d := dialog.NewConfirm("Revocation failed",
-				err.Error()+"\n\nForget "+app.ProviderName+" on this computer anyway? Its tokens stay valid at the provider until they expire.",
+				windowWords(err.Error())+"\n\nForget "+app.ProviderName+" on this computer anyway? Its tokens stay valid at the provider until they expire.",
 				func(ok bool) {
 					if ok {
 						f.remove(app, true)

@@ -252,7 +252,7 @@ func (w *mainWindow) showApps(seq int, stamp time.Time, apps []core.App, err err
 		return
 	}
 	if err != nil {
-		w.listError.SetText("Your apps could not be read: " + err.Error())
+		w.listError.SetText("Your apps could not be read: " + windowWords(err.Error()))
 		w.listError.Show()
 		return
 	}
@@ -503,7 +503,7 @@ func (w *mainWindow) appChanged() { w.reload() }
 
 // showError shows err in a dialog: for failures that belong to no single field.
 func (w *mainWindow) showError(title string, err error) {
-	msg := &widget.Label{Text: err.Error(), Wrapping: fyne.TextWrapWord}
+	msg := &widget.Label{Text: windowWords(err.Error()), Wrapping: fyne.TextWrapWord}
 	d := dialog.NewCustom(title, "Close", msg, w.win)
 	w.pendingDialog = d
 	d.Show()

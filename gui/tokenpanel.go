@@ -218,7 +218,7 @@ func (p *tokenPanel) show(app *core.App) {
 		p.reconnect.Hide()
 	}
 	if conn.LastError != "" {
-		p.lastError.SetText("Last error: " + conn.LastError)
+		p.lastError.SetText("Last error: " + windowWords(conn.LastError))
 		p.lastError.Show()
 	} else {
 		p.lastError.Hide()
@@ -596,7 +596,7 @@ func (p *tokenPanel) showTestAnswers(app core.App, answers []testAnswer) {
 		box.Add(widget.NewSeparator())
 		box.Add(&widget.Label{Text: a.name + " · " + a.uri, TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis})
 		if a.err != nil {
-			box.Add(&widget.Label{Text: a.err.Error(), Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord, Selectable: true})
+			box.Add(&widget.Label{Text: windowWords(a.err.Error()), Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord, Selectable: true})
 			continue
 		}
 		if facts := answerFacts(a.raw, now); facts != "" {
@@ -741,7 +741,7 @@ func (p *tokenPanel) runDisconnect(app core.App, localOnly bool) {
 // the connection or forget it here anyway.
 func (p *tokenPanel) offerLocalOnly(app core.App, cause error) {
 	// core's message ends with the command line's way out; the window offers its own.
-	words := cause.Error()
+	words := windowWords(cause.Error())
 	var pe *core.ProviderError
 	if errors.As(cause, &pe) {
 		words = pe.Error()
