@@ -29,10 +29,10 @@ type appForm struct {
 	// Discovery metadata the person fetched but has not saved yet.
 	metadata *core.ProviderMetadata
 
-	name, discovery, clientID, secret     *widget.Entry
-	authURI, tokenURI, revocationURI      *widget.Entry
-	userinfoURI, introspectionURI, devURI *widget.Entry
-	issuer, jwksURI, redirectPort         *widget.Entry
+	name, discovery, clientID, secret     *formEntry
+	authURI, tokenURI, revocationURI      *formEntry
+	userinfoURI, introspectionURI, devURI *formEntry
+	issuer, jwksURI, redirectPort         *formEntry
 	redirectHost, authMethod, grantType   *widget.Select
 	pkce                                  *widget.Check
 	discover                              *widget.Button
@@ -61,7 +61,7 @@ type appForm struct {
 
 // paramRow is one Extra Parameter.
 type paramRow struct {
-	key, value *widget.Entry
+	key, value *formEntry
 }
 
 // Redirect hosts and auth methods as the person sees them.
@@ -117,10 +117,49 @@ func newAppForm(w *mainWindow) *appForm {
 }
 
 // entry makes an entry whose edits update the redirect URI and the Save button.
-func (f *appForm) entry(placeholder string) *widget.Entry {
-	e := &widget.Entry{PlaceHolder: placeholder}
+func (f *appForm) entry(placeholder string) *formEntry {
+	e := newFormEntry(f.scrollIntoView)
+	e.PlaceHolder = placeholder
 	e.OnChanged = func(string) { f.changed() }
 	return e
+}
+
+// formEntry is an entry of the form that, on gaining the focus (Tab, a shortcut), has the
+// page scrolled so that it is in view: Fyne moves the focus without scrolling, and Tab
+// went on typing into fields below the fold.
+type formEntry struct {
+	widget.Entry
+	onFocus func(fyne.CanvasObject)
+}
+
+func newFormEntry(onFocus func(fyne.CanvasObject)) *formEntry {
+	e := &formEntry{onFocus: onFocus}
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+func (e *formEntry) FocusGained() {
+	e.Entry.FocusGained()
+	if e.onFocus != nil {
+		e.onFocus(e)
+	}
+}
+
+// scrollIntoView scrolls the page the least that shows o whole, with a margin.
+func (f *appForm) scrollIntoView(o fyne.CanvasObject) {
+	if f.scroll == nil || fyne.CurrentApp().Driver().CanvasForObject(o) == nil {
+		return
+	}
+	d := fyne.CurrentApp().Driver()
+	y := d.AbsolutePositionForObject(o).Y - d.AbsolutePositionForObject(f.scroll.Content).Y
+	margin := 2 * theme.Padding()
+	top, view := f.scroll.Offset.Y, f.scroll.Size().Height
+	switch {
+	case y-margin < top:
+		f.scroll.ScrollToOffset(fyne.NewPos(0, max(0, y-margin)))
+	case y+o.Size().Height+margin > top+view:
+		f.scroll.ScrollToOffset(fyne.NewPos(0, y+o.Size().Height+margin-view))
+	}
 }
 
 // hint is a small explanatory line that wraps. A form item's HintText is a canvas.Text that
@@ -158,7 +197,8 @@ func (f *appForm) content() fyne.CanvasObject {
 	f.discovering.Stop()
 	f.discovering.Hide()
 	f.clientID = f.entry("from the provider's client registration")
-	f.secret = &widget.Entry{Password: true, PlaceHolder: "none (a public client)"}
+	f.secret = newFormEntry(f.scrollIntoView)
+	f.secret.Password, f.secret.PlaceHolder = true, "none (a public client)"
 	f.secret.OnChanged = func(string) { f.changed() }
 	f.redirectURI = &widget.Label{TextStyle: fyne.TextStyle{Monospace: true}, Selectable: true, Wrapping: fyne.TextWrapBreak}
 	f.copyRedirect = &widget.Button{Text: "Copy", Icon: theme.ContentCopyIcon(), OnTapped: f.onCopyRedirect}
@@ -296,7 +336,7 @@ func (f *appForm) fill(app core.App) {
 		f.secret.PlaceHolder = "stored in the keyring; type a new one to replace it"
 	}
 	f.secret.Refresh()
-	for e, v := range map[*widget.Entry]string{f.authURI: app.AuthorizationURI, f.tokenURI: app.TokenURI,
+	for e, v := range map[*formEntry]string{f.authURI: app.AuthorizationURI, f.tokenURI: app.TokenURI,
 		f.revocationURI: app.RevocationURI, f.userinfoURI: app.UserinfoURI, f.introspectionURI: app.IntrospectionURI,
 		f.devURI: app.DeviceAuthorizationURI, f.issuer: app.Issuer, f.jwksURI: app.JWKSURI} {
 		e.SetText(v)
@@ -610,7 +650,7 @@ func (f *appForm) applyMetadata(md *core.ProviderMetadata, raw, expectedIssuer s
 	}
 	app.ApplyMetadata(md, docURL)
 	f.metadata = md
-	for e, v := range map[*widget.Entry]string{f.discovery: app.OpenIDConfiguration, f.authURI: app.AuthorizationURI,
+	for e, v := range map[*formEntry]string{f.discovery: app.OpenIDConfiguration, f.authURI: app.AuthorizationURI,
 		f.tokenURI: app.TokenURI, f.revocationURI: app.RevocationURI, f.userinfoURI: app.UserinfoURI,
 		f.introspectionURI: app.IntrospectionURI, f.devURI: app.DeviceAuthorizationURI, f.issuer: app.Issuer, f.jwksURI: app.JWKSURI} {
 		e.SetText(v)

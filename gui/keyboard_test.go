@@ -139,3 +139,54 @@ func TestMenuItemsDisabledWhenTheyCannotActAndAbout(t *testing.T) {
 	about.Action()
 	assertDialogShows(t, w, "Connected Apps", "Your apps are kept in "+svc.RegistryPath())
 }
+
+// Tab through the form: each field that gets the focus is scrolled into view, down to the
+// redirect port under Advanced and back up with Shift+Tab.
+func TestFocusScrollsIntoView(t *testing.T) {
+	w := openWindow(t, newTestService(t))
+	w.win.Resize(fyne.NewSize(1000, 600))
+	w.onNew()
+	f := w.form
+	f.endpoints.Open(0)
+	f.endpoints.Open(1)
+	c := w.win.Canvas()
+	d := fyne.CurrentApp().Driver()
+	inView := func(o fyne.CanvasObject) bool {
+		y := d.AbsolutePositionForObject(o).Y - d.AbsolutePositionForObject(f.scroll.Content).Y
+		return y >= f.scroll.Offset.Y && y+o.Size().Height <= f.scroll.Offset.Y+f.scroll.Size().Height
+	}
+	seen := map[*formEntry]bool{}
+	check := func() {
+		t.Helper()
+		if e, ok := c.Focused().(*formEntry); ok {
+			seen[e] = true
+			if !inView(e) {
+				t.Errorf("%q has the focus out of view (page at %.0f)", e.PlaceHolder, f.scroll.Offset.Y)
+			}
+		}
+	}
+	c.Focus(f.name)
+	for range 80 {
+		c.FocusNext()
+		check()
+		if c.Focused() == f.redirectPort {
+			break
+		}
+	}
+	if c.Focused() != f.redirectPort || !seen[f.jwksURI] {
+		t.Fatalf("Tab never reached the redirect port (at %T)", c.Focused())
+	}
+	if f.scroll.Offset.Y == 0 {
+		t.Error("the page never scrolled")
+	}
+	for range 80 {
+		c.FocusPrevious()
+		check()
+		if c.Focused() == f.name {
+			break
+		}
+	}
+	if c.Focused() != f.name || f.scroll.Offset.Y > 40 {
+		t.Errorf("Shift+Tab back to the name: focus %T, page at %.0f", c.Focused(), f.scroll.Offset.Y)
+	}
+}
