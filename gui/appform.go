@@ -35,6 +35,7 @@ type appForm struct {
 	issuer, jwksURI, redirectPort         *formEntry
 	redirectHost, authMethod, grantType   *widget.Select
 	pkce                                  *widget.Check
+	anyPort                               *widget.Check // redirect port 0: the catcher takes any free port
 	discover                              *widget.Button
 	discovering                           *widget.ProgressBarInfinite
 	redirectURI                           *widget.Label
@@ -215,7 +216,8 @@ func (f *appForm) content() fyne.CanvasObject {
 	f.issuer, f.jwksURI = f.entry("needed to verify ID tokens (openid)"), f.entry("needed to verify ID tokens (openid)")
 
 	f.redirectHost = widget.NewSelect(redirectHosts, func(string) { f.changed() })
-	f.redirectPort = f.entry("8765; 0 = any free port")
+	f.redirectPort = f.entry("e.g. 8765")
+	f.anyPort = widget.NewCheck("Accept any free port", f.onAnyPort) // a check's text never wraps: kept short
 	f.pkce = widget.NewCheck("Use PKCE (S256)", func(bool) { f.changed() })
 	f.authMethod = widget.NewSelect(choiceLabels(authMethods), func(string) { f.changed() })
 	f.grantType = widget.NewSelect(choiceLabels(grantTypes), func(string) { f.changed() })
@@ -245,7 +247,8 @@ func (f *appForm) content() fyne.CanvasObject {
 		widget.NewAccordionItem("Endpoints", f.endpointBox),
 		widget.NewAccordionItem("Advanced", widget.NewForm(
 			widget.NewFormItem("Redirect host", f.field("redirect_host", f.redirectHost)),
-			widget.NewFormItem("Redirect port", f.field("redirect_port", f.redirectPort)),
+			widget.NewFormItem("Redirect port", container.NewVBox(f.field("redirect_port", f.redirectPort),
+				withHint(f.anyPort, "Only where the provider accepts every loopback port, as Google and Microsoft do."))),
 			widget.NewFormItem("PKCE", f.pkce),
 			widget.NewFormItem("Client secret sent", f.field("token_endpoint_auth_method", f.authMethod)),
 			widget.NewFormItem("How to sign in", withHint(f.field("grant_type", f.grantType),
@@ -343,6 +346,8 @@ func (f *appForm) fill(app core.App) {
 	}
 	f.redirectHost.SetSelected(app.RedirectHost)
 	f.redirectPort.SetText(strconv.Itoa(app.RedirectPort))
+	f.anyPort.SetChecked(app.RedirectPort == 0)
+	f.syncPortEntry()
 	f.pkce.SetChecked(app.PKCE)
 	method := app.TokenEndpointAuthMethod
 	if method == "" {
@@ -393,6 +398,31 @@ func (f *appForm) arrange(endpointsFirst bool) {
 	f.topEndpoints.RemoveAll()
 	f.endpointBox.Objects = append([]fyne.CanvasObject{f.mainEndpoints}, f.endpointBox.Objects...)
 	f.endpointBox.Refresh()
+}
+
+// onAnyPort is the "accept any free port" toggle: port 0, or back to the default port.
+func (f *appForm) onAnyPort(on bool) {
+	if f.loading {
+		return
+	}
+	port := core.DefaultRedirectPort
+	if f.base.RedirectPort > 0 {
+		port = f.base.RedirectPort
+	}
+	if on {
+		port = 0
+	}
+	f.redirectPort.SetText(strconv.Itoa(port))
+	f.syncPortEntry()
+}
+
+// syncPortEntry greys the port out while any free port is accepted: 0 is not a port to edit.
+func (f *appForm) syncPortEntry() {
+	if f.anyPort.Checked {
+		f.redirectPort.Disable()
+	} else {
+		f.redirectPort.Enable()
+	}
 }
 
 // document is the form's content as a document (without validation: Save validates).

@@ -58,3 +58,32 @@ func TestPlainLabelsAndReconnect(t *testing.T) {
 		t.Errorf("needs re-authorization: the button reads %q (%v), want a loud Reconnect", w.connect.Text, w.connect.Importance)
 	}
 }
+
+// "Accept any free port" is a toggle, not a 0 typed into the port: it saves port 0, shows the
+// any-port redirect URI, greys the port out, and gives the old port back when turned off.
+func TestAnyFreePortIsAToggle(t *testing.T) {
+	svc := newTestService(t)
+	addApp(t, svc, "Example", nil)
+	w := openWindow(t, svc)
+	selectApp(t, w, "Example")
+	f := w.form
+	if f.anyPort.Checked || f.redirectPort.Disabled() || f.redirectPort.Text != "8765" {
+		t.Fatalf("a fixed port: toggle %v, entry disabled %v, %q", f.anyPort.Checked, f.redirectPort.Disabled(), f.redirectPort.Text)
+	}
+	test.Tap(f.anyPort)
+	if !f.redirectPort.Disabled() || !strings.Contains(f.redirectURI.Text, "any port") {
+		t.Errorf("any port: entry disabled %v, redirect URI %q", f.redirectPort.Disabled(), f.redirectURI.Text)
+	}
+	test.Tap(f.save)
+	if got, _ := svc.Get("Example"); got.RedirectPort != 0 {
+		t.Fatalf("saved port %d, want 0 (status %q)", got.RedirectPort, f.status.Text)
+	}
+	selectApp(t, w, "Example")
+	if !f.anyPort.Checked || !f.redirectPort.Disabled() {
+		t.Error("a saved any-port app does not show the toggle on")
+	}
+	test.Tap(f.anyPort)
+	if f.redirectPort.Disabled() || f.redirectPort.Text != "8765" {
+		t.Errorf("turned off: entry disabled %v, %q", f.redirectPort.Disabled(), f.redirectPort.Text)
+	}
+}
