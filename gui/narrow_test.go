@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 
 	"connectedapps/core"
 )
@@ -13,6 +14,7 @@ import (
 // The window works from 800×600 and never resizes itself: a real window grows to its
 // content's MinSize, so every form, preset, section and tab must fit in 800×600. (An unwrapped
 // hint made the first form 1185 px wide, and opening it widened the window from 1000 px.)
+// The sidebar keeps one width through all of it.
 func TestWindowFitsIn800x600AndNeverResizesItself(t *testing.T) {
 	svc := newTestService(t)
 	addConnectedApp(t, svc, "A provider with a rather long name indeed", nil, connectedFor(42*time.Minute))
@@ -20,8 +22,16 @@ func TestWindowFitsIn800x600AndNeverResizesItself(t *testing.T) {
 	small := fyne.NewSize(800, 600)
 	w.win.Resize(small)
 
+	sidebar := float32(-1)
 	check := func(what string) {
 		t.Helper()
+		// The sidebar keeps its width whatever the right side shows.
+		left := w.win.Content().(*container.Split).Leading.Size().Width
+		if sidebar < 0 {
+			sidebar = left
+		} else if left != sidebar {
+			t.Errorf("%s: the sidebar is %.0f px wide, was %.0f", what, left, sidebar)
+		}
 		if got := w.win.Canvas().Size(); got != small {
 			t.Errorf("%s: the window is %v, want it kept at %v", what, got, small)
 		}
