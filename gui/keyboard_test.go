@@ -1,12 +1,15 @@
 package gui
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 )
 
 func press(w *mainWindow, key fyne.KeyName) {
@@ -188,5 +191,30 @@ func TestFocusScrollsIntoView(t *testing.T) {
 	}
 	if c.Focused() != f.name || f.scroll.Offset.Y > 40 {
 		t.Errorf("Shift+Tab back to the name: focus %T, page at %.0f", c.Focused(), f.scroll.Offset.Y)
+	}
+}
+
+// The sidebar is in reading order for Tab: the search, New, New from preset, the list of
+// apps, Settings (the list came first, before the search above it).
+func TestSidebarTabOrder(t *testing.T) {
+	svc := newTestService(t)
+	addApp(t, svc, "Alpha", nil)
+	w := openWindow(t, svc)
+	c := w.win.Canvas()
+	c.Focus(w.search)
+	var got []string
+	for range 4 {
+		c.FocusNext()
+		switch f := c.Focused().(type) {
+		case *appList:
+			got = append(got, "the list")
+		case *widget.Button:
+			got = append(got, f.Text)
+		default:
+			got = append(got, fmt.Sprintf("%T", f))
+		}
+	}
+	if want := []string{"New", "New from preset", "the list", "Settings"}; !slices.Equal(got, want) {
+		t.Fatalf("Tab from the search goes %q, want %q", got, want)
 	}
 }

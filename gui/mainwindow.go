@@ -136,13 +136,16 @@ func (w *mainWindow) buildUI() fyne.CanvasObject {
 	)
 	w.list.OnSelected = w.onListSelected
 	settings := &widget.Button{Text: "Settings", Icon: theme.SettingsIcon(), Importance: widget.LowImportance, OnTapped: w.openSettings}
-	left := container.NewBorder(
-		// New keeps its own width and the preset button takes the rest: two equal columns
-		// made the sidebar twice the preset button wide (318 px), more than an 800 px
-		// window gives it, and "New from preset" spilled out of its button.
-		container.NewVBox(w.search, container.NewBorder(nil, nil, w.newButton, nil, w.presets), w.listError),
-		container.NewHBox(settings), nil, nil,
-		container.NewStack(w.list, container.NewPadded(w.emptyList)))
+	// New keeps its own width and the preset button takes the rest: two equal columns
+	// made the sidebar twice the preset button wide (318 px), more than an 800 px
+	// window gives it, and "New from preset" spilled out of its button.
+	newRow := container.New(layout.NewBorderLayout(nil, nil, w.newButton, nil), w.newButton, w.presets)
+	leftTop := container.NewVBox(w.search, newRow, w.listError)
+	leftBottom := container.NewHBox(settings)
+	// Laid out as a border, but in reading order: Tab follows the objects' order, and
+	// container.NewBorder puts the centre (the list) first, before the search above it.
+	left := container.New(layout.NewBorderLayout(leftTop, leftBottom, nil, nil),
+		leftTop, container.NewStack(w.list, container.NewPadded(w.emptyList)), leftBottom)
 
 	w.header = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText, Truncation: fyne.TextTruncateEllipsis}
 	w.badge = &widget.Label{}
