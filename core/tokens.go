@@ -257,7 +257,16 @@ func (s *Service) refresh(ctx context.Context, app *App, stale *TokenSet) (*Toke
 		c.State, c.LastError = StateConnected, ""
 		c.ExpiresAt, c.GrantedScopes, c.HasRefreshToken, c.RefreshedAt = next.Expiry, next.Scopes, next.RefreshToken != "", &now
 		if id != nil {
-			c.Subject, c.Name, c.Email = id.Subject, id.Name, id.Email
+			// The same user (sameSignedInUser checked sub), but a refreshed ID token often
+			// carries only the required claims: a claim left out keeps what the sign-in
+			// learned, so the window does not fall back to a bare subject after a refresh.
+			c.Subject = id.Subject
+			if id.Name != "" {
+				c.Name = id.Name
+			}
+			if id.Email != "" {
+				c.Email = id.Email
+			}
 		}
 		a.Connection = &c
 		return nil

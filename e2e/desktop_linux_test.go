@@ -400,7 +400,8 @@ func (d *desktop) windowHas(match func(r, g, b uint8) bool, min int) bool {
 // isSuccessGreen is the colour of Fyne's success text (widget.SuccessImportance), in the
 // dark and the light theme: "Connected · expires in …", "Connected as …".
 func isSuccessGreen(r, g, b uint8) bool {
-	return int(g) > 120 && int(g) > int(r)+50 && int(g) > int(b)+40
+	// The light theme's green is dark (#17692a) so that it reads at 4.5:1 on white.
+	return int(g) > 90 && int(g) > int(r)+45 && int(g) > int(b)+35
 }
 
 // xdotoolTry runs xdotool on the desktop's display.

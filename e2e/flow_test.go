@@ -139,6 +139,10 @@ func TestFullLifecycleWithPublicClient(t *testing.T) {
 	if bare := u.ok("", "token", "Example OP"); bare != second.AccessToken+"\n" {
 		t.Fatalf("token after refresh: %q", bare)
 	}
+	// The refreshed ID token carries no email or name; who signed in is still known.
+	if out := u.ok("", "show", "Example OP"); !strings.Contains(out, "Test User <test-user@zitadel.ch>") {
+		t.Fatalf("the identity did not survive the refresh: %s", out)
+	}
 
 	// Disconnect revokes at the provider: the last refresh token is refused afterwards.
 	if out := u.ok("", "disconnect", "Example OP"); !strings.Contains(out, "revoked") {

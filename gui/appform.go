@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -28,12 +29,13 @@ type appForm struct {
 	// Discovery metadata the person fetched but has not saved yet.
 	metadata *core.ProviderMetadata
 
-	name, discovery, clientID, secret     *widget.Entry
-	authURI, tokenURI, revocationURI      *widget.Entry
-	userinfoURI, introspectionURI, devURI *widget.Entry
-	issuer, jwksURI, redirectPort         *widget.Entry
+	name, discovery, clientID, secret     *formEntry
+	authURI, tokenURI, revocationURI      *formEntry
+	userinfoURI, introspectionURI, devURI *formEntry
+	issuer, jwksURI, redirectPort         *formEntry
 	redirectHost, authMethod, grantType   *widget.Select
 	pkce                                  *widget.Check
+	anyPort                               *widget.Check // redirect port 0: the catcher takes any free port
 	discover                              *widget.Button
 	discovering                           *widget.ProgressBarInfinite
 	redirectURI                           *widget.Label
@@ -53,40 +55,143 @@ type appForm struct {
 	errors                                map[string]*widget.Label
 	endpoints                             *widget.Accordion
 	loading                               bool // filling widgets: their change handlers must not mark edits
+	filled                                bool // fill has run: before it the widgets hold no document at all
 	pendingDelete                         dialog.Dialog
 	presetInfo                            *fyne.Container // the preset's registration advice and quirks, for a new app
+	scroll                                *container.Scroll
+	mainEndpoints                         fyne.CanvasObject // Authorization and Token URI
+	endpointBox, topEndpoints             *fyne.Container   // where mainEndpoints stands: see arrange
+	savedMark                             string            // the app just saved: Save reads "Saved" until the next edit
 }
 
 // paramRow is one Extra Parameter.
 type paramRow struct {
-	key, value *widget.Entry
+	key, value *formEntry
 }
 
 // Redirect hosts and auth methods as the person sees them.
 var (
 	redirectHosts = []string{core.HostIPv4, core.HostLocalhost, core.HostIPv6}
-	authMethods   = []string{core.AuthMethodAuto, core.AuthMethodBasic, core.AuthMethodPost, core.AuthMethodNone}
-	grantTypes    = []string{core.GrantAuthorizationCode, core.GrantDeviceCode, core.GrantClientCredentials}
+	// Plain words first, the protocol's name after them for those who know it.
+	authMethods = []choice{
+		{core.AuthMethodAuto, "Automatic (what the provider supports)"},
+		{core.AuthMethodBasic, "Secret in the Authorization header (client_secret_basic)"},
+		{core.AuthMethodPost, "Secret in the request body (client_secret_post)"},
+		{core.AuthMethodNone, "No secret: a public client (none)"},
+	}
+	grantTypes = []choice{
+		{core.GrantAuthorizationCode, "Sign in in the browser (authorization_code)"},
+		{core.GrantDeviceCode, "Enter a code on another device (device_code)"},
+		{core.GrantClientCredentials, "No person: the client acts for itself (client_credentials)"},
+	}
 )
+
+// choice is one option of a Select: the value stored, and the words shown for it.
+type choice struct{ value, label string }
+
+func choiceLabels(cs []choice) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.label
+	}
+	return out
+}
+
+// choiceValue is the stored value of the shown label; a label not among cs is its own value.
+func choiceValue(cs []choice, label string) string {
+	for _, c := range cs {
+		if c.label == label {
+			return c.value
+		}
+	}
+	return label
+}
+
+// choiceLabel is the label shown for a stored value; an unknown value is shown as it is.
+func choiceLabel(cs []choice, value string) string {
+	for _, c := range cs {
+		if c.value == value {
+			return c.label
+		}
+	}
+	return value
+}
 
 func newAppForm(w *mainWindow) *appForm {
 	return &appForm{w: w, errors: map[string]*widget.Label{}}
 }
 
 // entry makes an entry whose edits update the redirect URI and the Save button.
-func (f *appForm) entry(placeholder string) *widget.Entry {
-	e := &widget.Entry{PlaceHolder: placeholder}
+func (f *appForm) entry(placeholder string) *formEntry {
+	e := newFormEntry(f.scrollIntoView)
+	e.PlaceHolder = placeholder
 	e.OnChanged = func(string) { f.changed() }
 	return e
 }
 
-// field is a widget with the error line that Save fills for its JSON field.
+// formEntry is an entry of the form that, on gaining the focus (Tab, a shortcut), has the
+// page scrolled so that it is in view: Fyne moves the focus without scrolling, and Tab
+// went on typing into fields below the fold.
+type formEntry struct {
+	widget.Entry
+	onFocus func(fyne.CanvasObject)
+}
+
+func newFormEntry(onFocus func(fyne.CanvasObject)) *formEntry {
+	e := &formEntry{onFocus: onFocus}
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+func (e *formEntry) FocusGained() {
+	e.Entry.FocusGained()
+	if e.onFocus != nil {
+		e.onFocus(e)
+	}
+}
+
+// scrollIntoView scrolls the page the least that shows o whole, with a margin.
+func (f *appForm) scrollIntoView(o fyne.CanvasObject) {
+	if f.scroll == nil || fyne.CurrentApp().Driver().CanvasForObject(o) == nil {
+		return
+	}
+	d := fyne.CurrentApp().Driver()
+	y := d.AbsolutePositionForObject(o).Y - d.AbsolutePositionForObject(f.scroll.Content).Y
+	margin := 2 * theme.Padding()
+	top, view := f.scroll.Offset.Y, f.scroll.Size().Height
+	switch {
+	case y-margin < top:
+		f.scroll.ScrollToOffset(fyne.NewPos(0, max(0, y-margin)))
+	case y+o.Size().Height+margin > top+view:
+		f.scroll.ScrollToOffset(fyne.NewPos(0, y+o.Size().Height+margin-view))
+	}
+}
+
+// hint is a small explanatory line that wraps. A form item's HintText is a canvas.Text that
+// never wraps: one long hint made the whole window at least 1185 px wide.
+func hint(text string) *widget.Label {
+	return &widget.Label{Text: text, SizeName: theme.SizeNameCaptionText, Wrapping: fyne.TextWrapWord}
+}
+
+// withHint puts a wrapping hint under o, for a form item.
+func withHint(o fyne.CanvasObject, text string) fyne.CanvasObject {
+	return container.NewVBox(o, hint(text))
+}
+
+// field is a widget with the error line that Save fills for its JSON field. The line is
+// always there, empty until needed, so an error appearing or clearing moves nothing below it.
 func (f *appForm) field(jsonName string, o fyne.CanvasObject) fyne.CanvasObject {
 	msg := &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord, SizeName: theme.SizeNameCaptionText}
-	msg.Hide()
 	f.errors[jsonName] = msg
-	return container.NewVBox(o, msg)
+	// Overlapping the label's own top padding puts the line right under its field.
+	return container.New(layout.NewCustomPaddedVBoxLayout(-theme.InnerPadding()), o, msg)
 }
+
+// fieldOrder is the order the fields stand in the form, top to bottom: the first error in
+// it is the one the page scrolls to.
+var fieldOrder = []string{"provider_name", "openid_configuration", "client_id", "scopes", "query_parameters",
+	"authorization_uri", "token_uri", "revocation_uri", "userinfo_uri", "introspection_uri", "device_authorization_uri",
+	"issuer", "jwks_uri", "redirect_host", "redirect_port", "token_endpoint_auth_method", "grant_type", "git_hosts"}
 
 func (f *appForm) content() fyne.CanvasObject {
 	f.name = f.entry("e.g. Google Mail")
@@ -97,7 +202,8 @@ func (f *appForm) content() fyne.CanvasObject {
 	f.discovering.Stop()
 	f.discovering.Hide()
 	f.clientID = f.entry("from the provider's client registration")
-	f.secret = &widget.Entry{Password: true, PlaceHolder: "none (a public client)"}
+	f.secret = newFormEntry(f.scrollIntoView)
+	f.secret.Password, f.secret.PlaceHolder = true, "none (a public client)"
 	f.secret.OnChanged = func(string) { f.changed() }
 	f.redirectURI = &widget.Label{TextStyle: fyne.TextStyle{Monospace: true}, Selectable: true, Wrapping: fyne.TextWrapBreak}
 	f.copyRedirect = &widget.Button{Text: "Copy", Icon: theme.ContentCopyIcon(), OnTapped: f.onCopyRedirect}
@@ -118,10 +224,11 @@ func (f *appForm) content() fyne.CanvasObject {
 	f.issuer, f.jwksURI = f.entry("needed to verify ID tokens (openid)"), f.entry("needed to verify ID tokens (openid)")
 
 	f.redirectHost = widget.NewSelect(redirectHosts, func(string) { f.changed() })
-	f.redirectPort = f.entry("8765; 0 = any free port")
+	f.redirectPort = f.entry("e.g. 8765")
+	f.anyPort = widget.NewCheck("Accept any free port", f.onAnyPort) // a check's text never wraps: kept short
 	f.pkce = widget.NewCheck("Use PKCE (S256)", func(bool) { f.changed() })
-	f.authMethod = widget.NewSelect(authMethods, func(string) { f.changed() })
-	f.grantType = widget.NewSelect(grantTypes, func(string) { f.changed() })
+	f.authMethod = widget.NewSelect(choiceLabels(authMethods), func(string) { f.changed() })
+	f.grantType = widget.NewSelect(choiceLabels(grantTypes), func(string) { f.changed() })
 
 	f.save = &widget.Button{Text: "Save", Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: f.onSave}
 	f.deleteButton = &widget.Button{Text: "Delete", Icon: theme.DeleteIcon(), Importance: widget.DangerImportance, OnTapped: f.onDelete}
@@ -131,30 +238,32 @@ func (f *appForm) content() fyne.CanvasObject {
 	section := func(title string) fyne.CanvasObject {
 		return container.NewVBox(widget.NewSeparator(), &widget.Label{Text: title, TextStyle: fyne.TextStyle{Bold: true}})
 	}
-	hint := func(text string) *widget.Label {
-		return &widget.Label{Text: text, SizeName: theme.SizeNameCaptionText, Wrapping: fyne.TextWrapWord}
-	}
+	f.mainEndpoints = widget.NewForm(
+		widget.NewFormItem("Authorization URI", f.field("authorization_uri", f.authURI)),
+		widget.NewFormItem("Token URI", f.field("token_uri", f.tokenURI)),
+	)
+	f.topEndpoints = container.NewVBox()
+	f.endpointBox = container.NewVBox(f.mainEndpoints, widget.NewForm(
+		widget.NewFormItem("Revocation URI", f.field("revocation_uri", f.revocationURI)),
+		widget.NewFormItem("Userinfo URI", f.field("userinfo_uri", f.userinfoURI)),
+		widget.NewFormItem("Introspection URI", f.field("introspection_uri", f.introspectionURI)),
+		widget.NewFormItem("Device authorization URI", f.field("device_authorization_uri", f.devURI)),
+		widget.NewFormItem("Issuer", f.field("issuer", f.issuer)),
+		widget.NewFormItem("JWKS URI", f.field("jwks_uri", f.jwksURI)),
+	))
 	f.endpoints = widget.NewAccordion(
-		widget.NewAccordionItem("Endpoints", widget.NewForm(
-			widget.NewFormItem("Authorization URI", f.field("authorization_uri", f.authURI)),
-			widget.NewFormItem("Token URI", f.field("token_uri", f.tokenURI)),
-			widget.NewFormItem("Revocation URI", f.field("revocation_uri", f.revocationURI)),
-			widget.NewFormItem("Userinfo URI", f.field("userinfo_uri", f.userinfoURI)),
-			widget.NewFormItem("Introspection URI", f.field("introspection_uri", f.introspectionURI)),
-			widget.NewFormItem("Device authorization URI", f.field("device_authorization_uri", f.devURI)),
-			widget.NewFormItem("Issuer", f.field("issuer", f.issuer)),
-			widget.NewFormItem("JWKS URI", f.field("jwks_uri", f.jwksURI)),
-		)),
+		widget.NewAccordionItem("Endpoints", f.endpointBox),
 		widget.NewAccordionItem("Advanced", widget.NewForm(
 			widget.NewFormItem("Redirect host", f.field("redirect_host", f.redirectHost)),
-			widget.NewFormItem("Redirect port", f.field("redirect_port", f.redirectPort)),
+			widget.NewFormItem("Redirect port", container.NewVBox(f.field("redirect_port", f.redirectPort),
+				withHint(f.anyPort, "Only where the provider accepts every loopback port, as Google and Microsoft do."))),
 			widget.NewFormItem("PKCE", f.pkce),
-			widget.NewFormItem("Token endpoint auth", f.field("token_endpoint_auth_method", f.authMethod)),
-			&widget.FormItem{Text: "Grant type", Widget: f.field("grant_type", f.grantType),
-				HintText: "authorization_code: sign in in the browser; device_code: enter a code on any device; client_credentials: no person, a service account"},
-			&widget.FormItem{Text: "Git hosts", Widget: f.field("git_hosts", container.NewVBox(
+			widget.NewFormItem("Client secret sent", f.field("token_endpoint_auth_method", f.authMethod)),
+			widget.NewFormItem("How to sign in", withHint(f.field("grant_type", f.grantType),
+				"Without a browser on this computer, use a code on another device; a service account with no person uses the client's own credentials.")),
+			widget.NewFormItem("Git hosts", withHint(f.field("git_hosts", container.NewVBox(
 				container.NewBorder(nil, nil, nil, f.addGitHost, f.gitHostInput), f.gitHostList)),
-				HintText: "connectedapps git-credential gives the token to these hosts only; git asking for any other gets nothing"},
+				"git gets this app's token for these hosts only; git asking for any other host gets nothing.")),
 		)),
 	)
 	f.endpoints.MultiOpen = true
@@ -163,6 +272,7 @@ func (f *appForm) content() fyne.CanvasObject {
 	body := container.NewVBox(
 		f.presetInfo,
 		widget.NewForm(widget.NewFormItem("Provider Name", f.field("provider_name", f.name))),
+		f.topEndpoints,
 		section("OpenID Configuration"),
 		hint("Paste the provider's issuer or discovery URL and get its configuration: the endpoints below fill themselves."),
 		f.field("openid_configuration", container.NewBorder(nil, nil, nil, f.discover, f.discovery)),
@@ -185,7 +295,8 @@ func (f *appForm) content() fyne.CanvasObject {
 		f.endpoints,
 	)
 	buttons := container.NewBorder(nil, nil, f.deleteButton, f.save, f.status)
-	return container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), buttons), nil, nil, container.NewVScroll(body))
+	f.scroll = wheelScroll(body)
+	return container.NewBorder(nil, container.NewVBox(widget.NewSeparator(), buttons), nil, nil, f.scroll)
 }
 
 // load fills the form from a saved app, dropping any edits.
@@ -214,6 +325,17 @@ func (f *appForm) loadNew(preset *core.App) {
 func (f *appForm) fill(app core.App) {
 	f.loading = true
 	defer func() { f.loading = false; f.changed() }()
+	f.filled = true
+	if app.ID != f.savedMark {
+		f.savedMark = ""
+	}
+	if app.ID != f.base.ID { // a new document gets a new ID each time
+		// Another document: it opens at its top, not where the last one was left (a reload
+		// of the same one, as after Save, keeps the place).
+		f.scroll.ScrollToTop()
+	}
+	// A blank new document (it has an ID already, but no name) keeps discovery first.
+	f.arrange(app.OpenIDConfiguration == "" && !app.UsesOpenID() && (f.orig != nil || app.AuthorizationURI != "" || app.ProviderName != ""))
 	f.base = app
 	f.metadata = nil
 	f.presetInfo.RemoveAll()
@@ -228,24 +350,26 @@ func (f *appForm) fill(app core.App) {
 		f.secret.PlaceHolder = "stored in the keyring; type a new one to replace it"
 	}
 	f.secret.Refresh()
-	for e, v := range map[*widget.Entry]string{f.authURI: app.AuthorizationURI, f.tokenURI: app.TokenURI,
+	for e, v := range map[*formEntry]string{f.authURI: app.AuthorizationURI, f.tokenURI: app.TokenURI,
 		f.revocationURI: app.RevocationURI, f.userinfoURI: app.UserinfoURI, f.introspectionURI: app.IntrospectionURI,
 		f.devURI: app.DeviceAuthorizationURI, f.issuer: app.Issuer, f.jwksURI: app.JWKSURI} {
 		e.SetText(v)
 	}
 	f.redirectHost.SetSelected(app.RedirectHost)
 	f.redirectPort.SetText(strconv.Itoa(app.RedirectPort))
+	f.anyPort.SetChecked(app.RedirectPort == 0)
+	f.syncPortEntry()
 	f.pkce.SetChecked(app.PKCE)
 	method := app.TokenEndpointAuthMethod
 	if method == "" {
 		method = core.AuthMethodAuto
 	}
-	f.authMethod.SetSelected(method)
+	f.authMethod.SetSelected(choiceLabel(authMethods, method))
 	grant := app.GrantType
 	if grant == "" {
 		grant = core.GrantAuthorizationCode
 	}
-	f.grantType.SetSelected(grant)
+	f.grantType.SetSelected(choiceLabel(grantTypes, grant))
 	f.scopes = slices.Clone(app.Scopes)
 	f.renderScopes()
 	f.params = nil
@@ -258,6 +382,61 @@ func (f *appForm) fill(app core.App) {
 	f.gitHosts = slices.Clone(app.GitHosts)
 	f.gitHostInput.SetText("")
 	f.renderGitHosts()
+}
+
+// arrange puts the Authorization and Token URIs first, under the name, for an app without
+// OpenID Connect discovery (Generic OAuth 2.0, GitHub): they are what it needs, and they sat
+// folded away below everything else. With discovery they stay in the Endpoints section,
+// which fills itself.
+func (f *appForm) arrange(endpointsFirst bool) {
+	first := len(f.topEndpoints.Objects) > 0
+	if first == endpointsFirst {
+		return
+	}
+	// The page's height changes: lay it out again, or the moved rows overlap what follows.
+	defer func() {
+		if f.scroll != nil {
+			f.scroll.Content.Refresh()
+			f.scroll.Refresh()
+		}
+	}()
+	if endpointsFirst {
+		f.endpointBox.Remove(f.mainEndpoints)
+		f.topEndpoints.Objects = []fyne.CanvasObject{widget.NewSeparator(),
+			&widget.Label{Text: "Endpoints", TextStyle: fyne.TextStyle{Bold: true}},
+			hint("This provider has no discovery: give its authorization and token URIs from its documentation."),
+			f.mainEndpoints}
+		f.topEndpoints.Refresh()
+		return
+	}
+	f.topEndpoints.RemoveAll()
+	f.endpointBox.Objects = append([]fyne.CanvasObject{f.mainEndpoints}, f.endpointBox.Objects...)
+	f.endpointBox.Refresh()
+}
+
+// onAnyPort is the "accept any free port" toggle: port 0, or back to the default port.
+func (f *appForm) onAnyPort(on bool) {
+	if f.loading {
+		return
+	}
+	port := core.DefaultRedirectPort
+	if f.base.RedirectPort > 0 {
+		port = f.base.RedirectPort
+	}
+	if on {
+		port = 0
+	}
+	f.redirectPort.SetText(strconv.Itoa(port))
+	f.syncPortEntry()
+}
+
+// syncPortEntry greys the port out while any free port is accepted: 0 is not a port to edit.
+func (f *appForm) syncPortEntry() {
+	if f.anyPort.Checked {
+		f.redirectPort.Disable()
+	} else {
+		f.redirectPort.Enable()
+	}
 }
 
 // document is the form's content as a document (without validation: Save validates).
@@ -280,8 +459,8 @@ func (f *appForm) document() core.App {
 		app.RedirectPort = p
 	}
 	app.PKCE = f.pkce.Checked
-	app.TokenEndpointAuthMethod = f.authMethod.Selected
-	app.GrantType = f.grantType.Selected
+	app.TokenEndpointAuthMethod = choiceValue(authMethods, f.authMethod.Selected)
+	app.GrantType = choiceValue(grantTypes, f.grantType.Selected)
 	app.Scopes = slices.Clone(f.scopes)
 	if app.Scopes == nil {
 		app.Scopes = []string{}
@@ -304,7 +483,11 @@ func (f *appForm) document() core.App {
 
 // isDirty says the form holds something Save would write.
 func (f *appForm) isDirty() bool {
-	if f.name == nil || f.w.selectedID == "" {
+	// An unfilled form is not an edited one. At a restart the remembered app is selected
+	// before the form was ever filled; its empty widgets differ from the zero document, and
+	// reading that as edits kept the saved registration out of the form (blank fields, Save
+	// enabled, "unsaved changes" on leaving).
+	if f.name == nil || !f.filled || f.w.selectedID == "" {
 		return false
 	}
 	if f.secret.Text != "" {
@@ -348,11 +531,116 @@ func (f *appForm) changed() {
 	} else {
 		f.redirectURI.SetText(app.RedirectURI())
 	}
-	if f.isDirty() {
+	dirty := f.isDirty()
+	if dirty {
+		f.savedMark = ""
 		f.save.Enable()
 	} else if f.orig != nil {
 		f.save.Disable()
 	}
+	// "Saved" on the button itself, where the person just pressed, until the next edit.
+	text, icon := "Save", theme.DocumentSaveIcon()
+	if !dirty && f.orig != nil && f.orig.ID == f.savedMark {
+		text, icon = "Saved", theme.ConfirmIcon()
+	}
+	if f.save.Text != text {
+		f.save.Text, f.save.Icon = text, icon
+		f.save.Refresh()
+	}
+	f.clearFixedErrors(app)
+	f.w.updateMenu() // Save in the menu follows the button
+}
+
+// clearFixedErrors empties the error line of every field that is no longer wrong, as the
+// person types; it never adds one (that waits for Save).
+func (f *appForm) clearFixedErrors(app core.App) {
+	shown := false
+	for _, l := range f.errors {
+		shown = shown || l.Text != ""
+	}
+	if !shown {
+		return
+	}
+	still := map[string]bool{}
+	for _, ve := range validationErrors(app) {
+		still[ve.Field] = true
+	}
+	for _, field := range []string{"provider_name", "client_id", "authorization_uri", "token_uri", "revocation_uri",
+		"userinfo_uri", "introspection_uri", "device_authorization_uri", "issuer", "jwks_uri", "redirect_host",
+		"redirect_port", "token_endpoint_auth_method", "grant_type", "query_parameters"} {
+		if !still[field] && f.errors[field].Text != "" {
+			f.setError(field, "")
+		}
+	}
+}
+
+// validationErrors is every field error of app, not only the first that core's Validate
+// names: each wrong field is set to a value that passes and the document checked again,
+// so the checks stay core's own.
+func validationErrors(app core.App) []*core.ValidationError {
+	var out []*core.ValidationError
+	seen := map[string]bool{}
+	for range len(fieldOrder) + 1 {
+		var ve *core.ValidationError
+		if err := app.Validate(); !errors.As(err, &ve) || seen[ve.Field] {
+			if err != nil && ve == nil {
+				out = append(out, &core.ValidationError{Message: err.Error()})
+			}
+			break
+		}
+		seen[ve.Field] = true
+		out = append(out, ve)
+		if !passing(&app, ve.Field) {
+			break
+		}
+	}
+	return out
+}
+
+// passing sets field to a value Validate accepts; false for a field it does not know.
+func passing(app *core.App, field string) bool {
+	const ok = "https://valid.invalid/"
+	switch field {
+	case "provider_name":
+		app.ProviderName = "valid"
+	case "client_id":
+		app.ClientID = "valid"
+	case "openid_configuration":
+		app.OpenIDConfiguration = ""
+	case "authorization_uri":
+		app.AuthorizationURI = ok
+	case "token_uri":
+		app.TokenURI = ok
+	case "revocation_uri":
+		app.RevocationURI = ""
+	case "userinfo_uri":
+		app.UserinfoURI = ""
+	case "introspection_uri":
+		app.IntrospectionURI = ""
+	case "device_authorization_uri":
+		app.DeviceAuthorizationURI = ok
+	case "issuer":
+		app.Issuer = ""
+	case "jwks_uri":
+		app.JWKSURI = ""
+	case "grant_type":
+		app.GrantType = core.GrantAuthorizationCode
+	case "scopes":
+		app.Scopes = nil
+	case "query_parameters":
+		app.QueryParameters = nil
+	case "redirect_host":
+		app.RedirectHost = core.HostIPv4
+	case "redirect_port":
+		app.RedirectPort = 0
+	case "token_endpoint_auth_method":
+		app.TokenEndpointAuthMethod = core.AuthMethodAuto
+	case "git_hosts":
+		app.GitHosts = nil
+	default:
+		return false
+	}
+	return true
 }
 
 // shownDocument is document with the callback path a new app's name gives it (registering
@@ -402,7 +690,7 @@ func (f *appForm) onDiscover() {
 			f.discovering.Hide()
 			f.discover.Enable()
 			if err != nil {
-				f.setError("openid_configuration", err.Error())
+				f.setError("openid_configuration", windowWords(err.Error()))
 				return
 			}
 			f.applyMetadata(md, raw, expected)
@@ -419,7 +707,7 @@ func (f *appForm) applyMetadata(md *core.ProviderMetadata, raw, expectedIssuer s
 	}
 	app.ApplyMetadata(md, docURL)
 	f.metadata = md
-	for e, v := range map[*widget.Entry]string{f.discovery: app.OpenIDConfiguration, f.authURI: app.AuthorizationURI,
+	for e, v := range map[*formEntry]string{f.discovery: app.OpenIDConfiguration, f.authURI: app.AuthorizationURI,
 		f.tokenURI: app.TokenURI, f.revocationURI: app.RevocationURI, f.userinfoURI: app.UserinfoURI,
 		f.introspectionURI: app.IntrospectionURI, f.devURI: app.DeviceAuthorizationURI, f.issuer: app.Issuer, f.jwksURI: app.JWKSURI} {
 		e.SetText(v)
@@ -459,16 +747,22 @@ func (f *appForm) removeScope(s string) {
 }
 
 func (f *appForm) renderScopes() {
-	f.scopeList.RemoveAll()
-	if len(f.scopes) == 0 {
-		f.scopeList.Add(&widget.Label{Text: "No scopes yet.", Importance: widget.LowImportance})
+	renderRemovable(f.scopeList, f.scopes, "No scopes yet.", f.removeScope)
+}
+
+// renderRemovable shows items one per row, each with a delete button, or the empty text in
+// italics (the disabled colour would be too faint to read: see theme.go).
+func renderRemovable(list *fyne.Container, items []string, empty string, remove func(string)) {
+	list.RemoveAll()
+	if len(items) == 0 {
+		list.Add(&widget.Label{Text: empty, TextStyle: fyne.TextStyle{Italic: true}})
 	}
-	for _, s := range f.scopes {
-		f.scopeList.Add(container.NewBorder(nil, nil, nil,
-			&widget.Button{Icon: theme.DeleteIcon(), Importance: widget.LowImportance, OnTapped: func() { f.removeScope(s) }},
-			&widget.Label{Text: s, TextStyle: fyne.TextStyle{Monospace: true}, Truncation: fyne.TextTruncateEllipsis}))
+	for _, item := range items {
+		list.Add(container.NewBorder(nil, nil, nil,
+			&widget.Button{Icon: theme.DeleteIcon(), Importance: widget.LowImportance, OnTapped: func() { remove(item) }},
+			&widget.Label{Text: item, TextStyle: fyne.TextStyle{Monospace: true}, Truncation: fyne.TextTruncateEllipsis}))
 	}
-	f.scopeList.Refresh()
+	list.Refresh()
 }
 
 // updateScopeSuggestions offers what the provider advertises and is not chosen yet.
@@ -514,16 +808,7 @@ func (f *appForm) removeGitHost(h string) {
 }
 
 func (f *appForm) renderGitHosts() {
-	f.gitHostList.RemoveAll()
-	if len(f.gitHosts) == 0 {
-		f.gitHostList.Add(&widget.Label{Text: "None: git gets no token from this app.", Importance: widget.LowImportance})
-	}
-	for _, h := range f.gitHosts {
-		f.gitHostList.Add(container.NewBorder(nil, nil, nil,
-			&widget.Button{Icon: theme.DeleteIcon(), Importance: widget.LowImportance, OnTapped: func() { f.removeGitHost(h) }},
-			&widget.Label{Text: h, TextStyle: fyne.TextStyle{Monospace: true}, Truncation: fyne.TextTruncateEllipsis}))
-	}
-	f.gitHostList.Refresh()
+	renderRemovable(f.gitHostList, f.gitHosts, "None: git gets no token from this app.", f.removeGitHost)
 }
 
 // Extra parameters.
@@ -555,14 +840,15 @@ func (f *appForm) saveThen(next func()) {
 	}
 	f.clearErrors()
 	app := f.document()
-	if err := app.Validate(); err != nil {
+	if errs := validationErrors(app); len(errs) > 0 {
 		// document() reads an unreadable port as -1; say what was typed, not "-1".
-		var ve *core.ValidationError
 		port := strings.TrimSpace(f.redirectPort.Text)
-		if _, perr := strconv.Atoi(port); perr != nil && errors.As(err, &ve) && ve.Field == "redirect_port" {
-			err = &core.ValidationError{Field: "redirect_port", Message: fmt.Sprintf("%q is not a port number: use 1-65535, or 0 for any free port", port)}
+		for i, ve := range errs {
+			if _, perr := strconv.Atoi(port); perr != nil && ve.Field == "redirect_port" {
+				errs[i] = &core.ValidationError{Field: "redirect_port", Message: fmt.Sprintf("%q is not a port number: use 1-65535, or 0 for any free port", port)}
+			}
 		}
-		f.showValidation(err)
+		f.showValidationErrors(errs)
 		return
 	}
 	var secret *string
@@ -602,13 +888,16 @@ func (f *appForm) saved(app core.App, res core.EditResult, err error, next func(
 		f.showValidation(err)
 		return
 	}
+	if err == nil {
+		f.savedMark = app.ID
+	}
 	f.secret.SetText("")
 	f.orig = &app
 	f.base = app
 	f.w.appSaved(app)
 	switch {
 	case err != nil: // saved, but the secret could not reach the keyring
-		f.showStatus(err.Error(), widget.DangerImportance)
+		f.showStatus(windowWords(err.Error()), widget.DangerImportance)
 	case res.TokensDropped:
 		msg := "Saved. The client, token URI or issuer changed, so the old tokens were revoked and deleted: connect again."
 		if res.RevocationProblem != "" {
@@ -625,24 +914,62 @@ func (f *appForm) saved(app core.App, res core.EditResult, err error, next func(
 	}
 }
 
-// showValidation puts a field error next to its field (opening its section), anything else
-// in the status line.
+// showValidation shows an error from saving: beside its field when it names one.
 func (f *appForm) showValidation(err error) {
 	var ve *core.ValidationError
 	if errors.As(err, &ve) {
-		if _, ok := f.errors[ve.Field]; ok {
-			f.setError(ve.Field, ve.Message)
-			switch ve.Field {
-			case "authorization_uri", "token_uri", "revocation_uri", "userinfo_uri", "introspection_uri", "device_authorization_uri", "issuer", "jwks_uri":
-				f.endpoints.Open(0)
-			case "redirect_host", "redirect_port", "token_endpoint_auth_method", "grant_type", "git_hosts":
-				f.endpoints.Open(1)
-			}
-			f.showStatus("Not saved: "+ve.Message, widget.DangerImportance)
+		f.showValidationErrors([]*core.ValidationError{ve})
+		return
+	}
+	f.showStatus("Not saved: "+windowWords(err.Error()), widget.DangerImportance)
+}
+
+// showValidationErrors puts every field error beside its field (opening its section), says
+// in the status line how many there are, and scrolls the page to the first.
+func (f *appForm) showValidationErrors(errs []*core.ValidationError) {
+	var beside []*core.ValidationError
+	var other []string
+	for _, ve := range errs {
+		if _, ok := f.errors[ve.Field]; !ok {
+			other = append(other, windowWords(ve.Message))
+			continue
+		}
+		beside = append(beside, ve)
+		f.setError(ve.Field, windowWords(ve.Message))
+		switch ve.Field {
+		case "authorization_uri", "token_uri", "revocation_uri", "userinfo_uri", "introspection_uri", "device_authorization_uri", "issuer", "jwks_uri":
+			f.endpoints.Open(0)
+		case "redirect_host", "redirect_port", "token_endpoint_auth_method", "grant_type", "git_hosts":
+			f.endpoints.Open(1)
+		}
+	}
+	switch {
+	case len(other) > 0:
+		f.showStatus("Not saved: "+strings.Join(other, "; "), widget.DangerImportance)
+	case len(beside) == 1:
+		f.showStatus("Not saved: "+windowWords(beside[0].Message), widget.DangerImportance)
+	default:
+		f.showStatus(fmt.Sprintf("Not saved: %d fields need a fix, each marked in red.", len(beside)), widget.DangerImportance)
+	}
+	for _, field := range fieldOrder {
+		if slices.ContainsFunc(beside, func(ve *core.ValidationError) bool { return ve.Field == field }) {
+			f.scrollTo(f.errors[field])
 			return
 		}
 	}
-	f.showStatus("Not saved: "+err.Error(), widget.DangerImportance)
+}
+
+// scrollTo scrolls the form so that the field above the error line o is in view.
+func (f *appForm) scrollTo(o fyne.CanvasObject) {
+	if f.scroll == nil || fyne.CurrentApp().Driver().CanvasForObject(o) == nil {
+		return
+	}
+	f.scroll.Content.Refresh() // lay out the sections just opened, so positions are current
+	d := fyne.CurrentApp().Driver()
+	y := d.AbsolutePositionForObject(o).Y - d.AbsolutePositionForObject(f.scroll.Content).Y
+	// The field sits above its error line: show the line with room for the field and label.
+	top := y - 3*theme.Padding() - f.name.MinSize().Height
+	f.scroll.ScrollToOffset(fyne.NewPos(0, max(0, top)))
 }
 
 func (f *appForm) setError(field, msg string) {
@@ -651,11 +978,6 @@ func (f *appForm) setError(field, msg string) {
 		return
 	}
 	l.SetText(msg)
-	if msg == "" {
-		l.Hide()
-	} else {
-		l.Show()
-	}
 }
 
 func (f *appForm) clearErrors() {
@@ -708,7 +1030,7 @@ func (f *appForm) remove(app core.App, localOnly bool) {
 				return
 			}
 			d := dialog.NewConfirm("Revocation failed",
-				err.Error()+"\n\nForget "+app.ProviderName+" on this computer anyway? Its tokens stay valid at the provider until they expire.",
+				windowWords(err.Error())+"\n\nForget "+app.ProviderName+" on this computer anyway? Its tokens stay valid at the provider until they expire.",
 				func(ok bool) {
 					if ok {
 						f.remove(app, true)

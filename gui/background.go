@@ -6,7 +6,9 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/widget"
 
 	"connectedapps/core"
 )
@@ -14,7 +16,9 @@ import (
 // startServices starts, once, from Run, what lives beside the window: the main menu, the
 // background refresher and, when the desktop offers one, the tray.
 func (w *mainWindow) startServices() {
-	w.win.SetMainMenu(w.mainMenu())
+	w.menu = w.mainMenu()
+	w.win.SetMainMenu(w.menu)
+	w.updateMenu()
 	w.win.SetOnDropped(w.onDropped) // a client file dropped on the window is imported
 	// The refresher's first pass reads and parses all of apps.json. Begun with the event loop
 	// instead of at once, it no longer competes with building the window, which with 1,000
@@ -32,24 +36,74 @@ func (w *mainWindow) mainMenu() *fyne.MainMenu {
 		return &desktop.CustomShortcut{KeyName: k, Modifier: mod}
 	}
 	ctrl, ctrlShift := fyne.KeyModifierShortcutDefault, fyne.KeyModifierShortcutDefault|fyne.KeyModifierShift
+	// Every command but Quit waits for a modal dialog to be answered: the menu's shortcuts
+	// reach the window even while one is shown.
+	do := w.unlessModal
+	w.menuSave = &fyne.MenuItem{Label: "Save", Action: do(w.form.onSave), Shortcut: key(fyne.KeyS, ctrl)}
+	w.menuExportOne = &fyne.MenuItem{Label: "Export this app…", Action: do(func() { w.onExport(true) })}
+	w.menuCopy = &fyne.MenuItem{Label: "Copy access token", Action: do(w.tokens.onCopyToken), Shortcut: key(fyne.KeyC, ctrlShift)}
+	w.menuTabs = []*fyne.MenuItem{
+		{Label: "Registration", Action: do(func() { w.showTab(0) }), Shortcut: key(fyne.Key1, ctrl)},
+		{Label: "Connection", Action: do(func() { w.showTab(1) }), Shortcut: key(fyne.Key2, ctrl)},
+	}
 	file := fyne.NewMenu("File",
-		&fyne.MenuItem{Label: "New app", Action: w.onNew, Shortcut: key(fyne.KeyN, ctrl)},
-		&fyne.MenuItem{Label: "Save", Action: w.form.onSave, Shortcut: key(fyne.KeyS, ctrl)},
+		&fyne.MenuItem{Label: "New app", Action: do(w.onNew), Shortcut: key(fyne.KeyN, ctrl)},
+		w.menuSave,
 		fyne.NewMenuItemSeparator(),
-		&fyne.MenuItem{Label: "Import…", Action: w.onImport},
-		&fyne.MenuItem{Label: "Export all…", Action: func() { w.onExport(false) }},
-		&fyne.MenuItem{Label: "Export this app…", Action: func() { w.onExport(true) }},
+		&fyne.MenuItem{Label: "Import…", Action: do(w.onImport)},
+		&fyne.MenuItem{Label: "Export all…", Action: do(func() { w.onExport(false) })},
+		w.menuExportOne,
 		fyne.NewMenuItemSeparator(),
-		&fyne.MenuItem{Label: "Settings…", Action: w.openSettings, Shortcut: key(fyne.KeyComma, ctrl)},
+		&fyne.MenuItem{Label: "Settings…", Action: do(w.openSettings), Shortcut: key(fyne.KeyComma, ctrl)},
 		fyne.NewMenuItemSeparator(),
 		&fyne.MenuItem{Label: "Quit", IsQuit: true, Action: w.quit})
 	edit := fyne.NewMenu("Edit",
-		&fyne.MenuItem{Label: "Search apps", Action: w.focusSearch, Shortcut: key(fyne.KeyF, ctrl)},
-		&fyne.MenuItem{Label: "Copy access token", Action: w.tokens.onCopyToken, Shortcut: key(fyne.KeyC, ctrlShift)})
-	view := fyne.NewMenu("View",
-		&fyne.MenuItem{Label: "Registration", Action: func() { w.showTab(0) }, Shortcut: key(fyne.Key1, ctrl)},
-		&fyne.MenuItem{Label: "Connection", Action: func() { w.showTab(1) }, Shortcut: key(fyne.Key2, ctrl)})
-	return fyne.NewMainMenu(file, edit, view)
+		&fyne.MenuItem{Label: "Search apps", Action: do(w.focusSearch), Shortcut: key(fyne.KeyF, ctrl)},
+		w.menuCopy)
+	view := fyne.NewMenu("View", w.menuTabs...)
+	help := fyne.NewMenu("Help", &fyne.MenuItem{Label: "About Connected Apps", Action: do(w.showAbout)})
+	return fyne.NewMainMenu(file, edit, view, help)
+}
+
+// updateMenu greys out the commands that cannot act now: Save with nothing to save, Export
+// this app and the tabs with no app shown, Copy access token when it is not connected.
+func (w *mainWindow) updateMenu() {
+	if w.menu == nil {
+		return
+	}
+	app, saved := w.selectedApp()
+	shown := w.selectedID != ""
+	want := map[*fyne.MenuItem]bool{ // item: disabled
+		w.menuSave:      !w.form.isDirty(),
+		w.menuExportOne: !saved,
+		w.menuCopy:      !saved || app.Connection == nil,
+		w.menuTabs[0]:   !shown,
+		w.menuTabs[1]:   !shown,
+	}
+	changed := false
+	for it, disabled := range want {
+		if it.Disabled != disabled {
+			it.Disabled, changed = disabled, true
+		}
+	}
+	if changed {
+		w.menu.Refresh()
+	}
+}
+
+// showAbout says what the program is, its version, and where it keeps the apps.
+func (w *mainWindow) showAbout() {
+	version := w.env.app.Metadata().Version
+	if version == "" {
+		version = "a development build"
+	}
+	text := "Connected Apps " + version + "\n\nRegisters OAuth 2.0 and OpenID Connect clients, signs in once through your browser, " +
+		"keeps the tokens in the system keyring and hands valid ones to your programs.\n\nYour apps are kept in " + w.env.svc.RegistryPath()
+	msg := &widget.Label{Text: text, Wrapping: fyne.TextWrapWord, Selectable: true}
+	d := dialog.NewCustom("About Connected Apps", "Close", msg, w.win)
+	w.pendingDialog = d
+	d.Show()
+	d.Resize(fyne.NewSize(480, 260))
 }
 
 // openSettings shows the Settings screen over the window.
@@ -97,10 +151,10 @@ func (w *mainWindow) onRefreshEvent(ev core.RefreshEvent) {
 	switch ev.Outcome {
 	case core.RefreshNeedsReauth:
 		w.env.notifier.Notify(name+" needs you to sign in again",
-			"Open Connected Apps, select "+name+" and press “Connect to "+name+"”. Until then programs using it get no token.")
+			"Open Connected Apps, select "+name+" and press “Reconnect”. Until then programs using it get no token.")
 	case core.RefreshClientRejected:
 		w.env.notifier.Notify(name+": the provider rejected this app",
-			"Open Connected Apps, check "+name+"’s client ID and secret under Registration, then press “Connect to "+name+"”.")
+			"Open Connected Apps, check "+name+"’s client ID and secret under Registration, then press “Reconnect”.")
 	case core.RefreshDone:
 	default:
 		return

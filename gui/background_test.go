@@ -34,7 +34,7 @@ func TestBackgroundRefreshNeedsSignInNotifiesOnce(t *testing.T) {
 	if len(notes) != 1 {
 		t.Fatalf("notifications = %q; want exactly one", notes)
 	}
-	for _, want := range []string{"Google needs you to sign in again: ", "press “Connect to Google”"} {
+	for _, want := range []string{"Google needs you to sign in again: ", "select Google and press “Reconnect”"} {
 		if !strings.Contains(notes[0], want) {
 			t.Errorf("notification %q lacks %q", notes[0], want)
 		}
@@ -107,7 +107,7 @@ func TestMainMenuHasEveryCommandWithItsShortcut(t *testing.T) {
 			items[it.Label] = it
 		}
 	}
-	if !slices.Equal(tops, []string{"File", "Edit", "View"}) {
+	if !slices.Equal(tops, []string{"File", "Edit", "View", "Help"}) {
 		t.Fatalf("main menu = %q", tops)
 	}
 	shortcuts := map[string]string{"New app": "CustomDesktop:Control+N", "Save": "CustomDesktop:Control+S",

@@ -253,7 +253,7 @@ func (c *connectDialog) showPasteError(attempt int, err error) {
 	if attempt != c.attempt {
 		return
 	}
-	c.pasteError.SetText(err.Error())
+	c.pasteError.SetText(windowWords(err.Error()))
 	c.pasteError.Show()
 	c.fit()
 }
@@ -326,7 +326,7 @@ func (c *connectDialog) finish(attempt int, res *core.ConnectResult, err error) 
 	if err != nil {
 		c.outcome.Text, c.outcome.Importance = "Could not connect to "+c.app.ProviderName, widget.DangerImportance
 		c.outcome.Refresh()
-		c.detail.SetText(err.Error())
+		c.detail.SetText(windowWords(err.Error()))
 		c.nextStep.SetText(connectNextStep(&c.app, err))
 		c.nextStep.Show()
 		c.dialog.SetButtons([]fyne.CanvasObject{c.closeBtn, c.tryAgain})

@@ -103,7 +103,7 @@ func (w *mainWindow) importData(fileName string, data []byte, as string) {
 				}
 			}
 			if err != nil {
-				b.WriteString(err.Error())
+				b.WriteString(windowWords(err.Error()))
 				w.showError("Import of "+fileName+" failed", fmt.Errorf("%s", strings.TrimSpace(b.String())))
 				return
 			}
@@ -115,7 +115,7 @@ func (w *mainWindow) importData(fileName string, data []byte, as string) {
 func (w *mainWindow) askImportName(fileName string, data []byte, cause error) {
 	entry := &widget.Entry{PlaceHolder: "a new name"}
 	d := dialog.NewForm("Name taken", "Import", "Cancel",
-		[]*widget.FormItem{{Text: "New name", Widget: entry, HintText: cause.Error()}},
+		[]*widget.FormItem{widget.NewFormItem("New name", withHint(entry, windowWords(cause.Error())))},
 		func(ok bool) {
 			if ok && strings.TrimSpace(entry.Text) != "" {
 				w.importData(fileName, data, strings.TrimSpace(entry.Text))

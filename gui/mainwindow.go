@@ -44,10 +44,10 @@ type mainWindow struct {
 	loadSeq    int        // answers to older reloads are dropped, so the newest read wins
 	regStamp   time.Time  // apps.json's modification time at the last read
 
-	search    *widget.Entry
+	search    *searchEntry
 	newButton *widget.Button
 	presets   *widget.Button
-	list      *widget.List
+	list      *appList
 	listError *widget.Label
 	emptyList *widget.Label
 
@@ -62,6 +62,11 @@ type mainWindow struct {
 	form      *appForm
 	tokens    *tokenPanel
 	rightSide *fyne.Container
+
+	// The main menu and the items that are greyed out when they cannot act (updateMenu).
+	menu                              *fyne.MainMenu
+	menuSave, menuExportOne, menuCopy *fyne.MenuItem
+	menuTabs                          []*fyne.MenuItem
 
 	// pendingDialog is the dialog shown last, kept so tests can confirm or dismiss it.
 	pendingDialog dialog.Dialog
@@ -89,6 +94,7 @@ func newMainWindow(e *env) *mainWindow {
 // Run shows the main window and blocks until the app quits.
 func Run(a fyne.App, svc *core.Service) {
 	a.SetIcon(assets.Icon)
+	applyTheme(a)
 	e := &env{app: a, svc: svc, browser: svc.Browser, notifier: fyneNotifier{a}}
 	w := newMainWindow(e)
 	w.win.SetMaster()
@@ -98,6 +104,7 @@ func Run(a fyne.App, svc *core.Service) {
 		for range time.Tick(registryPoll) {
 			fyne.Do(func() {
 				w.list.Refresh()
+				w.updateBadge()
 				w.checkRegistry()
 			})
 		}
@@ -111,24 +118,34 @@ func Run(a fyne.App, svc *core.Service) {
 }
 
 func (w *mainWindow) buildUI() fyne.CanvasObject {
-	w.search = &widget.Entry{PlaceHolder: "Search apps (Ctrl+F)", OnChanged: func(string) { w.applyFilter() }}
+	w.search = newSearchEntry()
+	w.search.PlaceHolder = "Search apps (Ctrl+F)"
+	w.search.OnChanged = func(string) { w.applyFilter() }
+	w.search.onEscape, w.search.onDown = w.onSearchEscape, w.onSearchDown
+	w.search.OnSubmitted = func(string) { w.onSearchDown() }
 	w.newButton = &widget.Button{Text: "New", Icon: theme.ContentAddIcon(), OnTapped: w.onNew}
 	w.presets = &widget.Button{Text: "New from preset", Icon: theme.MenuDropDownIcon(), OnTapped: w.onPresetMenu}
 	w.listError = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord, Selectable: true}
 	w.listError.Hide()
 	w.emptyList = &widget.Label{Wrapping: fyne.TextWrapWord, Alignment: fyne.TextAlignCenter}
 	w.emptyList.Hide()
-	w.list = widget.NewList(
+	w.list = newAppList(
 		func() int { return len(w.shown) },
 		func() fyne.CanvasObject { return newAppRow() },
 		w.updateRow,
 	)
 	w.list.OnSelected = w.onListSelected
 	settings := &widget.Button{Text: "Settings", Icon: theme.SettingsIcon(), Importance: widget.LowImportance, OnTapped: w.openSettings}
-	left := container.NewBorder(
-		container.NewVBox(w.search, container.NewGridWithColumns(2, w.newButton, w.presets), w.listError),
-		container.NewHBox(settings), nil, nil,
-		container.NewStack(w.list, container.NewPadded(w.emptyList)))
+	// New keeps its own width and the preset button takes the rest: two equal columns
+	// made the sidebar twice the preset button wide (318 px), more than an 800 px
+	// window gives it, and "New from preset" spilled out of its button.
+	newRow := container.New(layout.NewBorderLayout(nil, nil, w.newButton, nil), w.newButton, w.presets)
+	leftTop := container.NewVBox(w.search, newRow, w.listError)
+	leftBottom := container.NewHBox(settings)
+	// Laid out as a border, but in reading order: Tab follows the objects' order, and
+	// container.NewBorder puts the centre (the list) first, before the search above it.
+	left := container.New(layout.NewBorderLayout(leftTop, leftBottom, nil, nil),
+		leftTop, container.NewStack(w.list, container.NewPadded(w.emptyList)), leftBottom)
 
 	w.header = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText, Truncation: fyne.TextTruncateEllipsis}
 	w.badge = &widget.Label{}
@@ -169,6 +186,7 @@ func (w *mainWindow) buildUI() fyne.CanvasObject {
 func (w *mainWindow) addShortcuts() {
 	c := w.win.Canvas()
 	add := func(key fyne.KeyName, mod fyne.KeyModifier, f func()) {
+		f = w.unlessModal(f)
 		c.AddShortcut(&desktop.CustomShortcut{KeyName: key, Modifier: mod}, func(fyne.Shortcut) { f() })
 	}
 	add(fyne.KeyN, fyne.KeyModifierShortcutDefault, w.onNew)
@@ -237,7 +255,7 @@ func (w *mainWindow) showApps(seq int, stamp time.Time, apps []core.App, err err
 		return
 	}
 	if err != nil {
-		w.listError.SetText("Your apps could not be read: " + err.Error())
+		w.listError.SetText("Your apps could not be read: " + windowWords(err.Error()))
 		w.listError.Show()
 		return
 	}
@@ -302,6 +320,7 @@ func (w *mainWindow) showSelected() {
 	if w.selectedID == newAppID {
 		w.welcome.Hide()
 		w.showDetail()
+		w.updateMenu()
 		return
 	}
 	app, ok := w.selectedApp()
@@ -309,20 +328,52 @@ func (w *mainWindow) showSelected() {
 		w.selectedID = ""
 		w.detail.Hide()
 		w.welcome.Show()
+		w.updateMenu()
 		return
 	}
 	w.welcome.Hide()
 	w.showDetail()
 	w.header.SetText(app.ProviderName)
-	text, importance := stateText(&app, w.env.svc.Clock())
-	w.badge.Text, w.badge.Importance = text, importance
-	w.badge.Refresh()
-	w.connect.SetText("Connect to " + app.ProviderName)
+	w.updateBadge()
+	w.setConnectButton(&app)
 	w.connect.Enable()
 	if !w.form.isDirty() {
 		w.form.load(&app)
 	}
 	w.tokens.show(&app)
+	w.updateMenu()
+}
+
+// setConnectButton names the button by what it does for this app: "Connect" first, then a
+// secondary "Reconnect" while the connection works, and a loud "Reconnect" when it needs one.
+// It no longer carries the app's name (the header says it): "Connect to <a long name>" made
+// the window wider than 800 px.
+func (w *mainWindow) setConnectButton(app *core.App) {
+	text, importance := "Connect", widget.HighImportance
+	if app.Connection != nil {
+		text = "Reconnect"
+		if app.State(w.env.svc.Clock()) == core.StateConnected {
+			importance = widget.MediumImportance
+		}
+	}
+	if w.connect.Text != text || w.connect.Importance != importance {
+		w.connect.Text, w.connect.Importance = text, importance
+		w.connect.Refresh()
+	}
+}
+
+// updateBadge says the selected app's state under its name, in the words the list and the
+// Connection tab use; the ticks call it too, so it never goes stale.
+func (w *mainWindow) updateBadge() {
+	app, ok := w.selectedApp()
+	if !ok || w.selectedID == newAppID {
+		return
+	}
+	text, importance := stateText(&app, w.env.svc.Clock())
+	if w.badge.Text != text || w.badge.Importance != importance {
+		w.badge.Text, w.badge.Importance = text, importance
+		w.badge.Refresh()
+	}
 }
 
 func (w *mainWindow) showDetail() {
@@ -369,7 +420,8 @@ func (w *mainWindow) onNewWith(doc *core.App) {
 	w.header.SetText("New app")
 	w.badge.Text, w.badge.Importance = "Not saved yet", widget.MediumImportance
 	w.badge.Refresh()
-	w.connect.SetText("Connect")
+	w.connect.Text, w.connect.Importance = "Connect", widget.HighImportance
+	w.connect.Refresh()
 	w.connect.Disable()
 	w.form.loadNew(doc)
 	w.tokens.show(nil)
@@ -454,7 +506,7 @@ func (w *mainWindow) appChanged() { w.reload() }
 
 // showError shows err in a dialog: for failures that belong to no single field.
 func (w *mainWindow) showError(title string, err error) {
-	msg := &widget.Label{Text: err.Error(), Wrapping: fyne.TextWrapWord}
+	msg := &widget.Label{Text: windowWords(err.Error()), Wrapping: fyne.TextWrapWord}
 	d := dialog.NewCustom(title, "Close", msg, w.win)
 	w.pendingDialog = d
 	d.Show()
@@ -476,7 +528,10 @@ func (w *mainWindow) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	o.(*appRow).set(&w.shown[id], w.env.svc.Clock())
 }
 
-// appRow is one line of the list: name and provider on the left, connection state on the right.
+// appRow is one entry of the list: the name, the connection state, and the provider with who
+// signed in, each on a line of its own. With the state beside the name, every change of its
+// text ("59 min" to "9 min") moved the name's edge and the row jumped; stacked, nothing moves,
+// and a narrow sidebar truncates each line instead of squeezing the name to nothing.
 type appRow struct {
 	widget.BaseWidget
 	name, detail, state *widget.Label
@@ -486,16 +541,15 @@ func newAppRow() *appRow {
 	r := &appRow{
 		name:   &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis},
 		detail: &widget.Label{SizeName: theme.SizeNameCaptionText, Truncation: fyne.TextTruncateEllipsis},
-		state:  &widget.Label{Alignment: fyne.TextAlignTrailing},
+		state:  &widget.Label{SizeName: theme.SizeNameCaptionText, Truncation: fyne.TextTruncateEllipsis},
 	}
 	r.ExtendBaseWidget(r)
 	return r
 }
 
 func (r *appRow) CreateRenderer() fyne.WidgetRenderer {
-	// Labels carry their own padding; none between them keeps name and detail together.
-	lines := container.New(layout.NewCustomPaddedVBoxLayout(0), r.name, r.detail)
-	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, nil, container.NewCenter(r.state), lines))
+	// Labels carry their own padding above and below; overlapping it keeps the lines together.
+	return widget.NewSimpleRenderer(container.New(layout.NewCustomPaddedVBoxLayout(-1.5*theme.InnerPadding()), r.name, r.state, r.detail))
 }
 
 func (r *appRow) set(app *core.App, now time.Time) {
@@ -513,7 +567,7 @@ func stateText(app *core.App, now time.Time) (string, widget.Importance) {
 		if app.Connection.ExpiresAt == nil {
 			return "Connected", widget.SuccessImportance
 		}
-		return "Connected · expires in " + humanDuration(app.Connection.ExpiresAt.Sub(now)), widget.SuccessImportance
+		return "Connected · " + countdownText(app.Connection.ExpiresAt, now), widget.SuccessImportance
 	case core.StateExpired:
 		return "Expired", widget.WarningImportance
 	case core.StateNeedsReauth:

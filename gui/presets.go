@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"connectedapps/core"
@@ -40,7 +41,11 @@ func (w *mainWindow) newFromPreset(p core.Preset) {
 	for _, f := range p.Fields {
 		e := &widget.Entry{PlaceHolder: f.Example, Text: f.Default}
 		entries[f.Name] = e
-		items = append(items, &widget.FormItem{Text: f.Label, Widget: e, HintText: f.Help})
+		var o fyne.CanvasObject = e
+		if f.Help != "" {
+			o = withHint(e, f.Help)
+		}
+		items = append(items, widget.NewFormItem(f.Label, o))
 	}
 	d := dialog.NewForm("New "+p.Name+" app", "Continue", "Cancel", items, func(ok bool) {
 		if !ok {
@@ -71,22 +76,34 @@ func (w *mainWindow) openPreset(p core.Preset, values map[string]string) {
 	w.form.showPreset(p, regURL)
 }
 
-// presetCard tells, above the form, how to register the client and what is special.
+// presetCard tells, above the form, how to register the client and what is special: a
+// short numbered checklist, folded under one line once read (it used to be a card of
+// paragraphs that pushed the form below the fold).
 func presetCard(p core.Preset, regURL string) fyne.CanvasObject {
-	box := container.NewVBox(&widget.Label{Text: p.Name + " preset", TextStyle: fyne.TextStyle{Bold: true}})
-	if p.Registration != "" {
-		box.Add(&widget.Label{Text: p.Registration, Wrapping: fyne.TextWrapWord})
+	steps := container.NewVBox()
+	n := 0
+	step := func(o fyne.CanvasObject) {
+		n++
+		steps.Add(container.NewBorder(nil, nil, &widget.Label{Text: fmt.Sprintf("%d.", n), TextStyle: fyne.TextStyle{Bold: true}}, nil, o))
 	}
+	text := func(s string) *widget.Label { return &widget.Label{Text: s, Wrapping: fyne.TextWrapWord} }
 	if u, err := url.Parse(regURL); err == nil && regURL != "" {
-		box.Add(widget.NewHyperlink("Register the client at "+u.Host+u.Path, u))
+		// Wrapped: GitLab's registration path made the window wider than 800 px.
+		step(&widget.Hyperlink{Text: "Register the client at " + u.Host + u.Path, URL: u, Wrapping: fyne.TextWrapBreak})
+	}
+	if p.Registration != "" {
+		step(text(p.Registration))
 	}
 	if p.RedirectAdvice != "" {
-		box.Add(&widget.Label{Text: p.RedirectAdvice, Wrapping: fyne.TextWrapWord})
+		step(text(p.RedirectAdvice))
 	}
+	step(text("Paste the client ID (and secret) below, then Save."))
 	if len(p.Quirks) > 0 {
-		box.Add(&widget.Label{Text: "• " + strings.Join(p.Quirks, "\n• "), Wrapping: fyne.TextWrapWord, Importance: widget.MediumImportance})
+		steps.Add(&widget.Label{Text: "Good to know:\n• " + strings.Join(p.Quirks, "\n• "), Wrapping: fyne.TextWrapWord, SizeName: theme.SizeNameCaptionText})
 	}
-	return widget.NewCard("", "", box)
+	item := widget.NewAccordionItem(fmt.Sprintf("%s preset: %d steps to register", p.Name, n), steps)
+	item.Open = true
+	return widget.NewAccordion(item)
 }
 
 // presetSummary is a one-line reminder in the status line.

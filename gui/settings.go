@@ -33,6 +33,7 @@ type secretsProber interface {
 type settingsScreen struct {
 	env    *env
 	parent fyne.Window
+	scroll *container.Scroll
 	// exe is the program the autostart entry runs (os.Executable; tests replace it).
 	exe       func() (string, error)
 	autostart desktop.Autostart
@@ -62,7 +63,8 @@ func newSettingsScreen(e *env, parent fyne.Window) *settingsScreen {
 // show builds the screen, opens it over the parent window and starts the keyring probe.
 func (s *settingsScreen) show() {
 	content := s.buildUI()
-	d := dialog.NewCustom("Settings", "Close", container.NewVScroll(content), s.parent)
+	s.scroll = wheelScroll(content) // the wheel turns it over its entries too: wheel.go
+	d := dialog.NewCustom("Settings", "Close", s.scroll, s.parent)
 	s.dialog = d
 	d.Show()
 	d.Resize(fyne.NewSize(600, min(content.MinSize().Height+130, s.parent.Canvas().Size().Height-40)))

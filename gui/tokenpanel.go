@@ -86,6 +86,7 @@ type tokenPanel struct {
 	actions    *fyne.Container
 	box        *fyne.Container
 	notice     *widget.Label // the outcome of the last action, for the app it was done to
+	scroll     *container.Scroll
 
 	// dialog is the dialog this panel showed last, kept so tests can press its buttons.
 	dialog dialog.Dialog
@@ -134,7 +135,8 @@ func (p *tokenPanel) content() fyne.CanvasObject {
 	)
 	p.box = container.NewVBox(p.hint, p.lastError, p.reconnect, p.details, p.actions, p.notice)
 	p.show(nil)
-	return container.NewVScroll(p.box)
+	p.scroll = wheelScroll(p.box)
+	return p.scroll
 }
 
 // show fills the panel for app (nil: an unsaved new app). The window calls it on every
@@ -167,7 +169,7 @@ func (p *tokenPanel) show(app *core.App) {
 	case app == nil:
 		p.hint.SetText("Save this app on the Registration tab first; then connect to it, and its tokens appear here.")
 	case conn == nil:
-		p.hint.SetText(fmt.Sprintf("Not connected. Press “Connect to %s” above to sign in; the connection and its tokens then appear here.", app.ProviderName))
+		p.hint.SetText(fmt.Sprintf("Not connected. Press “Connect” above to sign in to %s; the connection and its tokens then appear here.", app.ProviderName))
 	}
 	if conn == nil {
 		p.hint.Show()
@@ -210,13 +212,13 @@ func (p *tokenPanel) show(app *core.App) {
 		p.refreshTok.SetText("none: when the access token runs out, connect again")
 	}
 	if conn.ReconnectToApply {
-		p.reconnect.SetText(fmt.Sprintf("The scopes changed since you signed in: press “Connect to %s” to apply them.", app.ProviderName))
+		p.reconnect.SetText(fmt.Sprintf("The scopes changed since you signed in: press “Reconnect” above to apply them."))
 		p.reconnect.Show()
 	} else {
 		p.reconnect.Hide()
 	}
 	if conn.LastError != "" {
-		p.lastError.SetText("Last error: " + conn.LastError)
+		p.lastError.SetText("Last error: " + windowWords(conn.LastError))
 		p.lastError.Show()
 	} else {
 		p.lastError.Hide()
@@ -280,6 +282,10 @@ func (p *tokenPanel) onTick() {
 	if p.state.Text != text || p.state.Importance != importance {
 		p.state.Text, p.state.Importance = text, importance
 		p.state.Refresh()
+		// The header and the list row say the same words: they change with it, not at
+		// the next reload (the header used to keep "1 h" while this said "59 min").
+		p.w.updateBadge()
+		p.w.list.Refresh()
 	}
 }
 
@@ -293,31 +299,21 @@ func (p *tokenPanel) updateCountdown() {
 	}
 }
 
-// countdownText is "expires in 4 min 12 s", "expired 3 min ago" or "expiry unknown".
+// countdownText is "expires in 4 min", "expired 3 min ago" or "expiry unknown": the one
+// wording of the expiry the header, the list, the Connection tab and the dialogs all show, so
+// none says "1 h" while another says "59 min".
 func countdownText(expiresAt *time.Time, now time.Time) string {
 	if expiresAt == nil {
 		return "expiry unknown"
 	}
 	d := expiresAt.Sub(now)
 	if d > 0 {
-		return "expires in " + preciseDuration(d)
+		return "expires in " + humanDuration(d)
 	}
-	if -d < time.Second {
+	if -d < time.Minute {
 		return "expired just now"
 	}
-	return "expired " + preciseDuration(-d) + " ago"
-}
-
-// preciseDuration rounds down to the second, and drops seconds once they no longer matter.
-func preciseDuration(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%d s", int(d/time.Second))
-	case d < time.Hour:
-		return fmt.Sprintf("%d min %d s", int(d/time.Minute), int(d%time.Minute/time.Second))
-	default:
-		return humanDuration(d)
-	}
+	return "expired " + humanDuration(-d) + " ago"
 }
 
 func identityText(c *core.Connection) string {
@@ -472,7 +468,7 @@ func (p *tokenPanel) onCopyToken() {
 		return
 	}
 	if p.app.Connection == nil {
-		p.w.showError("Nothing to copy", fmt.Errorf("%s is not connected: press “Connect to %s” first", p.app.ProviderName, p.app.ProviderName))
+		p.w.showError("Nothing to copy", fmt.Errorf("%s is not connected: select it and press “Connect” first", p.app.ProviderName))
 		return
 	}
 	p.onCopy(false)
@@ -593,19 +589,84 @@ type testAnswer struct {
 }
 
 func (p *tokenPanel) showTestAnswers(app core.App, answers []testAnswer) {
-	box := container.NewVBox()
+	now := p.w.env.svc.Clock()
+	text, importance := testVerdict(answers)
+	box := container.NewVBox(&widget.Label{Text: text, Importance: importance, TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord})
 	for _, a := range answers {
+		box.Add(widget.NewSeparator())
 		box.Add(&widget.Label{Text: a.name + " · " + a.uri, TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis})
 		if a.err != nil {
-			box.Add(&widget.Label{Text: a.err.Error(), Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord, Selectable: true})
+			box.Add(&widget.Label{Text: windowWords(a.err.Error()), Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord, Selectable: true})
 			continue
 		}
-		box.Add(&widget.Label{Text: prettyJSON(a.raw), TextStyle: fyne.TextStyle{Monospace: true}, Wrapping: fyne.TextWrapBreak, Selectable: true})
+		if facts := answerFacts(a.raw, now); facts != "" {
+			box.Add(&widget.Label{Text: facts, Wrapping: fyne.TextWrapWord, Selectable: true})
+		}
+		// The whole answer, folded: the facts above are what a person reads first.
+		raw := &widget.Label{Text: prettyJSON(a.raw), TextStyle: fyne.TextStyle{Monospace: true}, Wrapping: fyne.TextWrapBreak, Selectable: true}
+		box.Add(widget.NewAccordion(widget.NewAccordionItem("The full answer (JSON)", raw)))
 	}
-	scroll := container.NewVScroll(box)
+	scroll := wheelScroll(box)
 	scroll.SetMinSize(fyne.NewSize(520, 320))
 	d := dialog.NewCustom("Test of "+app.ProviderName, "Close", scroll, p.w.win)
 	p.showDialog(d)
+}
+
+// testVerdict is the one line that says whether the token works.
+func testVerdict(answers []testAnswer) (string, widget.Importance) {
+	failed := 0
+	for _, a := range answers {
+		if a.err != nil {
+			failed++
+			continue
+		}
+		if a.name == "Introspection" {
+			var st struct {
+				Active *bool `json:"active"`
+			}
+			if json.Unmarshal(a.raw, &st) == nil && st.Active != nil && !*st.Active {
+				return "The token does not work: the provider says it is not active. Refresh it, or connect again.", widget.DangerImportance
+			}
+		}
+	}
+	switch {
+	case failed == 0:
+		return "The token works: the provider accepted it.", widget.SuccessImportance
+	case failed < len(answers):
+		return "The token works, but not every endpoint answered: see below.", widget.WarningImportance
+	default:
+		return "The test failed: no endpoint accepted the token. See below.", widget.DangerImportance
+	}
+}
+
+// answerFacts picks the claims a person reads out of a userinfo or introspection answer,
+// times as dates ("14 Mar 2026, 10:26 (in 59 min)") rather than Unix seconds.
+func answerFacts(raw json.RawMessage, now time.Time) string {
+	var m map[string]any
+	if json.Unmarshal(raw, &m) != nil {
+		return ""
+	}
+	var lines []string
+	if v, ok := m["active"].(bool); ok {
+		lines = append(lines, "Active: "+map[bool]string{true: "yes", false: "no"}[v])
+	}
+	for _, k := range []struct{ key, label string }{{"name", "Name"}, {"email", "Email"}, {"preferred_username", "User name"},
+		{"username", "User name"}, {"sub", "Subject"}, {"client_id", "Client"}, {"scope", "Scopes"}} {
+		if v, ok := m[k.key].(string); ok && v != "" {
+			lines = append(lines, k.label+": "+v)
+		}
+	}
+	for _, k := range []struct{ key, label string }{{"exp", "Expires"}, {"iat", "Issued"}, {"nbf", "Valid from"}, {"auth_time", "Signed in"}} {
+		if v, ok := m[k.key].(float64); ok && v > 0 {
+			at := time.Unix(int64(v), 0)
+			when := "in " + humanDuration(at.Sub(now))
+			if !at.After(now) {
+				when = humanDuration(now.Sub(at)) + " ago"
+			}
+			lines = append(lines, fmt.Sprintf("%s: %s (%s)", k.label, at.Local().Format("2 Jan 2006, 15:04"), when))
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 func prettyJSON(raw json.RawMessage) string {
@@ -680,7 +741,7 @@ func (p *tokenPanel) runDisconnect(app core.App, localOnly bool) {
 // the connection or forget it here anyway.
 func (p *tokenPanel) offerLocalOnly(app core.App, cause error) {
 	// core's message ends with the command line's way out; the window offers its own.
-	words := cause.Error()
+	words := windowWords(cause.Error())
 	var pe *core.ProviderError
 	if errors.As(cause, &pe) {
 		words = pe.Error()

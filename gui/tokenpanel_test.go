@@ -2,6 +2,7 @@ package gui
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +18,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"connectedapps/core"
 )
@@ -109,7 +111,7 @@ func (p *fakeProvider) serve(rw http.ResponseWriter, r *http.Request) {
 			answer(introspect, `{"error":"server_error"}`)
 			return
 		}
-		answer(200, `{"active":true,"scope":"openid email","client_id":"c","sub":"42"}`)
+		answer(200, fmt.Sprintf(`{"active":true,"scope":"openid email","client_id":"c","sub":"42","exp":%d}`, testNow.Add(59*time.Minute).Unix()))
 	default:
 		answer(404, `{}`)
 	}
@@ -185,13 +187,13 @@ func TestTokenPanelShowsTheConnection(t *testing.T) {
 
 	assertShown(t, w,
 		"Connected · expires in 4 min",
-		"expires in 4 min 12 s",
+		"expires in 4 min",
 		"Ada Lovelace\nada@example.com\nsubject 42",
 		"openid email offline_access",
 		"openid email",
 		"Requested but not granted: offline_access",
 		"held: the access token is renewed before it runs out",
-		"The scopes changed since you signed in: press “Connect to Example” to apply them.",
+		"The scopes changed since you signed in: press “Reconnect” above to apply them.",
 		"Last error: temporarily_unavailable: try later",
 		maskedToken,
 	)
@@ -209,7 +211,7 @@ func TestTokenPanelHints(t *testing.T) {
 	addConnectedApp(t, svc, "Forever", nil, noExpiry)
 	w := openConnectionTab(t, svc, "Plain")
 
-	assertShown(t, w, "Not connected. Press “Connect to Plain” above to sign in; the connection and its tokens then appear here.")
+	assertShown(t, w, "Not connected. Press “Connect” above to sign in to Plain; the connection and its tokens then appear here.")
 	assertNotShown(t, w, "Copy access token")
 
 	selectApp(t, w, "Forever")
@@ -243,11 +245,14 @@ func TestCountdownText(t *testing.T) {
 		want string
 	}{
 		{nil, "expiry unknown"},
-		{at(4*time.Minute + 12*time.Second + 900*time.Millisecond), "expires in 4 min 12 s"},
-		{at(59 * time.Second), "expires in 59 s"},
+		{at(4*time.Minute + 12*time.Second + 900*time.Millisecond), "expires in 4 min"},
+		{at(59 * time.Second), "expires in less than a minute"},
+		{at(59*time.Minute + 59*time.Second), "expires in 59 min"},
+		{at(time.Hour), "expires in 1 h"},
 		{at(2*time.Hour + 5*time.Minute + 7*time.Second), "expires in 2 h 5 min"},
 		{at(0), "expired just now"},
-		{at(-3*time.Minute - 20*time.Second), "expired 3 min 20 s ago"},
+		{at(-59 * time.Second), "expired just now"},
+		{at(-3*time.Minute - 20*time.Second), "expired 3 min ago"},
 		{at(-26 * time.Hour), "expired 26 h ago"},
 	}
 	for _, tt := range tests {
@@ -270,14 +275,14 @@ func TestCountdownTicksAndStopsOnAppSwitch(t *testing.T) {
 	noExpiry.ExpiresAt = nil
 	addConnectedApp(t, svc, "Forever", nil, noExpiry)
 	w := openConnectionTab(t, svc, "Soon")
-	assertShown(t, w, "expires in 5 s")
+	assertShown(t, w, "expires in less than a minute")
 
 	now = now.Add(2 * time.Second)
 	ticker.tick()
-	assertShown(t, w, "expires in 3 s")
+	assertShown(t, w, "Connected · expires in less than a minute")
 	now = now.Add(3*time.Minute + 3*time.Second)
 	ticker.tick()
-	assertShown(t, w, "expired 3 min 0 s ago", "Expired")
+	assertShown(t, w, "expired 3 min ago", "Expired")
 
 	for range 10 {
 		selectApp(t, w, "Later")
@@ -491,10 +496,34 @@ func TestTestButtonShowsTheAnswers(t *testing.T) {
 
 	test.Tap(w.tokens.test)
 
+	// A verdict first, the facts in words and dates, the JSON folded until asked for.
 	assertDialogShows(t, w,
+		"The token works: the provider accepted it.",
 		"Userinfo · "+provider.URL+"/userinfo",
-		"{\n  \"sub\": \"42\",\n  \"name\": \"Ada Lovelace\",\n  \"email\": \"ada@example.com\"\n}",
+		"Name: Ada Lovelace\nEmail: ada@example.com\nSubject: 42",
 		"Introspection · "+provider.URL+"/introspect",
+		"Active: yes",
+		"Expires: "+testNow.Add(59*time.Minute).Local().Format("2 Jan 2006, 15:04")+" (in 59 min)",
+	)
+	var folds []*widget.Accordion
+	visit(w.win.Canvas().Overlays().Top(), func(o fyne.CanvasObject) {
+		if a, ok := o.(*widget.Accordion); ok {
+			folds = append(folds, a)
+		}
+	})
+	if len(folds) != 2 {
+		t.Fatalf("%d folded JSON answers, want 2", len(folds))
+	}
+	for _, s := range overlayTexts(w) {
+		if strings.Contains(s, "\"sub\": \"42\"") {
+			t.Errorf("the JSON is shown unfolded: %q", s)
+		}
+	}
+	for _, a := range folds {
+		a.Open(0)
+	}
+	assertDialogShows(t, w,
+		"{\n  \"sub\": \"42\",\n  \"name\": \"Ada Lovelace\",\n  \"email\": \"ada@example.com\"\n}",
 		"\"active\": true",
 	)
 	for _, s := range overlayTexts(w) {
@@ -513,7 +542,7 @@ func TestTestButtonShowsTheAnswers(t *testing.T) {
 	provider.introspectStatus = 500
 	provider.mu.Unlock()
 	test.Tap(w.tokens.test)
-	assertDialogShows(t, w, "\"sub\": \"42\"", "introspection", "server_error")
+	assertDialogShows(t, w, "The token works, but not every endpoint answered", "Subject: 42", "introspection", "server_error")
 }
 
 func TestTestWithoutEndpoints(t *testing.T) {

@@ -188,7 +188,7 @@ func (t *tray) copyToken(id string) {
 			name = "The app"
 		}
 		if err != nil {
-			w.env.notifier.Notify("Could not copy the token", err.Error())
+			w.env.notifier.Notify("Could not copy the token", windowWords(err.Error()))
 			fyne.Do(w.appChanged)
 			return
 		}

@@ -116,7 +116,7 @@ func (u *vaultUnlock) onUnlock() {
 			u.unlock.Enable()
 			u.later.Enable()
 			if err != nil {
-				u.say(err.Error())
+				u.say(windowWords(err.Error()))
 				u.pass.SetText("")
 				return
 			}
