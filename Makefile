@@ -80,7 +80,8 @@ run: deps build
 
 # test: everything CI checks, cheapest first so a mistake fails fast:
 # vet, the one-way dependency rule (core never imports Fyne; internal/... imports none of core,
-# cli, gui or Fyne; cli and gui never import each other), formatting, then the whole
+# cli, gui or Fyne; core/secret imports neither core nor cli nor gui; cli and gui never import
+# each other), formatting, then the whole
 # suite with the race detector against a real, throwaway keyring (the fuzz targets' seed
 # corpora run there as ordinary tests), then each fuzz target for 5 seconds from the committed
 # seeds: one instrumented build (a few seconds once cached; about 45 s the first time on a
@@ -96,6 +97,11 @@ test: deps
 	bad="$$(awk -v re='^(connectedapps/(core|cli|gui)(/|$$)|fyne[.]io/)' '$$1 !~ re { for (i = 2; i <= NF; i++) if ($$i ~ re) print $$1 " imports " $$i }' <<<"$$internal_deps" | paste -sd, - | sed 's/,/, /g')"; \
 	if [ -n "$$bad" ]; then \
 		echo "make test: $$bad; internal/... are the leaves and import none of core, cli, gui or fyne.io" >&2; exit 1; \
+	fi
+	@secret_deps="$$(go list -tags $(GO_TAGS) -deps -f '{{.ImportPath}}{{range .Imports}} {{.}}{{end}}' ./core/secret/...)" || exit 1; \
+	bad="$$(awk -v re='^connectedapps/(core|(cli|gui)(/.*)?)$$' '$$1 !~ re { for (i = 2; i <= NF; i++) if ($$i ~ re) print $$1 " imports " $$i }' <<<"$$secret_deps" | paste -sd, - | sed 's/,/, /g')"; \
+	if [ -n "$$bad" ]; then \
+		echo "make test: $$bad; core/secret keeps values by key and imports neither core nor a front end" >&2; exit 1; \
 	fi
 	@for pair in cli:gui gui:cli; do \
 		from="$${pair%%:*}"; to="$${pair##*:}"; \

@@ -15,6 +15,7 @@ import (
 
 	"connectedapps/cli"
 	"connectedapps/core"
+	"connectedapps/core/secret"
 	"connectedapps/gui"
 	"connectedapps/internal/desktop"
 )
@@ -54,10 +55,10 @@ func runWindow(envPassphrase string) int {
 		// or, without it, from the window's dialog (gui.Run asks before any secret is read).
 		var passphrase func() (string, error)
 		if p := envPassphrase; p != "" {
-			vault := core.OpenVault(svc.Registry.Dir())
+			vault := secret.OpenVault(svc.Registry.Dir())
 			passphrase = func() (string, error) {
 				if !vault.Exists() { // it becomes a new vault's passphrase
-					if err := core.CheckNewVaultPassphrase(p, desktop.PassphraseEnv, "set a longer one in it"); err != nil {
+					if err := secret.CheckNewVaultPassphrase(p, desktop.PassphraseEnv, "set a longer one in it"); err != nil {
 						return "", err
 					}
 				}

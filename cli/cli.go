@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"connectedapps/core"
+	"connectedapps/core/secret"
 	"connectedapps/internal/desktop"
 )
 
@@ -51,7 +52,7 @@ type cmdCtx struct {
 	verbose bool
 	svc     *core.Service
 	ctx     context.Context
-	system  core.SecretStore // the OS keyring, even while the vault is in use (keyring.go)
+	system  secret.Store // the OS keyring, even while the vault is in use (keyring.go)
 }
 
 var commands []command

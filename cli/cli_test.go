@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"connectedapps/core"
+	"connectedapps/core/secret"
 )
 
 // configDir is a registry folder as the program makes it (0700, on the first write): a test's
@@ -17,7 +18,7 @@ import (
 func configDir(t *testing.T) string { return filepath.Join(t.TempDir(), "connectedapps") }
 
 // runIn runs a command line in-process against an in-memory keyring and a temp registry.
-func runIn(t *testing.T, dir string, store core.SecretStore, stdin string, args ...string) (stdout, stderr string, code int) {
+func runIn(t *testing.T, dir string, store secret.Store, stdin string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code = Run(args, Env{
@@ -32,7 +33,7 @@ func runIn(t *testing.T, dir string, store core.SecretStore, stdin string, args 
 }
 
 func TestFlagsBeforeAndAfterTheName(t *testing.T) {
-	dir, store := configDir(t), core.NewMemoryStore()
+	dir, store := configDir(t), secret.NewMemoryStore()
 	base := []string{"--auth-url", "https://p.example/auth", "--token-url", "https://p.example/token"}
 	if _, e, code := runIn(t, dir, store, "", append([]string{"add", "--client-id", "c1", "First"}, base...)...); code != 0 {
 		t.Fatalf("flags before NAME: %d %s", code, e)
@@ -58,7 +59,7 @@ func TestFlagsBeforeAndAfterTheName(t *testing.T) {
 }
 
 func TestUsageErrorsExitTwoWithOneLine(t *testing.T) {
-	dir, store := configDir(t), core.NewMemoryStore()
+	dir, store := configDir(t), secret.NewMemoryStore()
 	for _, args := range [][]string{
 		{"nope"}, {"token"}, {"token", "a", "b"}, {"token", "a", "--format", "xml"},
 		{"connect", "a", "--timeout", "soon"}, {"add", "x", "--param", "novalue"},
@@ -95,7 +96,7 @@ func TestExitCodes(t *testing.T) {
 }
 
 func TestTokenFormatsFromTheStore(t *testing.T) {
-	dir, store := configDir(t), core.NewMemoryStore()
+	dir, store := configDir(t), secret.NewMemoryStore()
 	runIn(t, dir, store, "", "add", "P", "--client-id", "c", "--auth-url", "https://p.example/a", "--token-url", "https://p.example/t")
 	if _, errOut, code := runIn(t, dir, store, "", "token", "P"); code != ExitReauth || !strings.Contains(errOut, "not connected") {
 		t.Fatalf("token before connect: %d %q", code, errOut)
@@ -138,7 +139,7 @@ func TestQuoteName(t *testing.T) {
 // Every "COMMAND [SUBCOMMAND] --help" (and -h) prints that command's help and exits 0, before
 // the store is touched: "keyring status --help" once answered "keyring needs one of" and exit 2.
 func TestEveryCommandAndSubcommandAnswersHelp(t *testing.T) {
-	dir, store := t.TempDir(), core.NewMemoryStore()
+	dir, store := t.TempDir(), secret.NewMemoryStore()
 	subcommands := map[string][]string{
 		"keyring":        {"status", "use-vault", "use-system"},
 		"git-credential": {"App get", "App store", "App erase"},

@@ -10,12 +10,13 @@ import (
 	"testing"
 
 	"connectedapps/core"
+	"connectedapps/core/secret"
 )
 
 // connectedFixture registers P and stores token as its access token, as a connect would.
-func connectedFixture(t *testing.T, token, email string) (dir string, store *core.MemoryStore) {
+func connectedFixture(t *testing.T, token, email string) (dir string, store *secret.MemoryStore) {
 	t.Helper()
-	dir, store = configDir(t), core.NewMemoryStore()
+	dir, store = configDir(t), secret.NewMemoryStore()
 	if _, e, code := runIn(t, dir, store, "", "add", "P", "--client-id", "c", "--auth-url", "https://p.example/a", "--token-url", "https://p.example/t"); code != 0 {
 		t.Fatal(e)
 	}
@@ -138,7 +139,7 @@ func TestGitCredentialHelper(t *testing.T) {
 }
 
 func TestPresetsAndPresetFlags(t *testing.T) {
-	dir, store := configDir(t), core.NewMemoryStore()
+	dir, store := configDir(t), secret.NewMemoryStore()
 	out, _, code := runIn(t, dir, store, "", "presets")
 	for _, id := range []string{"google", "microsoft", "github", "gitlab", "frappe", "keycloak", "okta", "auth0", "generic-oidc", "generic-oauth2"} {
 		if !strings.Contains(out, id) {
@@ -177,7 +178,7 @@ func TestPresetsAndPresetFlags(t *testing.T) {
 }
 
 func TestGrantFlag(t *testing.T) {
-	dir, store := configDir(t), core.NewMemoryStore()
+	dir, store := configDir(t), secret.NewMemoryStore()
 	if _, errOut, code := runIn(t, dir, store, "", "add", "M", "--grant", "client_credentials", "--client-id", "c", "--token-url", "https://p.example/t"); code != ExitFailure || !strings.Contains(errOut, "--client-secret-stdin") {
 		t.Errorf("client credentials without a secret: %d %q", code, errOut)
 	}
@@ -197,7 +198,7 @@ func TestGrantFlag(t *testing.T) {
 }
 
 func TestImportAndExportCommands(t *testing.T) {
-	dir, store := configDir(t), core.NewMemoryStore()
+	dir, store := configDir(t), secret.NewMemoryStore()
 	file := filepath.Join(t.TempDir(), "client_secret_1234.json")
 	google := `{"installed":{"client_id":"1234.apps.googleusercontent.com","client_secret":"GOCSPX-cli-secret","auth_uri":"https://accounts.google.com/o/oauth2/auth","token_uri":"https://oauth2.googleapis.com/token","redirect_uris":["http://localhost","urn:ietf:wg:oauth:2.0:oob"]}}`
 	if err := os.WriteFile(file, []byte(google), 0o600); err != nil {

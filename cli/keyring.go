@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"connectedapps/core"
+	"connectedapps/core/secret"
 	"connectedapps/internal/desktop"
 )
 
@@ -35,8 +36,8 @@ asks in a dialog). AES-256-GCM with an argon2id key; a wrong passphrase changes 
 // systemStore is the OS keyring for this process: CONNECTEDAPPS_KEYRING_TIMEOUT and
 // CONNECTEDAPPS_KEYRING_CHUNK_LIMIT exist so tests can shorten the timeout and force the
 // chunking used on platforms with small keyring entries.
-func (c *cmdCtx) systemStore() (core.SecretStore, error) {
-	timeout := core.DefaultKeyringTimeout
+func (c *cmdCtx) systemStore() (secret.Store, error) {
+	timeout := secret.DefaultKeyringTimeout
 	if v := c.env.Getenv("CONNECTEDAPPS_KEYRING_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil {
@@ -44,7 +45,7 @@ func (c *cmdCtx) systemStore() (core.SecretStore, error) {
 		}
 		timeout = d
 	}
-	limit := core.PlatformSecretLimit()
+	limit := secret.PlatformSecretLimit()
 	if v := c.env.Getenv("CONNECTEDAPPS_KEYRING_CHUNK_LIMIT"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
@@ -52,7 +53,7 @@ func (c *cmdCtx) systemStore() (core.SecretStore, error) {
 		}
 		limit = n
 	}
-	return core.NewChunkedStore(&core.KeyringStore{Timeout: timeout}, limit), nil
+	return secret.NewChunkedStore(&secret.KeyringStore{Timeout: timeout}, limit), nil
 }
 
 // useChosenStore puts the store chosen in settings.json into svc: the one it was built with
@@ -60,7 +61,7 @@ func (c *cmdCtx) systemStore() (core.SecretStore, error) {
 // passphrase only when a command first needs a secret, so `list` never asks.
 func (c *cmdCtx) useChosenStore(svc *core.Service) error {
 	c.system = svc.Secrets
-	vault := core.OpenVault(svc.Registry.Dir())
+	vault := secret.OpenVault(svc.Registry.Dir())
 	store, err := core.OpenChosenStore(svc.Registry.Dir(), svc.Secrets, func() (string, error) {
 		// Asked when a secret is first needed: without vault.json yet, what is given now
 		// becomes a new vault's passphrase and meets the rule for one.
@@ -78,7 +79,7 @@ func (c *cmdCtx) useChosenStore(svc *core.Service) error {
 func (c *cmdCtx) passphrase(newVault bool) (string, error) {
 	if p := c.env.Getenv(PassphraseEnv); p != "" {
 		if newVault {
-			if err := core.CheckNewVaultPassphrase(p, PassphraseEnv, "set a longer one in it"); err != nil {
+			if err := secret.CheckNewVaultPassphrase(p, PassphraseEnv, "set a longer one in it"); err != nil {
 				return "", &usageError{err.Error()}
 			}
 		}
@@ -109,7 +110,7 @@ func (c *cmdCtx) passphrase(newVault bool) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := core.CheckNewVaultPassphrase(p, "the typed passphrase", "run the command again and type a longer one"); err != nil {
+	if err := secret.CheckNewVaultPassphrase(p, "the typed passphrase", "run the command again and type a longer one"); err != nil {
 		return "", &usageError{err.Error()}
 	}
 	again, err := ask("The same passphrase again: ")
@@ -163,7 +164,7 @@ func (c *cmdCtx) keyring(args []string) error {
 func (c *cmdCtx) keyringStatus() error {
 	w := c.env.Stdout
 	choice := core.StoreSystem
-	if _, ok := c.svc.Secrets.(*core.VaultStore); ok {
+	if _, ok := c.svc.Secrets.(*secret.VaultStore); ok {
 		choice = core.StoreVault
 	}
 	st := c.svc.ProbeSecrets()
@@ -175,7 +176,7 @@ func (c *cmdCtx) keyringStatus() error {
 		return errors.New(st.Message)
 	}
 	works := "yes"
-	if v, ok := c.svc.Secrets.(*core.VaultStore); ok {
+	if v, ok := c.svc.Secrets.(*secret.VaultStore); ok {
 		if !v.Exists() {
 			works += " (empty: the file is written with the first secret)"
 		} else if keys, err := v.Keys(); err == nil {
@@ -188,11 +189,11 @@ func (c *cmdCtx) keyringStatus() error {
 
 func (c *cmdCtx) useVault() error {
 	w := c.env.Stdout
-	if v, ok := c.svc.Secrets.(*core.VaultStore); ok {
+	if v, ok := c.svc.Secrets.(*secret.VaultStore); ok {
 		fmt.Fprintf(w, "The encrypted vault %s is already in use.\n", v.Path())
 		return nil
 	}
-	vault := core.OpenVault(c.svc.Registry.Dir())
+	vault := secret.OpenVault(c.svc.Registry.Dir())
 	pass, err := c.passphrase(!vault.Exists())
 	if err != nil {
 		return err
@@ -215,7 +216,7 @@ func (c *cmdCtx) useVault() error {
 		fmt.Fprintf(w, "Moved %s from the system keyring into the encrypted vault.\n", secretsCount(res.Moved))
 	}
 	if res.LeftBehind > 0 {
-		fmt.Fprintf(w, "Note: %s could not be deleted from the system keyring; remove them there with your keyring app (service %q).\n", secretsCount(res.LeftBehind), core.KeyringService)
+		fmt.Fprintf(w, "Note: %s could not be deleted from the system keyring; remove them there with your keyring app (service %q).\n", secretsCount(res.LeftBehind), secret.KeyringService)
 	}
 	fmt.Fprintf(w, "Secrets are now kept in %s.\n", vault.Path())
 	fmt.Fprintf(w, "Every command that needs a secret asks for the passphrase, or reads it from $%s.\n", PassphraseEnv)
@@ -224,7 +225,7 @@ func (c *cmdCtx) useVault() error {
 
 func (c *cmdCtx) useSystem() error {
 	w := c.env.Stdout
-	vault, ok := c.svc.Secrets.(*core.VaultStore)
+	vault, ok := c.svc.Secrets.(*secret.VaultStore)
 	if !ok {
 		fmt.Fprintln(w, "The system keyring is already in use.")
 		return nil

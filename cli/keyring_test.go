@@ -8,18 +8,19 @@ import (
 	"testing"
 
 	"connectedapps/core"
+	"connectedapps/core/secret"
 )
 
 // weakVaultKDF keeps the vault's key derivation cheap under -race; the code paths are the same.
 func weakVaultKDF(t *testing.T) {
 	t.Helper()
-	old := core.DefaultVaultKDF
-	core.DefaultVaultKDF = core.KDFParams{Time: 1, MemoryKiB: 1024, Threads: 1}
-	t.Cleanup(func() { core.DefaultVaultKDF = old })
+	old := secret.DefaultVaultKDF
+	secret.DefaultVaultKDF = secret.KDFParams{Time: 1, MemoryKiB: 1024, Threads: 1}
+	t.Cleanup(func() { secret.DefaultVaultKDF = old })
 }
 
 // runWithEnv is runIn with environment variables; system plays the OS keyring.
-func runWithEnv(t *testing.T, dir string, system core.SecretStore, env map[string]string, args ...string) (stdout, stderr string, code int) {
+func runWithEnv(t *testing.T, dir string, system secret.Store, env map[string]string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	code = Run(args, Env{
@@ -35,7 +36,7 @@ func runWithEnv(t *testing.T, dir string, system core.SecretStore, env map[strin
 
 func TestKeyringUseVaultAndBack(t *testing.T) {
 	weakVaultKDF(t)
-	dir, system := configDir(t), core.NewMemoryStore()
+	dir, system := configDir(t), secret.NewMemoryStore()
 	pass := map[string]string{PassphraseEnv: "a long passphrase"}
 	base := []string{"--auth-url", "https://p.example/auth", "--token-url", "https://p.example/token", "--client-id", "c"}
 	if _, e, code := runIn(t, dir, system, "the-client-secret\n", append([]string{"add", "P", "--client-secret-stdin"}, base...)...); code != 0 {
@@ -65,7 +66,7 @@ func TestKeyringUseVaultAndBack(t *testing.T) {
 	if keys := system.Keys(); len(keys) != 0 {
 		t.Errorf("left in the system keyring: %q", keys)
 	}
-	vault := filepath.Join(dir, core.VaultFileName)
+	vault := filepath.Join(dir, secret.VaultFileName)
 	data, err := os.ReadFile(vault)
 	if err != nil || bytes.Contains(data, []byte("the-client-secret")) || bytes.Contains(data, []byte("AT-in-store")) {
 		t.Fatalf("vault.json: %v, or it holds a secret in the clear", err)
@@ -120,7 +121,7 @@ func TestKeyringUseVaultAndBack(t *testing.T) {
 
 func TestKeyringUseVaultWithoutKeyring(t *testing.T) {
 	weakVaultKDF(t)
-	dir, system := configDir(t), core.NewMemoryStore()
+	dir, system := configDir(t), secret.NewMemoryStore()
 	system.Fail = core.Failf(core.ErrKeyringUnavailable, "the system keyring cannot be reached for a read (no bus)")
 	pass := map[string]string{PassphraseEnv: "a long passphrase"}
 	out, e, code := runWithEnv(t, dir, system, pass, "keyring", "use-vault")
@@ -140,7 +141,7 @@ func TestKeyringUseVaultWithoutKeyring(t *testing.T) {
 }
 
 func TestKeyringUsage(t *testing.T) {
-	dir, system := configDir(t), core.NewMemoryStore()
+	dir, system := configDir(t), secret.NewMemoryStore()
 	for _, args := range [][]string{{"keyring"}, {"keyring", "use-plaintext"}, {"keyring", "status", "extra"}} {
 		if _, e, code := runWithEnv(t, dir, system, nil, args...); code != ExitUsage || !strings.Contains(e, "status, use-vault") {
 			t.Errorf("%v: %d %q", args, code, e)

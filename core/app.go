@@ -52,7 +52,7 @@ type QueryParameter struct {
 }
 
 // App is the Connected App document. JSON names follow Frappe's where Frappe has the field.
-// It holds no secret: the client secret and tokens live in the SecretStore only.
+// It holds no secret: the client secret and tokens live in the secret.Store only.
 type App struct {
 	ID                      string           `json:"id"`
 	ProviderName            string           `json:"provider_name"`

@@ -6,22 +6,24 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"connectedapps/core/secret"
 )
 
 // BenchmarkTokenNoRefresh is the hot path of `connectedapps token`: find the app in
-// apps.json, one secret read, no network. With MemoryStore it measures our own overhead;
+// apps.json, one secret read, no network. With secret.MemoryStore it measures our own overhead;
 // BenchmarkTokenRealKeyring adds the Secret Service round trip.
 func BenchmarkTokenNoRefresh(b *testing.B) {
-	benchToken(b, NewMemoryStore(), 100)
+	benchToken(b, secret.NewMemoryStore(), 100)
 }
 
 func BenchmarkTokenRealKeyring(b *testing.B) {
 	requireRealKeyring(b)
-	benchToken(b, NewChunkedStore(&KeyringStore{Timeout: 10 * time.Second}, 0), 100)
+	benchToken(b, secret.NewChunkedStore(&secret.KeyringStore{Timeout: 10 * time.Second}, 0), 100)
 }
 
 func BenchmarkRegistryLoad1000(b *testing.B) {
-	svc := benchService(b, NewMemoryStore(), 1000)
+	svc := benchService(b, secret.NewMemoryStore(), 1000)
 	b.ResetTimer()
 	for b.Loop() {
 		if _, err := svc.Registry.Load(); err != nil {
@@ -31,7 +33,7 @@ func BenchmarkRegistryLoad1000(b *testing.B) {
 }
 
 func BenchmarkRegistryUpdate1000(b *testing.B) {
-	svc := benchService(b, NewMemoryStore(), 1000)
+	svc := benchService(b, secret.NewMemoryStore(), 1000)
 	apps, _ := svc.List()
 	id := apps[500].ID
 	b.ResetTimer()
@@ -42,7 +44,7 @@ func BenchmarkRegistryUpdate1000(b *testing.B) {
 	}
 }
 
-func benchService(b *testing.B, store SecretStore, n int) *Service {
+func benchService(b *testing.B, store secret.Store, n int) *Service {
 	b.Helper()
 	svc, err := NewService(Config{Dir: b.TempDir(), Secrets: store})
 	if err != nil {
@@ -63,7 +65,7 @@ func benchService(b *testing.B, store SecretStore, n int) *Service {
 	return svc
 }
 
-func benchToken(b *testing.B, store SecretStore, n int) {
+func benchToken(b *testing.B, store secret.Store, n int) {
 	svc := benchService(b, store, n)
 	apps, _ := svc.List()
 	app := apps[n/2]

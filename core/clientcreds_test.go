@@ -9,13 +9,15 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"connectedapps/core/secret"
 )
 
 // newCCFixture registers a client credentials app against te, with a clock the test moves.
-func newCCFixture(t *testing.T, te *tokEndpoint, change func(a *App), secret string) (*Service, App, *fakeClock) {
+func newCCFixture(t *testing.T, te *tokEndpoint, change func(a *App), clientSecret string) (*Service, App, *fakeClock) {
 	t.Helper()
 	clock := &fakeClock{now: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
-	svc, err := NewService(Config{Dir: t.TempDir(), Secrets: NewMemoryStore(), HTTP: te.Client(), Now: clock.Now})
+	svc, err := NewService(Config{Dir: t.TempDir(), Secrets: secret.NewMemoryStore(), HTTP: te.Client(), Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,8 +29,8 @@ func newCCFixture(t *testing.T, te *tokEndpoint, change func(a *App), secret str
 		change(&app)
 	}
 	var sp *string
-	if secret != "" {
-		sp = &secret
+	if clientSecret != "" {
+		sp = &clientSecret
 	}
 	if app, err = svc.Add(app, sp); err != nil {
 		t.Fatalf("Add: %v", err)
@@ -126,7 +128,7 @@ func TestClientCredentialsConcurrentCallersFetchOnce(t *testing.T) {
 
 func TestClientCredentialsNeedsASecret(t *testing.T) {
 	te := newTokEndpoint(t, ccAnswer)
-	svc, err := NewService(Config{Dir: t.TempDir(), Secrets: NewMemoryStore(), HTTP: te.Client()})
+	svc, err := NewService(Config{Dir: t.TempDir(), Secrets: secret.NewMemoryStore(), HTTP: te.Client()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"connectedapps/core/secret"
 )
 
 // fakeClock is a clock that only moves when the device flow sleeps, so polling at 5 s
@@ -101,7 +103,7 @@ func (dp *deviceProvider) pollCount() int {
 
 type deviceFixture struct {
 	svc     *Service
-	mem     *MemoryStore
+	mem     *secret.MemoryStore
 	app     App
 	clock   *fakeClock
 	opened  []string
@@ -111,7 +113,7 @@ type deviceFixture struct {
 // newDeviceFixture registers a confidential app with the device grant against dp.
 func newDeviceFixture(t *testing.T, dp *deviceProvider, change func(a *App)) *deviceFixture {
 	t.Helper()
-	f := &deviceFixture{mem: NewMemoryStore(), clock: &fakeClock{now: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}}
+	f := &deviceFixture{mem: secret.NewMemoryStore(), clock: &fakeClock{now: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}}
 	browser := BrowserFunc(func(u *url.URL) error {
 		f.opened = append(f.opened, u.String())
 		return f.openErr

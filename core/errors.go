@@ -6,19 +6,20 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"connectedapps/core/secret"
 	"connectedapps/internal/fsutil"
 )
 
 // Sentinel errors. Callers test them with errors.Is; the front ends map them to exit codes
 // and to the words a person reads.
 var (
-	ErrNotFound           = errors.New("not found")
+	ErrNotFound           = secret.ErrNotFound // what a secret store returns for an absent key is this same error
 	ErrInvalid            = errors.New("invalid")
 	ErrNotConnected       = errors.New("not connected")
 	ErrNeedsReauth        = errors.New("needs re-authorization")
 	ErrClientRejected     = errors.New("client rejected")
 	ErrTransient          = errors.New("temporary failure")
-	ErrKeyringUnavailable = errors.New("keyring unavailable")
+	ErrKeyringUnavailable = secret.ErrKeyringUnavailable
 	ErrPortInUse          = errors.New("port in use")
 	ErrBusy               = fsutil.ErrBusy // a lock held too long by another process, or a connect already running
 	ErrStateMismatch      = errors.New("state mismatch")

@@ -18,6 +18,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"connectedapps/core/secret"
 )
 
 // The authorization code flow against a provider the test controls: an httptest token
@@ -153,7 +155,7 @@ func (p *fltProvider) authorizations() []url.Values {
 type fltFixture struct {
 	p       *fltProvider
 	svc     *Service
-	mem     *MemoryStore
+	mem     *secret.MemoryStore
 	app     App
 	logs    *bytes.Buffer // the --verbose log: every HTTP request, redacted
 	mu      sync.Mutex
@@ -161,10 +163,10 @@ type fltFixture struct {
 	pages   []string // what the browser was shown by the catcher
 }
 
-func newFltFixture(t *testing.T, change func(a *App), secret string) *fltFixture {
+func newFltFixture(t *testing.T, change func(a *App), clientSecret string) *fltFixture {
 	t.Helper()
 	p := newFltProvider(t)
-	f := &fltFixture{p: p, mem: NewMemoryStore(), logs: &bytes.Buffer{}}
+	f := &fltFixture{p: p, mem: secret.NewMemoryStore(), logs: &bytes.Buffer{}}
 	f.browser = f.signIn
 	logger := slog.New(slog.NewTextHandler(&fltLockedWriter{w: f.logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	// A folder that does not exist yet, as on first use: the program makes it.
@@ -195,8 +197,8 @@ func newFltFixture(t *testing.T, change func(a *App), secret string) *fltFixture
 		change(&app)
 	}
 	var sp *string
-	if secret != "" {
-		sp = &secret
+	if clientSecret != "" {
+		sp = &clientSecret
 	}
 	if f.app, err = svc.Add(app, sp); err != nil {
 		t.Fatal(err)

@@ -16,12 +16,13 @@ import (
 	"testing"
 	"time"
 
+	"connectedapps/core/secret"
 	"connectedapps/internal/fsutil"
 )
 
 // The process killed in the middle of a write, and a folder it may not write to. The writer is
 // this test binary run again as a child (TestHelperProcessFaults), which stops at a chosen
-// crashPoint and is SIGKILLed there by the parent; the parent then checks that the old value
+// fsutil.CrashPoint and is SIGKILLed there by the parent; the parent then checks that the old value
 // or the new one is readable, never a broken one, and that the next write works.
 
 const fltHelperEnv = "CONNECTEDAPPS_TEST_FAULT"
@@ -38,7 +39,7 @@ func TestHelperProcessFaults(t *testing.T) {
 		name, nth, _ := strings.Cut(point, "#")
 		want, _ := strconv.Atoi(nth)
 		seen := 0
-		crashPoint = func(p, detail string) {
+		fsutil.CrashPoint = func(p, detail string) { // the points of a file write ("temp-written", "renamed")
 			if p != name {
 				return
 			}
@@ -48,7 +49,6 @@ func TestHelperProcessFaults(t *testing.T) {
 			fmt.Printf("READY %s\n", detail)
 			time.Sleep(time.Hour) // a sleeping goroutine, so the runtime sees no deadlock
 		}
-		fsutil.CrashPoint = crashPoint // the points of a file write ("temp-written", "renamed")
 	}
 	switch mode {
 	case "registry-write", "registry-readonly":
@@ -72,21 +72,18 @@ func TestHelperProcessFaults(t *testing.T) {
 		if err := syscall.Setuid(65534); err != nil {
 			t.Fatalf("setuid: %v", err)
 		}
-		svc, err := NewService(Config{Dir: os.Getenv("DIR"), Secrets: NewMemoryStore()})
+		svc, err := NewService(Config{Dir: os.Getenv("DIR"), Secrets: secret.NewMemoryStore()})
 		if err != nil {
 			t.Fatal(err)
 		}
 		fmt.Printf("RESULT %s\n", strings.Join(svc.Notices, " | "))
 	case "vault-write":
-		v := OpenVault(os.Getenv("DIR"))
+		v := secret.OpenVault(os.Getenv("DIR"))
 		v.KDF = testKDF
 		v.Passphrase = func() (string, error) { return vaultTestPass, nil }
 		fmt.Printf("RESULT %v\n", v.Set("k", "new"))
 	case "settings-write":
 		fmt.Printf("RESULT %v\n", WriteStoreChoice(os.Getenv("DIR"), StoreVault))
-	case "chunked-write":
-		store := NewChunkedStore(&KeyringStore{Timeout: 10 * time.Second}, fltChunkLimit)
-		fmt.Printf("RESULT %v\n", store.Set(os.Getenv("KEY"), os.Getenv("VALUE")))
 	default:
 		t.Fatalf("unknown helper mode %q", mode)
 	}
@@ -272,67 +269,6 @@ func TestRegistryReadOnlyFolder(t *testing.T) {
 			}
 			if apps, err := r.Load(); err != nil || len(apps) != 1 || apps[0].ProviderName != "Kept" {
 				t.Errorf("after the refused write Load = %q, %v", registryTestNames(apps), err)
-			}
-		})
-	}
-}
-
-// ---- chunked keyring values ----
-
-const fltChunkLimit = 64
-
-// The real keyring, a value split in pieces, and the writer killed after its first new piece,
-// after its last new piece (the index still names the old ones), and after switching the
-// index (before the old pieces are removed).
-func TestChunkedKeyringWriteKilledMidway(t *testing.T) {
-	if os.Getenv("CONNECTEDAPPS_TEST_KEYRING") != "1" {
-		t.Skip("set CONNECTEDAPPS_TEST_KEYRING=1 (inside a D-Bus session with an unlocked keyring), as make test does")
-	}
-	oldValue, newValue := secretsTestValue("old", 4*fltChunkLimit), secretsTestValue("new", 5*fltChunkLimit-7)
-	for _, c := range []struct {
-		point   string
-		wantNew bool
-	}{
-		{"piece-written#1", false},
-		{"piece-written#5", false},
-		{"index-written", true},
-	} {
-		t.Run(c.point, func(t *testing.T) {
-			raw := &KeyringStore{Timeout: 10 * time.Second}
-			store := NewChunkedStore(raw, fltChunkLimit)
-			key := "test/crash-" + randomHex(6)
-			if err := store.Set(key, oldValue); err != nil {
-				t.Fatalf("storing the old value: %v", err)
-			}
-			oldIndex, _ := raw.Get(key)
-			oldGen, oldN, _ := parseChunkIndex(oldIndex)
-
-			detail, cmd := fltChild(t, "READY", fltHelperEnv+"=chunked-write", "KEY="+key, "VALUE="+newValue, "CRASH_POINT="+c.point)
-			fltKill(t, cmd)
-			// Whatever the kill left behind goes, so the shared keyring stays clean.
-			t.Cleanup(func() {
-				_ = store.Delete(key)
-				store.deletePieces(key, oldGen, oldN)
-				if p := strings.Split(detail, "#"); len(p) == 3 {
-					store.deletePieces(key, p[1], len(splitUTF8(newValue, fltChunkLimit)))
-				}
-			})
-
-			got, err := store.Get(key)
-			want := oldValue
-			if c.wantNew {
-				want = newValue
-			}
-			if err != nil || got != want {
-				t.Fatalf("after a kill at %s Get = %q, %v; want the %s value whole", c.point, got, err, map[bool]string{true: "new", false: "old"}[c.wantNew])
-			}
-			// The next write goes through and reads back.
-			third := secretsTestValue("third", 3*fltChunkLimit)
-			if err := store.Set(key, third); err != nil {
-				t.Fatalf("the next write after the kill: %v", err)
-			}
-			if got, err := store.Get(key); err != nil || got != third {
-				t.Fatalf("after the next write Get = %q, %v", got, err)
 			}
 		})
 	}

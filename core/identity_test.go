@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"connectedapps/core/secret"
 )
 
 func TestIdentityFromUserinfo(t *testing.T) {
@@ -32,7 +34,7 @@ func TestSignedInIdentityWithoutOpenIDAsksUserinfo(t *testing.T) {
 		_, _ = w.Write([]byte(`{"login":"octocat","id":1,"email":"octo@example.com"}`))
 	}))
 	defer srv.Close()
-	svc, err := NewService(Config{Dir: t.TempDir(), Secrets: NewMemoryStore(), HTTP: srv.Client()})
+	svc, err := NewService(Config{Dir: t.TempDir(), Secrets: secret.NewMemoryStore(), HTTP: srv.Client()})
 	if err != nil {
 		t.Fatal(err)
 	}

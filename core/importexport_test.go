@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"connectedapps/core/secret"
 )
 
 const googleInstalled = `{"installed":{"client_id":"1234-abc.apps.googleusercontent.com","project_id":"mail-reader",
@@ -22,9 +24,9 @@ const googleWeb = `{"web":{"client_id":"5678-web.apps.googleusercontent.com","pr
  "client_secret":"GOCSPX-web-secret","redirect_uris":["https://site.example/oauth2callback","http://127.0.0.1:9004/callback","http://localhost:8080/other"],
  "javascript_origins":["https://site.example"]}}`
 
-func newImportService(t *testing.T) (*Service, *MemoryStore) {
+func newImportService(t *testing.T) (*Service, *secret.MemoryStore) {
 	t.Helper()
-	mem := NewMemoryStore()
+	mem := secret.NewMemoryStore()
 	svc, err := NewService(Config{Dir: t.TempDir(), Secrets: mem})
 	if err != nil {
 		t.Fatal(err)

@@ -2,9 +2,9 @@ package core
 
 import (
 	"errors"
-	"fmt"
-	"runtime"
 	"strings"
+
+	"connectedapps/core/secret"
 )
 
 // Secret store health, as ProbeSecrets reports it.
@@ -30,7 +30,7 @@ const probeKey = "probe"
 // the keyring timeout (a locked keyring asking for a password), so call it off the UI
 // goroutine.
 func (s *Service) ProbeSecrets() SecretsStatus {
-	st := SecretsStatus{Store: describeSecretStore(s.Secrets)}
+	st := SecretsStatus{Store: secret.Describe(s.Secrets)}
 	_, err := s.Secrets.Get(probeKey)
 	switch {
 	case err == nil, errors.Is(err, ErrNotFound):
@@ -42,28 +42,4 @@ func (s *Service) ProbeSecrets() SecretsStatus {
 		st.State, st.Message = SecretsUnreachable, oneLine(err.Error())
 	}
 	return st
-}
-
-func describeSecretStore(store SecretStore) string {
-	switch s := store.(type) {
-	case *ChunkedStore:
-		return describeSecretStore(s.inner)
-	case *KeyringStore:
-		switch runtime.GOOS {
-		case "darwin":
-			return "macOS Keychain"
-		case "windows":
-			return "Windows Credential Manager"
-		default:
-			return "System keyring (Secret Service: GNOME Keyring, KWallet, KeePassXC…)"
-		}
-	case *MemoryStore:
-		return "Memory only (nothing is kept after the program ends)"
-	case *VaultStore:
-		return "Encrypted vault file " + s.Path()
-	case nil:
-		return "None"
-	default:
-		return fmt.Sprintf("%T", store)
-	}
 }

@@ -5,9 +5,11 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"connectedapps/core/secret"
 )
 
-func probeService(t *testing.T, store SecretStore) *Service {
+func probeService(t *testing.T, store secret.Store) *Service {
 	t.Helper()
 	svc, err := NewService(Config{Dir: t.TempDir(), Secrets: store})
 	if err != nil {
@@ -17,7 +19,7 @@ func probeService(t *testing.T, store SecretStore) *Service {
 }
 
 func TestProbeSecretsWorking(t *testing.T) {
-	mem := NewMemoryStore()
+	mem := secret.NewMemoryStore()
 	st := probeService(t, mem).ProbeSecrets()
 	if st.State != SecretsOK || st.Message != "" || st.Store == "" {
 		t.Errorf("status = %+v; want ok with a store name", st)
@@ -38,7 +40,7 @@ func TestProbeSecretsLockedAndUnreachable(t *testing.T) {
 		{errors.New("boom\nsecond line"), SecretsUnreachable},
 	}
 	for _, tc := range tests {
-		mem := NewMemoryStore()
+		mem := secret.NewMemoryStore()
 		mem.Fail = tc.fail
 		st := probeService(t, mem).ProbeSecrets()
 		if st.State != tc.state {
@@ -50,12 +52,6 @@ func TestProbeSecretsLockedAndUnreachable(t *testing.T) {
 	}
 }
 
-func TestDescribeSecretStore(t *testing.T) {
-	if got := describeSecretStore(NewSystemStore()); got == "" || got == describeSecretStore(NewMemoryStore()) {
-		t.Errorf("system store described as %q", got)
-	}
-}
-
 // Against the real, unlocked keyring of scripts/with-test-keyring. (A locked one needs a
 // D-Bus session of its own, as e2e's TestLockedKeyring has; go-keyring keeps one bus
 // connection per process, so it cannot be swapped here.)
@@ -63,8 +59,42 @@ func TestProbeSecretsRealKeyring(t *testing.T) {
 	if os.Getenv("CONNECTEDAPPS_TEST_KEYRING") != "1" {
 		t.Skip("run under scripts/with-test-keyring to use a real keyring")
 	}
-	st := probeService(t, NewSystemStore()).ProbeSecrets()
+	st := probeService(t, secret.NewSystemStore()).ProbeSecrets()
 	if st.State != SecretsOK || !strings.Contains(st.Store, "Secret Service") {
 		t.Errorf("unlocked test keyring: %+v; want ok from the Secret Service", st)
+	}
+}
+
+func TestVaultProbe(t *testing.T) {
+	dir := vaultTestDir(t)
+	v := newTestVault(t, dir, "")
+	svc, err := NewService(Config{Dir: dir, Secrets: v})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := svc.ProbeSecrets(); st.State != SecretsOK || !strings.Contains(st.Store, "vault") || !strings.Contains(st.Store, v.Path()) {
+		t.Errorf("an empty, unwritten vault: %+v", st)
+	}
+	if err := newTestVault(t, dir, vaultTestPass).Set("k", "v"); err != nil {
+		t.Fatal(err)
+	}
+	if st := svc.ProbeSecrets(); st.State != SecretsLocked || !strings.Contains(st.Message, "locked") {
+		t.Errorf("a locked vault: %+v", st)
+	}
+	v.Passphrase = func() (string, error) { return "wrong", nil }
+	if st := svc.ProbeSecrets(); st.State != SecretsLocked || !strings.Contains(st.Message, "passphrase is wrong") {
+		t.Errorf("a wrong passphrase: %+v", st)
+	}
+	if err := v.Unlock(vaultTestPass); err != nil {
+		t.Fatal(err)
+	}
+	if st := svc.ProbeSecrets(); st.State != SecretsOK {
+		t.Errorf("an unlocked vault: %+v", st)
+	}
+	if err := os.WriteFile(v.Path(), []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if st := svc.ProbeSecrets(); st.State != SecretsUnreachable || !strings.Contains(st.Message, "damaged") {
+		t.Errorf("a damaged vault: %+v", st)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"testing"
+
+	"connectedapps/core/secret"
 )
 
 // Registry benchmarks with 1,000 apps beside those in bench_test.go (Load1000, Update1000):
@@ -11,7 +13,7 @@ import (
 // fsync and rename), and the file's size.
 
 func BenchmarkRegistryFind1000(b *testing.B) {
-	svc := benchService(b, NewMemoryStore(), 1000)
+	svc := benchService(b, secret.NewMemoryStore(), 1000)
 	for b.Loop() {
 		if _, err := svc.Registry.Find("app 0999"); err != nil { // the last one, matched without regard to case
 			b.Fatal(err)
@@ -21,7 +23,7 @@ func BenchmarkRegistryFind1000(b *testing.B) {
 }
 
 func BenchmarkRegistrySave1000(b *testing.B) {
-	svc := benchService(b, NewMemoryStore(), 1000)
+	svc := benchService(b, secret.NewMemoryStore(), 1000)
 	i := 0
 	for b.Loop() {
 		err := svc.Registry.Update(func(apps []App) ([]App, error) {

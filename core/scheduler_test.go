@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"connectedapps/core/secret"
 )
 
 // schedClock is a clock the test moves by hand.
@@ -27,11 +29,11 @@ func (c *schedClock) Advance(d time.Duration) {
 	c.mu.Unlock()
 }
 
-// schedFixture is a Service on a fake clock, a MemoryStore and one httptest token endpoint,
+// schedFixture is a Service on a fake clock, a secret.MemoryStore and one httptest token endpoint,
 // with a Refresher over it.
 type schedFixture struct {
 	svc    *Service
-	mem    *MemoryStore
+	mem    *secret.MemoryStore
 	clock  *schedClock
 	te     *tokEndpoint
 	r      *Refresher
@@ -40,7 +42,7 @@ type schedFixture struct {
 
 func newSchedFixture(t *testing.T, respond func(w http.ResponseWriter, n int, req tokReq)) *schedFixture {
 	t.Helper()
-	f := &schedFixture{mem: NewMemoryStore(), clock: &schedClock{now: time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)}}
+	f := &schedFixture{mem: secret.NewMemoryStore(), clock: &schedClock{now: time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)}}
 	f.te = newTokEndpoint(t, respond)
 	svc, err := NewService(Config{Dir: t.TempDir(), Secrets: f.mem, HTTP: f.te.Client(), Now: f.clock.Now})
 	if err != nil {

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"connectedapps/core/secret"
 )
 
 // Attacks through redirects: a provider's endpoint (or whoever can make it answer) replies
@@ -281,7 +283,7 @@ func TestRedirectInTheDeviceFlowSendsNoSecret(t *testing.T) {
 func TestRedirectAtClientCredentialsSendsNoSecret(t *testing.T) {
 	el := newElsewhere(t)
 	rd := newRedirector(t, attackerURL)
-	svc, err := NewService(Config{Dir: t.TempDir(), Secrets: NewMemoryStore(), HTTP: el.client(rd.Server)})
+	svc, err := NewService(Config{Dir: t.TempDir(), Secrets: secret.NewMemoryStore(), HTTP: el.client(rd.Server)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"connectedapps/core/secret"
 )
 
 // Attacks on the sign-in itself: a page elsewhere that reaches the catcher through DNS
@@ -334,7 +336,7 @@ func TestNewAppsGetTheirOwnCallbackPath(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "apps.json"), []byte(legacy), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	svc, err := NewService(Config{Dir: dir, Secrets: NewMemoryStore()})
+	svc, err := NewService(Config{Dir: dir, Secrets: secret.NewMemoryStore()})
 	if err != nil {
 		t.Fatal(err)
 	}

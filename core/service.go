@@ -12,13 +12,15 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"connectedapps/core/secret"
 )
 
 // Service is the facade the window and the command line call. It is safe for concurrent
 // use; every change to the registry goes through its cross-process lock.
 type Service struct {
 	Registry *Registry
-	Secrets  SecretStore
+	Secrets  secret.Store
 	HTTP     *http.Client
 	Browser  Browser
 	Now      func() time.Time
@@ -30,8 +32,8 @@ type Service struct {
 
 // Config gathers what NewService needs; zero fields get production defaults.
 type Config struct {
-	Dir     string      // registry folder; default DefaultConfigDir()
-	Secrets SecretStore // default: the OS keyring
+	Dir     string       // registry folder; default DefaultConfigDir()
+	Secrets secret.Store // default: the OS keyring
 	HTTP    *http.Client
 	Browser Browser // default: NoBrowser (the link is only shown); the front ends give internal/desktop.SystemBrowser
 	Now     func() time.Time
@@ -48,7 +50,7 @@ func NewService(cfg Config) (*Service, error) {
 		cfg.Dir = dir
 	}
 	if cfg.Secrets == nil {
-		cfg.Secrets = NewSystemStore()
+		cfg.Secrets = secret.NewSystemStore()
 	}
 	if cfg.HTTP == nil {
 		cfg.HTTP = NewHTTPClient(nil)

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"connectedapps/core/secret"
 	"connectedapps/internal/fsutil"
 )
 
@@ -89,13 +90,13 @@ func WriteStoreChoice(dir, choice string) error {
 
 // OpenChosenStore is the secret store chosen in dir: system itself, or the vault there with
 // passphrase as its Passphrase.
-func OpenChosenStore(dir string, system SecretStore, passphrase func() (string, error)) (SecretStore, error) {
+func OpenChosenStore(dir string, system secret.Store, passphrase func() (string, error)) (secret.Store, error) {
 	choice, err := ReadStoreChoice(dir)
 	if err != nil {
 		return nil, err
 	}
 	if choice == StoreVault {
-		v := OpenVault(dir)
+		v := secret.OpenVault(dir)
 		v.Passphrase = passphrase
 		return v, nil
 	}
@@ -157,7 +158,7 @@ func (s *Service) lockAllApps(ctx context.Context, apps []App) (func(), error) {
 // service's own store is left alone: the next process opens the vault). When the system
 // keyring cannot be read the vault starts empty and the result says why. The vault must be
 // unlocked, or have a Passphrase, first.
-func (s *Service) UseVault(ctx context.Context, system SecretStore, vault *VaultStore) (SwitchResult, error) {
+func (s *Service) UseVault(ctx context.Context, system secret.Store, vault *secret.VaultStore) (SwitchResult, error) {
 	dir := s.Registry.Dir()
 	keys, release, already, err := s.beginStoreSwitch(ctx, StoreVault)
 	if err != nil || already {
@@ -198,7 +199,7 @@ func (s *Service) UseVault(ctx context.Context, system SecretStore, vault *Vault
 
 // UseSystem moves every secret from vault back into system, records the choice and removes
 // the vault file. If the keyring cannot take them, the vault stays in use, unchanged.
-func (s *Service) UseSystem(ctx context.Context, system SecretStore, vault *VaultStore) (SwitchResult, error) {
+func (s *Service) UseSystem(ctx context.Context, system secret.Store, vault *secret.VaultStore) (SwitchResult, error) {
 	dir := s.Registry.Dir()
 	_, release, already, err := s.beginStoreSwitch(ctx, StoreSystem)
 	if err != nil || already {

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"connectedapps/core/secret"
 )
 
 func TestStoreChoiceSetting(t *testing.T) {
@@ -14,7 +16,7 @@ func TestStoreChoiceSetting(t *testing.T) {
 	if c, err := ReadStoreChoice(dir); err != nil || c != StoreSystem {
 		t.Fatalf("no settings file: %q, %v; want system", c, err)
 	}
-	system := NewMemoryStore()
+	system := secret.NewMemoryStore()
 	if s, err := OpenChosenStore(dir, system, nil); err != nil || s != system {
 		t.Fatalf("OpenChosenStore with nothing chosen = %T, %v", s, err)
 	}
@@ -40,7 +42,7 @@ func TestStoreChoiceSetting(t *testing.T) {
 	}
 	pass := func() (string, error) { return "p", nil }
 	s, err := OpenChosenStore(dir, system, pass)
-	if v, ok := s.(*VaultStore); err != nil || !ok || v.Path() != OpenVault(dir).Path() || v.Passphrase == nil {
+	if v, ok := s.(*secret.VaultStore); err != nil || !ok || v.Path() != secret.OpenVault(dir).Path() || v.Passphrase == nil {
 		t.Fatalf("OpenChosenStore with the vault chosen = %#v, %v", s, err)
 	}
 	if err := WriteStoreChoice(dir, "plaintext"); err == nil {
@@ -76,9 +78,9 @@ func TestStoreChoiceSetting(t *testing.T) {
 }
 
 // switchTestService has two apps, one with a client secret and tokens, in the "system" store.
-func switchTestService(t *testing.T) (*Service, *MemoryStore, []App) {
+func switchTestService(t *testing.T) (*Service, *secret.MemoryStore, []App) {
 	t.Helper()
-	system := NewMemoryStore()
+	system := secret.NewMemoryStore()
 	svc, err := NewService(Config{Dir: vaultTestDir(t), Secrets: system})
 	if err != nil {
 		t.Fatal(err)
@@ -189,7 +191,7 @@ func TestUseVaultWrongPassphraseChangesNothing(t *testing.T) {
 	if err := newTestVault(t, dir, vaultTestPass).Set("old", "x"); err != nil { // a vault left from before
 		t.Fatal(err)
 	}
-	before, _ := os.ReadFile(OpenVault(dir).Path())
+	before, _ := os.ReadFile(secret.OpenVault(dir).Path())
 	wrong := newTestVault(t, dir, "not it")
 	if _, err := svc.UseVault(context.Background(), system, wrong); !errors.Is(err, ErrWrongPassphrase) || !strings.Contains(err.Error(), "the vault passphrase is wrong: ") {
 		t.Fatalf("UseVault with the wrong passphrase = %v", err)
@@ -200,7 +202,7 @@ func TestUseVaultWrongPassphraseChangesNothing(t *testing.T) {
 	if len(system.Keys()) != 3 {
 		t.Errorf("the system store lost secrets: %q", system.Keys())
 	}
-	if after, _ := os.ReadFile(OpenVault(dir).Path()); string(after) != string(before) {
+	if after, _ := os.ReadFile(secret.OpenVault(dir).Path()); string(after) != string(before) {
 		t.Error("the vault changed")
 	}
 }

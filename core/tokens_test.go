@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"connectedapps/core/secret"
 )
 
 // tokReq is what the fake token endpoint saw of one request.
@@ -96,20 +98,20 @@ const (
 	tokOldIDToken   = "id-token-old"
 )
 
-// tokFixture is a Service with one app, its tokens in a MemoryStore and a fixed clock.
+// tokFixture is a Service with one app, its tokens in a secret.MemoryStore and a fixed clock.
 type tokFixture struct {
 	svc *Service
-	mem *MemoryStore
+	mem *secret.MemoryStore
 	app App
 	now time.Time
 }
 
 // newTokFixture registers an app whose token endpoint is tokenURL with the given auth method
 // (secret "" adds none), stores ts as its tokens and marks it connected.
-func newTokFixture(t *testing.T, tokenURL string, hc *http.Client, method, secret string, ts *TokenSet) *tokFixture {
+func newTokFixture(t *testing.T, tokenURL string, hc *http.Client, method, clientSecret string, ts *TokenSet) *tokFixture {
 	t.Helper()
 	now := time.Now().UTC().Truncate(time.Second)
-	mem := NewMemoryStore()
+	mem := secret.NewMemoryStore()
 	svc, err := NewService(Config{Dir: t.TempDir(), Secrets: mem, HTTP: hc, Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
@@ -121,8 +123,8 @@ func newTokFixture(t *testing.T, tokenURL string, hc *http.Client, method, secre
 	app.Scopes = []string{"read", "write"}
 	app.TokenEndpointAuthMethod = method
 	var sp *string
-	if secret != "" {
-		sp = &secret
+	if clientSecret != "" {
+		sp = &clientSecret
 	}
 	app, err = svc.Add(app, sp)
 	if err != nil {

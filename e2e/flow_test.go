@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"connectedapps/core"
+	"connectedapps/core/secret"
 )
 
 type shownApp struct {
@@ -35,7 +36,7 @@ func (u *user) show(name string) shownApp {
 // storedTokens reads what the keyring holds for an app, as a second program on the machine could.
 func storedTokens(t *testing.T, appID string) (core.TokenSet, string) {
 	t.Helper()
-	raw, err := core.NewSystemStore().Get("app/" + appID + "/tokens")
+	raw, err := secret.NewSystemStore().Get("app/" + appID + "/tokens")
 	if err != nil {
 		t.Fatalf("reading the tokens from the keyring: %v", err)
 	}
@@ -151,7 +152,7 @@ func TestFullLifecycleWithPublicClient(t *testing.T) {
 	if status, body, _ := op.tryRefresh(nativeClientID, "", second.RefreshToken); status != 400 || !strings.Contains(body, "invalid_grant") {
 		t.Fatalf("after disconnect the provider still accepts the refresh token: %d %s", status, body)
 	}
-	if _, err := core.NewSystemStore().Get("app/" + app.ID + "/tokens"); err == nil {
+	if _, err := secret.NewSystemStore().Get("app/" + app.ID + "/tokens"); err == nil {
 		t.Fatal("tokens left in the keyring after disconnect")
 	}
 	u.fails(3, "", []string{"token", "Example OP"}, "not connected", "connectedapps connect")
@@ -224,7 +225,7 @@ func TestConfidentialClientIntrospectAndNoSecretLeaks(t *testing.T) {
 		}
 	}
 	// The client secret is in the keyring and nowhere in the config folder.
-	if got, err := core.NewSystemStore().Get("app/" + app.ID + "/client_secret"); err != nil || got != webClientSecret {
+	if got, err := secret.NewSystemStore().Get("app/" + app.ID + "/client_secret"); err != nil || got != webClientSecret {
 		t.Fatalf("client secret in keyring: %q %v", got, err)
 	}
 	_ = filepathWalkNoSecret(t, u.configDir, webClientSecret)
@@ -293,7 +294,7 @@ func expireStoredToken(t *testing.T, appID string) {
 	past := time.Now().Add(-time.Minute).UTC()
 	ts.Expiry = &past
 	data, _ := json.Marshal(ts)
-	if err := core.NewSystemStore().Set("app/"+appID+"/tokens", string(data)); err != nil {
+	if err := secret.NewSystemStore().Set("app/"+appID+"/tokens", string(data)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -409,7 +410,7 @@ func TestChunkedSecretsInTheRealKeyring(t *testing.T) {
 	u := newUser(t).with("CONNECTEDAPPS_KEYRING_CHUNK_LIMIT=64")
 	app := u.addNative("Chunky")
 	u.ok("", "connect", "Chunky")
-	raw, err := (&core.KeyringStore{Timeout: 10 * time.Second}).Get("app/" + app.ID + "/tokens")
+	raw, err := (&secret.KeyringStore{Timeout: 10 * time.Second}).Get("app/" + app.ID + "/tokens")
 	if err != nil || !strings.HasPrefix(raw, "connectedapps-chunked:v1:") {
 		t.Fatalf("the token record is not split into pieces: %q %v", raw, err)
 	}

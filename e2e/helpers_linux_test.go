@@ -16,7 +16,7 @@ import (
 
 	"github.com/godbus/dbus/v5"
 
-	"connectedapps/core"
+	"connectedapps/core/secret"
 )
 
 // The test binary re-executes itself for jobs that must run inside a desktop session of a
@@ -74,7 +74,7 @@ func runHelper(mode string, args []string) error {
 		if len(args) != 1 {
 			return fmt.Errorf("usage: keyring-get KEY")
 		}
-		v, err := core.NewSystemStore().Get(args[0])
+		v, err := secret.NewSystemStore().Get(args[0])
 		if err != nil {
 			return err
 		}
@@ -88,7 +88,7 @@ func runHelper(mode string, args []string) error {
 		if err != nil {
 			return err
 		}
-		return core.NewSystemStore().Set(args[0], string(v))
+		return secret.NewSystemStore().Set(args[0], string(v))
 	}
 	return fmt.Errorf("unknown helper mode %q", mode)
 }

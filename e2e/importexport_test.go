@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"connectedapps/core"
+	"connectedapps/core/secret"
 )
 
 // Every preset is listed, and one fills a complete document offline: the discovery URL it
@@ -79,13 +80,13 @@ func TestGenericPresetWithDiscoveryConnects(t *testing.T) {
 func TestImportGoogleClientFiles(t *testing.T) {
 	u := newUser(t)
 	dir := t.TempDir()
-	const secret = "GOCSPX-e2e-Zk3-secret"
+	const clientSecret = "GOCSPX-e2e-Zk3-secret"
 	installed := filepath.Join(dir, "client_secret_1234-desk.apps.googleusercontent.com.json")
 	writeJSON(t, installed, map[string]any{"installed": map[string]any{"client_id": "1234-desk.apps.googleusercontent.com", "project_id": "mail-reader",
 		"auth_uri": "https://accounts.google.com/o/oauth2/auth", "token_uri": "https://oauth2.googleapis.com/token",
-		"auth_provider_x509_cert_url": "https://www.googleapis.com/oauth2/v1/certs", "client_secret": secret, "redirect_uris": []string{"http://localhost"}}})
+		"auth_provider_x509_cert_url": "https://www.googleapis.com/oauth2/v1/certs", "client_secret": clientSecret, "redirect_uris": []string{"http://localhost"}}})
 	out := u.ok("", "import", installed)
-	if !strings.Contains(out, "Imported Google.") || !strings.Contains(out, "Redirect URI: http://localhost/callback/google (any port)") || strings.Contains(out, secret) {
+	if !strings.Contains(out, "Imported Google.") || !strings.Contains(out, "Redirect URI: http://localhost/callback/google (any port)") || strings.Contains(out, clientSecret) {
 		t.Fatalf("import installed:\n%s", out)
 	}
 	g := u.show("Google")
@@ -93,10 +94,10 @@ func TestImportGoogleClientFiles(t *testing.T) {
 		g.AuthorizationURI != "https://accounts.google.com/o/oauth2/auth" || g.Issuer != "https://accounts.google.com" || g.Preset != "google" {
 		t.Fatalf("imported Google app: %+v", g.App)
 	}
-	if got, err := core.NewSystemStore().Get("app/" + g.ID + "/client_secret"); err != nil || got != secret {
+	if got, err := secret.NewSystemStore().Get("app/" + g.ID + "/client_secret"); err != nil || got != clientSecret {
 		t.Fatalf("the secret in the keyring: %q %v", got, err)
 	}
-	_ = filepathWalkNoSecret(t, u.configDir, secret)
+	_ = filepathWalkNoSecret(t, u.configDir, clientSecret)
 
 	// Taken name: refused, nothing changed; --as imports it under another.
 	u.fails(1, "", []string{"import", installed}, `an app named "Google" already exists`, "--as")

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"connectedapps/core"
+	"connectedapps/core/secret"
 )
 
 // Attacks on local secrets and files (issue 8, items 4, 11 and 13), performed against the
@@ -97,7 +97,7 @@ func TestShortPassphraseFromTheEnvironment(t *testing.T) {
 	if out := u.ok("", "keyring", "status"); !strings.Contains(out, "Secret store: system") {
 		t.Fatalf("the refused switch changed the store: %s", out)
 	}
-	if _, err := os.Stat(filepath.Join(u.appDir(), core.VaultFileName)); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(u.appDir(), secret.VaultFileName)); !os.IsNotExist(err) {
 		t.Fatalf("vault.json was written with the short passphrase (%v)", err)
 	}
 
@@ -105,14 +105,14 @@ func TestShortPassphraseFromTheEnvironment(t *testing.T) {
 	// vault, so the short passphrase is refused there too, and no file is written.
 	long := u.with(passphraseEnv + "=" + vaultPassphrase)
 	long.ok("", "keyring", "use-vault")
-	if err := os.Remove(filepath.Join(u.appDir(), core.VaultFileName)); err != nil {
+	if err := os.Remove(filepath.Join(u.appDir(), secret.VaultFileName)); err != nil {
 		t.Fatal(err)
 	}
 	r := short.run(webClientSecret+"\n", "add", "Web", "--discovery", op.issuer, "--client-id", webClientID, "--client-secret-stdin")
 	if !strings.Contains(r.stderr, passphraseEnv+" is too short for a new vault") || strings.Count(r.stderr, "\n") != 1 {
 		t.Fatalf("add with a short passphrase and no vault file: exit %d, stderr %q", r.code, r.stderr)
 	}
-	if _, err := os.Stat(filepath.Join(u.appDir(), core.VaultFileName)); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(u.appDir(), secret.VaultFileName)); !os.IsNotExist(err) {
 		t.Fatalf("vault.json was made with the short passphrase (%v)", err)
 	}
 
@@ -121,7 +121,7 @@ func TestShortPassphraseFromTheEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(u.appDir(), core.VaultFileName), made, 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(u.appDir(), secret.VaultFileName), made, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	if out := short.ok("", "keyring", "status"); !strings.Contains(out, "unlocked; it holds 1 secret") {

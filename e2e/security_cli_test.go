@@ -18,7 +18,7 @@ import (
 	"testing"
 	"time"
 
-	"connectedapps/core"
+	"connectedapps/core/secret"
 )
 
 // "keyring status --help" once answered "keyring needs one of: ..." with exit 2: the real
@@ -239,13 +239,13 @@ func TestSignInErrorFromTheProviderIsCleaned(t *testing.T) {
 func TestImportRefusesAGoogleFileWithForeignEndpoints(t *testing.T) {
 	u := newUser(t)
 	dir := t.TempDir()
-	const secret = "GOCSPX-foreign-endpoint-secret"
+	const clientSecret = "GOCSPX-foreign-endpoint-secret"
 	for _, c := range []struct{ field, value, host string }{
 		{"token_uri", "https://evil.example/token", "evil.example"},
 		{"auth_uri", "https://accounts.google.com.evil.example/o/oauth2/auth", "accounts.google.com.evil.example"},
 		{"auth_provider_x509_cert_url", "http://www.googleapis.com/oauth2/v1/certs", "www.googleapis.com"},
 	} {
-		client := map[string]any{"client_id": "1234-desk.apps.googleusercontent.com", "client_secret": secret,
+		client := map[string]any{"client_id": "1234-desk.apps.googleusercontent.com", "client_secret": clientSecret,
 			"auth_uri": "https://accounts.google.com/o/oauth2/auth", "token_uri": "https://oauth2.googleapis.com/token",
 			"redirect_uris": []string{"http://localhost"}}
 		client[c.field] = c.value
@@ -256,10 +256,10 @@ func TestImportRefusesAGoogleFileWithForeignEndpoints(t *testing.T) {
 	if out := u.ok("", "list", "--json"); strings.TrimSpace(out) != "[]" {
 		t.Fatalf("something was registered: %s", out)
 	}
-	_ = filepathWalkNoSecret(t, u.configDir, secret)
+	_ = filepathWalkNoSecret(t, u.configDir, clientSecret)
 	if _, err := exec.LookPath("secret-tool"); err == nil {
-		out, _ := exec.Command("secret-tool", "search", "--all", "service", core.KeyringService).CombinedOutput()
-		if strings.Contains(string(out), secret) {
+		out, _ := exec.Command("secret-tool", "search", "--all", "service", secret.KeyringService).CombinedOutput()
+		if strings.Contains(string(out), clientSecret) {
 			t.Fatal("the client secret of a refused file is in the keyring")
 		}
 	}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"connectedapps/core"
+	"connectedapps/core/secret"
 )
 
 const (
@@ -85,7 +86,7 @@ func assertNoSecretInFiles(t *testing.T, dir string, secrets map[string]string) 
 func TestVaultWithTheRealProvider(t *testing.T) {
 	u := newUser(t)
 	pu := u.with(passphraseEnv + "=" + vaultPassphrase)
-	system := core.NewSystemStore()
+	system := secret.NewSystemStore()
 
 	// Switch first, with nothing to move: the vault is created (empty) and chosen.
 	out := pu.ok("", "keyring", "use-vault")
@@ -115,7 +116,7 @@ func TestVaultWithTheRealProvider(t *testing.T) {
 		t.Fatalf("the tokens are in the system keyring: %v", err)
 	}
 	// Read the vault as another program with the passphrase could (one key derivation).
-	vault := core.OpenVault(u.appDir())
+	vault := secret.OpenVault(u.appDir())
 	vault.Passphrase = func() (string, error) { return vaultPassphrase, nil }
 	raw, err := vault.Get("app/" + app.ID + "/tokens")
 	if err != nil {

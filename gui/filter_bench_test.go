@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"connectedapps/core"
+	"connectedapps/core/secret"
 )
 
 // BenchmarkFilterKeystroke1000 is one keystroke in the search box over 1,000 registered
@@ -42,7 +43,7 @@ func BenchmarkListReload1000(b *testing.B) {
 
 func benchWindow(b *testing.B, n int) *mainWindow {
 	b.Helper()
-	svc, err := core.NewService(core.Config{Dir: b.TempDir(), Secrets: core.NewMemoryStore(), Now: func() time.Time { return testNow }})
+	svc, err := core.NewService(core.Config{Dir: b.TempDir(), Secrets: secret.NewMemoryStore(), Now: func() time.Time { return testNow }})
 	if err != nil {
 		b.Fatal(err)
 	}

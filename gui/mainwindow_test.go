@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"connectedapps/core"
+	"connectedapps/core/secret"
 )
 
 var testNow = time.Date(2026, 3, 14, 9, 26, 0, 0, time.UTC)
@@ -30,7 +31,7 @@ func newTestService(t *testing.T) *core.Service {
 	t.Helper()
 	svc, err := core.NewService(core.Config{
 		Dir:     t.TempDir(),
-		Secrets: core.NewMemoryStore(),
+		Secrets: secret.NewMemoryStore(),
 		Now:     func() time.Time { return testNow },
 	})
 	if err != nil {

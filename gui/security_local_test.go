@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"connectedapps/core"
+	"connectedapps/core/secret"
 )
 
 // The window's dialog for a vault not yet written takes a new passphrase: a short one is
@@ -18,7 +19,7 @@ func TestVaultDialogRefusesAShortNewPassphrase(t *testing.T) {
 	if err := core.WriteStoreChoice(dir, core.StoreVault); err != nil {
 		t.Fatal(err)
 	}
-	store, err := core.OpenChosenStore(dir, core.NewMemoryStore(), nil)
+	store, err := core.OpenChosenStore(dir, secret.NewMemoryStore(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +36,7 @@ func TestVaultDialogRefusesAShortNewPassphrase(t *testing.T) {
 	test.Type(u.repeat, "short")
 	tapDialogButton(t, w, "Unlock")
 	assertDialogShows(t, w, "too short for a new vault", "at least 8 characters")
-	vault := store.(*core.VaultStore)
+	vault := store.(*secret.VaultStore)
 	if vault.Unlocked() || vault.Exists() {
 		t.Fatalf("after a short passphrase: unlocked %v, vault.json written %v", vault.Unlocked(), vault.Exists())
 	}

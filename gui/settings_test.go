@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"connectedapps/core"
+	"connectedapps/core/secret"
 )
 
 // openSettingsOn opens the Settings screen over a test window; autostart entries go to a
@@ -137,7 +138,7 @@ func TestSettingsSecretStoreProblems(t *testing.T) {
 	}
 	for _, tc := range tests {
 		svc := newTestService(t)
-		mem := svc.Secrets.(*core.MemoryStore)
+		mem := svc.Secrets.(*secret.MemoryStore)
 		mem.Fail = tc.fail
 		w, s := openSettingsOn(t, svc)
 		assertDialogShows(t, w, tc.want)

@@ -21,6 +21,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"connectedapps/core"
+	"connectedapps/core/secret"
 )
 
 func init() {
@@ -265,7 +266,7 @@ func TestCountdownText(t *testing.T) {
 func TestCountdownTicksAndStopsOnAppSwitch(t *testing.T) {
 	ticker := installManualTicker(t)
 	now := testNow
-	svc, err := core.NewService(core.Config{Dir: t.TempDir(), Secrets: core.NewMemoryStore(), Now: func() time.Time { return now }})
+	svc, err := core.NewService(core.Config{Dir: t.TempDir(), Secrets: secret.NewMemoryStore(), Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"connectedapps/core"
+	"connectedapps/core/secret"
 )
 
 // vaultUnlock is the passphrase dialog of the encrypted vault (`connectedapps keyring
@@ -19,7 +19,7 @@ import (
 // secret store call runs off it), and that goroutine waits until the person has answered: the
 // answer unlocks the store, and every waiting call then goes on with it.
 type vaultUnlock struct {
-	store  *core.VaultStore
+	store  *secret.VaultStore
 	parent fyne.Window
 	// onUnlocked, when set, runs on the UI goroutine after the store was unlocked.
 	onUnlocked func()
@@ -38,8 +38,8 @@ type vaultUnlock struct {
 
 // setupVault installs the dialog when the secrets are in a locked vault with no passphrase
 // given (CONNECTEDAPPS_PASSPHRASE), and shows it. Call it before anything reads a secret.
-func (w *mainWindow) setupVault(store core.SecretStore) *vaultUnlock {
-	v, ok := store.(*core.VaultStore)
+func (w *mainWindow) setupVault(store secret.Store) *vaultUnlock {
+	v, ok := store.(*secret.VaultStore)
 	if !ok || v.Passphrase != nil || v.Unlocked() {
 		return nil
 	}

@@ -10,19 +10,20 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"connectedapps/core"
+	"connectedapps/core/secret"
 )
 
 const guiVaultPass = "a long passphrase"
 
 // lockedVaultService is a service whose secrets are in a vault holding one client secret,
 // opened as the window opens it: locked, with no passphrase from the environment.
-func lockedVaultService(t *testing.T) (*core.Service, *core.VaultStore) {
+func lockedVaultService(t *testing.T) (*core.Service, *secret.VaultStore) {
 	t.Helper()
-	old := core.DefaultVaultKDF
-	core.DefaultVaultKDF = core.KDFParams{Time: 1, MemoryKiB: 1024, Threads: 1} // cheap under -race
-	t.Cleanup(func() { core.DefaultVaultKDF = old })
+	old := secret.DefaultVaultKDF
+	secret.DefaultVaultKDF = secret.KDFParams{Time: 1, MemoryKiB: 1024, Threads: 1} // cheap under -race
+	t.Cleanup(func() { secret.DefaultVaultKDF = old })
 	dir := filepath.Join(t.TempDir(), "connectedapps")
-	seed := core.OpenVault(dir)
+	seed := secret.OpenVault(dir)
 	seed.Passphrase = func() (string, error) { return guiVaultPass, nil }
 	if err := seed.Set("app/x/client_secret", "the-secret"); err != nil {
 		t.Fatal(err)
@@ -30,7 +31,7 @@ func lockedVaultService(t *testing.T) (*core.Service, *core.VaultStore) {
 	if err := core.WriteStoreChoice(dir, core.StoreVault); err != nil {
 		t.Fatal(err)
 	}
-	store, err := core.OpenChosenStore(dir, core.NewMemoryStore(), nil)
+	store, err := core.OpenChosenStore(dir, secret.NewMemoryStore(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,11 +39,11 @@ func lockedVaultService(t *testing.T) (*core.Service, *core.VaultStore) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return svc, store.(*core.VaultStore)
+	return svc, store.(*secret.VaultStore)
 }
 
 // readInBackground reads the client secret as a background job (a refresh, a copy) would.
-func readInBackground(store core.SecretStore) chan error {
+func readInBackground(store secret.Store) chan error {
 	done := make(chan error, 1)
 	go func() {
 		v, err := store.Get("app/x/client_secret")
@@ -166,7 +167,7 @@ func TestVaultDialogForANewVaultAsksTwice(t *testing.T) {
 	if err := svc.Secrets.Set("k", "v"); err != nil {
 		t.Fatal(err)
 	}
-	again := core.OpenVault(svc.Registry.Dir())
+	again := secret.OpenVault(svc.Registry.Dir())
 	if err := again.Unlock(guiVaultPass); err != nil {
 		t.Errorf("the new vault does not open with the chosen passphrase: %v", err)
 	}
@@ -174,10 +175,10 @@ func TestVaultDialogForANewVaultAsksTwice(t *testing.T) {
 
 func TestNoVaultDialogForTheKeyringOrAGivenPassphrase(t *testing.T) {
 	w := openWindowOn(t, newTestService(t))
-	if w.setupVault(core.NewMemoryStore()) != nil || w.env.vault != nil {
+	if w.setupVault(secret.NewMemoryStore()) != nil || w.env.vault != nil {
 		t.Error("a dialog for a store that is not a vault")
 	}
-	v := core.OpenVault(t.TempDir())
+	v := secret.OpenVault(t.TempDir())
 	v.Passphrase = func() (string, error) { return "from the environment", nil }
 	if w.setupVault(v) != nil {
 		t.Error("a dialog although CONNECTEDAPPS_PASSPHRASE gave the passphrase")

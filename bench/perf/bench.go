@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"connectedapps/core"
+	"connectedapps/core/secret"
 )
 
 type bench struct {
@@ -148,7 +148,7 @@ func (b *bench) print(w io.Writer) {
 
 // storedTokens reads an app's token record from the keyring, as a second program could.
 func storedTokens(appID string) (map[string]any, string, error) {
-	raw, err := core.NewSystemStore().Get(tokensKey(appID))
+	raw, err := secret.NewSystemStore().Get(tokensKey(appID))
 	if err != nil {
 		return nil, "", err
 	}
@@ -167,7 +167,7 @@ func expireStoredToken(appID string) error {
 	}
 	ts["expires_at"] = time.Now().Add(-time.Minute).UTC().Format(time.RFC3339Nano)
 	data, _ := json.Marshal(ts)
-	return core.NewSystemStore().Set(tokensKey(appID), string(data))
+	return secret.NewSystemStore().Set(tokensKey(appID), string(data))
 }
 
 var errNoMap = errors.New("no window was mapped within 60 s")

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"connectedapps/core"
+	"connectedapps/core/secret"
 )
 
 // tokenRow: `connectedapps token NAME` with a cached valid token against `secret-tool lookup`
@@ -32,10 +33,10 @@ func (b *bench) tokenRow() error {
 	floorValue := make([]byte, len(raw)/2+1)
 	_, _ = rand.Read(floorValue)
 	floor := hex.EncodeToString(floorValue)[:len(raw)]
-	if err := core.NewSystemStore().Set("bench/floor", floor); err != nil {
+	if err := secret.NewSystemStore().Set("bench/floor", floor); err != nil {
 		return err
 	}
-	defer core.NewSystemStore().Delete("bench/floor")
+	defer secret.NewSystemStore().Delete("bench/floor")
 
 	got, err := output(env, b.o.bin, "token", "Bench")
 	if err != nil {
@@ -44,7 +45,7 @@ func (b *bench) tokenRow() error {
 	if got != ts["access_token"].(string)+"\n" {
 		return fmt.Errorf("token printed %q, not the stored access token", got)
 	}
-	lookup := []string{"lookup", "service", core.KeyringService, "username", "bench/floor"}
+	lookup := []string{"lookup", "service", secret.KeyringService, "username", "bench/floor"}
 	if got, err := output(env, "secret-tool", lookup...); err != nil || got != floor {
 		return fmt.Errorf("secret-tool lookup: %v (got %d bytes, want %d)", err, len(got), len(floor))
 	}
@@ -194,7 +195,7 @@ func (b *bench) connectRow() error {
 	if _, err := b.connectedApp(env, "Connect"); err != nil {
 		return err
 	}
-	defer core.NewSystemStore().Delete("bench/floorconnect")
+	defer secret.NewSystemStore().Delete("bench/floorconnect")
 	ours := func() (float64, error) { return run(env, nil, b.o.bin, "connect", "Connect") }
 	floor := func() (float64, error) {
 		return run(env, nil, b.o.floorConnect, "-issuer", b.op.issuer, "-client-id", nativeClientID, "-scope", scopes)
@@ -426,7 +427,7 @@ func startXvfb() (string, func(), error) {
 
 // seedApps writes n registered apps, a third of them connected, into the registry in dir.
 func seedApps(dir string, n int) error {
-	svc, err := core.NewService(core.Config{Dir: dir, Secrets: core.NewMemoryStore()})
+	svc, err := core.NewService(core.Config{Dir: dir, Secrets: secret.NewMemoryStore()})
 	if err != nil {
 		return err
 	}

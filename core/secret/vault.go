@@ -1,4 +1,4 @@
-package core
+package secret
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -67,6 +68,9 @@ func (e *vaultError) Unwrap() []error { return []error{e.kind, ErrKeyringUnavail
 func vaultFailf(kind error, format string, args ...any) error {
 	return &vaultError{msg: fmt.Sprintf(format, args...), kind: kind}
 }
+
+// lockWait is how long a vault change waits for another process's: as long as the registry's.
+const lockWait = 30 * time.Second
 
 const (
 	vaultFormat   = "connectedapps-vault"
@@ -131,7 +135,7 @@ type vaultContent struct {
 	Secrets map[string]string `json:"secrets"`
 }
 
-// VaultStore is a SecretStore over vault.json. It is safe for concurrent use, and every
+// VaultStore is a Store over vault.json. It is safe for concurrent use, and every
 // change is a read-modify-write under one cross-process lock on the file.
 type VaultStore struct {
 	// Passphrase is asked when a call first needs the key and none is held: the environment,
@@ -261,7 +265,7 @@ func (v *VaultStore) Keys() ([]string, error) {
 
 // Remove deletes the vault file, under its lock (after its secrets have moved elsewhere).
 func (v *VaultStore) Remove() error {
-	unlock, err := lockFile(context.Background(), v.lockPath, lockWait)
+	unlock, err := fsutil.LockFile(context.Background(), v.lockPath, lockWait)
 	if err != nil {
 		return err
 	}
@@ -289,7 +293,7 @@ func (v *VaultStore) update(change func(map[string]string) bool) error {
 	if err := os.MkdirAll(filepath.Dir(v.path), 0o700); err != nil {
 		return fmt.Errorf("cannot create the folder %s: %w", filepath.Dir(v.path), err)
 	}
-	unlock, err := lockFile(context.Background(), v.lockPath, lockWait)
+	unlock, err := fsutil.LockFile(context.Background(), v.lockPath, lockWait)
 	if err != nil {
 		return err
 	}

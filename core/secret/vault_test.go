@@ -1,4 +1,4 @@
-package core
+package secret
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -86,13 +87,13 @@ func TestVaultRoundTripAndFileModes(t *testing.T) {
 		t.Errorf("Keys = %q, %v", keys, err)
 	}
 
-	if m := registryTestMode(t, v.Path()); m != 0o600 {
+	if m := fileMode(t, v.Path()); m != 0o600 {
 		t.Errorf("vault.json mode %o, want 600", m)
 	}
-	if m := registryTestMode(t, dir); m != 0o700 {
+	if m := fileMode(t, dir); m != 0o700 {
 		t.Errorf("folder mode %o, want 700", m)
 	}
-	if m := registryTestMode(t, filepath.Dir(v.lockPath)); m != 0o700 {
+	if m := fileMode(t, filepath.Dir(v.lockPath)); m != 0o700 {
 		t.Errorf("lock folder mode %o, want 700", m)
 	}
 	// Nothing is in the clear: no value, no key name (which would name the apps).
@@ -506,36 +507,12 @@ func TestVaultTwoProcesses(t *testing.T) {
 	}
 }
 
-func TestVaultProbe(t *testing.T) {
-	dir := vaultTestDir(t)
-	v := newTestVault(t, dir, "")
-	svc, err := NewService(Config{Dir: dir, Secrets: v})
+// fileMode is path's permission bits.
+func fileMode(t *testing.T, path string) fs.FileMode {
+	t.Helper()
+	fi, err := os.Stat(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st := svc.ProbeSecrets(); st.State != SecretsOK || !strings.Contains(st.Store, "vault") || !strings.Contains(st.Store, v.Path()) {
-		t.Errorf("an empty, unwritten vault: %+v", st)
-	}
-	if err := newTestVault(t, dir, vaultTestPass).Set("k", "v"); err != nil {
-		t.Fatal(err)
-	}
-	if st := svc.ProbeSecrets(); st.State != SecretsLocked || !strings.Contains(st.Message, "locked") {
-		t.Errorf("a locked vault: %+v", st)
-	}
-	v.Passphrase = func() (string, error) { return "wrong", nil }
-	if st := svc.ProbeSecrets(); st.State != SecretsLocked || !strings.Contains(st.Message, "passphrase is wrong") {
-		t.Errorf("a wrong passphrase: %+v", st)
-	}
-	if err := v.Unlock(vaultTestPass); err != nil {
-		t.Fatal(err)
-	}
-	if st := svc.ProbeSecrets(); st.State != SecretsOK {
-		t.Errorf("an unlocked vault: %+v", st)
-	}
-	if err := os.WriteFile(v.Path(), []byte("{"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if st := svc.ProbeSecrets(); st.State != SecretsUnreachable || !strings.Contains(st.Message, "damaged") {
-		t.Errorf("a damaged vault: %+v", st)
-	}
+	return fi.Mode().Perm()
 }

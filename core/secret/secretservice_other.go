@@ -1,6 +1,6 @@
 //go:build !linux
 
-package core
+package secret
 
 import "github.com/zalando/go-keyring"
 

@@ -1,0 +1,90 @@
+package secret
+
+import (
+	"errors"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/zalando/go-keyring"
+)
+
+// KeyringService is the service name every entry is filed under in the OS keyring.
+const KeyringService = "connectedapps"
+
+// DefaultKeyringTimeout bounds every keyring call: a locked keyring can block forever.
+const DefaultKeyringTimeout = 30 * time.Second
+
+// PlatformSecretLimit is the largest value the platform's keyring takes in one entry
+// (0: no limit). Windows' Credential Manager takes 2,560 bytes; macOS's security tool
+// chokes somewhat above 4 KiB.
+func PlatformSecretLimit() int {
+	switch runtime.GOOS {
+	case "windows":
+		return 2560
+	case "darwin":
+		return 3000
+	}
+	return 0
+}
+
+// KeyringStore is the OS keyring (Secret Service, Keychain, Credential Manager) through
+// go-keyring, with a timeout on every call.
+type KeyringStore struct {
+	Timeout time.Duration
+}
+
+// NewSystemStore is the OS keyring with the default timeout, split into pieces above the
+// platform's size limit.
+func NewSystemStore() Store {
+	return NewChunkedStore(&KeyringStore{Timeout: DefaultKeyringTimeout}, PlatformSecretLimit())
+}
+
+func (k *KeyringStore) Get(key string) (string, error) {
+	var v string
+	err := k.call("read", func() (err error) { v, err = keyringGet(KeyringService, key); return })
+	return v, err
+}
+
+func (k *KeyringStore) Set(key, value string) error {
+	return k.call("write", func() error { return keyring.Set(KeyringService, key, value) })
+}
+
+func (k *KeyringStore) Delete(key string) error {
+	err := k.call("delete", func() error { return keyring.Delete(KeyringService, key) })
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// call runs op on its own goroutine so a keyring that never answers (a locked collection
+// waiting on a prompt nobody sees) turns into an error instead of a hang. The goroutine is
+// left behind in that case; there is no way to cancel a D-Bus call in go-keyring.
+func (k *KeyringStore) call(what string, op func() error) error {
+	timeout := k.Timeout
+	if timeout <= 0 {
+		timeout = DefaultKeyringTimeout
+	}
+	done := make(chan error, 1)
+	go func() { done <- op() }()
+	select {
+	case err := <-done:
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, keyring.ErrNotFound):
+			return ErrNotFound
+		case errors.Is(err, keyring.ErrSetDataTooBig):
+			return failf(ErrKeyringUnavailable, "the system keyring refused a value as too large")
+		}
+		if strings.Contains(strings.ToLower(err.Error()), "unlock") {
+			return failf(ErrKeyringUnavailable, "the system keyring is locked and could not be unlocked for a %s (%s): unlock it (log in to the desktop, or open your keyring app), then try again",
+				what, oneLine(err.Error()))
+		}
+		return failf(ErrKeyringUnavailable, "the system keyring cannot be reached for a %s (%s): start or unlock a Secret Service keyring (gnome-keyring, KeePassXC) in your desktop session, then try again",
+			what, oneLine(err.Error()))
+	case <-time.After(timeout):
+		return failf(ErrKeyringUnavailable, "the system keyring did not answer a %s within %s: it may be locked; unlock it (log in to the desktop, or use your keyring app) and try again", what, timeout)
+	}
+}
