@@ -8,6 +8,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"connectedapps/core"
+	"connectedapps/core/secret"
 )
 
 // A restart reopens the app selected last time. Its form must show the saved registration,
@@ -68,7 +69,7 @@ func TestRememberedAppOpensFilledAfterARestart(t *testing.T) {
 func TestExpiryIsOneLiveWordingEverywhere(t *testing.T) {
 	ticker := installManualTicker(t)
 	now := testNow
-	svc, err := core.NewService(core.Config{Dir: t.TempDir(), Secrets: core.NewMemoryStore(), Now: func() time.Time { return now }})
+	svc, err := core.NewService(core.Config{Dir: t.TempDir(), Secrets: secret.NewMemoryStore(), Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -212,7 +212,7 @@ func (p *tokenPanel) show(app *core.App) {
 		p.refreshTok.SetText("none: when the access token runs out, connect again")
 	}
 	if conn.ReconnectToApply {
-		p.reconnect.SetText(fmt.Sprintf("The scopes changed since you signed in: press “Reconnect” above to apply them."))
+		p.reconnect.SetText("The scopes changed since you signed in: press “Reconnect” above to apply them.")
 		p.reconnect.Show()
 	} else {
 		p.reconnect.Hide()
