@@ -313,7 +313,8 @@ func TestTickEverySecondStops(t *testing.T) {
 	for range 50 {
 		stops = append(stops, tickEverySecond(func() { ticks.Add(1) }))
 	}
-	if n := runtime.NumGoroutine(); n < before+50 {
+	// Goroutines left by earlier tests may end meanwhile: allow for 10 of them, as below.
+	if n := runtime.NumGoroutine(); n < before+40 {
 		t.Fatalf("%d goroutines with 50 tickers running, %d before: the ticker does not run on its own goroutine?", n, before)
 	}
 	deadline := time.Now().Add(5 * time.Second)
