@@ -121,7 +121,8 @@ func (r *Refresher) Run(ctx context.Context) {
 }
 
 // Check makes one pass over the registry: every connected app that expires within the margin
-// (or has expired: after a suspend) and holds a refresh token is refreshed. It returns what
+// (or has expired: after a suspend) and holds a refresh token, or uses the client credentials
+// grant, is renewed. It returns what
 // happened, as it also tells OnEvent. A "needs sign-in" or "client rejected" is reported once
 // per transition, whether this pass caused it or another process recorded it.
 func (r *Refresher) Check(ctx context.Context) []RefreshEvent {
@@ -190,7 +191,11 @@ func (r *Refresher) checkApp(ctx context.Context, app *App) (RefreshEvent, bool)
 	}
 
 	now := r.now()
-	if c.State != StateConnected || c.ExpiresAt == nil || !c.HasRefreshToken || tr.reported != 0 {
+	// A client-credentials app holds no refresh token: it fetches a new token with the
+	// client's own credentials, through the same lock and re-check, so it is renewed ahead
+	// of expiry like the others and a script never waits for that fetch.
+	renewable := c.HasRefreshToken || app.GrantType == GrantClientCredentials
+	if c.State != StateConnected || c.ExpiresAt == nil || !renewable || tr.reported != 0 {
 		return RefreshEvent{}, false
 	}
 	margin := r.marginFor(c)

@@ -323,3 +323,37 @@ func TestRefresherBackoffDoublesAndCaps(t *testing.T) {
 		}
 	}
 }
+
+// A client-credentials app has no refresh token, yet its token is renewed ahead of expiry like
+// any other: the pass fetches a new one with the client's credentials (one request, grant
+// client_credentials), and a token far from expiry is left alone.
+func TestRefresherRenewsClientCredentialsAheadOfExpiry(t *testing.T) {
+	te := newTokEndpoint(t, ccAnswer)
+	svc, app, clock := newCCFixture(t, te, nil, tokClientSecret)
+	var events []RefreshEvent
+	r := &Refresher{Source: svc, Now: clock.Now, OnEvent: func(ev RefreshEvent) { events = append(events, ev) }}
+	ctx := context.Background()
+	if _, err := svc.Token(ctx, app.ID, DefaultMinValid); err != nil { // the first token, valid an hour
+		t.Fatal(err)
+	}
+
+	if got := r.Check(ctx); len(got) != 0 || len(te.requests()) != 1 {
+		t.Fatalf("a pass with 60 min left sent %d requests and said %+v; want nothing", len(te.requests())-1, got)
+	}
+	clock.now = clock.now.Add(57 * time.Minute) // 3 min left: within the margin
+	got := r.Check(ctx)
+	if len(got) != 1 || got[0].Outcome != RefreshDone || got[0].App.ID != app.ID {
+		t.Fatalf("the pass near expiry said %+v; want one RefreshDone for %s", got, app.ProviderName)
+	}
+	reqs := te.requests()
+	if len(reqs) != 2 || reqs[1].Form.Get("grant_type") != "client_credentials" {
+		t.Fatalf("the endpoint saw %d requests, the last with grant_type %q; want a second client_credentials grant", len(reqs), reqs[len(reqs)-1].Form.Get("grant_type"))
+	}
+	ts, err := svc.Token(ctx, app.ID, DefaultMinValid)
+	if err != nil || ts.AccessToken != "at-2" || !ts.Expiry.Equal(clock.Now().Add(time.Hour)) {
+		t.Fatalf("after the pass Token = %+v, %v; want at-2 for another hour, with no request", ts, err)
+	}
+	if len(te.requests()) != 2 || len(events) != 1 {
+		t.Errorf("%d requests and %d events; want 2 and 1", len(te.requests()), len(events))
+	}
+}
