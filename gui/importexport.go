@@ -123,7 +123,11 @@ func (w *mainWindow) runImport(fileName string, data []byte, choices []core.Impo
 			for _, r := range res {
 				fmt.Fprintf(&b, "Imported %s. Register its redirect URI with the provider: %s\n", r.App.ProviderName, r.App.RedirectURI())
 				for _, n := range r.Notes {
-					b.WriteString("  Note: " + windowWords(n) + "\n")
+					// core's note ends with the command that fixes it; here the fix is the form.
+					if note := windowWords(n); note != n {
+						n = note + ": see the app's Registration tab before connecting"
+					}
+					b.WriteString("  Note: " + n + "\n")
 				}
 			}
 			if err != nil {

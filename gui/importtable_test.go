@@ -128,3 +128,14 @@ func dialogChecks(w *mainWindow) []*widget.Check {
 	})
 	return out
 }
+
+// core's notes end with the command that fixes the app; the window points to the form.
+func TestImportNotesPointToTheFormNotACommand(t *testing.T) {
+	svc := newTestService(t)
+	w := openWindow(t, svc)
+	machine := `{"doctype":"Connected App","provider_name":"Machine","client_id":"m","grant_type":"client_credentials",
+		"token_uri":"https://m.example/token","scopes":[],"query_parameters":[]}`
+	w.importData("machine.json", []byte(machine))
+	assertDialogShows(t, w, "Imported Machine.", "the file holds no client secret, which the client credentials grant needs: see the app's Registration tab before connecting")
+	assertNoCommandLine(t, overlayTexts(w))
+}
