@@ -65,7 +65,12 @@ func runWindow(envPassphrase string) int {
 				return p, nil
 			}
 		}
-		svc.Secrets, err = core.OpenChosenStore(svc.Registry.Dir(), svc.Secrets, passphrase)
+		// Behind a switch: Settings can move the secrets to the vault and back while the
+		// window runs, and every call goes to the store chosen then.
+		var chosen secret.Store
+		if chosen, err = core.OpenChosenStore(svc.Registry.Dir(), svc.Secrets, passphrase); err == nil {
+			svc.Secrets = core.NewStoreSwitch(svc.Secrets, chosen)
+		}
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "connectedapps: "+err.Error())

@@ -345,6 +345,43 @@ func (s *Service) Import(ctx context.Context, data []byte, as string) ([]ImportR
 		}
 		apps[0].App.ProviderName = as
 	}
+	return s.importApps(ctx, apps)
+}
+
+// ImportChoice is what to do with one app of a file: register it under Name ("" keeps the
+// file's name), or Skip it.
+type ImportChoice struct {
+	Name string
+	Skip bool
+}
+
+// ImportWith is Import with a choice per app, in the order ParseImport gives them (the
+// window's table: some renamed, some skipped); an app without a choice keeps its name. As
+// with Import, every name is checked before anything is registered.
+func (s *Service) ImportWith(ctx context.Context, data []byte, choices []ImportChoice) ([]ImportResult, error) {
+	parsed, err := ParseImport(data)
+	if err != nil {
+		return nil, err
+	}
+	if len(choices) > len(parsed) {
+		return nil, Failf(ErrInvalid, "%d choices for a file of %d apps: read the file again", len(choices), len(parsed))
+	}
+	var apps []ImportedApp
+	for i, imp := range parsed {
+		if i < len(choices) {
+			if choices[i].Skip {
+				continue
+			}
+			if name := strings.TrimSpace(choices[i].Name); name != "" {
+				imp.App.ProviderName = name
+			}
+		}
+		apps = append(apps, imp)
+	}
+	return s.importApps(ctx, apps)
+}
+
+func (s *Service) importApps(ctx context.Context, apps []ImportedApp) ([]ImportResult, error) {
 	existing, err := s.Registry.Load()
 	if err != nil {
 		return nil, err

@@ -124,6 +124,36 @@ func TestImportRefusesATakenNameUnlessRenamed(t *testing.T) {
 	}
 }
 
+// The window's table: of a file's two apps, one is renamed past a taken name and the other
+// skipped; a conflict left as it is registers nothing.
+func TestImportWithRenamesAndSkipsPerApp(t *testing.T) {
+	svc, mem := newImportService(t)
+	ctx := context.Background()
+	if _, err := svc.Import(ctx, []byte(frappeExport), ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.ImportWith(ctx, []byte(frappeExport), []ImportChoice{{Name: "Mail, second"}, {}}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), `"Partner" already exists`) {
+		t.Fatalf("the second app's taken name left as it is: %v", err)
+	}
+	if apps, _ := svc.List(); len(apps) != 2 {
+		t.Fatalf("an unresolved conflict registered something: %d apps", len(apps))
+	}
+	res, err := svc.ImportWith(ctx, []byte(frappeExport), []ImportChoice{{Name: " Mail, second "}, {Skip: true}})
+	if err != nil || len(res) != 1 || res[0].App.ProviderName != "Mail, second" {
+		t.Fatalf("renamed one, skipped one: %+v %v", res, err)
+	}
+	apps, _ := svc.List()
+	if len(apps) != 3 {
+		t.Fatalf("%d apps; want 3", len(apps))
+	}
+	if _, err := mem.Get(clientSecretKey(res[0].App.ID)); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the masked secret was kept: %v", err)
+	}
+	if res, err := svc.ImportWith(ctx, []byte(frappeExport), []ImportChoice{{Skip: true}, {Skip: true}}); err != nil || len(res) != 0 {
+		t.Errorf("everything skipped: %+v %v", res, err)
+	}
+}
+
 func readRegistryFile(t *testing.T, svc *Service) (string, error) {
 	t.Helper()
 	apps, err := svc.Registry.Load()

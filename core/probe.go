@@ -30,7 +30,7 @@ const probeKey = "probe"
 // the keyring timeout (a locked keyring asking for a password), so call it off the UI
 // goroutine.
 func (s *Service) ProbeSecrets() SecretsStatus {
-	st := SecretsStatus{Store: secret.Describe(s.Secrets)}
+	st := SecretsStatus{Store: secret.Describe(inUseStore(s.Secrets))}
 	_, err := s.Secrets.Get(probeKey)
 	switch {
 	case err == nil, errors.Is(err, ErrNotFound):

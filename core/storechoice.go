@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 
 	"connectedapps/core/secret"
 	"connectedapps/internal/fsutil"
@@ -103,6 +104,75 @@ func OpenChosenStore(dir string, system secret.Store, passphrase func() (string,
 	return system, nil
 }
 
+// StoreSwitch is the secret store of a program that lives while the person changes stores
+// (the window): every call goes to the store in use, and UseVault and UseSystem change which
+// that is. A switch waits for the calls under way and holds new ones until the secrets have
+// moved, so nothing this program writes lands in the store being left.
+type StoreSwitch struct {
+	system secret.Store
+	mu     sync.RWMutex
+	inUse  secret.Store
+}
+
+// NewStoreSwitch is a switch over system (the OS keyring) with inUse the store chosen now.
+func NewStoreSwitch(system, inUse secret.Store) *StoreSwitch {
+	return &StoreSwitch{system: system, inUse: inUse}
+}
+
+// System is the OS keyring the switch moves secrets from and back to.
+func (w *StoreSwitch) System() secret.Store { return w.system }
+
+// InUse is the store calls go to now.
+func (w *StoreSwitch) InUse() secret.Store {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	return w.inUse
+}
+
+func (w *StoreSwitch) Get(key string) (string, error) {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	return w.inUse.Get(key)
+}
+
+func (w *StoreSwitch) Set(key, value string) error {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	return w.inUse.Set(key, value)
+}
+
+func (w *StoreSwitch) Delete(key string) error {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	return w.inUse.Delete(key)
+}
+
+// holdSwitch, when the service's store is a StoreSwitch, holds its calls for a move and
+// returns done, which puts to in use when the move succeeded (ok) and lets the calls go on.
+// It is taken after the file locks, never before: a refresh holding its lock may be inside a
+// store call, and must be able to finish it.
+func (s *Service) holdSwitch(to secret.Store) (done func(ok bool)) {
+	sw, isSwitch := s.Secrets.(*StoreSwitch)
+	if !isSwitch {
+		return func(bool) {}
+	}
+	sw.mu.Lock()
+	return func(ok bool) {
+		if ok {
+			sw.inUse = to
+		}
+		sw.mu.Unlock()
+	}
+}
+
+// inUseStore is the store behind a StoreSwitch, or store itself.
+func inUseStore(store secret.Store) secret.Store {
+	if sw, ok := store.(*StoreSwitch); ok {
+		return sw.InUse()
+	}
+	return store
+}
+
 // SwitchResult says what a switch of secret store did.
 type SwitchResult struct {
 	Already bool // the chosen store was already in use; nothing was done
@@ -154,8 +224,9 @@ func (s *Service) lockAllApps(ctx context.Context, apps []App) (func(), error) {
 	return release, nil
 }
 
-// UseVault moves every app's secrets from system into vault and records the choice (the
-// service's own store is left alone: the next process opens the vault). When the system
+// UseVault moves every app's secrets from system into vault and records the choice. A
+// service whose store is a StoreSwitch (the window's) uses the vault from then on; any other
+// service's store is left alone (the next process opens the vault). When the system
 // keyring cannot be read the vault starts empty and the result says why. The vault must be
 // unlocked, or have a Passphrase, first.
 func (s *Service) UseVault(ctx context.Context, system secret.Store, vault *secret.VaultStore) (SwitchResult, error) {
@@ -165,6 +236,9 @@ func (s *Service) UseVault(ctx context.Context, system secret.Store, vault *secr
 		return SwitchResult{Already: already}, err
 	}
 	defer release()
+	switched := false
+	done := s.holdSwitch(vault)
+	defer func() { done(switched) }()
 
 	res := SwitchResult{}
 	values := map[string]string{}
@@ -188,6 +262,7 @@ func (s *Service) UseVault(ctx context.Context, system secret.Store, vault *secr
 	if err := WriteStoreChoice(dir, StoreVault); err != nil {
 		return SwitchResult{}, fmt.Errorf("%w; the secrets were copied into %s but the system keyring stays in use", err, vault.Path())
 	}
+	switched = true
 	res.Moved = len(values)
 	for k := range values {
 		if err := system.Delete(k); err != nil {
@@ -198,7 +273,8 @@ func (s *Service) UseVault(ctx context.Context, system secret.Store, vault *secr
 }
 
 // UseSystem moves every secret from vault back into system, records the choice and removes
-// the vault file. If the keyring cannot take them, the vault stays in use, unchanged.
+// the vault file (a StoreSwitch then uses system, as UseVault says). If the keyring cannot
+// take them, the vault stays in use, unchanged.
 func (s *Service) UseSystem(ctx context.Context, system secret.Store, vault *secret.VaultStore) (SwitchResult, error) {
 	dir := s.Registry.Dir()
 	_, release, already, err := s.beginStoreSwitch(ctx, StoreSystem)
@@ -206,6 +282,9 @@ func (s *Service) UseSystem(ctx context.Context, system secret.Store, vault *sec
 		return SwitchResult{Already: already}, err
 	}
 	defer release()
+	switched := false
+	done := s.holdSwitch(system)
+	defer func() { done(switched) }()
 
 	values, err := vault.All()
 	if err != nil {
@@ -230,6 +309,7 @@ func (s *Service) UseSystem(ctx context.Context, system secret.Store, vault *sec
 	if err := WriteStoreChoice(dir, StoreSystem); err != nil {
 		return SwitchResult{}, fmt.Errorf("%w; the secrets were copied into the system keyring but the vault stays in use", err)
 	}
+	switched = true
 	res := SwitchResult{Moved: len(values)}
 	if err := vault.Remove(); err != nil {
 		res.LeftBehind = len(values)

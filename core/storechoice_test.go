@@ -6,7 +6,9 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"connectedapps/core/secret"
 )
@@ -204,5 +206,71 @@ func TestUseVaultWrongPassphraseChangesNothing(t *testing.T) {
 	}
 	if after, _ := os.ReadFile(secret.OpenVault(dir).Path()); string(after) != string(before) {
 		t.Error("the vault changed")
+	}
+}
+
+// readHook is a store that calls onGet after each read (the move reading the keyring).
+type readHook struct {
+	secret.Store
+	onGet func(key string)
+}
+
+func (h *readHook) Get(key string) (string, error) {
+	v, err := h.Store.Get(key)
+	h.onGet(key)
+	return v, err
+}
+
+// The window's store: a refresh writes new tokens while the move is reading the keyring. The
+// write must wait for the move and land in the vault; written into the keyring being left, it
+// would be deleted there with the moved copies and lost.
+func TestStoreSwitchHoldsWritesDuringAMove(t *testing.T) {
+	svc, mem, apps := switchTestService(t)
+	key := tokensKey(apps[0].ID)
+	var sw *StoreSwitch
+	var once sync.Once
+	written := make(chan error, 1)
+	system := &readHook{Store: mem, onGet: func(k string) {
+		if k != key {
+			return
+		}
+		once.Do(func() {
+			go func() { written <- sw.Set(key, `{"access_token":"AT-new"}`) }()
+			select { // without the hold the write lands at once; with it, it waits for the move
+			case err := <-written:
+				written <- err
+			case <-time.After(200 * time.Millisecond):
+			}
+		})
+	}}
+	sw = NewStoreSwitch(system, system)
+	svc.Secrets = sw
+	vault := newTestVault(t, svc.Registry.Dir(), vaultTestPass)
+
+	res, err := svc.UseVault(context.Background(), system, vault)
+	if err != nil || res.Moved != 3 {
+		t.Fatalf("UseVault = %+v, %v", res, err)
+	}
+	if err := <-written; err != nil {
+		t.Fatalf("the write during the move: %v", err)
+	}
+	if sw.InUse() != secret.Store(vault) {
+		t.Fatalf("the switch uses %T after the move", sw.InUse())
+	}
+	if keys := mem.Keys(); len(keys) != 0 {
+		t.Errorf("left in the keyring: %q", keys)
+	}
+	if got, err := sw.Get(key); err != nil || got != `{"access_token":"AT-new"}` {
+		t.Errorf("the tokens after the move: %q, %v; want those written during it", got, err)
+	}
+
+	if _, err := svc.UseSystem(context.Background(), system, vault); err != nil {
+		t.Fatal(err)
+	}
+	if sw.InUse() != secret.Store(system) {
+		t.Fatalf("the switch uses %T after the way back", sw.InUse())
+	}
+	if got, err := mem.Get(key); err != nil || got != `{"access_token":"AT-new"}` {
+		t.Errorf("the tokens back in the keyring: %q, %v", got, err)
 	}
 }

@@ -298,12 +298,17 @@ func TestImportADroppedGoogleClientFile(t *testing.T) {
 	}
 	// The same file again: the name is taken, so the window asks for another one.
 	w.onDropped(fyne.NewPos(10, 10), []fyne.URI{storage.NewFileURI(file)})
-	d, ok := w.pendingDialog.(*dialog.FormDialog)
-	if !ok {
-		t.Fatalf("a taken name did not ask for another: %T", w.pendingDialog)
+	assertDialogShows(t, w, "already in use", `An app named "Google" is already registered`)
+	tapDialogButton(t, w, "Import") // disabled: nothing happens
+	if apps, _ := svc.List(); len(apps) != 1 {
+		t.Fatalf("imported under a taken name: %d apps", len(apps))
 	}
-	_ = d
-	w.importData("client_secret_123.json", []byte(google), "Google, second")
+	entries := dialogEntries(w)
+	if len(entries) != 1 {
+		t.Fatalf("the import table has %d name fields; want 1", len(entries))
+	}
+	entries[0].SetText("Google, second")
+	tapDialogButton(t, w, "Import")
 	if apps, _ := svc.List(); len(apps) != 2 {
 		t.Fatalf("the renamed import: %d apps", len(apps))
 	}

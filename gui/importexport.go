@@ -8,9 +8,14 @@ import (
 	"strings"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"connectedapps/core"
 )
 
 // maxImportSize bounds what is read from a chosen or dropped file: client files are small,
@@ -36,7 +41,7 @@ func (w *mainWindow) onImport() {
 					w.showError("Import failed", fmt.Errorf("cannot read %s: %w", name, err))
 					return
 				}
-				w.importData(name, data, "")
+				w.importData(name, data)
 			})
 		})
 	}, w.win)
@@ -59,7 +64,7 @@ func (w *mainWindow) onDropped(_ fyne.Position, uris []fyne.URI) {
 					w.showError("Import failed", err)
 					return
 				}
-				w.importData(name, data, "")
+				w.importData(name, data)
 			})
 		})
 	}
@@ -81,16 +86,35 @@ func readSmallFile(path string) ([]byte, error) {
 	return io.ReadAll(f)
 }
 
-// importData registers the file's apps. A name already taken asks for another one (for a
-// file with a single app), and nothing is registered until the names are free.
-func (w *mainWindow) importData(fileName string, data []byte, as string) {
+// importData registers the file's apps. A file with several apps, or with a name already
+// taken, opens the import table first (importTable); a single app whose name is free is
+// registered at once.
+func (w *mainWindow) importData(fileName string, data []byte) {
 	runAsync(func() {
-		res, err := w.env.svc.Import(context.Background(), data, as)
+		parsed, err := core.ParseImport(data)
+		var existing []core.App
+		if err == nil {
+			existing, err = w.env.svc.List()
+		}
 		fyne.Do(func() {
-			if err != nil && len(res) == 0 && strings.Contains(err.Error(), "already exists") {
-				w.askImportName(fileName, data, err)
+			if err != nil {
+				w.showError("Import of "+fileName+" failed", err)
 				return
 			}
+			if len(parsed) == 1 && !nameTaken(existing, parsed[0].App.ProviderName) {
+				w.runImport(fileName, data, nil)
+				return
+			}
+			w.showImportTable(fileName, data, parsed, existing)
+		})
+	})
+}
+
+// runImport registers the apps with the person's choices (nil: every app as it is named).
+func (w *mainWindow) runImport(fileName string, data []byte, choices []core.ImportChoice) {
+	runAsync(func() {
+		res, err := w.env.svc.ImportWith(context.Background(), data, choices)
+		fyne.Do(func() {
 			if len(res) > 0 {
 				w.selectedID = res[0].App.ID
 				w.reload()
@@ -99,6 +123,10 @@ func (w *mainWindow) importData(fileName string, data []byte, as string) {
 			for _, r := range res {
 				fmt.Fprintf(&b, "Imported %s. Register its redirect URI with the provider: %s\n", r.App.ProviderName, r.App.RedirectURI())
 				for _, n := range r.Notes {
+					// core's note ends with the command that fixes it; here the fix is the form.
+					if note := windowWords(n); note != n {
+						n = note + ": see the app's Registration tab before connecting"
+					}
 					b.WriteString("  Note: " + n + "\n")
 				}
 			}
@@ -107,23 +135,142 @@ func (w *mainWindow) importData(fileName string, data []byte, as string) {
 				w.showError("Import of "+fileName+" failed", fmt.Errorf("%s", strings.TrimSpace(b.String())))
 				return
 			}
+			if len(res) == 0 {
+				b.WriteString("Every app in the file was skipped: nothing was imported.")
+			}
 			w.showInfo("Imported "+fileName, strings.TrimSpace(b.String()))
 		})
 	})
 }
 
-func (w *mainWindow) askImportName(fileName string, data []byte, cause error) {
-	entry := &widget.Entry{PlaceHolder: "a new name"}
-	d := dialog.NewForm("Name taken", "Import", "Cancel",
-		[]*widget.FormItem{widget.NewFormItem("New name", withHint(entry, windowWords(cause.Error())))},
-		func(ok bool) {
-			if ok && strings.TrimSpace(entry.Text) != "" {
-				w.importData(fileName, data, strings.TrimSpace(entry.Text))
-			}
-		}, w.win)
-	w.pendingDialog = d
-	d.Resize(fyne.NewSize(520, 0))
-	d.Show()
+func nameTaken(apps []core.App, name string) bool {
+	for _, a := range apps {
+		if strings.EqualFold(a.ProviderName, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// importTable is the import dialog for a file with several apps or a taken name: one row per
+// app, with the name it is registered under and Skip. Each row says beside it what stops it;
+// Import waits until nothing does.
+type importTable struct {
+	w        *mainWindow
+	fileName string
+	data     []byte
+	existing []core.App
+	rows     []*importRow
+	importB  *widget.Button
+	dialog   dialog.Dialog
+}
+
+type importRow struct {
+	fileName string // the app's name in the file
+	name     *widget.Entry
+	skip     *widget.Check
+	problem  *widget.Label
+}
+
+func (w *mainWindow) showImportTable(fileName string, data []byte, parsed []core.ImportedApp, existing []core.App) *importTable {
+	t := &importTable{w: w, fileName: fileName, data: data, existing: existing}
+	rows := container.NewVBox(container.NewGridWithColumns(2,
+		&widget.Label{Text: "In the file", TextStyle: fyne.TextStyle{Bold: true}},
+		&widget.Label{Text: "Register as", TextStyle: fyne.TextStyle{Bold: true}}))
+	for _, imp := range parsed {
+		r := &importRow{fileName: imp.App.ProviderName}
+		r.name = &widget.Entry{Text: imp.App.ProviderName, PlaceHolder: imp.App.ProviderName, OnChanged: func(string) { t.check() }}
+		r.skip = &widget.Check{Text: "Skip", OnChanged: func(bool) { t.check() }}
+		r.problem = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.DangerImportance}
+		r.problem.Hide()
+		t.rows = append(t.rows, r)
+		rows.Add(container.NewGridWithColumns(2,
+			&widget.Label{Text: imp.App.ProviderName, Wrapping: fyne.TextWrapWord},
+			container.NewBorder(nil, nil, nil, r.skip, r.name)))
+		rows.Add(r.problem)
+	}
+	scroll := container.NewVScroll(rows)
+	scroll.SetMinSize(fyne.NewSize(0, min(rows.MinSize().Height+float32(len(parsed))*40, 360)))
+	cancel := &widget.Button{Text: "Cancel", Icon: theme.CancelIcon(), OnTapped: func() { t.dialog.Hide() }}
+	t.importB = &widget.Button{Text: "Import", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: t.onImport}
+	intro := fmt.Sprintf("%s holds %d apps. Give each a name not yet in use, or skip it.", fileName, len(parsed))
+	if len(parsed) == 1 {
+		intro = fileName + " holds an app whose name is already in use: give it another name."
+	}
+	content := container.NewBorder(
+		&widget.Label{Text: intro, Wrapping: fyne.TextWrapWord},
+		container.NewHBox(layout.NewSpacer(), cancel, t.importB),
+		nil, nil, scroll)
+	t.dialog = dialog.NewCustomWithoutButtons("Import "+fileName, content, w.win)
+	w.pendingDialog = t.dialog
+	t.check()
+	t.dialog.Resize(fyne.NewSize(560, content.MinSize().Height+80))
+	t.dialog.Show()
+	return t
+}
+
+// check says beside each row what stops it (a name in use, twice in the file, or not a
+// valid name) and lets Import go only when nothing does and something is left to import.
+func (t *importTable) check() {
+	seen := map[string]int{}
+	for _, r := range t.rows {
+		if !r.skip.Checked {
+			seen[strings.ToLower(t.nameOf(r))]++
+		}
+	}
+	ok, left := true, false
+	for _, r := range t.rows {
+		if r.skip.Checked {
+			r.name.Disable()
+		} else {
+			r.name.Enable()
+		}
+		msg := ""
+		name := t.nameOf(r)
+		switch {
+		case r.skip.Checked:
+		case core.ValidateName(name) != nil:
+			msg = windowWords(core.ValidateName(name).Error())
+		case nameTaken(t.existing, name):
+			msg = fmt.Sprintf("An app named %q is already registered: give this one another name, or skip it.", name)
+		case seen[strings.ToLower(name)] > 1:
+			msg = fmt.Sprintf("Another app in this file is also to be named %q: give one of them another name.", name)
+		}
+		if !r.skip.Checked {
+			left = true
+		}
+		if msg != "" {
+			ok = false
+			r.problem.SetText(msg)
+			r.problem.Show()
+		} else {
+			r.problem.Hide()
+		}
+	}
+	if ok && left {
+		t.importB.Enable()
+	} else {
+		t.importB.Disable()
+	}
+}
+
+func (t *importTable) nameOf(r *importRow) string {
+	if n := strings.TrimSpace(r.name.Text); n != "" {
+		return n
+	}
+	return r.fileName
+}
+
+func (t *importTable) onImport() {
+	if t.importB.Disabled() {
+		return
+	}
+	choices := make([]core.ImportChoice, len(t.rows))
+	for i, r := range t.rows {
+		choices[i] = core.ImportChoice{Name: t.nameOf(r), Skip: r.skip.Checked}
+	}
+	t.dialog.Hide()
+	t.w.runImport(t.fileName, t.data, choices)
 }
 
 // onExport writes the apps (all, or the selected one) as Frappe Connected App JSON. The

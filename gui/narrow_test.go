@@ -1,7 +1,6 @@
 package gui
 
 import (
-	"errors"
 	"testing"
 	"time"
 
@@ -88,7 +87,8 @@ func TestWindowFitsIn800x600AndNeverResizesItself(t *testing.T) {
 	settings.show()
 	check("Settings")
 	settings.dialog.Hide()
-	w.askImportName("client_secret_123.json", []byte("{}"), errors.New(`an app named "Google" exists already: choose another name for the imported one, or remove the old one first`))
+	parsed, _ := core.ParseImport([]byte(narrowImportFile))
+	w.showImportTable("apps.json", []byte(narrowImportFile), parsed, []core.App{{ProviderName: "A provider with a rather long name indeed"}})
 	check("import: name taken")
 }
 

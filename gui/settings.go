@@ -48,12 +48,18 @@ type settingsScreen struct {
 	storeState   *widget.Label
 	recheck      *widget.Button
 	unlock       *widget.Button // shown while the vault is locked (vault.go)
+	useVault     *widget.Button // "Use encrypted vault…" while the system keyring is in use (vault.go)
+	useSystem    *widget.Button // "Use the system keyring" while the vault is in use
+	storeResult  *widget.Label  // what the last switch of store did
 	folder       *widget.Label
 	copyFolder   *widget.Button
 	folderNote   *widget.Label
 
 	// dialog is the open Settings dialog, kept so tests can close it.
 	dialog dialog.Dialog
+	// switchDialog is the passphrase or confirmation dialog of a store switch, kept for tests.
+	switchDialog dialog.Dialog
+	choice       *vaultChoice // the last "Use encrypted vault…" dialog
 }
 
 func newSettingsScreen(e *env, parent fyne.Window) *settingsScreen {
@@ -104,6 +110,12 @@ func (s *settingsScreen) buildUI() fyne.CanvasObject {
 	s.recheck = &widget.Button{Text: "Check again", Icon: theme.ViewRefreshIcon(), OnTapped: s.onProbe}
 	s.unlock = &widget.Button{Text: "Unlock…", Icon: theme.LoginIcon(), OnTapped: s.onUnlockVault}
 	s.unlock.Hide()
+	s.useVault = &widget.Button{Text: "Use encrypted vault…", Icon: theme.StorageIcon(), OnTapped: s.onUseVault}
+	s.useSystem = &widget.Button{Text: "Use the system keyring", Icon: theme.StorageIcon(), OnTapped: s.onUseSystem}
+	s.useVault.Hide()
+	s.useSystem.Hide()
+	s.storeResult = &widget.Label{Wrapping: fyne.TextWrapWord}
+	s.storeResult.Hide()
 
 	// Registry folder.
 	s.folder = &widget.Label{Text: filepath.Dir(s.env.svc.RegistryPath()), Wrapping: fyne.TextWrapBreak, Selectable: true}
@@ -122,7 +134,9 @@ func (s *settingsScreen) buildUI() fyne.CanvasObject {
 		widget.NewSeparator(),
 		heading("Secret store"),
 		container.NewBorder(nil, nil, nil, container.NewVBox(s.recheck, s.unlock), container.NewVBox(s.storeName, s.storeState)),
-		caption("Without a keyring (SSH, containers), `connectedapps keyring use-vault` keeps them in an encrypted file instead; `use-system` moves them back."),
+		container.NewHBox(s.useVault, s.useSystem),
+		s.storeResult,
+		caption("Without a keyring (SSH sessions, containers) an encrypted vault file keeps your client secrets and tokens instead; its passphrase is asked each time Connected Apps starts."),
 		widget.NewSeparator(),
 		heading("Your apps are kept in"),
 		container.NewBorder(nil, nil, nil, container.NewVBox(s.copyFolder), s.folder),
@@ -245,6 +259,7 @@ func (s *settingsScreen) onProbe() {
 		st := prober.ProbeSecrets()
 		fyne.Do(func() {
 			s.recheck.Enable()
+			s.showSwitchButtons()
 			s.storeName.SetText(st.Store)
 			if st.State == core.SecretsLocked && s.env.vault != nil {
 				s.unlock.Show()

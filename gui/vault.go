@@ -1,6 +1,10 @@
 package gui
 
 import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 
 	"fyne.io/fyne/v2"
@@ -10,11 +14,12 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"connectedapps/core"
 	"connectedapps/core/secret"
 )
 
-// vaultUnlock is the passphrase dialog of the encrypted vault (`connectedapps keyring
-// use-vault`). It is shown as the window opens, before anything reads a secret. The vault asks
+// vaultUnlock is the passphrase dialog of the encrypted vault (Settings' "Use encrypted
+// vault…", or the command line's keyring use-vault). It is shown as the window opens, before anything reads a secret. The vault asks
 // it for the passphrase from whichever goroutine first needs a secret (never the UI one: every
 // secret store call runs off it), and that goroutine waits until the person has answered: the
 // answer unlocks the store, and every waiting call then goes on with it.
@@ -39,6 +44,9 @@ type vaultUnlock struct {
 // setupVault installs the dialog when the secrets are in a locked vault with no passphrase
 // given (CONNECTEDAPPS_PASSPHRASE), and shows it. Call it before anything reads a secret.
 func (w *mainWindow) setupVault(store secret.Store) *vaultUnlock {
+	if sw, isSwitch := store.(*core.StoreSwitch); isSwitch {
+		store = sw.InUse()
+	}
 	v, ok := store.(*secret.VaultStore)
 	if !ok || v.Passphrase != nil || v.Unlocked() {
 		return nil
@@ -157,4 +165,231 @@ func (s *settingsScreen) onUnlockVault() {
 	}
 	u.onUnlocked = s.onProbe
 	u.show()
+}
+
+// storeSwitch is the service and its switchable store when the secret store can be changed
+// from the window (main puts the chosen store behind a core.StoreSwitch); otherwise nil.
+func (s *settingsScreen) storeSwitch() (*core.Service, *core.StoreSwitch) {
+	svc, ok := s.env.svc.(*core.Service)
+	if !ok {
+		return nil, nil
+	}
+	sw, ok := svc.Secrets.(*core.StoreSwitch)
+	if !ok {
+		return nil, nil
+	}
+	return svc, sw
+}
+
+// showSwitchButtons offers the way to the store not in use.
+func (s *settingsScreen) showSwitchButtons() {
+	_, sw := s.storeSwitch()
+	if sw == nil {
+		s.useVault.Hide()
+		s.useSystem.Hide()
+		return
+	}
+	if _, inVault := sw.InUse().(*secret.VaultStore); inVault {
+		s.useVault.Hide()
+		s.useSystem.Show()
+	} else {
+		s.useSystem.Hide()
+		s.useVault.Show()
+	}
+}
+
+// vaultChoice is the dialog of "Use encrypted vault…": the passphrase (twice for a vault not
+// yet written), each error beside its field.
+type vaultChoice struct {
+	vault       *secret.VaultStore
+	pass        *widget.Entry
+	passError   *widget.Label
+	repeat      *widget.Entry
+	repeatError *widget.Label
+	move        *widget.Button
+	cancel      *widget.Button
+	dialog      dialog.Dialog
+}
+
+// onUseVault asks for the vault's passphrase; the move itself is onMoveToVault.
+func (s *settingsScreen) onUseVault() {
+	svc, sw := s.storeSwitch()
+	if sw == nil {
+		return
+	}
+	c := &vaultChoice{vault: secret.OpenVault(svc.Registry.Dir())}
+	errorLine := func() *widget.Label {
+		l := &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.DangerImportance}
+		l.Hide()
+		return l
+	}
+	submit := func(string) { s.onMoveToVault(c) }
+	c.pass = &widget.Entry{Password: true, PlaceHolder: "Passphrase", OnSubmitted: submit}
+	c.passError = errorLine()
+	c.repeat = &widget.Entry{Password: true, PlaceHolder: "The same passphrase again", OnSubmitted: submit}
+	c.repeatError = errorLine()
+	c.move = &widget.Button{Text: "Use the vault", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: func() { submit("") }}
+	c.cancel = &widget.Button{Text: "Cancel", Icon: theme.CancelIcon(), OnTapped: func() { c.dialog.Hide() }}
+	intro := "Your client secrets and tokens move from the system keyring into an encrypted file, " + c.vault.Path() +
+		". Choose its passphrase, at least " + strconv.Itoa(secret.MinVaultPassphrase) + " characters: Connected Apps asks for it every time it starts, and nobody can recover it."
+	if c.vault.Exists() {
+		intro = "Your client secrets and tokens move from the system keyring into the encrypted file " + c.vault.Path() + ", which is there already. Type its passphrase."
+		c.repeat.Hide()
+	}
+	content := container.NewVBox(
+		&widget.Label{Text: intro, Wrapping: fyne.TextWrapWord},
+		c.pass, c.passError, c.repeat, c.repeatError,
+		container.NewHBox(layout.NewSpacer(), c.cancel, c.move),
+	)
+	c.dialog = dialog.NewCustomWithoutButtons("Use an encrypted vault", content, s.parent)
+	s.switchDialog, s.choice = c.dialog, c
+	c.dialog.Resize(fyne.NewSize(520, content.MinSize().Height+60))
+	c.dialog.Show()
+	s.parent.Canvas().Focus(c.pass)
+}
+
+// onMoveToVault checks the passphrase (its rule beside the field at once; whether it opens an
+// existing vault off the UI goroutine, since the key derivation takes a moment), then moves
+// the secrets and says how many moved.
+func (s *settingsScreen) onMoveToVault(c *vaultChoice) {
+	svc, sw := s.storeSwitch()
+	pass := c.pass.Text
+	c.passError.Hide()
+	c.repeatError.Hide()
+	newVault := c.repeat.Visible()
+	if newVault {
+		if err := secret.CheckNewVaultPassphrase(pass, "This passphrase", "choose a longer one"); err != nil {
+			c.say(c.passError, err.Error())
+			return
+		}
+		if c.repeat.Text != pass {
+			c.say(c.repeatError, "The two passphrases differ: type the same one twice.")
+			return
+		}
+	} else if pass == "" {
+		c.say(c.passError, "Type the passphrase of "+c.vault.Path()+".")
+		return
+	}
+	c.move.Disable()
+	c.cancel.Disable()
+	s.useVault.Disable()
+	runAsync(func() {
+		err := c.vault.Unlock(pass)
+		var res core.SwitchResult
+		unlocked := err == nil
+		if unlocked {
+			res, err = svc.UseVault(context.Background(), sw.System(), c.vault)
+		}
+		fyne.Do(func() {
+			c.move.Enable()
+			c.cancel.Enable()
+			s.useVault.Enable()
+			if !unlocked { // a wrong passphrase: the dialog stays open
+				c.say(c.passError, windowWords(err.Error()))
+				c.pass.SetText("")
+				return
+			}
+			c.dialog.Hide()
+			if err != nil {
+				s.sayResult(widget.DangerImportance, windowWords(err.Error()))
+			} else {
+				s.sayResult(widget.MediumImportance, vaultMoveWords(res, c.vault))
+			}
+			s.onProbe()
+		})
+	})
+}
+
+func (c *vaultChoice) say(l *widget.Label, text string) {
+	l.SetText(text)
+	l.Show()
+}
+
+// vaultMoveWords is the result line of a move into the vault.
+func vaultMoveWords(res core.SwitchResult, vault *secret.VaultStore) string {
+	if res.Already {
+		return "The encrypted vault " + vault.Path() + " is already in use."
+	}
+	var b strings.Builder
+	if res.SystemUnreachable != nil {
+		b.WriteString("Nothing was moved, so the vault starts empty: the system keyring could not be read (" +
+			strings.TrimSuffix(windowWords(res.SystemUnreachable.Error()), ".") + "). Give each app its client secret again on its Registration tab, and connect each app again.")
+	} else {
+		b.WriteString("Moved " + secretsCount(res.Moved) + " from the system keyring into the encrypted vault " + vault.Path() + ".")
+	}
+	if res.LeftBehind > 0 {
+		fmt.Fprintf(&b, " %s could not be deleted from the system keyring: remove them there with your keyring app (service %q).", secretsCount(res.LeftBehind), secret.KeyringService)
+	}
+	return b.String()
+}
+
+// onUseSystem moves the secrets back into the system keyring after a confirmation; a locked
+// vault is unlocked first, since its secrets must be read to move them.
+func (s *settingsScreen) onUseSystem() {
+	if u := s.env.vault; u != nil && !u.store.Unlocked() {
+		u.onUnlocked = func() {
+			s.onProbe()
+			s.confirmUseSystem()
+		}
+		u.show()
+		return
+	}
+	s.confirmUseSystem()
+}
+
+func (s *settingsScreen) confirmUseSystem() {
+	svc, sw := s.storeSwitch()
+	if sw == nil {
+		return
+	}
+	vault, ok := sw.InUse().(*secret.VaultStore)
+	if !ok {
+		s.showSwitchButtons()
+		return
+	}
+	d := dialog.NewConfirm("Use the system keyring",
+		"Your client secrets and tokens move from the encrypted vault back into the system keyring, and the vault "+vault.Path()+" is deleted.",
+		func(ok bool) {
+			if !ok {
+				return
+			}
+			s.useSystem.Disable()
+			runAsync(func() {
+				res, err := svc.UseSystem(context.Background(), sw.System(), vault)
+				fyne.Do(func() {
+					s.useSystem.Enable()
+					if err != nil {
+						s.sayResult(widget.DangerImportance, windowWords(err.Error()))
+						s.onProbe()
+						return
+					}
+					s.env.vault = nil // no passphrase is asked for any more
+					switch {
+					case res.Already:
+						s.sayResult(widget.MediumImportance, "The system keyring is already in use.")
+					case res.LeftBehind > 0:
+						s.sayResult(widget.MediumImportance, "Moved "+secretsCount(res.Moved)+" from the encrypted vault into the system keyring. The vault "+vault.Path()+" could not be deleted: delete it yourself (its secrets are all in the keyring now).")
+					default:
+						s.sayResult(widget.MediumImportance, "Moved "+secretsCount(res.Moved)+" from the encrypted vault into the system keyring. The vault "+vault.Path()+" was deleted.")
+					}
+					s.onProbe()
+				})
+			})
+		}, s.parent)
+	d.SetConfirmText("Move them back")
+	s.switchDialog = d
+	d.Show()
+}
+
+func (s *settingsScreen) sayResult(importance widget.Importance, text string) {
+	s.storeResult.Importance = importance
+	s.storeResult.SetText(text)
+	s.storeResult.Show()
+}
+
+func secretsCount(n int) string {
+	if n == 1 {
+		return "1 secret"
+	}
+	return strconv.Itoa(n) + " secrets"
 }

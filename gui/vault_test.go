@@ -100,7 +100,8 @@ func TestVaultPassphraseDialogUnlocksBeforeTheFirstRead(t *testing.T) {
 	s := newSettingsScreen(w.env, w.win)
 	s.show()
 	w.pendingDialog = s.dialog
-	assertDialogShows(t, w, "Secret store", "Encrypted vault file "+store.Path(), "Works: it is unlocked and answering.", "keyring use-vault")
+	assertDialogShows(t, w, "Secret store", "Encrypted vault file "+store.Path(), "Works: it is unlocked and answering.")
+	assertNoCommandLine(t, overlayTexts(w))
 	if s.unlock.Visible() {
 		t.Error("Settings offers Unlock for an unlocked vault")
 	}

@@ -35,13 +35,28 @@ func TestNoCommandLineWordingInTheWindow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Importing an app whose name is taken: the window asks for another name.
-	w.importData("apps.json", data, "")
+	// Importing an app whose name is taken: the import table asks for another name.
+	w.importData("apps.json", data)
 	assertNoCommandLine(t, overlayTexts(w))
-	if !slices_containsSubstring(overlayTexts(w), "already exists") {
+	if !slices_containsSubstring(overlayTexts(w), "already registered") {
 		t.Errorf("the name-taken dialog says %q", overlayTexts(w))
 	}
+	// Taken meanwhile by another program: core's refusal, without its --as advice.
+	addApp(t, svc, "Google 2", nil)
+	dialogEntries(w)[0].SetText("Google 2")
 	w.win.Canvas().Overlays().Top().Hide()
+	w.runImport("apps.json", data, []core.ImportChoice{{Name: "Google 2"}})
+	assertDialogShows(t, w, "already exists")
+	assertNoCommandLine(t, overlayTexts(w))
+	w.win.Canvas().Overlays().Top().Hide()
+
+	// Settings, with the secret store's controls.
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	s := newSettingsScreen(w.env, w.win)
+	s.show()
+	assertDialogShows(t, w, "Secret store")
+	assertNoCommandLine(t, overlayTexts(w))
+	s.dialog.Hide()
 
 	// A core error shown in a dialog.
 	_, err = svc.Token(context.Background(), "Google", 0)
