@@ -1003,15 +1003,9 @@ func (f *appForm) onDelete() {
 	if app.Connection != nil {
 		msg += " Its tokens are revoked at the provider first."
 	}
-	d := dialog.NewConfirm("Delete "+app.ProviderName, msg, func(ok bool) {
-		if ok {
-			f.remove(app, false)
-		}
-	}, f.w.win)
-	d.SetConfirmText("Delete")
-	d.SetConfirmImportance(widget.DangerImportance)
-	f.pendingDelete = d
-	d.Show()
+	f.pendingDelete = showChoice(f.w.win, "Delete "+app.ProviderName, &widget.Label{Text: msg, Wrapping: fyne.TextWrapWord}, "Cancel", nil,
+		dialogChoice{text: "Delete", importance: widget.DangerImportance, run: func() { f.remove(app, false) }})
+	fitDialog(f.pendingDelete, 480)
 }
 
 func (f *appForm) remove(app core.App, localOnly bool) {
@@ -1029,16 +1023,10 @@ func (f *appForm) remove(app core.App, localOnly bool) {
 				f.w.showError("Not deleted", err)
 				return
 			}
-			d := dialog.NewConfirm("Revocation failed",
-				windowWords(err.Error())+"\n\nForget "+app.ProviderName+" on this computer anyway? Its tokens stay valid at the provider until they expire.",
-				func(ok bool) {
-					if ok {
-						f.remove(app, true)
-					}
-				}, f.w.win)
-			d.SetConfirmText("Forget locally")
-			f.pendingDelete = d
-			d.Show()
+			text := windowWords(err.Error()) + "\n\nForget " + app.ProviderName + " on this computer anyway? Its tokens stay valid at the provider until they expire."
+			f.pendingDelete = showChoice(f.w.win, "Revocation failed", &widget.Label{Text: text, Wrapping: fyne.TextWrapWord}, "Cancel", nil,
+				dialogChoice{text: "Forget locally", importance: widget.DangerImportance, run: func() { f.remove(app, true) }})
+			fitDialog(f.pendingDelete, 480)
 		})
 	})
 }

@@ -57,9 +57,9 @@ type connectDialog struct {
 	outcome    *widget.Label // "Connected as …" or "Could not connect to …"
 	detail     *widget.Label // expiry, or core's own words
 	nextStep   *widget.Label
-	cancelBtn  *widget.Button
-	tryAgain   *widget.Button
-	closeBtn   *widget.Button
+	cancelBtn  *dialogButton
+	tryAgain   *dialogButton
+	closeBtn   *dialogButton
 	retryShown bool
 }
 
@@ -73,7 +73,7 @@ func (c *connectDialog) start() {
 		c.buildUI()
 	}
 	c.w.pendingDialog = c.dialog
-	c.dialog.Show()
+	showModal(c.w.win, c.dialog, c.onEnter, c.onEscape)
 	c.begin()
 }
 
@@ -124,9 +124,12 @@ func (c *connectDialog) buildUI() {
 	c.nextStep = wrap(&widget.Label{})
 	c.done = container.NewVBox(c.outcome, c.detail, c.nextStep)
 
-	c.cancelBtn = &widget.Button{Text: "Cancel", Icon: theme.CancelIcon(), OnTapped: c.onCancel}
-	c.tryAgain = &widget.Button{Text: "Try again", Icon: theme.ViewRefreshIcon(), Importance: widget.HighImportance, OnTapped: c.begin}
-	c.closeBtn = &widget.Button{Text: "Close", OnTapped: c.onClose}
+	c.cancelBtn = newDialogButton("Cancel", theme.CancelIcon(), widget.MediumImportance, c.onCancel)
+	c.tryAgain = newDialogButton("Try again", theme.ViewRefreshIcon(), widget.HighImportance, c.begin)
+	c.closeBtn = newDialogButton("Close", nil, widget.MediumImportance, c.onClose)
+	for _, b := range []*dialogButton{c.cancelBtn, c.tryAgain, c.closeBtn} {
+		b.onEscape = c.onEscape
+	}
 	c.dialog = dialog.NewCustomWithoutButtons("Connect to "+c.app.ProviderName, container.NewStack(c.waiting, c.done), c.w.win)
 }
 
@@ -305,6 +308,27 @@ func (c *connectDialog) onCancel() {
 	}
 	c.progress.Stop()
 	c.dialog.Hide()
+}
+
+// onEnter is the dialog's default: while it waits there is none (the paste field has its
+// own Enter); after a failure it is Try again, after a success Close.
+func (c *connectDialog) onEnter() {
+	switch {
+	case !c.done.Visible():
+	case c.retryShown:
+		c.begin()
+	default:
+		c.onClose()
+	}
+}
+
+// onEscape cancels the sign-in while it waits and closes the dialog once it is over.
+func (c *connectDialog) onEscape() {
+	if c.done.Visible() {
+		c.onClose()
+		return
+	}
+	c.onCancel()
 }
 
 func (c *connectDialog) onClose() {

@@ -608,8 +608,7 @@ func (p *tokenPanel) showTestAnswers(app core.App, answers []testAnswer) {
 	}
 	scroll := wheelScroll(box)
 	scroll.SetMinSize(fyne.NewSize(520, 320))
-	d := dialog.NewCustom("Test of "+app.ProviderName, "Close", scroll, p.w.win)
-	p.showDialog(d)
+	p.showDialog(showMessage(p.w.win, "Test of "+app.ProviderName, scroll))
 }
 
 // testVerdict is the one line that says whether the token works.
@@ -680,10 +679,10 @@ func prettyJSON(raw json.RawMessage) string {
 	return b.String()
 }
 
+// showDialog keeps d, shown (through dialogs.go), for tests.
 func (p *tokenPanel) showDialog(d dialog.Dialog) {
 	p.dialog = d
 	p.w.pendingDialog = d
-	d.Show()
 }
 
 // --- Disconnect ---
@@ -697,13 +696,9 @@ func (p *tokenPanel) onDisconnect() {
 	if app.RevocationURI == "" {
 		text = fmt.Sprintf("%s has no revocation endpoint: the tokens are deleted from this computer but stay valid at the provider until they expire.", app.ProviderName)
 	}
-	var d *dialog.CustomDialog
-	stay := &widget.Button{Text: "Cancel", OnTapped: func() { d.Hide() }}
-	local := &widget.Button{Text: "Forget locally only", OnTapped: func() { d.Hide(); p.runDisconnect(app, true) }}
-	revoke := &widget.Button{Text: "Disconnect", Importance: widget.DangerImportance, OnTapped: func() { d.Hide(); p.runDisconnect(app, false) }}
-	d = dialog.NewCustomWithoutButtons("Disconnect "+app.ProviderName+"?",
-		container.NewVBox(&widget.Label{Text: text, Wrapping: fyne.TextWrapWord},
-			container.NewHBox(layout.NewSpacer(), stay, local, revoke)), p.w.win)
+	d := showChoice(p.w.win, "Disconnect "+app.ProviderName+"?", &widget.Label{Text: text, Wrapping: fyne.TextWrapWord}, "Cancel", nil,
+		dialogChoice{text: "Forget locally only", run: func() { p.runDisconnect(app, true) }},
+		dialogChoice{text: "Disconnect", importance: widget.DangerImportance, run: func() { p.runDisconnect(app, false) }})
 	p.showDialog(d)
 	fitDialog(d, 520)
 }
@@ -746,14 +741,12 @@ func (p *tokenPanel) offerLocalOnly(app core.App, cause error) {
 	if errors.As(cause, &pe) {
 		words = pe.Error()
 	}
-	var d *dialog.CustomDialog
-	keep := &widget.Button{Text: "Keep connected", OnTapped: func() { d.Hide() }}
-	local := &widget.Button{Text: "Forget locally only", Importance: widget.DangerImportance, OnTapped: func() { d.Hide(); p.runDisconnect(app, true) }}
-	d = dialog.NewCustomWithoutButtons("Revocation failed",
+	d := showChoice(p.w.win, "Revocation failed",
 		container.NewVBox(
 			&widget.Label{Text: words, Wrapping: fyne.TextWrapWord, Selectable: true},
-			&widget.Label{Text: "Nothing was deleted. “Forget locally only” deletes the tokens from this computer; they stay valid at the provider until they expire.", Wrapping: fyne.TextWrapWord},
-			container.NewHBox(layout.NewSpacer(), keep, local)), p.w.win)
+			&widget.Label{Text: "Nothing was deleted. “Forget locally only” deletes the tokens from this computer; they stay valid at the provider until they expire.", Wrapping: fyne.TextWrapWord}),
+		"Cancel", nil,
+		dialogChoice{text: "Forget locally only", importance: widget.DangerImportance, run: func() { p.runDisconnect(app, true) }})
 	p.showDialog(d)
 	fitDialog(d, 520)
 }
