@@ -238,12 +238,13 @@ func (f *appForm) content() fyne.CanvasObject {
 	section := func(title string) fyne.CanvasObject {
 		return container.NewVBox(widget.NewSeparator(), &widget.Label{Text: title, TextStyle: fyne.TextStyle{Bold: true}})
 	}
-	f.mainEndpoints = widget.NewForm(
+	cols := &labelColumn{} // one label column for the page's forms: formcolumn.go
+	f.mainEndpoints = cols.form(
 		widget.NewFormItem("Authorization URI", f.field("authorization_uri", f.authURI)),
 		widget.NewFormItem("Token URI", f.field("token_uri", f.tokenURI)),
 	)
 	f.topEndpoints = container.NewVBox()
-	f.endpointBox = container.NewVBox(f.mainEndpoints, widget.NewForm(
+	f.endpointBox = container.NewVBox(f.mainEndpoints, cols.form(
 		widget.NewFormItem("Revocation URI", f.field("revocation_uri", f.revocationURI)),
 		widget.NewFormItem("Userinfo URI", f.field("userinfo_uri", f.userinfoURI)),
 		widget.NewFormItem("Introspection URI", f.field("introspection_uri", f.introspectionURI)),
@@ -253,7 +254,7 @@ func (f *appForm) content() fyne.CanvasObject {
 	))
 	f.endpoints = widget.NewAccordion(
 		widget.NewAccordionItem("Endpoints", f.endpointBox),
-		widget.NewAccordionItem("Advanced", widget.NewForm(
+		widget.NewAccordionItem("Advanced", cols.form(
 			widget.NewFormItem("Redirect host", f.field("redirect_host", f.redirectHost)),
 			widget.NewFormItem("Redirect port", container.NewVBox(f.field("redirect_port", f.redirectPort),
 				withHint(f.anyPort, "Only where the provider accepts every loopback port, as Google and Microsoft do."))),
@@ -271,14 +272,14 @@ func (f *appForm) content() fyne.CanvasObject {
 	f.presetInfo = container.NewVBox()
 	body := container.NewVBox(
 		f.presetInfo,
-		widget.NewForm(widget.NewFormItem("Provider Name", f.field("provider_name", f.name))),
+		cols.form(widget.NewFormItem("Provider Name", f.field("provider_name", f.name))),
 		f.topEndpoints,
 		section("OpenID Configuration"),
 		hint("Paste the provider's issuer or discovery URL and get its configuration: the endpoints below fill themselves."),
 		f.field("openid_configuration", container.NewBorder(nil, nil, nil, f.discover, f.discovery)),
 		f.discovering,
 		section("Client Credentials"),
-		widget.NewForm(
+		cols.form(
 			widget.NewFormItem("Client ID", f.field("client_id", f.clientID)),
 			widget.NewFormItem("Client Secret", f.secret),
 			widget.NewFormItem("Redirect URI", container.NewBorder(nil, nil, nil, f.copyRedirect, f.redirectURI)),

@@ -228,3 +228,27 @@ func TestDialogKeysGoToTheTopmostDialog(t *testing.T) {
 		t.Error("the window's key handler is not back to none")
 	}
 }
+
+// The Registration page is several forms (split by section headers, hints and the folding
+// Endpoints and Advanced sections) with one label column: every field starts at the same x.
+// Each form used to size its labels to its own widest: three indents down one page.
+func TestRegistrationFormsShareOneLabelColumn(t *testing.T) {
+	svc := newTestService(t)
+	addApp(t, svc, "Alpha", nil)
+	w := openWindow(t, svc)
+	w.win.Resize(fyne.NewSize(1000, 680))
+	selectApp(t, w, "Alpha")
+	f := w.form
+	f.endpoints.Open(0)
+	f.endpoints.Open(1)
+	w.win.Canvas().Refresh(w.win.Content())
+	d := fyne.CurrentApp().Driver()
+	fields := map[string]fyne.CanvasObject{"Provider Name": f.name, "Client ID": f.clientID, "Authorization URI": f.authURI,
+		"Revocation URI": f.revocationURI, "Redirect host": f.redirectHost, "Redirect port": f.redirectPort}
+	want := d.AbsolutePositionForObject(f.name).X
+	for name, o := range fields {
+		if x := d.AbsolutePositionForObject(o).X; x != want {
+			t.Errorf("the %s field starts at x %.0f, Provider Name at %.0f", name, x, want)
+		}
+	}
+}
