@@ -1021,7 +1021,7 @@ func (f *appForm) remove(app core.App, localOnly bool) {
 				return
 			}
 			if localOnly {
-				f.w.showError("Not deleted", err)
+				f.showStatus("Not deleted: "+windowWords(err.Error()), widget.DangerImportance) // beside Delete, as Save's outcomes are
 				return
 			}
 			text := windowWords(err.Error()) + "\n\nForget " + app.ProviderName + " on this computer anyway? Its tokens stay valid at the provider until they expire."

@@ -390,6 +390,18 @@ func (p *tokenPanel) setNotice(appID, text string, importance widget.Importance)
 	p.relayout()
 }
 
+// report says what failed in the panel's one status line, where its successes are said too,
+// rather than in a dialog of its own. Asked from elsewhere (a shortcut on the Registration
+// tab), where that line is out of sight, it is a dialog.
+func (p *tokenPanel) report(appID, what string, err error) {
+	if p.w.tabs.SelectedIndex() != 1 {
+		p.clearNotice(appID)
+		p.w.showError(what, err)
+		return
+	}
+	p.setNotice(appID, what+": "+windowWords(err.Error()), widget.DangerImportance)
+}
+
 func (p *tokenPanel) clearNotice(appID string) {
 	if p.app != nil && p.app.ID == appID {
 		p.notice.Hide()
@@ -445,7 +457,7 @@ func (p *tokenPanel) onReveal() {
 		fyne.Do(func() {
 			p.reveal.Enable()
 			if err != nil {
-				p.w.showError("Could not show the token", err)
+				p.report(app.ID, "Could not show the token", err)
 				p.w.appChanged() // a failed refresh may have changed the state
 				return
 			}
@@ -468,7 +480,7 @@ func (p *tokenPanel) onCopyToken() {
 		return
 	}
 	if p.app.Connection == nil {
-		p.w.showError("Nothing to copy", fmt.Errorf("%s is not connected: select it and press “Connect” first", p.app.ProviderName))
+		p.report(p.app.ID, "Nothing to copy", fmt.Errorf("%s is not connected: select it and press “Connect” first", p.app.ProviderName))
 		return
 	}
 	p.onCopy(false)
@@ -492,7 +504,7 @@ func (p *tokenPanel) copyFor(app core.App, header bool) {
 		ts, err := svc.Token(ctx, app.ID, core.DefaultMinValid)
 		fyne.Do(func() {
 			if err != nil {
-				p.w.showError("Could not copy the token", err)
+				p.report(app.ID, "Could not copy the token", err)
 				p.w.appChanged()
 				return
 			}
@@ -537,8 +549,7 @@ func (p *tokenPanel) onRefresh() {
 		fyne.Do(func() {
 			p.setBusy(app.ID, false)
 			if err != nil {
-				p.clearNotice(app.ID)
-				p.w.showError("Refresh failed", err)
+				p.report(app.ID, "Refresh failed", err)
 			} else {
 				p.setNotice(app.ID, "Refreshed: the new access token "+countdownText(ts.Expiry, now)+".", widget.SuccessImportance)
 			}
@@ -555,7 +566,7 @@ func (p *tokenPanel) onTest() {
 		return
 	}
 	if app.UserinfoURI == "" && app.IntrospectionURI == "" {
-		p.w.showError("Nothing to test", fmt.Errorf("%s has neither a userinfo nor an introspection URI: add one under Endpoints on the Registration tab, save, and test again", app.ProviderName))
+		p.report(app.ID, "Nothing to test", fmt.Errorf("%s has neither a userinfo nor an introspection URI: add one under Endpoints on the Registration tab, save, and test again", app.ProviderName))
 		return
 	}
 	p.setBusy(app.ID, true)
@@ -718,8 +729,7 @@ func (p *tokenPanel) runDisconnect(app core.App, localOnly bool) {
 				p.clearNotice(app.ID)
 				p.offerLocalOnly(app, err)
 			case err != nil:
-				p.clearNotice(app.ID)
-				p.w.showError("Disconnect failed", err)
+				p.report(app.ID, "Disconnect failed", err)
 			case res.Revoked:
 				p.setNotice(app.ID, "Disconnected: the provider revoked the tokens and they were deleted here.", widget.SuccessImportance)
 			case localOnly:
