@@ -49,7 +49,7 @@ type connectDialog struct {
 	openLink    *widget.Button
 	linkNote    *widget.Label
 	pasteBox    *fyne.Container // the authorization code flow: a redirect from another machine
-	pasteEntry  *widget.Entry
+	pasteEntry  *dialogEntry
 	usePasted   *widget.Button
 	pasteError  *widget.Label
 
@@ -109,7 +109,9 @@ func (c *connectDialog) buildUI() {
 	if c.app.RedirectPort != 0 {
 		example = c.app.RedirectURIForPort(c.app.RedirectPort) + "?code=…"
 	}
-	c.pasteEntry = &widget.Entry{PlaceHolder: example, OnSubmitted: func(string) { c.onUsePasted() }}
+	c.pasteEntry = newDialogEntry() // Escape in it cancels, as anywhere in the dialog
+	c.pasteEntry.PlaceHolder, c.pasteEntry.OnSubmitted = example, func(string) { c.onUsePasted() }
+	c.pasteEntry.onEscape = c.onEscape
 	c.usePasted = &widget.Button{Text: "Use this URL", OnTapped: c.onUsePasted}
 	c.pasteError = wrap(&widget.Label{Importance: widget.DangerImportance})
 	c.pasteBox = container.NewVBox(

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -250,5 +251,31 @@ func TestRegistrationFormsShareOneLabelColumn(t *testing.T) {
 		if x := d.AbsolutePositionForObject(o).X; x != want {
 			t.Errorf("the %s field starts at x %.0f, Provider Name at %.0f", name, x, want)
 		}
+	}
+}
+
+// Escape in the connect dialog's paste field cancels the sign-in, as Escape anywhere in it does.
+func TestEscapeInTheConnectPasteFieldCancels(t *testing.T) {
+	svc := &scriptedService{Service: newTestService(t)}
+	addApp(t, svc.Service, "Alpha", nil)
+	w := openWindowOn(t, svc)
+	app := selectApp(t, w, "Alpha")
+	svc.connect = func(ctx context.Context, _ string, _ core.ConnectOptions) (*core.ConnectResult, error) {
+		<-ctx.Done() // a sign-in waiting for the browser, until it is canceled
+		return nil, ctx.Err()
+	}
+	// Connect waits, so it runs on a goroutine of its own here; the test joins it.
+	var signIn sync.WaitGroup
+	direct := runAsync
+	runAsync = func(f func()) { signIn.Add(1); go func() { defer signIn.Done(); f() }() }
+	t.Cleanup(func() { runAsync = direct })
+
+	c := newConnectDialog(w, app)
+	c.start()
+	w.win.Canvas().Focus(c.pasteEntry)
+	typeKey(w, fyne.KeyEscape)
+	signIn.Wait() // returns only once the sign-in's context was canceled
+	if dialogShown(w) {
+		t.Fatalf("Escape in the paste field left the dialog open: %q", overlayTexts(w))
 	}
 }
