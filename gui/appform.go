@@ -238,12 +238,13 @@ func (f *appForm) content() fyne.CanvasObject {
 	section := func(title string) fyne.CanvasObject {
 		return container.NewVBox(widget.NewSeparator(), &widget.Label{Text: title, TextStyle: fyne.TextStyle{Bold: true}})
 	}
-	f.mainEndpoints = widget.NewForm(
+	cols := &labelColumn{} // one label column for the page's forms: formcolumn.go
+	f.mainEndpoints = cols.form(
 		widget.NewFormItem("Authorization URI", f.field("authorization_uri", f.authURI)),
 		widget.NewFormItem("Token URI", f.field("token_uri", f.tokenURI)),
 	)
 	f.topEndpoints = container.NewVBox()
-	f.endpointBox = container.NewVBox(f.mainEndpoints, widget.NewForm(
+	f.endpointBox = container.NewVBox(f.mainEndpoints, cols.form(
 		widget.NewFormItem("Revocation URI", f.field("revocation_uri", f.revocationURI)),
 		widget.NewFormItem("Userinfo URI", f.field("userinfo_uri", f.userinfoURI)),
 		widget.NewFormItem("Introspection URI", f.field("introspection_uri", f.introspectionURI)),
@@ -253,7 +254,7 @@ func (f *appForm) content() fyne.CanvasObject {
 	))
 	f.endpoints = widget.NewAccordion(
 		widget.NewAccordionItem("Endpoints", f.endpointBox),
-		widget.NewAccordionItem("Advanced", widget.NewForm(
+		widget.NewAccordionItem("Advanced", cols.form(
 			widget.NewFormItem("Redirect host", f.field("redirect_host", f.redirectHost)),
 			widget.NewFormItem("Redirect port", container.NewVBox(f.field("redirect_port", f.redirectPort),
 				withHint(f.anyPort, "Only where the provider accepts every loopback port, as Google and Microsoft do."))),
@@ -271,14 +272,14 @@ func (f *appForm) content() fyne.CanvasObject {
 	f.presetInfo = container.NewVBox()
 	body := container.NewVBox(
 		f.presetInfo,
-		widget.NewForm(widget.NewFormItem("Provider Name", f.field("provider_name", f.name))),
+		cols.form(widget.NewFormItem("Provider Name", f.field("provider_name", f.name))),
 		f.topEndpoints,
 		section("OpenID Configuration"),
 		hint("Paste the provider's issuer or discovery URL and get its configuration: the endpoints below fill themselves."),
 		f.field("openid_configuration", container.NewBorder(nil, nil, nil, f.discover, f.discovery)),
 		f.discovering,
 		section("Client Credentials"),
-		widget.NewForm(
+		cols.form(
 			widget.NewFormItem("Client ID", f.field("client_id", f.clientID)),
 			widget.NewFormItem("Client Secret", f.secret),
 			widget.NewFormItem("Redirect URI", container.NewBorder(nil, nil, nil, f.copyRedirect, f.redirectURI)),
@@ -1003,15 +1004,9 @@ func (f *appForm) onDelete() {
 	if app.Connection != nil {
 		msg += " Its tokens are revoked at the provider first."
 	}
-	d := dialog.NewConfirm("Delete "+app.ProviderName, msg, func(ok bool) {
-		if ok {
-			f.remove(app, false)
-		}
-	}, f.w.win)
-	d.SetConfirmText("Delete")
-	d.SetConfirmImportance(widget.DangerImportance)
-	f.pendingDelete = d
-	d.Show()
+	f.pendingDelete = showChoice(f.w.win, "Delete "+app.ProviderName, &widget.Label{Text: msg, Wrapping: fyne.TextWrapWord}, "Cancel", nil,
+		dialogChoice{text: "Delete", importance: widget.DangerImportance, run: func() { f.remove(app, false) }})
+	fitDialog(f.pendingDelete, 480)
 }
 
 func (f *appForm) remove(app core.App, localOnly bool) {
@@ -1026,19 +1021,13 @@ func (f *appForm) remove(app core.App, localOnly bool) {
 				return
 			}
 			if localOnly {
-				f.w.showError("Not deleted", err)
+				f.showStatus("Not deleted: "+windowWords(err.Error()), widget.DangerImportance) // beside Delete, as Save's outcomes are
 				return
 			}
-			d := dialog.NewConfirm("Revocation failed",
-				windowWords(err.Error())+"\n\nForget "+app.ProviderName+" on this computer anyway? Its tokens stay valid at the provider until they expire.",
-				func(ok bool) {
-					if ok {
-						f.remove(app, true)
-					}
-				}, f.w.win)
-			d.SetConfirmText("Forget locally")
-			f.pendingDelete = d
-			d.Show()
+			text := windowWords(err.Error()) + "\n\nForget " + app.ProviderName + " on this computer anyway? Its tokens stay valid at the provider until they expire."
+			f.pendingDelete = showChoice(f.w.win, "Revocation failed", &widget.Label{Text: text, Wrapping: fyne.TextWrapWord}, "Cancel", nil,
+				dialogChoice{text: "Forget locally", importance: widget.DangerImportance, run: func() { f.remove(app, true) }})
+			fitDialog(f.pendingDelete, 480)
 		})
 	})
 }

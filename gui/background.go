@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/widget"
 
@@ -100,9 +99,8 @@ func (w *mainWindow) showAbout() {
 	text := "Connected Apps " + version + "\n\nRegisters OAuth 2.0 and OpenID Connect clients, signs in once through your browser, " +
 		"keeps the tokens in the system keyring and hands valid ones to your programs.\n\nYour apps are kept in " + w.env.svc.RegistryPath()
 	msg := &widget.Label{Text: text, Wrapping: fyne.TextWrapWord, Selectable: true}
-	d := dialog.NewCustom("About Connected Apps", "Close", msg, w.win)
+	d := showMessage(w.win, "About Connected Apps", msg)
 	w.pendingDialog = d
-	d.Show()
 	d.Resize(fyne.NewSize(480, 260))
 }
 

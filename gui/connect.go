@@ -49,7 +49,7 @@ type connectDialog struct {
 	openLink    *widget.Button
 	linkNote    *widget.Label
 	pasteBox    *fyne.Container // the authorization code flow: a redirect from another machine
-	pasteEntry  *widget.Entry
+	pasteEntry  *dialogEntry
 	usePasted   *widget.Button
 	pasteError  *widget.Label
 
@@ -57,9 +57,9 @@ type connectDialog struct {
 	outcome    *widget.Label // "Connected as …" or "Could not connect to …"
 	detail     *widget.Label // expiry, or core's own words
 	nextStep   *widget.Label
-	cancelBtn  *widget.Button
-	tryAgain   *widget.Button
-	closeBtn   *widget.Button
+	cancelBtn  *dialogButton
+	tryAgain   *dialogButton
+	closeBtn   *dialogButton
 	retryShown bool
 }
 
@@ -73,7 +73,7 @@ func (c *connectDialog) start() {
 		c.buildUI()
 	}
 	c.w.pendingDialog = c.dialog
-	c.dialog.Show()
+	showModal(c.w.win, c.dialog, c.onEnter, c.onEscape)
 	c.begin()
 }
 
@@ -109,7 +109,9 @@ func (c *connectDialog) buildUI() {
 	if c.app.RedirectPort != 0 {
 		example = c.app.RedirectURIForPort(c.app.RedirectPort) + "?code=…"
 	}
-	c.pasteEntry = &widget.Entry{PlaceHolder: example, OnSubmitted: func(string) { c.onUsePasted() }}
+	c.pasteEntry = newDialogEntry() // Escape in it cancels, as anywhere in the dialog
+	c.pasteEntry.PlaceHolder, c.pasteEntry.OnSubmitted = example, func(string) { c.onUsePasted() }
+	c.pasteEntry.onEscape = c.onEscape
 	c.usePasted = &widget.Button{Text: "Use this URL", OnTapped: c.onUsePasted}
 	c.pasteError = wrap(&widget.Label{Importance: widget.DangerImportance})
 	c.pasteBox = container.NewVBox(
@@ -124,9 +126,12 @@ func (c *connectDialog) buildUI() {
 	c.nextStep = wrap(&widget.Label{})
 	c.done = container.NewVBox(c.outcome, c.detail, c.nextStep)
 
-	c.cancelBtn = &widget.Button{Text: "Cancel", Icon: theme.CancelIcon(), OnTapped: c.onCancel}
-	c.tryAgain = &widget.Button{Text: "Try again", Icon: theme.ViewRefreshIcon(), Importance: widget.HighImportance, OnTapped: c.begin}
-	c.closeBtn = &widget.Button{Text: "Close", OnTapped: c.onClose}
+	c.cancelBtn = newDialogButton("Cancel", theme.CancelIcon(), widget.MediumImportance, c.onCancel)
+	c.tryAgain = newDialogButton("Try again", theme.ViewRefreshIcon(), widget.HighImportance, c.begin)
+	c.closeBtn = newDialogButton("Close", nil, widget.MediumImportance, c.onClose)
+	for _, b := range []*dialogButton{c.cancelBtn, c.tryAgain, c.closeBtn} {
+		b.onEscape = c.onEscape
+	}
 	c.dialog = dialog.NewCustomWithoutButtons("Connect to "+c.app.ProviderName, container.NewStack(c.waiting, c.done), c.w.win)
 }
 
@@ -305,6 +310,27 @@ func (c *connectDialog) onCancel() {
 	}
 	c.progress.Stop()
 	c.dialog.Hide()
+}
+
+// onEnter is the dialog's default: while it waits there is none (the paste field has its
+// own Enter); after a failure it is Try again, after a success Close.
+func (c *connectDialog) onEnter() {
+	switch {
+	case !c.done.Visible():
+	case c.retryShown:
+		c.begin()
+	default:
+		c.onClose()
+	}
+}
+
+// onEscape cancels the sign-in while it waits and closes the dialog once it is over.
+func (c *connectDialog) onEscape() {
+	if c.done.Visible() {
+		c.onClose()
+		return
+	}
+	c.onCancel()
 }
 
 func (c *connectDialog) onClose() {

@@ -130,7 +130,7 @@ func tapDialogButton(t *testing.T, w *mainWindow, text string) {
 	var found *widget.Button
 	var seen []string
 	visit(top, func(o fyne.CanvasObject) {
-		if b, ok := o.(*widget.Button); ok {
+		if b, ok := asButton(o); ok {
 			seen = append(seen, b.Text)
 			if b.Text == text && found == nil {
 				found = b

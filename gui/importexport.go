@@ -317,8 +317,7 @@ func (w *mainWindow) onExport(onlySelected bool) {
 
 // showInfo is a plain message dialog kept for tests.
 func (w *mainWindow) showInfo(title, msg string) {
-	d := dialog.NewCustom(title, "Close", &widget.Label{Text: msg, Wrapping: fyne.TextWrapWord}, w.win)
+	d := showMessage(w.win, title, &widget.Label{Text: msg, Wrapping: fyne.TextWrapWord})
 	w.pendingDialog = d
-	d.Show()
 	d.Resize(fyne.NewSize(520, 240))
 }

@@ -162,7 +162,9 @@ func (w *mainWindow) buildUI() fyne.CanvasObject {
 		container.NewBorder(nil, nil, nil, container.NewCenter(w.connect), container.NewVBox(w.header, w.badge)),
 		w.changed,
 	)
-	w.detail = container.NewBorder(top, nil, nil, nil, w.tabs)
+	// In reading order, like the sidebar: container.NewBorder puts the centre first, which put
+	// the form (and its Delete) before Connect in the Tab order.
+	w.detail = container.New(layout.NewBorderLayout(top, nil, nil, nil), top, w.tabs)
 	w.detail.Hide()
 	w.welcome = container.NewCenter(container.NewVBox(
 		&widget.Label{Text: "Connected Apps", TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText, Alignment: fyne.TextAlignCenter},
@@ -445,25 +447,9 @@ func (w *mainWindow) confirmDiscard(next, cancel func()) {
 		return
 	}
 	name := w.form.displayName()
-	var d *dialog.CustomDialog
-	stay := &widget.Button{Text: "Keep editing", OnTapped: func() {
-		d.Hide()
-		if cancel != nil {
-			cancel()
-		}
-	}}
-	discard := &widget.Button{Text: "Discard changes", Importance: widget.DangerImportance, OnTapped: func() { d.Hide(); next() }}
-	save := &widget.Button{Text: "Save", Importance: widget.HighImportance, OnTapped: func() {
-		d.Hide()
-		w.form.saveThen(next)
-	}}
-	d = dialog.NewCustomWithoutButtons("Unsaved changes",
-		container.NewVBox(
-			widget.NewLabel(fmt.Sprintf("%s has changes that are not saved.", name)),
-			container.NewHBox(layout.NewSpacer(), stay, discard, save)),
-		w.win)
-	w.pendingDialog = d
-	d.Show()
+	w.pendingDialog = showChoice(w.win, "Unsaved changes", widget.NewLabel(fmt.Sprintf("%s has changes that are not saved.", name)), "Cancel", cancel,
+		dialogChoice{text: "Discard changes", importance: widget.DangerImportance, run: next},
+		dialogChoice{text: "Save", importance: widget.HighImportance, run: func() { w.form.saveThen(next) }})
 }
 
 func (w *mainWindow) onClose() {
@@ -507,9 +493,8 @@ func (w *mainWindow) appChanged() { w.reload() }
 // showError shows err in a dialog: for failures that belong to no single field.
 func (w *mainWindow) showError(title string, err error) {
 	msg := &widget.Label{Text: windowWords(err.Error()), Wrapping: fyne.TextWrapWord}
-	d := dialog.NewCustom(title, "Close", msg, w.win)
+	d := showMessage(w.win, title, msg)
 	w.pendingDialog = d
-	d.Show()
 	d.Resize(fyne.NewSize(480, 220)) // a wrapping label has no width of its own
 }
 

@@ -286,7 +286,7 @@ func findButton(t *testing.T, w *mainWindow, text string) *widget.Button {
 		if o == nil || !o.Visible() || found != nil {
 			return
 		}
-		if b, ok := o.(*widget.Button); ok && b.Text == text {
+		if b, ok := asButton(o); ok && b.Text == text {
 			found = b
 			return
 		}
@@ -326,4 +326,15 @@ func bumpRegistry(t *testing.T, svc *core.Service) {
 	if err := os.Chtimes(svc.RegistryPath(), later, later); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// asButton is o as a button, a dialog's own (dialogs.go) or a plain one.
+func asButton(o fyne.CanvasObject) (*widget.Button, bool) {
+	switch b := o.(type) {
+	case *widget.Button:
+		return b, true
+	case *dialogButton:
+		return &b.Button, true
+	}
+	return nil, false
 }

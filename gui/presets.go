@@ -7,7 +7,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -36,30 +35,30 @@ func (w *mainWindow) newFromPreset(p core.Preset) {
 		w.openPreset(p, nil)
 		return
 	}
-	entries := map[string]*widget.Entry{}
+	entries := map[string]*dialogEntry{}
+	var inOrder []*dialogEntry
 	var items []*widget.FormItem
 	for _, f := range p.Fields {
-		e := &widget.Entry{PlaceHolder: f.Example, Text: f.Default}
+		e := newDialogEntry()
+		e.PlaceHolder, e.Text = f.Example, f.Default
 		entries[f.Name] = e
+		inOrder = append(inOrder, e)
 		var o fyne.CanvasObject = e
 		if f.Help != "" {
 			o = withHint(e, f.Help)
 		}
 		items = append(items, widget.NewFormItem(f.Label, o))
 	}
-	d := dialog.NewForm("New "+p.Name+" app", "Continue", "Cancel", items, func(ok bool) {
-		if !ok {
-			return
-		}
+	d := showForm(w.win, "New "+p.Name+" app", "Continue", items, inOrder, func() {
 		values := map[string]string{}
 		for name, e := range entries {
 			values[name] = e.Text
 		}
 		w.openPreset(p, values)
-	}, w.win)
+	})
 	w.pendingDialog = d
-	d.Resize(fyne.NewSize(520, 0))
-	d.Show()
+	fitDialog(d, 520)
+	w.win.Canvas().Focus(inOrder[0])
 }
 
 func (w *mainWindow) openPreset(p core.Preset, values map[string]string) {

@@ -72,7 +72,7 @@ func (s *settingsScreen) show() {
 	s.scroll = wheelScroll(content) // the wheel turns it over its entries too: wheel.go
 	d := dialog.NewCustom("Settings", "Close", s.scroll, s.parent)
 	s.dialog = d
-	d.Show()
+	showModal(s.parent, d, d.Hide, d.Hide) // Enter and Escape close it: dialogs.go
 	d.Resize(fyne.NewSize(600, min(content.MinSize().Height+130, s.parent.Canvas().Size().Height-40)))
 	s.onProbe()
 }

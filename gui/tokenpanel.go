@@ -390,6 +390,18 @@ func (p *tokenPanel) setNotice(appID, text string, importance widget.Importance)
 	p.relayout()
 }
 
+// report says what failed in the panel's one status line, where its successes are said too,
+// rather than in a dialog of its own. Asked from elsewhere (a shortcut on the Registration
+// tab), where that line is out of sight, it is a dialog.
+func (p *tokenPanel) report(appID, what string, err error) {
+	if p.w.tabs.SelectedIndex() != 1 {
+		p.clearNotice(appID)
+		p.w.showError(what, err)
+		return
+	}
+	p.setNotice(appID, what+": "+windowWords(err.Error()), widget.DangerImportance)
+}
+
 func (p *tokenPanel) clearNotice(appID string) {
 	if p.app != nil && p.app.ID == appID {
 		p.notice.Hide()
@@ -445,7 +457,7 @@ func (p *tokenPanel) onReveal() {
 		fyne.Do(func() {
 			p.reveal.Enable()
 			if err != nil {
-				p.w.showError("Could not show the token", err)
+				p.report(app.ID, "Could not show the token", err)
 				p.w.appChanged() // a failed refresh may have changed the state
 				return
 			}
@@ -468,7 +480,7 @@ func (p *tokenPanel) onCopyToken() {
 		return
 	}
 	if p.app.Connection == nil {
-		p.w.showError("Nothing to copy", fmt.Errorf("%s is not connected: select it and press “Connect” first", p.app.ProviderName))
+		p.report(p.app.ID, "Nothing to copy", fmt.Errorf("%s is not connected: select it and press “Connect” first", p.app.ProviderName))
 		return
 	}
 	p.onCopy(false)
@@ -492,7 +504,7 @@ func (p *tokenPanel) copyFor(app core.App, header bool) {
 		ts, err := svc.Token(ctx, app.ID, core.DefaultMinValid)
 		fyne.Do(func() {
 			if err != nil {
-				p.w.showError("Could not copy the token", err)
+				p.report(app.ID, "Could not copy the token", err)
 				p.w.appChanged()
 				return
 			}
@@ -537,8 +549,7 @@ func (p *tokenPanel) onRefresh() {
 		fyne.Do(func() {
 			p.setBusy(app.ID, false)
 			if err != nil {
-				p.clearNotice(app.ID)
-				p.w.showError("Refresh failed", err)
+				p.report(app.ID, "Refresh failed", err)
 			} else {
 				p.setNotice(app.ID, "Refreshed: the new access token "+countdownText(ts.Expiry, now)+".", widget.SuccessImportance)
 			}
@@ -555,7 +566,7 @@ func (p *tokenPanel) onTest() {
 		return
 	}
 	if app.UserinfoURI == "" && app.IntrospectionURI == "" {
-		p.w.showError("Nothing to test", fmt.Errorf("%s has neither a userinfo nor an introspection URI: add one under Endpoints on the Registration tab, save, and test again", app.ProviderName))
+		p.report(app.ID, "Nothing to test", fmt.Errorf("%s has neither a userinfo nor an introspection URI: add one under Endpoints on the Registration tab, save, and test again", app.ProviderName))
 		return
 	}
 	p.setBusy(app.ID, true)
@@ -608,8 +619,7 @@ func (p *tokenPanel) showTestAnswers(app core.App, answers []testAnswer) {
 	}
 	scroll := wheelScroll(box)
 	scroll.SetMinSize(fyne.NewSize(520, 320))
-	d := dialog.NewCustom("Test of "+app.ProviderName, "Close", scroll, p.w.win)
-	p.showDialog(d)
+	p.showDialog(showMessage(p.w.win, "Test of "+app.ProviderName, scroll))
 }
 
 // testVerdict is the one line that says whether the token works.
@@ -680,10 +690,10 @@ func prettyJSON(raw json.RawMessage) string {
 	return b.String()
 }
 
+// showDialog keeps d, shown (through dialogs.go), for tests.
 func (p *tokenPanel) showDialog(d dialog.Dialog) {
 	p.dialog = d
 	p.w.pendingDialog = d
-	d.Show()
 }
 
 // --- Disconnect ---
@@ -697,13 +707,9 @@ func (p *tokenPanel) onDisconnect() {
 	if app.RevocationURI == "" {
 		text = fmt.Sprintf("%s has no revocation endpoint: the tokens are deleted from this computer but stay valid at the provider until they expire.", app.ProviderName)
 	}
-	var d *dialog.CustomDialog
-	stay := &widget.Button{Text: "Cancel", OnTapped: func() { d.Hide() }}
-	local := &widget.Button{Text: "Forget locally only", OnTapped: func() { d.Hide(); p.runDisconnect(app, true) }}
-	revoke := &widget.Button{Text: "Disconnect", Importance: widget.DangerImportance, OnTapped: func() { d.Hide(); p.runDisconnect(app, false) }}
-	d = dialog.NewCustomWithoutButtons("Disconnect "+app.ProviderName+"?",
-		container.NewVBox(&widget.Label{Text: text, Wrapping: fyne.TextWrapWord},
-			container.NewHBox(layout.NewSpacer(), stay, local, revoke)), p.w.win)
+	d := showChoice(p.w.win, "Disconnect "+app.ProviderName+"?", &widget.Label{Text: text, Wrapping: fyne.TextWrapWord}, "Cancel", nil,
+		dialogChoice{text: "Forget locally only", run: func() { p.runDisconnect(app, true) }},
+		dialogChoice{text: "Disconnect", importance: widget.DangerImportance, run: func() { p.runDisconnect(app, false) }})
 	p.showDialog(d)
 	fitDialog(d, 520)
 }
@@ -723,8 +729,7 @@ func (p *tokenPanel) runDisconnect(app core.App, localOnly bool) {
 				p.clearNotice(app.ID)
 				p.offerLocalOnly(app, err)
 			case err != nil:
-				p.clearNotice(app.ID)
-				p.w.showError("Disconnect failed", err)
+				p.report(app.ID, "Disconnect failed", err)
 			case res.Revoked:
 				p.setNotice(app.ID, "Disconnected: the provider revoked the tokens and they were deleted here.", widget.SuccessImportance)
 			case localOnly:
@@ -746,14 +751,12 @@ func (p *tokenPanel) offerLocalOnly(app core.App, cause error) {
 	if errors.As(cause, &pe) {
 		words = pe.Error()
 	}
-	var d *dialog.CustomDialog
-	keep := &widget.Button{Text: "Keep connected", OnTapped: func() { d.Hide() }}
-	local := &widget.Button{Text: "Forget locally only", Importance: widget.DangerImportance, OnTapped: func() { d.Hide(); p.runDisconnect(app, true) }}
-	d = dialog.NewCustomWithoutButtons("Revocation failed",
+	d := showChoice(p.w.win, "Revocation failed",
 		container.NewVBox(
 			&widget.Label{Text: words, Wrapping: fyne.TextWrapWord, Selectable: true},
-			&widget.Label{Text: "Nothing was deleted. “Forget locally only” deletes the tokens from this computer; they stay valid at the provider until they expire.", Wrapping: fyne.TextWrapWord},
-			container.NewHBox(layout.NewSpacer(), keep, local)), p.w.win)
+			&widget.Label{Text: "Nothing was deleted. “Forget locally only” deletes the tokens from this computer; they stay valid at the provider until they expire.", Wrapping: fyne.TextWrapWord}),
+		"Cancel", nil,
+		dialogChoice{text: "Forget locally only", importance: widget.DangerImportance, run: func() { p.runDisconnect(app, true) }})
 	p.showDialog(d)
 	fitDialog(d, 520)
 }

@@ -486,7 +486,7 @@ func TestRefreshNow(t *testing.T) {
 	provider.tokenStatus = 400
 	provider.mu.Unlock()
 	test.Tap(w.tokens.refresh)
-	assertDialogShows(t, w, "invalid_grant", "Token is not active")
+	assertNoticeShows(t, w, "Refresh failed: ", "invalid_grant", "Token is not active")
 	assertShown(t, w, "Needs re-authorization", "Last error: invalid_grant: Token is not active")
 }
 
@@ -554,7 +554,7 @@ func TestTestWithoutEndpoints(t *testing.T) {
 
 	test.Tap(w.tokens.test)
 
-	assertDialogShows(t, w, "Example has neither a userinfo nor an introspection URI: add one under Endpoints on the Registration tab")
+	assertNoticeShows(t, w, "Nothing to test: Example has neither a userinfo nor an introspection URI: add one under Endpoints on the Registration tab")
 }
 
 func TestDisconnectRevokes(t *testing.T) {
@@ -643,8 +643,37 @@ func TestCopyWhenTheTokenCannotBeRead(t *testing.T) {
 
 	test.Tap(w.tokens.copyToken)
 
-	assertDialogShows(t, w, "Example is not connected")
+	assertNoticeShows(t, w, "Could not copy the token: ", "Example is not connected")
 	if got := w.env.app.Clipboard().Content(); got != "" {
 		t.Errorf("the clipboard holds %q", got)
 	}
+}
+
+// assertNoticeShows checks that the Connection tab's one status line shows each of want, and
+// that no dialog was opened for it: a failure is said where the panel's successes are.
+func assertNoticeShows(t *testing.T, w *mainWindow, want ...string) {
+	t.Helper()
+	if top := w.win.Canvas().Overlays().Top(); top != nil {
+		t.Errorf("a dialog opened (%q); the status line should say it", overlayTexts(w))
+	}
+	n := w.tokens.notice
+	if !n.Visible() || n.Importance != widget.DangerImportance {
+		t.Fatalf("the status line is not shown as a failure: visible %v, %q", n.Visible(), n.Text)
+	}
+	for _, s := range want {
+		if !strings.Contains(n.Text, s) {
+			t.Errorf("the status line says %q, without %q", n.Text, s)
+		}
+	}
+}
+
+// From the Registration tab the status line of the Connection tab is out of sight: the
+// copy shortcut's failure is a dialog there.
+func TestCopyShortcutFailureOnTheRegistrationTabIsADialog(t *testing.T) {
+	svc := newTestService(t)
+	addApp(t, svc, "Example", nil)
+	w := openWindow(t, svc)
+	selectApp(t, w, "Example")
+	w.tokens.onCopyToken()
+	assertDialogShows(t, w, "Example is not connected")
 }

@@ -100,7 +100,7 @@ func (u *vaultUnlock) show() {
 	)
 	u.dialog = dialog.NewCustomWithoutButtons("Unlock the vault", content, u.parent)
 	u.dialog.Resize(fyne.NewSize(520, content.MinSize().Height+60))
-	u.dialog.Show()
+	showModal(u.parent, u.dialog, u.onUnlock, u.onLater) // Enter unlocks, Escape is "Not now": dialogs.go
 	u.parent.Canvas().Focus(u.pass)
 }
 

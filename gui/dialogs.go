@@ -1,0 +1,185 @@
+package gui
+
+import (
+	"slices"
+	"sync"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/widget"
+)
+
+// Every dialog of the window is made here, so that all of them look and answer the keyboard
+// alike. Fyne's dialogs have no keys of their own: Enter did nothing and Escape did nothing,
+// and each dialog placed its buttons its own way (some in Fyne's button row, some in a row of
+// their own inside the content).
+//
+// The style: the buttons are in the dialog's button row; the one that leaves without acting
+// comes first ("Cancel", or "Close" where the dialog only tells something), the confirming one
+// last, on the right. The keys: Enter runs the confirming button (a focused dialog button runs
+// itself, as Space does), Escape runs the one that leaves.
+
+// dialogKeys is what one canvas's dialogs answer to keys that no focused widget took.
+type dialogKeys struct {
+	open   []*shownDialog // the topmost last: keys go to it
+	before func(*fyne.KeyEvent)
+}
+
+type shownDialog struct{ enter, escape func() }
+
+var (
+	dialogKeysMu sync.Mutex // tests open windows of their own; the real window has one canvas
+	dialogKeysOf = map[fyne.Canvas]*dialogKeys{}
+)
+
+// showModal shows d over win with the keyboard every dialog of the window has: Enter runs
+// enter, Escape runs escape (either may be nil: the key then does nothing). The canvas's own
+// key handler is put back once the last of its dialogs is closed.
+func showModal(win fyne.Window, d dialog.Dialog, enter, escape func()) {
+	c := win.Canvas()
+	s := &shownDialog{enter: enter, escape: escape}
+	dialogKeysMu.Lock()
+	k := dialogKeysOf[c]
+	if k == nil {
+		k = &dialogKeys{before: c.OnTypedKey()}
+		dialogKeysOf[c] = k
+		c.SetOnTypedKey(k.typed)
+	}
+	k.open = append(k.open, s)
+	dialogKeysMu.Unlock()
+	d.SetOnClosed(func() {
+		dialogKeysMu.Lock()
+		defer dialogKeysMu.Unlock()
+		k.open = slices.DeleteFunc(k.open, func(o *shownDialog) bool { return o == s })
+		if len(k.open) == 0 && dialogKeysOf[c] == k {
+			delete(dialogKeysOf, c)
+			c.SetOnTypedKey(k.before)
+		}
+	})
+	d.Show()
+	// The keys reach the canvas's handler only while nothing is focused; a field left focused
+	// behind the dialog would take them instead.
+	c.Unfocus()
+}
+
+func (k *dialogKeys) typed(ev *fyne.KeyEvent) {
+	dialogKeysMu.Lock()
+	var top *shownDialog
+	if len(k.open) > 0 {
+		top = k.open[len(k.open)-1]
+	}
+	dialogKeysMu.Unlock()
+	if top == nil {
+		return
+	}
+	switch ev.Name {
+	case fyne.KeyReturn, fyne.KeyEnter:
+		if top.enter != nil {
+			top.enter()
+		}
+	case fyne.KeyEscape:
+		if top.escape != nil {
+			top.escape()
+		}
+	}
+}
+
+// dialogButton is a button of a dialog: focused, Enter presses it (as Space does) and Escape
+// leaves the dialog, so the keys work the same after Tab has moved onto a button.
+type dialogButton struct {
+	widget.Button
+	onEscape func()
+}
+
+func newDialogButton(text string, icon fyne.Resource, importance widget.Importance, tapped func()) *dialogButton {
+	b := &dialogButton{}
+	b.Text, b.Icon, b.Importance, b.OnTapped = text, icon, importance, tapped
+	b.ExtendBaseWidget(b)
+	return b
+}
+
+func (b *dialogButton) TypedKey(ev *fyne.KeyEvent) {
+	switch ev.Name {
+	case fyne.KeyReturn, fyne.KeyEnter:
+		b.Tapped(nil) // does nothing while disabled
+	case fyne.KeyEscape:
+		if b.onEscape != nil {
+			b.onEscape()
+		}
+	default:
+		b.Button.TypedKey(ev)
+	}
+}
+
+// dialogEntry is a text field in a dialog: Escape leaves the dialog (Fyne's entry ignores it).
+// Enter is the entry's OnSubmitted, which the dialog sets to its confirming action.
+type dialogEntry struct {
+	widget.Entry
+	onEscape func()
+}
+
+func newDialogEntry() *dialogEntry {
+	e := &dialogEntry{}
+	e.ExtendBaseWidget(e)
+	return e
+}
+
+func (e *dialogEntry) TypedKey(ev *fyne.KeyEvent) {
+	if ev.Name == fyne.KeyEscape && e.onEscape != nil {
+		e.onEscape()
+		return
+	}
+	e.Entry.TypedKey(ev)
+}
+
+// dialogChoice is one confirming button of a dialog.
+type dialogChoice struct {
+	text       string
+	importance widget.Importance
+	run        func()
+}
+
+// showMessage tells something: one "Close" button; Enter and Escape close it too.
+func showMessage(win fyne.Window, title string, content fyne.CanvasObject) *dialog.CustomDialog {
+	return showChoice(win, title, content, "Close", nil)
+}
+
+// showChoice asks: the dismiss button first (its text, usually "Cancel"; onDismiss may be
+// nil), then the choices, the last of which is the default that Enter runs. Every button
+// closes the dialog before it acts. With no choices it is a message (Enter closes it too).
+func showChoice(win fyne.Window, title string, content fyne.CanvasObject, dismiss string, onDismiss func(), choices ...dialogChoice) *dialog.CustomDialog {
+	d := dialog.NewCustomWithoutButtons(title, content, win)
+	leave := func() {
+		d.Hide()
+		if onDismiss != nil {
+			onDismiss()
+		}
+	}
+	buttons := []fyne.CanvasObject{newDialogButton(dismiss, nil, widget.MediumImportance, leave)}
+	enter := leave
+	for _, ch := range choices {
+		run := ch.run
+		act := func() { d.Hide(); run() }
+		buttons = append(buttons, newDialogButton(ch.text, nil, ch.importance, act))
+		enter = act
+	}
+	for _, b := range buttons {
+		b.(*dialogButton).onEscape = leave
+	}
+	d.SetButtons(buttons)
+	showModal(win, d, enter, leave)
+	return d
+}
+
+// showForm asks for values: a widget.Form of items, "Cancel" and the confirming button. Enter
+// in any of the entries (set up with newDialogEntry) confirms, as the button does; confirm
+// decides what a confirmation does.
+func showForm(win fyne.Window, title, confirmText string, items []*widget.FormItem, entries []*dialogEntry, confirm func()) *dialog.CustomDialog {
+	d := showChoice(win, title, widget.NewForm(items...), "Cancel", nil,
+		dialogChoice{text: confirmText, importance: widget.HighImportance, run: confirm})
+	for _, e := range entries {
+		e.onEscape = d.Hide
+		e.OnSubmitted = func(string) { d.Hide(); confirm() }
+	}
+	return d
+}
