@@ -16,8 +16,10 @@ import (
 //
 // The style: the buttons are in the dialog's button row; the one that leaves without acting
 // comes first ("Cancel", or "Close" where the dialog only tells something), the confirming one
-// last, on the right. The keys: Enter runs the confirming button (a focused dialog button runs
-// itself, as Space does), Escape runs the one that leaves.
+// last, on the right. The keys: Enter runs the confirming button, unless that button destroys
+// something (Delete, Disconnect, Discard: DangerImportance), where Enter leaves, as GNOME's and
+// Apple's guidelines ask, so a stray Enter never deletes; a focused dialog button runs itself,
+// as Space does. Escape runs the one that leaves.
 
 // dialogKeys is what one canvas's dialogs answer to keys that no focused widget took.
 type dialogKeys struct {
@@ -145,8 +147,9 @@ func showMessage(win fyne.Window, title string, content fyne.CanvasObject) *dial
 }
 
 // showChoice asks: the dismiss button first (its text, usually "Cancel"; onDismiss may be
-// nil), then the choices, the last of which is the default that Enter runs. Every button
-// closes the dialog before it acts. With no choices it is a message (Enter closes it too).
+// nil), then the choices, the last of which is the default that Enter runs unless it is
+// destructive (then Enter leaves). Every button closes the dialog before it acts. With no
+// choices it is a message (Enter closes it too).
 func showChoice(win fyne.Window, title string, content fyne.CanvasObject, dismiss string, onDismiss func(), choices ...dialogChoice) *dialog.CustomDialog {
 	d := dialog.NewCustomWithoutButtons(title, content, win)
 	leave := func() {
@@ -162,6 +165,9 @@ func showChoice(win fyne.Window, title string, content fyne.CanvasObject, dismis
 		act := func() { d.Hide(); run() }
 		buttons = append(buttons, newDialogButton(ch.text, nil, ch.importance, act))
 		enter = act
+		if ch.importance == widget.DangerImportance {
+			enter = leave
+		}
 	}
 	for _, b := range buttons {
 		b.(*dialogButton).onEscape = leave

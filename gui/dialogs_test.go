@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -83,6 +84,8 @@ func TestEveryDialogHasOneStyleAndAnswersEnterAndEscape(t *testing.T) {
 		// (a message has none: Enter closes it).
 		open func(t *testing.T, w *mainWindow, svc *scriptedService) (confirmed func() bool)
 	}
+	// The confirming button of these destroys something, so Enter leaves instead.
+	enterLeaves := map[string]bool{"Delete": true}
 	message := func(show func(w *mainWindow)) func(*testing.T, *mainWindow, *scriptedService) func() bool {
 		return func(_ *testing.T, w *mainWindow, _ *scriptedService) func() bool {
 			show(w)
@@ -149,6 +152,12 @@ func TestEveryDialogHasOneStyleAndAnswersEnterAndEscape(t *testing.T) {
 
 			confirmed = k.open(t, w, svc)
 			typeKey(w, fyne.KeyReturn)
+			if enterLeaves[k.name] {
+				if dialogShown(w) || confirmed() {
+					t.Fatalf("Enter on a destructive dialog: still shown %v, confirmed %v; want it left, nothing done", dialogShown(w), confirmed())
+				}
+				return
+			}
 			if confirmed != nil && !confirmed() {
 				t.Fatalf("Enter did not confirm; the dialog shows %q", overlayTexts(w))
 			}
@@ -278,4 +287,63 @@ func TestEscapeInTheConnectPasteFieldCancels(t *testing.T) {
 	if dialogShown(w) {
 		t.Fatalf("Escape in the paste field left the dialog open: %q", overlayTexts(w))
 	}
+}
+
+// The dialogs built around their own fields (the vault's passphrase, the import table) have
+// the same style and keys as the rest: buttons in the row, Cancel first; Escape leaves even
+// from a focused field; Enter confirms.
+func TestFieldDialogsAnswerEnterAndEscape(t *testing.T) {
+	t.Run("the vault passphrase", func(t *testing.T) {
+		svc, store := lockedVaultService(t)
+		w := openWindowOn(t, svc)
+		u := w.setupVault(svc.Secrets)
+		if got := dialogButtons(t, w); !slices.Equal(got, []string{"Not now", "Unlock"}) {
+			t.Errorf("buttons %q, want Not now, Unlock", got)
+		}
+		if w.win.Canvas().Focused() != u.pass {
+			t.Fatal("the passphrase field is not focused")
+		}
+		typeKey(w, fyne.KeyEscape) // from the focused field
+		if dialogShown(w) || store.Unlocked() {
+			t.Fatalf("Escape in the passphrase field: dialog shown %v, unlocked %v; want it left, locked", dialogShown(w), store.Unlocked())
+		}
+		svc, store = lockedVaultService(t) // a fresh start: "Not now" stands for this run
+		w = openWindowOn(t, svc)
+		u = w.setupVault(svc.Secrets)
+		test.Type(u.pass, guiVaultPass)
+		typeKey(w, fyne.KeyReturn)
+		for deadline := time.Now().Add(5 * time.Second); !store.Unlocked() && time.Now().Before(deadline); {
+			time.Sleep(10 * time.Millisecond) // the key derivation runs off the UI goroutine
+		}
+		if !store.Unlocked() || dialogShown(w) {
+			t.Fatalf("Enter in the passphrase field: unlocked %v, dialog shown %v", store.Unlocked(), dialogShown(w))
+		}
+	})
+	t.Run("the import table", func(t *testing.T) {
+		svc := newTestService(t)
+		addApp(t, svc, "Alpha", nil)
+		w := openWindow(t, svc)
+		file := []byte(`[{"doctype":"Connected App","provider_name":"Alpha","client_id":"a","authorization_uri":"https://a.example/auth","token_uri":"https://a.example/token","scopes":[],"query_parameters":[]},
+ {"doctype":"Connected App","provider_name":"Beta","client_id":"b","authorization_uri":"https://b.example/auth","token_uri":"https://b.example/token","scopes":[],"query_parameters":[]}]`)
+		w.importData("apps.json", file)
+		if got := dialogButtons(t, w); !slices.Equal(got, []string{"Cancel", "Import"}) {
+			t.Errorf("buttons %q, want Cancel, Import", got)
+		}
+		typeKey(w, fyne.KeyEscape)
+		if dialogShown(w) || registeredNames(t, svc) != "Alpha" {
+			t.Fatalf("Escape: dialog shown %v, registered %s; want it left, nothing imported", dialogShown(w), registeredNames(t, svc))
+		}
+		w.importData("apps.json", file)
+		typeKey(w, fyne.KeyReturn) // Alpha's name is taken: Import is disabled, Enter does nothing
+		if !dialogShown(w) || registeredNames(t, svc) != "Alpha" {
+			t.Fatalf("Enter with a conflict left: dialog shown %v, registered %s", dialogShown(w), registeredNames(t, svc))
+		}
+		entries := dialogEntries(w)
+		entries[0].SetText("Alpha at work")
+		w.win.Canvas().Focus(entries[0])
+		typeKey(w, fyne.KeyReturn) // Enter in a name field imports
+		if got := registeredNames(t, svc); got != "Alpha, Alpha at work, Beta" {
+			t.Fatalf("after Enter: registered %s", got)
+		}
+	})
 }

@@ -10,9 +10,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/storage"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"connectedapps/core"
@@ -161,13 +159,13 @@ type importTable struct {
 	data     []byte
 	existing []core.App
 	rows     []*importRow
-	importB  *widget.Button
+	importB  *dialogButton
 	dialog   dialog.Dialog
 }
 
 type importRow struct {
 	fileName string // the app's name in the file
-	name     *widget.Entry
+	name     *dialogEntry
 	skip     *widget.Check
 	problem  *widget.Label
 }
@@ -179,7 +177,11 @@ func (w *mainWindow) showImportTable(fileName string, data []byte, parsed []core
 		&widget.Label{Text: "Register as", TextStyle: fyne.TextStyle{Bold: true}}))
 	for _, imp := range parsed {
 		r := &importRow{fileName: imp.App.ProviderName}
-		r.name = &widget.Entry{Text: imp.App.ProviderName, PlaceHolder: imp.App.ProviderName, OnChanged: func(string) { t.check() }}
+		r.name = newDialogEntry()
+		r.name.Text, r.name.PlaceHolder = imp.App.ProviderName, imp.App.ProviderName
+		r.name.OnChanged = func(string) { t.check() }
+		r.name.OnSubmitted = func(string) { t.importB.Tapped(nil) } // Enter imports, as in every dialog
+		r.name.onEscape = func() { t.dialog.Hide() }
 		r.skip = &widget.Check{Text: "Skip", OnChanged: func(bool) { t.check() }}
 		r.problem = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.DangerImportance}
 		r.problem.Hide()
@@ -191,21 +193,26 @@ func (w *mainWindow) showImportTable(fileName string, data []byte, parsed []core
 	}
 	scroll := container.NewVScroll(rows)
 	scroll.SetMinSize(fyne.NewSize(0, min(rows.MinSize().Height+float32(len(parsed))*40, 360)))
-	cancel := &widget.Button{Text: "Cancel", Icon: theme.CancelIcon(), OnTapped: func() { t.dialog.Hide() }}
-	t.importB = &widget.Button{Text: "Import", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: t.onImport}
+	leave := func() { t.dialog.Hide() }
+	cancel := newDialogButton("Cancel", nil, widget.MediumImportance, leave)
+	t.importB = newDialogButton("Import", nil, widget.HighImportance, t.onImport)
+	cancel.onEscape, t.importB.onEscape = leave, leave
 	intro := fmt.Sprintf("%s holds %d apps. Give each a name not yet in use, or skip it.", fileName, len(parsed))
 	if len(parsed) == 1 {
 		intro = fileName + " holds an app whose name is already in use: give it another name."
 	}
 	content := container.NewBorder(
 		&widget.Label{Text: intro, Wrapping: fyne.TextWrapWord},
-		container.NewHBox(layout.NewSpacer(), cancel, t.importB),
+		nil,
 		nil, nil, scroll)
-	t.dialog = dialog.NewCustomWithoutButtons("Import "+fileName, content, w.win)
+	d := dialog.NewCustomWithoutButtons("Import "+fileName, content, w.win)
+	d.SetButtons([]fyne.CanvasObject{cancel, t.importB}) // the style of every dialog: dialogs.go
+	t.dialog = d
 	w.pendingDialog = t.dialog
 	t.check()
 	t.dialog.Resize(fyne.NewSize(560, content.MinSize().Height+80))
-	t.dialog.Show()
+	// Enter imports (a disabled Import does nothing), Escape leaves.
+	showModal(w.win, t.dialog, func() { t.importB.Tapped(nil) }, leave)
 	return t
 }
 

@@ -22,8 +22,11 @@ const narrowImportFile = `[
 func dialogEntries(w *mainWindow) []*widget.Entry {
 	var out []*widget.Entry
 	visit(w.win.Canvas().Overlays().Top(), func(o fyne.CanvasObject) {
-		if e, ok := o.(*widget.Entry); ok {
+		switch e := o.(type) {
+		case *widget.Entry:
 			out = append(out, e)
+		case *dialogEntry:
+			out = append(out, &e.Entry)
 		}
 	})
 	return out

@@ -10,8 +10,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
-	"fyne.io/fyne/v2/layout"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"connectedapps/core"
@@ -29,11 +27,11 @@ type vaultUnlock struct {
 	// onUnlocked, when set, runs on the UI goroutine after the store was unlocked.
 	onUnlocked func()
 
-	pass    *widget.Entry
-	repeat  *widget.Entry // only for a vault not yet written: a typo must not lock it for good
+	pass    *dialogEntry
+	repeat  *dialogEntry // only for a vault not yet written: a typo must not lock it for good
 	message *widget.Label
-	unlock  *widget.Button
-	later   *widget.Button
+	unlock  *dialogButton
+	later   *dialogButton
 	// dialog is the open dialog, kept so tests can see it.
 	dialog dialog.Dialog
 
@@ -81,12 +79,13 @@ func (u *vaultUnlock) show() {
 	}
 	u.mu.Unlock()
 
-	u.pass = &widget.Entry{Password: true, PlaceHolder: "Passphrase", OnSubmitted: func(string) { u.onUnlock() }}
-	u.repeat = &widget.Entry{Password: true, PlaceHolder: "The same passphrase again", OnSubmitted: func(string) { u.onUnlock() }}
+	u.pass = passphraseEntry("Passphrase", u.onUnlock, u.onLater)
+	u.repeat = passphraseEntry("The same passphrase again", u.onUnlock, u.onLater)
 	u.message = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.DangerImportance}
 	u.message.Hide()
-	u.unlock = &widget.Button{Text: "Unlock", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: u.onUnlock}
-	u.later = &widget.Button{Text: "Not now", Icon: theme.CancelIcon(), OnTapped: u.onLater}
+	u.unlock = newDialogButton("Unlock", nil, widget.HighImportance, u.onUnlock)
+	u.later = newDialogButton("Not now", nil, widget.MediumImportance, u.onLater)
+	u.unlock.onEscape, u.later.onEscape = u.onLater, u.onLater
 	intro := "Your client secrets and tokens are in an encrypted vault, " + u.store.Path() + ". Type its passphrase to use them."
 	if !u.store.Exists() {
 		intro = "Your client secrets and tokens are to be kept in an encrypted vault, " + u.store.Path() + ", which is still empty. Choose its passphrase; it is needed every time Connected Apps starts."
@@ -96,9 +95,10 @@ func (u *vaultUnlock) show() {
 	content := container.NewVBox(
 		&widget.Label{Text: intro, Wrapping: fyne.TextWrapWord},
 		u.pass, u.repeat, u.message,
-		container.NewHBox(layout.NewSpacer(), u.later, u.unlock),
 	)
-	u.dialog = dialog.NewCustomWithoutButtons("Unlock the vault", content, u.parent)
+	d := dialog.NewCustomWithoutButtons("Unlock the vault", content, u.parent)
+	d.SetButtons([]fyne.CanvasObject{u.later, u.unlock}) // the style of every dialog: dialogs.go
+	u.dialog = d
 	u.dialog.Resize(fyne.NewSize(520, content.MinSize().Height+60))
 	showModal(u.parent, u.dialog, u.onUnlock, u.onLater) // Enter unlocks, Escape is "Not now": dialogs.go
 	u.parent.Canvas().Focus(u.pass)
@@ -202,12 +202,12 @@ func (s *settingsScreen) showSwitchButtons() {
 // yet written), each error beside its field.
 type vaultChoice struct {
 	vault       *secret.VaultStore
-	pass        *widget.Entry
+	pass        *dialogEntry
 	passError   *widget.Label
-	repeat      *widget.Entry
+	repeat      *dialogEntry
 	repeatError *widget.Label
-	move        *widget.Button
-	cancel      *widget.Button
+	move        *dialogButton
+	cancel      *dialogButton
 	dialog      dialog.Dialog
 }
 
@@ -223,13 +223,15 @@ func (s *settingsScreen) onUseVault() {
 		l.Hide()
 		return l
 	}
-	submit := func(string) { s.onMoveToVault(c) }
-	c.pass = &widget.Entry{Password: true, PlaceHolder: "Passphrase", OnSubmitted: submit}
+	submit := func() { s.onMoveToVault(c) }
+	leave := func() { c.dialog.Hide() }
+	c.pass = passphraseEntry("Passphrase", submit, leave)
 	c.passError = errorLine()
-	c.repeat = &widget.Entry{Password: true, PlaceHolder: "The same passphrase again", OnSubmitted: submit}
+	c.repeat = passphraseEntry("The same passphrase again", submit, leave)
 	c.repeatError = errorLine()
-	c.move = &widget.Button{Text: "Use the vault", Icon: theme.ConfirmIcon(), Importance: widget.HighImportance, OnTapped: func() { submit("") }}
-	c.cancel = &widget.Button{Text: "Cancel", Icon: theme.CancelIcon(), OnTapped: func() { c.dialog.Hide() }}
+	c.move = newDialogButton("Use the vault", nil, widget.HighImportance, submit)
+	c.cancel = newDialogButton("Cancel", nil, widget.MediumImportance, leave)
+	c.move.onEscape, c.cancel.onEscape = leave, leave
 	intro := "Your client secrets and tokens move from the system keyring into an encrypted file, " + c.vault.Path() +
 		". Choose its passphrase, at least " + strconv.Itoa(secret.MinVaultPassphrase) + " characters: Connected Apps asks for it every time it starts, and nobody can recover it."
 	if c.vault.Exists() {
@@ -239,12 +241,13 @@ func (s *settingsScreen) onUseVault() {
 	content := container.NewVBox(
 		&widget.Label{Text: intro, Wrapping: fyne.TextWrapWord},
 		c.pass, c.passError, c.repeat, c.repeatError,
-		container.NewHBox(layout.NewSpacer(), c.cancel, c.move),
 	)
-	c.dialog = dialog.NewCustomWithoutButtons("Use an encrypted vault", content, s.parent)
+	d := dialog.NewCustomWithoutButtons("Use an encrypted vault", content, s.parent)
+	d.SetButtons([]fyne.CanvasObject{c.cancel, c.move}) // the style of every dialog: dialogs.go
+	c.dialog = d
 	s.switchDialog, s.choice = c.dialog, c
 	c.dialog.Resize(fyne.NewSize(520, content.MinSize().Height+60))
-	c.dialog.Show()
+	showModal(s.parent, c.dialog, submit, leave)
 	s.parent.Canvas().Focus(c.pass)
 }
 
@@ -347,38 +350,33 @@ func (s *settingsScreen) confirmUseSystem() {
 		s.showSwitchButtons()
 		return
 	}
-	d := dialog.NewConfirm("Use the system keyring",
-		"Your client secrets and tokens move from the encrypted vault back into the system keyring, and the vault "+vault.Path()+" is deleted.",
-		func(ok bool) {
-			if !ok {
-				return
-			}
-			s.useSystem.Disable()
-			runAsync(func() {
-				res, err := svc.UseSystem(context.Background(), sw.System(), vault)
-				fyne.Do(func() {
-					s.useSystem.Enable()
-					if err != nil {
-						s.sayResult(widget.DangerImportance, windowWords(err.Error()))
-						s.onProbe()
-						return
-					}
-					s.env.vault = nil // no passphrase is asked for any more
-					switch {
-					case res.Already:
-						s.sayResult(widget.MediumImportance, "The system keyring is already in use.")
-					case res.LeftBehind > 0:
-						s.sayResult(widget.MediumImportance, "Moved "+secretsCount(res.Moved)+" from the encrypted vault into the system keyring. The vault "+vault.Path()+" could not be deleted: delete it yourself (its secrets are all in the keyring now).")
-					default:
-						s.sayResult(widget.MediumImportance, "Moved "+secretsCount(res.Moved)+" from the encrypted vault into the system keyring. The vault "+vault.Path()+" was deleted.")
-					}
+	moveBack := func() {
+		s.useSystem.Disable()
+		runAsync(func() {
+			res, err := svc.UseSystem(context.Background(), sw.System(), vault)
+			fyne.Do(func() {
+				s.useSystem.Enable()
+				if err != nil {
+					s.sayResult(widget.DangerImportance, windowWords(err.Error()))
 					s.onProbe()
-				})
+					return
+				}
+				s.env.vault = nil // no passphrase is asked for any more
+				switch {
+				case res.Already:
+					s.sayResult(widget.MediumImportance, "The system keyring is already in use.")
+				case res.LeftBehind > 0:
+					s.sayResult(widget.MediumImportance, "Moved "+secretsCount(res.Moved)+" from the encrypted vault into the system keyring. The vault "+vault.Path()+" could not be deleted: delete it yourself (its secrets are all in the keyring now).")
+				default:
+					s.sayResult(widget.MediumImportance, "Moved "+secretsCount(res.Moved)+" from the encrypted vault into the system keyring. The vault "+vault.Path()+" was deleted.")
+				}
+				s.onProbe()
 			})
-		}, s.parent)
-	d.SetConfirmText("Move them back")
-	s.switchDialog = d
-	d.Show()
+		})
+	}
+	s.switchDialog = showChoice(s.parent, "Use the system keyring",
+		&widget.Label{Text: "Your client secrets and tokens move from the encrypted vault back into the system keyring, and the vault " + vault.Path() + " is deleted.", Wrapping: fyne.TextWrapWord},
+		"Cancel", nil, dialogChoice{text: "Move them back", importance: widget.HighImportance, run: moveBack})
 }
 
 func (s *settingsScreen) sayResult(importance widget.Importance, text string) {
@@ -392,4 +390,13 @@ func secretsCount(n int) string {
 		return "1 secret"
 	}
 	return strconv.Itoa(n) + " secrets"
+}
+
+// passphraseEntry is a hidden field of a vault dialog: Enter submits, Escape leaves.
+func passphraseEntry(placeholder string, submit, leave func()) *dialogEntry {
+	e := newDialogEntry()
+	e.Password, e.PlaceHolder = true, placeholder
+	e.OnSubmitted = func(string) { submit() }
+	e.onEscape = leave
+	return e
 }
