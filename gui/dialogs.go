@@ -134,6 +134,32 @@ func (e *dialogEntry) TypedKey(ev *fyne.KeyEvent) {
 	e.Entry.TypedKey(ev)
 }
 
+// dialogCheck is a check box in a dialog: Escape leaves the dialog and Enter does what the
+// dialog's Enter does (Fyne's check ignores both, and a focused widget gets the keys before
+// the dialog does).
+type dialogCheck struct {
+	widget.Check
+	onEscape, onEnter func()
+}
+
+func newDialogCheck(text string, changed func(bool)) *dialogCheck {
+	c := &dialogCheck{}
+	c.Text, c.OnChanged = text, changed
+	c.ExtendBaseWidget(c)
+	return c
+}
+
+func (c *dialogCheck) TypedKey(ev *fyne.KeyEvent) {
+	switch {
+	case ev.Name == fyne.KeyEscape && c.onEscape != nil:
+		c.onEscape()
+	case (ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter) && c.onEnter != nil:
+		c.onEnter()
+	default:
+		c.Check.TypedKey(ev)
+	}
+}
+
 // dialogChoice is one confirming button of a dialog.
 type dialogChoice struct {
 	text       string

@@ -347,3 +347,33 @@ func TestFieldDialogsAnswerEnterAndEscape(t *testing.T) {
 		}
 	})
 }
+
+// Settings answers Escape and Enter whichever of its controls has the focus: a focused widget
+// gets the keys before the dialog, so each control passes them on (but a focused button, which
+// Enter presses, as in every dialog).
+func TestSettingsAnswersEscapeAndEnterFromEveryControl(t *testing.T) {
+	for _, key := range []fyne.KeyName{fyne.KeyEscape, fyne.KeyReturn} {
+		controls := map[string]func(s *settingsScreen) fyne.Focusable{
+			"the clipboard check":  func(s *settingsScreen) fyne.Focusable { return s.clearCheck },
+			"the seconds":          func(s *settingsScreen) fyne.Focusable { return s.seconds },
+			"the start-at-login":   func(s *settingsScreen) fyne.Focusable { return s.startCheck },
+			"the Check again":      func(s *settingsScreen) fyne.Focusable { return s.recheck },
+			"no control (nothing)": func(*settingsScreen) fyne.Focusable { return nil },
+		}
+		for name, control := range controls {
+			if key == fyne.KeyReturn && name == "the Check again" {
+				continue // Enter presses the focused button: TestDialogKeysOnAFocusedButton
+			}
+			t.Run(string(key)+" from "+name, func(t *testing.T) {
+				w, s := openSettingsOn(t, newTestService(t))
+				if c := control(s); c != nil {
+					w.win.Canvas().Focus(c)
+				}
+				typeKey(w, key)
+				if dialogShown(w) {
+					t.Fatalf("%s from %s left Settings open", key, name)
+				}
+			})
+		}
+	}
+}

@@ -39,18 +39,18 @@ type settingsScreen struct {
 	autostart desktop.Autostart
 	syncing   bool // a check box is being set by the program, not the person
 
-	clearCheck   *widget.Check
-	seconds      *widget.Entry
+	clearCheck   *dialogCheck
+	seconds      *dialogEntry
 	secondsError *widget.Label
-	startCheck   *widget.Check
+	startCheck   *dialogCheck
 	startNote    *widget.Label
 	storeName    *widget.Label
 	storeState   *widget.Label
-	recheck      *widget.Button
-	unlock       *widget.Button // shown while the vault is locked (vault.go)
-	useVault     *widget.Button // "Use encrypted vault…" while the system keyring is in use (vault.go)
-	useSystem    *widget.Button // "Use the system keyring" while the vault is in use
-	storeResult  *widget.Label  // what the last switch of store did
+	recheck      *dialogButton
+	unlock       *dialogButton // shown while the vault is locked (vault.go)
+	useVault     *dialogButton // "Use encrypted vault…" while the system keyring is in use (vault.go)
+	useSystem    *dialogButton // "Use the system keyring" while the vault is in use
+	storeResult  *widget.Label // what the last switch of store did
 	folder       *widget.Label
 	copyFolder   *widget.Button
 	folderNote   *widget.Label
@@ -87,9 +87,14 @@ func (s *settingsScreen) buildUI() fyne.CanvasObject {
 	}
 
 	// Clipboard.
-	s.clearCheck = &widget.Check{Text: "Clear a copied token from the clipboard after", Checked: prefs.BoolWithFallback(clipboardClearKey, true)}
+	// Every control leaves Settings on Escape and closes it on Enter, as the dialog itself
+	// does when nothing has the focus (dialogs.go).
+	s.clearCheck = newDialogCheck("Clear a copied token from the clipboard after", nil)
+	s.clearCheck.Checked = prefs.BoolWithFallback(clipboardClearKey, true)
 	s.clearCheck.OnChanged = s.onClearToggled
-	s.seconds = &widget.Entry{Text: strconv.Itoa(s.clipboardSeconds()), OnChanged: s.onSecondsChanged}
+	s.seconds = newDialogEntry()
+	s.seconds.Text, s.seconds.OnChanged = strconv.Itoa(s.clipboardSeconds()), s.onSecondsChanged
+	s.seconds.onEscape, s.seconds.OnSubmitted = s.close, func(string) { s.close() }
 	s.secondsError = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord}
 	s.secondsError.Hide()
 	if !s.clearCheck.Checked {
@@ -100,18 +105,24 @@ func (s *settingsScreen) buildUI() fyne.CanvasObject {
 		widget.NewLabel("seconds"))
 
 	// Start at login.
-	s.startCheck = &widget.Check{Text: "Open Connected Apps when I log in", OnChanged: s.onStartAtLoginToggled}
+	s.startCheck = newDialogCheck("Open Connected Apps when I log in", s.onStartAtLoginToggled)
+	for _, c := range []*dialogCheck{s.clearCheck, s.startCheck} {
+		c.onEscape, c.onEnter = s.close, s.close
+	}
 	s.startNote = caption("")
 	s.loadAutostart()
 
 	// Secret store.
 	s.storeName = &widget.Label{Text: "Checking…", Wrapping: fyne.TextWrapWord}
 	s.storeState = &widget.Label{Wrapping: fyne.TextWrapWord, Selectable: true}
-	s.recheck = &widget.Button{Text: "Check again", Icon: theme.ViewRefreshIcon(), OnTapped: s.onProbe}
-	s.unlock = &widget.Button{Text: "Unlock…", Icon: theme.LoginIcon(), OnTapped: s.onUnlockVault}
+	s.recheck = newDialogButton("Check again", theme.ViewRefreshIcon(), widget.MediumImportance, s.onProbe)
+	s.unlock = newDialogButton("Unlock…", theme.LoginIcon(), widget.MediumImportance, s.onUnlockVault)
 	s.unlock.Hide()
-	s.useVault = &widget.Button{Text: "Use encrypted vault…", Icon: theme.StorageIcon(), OnTapped: s.onUseVault}
-	s.useSystem = &widget.Button{Text: "Use the system keyring", Icon: theme.StorageIcon(), OnTapped: s.onUseSystem}
+	s.useVault = newDialogButton("Use encrypted vault…", theme.StorageIcon(), widget.MediumImportance, s.onUseVault)
+	s.useSystem = newDialogButton("Use the system keyring", theme.StorageIcon(), widget.MediumImportance, s.onUseSystem)
+	for _, b := range []*dialogButton{s.recheck, s.unlock, s.useVault, s.useSystem} {
+		b.onEscape = s.close
+	}
 	s.useVault.Hide()
 	s.useSystem.Hide()
 	s.storeResult = &widget.Label{Wrapping: fyne.TextWrapWord}
@@ -285,4 +296,11 @@ func (s *settingsScreen) onProbe() {
 func (s *settingsScreen) onCopyFolder() {
 	s.env.app.Clipboard().SetContent(s.folder.Text)
 	s.copyFolder.SetText("Copied")
+}
+
+// close closes Settings (Escape or Enter from any of its controls).
+func (s *settingsScreen) close() {
+	if s.dialog != nil {
+		s.dialog.Hide()
+	}
 }
