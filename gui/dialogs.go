@@ -38,6 +38,33 @@ var (
 // enter, Escape runs escape (either may be nil: the key then does nothing). The canvas's own
 // key handler is put back once the last of its dialogs is closed.
 func showModal(win fyne.Window, d dialog.Dialog, enter, escape func()) {
+	answerKeys(win, d, enter, escape)
+	d.Show()
+	// The keys reach the canvas's handler only while nothing is focused; a field left focused
+	// behind the dialog would take them instead.
+	win.Canvas().Unfocus()
+}
+
+// showFileDialog shows Fyne's file chooser, which has no keys of its own, with Escape to
+// cancel it. Where Fyne hands the choice to the system's own chooser (Windows, a flatpak),
+// nothing is drawn on our canvas and that chooser answers its keys itself.
+func showFileDialog(win fyne.Window, d *dialog.FileDialog) {
+	c := win.Canvas()
+	before, focused := c.Overlays().Top(), c.Focused()
+	d.Show()
+	if c.Overlays().Top() == before {
+		return
+	}
+	answerKeys(win, d, nil, d.Dismiss)
+	// The save chooser focuses its file name, which is what a person types first: keep it
+	// (Escape then works once the focus leaves the name). Otherwise drop the focus left behind.
+	if c.Focused() == focused {
+		c.Unfocus()
+	}
+}
+
+// answerKeys makes the canvas answer Enter and Escape for d until d closes.
+func answerKeys(win fyne.Window, d dialog.Dialog, enter, escape func()) {
 	c := win.Canvas()
 	s := &shownDialog{enter: enter, escape: escape}
 	dialogKeysMu.Lock()
@@ -58,10 +85,6 @@ func showModal(win fyne.Window, d dialog.Dialog, enter, escape func()) {
 			c.SetOnTypedKey(k.before)
 		}
 	})
-	d.Show()
-	// The keys reach the canvas's handler only while nothing is focused; a field left focused
-	// behind the dialog would take them instead.
-	c.Unfocus()
 }
 
 func (k *dialogKeys) typed(ev *fyne.KeyEvent) {

@@ -377,3 +377,22 @@ func TestSettingsAnswersEscapeAndEnterFromEveryControl(t *testing.T) {
 		}
 	}
 }
+
+// Fyne's file chooser has no keys of its own: Escape cancels the import's (and nothing is
+// imported), and the window's own key handler comes back.
+func TestEscapeCancelsTheFileChooser(t *testing.T) {
+	svc := newTestService(t)
+	w := openWindow(t, svc)
+	before := w.win.Canvas().OnTypedKey()
+	w.onImport()
+	if !dialogShown(w) {
+		t.Fatal("no file chooser is shown")
+	}
+	typeKey(w, fyne.KeyEscape)
+	if dialogShown(w) {
+		t.Fatalf("Escape left the file chooser open: %q", overlayTexts(w))
+	}
+	if fmt.Sprintf("%p", w.win.Canvas().OnTypedKey()) != fmt.Sprintf("%p", before) {
+		t.Error("the window's own key handler was not put back after the file chooser")
+	}
+}

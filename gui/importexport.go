@@ -45,7 +45,7 @@ func (w *mainWindow) onImport() {
 	}, w.win)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".json"}))
 	w.pendingDialog = d
-	d.Show()
+	showFileDialog(w.win, d) // Escape cancels: dialogs.go
 }
 
 // onDropped imports every file dropped on the window.
@@ -319,7 +319,7 @@ func (w *mainWindow) onExport(onlySelected bool) {
 	}, w.win)
 	d.SetFileName(suggested)
 	w.pendingDialog = d
-	d.Show()
+	showFileDialog(w.win, d) // Escape cancels: dialogs.go
 }
 
 // showInfo is a plain message dialog kept for tests.
