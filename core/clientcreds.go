@@ -161,7 +161,7 @@ func (s *Service) tokenRequestFailed(app *App, step string, err error) error {
 	}
 	var re *oauth2.RetrieveError
 	if !errors.As(err, &re) {
-		return Failf(ErrTransient, "%s: %s failed: %s; try again", app.ProviderName, step, tokenRequestProblem(app, err))
+		return Failf(ErrTransient, "%s: %s failed: %w; try again", app.ProviderName, step, tokenRequestProblem(app, err))
 	}
 	pe := providerErrorFrom(app, step, re)
 	switch {

@@ -166,7 +166,7 @@ func (s *Service) Connect(ctx context.Context, name string, opts ConnectOptions)
 			}
 			return nil, pe
 		}
-		return nil, Failf(ErrTransient, "%s: the code exchange failed: %s; run connect again", app.ProviderName, tokenRequestProblem(&app, err))
+		return nil, Failf(ErrTransient, "%s: the code exchange failed: %w; run connect again", app.ProviderName, tokenRequestProblem(&app, err))
 	}
 	ts := tokenSetFrom(tok, nil, app.Scopes)
 	ts.anchorExpiry(tok, s.Now())

@@ -244,7 +244,7 @@ func (s *Service) pollDeviceToken(ctx context.Context, app *App, secret, deviceC
 		var re *oauth2.RetrieveError
 		if !errors.As(err, &re) {
 			if failures++; failures >= maxDevicePollFailures {
-				return nil, Failf(ErrTransient, "%s: waiting for the approval failed: could not reach %s (%s): run connect again", app.ProviderName, app.TokenURI, describeNetError(err))
+				return nil, Failf(ErrTransient, "%s: waiting for the approval failed: could not reach %s (%w): run connect again", app.ProviderName, app.TokenURI, describeNetError(err))
 			}
 			continue
 		}

@@ -13,6 +13,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"connectedapps/core/fail"
 )
 
 // DiscoveryTimeout bounds the whole discovery request.
@@ -81,12 +83,12 @@ func Discover(ctx context.Context, hc *http.Client, rawURL, expectedIssuer strin
 	req.Header.Set("Accept", "application/json")
 	resp, err := httpClient(hc).Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("discovery at %s failed: %s", docURL, describeNetError(err))
+		return nil, fmt.Errorf("discovery at %s failed: %w", docURL, describeNetError(err))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxDiscoveryBody+1))
 	if err != nil {
-		return nil, fmt.Errorf("discovery at %s failed while reading the answer: %s", docURL, describeNetError(err))
+		return nil, fmt.Errorf("discovery at %s failed while reading the answer: %w", docURL, describeNetError(err))
 	}
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("discovery at %s failed: the server answered %s; check the URL (it should be the issuer or its %s document)", docURL, resp.Status, wellKnownSuffix)
@@ -193,8 +195,13 @@ func (a *App) UnsupportedScopes() []string {
 	return out
 }
 
-// describeNetError names the kind of network failure in words a person can act on.
-func describeNetError(err error) string {
+// describeNetError names the kind of network failure in words a person can act on, and
+// unwraps to the failure itself (a context deadline, a *net.OpError).
+func describeNetError(err error) error {
+	return &fail.Described{Text: netProblem(err), Cause: err}
+}
+
+func netProblem(err error) string {
 	var certErr *tls.CertificateVerificationError
 	var unknownAuth x509.UnknownAuthorityError
 	var hostErr x509.HostnameError

@@ -103,12 +103,12 @@ func (s *Service) doJSON(app *App, step string, req *http.Request) (json.RawMess
 		if refused := refusedRedirect(app, step, "", err); refused != nil {
 			return nil, refused
 		}
-		return nil, Failf(ErrTransient, "%s: %s at %s failed: %s", app.ProviderName, step, req.URL.Redacted(), describeNetError(err))
+		return nil, Failf(ErrTransient, "%s: %s at %s failed: %w", app.ProviderName, step, req.URL.Redacted(), describeNetError(err))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 	if err != nil {
-		return nil, Failf(ErrTransient, "%s: %s at %s failed while reading the answer: %s", app.ProviderName, step, req.URL.Redacted(), describeNetError(err))
+		return nil, Failf(ErrTransient, "%s: %s at %s failed while reading the answer: %w", app.ProviderName, step, req.URL.Redacted(), describeNetError(err))
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		var oe struct {

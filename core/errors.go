@@ -1,32 +1,30 @@
 package core
 
 import (
-	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
-	"connectedapps/core/secret"
-	"connectedapps/internal/fsutil"
+	"connectedapps/core/fail"
 )
 
-// Sentinel errors. Callers test them with errors.Is; the front ends map them to exit codes
-// and to the words a person reads.
+// The kinds of failure are core/fail's very values, so errors.Is(err, core.ErrX) holds
+// wherever in the layers the error was made. Callers test them with errors.Is; the front ends
+// map them to exit codes and to the words a person reads.
 var (
-	ErrNotFound           = secret.ErrNotFound // what a secret store returns for an absent key is this same error
-	ErrInvalid            = errors.New("invalid")
-	ErrNotConnected       = errors.New("not connected")
-	ErrNeedsReauth        = errors.New("needs re-authorization")
-	ErrClientRejected     = errors.New("client rejected")
-	ErrTransient          = errors.New("temporary failure")
-	ErrKeyringUnavailable = secret.ErrKeyringUnavailable
-	ErrPortInUse          = errors.New("port in use")
-	ErrBusy               = fsutil.ErrBusy // a lock held too long by another process, or a connect already running
-	ErrStateMismatch      = errors.New("state mismatch")
-	ErrMixUp              = errors.New("answer from another provider")
-	ErrTimeout            = errors.New("timed out")
-	ErrCanceled           = errors.New("canceled")
-	ErrCorruptRegistry    = errors.New("registry unreadable")
+	ErrNotFound           = fail.ErrNotFound
+	ErrInvalid            = fail.ErrInvalid
+	ErrNotConnected       = fail.ErrNotConnected
+	ErrNeedsReauth        = fail.ErrNeedsReauth
+	ErrClientRejected     = fail.ErrClientRejected
+	ErrTransient          = fail.ErrTransient
+	ErrKeyringUnavailable = fail.ErrKeyringUnavailable
+	ErrPortInUse          = fail.ErrPortInUse
+	ErrBusy               = fail.ErrBusy // a lock held too long by another process, or a connect already running
+	ErrStateMismatch      = fail.ErrStateMismatch
+	ErrMixUp              = fail.ErrMixUp
+	ErrTimeout            = fail.ErrTimeout
+	ErrCanceled           = fail.ErrCanceled
+	ErrCorruptRegistry    = fail.ErrCorruptRegistry
 )
 
 // ValidationError names the field of a document that is wrong and why, so a form can show
@@ -107,30 +105,9 @@ func providerAdvice(step, code string) string {
 	return ""
 }
 
-// oneLine keeps provider text from breaking the one-line error rule.
-func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 300 {
-		cut := 300
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "…"
-	}
-	return s
-}
-
-// kindError is a message for a person that also answers errors.Is for its kind, without
-// the kind's own words trailing the sentence (": not found" says nothing a person needs).
-type kindError struct {
-	msg  string
-	kind error
-}
-
-func (e *kindError) Error() string { return e.msg }
-func (e *kindError) Unwrap() error { return e.kind }
-
-// Failf formats a one-line message of the given kind (one of the sentinel errors).
-func Failf(kind error, format string, args ...any) error {
-	return &kindError{msg: fmt.Sprintf(format, args...), kind: kind}
-}
+// Failf formats a one-line message of a kind, keeping a %w argument as the cause (see
+// fail.Failf); oneLine is the one-line rule for text from elsewhere.
+var (
+	Failf   = fail.Failf
+	oneLine = fail.OneLine
+)

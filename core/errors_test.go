@@ -1,10 +1,13 @@
 package core
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -174,5 +177,27 @@ func TestOneLine(t *testing.T) {
 		if got := oneLine(in); got != want {
 			t.Errorf("oneLine(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// A refresh that ran out of time says so in words and keeps the deadline as its cause, so a
+// caller can tell a timeout from a refusal with errors.Is (Failf once turned the cause into text).
+func TestRefreshDeadlineIsTheCause(t *testing.T) {
+	hold := make(chan struct{})
+	te := newTokEndpoint(t, func(w http.ResponseWriter, n int, _ tokReq) { <-hold })
+	defer close(hold)
+	now := time.Now().UTC().Truncate(time.Second)
+	f := newTokFixture(t, te.tokenURL(), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, 10*time.Second, tokOldRefresh))
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	_, err := f.svc.Token(ctx, f.app.ProviderName, DefaultMinValid)
+	if !errors.Is(err, ErrTransient) {
+		t.Fatalf("error %v is not ErrTransient", err)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("errors.Is(%q, context.DeadlineExceeded) is false", err)
+	}
+	if !strings.Contains(err.Error(), "timeout") {
+		t.Errorf("error %q does not say it timed out", err)
 	}
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 	"unicode"
 
+	"connectedapps/core/fail"
+
 	"golang.org/x/oauth2"
 )
 
@@ -284,7 +286,7 @@ func (s *Service) refreshFailed(app *App, err error) error {
 	}
 	var re *oauth2.RetrieveError
 	if !errors.As(err, &re) {
-		return Failf(ErrTransient, "%s: refresh failed: %s; every token was kept, try again", app.ProviderName, tokenRequestProblem(app, err))
+		return Failf(ErrTransient, "%s: refresh failed: %w; every token was kept, try again", app.ProviderName, tokenRequestProblem(app, err))
 	}
 	pe := providerErrorFrom(app, "refresh", re)
 	switch {
@@ -313,13 +315,13 @@ func transientAnswer(re *oauth2.RetrieveError) bool {
 // tokenRequestProblem words a token request that got no OAuth answer: either the endpoint
 // was not reached, or it answered with something that is not a token (an HTML page, a
 // portal, a wrong URL), which "could not reach" would misdescribe.
-func tokenRequestProblem(app *App, err error) string {
+func tokenRequestProblem(app *App, err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
 		strings.HasPrefix(err.Error(), "oauth2: cannot fetch token") {
-		return fmt.Sprintf("could not reach %s (%s)", app.TokenURI, describeNetError(err))
+		return &fail.Described{Text: fmt.Sprintf("could not reach %s (%s)", app.TokenURI, netProblem(err)), Cause: err}
 	}
-	return fmt.Sprintf("%s answered with something that is not a token (%s): check the token URI", app.TokenURI, oneLine(err.Error()))
+	return &fail.Described{Text: fmt.Sprintf("%s answered with something that is not a token (%s): check the token URI", app.TokenURI, oneLine(err.Error())), Cause: err}
 }
 
 func (s *Service) markConnection(app *App, state string, cause *ProviderError) {

@@ -9,17 +9,17 @@
 // It is separate from core because none of this knows an app, a token or a provider: core
 // decides which key holds what (the client secret and tokens of each app) and which store is
 // chosen; this package only keeps values safely. It imports no package of this module but
-// internal/fsutil (the vault's atomic write and lock), and core, cli, gui and main import it,
-// never the reverse. core's ErrNotFound, ErrKeyringUnavailable and vault errors are this
-// package's very values, so errors.Is(err, core.ErrX) holds for what a store returns.
+// core/fail (the kinds of failure) and internal/fsutil (the vault's atomic write and lock),
+// and core, cli, gui and main import it, never the reverse. Its ErrNotFound,
+// ErrKeyringUnavailable and vault kinds are core/fail's very values, as core's are, so
+// errors.Is(err, core.ErrX) holds for what a store returns.
 package secret
 
 import (
-	"errors"
 	"fmt"
 	"runtime"
-	"strings"
-	"unicode/utf8"
+
+	"connectedapps/core/fail"
 )
 
 // Store keeps secrets by key. The OS keyring in production; memory in unit tests.
@@ -29,40 +29,18 @@ type Store interface {
 	Delete(key string) error // absent is not an error
 }
 
-// Sentinel errors of every store. core re-exports them as the same values.
+// The kinds every store returns are core/fail's, the very values core re-exports, so
+// errors.Is(err, core.ErrX) holds for what a store returns.
 var (
-	ErrNotFound           = errors.New("not found")
-	ErrKeyringUnavailable = errors.New("keyring unavailable")
+	ErrNotFound           = fail.ErrNotFound
+	ErrKeyringUnavailable = fail.ErrKeyringUnavailable
 )
 
-// kindError is a message for a person that also answers errors.Is for its kind, without the
-// kind's own words trailing the sentence (as core's Failf does).
-type kindError struct {
-	msg  string
-	kind error
-}
-
-func (e *kindError) Error() string { return e.msg }
-func (e *kindError) Unwrap() error { return e.kind }
-
-// failf formats a one-line message of the given kind (one of the sentinel errors).
-func failf(kind error, format string, args ...any) error {
-	return &kindError{msg: fmt.Sprintf(format, args...), kind: kind}
-}
-
-// oneLine keeps a keyring's own text from breaking the one-line error rule (core has the
-// same rule for provider text).
-func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 300 {
-		cut := 300
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "…"
-	}
-	return s
-}
+// failf and oneLine are core/fail's: one error type and one text rule for every layer.
+var (
+	failf   = fail.Failf
+	oneLine = fail.OneLine
+)
 
 // Describe names the store a person's secrets are in, for the window's and `keyring status`'s
 // one line.

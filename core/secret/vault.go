@@ -21,6 +21,7 @@ import (
 
 	"golang.org/x/crypto/argon2"
 
+	"connectedapps/core/fail"
 	"connectedapps/internal/fsutil"
 )
 
@@ -34,13 +35,13 @@ import (
 // key names (which name the apps) leak. The associated data binds the format, its version and
 // the derivation parameters, so none of them can be swapped without the blob failing to open.
 
-// Sentinel errors of the vault. Each is also a kind of ErrKeyringUnavailable: the secret store
-// in use cannot be used, and every front end already says so.
+// The vault's kinds are core/fail's. Each is also a kind of ErrKeyringUnavailable: the secret
+// store in use cannot be used, and every front end already says so.
 var (
-	ErrVaultLocked     = errors.New("vault locked")
-	ErrWrongPassphrase = errors.New("wrong vault passphrase")
-	ErrCorruptVault    = errors.New("vault unreadable")
-	ErrShortPassphrase = errors.New("vault passphrase too short")
+	ErrVaultLocked     = fail.ErrVaultLocked
+	ErrWrongPassphrase = fail.ErrWrongPassphrase
+	ErrCorruptVault    = fail.ErrCorruptVault
+	ErrShortPassphrase = fail.ErrShortPassphrase
 )
 
 // MinVaultPassphrase is the shortest passphrase, in characters, a new vault is written with.
@@ -52,21 +53,9 @@ const MinVaultPassphrase = 8
 // the one line a person reads; the passphrase itself is never in it.
 func CheckNewVaultPassphrase(pass, from, next string) error {
 	if utf8.RuneCountInString(pass) < MinVaultPassphrase {
-		return vaultFailf(ErrShortPassphrase, "%s is too short for a new vault: a vault passphrase needs at least %d characters; %s (nothing was changed)", from, MinVaultPassphrase, next)
+		return failf(ErrShortPassphrase, "%s is too short for a new vault: a vault passphrase needs at least %d characters; %s (nothing was changed)", from, MinVaultPassphrase, next)
 	}
 	return nil
-}
-
-type vaultError struct {
-	msg  string
-	kind error
-}
-
-func (e *vaultError) Error() string   { return e.msg }
-func (e *vaultError) Unwrap() []error { return []error{e.kind, ErrKeyringUnavailable} }
-
-func vaultFailf(kind error, format string, args ...any) error {
-	return &vaultError{msg: fmt.Sprintf(format, args...), kind: kind}
 }
 
 // lockWait is how long a vault change waits for another process's: as long as the registry's.
@@ -180,7 +169,7 @@ func (v *VaultStore) Unlocked() bool {
 // held as is: the first write uses it. A wrong passphrase is an error and changes nothing.
 func (v *VaultStore) Unlock(pass string) error {
 	if pass == "" {
-		return vaultFailf(ErrWrongPassphrase, "the vault passphrase is wrong: it is empty; type the passphrase of %s", v.path)
+		return failf(ErrWrongPassphrase, "the vault passphrase is wrong: it is empty; type the passphrase of %s", v.path)
 	}
 	f, err := v.load()
 	if err != nil {
@@ -321,7 +310,7 @@ func (v *VaultStore) load() (*vaultFile, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, vaultFailf(ErrCorruptVault, "cannot read the vault %s (%v): check its permissions", v.path, err)
+		return nil, failf(ErrCorruptVault, "cannot read the vault %s (%v): check its permissions", v.path, err)
 	}
 	var f vaultFile
 	if err := json.Unmarshal(data, &f); err != nil {
@@ -331,7 +320,7 @@ func (v *VaultStore) load() (*vaultFile, error) {
 		return nil, v.corrupt("it is not a connectedapps vault")
 	}
 	if f.Version > VaultVersion {
-		return nil, vaultFailf(ErrCorruptVault, "the vault %s was written by a newer version (format %d): update connectedapps; the file was left untouched", v.path, f.Version)
+		return nil, failf(ErrCorruptVault, "the vault %s was written by a newer version (format %d): update connectedapps; the file was left untouched", v.path, f.Version)
 	}
 	k := f.KDF
 	switch {
@@ -350,7 +339,7 @@ func (v *VaultStore) load() (*vaultFile, error) {
 }
 
 func (v *VaultStore) corrupt(format string, args ...any) error {
-	return vaultFailf(ErrCorruptVault, "the vault %s is damaged: %s; it was left untouched: restore it from a backup, or move it away to start an empty vault",
+	return failf(ErrCorruptVault, "the vault %s is damaged: %s; it was left untouched: restore it from a backup, or move it away to start an empty vault",
 		v.path, fmt.Sprintf(format, args...))
 }
 
@@ -476,7 +465,7 @@ func (v *VaultStore) keyWith(f *vaultFile, pass []byte) ([]byte, error) {
 			v.pass, v.keyID, v.key = nil, "", nil // it opened another vault file; ask again next time
 		}
 		v.mu.Unlock()
-		return nil, vaultFailf(ErrWrongPassphrase, "the vault passphrase is wrong: %s did not open with it and was left unchanged; try again (CONNECTEDAPPS_PASSPHRASE, the prompt, or the window's dialog)", v.path)
+		return nil, failf(ErrWrongPassphrase, "the vault passphrase is wrong: %s did not open with it and was left unchanged; try again (CONNECTEDAPPS_PASSPHRASE, the prompt, or the window's dialog)", v.path)
 	}
 	v.hold(pass, f.kdfID(), key)
 	return key, nil
@@ -517,7 +506,7 @@ func (v *VaultStore) passphraseLocked() ([]byte, error) {
 }
 
 func (v *VaultStore) lockedError() error {
-	return vaultFailf(ErrVaultLocked, "the secrets are in the encrypted vault %s, which is locked: give its passphrase (CONNECTEDAPPS_PASSPHRASE, a terminal, or the window's Unlock dialog)", v.path)
+	return failf(ErrVaultLocked, "the secrets are in the encrypted vault %s, which is locked: give its passphrase (CONNECTEDAPPS_PASSPHRASE, a terminal, or the window's Unlock dialog)", v.path)
 }
 
 // deriveVaultKey stretches pass with f's salt and parameters into the 32-byte master key.

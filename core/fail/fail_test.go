@@ -1,0 +1,87 @@
+package fail
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestFailfKeepsTheCause(t *testing.T) {
+	cause := fmt.Errorf("dial: %w", context.DeadlineExceeded)
+	err := Failf(ErrTransient, "Example: refresh failed: %w; try again", cause)
+	if got, want := err.Error(), "Example: refresh failed: dial: context deadline exceeded; try again"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	if !errors.Is(err, ErrTransient) {
+		t.Error("the kind is lost")
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Error("errors.Is(err, context.DeadlineExceeded) is false although a deadline caused it")
+	}
+	// Two %w: both are causes.
+	two := Failf(ErrInvalid, "%w and %w", context.Canceled, ErrNotFound)
+	if !errors.Is(two, context.Canceled) || !errors.Is(two, ErrNotFound) {
+		t.Errorf("%v lost one of its two causes", two)
+	}
+	// %v formats an error without keeping it: only %w says "this caused it".
+	if plain := Failf(ErrInvalid, "because %v", context.Canceled); errors.Is(plain, context.Canceled) {
+		t.Errorf("an argument formatted with %%v became a cause")
+	}
+}
+
+func TestDescribedIsTheCauseInOtherWords(t *testing.T) {
+	d := &Described{Text: "no answer in time (timeout)", Cause: context.DeadlineExceeded}
+	err := Failf(ErrTransient, "userinfo failed: %w", d)
+	if got := err.Error(); got != "userinfo failed: no answer in time (timeout)" {
+		t.Errorf("Error() = %q", got)
+	}
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Error("the deadline behind the words is lost")
+	}
+}
+
+func TestVaultKindsAreKeyringUnavailable(t *testing.T) {
+	for _, k := range []error{ErrVaultLocked, ErrWrongPassphrase, ErrCorruptVault, ErrShortPassphrase} {
+		err := Failf(k, "the vault said no")
+		if !errors.Is(err, k) || !errors.Is(err, ErrKeyringUnavailable) {
+			t.Errorf("%v: errors.Is for itself %v, for ErrKeyringUnavailable %v; want both", k, errors.Is(err, k), errors.Is(err, ErrKeyringUnavailable))
+		}
+		if errors.Is(ErrKeyringUnavailable, k) {
+			t.Errorf("ErrKeyringUnavailable is %v", k)
+		}
+	}
+}
+
+func TestKindsAreDistinct(t *testing.T) {
+	seen := map[string]bool{}
+	for _, k := range Kinds() {
+		if seen[k.Error()] {
+			t.Errorf("two kinds read %q", k)
+		}
+		seen[k.Error()] = true
+	}
+}
+
+func TestRemedyOfFindsTheFirst(t *testing.T) {
+	inner := Failf(ErrNeedsReauth, "inner").With(Remedy{Do: Action(1), App: "A"})
+	outer := Failf(ErrTransient, "outer: %w", inner)
+	if got := RemedyOf(outer); got.App != "A" || got.Do != Action(1) {
+		t.Errorf("RemedyOf = %+v, want the inner one", got)
+	}
+	if got := RemedyOf(errors.New("plain")); got.Do != None {
+		t.Errorf("RemedyOf(plain) = %+v", got)
+	}
+}
+
+func TestOneLine(t *testing.T) {
+	if got := OneLine("a\n\tb  c\r\n"); got != "a b c" {
+		t.Errorf("OneLine = %q", got)
+	}
+	long := OneLine(strings.Repeat("é", 400))
+	if !utf8.ValidString(long) || !strings.HasSuffix(long, "…") || len(long) > 304 {
+		t.Errorf("OneLine of 800 bytes = %d bytes, valid %v", len(long), utf8.ValidString(long))
+	}
+}
