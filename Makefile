@@ -39,6 +39,18 @@ define install_missing
 	fi
 endef
 
+# forbid_imports DIR,REGEX,ALLOWED,WHY: fails with one line per import of a package matching REGEX
+# (an awk regular expression) by the packages of DIR (e.g. ./core/app/...) or by anything they
+# depend on, unless the imported package also matches ALLOWED (use ^$$ for nothing), naming who
+# imports what and WHY. A dependency that itself matches REGEX is not read (its own rule checks it).
+comma := ,
+define forbid_imports
+	@deps="$$(go list -tags $(GO_TAGS) -deps -f '{{.ImportPath}}{{range .Imports}} {{.}}{{end}}' $(1))" || exit 1; \
+	bad="$$(awk -v self='^connectedapps/$(patsubst ./%/...,%,$(1))(/|$$)' -v re='$(2)' -v ok='$(3)' \
+		'$$1 ~ self || $$1 !~ re { for (i = 2; i <= NF; i++) if ($$i ~ re && $$i !~ ok) print $$1 " imports " $$i }' <<<"$$deps" | paste -sd, - | sed 's/,/, /g')"; \
+	if [ -n "$$bad" ]; then echo "make test: $$bad; $(4) (see docs/ARCHITECTURE.md)" >&2; exit 1; fi
+endef
+
 .PHONY: deps check build run test fuzz bench bench-deps screenshot screenshots package clean
 
 # deps: Fyne needs cgo with the OpenGL and X11 headers; the tests need a real keyring
@@ -80,12 +92,13 @@ run: deps build
 
 # test: everything CI checks, cheapest first so a mistake fails fast:
 # vet, the one-way dependency rule (core never imports Fyne; internal/... imports none of core,
-# cli, gui or Fyne; core/secret imports neither core nor cli nor gui; cli and gui never import
-# each other), formatting, then the whole
+# cli, gui or Fyne; core/fail imports no other package of core; core/app only core/fail;
+# core/secret imports neither core nor cli nor gui; cli and gui never import each other),
+# formatting, then the whole
 # suite with the race detector against a real, throwaway keyring (the fuzz targets' seed
 # corpora run there as ordinary tests), then each fuzz target for 5 seconds from the committed
-# seeds: one instrumented build (a few seconds once cached; about 45 s the first time on a
-# machine) + 10 targets x 5 s = about 60 s on two cores. End-to-end tests run the freshly
+# seeds: one instrumented build per package with targets (a few seconds each once cached;
+# about 45 s the first time on a machine) + 11 targets x 5 s = about 70 s on two cores. End-to-end tests run the freshly
 # built binary named by CONNECTEDAPPS_BIN.
 test: deps
 	go vet -tags $(GO_TAGS) ./...
@@ -93,16 +106,10 @@ test: deps
 	if grep -E '^fyne.io/' <<<"$$core_deps"; then \
 		echo "make test: core imports the fyne.io packages above; core must stay free of Fyne (see docs/ARCHITECTURE.md)" >&2; exit 1; \
 	fi
-	@internal_deps="$$(go list -tags $(GO_TAGS) -deps -f '{{.ImportPath}}{{range .Imports}} {{.}}{{end}}' ./internal/...)" || exit 1; \
-	bad="$$(awk -v re='^(connectedapps/(core|cli|gui)(/|$$)|fyne[.]io/)' '$$1 !~ re { for (i = 2; i <= NF; i++) if ($$i ~ re) print $$1 " imports " $$i }' <<<"$$internal_deps" | paste -sd, - | sed 's/,/, /g')"; \
-	if [ -n "$$bad" ]; then \
-		echo "make test: $$bad; internal/... are the leaves and import none of core, cli, gui or fyne.io" >&2; exit 1; \
-	fi
-	@secret_deps="$$(go list -tags $(GO_TAGS) -deps -f '{{.ImportPath}}{{range .Imports}} {{.}}{{end}}' ./core/secret/...)" || exit 1; \
-	bad="$$(awk -v re='^connectedapps/(core|(cli|gui)(/.*)?)$$' '$$1 !~ re { for (i = 2; i <= NF; i++) if ($$i ~ re) print $$1 " imports " $$i }' <<<"$$secret_deps" | paste -sd, - | sed 's/,/, /g')"; \
-	if [ -n "$$bad" ]; then \
-		echo "make test: $$bad; core/secret keeps values by key and imports neither core nor a front end" >&2; exit 1; \
-	fi
+	$(call forbid_imports,./internal/...,^(connectedapps/(core|cli|gui)(/|$$)|fyne[.]io/),^$$,internal/... are the leaves and import none of core$(comma) cli$(comma) gui or fyne.io)
+	$(call forbid_imports,./core/secret/...,^connectedapps/(core|(cli|gui)(/.*)?)$$,^$$,core/secret keeps values by key and imports neither core nor a front end)
+	$(call forbid_imports,./core/fail/...,^connectedapps/(core|cli|gui)(/|$$),^$$,core/fail is the base of every layer and imports none of them)
+	$(call forbid_imports,./core/app/...,^connectedapps/(core|cli|gui)(/|$$),^connectedapps/core/fail$$,core/app is the document and imports no other package of core but core/fail)
 	@for pair in cli:gui gui:cli; do \
 		from="$${pair%%:*}"; to="$${pair##*:}"; \
 		deps="$$(go list -tags $(GO_TAGS) -deps ./$$from/...)" || exit 1; \
@@ -117,9 +124,9 @@ test: deps
 	CONNECTEDAPPS_BIN="$(CURDIR)/$(BIN)" $(KEYRING) go test -race -tags $(GO_TAGS) -count=1 -timeout 15m ./...
 	scripts/fuzz --fresh 5s -tags $(GO_TAGS)
 
-# fuzz: each fuzz target of core (scripts/fuzz lists them) for FUZZTIME, e.g.
+# fuzz: each fuzz target of the packages under core (scripts/fuzz lists them) for FUZZTIME, e.g.
 # `make fuzz FUZZTIME=10m`, going on from the inputs earlier runs kept in Go's cache. A failing
-# input lands in core/testdata/fuzz/FuzzXxx/: fix the bug and commit the input with the fix as
+# input lands in PKG/testdata/fuzz/FuzzXxx/ beside its target: fix the bug and commit the input with the fix as
 # a regression seed.
 FUZZTIME ?= 1m
 fuzz: deps

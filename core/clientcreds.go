@@ -17,7 +17,7 @@ import (
 // provider accepts the client without one (auth method none).
 func checkGrantSecret(app *App, hasSecret bool) error {
 	if app.GrantType == GrantClientCredentials && !hasSecret && app.TokenEndpointAuthMethod != AuthMethodNone {
-		return &ValidationError{"client_secret", "the client credentials grant needs the client secret (or the auth method none, if the provider accepts this client without one)"}
+		return &ValidationError{Field: "client_secret", Message: "the client credentials grant needs the client secret (or the auth method none, if the provider accepts this client without one)"}
 	}
 	return nil
 }

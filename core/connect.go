@@ -79,7 +79,7 @@ func (s *Service) Connect(ctx context.Context, name string, opts ConnectOptions)
 	catcher.ExpectIssuer(callbackIssuerCheck(&app))
 	authOpts := []oauth2.AuthCodeOption{}
 	if app.PKCEMethod() != "" {
-		if app.onlyPlainPKCEListed() {
+		if app.OnlyPlainPKCEListed() {
 			s.Log.Debug("the provider lists only the plain PKCE method; sending S256 anyway, since plain would show the verifier itself in the sign-in link", "app", app.ProviderName)
 		}
 		authOpts = append(authOpts, oauth2.S256ChallengeOption(verifier))
@@ -223,7 +223,7 @@ func callbackIssuerCheck(app *App) func(q url.Values) error {
 			}
 		case app.Issuer == "":
 			return Failf(ErrMixUp, "%s: the sign-in answer came from the provider %q, and %s has no issuer to check that against (a possible mix-up attack), so its code was not used; if %q really is %s's provider, run `connectedapps edit %q --issuer URL` with its issuer, then connect again", app.ProviderName, iss, app.ProviderName, iss, app.ProviderName, app.ProviderName)
-		case !app.issuerMatches(iss):
+		case !app.IssuerMatches(iss):
 			return Failf(ErrMixUp, "%s: the sign-in answer came from another provider (%q, not %q): a possible mix-up attack, so its code was not used; start connect again, and if this repeats, remove any app whose provider you do not trust", app.ProviderName, iss, app.Issuer)
 		}
 		return nil

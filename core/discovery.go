@@ -25,24 +25,6 @@ const wellKnownSuffix = "/.well-known/openid-configuration"
 // maxDiscoveryBody bounds what is read of a discovery answer; real documents are a few KiB.
 const maxDiscoveryBody = 1 << 20
 
-// ProviderMetadata is the part of an OpenID Provider Configuration document we use.
-type ProviderMetadata struct {
-	Issuer                            string   `json:"issuer"`
-	AuthorizationEndpoint             string   `json:"authorization_endpoint"`
-	TokenEndpoint                     string   `json:"token_endpoint"`
-	UserinfoEndpoint                  string   `json:"userinfo_endpoint,omitempty"`
-	JWKSURI                           string   `json:"jwks_uri,omitempty"`
-	RevocationEndpoint                string   `json:"revocation_endpoint,omitempty"`
-	IntrospectionEndpoint             string   `json:"introspection_endpoint,omitempty"`
-	DeviceAuthorizationEndpoint       string   `json:"device_authorization_endpoint,omitempty"`
-	ScopesSupported                   []string `json:"scopes_supported,omitempty"`
-	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported,omitempty"`
-	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported,omitempty"`
-
-	// RFC 9207: the provider names itself (iss) in every authorization response.
-	AuthorizationResponseIssParameterSupported bool `json:"authorization_response_iss_parameter_supported,omitempty"`
-}
-
 // DiscoveryURL turns an issuer URL or a full well-known URL into the document's URL, and
 // returns the issuer that document must name. A query (Microsoft documents
 // ".../.well-known/openid-configuration?appid=ID") stays on the document URL only.
@@ -134,65 +116,6 @@ func Discover(ctx context.Context, hc *http.Client, rawURL, expectedIssuer strin
 func tenantTemplateMatches(template, derived string) bool {
 	_, ok := templateTenant(template, derived)
 	return ok
-}
-
-// templateTenant is the tenant value puts where template has its placeholder: the issuer
-// template is one pattern, read the same way for discovery, ID tokens and the iss of a
-// sign-in answer.
-func templateTenant(template, value string) (tenant string, ok bool) {
-	prefix, suffix, ok := strings.Cut(template, TenantIDPlaceholder)
-	if !ok || !strings.HasPrefix(value, prefix) || !strings.HasSuffix(value, suffix) || len(value) < len(prefix)+len(suffix) {
-		return "", false
-	}
-	tenant = value[len(prefix) : len(value)-len(suffix)]
-	return tenant, tenant != "" && !strings.ContainsAny(tenant, "/?#")
-}
-
-// ApplyMetadata fills the app's endpoints from discovery. Fields the provider does not
-// advertise are kept as they were, so a hand-given revocation URI survives.
-func (a *App) ApplyMetadata(md *ProviderMetadata, discoveryURL string) {
-	a.OpenIDConfiguration = discoveryURL
-	set := func(dst *string, v string) {
-		if v != "" {
-			*dst = v
-		}
-	}
-	set(&a.AuthorizationURI, md.AuthorizationEndpoint)
-	set(&a.TokenURI, md.TokenEndpoint)
-	set(&a.UserinfoURI, md.UserinfoEndpoint)
-	set(&a.RevocationURI, md.RevocationEndpoint)
-	set(&a.IntrospectionURI, md.IntrospectionEndpoint)
-	set(&a.DeviceAuthorizationURI, md.DeviceAuthorizationEndpoint)
-	set(&a.JWKSURI, md.JWKSURI)
-	if a.Issuer == "" {
-		a.Issuer = md.Issuer
-	}
-	a.ScopesSupported = md.ScopesSupported
-	a.CodeChallengeMethodsSupported = md.CodeChallengeMethodsSupported
-	a.TokenEndpointAuthMethodsSupported = md.TokenEndpointAuthMethodsSupported
-	a.IssParameterSupported = md.AuthorizationResponseIssParameterSupported
-}
-
-// UnsupportedScopes lists requested scopes the provider does not advertise: advice only,
-// since providers need not list every scope they accept.
-func (a *App) UnsupportedScopes() []string {
-	if len(a.ScopesSupported) == 0 {
-		return nil
-	}
-	var out []string
-	for _, s := range a.Scopes {
-		found := false
-		for _, t := range a.ScopesSupported {
-			if s == t {
-				found = true
-				break
-			}
-		}
-		if !found {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 // describeNetError names the kind of network failure in words a person can act on, and

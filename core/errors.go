@@ -27,16 +27,6 @@ var (
 	ErrCorruptRegistry    = fail.ErrCorruptRegistry
 )
 
-// ValidationError names the field of a document that is wrong and why, so a form can show
-// the message beside the field and the command line can name the flag.
-type ValidationError struct {
-	Field   string // JSON field name, e.g. "token_uri"
-	Message string
-}
-
-func (e *ValidationError) Error() string { return e.Field + ": " + e.Message }
-func (e *ValidationError) Unwrap() error { return ErrInvalid }
-
 // ProviderError is an OAuth error answer (RFC 6749 section 5.2 / 4.1.2.1) in the provider's
 // own words, with the step that produced it.
 type ProviderError struct {

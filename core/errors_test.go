@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"connectedapps/core/app"
 )
 
 func TestProviderErrorIsOneLine(t *testing.T) {
@@ -199,5 +201,15 @@ func TestRefreshDeadlineIsTheCause(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "timeout") {
 		t.Errorf("error %q does not say it timed out", err)
+	}
+}
+
+// A ProviderError built anywhere, even from raw words, prints none of them; apps.json's
+// last error is cleaned the same way (see e2e TestProviderTextCannotDriveTheTerminal).
+func TestProviderErrorPrintsNoControlCharacter(t *testing.T) {
+	pe := &ProviderError{App: "P", Step: "refresh", Code: "invalid_grant\x1b[2J", Description: "gone\x1b]0;pwned\x07 for\ngood"}
+	msg := pe.Error()
+	if strings.ContainsFunc(msg, app.IsControlRune) || !strings.Contains(msg, "gone]0;pwned for good") {
+		t.Fatalf("ProviderError: %q", msg)
 	}
 }

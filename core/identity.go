@@ -83,3 +83,8 @@ func identityFromUserinfo(raw json.RawMessage) Identity {
 	}
 	return id
 }
+
+// cleanIdentity strips control characters from what a provider says about who signed in.
+func cleanIdentity(id Identity) Identity {
+	return Identity{Issuer: CleanText(id.Issuer), Subject: CleanText(id.Subject), Name: CleanText(id.Name), Email: CleanText(id.Email)}
+}

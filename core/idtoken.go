@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -34,38 +33,16 @@ func (id Identity) Display() string {
 	return id.Subject
 }
 
-// TenantIDPlaceholder in an app's issuer marks a multi-tenant provider: Microsoft's common,
-// organizations and consumers endpoints advertise https://login.microsoftonline.com/{tenantid}/v2.0,
-// and each ID token names the tenant that issued it in its tid claim.
-const TenantIDPlaceholder = "{tenantid}"
-
-// MultiTenantIssuer reports whether the issuer is a template checked against the tid claim.
-func (a *App) MultiTenantIssuer() bool { return strings.Contains(a.Issuer, TenantIDPlaceholder) }
-
-// tenantIDPattern is a Microsoft tenant ID (a GUID). Anything else in tid could smuggle
-// another issuer's path into the template.
-var tenantIDPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
 // checkTenantIssuer is the issuer check for a templated issuer, as Microsoft asks of
 // multi-tenant apps: iss must be the template with the token's own tid filled in.
 func checkTenantIssuer(app *App, iss, tid string) error {
-	if !tenantIDPattern.MatchString(tid) {
+	if !isTenantID(tid) {
 		return Failf(ErrInvalid, "%s: the provider's ID token names no valid tenant (tid %q), so its issuer %q cannot be checked against %s", app.ProviderName, tid, iss, app.Issuer)
 	}
 	if want := strings.ReplaceAll(app.Issuer, TenantIDPlaceholder, tid); iss != want {
 		return Failf(ErrInvalid, "%s: the provider's ID token has the issuer %q, but its tenant %s means it must be %q: it was refused", app.ProviderName, iss, tid, want)
 	}
 	return nil
-}
-
-// issuerMatches says iss names the app's issuer: exactly (RFC 9207 compares as strings), or,
-// for a templated issuer, the template with a tenant ID in place of the placeholder.
-func (a *App) issuerMatches(iss string) bool {
-	if !a.MultiTenantIssuer() {
-		return iss == a.Issuer
-	}
-	tenant, ok := templateTenant(a.Issuer, iss)
-	return ok && tenantIDPattern.MatchString(tenant)
 }
 
 // verifyIDToken checks signature (against the app's JWKS), issuer, audience, expiry and, when

@@ -182,7 +182,7 @@ func TestImportFrappeDocuments(t *testing.T) {
 	}
 	g := res[0].App
 	if g.ProviderName != "Google Mail Integration" || g.ClientID != "g-client" || !slices.Equal(g.Scopes, []string{"https://mail.google.com/"}) ||
-		!reflect.DeepEqual(g.QueryParameters, []QueryParameter{{"access_type", "offline"}, {"prompt", "consent"}}) ||
+		!reflect.DeepEqual(g.QueryParameters, []QueryParameter{{Key: "access_type", Value: "offline"}, {Key: "prompt", Value: "consent"}}) ||
 		g.RedirectURI() != "http://127.0.0.1:8765/callback/google-mail-integration" || g.HasClientSecret || g.RevocationURI != "https://oauth2.googleapis.com/revoke" {
 		// Frappe's own redirect URI is its web callback: the app is new here and gets its own path.
 		t.Errorf("Frappe document: %+v", g)
@@ -248,7 +248,7 @@ func TestExportWritesNoSecretAndRoundTrips(t *testing.T) {
 	app := NewApp("Machine")
 	app.ClientID, app.TokenURI, app.GrantType = "m", "https://m.example/token", GrantClientCredentials
 	app.Scopes = []string{"a", "b"}
-	app.QueryParameters = []QueryParameter{{"audience", "https://api"}}
+	app.QueryParameters = []QueryParameter{{Key: "audience", Value: "https://api"}}
 	app.RedirectPort, app.PKCE = 0, false
 	added, err := svc.Add(app, &secret)
 	if err != nil {

@@ -419,3 +419,14 @@ func TestImportKeepsTheRegisteredCallbackPath(t *testing.T) {
 		t.Errorf("Google Desktop client: %+v %v; want a path of its own", res, err)
 	}
 }
+
+// appTestValid is a complete, valid document (as core/app's tests have one).
+func appTestValid() App {
+	a := NewApp("Example")
+	a.ClientID = "client-123"
+	a.AuthorizationURI = "https://idp.example.com/authorize"
+	a.TokenURI = "https://idp.example.com/token"
+	a.Scopes = []string{"openid", "email"}
+	a.QueryParameters = []QueryParameter{{Key: "prompt", Value: "consent"}}
+	return a
+}

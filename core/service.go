@@ -138,7 +138,7 @@ func (s *Service) register(app App, secret *string) (App, error) {
 func nameFree(apps []App, name, exceptID string) error {
 	for _, a := range apps {
 		if a.ID != exceptID && strings.EqualFold(a.ProviderName, name) {
-			return &ValidationError{"provider_name", fmt.Sprintf("an app named %q already exists: choose another name", a.ProviderName)}
+			return &ValidationError{Field: "provider_name", Message: fmt.Sprintf("an app named %q already exists: choose another name", a.ProviderName)}
 		}
 	}
 	return nil

@@ -1,4 +1,4 @@
-package core
+package app
 
 import (
 	"errors"
@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"connectedapps/core/fail"
 )
 
 // presetValues are the examples a preset's fields carry, as a person would type them.
@@ -221,7 +223,7 @@ func TestPresetFieldValuesAreChecked(t *testing.T) {
 			t.Errorf("%s %s=%q: err = %v", c.id, c.field, c.value, err)
 		}
 	}
-	if _, err := PresetByID("nope"); !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "google") {
+	if _, err := PresetByID("nope"); !errors.Is(err, fail.ErrNotFound) || !strings.Contains(err.Error(), "google") {
 		t.Errorf("unknown preset: %v", err)
 	}
 }

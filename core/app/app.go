@@ -1,4 +1,4 @@
-package core
+package app
 
 import (
 	"crypto/rand"
@@ -14,6 +14,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"connectedapps/core/fail"
 )
 
 // Redirect hosts a desktop client may listen on. "localhost" listens on both loopback
@@ -128,7 +130,7 @@ type Connection struct {
 // NewApp returns a document with the defaults a person would expect.
 func NewApp(name string) App {
 	return App{
-		ID:                      newID(),
+		ID:                      NewID(),
 		ProviderName:            name,
 		Scopes:                  []string{},
 		QueryParameters:         []QueryParameter{},
@@ -140,7 +142,8 @@ func NewApp(name string) App {
 	}
 }
 
-func newID() string {
+// NewID is a fresh random document ID (16 hex digits).
+func NewID() string {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
 	return hex.EncodeToString(b)
@@ -220,8 +223,8 @@ func NewCallbackPath(name string, apps []App) string {
 	return path
 }
 
-// validCallbackPath is /callback, or /callback/ and a slug as CallbackSlug makes them.
-func validCallbackPath(p string) bool {
+// ValidCallbackPath is /callback, or /callback/ and a slug as CallbackSlug makes them.
+func ValidCallbackPath(p string) bool {
 	if p == CallbackPath || p == "" {
 		return true
 	}
@@ -259,8 +262,8 @@ func (a *App) PKCEMethod() string {
 	return "S256"
 }
 
-// onlyPlainPKCEListed says discovery listed plain and not S256; we send S256 anyway.
-func (a *App) onlyPlainPKCEListed() bool {
+// OnlyPlainPKCEListed says discovery listed plain and not S256; we send S256 anyway.
+func (a *App) OnlyPlainPKCEListed() bool {
 	m := a.CodeChallengeMethodsSupported
 	return len(m) > 0 && !slices.Contains(m, "S256") && slices.Contains(m, "plain")
 }
@@ -333,7 +336,7 @@ func (a *App) Validate() error {
 	default:
 		return &ValidationError{"redirect_host", fmt.Sprintf("redirect host %q is not a loopback host: use 127.0.0.1, localhost or [::1]", a.RedirectHost)}
 	}
-	if !validCallbackPath(a.CallbackPath) {
+	if !ValidCallbackPath(a.CallbackPath) {
 		return &ValidationError{"callback_path", fmt.Sprintf("callback path %q is not /callback or /callback/NAME (lowercase letters, digits and dashes): set it to the path registered with the provider", a.CallbackPath)}
 	}
 	if a.RedirectPort < 0 || a.RedirectPort > 65535 {
@@ -371,16 +374,17 @@ func CheckEndpointURL(raw string) error {
 	}
 	// url.Parse refuses ASCII control characters; C1 and bidi marks would pass, and a URL is
 	// printed and shown (see CleanText).
-	if strings.ContainsFunc(raw, isControlRune) {
+	if strings.ContainsFunc(raw, IsControlRune) {
 		return fmt.Errorf("%q holds control characters", raw)
 	}
-	if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) {
+	if u.Scheme == "http" && !IsLoopbackHost(u.Hostname()) {
 		return fmt.Errorf("%q uses plain http: use https (plain http is allowed only on this machine's loopback)", raw)
 	}
 	return nil
 }
 
-func isLoopbackHost(h string) bool {
+// IsLoopbackHost is localhost or a loopback address.
+func IsLoopbackHost(h string) bool {
 	if h == "localhost" {
 		return true
 	}
@@ -479,3 +483,13 @@ func (a *App) HasGitHost(host string) bool {
 	host = strings.TrimSpace(host)
 	return host != "" && slices.ContainsFunc(a.GitHosts, func(h string) bool { return strings.EqualFold(h, host) })
 }
+
+// ValidationError names the field of a document that is wrong and why, so a form can show
+// the message beside the field and the command line can name the flag.
+type ValidationError struct {
+	Field   string // JSON field name, e.g. "token_uri"
+	Message string
+}
+
+func (e *ValidationError) Error() string { return e.Field + ": " + e.Message }
+func (e *ValidationError) Unwrap() error { return fail.ErrInvalid }

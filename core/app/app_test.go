@@ -1,4 +1,4 @@
-package core
+package app
 
 import (
 	"encoding/json"
@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"connectedapps/core/fail"
 )
 
 // appTestValid is a complete, valid document that each case below breaks in one place.
@@ -20,7 +22,7 @@ func appTestValid() App {
 	return a
 }
 
-// appTestWantField checks err is a *ValidationError for field, that it is ErrInvalid, and that
+// appTestWantField checks err is a *ValidationError for field, that it is fail.ErrInvalid, and that
 // the one line a person reads starts with the JSON field name.
 func appTestWantField(t *testing.T, err error, field string) *ValidationError {
 	t.Helper()
@@ -34,8 +36,8 @@ func appTestWantField(t *testing.T, err error, field string) *ValidationError {
 	if ve.Field != field {
 		t.Fatalf("Validate() field = %q (%v), want %q", ve.Field, err, field)
 	}
-	if !errors.Is(err, ErrInvalid) {
-		t.Errorf("errors.Is(%v, ErrInvalid) = false", err)
+	if !errors.Is(err, fail.ErrInvalid) {
+		t.Errorf("errors.Is(%v, fail.ErrInvalid) = false", err)
 	}
 	if !strings.HasPrefix(err.Error(), field+": ") {
 		t.Errorf("error %q does not start with the field name %q", err, field)

@@ -1,4 +1,4 @@
-package core
+package app
 
 import (
 	"embed"
@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"connectedapps/core/fail"
 )
 
 // Presets are data, one JSON file per provider in presets/, so adding a provider or fixing
@@ -102,7 +104,7 @@ func PresetByID(id string) (Preset, error) {
 		}
 		ids = append(ids, p.ID)
 	}
-	return Preset{}, Failf(ErrNotFound, "no preset %q: use one of %s (see `connectedapps presets`)", id, strings.Join(ids, ", "))
+	return Preset{}, fail.Failf(fail.ErrNotFound, "no preset %q: use one of %s (see `connectedapps presets`)", id, strings.Join(ids, ", "))
 }
 
 // FieldNames lists the fields the preset takes, for "needs --tenant" style help.

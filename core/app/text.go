@@ -1,4 +1,4 @@
-package core
+package app
 
 import (
 	"strings"
@@ -24,7 +24,7 @@ func CleanText(s string) string {
 		switch {
 		case r == '\t' || r == '\n' || r == '\r':
 			b.WriteByte(' ')
-		case isControlRune(r):
+		case IsControlRune(r):
 		default:
 			b.WriteRune(r)
 		}
@@ -32,8 +32,8 @@ func CleanText(s string) string {
 	return b.String()
 }
 
-// isControlRune is C0, DEL, C1, and the bidirectional embedding, override and isolate marks.
-func isControlRune(r rune) bool {
+// IsControlRune is C0, DEL, C1, and the bidirectional embedding, override and isolate marks.
+func IsControlRune(r rune) bool {
 	return r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) ||
 		(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) || r == 0x200e || r == 0x200f || r == 0x061c
 }
@@ -50,7 +50,7 @@ func isCleanText(s string) bool {
 				return false
 			}
 			for _, r := range s[i:] {
-				if isControlRune(r) {
+				if IsControlRune(r) {
 					return false
 				}
 			}
@@ -58,9 +58,4 @@ func isCleanText(s string) bool {
 		}
 	}
 	return true
-}
-
-// cleanIdentity strips control characters from what a provider says about who signed in.
-func cleanIdentity(id Identity) Identity {
-	return Identity{Issuer: CleanText(id.Issuer), Subject: CleanText(id.Subject), Name: CleanText(id.Name), Email: CleanText(id.Email)}
 }

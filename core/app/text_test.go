@@ -1,4 +1,4 @@
-package core
+package app
 
 import (
 	"strings"
@@ -19,19 +19,9 @@ func TestCleanTextStripsControlCharacters(t *testing.T) {
 		if got != want {
 			t.Errorf("CleanText(%q) = %q, want %q", in, got, want)
 		}
-		if strings.ContainsFunc(got, isControlRune) {
+		if strings.ContainsFunc(got, IsControlRune) {
 			t.Errorf("CleanText(%q) still holds a control character: %q", in, got)
 		}
-	}
-}
-
-// A ProviderError built anywhere, even from raw words, prints none of them; apps.json's
-// last error is cleaned the same way (see e2e TestProviderTextCannotDriveTheTerminal).
-func TestProviderErrorPrintsNoControlCharacter(t *testing.T) {
-	pe := &ProviderError{App: "P", Step: "refresh", Code: "invalid_grant\x1b[2J", Description: "gone\x1b]0;pwned\x07 for\ngood"}
-	msg := pe.Error()
-	if strings.ContainsFunc(msg, isControlRune) || !strings.Contains(msg, "gone]0;pwned for good") {
-		t.Fatalf("ProviderError: %q", msg)
 	}
 }
 
@@ -39,7 +29,7 @@ func FuzzCleanText(f *testing.F) {
 	f.Add("Token \x1b]0;pwned\x07\x1b[2J\u009b revoked")
 	f.Fuzz(func(t *testing.T, s string) {
 		got := CleanText(s)
-		if strings.ContainsFunc(got, isControlRune) || strings.ContainsAny(got, "\t\n\r") {
+		if strings.ContainsFunc(got, IsControlRune) || strings.ContainsAny(got, "\t\n\r") {
 			t.Fatalf("CleanText(%q) = %q", s, got)
 		}
 		if CleanText(got) != got {

@@ -1,0 +1,67 @@
+package core
+
+import "connectedapps/core/app"
+
+// The document is core/app's. These names are its very types, constants and functions, so
+// core's own code and every front end keep saying core.App, core.NewApp and core.ErrX-style
+// names while the document stands in a package of its own (which imports nothing of core).
+type (
+	App              = app.App
+	Connection       = app.Connection
+	QueryParameter   = app.QueryParameter
+	ValidationError  = app.ValidationError
+	Preset           = app.Preset
+	PresetField      = app.PresetField
+	ProviderMetadata = app.ProviderMetadata
+)
+
+const (
+	HostIPv4            = app.HostIPv4
+	HostLocalhost       = app.HostLocalhost
+	HostIPv6            = app.HostIPv6
+	DefaultRedirectPort = app.DefaultRedirectPort
+	CallbackPath        = app.CallbackPath
+
+	AuthMethodAuto  = app.AuthMethodAuto
+	AuthMethodBasic = app.AuthMethodBasic
+	AuthMethodPost  = app.AuthMethodPost
+	AuthMethodNone  = app.AuthMethodNone
+
+	GrantAuthorizationCode = app.GrantAuthorizationCode
+	GrantDeviceCode        = app.GrantDeviceCode
+	GrantClientCredentials = app.GrantClientCredentials
+
+	StateConnected      = app.StateConnected
+	StateExpired        = app.StateExpired
+	StateNeedsReauth    = app.StateNeedsReauth
+	StateClientRejected = app.StateClientRejected
+	StateNotConnected   = app.StateNotConnected
+
+	FieldTenant = app.FieldTenant
+	FieldRealm  = app.FieldRealm
+	FieldSite   = app.FieldSite
+	FieldDomain = app.FieldDomain
+
+	TenantIDPlaceholder = app.TenantIDPlaceholder
+)
+
+var (
+	NewApp            = app.NewApp
+	NewCallbackPath   = app.NewCallbackPath
+	CallbackSlug      = app.CallbackSlug
+	ValidateName      = app.ValidateName
+	CheckEndpointURL  = app.CheckEndpointURL
+	CheckGitHost      = app.CheckGitHost
+	NormalizeGitHosts = app.NormalizeGitHosts
+	SplitScopes       = app.SplitScopes
+	Presets           = app.Presets
+	PresetByID        = app.PresetByID
+	CleanText         = app.CleanText
+
+	// Used inside core only.
+	newID             = app.NewID
+	validCallbackPath = app.ValidCallbackPath
+	isLoopbackHost    = app.IsLoopbackHost
+	isTenantID        = app.IsTenantID
+	templateTenant    = app.TemplateTenant
+)
