@@ -1,172 +1,30 @@
 package core
 
-import (
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
-	"time"
+import "connectedapps/core/registry"
 
-	"connectedapps/internal/fsutil"
+// apps.json and settings.json are core/registry's; these are its very names, so cli and gui
+// keep saying core.OpenRegistry and core.SettingsPath.
+type Registry = registry.Registry
+
+const (
+	RegistryVersion  = registry.Version
+	StoreSystem      = registry.StoreSystem
+	StoreVault       = registry.StoreVault
+	SettingsFileName = registry.SettingsFileName
 )
 
-// RegistryVersion is the apps.json format this build writes. A newer file is refused rather
-// than rewritten, so an older build never drops fields it does not know.
-const RegistryVersion = 1
+var (
+	OpenRegistry      = registry.Open
+	DefaultConfigDir  = registry.DefaultConfigDir
+	MakeFolderPrivate = registry.MakeFolderPrivate
+	SettingsPath      = registry.SettingsPath
+	ReadStoreChoice   = registry.ReadStoreChoice
+	WriteStoreChoice  = registry.WriteStoreChoice
 
-// lockWait bounds how long a change waits for another process holding the registry lock.
-const lockWait = 30 * time.Second
+	// Used inside core only: the locks of connect, refresh and the store switch are the
+	// registry's kind of lock, with its wait.
+	lockFile = registry.Lock
+	findApp  = registry.Index
+)
 
-// Registry is apps.json: every registration and its non-secret connection facts. It is shared
-// by the window and any number of command-line processes, so every change is
-// lock, re-read, apply, write (temp file + rename).
-type Registry struct {
-	dir string
-}
-
-type registryFile struct {
-	Version int   `json:"version"`
-	Apps    []App `json:"apps"`
-}
-
-// DefaultConfigDir is os.UserConfigDir()/connectedapps, so XDG_CONFIG_HOME moves it.
-func DefaultConfigDir() (string, error) {
-	base, err := os.UserConfigDir()
-	if err != nil {
-		return "", fmt.Errorf("cannot find the configuration folder (%v): set XDG_CONFIG_HOME or HOME", err)
-	}
-	return filepath.Join(base, "connectedapps"), nil
-}
-
-// MakeFolderPrivate tightens an existing configuration folder dir, and its locks folder, to
-// 0700 when group or others have any access to it (a folder made by something else, or by an
-// old umask): the files inside are 0600 already, but an open folder lets another user list the
-// apps' lock files, and one that is writable lets them replace a file. It returns one notice per
-// folder changed (or that could not be changed), for the front end to say once; a folder that
-// is private, or missing (it is made 0700), gives none.
-func MakeFolderPrivate(dir string) []string {
-	return fsutil.MakeFoldersPrivate(dir, filepath.Join(dir, "locks"))
-}
-
-// OpenRegistry uses dir for apps.json and its lock files; the folder is made on first write.
-func OpenRegistry(dir string) *Registry { return &Registry{dir: dir} }
-
-// Dir is the folder holding apps.json.
-func (r *Registry) Dir() string { return r.dir }
-
-// Path is the full path of apps.json.
-func (r *Registry) Path() string { return filepath.Join(r.dir, "apps.json") }
-
-// Load reads every app. A missing file is an empty registry; an unreadable one is an error
-// naming the file.
-func (r *Registry) Load() ([]App, error) {
-	f, err := r.read()
-	if err != nil {
-		return nil, err
-	}
-	return f.Apps, nil
-}
-
-// Find returns the app whose name matches case-insensitively, or whose id is exactly nameOrID.
-func (r *Registry) Find(nameOrID string) (App, error) {
-	apps, err := r.Load()
-	if err != nil {
-		return App{}, err
-	}
-	if i := findApp(apps, nameOrID); i >= 0 {
-		return apps[i], nil
-	}
-	return App{}, Failf(ErrNotFound, "no app named %q: see `connectedapps list`", nameOrID)
-}
-
-func findApp(apps []App, nameOrID string) int {
-	for i := range apps {
-		if strings.EqualFold(apps[i].ProviderName, nameOrID) {
-			return i
-		}
-	}
-	for i := range apps {
-		if apps[i].ID == nameOrID {
-			return i
-		}
-	}
-	return -1
-}
-
-// Update runs change on a fresh read of the registry under the cross-process lock and writes
-// the result. If change returns an error nothing is written.
-func (r *Registry) Update(change func(apps []App) ([]App, error)) error {
-	if err := os.MkdirAll(r.dir, 0o700); err != nil {
-		return fmt.Errorf("cannot create the registry folder %s: %w", r.dir, err)
-	}
-	unlock, err := lockFile(context.Background(), filepath.Join(r.dir, "apps.json.lock"), lockWait)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	f, err := r.read()
-	if err != nil {
-		return err
-	}
-	apps, err := change(f.Apps)
-	if err != nil {
-		return err
-	}
-	return r.write(registryFile{Version: RegistryVersion, Apps: apps})
-}
-
-// UpdateApp changes one app found by id, under the lock.
-func (r *Registry) UpdateApp(id string, change func(a *App) error) error {
-	return r.Update(func(apps []App) ([]App, error) {
-		for i := range apps {
-			if apps[i].ID == id {
-				return apps, change(&apps[i])
-			}
-		}
-		return nil, Failf(ErrNotFound, "the app was removed meanwhile")
-	})
-}
-
-func (r *Registry) read() (registryFile, error) {
-	data, err := os.ReadFile(r.Path())
-	if errors.Is(err, fs.ErrNotExist) {
-		return registryFile{Version: RegistryVersion, Apps: []App{}}, nil
-	}
-	if err != nil {
-		return registryFile{}, Failf(ErrCorruptRegistry, "cannot read %s (%v): check its permissions", r.Path(), err)
-	}
-	var f registryFile
-	if err := json.Unmarshal(data, &f); err != nil {
-		return registryFile{}, Failf(ErrCorruptRegistry, "cannot parse %s (%v): it was left untouched; repair it or move it away to start afresh", r.Path(), err)
-	}
-	if f.Version > RegistryVersion {
-		return registryFile{}, Failf(ErrCorruptRegistry, "%s was written by a newer version (format %d): update connectedapps", r.Path(), f.Version)
-	}
-	if f.Apps == nil {
-		f.Apps = []App{}
-	}
-	return f, nil
-}
-
-func (r *Registry) write(f registryFile) error {
-	data, err := json.MarshalIndent(f, "", "  ")
-	if err != nil {
-		return err
-	}
-	return fsutil.WriteLockedFileAtomic(r.Path(), append(data, '\n'))
-}
-
-// lockFile takes an exclusive cross-process lock on path, waiting up to wait; a wait given up
-// because ctx was canceled is core's ErrCanceled (a lock held too long is fsutil.ErrBusy, which
-// is core's ErrBusy).
-func lockFile(ctx context.Context, path string, wait time.Duration) (unlock func(), err error) {
-	unlock, err = fsutil.LockFile(ctx, path, wait)
-	if errors.Is(err, context.Canceled) {
-		return nil, ErrCanceled
-	}
-	return unlock, err
-}
+const lockWait = registry.LockWait

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -71,7 +70,7 @@ func NewService(cfg Config) (*Service, error) {
 }
 
 func (s *Service) lockPath(appID, what string) string {
-	return filepath.Join(s.Registry.Dir(), "locks", appID+"."+what+".lock")
+	return s.Registry.LockPath(appID, what)
 }
 
 // List returns every app, sorted by name. It never reads the keyring.

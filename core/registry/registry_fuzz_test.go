@@ -1,4 +1,4 @@
-package core
+package registry
 
 import (
 	"bytes"
@@ -8,10 +8,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"connectedapps/core/app"
+	"connectedapps/core/fail"
 )
 
 // FuzzRegistryLoad loads fuzzed bytes as apps.json. Properties: a file that cannot be used is
-// ErrCorruptRegistry with one line naming the file, and it is left byte for byte as it was,
+// fail.ErrCorruptRegistry with one line naming the file, and it is left byte for byte as it was,
 // even when a change is attempted (a file we cannot parse is never overwritten); a file that
 // loads survives a save: the saved file loads to the same apps and saving again changes no
 // byte, and it is written 0600.
@@ -24,21 +27,21 @@ func FuzzRegistryLoad(f *testing.F) {
 	} else {
 		f.Cleanup(func() { os.RemoveAll(dir) })
 	}
-	reg := OpenRegistry(dir)
+	reg := Open(dir)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if err := os.WriteFile(reg.Path(), data, 0o600); err != nil {
 			t.Fatal(err)
 		}
 		apps, err := reg.Load()
 		if err != nil {
-			if !errors.Is(err, ErrCorruptRegistry) {
-				t.Errorf("Load error %v is not ErrCorruptRegistry", err)
+			if !errors.Is(err, fail.ErrCorruptRegistry) {
+				t.Errorf("Load error %v is not fail.ErrCorruptRegistry", err)
 			}
 			fuzzOneLine(t, "Load error", err.Error())
 			if !strings.Contains(err.Error(), reg.Path()) {
 				t.Errorf("Load error %q does not name %s", err, reg.Path())
 			}
-			uerr := reg.Update(func(apps []App) ([]App, error) { return append(apps, NewApp("New")), nil })
+			uerr := reg.Update(func(apps []app.App) ([]app.App, error) { return append(apps, app.NewApp("New")), nil })
 			if uerr == nil {
 				t.Errorf("Update of an unreadable registry succeeded")
 			}
@@ -50,7 +53,7 @@ func FuzzRegistryLoad(f *testing.F) {
 		if apps == nil {
 			t.Errorf("Load gave nil apps; want an empty list")
 		}
-		if err := reg.Update(func(apps []App) ([]App, error) { return apps, nil }); err != nil {
+		if err := reg.Update(func(apps []app.App) ([]app.App, error) { return apps, nil }); err != nil {
 			t.Fatalf("saving a registry that loaded: %v", err)
 		}
 		saved, err := os.ReadFile(reg.Path())
@@ -67,7 +70,7 @@ func FuzzRegistryLoad(f *testing.F) {
 		if a, b := fuzzJSON(t, apps), fuzzJSON(t, again); a != b {
 			t.Errorf("apps changed through a save:\nloaded %s\nsaved  %s", a, b)
 		}
-		if err := reg.Update(func(apps []App) ([]App, error) { return apps, nil }); err != nil {
+		if err := reg.Update(func(apps []app.App) ([]app.App, error) { return apps, nil }); err != nil {
 			t.Fatalf("saving again: %v", err)
 		}
 		if resaved, _ := os.ReadFile(reg.Path()); !bytes.Equal(resaved, saved) {

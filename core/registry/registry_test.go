@@ -1,4 +1,4 @@
-package core
+package registry
 
 import (
 	"bytes"
@@ -18,6 +18,9 @@ import (
 	"testing"
 	"time"
 
+	"connectedapps/core/app"
+	"connectedapps/core/fail"
+
 	"github.com/gofrs/flock"
 )
 
@@ -28,11 +31,11 @@ func registryTestDir(t *testing.T) string {
 	return filepath.Join(t.TempDir(), "config", "connectedapps")
 }
 
-func registryTestAdd(r *Registry, apps ...App) error {
-	return r.Update(func(cur []App) ([]App, error) { return append(cur, apps...), nil })
+func registryTestAdd(r *Registry, apps ...app.App) error {
+	return r.Update(func(cur []app.App) ([]app.App, error) { return append(cur, apps...), nil })
 }
 
-func registryTestNames(apps []App) []string {
+func registryTestNames(apps []app.App) []string {
 	var names []string
 	for _, a := range apps {
 		names = append(names, a.ProviderName)
@@ -65,7 +68,7 @@ func registryTestMode(t *testing.T, path string) fs.FileMode {
 }
 
 func TestRegistryPaths(t *testing.T) {
-	r := OpenRegistry("/some/dir")
+	r := Open("/some/dir")
 	if r.Dir() != "/some/dir" || r.Path() != filepath.Join("/some/dir", "apps.json") {
 		t.Errorf("Dir() = %q, Path() = %q", r.Dir(), r.Path())
 	}
@@ -85,7 +88,7 @@ func TestDefaultConfigDirFollowsXDG(t *testing.T) {
 
 func TestRegistryLoadMissingIsEmpty(t *testing.T) {
 	dir := registryTestDir(t)
-	r := OpenRegistry(dir)
+	r := Open(dir)
 	apps, err := r.Load()
 	if err != nil {
 		t.Fatalf("Load() = %v", err)
@@ -96,15 +99,15 @@ func TestRegistryLoadMissingIsEmpty(t *testing.T) {
 	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("Load created the folder (stat: %v); only a write should", err)
 	}
-	if _, err := r.Find("anything"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("Find on an empty registry = %v, want ErrNotFound", err)
+	if _, err := r.Find("anything"); !errors.Is(err, fail.ErrNotFound) {
+		t.Errorf("Find on an empty registry = %v, want fail.ErrNotFound", err)
 	}
 }
 
 func TestRegistryUpdateWritesPrivateFileAtomically(t *testing.T) {
 	dir := registryTestDir(t)
-	r := OpenRegistry(dir)
-	a, b := NewApp("Alpha"), NewApp("Beta")
+	r := Open(dir)
+	a, b := app.NewApp("Alpha"), app.NewApp("Beta")
 	a.ClientID = "alpha-client"
 	if err := registryTestAdd(r, a); err != nil {
 		t.Fatalf("Update: %v", err)
@@ -119,7 +122,7 @@ func TestRegistryUpdateWritesPrivateFileAtomically(t *testing.T) {
 		t.Errorf("lock file mode = %o, want 600", m)
 	}
 	for i := range 5 {
-		if err := r.Update(func(cur []App) ([]App, error) {
+		if err := r.Update(func(cur []app.App) ([]app.App, error) {
 			if i == 4 {
 				return append(cur, b), nil
 			}
@@ -147,7 +150,7 @@ func TestRegistryUpdateWritesPrivateFileAtomically(t *testing.T) {
 	if err := json.Unmarshal(data, &raw); err != nil {
 		t.Fatalf("apps.json is not JSON: %v\n%s", err, data)
 	}
-	if raw.Version != RegistryVersion || len(raw.Apps) != 2 || raw.Apps[0]["redirect_uri"] != "http://127.0.0.1:8765/callback" {
+	if raw.Version != Version || len(raw.Apps) != 2 || raw.Apps[0]["redirect_uri"] != "http://127.0.0.1:8765/callback" {
 		t.Errorf("apps.json = %s", data)
 	}
 	if !bytes.HasSuffix(data, []byte("}\n")) {
@@ -164,13 +167,13 @@ func TestRegistryUpdateWritesPrivateFileAtomically(t *testing.T) {
 
 func TestRegistryUpdateChangeErrorWritesNothing(t *testing.T) {
 	dir := registryTestDir(t)
-	r := OpenRegistry(dir)
-	if err := registryTestAdd(r, NewApp("Alpha")); err != nil {
+	r := Open(dir)
+	if err := registryTestAdd(r, app.NewApp("Alpha")); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := os.ReadFile(r.Path())
 	boom := errors.New("boom")
-	err := r.Update(func(cur []App) ([]App, error) { return append(cur, NewApp("Beta")), boom })
+	err := r.Update(func(cur []app.App) ([]app.App, error) { return append(cur, app.NewApp("Beta")), boom })
 	if !errors.Is(err, boom) {
 		t.Fatalf("Update = %v, want the change's error", err)
 	}
@@ -184,12 +187,12 @@ func TestRegistryUpdateChangeErrorWritesNothing(t *testing.T) {
 }
 
 func TestRegistryUpdateApp(t *testing.T) {
-	r := OpenRegistry(registryTestDir(t))
-	a, b := NewApp("Alpha"), NewApp("Beta")
+	r := Open(registryTestDir(t))
+	a, b := app.NewApp("Alpha"), app.NewApp("Beta")
 	if err := registryTestAdd(r, a, b); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.UpdateApp(b.ID, func(x *App) error { x.ClientID = "changed"; return nil }); err != nil {
+	if err := r.UpdateApp(b.ID, func(x *app.App) error { x.ClientID = "changed"; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	apps, _ := r.Load()
@@ -197,12 +200,12 @@ func TestRegistryUpdateApp(t *testing.T) {
 		t.Errorf("UpdateApp changed the wrong app: %+v", apps)
 	}
 	before, _ := os.ReadFile(r.Path())
-	err := r.UpdateApp("no-such-id", func(x *App) error { t.Error("change called for a missing app"); return nil })
-	if !errors.Is(err, ErrNotFound) {
-		t.Errorf("UpdateApp(missing) = %v, want ErrNotFound", err)
+	err := r.UpdateApp("no-such-id", func(x *app.App) error { t.Error("change called for a missing app"); return nil })
+	if !errors.Is(err, fail.ErrNotFound) {
+		t.Errorf("UpdateApp(missing) = %v, want fail.ErrNotFound", err)
 	}
 	boom := errors.New("boom")
-	if err := r.UpdateApp(a.ID, func(x *App) error { x.ClientID = "lost"; return boom }); !errors.Is(err, boom) {
+	if err := r.UpdateApp(a.ID, func(x *app.App) error { x.ClientID = "lost"; return boom }); !errors.Is(err, boom) {
 		t.Errorf("UpdateApp(change fails) = %v", err)
 	}
 	after, _ := os.ReadFile(r.Path())
@@ -222,7 +225,7 @@ func TestRegistryCorruptFileIsReportedAndKept(t *testing.T) {
 			if err := os.MkdirAll(dir, 0o700); err != nil {
 				t.Fatal(err)
 			}
-			r := OpenRegistry(dir)
+			r := Open(dir)
 			if err := os.WriteFile(r.Path(), []byte(content), 0o600); err != nil {
 				t.Fatal(err)
 			}
@@ -231,8 +234,8 @@ func TestRegistryCorruptFileIsReportedAndKept(t *testing.T) {
 				if err == nil {
 					t.Fatalf("%s on a corrupt file = nil", op)
 				}
-				if !errors.Is(err, ErrCorruptRegistry) {
-					t.Errorf("%s = %v, want ErrCorruptRegistry", op, err)
+				if !errors.Is(err, fail.ErrCorruptRegistry) {
+					t.Errorf("%s = %v, want fail.ErrCorruptRegistry", op, err)
 				}
 				if !strings.Contains(err.Error(), r.Path()) {
 					t.Errorf("%s error %q does not name %s", op, err, r.Path())
@@ -243,12 +246,12 @@ func TestRegistryCorruptFileIsReportedAndKept(t *testing.T) {
 			_, err = r.Find("x")
 			check("Find", err)
 			called := false
-			err = r.Update(func(cur []App) ([]App, error) { called = true; return []App{NewApp("New")}, nil })
+			err = r.Update(func(cur []app.App) ([]app.App, error) { called = true; return []app.App{app.NewApp("New")}, nil })
 			check("Update", err)
 			if called {
 				t.Error("Update ran the change on a file it could not read")
 			}
-			check("UpdateApp", r.UpdateApp("x", func(*App) error { return nil }))
+			check("UpdateApp", r.UpdateApp("x", func(*app.App) error { return nil }))
 			got, err := os.ReadFile(r.Path())
 			if err != nil {
 				t.Fatal(err)
@@ -268,17 +271,17 @@ func TestRegistryNewerVersionIsRefusedAndKept(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	r := OpenRegistry(dir)
-	content := fmt.Sprintf(`{"version": %d, "apps": [{"id": "abc", "provider_name": "Future", "new_field": true}]}`, RegistryVersion+1)
+	r := Open(dir)
+	content := fmt.Sprintf(`{"version": %d, "apps": [{"id": "abc", "provider_name": "Future", "new_field": true}]}`, Version+1)
 	if err := os.WriteFile(r.Path(), []byte(content), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	_, err := r.Load()
-	if !errors.Is(err, ErrCorruptRegistry) || !strings.Contains(err.Error(), r.Path()) || !strings.Contains(err.Error(), "newer") {
+	if !errors.Is(err, fail.ErrCorruptRegistry) || !strings.Contains(err.Error(), r.Path()) || !strings.Contains(err.Error(), "newer") {
 		t.Errorf("Load = %v, want a newer-version error naming the file", err)
 	}
-	err = registryTestAdd(r, NewApp("Old build"))
-	if !errors.Is(err, ErrCorruptRegistry) || !strings.Contains(err.Error(), r.Path()) {
+	err = registryTestAdd(r, app.NewApp("Old build"))
+	if !errors.Is(err, fail.ErrCorruptRegistry) || !strings.Contains(err.Error(), r.Path()) {
 		t.Errorf("Update = %v, want a refusal naming the file", err)
 	}
 	got, _ := os.ReadFile(r.Path())
@@ -291,7 +294,7 @@ func TestRegistryAcceptsCurrentAndUnversionedFiles(t *testing.T) {
 	for _, content := range []string{`{"version":1,"apps":null}`, `{"apps":[]}`, `{}`} {
 		dir := registryTestDir(t)
 		os.MkdirAll(dir, 0o700)
-		r := OpenRegistry(dir)
+		r := Open(dir)
 		if err := os.WriteFile(r.Path(), []byte(content), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -303,10 +306,10 @@ func TestRegistryAcceptsCurrentAndUnversionedFiles(t *testing.T) {
 }
 
 func TestRegistryFind(t *testing.T) {
-	r := OpenRegistry(registryTestDir(t))
-	g, gh := NewApp("Google"), NewApp("GitHub")
+	r := Open(registryTestDir(t))
+	g, gh := app.NewApp("Google"), app.NewApp("GitHub")
 	// An app whose name is another app's id: the name wins, so a name always means one app.
-	tricky := NewApp(g.ID)
+	tricky := app.NewApp(g.ID)
 	if err := registryTestAdd(r, g, gh, tricky); err != nil {
 		t.Fatal(err)
 	}
@@ -322,22 +325,22 @@ func TestRegistryFind(t *testing.T) {
 	if a, err := r.Find(g.ID); err != nil || a.ID != tricky.ID {
 		t.Errorf("Find(%q) = %s, %v; want the app named so", g.ID, a.ProviderName, err)
 	}
-	gh2 := NewApp("GitLab")
+	gh2 := app.NewApp("GitLab")
 	gh2.ID = "abcdef0123456789"
 	if err := registryTestAdd(r, gh2); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.Find("ABCDEF0123456789"); !errors.Is(err, ErrNotFound) {
+	if _, err := r.Find("ABCDEF0123456789"); !errors.Is(err, fail.ErrNotFound) {
 		t.Errorf("Find(upper-case id) = %v: ids match exactly", err)
 	}
 	if a, err := r.Find("abcdef0123456789"); err != nil || a.ID != gh2.ID {
 		t.Errorf("Find(id) = %+v, %v", a, err)
 	}
 	_, err := r.Find("Bitbucket")
-	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), `"Bitbucket"`) {
-		t.Errorf("Find(missing) = %v, want ErrNotFound naming it", err)
+	if !errors.Is(err, fail.ErrNotFound) || !strings.Contains(err.Error(), `"Bitbucket"`) {
+		t.Errorf("Find(missing) = %v, want fail.ErrNotFound naming it", err)
 	}
-	if _, err := r.Find(""); !errors.Is(err, ErrNotFound) {
+	if _, err := r.Find(""); !errors.Is(err, fail.ErrNotFound) {
 		t.Errorf("Find(\"\") = %v", err)
 	}
 }
@@ -353,7 +356,7 @@ func TestRegistryConcurrentWriters(t *testing.T) {
 	for i := range n {
 		wg.Go(func() {
 			<-start
-			errs <- registryTestAdd(OpenRegistry(dir), NewApp(fmt.Sprintf("app-%02d", i)))
+			errs <- registryTestAdd(Open(dir), app.NewApp(fmt.Sprintf("app-%02d", i)))
 		})
 	}
 	close(start)
@@ -364,7 +367,7 @@ func TestRegistryConcurrentWriters(t *testing.T) {
 			t.Errorf("Update: %v", err)
 		}
 	}
-	apps, err := OpenRegistry(dir).Load()
+	apps, err := Open(dir).Load()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -400,7 +403,7 @@ func TestHelperProcessRegistryWriter(t *testing.T) {
 	errs := make(chan error, registryTestPerChild)
 	for i := range registryTestPerChild {
 		wg.Go(func() {
-			errs <- registryTestAdd(OpenRegistry(dir), NewApp(prefix+strconv.Itoa(i)))
+			errs <- registryTestAdd(Open(dir), app.NewApp(prefix+strconv.Itoa(i)))
 		})
 	}
 	wg.Wait()
@@ -448,7 +451,7 @@ func TestRegistryTwoProcesses(t *testing.T) {
 			t.Errorf("helper process did not run the writer:\n%s", c.out.String())
 		}
 	}
-	apps, err := OpenRegistry(dir).Load()
+	apps, err := Open(dir).Load()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -465,8 +468,8 @@ func TestRegistryTwoProcesses(t *testing.T) {
 }
 
 // core's lockFile is fsutil's (internal/fsutil/lock_test.go:TestLockFileTimesOutWithErrBusy tests
-// the waiting) with core's kinds: a lock held too long is ErrBusy, one given up for a canceled
-// context ErrCanceled, which the front ends map to their exit codes and words.
+// the waiting) with core's kinds: a lock held too long is fail.ErrBusy, one given up for a canceled
+// context fail.ErrCanceled, which the front ends map to their exit codes and words.
 func TestLockFileErrorsAreCoresKinds(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "locks", "x.lock")
 	holder := flock.New(path, flock.SetPermissions(0o600))
@@ -477,20 +480,20 @@ func TestLockFileErrorsAreCoresKinds(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer holder.Unlock()
-	if _, err := lockFile(context.Background(), path, 50*time.Millisecond); !errors.Is(err, ErrBusy) || !strings.Contains(err.Error(), path) {
-		t.Errorf("lockFile while held = %v, want ErrBusy naming %s", err, path)
+	if _, err := Lock(context.Background(), path, 50*time.Millisecond); !errors.Is(err, fail.ErrBusy) || !strings.Contains(err.Error(), path) {
+		t.Errorf("lockFile while held = %v, want fail.ErrBusy naming %s", err, path)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := lockFile(ctx, path, time.Minute); !errors.Is(err, ErrCanceled) {
-		t.Errorf("lockFile with a canceled context = %v, want ErrCanceled", err)
+	if _, err := Lock(ctx, path, time.Minute); !errors.Is(err, fail.ErrCanceled) {
+		t.Errorf("lockFile with a canceled context = %v, want fail.ErrCanceled", err)
 	}
 }
 
 func TestRegistryUpdateWaitsForTheLock(t *testing.T) {
 	dir := registryTestDir(t)
-	r := OpenRegistry(dir)
-	if err := registryTestAdd(r, NewApp("first")); err != nil {
+	r := Open(dir)
+	if err := registryTestAdd(r, app.NewApp("first")); err != nil {
 		t.Fatal(err)
 	}
 	holder := flock.New(filepath.Join(dir, "apps.json.lock"))
@@ -498,12 +501,12 @@ func TestRegistryUpdateWaitsForTheLock(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- registryTestAdd(OpenRegistry(dir), NewApp("second")) }()
+	go func() { done <- registryTestAdd(Open(dir), app.NewApp("second")) }()
 	// While the lock is held, another change is written by the holder; the waiting Update
 	// must re-read after taking the lock and keep it.
 	time.Sleep(50 * time.Millisecond)
-	third := NewApp("third")
-	f := registryFile{Version: RegistryVersion, Apps: []App{}}
+	third := app.NewApp("third")
+	f := registryFile{Version: Version, Apps: []app.App{}}
 	apps, _ := r.Load()
 	f.Apps = append(apps, third)
 	if err := r.write(f); err != nil {
