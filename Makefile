@@ -93,7 +93,8 @@ run: deps build
 # test: everything CI checks, cheapest first so a mistake fails fast:
 # vet, the one-way dependency rule (core never imports Fyne; internal/... imports none of core,
 # cli, gui or Fyne; core/fail imports no other package of core; core/app only core/fail;
-# core/registry neither core, core/oauth nor core/secret; core/secret imports neither core nor cli nor gui; cli and gui never import each other),
+# core/oauth neither core, core/registry nor core/secret; core/registry neither core,
+# core/oauth nor core/secret; core/secret imports neither core nor cli nor gui; cli and gui never import each other),
 # formatting, then the whole
 # suite with the race detector against a real, throwaway keyring (the fuzz targets' seed
 # corpora run there as ordinary tests), then each fuzz target for 5 seconds from the committed
@@ -110,6 +111,7 @@ test: deps
 	$(call forbid_imports,./core/secret/...,^connectedapps/(core|(cli|gui)(/.*)?)$$,^$$,core/secret keeps values by key and imports neither core nor a front end)
 	$(call forbid_imports,./core/fail/...,^connectedapps/(core|cli|gui)(/|$$),^$$,core/fail is the base of every layer and imports none of them)
 	$(call forbid_imports,./core/app/...,^connectedapps/(core|cli|gui)(/|$$),^connectedapps/core/fail$$,core/app is the document and imports no other package of core but core/fail)
+	$(call forbid_imports,./core/oauth/...,^connectedapps/(core|(core/registry|core/secret|cli|gui)(/.*)?)$$,^$$,core/oauth is the protocol$(comma) stateless: it imports neither core$(comma) core/registry nor core/secret)
 	$(call forbid_imports,./core/registry/...,^connectedapps/(core|(core/oauth|core/secret|cli|gui)(/.*)?)$$,^$$,core/registry keeps the files and imports neither core$(comma) core/oauth$(comma) core/secret nor a front end)
 	@for pair in cli:gui gui:cli; do \
 		from="$${pair%%:*}"; to="$${pair##*:}"; \

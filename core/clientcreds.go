@@ -3,13 +3,9 @@ package core
 import (
 	"context"
 	"errors"
-	"net/url"
-	"strconv"
-	"strings"
 	"time"
 
-	"golang.org/x/oauth2"
-	"golang.org/x/oauth2/clientcredentials"
+	"connectedapps/core/oauth"
 )
 
 // checkGrantSecret refuses a client credentials app that could never get a token: the grant
@@ -35,7 +31,7 @@ func (s *Service) clientCredentialsToken(ctx context.Context, app *App, minValid
 		ts = nil
 	case err != nil:
 		return nil, err
-	case !ts.stale(s.Now(), minValid):
+	case !ts.Stale(s.Now(), minValid):
 		return ts, nil
 	}
 	return s.renewClientCredentials(ctx, app, ts, false)
@@ -98,8 +94,18 @@ func (s *Service) renewClientCredentials(ctx context.Context, app *App, seen *To
 	return ts, nil
 }
 
-// fetchClientCredentials asks the token endpoint for a token with the client's own
-// credentials (RFC 6749 section 4.4), authenticating the way the app is set up to.
+// recordRejection records a refused client (classified by oauth.TokenRequestError) on the
+// connection, when there is one to record it on, so later calls stop early with the
+// provider's words; every other failure is returned as it is.
+func (s *Service) recordRejection(app *App, err error) error {
+	if pe := (*ProviderError)(nil); errors.As(err, &pe) && pe.Kind == ErrClientRejected {
+		s.markConnection(app, StateClientRejected, pe)
+	}
+	return err
+}
+
+// fetchClientCredentials asks for a token with the client's own credentials (see
+// oauth.ClientCredentials), with the secret from the store; a refused client is recorded.
 func (s *Service) fetchClientCredentials(ctx context.Context, app *App) (*TokenSet, error) {
 	secret, err := s.clientSecret(app)
 	if err != nil {
@@ -108,68 +114,9 @@ func (s *Service) fetchClientCredentials(ctx context.Context, app *App) (*TokenS
 	if secret == "" && app.EffectiveAuthMethod() != AuthMethodNone {
 		return nil, Failf(ErrClientRejected, "%s: the client credentials grant needs the client secret, and none is stored: run `connectedapps edit %q --client-secret-stdin`", app.ProviderName, app.ProviderName)
 	}
-	conf := oauthConfig(app, secret, "")
-	// There is no authorization request, so the extra parameters (Auth0's audience, Entra's
-	// resource) go with the token request. grant_type is the grant's own; clientcredentials
-	// would let a parameter replace it.
-	params := url.Values{}
-	for _, p := range app.QueryParameters {
-		if p.Key != "grant_type" {
-			params.Set(p.Key, p.Value)
-		}
-	}
-	cc := &clientcredentials.Config{ClientID: conf.ClientID, ClientSecret: conf.ClientSecret, TokenURL: app.TokenURI,
-		Scopes: app.Scopes, EndpointParams: params, AuthStyle: conf.Endpoint.AuthStyle}
-	tok, err := cc.Token(context.WithValue(ctx, oauth2.HTTPClient, s.client()))
+	ts, err := oauth.ClientCredentials(ctx, s.HTTP, app, secret, s.Now())
 	if err != nil {
-		return nil, s.tokenRequestFailed(app, "token request", err)
+		return nil, s.recordRejection(app, err)
 	}
-	tok = withExpiresIn(tok)
-	ts := tokenSetFrom(tok, nil, app.Scopes)
-	ts.anchorExpiry(tok, s.Now())
-	// RFC 6749 4.4.3: no refresh token is expected, and one sent anyway is not needed since a
-	// new token is simply fetched. An ID token here has no sign-in or nonce to be checked
-	// against, so it is not kept.
-	ts.RefreshToken, ts.IDToken = "", ""
 	return ts, nil
-}
-
-// withExpiresIn fills tok.ExpiresIn from the raw answer: clientcredentials leaves it out, as
-// x/oauth2 does for every form-encoded answer, and without it the expiry would be counted
-// from the wall clock rather than the service's.
-func withExpiresIn(tok *oauth2.Token) *oauth2.Token {
-	if tok.ExpiresIn != 0 {
-		return tok
-	}
-	switch v := tok.Extra("expires_in").(type) {
-	case float64:
-		tok.ExpiresIn = int64(v)
-	case int64:
-		tok.ExpiresIn = v
-	case string:
-		tok.ExpiresIn, _ = strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-	}
-	return tok
-}
-
-// tokenRequestFailed classifies a failed token request that is not a refresh: a network
-// failure or an overloaded provider is temporary; a refused client is recorded (when there is
-// a connection to record it on) so later calls stop early with the provider's words.
-func (s *Service) tokenRequestFailed(app *App, step string, err error) error {
-	if refused := refusedRedirect(app, step, "", err); refused != nil {
-		return refused
-	}
-	var re *oauth2.RetrieveError
-	if !errors.As(err, &re) {
-		return Failf(ErrTransient, "%s: %s failed: %w; try again", app.ProviderName, step, tokenRequestProblem(app, err))
-	}
-	pe := providerErrorFrom(app, step, re)
-	switch {
-	case re.ErrorCode == "invalid_client" || re.ErrorCode == "unauthorized_client":
-		pe.kind = ErrClientRejected
-		s.markConnection(app, StateClientRejected, pe)
-	case transientAnswer(re):
-		pe.kind = ErrTransient
-	}
-	return pe
 }

@@ -2,15 +2,12 @@ package core
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"time"
 
-	"golang.org/x/oauth2"
-
+	"connectedapps/core/oauth"
 	"connectedapps/internal/fsutil"
 )
 
@@ -73,27 +70,9 @@ func (s *Service) Connect(ctx context.Context, name string, opts ConnectOptions)
 	defer catcher.Close()
 	catcher.SetLogger(s.Log)
 
-	conf := oauthConfig(&app, secret, catcher.RedirectURI())
-	state, nonce, verifier := randomToken(), "", oauth2.GenerateVerifier()
-	catcher.Expect(state)
-	catcher.ExpectIssuer(callbackIssuerCheck(&app))
-	authOpts := []oauth2.AuthCodeOption{}
-	if app.PKCEMethod() != "" {
-		if app.OnlyPlainPKCEListed() {
-			s.Log.Debug("the provider lists only the plain PKCE method; sending S256 anyway, since plain would show the verifier itself in the sign-in link", "app", app.ProviderName)
-		}
-		authOpts = append(authOpts, oauth2.S256ChallengeOption(verifier))
-	} else {
-		verifier = ""
-	}
-	if app.UsesOpenID() {
-		nonce = randomToken()
-		authOpts = append(authOpts, oauth2.SetAuthURLParam("nonce", nonce))
-	}
-	for _, p := range app.QueryParameters {
-		authOpts = append(authOpts, oauth2.SetAuthURLParam(p.Key, p.Value))
-	}
-	link := conf.AuthCodeURL(state, authOpts...)
+	signIn := oauth.NewSignIn(&app, secret, catcher.RedirectURI(), s.Log)
+	signIn.Expect(catcher, &app)
+	link := signIn.URL
 
 	var browserErr error
 	if opts.NoBrowser {
@@ -121,7 +100,7 @@ func (s *Service) Connect(ctx context.Context, name string, opts ConnectOptions)
 					if !ok {
 						return
 					}
-					if outcome, err := catcher.deliverURL(raw); err != nil && opts.OnPasteError != nil && !outcome {
+					if outcome, err := catcher.Deliver(raw); err != nil && opts.OnPasteError != nil && !outcome {
 						opts.OnPasteError(err)
 					}
 				}
@@ -145,32 +124,11 @@ func (s *Service) Connect(ctx context.Context, name string, opts ConnectOptions)
 		return nil, fmt.Errorf("%s: %w", app.ProviderName, err)
 	}
 
-	exCtx := context.WithValue(ctx, oauth2.HTTPClient, s.client())
-	var exOpts []oauth2.AuthCodeOption
-	if verifier != "" {
-		exOpts = append(exOpts, oauth2.VerifierOption(verifier))
-	}
-	tok, err := conf.Exchange(exCtx, code, exOpts...)
+	ts, _, err := signIn.Exchange(ctx, s.HTTP, &app, code, s.Now())
 	if err != nil {
-		if refused := refusedRedirect(&app, "token exchange", "", err); refused != nil {
-			return nil, refused
-		}
-		var re *oauth2.RetrieveError
-		if errors.As(err, &re) {
-			pe := providerErrorFrom(&app, "token exchange", re)
-			switch {
-			case re.ErrorCode == "invalid_client" || re.ErrorCode == "unauthorized_client":
-				pe.kind = ErrClientRejected
-			case transientAnswer(re):
-				pe.kind = ErrTransient
-			}
-			return nil, pe
-		}
-		return nil, Failf(ErrTransient, "%s: the code exchange failed: %w; run connect again", app.ProviderName, tokenRequestProblem(&app, err))
+		return nil, err
 	}
-	ts := tokenSetFrom(tok, nil, app.Scopes)
-	ts.anchorExpiry(tok, s.Now())
-	id, err := s.signedInIdentity(ctx, &app, ts, nonce)
+	id, err := oauth.SignedInIdentity(ctx, s.HTTP, &app, ts, signIn.Nonce, s.Now, s.Log)
 	if err != nil {
 		return nil, err
 	}
@@ -208,28 +166,6 @@ func (s *Service) beginSignIn(app *App) (secret string, unlock func(), err error
 	return secret, unlock, nil
 }
 
-// callbackIssuerCheck refuses an answer another provider sent (RFC 9207): in a mix-up
-// attack, a provider among the person's apps sends the browser to an honest provider, and
-// the honest provider's code would be exchanged, with the PKCE verifier, at the wrong token
-// endpoint. The iss of the answer, when present (and always, when the provider says it sends
-// one), must be the app's issuer. The refusal comes before any exchange.
-func callbackIssuerCheck(app *App) func(q url.Values) error {
-	return func(q url.Values) error {
-		iss := q.Get("iss")
-		switch {
-		case !q.Has("iss"):
-			if app.IssParameterSupported {
-				return Failf(ErrMixUp, "%s: the sign-in answer does not name the provider that sent it, though %s always does: it may come from another provider (a possible mix-up attack), so its code was not used; start connect again, and if this repeats, remove any app whose provider you do not trust", app.ProviderName, app.ProviderName)
-			}
-		case app.Issuer == "":
-			return Failf(ErrMixUp, "%s: the sign-in answer came from the provider %q, and %s has no issuer to check that against (a possible mix-up attack), so its code was not used; if %q really is %s's provider, run `connectedapps edit %q --issuer URL` with its issuer, then connect again", app.ProviderName, iss, app.ProviderName, iss, app.ProviderName, app.ProviderName)
-		case !app.IssuerMatches(iss):
-			return Failf(ErrMixUp, "%s: the sign-in answer came from another provider (%q, not %q): a possible mix-up attack, so its code was not used; start connect again, and if this repeats, remove any app whose provider you do not trust", app.ProviderName, iss, app.Issuer)
-		}
-		return nil
-	}
-}
-
 // storeConnection writes tokens, then facts, under the refresh lock so a background refresh
 // of the old grant cannot overwrite the new one.
 func (s *Service) storeConnection(ctx context.Context, app *App, ts *TokenSet, id Identity) error {
@@ -247,38 +183,4 @@ func (s *Service) storeConnection(ctx context.Context, app *App, ts *TokenSet, i
 			Email: id.Email, GrantedScopes: ts.Scopes, HasRefreshToken: ts.RefreshToken != "", ConnectedAt: now}
 		return nil
 	})
-}
-
-// randomToken is 32 bytes of crypto randomness, URL-safe: for state and nonce.
-func randomToken() string { return oauth2.GenerateVerifier() }
-
-// completeIdentity fills name and email from userinfo when the ID token carries only the
-// subject (many providers put profile claims there alone). Userinfo is trusted only for the
-// same subject (OpenID Connect Core 5.3.2); any failure keeps what the ID token said.
-func (s *Service) completeIdentity(ctx context.Context, app *App, ts *TokenSet, id Identity) Identity {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, app.UserinfoURI, nil)
-	if err != nil {
-		return id
-	}
-	req.Header.Set("Authorization", ts.Type()+" "+ts.AccessToken)
-	req.Header.Set("Accept", "application/json")
-	raw, err := s.doJSON(app, "userinfo", req)
-	if err != nil {
-		s.Log.Debug("userinfo after sign-in failed; showing the subject only", "app", app.ProviderName, "error", err)
-		return id
-	}
-	var claims struct {
-		Sub               string `json:"sub"`
-		Name              string `json:"name"`
-		PreferredUsername string `json:"preferred_username"`
-		Email             string `json:"email"`
-	}
-	if json.Unmarshal(raw, &claims) != nil || CleanText(claims.Sub) != id.Subject {
-		return id
-	}
-	id.Name, id.Email = CleanText(claims.Name), CleanText(claims.Email)
-	if id.Name == "" {
-		id.Name = CleanText(claims.PreferredUsername)
-	}
-	return id
 }

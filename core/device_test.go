@@ -2,7 +2,6 @@ package core
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"connectedapps/core/oauth"
 	"connectedapps/core/secret"
 )
 
@@ -189,7 +189,7 @@ func TestDeviceFlowApprovedAfterPendingAndSlowDown(t *testing.T) {
 		t.Errorf("device authorization request: basic %v, form %v", dr.HasBasic, dr.Form)
 	}
 	for i, p := range dp.polls {
-		if p.Form.Get("grant_type") != deviceGrantURN || p.Form.Get("device_code") != "dc-secret" || p.Form.Get("client_id") != tokClientID || !p.HasBasic || p.Form.Has("scope") {
+		if p.Form.Get("grant_type") != oauth.DeviceGrantURN || p.Form.Get("device_code") != "dc-secret" || p.Form.Get("client_id") != tokClientID || !p.HasBasic || p.Form.Has("scope") {
 			t.Errorf("poll %d: basic %v form %v", i+1, p.HasBasic, p.Form)
 		}
 	}
@@ -264,7 +264,7 @@ func TestDeviceFlowEndings(t *testing.T) {
 		}, DeviceOptions{}, ErrClientRejected, []string{`"invalid_client"`, "client ID and secret"}, 1},
 		{"provider down", func(w http.ResponseWriter, n int) {
 			http.Error(w, "oops", http.StatusBadGateway)
-		}, DeviceOptions{}, ErrTransient, []string{"HTTP 502"}, maxDevicePollFailures},
+		}, DeviceOptions{}, ErrTransient, []string{"HTTP 502"}, oauth.MaxDevicePollFailures},
 		{"one bad gateway is survived", func(w http.ResponseWriter, n int) {
 			if n == 1 {
 				http.Error(w, "oops", http.StatusBadGateway)
@@ -356,27 +356,6 @@ func TestDeviceFlowNetworkFailuresAreRetried(t *testing.T) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
-func TestDeviceAuthorizationAnswers(t *testing.T) {
-	app := &App{ProviderName: "P", DeviceAuthorizationURI: "https://p.example/device"}
-	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
-	// Google's spelling and Microsoft's old string numbers.
-	code, dc, err := parseDeviceAuth(app, json.RawMessage(`{"device_code":"d","user_code":"U","verification_url":"https://www.google.com/device","expires_in":"900","interval":"7"}`), now)
-	if err != nil || dc != "d" || code.VerificationURI != "https://www.google.com/device" || !code.ExpiresAt.Equal(now.Add(15*time.Minute)) || code.Interval != 7*time.Second {
-		t.Errorf("Google-style answer: %+v %q %v", code, dc, err)
-	}
-	// Defaults when expires_in and interval are missing; an unusable complete URI is dropped.
-	code, _, err = parseDeviceAuth(app, json.RawMessage(`{"device_code":"d","user_code":"U","verification_uri":"https://p.example/a","verification_uri_complete":"javascript:alert(1)"}`), now)
-	if err != nil || code.Interval != defaultDeviceInterval || !code.ExpiresAt.Equal(now.Add(defaultDeviceCodeLifetime)) || code.VerificationURIComplete != "" {
-		t.Errorf("minimal answer: %+v %v", code, err)
-	}
-	for _, bad := range []string{``, `[]`, `{"user_code":"U","verification_uri":"https://p.example/a"}`,
-		`{"device_code":"d","user_code":"U","verification_uri":"http://evil.example/a"}`} {
-		if _, _, err := parseDeviceAuth(app, json.RawMessage(bad), now); !errors.Is(err, ErrInvalid) {
-			t.Errorf("%s: err = %v", bad, err)
-		}
-	}
-}
 
 func TestDeviceFlowRefusals(t *testing.T) {
 	dp := newDeviceProvider(t, func(w http.ResponseWriter, n int) { t.Error("no poll expected") })

@@ -117,7 +117,7 @@ func TestProviderErrorUnwrap(t *testing.T) {
 	if e.Unwrap() != nil {
 		t.Errorf("Unwrap() without a kind = %v", e.Unwrap())
 	}
-	e.kind = ErrNeedsReauth
+	e.Kind = ErrNeedsReauth
 	wrapped := fmt.Errorf("app x: %w", e)
 	if !errors.Is(wrapped, ErrNeedsReauth) || errors.Is(wrapped, ErrClientRejected) {
 		t.Errorf("errors.Is through ProviderError: %v", wrapped)

@@ -1,9 +1,19 @@
 package core
 
 import (
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
 	"io/fs"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -25,4 +35,91 @@ func registryTestMode(t *testing.T, path string) fs.FileMode {
 		t.Fatal(err)
 	}
 	return fi.Mode().Perm()
+}
+
+// The test signer, the discovery document and its error check are core/oauth's test helpers
+// (idtoken_test.go, discovery_test.go), for core's tests through Service.
+
+// testSigner signs ID tokens (RS256) and serves its key as a JWKS, so verification runs
+// against real signatures without a provider.
+type testSigner struct {
+	key  *rsa.PrivateKey
+	jwks *httptest.Server
+}
+
+func newTestSigner(t *testing.T) *testSigner {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &testSigner{key: key}
+	b64 := base64.RawURLEncoding.EncodeToString
+	s.jwks = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"keys": []map[string]string{{"kty": "RSA", "kid": "k1", "use": "sig", "alg": "RS256",
+			"n": b64(key.N.Bytes()), "e": b64(big.NewInt(int64(key.E)).Bytes())}}})
+	}))
+	t.Cleanup(s.jwks.Close)
+	return s
+}
+
+func (s *testSigner) sign(t *testing.T, claims map[string]any) string {
+	t.Helper()
+	enc := func(v any) string {
+		b, _ := json.Marshal(v)
+		return base64.RawURLEncoding.EncodeToString(b)
+	}
+	input := enc(map[string]string{"alg": "RS256", "kid": "k1", "typ": "JWT"}) + "." + enc(claims)
+	sum := sha256.Sum256([]byte(input))
+	sig, err := rsa.SignPKCS1v15(rand.Reader, s.key, crypto.SHA256, sum[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return input + "." + base64.RawURLEncoding.EncodeToString(sig)
+}
+
+const (
+	tenantA = "72f988bf-86f1-41af-91ab-2d7cd011db47"
+	tenantB = "9188040d-6c67-4c5b-b112-36a304b66dad"
+)
+
+func fullDiscoveryDoc(base string) ProviderMetadata {
+	return ProviderMetadata{
+		Issuer:                            base,
+		AuthorizationEndpoint:             base + "/authorize",
+		TokenEndpoint:                     base + "/token",
+		UserinfoEndpoint:                  base + "/userinfo",
+		JWKSURI:                           base + "/jwks",
+		RevocationEndpoint:                base + "/revoke",
+		IntrospectionEndpoint:             base + "/introspect",
+		DeviceAuthorizationEndpoint:       base + "/device",
+		ScopesSupported:                   []string{"openid", "email", "profile", "offline_access"},
+		CodeChallengeMethodsSupported:     []string{"S256", "plain"},
+		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post", "none"},
+
+		AuthorizationResponseIssParameterSupported: true,
+	}
+}
+
+// assertDiscoveryError checks the one-line rule and that the message names the URL and says
+// what was wrong.
+func assertDiscoveryError(t *testing.T, err error, docURL string, want ...string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("Discover succeeded; want an error mentioning %q", want)
+	}
+	msg := err.Error()
+	t.Log(msg)
+	if strings.ContainsAny(msg, "\r\n") {
+		t.Errorf("error is not one line: %q", msg)
+	}
+	if !strings.Contains(msg, docURL) {
+		t.Errorf("error does not name the URL %q: %q", docURL, msg)
+	}
+	for _, w := range want {
+		if !strings.Contains(msg, w) {
+			t.Errorf("error does not say %q: %q", w, msg)
+		}
+	}
 }

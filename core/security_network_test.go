@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"connectedapps/core/oauth"
 	"connectedapps/core/secret"
 )
 
@@ -317,9 +318,9 @@ func TestRedirectPolicyHoldsForAHandMadeClient(t *testing.T) {
 func TestDiscoveryRedirects(t *testing.T) {
 	el := newElsewhere(t)
 	t.Run("https to plain http elsewhere is refused", func(t *testing.T) {
-		rd := newRedirector(t, "http://attacker.invalid"+wellKnownSuffix)
+		rd := newRedirector(t, "http://attacker.invalid"+oauth.WellKnownSuffix)
 		md, err := Discover(context.Background(), el.client(rd.Server), rd.URL, "")
-		assertDiscoveryError(t, err, rd.URL+wellKnownSuffix, "redirected to http://attacker.invalid"+wellKnownSuffix,
+		assertDiscoveryError(t, err, rd.URL+oauth.WellKnownSuffix, "redirected to http://attacker.invalid"+oauth.WellKnownSuffix,
 			"neither https nor this machine's loopback", "not followed", "check the URL")
 		if md != nil {
 			t.Errorf("a refused discovery returned %+v", md)
@@ -334,7 +335,7 @@ func TestDiscoveryRedirects(t *testing.T) {
 			_ = json.NewEncoder(w).Encode(fullDiscoveryDoc(origin))
 		}))
 		defer moved.Close()
-		rd := newRedirector(t, moved.URL+wellKnownSuffix)
+		rd := newRedirector(t, moved.URL+oauth.WellKnownSuffix)
 		origin = rd.URL
 		md, err := Discover(context.Background(), el.client(rd.Server), rd.URL, "")
 		if err != nil || md.Issuer != rd.URL {
@@ -345,9 +346,9 @@ func TestDiscoveryRedirects(t *testing.T) {
 	t.Run("a loop ends after a few hops", func(t *testing.T) {
 		loop := newRedirector(t, "/again")
 		_, err := Discover(context.Background(), el.client(loop.Server), loop.URL, "")
-		assertDiscoveryError(t, err, loop.URL+wellKnownSuffix, "redirects in a loop", "more than 5 redirects", "check the URL")
-		if n := loop.requests(); n != maxRedirectHops+1 {
-			t.Errorf("%d requests; want the first and %d redirects", n, maxRedirectHops)
+		assertDiscoveryError(t, err, loop.URL+oauth.WellKnownSuffix, "redirects in a loop", "more than 5 redirects", "check the URL")
+		if n := loop.requests(); n != oauth.MaxRedirectHops+1 {
+			t.Errorf("%d requests; want the first and %d redirects", n, oauth.MaxRedirectHops)
 		}
 	})
 }
@@ -364,7 +365,7 @@ func TestJWKSRedirectsAndSize(t *testing.T) {
 	}
 	t.Run("redirect to plain http elsewhere", func(t *testing.T) {
 		rd := newRedirector(t, "http://attacker.invalid/jwks")
-		_, err := verifyIDToken(context.Background(), el.client(rd.Server), app(rd.URL+"/jwks"), token, "", time.Now)
+		_, err := oauth.VerifyIDToken(context.Background(), el.client(rd.Server), app(rd.URL+"/jwks"), token, "", time.Now)
 		fltAssertMessage(t, err, "P: the ID token could not be checked", "the JWKS at "+rd.URL+"/jwks could not be fetched",
 			"redirected to http://attacker.invalid/jwks", "neither https nor", "--jwks-url URL")
 		if !errors.Is(err, ErrInvalid) {
@@ -376,7 +377,7 @@ func TestJWKSRedirectsAndSize(t *testing.T) {
 		keys := httptest.NewTLSServer(s.jwks.Config.Handler)
 		defer keys.Close()
 		rd := newRedirector(t, keys.URL+"/jwks")
-		id, err := verifyIDToken(context.Background(), el.client(rd.Server), app(rd.URL+"/jwks"), token, "", time.Now)
+		id, err := oauth.VerifyIDToken(context.Background(), el.client(rd.Server), app(rd.URL+"/jwks"), token, "", time.Now)
 		if err != nil || id.Subject != "u" {
 			t.Fatalf("a JWKS moved to https: %+v, %v", id, err)
 		}
@@ -400,7 +401,7 @@ func TestJWKSRedirectsAndSize(t *testing.T) {
 		}))
 		defer endless.Close()
 		start := time.Now()
-		_, err := verifyIDToken(context.Background(), endless.Client(), app(endless.URL+"/jwks"), token, "", time.Now)
+		_, err := oauth.VerifyIDToken(context.Background(), endless.Client(), app(endless.URL+"/jwks"), token, "", time.Now)
 		fltAssertMessage(t, err, "the JWKS at "+endless.URL+"/jwks answered with more than 1 MiB", "far more than a key set", "--jwks-url URL")
 		if d := time.Since(start); d > 10*time.Second {
 			t.Errorf("the endless JWKS held verification for %s", d)
@@ -416,11 +417,11 @@ func TestJWKSRedirectsAndSize(t *testing.T) {
 			s.jwks.Config.Handler.ServeHTTP(rec, r)
 			body := strings.TrimRight(rec.Body.String(), "\n")
 			w.Header().Set("Content-Type", "application/json")
-			io.WriteString(w, body+strings.Repeat(" ", maxJWKSBody-len(body)))
+			io.WriteString(w, body+strings.Repeat(" ", oauth.MaxJWKSBody-len(body)))
 		}))
 		defer srv.Close()
-		if _, err := verifyIDToken(context.Background(), srv.Client(), app(srv.URL), token, "", time.Now); err != nil {
-			t.Fatalf("a JWKS of exactly %d bytes: %v", maxJWKSBody, err)
+		if _, err := oauth.VerifyIDToken(context.Background(), srv.Client(), app(srv.URL), token, "", time.Now); err != nil {
+			t.Fatalf("a JWKS of exactly %d bytes: %v", oauth.MaxJWKSBody, err)
 		}
 	})
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"connectedapps/core/oauth"
 	"connectedapps/core/secret"
 )
 
@@ -375,3 +376,6 @@ func (s *Service) RegistryPath() string { return s.Registry.Path() }
 
 // Clock is the service's notion of now (injected in tests).
 func (s *Service) Clock() time.Time { return s.Now() }
+
+// client is s.HTTP with the redirect policy; every request of the service goes through it.
+func (s *Service) client() *http.Client { return oauth.Client(s.HTTP) }

@@ -2,18 +2,11 @@ package core
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
-	"net/url"
-	"slices"
-	"strings"
 	"time"
-	"unicode"
 
-	"connectedapps/core/fail"
+	"connectedapps/core/oauth"
 
 	"golang.org/x/oauth2"
 )
@@ -21,121 +14,6 @@ import (
 // DefaultMinValid is how long a token handed out must still be valid; sooner than that it
 // is refreshed first.
 const DefaultMinValid = 60 * time.Second
-
-// TokenSet is what the keyring holds for a connected app, as one entry, so the token path
-// costs one keyring read.
-type TokenSet struct {
-	AccessToken  string     `json:"access_token"`
-	TokenType    string     `json:"token_type,omitempty"`
-	RefreshToken string     `json:"refresh_token,omitempty"`
-	IDToken      string     `json:"id_token,omitempty"`
-	Expiry       *time.Time `json:"expires_at,omitempty"` // absolute, UTC; nil: unknown
-	Scopes       []string   `json:"scopes,omitempty"`     // granted
-	ObtainedAt   *time.Time `json:"obtained_at,omitempty"`
-}
-
-// ExpiresIn is the time left, or ok=false when the provider gave no expiry.
-func (t *TokenSet) ExpiresIn(now time.Time) (d time.Duration, ok bool) {
-	if t.Expiry == nil {
-		return 0, false
-	}
-	return t.Expiry.Sub(now), true
-}
-
-// Type is the token type for an Authorization header ("Bearer" when the provider said none).
-func (t *TokenSet) Type() string {
-	if t.TokenType == "" || strings.EqualFold(t.TokenType, "bearer") {
-		return "Bearer"
-	}
-	return t.TokenType
-}
-
-// stale says the token must be renewed before it is handed out: it expires within minValid.
-// When minValid is longer than the provider ever grants, no refresh can satisfy it; the
-// token is then renewed at half its life instead, so a script asking for more than the
-// provider gives does not refresh (and rotate the refresh token) on every call.
-func (t *TokenSet) stale(now time.Time, minValid time.Duration) bool {
-	if t.Expiry == nil {
-		return false
-	}
-	if t.ObtainedAt != nil {
-		if lifetime := t.Expiry.Sub(*t.ObtainedAt); lifetime > 0 && minValid > lifetime/2 {
-			minValid = lifetime / 2
-		}
-	}
-	return t.Expiry.Sub(now) < minValid
-}
-
-// oauthConfig builds the x/oauth2 config for app. The auth style is fixed, never
-// AutoDetect: auto-detection retries a failed request in the other style, so a real
-// invalid_grant would be sent twice (and a rotated refresh token burnt).
-func oauthConfig(app *App, secret, redirectURI string) *oauth2.Config {
-	style := oauth2.AuthStyleInHeader
-	if m := app.EffectiveAuthMethod(); m == AuthMethodPost || m == AuthMethodNone {
-		style = oauth2.AuthStyleInParams
-	}
-	if app.EffectiveAuthMethod() == AuthMethodNone {
-		secret = "" // a public client sends client_id in the body and nothing else
-	}
-	return &oauth2.Config{
-		ClientID:     app.ClientID,
-		ClientSecret: secret,
-		Endpoint:     oauth2.Endpoint{AuthURL: app.AuthorizationURI, TokenURL: app.TokenURI, AuthStyle: style},
-		RedirectURL:  redirectURI,
-		Scopes:       app.Scopes,
-	}
-}
-
-// tokenSetFrom turns an x/oauth2 answer into what we store. prev supplies what a refresh
-// answer may leave out: the refresh token (Frappe once erased it here) and the ID token.
-func tokenSetFrom(tok *oauth2.Token, prev *TokenSet, requested []string) *TokenSet {
-	ts := &TokenSet{AccessToken: tok.AccessToken, TokenType: tok.TokenType, RefreshToken: tok.RefreshToken}
-	if !tok.Expiry.IsZero() { // x/oauth2 leaves Expiry zero when expires_in is absent
-		e := tok.Expiry.UTC().Round(time.Second)
-		ts.Expiry = &e
-	}
-	if idt, _ := tok.Extra("id_token").(string); idt != "" {
-		ts.IDToken = idt
-	}
-	// RFC 6749 5.1: scope may be omitted when it equals what was requested.
-	if scope, _ := tok.Extra("scope").(string); scope != "" {
-		ts.Scopes = splitGrantedScopes(scope)
-	} else if prev != nil && len(prev.Scopes) > 0 {
-		ts.Scopes = prev.Scopes
-	} else {
-		ts.Scopes = append([]string(nil), requested...)
-	}
-	if prev != nil {
-		if ts.RefreshToken == "" {
-			ts.RefreshToken = prev.RefreshToken
-		}
-		if ts.IDToken == "" {
-			ts.IDToken = prev.IDToken
-		}
-	}
-	return ts
-}
-
-// splitGrantedScopes reads a granted scope list: space-separated (RFC 6749 section 3.3), or
-// comma-separated as GitHub sends it. A comma splits only a list without spaces, so a scope
-// that itself holds a comma survives in a standard answer.
-func splitGrantedScopes(scope string) []string {
-	if !strings.ContainsFunc(scope, unicode.IsSpace) && strings.Contains(scope, ",") {
-		return slices.DeleteFunc(strings.Split(scope, ","), func(s string) bool { return s == "" })
-	}
-	return strings.Fields(scope)
-}
-
-// anchorExpiry counts expires_in from the service's clock rather than x/oauth2's, so expiry
-// and staleness are judged by the same clock.
-func (t *TokenSet) anchorExpiry(tok *oauth2.Token, now time.Time) {
-	obtained := now.UTC().Round(time.Second)
-	t.ObtainedAt = &obtained
-	if tok.ExpiresIn > 0 {
-		e := now.UTC().Add(time.Duration(tok.ExpiresIn) * time.Second).Round(time.Second)
-		t.Expiry = &e
-	}
-}
 
 // Token returns a valid access token for name, refreshing first when it expires within
 // minValid. When no refresh is needed this reads the registry file and one keyring entry.
@@ -154,7 +32,7 @@ func (s *Service) Token(ctx context.Context, name string, minValid time.Duration
 	if err != nil {
 		return nil, err
 	}
-	if !ts.stale(s.Now(), minValid) {
+	if !ts.Stale(s.Now(), minValid) {
 		return ts, nil
 	}
 	return s.refresh(ctx, &app, ts)
@@ -213,23 +91,23 @@ func (s *Service) refresh(ctx context.Context, app *App, stale *TokenSet) (*Toke
 	if err != nil {
 		return nil, err
 	}
-	conf := oauthConfig(app, secret, "")
+	conf := oauth.Config(app, secret, "")
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, s.client())
 	tok, err := conf.TokenSource(ctx, &oauth2.Token{RefreshToken: cur.RefreshToken}).Token()
 	if err != nil {
 		return nil, s.refreshFailed(app, err)
 	}
-	next := tokenSetFrom(tok, cur, app.Scopes)
-	next.anchorExpiry(tok, s.Now())
+	next := oauth.TokenSetFrom(tok, cur, app.Scopes)
+	next.AnchorExpiry(tok, s.Now())
 	var id *Identity
 	if tok.Extra("id_token") != nil && next.IDToken != cur.IDToken {
-		got, err := verifyIDToken(ctx, s.HTTP, app, next.IDToken, "", s.Now)
+		got, err := oauth.VerifyIDToken(ctx, s.HTTP, app, next.IDToken, "", s.Now)
 		if err != nil {
 			// A token that fails verification is never trusted; but if it names another
 			// user (for a fixed issuer, another iss fails verification), the whole answer
 			// may be theirs, so it is refused as a verified one for another user is.
-			var claimed issuerSubject
-			if unverifiedClaims(next.IDToken, &claimed) == nil {
+			var claimed oauth.IssuerSubject
+			if oauth.UnverifiedClaims(next.IDToken, &claimed) == nil {
 				if mismatch := s.sameSignedInUser(app, cur, Identity{Issuer: claimed.Issuer, Subject: claimed.Subject}, true); mismatch != nil {
 					return nil, mismatch
 				}
@@ -281,47 +159,26 @@ func (s *Service) refresh(ctx context.Context, app *App, stale *TokenSet) (*Toke
 // refreshFailed classifies a failed refresh. Transient failures change nothing; a refused
 // grant or client is recorded so every front end shows it without asking the provider again.
 func (s *Service) refreshFailed(app *App, err error) error {
-	if refused := refusedRedirect(app, "refresh", "; every token was kept", err); refused != nil {
+	if refused := oauth.RefusedRedirect(app, "refresh", "; every token was kept", err); refused != nil {
 		return refused // the grant is untouched: nothing reached the provider's real endpoint
 	}
 	var re *oauth2.RetrieveError
 	if !errors.As(err, &re) {
-		return Failf(ErrTransient, "%s: refresh failed: %w; every token was kept, try again", app.ProviderName, tokenRequestProblem(app, err))
+		return Failf(ErrTransient, "%s: refresh failed: %w; every token was kept, try again", app.ProviderName, oauth.TokenRequestProblem(app, err))
 	}
-	pe := providerErrorFrom(app, "refresh", re)
+	pe := oauth.ProviderErrorFrom(app, "refresh", re)
 	switch {
 	case re.ErrorCode == "invalid_grant":
-		pe.kind = ErrNeedsReauth
+		pe.Kind = ErrNeedsReauth
 		s.markConnection(app, StateNeedsReauth, pe)
 	case re.ErrorCode == "invalid_client" || re.ErrorCode == "unauthorized_client":
-		pe.kind = ErrClientRejected
+		pe.Kind = ErrClientRejected
 		s.markConnection(app, StateClientRejected, pe)
-	case transientAnswer(re):
-		pe.kind = ErrTransient
+	case oauth.TransientAnswer(re):
+		pe.Kind = ErrTransient
 		return fmt.Errorf("%w; every token was kept, try again later", pe)
 	}
 	return pe
-}
-
-// transientAnswer says an error answer from a token endpoint is worth retrying as it is.
-func transientAnswer(re *oauth2.RetrieveError) bool {
-	status := 0
-	if re.Response != nil {
-		status = re.Response.StatusCode
-	}
-	return status >= 500 || status == http.StatusTooManyRequests || re.ErrorCode == "temporarily_unavailable" || re.ErrorCode == "server_error"
-}
-
-// tokenRequestProblem words a token request that got no OAuth answer: either the endpoint
-// was not reached, or it answered with something that is not a token (an HTML page, a
-// portal, a wrong URL), which "could not reach" would misdescribe.
-func tokenRequestProblem(app *App, err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
-		strings.HasPrefix(err.Error(), "oauth2: cannot fetch token") {
-		return &fail.Described{Text: fmt.Sprintf("could not reach %s (%s)", app.TokenURI, netProblem(err)), Cause: err}
-	}
-	return &fail.Described{Text: fmt.Sprintf("%s answered with something that is not a token (%s): check the token URI", app.TokenURI, oneLine(err.Error())), Cause: err}
 }
 
 func (s *Service) markConnection(app *App, state string, cause *ProviderError) {
@@ -339,25 +196,6 @@ func (s *Service) markConnection(app *App, state string, cause *ProviderError) {
 	}
 }
 
-// providerErrorFrom reads an OAuth error answer; a body that is not an OAuth error is
-// summarised by its HTTP status.
-func providerErrorFrom(app *App, step string, re *oauth2.RetrieveError) *ProviderError {
-	var sent []string
-	if re.Response != nil {
-		sent = sentSecrets(re.Response.Request)
-	}
-	pe := &ProviderError{App: app.ProviderName, Step: step, Code: CleanText(redactSecrets(re.ErrorCode, sent)),
-		Description: CleanText(redactSecrets(re.ErrorDescription, sent)), URI: CleanText(redactSecrets(re.ErrorURI, sent))}
-	if re.Response != nil {
-		pe.Status = re.Response.StatusCode
-	}
-	if pe.Code == "" {
-		pe.Code = fmt.Sprintf("HTTP %d", pe.Status)
-		pe.Description = oneLine(CleanText(redactSecrets(string(re.Body), sent))) // redacted before it is cut
-	}
-	return pe
-}
-
 // sameSignedInUser refuses a refreshed ID token for someone other than who signed in: its
 // sub must be the connection's subject and its iss the issuer of the stored ID token (for a
 // multi-tenant app that includes the tenant). A provider that answers a refresh for another
@@ -369,8 +207,8 @@ func (s *Service) sameSignedInUser(app *App, stored *TokenSet, got Identity, onl
 	if saved, err := s.Registry.Find(app.ID); err == nil && saved.Connection != nil {
 		wantSub = saved.Connection.Subject // read under the refresh lock: the sign-in's own
 	}
-	var prev issuerSubject
-	_ = unverifiedClaims(stored.IDToken, &prev) // verified when it was stored
+	var prev oauth.IssuerSubject
+	_ = oauth.UnverifiedClaims(stored.IDToken, &prev) // verified when it was stored
 	if wantSub == "" {
 		wantSub = prev.Subject
 	}
@@ -384,23 +222,4 @@ func (s *Service) sameSignedInUser(app *App, stored *TokenSet, got Identity, onl
 			app.ProviderName, got.Subject, got.Issuer, wantSub, wantIss, app.ProviderName)
 	}
 	return nil
-}
-
-type issuerSubject struct {
-	Issuer  string `json:"iss"`
-	Subject string `json:"sub"`
-}
-
-// unverifiedClaims reads a JWT's claims without checking it, for a token that was checked
-// when it was stored.
-func unverifiedClaims(raw string, v any) error {
-	parts := strings.Split(raw, ".")
-	if len(parts) != 3 {
-		return fmt.Errorf("not a JWT")
-	}
-	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(payload, v)
 }

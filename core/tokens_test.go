@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"connectedapps/core/oauth"
 	"connectedapps/core/secret"
 )
 
@@ -208,12 +209,12 @@ func tokNoSecrets(t *testing.T, err error) {
 
 func TestTokenSetFromExpiry(t *testing.T) {
 	tok := &oauth2.Token{AccessToken: "at", TokenType: "Bearer"}
-	if ts := tokenSetFrom(tok, nil, nil); ts.Expiry != nil {
+	if ts := oauth.TokenSetFrom(tok, nil, nil); ts.Expiry != nil {
 		t.Errorf("no expires_in: Expiry = %v; want nil (unknown)", ts.Expiry)
 	}
 	loc := time.FixedZone("UTC+2", 2*60*60)
 	exp := time.Date(2030, 1, 2, 3, 4, 5, 600_000_000, loc)
-	ts := tokenSetFrom(&oauth2.Token{AccessToken: "at", Expiry: exp}, nil, nil)
+	ts := oauth.TokenSetFrom(&oauth2.Token{AccessToken: "at", Expiry: exp}, nil, nil)
 	if ts.Expiry == nil {
 		t.Fatal("Expiry = nil; want set")
 	}
@@ -224,7 +225,7 @@ func TestTokenSetFromExpiry(t *testing.T) {
 	if d, ok := ts.ExpiresIn(want.Add(-time.Minute)); !ok || d != time.Minute {
 		t.Errorf("ExpiresIn = %v, %v; want 1m, true", d, ok)
 	}
-	if _, ok := tokenSetFrom(tok, nil, nil).ExpiresIn(time.Now()); ok {
+	if _, ok := oauth.TokenSetFrom(tok, nil, nil).ExpiresIn(time.Now()); ok {
 		t.Error("ExpiresIn of an unknown expiry reports ok")
 	}
 }
@@ -234,10 +235,10 @@ func TestTokenSetFromScopes(t *testing.T) {
 	withScope := (&oauth2.Token{AccessToken: "at"}).WithExtra(map[string]any{"scope": " read  admin "})
 	without := (&oauth2.Token{AccessToken: "at"}).WithExtra(map[string]any{"token_type": "Bearer"})
 
-	if ts := tokenSetFrom(withScope, nil, requested); !slices.Equal(ts.Scopes, []string{"read", "admin"}) {
+	if ts := oauth.TokenSetFrom(withScope, nil, requested); !slices.Equal(ts.Scopes, []string{"read", "admin"}) {
 		t.Errorf("granted scope: Scopes = %q", ts.Scopes)
 	}
-	ts := tokenSetFrom(without, nil, requested)
+	ts := oauth.TokenSetFrom(without, nil, requested)
 	if !slices.Equal(ts.Scopes, requested) {
 		t.Errorf("scope absent: Scopes = %q; want the requested %q", ts.Scopes, requested)
 	}
@@ -246,10 +247,10 @@ func TestTokenSetFromScopes(t *testing.T) {
 		t.Error("Scopes aliases the requested slice")
 	}
 	prev := &TokenSet{Scopes: []string{"granted-before"}}
-	if ts := tokenSetFrom(without, prev, []string{"read"}); !slices.Equal(ts.Scopes, []string{"granted-before"}) {
+	if ts := oauth.TokenSetFrom(without, prev, []string{"read"}); !slices.Equal(ts.Scopes, []string{"granted-before"}) {
 		t.Errorf("refresh without scope: Scopes = %q; want the previous grant", ts.Scopes)
 	}
-	if ts := tokenSetFrom(&oauth2.Token{AccessToken: "at"}, nil, nil); len(ts.Scopes) != 0 {
+	if ts := oauth.TokenSetFrom(&oauth2.Token{AccessToken: "at"}, nil, nil); len(ts.Scopes) != 0 {
 		t.Errorf("nothing requested or granted: Scopes = %q", ts.Scopes)
 	}
 }
@@ -258,21 +259,21 @@ func TestTokenSetFromRefreshAndIDToken(t *testing.T) {
 	prev := &TokenSet{AccessToken: "old", RefreshToken: "rt-old", IDToken: "idt-old", Scopes: []string{"a"}}
 
 	// A refresh answer without refresh_token keeps the old one (and the old ID token).
-	ts := tokenSetFrom(&oauth2.Token{AccessToken: "new", TokenType: "Bearer"}, prev, nil)
+	ts := oauth.TokenSetFrom(&oauth2.Token{AccessToken: "new", TokenType: "Bearer"}, prev, nil)
 	if ts.AccessToken != "new" || ts.RefreshToken != "rt-old" || ts.IDToken != "idt-old" || ts.TokenType != "Bearer" {
 		t.Errorf("tokenSetFrom = %+v; want new access token, old refresh and ID tokens", ts)
 	}
 
 	// A rotated refresh token and a new ID token replace the old ones.
 	tok := (&oauth2.Token{AccessToken: "new", RefreshToken: "rt-new"}).WithExtra(map[string]any{"id_token": "idt-new"})
-	ts = tokenSetFrom(tok, prev, nil)
+	ts = oauth.TokenSetFrom(tok, prev, nil)
 	if ts.RefreshToken != "rt-new" || ts.IDToken != "idt-new" {
 		t.Errorf("tokenSetFrom = %+v; want rt-new, idt-new", ts)
 	}
 
 	// First sign-in: the ID token is kept; no refresh token stays none.
 	tok = (&oauth2.Token{AccessToken: "at"}).WithExtra(map[string]any{"id_token": "idt"})
-	ts = tokenSetFrom(tok, nil, nil)
+	ts = oauth.TokenSetFrom(tok, nil, nil)
 	if ts.IDToken != "idt" || ts.RefreshToken != "" {
 		t.Errorf("tokenSetFrom = %+v; want IDToken idt and no refresh token", ts)
 	}
@@ -312,7 +313,7 @@ func TestOAuthConfigAuthStyles(t *testing.T) {
 			app := &App{ClientID: tokClientID, AuthorizationURI: "https://idp.example.com/authorize", TokenURI: te.tokenURL(),
 				Scopes: []string{"read"}, TokenEndpointAuthMethod: tt.method, HasClientSecret: tt.hasSecret,
 				TokenEndpointAuthMethodsSupported: tt.supported}
-			conf := oauthConfig(app, tokClientSecret, "http://127.0.0.1:8765/callback")
+			conf := oauth.Config(app, tokClientSecret, "http://127.0.0.1:8765/callback")
 			if conf.ClientID != tokClientID || conf.RedirectURL != "http://127.0.0.1:8765/callback" ||
 				conf.Endpoint.TokenURL != te.tokenURL() || conf.Endpoint.AuthURL != app.AuthorizationURI || !slices.Equal(conf.Scopes, app.Scopes) {
 				t.Errorf("config = %+v", conf)
@@ -788,7 +789,7 @@ func TestStaleCapsMinValidAtHalfTheLifetime(t *testing.T) {
 		{"expired", fiveMin, now.Add(6 * time.Minute), 0, true},
 	}
 	for _, c := range cases {
-		if got := c.ts.stale(c.now, c.minValid); got != c.want {
+		if got := c.ts.Stale(c.now, c.minValid); got != c.want {
 			t.Errorf("%s: stale = %v, want %v", c.name, got, c.want)
 		}
 	}

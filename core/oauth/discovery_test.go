@@ -1,4 +1,4 @@
-package core
+package oauth
 
 import (
 	"context"
@@ -39,7 +39,7 @@ func newDiscoveryServer(t *testing.T, doc func(base string) any) *discoveryServe
 		ds.requests++
 		ds.accept = r.Header.Get("Accept")
 		ds.mu.Unlock()
-		if r.URL.Path != wellKnownSuffix {
+		if r.URL.Path != WellKnownSuffix {
 			http.NotFound(w, r)
 			return
 		}
@@ -141,7 +141,7 @@ func TestDiscoveryURLRejects(t *testing.T) {
 
 func TestDiscoverFillsEveryField(t *testing.T) {
 	srv := newDiscoveryServer(t, func(base string) any { return fullDiscoveryDoc(base) })
-	for _, in := range []string{srv.URL, srv.URL + "/", srv.URL + wellKnownSuffix} {
+	for _, in := range []string{srv.URL, srv.URL + "/", srv.URL + WellKnownSuffix} {
 		md, err := Discover(context.Background(), srv.Client(), in, "")
 		if err != nil {
 			t.Fatalf("Discover(%q): %v", in, err)
@@ -197,7 +197,7 @@ func TestDiscoverNotFound(t *testing.T) {
 	srv := httptest.NewServer(http.NotFoundHandler())
 	defer srv.Close()
 	_, err := Discover(context.Background(), srv.Client(), srv.URL, "")
-	assertDiscoveryError(t, err, srv.URL+wellKnownSuffix, "404")
+	assertDiscoveryError(t, err, srv.URL+WellKnownSuffix, "404")
 }
 
 func TestDiscoverHTMLPage(t *testing.T) {
@@ -207,7 +207,7 @@ func TestDiscoverHTMLPage(t *testing.T) {
 	}))
 	defer srv.Close()
 	_, err := Discover(context.Background(), srv.Client(), srv.URL, "")
-	assertDiscoveryError(t, err, srv.URL+wellKnownSuffix, "not JSON")
+	assertDiscoveryError(t, err, srv.URL+WellKnownSuffix, "not JSON")
 }
 
 func TestDiscoverMissingEndpoints(t *testing.T) {
@@ -223,7 +223,7 @@ func TestDiscoverMissingEndpoints(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			srv := newDiscoveryServer(t, doc)
 			_, err := Discover(context.Background(), srv.Client(), srv.URL, "")
-			assertDiscoveryError(t, err, srv.URL+wellKnownSuffix, "authorization_endpoint", "token_endpoint")
+			assertDiscoveryError(t, err, srv.URL+WellKnownSuffix, "authorization_endpoint", "token_endpoint")
 		})
 	}
 }
@@ -236,7 +236,7 @@ func TestDiscoverIssuerMismatch(t *testing.T) {
 		return d
 	})
 	_, err := Discover(context.Background(), srv.Client(), srv.URL, "")
-	assertDiscoveryError(t, err, srv.URL+wellKnownSuffix, templated, "does not match", srv.URL)
+	assertDiscoveryError(t, err, srv.URL+WellKnownSuffix, templated, "does not match", srv.URL)
 
 	// Naming the issuer by hand accepts the document whose issuer differs from the URL.
 	md, err := Discover(context.Background(), srv.Client(), srv.URL, templated)
@@ -255,7 +255,7 @@ func TestDiscoverUnusableEndpoint(t *testing.T) {
 		return d
 	})
 	_, err := Discover(context.Background(), srv.Client(), srv.URL, "")
-	assertDiscoveryError(t, err, srv.URL+wellKnownSuffix, "revocation_endpoint", "http://idp.example.com/revoke")
+	assertDiscoveryError(t, err, srv.URL+WellKnownSuffix, "revocation_endpoint", "http://idp.example.com/revoke")
 }
 
 func TestDiscoverTimeout(t *testing.T) {
@@ -270,7 +270,7 @@ func TestDiscoverTimeout(t *testing.T) {
 	defer close(release)
 	hc := &http.Client{Timeout: 200 * time.Millisecond}
 	_, err := Discover(context.Background(), hc, srv.URL, "")
-	assertDiscoveryError(t, err, srv.URL+wellKnownSuffix, "timeout")
+	assertDiscoveryError(t, err, srv.URL+WellKnownSuffix, "timeout")
 }
 
 func TestDiscoverContextDeadline(t *testing.T) {
@@ -286,7 +286,7 @@ func TestDiscoverContextDeadline(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	_, err := Discover(ctx, srv.Client(), srv.URL, "")
-	assertDiscoveryError(t, err, srv.URL+wellKnownSuffix, "timeout")
+	assertDiscoveryError(t, err, srv.URL+WellKnownSuffix, "timeout")
 }
 
 func TestDiscoverUntrustedCertificate(t *testing.T) {
@@ -297,9 +297,9 @@ func TestDiscoverUntrustedCertificate(t *testing.T) {
 	srv.StartTLS()
 	defer srv.Close()
 	_, err := Discover(context.Background(), nil, srv.URL, "")
-	assertDiscoveryError(t, err, srv.URL+wellKnownSuffix, "TLS certificate not trusted")
+	assertDiscoveryError(t, err, srv.URL+WellKnownSuffix, "TLS certificate not trusted")
 	_, err = Discover(context.Background(), &http.Client{}, srv.URL, "")
-	assertDiscoveryError(t, err, srv.URL+wellKnownSuffix, "not trusted")
+	assertDiscoveryError(t, err, srv.URL+WellKnownSuffix, "not trusted")
 }
 
 func TestDiscoverOverTrustedTLS(t *testing.T) {
@@ -322,7 +322,7 @@ func TestDiscoverConnectionRefused(t *testing.T) {
 	url := srv.URL
 	srv.Close()
 	_, err := Discover(context.Background(), &http.Client{}, url, "")
-	assertDiscoveryError(t, err, url+wellKnownSuffix, "cannot connect")
+	assertDiscoveryError(t, err, url+WellKnownSuffix, "cannot connect")
 }
 
 // roundTripFunc lets a test see whether any request was attempted.
@@ -345,7 +345,7 @@ func TestDiscoverRefusesPlainHTTPOffLoopback(t *testing.T) {
 			t.Fatalf("Discover(%q) succeeded; want plain http refused", in)
 		}
 		msg := err.Error()
-		if strings.ContainsAny(msg, "\r\n") || !strings.Contains(msg, strings.TrimSuffix(strings.TrimSuffix(in, "/"), wellKnownSuffix)) || !strings.Contains(msg, "https") {
+		if strings.ContainsAny(msg, "\r\n") || !strings.Contains(msg, strings.TrimSuffix(strings.TrimSuffix(in, "/"), WellKnownSuffix)) || !strings.Contains(msg, "https") {
 			t.Errorf("Discover(%q) error = %q; want one line naming the URL and advising https", in, msg)
 		}
 	}
@@ -360,7 +360,7 @@ func TestApplyMetadata(t *testing.T) {
 	md := fullDiscoveryDoc("https://idp.example.com")
 	md.RevocationEndpoint = ""    // not advertised
 	md.IntrospectionEndpoint = "" // not advertised
-	app := NewApp("Example")
+	app := newApp("Example")
 	app.ClientID = "client-1"
 	app.AuthorizationURI = "https://old.example.com/authorize"
 	app.TokenURI = "https://old.example.com/token"
@@ -400,7 +400,7 @@ func TestApplyMetadata(t *testing.T) {
 	}
 
 	// A hand-named issuer (Microsoft's multi-tenant case) is kept.
-	app2 := NewApp("Hand")
+	app2 := newApp("Hand")
 	app2.Issuer = "https://login.example.com/0000-1111/v2.0"
 	md2 := md
 	md2.Issuer = "https://login.example.com/{tenantid}/v2.0"

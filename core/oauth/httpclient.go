@@ -1,4 +1,4 @@
-package core
+package oauth
 
 import (
 	"context"
@@ -14,9 +14,9 @@ import (
 // HTTPTimeout bounds every request to a provider.
 const HTTPTimeout = 60 * time.Second
 
-// maxRedirectHops bounds the redirects a public fetch (discovery, JWKS) follows; providers
+// MaxRedirectHops bounds the redirects a public fetch (discovery, JWKS) follows; providers
 // that redirect their documents at all use one or two.
-const maxRedirectHops = 5
+const MaxRedirectHops = 5
 
 // NewHTTPClient is the one place the client that talks to providers is made, for the command
 // line, the window and the defaults alike. transport nil means http.DefaultTransport (with
@@ -33,10 +33,10 @@ func NewHTTPClient(transport http.RoundTripper) *http.Client {
 
 var defaultHTTPClient = NewHTTPClient(nil)
 
-// httpClient is the client a request is sent with: hc (or the default) with the redirect
+// Client is the client a request is sent with: hc (or the default) with the redirect
 // policy, whatever hc's own, so a Service built by hand, or a caller's client, cannot follow
 // a redirect with a secret either.
-func httpClient(hc *http.Client) *http.Client {
+func Client(hc *http.Client) *http.Client {
 	if hc == nil {
 		hc = defaultHTTPClient
 	}
@@ -44,9 +44,6 @@ func httpClient(hc *http.Client) *http.Client {
 	c.CheckRedirect = checkRedirect
 	return &c
 }
-
-// client is s.HTTP with the redirect policy; every request of the service goes through it.
-func (s *Service) client() *http.Client { return httpClient(s.HTTP) }
 
 type publicFetchKey struct{}
 
@@ -71,7 +68,7 @@ type redirectReason int
 const (
 	redirectCarriesSecret redirectReason = iota // the request holds a secret
 	redirectInsecure                            // plain http off loopback, or not http(s)
-	redirectTooMany                             // more than maxRedirectHops
+	redirectTooMany                             // more than MaxRedirectHops
 )
 
 func (e *RedirectRefusedError) Error() string {
@@ -79,14 +76,14 @@ func (e *RedirectRefusedError) Error() string {
 	case redirectInsecure:
 		return fmt.Sprintf("%s redirected to %s, which is neither https nor this machine's loopback, so the redirect was not followed", e.From, e.Location)
 	case redirectTooMany:
-		return fmt.Sprintf("the server redirects in a loop (more than %d redirects, last from %s)", maxRedirectHops, e.From)
+		return fmt.Sprintf("the server redirects in a loop (more than %d redirects, last from %s)", MaxRedirectHops, e.From)
 	}
 	return fmt.Sprintf("%s answered with a redirect (%d) to %s; requests that carry secrets never follow redirects, so nothing was sent there", e.From, e.Status, e.Location)
 }
 
-// Unwrap makes every refused redirect ErrInvalid: the app's URL is wrong or the provider is
+// Unwrap makes every refused redirect errInvalid: the app's URL is wrong or the provider is
 // hostile; trying again as it is cannot help, and the grant itself is untouched.
-func (e *RedirectRefusedError) Unwrap() error { return ErrInvalid }
+func (e *RedirectRefusedError) Unwrap() error { return errInvalid }
 
 // checkRedirect is the redirect policy of every client we use (see NewHTTPClient).
 func checkRedirect(req *http.Request, via []*http.Request) error {
@@ -98,9 +95,9 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 	switch {
 	case carriesSecret(first):
 		refused.why = redirectCarriesSecret
-	case len(via) > maxRedirectHops:
+	case len(via) > MaxRedirectHops:
 		refused.why = redirectTooMany
-	case CheckEndpointURL(req.URL.String()) != nil:
+	case checkEndpointURL(req.URL.String()) != nil:
 		refused.why = redirectInsecure
 	default:
 		return nil
@@ -216,14 +213,14 @@ func endpointOf(step string) (what, flag string) {
 	return "token endpoint", "token-url" // refresh, token exchange, token request, device sign-in
 }
 
-// refusedRedirect words a refused redirect at app's endpoint for step, with what was kept
+// RefusedRedirect words a refused redirect at app's endpoint for step, with what was kept
 // and how to put a moved endpoint in the app; nil when err is no refused redirect.
-func refusedRedirect(app *App, step, kept string, err error) error {
+func RefusedRedirect(app *App, step, kept string, err error) error {
 	var refused *RedirectRefusedError
 	if !errors.As(err, &refused) {
 		return nil
 	}
 	what, flag := endpointOf(step)
-	return Failf(ErrInvalid, "%s: %s failed: the %s %s%s: if the provider really moved it there, put that URL in the app (`connectedapps edit %q --%s URL`)",
+	return failf(errInvalid, "%s: %s failed: the %s %s%s: if the provider really moved it there, put that URL in the app (`connectedapps edit %q --%s URL`)",
 		app.ProviderName, step, what, refused.Error(), kept, app.ProviderName, flag)
 }

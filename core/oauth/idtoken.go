@@ -1,4 +1,4 @@
-package core
+package oauth
 
 import (
 	"context"
@@ -37,19 +37,19 @@ func (id Identity) Display() string {
 // multi-tenant apps: iss must be the template with the token's own tid filled in.
 func checkTenantIssuer(app *App, iss, tid string) error {
 	if !isTenantID(tid) {
-		return Failf(ErrInvalid, "%s: the provider's ID token names no valid tenant (tid %q), so its issuer %q cannot be checked against %s", app.ProviderName, tid, iss, app.Issuer)
+		return failf(errInvalid, "%s: the provider's ID token names no valid tenant (tid %q), so its issuer %q cannot be checked against %s", app.ProviderName, tid, iss, app.Issuer)
 	}
-	if want := strings.ReplaceAll(app.Issuer, TenantIDPlaceholder, tid); iss != want {
-		return Failf(ErrInvalid, "%s: the provider's ID token has the issuer %q, but its tenant %s means it must be %q: it was refused", app.ProviderName, iss, tid, want)
+	if want := strings.ReplaceAll(app.Issuer, tenantIDPlaceholder, tid); iss != want {
+		return failf(errInvalid, "%s: the provider's ID token has the issuer %q, but its tenant %s means it must be %q: it was refused", app.ProviderName, iss, tid, want)
 	}
 	return nil
 }
 
-// verifyIDToken checks signature (against the app's JWKS), issuer, audience, expiry and, when
+// VerifyIDToken checks signature (against the app's JWKS), issuer, audience, expiry and, when
 // nonce is not empty, the nonce. An ID token that fails any of these is never trusted.
-func verifyIDToken(ctx context.Context, hc *http.Client, app *App, raw, nonce string, now func() time.Time) (Identity, error) {
+func VerifyIDToken(ctx context.Context, hc *http.Client, app *App, raw, nonce string, now func() time.Time) (Identity, error) {
 	if app.Issuer == "" || app.JWKSURI == "" {
-		return Identity{}, Failf(ErrInvalid, "%s: cannot verify the ID token without an issuer and a JWKS URI: use `connectedapps edit %s --discovery URL`, or --issuer and --jwks-url", app.ProviderName, app.ProviderName)
+		return Identity{}, failf(errInvalid, "%s: cannot verify the ID token without an issuer and a JWKS URI: use `connectedapps edit %s --discovery URL`, or --issuer and --jwks-url", app.ProviderName, app.ProviderName)
 	}
 	fetch := &jwksFetch{}
 	keys := oidc.NewRemoteKeySet(oidc.ClientContext(publicFetch(ctx), fetch.client(hc)), app.JWKSURI)
@@ -59,20 +59,20 @@ func verifyIDToken(ctx context.Context, hc *http.Client, app *App, raw, nonce st
 	tok, err := v.Verify(ctx, raw)
 	if err != nil {
 		if problem := fetch.problem(); problem != nil {
-			return Identity{}, Failf(ErrInvalid, "%s: the ID token could not be checked: the JWKS at %s %s: check the JWKS URI (`connectedapps edit %q --jwks-url URL`)", app.ProviderName, app.JWKSURI, problem, app.ProviderName)
+			return Identity{}, failf(errInvalid, "%s: the ID token could not be checked: the JWKS at %s %s: check the JWKS URI (`connectedapps edit %q --jwks-url URL`)", app.ProviderName, app.JWKSURI, problem, app.ProviderName)
 		}
 		var expired *oidc.TokenExpiredError
 		if errors.As(err, &expired) {
-			return Identity{}, Failf(ErrInvalid, "%s: the provider's ID token has already expired (check this computer's clock)", app.ProviderName)
+			return Identity{}, failf(errInvalid, "%s: the provider's ID token has already expired (check this computer's clock)", app.ProviderName)
 		}
 		next := "check the issuer and JWKS URI"
 		if strings.Contains(err.Error(), "audience") { // issued for another client
 			next = "check the client ID"
 		}
-		return Identity{}, Failf(ErrInvalid, "%s: the provider's ID token failed verification (%s): %s", app.ProviderName, oneLine(CleanText(err.Error())), next)
+		return Identity{}, failf(errInvalid, "%s: the provider's ID token failed verification (%s): %s", app.ProviderName, oneLine(cleanText(err.Error())), next)
 	}
 	if nonce != "" && tok.Nonce != nonce {
-		return Identity{}, Failf(ErrInvalid, "%s: the ID token's nonce does not match this sign-in (a replayed token?): start connect again", app.ProviderName)
+		return Identity{}, failf(errInvalid, "%s: the ID token's nonce does not match this sign-in (a replayed token?): start connect again", app.ProviderName)
 	}
 	var claims struct {
 		Name              string `json:"name"`
@@ -86,24 +86,24 @@ func verifyIDToken(ctx context.Context, hc *http.Client, app *App, raw, nonce st
 	// to in azp, and that must be us; go-oidc checks only that we are among the audiences, so
 	// a token another client obtained for itself (naming us as well) would pass.
 	if (len(tok.Audience) > 1 || claims.AuthorizedParty != "") && claims.AuthorizedParty != app.ClientID {
-		return Identity{}, Failf(ErrInvalid, "%s: the provider's ID token was issued to another client (azp %q, audiences %q), not to the client ID %s: it was refused; check the client ID", app.ProviderName, claims.AuthorizedParty, tok.Audience, app.ClientID)
+		return Identity{}, failf(errInvalid, "%s: the provider's ID token was issued to another client (azp %q, audiences %q), not to the client ID %s: it was refused; check the client ID", app.ProviderName, claims.AuthorizedParty, tok.Audience, app.ClientID)
 	}
 	if multiTenant {
 		if err := checkTenantIssuer(app, tok.Issuer, claims.TenantID); err != nil {
 			return Identity{}, err
 		}
 	}
-	id := cleanIdentity(Identity{Issuer: tok.Issuer, Subject: tok.Subject, Name: claims.Name, Email: claims.Email})
+	id := CleanIdentity(Identity{Issuer: tok.Issuer, Subject: tok.Subject, Name: claims.Name, Email: claims.Email})
 	if id.Name == "" {
-		id.Name = CleanText(claims.PreferredUsername)
+		id.Name = cleanText(claims.PreferredUsername)
 	}
 	return id, nil
 }
 
-// maxJWKSBody bounds what is read of a JWKS answer, as maxDiscoveryBody bounds discovery's:
+// MaxJWKSBody bounds what is read of a JWKS answer, as maxDiscoveryBody bounds discovery's:
 // real key sets are a few KiB. go-oidc reads the body whole, so the cut is made in the
 // transport.
-const maxJWKSBody = maxDiscoveryBody
+const MaxJWKSBody = maxDiscoveryBody
 
 // jwksFetch is the client go-oidc fetches a JWKS with, and what went wrong with the fetch in
 // our own words: go-oidc passes a fetch error on as text only (its %v drops the chain), and
@@ -137,8 +137,8 @@ func (f *jwksFetch) problem() error {
 }
 
 func (f *jwksFetch) client(hc *http.Client) *http.Client {
-	c := httpClient(hc)
-	c.Transport = &cappedTransport{base: c.Transport, limit: maxJWKSBody, exceeded: f.record}
+	c := Client(hc)
+	c.Transport = &cappedTransport{base: c.Transport, limit: MaxJWKSBody, exceeded: f.record}
 	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		err := checkRedirect(req, via)
 		if err != nil {

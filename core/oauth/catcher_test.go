@@ -1,4 +1,4 @@
-package core
+package oauth
 
 import (
 	"context"
@@ -59,7 +59,7 @@ func catcherHasIPv6Loopback() bool {
 }
 
 func TestListenLoopbackIPv4AnyPort(t *testing.T) {
-	c := catcherListen(t, HostIPv4, 0)
+	c := catcherListen(t, hostIPv4, 0)
 	if c.Port() <= 0 || c.Port() > 65535 {
 		t.Fatalf("Port() = %d; want a real port", c.Port())
 	}
@@ -80,9 +80,9 @@ func TestListenLoopbackIPv4AnyPort(t *testing.T) {
 }
 
 func TestListenLoopbackListensOnlyOnLoopback(t *testing.T) {
-	hosts := []string{HostIPv4, HostLocalhost}
+	hosts := []string{hostIPv4, hostLocalhost}
 	if catcherHasIPv6Loopback() {
-		hosts = append(hosts, HostIPv6)
+		hosts = append(hosts, hostIPv6)
 	}
 	for _, host := range hosts {
 		c := catcherListen(t, host, 0)
@@ -96,7 +96,7 @@ func TestListenLoopbackListensOnlyOnLoopback(t *testing.T) {
 }
 
 func TestListenLoopbackLocalhostBothFamilies(t *testing.T) {
-	c := catcherListen(t, HostLocalhost, 0)
+	c := catcherListen(t, hostLocalhost, 0)
 	if want := "http://localhost:" + strconv.Itoa(c.Port()) + "/callback"; c.RedirectURI() != want {
 		t.Errorf("RedirectURI() = %q; want %q", c.RedirectURI(), want)
 	}
@@ -141,7 +141,7 @@ func TestListenLoopbackIPv6(t *testing.T) {
 	if !catcherHasIPv6Loopback() {
 		t.Skip("no IPv6 loopback on this machine")
 	}
-	c := catcherListen(t, HostIPv6, 0)
+	c := catcherListen(t, hostIPv6, 0)
 	if want := "http://[::1]:" + strconv.Itoa(c.Port()) + "/callback"; c.RedirectURI() != want {
 		t.Errorf("RedirectURI() = %q; want %q", c.RedirectURI(), want)
 	}
@@ -158,8 +158,8 @@ func TestListenLoopbackRefusesOtherHosts(t *testing.T) {
 			t.Errorf("ListenLoopback(%q) succeeded; want refused", host)
 			continue
 		}
-		if !errors.Is(err, ErrInvalid) {
-			t.Errorf("ListenLoopback(%q) error %v does not wrap ErrInvalid", host, err)
+		if !errors.Is(err, errInvalid) {
+			t.Errorf("ListenLoopback(%q) error %v does not wrap errInvalid", host, err)
 		}
 	}
 }
@@ -171,14 +171,14 @@ func TestListenLoopbackPortInUse(t *testing.T) {
 	}
 	defer busy.Close()
 	port := busy.Addr().(*net.TCPAddr).Port
-	for _, host := range []string{HostIPv4, HostLocalhost} {
+	for _, host := range []string{hostIPv4, hostLocalhost} {
 		c, err := ListenLoopback(host, port, "")
 		if err == nil {
 			c.Close()
 			t.Fatalf("ListenLoopback(%q, %d) succeeded on a port in use", host, port)
 		}
-		if !errors.Is(err, ErrPortInUse) {
-			t.Errorf("%s: error %v does not wrap ErrPortInUse", host, err)
+		if !errors.Is(err, errPortInUse) {
+			t.Errorf("%s: error %v does not wrap errPortInUse", host, err)
 		}
 		if msg := err.Error(); !strings.Contains(msg, strconv.Itoa(port)) || strings.Contains(msg, "\n") {
 			t.Errorf("%s: error %q does not name port %d in one line", host, msg, port)
@@ -196,13 +196,13 @@ func TestListenLoopbackLocalhostIPv6PortInUse(t *testing.T) {
 	}
 	defer busy.Close()
 	port := busy.Addr().(*net.TCPAddr).Port
-	c, err := ListenLoopback(HostLocalhost, port, "")
+	c, err := ListenLoopback(hostLocalhost, port, "")
 	if err == nil {
 		c.Close()
 		t.Fatalf("ListenLoopback(localhost, %d) succeeded while ::1 port %d is taken", port, port)
 	}
-	if !errors.Is(err, ErrPortInUse) || !strings.Contains(err.Error(), strconv.Itoa(port)) {
-		t.Errorf("error = %v; want ErrPortInUse naming port %d", err, port)
+	if !errors.Is(err, errPortInUse) || !strings.Contains(err.Error(), strconv.Itoa(port)) {
+		t.Errorf("error = %v; want errPortInUse naming port %d", err, port)
 	}
 	// The IPv4 listener opened before the failure was closed again.
 	l, err := net.Listen("tcp4", "127.0.0.1:"+strconv.Itoa(port))
@@ -213,15 +213,15 @@ func TestListenLoopbackLocalhostIPv6PortInUse(t *testing.T) {
 }
 
 func TestCatcherFaviconDoesNotEndWait(t *testing.T) {
-	c := catcherListen(t, HostIPv4, 0)
+	c := catcherListen(t, hostIPv4, 0)
 	c.Expect("state-1")
 	for _, p := range []string{"/favicon.ico", "/", "/callback/extra", "/other?state=state-1&code=nope"} {
 		if status, _, _ := catcherGet(t, c, p); status != http.StatusNotFound {
 			t.Errorf("GET %s = %d; want 404", p, status)
 		}
 	}
-	if code, err := catcherWait(t, c, catcherShortWait); !errors.Is(err, ErrTimeout) {
-		t.Fatalf("Wait after stray requests = %q, %v; want ErrTimeout (still waiting)", code, err)
+	if code, err := catcherWait(t, c, catcherShortWait); !errors.Is(err, errTimeout) {
+		t.Fatalf("Wait after stray requests = %q, %v; want errTimeout (still waiting)", code, err)
 	}
 	status, _, _ := catcherGet(t, c, "/callback?state=state-1&code=the-code")
 	if status != http.StatusOK {
@@ -233,7 +233,7 @@ func TestCatcherFaviconDoesNotEndWait(t *testing.T) {
 }
 
 func TestCatcherOtherMethodsIgnored(t *testing.T) {
-	c := catcherListen(t, HostIPv4, 0)
+	c := catcherListen(t, hostIPv4, 0)
 	c.Expect("s")
 	req, _ := http.NewRequest(http.MethodPut, "http://127.0.0.1:"+strconv.Itoa(c.Port())+"/callback?state=s&code=put", nil)
 	resp, err := http.DefaultClient.Do(req)
@@ -244,15 +244,15 @@ func TestCatcherOtherMethodsIgnored(t *testing.T) {
 	if resp.StatusCode != http.StatusNotFound {
 		t.Errorf("PUT /callback = %d; want 404", resp.StatusCode)
 	}
-	if code, err := catcherWait(t, c, catcherShortWait); !errors.Is(err, ErrTimeout) {
-		t.Errorf("Wait after PUT = %q, %v; want ErrTimeout", code, err)
+	if code, err := catcherWait(t, c, catcherShortWait); !errors.Is(err, errTimeout) {
+		t.Errorf("Wait after PUT = %q, %v; want errTimeout", code, err)
 	}
 }
 
 // A callback with another state (a cross-site request, an old tab) is not this attempt's
 // answer: 400, and the attempt goes on until its own answer comes.
 func TestCatcherStateMismatch(t *testing.T) {
-	c := catcherListen(t, HostIPv4, 0)
+	c := catcherListen(t, hostIPv4, 0)
 	c.Expect("right-state")
 	for _, q := range []string{"state=wrong-state&code=stolen", "code=no-state", "state=&code=empty-state", "state=right-stat&code=prefix"} {
 		status, body, _ := catcherGet(t, c, "/callback?"+q)
@@ -260,8 +260,8 @@ func TestCatcherStateMismatch(t *testing.T) {
 			t.Errorf("%s: %d %s; want 400 Not this sign-in", q, status, body)
 		}
 	}
-	if code, err := catcherWait(t, c, catcherShortWait); !errors.Is(err, ErrTimeout) {
-		t.Fatalf("Wait after callbacks of another state = %q, %v; want ErrTimeout (still waiting)", code, err)
+	if code, err := catcherWait(t, c, catcherShortWait); !errors.Is(err, errTimeout) {
+		t.Fatalf("Wait after callbacks of another state = %q, %v; want errTimeout (still waiting)", code, err)
 	}
 	if status, _, _ := catcherGet(t, c, "/callback?state=right-state&code=the-code"); status != http.StatusOK {
 		t.Errorf("the real callback = %d; want 200", status)
@@ -272,17 +272,17 @@ func TestCatcherStateMismatch(t *testing.T) {
 }
 
 func TestCatcherNoStateExpectedRefusesEmptyState(t *testing.T) {
-	c := catcherListen(t, HostIPv4, 0) // Expect never called
+	c := catcherListen(t, hostIPv4, 0) // Expect never called
 	if status, _, _ := catcherGet(t, c, "/callback?state=&code=x"); status != http.StatusBadRequest {
 		t.Errorf("status = %d; want 400", status)
 	}
-	if code, err := catcherWait(t, c, catcherShortWait); !errors.Is(err, ErrTimeout) {
+	if code, err := catcherWait(t, c, catcherShortWait); !errors.Is(err, errTimeout) {
 		t.Errorf("Wait = %q, %v; want nothing taken when no state was set", code, err)
 	}
 }
 
 func TestCatcherProviderError(t *testing.T) {
-	c := catcherListen(t, HostIPv4, 0)
+	c := catcherListen(t, hostIPv4, 0)
 	c.Expect("st")
 	desc := `The user said no <script>alert("x")</script> & left`
 	q := url.Values{"state": {"st"}, "error": {"access_denied"}, "error_description": {desc}, "error_uri": {"https://idp.example.com/help"}}
@@ -316,7 +316,7 @@ func TestCatcherProviderError(t *testing.T) {
 }
 
 func TestCatcherNoCodeNoError(t *testing.T) {
-	c := catcherListen(t, HostIPv4, 0)
+	c := catcherListen(t, hostIPv4, 0)
 	c.Expect("st")
 	status, _, _ := catcherGet(t, c, "/callback?state=st")
 	if status != http.StatusBadRequest {
@@ -328,7 +328,7 @@ func TestCatcherNoCodeNoError(t *testing.T) {
 }
 
 func TestCatcherSuccess(t *testing.T) {
-	c := catcherListen(t, HostIPv4, 0)
+	c := catcherListen(t, hostIPv4, 0)
 	c.Expect("st-123")
 	status, body, hdr := catcherGet(t, c, "/callback?state=st-123&code=auth-code-xyz&iss=https%3A%2F%2Fidp.example.com")
 	if status != http.StatusOK {
@@ -350,7 +350,7 @@ func TestCatcherSuccess(t *testing.T) {
 }
 
 func TestCatcherFormPost(t *testing.T) {
-	c := catcherListen(t, HostIPv4, 0)
+	c := catcherListen(t, hostIPv4, 0)
 	c.Expect("st")
 	resp, err := http.PostForm("http://127.0.0.1:"+strconv.Itoa(c.Port())+"/callback", url.Values{"state": {"st"}, "code": {"posted"}})
 	if err != nil {
@@ -366,7 +366,7 @@ func TestCatcherFormPost(t *testing.T) {
 }
 
 func TestCatcherOnlyFirstResultCounts(t *testing.T) {
-	c := catcherListen(t, HostIPv4, 0)
+	c := catcherListen(t, hostIPv4, 0)
 	c.Expect("st")
 	catcherGet(t, c, "/callback?state=st&code=first")
 	catcherGet(t, c, "/callback?state=st&code=second")
@@ -379,15 +379,15 @@ func TestCatcherOnlyFirstResultCounts(t *testing.T) {
 		t.Errorf("Wait = %q, %v; want first", code, err)
 	}
 	// Nothing else was queued behind it.
-	if code, err := catcherWait(t, c, catcherShortWait); !errors.Is(err, ErrTimeout) {
-		t.Errorf("second Wait = %q, %v; want ErrTimeout", code, err)
+	if code, err := catcherWait(t, c, catcherShortWait); !errors.Is(err, errTimeout) {
+		t.Errorf("second Wait = %q, %v; want errTimeout", code, err)
 	}
 }
 
 // The attempt's first answer counts even when it is a failure; a forged state before it is
 // no answer at all.
 func TestCatcherFirstResultCountsEvenIfFailure(t *testing.T) {
-	c := catcherListen(t, HostIPv4, 0)
+	c := catcherListen(t, hostIPv4, 0)
 	c.Expect("st")
 	catcherGet(t, c, "/callback?state=forged&code=evil")
 	catcherGet(t, c, "/callback?state=st&error=access_denied")
@@ -399,7 +399,7 @@ func TestCatcherFirstResultCountsEvenIfFailure(t *testing.T) {
 }
 
 func TestCatcherDeliverURL(t *testing.T) {
-	c := catcherListen(t, HostIPv4, 0)
+	c := catcherListen(t, hostIPv4, 0)
 	c.Expect("paste-state")
 	if err := c.DeliverURL(c.RedirectURI() + "?code=pasted-code&state=paste-state"); err != nil {
 		t.Fatalf("DeliverURL: %v", err)
@@ -410,7 +410,7 @@ func TestCatcherDeliverURL(t *testing.T) {
 }
 
 func TestCatcherDeliverURLNotACallback(t *testing.T) {
-	c := catcherListen(t, HostIPv4, 0)
+	c := catcherListen(t, hostIPv4, 0)
 	c.Expect("st")
 	for _, pasted := range []string{
 		"",
@@ -429,8 +429,8 @@ func TestCatcherDeliverURLNotACallback(t *testing.T) {
 			t.Errorf("DeliverURL(%q) error %q does not show what to paste (%s)", pasted, err, want)
 		}
 	}
-	if code, err := catcherWait(t, c, catcherShortWait); !errors.Is(err, ErrTimeout) {
-		t.Fatalf("Wait after bad pastes = %q, %v; want ErrTimeout (still waiting)", code, err)
+	if code, err := catcherWait(t, c, catcherShortWait); !errors.Is(err, errTimeout) {
+		t.Fatalf("Wait after bad pastes = %q, %v; want errTimeout (still waiting)", code, err)
 	}
 	// The real callback still gets through afterwards.
 	catcherGet(t, c, "/callback?state=st&code=real")
@@ -441,13 +441,13 @@ func TestCatcherDeliverURLNotACallback(t *testing.T) {
 
 func TestCatcherDeliverURLChecksLikeACallback(t *testing.T) {
 	t.Run("wrong state", func(t *testing.T) {
-		c := catcherListen(t, HostIPv4, 0)
+		c := catcherListen(t, hostIPv4, 0)
 		c.Expect("st")
-		outcome, err := c.deliverURL(c.RedirectURI() + "?code=x&state=other")
-		if !errors.Is(err, ErrStateMismatch) || outcome || !strings.Contains(err.Error(), "newest link") {
-			t.Errorf("DeliverURL = %v (outcome %v); want a paste error, ErrStateMismatch", err, outcome)
+		outcome, err := c.Deliver(c.RedirectURI() + "?code=x&state=other")
+		if !errors.Is(err, errStateMismatch) || outcome || !strings.Contains(err.Error(), "newest link") {
+			t.Errorf("DeliverURL = %v (outcome %v); want a paste error, errStateMismatch", err, outcome)
 		}
-		if _, err := catcherWait(t, c, catcherShortWait); !errors.Is(err, ErrTimeout) {
+		if _, err := catcherWait(t, c, catcherShortWait); !errors.Is(err, errTimeout) {
 			t.Errorf("Wait = %v; want still waiting", err)
 		}
 		if err := c.DeliverURL(c.RedirectURI() + "?code=right&state=st"); err != nil {
@@ -458,7 +458,7 @@ func TestCatcherDeliverURLChecksLikeACallback(t *testing.T) {
 		}
 	})
 	t.Run("provider error", func(t *testing.T) {
-		c := catcherListen(t, HostIPv4, 0)
+		c := catcherListen(t, hostIPv4, 0)
 		c.Expect("st")
 		err := c.DeliverURL(c.RedirectURI() + "?error=access_denied&error_description=nope&state=st")
 		var pe *ProviderError
@@ -472,16 +472,16 @@ func TestCatcherDeliverURLChecksLikeACallback(t *testing.T) {
 }
 
 func TestCatcherWaitTimeout(t *testing.T) {
-	c := catcherListen(t, HostIPv4, 0)
+	c := catcherListen(t, hostIPv4, 0)
 	c.Expect("st")
 	code, err := catcherWait(t, c, 50*time.Millisecond)
-	if !errors.Is(err, ErrTimeout) || code != "" {
-		t.Errorf("Wait = %q, %v; want ErrTimeout", code, err)
+	if !errors.Is(err, errTimeout) || code != "" {
+		t.Errorf("Wait = %q, %v; want errTimeout", code, err)
 	}
 }
 
 func TestCatcherWaitCanceled(t *testing.T) {
-	c := catcherListen(t, HostIPv4, 0)
+	c := catcherListen(t, hostIPv4, 0)
 	c.Expect("st")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -492,8 +492,8 @@ func TestCatcherWaitCanceled(t *testing.T) {
 	cancel()
 	select {
 	case err := <-done:
-		if !errors.Is(err, ErrCanceled) {
-			t.Errorf("Wait = %v; want ErrCanceled", err)
+		if !errors.Is(err, errCanceled) {
+			t.Errorf("Wait = %v; want errCanceled", err)
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("Wait did not return after cancel")
@@ -501,7 +501,7 @@ func TestCatcherWaitCanceled(t *testing.T) {
 }
 
 func TestCatcherCloseFreesPort(t *testing.T) {
-	c, err := ListenLoopback(HostIPv4, 0, "")
+	c, err := ListenLoopback(hostIPv4, 0, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -513,20 +513,20 @@ func TestCatcherCloseFreesPort(t *testing.T) {
 	}
 	l.Close()
 	// And a new catcher can take the same fixed port.
-	c2 := catcherListen(t, HostIPv4, port)
+	c2 := catcherListen(t, hostIPv4, port)
 	if c2.Port() != port {
 		t.Errorf("Port() = %d; want %d", c2.Port(), port)
 	}
 }
 
 func TestCatcherCloseFreesPortLocalhost(t *testing.T) {
-	c, err := ListenLoopback(HostLocalhost, 0, "")
+	c, err := ListenLoopback(hostLocalhost, 0, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	port := c.Port()
 	c.Close()
-	c2, err := ListenLoopback(HostLocalhost, port, "")
+	c2, err := ListenLoopback(hostLocalhost, port, "")
 	if err != nil {
 		t.Fatalf("localhost port %d not free after Close: %v", port, err)
 	}

@@ -1,4 +1,4 @@
-package core
+package oauth
 
 import (
 	"context"
@@ -77,7 +77,7 @@ func TestMultiTenantIssuerIsCheckedAgainstTid(t *testing.T) {
 		return c
 	}
 	good := s.sign(t, claims("https://login.microsoftonline.com/"+tenantA+"/v2.0", tenantA))
-	id, err := verifyIDToken(context.Background(), s.jwks.Client(), app, good, "", time.Now)
+	id, err := VerifyIDToken(context.Background(), s.jwks.Client(), app, good, "", time.Now)
 	if err != nil || id.Subject != "user-1" || id.Name != "Ada" {
 		t.Fatalf("token of tenant A: %+v, %v", id, err)
 	}
@@ -91,15 +91,15 @@ func TestMultiTenantIssuerIsCheckedAgainstTid(t *testing.T) {
 		"another host":          {claims("https://evil.example/"+tenantA+"/v2.0", tenantA), "must be"},
 		"template itself":       {claims("https://login.microsoftonline.com/{tenantid}/v2.0", tenantA), "must be"},
 	} {
-		_, err := verifyIDToken(context.Background(), s.jwks.Client(), app, s.sign(t, c.claims), "", time.Now)
-		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), c.words) {
+		_, err := VerifyIDToken(context.Background(), s.jwks.Client(), app, s.sign(t, c.claims), "", time.Now)
+		if !errors.Is(err, errInvalid) || !strings.Contains(err.Error(), c.words) {
 			t.Errorf("%s: err = %v", name, err)
 		}
 	}
 	// A token for another client is still refused: only the issuer check changes.
 	other := claims("https://login.microsoftonline.com/"+tenantA+"/v2.0", tenantA)
 	other["aud"] = "someone-else"
-	if _, err := verifyIDToken(context.Background(), s.jwks.Client(), app, s.sign(t, other), "", time.Now); err == nil {
+	if _, err := VerifyIDToken(context.Background(), s.jwks.Client(), app, s.sign(t, other), "", time.Now); err == nil {
 		t.Error("a token for another audience passed")
 	}
 }
@@ -109,7 +109,7 @@ func TestFixedIssuerStillCheckedExactly(t *testing.T) {
 	now := time.Now()
 	app := &App{ProviderName: "P", ClientID: "c", JWKSURI: s.jwks.URL, Issuer: "https://idp.example"}
 	tok := s.sign(t, map[string]any{"iss": "https://other.example", "sub": "u", "aud": "c", "exp": now.Add(time.Hour).Unix(), "iat": now.Unix(), "tid": tenantA})
-	if _, err := verifyIDToken(context.Background(), s.jwks.Client(), app, tok, "", time.Now); !errors.Is(err, ErrInvalid) {
+	if _, err := VerifyIDToken(context.Background(), s.jwks.Client(), app, tok, "", time.Now); !errors.Is(err, errInvalid) {
 		t.Errorf("wrong issuer on a fixed-issuer app: %v", err)
 	}
 }
@@ -145,7 +145,7 @@ func TestDiscoveryAcceptsTheMultiTenantTemplate(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Discover: %v", err)
 	}
-	app := NewApp("Entra")
+	app := newApp("Entra")
 	app.ApplyMetadata(md, srv.URL+"/common/v2.0/.well-known/openid-configuration")
 	if !app.MultiTenantIssuer() || app.Issuer != srv.URL+"/{tenantid}/v2.0" {
 		t.Errorf("issuer after discovery = %q", app.Issuer)

@@ -1,4 +1,4 @@
-package core
+package oauth
 
 import (
 	"context"
@@ -51,12 +51,12 @@ type callbackResult struct {
 // is an immediate error.
 func ListenLoopback(host string, port int, path string) (*Catcher, error) {
 	if path == "" {
-		path = CallbackPath
+		path = callbackPath
 	}
 	// With any port, the port the kernel picked for IPv4 may be taken on IPv6: pick again.
 	for try := 0; ; try++ {
 		c, err := listenLoopback(host, port, path)
-		if port != 0 || try == 4 || !errors.Is(err, ErrPortInUse) {
+		if port != 0 || try == 4 || !errors.Is(err, errPortInUse) {
 			return c, err
 		}
 	}
@@ -65,14 +65,14 @@ func ListenLoopback(host string, port int, path string) (*Catcher, error) {
 func listenLoopback(host string, port int, path string) (*Catcher, error) {
 	var addrs []string
 	switch host {
-	case HostIPv4:
+	case hostIPv4:
 		addrs = []string{"127.0.0.1"}
-	case HostIPv6:
+	case hostIPv6:
 		addrs = []string{"::1"}
-	case HostLocalhost:
+	case hostLocalhost:
 		addrs = []string{"127.0.0.1", "::1"}
 	default:
-		return nil, Failf(ErrInvalid, "redirect host %q is not a loopback host", host)
+		return nil, failf(errInvalid, "redirect host %q is not a loopback host", host)
 	}
 	c := &Catcher{host: host, port: port, path: path, result: make(chan callbackResult, 1),
 		log: slog.New(slog.NewTextHandler(io.Discard, nil)), allowPeer: peerIsThisUser}
@@ -89,7 +89,7 @@ func listenLoopback(host string, port int, path string) (*Catcher, error) {
 			}
 			c.closeListeners()
 			if errors.Is(err, syscall.EADDRINUSE) {
-				return nil, Failf(ErrPortInUse, "port %d on %s is already in use (another program, or another connect): close it, or pick another port with `connectedapps edit NAME --redirect-port N` and register the new redirect URI with the provider (0 = any free port, where the provider allows it)", c.port, a)
+				return nil, failf(errPortInUse, "port %d on %s is already in use (another program, or another connect): close it, or pick another port with `connectedapps edit NAME --redirect-port N` and register the new redirect URI with the provider (0 = any free port, where the provider allows it)", c.port, a)
 			}
 			return nil, fmt.Errorf("cannot listen on %s port %d for the sign-in redirect: %v", a, c.port, err)
 		}
@@ -191,13 +191,13 @@ func (c *Catcher) hostMatches(host string) bool {
 // checks it exactly like a callback. A URL that is not this attempt's (another path, another
 // state) is an error to show; the attempt goes on.
 func (c *Catcher) DeliverURL(raw string) error {
-	_, err := c.deliverURL(raw)
+	_, err := c.Deliver(raw)
 	return err
 }
 
-// deliverURL is DeliverURL that also says whether the paste was the attempt's answer (its
+// Deliver is DeliverURL that also says whether the paste was the attempt's answer (its
 // error is then the attempt's result, not a paste to correct).
-func (c *Catcher) deliverURL(raw string) (outcome bool, err error) {
+func (c *Catcher) Deliver(raw string) (outcome bool, err error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Path != c.path {
 		return false, fmt.Errorf("that is not the redirect URL: paste the whole address the browser shows after sign-in (it starts with %s)", c.RedirectURI())
@@ -205,7 +205,7 @@ func (c *Catcher) deliverURL(raw string) (outcome bool, err error) {
 	res, outcome := c.take(u.Query())
 	switch {
 	case !outcome:
-		return false, Failf(ErrStateMismatch, "that address is the answer to another sign-in (its state does not match this one): paste the address the browser shows after signing in with the newest link")
+		return false, failf(errStateMismatch, "that address is the answer to another sign-in (its state does not match this one): paste the address the browser shows after signing in with the newest link")
 	case res.spent:
 		return false, nil // the attempt already has its answer; a late paste changes nothing
 	}
@@ -221,7 +221,7 @@ func (c *Catcher) check(q url.Values) callbackResult {
 		}
 	}
 	if code := q.Get("error"); code != "" {
-		return callbackResult{err: &ProviderError{Step: "sign-in", Code: CleanText(code), Description: CleanText(q.Get("error_description")), URI: CleanText(q.Get("error_uri"))}}
+		return callbackResult{err: &ProviderError{Step: "sign-in", Code: cleanText(code), Description: cleanText(q.Get("error_description")), URI: cleanText(q.Get("error_uri"))}}
 	}
 	code := q.Get("code")
 	if code == "" {
@@ -255,16 +255,16 @@ type takeResult struct {
 	spent bool // the state's answer was already taken
 }
 
-// Wait returns the code, the provider's error, or ErrTimeout / ErrCanceled.
+// Wait returns the code, the provider's error, or errTimeout / errCanceled.
 func (c *Catcher) Wait(ctx context.Context) (string, error) {
 	select {
 	case res := <-c.result:
 		return res.code, res.err
 	case <-ctx.Done():
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return "", ErrTimeout
+			return "", errTimeout
 		}
-		return "", ErrCanceled
+		return "", errCanceled
 	}
 }
 

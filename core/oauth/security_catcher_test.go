@@ -1,4 +1,4 @@
-package core
+package oauth
 
 import (
 	"errors"
@@ -14,7 +14,7 @@ import (
 // even with the right state and a fresh code, is refused and told so; nothing reaches Wait.
 func TestCatcherStateIsSingleUse(t *testing.T) {
 	for _, first := range []string{"/callback?state=st&code=first", "/callback?state=st&error=access_denied"} {
-		c := catcherListen(t, HostIPv4, 0)
+		c := catcherListen(t, hostIPv4, 0)
 		c.Expect("st")
 		catcherGet(t, c, first)
 		status, body, _ := catcherGet(t, c, "/callback?state=st&code=second")
@@ -30,7 +30,7 @@ func TestCatcherStateIsSingleUse(t *testing.T) {
 		} else if err != nil || code != "first" {
 			t.Errorf("Wait = %q, %v; want first", code, err)
 		}
-		if code, err := catcherWait(t, c, catcherShortWait); !errors.Is(err, ErrTimeout) {
+		if code, err := catcherWait(t, c, catcherShortWait); !errors.Is(err, errTimeout) {
 			t.Errorf("the second callback was queued: %q, %v", code, err)
 		}
 	}
@@ -40,19 +40,19 @@ func TestCatcherStateIsSingleUse(t *testing.T) {
 // the wait ends, by an answer, a timeout or a cancel) a pasted redirect with the right state
 // is ignored; TestConnectTimeoutSpendsTheState shows the listener is gone as well.
 func TestCatcherStateExpiresWithTheAttempt(t *testing.T) {
-	c, err := ListenLoopback(HostIPv4, 0, "")
+	c, err := ListenLoopback(hostIPv4, 0, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.Expect("st")
-	if _, err := catcherWait(t, c, 20*time.Millisecond); !errors.Is(err, ErrTimeout) {
-		t.Fatalf("Wait = %v; want ErrTimeout", err)
+	if _, err := catcherWait(t, c, 20*time.Millisecond); !errors.Is(err, errTimeout) {
+		t.Fatalf("Wait = %v; want errTimeout", err)
 	}
 	c.Close()
 	if err := c.DeliverURL(c.RedirectURI() + "?state=st&code=late-paste"); err != nil {
 		t.Errorf("a paste after the attempt = %v; want it ignored", err)
 	}
-	if code, err := catcherWait(t, c, catcherShortWait); !errors.Is(err, ErrTimeout) || code != "" {
+	if code, err := catcherWait(t, c, catcherShortWait); !errors.Is(err, errTimeout) || code != "" {
 		t.Errorf("the late paste reached Wait: %q, %v", code, err)
 	}
 }
@@ -73,7 +73,7 @@ func TestCatcherUnreachableFromOtherAddresses(t *testing.T) {
 	if len(others) == 0 {
 		t.Skip("this machine has no address but loopback")
 	}
-	for _, host := range []string{HostIPv4, HostLocalhost} {
+	for _, host := range []string{hostIPv4, hostLocalhost} {
 		c := catcherListen(t, host, 0)
 		c.Expect("st")
 		for _, ip := range others {

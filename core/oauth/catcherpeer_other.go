@@ -1,6 +1,6 @@
 //go:build !linux
 
-package core
+package oauth
 
 import "net/http"
 

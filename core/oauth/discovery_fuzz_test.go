@@ -1,4 +1,4 @@
-package core
+package oauth
 
 import (
 	"bytes"
@@ -22,14 +22,14 @@ func FuzzDiscoveryURL(f *testing.F) {
 			fuzzOneLine(t, "DiscoveryURL error", err.Error())
 			return
 		}
-		if err := CheckEndpointURL(docURL); err != nil {
+		if err := checkEndpointURL(docURL); err != nil {
 			t.Errorf("DiscoveryURL(%q) document URL %q is unusable: %v", raw, docURL, err)
 		}
-		if err := CheckEndpointURL(issuer); err != nil {
+		if err := checkEndpointURL(issuer); err != nil {
 			t.Errorf("DiscoveryURL(%q) issuer %q is unusable: %v", raw, issuer, err)
 		}
 		d, err := url.Parse(docURL)
-		if err != nil || !strings.HasSuffix(d.Path, wellKnownSuffix) || d.Fragment != "" {
+		if err != nil || !strings.HasSuffix(d.Path, WellKnownSuffix) || d.Fragment != "" {
 			t.Errorf("DiscoveryURL(%q) document URL %q is not a well-known URL without a fragment", raw, docURL)
 		}
 		if i, err := url.Parse(issuer); err != nil || i.RawQuery != "" || i.Fragment != "" || i.User != nil {
@@ -51,7 +51,7 @@ func FuzzDiscover(f *testing.F) {
 	var mu sync.Mutex
 	var body []byte
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.HasSuffix(r.URL.Path, wellKnownSuffix) {
+		if !strings.HasSuffix(r.URL.Path, WellKnownSuffix) {
 			http.NotFound(w, r)
 			return
 		}
@@ -91,14 +91,14 @@ func FuzzDiscover(f *testing.F) {
 			if u == "" {
 				continue
 			}
-			if err := CheckEndpointURL(u); err != nil {
+			if err := checkEndpointURL(u); err != nil {
 				t.Errorf("accepted a document with an unusable endpoint: %v", err)
 			}
 		}
 		if md.Issuer != derived && md.Issuer != derived+"/" && !tenantTemplateMatches(md.Issuer, derived) {
 			t.Errorf("accepted issuer %q for a document fetched for issuer %q", md.Issuer, derived)
 		}
-		app := NewApp("Fuzzed provider")
+		app := newApp("Fuzzed provider")
 		app.ClientID = "client-id"
 		app.ApplyMetadata(md, docURL)
 		if err := app.Validate(); err != nil {

@@ -1,4 +1,4 @@
-package core
+package oauth
 
 import (
 	"bufio"
@@ -15,19 +15,19 @@ import (
 // FuzzCatcherCallback sends a fuzzed callback query to a catcher expecting a fuzzed state, once
 // as a browser would (a raw HTTP request through the catcher's handler) and once pasted
 // (DeliverURL). Properties: only the exact, non-empty state is an answer, and anything else
-// is refused with 400 (a paste: ErrStateMismatch) and leaves the attempt waiting; a code is
+// is refused with 400 (a paste: errStateMismatch) and leaves the attempt waiting; a code is
 // accepted only with that state, no error, and no iss or the app's own, and is the query's
 // own code; every refusal is one line; the result page escapes everything the query brings;
 // both ways agree; and once an answer is taken, the same answer again is not.
 func FuzzCatcherCallback(f *testing.F) {
-	const redirect = "http://127.0.0.1:8765" + CallbackPath
+	const redirect = "http://127.0.0.1:8765" + callbackPath
 	emptyPageTags := strings.Count(resultPage("x", "y"), "<")
 	f.Fuzz(func(t *testing.T, state, rawQuery string) {
 		// The browser's way: the request line is parsed by net/http as the server would.
 		served := false
 		var servedRes callbackResult
 		req, err := http.ReadRequest(bufio.NewReader(strings.NewReader(
-			"GET " + CallbackPath + "?" + rawQuery + " HTTP/1.1\r\nHost: 127.0.0.1:8765\r\n\r\n")))
+			"GET " + callbackPath + "?" + rawQuery + " HTTP/1.1\r\nHost: 127.0.0.1:8765\r\n\r\n")))
 		if err == nil {
 			c := fuzzCatcher(state)
 			rec := httptest.NewRecorder()
@@ -64,15 +64,15 @@ func FuzzCatcherCallback(f *testing.F) {
 		err = c.DeliverURL(pasted)
 		res, delivered := fuzzTake(c)
 		u, perr := url.Parse(pasted)
-		if perr == nil && u.Path == CallbackPath && (state == "" || u.Query().Get("state") != state) {
+		if perr == nil && u.Path == callbackPath && (state == "" || u.Query().Get("state") != state) {
 			// Not this attempt's answer: a paste error, and the attempt goes on.
 			if delivered {
 				t.Errorf("DeliverURL(%q) with another state was taken: %v", pasted, res)
 			}
-			if !errors.Is(err, ErrStateMismatch) {
-				t.Errorf("DeliverURL(%q) with another state = %v; want ErrStateMismatch", pasted, err)
+			if !errors.Is(err, errStateMismatch) {
+				t.Errorf("DeliverURL(%q) with another state = %v; want errStateMismatch", pasted, err)
 			}
-		} else if perr == nil && u.Path == CallbackPath {
+		} else if perr == nil && u.Path == callbackPath {
 			if !delivered {
 				t.Fatalf("DeliverURL(%q) delivered nothing", pasted)
 			}
@@ -109,9 +109,9 @@ func FuzzCatcherCallback(f *testing.F) {
 const fuzzIssuer = "https://idp.example.com"
 
 func fuzzCatcher(state string) *Catcher {
-	c := &Catcher{host: HostIPv4, port: 8765, path: CallbackPath, state: state, result: make(chan callbackResult, 1),
+	c := &Catcher{host: hostIPv4, port: 8765, path: callbackPath, state: state, result: make(chan callbackResult, 1),
 		log: slog.New(slog.NewTextHandler(io.Discard, nil)), allowPeer: func(*http.Request) error { return nil }}
-	c.checkIssuer = callbackIssuerCheck(&App{ProviderName: "Fuzz IdP", Issuer: fuzzIssuer})
+	c.checkIssuer = CallbackIssuerCheck(&App{ProviderName: "Fuzz IdP", Issuer: fuzzIssuer})
 	return c
 }
 
@@ -145,8 +145,8 @@ func fuzzCheckCallback(t *testing.T, how, state string, q url.Values, res callba
 	if res.code != "" {
 		t.Errorf("%s: a refusal (%v) still carries code %q", how, res.err, res.code)
 	}
-	if q.Has("iss") && q.Get("iss") != fuzzIssuer && !errors.Is(res.err, ErrMixUp) {
-		t.Errorf("%s: an answer from the issuer %q gave %v; want ErrMixUp", how, q.Get("iss"), res.err)
+	if q.Has("iss") && q.Get("iss") != fuzzIssuer && !errors.Is(res.err, errMixUp) {
+		t.Errorf("%s: an answer from the issuer %q gave %v; want errMixUp", how, q.Get("iss"), res.err)
 	}
 	fuzzOneLine(t, how+" refusal", res.err.Error())
 }

@@ -1,13 +1,13 @@
-package core
+package oauth
 
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"testing"
-
-	"connectedapps/core/secret"
+	"time"
 )
 
 func TestIdentityFromUserinfo(t *testing.T) {
@@ -34,23 +34,22 @@ func TestSignedInIdentityWithoutOpenIDAsksUserinfo(t *testing.T) {
 		_, _ = w.Write([]byte(`{"login":"octocat","id":1,"email":"octo@example.com"}`))
 	}))
 	defer srv.Close()
-	svc, err := NewService(Config{Dir: t.TempDir(), Secrets: secret.NewMemoryStore(), HTTP: srv.Client()})
-	if err != nil {
-		t.Fatal(err)
+	signedIn := func(ctx context.Context, app *App, ts *TokenSet, nonce string) (Identity, error) {
+		return SignedInIdentity(ctx, srv.Client(), app, ts, nonce, time.Now, slog.New(slog.DiscardHandler))
 	}
 	app := &App{ProviderName: "GitHub", UserinfoURI: srv.URL + "/user", Scopes: []string{"read:user"}}
-	id, err := svc.signedInIdentity(context.Background(), app, &TokenSet{AccessToken: "gho_x", TokenType: "bearer"}, "")
+	id, err := signedIn(context.Background(), app, &TokenSet{AccessToken: "gho_x", TokenType: "bearer"}, "")
 	if err != nil || id != (Identity{Subject: "1", Name: "octocat", Email: "octo@example.com"}) || auth != "Bearer gho_x" {
 		t.Errorf("identity = %+v, %v (Authorization %q)", id, err, auth)
 	}
 	// A failing userinfo never fails a sign-in that worked.
 	srv.Close()
-	if id, err := svc.signedInIdentity(context.Background(), app, &TokenSet{AccessToken: "gho_x"}, ""); err != nil || id != (Identity{}) {
+	if id, err := signedIn(context.Background(), app, &TokenSet{AccessToken: "gho_x"}, ""); err != nil || id != (Identity{}) {
 		t.Errorf("unreachable userinfo: %+v, %v", id, err)
 	}
 	// With openid, the ID token is required.
 	app.Scopes = []string{"openid"}
-	if _, err := svc.signedInIdentity(context.Background(), app, &TokenSet{AccessToken: "x"}, ""); err == nil {
+	if _, err := signedIn(context.Background(), app, &TokenSet{AccessToken: "x"}, ""); err == nil {
 		t.Error("openid without an ID token was accepted")
 	}
 }

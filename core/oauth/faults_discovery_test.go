@@ -1,4 +1,4 @@
-package core
+package oauth
 
 import (
 	"context"
@@ -22,7 +22,7 @@ func TestDiscoverServerError(t *testing.T) {
 	}))
 	defer srv.Close()
 	md, err := Discover(context.Background(), srv.Client(), srv.URL, "")
-	assertDiscoveryError(t, err, srv.URL+wellKnownSuffix, "500", "check the URL")
+	assertDiscoveryError(t, err, srv.URL+WellKnownSuffix, "500", "check the URL")
 	if md != nil {
 		t.Errorf("a failed discovery returned %+v", md)
 	}
@@ -36,7 +36,7 @@ func TestDiscoverTruncatedJSON(t *testing.T) {
 	}))
 	defer srv.Close()
 	_, err := Discover(context.Background(), srv.Client(), srv.URL, "")
-	assertDiscoveryError(t, err, srv.URL+wellKnownSuffix, "not JSON", "unexpected end", "check the URL")
+	assertDiscoveryError(t, err, srv.URL+WellKnownSuffix, "not JSON", "unexpected end", "check the URL")
 }
 
 func TestDiscoverRedirectLoop(t *testing.T) {
@@ -47,9 +47,9 @@ func TestDiscoverRedirectLoop(t *testing.T) {
 	}))
 	defer srv.Close()
 	_, err := Discover(context.Background(), srv.Client(), srv.URL, "")
-	assertDiscoveryError(t, err, srv.URL+wellKnownSuffix, "redirects in a loop", "check the URL")
-	if n := hops.Load(); n > maxRedirectHops+1 {
-		t.Errorf("%d requests; the client must give up after %d redirects", n, maxRedirectHops)
+	assertDiscoveryError(t, err, srv.URL+WellKnownSuffix, "redirects in a loop", "check the URL")
+	if n := hops.Load(); n > MaxRedirectHops+1 {
+		t.Errorf("%d requests; the client must give up after %d redirects", n, MaxRedirectHops)
 	}
 }
 
@@ -65,7 +65,7 @@ func TestDiscoverHugeBody(t *testing.T) {
 	}))
 	defer srv.Close()
 	_, err := Discover(context.Background(), srv.Client(), srv.URL, "")
-	assertDiscoveryError(t, err, srv.URL+wellKnownSuffix, "larger than 1 MiB", "check the URL")
+	assertDiscoveryError(t, err, srv.URL+WellKnownSuffix, "larger than 1 MiB", "check the URL")
 }
 
 // A server that sends the headers at once and then the body a byte at a time, forever: the
@@ -98,7 +98,7 @@ func TestDiscoverSlowBody(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	_, err := Discover(ctx, srv.Client(), srv.URL, "")
-	assertDiscoveryError(t, err, srv.URL+wellKnownSuffix, "while reading the answer", "timeout")
+	assertDiscoveryError(t, err, srv.URL+WellKnownSuffix, "while reading the answer", "timeout")
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("the slow body held discovery for %s", d)
 	}

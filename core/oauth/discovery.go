@@ -1,4 +1,4 @@
-package core
+package oauth
 
 import (
 	"context"
@@ -20,7 +20,7 @@ import (
 // DiscoveryTimeout bounds the whole discovery request.
 const DiscoveryTimeout = 15 * time.Second
 
-const wellKnownSuffix = "/.well-known/openid-configuration"
+const WellKnownSuffix = "/.well-known/openid-configuration"
 
 // maxDiscoveryBody bounds what is read of a discovery answer; real documents are a few KiB.
 const maxDiscoveryBody = 1 << 20
@@ -30,7 +30,7 @@ const maxDiscoveryBody = 1 << 20
 // ".../.well-known/openid-configuration?appid=ID") stays on the document URL only.
 func DiscoveryURL(raw string) (docURL, expectedIssuer string, err error) {
 	raw = strings.TrimSpace(raw)
-	if err := CheckEndpointURL(raw); err != nil {
+	if err := checkEndpointURL(raw); err != nil {
 		return "", "", fmt.Errorf("discovery URL: %w", err)
 	}
 	u, err := url.Parse(raw)
@@ -40,9 +40,9 @@ func DiscoveryURL(raw string) (docURL, expectedIssuer string, err error) {
 	u.Fragment, u.RawFragment = "", ""
 	// Every trailing slash goes ("https://idp.example.com//" is that issuer too), so the
 	// document URL given back names the same issuer.
-	base := strings.TrimRight(strings.TrimSuffix(strings.TrimRight(u.Path, "/"), wellKnownSuffix), "/")
+	base := strings.TrimRight(strings.TrimSuffix(strings.TrimRight(u.Path, "/"), WellKnownSuffix), "/")
 	issuer := url.URL{Scheme: u.Scheme, Host: u.Host, Path: base}
-	u.Path, u.RawPath = base+wellKnownSuffix, ""
+	u.Path, u.RawPath = base+WellKnownSuffix, ""
 	return u.String(), issuer.String(), nil
 }
 
@@ -63,7 +63,7 @@ func Discover(ctx context.Context, hc *http.Client, rawURL, expectedIssuer strin
 		return nil, fmt.Errorf("discovery at %s: %w", docURL, err)
 	}
 	req.Header.Set("Accept", "application/json")
-	resp, err := httpClient(hc).Do(req)
+	resp, err := Client(hc).Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("discovery at %s failed: %w", docURL, describeNetError(err))
 	}
@@ -73,7 +73,7 @@ func Discover(ctx context.Context, hc *http.Client, rawURL, expectedIssuer strin
 		return nil, fmt.Errorf("discovery at %s failed while reading the answer: %w", docURL, describeNetError(err))
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("discovery at %s failed: the server answered %s; check the URL (it should be the issuer or its %s document)", docURL, resp.Status, wellKnownSuffix)
+		return nil, fmt.Errorf("discovery at %s failed: the server answered %s; check the URL (it should be the issuer or its %s document)", docURL, resp.Status, WellKnownSuffix)
 	}
 	if len(body) > maxDiscoveryBody {
 		// Not "not JSON": the cut is ours, and the document is simply not what was asked for.
@@ -86,7 +86,7 @@ func Discover(ctx context.Context, hc *http.Client, rawURL, expectedIssuer strin
 	// The lists are printed by `discover` and offered in the window's scope field.
 	for _, list := range [][]string{md.ScopesSupported, md.CodeChallengeMethodsSupported, md.TokenEndpointAuthMethodsSupported} {
 		for i := range list {
-			list[i] = CleanText(list[i])
+			list[i] = cleanText(list[i])
 		}
 	}
 	if md.AuthorizationEndpoint == "" || md.TokenEndpoint == "" {
@@ -103,14 +103,14 @@ func Discover(ctx context.Context, hc *http.Client, rawURL, expectedIssuer strin
 		if u == "" {
 			continue
 		}
-		if err := CheckEndpointURL(u); err != nil {
+		if err := checkEndpointURL(u); err != nil {
 			return nil, fmt.Errorf("discovery at %s failed: its %s is unusable: %v", docURL, name, err)
 		}
 	}
 	return &md, nil
 }
 
-// tenantTemplateMatches accepts a multi-tenant issuer template (see TenantIDPlaceholder) for
+// tenantTemplateMatches accepts a multi-tenant issuer template (see tenantIDPlaceholder) for
 // the URL it was fetched from, when the URL names the tenant group (common, organizations,
 // ...) where the template has its placeholder: ID tokens are then checked against their tid.
 func tenantTemplateMatches(template, derived string) bool {

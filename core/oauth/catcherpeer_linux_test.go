@@ -1,0 +1,154 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// forgeCallbackEnv makes the test binary, re-run as another user, a hostile local user: it
+// requests the URL it names (a forged callback to the victim's catcher), prints the status
+// and exits before any test runs.
+const forgeCallbackEnv = "CONNECTEDAPPS_TEST_FORGE_CALLBACK"
+
+func init() {
+	if target := os.Getenv(forgeCallbackEnv); target != "" {
+		resp, err := (&http.Client{Timeout: 10 * time.Second}).Get(target)
+		if err != nil {
+			fmt.Println("error:", err)
+			os.Exit(3)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		fmt.Printf("%d %s\n", resp.StatusCode, strings.Join(strings.Fields(string(body)), " "))
+		os.Exit(0)
+	}
+}
+
+// nobodyUID is the unprivileged user the attacker runs as.
+const nobodyUID = 65534
+
+// requireNobodyCanRun skips unless this test may start a process as nobody from the temporary
+// folder: it must be root, and nobody must be able to reach that folder (a chroot whose root
+// was made by mktemp, mode 0700, as the fresh-machine check makes, cannot run any program as
+// another user; every real system's / and /tmp can). Called first, on the test's goroutine.
+func requireNobodyCanRun(t *testing.T) {
+	t.Helper()
+	if os.Getuid() != 0 {
+		t.Skip("needs root, to run the attacker as the user nobody")
+	}
+	requireTraversableByOthers(t, filepath.Join(os.TempDir(), "connectedapps-attacker"))
+}
+
+// forgeAsNobody sends a GET to target from a process of the user nobody and returns the
+// status and page it got. The test binary is copied where nobody may run it.
+func forgeAsNobody(t *testing.T, target string) (int, string) {
+	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := os.MkdirTemp("", "connectedapps-attacker")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, "attacker")
+	data, err := os.ReadFile(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin)
+	cmd.Dir = dir
+	cmd.Env = []string{forgeCallbackEnv + "=" + target, "PATH=/usr/bin:/bin"}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobodyUID, Gid: nobodyUID}}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("the attacker process (uid %d): %v: %s", nobodyUID, err, out)
+	}
+	status, page, _ := strings.Cut(strings.TrimSpace(string(out)), " ")
+	n, err := strconv.Atoi(status)
+	if err != nil {
+		t.Fatalf("the attacker process printed %q", out)
+	}
+	return n, page
+}
+
+// Another local user (nobody) reads the authorization URL on the browser's command line
+// (state, PKCE challenge), signs in with their own account and delivers their code to our
+// catcher with the right state. The catcher sees the connection is not ours: 403, and the
+// attempt neither ends nor changes; our own callback then completes it.
+func TestCatcherRefusesAnotherUsersConnection(t *testing.T) {
+	requireNobodyCanRun(t)
+	for _, host := range []string{hostIPv4, hostLocalhost, hostIPv6} {
+		if host == hostIPv6 && !catcherHasIPv6Loopback() {
+			continue
+		}
+		t.Run(host, func(t *testing.T) {
+			c := catcherListen(t, host, 0)
+			c.Expect("the-state")
+			status, page := forgeAsNobody(t, c.RedirectURI()+"?state=the-state&code=attackers-code")
+			if status != http.StatusForbidden || !strings.Contains(page, "another user") {
+				t.Errorf("a callback from uid %d got %d %s; want 403", nobodyUID, status, page)
+			}
+			if code, err := catcherWait(t, c, catcherShortWait); !errors.Is(err, errTimeout) {
+				t.Fatalf("after the forged callback Wait = %q, %v; want still waiting", code, err)
+			}
+			if status, _, _ := catcherGet(t, c, "/callback?state=the-state&code=our-code"); status != http.StatusOK {
+				t.Errorf("our own callback = %d; want 200", status)
+			}
+			if code, err := catcherWait(t, c, 5*time.Second); err != nil || code != "our-code" {
+				t.Errorf("Wait = %q, %v; want our-code", code, err)
+			}
+		})
+	}
+}
+
+// An owner that cannot be found is refused (fail closed): here the request carries no
+// connection at all, as the fuzz test's handler calls do.
+func TestCatcherRefusesAnUnknownPeer(t *testing.T) {
+	c := catcherListen(t, hostIPv4, 0)
+	c.Expect("st")
+	req := httptest.NewRequest(http.MethodGet, "http://127.0.0.1:"+strconv.Itoa(c.Port())+"/callback?state=st&code=x", nil)
+	if err := peerIsThisUser(req); err == nil {
+		t.Fatal("a request whose connection is unknown was accepted")
+	}
+	req = req.WithContext(context.WithValue(req.Context(), http.LocalAddrContextKey, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: c.Port()}))
+	req.RemoteAddr = "127.0.0.1:1" // no such socket
+	if err := peerIsThisUser(req); err == nil {
+		t.Fatal("a connection that is not in /proc/net/tcp was accepted")
+	}
+}
+
+// requireTraversableByOthers skips unless every folder above dir may be entered by other
+// users (core's crash tests have the same check).
+func requireTraversableByOthers(t *testing.T, dir string) {
+	t.Helper()
+	for d := filepath.Dir(dir); ; d = filepath.Dir(d) {
+		info, err := os.Stat(d)
+		if err == nil && info.Mode().Perm()&0o001 == 0 {
+			t.Skipf("%s (mode %v) cannot be entered by other users, so the helper run as nobody cannot reach the test folder", d, info.Mode().Perm())
+		}
+		if d == filepath.Dir(d) {
+			return
+		}
+	}
+}

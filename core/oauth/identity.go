@@ -1,0 +1,123 @@
+package oauth
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// SignedInIdentity says who signed in, once tokens are in hand. With openid the ID token is
+// required and verified (nonce "" skips the nonce check, for the device flow, which has none);
+// without openid a userinfo-style endpoint is asked, as GitHub's https://api.github.com/user
+// is the only way to learn who approved a GitHub app.
+func SignedInIdentity(ctx context.Context, hc *http.Client, app *App, ts *TokenSet, nonce string, now func() time.Time, log *slog.Logger) (Identity, error) {
+	if !app.UsesOpenID() {
+		if app.UserinfoURI == "" {
+			return Identity{}, nil
+		}
+		return userinfoIdentity(ctx, hc, app, ts, log), nil
+	}
+	if ts.IDToken == "" {
+		return Identity{}, failf(errInvalid, "%s: the provider sent no ID token although openid was asked for: check the scopes", app.ProviderName)
+	}
+	id, err := VerifyIDToken(ctx, hc, app, ts.IDToken, nonce, now)
+	if err != nil {
+		return Identity{}, err
+	}
+	if id.Name == "" && id.Email == "" && app.UserinfoURI != "" {
+		id = completeIdentity(ctx, hc, app, ts, id, log)
+	}
+	return id, nil
+}
+
+// userinfoIdentity reads who holds the access token from the userinfo URI of an app without
+// ID tokens. It is only shown to the person, never used to decide anything, so any failure
+// leaves the identity empty rather than failing a sign-in that worked.
+func userinfoIdentity(ctx context.Context, hc *http.Client, app *App, ts *TokenSet, log *slog.Logger) Identity {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, app.UserinfoURI, nil)
+	if err != nil {
+		return Identity{}
+	}
+	req.Header.Set("Authorization", ts.Type()+" "+ts.AccessToken)
+	req.Header.Set("Accept", "application/json")
+	raw, err := DoJSON(hc, app, "userinfo", req)
+	if err != nil {
+		log.Debug("userinfo after sign-in failed; no identity shown", "app", app.ProviderName, "error", err)
+		return Identity{}
+	}
+	return identityFromUserinfo(raw)
+}
+
+// identityFromUserinfo reads OpenID userinfo claims and GitHub's /user shape alike (numeric
+// id, login as the user name).
+func identityFromUserinfo(raw json.RawMessage) Identity {
+	var c struct {
+		Sub               string          `json:"sub"`
+		ID                json.RawMessage `json:"id"`
+		Name              string          `json:"name"`
+		PreferredUsername string          `json:"preferred_username"`
+		Login             string          `json:"login"`
+		Email             string          `json:"email"`
+	}
+	if json.Unmarshal(raw, &c) != nil {
+		return Identity{}
+	}
+	id := CleanIdentity(Identity{Subject: c.Sub, Name: c.Name, Email: c.Email})
+	if id.Subject == "" && len(c.ID) > 0 {
+		var n json.Number
+		var str string
+		if json.Unmarshal(c.ID, &n) == nil {
+			id.Subject = n.String()
+		} else if json.Unmarshal(c.ID, &str) == nil {
+			id.Subject = cleanText(str)
+		}
+	}
+	for _, alt := range []string{cleanText(c.PreferredUsername), cleanText(c.Login)} {
+		if id.Name == "" {
+			id.Name = alt
+		}
+	}
+	if _, err := strconv.ParseFloat(id.Name, 64); err == nil && id.Name == id.Subject {
+		id.Name = "" // a bare number says nothing a person recognises
+	}
+	return id
+}
+
+// CleanIdentity strips control characters from what a provider says about who signed in.
+func CleanIdentity(id Identity) Identity {
+	return Identity{Issuer: cleanText(id.Issuer), Subject: cleanText(id.Subject), Name: cleanText(id.Name), Email: cleanText(id.Email)}
+}
+
+// completeIdentity fills name and email from userinfo when the ID token carries only the
+// subject (many providers put profile claims there alone). Userinfo is trusted only for the
+// same subject (OpenID Connect Core 5.3.2); any failure keeps what the ID token said.
+func completeIdentity(ctx context.Context, hc *http.Client, app *App, ts *TokenSet, id Identity, log *slog.Logger) Identity {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, app.UserinfoURI, nil)
+	if err != nil {
+		return id
+	}
+	req.Header.Set("Authorization", ts.Type()+" "+ts.AccessToken)
+	req.Header.Set("Accept", "application/json")
+	raw, err := DoJSON(hc, app, "userinfo", req)
+	if err != nil {
+		log.Debug("userinfo after sign-in failed; showing the subject only", "app", app.ProviderName, "error", err)
+		return id
+	}
+	var claims struct {
+		Sub               string `json:"sub"`
+		Name              string `json:"name"`
+		PreferredUsername string `json:"preferred_username"`
+		Email             string `json:"email"`
+	}
+	if json.Unmarshal(raw, &claims) != nil || cleanText(claims.Sub) != id.Subject {
+		return id
+	}
+	id.Name, id.Email = cleanText(claims.Name), cleanText(claims.Email)
+	if id.Name == "" {
+		id.Name = cleanText(claims.PreferredUsername)
+	}
+	return id
+}
