@@ -328,15 +328,42 @@ func TestRevokedGrantNeedsReauth(t *testing.T) {
 	}
 }
 
+// A sign-in the person declines or the provider refuses ends in one line with the provider's
+// own words and the next step, and leaves the app not connected: for the code flow (the
+// person declines; the provider itself answers login_required to prompt=none without a
+// session) and for the device flow (the person declines on the provider's /device page).
 func TestProviderErrorsReachThePerson(t *testing.T) {
-	u := newUser(t).with(testkit.BrowserModeEnv + "=" + testkit.ModeDeny)
-	u.addNative("Denied")
-	r := u.fails(1, "", []string{"connect", "Denied", "--timeout", "30s"}, `"access_denied"`, "declined", "The user declined <the> request")
-	_ = r
-	// A real error from the provider itself: prompt=none without a session.
-	v := newUser(t).with(testkit.BrowserModeEnv + "=" + testkit.ModeFollow)
-	v.addNative("Silent", "--param", "prompt=none")
-	v.fails(1, "", []string{"connect", "Silent", "--timeout", "30s"}, `"login_required"`)
+	for _, c := range []struct {
+		name, mode string
+		device     bool     // the device client and grant, else the native client's code flow
+		extra      []string // add's extra flags
+		connect    []string // connect's flags
+		want       []string // in the one line on stderr
+		stdout     string   // in stdout, if not ""
+	}{
+		{name: "Denied", mode: testkit.ModeDeny, connect: []string{"--timeout", "30s"},
+			want: []string{`"access_denied"`, "declined", "The user declined <the> request"}},
+		{name: "Silent", mode: testkit.ModeFollow, extra: []string{"--param", "prompt=none"}, connect: []string{"--timeout", "30s"},
+			want: []string{`"login_required"`}},
+		{name: "Declined", mode: testkit.ModeDeny, device: true, extra: []string{"--grant", "device_code"},
+			want: []string{`"access_denied"`, "declined", "connect again"}, stdout: "Waiting for the approval"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			u := newUser(t).with(testkit.BrowserModeEnv + "=" + c.mode)
+			if c.device {
+				u.addDevice(c.name, c.extra...)
+			} else {
+				u.addNative(c.name, c.extra...)
+			}
+			r := u.fails(1, "", append([]string{"connect", c.name}, c.connect...), c.want...)
+			if !strings.Contains(r.stdout, c.stdout) {
+				t.Errorf("stdout %q lacks %q", r.stdout, c.stdout)
+			}
+			if s := u.show(c.name); s.ConnectionState != "not_connected" {
+				t.Errorf("state after the refusal: %s", s.ConnectionState)
+			}
+		})
+	}
 }
 
 func TestPortInUse(t *testing.T) {
@@ -494,12 +521,20 @@ func TestQuietStderrAndUsageErrors(t *testing.T) {
 			t.Fatalf("token under LANG=%s: stderr %q", lang, r.stderr)
 		}
 	}
-	u.fails(2, "", []string{"frobnicate"}, "unknown command")
-	u.fails(2, "", []string{"token"}, "NAME")
-	u.fails(2, "", []string{"token", "x", "--format", "yaml"}, "--format")
-	u.fails(2, "", []string{"add", "x", "--bogus"}, "bogus")
-	u.fails(1, "", []string{"token", "nope"}, `no app named "nope"`)
-	u.fails(1, "", []string{"add", "x", "--client-id", "c", "--auth-url", "http://example.com/a", "--token-url", "https://example.com/t"}, "--auth-url", "plain http")
+	for _, c := range []struct {
+		code int
+		args []string
+		want []string
+	}{
+		{2, []string{"frobnicate"}, []string{"unknown command"}},
+		{2, []string{"token"}, []string{"NAME"}},
+		{2, []string{"token", "x", "--format", "yaml"}, []string{"--format"}},
+		{2, []string{"add", "x", "--bogus"}, []string{"bogus"}},
+		{1, []string{"token", "nope"}, []string{`no app named "nope"`}},
+		{1, []string{"add", "x", "--client-id", "c", "--auth-url", "http://example.com/a", "--token-url", "https://example.com/t"}, []string{"--auth-url", "plain http"}},
+	} {
+		u.fails(c.code, "", c.args, c.want...)
+	}
 	if out := u.ok("", "help"); !strings.Contains(out, "connect") {
 		t.Fatalf("help: %s", out)
 	}

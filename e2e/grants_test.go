@@ -56,18 +56,6 @@ func TestDeviceFlowApprovedInTheBrowser(t *testing.T) {
 	}
 }
 
-func TestDeviceFlowDeclined(t *testing.T) {
-	u := newUser(t).with(testkit.BrowserModeEnv + "=" + testkit.ModeDeny)
-	u.addDevice("Declined", "--grant", "device_code")
-	r := u.fails(1, "", []string{"connect", "Declined"}, `"access_denied"`, "declined", "connect again")
-	if !strings.Contains(r.stdout, "Waiting for the approval") {
-		t.Errorf("stdout: %s", r.stdout)
-	}
-	if s := u.show("Declined"); s.ConnectionState != "not_connected" {
-		t.Fatalf("state: %s", s.ConnectionState)
-	}
-}
-
 // connect --device on an authorization code app, with no browser: the person reads the page
 // and the code off the terminal and types the code on another device.
 func TestDeviceFlowTypedCodeAndCancel(t *testing.T) {
