@@ -17,19 +17,51 @@ import (
 // temp folder is 0755, which the program would tighten and say so.
 func configDir(t *testing.T) string { return filepath.Join(t.TempDir(), "connectedapps") }
 
-// runIn runs a command line in-process against an in-memory keyring and a temp registry.
-func runIn(t *testing.T, dir string, store secret.Store, stdin string, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	code = Run(args, Env{
-		Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb,
-		Getenv: func(string) string { return "" },
+// inProcess is the Env of a command line run in this process against store (an in-memory
+// keyring) and the registry in dir, reading stdin, seeing env as its environment variables;
+// what it writes lands in the two buffers. Every cli test runs the CLI through it.
+func inProcess(dir string, store secret.Store, stdin string, env map[string]string) (e Env, stdout, stderr *bytes.Buffer) {
+	stdout, stderr = &bytes.Buffer{}, &bytes.Buffer{}
+	return Env{
+		Stdin: strings.NewReader(stdin), Stdout: stdout, Stderr: stderr,
+		Getenv: func(k string) string { return env[k] },
 		NewService: func(cfg core.Config) (*core.Service, error) {
 			cfg.Dir, cfg.Secrets = dir, store
 			return core.NewService(cfg)
 		},
-	})
+	}, stdout, stderr
+}
+
+// runIn runs a command line in-process with stdin and no environment variables.
+func runIn(t *testing.T, dir string, store secret.Store, stdin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	env, out, errb := inProcess(dir, store, stdin, nil)
+	code = Run(args, env)
 	return out.String(), errb.String(), code
+}
+
+// markConnected marks the registered app name connected (with email, if any) and stores
+// tokens (a token record's JSON) as its tokens, as a connect would; it returns the app's ID.
+func markConnected(t *testing.T, dir string, store secret.Store, name, email, tokens string) (id string) {
+	t.Helper()
+	svc, err := core.NewService(core.Config{Dir: dir, Secrets: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := svc.Get(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Registry.UpdateApp(app.ID, func(a *core.App) error {
+		a.Connection = &core.Connection{State: core.StateConnected, Email: email}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Set("app/"+app.ID+"/tokens", tokens); err != nil {
+		t.Fatal(err)
+	}
+	return app.ID
 }
 
 func TestFlagsBeforeAndAfterTheName(t *testing.T) {
@@ -101,15 +133,7 @@ func TestTokenFormatsFromTheStore(t *testing.T) {
 	if _, errOut, code := runIn(t, dir, store, "", "token", "P"); code != ExitReauth || !strings.Contains(errOut, "not connected") {
 		t.Fatalf("token before connect: %d %q", code, errOut)
 	}
-	svc, _ := core.NewService(core.Config{Dir: dir, Secrets: store})
-	app, _ := svc.Get("P")
-	if err := svc.Registry.UpdateApp(app.ID, func(a *core.App) error {
-		a.Connection = &core.Connection{State: core.StateConnected}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	_ = store.Set("app/"+app.ID+"/tokens", `{"access_token":"AT","token_type":"bearer","scopes":["s"]}`)
+	markConnected(t, dir, store, "P", "", `{"access_token":"AT","token_type":"bearer","scopes":["s"]}`)
 	for args, want := range map[string]string{
 		"token P":                 "AT\n",
 		"token P --format header": "Authorization: Bearer AT\n",

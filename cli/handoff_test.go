@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"connectedapps/core"
 	"connectedapps/core/secret"
 )
 
@@ -20,16 +19,8 @@ func connectedFixture(t *testing.T, token, email string) (dir string, store *sec
 	if _, e, code := runIn(t, dir, store, "", "add", "P", "--client-id", "c", "--auth-url", "https://p.example/a", "--token-url", "https://p.example/t"); code != 0 {
 		t.Fatal(e)
 	}
-	svc, _ := core.NewService(core.Config{Dir: dir, Secrets: store})
-	app, _ := svc.Get("P")
-	if err := svc.Registry.UpdateApp(app.ID, func(a *core.App) error {
-		a.Connection = &core.Connection{State: core.StateConnected, Email: email}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
 	raw, _ := json.Marshal(map[string]any{"access_token": token, "token_type": "Bearer"})
-	_ = store.Set("app/"+app.ID+"/tokens", string(raw))
+	markConnected(t, dir, store, "P", email, string(raw))
 	return dir, store
 }
 

@@ -22,15 +22,8 @@ func weakVaultKDF(t *testing.T) {
 // runWithEnv is runIn with environment variables; system plays the OS keyring.
 func runWithEnv(t *testing.T, dir string, system secret.Store, env map[string]string, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
-	var out, errb bytes.Buffer
-	code = Run(args, Env{
-		Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb,
-		Getenv: func(k string) string { return env[k] },
-		NewService: func(cfg core.Config) (*core.Service, error) {
-			cfg.Dir, cfg.Secrets = dir, system
-			return core.NewService(cfg)
-		},
-	})
+	e, out, errb := inProcess(dir, system, "", env)
+	code = Run(args, e)
 	return out.String(), errb.String(), code
 }
 
@@ -42,15 +35,7 @@ func TestKeyringUseVaultAndBack(t *testing.T) {
 	if _, e, code := runIn(t, dir, system, "the-client-secret\n", append([]string{"add", "P", "--client-secret-stdin"}, base...)...); code != 0 {
 		t.Fatal(e)
 	}
-	svc, _ := core.NewService(core.Config{Dir: dir, Secrets: system})
-	app, _ := svc.Get("P")
-	if err := svc.Registry.UpdateApp(app.ID, func(a *core.App) error {
-		a.Connection = &core.Connection{State: core.StateConnected}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	_ = system.Set("app/"+app.ID+"/tokens", `{"access_token":"AT-in-store","token_type":"bearer"}`)
+	id := markConnected(t, dir, system, "P", "", `{"access_token":"AT-in-store","token_type":"bearer"}`)
 
 	out, e, code := runWithEnv(t, dir, system, nil, "keyring", "status")
 	if code != 0 || e != "" || !strings.Contains(out, "Secret store: system\n") || !strings.Contains(out, "Works: yes") {
@@ -111,7 +96,7 @@ func TestKeyringUseVaultAndBack(t *testing.T) {
 	if _, err := os.Stat(vault); !os.IsNotExist(err) {
 		t.Error("the vault is still there")
 	}
-	if got, err := system.Get("app/" + app.ID + "/client_secret"); err != nil || got != "the-client-secret" {
+	if got, err := system.Get("app/" + id + "/client_secret"); err != nil || got != "the-client-secret" {
 		t.Errorf("client secret back in the keyring: %q, %v", got, err)
 	}
 	if out, _, code := runWithEnv(t, dir, system, nil, "token", "P"); code != 0 || out != "AT-in-store\n" {

@@ -1,12 +1,10 @@
 package cli
 
 import (
-	"bytes"
 	"os/exec"
 	"strings"
 	"testing"
 
-	"connectedapps/core"
 	"connectedapps/internal/desktop"
 )
 
@@ -19,18 +17,11 @@ func TestExecNeverHandsOnThePassphraseOfAnInjectedEnvironment(t *testing.T) {
 		t.Skip("no sh")
 	}
 	dir, store := connectedFixture(t, "the-access-token", "")
-	var out, errb bytes.Buffer
-	code := Run([]string{"exec", "P", "--", sh, "-c", "env"}, Env{
-		Stdout: &out, Stderr: &errb,
-		Getenv: func(string) string { return "" },
-		Environ: func() []string {
-			return []string{"PATH=/usr/bin:/bin", desktop.PassphraseEnv + "=the vault passphrase", "KEEP=me", desktop.PassphraseEnv + "=twice"}
-		},
-		NewService: func(cfg core.Config) (*core.Service, error) {
-			cfg.Dir, cfg.Secrets = dir, store
-			return core.NewService(cfg)
-		},
-	})
+	e, out, errb := inProcess(dir, store, "", nil)
+	e.Environ = func() []string {
+		return []string{"PATH=/usr/bin:/bin", desktop.PassphraseEnv + "=the vault passphrase", "KEEP=me", desktop.PassphraseEnv + "=twice"}
+	}
+	code := Run([]string{"exec", "P", "--", sh, "-c", "env"}, e)
 	if code != 0 {
 		t.Fatalf("exec: %d %s", code, errb.String())
 	}

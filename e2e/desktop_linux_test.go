@@ -23,6 +23,8 @@ import (
 	"time"
 
 	"github.com/godbus/dbus/v5"
+
+	"connectedapps/internal/testkit"
 )
 
 // desktop is a headless desktop of a window test's own: an Xvfb display, and a D-Bus session
@@ -249,10 +251,7 @@ func (d *desktop) startSession() {
 		"LANG=C.UTF-8",
 		// The window opens links with $BROWSER when it is set: the scripted browser (this
 		// test binary again), which notes each link and its outcome in browserLog.
-		"BROWSER=" + self,
-		browserModeEnv + "=" + modeLogin,
-		"CONNECTEDAPPS_E2E_USER=" + op.username(),
-		browserLogEnv + "=" + d.browserLog,
+		testkit.BrowserLogEnv + "=" + d.browserLog,
 		notifyLogEnv + "=" + d.notifyLog,
 		// The background refresher's tick (30 s by default), for a window that reads this
 		// (not yet: the re-authorization step waits up to one default tick until it does).
@@ -260,6 +259,7 @@ func (d *desktop) startSession() {
 		"E2E_SELF=" + self,
 		"E2E_BIN=" + bin,
 	}
+	env = append(env, testkit.BrowserEnv(self, testkit.ModeLogin, op.Username())...)
 	d.env = withEnv(os.Environ(), []string{
 		// Whatever display, bus or keyring the test itself has must not be reached.
 		"WAYLAND_DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "DBUS_STARTER_ADDRESS", "DBUS_STARTER_BUS_TYPE",

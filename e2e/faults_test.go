@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"connectedapps/internal/testkit"
 )
 
 // A keyring that never answers: a D-Bus "session bus" that accepts the connection and then
@@ -45,19 +47,19 @@ func TestSlowKeyring(t *testing.T) {
 
 	u := newUser(t).with("DBUS_SESSION_BUS_ADDRESS=unix:path="+sock, "CONNECTEDAPPS_KEYRING_TIMEOUT=500ms")
 	start := time.Now()
-	r := u.fails(1, webClientSecret, []string{"add", "Sluggish", "--client-id", "c", "--client-secret-stdin",
-		"--auth-url", op.issuer + "/auth", "--token-url", op.issuer + "/oauth/token"},
+	r := u.fails(1, testkit.WebClientSecret, []string{"add", "Sluggish", "--client-id", "c", "--client-secret-stdin",
+		"--auth-url", op.Issuer + "/auth", "--token-url", op.Issuer + "/oauth/token"},
 		"Sluggish was registered", "did not answer a read within 500ms", "unlock it", "--client-secret-stdin")
 	if !strings.Contains(r.stdout, "Registered Sluggish") {
 		t.Fatalf("stdout: %s", r.stdout)
 	}
 	reg, _ := os.ReadFile(u.registryPath())
-	if !strings.Contains(string(reg), `"Sluggish"`) || strings.Contains(string(reg), webClientSecret) {
+	if !strings.Contains(string(reg), `"Sluggish"`) || strings.Contains(string(reg), testkit.WebClientSecret) {
 		t.Fatalf("registry: %s", reg)
 	}
 
 	// A public client has no secret to read, so connect's first keyring call is the tokens'.
-	u.ok("", "add", "Public", "--client-id", nativeClientID, "--auth-url", op.issuer+"/auth", "--token-url", op.issuer+"/oauth/token")
+	u.ok("", "add", "Public", "--client-id", testkit.NativeClientID, "--auth-url", op.Issuer+"/auth", "--token-url", op.Issuer+"/oauth/token")
 	r = u.fails(1, "", []string{"connect", "Public", "--timeout", "30s"}, "did not answer a read within 500ms")
 	if strings.Contains(r.stdout, "http") {
 		t.Errorf("connect went on to the sign-in with no keyring to keep the tokens: %s", r.stdout)

@@ -15,6 +15,7 @@ import (
 
 	"connectedapps/core"
 	"connectedapps/core/secret"
+	"connectedapps/internal/testkit"
 )
 
 type shownApp struct {
@@ -50,7 +51,7 @@ func storedTokens(t *testing.T, appID string) (core.TokenSet, string) {
 // addNative registers the provider's public (native) client with discovery and any port.
 func (u *user) addNative(name string, extra ...string) shownApp {
 	u.t.Helper()
-	args := append([]string{"add", name, "--discovery", op.issuer, "--client-id", nativeClientID,
+	args := append([]string{"add", name, "--discovery", op.Issuer, "--client-id", testkit.NativeClientID,
 		"--scope", "openid profile email", "--scope", "offline_access", "--redirect-port", "0"}, extra...)
 	out := u.ok("", args...)
 	if !strings.Contains(out, "Registered "+name) || !strings.Contains(out, "Redirect URI: http://") {
@@ -62,7 +63,7 @@ func (u *user) addNative(name string, extra ...string) shownApp {
 func TestFullLifecycleWithPublicClient(t *testing.T) {
 	u := newUser(t)
 	app := u.addNative("Example OP")
-	if app.TokenURI != op.issuer+"/oauth/token" || app.Issuer != op.issuer || app.JWKSURI == "" || app.RevocationURI == "" || app.IntrospectionURI == "" {
+	if app.TokenURI != op.Issuer+"/oauth/token" || app.Issuer != op.Issuer || app.JWKSURI == "" || app.RevocationURI == "" || app.IntrospectionURI == "" {
 		t.Fatalf("discovery did not fill the endpoints: %+v", app)
 	}
 	if app.ConnectionState != "not_connected" || !app.PKCE || app.EffectiveAuthMethod() != core.AuthMethodNone || app.RedirectURI != "http://127.0.0.1/callback/example-op (any port)" {
@@ -123,18 +124,18 @@ func TestFullLifecycleWithPublicClient(t *testing.T) {
 	}
 
 	// Forced refresh rotates the refresh token; the provider then refuses the old one.
-	before := op.refreshCount.Load()
+	before := op.Refreshes()
 	if out := u.ok("", "refresh", "Example OP"); !strings.HasPrefix(out, "Refreshed Example OP.") {
 		t.Fatalf("refresh: %s", out)
 	}
-	if got := op.refreshCount.Load() - before; got != 1 {
+	if got := op.Refreshes() - before; got != 1 {
 		t.Fatalf("refresh made %d requests at the provider, want 1", got)
 	}
 	second, _ := storedTokens(t, app.ID)
 	if second.AccessToken == first.AccessToken || second.RefreshToken == first.RefreshToken || second.RefreshToken == "" {
 		t.Fatal("refresh did not store a new access token and the rotated refresh token")
 	}
-	if status, body, _ := op.tryRefresh(nativeClientID, "", first.RefreshToken); status != 400 || !strings.Contains(body, "invalid_grant") {
+	if status, body, _ := op.TryRefresh(testkit.NativeClientID, "", first.RefreshToken); status != 400 || !strings.Contains(body, "invalid_grant") {
 		t.Fatalf("the provider still accepts the rotated-away refresh token: %d %s", status, body)
 	}
 	if bare := u.ok("", "token", "Example OP"); bare != second.AccessToken+"\n" {
@@ -149,7 +150,7 @@ func TestFullLifecycleWithPublicClient(t *testing.T) {
 	if out := u.ok("", "disconnect", "Example OP"); !strings.Contains(out, "revoked") {
 		t.Fatalf("disconnect: %s", out)
 	}
-	if status, body, _ := op.tryRefresh(nativeClientID, "", second.RefreshToken); status != 400 || !strings.Contains(body, "invalid_grant") {
+	if status, body, _ := op.TryRefresh(testkit.NativeClientID, "", second.RefreshToken); status != 400 || !strings.Contains(body, "invalid_grant") {
 		t.Fatalf("after disconnect the provider still accepts the refresh token: %d %s", status, body)
 	}
 	if _, err := secret.NewSystemStore().Get("app/" + app.ID + "/tokens"); err == nil {
@@ -169,10 +170,10 @@ func TestFullLifecycleWithPublicClient(t *testing.T) {
 
 func TestConfidentialClientIntrospectAndNoSecretLeaks(t *testing.T) {
 	u := newUser(t)
-	u.ok(webClientSecret+"\n", "add", "Web", "--discovery", op.issuer+"/.well-known/openid-configuration", "--client-id", webClientID,
-		"--client-secret-stdin", "--scope", "openid email offline_access", "--redirect-port", strconv.Itoa(op.webClientPort))
+	u.ok(testkit.WebClientSecret+"\n", "add", "Web", "--discovery", op.Issuer+"/.well-known/openid-configuration", "--client-id", testkit.WebClientID,
+		"--client-secret-stdin", "--scope", "openid email offline_access", "--redirect-port", strconv.Itoa(op.WebClientPort))
 	app := u.show("Web")
-	if !app.HasClientSecret || app.EffectiveAuthMethod() != core.AuthMethodBasic || app.RedirectURI != op.webRedirect {
+	if !app.HasClientSecret || app.EffectiveAuthMethod() != core.AuthMethodBasic || app.RedirectURI != op.WebRedirect {
 		t.Fatalf("confidential app: %+v", app)
 	}
 	var logs strings.Builder
@@ -189,7 +190,7 @@ func TestConfidentialClientIntrospectAndNoSecretLeaks(t *testing.T) {
 		logs.WriteString(r.stderr)
 		if args[1] == "introspect" {
 			var in map[string]any
-			if err := json.Unmarshal([]byte(r.stdout), &in); err != nil || in["active"] != true || in["client_id"] != webClientID {
+			if err := json.Unmarshal([]byte(r.stdout), &in); err != nil || in["active"] != true || in["client_id"] != testkit.WebClientID {
 				t.Fatalf("introspection: %v %s", err, r.stdout)
 			}
 		}
@@ -205,11 +206,11 @@ func TestConfidentialClientIntrospectAndNoSecretLeaks(t *testing.T) {
 	if info, _ := os.Stat(u.registryPath()); info.Mode().Perm() != 0o600 {
 		t.Fatalf("apps.json mode %v", info.Mode().Perm())
 	}
-	secrets := map[string]string{"client secret": webClientSecret, "access token": tokens.AccessToken,
+	secrets := map[string]string{"client secret": testkit.WebClientSecret, "access token": tokens.AccessToken,
 		"refresh token": tokens.RefreshToken, "id token": tokens.IDToken, "token record": raw}
 	for what, s := range secrets {
 		forms := []string{s, base64.StdEncoding.EncodeToString([]byte(s)), base64.RawURLEncoding.EncodeToString([]byte(s)),
-			url.QueryEscape(s), base64.StdEncoding.EncodeToString([]byte(webClientID + ":" + s))}
+			url.QueryEscape(s), base64.StdEncoding.EncodeToString([]byte(testkit.WebClientID + ":" + s))}
 		for _, f := range forms {
 			if strings.Contains(string(registry), f) {
 				t.Errorf("the %s (or an encoding of it) is in apps.json", what)
@@ -220,15 +221,15 @@ func TestConfidentialClientIntrospectAndNoSecretLeaks(t *testing.T) {
 		}
 	}
 	for _, args := range [][]string{{"show", "Web"}, {"show", "Web", "--json"}, {"list", "--json"}} {
-		if out := u.ok("", args...); strings.Contains(out, webClientSecret) || strings.Contains(out, tokens.AccessToken) {
+		if out := u.ok("", args...); strings.Contains(out, testkit.WebClientSecret) || strings.Contains(out, tokens.AccessToken) {
 			t.Errorf("%v prints a secret", args)
 		}
 	}
 	// The client secret is in the keyring and nowhere in the config folder.
-	if got, err := secret.NewSystemStore().Get("app/" + app.ID + "/client_secret"); err != nil || got != webClientSecret {
+	if got, err := secret.NewSystemStore().Get("app/" + app.ID + "/client_secret"); err != nil || got != testkit.WebClientSecret {
 		t.Fatalf("client secret in keyring: %q %v", got, err)
 	}
-	_ = filepathWalkNoSecret(t, u.configDir, webClientSecret)
+	_ = filepathWalkNoSecret(t, u.configDir, testkit.WebClientSecret)
 	u.ok("", "remove", "Web")
 }
 
@@ -260,7 +261,7 @@ func TestTenConcurrentTokenCallsMakeOneRefresh(t *testing.T) {
 	for _, args := range [][]string{{"token", "Busy"}, {"token", "Busy", "--min-valid", "1h"}} {
 		old, _ := storedTokens(t, app.ID)
 		expireStoredToken(t, app.ID)
-		before := op.refreshCount.Load()
+		before := op.Refreshes()
 		const n = 10
 		results := make([]result, n)
 		var wg sync.WaitGroup
@@ -276,7 +277,7 @@ func TestTenConcurrentTokenCallsMakeOneRefresh(t *testing.T) {
 				t.Fatalf("%v: process %d got another token", args, i)
 			}
 		}
-		if got := op.refreshCount.Load() - before; got != 1 {
+		if got := op.Refreshes() - before; got != 1 {
 			t.Fatalf("%v: %d refreshes at the provider, want exactly 1", args, got)
 		}
 		now, _ := storedTokens(t, app.ID)
@@ -305,7 +306,7 @@ func TestRevokedGrantNeedsReauth(t *testing.T) {
 	u.ok("", "connect", "Revoked")
 	ts, _ := storedTokens(t, app.ID)
 	// Another program uses (and so rotates away) the refresh token: ours is no longer accepted.
-	if status, body, _ := op.tryRefresh(nativeClientID, "", ts.RefreshToken); status != 200 {
+	if status, body, _ := op.TryRefresh(testkit.NativeClientID, "", ts.RefreshToken); status != 200 {
 		t.Fatalf("refresh: %d %s", status, body)
 	}
 	expireStoredToken(t, app.ID)
@@ -315,9 +316,9 @@ func TestRevokedGrantNeedsReauth(t *testing.T) {
 	}
 	// The tokens were kept (nothing is thrown away on a failed refresh) and the next call
 	// says the same without asking the provider again.
-	before := op.refreshCount.Load()
+	before := op.Refreshes()
 	u.fails(3, "", []string{"token", "Revoked"}, "sign in again")
-	if op.refreshCount.Load() != before {
+	if op.Refreshes() != before {
 		t.Fatal("a needs_reauth app asked the provider again")
 	}
 	// Signing in again repairs it.
@@ -327,15 +328,42 @@ func TestRevokedGrantNeedsReauth(t *testing.T) {
 	}
 }
 
+// A sign-in the person declines or the provider refuses ends in one line with the provider's
+// own words and the next step, and leaves the app not connected: for the code flow (the
+// person declines; the provider itself answers login_required to prompt=none without a
+// session) and for the device flow (the person declines on the provider's /device page).
 func TestProviderErrorsReachThePerson(t *testing.T) {
-	u := newUser(t).with(browserModeEnv + "=" + modeDeny)
-	u.addNative("Denied")
-	r := u.fails(1, "", []string{"connect", "Denied", "--timeout", "30s"}, `"access_denied"`, "declined", "The user declined <the> request")
-	_ = r
-	// A real error from the provider itself: prompt=none without a session.
-	v := newUser(t).with(browserModeEnv + "=" + modeFollow)
-	v.addNative("Silent", "--param", "prompt=none")
-	v.fails(1, "", []string{"connect", "Silent", "--timeout", "30s"}, `"login_required"`)
+	for _, c := range []struct {
+		name, mode string
+		device     bool     // the device client and grant, else the native client's code flow
+		extra      []string // add's extra flags
+		connect    []string // connect's flags
+		want       []string // in the one line on stderr
+		stdout     string   // in stdout, if not ""
+	}{
+		{name: "Denied", mode: testkit.ModeDeny, connect: []string{"--timeout", "30s"},
+			want: []string{`"access_denied"`, "declined", "The user declined <the> request"}},
+		{name: "Silent", mode: testkit.ModeFollow, extra: []string{"--param", "prompt=none"}, connect: []string{"--timeout", "30s"},
+			want: []string{`"login_required"`}},
+		{name: "Declined", mode: testkit.ModeDeny, device: true, extra: []string{"--grant", "device_code"},
+			want: []string{`"access_denied"`, "declined", "connect again"}, stdout: "Waiting for the approval"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			u := newUser(t).with(testkit.BrowserModeEnv + "=" + c.mode)
+			if c.device {
+				u.addDevice(c.name, c.extra...)
+			} else {
+				u.addNative(c.name, c.extra...)
+			}
+			r := u.fails(1, "", append([]string{"connect", c.name}, c.connect...), c.want...)
+			if !strings.Contains(r.stdout, c.stdout) {
+				t.Errorf("stdout %q lacks %q", r.stdout, c.stdout)
+			}
+			if s := u.show(c.name); s.ConnectionState != "not_connected" {
+				t.Errorf("state after the refusal: %s", s.ConnectionState)
+			}
+		})
+	}
 }
 
 func TestPortInUse(t *testing.T) {
@@ -364,7 +392,7 @@ func TestPasteBackWithoutBrowser(t *testing.T) {
 	deadline := time.Now().Add(30 * time.Second)
 	for link == "" && time.Now().Before(deadline) {
 		for _, line := range strings.Split(stdout.String(), "\n") {
-			if l := strings.TrimSpace(line); strings.HasPrefix(l, op.issuer) {
+			if l := strings.TrimSpace(line); strings.HasPrefix(l, op.Issuer) {
 				link = l
 			}
 		}
@@ -373,7 +401,7 @@ func TestPasteBackWithoutBrowser(t *testing.T) {
 	if link == "" {
 		t.Fatalf("no link printed: %s", stdout.String())
 	}
-	final, err := scriptedBrowser(link, "capture", op.username())
+	final, err := testkit.SignIn(link, testkit.ModeCapture, op.Username())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -392,17 +420,17 @@ func TestPasteBackWithoutBrowser(t *testing.T) {
 func TestKeyringUnreachable(t *testing.T) {
 	// The real go-keyring against a D-Bus address where nothing listens.
 	u := newUser(t).with("DBUS_SESSION_BUS_ADDRESS=unix:path="+t.TempDir()+"/no-bus", "CONNECTEDAPPS_KEYRING_TIMEOUT=10s")
-	r := u.fails(1, webClientSecret, []string{"add", "NoKeyring", "--client-id", "c", "--client-secret-stdin",
-		"--auth-url", op.issuer + "/auth", "--token-url", op.issuer + "/oauth/token"},
+	r := u.fails(1, testkit.WebClientSecret, []string{"add", "NoKeyring", "--client-id", "c", "--client-secret-stdin",
+		"--auth-url", op.Issuer + "/auth", "--token-url", op.Issuer + "/oauth/token"},
 		"NoKeyring was registered", "keyring cannot be reached", "--client-secret-stdin")
 	if !strings.Contains(r.stdout, "Registered NoKeyring") {
 		t.Fatalf("stdout: %s", r.stdout)
 	}
 	reg, _ := os.ReadFile(u.registryPath())
-	if !strings.Contains(string(reg), "NoKeyring") || strings.Contains(string(reg), webClientSecret) {
+	if !strings.Contains(string(reg), "NoKeyring") || strings.Contains(string(reg), testkit.WebClientSecret) {
 		t.Fatalf("registry: %s", reg)
 	}
-	_ = filepathWalkNoSecret(t, u.configDir, webClientSecret)
+	_ = filepathWalkNoSecret(t, u.configDir, testkit.WebClientSecret)
 	u.fails(1, "", []string{"connect", "NoKeyring"}, "keyring")
 }
 
@@ -477,7 +505,7 @@ func TestDiscoveryFailuresRegisterNothing(t *testing.T) {
 		t.Fatalf("a failed discovery registered something: %s", out)
 	}
 	var md core.ProviderMetadata
-	if err := json.Unmarshal([]byte(u.ok("", "discover", op.issuer)), &md); err != nil || md.Issuer != op.issuer {
+	if err := json.Unmarshal([]byte(u.ok("", "discover", op.Issuer)), &md); err != nil || md.Issuer != op.Issuer {
 		t.Fatalf("discover: %+v %v", md, err)
 	}
 }
@@ -493,12 +521,20 @@ func TestQuietStderrAndUsageErrors(t *testing.T) {
 			t.Fatalf("token under LANG=%s: stderr %q", lang, r.stderr)
 		}
 	}
-	u.fails(2, "", []string{"frobnicate"}, "unknown command")
-	u.fails(2, "", []string{"token"}, "NAME")
-	u.fails(2, "", []string{"token", "x", "--format", "yaml"}, "--format")
-	u.fails(2, "", []string{"add", "x", "--bogus"}, "bogus")
-	u.fails(1, "", []string{"token", "nope"}, `no app named "nope"`)
-	u.fails(1, "", []string{"add", "x", "--client-id", "c", "--auth-url", "http://example.com/a", "--token-url", "https://example.com/t"}, "--auth-url", "plain http")
+	for _, c := range []struct {
+		code int
+		args []string
+		want []string
+	}{
+		{2, []string{"frobnicate"}, []string{"unknown command"}},
+		{2, []string{"token"}, []string{"NAME"}},
+		{2, []string{"token", "x", "--format", "yaml"}, []string{"--format"}},
+		{2, []string{"add", "x", "--bogus"}, []string{"bogus"}},
+		{1, []string{"token", "nope"}, []string{`no app named "nope"`}},
+		{1, []string{"add", "x", "--client-id", "c", "--auth-url", "http://example.com/a", "--token-url", "https://example.com/t"}, []string{"--auth-url", "plain http"}},
+	} {
+		u.fails(c.code, "", c.args, c.want...)
+	}
 	if out := u.ok("", "help"); !strings.Contains(out, "connect") {
 		t.Fatalf("help: %s", out)
 	}

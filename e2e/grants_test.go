@@ -10,14 +10,15 @@ import (
 	"time"
 
 	"connectedapps/core"
+	"connectedapps/internal/testkit"
 )
 
 // addDevice registers the provider's device client (confidential, device grant only).
 func (u *user) addDevice(name string, extra ...string) shownApp {
 	u.t.Helper()
-	args := append([]string{"add", name, "--discovery", op.issuer, "--client-id", deviceClientID, "--client-secret-stdin",
+	args := append([]string{"add", name, "--discovery", op.Issuer, "--client-id", testkit.DeviceClientID, "--client-secret-stdin",
 		"--scope", "openid email profile"}, extra...)
-	u.ok(deviceClientSecret, args...)
+	u.ok(testkit.DeviceClientSecret, args...)
 	return u.show(name)
 }
 
@@ -26,12 +27,12 @@ func (u *user) addDevice(name string, extra ...string) shownApp {
 func TestDeviceFlowApprovedInTheBrowser(t *testing.T) {
 	u := newUser(t)
 	app := u.addDevice("TV", "--grant", "device_code")
-	if app.DeviceAuthorizationURI != op.issuer+"/device_authorization" || app.GrantType != core.GrantDeviceCode {
+	if app.DeviceAuthorizationURI != op.Issuer+"/device_authorization" || app.GrantType != core.GrantDeviceCode {
 		t.Fatalf("device app: %+v", app.App)
 	}
 	out := u.ok("", "connect", "TV")
 	lines := strings.Split(out, "\n")
-	if !containsLine(lines, "  "+op.issuer+"/device") {
+	if !containsLine(lines, "  "+op.Issuer+"/device") {
 		t.Errorf("the verification URI is not on a line of its own:\n%s", out)
 	}
 	if !regexp.MustCompile(`(?m)^  [A-Z]{4}-[A-Z]{4}$`).MatchString(out) {
@@ -55,18 +56,6 @@ func TestDeviceFlowApprovedInTheBrowser(t *testing.T) {
 	}
 }
 
-func TestDeviceFlowDeclined(t *testing.T) {
-	u := newUser(t).with(browserModeEnv + "=" + modeDeny)
-	u.addDevice("Declined", "--grant", "device_code")
-	r := u.fails(1, "", []string{"connect", "Declined"}, `"access_denied"`, "declined", "connect again")
-	if !strings.Contains(r.stdout, "Waiting for the approval") {
-		t.Errorf("stdout: %s", r.stdout)
-	}
-	if s := u.show("Declined"); s.ConnectionState != "not_connected" {
-		t.Fatalf("state: %s", s.ConnectionState)
-	}
-}
-
 // connect --device on an authorization code app, with no browser: the person reads the page
 // and the code off the terminal and types the code on another device.
 func TestDeviceFlowTypedCodeAndCancel(t *testing.T) {
@@ -78,7 +67,7 @@ func TestDeviceFlowTypedCodeAndCancel(t *testing.T) {
 	if strings.Contains(out.String(), "browser is opening") || !strings.Contains(out.String(), "?user_code="+code) {
 		t.Errorf("--no-browser output:\n%s", out.String())
 	}
-	if err := deviceBrowser(page, code, true, opUserID); err != nil {
+	if err := testkit.DeviceSignIn(page, code, true, testkit.UserID); err != nil {
 		t.Fatal(err)
 	}
 	if err := cmd.Wait(); err != nil {
@@ -147,17 +136,17 @@ func containsLine(lines []string, want string) bool {
 
 func TestClientCredentialsGrant(t *testing.T) {
 	u := newUser(t)
-	out := u.ok(serviceClientSecret, "add", "Service", "--discovery", op.issuer, "--grant", "client_credentials",
-		"--client-id", serviceClientID, "--client-secret-stdin", "--scope", "read")
+	out := u.ok(testkit.ServiceClientSecret, "add", "Service", "--discovery", op.Issuer, "--grant", "client_credentials",
+		"--client-id", testkit.ServiceClientID, "--client-secret-stdin", "--scope", "read")
 	if strings.Contains(out, "Redirect URI") {
 		t.Errorf("a client credentials app has no redirect URI to register:\n%s", out)
 	}
 	app := u.show("Service")
 
 	// token obtains the first token with no browser ($BROWSER would fail the test).
-	before := op.ccCount.Load()
+	before := op.ClientCredentialsGrants()
 	first := u.with("BROWSER=false").ok("", "token", "Service")
-	if got := op.ccCount.Load() - before; got != 1 {
+	if got := op.ClientCredentialsGrants() - before; got != 1 {
 		t.Fatalf("%d client credentials requests, want 1", got)
 	}
 	stored, _ := storedTokens(t, app.ID)
@@ -165,7 +154,7 @@ func TestClientCredentialsGrant(t *testing.T) {
 		t.Fatalf("stored: %+v", stored)
 	}
 	// Cached: no request while it is fresh.
-	if again := u.ok("", "token", "Service"); again != first || op.ccCount.Load()-before != 1 {
+	if again := u.ok("", "token", "Service"); again != first || op.ClientCredentialsGrants()-before != 1 {
 		t.Fatal("a fresh client credentials token was fetched again")
 	}
 	var in map[string]any
@@ -179,7 +168,7 @@ func TestClientCredentialsGrant(t *testing.T) {
 
 	// Near expiry, ten processes at once: one new token from the provider, the same for all.
 	expireStoredToken(t, app.ID)
-	before = op.ccCount.Load()
+	before = op.ClientCredentialsGrants()
 	results := make([]result, 10)
 	var wg sync.WaitGroup
 	for i := range results {
@@ -191,13 +180,13 @@ func TestClientCredentialsGrant(t *testing.T) {
 			t.Fatalf("process %d: exit %d %q %q", i, r.code, r.stdout, r.stderr)
 		}
 	}
-	if got := op.ccCount.Load() - before; got != 1 {
+	if got := op.ClientCredentialsGrants() - before; got != 1 {
 		t.Fatalf("%d client credentials requests for ten processes, want 1", got)
 	}
 
 	// connect just fetches a token.
-	before = op.ccCount.Load()
-	if out := u.ok("", "connect", "Service"); !strings.Contains(out, "Connected Service with its client credentials") || op.ccCount.Load()-before != 1 {
+	before = op.ClientCredentialsGrants()
+	if out := u.ok("", "connect", "Service"); !strings.Contains(out, "Connected Service with its client credentials") || op.ClientCredentialsGrants()-before != 1 {
 		t.Fatalf("connect: %s", out)
 	}
 	// The example OP records no client for a client credentials token, so it refuses to
@@ -214,12 +203,12 @@ func TestClientCredentialsGrant(t *testing.T) {
 
 func TestClientCredentialsWrongSecretAndMissingSecret(t *testing.T) {
 	u := newUser(t)
-	u.ok("not-the-secret", "add", "Wrong", "--token-url", op.issuer+"/oauth/token", "--grant", "client_credentials",
-		"--client-id", serviceClientID, "--client-secret-stdin")
+	u.ok("not-the-secret", "add", "Wrong", "--token-url", op.Issuer+"/oauth/token", "--grant", "client_credentials",
+		"--client-id", testkit.ServiceClientID, "--client-secret-stdin")
 	r := u.fails(3, "", []string{"token", "Wrong"}, "Wrong", "invalid_client", "client ID and secret")
 	if strings.Contains(r.stderr, "not-the-secret") {
 		t.Fatal("the secret is in the error")
 	}
-	u.fails(1, "", []string{"add", "NoSecret", "--token-url", op.issuer + "/oauth/token", "--grant", "client_credentials", "--client-id", serviceClientID},
+	u.fails(1, "", []string{"add", "NoSecret", "--token-url", op.Issuer + "/oauth/token", "--grant", "client_credentials", "--client-id", testkit.ServiceClientID},
 		"--client-secret-stdin", "client credentials grant needs the client secret")
 }

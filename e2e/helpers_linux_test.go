@@ -6,10 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"os/signal"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -27,34 +25,14 @@ import (
 //	keyring-get KEY    prints the session keyring's value for KEY
 //	keyring-set KEY    stores stdin under KEY in the session keyring
 //
-// These run from init, before TestMain, so they never start a provider or run tests.
+// These run from init, before TestMain, so they never start a provider or run tests. (The
+// scripted browser is the same binary again too, played by testkit.ActAsBrowser in TestMain.)
 const (
 	helperModeEnv = "CONNECTEDAPPS_E2E_HELPER"
 	notifyLogEnv  = "CONNECTEDAPPS_E2E_NOTIFY_LOG"
-	// browserLogEnv names a file where the scripted browser notes each link it is handed, so a
-	// window test knows the window launched it (the browser itself runs in TestMain).
-	browserLogEnv = "CONNECTEDAPPS_E2E_BROWSER_LOG"
 )
 
 func init() {
-	if path := os.Getenv(browserLogEnv); path != "" && os.Getenv(browserModeEnv) != "" && len(os.Args) > 1 && strings.HasPrefix(os.Args[1], "http") {
-		// The same scripted browser TestMain runs, but its outcome is written down: the
-		// window discards a browser's output, and a test waiting on a sign-in wants to know.
-		appendLine(path, "opened "+os.Args[1])
-		if u, err := url.Parse(os.Args[1]); err == nil && u.Path == "/device" {
-			return // a device sign-in: TestMain plays that one
-		}
-		final, err := scriptedBrowser(os.Args[1], os.Getenv(browserModeEnv), os.Getenv("CONNECTEDAPPS_E2E_USER"))
-		if err != nil {
-			appendLine(path, "failed "+strings.ReplaceAll(err.Error(), "\n", " "))
-			os.Exit(1)
-		}
-		if u, err := url.Parse(final); err == nil {
-			final = u.Scheme + "://" + u.Host + u.Path // not the (spent) authorization code
-		}
-		appendLine(path, "finished "+final)
-		os.Exit(0)
-	}
 	mode := os.Getenv(helperModeEnv)
 	if mode == "" {
 		return
@@ -91,15 +69,6 @@ func runHelper(mode string, args []string) error {
 		return secret.NewSystemStore().Set(args[0], string(v))
 	}
 	return fmt.Errorf("unknown helper mode %q", mode)
-}
-
-func appendLine(path, line string) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
-		return
-	}
-	defer f.Close()
-	_, _ = f.WriteString(line + "\n")
 }
 
 // notification is one Notify call as the stand-in service recorded it.

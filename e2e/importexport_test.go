@@ -13,6 +13,7 @@ import (
 
 	"connectedapps/core"
 	"connectedapps/core/secret"
+	"connectedapps/internal/testkit"
 )
 
 // Every preset is listed, and one fills a complete document offline: the discovery URL it
@@ -69,7 +70,7 @@ func TestPresetFillsADocumentOfflineAndRoundTrips(t *testing.T) {
 // The generic OpenID Connect preset with discovery against the real provider signs in.
 func TestGenericPresetWithDiscoveryConnects(t *testing.T) {
 	u := newUser(t)
-	u.ok("", "add", "Generic", "--preset", "generic-oidc", "--discovery", op.issuer, "--client-id", nativeClientID, "--redirect-port", "0")
+	u.ok("", "add", "Generic", "--preset", "generic-oidc", "--discovery", op.Issuer, "--client-id", testkit.NativeClientID, "--redirect-port", "0")
 	if out := u.ok("", "connect", "Generic"); !strings.Contains(out, "Connected Generic as Test User") || !strings.Contains(out, "Refresh token: held") {
 		t.Fatalf("connect:\n%s", out)
 	}
@@ -121,11 +122,11 @@ func TestImportGoogleClientFiles(t *testing.T) {
 func TestImportFrappeConnectedAppAndConnect(t *testing.T) {
 	u := newUser(t)
 	doc := []map[string]any{{
-		"name": "8b1f2c", "doctype": "Connected App", "provider_name": "Example OP", "client_id": nativeClientID, "client_secret": "********",
-		"openid_configuration": op.issuer + "/.well-known/openid-configuration",
+		"name": "8b1f2c", "doctype": "Connected App", "provider_name": "Example OP", "client_id": testkit.NativeClientID, "client_secret": "********",
+		"openid_configuration": op.Issuer + "/.well-known/openid-configuration",
 		"redirect_uri":         "https://erp.example.com/api/method/frappe.integrations.doctype.connected_app.connected_app.callback/8b1f2c",
-		"authorization_uri":    op.issuer + "/auth", "token_uri": op.issuer + "/oauth/token", "revocation_uri": op.issuer + "/revoke",
-		"userinfo_uri": op.issuer + "/userinfo", "introspection_uri": "",
+		"authorization_uri":    op.Issuer + "/auth", "token_uri": op.Issuer + "/oauth/token", "revocation_uri": op.Issuer + "/revoke",
+		"userinfo_uri": op.Issuer + "/userinfo", "introspection_uri": "",
 		"scopes":           []map[string]any{{"name": "s1", "idx": 1, "scope": "openid"}, {"name": "s2", "idx": 2, "scope": "email offline_access"}},
 		"query_parameters": []map[string]any{{"name": "q1", "idx": 1, "key": "access_type", "value": "offline"}},
 	}}
@@ -136,7 +137,7 @@ func TestImportFrappeConnectedAppAndConnect(t *testing.T) {
 		t.Fatalf("import:\n%s", out)
 	}
 	a := u.show("Example OP")
-	if a.Issuer != op.issuer || a.JWKSURI == "" || strings.Join(a.Scopes, " ") != "openid email offline_access" || a.HasClientSecret ||
+	if a.Issuer != op.Issuer || a.JWKSURI == "" || strings.Join(a.Scopes, " ") != "openid email offline_access" || a.HasClientSecret ||
 		len(a.QueryParameters) != 1 || a.QueryParameters[0] != (core.QueryParameter{Key: "access_type", Value: "offline"}) {
 		t.Fatalf("imported document: %+v", a.App)
 	}
@@ -149,17 +150,17 @@ func TestImportFrappeConnectedAppAndConnect(t *testing.T) {
 // Export never writes a secret or a token, in any encoding.
 func TestExportContainsNoSecret(t *testing.T) {
 	u := newUser(t)
-	u.ok(webClientSecret+"\n", "add", "Web", "--discovery", op.issuer, "--client-id", webClientID,
-		"--client-secret-stdin", "--scope", "openid email offline_access", "--redirect-port", fmt.Sprint(op.webClientPort))
+	u.ok(testkit.WebClientSecret+"\n", "add", "Web", "--discovery", op.Issuer, "--client-id", testkit.WebClientID,
+		"--client-secret-stdin", "--scope", "openid email offline_access", "--redirect-port", fmt.Sprint(op.WebClientPort))
 	u.ok("", "connect", "Web")
 	app := u.show("Web")
 	tokens, raw := storedTokens(t, app.ID)
 	out := u.ok("", "export")
 	var docs []map[string]any
-	if err := json.Unmarshal([]byte(out), &docs); err != nil || len(docs) != 1 || docs[0]["provider_name"] != "Web" || docs[0]["client_id"] != webClientID {
+	if err := json.Unmarshal([]byte(out), &docs); err != nil || len(docs) != 1 || docs[0]["provider_name"] != "Web" || docs[0]["client_id"] != testkit.WebClientID {
 		t.Fatalf("export: %v\n%s", err, out)
 	}
-	for what, s := range map[string]string{"client secret": webClientSecret, "access token": tokens.AccessToken, "refresh token": tokens.RefreshToken,
+	for what, s := range map[string]string{"client secret": testkit.WebClientSecret, "access token": tokens.AccessToken, "refresh token": tokens.RefreshToken,
 		"id token": tokens.IDToken, "token record": raw, "email": "test-user@zitadel.ch"} {
 		for _, f := range []string{s, base64.StdEncoding.EncodeToString([]byte(s)), base64.RawURLEncoding.EncodeToString([]byte(s)), url.QueryEscape(s)} {
 			if strings.Contains(out, f) {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"connectedapps/core/secret"
+	"connectedapps/internal/testkit"
 )
 
 // Attacks on local secrets and files (issue 8, items 4, 11 and 13), performed against the
@@ -108,7 +109,7 @@ func TestShortPassphraseFromTheEnvironment(t *testing.T) {
 	if err := os.Remove(filepath.Join(u.appDir(), secret.VaultFileName)); err != nil {
 		t.Fatal(err)
 	}
-	r := short.run(webClientSecret+"\n", "add", "Web", "--discovery", op.issuer, "--client-id", webClientID, "--client-secret-stdin")
+	r := short.run(testkit.WebClientSecret+"\n", "add", "Web", "--discovery", op.Issuer, "--client-id", testkit.WebClientID, "--client-secret-stdin")
 	if !strings.Contains(r.stderr, passphraseEnv+" is too short for a new vault") || strings.Count(r.stderr, "\n") != 1 {
 		t.Fatalf("add with a short passphrase and no vault file: exit %d, stderr %q", r.code, r.stderr)
 	}
@@ -127,7 +128,7 @@ func TestShortPassphraseFromTheEnvironment(t *testing.T) {
 	if out := short.ok("", "keyring", "status"); !strings.Contains(out, "unlocked; it holds 1 secret") {
 		t.Fatalf("the old vault does not open with its short passphrase: %s", out)
 	}
-	short.ok(webClientSecret+"\n", "edit", "Web", "--client-secret-stdin")
+	short.ok(testkit.WebClientSecret+"\n", "edit", "Web", "--client-secret-stdin")
 	if out := short.ok("", "keyring", "status"); !strings.Contains(out, "unlocked; it holds 2 secrets") {
 		t.Fatalf("the old vault did not take a new secret: %s", out)
 	}

@@ -4,42 +4,29 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"connectedapps/internal/testkit"
 )
 
-const browserModeEnv = "CONNECTEDAPPS_E2E_BROWSER"
-
 var (
-	bin string    // the connectedapps binary under test
-	op  *provider // the OpenID Provider shared by the tests
+	bin string            // the connectedapps binary under test
+	op  *testkit.Provider // the OpenID Provider shared by the tests
+	// attackFirst is the other local user of the attacked browser mode, where the system has
+	// one (signin_attacks_linux_test.go).
+	attackFirst func(authURL string) error
 )
 
 func TestMain(m *testing.M) {
 	// $BROWSER points back at this test binary: it then plays the person and exits.
-	if mode := os.Getenv(browserModeEnv); mode != "" && len(os.Args) > 1 && strings.HasPrefix(os.Args[1], "http") {
-		// A device sign-in opens the provider's /device page with the code in the link.
-		if u, err := url.Parse(os.Args[1]); err == nil && u.Path == "/device" {
-			if err := deviceBrowser(os.Args[1], "", mode == modeLogin, opUserID); err != nil {
-				fmt.Fprintln(os.Stderr, "scripted browser:", err)
-				os.Exit(1)
-			}
-			os.Exit(0)
-		}
-		if _, err := scriptedBrowser(os.Args[1], mode, os.Getenv("CONNECTEDAPPS_E2E_USER")); err != nil {
-			fmt.Fprintln(os.Stderr, "scripted browser:", err)
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
+	testkit.ActAsBrowser(attackFirst)
 	if os.Getenv("CONNECTEDAPPS_TEST_KEYRING") != "1" {
 		fmt.Println("e2e: skipped: these tests need a private, unlocked keyring; run them with `make test`")
 		os.Exit(0)
@@ -65,11 +52,11 @@ func run(m *testing.M) int {
 		}
 	}
 	var err error
-	if op, err = startProvider(); err != nil {
+	if op, err = testkit.StartProvider(); err != nil {
 		fmt.Fprintln(os.Stderr, "starting the OpenID Provider:", err)
 		return 1
 	}
-	defer op.server.Close()
+	defer op.Close()
 	return m.Run()
 }
 
@@ -88,15 +75,7 @@ func newUser(t *testing.T) *user {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u.env = append(os.Environ(),
-		"XDG_CONFIG_HOME="+u.configDir,
-		// Fyne logs a locale error at start-up under LANG=C.UTF-8 (the usual container
-		// default): the command line's stderr must stay clean all the same.
-		"LANG=C.UTF-8", "LC_ALL=",
-		"BROWSER="+self,
-		browserModeEnv+"="+modeLogin,
-		"CONNECTEDAPPS_E2E_USER="+op.username(),
-	)
+	u.env = testkit.PersonEnv(u.configDir, self, testkit.ModeLogin, op.Username())
 	return u
 }
 
@@ -117,22 +96,11 @@ func (u *user) run(stdin string, args ...string) result {
 	u.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = u.env
-	cmd.Stdin = strings.NewReader(stdin)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	if ctx.Err() != nil {
-		u.t.Fatalf("connectedapps %s: did not finish in time\nstdout: %s\nstderr: %s", strings.Join(args, " "), out.String(), errb.String())
+	r, err := testkit.Run(ctx, u.env, strings.NewReader(stdin), bin, args...)
+	if err != nil {
+		u.t.Fatalf("%v\nstdout: %s\nstderr: %s", err, r.Stdout, r.Stderr)
 	}
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		u.t.Fatalf("connectedapps %s: %v", strings.Join(args, " "), err)
-	}
-	return result{out.String(), errb.String(), code}
+	return result{r.Stdout, r.Stderr, r.Code}
 }
 
 // ok runs a command that must succeed with a silent stderr.

@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"connectedapps/internal/testkit"
 )
 
 func TestEditDropsOrKeepsTokens(t *testing.T) {
@@ -45,7 +47,7 @@ func TestEditDropsOrKeepsTokens(t *testing.T) {
 	if !strings.Contains(out, "old tokens were revoked and deleted") {
 		t.Fatalf("edit client id: %s", out)
 	}
-	if status, body, _ := op.tryRefresh(nativeClientID, "", before.RefreshToken); status != 400 || !strings.Contains(body, "invalid_grant") {
+	if status, body, _ := op.TryRefresh(testkit.NativeClientID, "", before.RefreshToken); status != 400 || !strings.Contains(body, "invalid_grant") {
 		t.Fatalf("the old grant was not revoked: %d %s", status, body)
 	}
 	if s := u.show("Renamed"); s.ConnectionState != "not_connected" {
@@ -87,7 +89,7 @@ func TestLocalhostRedirectHost(t *testing.T) {
 // A provider that is down or overloaded during a refresh: the token endpoint is reached
 // through a proxy the test can switch off.
 func TestTransientRefreshFailureKeepsTokens(t *testing.T) {
-	target, _ := url.Parse(op.issuer)
+	target, _ := url.Parse(op.Issuer)
 	var down atomic.Bool
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -146,8 +148,8 @@ echo "exit=$?"
 `
 	cmd := exec.Command("dbus-run-session", "--", "bash", "-c", script)
 	// Its own HOME and XDG_DATA_HOME: a keyring file of its own, not the shared session's.
-	cmd.Env = append(u.env, "XDG_RUNTIME_DIR="+runtime, "HOME="+t.TempDir(), "XDG_DATA_HOME="+t.TempDir(), "DISPLAY=", "BIN="+bin, "ISSUER="+op.issuer,
-		"SECRET="+webClientSecret, "CONNECTEDAPPS_KEYRING_TIMEOUT=20s")
+	cmd.Env = append(u.env, "XDG_RUNTIME_DIR="+runtime, "HOME="+t.TempDir(), "XDG_DATA_HOME="+t.TempDir(), "DISPLAY=", "BIN="+bin, "ISSUER="+op.Issuer,
+		"SECRET="+testkit.WebClientSecret, "CONNECTEDAPPS_KEYRING_TIMEOUT=20s")
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	cmd.WaitDelay = 5 * time.Second // the keyring daemon may outlive the session briefly
@@ -161,8 +163,8 @@ echo "exit=$?"
 		t.Fatalf("stderr: %s", errb.String())
 	}
 	reg, _ := os.ReadFile(u.registryPath())
-	if !strings.Contains(string(reg), `"Locked"`) || strings.Contains(string(reg), webClientSecret) {
+	if !strings.Contains(string(reg), `"Locked"`) || strings.Contains(string(reg), testkit.WebClientSecret) {
 		t.Fatalf("registry: %s", reg)
 	}
-	_ = filepathWalkNoSecret(t, u.configDir, webClientSecret)
+	_ = filepathWalkNoSecret(t, u.configDir, testkit.WebClientSecret)
 }

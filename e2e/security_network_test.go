@@ -15,6 +15,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"connectedapps/internal/testkit"
 )
 
 // elsewhereProxy is where a hostile redirect points: a loopback HTTP proxy the binary is
@@ -68,7 +70,7 @@ func assertBinaryUsesTheProxy(t *testing.T, u *user, e *elsewhereProxy) {
 // reaches elsewhere, the tokens and the connection stay as they were, and once the endpoint
 // behaves the same grant refreshes again: it was never sent anywhere, nor marked for sign-in.
 func TestRedirectingEndpointsSendNoSecretElsewhere(t *testing.T) {
-	target, _ := url.Parse(op.issuer)
+	target, _ := url.Parse(op.Issuer)
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	var redirecting atomic.Bool
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -81,7 +83,7 @@ func TestRedirectingEndpointsSendNoSecretElsewhere(t *testing.T) {
 	}))
 	defer front.Close()
 	// The provider's own endpoints, reached through the front.
-	resp, err := http.Get(op.issuer + "/.well-known/openid-configuration")
+	resp, err := http.Get(op.Issuer + "/.well-known/openid-configuration")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,17 +92,17 @@ func TestRedirectingEndpointsSendNoSecretElsewhere(t *testing.T) {
 	resp.Body.Close()
 	via := func(key string) string {
 		s, _ := md[key].(string)
-		if !strings.HasPrefix(s, op.issuer) {
-			t.Fatalf("discovery has no %s under %s: %q", key, op.issuer, s)
+		if !strings.HasPrefix(s, op.Issuer) {
+			t.Fatalf("discovery has no %s under %s: %q", key, op.Issuer, s)
 		}
-		return front.URL + strings.TrimPrefix(s, op.issuer)
+		return front.URL + strings.TrimPrefix(s, op.Issuer)
 	}
 
 	e := newElsewhereProxy(t)
 	u := newUser(t).with(e.env()...)
 	assertBinaryUsesTheProxy(t, u, e)
-	u.ok(webClientSecret+"\n", "add", "Moved", "--discovery", op.issuer, "--client-id", webClientID, "--client-secret-stdin",
-		"--scope", "openid email offline_access", "--redirect-port", strconv.Itoa(op.webClientPort),
+	u.ok(testkit.WebClientSecret+"\n", "add", "Moved", "--discovery", op.Issuer, "--client-id", testkit.WebClientID, "--client-secret-stdin",
+		"--scope", "openid email offline_access", "--redirect-port", strconv.Itoa(op.WebClientPort),
 		"--token-url", via("token_endpoint"), "--introspection-url", via("introspection_endpoint"),
 		"--userinfo-url", via("userinfo_endpoint"), "--revocation-url", via("revocation_endpoint"))
 	app := u.show("Moved")

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"connectedapps/internal/testkit"
 )
 
 // tokenTap sits in front of the provider's token endpoint. It records the secrets each
@@ -30,7 +32,7 @@ type tokenTap struct {
 }
 
 func newTokenTap(t *testing.T) *tokenTap {
-	target, _ := url.Parse(op.issuer)
+	target, _ := url.Parse(op.Issuer)
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	tap := &tokenTap{secrets: map[string]string{}}
 	tap.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -84,7 +86,7 @@ func (tap *tokenTap) absentFrom(t *testing.T, where, text string) {
 	defer tap.mu.Unlock()
 	for s, what := range tap.secrets {
 		for _, form := range []string{s, url.QueryEscape(s), base64.StdEncoding.EncodeToString([]byte(s)),
-			base64.RawURLEncoding.EncodeToString([]byte(s)), base64.StdEncoding.EncodeToString([]byte(webClientID + ":" + s))} {
+			base64.RawURLEncoding.EncodeToString([]byte(s)), base64.StdEncoding.EncodeToString([]byte(testkit.WebClientID + ":" + s))} {
 			if strings.Contains(text, form) {
 				t.Errorf("the %s (or an encoding of it) is in %s", what, where)
 				break
@@ -101,10 +103,10 @@ func (tap *tokenTap) absentFrom(t *testing.T, where, text string) {
 func TestNoSecretLeaksVerifierExportsAndErrors(t *testing.T) {
 	tap := newTokenTap(t)
 	u := newUser(t)
-	u.ok(webClientSecret+"\n", "add", "Tapped", "--discovery", op.issuer, "--client-id", webClientID, "--client-secret-stdin",
-		"--scope", "openid email offline_access", "--redirect-port", strconv.Itoa(op.webClientPort), "--token-url", tap.URL+"/oauth/token")
+	u.ok(testkit.WebClientSecret+"\n", "add", "Tapped", "--discovery", op.Issuer, "--client-id", testkit.WebClientID, "--client-secret-stdin",
+		"--scope", "openid email offline_access", "--redirect-port", strconv.Itoa(op.WebClientPort), "--token-url", tap.URL+"/oauth/token")
 	app := u.show("Tapped")
-	tap.add(webClientSecret, "client secret")
+	tap.add(testkit.WebClientSecret, "client secret")
 
 	var printed strings.Builder // everything the commands printed that is not a token handed out
 	run := func(code int, args ...string) result {

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"connectedapps/internal/testkit"
 )
 
 // attackerEnv makes this test binary, run as the user nobody with the victim's authorization
@@ -19,19 +21,16 @@ import (
 const attackerEnv = "CONNECTEDAPPS_E2E_ATTACKER"
 
 const (
-	attackerUser = "test-user2" // the example provider's second user; its subject is id2
+	attackerUser = testkit.SecondUser // the example provider's second user; its subject is id2
 	nobodyUID    = 65534
 )
 
-// Registered as a variable, not in init: the scripted browser runs from another file's init,
-// and every package variable is set before any init runs.
-var _ = func() bool { attackers[modeAttacked] = attackAsNobody; return true }()
-
 func init() {
+	attackFirst = attackAsNobody // the scripted browser runs in TestMain, after every init
 	if os.Getenv(attackerEnv) != "1" || len(os.Args) < 2 {
 		return
 	}
-	forged, err := scriptedBrowser(os.Args[1], "capture", attackerUser)
+	forged, err := testkit.SignIn(os.Args[1], testkit.ModeCapture, attackerUser)
 	if err != nil {
 		fmt.Println("error:", err)
 		os.Exit(1)
@@ -103,7 +102,7 @@ func TestAnotherLocalUserCannotCompleteTheSignIn(t *testing.T) {
 		}
 	}
 	browserLog := filepath.Join(t.TempDir(), "browser.log")
-	u := newUser(t).with(browserModeEnv+"="+modeAttacked, browserLogEnv+"="+browserLog)
+	u := newUser(t).with(testkit.BrowserModeEnv+"="+testkit.ModeAttacked, testkit.BrowserLogEnv+"="+browserLog)
 	u.addNative("Victim")
 	r := u.run("", "connect", "Victim", "--timeout", "60s")
 	log, _ := os.ReadFile(browserLog)
@@ -113,8 +112,8 @@ func TestAnotherLocalUserCannotCompleteTheSignIn(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "Connected Victim as Test User") {
 		t.Fatalf("connect: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
-	if s := u.show("Victim"); s.ConnectionState != "connected" || s.Connection == nil || s.Connection.Subject != opUserID {
-		t.Fatalf("the app holds the connection %+v; want the person's own (subject %s), not %s's", s.Connection, opUserID, attackerUser)
+	if s := u.show("Victim"); s.ConnectionState != "connected" || s.Connection == nil || s.Connection.Subject != testkit.UserID {
+		t.Fatalf("the app holds the connection %+v; want the person's own (subject %s), not %s's", s.Connection, testkit.UserID, attackerUser)
 	}
 }
 
@@ -124,7 +123,7 @@ func TestAnotherLocalUserCannotCompleteTheSignIn(t *testing.T) {
 // them ended the sign-in.
 func TestCrossSiteAndReboundRequestsDoNotEndTheSignIn(t *testing.T) {
 	browserLog := filepath.Join(t.TempDir(), "browser.log")
-	u := newUser(t).with(browserModeEnv+"="+modeTamperState, browserLogEnv+"="+browserLog)
+	u := newUser(t).with(testkit.BrowserModeEnv+"="+testkit.ModeTamperState, testkit.BrowserLogEnv+"="+browserLog)
 	u.addNative("Tampered")
 	out := u.ok("", "connect", "Tampered", "--timeout", "30s")
 	if log, _ := os.ReadFile(browserLog); strings.Contains(string(log), "failed") || !strings.Contains(string(log), "finished") {
@@ -144,25 +143,25 @@ func TestCrossSiteAndReboundRequestsDoNotEndTheSignIn(t *testing.T) {
 // endpoint.
 func TestMixedUpAnswerIsNeverExchanged(t *testing.T) {
 	browserLog := filepath.Join(t.TempDir(), "browser.log")
-	u := newUser(t).with(browserModeEnv+"="+modeMixedUp, browserLogEnv+"="+browserLog)
+	u := newUser(t).with(testkit.BrowserModeEnv+"="+testkit.ModeMixedUp, testkit.BrowserLogEnv+"="+browserLog)
 	u.addNative("Honest")
-	before := op.codeCount.Load()
-	u.fails(1, "", []string{"connect", "Honest", "--timeout", "30s"}, "Honest: the sign-in answer came from another provider", mixUpIssuer, "mix-up", "its code was not used")
+	before := op.CodeExchanges()
+	u.fails(1, "", []string{"connect", "Honest", "--timeout", "30s"}, "Honest: the sign-in answer came from another provider", testkit.MixUpIssuer, "mix-up", "its code was not used")
 	if log, _ := os.ReadFile(browserLog); strings.Contains(string(log), "failed") || !strings.Contains(string(log), "finished") {
 		t.Fatalf("the mixed-up answer was not refused as it should be:\n%s", log)
 	}
-	if n := op.codeCount.Load() - before; n != 0 {
+	if n := op.CodeExchanges() - before; n != 0 {
 		t.Errorf("%d code exchanges reached the token endpoint; want none", n)
 	}
 	if s := u.show("Honest"); s.ConnectionState != "not_connected" {
 		t.Fatalf("state: %s", s.ConnectionState)
 	}
 	// The count is real: the honest answer, as the provider sent it, is exchanged once.
-	before = op.codeCount.Load()
+	before = op.CodeExchanges()
 	v := newUser(t)
 	v.addNative("Honest")
 	v.ok("", "connect", "Honest", "--timeout", "30s")
-	if n := op.codeCount.Load() - before; n != 1 {
+	if n := op.CodeExchanges() - before; n != 1 {
 		t.Errorf("a normal sign-in made %d code exchanges; want 1", n)
 	}
 }

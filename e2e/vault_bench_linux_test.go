@@ -3,12 +3,11 @@
 package e2e
 
 import (
+	"context"
 	"os"
-	"os/exec"
-	"slices"
-	"strings"
 	"testing"
-	"time"
+
+	"connectedapps/internal/testkit"
 )
 
 // BenchmarkTokenProcessVaultVsKeyring runs `connectedapps token NAME` (a valid token, no
@@ -23,7 +22,7 @@ func BenchmarkTokenProcessVaultVsKeyring(b *testing.B) {
 	vaultEnv := append(benchUserEnv(b), passphraseEnv+"="+vaultPassphrase)
 	benchRun(b, vaultEnv, "keyring", "use-vault")
 	for _, env := range [][]string{keyringEnv, vaultEnv} {
-		benchRun(b, env, "add", "Bench", "--discovery", op.issuer, "--client-id", nativeClientID,
+		benchRun(b, env, "add", "Bench", "--discovery", op.Issuer, "--client-id", testkit.NativeClientID,
 			"--scope", "openid offline_access", "--redirect-port", "0")
 		benchRun(b, env, "connect", "Bench")
 		benchRun(b, env, "token", "Bench") // warm the page cache for both
@@ -36,9 +35,9 @@ func BenchmarkTokenProcessVaultVsKeyring(b *testing.B) {
 		keyring, vault, ratios = append(keyring, k), append(vault, v), append(ratios, v/k)
 	}
 	b.StopTimer()
-	b.ReportMetric(vaultBenchMedian(keyring), "keyring-ms")
-	b.ReportMetric(vaultBenchMedian(vault), "vault-ms")
-	b.ReportMetric(vaultBenchMedian(ratios), "vault/keyring")
+	b.ReportMetric(testkit.Median(keyring), "keyring-ms")
+	b.ReportMetric(testkit.Median(vault), "vault-ms")
+	b.ReportMetric(testkit.Median(ratios), "vault/keyring")
 	for _, env := range [][]string{keyringEnv, vaultEnv} {
 		benchRun(b, env, "remove", "Bench")
 	}
@@ -51,32 +50,15 @@ func benchUserEnv(b *testing.B) []string {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return append(os.Environ(), "XDG_CONFIG_HOME="+b.TempDir(), "LANG=C.UTF-8", "LC_ALL=",
-		"BROWSER="+self, browserModeEnv+"="+modeLogin, "CONNECTEDAPPS_E2E_USER="+op.username())
+	return testkit.PersonEnv(b.TempDir(), self, testkit.ModeLogin, op.Username())
 }
 
 // benchRun runs the binary and returns its wall time in milliseconds.
 func benchRun(b *testing.B, env []string, args ...string) float64 {
 	b.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Env = env
-	start := time.Now()
-	out, err := cmd.CombinedOutput()
-	d := time.Since(start)
-	if err != nil {
-		b.Fatalf("connectedapps %s: %v\n%s", strings.Join(args, " "), err, out)
+	r, err := testkit.Run(context.Background(), env, nil, bin, args...)
+	if err != nil || r.Code != 0 {
+		b.Fatalf("%s: exit %d, %v\n%s%s", testkit.Command(bin, args...), r.Code, err, r.Stdout, r.Stderr)
 	}
-	return float64(d.Microseconds()) / 1000
-}
-
-func vaultBenchMedian(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s) == 0 {
-		return 0
-	}
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+	return float64(r.Wall.Microseconds()) / 1000
 }

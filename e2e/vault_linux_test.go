@@ -21,6 +21,7 @@ import (
 
 	"connectedapps/core"
 	"connectedapps/core/secret"
+	"connectedapps/internal/testkit"
 )
 
 const (
@@ -99,8 +100,8 @@ func TestVaultWithTheRealProvider(t *testing.T) {
 	}
 
 	// A confidential client: its secret goes to the vault, never to the keyring.
-	pu.ok(webClientSecret+"\n", "add", "Web", "--discovery", op.issuer, "--client-id", webClientID,
-		"--client-secret-stdin", "--scope", "openid email offline_access", "--redirect-port", strconv.Itoa(op.webClientPort))
+	pu.ok(testkit.WebClientSecret+"\n", "add", "Web", "--discovery", op.Issuer, "--client-id", testkit.WebClientID,
+		"--client-secret-stdin", "--scope", "openid email offline_access", "--redirect-port", strconv.Itoa(op.WebClientPort))
 	app := u.show("Web")
 	if !app.HasClientSecret {
 		t.Fatal("the registry does not know the client secret was stored")
@@ -130,9 +131,9 @@ func TestVaultWithTheRealProvider(t *testing.T) {
 		t.Fatal("token does not hand out the access token kept in the vault")
 	}
 	// A refresh rotates the refresh token; the new one is kept in the vault.
-	before := op.refreshCount.Load()
+	before := op.Refreshes()
 	pu.ok("", "refresh", "Web")
-	if n := op.refreshCount.Load() - before; n != 1 {
+	if n := op.Refreshes() - before; n != 1 {
 		t.Fatalf("%d refreshes at the provider", n)
 	}
 	raw2, err := vault.Get("app/" + app.ID + "/tokens")
@@ -149,7 +150,7 @@ func TestVaultWithTheRealProvider(t *testing.T) {
 	}
 
 	// No secret is in any plaintext file: apps.json, settings.json, the locks, the vault itself.
-	secrets := map[string]string{"client secret": webClientSecret, "access token": second.AccessToken,
+	secrets := map[string]string{"client secret": testkit.WebClientSecret, "access token": second.AccessToken,
 		"refresh token": second.RefreshToken, "id token": second.IDToken, "old refresh token": first.RefreshToken,
 		"passphrase": vaultPassphrase}
 	assertNoSecretInFiles(t, u.configDir, secrets)
@@ -199,7 +200,7 @@ func TestVaultWithTheRealProvider(t *testing.T) {
 	if _, err := os.Stat(vault.Path()); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("the vault is still there: %v", err)
 	}
-	if got, err := system.Get("app/" + app.ID + "/client_secret"); err != nil || got != webClientSecret {
+	if got, err := system.Get("app/" + app.ID + "/client_secret"); err != nil || got != testkit.WebClientSecret {
 		t.Fatalf("client secret back in the keyring: %v", err)
 	}
 	if got := u.ok("", "token", "Web"); got != second.AccessToken+"\n" {
@@ -223,8 +224,8 @@ func TestVaultWithoutAKeyring(t *testing.T) {
 	if !strings.Contains(out, "the vault starts empty") || !strings.Contains(out, "cannot be reached") {
 		t.Fatalf("use-vault without a keyring: %s", out)
 	}
-	pu.ok(webClientSecret+"\n", "add", "Web", "--discovery", op.issuer, "--client-id", webClientID,
-		"--client-secret-stdin", "--scope", "openid email", "--redirect-port", strconv.Itoa(op.webClientPort))
+	pu.ok(testkit.WebClientSecret+"\n", "add", "Web", "--discovery", op.Issuer, "--client-id", testkit.WebClientID,
+		"--client-secret-stdin", "--scope", "openid email", "--redirect-port", strconv.Itoa(op.WebClientPort))
 	if out := pu.ok("", "connect", "Web"); !strings.Contains(out, "Connected Web") {
 		t.Fatalf("connect with the vault and no keyring: %s", out)
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"connectedapps/core"
+	"connectedapps/internal/testkit"
 )
 
 // keyboardGapsOpen says the window still had keyboard gaps the test must step around (each
@@ -123,7 +124,7 @@ func TestWindowConnectsAndNotifies(t *testing.T) {
 	}
 	d.typeText(name)
 	d.key("Tab") // the OpenID Configuration URL
-	d.typeText(op.issuer)
+	d.typeText(op.Issuer)
 	d.key("Tab", "space") // Get OpenID Configuration
 	// Discovery runs in the background; the form then says what it found, in green (there
 	// is nothing else green in a window without a connected app).
@@ -132,7 +133,7 @@ func TestWindowConnectsAndNotifies(t *testing.T) {
 	})
 	d.shot("discovered")
 	d.key("Tab") // Client ID
-	d.typeText(nativeClientID)
+	d.typeText(testkit.NativeClientID)
 	d.key("Tab", "Tab", "Tab", "Tab") // Client Secret, its reveal button, Copy (the redirect URI), the scope entry
 	for _, s := range scopes {
 		d.typeText(s)
@@ -166,11 +167,11 @@ func TestWindowConnectsAndNotifies(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []struct{ what, got, want string }{
-		{"client ID (typed)", saved.ClientID, nativeClientID},
+		{"client ID (typed)", saved.ClientID, testkit.NativeClientID},
 		{"scopes (typed, Return after each)", strings.Join(saved.Scopes, " "), strings.Join(scopes, " ")},
 		{"redirect port (typed under Advanced)", fmt.Sprint(saved.RedirectPort), "0"},
-		{"token URI (from discovery)", saved.TokenURI, op.issuer + "/oauth/token"},
-		{"issuer (from discovery)", saved.Issuer, op.issuer},
+		{"token URI (from discovery)", saved.TokenURI, op.Issuer + "/oauth/token"},
+		{"issuer (from discovery)", saved.Issuer, op.Issuer},
 	} {
 		if c.got != c.want {
 			t.Errorf("saved %s = %q, want %q", c.what, c.got, c.want)
@@ -201,7 +202,7 @@ func TestWindowConnectsAndNotifies(t *testing.T) {
 	if err := json.Unmarshal([]byte(d.keyringGet("app/"+app.ID+"/tokens")), &tokens); err != nil {
 		t.Fatalf("the session keyring's tokens: %v", err)
 	}
-	if status, body, err := op.tryRefresh(nativeClientID, "", tokens.RefreshToken); err != nil || status != 200 {
+	if status, body, err := op.TryRefresh(testkit.NativeClientID, "", tokens.RefreshToken); err != nil || status != 200 {
 		t.Fatalf("spending the app's refresh token at the provider: %d %s %v", status, body, err)
 	}
 	past := time.Now().Add(-time.Minute).UTC()

@@ -9,7 +9,6 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"connectedapps/core"
-	"connectedapps/core/secret"
 )
 
 // BenchmarkFilterKeystroke1000 is one keystroke in the search box over 1,000 registered
@@ -43,12 +42,9 @@ func BenchmarkListReload1000(b *testing.B) {
 
 func benchWindow(b *testing.B, n int) *mainWindow {
 	b.Helper()
-	svc, err := core.NewService(core.Config{Dir: b.TempDir(), Secrets: secret.NewMemoryStore(), Now: func() time.Time { return testNow }})
-	if err != nil {
-		b.Fatal(err)
-	}
+	svc := newTestService(b)
 	exp := testNow.Add(time.Hour)
-	err = svc.Registry.Update(func(apps []core.App) ([]core.App, error) {
+	err := svc.Registry.Update(func(apps []core.App) ([]core.App, error) {
 		for i := range n {
 			a := core.NewApp(fmt.Sprintf("App %04d", i))
 			a.ClientID = "client"

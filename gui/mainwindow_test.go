@@ -27,13 +27,17 @@ func syncAsync(t *testing.T) {
 	t.Cleanup(func() { runAsync = old })
 }
 
-func newTestService(t *testing.T) *core.Service {
+// newTestService is a Service on a fresh registry and an in-memory keyring, at testNow.
+func newTestService(t testing.TB) *core.Service {
 	t.Helper()
-	svc, err := core.NewService(core.Config{
-		Dir:     t.TempDir(),
-		Secrets: secret.NewMemoryStore(),
-		Now:     func() time.Time { return testNow },
-	})
+	return serviceOn(t, t.TempDir(), secret.NewMemoryStore(), func() time.Time { return testNow })
+}
+
+// serviceOn is how every gui test makes a Service: the registry in dir, the secrets in store,
+// the clock now.
+func serviceOn(t testing.TB, dir string, store secret.Store, now func() time.Time) *core.Service {
+	t.Helper()
+	svc, err := core.NewService(core.Config{Dir: dir, Secrets: store, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

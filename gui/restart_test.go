@@ -69,10 +69,7 @@ func TestRememberedAppOpensFilledAfterARestart(t *testing.T) {
 func TestExpiryIsOneLiveWordingEverywhere(t *testing.T) {
 	ticker := installManualTicker(t)
 	now := testNow
-	svc, err := core.NewService(core.Config{Dir: t.TempDir(), Secrets: secret.NewMemoryStore(), Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := serviceOn(t, t.TempDir(), secret.NewMemoryStore(), func() time.Time { return now })
 	addConnectedApp(t, svc, "Example", nil, connectedFor(time.Hour))
 	w := openConnectionTab(t, svc, "Example")
 	assertSame := func(want string) {

@@ -3,11 +3,9 @@ package gui
 import (
 	"path/filepath"
 	"testing"
-	"time"
 
 	"fyne.io/fyne/v2/test"
 
-	"connectedapps/core"
 	"connectedapps/core/secret"
 )
 
@@ -16,17 +14,7 @@ import (
 // enough one then unlocks it.
 func TestVaultDialogRefusesAShortNewPassphrase(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "connectedapps")
-	if err := core.WriteStoreChoice(dir, core.StoreVault); err != nil {
-		t.Fatal(err)
-	}
-	store, err := core.OpenChosenStore(dir, secret.NewMemoryStore(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := core.NewService(core.Config{Dir: dir, Secrets: store, Now: func() time.Time { return testNow }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := vaultChosenService(t, dir)
 	w := openWindowOn(t, svc)
 	u := w.setupVault(svc.Secrets)
 	if u == nil || !u.repeat.Visible() {
@@ -36,7 +24,7 @@ func TestVaultDialogRefusesAShortNewPassphrase(t *testing.T) {
 	test.Type(u.repeat, "short")
 	tapDialogButton(t, w, "Unlock")
 	assertDialogShows(t, w, "too short for a new vault", "at least 8 characters")
-	vault := store.(*secret.VaultStore)
+	vault := svc.Secrets.(*secret.VaultStore)
 	if vault.Unlocked() || vault.Exists() {
 		t.Fatalf("after a short passphrase: unlocked %v, vault.json written %v", vault.Unlocked(), vault.Exists())
 	}

@@ -266,10 +266,7 @@ func TestCountdownText(t *testing.T) {
 func TestCountdownTicksAndStopsOnAppSwitch(t *testing.T) {
 	ticker := installManualTicker(t)
 	now := testNow
-	svc, err := core.NewService(core.Config{Dir: t.TempDir(), Secrets: secret.NewMemoryStore(), Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := serviceOn(t, t.TempDir(), secret.NewMemoryStore(), func() time.Time { return now })
 	addConnectedApp(t, svc, "Soon", nil, connectedFor(5*time.Second))
 	addConnectedApp(t, svc, "Later", nil, connectedFor(time.Hour))
 	noExpiry := connectedFor(0)

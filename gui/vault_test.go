@@ -19,15 +19,21 @@ const guiVaultPass = "a long passphrase"
 // opened as the window opens it: locked, with no passphrase from the environment.
 func lockedVaultService(t *testing.T) (*core.Service, *secret.VaultStore) {
 	t.Helper()
-	old := secret.DefaultVaultKDF
-	secret.DefaultVaultKDF = secret.KDFParams{Time: 1, MemoryKiB: 1024, Threads: 1} // cheap under -race
-	t.Cleanup(func() { secret.DefaultVaultKDF = old })
+	cheapVaultKDF(t)
 	dir := filepath.Join(t.TempDir(), "connectedapps")
 	seed := secret.OpenVault(dir)
 	seed.Passphrase = func() (string, error) { return guiVaultPass, nil }
 	if err := seed.Set("app/x/client_secret", "the-secret"); err != nil {
 		t.Fatal(err)
 	}
+	svc := vaultChosenService(t, dir)
+	return svc, svc.Secrets.(*secret.VaultStore)
+}
+
+// vaultChosenService is a Service on dir with the vault chosen in settings.json, its store
+// opened as the window opens it: locked, with no passphrase from the environment.
+func vaultChosenService(t *testing.T, dir string) *core.Service {
+	t.Helper()
 	if err := core.WriteStoreChoice(dir, core.StoreVault); err != nil {
 		t.Fatal(err)
 	}
@@ -35,11 +41,16 @@ func lockedVaultService(t *testing.T) (*core.Service, *secret.VaultStore) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := core.NewService(core.Config{Dir: dir, Secrets: store, Now: func() time.Time { return testNow }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return svc, store.(*secret.VaultStore)
+	return serviceOn(t, dir, store, func() time.Time { return testNow })
+}
+
+// cheapVaultKDF makes the key derivation of vaults made during the test cheap (it runs under
+// -race); the format and the code paths are the same as with the default.
+func cheapVaultKDF(t *testing.T) {
+	t.Helper()
+	old := secret.DefaultVaultKDF
+	secret.DefaultVaultKDF = secret.KDFParams{Time: 1, MemoryKiB: 1024, Threads: 1}
+	t.Cleanup(func() { secret.DefaultVaultKDF = old })
 }
 
 // readInBackground reads the client secret as a background job (a refresh, a copy) would.

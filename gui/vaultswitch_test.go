@@ -17,15 +17,9 @@ import (
 // memory keyring here) behind a core.StoreSwitch, with two apps holding client secrets.
 func switchableService(t *testing.T) (*core.Service, *secret.MemoryStore, []core.App) {
 	t.Helper()
-	old := secret.DefaultVaultKDF
-	secret.DefaultVaultKDF = secret.KDFParams{Time: 1, MemoryKiB: 1024, Threads: 1} // cheap under -race
-	t.Cleanup(func() { secret.DefaultVaultKDF = old })
+	cheapVaultKDF(t)
 	mem := secret.NewMemoryStore()
-	svc, err := core.NewService(core.Config{Dir: filepath.Join(t.TempDir(), "connectedapps"),
-		Secrets: core.NewStoreSwitch(mem, mem), Now: func() time.Time { return testNow }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := serviceOn(t, filepath.Join(t.TempDir(), "connectedapps"), core.NewStoreSwitch(mem, mem), func() time.Time { return testNow })
 	var apps []core.App
 	for _, name := range []string{"Alpha", "Beta"} {
 		a := core.NewApp(name)

@@ -2,22 +2,23 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"connectedapps/core/secret"
+	"connectedapps/internal/testkit"
 )
 
 type bench struct {
 	o       options
-	op      *provider
+	op      *testkit.Provider
 	self    string
 	workDir string
 	rows    []row
@@ -47,7 +48,7 @@ func newBench(o options) (*bench, error) {
 	if err != nil {
 		return nil, err
 	}
-	op, err := startProvider()
+	op, err := testkit.StartProvider()
 	if err != nil {
 		os.RemoveAll(work)
 		return nil, fmt.Errorf("starting the OpenID Provider: %w", err)
@@ -56,7 +57,7 @@ func newBench(o options) (*bench, error) {
 }
 
 func (b *bench) close() {
-	_ = b.op.server.Close()
+	_ = b.op.Close()
 	_ = os.RemoveAll(b.workDir)
 }
 
@@ -65,28 +66,25 @@ func (b *bench) close() {
 func (b *bench) env(name string) ([]string, string) {
 	dir := filepath.Join(b.workDir, name)
 	_ = os.MkdirAll(dir, 0o700)
-	return append(os.Environ(),
-		"XDG_CONFIG_HOME="+dir,
-		"LANG=C.UTF-8", "LC_ALL=",
-		"BROWSER="+b.self,
-		browserUserEnv+"="+b.op.username(),
-	), dir
+	return testkit.PersonEnv(dir, b.self, testkit.ModeLogin, b.op.Username()), dir
 }
 
-// run runs a program to the end and returns its wall time in milliseconds.
+// run runs a program to the end and returns its wall time in milliseconds; a non-zero exit
+// is an error carrying its stderr.
 func run(env []string, stdout io.Writer, name string, args ...string) (float64, error) {
-	cmd := exec.Command(name, args...)
-	cmd.Env = env
-	cmd.Stdout = stdout
-	var errb bytes.Buffer
-	cmd.Stderr = &errb
-	start := time.Now()
-	err := cmd.Run()
-	d := time.Since(start)
-	if err != nil {
-		return 0, fmt.Errorf("%s %s: %v: %s", filepath.Base(name), strings.Join(args, " "), err, strings.TrimSpace(errb.String()))
+	r, err := testkit.Run(context.Background(), env, nil, name, args...)
+	if err == nil && r.Code != 0 {
+		err = fmt.Errorf("%s: exit status %d: %s", testkit.Command(name, args...), r.Code, strings.TrimSpace(r.Stderr))
 	}
-	return msOf(d), nil
+	if err != nil {
+		return 0, err
+	}
+	if stdout != nil {
+		if _, err := io.WriteString(stdout, r.Stdout); err != nil {
+			return 0, err
+		}
+	}
+	return msOf(r.Wall), nil
 }
 
 func output(env []string, name string, args ...string) (string, error) {
@@ -97,7 +95,7 @@ func output(env []string, name string, args ...string) (string, error) {
 
 // connectedApp registers the provider's native client as name and signs in once.
 func (b *bench) connectedApp(env []string, name string) (id string, err error) {
-	if _, err := output(env, b.o.bin, "add", name, "--discovery", b.op.issuer, "--client-id", nativeClientID,
+	if _, err := output(env, b.o.bin, "add", name, "--discovery", b.op.Issuer, "--client-id", testkit.NativeClientID,
 		"--scope", scopes, "--redirect-port", "0"); err != nil {
 		return "", err
 	}

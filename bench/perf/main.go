@@ -16,9 +16,9 @@ import (
 	"os"
 	"strings"
 	"time"
-)
 
-const browserUserEnv = "CONNECTEDAPPS_BENCH_BROWSER_USER"
+	"connectedapps/internal/testkit"
+)
 
 type options struct {
 	bin, floorConnect, floorWindow string
@@ -29,13 +29,7 @@ type options struct {
 }
 
 func main() {
-	if user := os.Getenv(browserUserEnv); user != "" && len(os.Args) > 1 && strings.HasPrefix(os.Args[1], "http") {
-		if err := scriptedBrowser(os.Args[1], user); err != nil {
-			fmt.Fprintln(os.Stderr, "scripted browser:", err)
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
+	testkit.ActAsBrowser(nil) // when connectedapps or floorconnect opened a link with us
 	var o options
 	flag.StringVar(&o.bin, "bin", "bin/connectedapps", "the connectedapps binary")
 	flag.StringVar(&o.floorConnect, "floorconnect", "bin/bench/floorconnect", "the connect floor (bench/floorconnect)")
@@ -61,8 +55,11 @@ func main() {
 	}
 	defer b.close()
 	if *serve > 0 {
-		env, _ := b.env("serve")
-		fmt.Printf("issuer: %s\nexport %s\nexport %s\nexport %s\n", b.op.issuer, env[len(env)-4], env[len(env)-2], env[len(env)-1])
+		_, dir := b.env("serve")
+		fmt.Printf("issuer: %s\nexport XDG_CONFIG_HOME=%s\n", b.op.Issuer, dir)
+		for _, kv := range testkit.BrowserEnv(b.self, testkit.ModeLogin, b.op.Username()) {
+			fmt.Printf("export %s\n", kv)
+		}
 		time.Sleep(*serve)
 		return
 	}

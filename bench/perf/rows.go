@@ -16,6 +16,7 @@ import (
 
 	"connectedapps/core"
 	"connectedapps/core/secret"
+	"connectedapps/internal/testkit"
 )
 
 // tokenRow: `connectedapps token NAME` with a cached valid token against `secret-tool lookup`
@@ -198,7 +199,7 @@ func (b *bench) connectRow() error {
 	defer secret.NewSystemStore().Delete("bench/floorconnect")
 	ours := func() (float64, error) { return run(env, nil, b.o.bin, "connect", "Connect") }
 	floor := func() (float64, error) {
-		return run(env, nil, b.o.floorConnect, "-issuer", b.op.issuer, "-client-id", nativeClientID, "-scope", scopes)
+		return run(env, nil, b.o.floorConnect, "-issuer", b.op.Issuer, "-client-id", testkit.NativeClientID, "-scope", scopes)
 	}
 	if _, err := interleave(2, ours, floor); err != nil {
 		return err
@@ -257,9 +258,9 @@ func (b *bench) refreshRow() error {
 		if err := expireStoredToken(id); err != nil {
 			return err
 		}
-		before := b.op.refreshCount.Load()
+		before := b.op.Refreshes()
 		wall, failures, distinct, ferr := burst()
-		got := b.op.refreshCount.Load() - before
+		got := b.op.Refreshes() - before
 		refreshes = append(refreshes, got)
 		totalFailures += failures
 		if ferr != nil {

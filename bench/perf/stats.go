@@ -2,25 +2,15 @@ package main
 
 import (
 	"fmt"
-	"math"
-	"slices"
 	"time"
+
+	"connectedapps/internal/testkit"
 )
 
 // sample is one program's measurements, in the order they were taken.
 type sample []float64
 
-func (s sample) quantile(q float64) float64 {
-	if len(s) == 0 {
-		return math.NaN()
-	}
-	c := slices.Clone(s)
-	slices.Sort(c)
-	pos := q * float64(len(c)-1)
-	lo := int(math.Floor(pos))
-	hi := int(math.Ceil(pos))
-	return c[lo] + (c[hi]-c[lo])*(pos-float64(lo))
-}
+func (s sample) quantile(q float64) float64 { return testkit.Quantile(s, q) }
 
 func (s sample) median() float64 { return s.quantile(0.5) }
 

@@ -1,24 +1,21 @@
 package secret
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"connectedapps/internal/testproc"
 )
 
 // The process killed in the middle of a write of a split keyring value. The writer is this
 // test binary run again as a child (TestHelperProcessChunkedWrite), which stops at a chosen
-// crashPoint and is SIGKILLed there by the parent; the parent then checks that the old value
-// or the new one is readable, never a broken one, and that the next write works. (core's
-// crash tests, of apps.json, settings.json and vault.json, have a helper of their own.)
+// crashPoint and is SIGKILLed there by the parent (internal/testproc starts and kills it);
+// the parent then checks that the old value or the new one is readable, never a broken one,
+// and that the next write works. (core's crash tests, of apps.json, settings.json and
+// vault.json, still have a copy of testproc's helpers of their own.)
 
 const fltHelperEnv = "CONNECTEDAPPS_TEST_FAULT"
 
@@ -29,78 +26,18 @@ func TestHelperProcessChunkedWrite(t *testing.T) {
 		t.Skip("helper process for the crash tests")
 	}
 	// Stop at the n-th time the named point is reached, say so, and wait for SIGKILL.
-	if point := os.Getenv("CRASH_POINT"); point != "" {
-		name, nth, _ := strings.Cut(point, "#")
-		want, _ := strconv.Atoi(nth)
-		seen := 0
-		crashPoint = func(p, detail string) {
-			if p != name {
-				return
-			}
-			if seen++; seen < max(want, 1) {
-				return
-			}
-			fmt.Printf("READY %s\n", detail)
-			time.Sleep(time.Hour) // a sleeping goroutine, so the runtime sees no deadlock
-		}
-	}
+	crashPoint = testproc.StopAt(os.Getenv("CRASH_POINT"))
 	store := NewChunkedStore(&KeyringStore{Timeout: 10 * time.Second}, fltChunkLimit)
 	fmt.Printf("RESULT %v\n", store.Set(os.Getenv("KEY"), os.Getenv("VALUE")))
 }
 
-// fltChild runs the helper with env and returns its stdout once it printed a line starting
-// with until ("READY" or "RESULT"), and the process, still running for READY.
-func fltChild(t *testing.T, until string, env ...string) (line string, cmd *exec.Cmd) {
+// writeKilledAt has the helper write value under key in the real keyring, split in pieces of
+// fltChunkLimit, and SIGKILLs it at point ("NAME#N"); it returns the point's detail.
+func writeKilledAt(t *testing.T, key, value, point string) (detail string) {
 	t.Helper()
-	cmd = exec.Command(os.Args[0], "-test.run=^TestHelperProcessChunkedWrite$", "-test.count=1")
-	cmd.Env = append(os.Environ(), env...)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	lines := make(chan string)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if strings.HasPrefix(sc.Text(), until) {
-				lines <- sc.Text()
-				_, _ = io.Copy(io.Discard, out)
-				return
-			}
-		}
-		close(lines)
-	}()
-	select {
-	case l, ok := <-lines:
-		if !ok {
-			_ = cmd.Wait()
-			t.Fatalf("the helper ended without printing %s; stderr:\n%s", until, stderr.String())
-		}
-		return strings.TrimSpace(strings.TrimPrefix(l, until)), cmd
-	case <-time.After(60 * time.Second):
-		t.Fatalf("the helper did not reach %s in time; stderr:\n%s", until, stderr.String())
-	}
-	return "", nil
-}
-
-// fltKill SIGKILLs the child where it stopped: no deferred code, no cleanup, as a power cut
-// or the OOM killer would.
-func fltKill(t *testing.T, cmd *exec.Cmd) {
-	t.Helper()
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	err := cmd.Wait()
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
-		t.Fatalf("the helper was not killed by SIGKILL: %v", err)
-	}
+	detail, cmd := testproc.Start(t, "TestHelperProcessChunkedWrite", "READY", fltHelperEnv+"=chunked-write", "KEY="+key, "VALUE="+value, "CRASH_POINT="+point)
+	testproc.Kill(t, cmd)
+	return detail
 }
 
 // ---- chunked keyring values ----
@@ -133,8 +70,7 @@ func TestChunkedKeyringWriteKilledMidway(t *testing.T) {
 			oldIndex, _ := raw.Get(key)
 			oldGen, oldN, _ := parseChunkIndex(oldIndex)
 
-			detail, cmd := fltChild(t, "READY", fltHelperEnv+"=chunked-write", "KEY="+key, "VALUE="+newValue, "CRASH_POINT="+c.point)
-			fltKill(t, cmd)
+			detail := writeKilledAt(t, key, newValue, c.point)
 			// Whatever the kill left behind goes, so the shared keyring stays clean.
 			t.Cleanup(func() {
 				_ = store.Delete(key)

@@ -58,8 +58,7 @@ func TestChunkedKeyringOrphansGoWithTheNextWrite(t *testing.T) {
 			if err := store.Set(key, oldValue); err != nil {
 				t.Fatalf("storing the old value: %v", err)
 			}
-			_, cmd := fltChild(t, "READY", fltHelperEnv+"=chunked-write", "KEY="+key, "VALUE="+newValue, "CRASH_POINT="+point)
-			fltKill(t, cmd)
+			writeKilledAt(t, key, newValue, point)
 			afterKill := keyringEntries(t, key+"#")
 			index, _ := raw.Get(key)
 			_, n, _ := parseChunkIndex(index)

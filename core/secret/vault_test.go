@@ -17,6 +17,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"connectedapps/internal/testproc"
 )
 
 // testKDF keeps the unit tests (run under -race) fast; the format and code paths are the same
@@ -467,8 +469,7 @@ func TestVaultTwoProcesses(t *testing.T) {
 	}
 	var children []*child
 	for _, prefix := range []string{"p1-", "p2-"} {
-		c := &child{cmd: exec.Command(os.Args[0], "-test.run=^TestHelperProcessVaultWriter$", "-test.count=1", "-test.v")}
-		c.cmd.Env = append(os.Environ(), vaultTestHelperEnv+"=1", "VAULT_DIR="+dir, "VAULT_PREFIX="+prefix)
+		c := &child{cmd: testproc.Command("TestHelperProcessVaultWriter", vaultTestHelperEnv+"=1", "VAULT_DIR="+dir, "VAULT_PREFIX="+prefix)}
 		c.cmd.Stdout, c.cmd.Stderr = &c.out, &c.out
 		var err error
 		if c.stdin, err = c.cmd.StdinPipe(); err != nil {
