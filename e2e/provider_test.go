@@ -18,6 +18,7 @@ import (
 
 	"github.com/zitadel/oidc/v3/example/server/exampleop"
 	"github.com/zitadel/oidc/v3/example/server/storage"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
 	zop "github.com/zitadel/oidc/v3/pkg/op"
 )
 
@@ -52,6 +53,10 @@ const (
 	// can authenticate at the revocation and introspection endpoints.
 	serviceClientID     = "sid1"
 	serviceClientSecret = "verysecret"
+	// A resource server, as a mail server is: it never signs anyone in, and introspects the
+	// tokens the other clients were given (see SetIntrospectionFromToken).
+	resourceClientID     = "mailserver"
+	resourceClientSecret = "r3source-Xp4-introspect-value"
 )
 
 func startProvider() (*provider, error) {
@@ -70,8 +75,9 @@ func startProvider() (*provider, error) {
 		nativeClientID: storage.NativeClient(nativeClientID, "http://127.0.0.1/callback", "http://localhost/callback", "http://[::1]/callback"),
 		webClientID: storage.WebClient(webClientID, webClientSecret, p.webRedirect, fmt.Sprintf("http://127.0.0.1:%d/callback/tapped", p.webClientPort),
 			fmt.Sprintf("http://127.0.0.1:%d/callback/moved", p.webClientPort)),
-		deviceClientID:  storage.DeviceClient(deviceClientID, deviceClientSecret),
-		serviceClientID: storage.WebClient(serviceClientID, serviceClientSecret),
+		deviceClientID:   storage.DeviceClient(deviceClientID, deviceClientSecret),
+		serviceClientID:  storage.WebClient(serviceClientID, serviceClientSecret),
+		resourceClientID: storage.WebClient(resourceClientID, resourceClientSecret),
 	}
 	store := appPathsStorage{storage.NewStorageWithClients(exampleUsers{storage.NewUserStore(p.issuer)}, clients)}
 	router := exampleop.SetupServer(p.issuer, store, slog.New(slog.NewTextHandler(io.Discard, nil)), false)
@@ -91,6 +97,24 @@ func (s appPathsStorage) GetClientByClientID(ctx context.Context, id string) (zo
 		return c, err
 	}
 	return appPathsClient{c}, nil
+}
+
+// SetIntrospectionFromToken lets the resource server introspect any client's token, as a
+// provider lets an API (or a mail server) it knows about: the example storage answers only a
+// client in the token's audience, so the question is put for each client the tests sign in
+// with. A token that is unknown, revoked or expired is refused for every one of them, and the
+// introspection endpoint then answers {"active":false}.
+func (s appPathsStorage) SetIntrospectionFromToken(ctx context.Context, in *oidc.IntrospectionResponse, tokenID, subject, clientID string) error {
+	if clientID != resourceClientID {
+		return s.Storage.SetIntrospectionFromToken(ctx, in, tokenID, subject, clientID)
+	}
+	err := errors.New("no client")
+	for _, audience := range []string{nativeClientID, webClientID, deviceClientID} {
+		if err = s.Storage.SetIntrospectionFromToken(ctx, in, tokenID, subject, audience); err == nil {
+			return nil
+		}
+	}
+	return err
 }
 
 type appPathsClient struct{ zop.Client }
