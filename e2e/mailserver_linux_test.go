@@ -36,6 +36,7 @@ type dovecot struct {
 	addr       string // IMAP
 	host       string
 	port       int
+	imaps      int    // IMAP over TLS from the first byte
 	submission int    // the SMTP submission port (RFC 6409), relaying to relay
 	caFile     string // the certificate STARTTLS presents, for the clients to trust
 	log        string // the server's log, where each login names its mechanism
@@ -84,7 +85,11 @@ func startDovecot(t *testing.T, introspectionURL string) *dovecot {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &dovecot{host: "127.0.0.1", port: port, addr: fmt.Sprintf("127.0.0.1:%d", port), submission: submission,
+	imaps, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &dovecot{host: "127.0.0.1", port: port, addr: fmt.Sprintf("127.0.0.1:%d", port), submission: submission, imaps: imaps,
 		log: filepath.Join(dir, "dovecot.log"), relay: startRelaySink(t)}
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
 	certPEM, keyPEM := selfSignedLoopbackCert(t)
@@ -147,7 +152,8 @@ service imap-login {
     port = %[5]d
   }
   inet_listener imaps {
-    port = 0
+    address = 127.0.0.1
+    port = %[11]d
   }
 }
 service submission-login {
@@ -173,7 +179,7 @@ userdb {
   driver = static
   args = uid=%[3]s gid=%[4]s home=%[1]s/home/%%n
 }
-`, dir, d.log, user, group, port, oauth2Conf, certFile, keyFile, d.relay.port, submission))
+`, dir, d.log, user, group, port, oauth2Conf, certFile, keyFile, d.relay.port, submission, imaps))
 	cmd := exec.Command(binary, "-F", "-c", conf)
 	cmd.Dir = dir
 	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
@@ -197,7 +203,7 @@ userdb {
 		}
 	})
 	deadline := time.Now().Add(20 * time.Second)
-	for _, addr := range []string{d.addr, fmt.Sprintf("127.0.0.1:%d", submission)} {
+	for _, addr := range []string{d.addr, fmt.Sprintf("127.0.0.1:%d", submission), fmt.Sprintf("127.0.0.1:%d", imaps)} {
 		for {
 			c, err := net.DialTimeout("tcp", addr, time.Second)
 			if err == nil {
@@ -478,15 +484,17 @@ passwordeval %s token Mail
 	if err := os.WriteFile(msg, []byte("Subject: curl\r\n\r\nsent with curl\r\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for name, script := range map[string]string{
-		"imap": `"$BIN" token Mail | sed 's/^/oauth2-bearer = /' | curl -sS -K - --ssl-reqd --cacert "$CA" --user "$MAILBOX:" "imap://127.0.0.1:$IMAP_PORT/"`,
-		"smtp": `"$BIN" token Mail | sed 's/^/oauth2-bearer = /' | curl -sS -K - --ssl-reqd --cacert "$CA" --user "$MAILBOX:" --mail-from "$MAILBOX" --mail-rcpt friend@example.com --upload-file "$MSG" "smtp://127.0.0.1:$SMTP_PORT"`,
+	for _, c := range []struct{ name, script string }{
+		{"imaps", `"$BIN" token Mail | sed 's/^/oauth2-bearer = /' | curl -sS -K - --cacert "$CA" --user "$MAILBOX:" "imaps://127.0.0.1:$IMAPS_PORT/"`},
+		{"imap with STARTTLS", `"$BIN" token Mail | sed 's/^/oauth2-bearer = /' | curl -sS -K - --ssl-reqd --cacert "$CA" --user "$MAILBOX:" "imap://127.0.0.1:$IMAP_PORT/"`},
+		{"smtp", `"$BIN" token Mail | sed 's/^/oauth2-bearer = /' | curl -sS -K - --ssl-reqd --cacert "$CA" --user "$MAILBOX:" --mail-from "$MAILBOX" --mail-rcpt friend@example.com --upload-file "$MSG" "smtp://127.0.0.1:$SMTP_PORT"`},
 	} {
-		cmd := exec.Command("sh", "-c", script)
+		cmd := exec.Command("sh", "-c", c.script)
 		cmd.Env = append(u.env, "BIN="+bin, "CA="+d.caFile, "MAILBOX="+mailbox, "MSG="+msg,
-			fmt.Sprintf("IMAP_PORT=%d", d.port), fmt.Sprintf("SMTP_PORT=%d", d.submission))
+			fmt.Sprintf("IMAP_PORT=%d", d.port), fmt.Sprintf("IMAPS_PORT=%d", d.imaps), fmt.Sprintf("SMTP_PORT=%d", d.submission))
 		out, err := cmd.CombinedOutput()
-		if err != nil || (name == "imap" && !strings.Contains(string(out), "INBOX")) {
+		name := c.name
+		if err != nil || (name != "smtp" && !strings.Contains(string(out), "INBOX")) {
 			logText, _ := os.ReadFile(d.log)
 			t.Fatalf("curl %s recipe: %v\n%s\n%s", name, err, out, logText)
 		}
@@ -499,7 +507,7 @@ passwordeval %s token Mail
 	if got := strings.Join(d.loginsBy(t, "submission", mailbox), " "); got != "OAUTHBEARER XOAUTH2 OAUTHBEARER" {
 		t.Errorf("dovecot logged these submission logins: %q", got)
 	}
-	if got := strings.Join(d.loginsBy(t, "imap", mailbox), " "); got != "OAUTHBEARER" {
+	if got := strings.Join(d.loginsBy(t, "imap", mailbox), " "); got != "OAUTHBEARER OAUTHBEARER" {
 		t.Errorf("dovecot logged these IMAP logins: %q", got)
 	}
 }
