@@ -72,7 +72,8 @@ A client credentials app fetches a new token instead of refreshing.
   --format env      prints export ACCESS_TOKEN='TOKEN', for eval "$(connectedapps token NAME --format env)"
   --format xoauth2  prints the base64 SASL XOAUTH2 string for IMAP and SMTP; --user EMAIL names the
                     mailbox (default: the signed-in email address)
-  --format oauthbearer  prints the base64 SASL OAUTHBEARER string (RFC 7628) for IMAP and SMTP:
+  --format oauthbearer
+                    prints the base64 SASL OAUTHBEARER string (RFC 7628) for IMAP and SMTP:
                     n,a=EMAIL,^Ahost=HOST^Aport=N^Aauth=Bearer TOKEN^A^A; --user as for xoauth2, and
                     --host and --port name the mail server for a server that checks them
   --format kube     prints a client.authentication.k8s.io/v1 ExecCredential for kubectl's exec
