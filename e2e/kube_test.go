@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"connectedapps/core/secret"
 )
 
 // buildKubecheck builds e2e/kubecheck, client-go's exec credential plugin driven the way
@@ -211,4 +213,50 @@ func idTokenClaims(t *testing.T, raw string) jwtClaims {
 		t.Fatalf("ID token claims: %v %s", err, b)
 	}
 	return c
+}
+
+// An ID token that has run out while the access token has not (its lifetime is the
+// provider's): kube refreshes for a new one, which the provider sends and core verifies,
+// rather than handing kubectl a dead credential.
+func TestKubeRenewsAnExpiredIDToken(t *testing.T) {
+	u := newUser(t)
+	app := u.addNative("Cluster")
+	u.ok("", "connect", "Cluster")
+	ts, _ := storedTokens(t, app.ID)
+	// The same claims with exp a minute ago (the signature no longer matches, but a stored
+	// token is never verified again; only its exp is read).
+	parts := strings.Split(ts.IDToken, ".")
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims map[string]any
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		t.Fatal(err)
+	}
+	claims["exp"] = time.Now().Add(-time.Minute).Unix()
+	payload, _ = json.Marshal(claims)
+	expired := parts[0] + "." + base64.RawURLEncoding.EncodeToString(payload) + "." + parts[2]
+	ts.IDToken = expired
+	data, _ := json.Marshal(ts)
+	if err := secret.NewSystemStore().Set("app/"+app.ID+"/tokens", string(data)); err != nil {
+		t.Fatal(err)
+	}
+
+	before := op.refreshCount.Load()
+	var cred struct {
+		Status struct {
+			Token               string `json:"token"`
+			ExpirationTimestamp string `json:"expirationTimestamp"`
+		} `json:"status"`
+	}
+	if err := json.Unmarshal([]byte(u.ok("", "token", "Cluster", "--format", "kube")), &cred); err != nil {
+		t.Fatal(err)
+	}
+	now, _ := storedTokens(t, app.ID)
+	exp, err := time.Parse(time.RFC3339, cred.Status.ExpirationTimestamp)
+	if op.refreshCount.Load()-before != 1 || cred.Status.Token == expired || cred.Status.Token != now.IDToken || err != nil || !exp.After(time.Now()) {
+		t.Fatalf("after %d refreshes, the credential's token is the expired one: %v, the stored one: %v, expires %q",
+			op.refreshCount.Load()-before, cred.Status.Token == expired, cred.Status.Token == now.IDToken, cred.Status.ExpirationTimestamp)
+	}
 }
