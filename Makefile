@@ -22,7 +22,11 @@ KEYRING_PKGS := dbus dbus-x11 gnome-keyring libsecret-tools
 WINDOW_PKGS  := xvfb xdotool imagemagick x11-utils libgl1-mesa-dri
 # curl runs the README's token recipes in the e2e tests (TestCurlRecipes).
 BASE_PKGS    := ca-certificates git curl
-PKGS := $(BASE_PKGS) $(BUILD_PKGS) $(KEYRING_PKGS) $(WINDOW_PKGS)
+# Real consumers of the token hand-offs: Dovecot takes OAUTHBEARER and XOAUTH2 over IMAP and
+# SMTP submission, checking each token at the test provider, from the binary and from the
+# README's msmtp and curl recipes (TestOAUTHBEARERAndXOAUTH2AgainstDovecot, TestMailRecipesAgainstDovecot).
+CONSUMER_PKGS := dovecot-imapd dovecot-submissiond msmtp
+PKGS := $(BASE_PKGS) $(BUILD_PKGS) $(KEYRING_PKGS) $(WINDOW_PKGS) $(CONSUMER_PKGS)
 
 # install_missing PACKAGES: the one loop that installs the Debian packages of a list that are
 # missing. apt-get runs, and `apt-get update` runs once, only when something is missing, so

@@ -518,11 +518,20 @@ func missingScopes(requested, granted []string) []string {
 	return out
 }
 
+// tokenFormats are token's --format values, in the order help and errors name them.
+const tokenFormats = "bare, header, json, env, xoauth2, oauthbearer or kube"
+
 func (c *cmdCtx) token(args []string) error {
 	fs := newFlags("token")
-	format := fs.String("format", "bare", "bare, header, json, env or xoauth2")
+	format := fs.String("format", "bare", tokenFormats)
 	var user stringFlag
-	fs.Var(&user, "user", "the mailbox address for --format xoauth2")
+	fs.Var(&user, "user", "the mailbox address for --format xoauth2 or oauthbearer")
+	var host stringFlag
+	fs.Var(&host, "host", "the mail server's host name for --format oauthbearer")
+	var port intFlag
+	fs.Var(&port, "port", "the mail server's port for --format oauthbearer")
+	var kubeToken stringFlag
+	fs.Var(&kubeToken, "kube-token", "id or access: the token --format kube hands to kubectl (default id)")
 	minValid := durationFlag{value: core.DefaultMinValid}
 	fs.Var(&minValid, "min-valid", "refresh first when the token expires sooner than this")
 	idToken := fs.Bool("id-token", false, "print the ID token instead of the access token")
@@ -531,24 +540,45 @@ func (c *cmdCtx) token(args []string) error {
 		return err
 	}
 	switch *format {
-	case "bare", "header", "json", "env", "xoauth2":
+	case "bare", "header", "json", "env", "xoauth2", "oauthbearer", "kube":
 	default:
-		return usagef("--format %q: use bare, header, json, env or xoauth2", *format)
+		return usagef("--format %q: use %s", *format, tokenFormats)
 	}
-	if *idToken && (*format == "header" || *format == "xoauth2") {
+	mail := *format == "xoauth2" || *format == "oauthbearer"
+	if *idToken && (*format == "header" || mail) {
 		return usagef("--id-token cannot go in an Authorization header: use --format bare, json or env")
 	}
-	if user.set && *format != "xoauth2" {
-		return usagef("--user goes with --format xoauth2 only")
+	if *idToken && *format == "kube" {
+		return usagef("--format kube hands over the ID token already; --kube-token access hands over the access token instead")
 	}
-	if *format == "xoauth2" && !user.set {
+	if user.set && !mail {
+		return usagef("--user goes with --format xoauth2 or oauthbearer only")
+	}
+	if (host.set || port.set) && *format != "oauthbearer" {
+		return usagef("--host and --port go with --format oauthbearer only")
+	}
+	if port.set && (port.value < 1 || port.value > 65535) {
+		return usagef("--port %d is not a TCP port (1 to 65535)", port.value)
+	}
+	if kubeToken.set && *format != "kube" {
+		return usagef("--kube-token goes with --format kube only")
+	}
+	if kubeToken.set && kubeToken.value != "id" && kubeToken.value != "access" {
+		return usagef("--kube-token %q: use id (the ID token, as kubectl's OIDC sign-in expects) or access", kubeToken.value)
+	}
+	if *format == "kube" {
+		if err := checkExecInfo(c.env.Getenv("KUBERNETES_EXEC_INFO")); err != nil {
+			return err
+		}
+	}
+	if mail && !user.set {
 		// The signed-in address is the usual mailbox; without one the person must say.
 		app, err := c.svc.Get(name)
 		if err != nil {
 			return err
 		}
 		if app.Connection == nil || app.Connection.Email == "" {
-			return usagef("--format xoauth2 needs --user EMAIL (the mailbox's address): %s has no signed-in email address to use", app.ProviderName)
+			return usagef("--format %s needs --user EMAIL (the mailbox's address): %s has no signed-in email address to use", *format, app.ProviderName)
 		}
 		user.value = app.Connection.Email
 	}
@@ -575,6 +605,21 @@ func (c *cmdCtx) token(args []string) error {
 			return err
 		}
 		fmt.Fprintln(w, s)
+	case "oauthbearer":
+		s, err := oauthBearer(user.value, host.value, port.value, ts.AccessToken)
+		if errors.Is(err, errControlInToken) {
+			return core.Failf(core.ErrInvalid, "%s's access token holds a control character, so it was not put in an OAUTHBEARER string (it would end the field early): the provider's answer is not a usable token; run `connectedapps connect %s` again", name, quoteName(name))
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(w, s)
+	case "kube":
+		cred, err := c.kubeCredential(name, ts, kubeToken.value == "access", minValid.value)
+		if err != nil {
+			return err
+		}
+		return c.printJSON(cred)
 	case "json":
 		out := map[string]any{"access_token": ts.AccessToken, "token_type": ts.Type(), "scopes": ts.Scopes,
 			"expires_at": nil, "expires_in": nil}
@@ -594,6 +639,44 @@ func (c *cmdCtx) token(args []string) error {
 		}
 	}
 	return nil
+}
+
+// kubeCredential is the ExecCredential for name: the ID token (what an API server set up for
+// OIDC, --oidc-issuer-url, checks), or the access token. The access token is fresh already; an
+// ID token can run out before it (its lifetime is the provider's, and not every refresh brings
+// a new one), so an ID token expiring within minValid is refreshed for, and never handed out
+// expired.
+func (c *cmdCtx) kubeCredential(name string, ts *core.TokenSet, access bool, minValid time.Duration) (*execCredential, error) {
+	cred := &execCredential{APIVersion: execCredentialAPIVersion, Kind: "ExecCredential"}
+	if access {
+		cred.Status.Token = ts.AccessToken
+		if ts.Expiry != nil {
+			cred.Status.ExpirationTimestamp = ts.Expiry.UTC().Format(time.RFC3339)
+		}
+		return cred, nil
+	}
+	if ts.IDToken == "" {
+		return nil, core.Failf(core.ErrNotFound, "%s holds no ID token for kubectl: add openid to its scopes (`connectedapps edit %s --scope ...` replaces the list) and run `connectedapps connect %s` again, or hand over the access token with --kube-token access", name, quoteName(name), quoteName(name))
+	}
+	exp, known := jwtExpiry(ts.IDToken)
+	if known && !exp.After(c.svc.Now().Add(minValid)) {
+		if ts.RefreshToken == "" {
+			return nil, core.Failf(core.ErrNeedsReauth, "%s's ID token has run out and there is no refresh token to renew it: run `connectedapps connect %s` to sign in again", name, quoteName(name))
+		}
+		fresh, err := c.svc.Refresh(c.ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		if exp, known = jwtExpiry(fresh.IDToken); known && !exp.After(c.svc.Now()) {
+			return nil, core.Failf(core.ErrNeedsReauth, "%s's ID token has run out and a refresh brought no new one (the provider renews it only at sign-in): run `connectedapps connect %s` again, or use --kube-token access", name, quoteName(name))
+		}
+		ts = fresh
+	}
+	cred.Status.Token = ts.IDToken
+	if known {
+		cred.Status.ExpirationTimestamp = exp.Format(time.RFC3339)
+	}
+	return cred, nil
 }
 
 func (c *cmdCtx) refresh(args []string) error {

@@ -3,13 +3,18 @@ package cli
 import (
 	"bufio"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"syscall"
+	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"connectedapps/core"
 	"connectedapps/internal/desktop"
@@ -38,6 +43,105 @@ func xoauth2(user, token string) (string, error) {
 		return "", usagef("--user %q is not a mailbox address", user)
 	}
 	return base64.StdEncoding.EncodeToString([]byte("user=" + user + "\x01auth=Bearer " + token + "\x01\x01")), nil
+}
+
+// oauthBearer builds the SASL OAUTHBEARER initial client response of RFC 7628 section 3.1,
+// base64-encoded as IMAP's AUTHENTICATE and SMTP's AUTH take it:
+//
+//	gs2-header kvsep *kvpair kvsep, with gs2-header = "n," "a=" saslname ","
+//
+// "n": no channel binding. The authorization identity is the mailbox, a saslname in which
+// "," and "=" are written =2C and =3D (RFC 5801), so the header cannot be ended early. host
+// and port are the server the client connects to (port 0: not sent); RFC 7628 lets a server
+// check them, and Dovecot and Exim ignore them.
+func oauthBearer(user, host string, port int, token string) (string, error) {
+	if !utf8.ValidString(user) || strings.TrimSpace(user) == "" || strings.IndexFunc(user, unicode.IsControl) >= 0 {
+		return "", usagef("--user %q is not a mailbox address", user)
+	}
+	if host != "" && (!utf8.ValidString(host) || strings.IndexFunc(host, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) }) >= 0) {
+		return "", usagef("--host %q is not a host name (the mail server's name, as the client connects to it)", host)
+	}
+	if port < 0 || port > 65535 {
+		return "", usagef("--port %d is not a TCP port (1 to 65535)", port)
+	}
+	// A value ends at ^A (kvsep): a token holding one, or any other control character, would
+	// let the provider write key=value pairs of its own into the response.
+	if strings.IndexFunc(token, unicode.IsControl) >= 0 || !utf8.ValidString(token) {
+		return "", errControlInToken
+	}
+	var b strings.Builder
+	b.WriteString("n,a=" + strings.NewReplacer("=", "=3D", ",", "=2C").Replace(user) + ",\x01")
+	if host != "" {
+		b.WriteString("host=" + host + "\x01")
+	}
+	if port != 0 {
+		b.WriteString("port=" + strconv.Itoa(port) + "\x01")
+	}
+	b.WriteString("auth=Bearer " + token + "\x01\x01")
+	return base64.StdEncoding.EncodeToString([]byte(b.String())), nil
+}
+
+// errControlInToken is refused by oauthBearer; the token command names the app.
+var errControlInToken = errors.New("the access token holds a control character")
+
+// execCredential is what a Kubernetes exec credential plugin prints
+// (client.authentication.k8s.io/v1, kind ExecCredential): the token kubectl sends as
+// "Authorization: Bearer", and when it runs out, so kubectl asks again only then.
+type execCredential struct {
+	APIVersion string               `json:"apiVersion"`
+	Kind       string               `json:"kind"`
+	Status     execCredentialStatus `json:"status"`
+}
+
+type execCredentialStatus struct {
+	ExpirationTimestamp string `json:"expirationTimestamp,omitempty"` // RFC 3339; absent: until the API server refuses it
+	Token               string `json:"token"`
+}
+
+const execCredentialAPIVersion = "client.authentication.k8s.io/v1"
+
+// checkExecInfo reads $KUBERNETES_EXEC_INFO, which client-go sets for the plugin: it names the
+// apiVersion the kubeconfig asked for, and the answer must be that one. Only v1 is spoken
+// (v1beta1 differs in its spec, and v1alpha1 is gone from kubectl).
+func checkExecInfo(info string) error {
+	if info == "" {
+		return nil // run by hand, not by kubectl
+	}
+	var in struct {
+		APIVersion string `json:"apiVersion"`
+	}
+	if err := json.Unmarshal([]byte(info), &in); err != nil {
+		return core.Failf(core.ErrInvalid, "--format kube: $KUBERNETES_EXEC_INFO is not the JSON kubectl sets (%v): run the command from kubectl's exec stanza, or unset it", err)
+	}
+	if in.APIVersion != "" && in.APIVersion != execCredentialAPIVersion {
+		return core.Failf(core.ErrInvalid, "--format kube prints %s, but the kubeconfig asks for %s: set apiVersion: %s in its users[].user.exec", execCredentialAPIVersion, core.CleanText(in.APIVersion), execCredentialAPIVersion)
+	}
+	return nil
+}
+
+// jwtExpiry reads the exp claim of a JWT without checking its signature: the token is one
+// this program already verified when it was stored, and only its lifetime is wanted here.
+// ok is false for a token that is not a JWT or has no exp.
+func jwtExpiry(raw string) (time.Time, bool) {
+	parts := strings.Split(raw, ".")
+	if len(parts) != 3 {
+		return time.Time{}, false
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return time.Time{}, false
+	}
+	var claims struct {
+		Exp *json.Number `json:"exp"`
+	}
+	if json.Unmarshal(payload, &claims) != nil || claims.Exp == nil {
+		return time.Time{}, false
+	}
+	f, err := claims.Exp.Float64()
+	if err != nil || f <= 0 {
+		return time.Time{}, false
+	}
+	return time.Unix(int64(f), 0).UTC(), true
 }
 
 // execCmd runs a command with a fresh access token in $ACCESS_TOKEN. Everything after "--"

@@ -3,12 +3,18 @@ package cli
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"connectedapps/core"
 	"connectedapps/core/secret"
 )
 
@@ -292,5 +298,233 @@ func TestGitCredentialNeverWritesATokenWithALineBreak(t *testing.T) {
 	runIn(t, dir, store, "", "edit", "P", "--git-host", "github.com")
 	if out, _, code := runIn(t, dir, store, "protocol=https\nhost=github.com\n\n", "git-credential", "P", "--username", "a\npassword=x", "get"); code != ExitUsage || out != "" {
 		t.Errorf("--username with a line break: exit %d %q", code, out)
+	}
+}
+
+func TestTokenFormatOAUTHBEARER(t *testing.T) {
+	dir, store := connectedFixture(t, "ya29.token", "signed-in@example.com")
+	decode := func(out string) string {
+		t.Helper()
+		b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(out))
+		if err != nil || strings.Count(out, "\n") != 1 {
+			t.Fatalf("not one line of base64: %q", out)
+		}
+		return string(b)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		// RFC 7628 section 4.1's example, with this token.
+		{[]string{"--user", "user@example.com", "--host", "server.example.com", "--port", "143"},
+			"n,a=user@example.com,\x01host=server.example.com\x01port=143\x01auth=Bearer ya29.token\x01\x01"},
+		// Without --user, the signed-in address; host and port only when given.
+		{nil, "n,a=signed-in@example.com,\x01auth=Bearer ya29.token\x01\x01"},
+		{[]string{"--host", "imap.example.com"}, "n,a=signed-in@example.com,\x01host=imap.example.com\x01auth=Bearer ya29.token\x01\x01"},
+		{[]string{"--port", "587"}, "n,a=signed-in@example.com,\x01port=587\x01auth=Bearer ya29.token\x01\x01"},
+		// A saslname writes "," as =2C and "=" as =3D (RFC 5801), so the user cannot end the
+		// GS2 header early or forge an escape of its own.
+		{[]string{"--user", "a,b=c=2C@example.com"}, "n,a=a=2Cb=3Dc=3D2C@example.com,\x01auth=Bearer ya29.token\x01\x01"},
+		{[]string{"--user", "jörg@exämple.de"}, "n,a=jörg@exämple.de,\x01auth=Bearer ya29.token\x01\x01"},
+	} {
+		out, errOut, code := runIn(t, dir, store, "", append([]string{"token", "P", "--format", "oauthbearer"}, c.args...)...)
+		if code != 0 || errOut != "" {
+			t.Fatalf("%q: exit %d %q", c.args, code, errOut)
+		}
+		if got := decode(out); got != c.want {
+			t.Errorf("%q:\n got %q\nwant %q", c.args, got, c.want)
+		}
+	}
+	for _, args := range [][]string{
+		{"--format", "oauthbearer", "--id-token"},
+		{"--format", "oauthbearer", "--user", "a\x01b"},
+		{"--format", "oauthbearer", "--user", " "},
+		{"--format", "oauthbearer", "--user", "a\xffb"},
+		{"--format", "oauthbearer", "--host", "a\x01port=1"},
+		{"--format", "oauthbearer", "--host", "a b"},
+		{"--format", "oauthbearer", "--port", "0"},
+		{"--format", "oauthbearer", "--port", "65536"},
+		{"--format", "oauthbearer", "--port", "x"},
+		{"--format", "xoauth2", "--host", "imap.example.com"},
+		{"--host", "imap.example.com"},
+		{"--port", "993"},
+		{"--format", "bare", "--user", "me@example.com"},
+	} {
+		if out, errOut, code := runIn(t, dir, store, "", append([]string{"token", "P"}, args...)...); code != ExitUsage || out != "" || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q", args, code, out, errOut)
+		}
+	}
+	dir2, store2 := connectedFixture(t, "t", "")
+	if _, errOut, code := runIn(t, dir2, store2, "", "token", "P", "--format", "oauthbearer"); code != ExitUsage || !strings.Contains(errOut, "--format oauthbearer needs --user") {
+		t.Errorf("no address known: %d %q", code, errOut)
+	}
+	// A token with ^A (or another control character) would add key=value pairs of the
+	// provider's own making: it is never written, and never shown.
+	for _, token := range []string{"abc\x01host=evil\x01", "abc\ndef", "abc\x7f"} {
+		dir, store := connectedFixture(t, token, "me@example.com")
+		if out, errOut, code := runIn(t, dir, store, "", "token", "P", "--format", "oauthbearer"); code != ExitFailure || out != "" || strings.Contains(errOut, "abc") ||
+			!strings.Contains(errOut, "control character") || !strings.Contains(errOut, "connectedapps connect P") || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("token %q: exit %d, stdout %q, stderr %q", token, code, out, errOut)
+		}
+	}
+	if help, _, _ := runIn(t, dir, store, "", "help", "token"); !strings.Contains(help, "--format oauthbearer") || !strings.Contains(help, "--host HOST --port N") ||
+		!strings.Contains(help, "--format kube") || !strings.Contains(help, "--kube-token id|access") {
+		t.Errorf("help token does not describe oauthbearer:\n%s", help)
+	}
+}
+
+// tokensFixture registers P as connected and stores tokens as they are kept in the keyring.
+func tokensFixture(t *testing.T, tokens map[string]any) (dir string, store *secret.MemoryStore) {
+	t.Helper()
+	dir, store = connectedFixture(t, "unused", "")
+	svc, _ := core.NewService(core.Config{Dir: dir, Secrets: store})
+	app, _ := svc.Get("P")
+	raw, _ := json.Marshal(tokens)
+	_ = store.Set("app/"+app.ID+"/tokens", string(raw))
+	return dir, store
+}
+
+// unsignedJWT is a JWT-shaped token with these claims: the kube format reads only its exp.
+func unsignedJWT(claims map[string]any) string {
+	enc := func(v any) string {
+		b, _ := json.Marshal(v)
+		return base64.RawURLEncoding.EncodeToString(b)
+	}
+	return enc(map[string]string{"alg": "RS256", "typ": "JWT"}) + "." + enc(claims) + ".c2lnbmF0dXJl"
+}
+
+// decodeExecCredential decodes strictly: an unknown or misspelled field fails, as it would
+// in client-go's decoder for the published type.
+func decodeExecCredential(t *testing.T, out string) execCredential {
+	t.Helper()
+	dec := json.NewDecoder(strings.NewReader(out))
+	dec.DisallowUnknownFields()
+	var cred execCredential
+	if err := dec.Decode(&cred); err != nil {
+		t.Fatalf("not an ExecCredential: %v\n%s", err, out)
+	}
+	return cred
+}
+
+func TestTokenFormatKube(t *testing.T) {
+	idExp := time.Now().Add(50 * time.Minute).Truncate(time.Second).UTC()
+	accessExp := time.Now().Add(30 * time.Minute).Truncate(time.Second).UTC()
+	idToken := unsignedJWT(map[string]any{"iss": "https://p.example", "sub": "u1", "aud": "c", "exp": idExp.Unix()})
+	dir, store := tokensFixture(t, map[string]any{"access_token": "acc-1", "token_type": "Bearer", "id_token": idToken, "expires_at": accessExp})
+
+	out, errOut, code := runIn(t, dir, store, "", "token", "P", "--format", "kube")
+	if code != 0 || errOut != "" {
+		t.Fatalf("kube: exit %d %q", code, errOut)
+	}
+	cred := decodeExecCredential(t, out)
+	if cred.APIVersion != "client.authentication.k8s.io/v1" || cred.Kind != "ExecCredential" || cred.Status.Token != idToken ||
+		cred.Status.ExpirationTimestamp != idExp.Format(time.RFC3339) {
+		t.Errorf("the ID token's credential: %+v", cred)
+	}
+	var generic map[string]any
+	_ = json.Unmarshal([]byte(out), &generic)
+	if len(generic) != 3 || len(generic["status"].(map[string]any)) != 2 {
+		t.Errorf("fields beyond apiVersion, kind and status{token, expirationTimestamp}: %s", out)
+	}
+	out, errOut, code = runIn(t, dir, store, "", "token", "P", "--format", "kube", "--kube-token", "access")
+	if cred := decodeExecCredential(t, out); code != 0 || errOut != "" || cred.Status.Token != "acc-1" || cred.Status.ExpirationTimestamp != accessExp.Format(time.RFC3339) {
+		t.Errorf("--kube-token access: exit %d %q %+v", code, errOut, cred)
+	}
+	// kubectl names the version it asked for in $KUBERNETES_EXEC_INFO.
+	v1 := `{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","spec":{"interactive":false}}`
+	if out, errOut, code := runWithEnv(t, dir, store, map[string]string{"KUBERNETES_EXEC_INFO": v1}, "token", "P", "--format", "kube"); code != 0 || errOut != "" || decodeExecCredential(t, out).Status.Token != idToken {
+		t.Errorf("asked for v1: exit %d %q", code, errOut)
+	}
+	beta := `{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1beta1","spec":{}}`
+	if out, errOut, code := runWithEnv(t, dir, store, map[string]string{"KUBERNETES_EXEC_INFO": beta}, "token", "P", "--format", "kube"); code != ExitFailure || out != "" ||
+		!strings.Contains(errOut, "apiVersion: client.authentication.k8s.io/v1") || strings.Count(errOut, "\n") != 1 {
+		t.Errorf("asked for v1beta1: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	for _, args := range [][]string{
+		{"--format", "kube", "--kube-token", "refresh"},
+		{"--format", "kube", "--id-token"},
+		{"--format", "bare", "--kube-token", "access"},
+		{"--kube-token", "id"},
+		{"--format", "kube", "--user", "me@example.com"},
+	} {
+		if out, errOut, code := runIn(t, dir, store, "", append([]string{"token", "P"}, args...)...); code != ExitUsage || out != "" || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q", args, code, out, errOut)
+		}
+	}
+
+	// No ID token held: one line naming the app and what to do, and nothing on stdout.
+	dir2, store2 := tokensFixture(t, map[string]any{"access_token": "acc-2", "token_type": "Bearer"})
+	out, errOut, code = runIn(t, dir2, store2, "", "token", "P", "--format", "kube")
+	if code != ExitFailure || out != "" || strings.Count(errOut, "\n") != 1 || !strings.Contains(errOut, "P holds no ID token") ||
+		!strings.Contains(errOut, "openid") || !strings.Contains(errOut, "connectedapps connect P") || !strings.Contains(errOut, "--kube-token access") {
+		t.Errorf("no ID token: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	// An access token that is not a JWT and has no expiry: no expirationTimestamp (kubectl then
+	// uses it until the API server refuses it).
+	out, _, _ = runIn(t, dir2, store2, "", "token", "P", "--format", "kube", "--kube-token", "access")
+	if cred := decodeExecCredential(t, out); cred.Status.Token != "acc-2" || cred.Status.ExpirationTimestamp != "" || strings.Contains(out, "expirationTimestamp") {
+		t.Errorf("no expiry known: %s", out)
+	}
+
+	// An ID token that has run out is never handed over: without a refresh token, sign in again.
+	expired := unsignedJWT(map[string]any{"sub": "u1", "exp": time.Now().Add(-time.Minute).Unix()})
+	dir3, store3 := tokensFixture(t, map[string]any{"access_token": "acc-3", "id_token": expired, "expires_at": accessExp})
+	if out, errOut, code := runIn(t, dir3, store3, "", "token", "P", "--format", "kube"); code != ExitReauth || out != "" || strings.Contains(errOut, expired) ||
+		!strings.Contains(errOut, "ID token has run out") || !strings.Contains(errOut, "connectedapps connect P") || strings.Count(errOut, "\n") != 1 {
+		t.Errorf("expired ID token, no refresh token: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
+
+// A refresh that brings no new ID token (many providers renew it only at sign-in) leaves the
+// expired one: kube refuses it in one line instead of handing kubectl a dead credential.
+func TestTokenFormatKubeRefreshBringsNoIDToken(t *testing.T) {
+	var refreshes atomic.Int32
+	tokenEndpoint := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		refreshes.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"access_token":"acc-new","token_type":"Bearer","expires_in":3600,"refresh_token":"ref-2"}`)
+	}))
+	defer tokenEndpoint.Close()
+	dir, store := configDir(t), secret.NewMemoryStore()
+	if _, e, code := runIn(t, dir, store, "", "add", "P", "--client-id", "c", "--auth-url", "https://p.example/a", "--token-url", tokenEndpoint.URL+"/token"); code != 0 {
+		t.Fatal(e)
+	}
+	svc, _ := core.NewService(core.Config{Dir: dir, Secrets: store})
+	app, _ := svc.Get("P")
+	if err := svc.Registry.UpdateApp(app.ID, func(a *core.App) error {
+		a.Connection = &core.Connection{State: core.StateConnected}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	expired := unsignedJWT(map[string]any{"sub": "u1", "exp": time.Now().Add(-time.Minute).Unix()})
+	raw, _ := json.Marshal(map[string]any{"access_token": "acc-1", "refresh_token": "ref-1", "id_token": expired, "expires_at": time.Now().Add(time.Hour).UTC()})
+	_ = store.Set("app/"+app.ID+"/tokens", string(raw))
+
+	out, errOut, code := runIn(t, dir, store, "", "token", "P", "--format", "kube")
+	if code != ExitReauth || out != "" || refreshes.Load() != 1 || strings.Contains(errOut, expired) || strings.Count(errOut, "\n") != 1 ||
+		!strings.Contains(errOut, "a refresh brought no new one") || !strings.Contains(errOut, "--kube-token access") {
+		t.Errorf("exit %d, %d refreshes, stdout %q, stderr %q", code, refreshes.Load(), out, errOut)
+	}
+	// The refresh itself was kept: the rotated refresh token is not lost.
+	if kept, _ := store.Get("app/" + app.ID + "/tokens"); !strings.Contains(kept, "ref-2") || !strings.Contains(kept, "acc-new") {
+		t.Errorf("the refreshed tokens were not kept: %s", kept)
+	}
+}
+
+func TestJWTExpiry(t *testing.T) {
+	at := time.Unix(1767225600, 0).UTC()
+	for raw, want := range map[string]bool{
+		unsignedJWT(map[string]any{"exp": at.Unix()}):    true,
+		unsignedJWT(map[string]any{"exp": 1767225600.0}): true,
+		unsignedJWT(map[string]any{"sub": "no exp"}):     false,
+		unsignedJWT(map[string]any{"exp": "soon"}):       false,
+		"opaque-token": false,
+		"a.!!!.c":      false,
+	} {
+		got, ok := jwtExpiry(raw)
+		if ok != want || (ok && !got.Equal(at)) {
+			t.Errorf("%s: %v %v", raw, got, ok)
+		}
 	}
 }

@@ -60,7 +60,8 @@ Open the browser to sign in, catch the redirect on this machine, and keep the to
                  the code expires unless --timeout is given. Apps added with --grant device_code always do this.
 An app with --grant client_credentials just fetches its first token: nobody signs in.
 `,
-	"token": `connectedapps token NAME [--format bare|header|json|env|xoauth2] [--user EMAIL] [--min-valid 60s] [--id-token]
+	"token": `connectedapps token NAME [--format bare|header|json|env|xoauth2|oauthbearer|kube] [--user EMAIL]
+                       [--host HOST --port N] [--kube-token id|access] [--min-valid 60s] [--id-token]
 Print a valid access token, refreshing it first when it expires within --min-valid
 (capped at half the token's lifetime when the provider never grants that much).
 A client credentials app fetches a new token instead of refreshing.
@@ -71,6 +72,13 @@ A client credentials app fetches a new token instead of refreshing.
   --format env      prints export ACCESS_TOKEN='TOKEN', for eval "$(connectedapps token NAME --format env)"
   --format xoauth2  prints the base64 SASL XOAUTH2 string for IMAP and SMTP; --user EMAIL names the
                     mailbox (default: the signed-in email address)
+  --format oauthbearer
+                    prints the base64 SASL OAUTHBEARER string (RFC 7628) for IMAP and SMTP:
+                    n,a=EMAIL,^Ahost=HOST^Aport=N^Aauth=Bearer TOKEN^A^A; --user as for xoauth2, and
+                    --host and --port name the mail server for a server that checks them
+  --format kube     prints a client.authentication.k8s.io/v1 ExecCredential for kubectl's exec
+                    credential plugin: the ID token (--kube-token access: the access token) and its
+                    expirationTimestamp; an ID token that has run out is refreshed, never handed over
 Exit 3: sign in again (or fix the client); exit 4: temporary failure, try again.
 `,
 	"refresh": `connectedapps refresh NAME

@@ -13,6 +13,7 @@ package testkit
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -25,6 +26,7 @@ import (
 
 	"github.com/zitadel/oidc/v3/example/server/exampleop"
 	"github.com/zitadel/oidc/v3/example/server/storage"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
 	zop "github.com/zitadel/oidc/v3/pkg/op"
 )
 
@@ -47,6 +49,10 @@ const (
 	// well, so that it can authenticate at the revocation and introspection endpoints.
 	ServiceClientID     = "sid1"
 	ServiceClientSecret = "verysecret"
+	// ResourceClientID is a resource server, as a mail server is: it never signs anyone in,
+	// and introspects the tokens the other clients were given (see SetIntrospectionFromToken).
+	ResourceClientID     = "mailserver"
+	ResourceClientSecret = "r3source-Xp4-introspect-value"
 
 	// Password is every example user's password.
 	Password = "verysecure"
@@ -87,10 +93,11 @@ func StartProvider() (*Provider, error) {
 	web := func(path string) string { return fmt.Sprintf("http://127.0.0.1:%d/callback/%s", p.WebClientPort, path) }
 	p.WebRedirect = web("web")
 	clients := map[string]*storage.Client{
-		NativeClientID:  storage.NativeClient(NativeClientID, "http://127.0.0.1/callback", "http://localhost/callback", "http://[::1]/callback"),
-		WebClientID:     storage.WebClient(WebClientID, WebClientSecret, p.WebRedirect, web("tapped"), web("moved")),
-		DeviceClientID:  storage.DeviceClient(DeviceClientID, DeviceClientSecret),
-		ServiceClientID: storage.WebClient(ServiceClientID, ServiceClientSecret),
+		NativeClientID:   storage.NativeClient(NativeClientID, "http://127.0.0.1/callback", "http://localhost/callback", "http://[::1]/callback"),
+		WebClientID:      storage.WebClient(WebClientID, WebClientSecret, p.WebRedirect, web("tapped"), web("moved")),
+		DeviceClientID:   storage.DeviceClient(DeviceClientID, DeviceClientSecret),
+		ServiceClientID:  storage.WebClient(ServiceClientID, ServiceClientSecret),
+		ResourceClientID: storage.WebClient(ResourceClientID, ResourceClientSecret),
 	}
 	store := appPathsStorage{storage.NewStorageWithClients(exampleUsers{storage.NewUserStore(p.Issuer)}, clients)}
 	router := exampleop.SetupServer(p.Issuer, store, slog.New(slog.NewTextHandler(io.Discard, nil)), false)
@@ -183,6 +190,24 @@ func (s appPathsStorage) GetClientByClientID(ctx context.Context, id string) (zo
 		return c, err
 	}
 	return appPathsClient{c}, nil
+}
+
+// SetIntrospectionFromToken lets the resource server introspect any client's token, as a
+// provider lets an API (or a mail server) it knows about: the example storage answers only a
+// client in the token's audience, so the question is put for each client the tests sign in
+// with. A token that is unknown, revoked or expired is refused for every one of them, and the
+// introspection endpoint then answers {"active":false}.
+func (s appPathsStorage) SetIntrospectionFromToken(ctx context.Context, in *oidc.IntrospectionResponse, tokenID, subject, clientID string) error {
+	if clientID != ResourceClientID {
+		return s.Storage.SetIntrospectionFromToken(ctx, in, tokenID, subject, clientID)
+	}
+	err := errors.New("no client")
+	for _, audience := range []string{NativeClientID, WebClientID, DeviceClientID} {
+		if err = s.Storage.SetIntrospectionFromToken(ctx, in, tokenID, subject, audience); err == nil {
+			return nil
+		}
+	}
+	return err
 }
 
 type appPathsClient struct{ zop.Client }
