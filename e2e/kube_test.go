@@ -244,7 +244,7 @@ func TestKubeRenewsAnExpiredIDToken(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	before := op.refreshCount.Load()
+	before := op.Refreshes()
 	var cred struct {
 		Status struct {
 			Token               string `json:"token"`
@@ -256,8 +256,8 @@ func TestKubeRenewsAnExpiredIDToken(t *testing.T) {
 	}
 	now, _ := storedTokens(t, app.ID)
 	exp, err := time.Parse(time.RFC3339, cred.Status.ExpirationTimestamp)
-	if op.refreshCount.Load()-before != 1 || cred.Status.Token == expired || cred.Status.Token != now.IDToken || err != nil || !exp.After(time.Now()) {
+	if op.Refreshes()-before != 1 || cred.Status.Token == expired || cred.Status.Token != now.IDToken || err != nil || !exp.After(time.Now()) {
 		t.Fatalf("after %d refreshes, the credential's token is the expired one: %v, the stored one: %v, expires %q",
-			op.refreshCount.Load()-before, cred.Status.Token == expired, cred.Status.Token == now.IDToken, cred.Status.ExpirationTimestamp)
+			op.Refreshes()-before, cred.Status.Token == expired, cred.Status.Token == now.IDToken, cred.Status.ExpirationTimestamp)
 	}
 }
