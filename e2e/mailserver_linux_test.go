@@ -25,6 +25,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"connectedapps/internal/testkit"
 )
 
 // dovecot is Debian's Dovecot IMAP server, run by the test as an unprivileged user on a
@@ -77,15 +79,15 @@ func startDovecot(t *testing.T, introspectionURL string) *dovecot {
 			t.Fatal(err)
 		}
 	}
-	port, err := freePort()
+	port, err := testkit.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	submission, err := freePort()
+	submission, err := testkit.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
-	imaps, err := freePort()
+	imaps, err := testkit.FreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
