@@ -385,22 +385,16 @@ func TestPortInUse(t *testing.T) {
 func TestPasteBackWithoutBrowser(t *testing.T) {
 	u := newUser(t)
 	u.addNative("Remote")
-	ctx := u.t
-	_ = ctx
 	cmd, stdin, stdout := u.start("connect", "Remote", "--no-browser", "--timeout", "60s")
 	link := ""
-	deadline := time.Now().Add(30 * time.Second)
-	for link == "" && time.Now().Before(deadline) {
-		for _, line := range strings.Split(stdout.String(), "\n") {
+	stdout.await(t, 30*time.Second, "sign-in link", func(out string) bool {
+		for _, line := range strings.Split(out, "\n") {
 			if l := strings.TrimSpace(line); strings.HasPrefix(l, op.Issuer) {
 				link = l
 			}
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if link == "" {
-		t.Fatalf("no link printed: %s", stdout.String())
-	}
+		return link != ""
+	})
 	final, err := testkit.SignIn(link, testkit.ModeCapture, op.Username())
 	if err != nil {
 		t.Fatal(err)

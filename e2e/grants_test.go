@@ -101,28 +101,21 @@ func TestDeviceFlowTypedCodeAndCancel(t *testing.T) {
 // waitForDeviceCode reads the verification URI and the user code a device connect printed.
 func waitForDeviceCode(t *testing.T, out *syncBuffer) (page, code string) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		s := out.String()
-		if strings.Contains(s, "Waiting for the approval") {
-			lines := strings.Split(s, "\n")
-			for i, l := range lines {
-				switch strings.TrimSpace(l) {
-				case "To sign in, open this page on any device with a browser:":
-					page = strings.TrimSpace(lines[i+2])
-				case "and enter the code:":
-					code = strings.TrimSpace(lines[i+2])
-				}
-			}
-			if page == "" || code == "" {
-				t.Fatalf("no page or code in:\n%s", s)
-			}
-			return page, code
+	out.await(t, 30*time.Second, "device code", func(s string) bool { return strings.Contains(s, "Waiting for the approval") })
+	s := out.String()
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		switch strings.TrimSpace(l) {
+		case "To sign in, open this page on any device with a browser:":
+			page = strings.TrimSpace(lines[i+2])
+		case "and enter the code:":
+			code = strings.TrimSpace(lines[i+2])
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("no device code printed:\n%s", out.String())
-	return "", ""
+	if page == "" || code == "" {
+		t.Fatalf("no page or code in:\n%s", s)
+	}
+	return page, code
 }
 
 func containsLine(lines []string, want string) bool {

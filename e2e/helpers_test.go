@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"sync"
 	"testing"
+	"time"
 )
 
 // syncBuffer lets the test read a child's stdout while it is still writing.
@@ -27,6 +28,17 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// await polls the output until found says it holds what the test waits for, and fails the
+// test with the output so far if that takes longer than timeout.
+func (s *syncBuffer) await(t *testing.T, timeout time.Duration, what string, found func(out string) bool) {
+	t.Helper()
+	for deadline := time.Now().Add(timeout); !found(s.String()); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s within %s in the output:\n%s", what, timeout, s.String())
+		}
+	}
 }
 
 // start runs the binary in the background with a stdin pipe, for interactive commands.

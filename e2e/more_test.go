@@ -66,10 +66,7 @@ func TestSecondConnectIsRefusedAndTimeout(t *testing.T) {
 	u.addNative("Once")
 	cmd, stdin, out := u.start("connect", "Once", "--no-browser", "--timeout", "3s")
 	defer stdin.Close()
-	deadline := time.Now().Add(20 * time.Second)
-	for !strings.Contains(out.String(), "Waiting up to") && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
+	out.await(t, 20*time.Second, "wait for the sign-in", func(s string) bool { return strings.Contains(s, "Waiting up to") })
 	u.fails(4, "", []string{"connect", "Once"}, "already running")
 	err := cmd.Wait()
 	if err == nil || !strings.Contains(out.String(), "nobody signed in within 3s") {

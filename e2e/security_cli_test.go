@@ -207,16 +207,14 @@ func TestSignInErrorFromTheProviderIsCleaned(t *testing.T) {
 	u.ok("", "add", "Web", "--client-id", "web", "--auth-url", p.srv.URL+"/auth", "--token-url", p.srv.URL+"/token", "--redirect-port", "0")
 	cmd, _, out := u.start("connect", "Web", "--no-browser", "--timeout", "30s")
 	var link *url.URL
-	for deadline := time.Now().Add(20 * time.Second); link == nil && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		for _, f := range strings.Fields(out.String()) {
+	out.await(t, 20*time.Second, "sign-in link", func(s string) bool {
+		for _, f := range strings.Fields(s) {
 			if l, err := url.Parse(f); err == nil && strings.HasPrefix(f, p.srv.URL+"/auth?") {
 				link = l
 			}
 		}
-	}
-	if link == nil {
-		t.Fatalf("no sign-in link printed: %s", out.String())
-	}
+		return link != nil
+	})
 	q := link.Query()
 	back := q.Get("redirect_uri") + "?" + url.Values{"state": {q.Get("state")}, "error": {"access_denied"},
 		"error_description": {"Denied " + escapes + "by the admin"}}.Encode()
