@@ -85,3 +85,15 @@ func TestOneLine(t *testing.T) {
 		t.Errorf("OneLine of 800 bytes = %d bytes, valid %v", len(long), utf8.ValidString(long))
 	}
 }
+
+func TestRemediesOutermostFirst(t *testing.T) {
+	inner := Failf(ErrInvalid, "moved").With(MoveEndpointOf("A", "revocation_uri"))
+	outer := Failf(nil, "%w; nothing was deleted", inner).With(ForgetLocallyOnly("A", "tokens"))
+	got := Remedies(outer)
+	if len(got) != 2 || got[0].Do != ForgetLocally || got[1].Do != MoveEndpoint {
+		t.Errorf("Remedies = %+v", got)
+	}
+	if !errors.Is(outer, ErrInvalid) {
+		t.Error("a failure of no kind of its own lost its cause's kind")
+	}
+}
