@@ -66,7 +66,11 @@ func (s *Service) Connect(ctx context.Context, name string, opts ConnectOptions)
 
 	catcher, err := ListenLoopback(app.RedirectHost, app.RedirectPort, app.Callback())
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", app.ProviderName, err)
+		failed := Failf(nil, "%s: %w", app.ProviderName, err)
+		if errors.Is(err, ErrPortInUse) {
+			failed.With(fail.ChoosePortFor(app.ProviderName)) // the catcher knows no app's name
+		}
+		return nil, failed
 	}
 	defer catcher.Close()
 	catcher.SetLogger(s.Log)

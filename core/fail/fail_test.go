@@ -97,3 +97,12 @@ func TestRemediesOutermostFirst(t *testing.T) {
 		t.Error("a failure of no kind of its own lost its cause's kind")
 	}
 }
+
+// The port is taken in the catcher, which knows no app; connect says the same with the name.
+func TestRemediesSayARepeatedStepOnce(t *testing.T) {
+	inner := Failf(ErrPortInUse, "port 8765 is in use").With(ChoosePortFor(""))
+	outer := Failf(nil, "Example: %w", inner).With(ChoosePortFor("Example"))
+	if got := Remedies(outer); len(got) != 1 || got[0].App != "Example" {
+		t.Errorf("Remedies = %+v, want the outer one alone", got)
+	}
+}

@@ -101,13 +101,20 @@ func chain(err error) []error {
 	return out
 }
 
-// Remedies is every remedy in err's chain, outermost first, each once: a failure wrapped in
-// another (a refused redirect inside a disconnect that deleted nothing) has a step for each.
+// Remedies is every remedy in err's chain, outermost first, each action (and field) once: a
+// failure wrapped in another (a refused redirect inside a disconnect that deleted nothing) has
+// a step for each, and an inner step the outer layer repeated with what it knows more (the
+// app's name) is said once, as the outer one.
 func Remedies(err error) []Remedy {
 	var out []Remedy
 	for _, e := range chain(err) {
-		if r, ok := e.(Remedied); ok && r.NextStep().Do != None && !slices.Contains(out, r.NextStep()) {
-			out = append(out, r.NextStep())
+		r, ok := e.(Remedied)
+		if !ok || r.NextStep().Do == None {
+			continue
+		}
+		next := r.NextStep()
+		if !slices.ContainsFunc(out, func(o Remedy) bool { return o.Do == next.Do && o.Field == next.Field }) {
+			out = append(out, next)
 		}
 	}
 	return out
