@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 
 	"connectedapps/core"
 	"connectedapps/core/secret"
@@ -213,8 +212,7 @@ func (c *cmdCtx) fail(err error) int {
 	if code, ok := exitCodeOf(err); ok && err.Error() == "" {
 		return code // a command run by exec ended so; it has said why itself
 	}
-	msg := strings.Join(strings.Fields(err.Error()), " ")
-	fmt.Fprintln(c.env.Stderr, "connectedapps: "+msg)
+	fmt.Fprintln(c.env.Stderr, "connectedapps: "+describe(err))
 	return ExitCode(err)
 }
 

@@ -195,25 +195,6 @@ func (c *cmdCtx) advise(app *core.App) {
 	}
 }
 
-// flagError names the flag for a field error, so the person knows what to retype.
-func flagError(err error) error {
-	var ve *core.ValidationError
-	if !errors.As(err, &ve) {
-		return err
-	}
-	flagFor := map[string]string{"provider_name": "NAME", "client_id": "--client-id", "authorization_uri": "--auth-url",
-		"token_uri": "--token-url", "revocation_uri": "--revocation-url", "userinfo_uri": "--userinfo-url",
-		"introspection_uri": "--introspection-url", "device_authorization_uri": "--device-url", "issuer": "--issuer",
-		"jwks_uri": "--jwks-url", "scopes": "--scope", "query_parameters": "--param", "redirect_host": "--redirect-host",
-		"redirect_port": "--redirect-port", "token_endpoint_auth_method": "--auth-method", "openid_configuration": "--discovery",
-		"grant_type": "--grant", "git_hosts": "--git-host", "client_secret": "--client-secret-stdin", core.FieldTenant: "--tenant", core.FieldRealm: "--realm",
-		core.FieldSite: "--site", core.FieldDomain: "--domain"}
-	if f, ok := flagFor[ve.Field]; ok {
-		return fmt.Errorf("%s: %s", f, ve.Message)
-	}
-	return err
-}
-
 func (c *cmdCtx) edit(args []string) error {
 	fs := newFlags("edit")
 	var f appFlags

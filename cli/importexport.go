@@ -35,8 +35,8 @@ func (c *cmdCtx) importApps(args []string) error {
 		if r.App.GrantType == core.GrantAuthorizationCode {
 			fmt.Fprintf(w, "Redirect URI: %s\n  register exactly this URI with the provider\n", r.App.RedirectURI())
 		}
-		for _, n := range r.Notes {
-			fmt.Fprintf(w, "Note: %s\n", n)
+		for i := range r.Notes {
+			fmt.Fprintf(w, "Note: %s\n", noteWithRemedy(r, i))
 		}
 		c.advise(&r.App)
 	}

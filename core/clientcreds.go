@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"connectedapps/core/fail"
 	"connectedapps/core/oauth"
 )
 
@@ -76,21 +77,8 @@ func (s *Service) renewClientCredentials(ctx context.Context, app *App, seen *To
 	if err := s.writeTokens(app, ts); err != nil {
 		return nil, err
 	}
-	now := s.Now().UTC()
-	if err := s.Registry.UpdateApp(app.ID, func(a *App) error {
-		c := Connection{ConnectedAt: now}
-		if a.Connection != nil {
-			c = *a.Connection
-			c.RefreshedAt = &now
-		}
-		// Every fetch asks for the document's current scopes, so nothing waits for a reconnect.
-		c.State, c.LastError, c.ReconnectToApply = StateConnected, "", false
-		c.ExpiresAt, c.GrantedScopes, c.HasRefreshToken = ts.Expiry, ts.Scopes, false
-		a.Connection = &c
-		return nil
-	}); err != nil {
-		s.Log.Warn("token fetched, but the registry could not record it", "app", app.ProviderName, "error", err)
-	}
+	// Every fetch asks for the document's current scopes, so nothing waits for a reconnect.
+	s.recordRenewal(app, ts, "token fetched", func(c *Connection, _ time.Time) { c.ReconnectToApply = false })
 	return ts, nil
 }
 
@@ -112,7 +100,7 @@ func (s *Service) fetchClientCredentials(ctx context.Context, app *App) (*TokenS
 		return nil, err
 	}
 	if secret == "" && app.EffectiveAuthMethod() != AuthMethodNone {
-		return nil, Failf(ErrClientRejected, "%s: the client credentials grant needs the client secret, and none is stored: run `connectedapps edit %q --client-secret-stdin`", app.ProviderName, app.ProviderName)
+		return nil, Failf(ErrClientRejected, "%s: the client credentials grant needs the client secret, and none is stored", app.ProviderName).With(fail.SetSecretOf(app.ProviderName))
 	}
 	ts, err := oauth.ClientCredentials(ctx, s.HTTP, app, secret, s.Now())
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"time"
 
+	"connectedapps/core/fail"
 	"connectedapps/core/oauth"
 	"connectedapps/internal/fsutil"
 )
@@ -65,7 +66,11 @@ func (s *Service) Connect(ctx context.Context, name string, opts ConnectOptions)
 
 	catcher, err := ListenLoopback(app.RedirectHost, app.RedirectPort, app.Callback())
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", app.ProviderName, err)
+		failed := Failf(nil, "%s: %w", app.ProviderName, err)
+		if errors.Is(err, ErrPortInUse) {
+			failed.With(fail.ChoosePortFor(app.ProviderName)) // the catcher knows no app's name
+		}
+		return nil, failed
 	}
 	defer catcher.Close()
 	catcher.SetLogger(s.Log)
@@ -115,7 +120,7 @@ func (s *Service) Connect(ctx context.Context, name string, opts ConnectOptions)
 			pe.App = app.ProviderName
 			return nil, pe
 		case errors.Is(err, ErrTimeout):
-			return nil, Failf(ErrTimeout, "%s: nobody signed in within %s: run connect again (or give a longer --timeout)", app.ProviderName, timeout)
+			return nil, Failf(ErrTimeout, "%s: nobody signed in within %s", app.ProviderName, timeout).With(fail.WaitLongerFor(app.ProviderName))
 		case errors.Is(err, ErrCanceled):
 			return nil, Failf(ErrCanceled, "%s: sign-in canceled", app.ProviderName)
 		case errors.Is(err, ErrMixUp):
@@ -128,15 +133,22 @@ func (s *Service) Connect(ctx context.Context, name string, opts ConnectOptions)
 	if err != nil {
 		return nil, err
 	}
-	id, err := oauth.SignedInIdentity(ctx, s.HTTP, &app, ts, signIn.Nonce, s.Now, s.Log)
+	return s.finishSignIn(ctx, &app, ts, signIn.Nonce)
+}
+
+// finishSignIn ends every interactive sign-in once tokens are in hand: who signed in is
+// checked (the ID token against nonce, "" for the device flow, which has none), then the
+// tokens and the connection are stored.
+func (s *Service) finishSignIn(ctx context.Context, app *App, ts *TokenSet, nonce string) (*ConnectResult, error) {
+	id, err := oauth.SignedInIdentity(ctx, s.HTTP, app, ts, nonce, s.Now, s.Log)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.storeConnection(ctx, &app, ts, id); err != nil {
+	if err := s.storeConnection(ctx, app, ts, id); err != nil {
 		return nil, err
 	}
-	app, _ = s.Registry.Find(app.ID)
-	return &ConnectResult{App: app, Identity: id, Tokens: ts}, nil
+	saved, _ := s.Registry.Find(app.ID)
+	return &ConnectResult{App: saved, Identity: id, Tokens: ts}, nil
 }
 
 // beginSignIn does what every interactive sign-in needs first: an ID token must be
@@ -145,7 +157,7 @@ func (s *Service) Connect(ctx context.Context, name string, opts ConnectOptions)
 // not keep. It returns the client secret (if the auth method sends one) and the unlock.
 func (s *Service) beginSignIn(app *App) (secret string, unlock func(), err error) {
 	if app.UsesOpenID() && (app.Issuer == "" || app.JWKSURI == "") {
-		return "", nil, Failf(ErrInvalid, "%s asks for the openid scope but has no issuer or JWKS URI, so its ID token could not be verified: run `connectedapps edit %q --discovery URL`, or give --issuer and --jwks-url", app.ProviderName, app.ProviderName)
+		return "", nil, Failf(ErrInvalid, "%s asks for the openid scope but has no issuer or JWKS URI, so its ID token could not be verified", app.ProviderName).With(fail.UseDiscoveryFor(app.ProviderName))
 	}
 	unlock, ok, err := fsutil.TryLockFile(s.lockPath(app.ID, "connect"))
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"time"
 
+	"connectedapps/core/fail"
 	"connectedapps/core/oauth"
 )
 
@@ -36,9 +37,9 @@ func (s *Service) ConnectDevice(ctx context.Context, name string, opts DeviceOpt
 	}
 	switch {
 	case app.GrantType == GrantClientCredentials:
-		return nil, Failf(ErrInvalid, "%s uses the client credentials grant, so nobody signs in: `connectedapps token %q` fetches its token", app.ProviderName, app.ProviderName)
+		return nil, Failf(ErrInvalid, "%s uses the client credentials grant, so nobody signs in", app.ProviderName).With(fail.FetchTokenOf(app.ProviderName))
 	case app.DeviceAuthorizationURI == "":
-		return nil, Failf(ErrInvalid, "%s has no device authorization URI, so it cannot sign in with a code: add it with `connectedapps edit %q --device-url URL` (or --discovery URL), or connect in the browser", app.ProviderName, app.ProviderName)
+		return nil, Failf(ErrInvalid, "%s has no device authorization URI, so it cannot sign in with a code", app.ProviderName).With(fail.AddEndpointTo(app.ProviderName, "device_authorization_uri"))
 	}
 	secret, unlockConnect, err := s.beginSignIn(&app)
 	if err != nil {
@@ -67,13 +68,5 @@ func (s *Service) ConnectDevice(ctx context.Context, name string, opts DeviceOpt
 	tok = oauth.WithExpiresIn(tok)
 	ts := oauth.TokenSetFrom(tok, nil, app.Scopes)
 	ts.AnchorExpiry(tok, s.Now())
-	id, err := oauth.SignedInIdentity(ctx, s.HTTP, &app, ts, "", s.Now, s.Log)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.storeConnection(ctx, &app, ts, id); err != nil {
-		return nil, err
-	}
-	app, _ = s.Registry.Find(app.ID)
-	return &ConnectResult{App: app, Identity: id, Tokens: ts}, nil
+	return s.finishSignIn(ctx, &app, ts, "")
 }

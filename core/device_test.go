@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"connectedapps/core/fail"
 	"connectedapps/core/oauth"
 	"connectedapps/core/secret"
 )
@@ -258,10 +259,10 @@ func TestDeviceFlowEndings(t *testing.T) {
 		{"code runs out here", func(w http.ResponseWriter, n int) { pending(w) },
 			DeviceOptions{}, ErrTimeout, []string{"WDJB-MJHT", "expired before anyone approved it", "connect again"}, 360},
 		{"timeout", func(w http.ResponseWriter, n int) { pending(w) },
-			DeviceOptions{Timeout: 12 * time.Second}, ErrTimeout, []string{"nobody approved the code WDJB-MJHT within 12s", "--timeout"}, 3},
+			DeviceOptions{Timeout: 12 * time.Second}, ErrTimeout, []string{"nobody approved the code WDJB-MJHT within 12s"}, 3},
 		{"client refused", func(w http.ResponseWriter, n int) {
 			tokJSON(w, http.StatusUnauthorized, map[string]any{"error": "invalid_client"})
-		}, DeviceOptions{}, ErrClientRejected, []string{`"invalid_client"`, "client ID and secret"}, 1},
+		}, DeviceOptions{}, ErrClientRejected, []string{`"invalid_client"`, "does not accept this client"}, 1},
 		{"provider down", func(w http.ResponseWriter, n int) {
 			http.Error(w, "oops", http.StatusBadGateway)
 		}, DeviceOptions{}, ErrTransient, []string{"HTTP 502"}, oauth.MaxDevicePollFailures},
@@ -288,6 +289,9 @@ func TestDeviceFlowEndings(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q lacks %q", err, w)
 				}
+			}
+			if want, ok := map[string]fail.Remedy{"timeout": fail.WaitLongerFor("Device IdP"), "client refused": fail.CheckClientOf("Device IdP")}[c.name]; ok {
+				wantRemedy(t, err, want)
 			}
 			tokOneLine(t, err)
 			tokNoSecrets(t, err)
@@ -362,7 +366,7 @@ func TestDeviceFlowRefusals(t *testing.T) {
 	f := newDeviceFixture(t, dp, func(a *App) {
 		a.GrantType, a.AuthorizationURI, a.DeviceAuthorizationURI = GrantAuthorizationCode, "https://p.example/auth", ""
 	})
-	if _, _, err := f.connect(t, DeviceOptions{}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "--device-url") {
+	if _, _, err := f.connect(t, DeviceOptions{}); !errors.Is(err, ErrInvalid) || fail.RemedyOf(err).Field != "device_authorization_uri" {
 		t.Errorf("no device endpoint: %v", err)
 	}
 	g := newDeviceFixture(t, dp, func(a *App) { a.ProviderName, a.GrantType = "Machine", GrantClientCredentials })

@@ -62,6 +62,4 @@ var (
 	newID             = app.NewID
 	validCallbackPath = app.ValidCallbackPath
 	isLoopbackHost    = app.IsLoopbackHost
-	isTenantID        = app.IsTenantID
-	templateTenant    = app.TemplateTenant
 )

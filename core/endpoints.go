@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"connectedapps/core/fail"
 	"connectedapps/core/oauth"
 )
 
@@ -16,7 +17,7 @@ func (s *Service) Userinfo(ctx context.Context, name string) (json.RawMessage, e
 		return nil, err
 	}
 	if app.UserinfoURI == "" {
-		return nil, Failf(ErrInvalid, "%s has no userinfo URI: add one with `connectedapps edit %q --userinfo-url URL`", app.ProviderName, app.ProviderName)
+		return nil, Failf(ErrInvalid, "%s has no userinfo URI", app.ProviderName).With(fail.AddEndpointTo(app.ProviderName, "userinfo_uri"))
 	}
 	ts, err := s.Token(ctx, app.ID, DefaultMinValid)
 	if err != nil {
@@ -38,7 +39,7 @@ func (s *Service) Introspect(ctx context.Context, name string) (json.RawMessage,
 		return nil, err
 	}
 	if app.IntrospectionURI == "" {
-		return nil, Failf(ErrInvalid, "%s has no introspection URI: add one with `connectedapps edit %q --introspection-url URL`", app.ProviderName, app.ProviderName)
+		return nil, Failf(ErrInvalid, "%s has no introspection URI", app.ProviderName).With(fail.AddEndpointTo(app.ProviderName, "introspection_uri"))
 	}
 	if err := connectionUsable(&app); err != nil {
 		return nil, err

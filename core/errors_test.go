@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"connectedapps/core/app"
+	"connectedapps/core/fail"
 )
 
 func TestProviderErrorIsOneLine(t *testing.T) {
@@ -48,7 +49,7 @@ func TestProviderErrorParts(t *testing.T) {
 		{ProviderError{App: "A", Step: "token exchange", Code: "invalid_grant"},
 			[]string{"code was refused", "connect again"}, []string{"refresh token"}, "A: token exchange failed"},
 		{ProviderError{App: "A", Step: "token exchange", Code: "invalid_client", Description: "bad secret"},
-			[]string{`"invalid_client"`, "(bad secret)", "does not accept this client", "client ID and secret"}, nil, "A: token exchange failed"},
+			[]string{`"invalid_client"`, "(bad secret)", "does not accept this client"}, nil, "A: token exchange failed"},
 		{ProviderError{App: "A", Step: "refresh", Code: "unauthorized_client"},
 			[]string{"does not accept this client"}, nil, "A: refresh failed"},
 		{ProviderError{App: "A", Step: "sign-in", Code: "invalid_scope"},
@@ -63,6 +64,10 @@ func TestProviderErrorParts(t *testing.T) {
 			[]string{"try again later"}, nil, "A:"},
 		{ProviderError{App: "A", Step: "refresh", Code: "HTTP 502", Description: "<html>Bad gateway</html>"},
 			[]string{`"HTTP 502"`, "(<html>Bad gateway</html>)"}, nil, "A: refresh failed"},
+	}
+	// A refused client is checked where it is registered: its next step says so.
+	if got := (&ProviderError{App: "A", Step: "refresh", Code: "unauthorized_client"}).NextStep(); got != fail.CheckClientOf("A") {
+		t.Errorf("NextStep of unauthorized_client = %+v", got)
 	}
 	for _, c := range cases {
 		got := c.e.Error()

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -19,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"connectedapps/core/fail"
 	"connectedapps/core/secret"
 )
 
@@ -517,7 +519,8 @@ func TestConnectTimeoutSpendsTheState(t *testing.T) {
 		return nil // the person never comes back
 	})
 	_, err := f.svc.Connect(context.Background(), f.app.ProviderName, ConnectOptions{Timeout: 50 * time.Millisecond})
-	fltAssertMessage(t, err, "Fake IdP", "nobody signed in within 50ms", "run connect again")
+	fltAssertMessage(t, err, "Fake IdP", "nobody signed in within 50ms")
+	wantRemedy(t, err, fail.WaitLongerFor("Fake IdP"))
 	if !errors.Is(err, ErrTimeout) {
 		t.Errorf("error %v is not ErrTimeout", err)
 	}
@@ -530,4 +533,25 @@ func TestConnectTimeoutSpendsTheState(t *testing.T) {
 		t.Errorf("%d exchanges", n)
 	}
 	f.assertNothingKept(t)
+}
+
+// The redirect port is held by another program: the sign-in does not start, and the next step
+// (choose another port) names the app, which the catcher alone does not know.
+func TestConnectPortInUseNamesTheApp(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	port := l.Addr().(*net.TCPAddr).Port
+	f := newFltFixture(t, func(a *App) { a.RedirectPort = port }, "")
+	f.setBrowser(func(*url.URL) error { t.Error("the browser was opened although nothing could listen"); return nil })
+	_, err = f.connect(t)
+	fltAssertMessage(t, err, "Fake IdP", fmt.Sprintf("port %d", port), "already in use")
+	if !errors.Is(err, ErrPortInUse) {
+		t.Errorf("error %v is not ErrPortInUse", err)
+	}
+	if got := fail.Remedies(err); len(got) != 1 || got[0] != fail.ChoosePortFor("Fake IdP") {
+		t.Errorf("remedies %+v; want choosing another port for Fake IdP, once", got)
+	}
 }

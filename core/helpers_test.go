@@ -15,6 +15,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"connectedapps/core/fail"
 )
 
 // registryTestNames are the apps' names, sorted (core/registry's tests have the same).
@@ -121,5 +123,13 @@ func assertDiscoveryError(t *testing.T, err error, docURL string, want ...string
 		if !strings.Contains(msg, w) {
 			t.Errorf("error does not say %q: %q", w, msg)
 		}
+	}
+}
+
+// wantRemedy checks that err asks for want among its next steps (the front ends word them).
+func wantRemedy(t *testing.T, err error, want fail.Remedy) {
+	t.Helper()
+	if got := fail.Remedies(err); !slices.Contains(got, want) {
+		t.Errorf("error %q asks for %+v; want %+v among them", err, got, want)
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"connectedapps/core/fail"
 )
 
 // Import reads two kinds of file: the client_secret_*.json Google Cloud Console offers for
@@ -21,13 +23,25 @@ type ImportedApp struct {
 	App    App
 	Secret *string  // the client secret the file holds, if any; for the keyring only
 	Notes  []string // what the person should know: unusable redirect URIs, a missing secret
-	Format string   // "google" or "frappe"
+	Fixes  []fail.Remedy
+	Format string // "google" or "frappe"
 }
 
-// ImportResult is one app as Import registered it.
+// ImportResult is one app as Import registered it. Fixes[i], where there is one, is what to
+// do about Notes[i] (a front end words it; None for a note that only informs).
 type ImportResult struct {
 	App   App
 	Notes []string
+	Fixes []fail.Remedy
+}
+
+// addNote records a note and, in the same place, what to do about it.
+func (imp *ImportedApp) addNote(fix fail.Remedy, format string, args ...any) {
+	for len(imp.Fixes) < len(imp.Notes) {
+		imp.Fixes = append(imp.Fixes, fail.Remedy{})
+	}
+	imp.Notes = append(imp.Notes, fmt.Sprintf(format, args...))
+	imp.Fixes = append(imp.Fixes, fix)
 }
 
 // frappeDoc is a Connected App document in Frappe's field names. It has no field for a
@@ -266,7 +280,7 @@ func parseGoogleClientFile(data []byte) ([]ImportedApp, error) {
 	for _, raw := range c.RedirectURIs {
 		host, port, path, why := loopbackRedirect(raw, installed)
 		if why != "" {
-			imp.Notes = append(imp.Notes, fmt.Sprintf("redirect URI %s is not usable by a desktop app (%s)", escapeControls(raw), why))
+			imp.addNote(fail.Remedy{}, "redirect URI %s is not usable by a desktop app (%s)", escapeControls(raw), why)
 			continue
 		}
 		if !usable {
@@ -281,7 +295,7 @@ func parseGoogleClientFile(data []byte) ([]ImportedApp, error) {
 		// A Web application client compares the redirect URI exactly, so a fixed port. The
 		// path is the app's own, given when it is registered: the import shows the URI.
 		app.RedirectHost, app.RedirectPort = HostIPv4, DefaultRedirectPort
-		imp.Notes = append(imp.Notes, fmt.Sprintf("the client has no loopback redirect URI: add this app's Redirect URI (http://%s:%d%s/...) to it in the Google Cloud Console", app.RedirectHost, app.RedirectPort, CallbackPath))
+		imp.addNote(fail.Remedy{}, "the client has no loopback redirect URI: add this app's Redirect URI (http://%s:%d%s/...) to it in the Google Cloud Console", app.RedirectHost, app.RedirectPort, CallbackPath)
 	}
 	imp.App = app
 	return []ImportedApp{imp}, nil
@@ -341,7 +355,7 @@ func (s *Service) Import(ctx context.Context, data []byte, as string) ([]ImportR
 	}
 	if as != "" {
 		if len(apps) != 1 {
-			return nil, Failf(ErrInvalid, "the file holds %d apps, but a new name (--as) can rename only one: import it without one", len(apps))
+			return nil, Failf(ErrInvalid, "the file holds %d apps, but a new name can rename only one: import it without one", len(apps))
 		}
 		apps[0].App.ProviderName = as
 	}
@@ -393,7 +407,7 @@ func (s *Service) importApps(ctx context.Context, apps []ImportedApp) ([]ImportR
 			return nil, fmt.Errorf("the app named %q cannot be imported, so nothing was: %w", name, err)
 		}
 		if findApp(existing, name) >= 0 || seen[strings.ToLower(name)] {
-			return nil, Failf(ErrInvalid, "an app named %q already exists: nothing was imported; import it under another name with --as NEW", name)
+			return nil, Failf(ErrInvalid, "an app named %q already exists: nothing was imported", name).With(fail.ImportUnderAnotherName(name))
 		}
 		seen[strings.ToLower(name)] = true
 	}
@@ -409,11 +423,11 @@ func (s *Service) importApps(ctx context.Context, apps []ImportedApp) ([]ImportR
 	var out []ImportResult
 	for _, imp := range apps {
 		if imp.App.GrantType == GrantClientCredentials && imp.Secret == nil && imp.App.TokenEndpointAuthMethod != AuthMethodNone {
-			imp.Notes = append(imp.Notes, fmt.Sprintf("the file holds no client secret, which the client credentials grant needs: run `connectedapps edit %q --client-secret-stdin`", imp.App.ProviderName))
+			imp.addNote(fail.SetSecretOf(imp.App.ProviderName), "the file holds no client secret, which the client credentials grant needs")
 		}
 		saved, err := s.register(imp.App, imp.Secret)
 		if saved.ID != "" {
-			out = append(out, ImportResult{App: saved, Notes: imp.Notes})
+			out = append(out, ImportResult{App: saved, Notes: imp.Notes, Fixes: imp.Fixes})
 		}
 		if err != nil {
 			return out, err
@@ -431,7 +445,7 @@ func (s *Service) completeFromDiscovery(ctx context.Context, imp *ImportedApp) {
 	md, err := s.Discover(ctx, a.OpenIDConfiguration, a.Issuer)
 	if err != nil {
 		if a.UsesOpenID() {
-			imp.Notes = append(imp.Notes, fmt.Sprintf("%v; before connecting, run `connectedapps edit %q --discovery URL` (the issuer and keys are needed to check ID tokens)", err, a.ProviderName))
+			imp.addNote(fail.UseDiscoveryFor(a.ProviderName), "%v; the issuer and keys are needed to check ID tokens before connecting", err)
 		}
 		return
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"connectedapps/core/fail"
 	"connectedapps/core/secret"
 )
 
@@ -115,7 +116,7 @@ func TestImportRefusesATakenNameUnlessRenamed(t *testing.T) {
 	if strings.Contains(data, "GOCSPX") {
 		t.Error("the client secret reached apps.json")
 	}
-	if _, err := svc.Import(context.Background(), []byte(googleInstalled), ""); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "--as") {
+	if _, err := svc.Import(context.Background(), []byte(googleInstalled), ""); !errors.Is(err, ErrInvalid) || fail.RemedyOf(err).Do != fail.ImportAs {
 		t.Fatalf("second import under the same name: %v", err)
 	}
 	res, err = svc.Import(context.Background(), []byte(googleInstalled), "Google Work")
@@ -237,7 +238,7 @@ func TestImportFrappeDiscoversIssuerAndKeys(t *testing.T) {
 	// Unreachable discovery: imported all the same, with a note.
 	srv.Close()
 	res, err = svc.Import(context.Background(), []byte(doc), "OIDC 2")
-	if err != nil || len(res[0].Notes) != 1 || !strings.Contains(res[0].Notes[0], "--discovery") {
+	if err != nil || len(res[0].Notes) != 1 || len(res[0].Fixes) != 1 || res[0].Fixes[0] != fail.UseDiscoveryFor("OIDC 2") {
 		t.Errorf("offline: %+v %v", res, err)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"os"
 	"testing"
+
+	"connectedapps/core/fail"
 )
 
 // Attacks through ID tokens: a token another client obtained for itself, and a provider that
@@ -77,7 +79,8 @@ func TestRefreshForAnotherUserIsRefused(t *testing.T) {
 
 			_, err = f.svc.Refresh(context.Background(), f.app.ProviderName)
 			fltAssertMessage(t, err, "Fake IdP: refresh refused", "the provider answered for another user", fltSubject,
-				"every token was kept as it was", "connectedapps connect \"Fake IdP\"")
+				"every token was kept as it was")
+			wantRemedy(t, err, fail.ReconnectApp("Fake IdP"))
 			if !errors.Is(err, ErrInvalid) || errors.Is(err, ErrNeedsReauth) {
 				t.Errorf("kind of %v: want ErrInvalid only", err)
 			}

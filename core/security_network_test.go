@@ -9,11 +9,13 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"connectedapps/core/fail"
 	"connectedapps/core/oauth"
 	"connectedapps/core/secret"
 )
@@ -115,7 +117,12 @@ func (rd *redirector) requests() int {
 func assertRefusedRedirect(t *testing.T, err error, step, endpoint, location, flag string) {
 	t.Helper()
 	fltAssertMessage(t, err, step+" failed", "the "+endpoint+" ", "redirect (307) to "+location, "never follow redirects",
-		"nothing was sent there", "--"+flag+" URL")
+		"nothing was sent there")
+	field := map[string]string{"token-url": "token_uri", "revocation-url": "revocation_uri", "introspection-url": "introspection_uri",
+		"userinfo-url": "userinfo_uri", "device-url": "device_authorization_uri"}[flag]
+	if !slices.ContainsFunc(fail.Remedies(err), func(r fail.Remedy) bool { return r.Do == fail.MoveEndpoint && r.Field == field }) {
+		t.Errorf("a refused redirect at the %s does not offer to put a moved URL in %s: %+v", endpoint, field, fail.Remedies(err))
+	}
 	if !errors.Is(err, ErrInvalid) {
 		t.Errorf("a refused redirect is not ErrInvalid: %v", err)
 	}
@@ -367,7 +374,8 @@ func TestJWKSRedirectsAndSize(t *testing.T) {
 		rd := newRedirector(t, "http://attacker.invalid/jwks")
 		_, err := oauth.VerifyIDToken(context.Background(), el.client(rd.Server), app(rd.URL+"/jwks"), token, "", time.Now)
 		fltAssertMessage(t, err, "P: the ID token could not be checked", "the JWKS at "+rd.URL+"/jwks could not be fetched",
-			"redirected to http://attacker.invalid/jwks", "neither https nor", "--jwks-url URL")
+			"redirected to http://attacker.invalid/jwks", "neither https nor")
+		wantRemedy(t, err, fail.FixFieldOf("P", "jwks_uri"))
 		if !errors.Is(err, ErrInvalid) {
 			t.Errorf("not ErrInvalid: %v", err)
 		}
@@ -402,7 +410,8 @@ func TestJWKSRedirectsAndSize(t *testing.T) {
 		defer endless.Close()
 		start := time.Now()
 		_, err := oauth.VerifyIDToken(context.Background(), endless.Client(), app(endless.URL+"/jwks"), token, "", time.Now)
-		fltAssertMessage(t, err, "the JWKS at "+endless.URL+"/jwks answered with more than 1 MiB", "far more than a key set", "--jwks-url URL")
+		fltAssertMessage(t, err, "the JWKS at "+endless.URL+"/jwks answered with more than 1 MiB", "far more than a key set")
+		wantRemedy(t, err, fail.FixFieldOf("P", "jwks_uri"))
 		if d := time.Since(start); d > 10*time.Second {
 			t.Errorf("the endless JWKS held verification for %s", d)
 		}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"connectedapps/core/fail"
 	"connectedapps/core/secret"
 )
 
@@ -175,7 +176,8 @@ func TestConnectRefusesAnIssItCannotCheck(t *testing.T) {
 		return nil
 	})
 	_, err := f.connect(t)
-	fltAssertMessage(t, err, "Fake IdP", "https://somebody.example", "no issuer", "--issuer")
+	fltAssertMessage(t, err, "Fake IdP", "https://somebody.example", "no issuer")
+	wantRemedy(t, err, fail.FixFieldOf("Fake IdP", "issuer"))
 	if n := len(f.p.exchangeForms()); !errors.Is(err, ErrMixUp) || n != 0 {
 		t.Errorf("error %v, %d token requests; want ErrMixUp and none", err, n)
 	}

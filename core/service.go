@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"connectedapps/core/fail"
 	"connectedapps/core/oauth"
 	"connectedapps/core/secret"
 )
@@ -129,7 +130,7 @@ func (s *Service) register(app App, secret *string) (App, error) {
 	}
 	if secret != nil && *secret != "" {
 		if err := s.setClientSecret(&app, *secret); err != nil {
-			return app, fmt.Errorf("%s was registered, but its client secret was not stored: %w; once the keyring works, run `connectedapps edit %q --client-secret-stdin`", app.ProviderName, err, app.ProviderName)
+			return app, fail.Failf(nil, "%s was registered, but its client secret was not stored: %w; once the keyring works, give it again", app.ProviderName, err).With(fail.SetSecretOf(app.ProviderName))
 		}
 	}
 	return app, nil
@@ -260,7 +261,7 @@ func (s *Service) Remove(ctx context.Context, name string, localOnly bool) error
 	defer unlock()
 	if !localOnly && app.Connection != nil {
 		if err := s.revokeStored(ctx, &app); err != nil {
-			return fmt.Errorf("%w; nothing was removed: run `connectedapps remove %q --local-only` to forget it here anyway", err, app.ProviderName)
+			return fail.Failf(nil, "%w; nothing was removed", err).With(fail.ForgetLocallyOnly(app.ProviderName, "app"))
 		}
 	}
 	for _, key := range []string{tokensKey(app.ID), clientSecretKey(app.ID)} {
@@ -306,7 +307,7 @@ func (s *Service) Disconnect(ctx context.Context, name string, localOnly bool) (
 			return res, err
 		default:
 			if err := s.revoke(ctx, &app, ts); err != nil {
-				return res, fmt.Errorf("%w; nothing was deleted: run `connectedapps disconnect %q --local-only` to forget the tokens here anyway", err, app.ProviderName)
+				return res, fail.Failf(nil, "%w; nothing was deleted", err).With(fail.ForgetLocallyOnly(app.ProviderName, "tokens"))
 			}
 			res.Revoked = true
 		}
@@ -336,14 +337,14 @@ func (s *Service) revokeStored(ctx context.Context, app *App) error {
 func (s *Service) readTokens(app *App) (*TokenSet, error) {
 	raw, err := s.Secrets.Get(tokensKey(app.ID))
 	if errors.Is(err, ErrNotFound) {
-		return nil, Failf(ErrNotConnected, "%s is not connected: run `connectedapps connect %q`", app.ProviderName, app.ProviderName)
+		return nil, Failf(ErrNotConnected, "%s is not connected", app.ProviderName).With(fail.ReconnectApp(app.ProviderName))
 	}
 	if err != nil {
 		return nil, err
 	}
 	var ts TokenSet
 	if err := json.Unmarshal([]byte(raw), &ts); err != nil || ts.AccessToken == "" {
-		return nil, Failf(ErrNeedsReauth, "%s: the stored tokens are unreadable: run `connectedapps connect %q` to sign in again", app.ProviderName, app.ProviderName)
+		return nil, Failf(ErrNeedsReauth, "%s: the stored tokens are unreadable", app.ProviderName).With(fail.ReconnectApp(app.ProviderName))
 	}
 	return &ts, nil
 }
@@ -366,7 +367,7 @@ func (s *Service) clientSecret(app *App) (string, error) {
 	}
 	secret, err := s.Secrets.Get(clientSecretKey(app.ID))
 	if errors.Is(err, ErrNotFound) {
-		return "", Failf(ErrClientRejected, "%s: its client secret is missing from the keyring: run `connectedapps edit %q --client-secret-stdin`", app.ProviderName, app.ProviderName)
+		return "", Failf(ErrClientRejected, "%s: its client secret is missing from the keyring", app.ProviderName).With(fail.SetSecretOf(app.ProviderName))
 	}
 	return secret, err
 }

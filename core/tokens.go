@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"connectedapps/core/fail"
 	"connectedapps/core/oauth"
 
 	"golang.org/x/oauth2"
@@ -58,11 +59,11 @@ func connectionUsable(app *App) error {
 	c := app.Connection
 	switch {
 	case c == nil:
-		return Failf(ErrNotConnected, "%s is not connected: run `connectedapps connect %q`", app.ProviderName, app.ProviderName)
+		return Failf(ErrNotConnected, "%s is not connected", app.ProviderName).With(fail.ReconnectApp(app.ProviderName))
 	case c.State == StateNeedsReauth:
-		return Failf(ErrNeedsReauth, "%s needs you to sign in again (%s): run `connectedapps connect %q`", app.ProviderName, c.LastError, app.ProviderName)
+		return Failf(ErrNeedsReauth, "%s needs you to sign in again (%s)", app.ProviderName, c.LastError).With(fail.ReconnectApp(app.ProviderName))
 	case c.State == StateClientRejected:
-		return Failf(ErrClientRejected, "%s: the provider rejected the client (%s): check the client ID and secret with `connectedapps edit %q`, then connect again", app.ProviderName, c.LastError, app.ProviderName)
+		return Failf(ErrClientRejected, "%s: the provider rejected the client (%s)", app.ProviderName, c.LastError).With(fail.CheckClientOf(app.ProviderName))
 	}
 	return nil
 }
@@ -85,7 +86,7 @@ func (s *Service) refresh(ctx context.Context, app *App, stale *TokenSet) (*Toke
 		return cur, nil
 	}
 	if cur.RefreshToken == "" {
-		return nil, Failf(ErrNeedsReauth, "%s: the access token has run out and the provider gave no refresh token: run `connectedapps connect %q` to sign in again", app.ProviderName, app.ProviderName)
+		return nil, Failf(ErrNeedsReauth, "%s: the access token has run out and the provider gave no refresh token", app.ProviderName).With(fail.ReconnectApp(app.ProviderName))
 	}
 	secret, err := s.clientSecret(app)
 	if err != nil {
@@ -128,14 +129,8 @@ func (s *Service) refresh(ctx context.Context, app *App, stale *TokenSet) (*Toke
 	if err := s.writeTokens(app, next); err != nil {
 		return nil, err
 	}
-	now := s.Now().UTC()
-	if err := s.Registry.UpdateApp(app.ID, func(a *App) error {
-		c := Connection{ConnectedAt: now}
-		if a.Connection != nil {
-			c = *a.Connection
-		}
-		c.State, c.LastError = StateConnected, ""
-		c.ExpiresAt, c.GrantedScopes, c.HasRefreshToken, c.RefreshedAt = next.Expiry, next.Scopes, next.RefreshToken != "", &now
+	s.recordRenewal(app, next, "tokens refreshed", func(c *Connection, now time.Time) {
+		c.RefreshedAt = &now
 		if id != nil {
 			// The same user (sameSignedInUser checked sub), but a refreshed ID token often
 			// carries only the required claims: a claim left out keeps what the sign-in
@@ -148,12 +143,29 @@ func (s *Service) refresh(ctx context.Context, app *App, stale *TokenSet) (*Toke
 				c.Email = id.Email
 			}
 		}
+	})
+	return next, nil
+}
+
+// recordRenewal writes the facts of renewed tokens on the app's connection (made now if it had
+// none; RefreshedAt is now for one it had), then change's own; a registry that cannot be
+// written is logged, not returned, since the tokens are stored already.
+func (s *Service) recordRenewal(app *App, ts *TokenSet, what string, change func(c *Connection, now time.Time)) {
+	now := s.Now().UTC()
+	if err := s.Registry.UpdateApp(app.ID, func(a *App) error {
+		c := Connection{ConnectedAt: now}
+		if a.Connection != nil {
+			c = *a.Connection
+			c.RefreshedAt = &now
+		}
+		c.State, c.LastError = StateConnected, ""
+		c.ExpiresAt, c.GrantedScopes, c.HasRefreshToken = ts.Expiry, ts.Scopes, ts.RefreshToken != ""
+		change(&c, now)
 		a.Connection = &c
 		return nil
 	}); err != nil {
-		s.Log.Warn("tokens refreshed, but the registry could not record it", "app", app.ProviderName, "error", err)
+		s.Log.Warn(what+", but the registry could not record it", "app", app.ProviderName, "error", err)
 	}
-	return next, nil
 }
 
 // refreshFailed classifies a failed refresh. Transient failures change nothing; a refused
@@ -218,8 +230,8 @@ func (s *Service) sameSignedInUser(app *App, stored *TokenSet, got Identity, onl
 	subDiffers := wantSub != "" && got.Subject != wantSub && (got.Subject != "" || !onlyNamed)
 	issDiffers := wantIss != "" && got.Issuer != wantIss && (got.Issuer != "" || !onlyNamed)
 	if subDiffers || issDiffers {
-		return Failf(ErrInvalid, "%s: refresh refused: the provider answered for another user (its ID token is for %q at %q, but this app is signed in as %q at %q); every token was kept as it was: if you meant to switch accounts, run `connectedapps connect %q`",
-			app.ProviderName, got.Subject, got.Issuer, wantSub, wantIss, app.ProviderName)
+		return Failf(ErrInvalid, "%s: refresh refused: the provider answered for another user (its ID token is for %q at %q, but this app is signed in as %q at %q); every token was kept as it was; to switch accounts, sign in again",
+			app.ProviderName, got.Subject, got.Issuer, wantSub, wantIss).With(fail.ReconnectApp(app.ProviderName))
 	}
 	return nil
 }

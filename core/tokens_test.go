@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/oauth2"
 
+	"connectedapps/core/fail"
 	"connectedapps/core/oauth"
 	"connectedapps/core/secret"
 )
@@ -734,9 +735,7 @@ func TestServiceTokenStaleWithoutRefreshToken(t *testing.T) {
 	if !errors.Is(err, ErrNeedsReauth) {
 		t.Fatalf("Token = %v; want ErrNeedsReauth", err)
 	}
-	if msg := err.Error(); !strings.Contains(msg, "connectedapps connect") || !strings.Contains(msg, f.app.ProviderName) {
-		t.Errorf("error %q does not advise connect for the app", msg)
-	}
+	wantRemedy(t, err, fail.ReconnectApp(f.app.ProviderName))
 	tokOneLine(t, err)
 	if n := len(te.requests()); n != 0 {
 		t.Errorf("%d requests without a refresh token; want none", n)

@@ -120,12 +120,8 @@ func (w *mainWindow) runImport(fileName string, data []byte, choices []core.Impo
 			var b strings.Builder
 			for _, r := range res {
 				fmt.Fprintf(&b, "Imported %s. Register its redirect URI with the provider: %s\n", r.App.ProviderName, r.App.RedirectURI())
-				for _, n := range r.Notes {
-					// core's note ends with the command that fixes it; here the fix is the form.
-					if note := windowWords(n); note != n {
-						n = note + ": see the app's Registration tab before connecting"
-					}
-					b.WriteString("  Note: " + n + "\n")
+				for i := range r.Notes {
+					b.WriteString("  Note: " + noteWords(r, i) + "\n")
 				}
 			}
 			if err != nil {

@@ -1,13 +1,87 @@
 package gui
 
-import "strings"
+import (
+	"strings"
 
-// windowWords is core's one-line message without its command-line advice. core speaks to
-// both front ends, and ends many messages with the terminal's way out ("pick another port
-// with `connectedapps edit NAME --redirect-port N`", "import it under another name with
-// --as NEW"); the window offers its own controls and next steps beside the message, so a
-// clause naming a command or a flag is left out. A message that is nothing but such advice
-// is kept whole rather than shown empty.
+	"connectedapps/core"
+	"connectedapps/core/app"
+	"connectedapps/core/fail"
+)
+
+// errorWords is a core error as the window says it: core's one line (which names what
+// happened and never a command), then each of its remedies in the window's words, where the
+// person acts with the window's own controls.
+func errorWords(err error) string {
+	msg := strings.Join(strings.Fields(err.Error()), " ")
+	var next []string
+	for _, r := range fail.Remedies(err) {
+		if s := remedyWords(r); s != "" {
+			next = append(next, s)
+		}
+	}
+	if len(next) == 0 {
+		return msg
+	}
+	return strings.TrimRight(msg, ".:; ") + ": " + strings.Join(next, "; or ")
+}
+
+// remedyWords words a remedy as the window offers it; "" for None.
+func remedyWords(r fail.Remedy) string {
+	label := app.FieldLabel(r.Field)
+	switch r.Do {
+	case fail.Reconnect:
+		return "sign in again with Connect"
+	case fail.SetSecret:
+		return "give the client secret on the Registration tab"
+	case fail.CheckClient:
+		return "check the client ID and secret on the Registration tab and the client's settings at the provider, then connect again"
+	case fail.AddEndpoint:
+		if r.Field == "device_authorization_uri" {
+			return "add the " + label + " on the Registration tab (or fill it from the discovery URL), or sign in in the browser instead"
+		}
+		return "add the " + label + " on the Registration tab"
+	case fail.FixField:
+		return "check the " + label + " on the Registration tab"
+	case fail.MoveEndpoint:
+		return "if the provider really moved it there, put that URL in the " + label + " on the Registration tab"
+	case fail.UseDiscovery:
+		return "fill the endpoints from the provider's discovery URL on the Registration tab, or give the issuer and JWKS URI there"
+	case fail.ChoosePort:
+		return "close what holds it, or choose another redirect port on the Registration tab and register the new redirect URI with the provider (0 = any free port, where the provider allows it)"
+	case fail.ForgetLocally:
+		if r.Field == "app" {
+			return "Delete can forget the app on this computer only"
+		}
+		return "Disconnect can forget the tokens on this computer only"
+	case fail.ImportAs:
+		return "import it under another name"
+	case fail.ListApps:
+		return "choose an app from the list"
+	case fail.ListPresets:
+		return "choose a provider from the list"
+	case fail.FetchToken:
+		return "its token is fetched when a program asks for it, with no sign-in"
+	case fail.WaitLonger:
+		return "connect again, and finish the sign-in in time"
+	}
+	return ""
+}
+
+// noteWords is an import note as the window says it: where core has a fix for it, the fix is
+// the form (the remedy's field is on the app's Registration tab).
+func noteWords(r core.ImportResult, i int) string {
+	n := r.Notes[i]
+	if i < len(r.Fixes) && r.Fixes[i].Do != fail.None {
+		n = strings.TrimRight(n, ".:; ") + ": see the app's Registration tab before connecting"
+	}
+	return n
+}
+
+// windowWords is a message without command-line advice, for text that reaches the window as a
+// string rather than as an error (a stored last error, a note). core's own messages name no
+// command or flag any more (their next step is a remedy, see errorWords); this keeps any other
+// text that does (a clause naming a command or a flag) out of the window. A message that is
+// nothing but such advice is kept whole rather than shown empty.
 func windowWords(msg string) string {
 	var kept []string
 	clause := strings.Builder{}

@@ -104,7 +104,7 @@ func PresetByID(id string) (Preset, error) {
 		}
 		ids = append(ids, p.ID)
 	}
-	return Preset{}, fail.Failf(fail.ErrNotFound, "no preset %q: use one of %s (see `connectedapps presets`)", id, strings.Join(ids, ", "))
+	return Preset{}, fail.Failf(fail.ErrNotFound, "no preset %q: use one of %s", id, strings.Join(ids, ", ")).With(fail.SeePresets())
 }
 
 // FieldNames lists the fields the preset takes, for "needs --tenant" style help.

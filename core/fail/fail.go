@@ -79,12 +79,16 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Msg }
 
-// Unwrap gives the kind first, so errors.Is finds it before anything the cause carries.
+// Unwrap gives the kind first, so errors.Is finds it before anything the cause carries. A
+// failure of no kind of its own (nil) is of its cause's kind.
 func (e *Error) Unwrap() []error {
-	if e.Cause == nil {
-		return []error{e.Kind}
+	var out []error
+	for _, x := range []error{e.Kind, e.Cause} {
+		if x != nil {
+			out = append(out, x)
+		}
 	}
-	return []error{e.Kind, e.Cause}
+	return out
 }
 
 // Failf formats a one-line message of the given kind. A %w verb formats its error as %v does

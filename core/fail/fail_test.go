@@ -85,3 +85,24 @@ func TestOneLine(t *testing.T) {
 		t.Errorf("OneLine of 800 bytes = %d bytes, valid %v", len(long), utf8.ValidString(long))
 	}
 }
+
+func TestRemediesOutermostFirst(t *testing.T) {
+	inner := Failf(ErrInvalid, "moved").With(MoveEndpointOf("A", "revocation_uri"))
+	outer := Failf(nil, "%w; nothing was deleted", inner).With(ForgetLocallyOnly("A", "tokens"))
+	got := Remedies(outer)
+	if len(got) != 2 || got[0].Do != ForgetLocally || got[1].Do != MoveEndpoint {
+		t.Errorf("Remedies = %+v", got)
+	}
+	if !errors.Is(outer, ErrInvalid) {
+		t.Error("a failure of no kind of its own lost its cause's kind")
+	}
+}
+
+// The port is taken in the catcher, which knows no app; connect says the same with the name.
+func TestRemediesSayARepeatedStepOnce(t *testing.T) {
+	inner := Failf(ErrPortInUse, "port 8765 is in use").With(ChoosePortFor(""))
+	outer := Failf(nil, "Example: %w", inner).With(ChoosePortFor("Example"))
+	if got := Remedies(outer); len(got) != 1 || got[0].App != "Example" {
+		t.Errorf("Remedies = %+v, want the outer one alone", got)
+	}
+}

@@ -16,6 +16,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"connectedapps/core/fail"
 )
 
 // Catcher is the loopback listener that receives the provider's redirect. It listens only on
@@ -89,7 +91,7 @@ func listenLoopback(host string, port int, path string) (*Catcher, error) {
 			}
 			c.closeListeners()
 			if errors.Is(err, syscall.EADDRINUSE) {
-				return nil, failf(errPortInUse, "port %d on %s is already in use (another program, or another connect): close it, or pick another port with `connectedapps edit NAME --redirect-port N` and register the new redirect URI with the provider (0 = any free port, where the provider allows it)", c.port, a)
+				return nil, failf(errPortInUse, "port %d on %s is already in use (another program, or another connect)", c.port, a).With(fail.ChoosePortFor(""))
 			}
 			return nil, fmt.Errorf("cannot listen on %s port %d for the sign-in redirect: %v", a, c.port, err)
 		}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"connectedapps/core/fail"
+
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 )
@@ -164,7 +166,7 @@ func PollDeviceToken(ctx context.Context, hc *http.Client, app *App, secret, dev
 	for {
 		if !opts.Now().Before(deadline) {
 			if timedOut {
-				return nil, failf(errTimeout, "%s: nobody approved the code %s within %s: run connect again (or give a longer --timeout)", app.ProviderName, code.UserCode, opts.Timeout)
+				return nil, failf(errTimeout, "%s: nobody approved the code %s within %s", app.ProviderName, code.UserCode, opts.Timeout).With(fail.WaitLongerFor(app.ProviderName))
 			}
 			return nil, failf(errTimeout, "%s: the code %s expired before anyone approved it: run connect again", app.ProviderName, code.UserCode)
 		}

@@ -94,7 +94,8 @@ func Discover(ctx context.Context, hc *http.Client, rawURL, expectedIssuer strin
 	}
 	if expectedIssuer == "" {
 		if md.Issuer != derivedIssuer && md.Issuer != derivedIssuer+"/" && !tenantTemplateMatches(md.Issuer, derivedIssuer) {
-			return nil, fmt.Errorf("discovery at %s failed: the document's issuer %q does not match %q; use the provider's exact issuer URL, or name the expected issuer with --issuer", docURL, md.Issuer, derivedIssuer)
+			return nil, failf(nil, "discovery at %s failed: the document's issuer %q does not match %q; use the provider's exact issuer URL, or name the expected issuer", docURL, md.Issuer, derivedIssuer).
+				With(fail.Remedy{Do: fail.FixField, Field: "issuer"})
 		}
 	}
 	for name, u := range map[string]string{"authorization_endpoint": md.AuthorizationEndpoint, "token_endpoint": md.TokenEndpoint,

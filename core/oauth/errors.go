@@ -3,6 +3,8 @@ package oauth
 import (
 	"fmt"
 	"strings"
+
+	"connectedapps/core/fail"
 )
 
 // ProviderError is an OAuth error answer (RFC 6749 section 5.2 / 4.1.2.1) in the provider's
@@ -36,6 +38,16 @@ func (e *ProviderError) Error() string {
 
 func (e *ProviderError) Unwrap() error { return e.Kind }
 
+// NextStep is what to do about the answer beyond what its words say: a refused client is
+// checked where it is registered (the client ID and secret here, its settings at the provider).
+func (e *ProviderError) NextStep() fail.Remedy {
+	switch e.Code {
+	case "invalid_client", "unauthorized_client":
+		return fail.CheckClientOf(e.App)
+	}
+	return fail.Remedy{}
+}
+
 // providerAdvice turns the standard error codes into the next step a person can take.
 func providerAdvice(step, code string) string {
 	switch code {
@@ -49,9 +61,9 @@ func providerAdvice(step, code string) string {
 		}
 		return "the code was refused; run connect again"
 	case "invalid_client", "unauthorized_client":
-		return "the provider does not accept this client; check the client ID and secret (edit --client-id / --client-secret-stdin) and the client's settings at the provider"
+		return "the provider does not accept this client"
 	case "invalid_scope":
-		return "check the scopes (edit --scope) against what the provider offers"
+		return "check the scopes against what the provider offers"
 	case "invalid_request":
 		if step == "sign-in" {
 			return "check the redirect URI registered with the provider and the extra parameters"

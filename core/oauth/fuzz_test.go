@@ -1,7 +1,6 @@
 package oauth
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -20,14 +19,4 @@ func fuzzOneLine(t *testing.T, what, msg string) {
 	if strings.ContainsAny(msg, "\r\n") {
 		t.Errorf("%s spans lines: %q", what, msg)
 	}
-}
-
-// fuzzJSON is v as JSON, failing the test when it cannot be marshalled.
-func fuzzJSON(t *testing.T, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatalf("json.Marshal: %v", err)
-	}
-	return string(b)
 }

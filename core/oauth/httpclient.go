@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"connectedapps/core/fail"
 )
 
 // HTTPTimeout bounds every request to a provider.
@@ -198,19 +200,19 @@ func (b *cappedBody) Read(p []byte) (int, error) {
 
 func (b *cappedBody) Close() error { return b.rc.Close() }
 
-// endpointOf names the endpoint a step of the flows talks to, and the edit flag that sets it.
-func endpointOf(step string) (what, flag string) {
+// endpointOf names the endpoint a step of the flows talks to, and the document's field of it.
+func endpointOf(step string) (what, field string) {
 	switch step {
 	case "revocation":
-		return "revocation endpoint", "revocation-url"
+		return "revocation endpoint", "revocation_uri"
 	case "introspection":
-		return "introspection endpoint", "introspection-url"
+		return "introspection endpoint", "introspection_uri"
 	case "userinfo":
-		return "userinfo endpoint", "userinfo-url"
+		return "userinfo endpoint", "userinfo_uri"
 	case "device authorization":
-		return "device authorization endpoint", "device-url"
+		return "device authorization endpoint", "device_authorization_uri"
 	}
-	return "token endpoint", "token-url" // refresh, token exchange, token request, device sign-in
+	return "token endpoint", "token_uri" // refresh, token exchange, token request, device sign-in
 }
 
 // RefusedRedirect words a refused redirect at app's endpoint for step, with what was kept
@@ -220,7 +222,7 @@ func RefusedRedirect(app *App, step, kept string, err error) error {
 	if !errors.As(err, &refused) {
 		return nil
 	}
-	what, flag := endpointOf(step)
-	return failf(errInvalid, "%s: %s failed: the %s %s%s: if the provider really moved it there, put that URL in the app (`connectedapps edit %q --%s URL`)",
-		app.ProviderName, step, what, refused.Error(), kept, app.ProviderName, flag)
+	what, field := endpointOf(step)
+	return failf(errInvalid, "%s: %s failed: the %s %s%s", app.ProviderName, step, what, refused.Error(), kept).
+		With(fail.MoveEndpointOf(app.ProviderName, field))
 }

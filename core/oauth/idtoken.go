@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"connectedapps/core/fail"
+
 	"github.com/coreos/go-oidc/v3/oidc"
 )
 
@@ -49,7 +51,7 @@ func checkTenantIssuer(app *App, iss, tid string) error {
 // nonce is not empty, the nonce. An ID token that fails any of these is never trusted.
 func VerifyIDToken(ctx context.Context, hc *http.Client, app *App, raw, nonce string, now func() time.Time) (Identity, error) {
 	if app.Issuer == "" || app.JWKSURI == "" {
-		return Identity{}, failf(errInvalid, "%s: cannot verify the ID token without an issuer and a JWKS URI: use `connectedapps edit %s --discovery URL`, or --issuer and --jwks-url", app.ProviderName, app.ProviderName)
+		return Identity{}, failf(errInvalid, "%s: cannot verify the ID token without an issuer and a JWKS URI", app.ProviderName).With(fail.UseDiscoveryFor(app.ProviderName))
 	}
 	fetch := &jwksFetch{}
 	keys := oidc.NewRemoteKeySet(oidc.ClientContext(publicFetch(ctx), fetch.client(hc)), app.JWKSURI)
@@ -59,7 +61,7 @@ func VerifyIDToken(ctx context.Context, hc *http.Client, app *App, raw, nonce st
 	tok, err := v.Verify(ctx, raw)
 	if err != nil {
 		if problem := fetch.problem(); problem != nil {
-			return Identity{}, failf(errInvalid, "%s: the ID token could not be checked: the JWKS at %s %s: check the JWKS URI (`connectedapps edit %q --jwks-url URL`)", app.ProviderName, app.JWKSURI, problem, app.ProviderName)
+			return Identity{}, failf(errInvalid, "%s: the ID token could not be checked: the JWKS at %s %s", app.ProviderName, app.JWKSURI, problem).With(fail.FixFieldOf(app.ProviderName, "jwks_uri"))
 		}
 		var expired *oidc.TokenExpiredError
 		if errors.As(err, &expired) {

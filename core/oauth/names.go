@@ -27,7 +27,6 @@ const (
 var (
 	cleanText        = app.CleanText
 	checkEndpointURL = app.CheckEndpointURL
-	isLoopbackHost   = app.IsLoopbackHost
 	isTenantID       = app.IsTenantID
 	templateTenant   = app.TemplateTenant
 	oneLine          = fail.OneLine

@@ -5,19 +5,10 @@ import (
 	"testing"
 
 	"connectedapps/core/app"
-	"connectedapps/core/fail"
 )
 
-// More of the document's and the failures' names, for the tests.
-var (
-	newApp                = app.NewApp
-	errNotFound           = fail.ErrNotFound
-	errNotConnected       = fail.ErrNotConnected
-	errBusy               = fail.ErrBusy
-	errKeyringUnavailable = fail.ErrKeyringUnavailable
-)
-
-const authMethodAuto = app.AuthMethodAuto
+// newApp is the document's constructor, as the tests say it.
+var newApp = app.NewApp
 
 // fltAssertMessage checks err is one line that says each of want (core's fault tests have it).
 func fltAssertMessage(t *testing.T, err error, want ...string) {

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"time"
 
+	"connectedapps/core/fail"
+
 	"golang.org/x/oauth2"
 )
 
@@ -25,7 +27,7 @@ func CallbackIssuerCheck(app *App) func(q url.Values) error {
 				return failf(errMixUp, "%s: the sign-in answer does not name the provider that sent it, though %s always does: it may come from another provider (a possible mix-up attack), so its code was not used; start connect again, and if this repeats, remove any app whose provider you do not trust", app.ProviderName, app.ProviderName)
 			}
 		case app.Issuer == "":
-			return failf(errMixUp, "%s: the sign-in answer came from the provider %q, and %s has no issuer to check that against (a possible mix-up attack), so its code was not used; if %q really is %s's provider, run `connectedapps edit %q --issuer URL` with its issuer, then connect again", app.ProviderName, iss, app.ProviderName, iss, app.ProviderName, app.ProviderName)
+			return failf(errMixUp, "%s: the sign-in answer came from the provider %q, and %s has no issuer to check that against (a possible mix-up attack), so its code was not used; if %q really is %s's provider, give %s its issuer, then connect again", app.ProviderName, iss, app.ProviderName, iss, app.ProviderName, app.ProviderName).With(fail.FixFieldOf(app.ProviderName, "issuer"))
 		case !app.IssuerMatches(iss):
 			return failf(errMixUp, "%s: the sign-in answer came from another provider (%q, not %q): a possible mix-up attack, so its code was not used; start connect again, and if this repeats, remove any app whose provider you do not trust", app.ProviderName, iss, app.Issuer)
 		}

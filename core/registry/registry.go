@@ -88,7 +88,7 @@ func (r *Registry) Find(nameOrID string) (app.App, error) {
 	if i := Index(apps, nameOrID); i >= 0 {
 		return apps[i], nil
 	}
-	return app.App{}, fail.Failf(fail.ErrNotFound, "no app named %q: see `connectedapps list`", nameOrID)
+	return app.App{}, fail.Failf(fail.ErrNotFound, "no app named %q", nameOrID).With(fail.SeeApps())
 }
 
 // Index is the position in apps of the app Find would return, -1 if none.
@@ -109,23 +109,17 @@ func Index(apps []app.App, nameOrID string) int {
 // Update runs change on a fresh read of the registry under the cross-process lock and writes
 // the result. If change returns an error nothing is written.
 func (r *Registry) Update(change func(apps []app.App) ([]app.App, error)) error {
-	if err := os.MkdirAll(r.dir, 0o700); err != nil {
-		return fmt.Errorf("cannot create the registry folder %s: %w", r.dir, err)
-	}
-	unlock, err := Lock(context.Background(), filepath.Join(r.dir, "apps.json.lock"), LockWait)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	f, err := r.read()
-	if err != nil {
-		return err
-	}
-	apps, err := change(f.Apps)
-	if err != nil {
-		return err
-	}
-	return r.write(registryFile{Version: Version, Apps: apps})
+	return fsutil.Locked(context.Background(), r.dir, filepath.Join(r.dir, "apps.json.lock"), LockWait, func() error {
+		f, err := r.read()
+		if err != nil {
+			return err
+		}
+		apps, err := change(f.Apps)
+		if err != nil {
+			return err
+		}
+		return r.write(registryFile{Version: Version, Apps: apps})
+	})
 }
 
 // UpdateApp changes one app found by id, under the lock.

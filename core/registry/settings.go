@@ -67,22 +67,16 @@ func WriteStoreChoice(dir, choice string) error {
 	if choice != StoreSystem && choice != StoreVault {
 		return fmt.Errorf("unknown secret store %q", choice)
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("cannot create the folder %s: %w", dir, err)
-	}
-	unlock, err := Lock(context.Background(), filepath.Join(dir, "locks", SettingsFileName+".lock"), LockWait)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	m, err := readSettings(dir)
-	if err != nil {
-		return err
-	}
-	m["secret_store"], _ = json.Marshal(choice)
-	data, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return err
-	}
-	return fsutil.WriteLockedFileAtomic(SettingsPath(dir), append(data, '\n'))
+	return fsutil.Locked(context.Background(), dir, filepath.Join(dir, "locks", SettingsFileName+".lock"), LockWait, func() error {
+		m, err := readSettings(dir)
+		if err != nil {
+			return err
+		}
+		m["secret_store"], _ = json.Marshal(choice)
+		data, err := json.MarshalIndent(m, "", "  ")
+		if err != nil {
+			return err
+		}
+		return fsutil.WriteLockedFileAtomic(SettingsPath(dir), append(data, '\n'))
+	})
 }

@@ -279,28 +279,22 @@ func (v *VaultStore) readAll() (map[string]string, error) {
 // update is read-modify-write under the vault's lock. change reports whether it changed
 // anything; nothing is written when it did not (or when the vault cannot be opened).
 func (v *VaultStore) update(change func(map[string]string) bool) error {
-	if err := os.MkdirAll(filepath.Dir(v.path), 0o700); err != nil {
-		return fmt.Errorf("cannot create the folder %s: %w", filepath.Dir(v.path), err)
-	}
-	unlock, err := fsutil.LockFile(context.Background(), v.lockPath, lockWait)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	f, err := v.load()
-	if err != nil {
-		return err
-	}
-	m := map[string]string{}
-	if f != nil {
-		if m, err = v.open(f); err != nil {
+	return fsutil.Locked(context.Background(), filepath.Dir(v.path), v.lockPath, lockWait, func() error {
+		f, err := v.load()
+		if err != nil {
 			return err
 		}
-	}
-	if !change(m) {
-		return nil
-	}
-	return v.write(f, m)
+		m := map[string]string{}
+		if f != nil {
+			if m, err = v.open(f); err != nil {
+				return err
+			}
+		}
+		if !change(m) {
+			return nil
+		}
+		return v.write(f, m)
+	})
 }
 
 // load reads and checks the file's frame; nil, nil when it does not exist.
@@ -317,7 +311,7 @@ func (v *VaultStore) load() (*vaultFile, error) {
 		return nil, v.corrupt("it is not valid JSON (%v)", err)
 	}
 	if f.Format != vaultFormat {
-		return nil, v.corrupt("it is not a connectedapps vault")
+		return nil, v.corrupt("it is not a Connected Apps vault")
 	}
 	if f.Version > VaultVersion {
 		return nil, failf(ErrCorruptVault, "the vault %s was written by a newer version (format %d): update connectedapps; the file was left untouched", v.path, f.Version)

@@ -236,7 +236,7 @@ func TestVaultCorruptFileReportedAndUntouched(t *testing.T) {
 		"empty":           {[]byte{}, "not valid JSON"},
 		"garbage":         {[]byte("hello\x00world"), "not valid JSON"},
 		"truncated":       {sample[:len(sample)/2], "not valid JSON"},
-		"another format":  {[]byte(`{"format":"something-else","version":1}`), "not a connectedapps vault"},
+		"another format":  {[]byte(`{"format":"something-else","version":1}`), "not a Connected Apps vault"},
 		"unknown version": {edit(func(m map[string]any) { m["version"] = 0 }), "format version 0 is unknown"},
 		"newer version":   {edit(func(m map[string]any) { m["version"] = 9 }), "newer version"},
 		"unknown cipher":  {edit(func(m map[string]any) { m["cipher"] = "ROT13" }), "unknown algorithm"},

@@ -66,3 +66,17 @@ func TryLockFile(path string) (unlock func(), ok bool, err error) {
 	}
 	return func() { _ = l.Unlock() }, true, nil
 }
+
+// Locked makes dir (0700), takes the lock at lockPath (waiting up to wait, as LockFile) and
+// runs change under it: every lock, re-read, apply, write change of a file kept in dir.
+func Locked(ctx context.Context, dir, lockPath string, wait time.Duration, change func() error) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("cannot create the folder %s: %w", dir, err)
+	}
+	unlock, err := LockFile(ctx, lockPath, wait)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return change()
+}

@@ -69,3 +69,27 @@ func TestLockFileTimesOutWithErrBusy(t *testing.T) {
 	}
 	u2()
 }
+
+// Locked makes the folder private, runs the change under the lock and gives its error back;
+// a lock held by another is ErrBusy and the change does not run.
+func TestLockedRunsTheChangeUnderTheLock(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "conf")
+	lock := filepath.Join(dir, "locks", "x.lock")
+	ran := false
+	want := errors.New("the change's own error")
+	if err := Locked(context.Background(), dir, lock, time.Second, func() error { ran = true; return want }); !errors.Is(err, want) || !ran {
+		t.Fatalf("Locked = %v, ran %v", err, ran)
+	}
+	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("folder: %v %v", fi, err)
+	}
+	unlock, err := LockFile(context.Background(), lock, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	ran = false
+	if err := Locked(context.Background(), dir, lock, 50*time.Millisecond, func() error { ran = true; return nil }); !errors.Is(err, ErrBusy) || ran {
+		t.Errorf("Locked while held = %v, ran %v", err, ran)
+	}
+}
