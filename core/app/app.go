@@ -280,19 +280,13 @@ func (a *App) Validate() error {
 	if strings.TrimSpace(a.ClientID) == "" {
 		return &ValidationError{"client_id", "the client ID is required (the provider shows it when you register the client)"}
 	}
-	urls := []struct{ field, value string }{
-		{"openid_configuration", a.OpenIDConfiguration},
-		{"authorization_uri", a.AuthorizationURI}, {"token_uri", a.TokenURI},
-		{"revocation_uri", a.RevocationURI}, {"userinfo_uri", a.UserinfoURI},
-		{"introspection_uri", a.IntrospectionURI}, {"device_authorization_uri", a.DeviceAuthorizationURI},
-		{"issuer", a.Issuer}, {"jwks_uri", a.JWKSURI},
-	}
-	for _, u := range urls {
-		if u.value == "" {
+	for _, f := range Endpoints() {
+		v := *f.Text(a)
+		if v == "" {
 			continue
 		}
-		if err := CheckEndpointURL(u.value); err != nil {
-			return &ValidationError{u.field, err.Error()}
+		if err := CheckEndpointURL(v); err != nil {
+			return &ValidationError{f.JSON, err.Error()}
 		}
 	}
 	// Only the authorization code grant sends a browser to the authorization URI; the device
