@@ -18,31 +18,28 @@ import (
 	"connectedapps/core"
 )
 
-// appFlags are the document flags shared by add and edit.
+// appFlags are the document flags shared by add and edit. The endpoints' flags come from
+// core's field table, one per endpoint; the rest parse values of their own shapes.
 type appFlags struct {
-	discovery, issuer, jwks, clientID                                       stringFlag
-	authURL, tokenURL, revocationURL, userinfoURL, introspectionURL, devURL stringFlag
-	redirectHost, authMethod, grant                                         stringFlag
-	redirectPort                                                            intFlag
-	scopes, params, gitHosts                                                listFlag
-	secretStdin, noPKCE, pkce                                               bool
+	endpoints                       map[string]*stringFlag // by JSON name
+	clientID                        stringFlag
+	redirectHost, authMethod, grant stringFlag
+	redirectPort                    intFlag
+	scopes, params, gitHosts        listFlag
+	secretStdin, noPKCE, pkce       bool
 }
 
 func (f *appFlags) register(fs *flag.FlagSet, withPKCEOn bool) {
-	fs.Var(&f.discovery, "discovery", "issuer or .well-known/openid-configuration URL")
-	fs.Var(&f.issuer, "issuer", "expected issuer")
-	fs.Var(&f.jwks, "jwks-url", "JWKS URI")
+	f.endpoints = map[string]*stringFlag{}
+	for _, e := range core.Endpoints() {
+		f.endpoints[e.JSON] = &stringFlag{}
+		fs.Var(f.endpoints[e.JSON], e.Flag, e.Label)
+	}
 	fs.Var(&f.clientID, "client-id", "client ID")
 	fs.BoolVar(&f.secretStdin, "client-secret-stdin", false, "read the client secret from stdin")
 	fs.Var(&f.scopes, "scope", "scope (repeatable; a space-separated value also splits)")
 	fs.Var(&f.params, "param", "extra authorization parameter KEY=VALUE (repeatable)")
 	fs.Var(&f.gitHosts, "git-host", "a host git-credential hands the token to (repeatable)")
-	fs.Var(&f.authURL, "auth-url", "authorization URI")
-	fs.Var(&f.tokenURL, "token-url", "token URI")
-	fs.Var(&f.revocationURL, "revocation-url", "revocation URI")
-	fs.Var(&f.userinfoURL, "userinfo-url", "userinfo URI")
-	fs.Var(&f.introspectionURL, "introspection-url", "introspection URI")
-	fs.Var(&f.devURL, "device-url", "device authorization URI")
 	fs.Var(&f.redirectHost, "redirect-host", "127.0.0.1, localhost or [::1]")
 	fs.Var(&f.redirectPort, "redirect-port", "redirect port (0: any free port)")
 	fs.Var(&f.authMethod, "auth-method", "auto, client_secret_basic, client_secret_post or none")
@@ -54,26 +51,31 @@ func (f *appFlags) register(fs *flag.FlagSet, withPKCEOn bool) {
 }
 
 // apply writes the flags that were given into app; discovery runs first so hand-given
-// endpoints win over discovered ones.
+// endpoints win over discovered ones. --discovery is the openid_configuration field's flag,
+// and runs discovery rather than only setting it; --issuer is set before it, as the issuer
+// the provider's document must name.
 func (c *cmdCtx) applyFlags(app *core.App, f *appFlags) error {
-	if f.issuer.set {
-		app.Issuer = f.issuer.value
+	issuer, discovery := f.endpoints[core.FieldIssuer], f.endpoints[core.FieldOpenIDConfiguration]
+	if issuer.set {
+		app.Issuer = issuer.value
 	}
-	if f.discovery.set {
-		md, err := c.svc.Discover(c.ctx, f.discovery.value, f.issuer.value)
+	if discovery.set {
+		md, err := c.svc.Discover(c.ctx, discovery.value, issuer.value)
 		if err != nil {
 			return err
 		}
-		docURL, _, _ := core.DiscoveryURL(f.discovery.value)
+		docURL, _, _ := core.DiscoveryURL(discovery.value)
 		app.ApplyMetadata(md, docURL)
+	}
+	for _, e := range core.Endpoints() {
+		if fl := f.endpoints[e.JSON]; fl.set && e.JSON != core.FieldOpenIDConfiguration && e.JSON != core.FieldIssuer {
+			*e.Text(app) = strings.TrimSpace(fl.value)
+		}
 	}
 	for _, p := range []struct {
 		flag *stringFlag
 		dst  *string
-	}{{&f.jwks, &app.JWKSURI}, {&f.clientID, &app.ClientID}, {&f.authURL, &app.AuthorizationURI},
-		{&f.tokenURL, &app.TokenURI}, {&f.revocationURL, &app.RevocationURI}, {&f.userinfoURL, &app.UserinfoURI},
-		{&f.introspectionURL, &app.IntrospectionURI}, {&f.devURL, &app.DeviceAuthorizationURI},
-		{&f.redirectHost, &app.RedirectHost}, {&f.authMethod, &app.TokenEndpointAuthMethod}, {&f.grant, &app.GrantType}} {
+	}{{&f.clientID, &app.ClientID}, {&f.redirectHost, &app.RedirectHost}, {&f.authMethod, &app.TokenEndpointAuthMethod}, {&f.grant, &app.GrantType}} {
 		if p.flag.set {
 			*p.dst = strings.TrimSpace(p.flag.value)
 		}
@@ -201,13 +203,13 @@ func flagError(err error) error {
 	if !errors.As(err, &ve) {
 		return err
 	}
-	flagFor := map[string]string{"provider_name": "NAME", "client_id": "--client-id", "authorization_uri": "--auth-url",
-		"token_uri": "--token-url", "revocation_uri": "--revocation-url", "userinfo_uri": "--userinfo-url",
-		"introspection_uri": "--introspection-url", "device_authorization_uri": "--device-url", "issuer": "--issuer",
-		"jwks_uri": "--jwks-url", "scopes": "--scope", "query_parameters": "--param", "redirect_host": "--redirect-host",
-		"redirect_port": "--redirect-port", "token_endpoint_auth_method": "--auth-method", "openid_configuration": "--discovery",
-		"grant_type": "--grant", "git_hosts": "--git-host", "client_secret": "--client-secret-stdin", core.FieldTenant: "--tenant", core.FieldRealm: "--realm",
+	flagFor := map[string]string{core.FieldProviderName: "NAME", core.FieldTenant: "--tenant", core.FieldRealm: "--realm",
 		core.FieldSite: "--site", core.FieldDomain: "--domain"}
+	for _, f := range core.Fields {
+		if f.Flag != "" {
+			flagFor[f.JSON] = "--" + f.Flag
+		}
+	}
 	if f, ok := flagFor[ve.Field]; ok {
 		return fmt.Errorf("%s: %s", f, ve.Message)
 	}
@@ -351,7 +353,8 @@ func (c *cmdCtx) show(args []string) error {
 			fmt.Fprintf(tw, "%s:\t%s\n", k, v)
 		}
 	}
-	row("Provider name", app.ProviderName)
+	name0, _ := core.FieldByJSON(core.FieldProviderName) // first, above the connection
+	row(name0.ShowLabel, app.ProviderName)
 	row("State", app.State(now))
 	row("Expires", describeExpiry(&app, now))
 	if conn := app.Connection; conn != nil {
@@ -364,27 +367,49 @@ func (c *cmdCtx) show(args []string) error {
 		}
 		row("Last error", conn.LastError)
 	}
-	row("OpenID configuration", app.OpenIDConfiguration)
-	row("Client ID", app.ClientID)
-	row("Client secret", map[bool]string{true: "stored in the keyring", false: "none (public client)"}[app.HasClientSecret])
-	row("Redirect URI", app.RedirectURI())
-	row("Scopes", strings.Join(app.Scopes, " "))
-	for _, p := range app.QueryParameters {
-		row("Extra parameter", p.Key+"="+p.Value)
+	for _, f := range core.Fields {
+		if f.ShowLabel == "" || f.JSON == core.FieldProviderName {
+			continue
+		}
+		for _, v := range showValues(&app, f) {
+			row(f.ShowLabel, v)
+		}
 	}
-	row("Authorization URI", app.AuthorizationURI)
-	row("Token URI", app.TokenURI)
-	row("Revocation URI", app.RevocationURI)
-	row("Userinfo URI", app.UserinfoURI)
-	row("Introspection URI", app.IntrospectionURI)
-	row("Device authorization URI", app.DeviceAuthorizationURI)
-	row("Issuer", app.Issuer)
-	row("JWKS URI", app.JWKSURI)
-	row("PKCE", map[bool]string{true: app.PKCEMethod(), false: "off"}[app.PKCE])
-	row("Token endpoint auth", app.TokenEndpointAuthMethod+" ("+app.EffectiveAuthMethod()+")")
-	row("Grant type", app.GrantType)
-	row("Git hosts", strings.Join(app.GitHosts, " "))
 	return tw.Flush()
+}
+
+// showValues are the rows `show` prints for a field of the table (none for an empty one).
+func showValues(app *core.App, f core.Field) []string {
+	if f.Kind == core.KindEndpoint {
+		return []string{*f.Text(app)}
+	}
+	switch f.JSON {
+	case core.FieldProviderName:
+		return []string{app.ProviderName}
+	case core.FieldClientID:
+		return []string{app.ClientID}
+	case core.FieldClientSecret:
+		return []string{map[bool]string{true: "stored in the keyring", false: "none (public client)"}[app.HasClientSecret]}
+	case "redirect_uri":
+		return []string{app.RedirectURI()}
+	case "scopes":
+		return []string{strings.Join(app.Scopes, " ")}
+	case "query_parameters":
+		var out []string
+		for _, p := range app.QueryParameters {
+			out = append(out, p.Key+"="+p.Value)
+		}
+		return out
+	case "pkce":
+		return []string{map[bool]string{true: app.PKCEMethod(), false: "off"}[app.PKCE]}
+	case "token_endpoint_auth_method":
+		return []string{app.TokenEndpointAuthMethod + " (" + app.EffectiveAuthMethod() + ")"}
+	case "grant_type":
+		return []string{app.GrantType}
+	case "git_hosts":
+		return []string{strings.Join(app.GitHosts, " ")}
+	}
+	return nil // TestEveryFieldReachesEveryFrontEnd fails for a field shown without a value
 }
 
 func (c *cmdCtx) remove(args []string) error {
