@@ -39,7 +39,7 @@ func TestPlainLabelsAndReconnect(t *testing.T) {
 		t.Errorf("the saved grant type reads %q", f.grantType.Selected)
 	}
 	f.grantType.SetSelected("Enter a code on another device (device_code)")
-	f.devURI.SetText("https://example.com/device")
+	f.urls["device_authorization_uri"].SetText("https://example.com/device")
 	f.authMethod.SetSelected("Secret in the request body (client_secret_post)")
 	test.Tap(f.save)
 	got, _ := svc.Get("Plain")
