@@ -409,7 +409,7 @@ func showValues(app *core.App, f core.Field) []string {
 	case "git_hosts":
 		return []string{strings.Join(app.GitHosts, " ")}
 	}
-	return nil // TestEveryFieldReachesEveryFrontEnd fails for a field shown without a value
+	return nil // TestEveryFieldReachesTheCommandLine fails for a field shown without a value
 }
 
 func (c *cmdCtx) remove(args []string) error {

@@ -518,7 +518,7 @@ func exportDoc(a *App) frappeDoc {
 		}
 		v, ok := exportValue(a, f.JSON)
 		if !ok {
-			continue // TestEveryFieldReachesEveryFrontEnd fails for it
+			continue // TestExportWritesEveryFieldOfTheTable fails for it
 		}
 		switch v := v.(type) {
 		case string:
