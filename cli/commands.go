@@ -75,10 +75,13 @@ func (c *cmdCtx) applyFlags(app *core.App, f *appFlags) error {
 	for _, p := range []struct {
 		flag *stringFlag
 		dst  *string
-	}{{&f.clientID, &app.ClientID}, {&f.redirectHost, &app.RedirectHost}, {&f.authMethod, &app.TokenEndpointAuthMethod}, {&f.grant, &app.GrantType}} {
+	}{{&f.clientID, &app.ClientID}, {&f.redirectHost, &app.RedirectHost}, {&f.authMethod, &app.TokenEndpointAuthMethod}} {
 		if p.flag.set {
 			*p.dst = strings.TrimSpace(p.flag.value)
 		}
+	}
+	if f.grant.set {
+		app.GrantType = core.Grant(strings.TrimSpace(f.grant.value))
 	}
 	if f.redirectPort.set {
 		app.RedirectPort = f.redirectPort.value
@@ -170,7 +173,7 @@ func (c *cmdCtx) add(args []string) error {
 	}
 	w := c.env.Stdout
 	fmt.Fprintf(w, "Registered %s.\n", saved.ProviderName)
-	if saved.GrantType == core.GrantAuthorizationCode {
+	if saved.GrantType.NeedsBrowser() {
 		fmt.Fprintf(w, "Redirect URI: %s\n  register exactly this URI with the provider\n", saved.RedirectURI())
 	}
 	if preset != nil {
@@ -405,7 +408,7 @@ func showValues(app *core.App, f core.Field) []string {
 	case "token_endpoint_auth_method":
 		return []string{app.TokenEndpointAuthMethod + " (" + app.EffectiveAuthMethod() + ")"}
 	case "grant_type":
-		return []string{app.GrantType}
+		return []string{string(app.GrantType)}
 	case "git_hosts":
 		return []string{strings.Join(app.GitHosts, " ")}
 	}
@@ -463,7 +466,7 @@ func (c *cmdCtx) connect(args []string) error {
 		return err
 	}
 	switch {
-	case app.GrantType == core.GrantClientCredentials:
+	case !app.GrantType.SignsIn():
 		if *device {
 			return usagef("%s uses the client credentials grant: nobody signs in, so --device does not apply", app.ProviderName)
 		}

@@ -83,7 +83,7 @@ func (s *Service) ConnectDevice(ctx context.Context, name string, opts DeviceOpt
 		return nil, fmt.Errorf("%s cannot connect: %w", app.ProviderName, err)
 	}
 	switch {
-	case app.GrantType == GrantClientCredentials:
+	case !app.GrantType.SignsIn():
 		return nil, Failf(ErrInvalid, "%s uses the client credentials grant, so nobody signs in: `connectedapps token %q` fetches its token", app.ProviderName, app.ProviderName)
 	case app.DeviceAuthorizationURI == "":
 		return nil, Failf(ErrInvalid, "%s has no device authorization URI, so it cannot sign in with a code: add it with `connectedapps edit %q --device-url URL` (or --discovery URL), or connect in the browser", app.ProviderName, app.ProviderName)

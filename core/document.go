@@ -16,6 +16,7 @@ type (
 	Field            = app.Field
 	Section          = app.Section
 	Kind             = app.Kind
+	Grant            = app.Grant
 )
 
 const (

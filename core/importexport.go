@@ -89,7 +89,7 @@ type frappeImportDoc struct {
 	RedirectPort            *int     `json:"redirect_port,omitempty"`
 	PKCE                    *bool    `json:"pkce,omitempty"`
 	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method,omitempty"`
-	GrantType               string   `json:"grant_type,omitempty"`
+	GrantType               Grant    `json:"grant_type,omitempty"`
 	Preset                  string   `json:"preset,omitempty"`
 	GitHosts                []string `json:"git_hosts,omitempty"` // the hosts git-credential hands the token to (App.GitHosts)
 	// What discovery (or a preset) said the provider supports: PKCE and auth method choices
@@ -447,7 +447,7 @@ func (s *Service) importApps(ctx context.Context, apps []ImportedApp) ([]ImportR
 	}
 	var out []ImportResult
 	for _, imp := range apps {
-		if imp.App.GrantType == GrantClientCredentials && imp.Secret == nil && imp.App.TokenEndpointAuthMethod != AuthMethodNone {
+		if !imp.App.GrantType.SignsIn() && imp.Secret == nil && imp.App.TokenEndpointAuthMethod != AuthMethodNone {
 			imp.Notes = append(imp.Notes, fmt.Sprintf("the file holds no client secret, which the client credentials grant needs: run `connectedapps edit %q --client-secret-stdin`", imp.App.ProviderName))
 		}
 		saved, err := s.register(imp.App, imp.Secret)
@@ -582,7 +582,7 @@ func exportValue(a *App, field string) (any, bool) {
 	case "token_endpoint_auth_method":
 		return a.TokenEndpointAuthMethod, true
 	case "grant_type":
-		return a.GrantType, true
+		return string(a.GrantType), true
 	case "git_hosts":
 		return a.GitHosts, true
 	}

@@ -194,7 +194,7 @@ func (r *Refresher) checkApp(ctx context.Context, app *App) (RefreshEvent, bool)
 	// A client-credentials app holds no refresh token: it fetches a new token with the
 	// client's own credentials, through the same lock and re-check, so it is renewed ahead
 	// of expiry like the others and a script never waits for that fetch.
-	renewable := c.HasRefreshToken || app.GrantType == GrantClientCredentials
+	renewable := c.HasRefreshToken || !app.GrantType.SignsIn()
 	if c.State != StateConnected || c.ExpiresAt == nil || !renewable || tr.reported != 0 {
 		return RefreshEvent{}, false
 	}

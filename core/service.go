@@ -187,7 +187,7 @@ func (s *Service) Edit(ctx context.Context, name string, change func(*App) error
 	connected := old.Connection != nil
 	// Tokens of the client credentials grant are the client's, not a person's: switching to or
 	// from it changes whose tokens they are.
-	grantOwnerChanged := (updated.GrantType == GrantClientCredentials) != (old.GrantType == GrantClientCredentials)
+	grantOwnerChanged := updated.GrantType.SignsIn() != old.GrantType.SignsIn()
 	if connected && (updated.ClientID != old.ClientID || updated.TokenURI != old.TokenURI || updated.Issuer != old.Issuer || grantOwnerChanged) {
 		unlock, err := lockFile(ctx, s.lockPath(old.ID, "refresh"), lockWait)
 		if err != nil {

@@ -144,7 +144,7 @@ func (s *Service) Token(ctx context.Context, name string, minValid time.Duration
 	if err != nil {
 		return nil, err
 	}
-	if app.GrantType == GrantClientCredentials {
+	if !app.GrantType.SignsIn() {
 		return s.clientCredentialsToken(ctx, &app, minValid)
 	}
 	if err := connectionUsable(&app); err != nil {
@@ -166,7 +166,7 @@ func (s *Service) Refresh(ctx context.Context, name string) (*TokenSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	if app.GrantType == GrantClientCredentials {
+	if !app.GrantType.SignsIn() {
 		return s.renewClientCredentials(ctx, &app, nil, true)
 	}
 	if err := connectionUsable(&app); err != nil {

@@ -72,13 +72,13 @@ type paramRow struct {
 var (
 	redirectHosts = []string{core.HostIPv4, core.HostLocalhost, core.HostIPv6}
 	// Plain words first, the protocol's name after them for those who know it.
-	authMethods = []choice{
+	authMethods = []choice[string]{
 		{core.AuthMethodAuto, "Automatic (what the provider supports)"},
 		{core.AuthMethodBasic, "Secret in the Authorization header (client_secret_basic)"},
 		{core.AuthMethodPost, "Secret in the request body (client_secret_post)"},
 		{core.AuthMethodNone, "No secret: a public client (none)"},
 	}
-	grantTypes = []choice{
+	grantTypes = []choice[core.Grant]{
 		{core.GrantAuthorizationCode, "Sign in in the browser (authorization_code)"},
 		{core.GrantDeviceCode, "Enter a code on another device (device_code)"},
 		{core.GrantClientCredentials, "No person: the client acts for itself (client_credentials)"},
@@ -86,9 +86,12 @@ var (
 )
 
 // choice is one option of a Select: the value stored, and the words shown for it.
-type choice struct{ value, label string }
+type choice[T ~string] struct {
+	value T
+	label string
+}
 
-func choiceLabels(cs []choice) []string {
+func choiceLabels[T ~string](cs []choice[T]) []string {
 	out := make([]string, len(cs))
 	for i, c := range cs {
 		out[i] = c.label
@@ -97,23 +100,23 @@ func choiceLabels(cs []choice) []string {
 }
 
 // choiceValue is the stored value of the shown label; a label not among cs is its own value.
-func choiceValue(cs []choice, label string) string {
+func choiceValue[T ~string](cs []choice[T], label string) T {
 	for _, c := range cs {
 		if c.label == label {
 			return c.value
 		}
 	}
-	return label
+	return T(label)
 }
 
 // choiceLabel is the label shown for a stored value; an unknown value is shown as it is.
-func choiceLabel(cs []choice, value string) string {
+func choiceLabel[T ~string](cs []choice[T], value T) string {
 	for _, c := range cs {
 		if c.value == value {
 			return c.label
 		}
 	}
-	return value
+	return string(value)
 }
 
 func newAppForm(w *mainWindow) *appForm {

@@ -26,7 +26,7 @@ func TestPlainLabelsAndReconnect(t *testing.T) {
 
 	selectApp(t, w, "Plain")
 	for sel, values := range map[*widget.Select][]string{
-		f.grantType:  {core.GrantAuthorizationCode, core.GrantDeviceCode, core.GrantClientCredentials},
+		f.grantType:  {string(core.GrantAuthorizationCode), string(core.GrantDeviceCode), string(core.GrantClientCredentials)},
 		f.authMethod: {core.AuthMethodAuto, core.AuthMethodBasic, core.AuthMethodPost, core.AuthMethodNone},
 	} {
 		for i, o := range sel.Options {

@@ -39,13 +39,25 @@ const (
 	AuthMethodNone  = "none"
 )
 
-// Grant types an app connects with (the document's grant_type). device_code is RFC 8628's
-// urn:ietf:params:oauth:grant-type:device_code, shortened as people type it.
+// Grant is how an app gets its tokens (the document's grant_type, stored as the string).
+type Grant string
+
+// Grant types. device_code is RFC 8628's urn:ietf:params:oauth:grant-type:device_code,
+// shortened as people type it.
 const (
-	GrantAuthorizationCode = "authorization_code"
-	GrantDeviceCode        = "device_code"
-	GrantClientCredentials = "client_credentials"
+	GrantAuthorizationCode Grant = "authorization_code"
+	GrantDeviceCode        Grant = "device_code"
+	GrantClientCredentials Grant = "client_credentials"
 )
+
+// NeedsBrowser says a person signs in in a browser on this machine, answering on the
+// redirect URI (which must be registered with the provider).
+func (g Grant) NeedsBrowser() bool { return g == GrantAuthorizationCode }
+
+// SignsIn says a person signs in, so the tokens are theirs and a refresh token renews them.
+// Client credentials are the client's own: nobody signs in, and a token is renewed by
+// asking for a new one.
+func (g Grant) SignsIn() bool { return g != GrantClientCredentials }
 
 // QueryParameter is one "Extra Parameter" row, sent with the authorization request.
 type QueryParameter struct {
@@ -74,7 +86,7 @@ type App struct {
 	RedirectPort            int              `json:"redirect_port"`
 	PKCE                    bool             `json:"pkce"`
 	TokenEndpointAuthMethod string           `json:"token_endpoint_auth_method"`
-	GrantType               string           `json:"grant_type"`
+	GrantType               Grant            `json:"grant_type"`
 	// GitHosts are the hosts (host or host:port, as git names them) `git-credential` hands the
 	// token to; for any other host it answers nothing, so a remote elsewhere never gets it.
 	GitHosts []string `json:"git_hosts,omitempty"`
