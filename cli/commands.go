@@ -75,10 +75,13 @@ func (c *cmdCtx) applyFlags(app *core.App, f *appFlags) error {
 	for _, p := range []struct {
 		flag *stringFlag
 		dst  *string
-	}{{&f.clientID, &app.ClientID}, {&f.redirectHost, &app.RedirectHost}, {&f.authMethod, &app.TokenEndpointAuthMethod}} {
+	}{{&f.clientID, &app.ClientID}, {&f.redirectHost, &app.RedirectHost}} {
 		if p.flag.set {
 			*p.dst = strings.TrimSpace(p.flag.value)
 		}
+	}
+	if f.authMethod.set {
+		app.TokenEndpointAuthMethod = core.AuthMethod(strings.TrimSpace(f.authMethod.value))
 	}
 	if f.grant.set {
 		app.GrantType = core.Grant(strings.TrimSpace(f.grant.value))
@@ -406,7 +409,7 @@ func showValues(app *core.App, f core.Field) []string {
 	case "pkce":
 		return []string{map[bool]string{true: app.PKCEMethod(), false: "off"}[app.PKCE]}
 	case "token_endpoint_auth_method":
-		return []string{app.TokenEndpointAuthMethod + " (" + app.EffectiveAuthMethod() + ")"}
+		return []string{string(app.TokenEndpointAuthMethod) + " (" + string(app.EffectiveAuthMethod()) + ")"}
 	case "grant_type":
 		return []string{string(app.GrantType)}
 	case "git_hosts":

@@ -105,7 +105,7 @@ func (s *Service) fetchClientCredentials(ctx context.Context, app *App) (*TokenS
 	if err != nil {
 		return nil, err
 	}
-	if secret == "" && app.EffectiveAuthMethod() != AuthMethodNone {
+	if secret == "" && app.EffectiveAuthMethod().SendsSecret() {
 		return nil, Failf(ErrClientRejected, "%s: the client credentials grant needs the client secret, and none is stored: run `connectedapps edit %q --client-secret-stdin`", app.ProviderName, app.ProviderName)
 	}
 	conf := oauthConfig(app, secret, "")

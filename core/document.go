@@ -17,6 +17,7 @@ type (
 	Section          = app.Section
 	Kind             = app.Kind
 	Grant            = app.Grant
+	AuthMethod       = app.AuthMethod
 )
 
 const (

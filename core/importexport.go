@@ -85,13 +85,13 @@ type frappeImportDoc struct {
 	Params       []frappePair      `json:"query_parameters"`
 	Endpoints    map[string]string `json:"-"`
 	// Ours, beyond Frappe's fields, so an export comes back whole; Frappe ignores them.
-	RedirectHost            string   `json:"redirect_host,omitempty"`
-	RedirectPort            *int     `json:"redirect_port,omitempty"`
-	PKCE                    *bool    `json:"pkce,omitempty"`
-	TokenEndpointAuthMethod string   `json:"token_endpoint_auth_method,omitempty"`
-	GrantType               Grant    `json:"grant_type,omitempty"`
-	Preset                  string   `json:"preset,omitempty"`
-	GitHosts                []string `json:"git_hosts,omitempty"` // the hosts git-credential hands the token to (App.GitHosts)
+	RedirectHost            string     `json:"redirect_host,omitempty"`
+	RedirectPort            *int       `json:"redirect_port,omitempty"`
+	PKCE                    *bool      `json:"pkce,omitempty"`
+	TokenEndpointAuthMethod AuthMethod `json:"token_endpoint_auth_method,omitempty"`
+	GrantType               Grant      `json:"grant_type,omitempty"`
+	Preset                  string     `json:"preset,omitempty"`
+	GitHosts                []string   `json:"git_hosts,omitempty"` // the hosts git-credential hands the token to (App.GitHosts)
 	// What discovery (or a preset) said the provider supports: PKCE and auth method choices
 	// depend on it, and a file may be imported where discovery cannot reach.
 	ScopesSupported                   []string `json:"scopes_supported,omitempty"`
@@ -580,7 +580,7 @@ func exportValue(a *App, field string) (any, bool) {
 	case "pkce":
 		return a.PKCE, true
 	case "token_endpoint_auth_method":
-		return a.TokenEndpointAuthMethod, true
+		return string(a.TokenEndpointAuthMethod), true
 	case "grant_type":
 		return string(a.GrantType), true
 	case "git_hosts":

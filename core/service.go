@@ -361,7 +361,7 @@ func (s *Service) writeTokens(app *App, ts *TokenSet) error {
 
 // clientSecret reads the secret only when the auth method sends one.
 func (s *Service) clientSecret(app *App) (string, error) {
-	if app.EffectiveAuthMethod() == AuthMethodNone || !app.HasClientSecret {
+	if !app.EffectiveAuthMethod().SendsSecret() || !app.HasClientSecret {
 		return "", nil
 	}
 	secret, err := s.Secrets.Get(clientSecretKey(app.ID))

@@ -71,10 +71,10 @@ func (t *TokenSet) stale(now time.Time, minValid time.Duration) bool {
 // invalid_grant would be sent twice (and a rotated refresh token burnt).
 func oauthConfig(app *App, secret, redirectURI string) *oauth2.Config {
 	style := oauth2.AuthStyleInHeader
-	if m := app.EffectiveAuthMethod(); m == AuthMethodPost || m == AuthMethodNone {
+	if app.EffectiveAuthMethod().InBody() {
 		style = oauth2.AuthStyleInParams
 	}
-	if app.EffectiveAuthMethod() == AuthMethodNone {
+	if !app.EffectiveAuthMethod().SendsSecret() {
 		secret = "" // a public client sends client_id in the body and nothing else
 	}
 	return &oauth2.Config{

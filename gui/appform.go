@@ -72,7 +72,7 @@ type paramRow struct {
 var (
 	redirectHosts = []string{core.HostIPv4, core.HostLocalhost, core.HostIPv6}
 	// Plain words first, the protocol's name after them for those who know it.
-	authMethods = []choice[string]{
+	authMethods = []choice[core.AuthMethod]{
 		{core.AuthMethodAuto, "Automatic (what the provider supports)"},
 		{core.AuthMethodBasic, "Secret in the Authorization header (client_secret_basic)"},
 		{core.AuthMethodPost, "Secret in the request body (client_secret_post)"},

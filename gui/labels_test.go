@@ -27,7 +27,7 @@ func TestPlainLabelsAndReconnect(t *testing.T) {
 	selectApp(t, w, "Plain")
 	for sel, values := range map[*widget.Select][]string{
 		f.grantType:  {string(core.GrantAuthorizationCode), string(core.GrantDeviceCode), string(core.GrantClientCredentials)},
-		f.authMethod: {core.AuthMethodAuto, core.AuthMethodBasic, core.AuthMethodPost, core.AuthMethodNone},
+		f.authMethod: {string(core.AuthMethodAuto), string(core.AuthMethodBasic), string(core.AuthMethodPost), string(core.AuthMethodNone)},
 	} {
 		for i, o := range sel.Options {
 			if strings.HasPrefix(o, values[i]) || strings.ContainsAny(o[:1], "_") {

@@ -31,13 +31,25 @@ const (
 	CallbackPath = "/callback"
 )
 
+// AuthMethod is how the client authenticates at the token endpoint (the document's
+// token_endpoint_auth_method, stored as the string).
+type AuthMethod string
+
 // Token endpoint authentication methods (RFC 8414 names), plus "auto".
 const (
-	AuthMethodAuto  = "auto"
-	AuthMethodBasic = "client_secret_basic"
-	AuthMethodPost  = "client_secret_post"
-	AuthMethodNone  = "none"
+	AuthMethodAuto  AuthMethod = "auto"
+	AuthMethodBasic AuthMethod = "client_secret_basic"
+	AuthMethodPost  AuthMethod = "client_secret_post"
+	AuthMethodNone  AuthMethod = "none"
 )
+
+// SendsSecret says the client secret goes with a token request: a public client (none)
+// sends its client ID only. For "auto", ask App.EffectiveAuthMethod first.
+func (m AuthMethod) SendsSecret() bool { return m != AuthMethodNone }
+
+// InBody says the client's credentials go in the request body (client_secret_post, and the
+// client ID of a public client), not the Authorization header.
+func (m AuthMethod) InBody() bool { return m == AuthMethodPost || m == AuthMethodNone }
 
 // Grant is how an app gets its tokens (the document's grant_type, stored as the string).
 type Grant string
@@ -85,7 +97,7 @@ type App struct {
 	RedirectHost            string           `json:"redirect_host"`
 	RedirectPort            int              `json:"redirect_port"`
 	PKCE                    bool             `json:"pkce"`
-	TokenEndpointAuthMethod string           `json:"token_endpoint_auth_method"`
+	TokenEndpointAuthMethod AuthMethod       `json:"token_endpoint_auth_method"`
 	GrantType               Grant            `json:"grant_type"`
 	// GitHosts are the hosts (host or host:port, as git names them) `git-credential` hands the
 	// token to; for any other host it answers nothing, so a remote elsewhere never gets it.
@@ -250,7 +262,7 @@ func (a *App) UsesOpenID() bool { return slices.Contains(a.Scopes, "openid") }
 
 // EffectiveAuthMethod resolves "auto": a public client (no secret) authenticates with
 // client_id only; otherwise Basic, unless the provider lists only client_secret_post.
-func (a *App) EffectiveAuthMethod() string {
+func (a *App) EffectiveAuthMethod() AuthMethod {
 	if a.TokenEndpointAuthMethod != "" && a.TokenEndpointAuthMethod != AuthMethodAuto {
 		return a.TokenEndpointAuthMethod
 	}
@@ -258,7 +270,7 @@ func (a *App) EffectiveAuthMethod() string {
 		return AuthMethodNone
 	}
 	m := a.TokenEndpointAuthMethodsSupported
-	if len(m) > 0 && !slices.Contains(m, AuthMethodBasic) && slices.Contains(m, AuthMethodPost) {
+	if len(m) > 0 && !slices.Contains(m, string(AuthMethodBasic)) && slices.Contains(m, string(AuthMethodPost)) {
 		return AuthMethodPost
 	}
 	return AuthMethodBasic
