@@ -265,10 +265,10 @@ func (c *cmdCtx) edit(args []string) error {
 
 // listEntry is one row of `list --json`.
 type listEntry struct {
-	ID              string     `json:"id"`
-	ProviderName    string     `json:"provider_name"`
-	ConnectionState string     `json:"connection_state"`
-	ExpiresAt       *time.Time `json:"expires_at"`
+	ID              string               `json:"id"`
+	ProviderName    string               `json:"provider_name"`
+	ConnectionState core.ConnectionState `json:"connection_state"`
+	ExpiresAt       *time.Time           `json:"expires_at"`
 }
 
 func (c *cmdCtx) list(args []string) error {
@@ -361,7 +361,7 @@ func (c *cmdCtx) show(args []string) error {
 	}
 	name0, _ := core.FieldByJSON(core.FieldProviderName) // first, above the connection
 	row(name0.ShowLabel, app.ProviderName)
-	row("State", app.State(now))
+	row("State", string(app.State(now)))
 	row("Expires", describeExpiry(&app, now))
 	if conn := app.Connection; conn != nil {
 		id := core.Identity{Subject: conn.Subject, Name: conn.Name, Email: conn.Email}

@@ -18,6 +18,7 @@ type (
 	Kind             = app.Kind
 	Grant            = app.Grant
 	AuthMethod       = app.AuthMethod
+	ConnectionState  = app.ConnectionState
 )
 
 const (

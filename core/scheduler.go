@@ -47,9 +47,9 @@ func (o RefreshOutcome) String() string {
 	case RefreshDone:
 		return "refreshed"
 	case RefreshNeedsReauth:
-		return StateNeedsReauth
+		return string(StateNeedsReauth)
 	case RefreshClientRejected:
-		return StateClientRejected
+		return string(StateClientRejected)
 	case RefreshRetrying:
 		return "retrying"
 	}
@@ -238,7 +238,7 @@ func (r *Refresher) checkApp(ctx context.Context, app *App) (RefreshEvent, bool)
 	}
 }
 
-func outcomeOfState(state string) RefreshOutcome {
+func outcomeOfState(state ConnectionState) RefreshOutcome {
 	switch state {
 	case StateNeedsReauth:
 		return RefreshNeedsReauth

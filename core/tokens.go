@@ -324,7 +324,7 @@ func tokenRequestProblem(app *App, err error) error {
 	return &fail.Described{Text: fmt.Sprintf("%s answered with something that is not a token (%s): check the token URI", app.TokenURI, oneLine(err.Error())), Cause: err}
 }
 
-func (s *Service) markConnection(app *App, state string, cause *ProviderError) {
+func (s *Service) markConnection(app *App, state ConnectionState, cause *ProviderError) {
 	words := CleanText(cause.Code)
 	if cause.Description != "" {
 		words += ": " + oneLine(CleanText(cause.Description))

@@ -127,28 +127,35 @@ type App struct {
 	Connection *Connection `json:"connection,omitempty"`
 }
 
-// Connection states as stored. "expired" and "not_connected" are derived, see State.
+// ConnectionState is where an app's connection stands (stored as the string).
+type ConnectionState string
+
+// Connection states as stored. "expired" and "not_connected" are derived, see App.State.
 const (
-	StateConnected      = "connected"
-	StateExpired        = "expired"
-	StateNeedsReauth    = "needs_reauth"
-	StateClientRejected = "client_rejected"
-	StateNotConnected   = "not_connected"
+	StateConnected      ConnectionState = "connected"
+	StateExpired        ConnectionState = "expired"
+	StateNeedsReauth    ConnectionState = "needs_reauth"
+	StateClientRejected ConnectionState = "client_rejected"
+	StateNotConnected   ConnectionState = "not_connected"
 )
+
+// HasTokens says the app holds tokens a program can be given: valid ones, or expired ones
+// that a refresh (or, for client credentials, a new request) renews.
+func (s ConnectionState) HasTokens() bool { return s == StateConnected || s == StateExpired }
 
 // Connection is what may be known about a connection without reading the keyring.
 type Connection struct {
-	State            string     `json:"state"`
-	ExpiresAt        *time.Time `json:"expires_at,omitempty"` // nil: the provider gave no expiry
-	Subject          string     `json:"subject,omitempty"`
-	Name             string     `json:"name,omitempty"`
-	Email            string     `json:"email,omitempty"`
-	GrantedScopes    []string   `json:"granted_scopes,omitempty"`
-	HasRefreshToken  bool       `json:"has_refresh_token"`
-	ConnectedAt      time.Time  `json:"connected_at"`
-	RefreshedAt      *time.Time `json:"refreshed_at,omitempty"`
-	ReconnectToApply bool       `json:"reconnect_to_apply,omitempty"` // scopes changed since sign-in
-	LastError        string     `json:"last_error,omitempty"`
+	State            ConnectionState `json:"state"`
+	ExpiresAt        *time.Time      `json:"expires_at,omitempty"` // nil: the provider gave no expiry
+	Subject          string          `json:"subject,omitempty"`
+	Name             string          `json:"name,omitempty"`
+	Email            string          `json:"email,omitempty"`
+	GrantedScopes    []string        `json:"granted_scopes,omitempty"`
+	HasRefreshToken  bool            `json:"has_refresh_token"`
+	ConnectedAt      time.Time       `json:"connected_at"`
+	RefreshedAt      *time.Time      `json:"refreshed_at,omitempty"`
+	ReconnectToApply bool            `json:"reconnect_to_apply,omitempty"` // scopes changed since sign-in
+	LastError        string          `json:"last_error,omitempty"`
 }
 
 // NewApp returns a document with the defaults a person would expect.
@@ -175,7 +182,7 @@ func NewID() string {
 
 // State is the connection state a person sees; "expired" means the access token has run out
 // (a refresh token may still renew it).
-func (a *App) State(now time.Time) string {
+func (a *App) State(now time.Time) ConnectionState {
 	c := a.Connection
 	if c == nil || c.State == "" {
 		return StateNotConnected

@@ -334,7 +334,7 @@ func TestState(t *testing.T) {
 	cases := []struct {
 		name string
 		conn *Connection
-		want string
+		want ConnectionState
 	}{
 		{"never connected", nil, StateNotConnected},
 		{"empty state", &Connection{}, StateNotConnected},
