@@ -232,11 +232,13 @@ func (c *cmdCtx) edit(args []string) error {
 	if err != nil {
 		return err
 	}
-	var secret *string
+	secret := core.KeepSecret()
 	if f.secretStdin {
-		if secret, err = c.readSecret(); err != nil {
+		s, err := c.readSecret()
+		if err != nil {
 			return err
 		}
+		secret = core.SetSecret(*s)
 	}
 	res, err := c.svc.Edit(c.ctx, name, func(app *core.App) error {
 		if rename.set {

@@ -68,7 +68,7 @@ func TestEveryFieldReachesTheCommandLine(t *testing.T) {
 	if _, err := svc.Edit(t.Context(), "Every field", func(a *core.App) error {
 		a.OpenIDConfiguration = "https://idp.example/.well-known/openid-configuration"
 		return nil
-	}, nil); err != nil {
+	}, core.KeepSecret()); err != nil {
 		t.Fatal(err)
 	}
 	want[core.FieldOpenIDConfiguration] = "https://idp.example/.well-known/openid-configuration"

@@ -851,9 +851,10 @@ func (f *appForm) saveThen(next func()) {
 		f.showValidationErrors(errs)
 		return
 	}
-	var secret *string
+	var secret *string          // a new app's secret, when one was typed
+	change := core.KeepSecret() // an edit keeps the stored one unless a new one was typed
 	if s := f.secret.Text; s != "" {
-		secret = &s
+		secret, change = &s, core.SetSecret(s)
 	}
 	f.save.Disable()
 	orig := f.orig
@@ -868,7 +869,7 @@ func (f *appForm) saveThen(next func()) {
 			res, err = svc.Edit(context.Background(), orig.ID, func(a *core.App) error {
 				*a = copyDocument(*a, app)
 				return nil
-			}, secret)
+			}, change)
 			saved = res.App
 		}
 		fyne.Do(func() { f.saved(saved, res, err, next) })

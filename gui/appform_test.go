@@ -194,7 +194,7 @@ func TestRegistryChangedElsewhereWhileEditing(t *testing.T) {
 	w.selectID(w.shown[0].ID)
 
 	// Without edits, a change made by the command line just appears.
-	if _, err := svc.Edit(t.Context(), "Shared", func(a *core.App) error { a.ClientID = "from-cli"; return nil }, nil); err != nil {
+	if _, err := svc.Edit(t.Context(), "Shared", func(a *core.App) error { a.ClientID = "from-cli"; return nil }, core.KeepSecret()); err != nil {
 		t.Fatal(err)
 	}
 	bumpRegistry(t, svc)
@@ -205,7 +205,7 @@ func TestRegistryChangedElsewhereWhileEditing(t *testing.T) {
 
 	// With edits, the window asks instead of overwriting either side.
 	w.form.clientID.SetText("typed here")
-	if _, err := svc.Edit(t.Context(), "Shared", func(a *core.App) error { a.ClientID = "from-cli-2"; return nil }, nil); err != nil {
+	if _, err := svc.Edit(t.Context(), "Shared", func(a *core.App) error { a.ClientID = "from-cli-2"; return nil }, core.KeepSecret()); err != nil {
 		t.Fatal(err)
 	}
 	bumpRegistry(t, svc)
