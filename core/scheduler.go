@@ -23,6 +23,9 @@ const (
 type RefreshSource interface {
 	List() ([]App, error)
 	Token(ctx context.Context, name string, minValid time.Duration) (*TokenSet, error)
+	// Clock is the source's now (Service.Now): what is due is decided on the same clock
+	// the token path decides staleness on.
+	Clock() time.Time
 }
 
 var _ RefreshSource = (*Service)(nil)
@@ -76,7 +79,7 @@ type RefreshEvent struct {
 // The zero value is not usable: set Source. Run and Check must not be called concurrently.
 type Refresher struct {
 	Source RefreshSource
-	Now    func() time.Time // default time.Now
+	Now    func() time.Time // default Source.Clock
 	Tick   time.Duration    // default DefaultRefreshTick
 	// Margin is how long before expiry a token is renewed, capped at half the token's
 	// lifetime: the same cap Service.Token applies, so the decision made here from the
@@ -284,7 +287,7 @@ func (r *Refresher) now() time.Time {
 	if r.Now != nil {
 		return r.Now()
 	}
-	return time.Now()
+	return r.Source.Clock()
 }
 
 func (r *Refresher) log() *slog.Logger {
