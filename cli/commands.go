@@ -18,35 +18,35 @@ import (
 	"connectedapps/core"
 )
 
-// appFlags are the document flags shared by add and edit. The endpoints' flags come from
-// core's field table, one per endpoint; the rest parse values of their own shapes.
+// appFlags are the document flags shared by add and edit, named by core's field table: an
+// endpoint's flag is a string flag made from its line alone; the other fields' values have
+// shapes of their own, parsed below.
 type appFlags struct {
 	endpoints                       map[string]*stringFlag // by JSON name
 	clientID                        stringFlag
 	redirectHost, authMethod, grant stringFlag
 	redirectPort                    intFlag
 	scopes, params, gitHosts        listFlag
-	secretStdin, noPKCE, pkce       bool
+	secretStdin, noPKCE, pkce       boolFlag
 }
 
 func (f *appFlags) register(fs *flag.FlagSet, withPKCEOn bool) {
 	f.endpoints = map[string]*stringFlag{}
-	for _, e := range core.Endpoints() {
-		f.endpoints[e.JSON] = &stringFlag{}
-		fs.Var(f.endpoints[e.JSON], e.Flag, e.Label)
+	own := map[string]flag.Value{core.FieldClientID: &f.clientID, core.FieldClientSecret: &f.secretStdin,
+		"scopes": &f.scopes, "query_parameters": &f.params, "git_hosts": &f.gitHosts, "redirect_host": &f.redirectHost,
+		"redirect_port": &f.redirectPort, "token_endpoint_auth_method": &f.authMethod, "grant_type": &f.grant, "pkce": &f.noPKCE}
+	for _, field := range core.Fields {
+		v, ok := own[field.JSON]
+		if field.Kind == core.KindEndpoint {
+			f.endpoints[field.JSON] = &stringFlag{}
+			v, ok = f.endpoints[field.JSON], true
+		}
+		if field.Flag != "" && ok { // a flag with no value here fails TestEveryFieldReachesTheCommandLine
+			fs.Var(v, field.Flag, field.Label)
+		}
 	}
-	fs.Var(&f.clientID, "client-id", "client ID")
-	fs.BoolVar(&f.secretStdin, "client-secret-stdin", false, "read the client secret from stdin")
-	fs.Var(&f.scopes, "scope", "scope (repeatable; a space-separated value also splits)")
-	fs.Var(&f.params, "param", "extra authorization parameter KEY=VALUE (repeatable)")
-	fs.Var(&f.gitHosts, "git-host", "a host git-credential hands the token to (repeatable)")
-	fs.Var(&f.redirectHost, "redirect-host", "127.0.0.1, localhost or [::1]")
-	fs.Var(&f.redirectPort, "redirect-port", "redirect port (0: any free port)")
-	fs.Var(&f.authMethod, "auth-method", "auto, client_secret_basic, client_secret_post or none")
-	fs.Var(&f.grant, "grant", "authorization_code, device_code or client_credentials")
-	fs.BoolVar(&f.noPKCE, "no-pkce", false, "turn PKCE off")
 	if withPKCEOn {
-		fs.BoolVar(&f.pkce, "pkce", false, "turn PKCE back on")
+		fs.Var(&f.pkce, "pkce", "turn PKCE back on")
 	}
 }
 
