@@ -33,8 +33,9 @@ type ImportResult struct {
 }
 
 // frappeDoc is an exported Connected App document: its members in Frappe's names, in the
-// field table's order (encoding/json would sort a map's). exportDoc builds it from the
-// table, which has no entry for a secret, a token or a connection fact.
+// field table's order (encoding/json would sort a map's). exportDoc writes the table's stored
+// fields only: the client secret's line is KindSecret, never written, and no token or
+// connection fact has a line at all.
 type frappeDoc []frappeMember
 
 type frappeMember struct {
