@@ -205,14 +205,15 @@ var fieldOrder = func() []string {
 // fetched (a scope, a git host, discovery), not from Validate: typing elsewhere keeps them.
 var checkedOnInput = []string{core.FieldOpenIDConfiguration, "scopes", "git_hosts"}
 
-// label is the form's label of a field of core's table.
-func label(jsonName string) string {
+// fieldLabel is the form's label of a field of core's table.
+func fieldLabel(jsonName string) string {
 	f, _ := core.FieldByJSON(jsonName)
 	return f.Label
 }
 
 func (f *appForm) content() fyne.CanvasObject {
-	f.name = f.entry("e.g. Google Mail")
+	name, _ := core.FieldByJSON(core.FieldProviderName)
+	f.name = f.entry(name.Placeholder)
 	f.urls = map[string]*formEntry{}
 	for _, e := range core.Endpoints() {
 		f.urls[e.JSON] = f.entry(e.Placeholder)
@@ -278,14 +279,14 @@ func (f *appForm) content() fyne.CanvasObject {
 	f.endpoints = widget.NewAccordion(
 		widget.NewAccordionItem(string(core.SectionEndpoints), f.endpointBox),
 		widget.NewAccordionItem(string(core.SectionAdvanced), cols.form(
-			widget.NewFormItem(label("redirect_host"), f.field("redirect_host", f.redirectHost)),
-			widget.NewFormItem(label("redirect_port"), container.NewVBox(f.field("redirect_port", f.redirectPort),
+			widget.NewFormItem(fieldLabel("redirect_host"), f.field("redirect_host", f.redirectHost)),
+			widget.NewFormItem(fieldLabel("redirect_port"), container.NewVBox(f.field("redirect_port", f.redirectPort),
 				withHint(f.anyPort, "Only where the provider accepts every loopback port, as Google and Microsoft do."))),
-			widget.NewFormItem(label("pkce"), f.pkce),
-			widget.NewFormItem(label("token_endpoint_auth_method"), f.field("token_endpoint_auth_method", f.authMethod)),
-			widget.NewFormItem(label("grant_type"), withHint(f.field("grant_type", f.grantType),
+			widget.NewFormItem(fieldLabel("pkce"), f.pkce),
+			widget.NewFormItem(fieldLabel("token_endpoint_auth_method"), f.field("token_endpoint_auth_method", f.authMethod)),
+			widget.NewFormItem(fieldLabel("grant_type"), withHint(f.field("grant_type", f.grantType),
 				"Without a browser on this computer, use a code on another device; a service account with no person uses the client's own credentials.")),
-			widget.NewFormItem(label("git_hosts"), withHint(f.field("git_hosts", container.NewVBox(
+			widget.NewFormItem(fieldLabel("git_hosts"), withHint(f.field("git_hosts", container.NewVBox(
 				container.NewBorder(nil, nil, nil, f.addGitHost, f.gitHostInput), f.gitHostList)),
 				"git gets this app's token for these hosts only; git asking for any other host gets nothing.")),
 		)),
@@ -295,7 +296,7 @@ func (f *appForm) content() fyne.CanvasObject {
 	f.presetInfo = container.NewVBox()
 	body := container.NewVBox(
 		f.presetInfo,
-		cols.form(widget.NewFormItem(label(core.FieldProviderName), f.field(core.FieldProviderName, f.name))),
+		cols.form(widget.NewFormItem(fieldLabel(core.FieldProviderName), f.field(core.FieldProviderName, f.name))),
 		f.topEndpoints,
 		section(core.SectionDiscovery),
 		hint("Paste the provider's issuer or discovery URL and get its configuration: the endpoints below fill themselves."),
@@ -303,9 +304,9 @@ func (f *appForm) content() fyne.CanvasObject {
 		f.discovering,
 		section(core.SectionClient),
 		cols.form(
-			widget.NewFormItem(label(core.FieldClientID), f.field(core.FieldClientID, f.clientID)),
-			widget.NewFormItem(label(core.FieldClientSecret), f.secret),
-			widget.NewFormItem(label("redirect_uri"), container.NewBorder(nil, nil, nil, f.copyRedirect, f.redirectURI)),
+			widget.NewFormItem(fieldLabel(core.FieldClientID), f.field(core.FieldClientID, f.clientID)),
+			widget.NewFormItem(fieldLabel(core.FieldClientSecret), f.secret),
+			widget.NewFormItem(fieldLabel("redirect_uri"), container.NewBorder(nil, nil, nil, f.copyRedirect, f.redirectURI)),
 		),
 		hint("Register exactly this redirect URI with the provider (scheme, host, port and path must match)."),
 		section(core.SectionScopes),

@@ -84,7 +84,7 @@ const (
 // Fields is the document, in the form's order (top to bottom), which is also `show`'s order
 // and the order Validate checks the endpoints in.
 var Fields = []Field{
-	{JSON: FieldProviderName, Frappe: true, Kind: KindValue, Label: "Provider Name", Section: SectionName, ShowLabel: "Provider name"},
+	{JSON: FieldProviderName, Frappe: true, Kind: KindValue, Label: "Provider Name", Placeholder: "e.g. Google Mail", Section: SectionName, ShowLabel: "Provider name"},
 	{JSON: FieldOpenIDConfiguration, Frappe: true, Kind: KindEndpoint, Label: "OpenID Configuration", Section: SectionDiscovery, ShowLabel: "OpenID configuration",
 		Placeholder: "https://accounts.google.com or …/.well-known/openid-configuration",
 		Flag:        "discovery", FlagArg: "URL", FlagHelp: "issuer or its /.well-known/openid-configuration; fills the endpoints",
