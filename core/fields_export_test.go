@@ -1,6 +1,7 @@
 package core
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"testing"
@@ -33,6 +34,40 @@ func TestExportWritesEveryFieldOfTheTable(t *testing.T) {
 		if _, ok := docs[0][f.JSON]; f.Stored() && !ok {
 			t.Errorf("the export has no %s:\n%s", f.JSON, out)
 		}
+	}
+	// Frappe's own members come first, as Frappe writes them; ours after them.
+	var keys []string
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for depth := 0; ; {
+		tok, err := dec.Token()
+		if err != nil {
+			break
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+		if k, ok := tok.(string); ok && depth == 2 && dec.More() {
+			keys = append(keys, k)
+			var skip json.RawMessage
+			_ = dec.Decode(&skip)
+		}
+	}
+	if len(keys) != len(docs[0]) {
+		t.Fatalf("read %d member names of %d: %v", len(keys), len(docs[0]), keys)
+	}
+	lastFrappe, firstOurs := -1, len(keys)
+	for i, k := range keys {
+		if f, ok := FieldByJSON(k); ok && f.Frappe {
+			lastFrappe = i
+		} else if k != "doctype" && i < firstOurs {
+			firstOurs = i
+		}
+	}
+	if lastFrappe > firstOurs {
+		t.Errorf("one of our members stands among Frappe's: %v", keys)
 	}
 	for _, never := range []string{FieldClientSecret, "has_client_secret", "connection", "id"} {
 		if _, ok := docs[0][never]; ok {

@@ -32,8 +32,8 @@ type ImportResult struct {
 	Notes []string
 }
 
-// frappeDoc is an exported Connected App document: its members in Frappe's names, in the
-// field table's order (encoding/json would sort a map's). exportDoc writes the table's stored
+// frappeDoc is an exported Connected App document: its members in Frappe's names, Frappe's
+// own first, in the field table's order (encoding/json would sort a map's). exportDoc writes the table's stored
 // fields only: the client secret's line is KindSecret, never written, and no token or
 // connection fact has a line at all.
 type frappeDoc []frappeMember
@@ -507,7 +507,10 @@ func (s *Service) Export(names ...string) ([]byte, error) {
 func exportDoc(a *App) frappeDoc {
 	d := frappeDoc{{"doctype", "Connected App"}}
 	add := func(key string, v any) { d = append(d, frappeMember{key, v}) }
-	for _, f := range app.Fields {
+	// Frappe's own members first, in the table's order, then ours (which Frappe ignores).
+	fields := slices.Concat(slices.DeleteFunc(slices.Clone(app.Fields), func(f app.Field) bool { return !f.Frappe }),
+		slices.DeleteFunc(slices.Clone(app.Fields), func(f app.Field) bool { return f.Frappe }))
+	for _, f := range fields {
 		if f.Kind == app.KindEndpoint {
 			if v := *f.Text(a); v != "" {
 				add(f.JSON, v)
