@@ -325,7 +325,7 @@ func (a *App) Validate() error {
 	switch a.GrantType {
 	case GrantAuthorizationCode:
 		if a.AuthorizationURI == "" {
-			return &ValidationError{"authorization_uri", "the authorization URI is required: use discovery or give it by hand"}
+			return missingEndpoint("authorization_uri")
 		}
 	case GrantDeviceCode:
 		if a.DeviceAuthorizationURI == "" {
@@ -336,7 +336,7 @@ func (a *App) Validate() error {
 		return &ValidationError{"grant_type", fmt.Sprintf("unknown grant type %q: use authorization_code, device_code or client_credentials", a.GrantType)}
 	}
 	if a.TokenURI == "" {
-		return &ValidationError{"token_uri", "the token URI is required: use discovery or give it by hand"}
+		return missingEndpoint("token_uri")
 	}
 	for _, s := range a.Scopes {
 		if s == "" || strings.ContainsFunc(s, unicode.IsSpace) {
@@ -373,6 +373,17 @@ func (a *App) Validate() error {
 		return &ValidationError{"token_endpoint_auth_method", fmt.Sprintf("unknown auth method %q: use auto, client_secret_basic, client_secret_post or none", a.TokenEndpointAuthMethod)}
 	}
 	return nil
+}
+
+// missingEndpoint is the error for a required endpoint left empty, naming it by the field
+// table's label ("the token URI is required").
+func missingEndpoint(field string) error {
+	f, _ := FieldByJSON(field)
+	name := f.Label
+	if len(name) > 1 && !unicode.IsUpper(rune(name[1])) { // "Token URI" reads "token URI"; "JWKS URI" stays
+		name = strings.ToLower(name[:1]) + name[1:]
+	}
+	return &ValidationError{field, "the " + name + " is required: use discovery or give it by hand"}
 }
 
 // ValidateName checks a provider_name: it is the command line's NAME and the button text.

@@ -127,3 +127,18 @@ func TestEveryEndpointIsValidatedDiscoveredAndTemplated(t *testing.T) {
 		}
 	}
 }
+
+// A required endpoint left empty is named by the table's label, as it always read.
+func TestMissingEndpointsAreNamedByTheirLabel(t *testing.T) {
+	for field, want := range map[string]string{
+		"authorization_uri": "the authorization URI is required: use discovery or give it by hand",
+		"token_uri":         "the token URI is required: use discovery or give it by hand",
+	} {
+		a := appTestValid()
+		f, _ := FieldByJSON(field)
+		*f.Text(&a) = ""
+		if ve := appTestWantField(t, a.Validate(), field); ve.Message != want {
+			t.Errorf("%s: %q; want %q", field, ve.Message, want)
+		}
+	}
+}
