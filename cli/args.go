@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -87,6 +88,20 @@ type stringFlag struct {
 func (s *stringFlag) String() string { return s.value }
 func (s *stringFlag) Set(v string) error {
 	s.value, s.set = v, true
+	return nil
+}
+
+// boolFlag is a switch (--no-pkce) given through flag.Var.
+type boolFlag bool
+
+func (b *boolFlag) String() string   { return strconv.FormatBool(bool(*b)) }
+func (b *boolFlag) IsBoolFlag() bool { return true }
+func (b *boolFlag) Set(v string) error {
+	x, err := strconv.ParseBool(v)
+	if err != nil {
+		return fmt.Errorf("%q is not true or false", v)
+	}
+	*b = boolFlag(x)
 	return nil
 }
 

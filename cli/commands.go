@@ -18,65 +18,73 @@ import (
 	"connectedapps/core"
 )
 
-// appFlags are the document flags shared by add and edit.
+// appFlags are the document flags shared by add and edit, named by core's field table: an
+// endpoint's flag is a string flag made from its line alone; the other fields' values have
+// shapes of their own, parsed below.
 type appFlags struct {
-	discovery, issuer, jwks, clientID                                       stringFlag
-	authURL, tokenURL, revocationURL, userinfoURL, introspectionURL, devURL stringFlag
-	redirectHost, authMethod, grant                                         stringFlag
-	redirectPort                                                            intFlag
-	scopes, params, gitHosts                                                listFlag
-	secretStdin, noPKCE, pkce                                               bool
+	endpoints                       map[string]*stringFlag // by JSON name
+	clientID                        stringFlag
+	redirectHost, authMethod, grant stringFlag
+	redirectPort                    intFlag
+	scopes, params, gitHosts        listFlag
+	secretStdin, noPKCE, pkce       boolFlag
 }
 
 func (f *appFlags) register(fs *flag.FlagSet, withPKCEOn bool) {
-	fs.Var(&f.discovery, "discovery", "issuer or .well-known/openid-configuration URL")
-	fs.Var(&f.issuer, "issuer", "expected issuer")
-	fs.Var(&f.jwks, "jwks-url", "JWKS URI")
-	fs.Var(&f.clientID, "client-id", "client ID")
-	fs.BoolVar(&f.secretStdin, "client-secret-stdin", false, "read the client secret from stdin")
-	fs.Var(&f.scopes, "scope", "scope (repeatable; a space-separated value also splits)")
-	fs.Var(&f.params, "param", "extra authorization parameter KEY=VALUE (repeatable)")
-	fs.Var(&f.gitHosts, "git-host", "a host git-credential hands the token to (repeatable)")
-	fs.Var(&f.authURL, "auth-url", "authorization URI")
-	fs.Var(&f.tokenURL, "token-url", "token URI")
-	fs.Var(&f.revocationURL, "revocation-url", "revocation URI")
-	fs.Var(&f.userinfoURL, "userinfo-url", "userinfo URI")
-	fs.Var(&f.introspectionURL, "introspection-url", "introspection URI")
-	fs.Var(&f.devURL, "device-url", "device authorization URI")
-	fs.Var(&f.redirectHost, "redirect-host", "127.0.0.1, localhost or [::1]")
-	fs.Var(&f.redirectPort, "redirect-port", "redirect port (0: any free port)")
-	fs.Var(&f.authMethod, "auth-method", "auto, client_secret_basic, client_secret_post or none")
-	fs.Var(&f.grant, "grant", "authorization_code, device_code or client_credentials")
-	fs.BoolVar(&f.noPKCE, "no-pkce", false, "turn PKCE off")
+	f.endpoints = map[string]*stringFlag{}
+	own := map[string]flag.Value{core.FieldClientID: &f.clientID, core.FieldClientSecret: &f.secretStdin,
+		"scopes": &f.scopes, "query_parameters": &f.params, "git_hosts": &f.gitHosts, "redirect_host": &f.redirectHost,
+		"redirect_port": &f.redirectPort, "token_endpoint_auth_method": &f.authMethod, "grant_type": &f.grant, "pkce": &f.noPKCE}
+	for _, field := range core.Fields {
+		v, ok := own[field.JSON]
+		if field.Kind == core.KindEndpoint {
+			f.endpoints[field.JSON] = &stringFlag{}
+			v, ok = f.endpoints[field.JSON], true
+		}
+		if field.Flag != "" && ok { // a flag with no value here fails TestEveryFieldReachesTheCommandLine
+			fs.Var(v, field.Flag, field.Label)
+		}
+	}
 	if withPKCEOn {
-		fs.BoolVar(&f.pkce, "pkce", false, "turn PKCE back on")
+		fs.Var(&f.pkce, "pkce", "turn PKCE back on")
 	}
 }
 
 // apply writes the flags that were given into app; discovery runs first so hand-given
-// endpoints win over discovered ones.
+// endpoints win over discovered ones. --discovery is the openid_configuration field's flag,
+// and runs discovery rather than only setting it; --issuer is set before it, as the issuer
+// the provider's document must name.
 func (c *cmdCtx) applyFlags(app *core.App, f *appFlags) error {
-	if f.issuer.set {
-		app.Issuer = f.issuer.value
+	issuer, discovery := f.endpoints[core.FieldIssuer], f.endpoints[core.FieldOpenIDConfiguration]
+	if issuer.set {
+		app.Issuer = issuer.value
 	}
-	if f.discovery.set {
-		md, err := c.svc.Discover(c.ctx, f.discovery.value, f.issuer.value)
+	if discovery.set {
+		md, err := c.svc.Discover(c.ctx, discovery.value, issuer.value)
 		if err != nil {
 			return err
 		}
-		docURL, _, _ := core.DiscoveryURL(f.discovery.value)
+		docURL, _, _ := core.DiscoveryURL(discovery.value)
 		app.ApplyMetadata(md, docURL)
+	}
+	for _, e := range core.Endpoints() {
+		if fl := f.endpoints[e.JSON]; fl.set && e.JSON != core.FieldOpenIDConfiguration && e.JSON != core.FieldIssuer {
+			*e.Text(app) = strings.TrimSpace(fl.value)
+		}
 	}
 	for _, p := range []struct {
 		flag *stringFlag
 		dst  *string
-	}{{&f.jwks, &app.JWKSURI}, {&f.clientID, &app.ClientID}, {&f.authURL, &app.AuthorizationURI},
-		{&f.tokenURL, &app.TokenURI}, {&f.revocationURL, &app.RevocationURI}, {&f.userinfoURL, &app.UserinfoURI},
-		{&f.introspectionURL, &app.IntrospectionURI}, {&f.devURL, &app.DeviceAuthorizationURI},
-		{&f.redirectHost, &app.RedirectHost}, {&f.authMethod, &app.TokenEndpointAuthMethod}, {&f.grant, &app.GrantType}} {
+	}{{&f.clientID, &app.ClientID}, {&f.redirectHost, &app.RedirectHost}} {
 		if p.flag.set {
 			*p.dst = strings.TrimSpace(p.flag.value)
 		}
+	}
+	if f.authMethod.set {
+		app.TokenEndpointAuthMethod = core.AuthMethod(strings.TrimSpace(f.authMethod.value))
+	}
+	if f.grant.set {
+		app.GrantType = core.Grant(strings.TrimSpace(f.grant.value))
 	}
 	if f.redirectPort.set {
 		app.RedirectPort = f.redirectPort.value
@@ -168,7 +176,7 @@ func (c *cmdCtx) add(args []string) error {
 	}
 	w := c.env.Stdout
 	fmt.Fprintf(w, "Registered %s.\n", saved.ProviderName)
-	if saved.GrantType == core.GrantAuthorizationCode {
+	if saved.GrantType.NeedsBrowser() {
 		fmt.Fprintf(w, "Redirect URI: %s\n  register exactly this URI with the provider\n", saved.RedirectURI())
 	}
 	if preset != nil {
@@ -205,11 +213,13 @@ func (c *cmdCtx) edit(args []string) error {
 	if err != nil {
 		return err
 	}
-	var secret *string
+	secret := core.KeepSecret()
 	if f.secretStdin {
-		if secret, err = c.readSecret(); err != nil {
+		s, err := c.readSecret()
+		if err != nil {
 			return err
 		}
+		secret = core.SetSecret(*s)
 	}
 	res, err := c.svc.Edit(c.ctx, name, func(app *core.App) error {
 		if rename.set {
@@ -238,10 +248,10 @@ func (c *cmdCtx) edit(args []string) error {
 
 // listEntry is one row of `list --json`.
 type listEntry struct {
-	ID              string     `json:"id"`
-	ProviderName    string     `json:"provider_name"`
-	ConnectionState string     `json:"connection_state"`
-	ExpiresAt       *time.Time `json:"expires_at"`
+	ID              string               `json:"id"`
+	ProviderName    string               `json:"provider_name"`
+	ConnectionState core.ConnectionState `json:"connection_state"`
+	ExpiresAt       *time.Time           `json:"expires_at"`
 }
 
 func (c *cmdCtx) list(args []string) error {
@@ -332,8 +342,9 @@ func (c *cmdCtx) show(args []string) error {
 			fmt.Fprintf(tw, "%s:\t%s\n", k, v)
 		}
 	}
-	row("Provider name", app.ProviderName)
-	row("State", app.State(now))
+	name0, _ := core.FieldByJSON(core.FieldProviderName) // first, above the connection
+	row(name0.ShowLabel, app.ProviderName)
+	row("State", string(app.State(now)))
 	row("Expires", describeExpiry(&app, now))
 	if conn := app.Connection; conn != nil {
 		id := core.Identity{Subject: conn.Subject, Name: conn.Name, Email: conn.Email}
@@ -345,27 +356,49 @@ func (c *cmdCtx) show(args []string) error {
 		}
 		row("Last error", conn.LastError)
 	}
-	row("OpenID configuration", app.OpenIDConfiguration)
-	row("Client ID", app.ClientID)
-	row("Client secret", map[bool]string{true: "stored in the keyring", false: "none (public client)"}[app.HasClientSecret])
-	row("Redirect URI", app.RedirectURI())
-	row("Scopes", strings.Join(app.Scopes, " "))
-	for _, p := range app.QueryParameters {
-		row("Extra parameter", p.Key+"="+p.Value)
+	for _, f := range core.Fields {
+		if f.ShowLabel == "" || f.JSON == core.FieldProviderName {
+			continue
+		}
+		for _, v := range showValues(&app, f) {
+			row(f.ShowLabel, v)
+		}
 	}
-	row("Authorization URI", app.AuthorizationURI)
-	row("Token URI", app.TokenURI)
-	row("Revocation URI", app.RevocationURI)
-	row("Userinfo URI", app.UserinfoURI)
-	row("Introspection URI", app.IntrospectionURI)
-	row("Device authorization URI", app.DeviceAuthorizationURI)
-	row("Issuer", app.Issuer)
-	row("JWKS URI", app.JWKSURI)
-	row("PKCE", map[bool]string{true: app.PKCEMethod(), false: "off"}[app.PKCE])
-	row("Token endpoint auth", app.TokenEndpointAuthMethod+" ("+app.EffectiveAuthMethod()+")")
-	row("Grant type", app.GrantType)
-	row("Git hosts", strings.Join(app.GitHosts, " "))
 	return tw.Flush()
+}
+
+// showValues are the rows `show` prints for a field of the table (none for an empty one).
+func showValues(app *core.App, f core.Field) []string {
+	if f.Kind == core.KindEndpoint {
+		return []string{*f.Text(app)}
+	}
+	switch f.JSON {
+	case core.FieldProviderName:
+		return []string{app.ProviderName}
+	case core.FieldClientID:
+		return []string{app.ClientID}
+	case core.FieldClientSecret:
+		return []string{map[bool]string{true: "stored in the keyring", false: "none (public client)"}[app.HasClientSecret]}
+	case "redirect_uri":
+		return []string{app.RedirectURI()}
+	case "scopes":
+		return []string{strings.Join(app.Scopes, " ")}
+	case "query_parameters":
+		var out []string
+		for _, p := range app.QueryParameters {
+			out = append(out, p.Key+"="+p.Value)
+		}
+		return out
+	case "pkce":
+		return []string{map[bool]string{true: app.PKCEMethod(), false: "off"}[app.PKCE]}
+	case "token_endpoint_auth_method":
+		return []string{string(app.TokenEndpointAuthMethod) + " (" + string(app.EffectiveAuthMethod()) + ")"}
+	case "grant_type":
+		return []string{string(app.GrantType)}
+	case "git_hosts":
+		return []string{strings.Join(app.GitHosts, " ")}
+	}
+	return nil // TestEveryFieldReachesTheCommandLine fails for a field shown without a value
 }
 
 func (c *cmdCtx) remove(args []string) error {
@@ -419,7 +452,7 @@ func (c *cmdCtx) connect(args []string) error {
 		return err
 	}
 	switch {
-	case app.GrantType == core.GrantClientCredentials:
+	case !app.GrantType.SignsIn():
 		if *device {
 			return usagef("%s uses the client credentials grant: nobody signs in, so --device does not apply", app.ProviderName)
 		}

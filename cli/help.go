@@ -1,23 +1,40 @@
 package cli
 
-const appFlagsHelp = `  --discovery URL          issuer or its /.well-known/openid-configuration; fills the endpoints
-  --issuer URL             expected issuer (when the document advertises another, or without discovery)
-  --jwks-url URL           JWKS URI, to verify ID tokens without discovery
-  --client-id ID           the client ID from the provider
-  --client-secret-stdin    read the client secret from stdin (never from the command line)
-  --scope S                a scope; repeat it, or give several separated by spaces
-  --param KEY=VALUE        extra authorization parameter, e.g. access_type=offline; repeatable
-  --auth-url U  --token-url U  --revocation-url U  --userinfo-url U  --introspection-url U  --device-url U
-  --redirect-host H        127.0.0.1 (default), localhost (both IPv4 and IPv6) or [::1]
-  --redirect-port N        default 8765; 0 = any free port, for providers that accept any loopback port
-  --auth-method M          auto (default), client_secret_basic, client_secret_post or none
-  --grant G                authorization_code (default; the browser), device_code (a code approved on
-                           another device) or client_credentials (the client's own token, nobody signs in;
-                           needs --client-secret-stdin, or --auth-method none)
-  --no-pkce                turn PKCE off (only for providers that reject it)
-  --git-host HOST          a host (github.com, or host:port) git-credential gives the token to; repeatable.
-                           git asking for any other host gets nothing. The github and gitlab presets fill it.
-`
+import (
+	"fmt"
+	"strings"
+
+	"connectedapps/core"
+)
+
+// appFlagsHelp lists add and edit's document flags from core's field table, in the form's
+// order: a flag with help on a line of its own (continuation lines indented under it), the
+// endpoints without help of their own together on one line where the first of them stands.
+var appFlagsHelp = func() string {
+	var b strings.Builder
+	var endpoints []string
+	for _, f := range core.Fields {
+		switch {
+		case f.Flag == "":
+		case f.FlagHelp == "" && f.Kind == core.KindEndpoint:
+			if endpoints == nil {
+				b.WriteString("\x00") // where the endpoint line goes
+			}
+			endpoints = append(endpoints, "--"+f.Flag+" U")
+		default:
+			flag := "--" + f.Flag
+			if f.FlagArg != "" {
+				flag += " " + f.FlagArg
+			}
+			lines := strings.Split(f.FlagHelp, "\n")
+			fmt.Fprintf(&b, "  %-24s %s\n", flag, lines[0])
+			for _, l := range lines[1:] {
+				fmt.Fprintf(&b, "  %-24s %s\n", "", l)
+			}
+		}
+	}
+	return strings.Replace(b.String(), "\x00", "  "+strings.Join(endpoints, "  ")+"\n", 1)
+}()
 
 var helpTopics = map[string]string{
 	"add": `connectedapps add NAME [--preset ID [--tenant T | --realm R | --site URL | --domain D]] [flags]

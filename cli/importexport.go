@@ -32,7 +32,7 @@ func (c *cmdCtx) importApps(args []string) error {
 	w := c.env.Stdout
 	for _, r := range results {
 		fmt.Fprintf(w, "Imported %s.\n", r.App.ProviderName)
-		if r.App.GrantType == core.GrantAuthorizationCode {
+		if r.App.GrantType.NeedsBrowser() {
 			fmt.Fprintf(w, "Redirect URI: %s\n  register exactly this URI with the provider\n", r.App.RedirectURI())
 		}
 		for i := range r.Notes {

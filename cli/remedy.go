@@ -10,14 +10,18 @@ import (
 	"connectedapps/core/fail"
 )
 
-// fieldFlags is the flag of add and edit that sets each field of the document, by its JSON name.
-var fieldFlags = map[string]string{"provider_name": "NAME", "client_id": "--client-id", "authorization_uri": "--auth-url",
-	"token_uri": "--token-url", "revocation_uri": "--revocation-url", "userinfo_uri": "--userinfo-url",
-	"introspection_uri": "--introspection-url", "device_authorization_uri": "--device-url", "issuer": "--issuer",
-	"jwks_uri": "--jwks-url", "scopes": "--scope", "query_parameters": "--param", "redirect_host": "--redirect-host",
-	"redirect_port": "--redirect-port", "token_endpoint_auth_method": "--auth-method", "openid_configuration": "--discovery",
-	"grant_type": "--grant", "git_hosts": "--git-host", "client_secret": "--client-secret-stdin", core.FieldTenant: "--tenant", core.FieldRealm: "--realm",
-	core.FieldSite: "--site", core.FieldDomain: "--domain"}
+// fieldFlags is the flag of add and edit that sets each field of the document, by its JSON
+// name: the field table's flags, and the preset parameters that are flags of add only.
+var fieldFlags = func() map[string]string {
+	flags := map[string]string{core.FieldProviderName: "NAME", core.FieldTenant: "--tenant", core.FieldRealm: "--realm",
+		core.FieldSite: "--site", core.FieldDomain: "--domain"}
+	for _, f := range core.Fields {
+		if f.Flag != "" {
+			flags[f.JSON] = "--" + f.Flag
+		}
+	}
+	return flags
+}()
 
 // describe is err as the command line says it: core's one line, then each of its remedies
 // (the outermost first) as the command to run.

@@ -13,7 +13,7 @@ import (
 // authenticates the client alone, so it needs the client secret, unless the person says the
 // provider accepts the client without one (auth method none).
 func checkGrantSecret(app *App, hasSecret bool) error {
-	if app.GrantType == GrantClientCredentials && !hasSecret && app.TokenEndpointAuthMethod != AuthMethodNone {
+	if !app.GrantType.SignsIn() && !hasSecret && app.TokenEndpointAuthMethod != AuthMethodNone {
 		return &ValidationError{Field: "client_secret", Message: "the client credentials grant needs the client secret (or the auth method none, if the provider accepts this client without one)"}
 	}
 	return nil
@@ -99,7 +99,7 @@ func (s *Service) fetchClientCredentials(ctx context.Context, app *App) (*TokenS
 	if err != nil {
 		return nil, err
 	}
-	if secret == "" && app.EffectiveAuthMethod() != AuthMethodNone {
+	if secret == "" && app.EffectiveAuthMethod().SendsSecret() {
 		return nil, Failf(ErrClientRejected, "%s: the client credentials grant needs the client secret, and none is stored", app.ProviderName).With(fail.SetSecretOf(app.ProviderName))
 	}
 	ts, err := oauth.ClientCredentials(ctx, s.HTTP, app, secret, s.Now())

@@ -150,8 +150,7 @@ func TestClientCredentialsNeedsASecret(t *testing.T) {
 		t.Errorf("public client request: basic %v form %v", r.HasBasic, r.Form)
 	}
 	// An edit that removes the secret, or switches a secretless app to the grant, is refused.
-	empty := ""
-	if _, err := svc.Edit(context.Background(), "Machine", func(a *App) error { a.TokenEndpointAuthMethod = AuthMethodAuto; return nil }, &empty); !errors.As(err, &ve) || ve.Field != "client_secret" {
+	if _, err := svc.Edit(context.Background(), "Machine", func(a *App) error { a.TokenEndpointAuthMethod = AuthMethodAuto; return nil }, ClearSecret()); !errors.As(err, &ve) || ve.Field != "client_secret" {
 		t.Errorf("edit to auto without a secret: %v", err)
 	}
 }
@@ -210,7 +209,7 @@ func TestEditToOrFromClientCredentialsDropsTokens(t *testing.T) {
 	res, err := svc.Edit(ctx, "Machine", func(a *App) error {
 		a.GrantType, a.AuthorizationURI = GrantAuthorizationCode, "https://idp.example/auth"
 		return nil
-	}, nil)
+	}, KeepSecret())
 	if err != nil || !res.TokensDropped || res.App.Connection != nil {
 		t.Fatalf("Edit = %+v, %v", res, err)
 	}

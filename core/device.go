@@ -36,7 +36,7 @@ func (s *Service) ConnectDevice(ctx context.Context, name string, opts DeviceOpt
 		return nil, fmt.Errorf("%s cannot connect: %w", app.ProviderName, err)
 	}
 	switch {
-	case app.GrantType == GrantClientCredentials:
+	case !app.GrantType.SignsIn():
 		return nil, Failf(ErrInvalid, "%s uses the client credentials grant, so nobody signs in", app.ProviderName).With(fail.FetchTokenOf(app.ProviderName))
 	case app.DeviceAuthorizationURI == "":
 		return nil, Failf(ErrInvalid, "%s has no device authorization URI, so it cannot sign in with a code", app.ProviderName).With(fail.AddEndpointTo(app.ProviderName, "device_authorization_uri"))

@@ -13,6 +13,12 @@ type (
 	Preset           = app.Preset
 	PresetField      = app.PresetField
 	ProviderMetadata = app.ProviderMetadata
+	Field            = app.Field
+	Section          = app.Section
+	Kind             = app.Kind
+	Grant            = app.Grant
+	AuthMethod       = app.AuthMethod
+	ConnectionState  = app.ConnectionState
 )
 
 const (
@@ -43,6 +49,25 @@ const (
 	FieldDomain = app.FieldDomain
 
 	TenantIDPlaceholder = app.TenantIDPlaceholder
+
+	FieldProviderName        = app.FieldProviderName
+	FieldOpenIDConfiguration = app.FieldOpenIDConfiguration
+	FieldClientID            = app.FieldClientID
+	FieldClientSecret        = app.FieldClientSecret
+	FieldIssuer              = app.FieldIssuer
+
+	KindEndpoint = app.KindEndpoint
+	KindValue    = app.KindValue
+	KindSecret   = app.KindSecret
+	KindComputed = app.KindComputed
+
+	SectionName      = app.SectionName
+	SectionDiscovery = app.SectionDiscovery
+	SectionClient    = app.SectionClient
+	SectionScopes    = app.SectionScopes
+	SectionParams    = app.SectionParams
+	SectionEndpoints = app.SectionEndpoints
+	SectionAdvanced  = app.SectionAdvanced
 )
 
 var (
@@ -57,6 +82,9 @@ var (
 	Presets           = app.Presets
 	PresetByID        = app.PresetByID
 	CleanText         = app.CleanText
+	Fields            = app.Fields
+	Endpoints         = app.Endpoints
+	FieldByJSON       = app.FieldByJSON
 
 	// Used inside core only.
 	newID             = app.NewID

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"connectedapps/core/app"
 	"connectedapps/core/fail"
 )
 
@@ -44,42 +45,35 @@ func (imp *ImportedApp) addNote(fix fail.Remedy, format string, args ...any) {
 	imp.Fixes = append(imp.Fixes, fix)
 }
 
-// frappeDoc is a Connected App document in Frappe's field names. It has no field for a
-// secret or a token, so nothing written from it can carry one.
-type frappeDoc struct {
-	Doctype             string       `json:"doctype,omitempty"`
-	ProviderName        string       `json:"provider_name"`
-	OpenIDConfiguration string       `json:"openid_configuration,omitempty"`
-	ClientID            string       `json:"client_id"`
-	AuthorizationURI    string       `json:"authorization_uri,omitempty"`
-	TokenURI            string       `json:"token_uri,omitempty"`
-	RevocationURI       string       `json:"revocation_uri,omitempty"`
-	UserinfoURI         string       `json:"userinfo_uri,omitempty"`
-	IntrospectionURI    string       `json:"introspection_uri,omitempty"`
-	Scopes              []frappeRow  `json:"scopes"`
-	QueryParameters     []frappePair `json:"query_parameters"`
-	// Ours, beyond Frappe's fields, so an export comes back whole; Frappe ignores them.
-	DeviceAuthorizationURI  string `json:"device_authorization_uri,omitempty"`
-	Issuer                  string `json:"issuer,omitempty"`
-	JWKSURI                 string `json:"jwks_uri,omitempty"`
-	RedirectHost            string `json:"redirect_host,omitempty"`
-	RedirectPort            *int   `json:"redirect_port,omitempty"`
-	PKCE                    *bool  `json:"pkce,omitempty"`
-	TokenEndpointAuthMethod string `json:"token_endpoint_auth_method,omitempty"`
-	GrantType               string `json:"grant_type,omitempty"`
-	Preset                  string `json:"preset,omitempty"`
-	// The hosts git-credential hands the token to (see App.GitHosts).
-	GitHosts []string `json:"git_hosts,omitempty"`
-	// What discovery (or a preset) said the provider supports: PKCE and auth method choices
-	// depend on it, and a file may be imported where discovery cannot reach.
-	ScopesSupported                   []string `json:"scopes_supported,omitempty"`
-	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported,omitempty"`
-	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported,omitempty"`
+// frappeDoc is an exported Connected App document: its members in Frappe's names, Frappe's
+// own first, in the field table's order (encoding/json would sort a map's). exportDoc writes the table's stored
+// fields only: the client secret's line is KindSecret, never written, and no token or
+// connection fact has a line at all.
+type frappeDoc []frappeMember
 
-	IssParameterSupported bool `json:"authorization_response_iss_parameter_supported,omitempty"`
-	// The app's own redirect path, which the provider has registered; an export from before
-	// apps had their own path has none, and such an app keeps /callback.
-	CallbackPath string `json:"callback_path,omitempty"`
+type frappeMember struct {
+	key   string
+	value any
+}
+
+func (d frappeDoc) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, m := range d {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(m.key)
+		v, err := json.Marshal(m.value)
+		if err != nil {
+			return nil, fmt.Errorf("exporting %s: %w", m.key, err)
+		}
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
 }
 
 type frappeRow struct {
@@ -91,13 +85,58 @@ type frappePair struct {
 	Value string `json:"value"`
 }
 
-// frappeImportDoc adds what a Frappe file may hold that is never written back: the client
-// secret (Frappe masks it with asterisks in most exports) and Frappe's own web callback.
+// frappeImportDoc is a Connected App document as a file holds it. The endpoints are read by
+// the field table's names into Endpoints; the rest have a shape of their own. It also holds
+// what is never written back: the client secret (Frappe masks it with asterisks in most
+// exports) and Frappe's own web callback.
 type frappeImportDoc struct {
-	frappeDoc
-	Name         string `json:"name"`
-	ClientSecret string `json:"client_secret"`
-	RedirectURI  string `json:"redirect_uri"`
+	Name         string            `json:"name"`
+	ProviderName string            `json:"provider_name"`
+	ClientID     string            `json:"client_id"`
+	ClientSecret string            `json:"client_secret"`
+	RedirectURI  string            `json:"redirect_uri"`
+	Scopes       []frappeRow       `json:"scopes"`
+	Params       []frappePair      `json:"query_parameters"`
+	Endpoints    map[string]string `json:"-"`
+	// Ours, beyond Frappe's fields, so an export comes back whole; Frappe ignores them.
+	RedirectHost            string     `json:"redirect_host,omitempty"`
+	RedirectPort            *int       `json:"redirect_port,omitempty"`
+	PKCE                    *bool      `json:"pkce,omitempty"`
+	TokenEndpointAuthMethod AuthMethod `json:"token_endpoint_auth_method,omitempty"`
+	GrantType               Grant      `json:"grant_type,omitempty"`
+	Preset                  string     `json:"preset,omitempty"`
+	GitHosts                []string   `json:"git_hosts,omitempty"` // the hosts git-credential hands the token to (App.GitHosts)
+	// What discovery (or a preset) said the provider supports: PKCE and auth method choices
+	// depend on it, and a file may be imported where discovery cannot reach.
+	ScopesSupported                   []string `json:"scopes_supported,omitempty"`
+	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported,omitempty"`
+	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported,omitempty"`
+	IssParameterSupported             bool     `json:"authorization_response_iss_parameter_supported,omitempty"`
+	// The app's own redirect path, which the provider has registered; an export from before
+	// apps had their own path has none, and such an app keeps /callback.
+	CallbackPath string `json:"callback_path,omitempty"`
+}
+
+func (d *frappeImportDoc) UnmarshalJSON(data []byte) error {
+	type plain frappeImportDoc // without this method
+	if err := json.Unmarshal(data, (*plain)(d)); err != nil {
+		return err
+	}
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(data, &members); err != nil {
+		return err
+	}
+	d.Endpoints = map[string]string{}
+	for _, f := range app.Endpoints() {
+		if raw, ok := members[f.JSON]; ok {
+			var v string
+			if err := json.Unmarshal(raw, &v); err != nil {
+				return fmt.Errorf("%s is not a string", f.JSON)
+			}
+			d.Endpoints[f.JSON] = v
+		}
+	}
+	return nil
 }
 
 // ParseImport reads a file's apps without registering anything and without the network.
@@ -149,46 +188,46 @@ func parseFrappeDocs(data []byte) ([]ImportedApp, error) {
 		if name == "" {
 			return nil, Failf(ErrInvalid, "Connected App number %d has no provider_name", i+1)
 		}
-		app := NewApp(name)
-		app.OpenIDConfiguration, app.ClientID = d.OpenIDConfiguration, strings.TrimSpace(d.ClientID)
-		app.AuthorizationURI, app.TokenURI, app.RevocationURI = d.AuthorizationURI, d.TokenURI, d.RevocationURI
-		app.UserinfoURI, app.IntrospectionURI, app.DeviceAuthorizationURI = d.UserinfoURI, d.IntrospectionURI, d.DeviceAuthorizationURI
-		app.Issuer, app.JWKSURI, app.Preset = d.Issuer, d.JWKSURI, d.Preset
-		app.GitHosts = NormalizeGitHosts(d.GitHosts...)
-		app.ScopesSupported, app.CodeChallengeMethodsSupported = d.ScopesSupported, d.CodeChallengeMethodsSupported
-		app.TokenEndpointAuthMethodsSupported = d.TokenEndpointAuthMethodsSupported
-		app.IssParameterSupported = d.IssParameterSupported
+		a := NewApp(name)
+		a.ClientID, a.Preset = strings.TrimSpace(d.ClientID), d.Preset
+		for _, f := range app.Endpoints() {
+			*f.Text(&a) = d.Endpoints[f.JSON]
+		}
+		a.GitHosts = NormalizeGitHosts(d.GitHosts...)
+		a.ScopesSupported, a.CodeChallengeMethodsSupported = d.ScopesSupported, d.CodeChallengeMethodsSupported
+		a.TokenEndpointAuthMethodsSupported = d.TokenEndpointAuthMethodsSupported
+		a.IssParameterSupported = d.IssParameterSupported
 		switch {
 		case d.CallbackPath != "":
-			app.CallbackPath = d.CallbackPath // Validate refuses a path that is not ours
+			a.CallbackPath = d.CallbackPath // Validate refuses a path that is not ours
 		case d.RedirectHost != "" || d.RedirectPort != nil:
 			// Our export from before apps had their own path: /callback is what the provider
 			// has registered. A document from Frappe itself gets a new path when registered.
-			app.CallbackPath = CallbackPath
+			a.CallbackPath = CallbackPath
 		}
 		for _, r := range d.Scopes {
-			app.Scopes = append(app.Scopes, SplitScopes(r.Scope)...)
+			a.Scopes = append(a.Scopes, SplitScopes(r.Scope)...)
 		}
-		app.Scopes = SplitScopes(app.Scopes...)
-		for _, p := range d.QueryParameters {
-			app.QueryParameters = append(app.QueryParameters, QueryParameter{Key: strings.TrimSpace(p.Key), Value: p.Value})
+		a.Scopes = SplitScopes(a.Scopes...)
+		for _, p := range d.Params {
+			a.QueryParameters = append(a.QueryParameters, QueryParameter{Key: strings.TrimSpace(p.Key), Value: p.Value})
 		}
 		if d.RedirectHost != "" {
-			app.RedirectHost = d.RedirectHost
+			a.RedirectHost = d.RedirectHost
 		}
 		if d.RedirectPort != nil {
-			app.RedirectPort = *d.RedirectPort
+			a.RedirectPort = *d.RedirectPort
 		}
 		if d.PKCE != nil {
-			app.PKCE = *d.PKCE
+			a.PKCE = *d.PKCE
 		}
 		if d.TokenEndpointAuthMethod != "" {
-			app.TokenEndpointAuthMethod = d.TokenEndpointAuthMethod
+			a.TokenEndpointAuthMethod = d.TokenEndpointAuthMethod
 		}
 		if d.GrantType != "" {
-			app.GrantType = d.GrantType
+			a.GrantType = d.GrantType
 		}
-		imp := ImportedApp{App: app, Format: "frappe"}
+		imp := ImportedApp{App: a, Format: "frappe"}
 		// Frappe exports a password field as asterisks: that is no secret, just its length.
 		if s := d.ClientSecret; s != "" && strings.Trim(s, "*") != "" {
 			imp.Secret = &s
@@ -422,7 +461,7 @@ func (s *Service) importApps(ctx context.Context, apps []ImportedApp) ([]ImportR
 	}
 	var out []ImportResult
 	for _, imp := range apps {
-		if imp.App.GrantType == GrantClientCredentials && imp.Secret == nil && imp.App.TokenEndpointAuthMethod != AuthMethodNone {
+		if !imp.App.GrantType.SignsIn() && imp.Secret == nil && imp.App.TokenEndpointAuthMethod != AuthMethodNone {
 			imp.addNote(fail.SetSecretOf(imp.App.ProviderName), "the file holds no client secret, which the client credentials grant needs")
 		}
 		saved, err := s.register(imp.App, imp.Secret)
@@ -449,20 +488,7 @@ func (s *Service) completeFromDiscovery(ctx context.Context, imp *ImportedApp) {
 		}
 		return
 	}
-	for _, f := range []struct {
-		dst *string
-		v   string
-	}{{&a.Issuer, md.Issuer}, {&a.JWKSURI, md.JWKSURI}, {&a.AuthorizationURI, md.AuthorizationEndpoint},
-		{&a.TokenURI, md.TokenEndpoint}, {&a.RevocationURI, md.RevocationEndpoint}, {&a.UserinfoURI, md.UserinfoEndpoint},
-		{&a.IntrospectionURI, md.IntrospectionEndpoint}, {&a.DeviceAuthorizationURI, md.DeviceAuthorizationEndpoint}} {
-		if *f.dst == "" {
-			*f.dst = f.v
-		}
-	}
-	a.ScopesSupported = md.ScopesSupported
-	a.CodeChallengeMethodsSupported = md.CodeChallengeMethodsSupported
-	a.TokenEndpointAuthMethodsSupported = md.TokenEndpointAuthMethodsSupported
-	a.IssParameterSupported = md.AuthorizationResponseIssParameterSupported
+	a.FillFromMetadata(md)
 }
 
 // Export writes the named apps (all when none is named) as a JSON array of Frappe Connected
@@ -492,21 +518,90 @@ func (s *Service) Export(names ...string) ([]byte, error) {
 }
 
 func exportDoc(a *App) frappeDoc {
-	port, pkce := a.RedirectPort, a.PKCE
-	d := frappeDoc{Doctype: "Connected App", ProviderName: a.ProviderName, OpenIDConfiguration: a.OpenIDConfiguration,
-		ClientID: a.ClientID, AuthorizationURI: a.AuthorizationURI, TokenURI: a.TokenURI, RevocationURI: a.RevocationURI,
-		UserinfoURI: a.UserinfoURI, IntrospectionURI: a.IntrospectionURI, DeviceAuthorizationURI: a.DeviceAuthorizationURI,
-		Issuer: a.Issuer, JWKSURI: a.JWKSURI, RedirectHost: a.RedirectHost, RedirectPort: &port, PKCE: &pkce,
-		TokenEndpointAuthMethod: a.TokenEndpointAuthMethod, GrantType: a.GrantType, Preset: a.Preset,
-		GitHosts: a.GitHosts, ScopesSupported: a.ScopesSupported, CodeChallengeMethodsSupported: a.CodeChallengeMethodsSupported,
-		TokenEndpointAuthMethodsSupported: a.TokenEndpointAuthMethodsSupported,
-		IssParameterSupported:             a.IssParameterSupported, CallbackPath: a.Callback(),
-		Scopes: []frappeRow{}, QueryParameters: []frappePair{}}
-	for _, sc := range a.Scopes {
-		d.Scopes = append(d.Scopes, frappeRow{Scope: sc})
+	d := frappeDoc{{"doctype", "Connected App"}}
+	add := func(key string, v any) { d = append(d, frappeMember{key, v}) }
+	// Frappe's own members first, in the table's order, then ours (which Frappe ignores).
+	fields := slices.Concat(slices.DeleteFunc(slices.Clone(app.Fields), func(f app.Field) bool { return !f.Frappe }),
+		slices.DeleteFunc(slices.Clone(app.Fields), func(f app.Field) bool { return f.Frappe }))
+	for _, f := range fields {
+		if f.Kind == app.KindEndpoint {
+			if v := *f.Text(a); v != "" {
+				add(f.JSON, v)
+			}
+			continue
+		}
+		if !f.Stored() {
+			continue
+		}
+		v, ok := exportValue(a, f.JSON)
+		if !ok {
+			continue // TestExportWritesEveryFieldOfTheTable fails for it
+		}
+		switch v := v.(type) {
+		case string:
+			if v != "" || f.JSON == app.FieldProviderName || f.JSON == app.FieldClientID {
+				add(f.JSON, v)
+			}
+		case []string:
+			if len(v) > 0 {
+				add(f.JSON, v)
+			}
+		default:
+			add(f.JSON, v)
+		}
 	}
-	for _, p := range a.QueryParameters {
-		d.QueryParameters = append(d.QueryParameters, frappePair(p))
+	// What no front end edits, kept so an export comes back whole.
+	if a.Preset != "" {
+		add("preset", a.Preset)
 	}
+	for _, l := range []struct {
+		key string
+		v   []string
+	}{{"scopes_supported", a.ScopesSupported}, {"code_challenge_methods_supported", a.CodeChallengeMethodsSupported},
+		{"token_endpoint_auth_methods_supported", a.TokenEndpointAuthMethodsSupported}} {
+		if len(l.v) > 0 {
+			add(l.key, l.v)
+		}
+	}
+	if a.IssParameterSupported {
+		add("authorization_response_iss_parameter_supported", true)
+	}
+	add("callback_path", a.Callback())
 	return d
+}
+
+// exportValue is a stored field other than an endpoint as an export writes it (false: the
+// table has a field this does not know yet).
+func exportValue(a *App, field string) (any, bool) {
+	switch field {
+	case app.FieldProviderName:
+		return a.ProviderName, true
+	case app.FieldClientID:
+		return a.ClientID, true
+	case "scopes":
+		rows := []frappeRow{}
+		for _, sc := range a.Scopes {
+			rows = append(rows, frappeRow{Scope: sc})
+		}
+		return rows, true
+	case "query_parameters":
+		pairs := []frappePair{}
+		for _, p := range a.QueryParameters {
+			pairs = append(pairs, frappePair(p))
+		}
+		return pairs, true
+	case "redirect_host":
+		return a.RedirectHost, true
+	case "redirect_port":
+		return a.RedirectPort, true
+	case "pkce":
+		return a.PKCE, true
+	case "token_endpoint_auth_method":
+		return string(a.TokenEndpointAuthMethod), true
+	case "grant_type":
+		return string(a.GrantType), true
+	case "git_hosts":
+		return a.GitHosts, true
+	}
+	return nil, false
 }

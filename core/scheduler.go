@@ -23,6 +23,9 @@ const (
 type RefreshSource interface {
 	List() ([]App, error)
 	Token(ctx context.Context, name string, minValid time.Duration) (*TokenSet, error)
+	// Clock is the source's now (Service.Now): what is due is decided on the same clock
+	// the token path decides staleness on.
+	Clock() time.Time
 }
 
 var _ RefreshSource = (*Service)(nil)
@@ -47,9 +50,9 @@ func (o RefreshOutcome) String() string {
 	case RefreshDone:
 		return "refreshed"
 	case RefreshNeedsReauth:
-		return StateNeedsReauth
+		return string(StateNeedsReauth)
 	case RefreshClientRejected:
-		return StateClientRejected
+		return string(StateClientRejected)
 	case RefreshRetrying:
 		return "retrying"
 	}
@@ -76,7 +79,7 @@ type RefreshEvent struct {
 // The zero value is not usable: set Source. Run and Check must not be called concurrently.
 type Refresher struct {
 	Source RefreshSource
-	Now    func() time.Time // default time.Now
+	Now    func() time.Time // default Source.Clock
 	Tick   time.Duration    // default DefaultRefreshTick
 	// Margin is how long before expiry a token is renewed, capped at half the token's
 	// lifetime: the same cap Service.Token applies, so the decision made here from the
@@ -194,7 +197,7 @@ func (r *Refresher) checkApp(ctx context.Context, app *App) (RefreshEvent, bool)
 	// A client-credentials app holds no refresh token: it fetches a new token with the
 	// client's own credentials, through the same lock and re-check, so it is renewed ahead
 	// of expiry like the others and a script never waits for that fetch.
-	renewable := c.HasRefreshToken || app.GrantType == GrantClientCredentials
+	renewable := c.HasRefreshToken || !app.GrantType.SignsIn()
 	if c.State != StateConnected || c.ExpiresAt == nil || !renewable || tr.reported != 0 {
 		return RefreshEvent{}, false
 	}
@@ -238,7 +241,7 @@ func (r *Refresher) checkApp(ctx context.Context, app *App) (RefreshEvent, bool)
 	}
 }
 
-func outcomeOfState(state string) RefreshOutcome {
+func outcomeOfState(state ConnectionState) RefreshOutcome {
 	switch state {
 	case StateNeedsReauth:
 		return RefreshNeedsReauth
@@ -284,7 +287,7 @@ func (r *Refresher) now() time.Time {
 	if r.Now != nil {
 		return r.Now()
 	}
-	return time.Now()
+	return r.Source.Clock()
 }
 
 func (r *Refresher) log() *slog.Logger {

@@ -208,7 +208,7 @@ func TestRefresherReportsStatesRecordedElsewhereOnce(t *testing.T) {
 	f := newSchedFixture(t, tokRotating)
 	old := f.connected(t, "AlreadyBroken", 30*time.Minute, "rt-a")
 	fresh := f.connected(t, "BreaksLater", 30*time.Minute, "rt-b")
-	mark := func(id, state string) {
+	mark := func(id string, state ConnectionState) {
 		err := f.svc.Registry.UpdateApp(id, func(a *App) error { a.Connection.State = state; a.Connection.LastError = "invalid_client"; return nil })
 		if err != nil {
 			t.Fatal(err)

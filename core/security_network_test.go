@@ -161,8 +161,8 @@ func TestRedirectHarnessSeesWhatAFollowedRedirectSends(t *testing.T) {
 func TestRedirectAtRefreshSendsNoSecret(t *testing.T) {
 	el := newElsewhere(t)
 	for name, dest := range el.destinations() {
-		for _, method := range []string{AuthMethodBasic, AuthMethodPost} {
-			t.Run(name+"/"+method, func(t *testing.T) {
+		for _, method := range []AuthMethod{AuthMethodBasic, AuthMethodPost} {
+			t.Run(name+"/"+string(method), func(t *testing.T) {
 				rd := newRedirector(t, dest)
 				now := time.Now().UTC().Truncate(time.Second)
 				f := newTokFixture(t, rd.URL+"/token", el.client(rd.Server), method, tokClientSecret, tokSet(now, 10*time.Second, tokOldRefresh))

@@ -241,13 +241,13 @@ func TestNewAppsGetTheirOwnCallbackPath(t *testing.T) {
 	if old.RedirectURI() != "http://127.0.0.1:8765/callback" {
 		t.Errorf("an app of before shows %s; want http://127.0.0.1:8765/callback (nobody re-registers)", old.RedirectURI())
 	}
-	if _, err := svc.Edit(context.Background(), "ERP", func(a *App) error { a.ProviderName = "Frappe"; a.CallbackPath = "/callback/frappe"; return nil }, nil); err != nil {
+	if _, err := svc.Edit(context.Background(), "ERP", func(a *App) error { a.ProviderName = "Frappe"; a.CallbackPath = "/callback/frappe"; return nil }, KeepSecret()); err != nil {
 		t.Fatal(err)
 	}
 	if a, _ := svc.Get("Frappe"); a.CallbackPath != "/callback/erp" {
 		t.Errorf("after a rename the path is %q; want /callback/erp, as registered", a.CallbackPath)
 	}
-	if _, err := svc.Edit(context.Background(), "Old ERP", func(a *App) error { a.ProviderName = "Older ERP"; return nil }, nil); err != nil {
+	if _, err := svc.Edit(context.Background(), "Old ERP", func(a *App) error { a.ProviderName = "Older ERP"; return nil }, KeepSecret()); err != nil {
 		t.Fatal(err)
 	}
 	if a, _ := svc.Get("Older ERP"); a.RedirectURI() != "http://127.0.0.1:8765/callback" {

@@ -164,7 +164,8 @@ type EditResult struct {
 // Edit applies change to a copy of the app, validates it and saves it. A new client ID,
 // token URI or issuer makes the old tokens meaningless, so they are revoked (best effort,
 // with the old settings) and deleted; new scopes keep them, marked "reconnect to apply".
-func (s *Service) Edit(ctx context.Context, name string, change func(*App) error, secret *string) (EditResult, error) {
+// secret says whether the client secret is kept, replaced or cleared.
+func (s *Service) Edit(ctx context.Context, name string, change func(*App) error, secret SecretChange) (EditResult, error) {
 	old, err := s.Registry.Find(name)
 	if err != nil {
 		return EditResult{}, err
@@ -181,14 +182,15 @@ func (s *Service) Edit(ctx context.Context, name string, change func(*App) error
 	if err := updated.Validate(); err != nil {
 		return EditResult{}, err
 	}
-	if err := checkGrantSecret(&updated, (secret == nil && old.HasClientSecret) || (secret != nil && *secret != "")); err != nil {
+	_, setsOne := secret.New()
+	if err := checkGrantSecret(&updated, (secret.Keeps() && old.HasClientSecret) || setsOne); err != nil {
 		return EditResult{}, err
 	}
 	res := EditResult{}
 	connected := old.Connection != nil
 	// Tokens of the client credentials grant are the client's, not a person's: switching to or
 	// from it changes whose tokens they are.
-	grantOwnerChanged := (updated.GrantType == GrantClientCredentials) != (old.GrantType == GrantClientCredentials)
+	grantOwnerChanged := updated.GrantType.SignsIn() != old.GrantType.SignsIn()
 	if connected && (updated.ClientID != old.ClientID || updated.TokenURI != old.TokenURI || updated.Issuer != old.Issuer || grantOwnerChanged) {
 		unlock, err := lockFile(ctx, s.lockPath(old.ID, "refresh"), lockWait)
 		if err != nil {
@@ -232,14 +234,14 @@ func (s *Service) Edit(ctx context.Context, name string, change func(*App) error
 	if err != nil {
 		return EditResult{}, err
 	}
-	if secret != nil {
-		if *secret == "" {
-			if err := s.Secrets.Delete(clientSecretKey(updated.ID)); err != nil {
-				return EditResult{}, err
-			}
-			updated.HasClientSecret = false
-			_ = s.Registry.UpdateApp(updated.ID, func(a *App) error { a.HasClientSecret = false; return nil })
-		} else if err := s.setClientSecret(&updated, *secret); err != nil {
+	if secret.Clears() {
+		if err := s.Secrets.Delete(clientSecretKey(updated.ID)); err != nil {
+			return EditResult{}, err
+		}
+		updated.HasClientSecret = false
+		_ = s.Registry.UpdateApp(updated.ID, func(a *App) error { a.HasClientSecret = false; return nil })
+	} else if v, ok := secret.New(); ok {
+		if err := s.setClientSecret(&updated, v); err != nil {
 			return EditResult{}, fmt.Errorf("%s was saved, but its client secret was not stored: %w", updated.ProviderName, err)
 		}
 	}
@@ -362,7 +364,7 @@ func (s *Service) writeTokens(app *App, ts *TokenSet) error {
 
 // clientSecret reads the secret only when the auth method sends one.
 func (s *Service) clientSecret(app *App) (string, error) {
-	if app.EffectiveAuthMethod() == AuthMethodNone || !app.HasClientSecret {
+	if !app.EffectiveAuthMethod().SendsSecret() || !app.HasClientSecret {
 		return "", nil
 	}
 	secret, err := s.Secrets.Get(clientSecretKey(app.ID))

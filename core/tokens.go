@@ -23,7 +23,7 @@ func (s *Service) Token(ctx context.Context, name string, minValid time.Duration
 	if err != nil {
 		return nil, err
 	}
-	if app.GrantType == GrantClientCredentials {
+	if !app.GrantType.SignsIn() {
 		return s.clientCredentialsToken(ctx, &app, minValid)
 	}
 	if err := connectionUsable(&app); err != nil {
@@ -45,7 +45,7 @@ func (s *Service) Refresh(ctx context.Context, name string) (*TokenSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	if app.GrantType == GrantClientCredentials {
+	if !app.GrantType.SignsIn() {
 		return s.renewClientCredentials(ctx, &app, nil, true)
 	}
 	if err := connectionUsable(&app); err != nil {
@@ -193,7 +193,7 @@ func (s *Service) refreshFailed(app *App, err error) error {
 	return pe
 }
 
-func (s *Service) markConnection(app *App, state string, cause *ProviderError) {
+func (s *Service) markConnection(app *App, state ConnectionState, cause *ProviderError) {
 	words := CleanText(cause.Code)
 	if cause.Description != "" {
 		words += ": " + oneLine(CleanText(cause.Description))

@@ -110,7 +110,7 @@ type tokFixture struct {
 
 // newTokFixture registers an app whose token endpoint is tokenURL with the given auth method
 // (secret "" adds none), stores ts as its tokens and marks it connected.
-func newTokFixture(t *testing.T, tokenURL string, hc *http.Client, method, clientSecret string, ts *TokenSet) *tokFixture {
+func newTokFixture(t *testing.T, tokenURL string, hc *http.Client, method AuthMethod, clientSecret string, ts *TokenSet) *tokFixture {
 	t.Helper()
 	now := time.Now().UTC().Truncate(time.Second)
 	mem := secret.NewMemoryStore()
@@ -296,16 +296,16 @@ func TestTokenSetType(t *testing.T) {
 func TestOAuthConfigAuthStyles(t *testing.T) {
 	tests := []struct {
 		name       string
-		method     string
+		method     AuthMethod
 		hasSecret  bool
 		supported  []string
-		wantMethod string
+		wantMethod AuthMethod
 	}{
 		{"basic", AuthMethodBasic, true, nil, AuthMethodBasic},
 		{"post", AuthMethodPost, true, nil, AuthMethodPost},
 		{"none", AuthMethodNone, true, nil, AuthMethodNone},
 		{"auto with secret", AuthMethodAuto, true, nil, AuthMethodBasic},
-		{"auto with secret, post only", AuthMethodAuto, true, []string{AuthMethodPost}, AuthMethodPost},
+		{"auto with secret, post only", AuthMethodAuto, true, []string{string(AuthMethodPost)}, AuthMethodPost},
 		{"auto without secret", AuthMethodAuto, false, nil, AuthMethodNone},
 	}
 	for _, tt := range tests {
@@ -519,8 +519,8 @@ func TestServiceRefreshForcesRenewal(t *testing.T) {
 }
 
 func TestServiceTokenInvalidGrant(t *testing.T) {
-	for _, method := range []string{AuthMethodAuto, AuthMethodBasic, AuthMethodPost, AuthMethodNone} {
-		t.Run(method, func(t *testing.T) {
+	for _, method := range []AuthMethod{AuthMethodAuto, AuthMethodBasic, AuthMethodPost, AuthMethodNone} {
+		t.Run(string(method), func(t *testing.T) {
 			te := newTokEndpoint(t, func(w http.ResponseWriter, n int, _ tokReq) {
 				tokJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_grant", "error_description": "Token is not active\nor was revoked"})
 			})

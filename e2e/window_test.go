@@ -35,10 +35,10 @@ func (d *desktop) leaveEntry() {
 
 // listedApp is one entry of `connectedapps list --json`.
 type listedApp struct {
-	ID        string     `json:"id"`
-	Name      string     `json:"provider_name"`
-	State     string     `json:"connection_state"`
-	ExpiresAt *time.Time `json:"expires_at"`
+	ID        string               `json:"id"`
+	Name      string               `json:"provider_name"`
+	State     core.ConnectionState `json:"connection_state"`
+	ExpiresAt *time.Time           `json:"expires_at"`
 }
 
 // listed is the app named name as `connectedapps list --json` shows it in the session.

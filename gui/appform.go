@@ -29,10 +29,9 @@ type appForm struct {
 	// Discovery metadata the person fetched but has not saved yet.
 	metadata *core.ProviderMetadata
 
-	name, discovery, clientID, secret     *formEntry
-	authURI, tokenURI, revocationURI      *formEntry
-	userinfoURI, introspectionURI, devURI *formEntry
-	issuer, jwksURI, redirectPort         *formEntry
+	name, discovery, secret, redirectPort *formEntry
+	clientID                              *formEntry
+	urls                                  map[string]*formEntry // each endpoint's entry by JSON name, discovery's too
 	redirectHost, authMethod, grantType   *widget.Select
 	pkce                                  *widget.Check
 	anyPort                               *widget.Check // redirect port 0: the catcher takes any free port
@@ -73,13 +72,13 @@ type paramRow struct {
 var (
 	redirectHosts = []string{core.HostIPv4, core.HostLocalhost, core.HostIPv6}
 	// Plain words first, the protocol's name after them for those who know it.
-	authMethods = []choice{
+	authMethods = []choice[core.AuthMethod]{
 		{core.AuthMethodAuto, "Automatic (what the provider supports)"},
 		{core.AuthMethodBasic, "Secret in the Authorization header (client_secret_basic)"},
 		{core.AuthMethodPost, "Secret in the request body (client_secret_post)"},
 		{core.AuthMethodNone, "No secret: a public client (none)"},
 	}
-	grantTypes = []choice{
+	grantTypes = []choice[core.Grant]{
 		{core.GrantAuthorizationCode, "Sign in in the browser (authorization_code)"},
 		{core.GrantDeviceCode, "Enter a code on another device (device_code)"},
 		{core.GrantClientCredentials, "No person: the client acts for itself (client_credentials)"},
@@ -87,9 +86,12 @@ var (
 )
 
 // choice is one option of a Select: the value stored, and the words shown for it.
-type choice struct{ value, label string }
+type choice[T ~string] struct {
+	value T
+	label string
+}
 
-func choiceLabels(cs []choice) []string {
+func choiceLabels[T ~string](cs []choice[T]) []string {
 	out := make([]string, len(cs))
 	for i, c := range cs {
 		out[i] = c.label
@@ -98,23 +100,23 @@ func choiceLabels(cs []choice) []string {
 }
 
 // choiceValue is the stored value of the shown label; a label not among cs is its own value.
-func choiceValue(cs []choice, label string) string {
+func choiceValue[T ~string](cs []choice[T], label string) T {
 	for _, c := range cs {
 		if c.label == label {
 			return c.value
 		}
 	}
-	return label
+	return T(label)
 }
 
 // choiceLabel is the label shown for a stored value; an unknown value is shown as it is.
-func choiceLabel(cs []choice, value string) string {
+func choiceLabel[T ~string](cs []choice[T], value T) string {
 	for _, c := range cs {
 		if c.value == value {
 			return c.label
 		}
 	}
-	return value
+	return string(value)
 }
 
 func newAppForm(w *mainWindow) *appForm {
@@ -187,21 +189,43 @@ func (f *appForm) field(jsonName string, o fyne.CanvasObject) fyne.CanvasObject 
 	return container.New(layout.NewCustomPaddedVBoxLayout(-theme.InnerPadding()), o, msg)
 }
 
-// fieldOrder is the order the fields stand in the form, top to bottom: the first error in
-// it is the one the page scrolls to.
-var fieldOrder = []string{"provider_name", "openid_configuration", "client_id", "scopes", "query_parameters",
-	"authorization_uri", "token_uri", "revocation_uri", "userinfo_uri", "introspection_uri", "device_authorization_uri",
-	"issuer", "jwks_uri", "redirect_host", "redirect_port", "token_endpoint_auth_method", "grant_type", "git_hosts"}
+// fieldOrder is the order the document's fields stand in the form, top to bottom (core's
+// field table's): the first error in it is the one the page scrolls to.
+var fieldOrder = func() []string {
+	var out []string
+	for _, f := range core.Fields {
+		if f.Stored() {
+			out = append(out, f.JSON)
+		}
+	}
+	return out
+}()
+
+// checkedOnInput are the fields whose error lines the form fills as a value is added or
+// fetched (a scope, a git host, discovery), not from Validate: typing elsewhere keeps them.
+var checkedOnInput = []string{core.FieldOpenIDConfiguration, "scopes", "git_hosts"}
+
+// fieldLabel is the form's label of a field of core's table.
+func fieldLabel(jsonName string) string {
+	f, _ := core.FieldByJSON(jsonName)
+	return f.Label
+}
 
 func (f *appForm) content() fyne.CanvasObject {
-	f.name = f.entry("e.g. Google Mail")
-	f.discovery = f.entry("https://accounts.google.com or …/.well-known/openid-configuration")
+	name, _ := core.FieldByJSON(core.FieldProviderName)
+	f.name = f.entry(name.Placeholder)
+	f.urls = map[string]*formEntry{}
+	for _, e := range core.Endpoints() {
+		f.urls[e.JSON] = f.entry(e.Placeholder)
+	}
+	f.discovery = f.urls[core.FieldOpenIDConfiguration]
 	f.discover = &widget.Button{Text: "Get OpenID Configuration", Icon: theme.DownloadIcon(), OnTapped: f.onDiscover}
 	f.discovery.OnSubmitted = func(string) { f.onDiscover() } // Enter in the URL field discovers
 	f.discovering = widget.NewProgressBarInfinite()
 	f.discovering.Stop()
 	f.discovering.Hide()
-	f.clientID = f.entry("from the provider's client registration")
+	clientID, _ := core.FieldByJSON(core.FieldClientID)
+	f.clientID = f.entry(clientID.Placeholder)
 	f.secret = newFormEntry(f.scrollIntoView)
 	f.secret.Password, f.secret.PlaceHolder = true, "none (a public client)"
 	f.secret.OnChanged = func(string) { f.changed() }
@@ -218,13 +242,9 @@ func (f *appForm) content() fyne.CanvasObject {
 	f.gitHostList = container.NewVBox()
 	f.addGitHost = &widget.Button{Text: "Add host", Icon: theme.ContentAddIcon(), OnTapped: f.onAddGitHost}
 
-	f.authURI, f.tokenURI = f.entry("https://…/authorize"), f.entry("https://…/token")
-	f.revocationURI, f.userinfoURI = f.entry("optional"), f.entry("optional")
-	f.introspectionURI, f.devURI = f.entry("optional"), f.entry("optional")
-	f.issuer, f.jwksURI = f.entry("needed to verify ID tokens (openid)"), f.entry("needed to verify ID tokens (openid)")
-
 	f.redirectHost = widget.NewSelect(redirectHosts, func(string) { f.changed() })
-	f.redirectPort = f.entry("e.g. 8765")
+	port, _ := core.FieldByJSON("redirect_port")
+	f.redirectPort = f.entry(port.Placeholder)
 	f.anyPort = widget.NewCheck("Accept any free port", f.onAnyPort) // a check's text never wraps: kept short
 	f.pkce = widget.NewCheck("Use PKCE (S256)", func(bool) { f.changed() })
 	f.authMethod = widget.NewSelect(choiceLabels(authMethods), func(string) { f.changed() })
@@ -235,34 +255,38 @@ func (f *appForm) content() fyne.CanvasObject {
 	f.status = &widget.Label{Wrapping: fyne.TextWrapWord}
 	f.status.Hide()
 
-	section := func(title string) fyne.CanvasObject {
-		return container.NewVBox(widget.NewSeparator(), &widget.Label{Text: title, TextStyle: fyne.TextStyle{Bold: true}})
+	section := func(title core.Section) fyne.CanvasObject {
+		return container.NewVBox(widget.NewSeparator(), &widget.Label{Text: string(title), TextStyle: fyne.TextStyle{Bold: true}})
 	}
 	cols := &labelColumn{} // one label column for the page's forms: formcolumn.go
-	f.mainEndpoints = cols.form(
-		widget.NewFormItem("Authorization URI", f.field("authorization_uri", f.authURI)),
-		widget.NewFormItem("Token URI", f.field("token_uri", f.tokenURI)),
-	)
+	// The endpoints' rows, from core's field table: those an app without discovery needs
+	// (Primary) apart, since arrange may move them to the top.
+	var primary, others []*widget.FormItem
+	for _, e := range core.Endpoints() {
+		if e.Section != core.SectionEndpoints {
+			continue
+		}
+		item := widget.NewFormItem(e.Label, f.field(e.JSON, f.urls[e.JSON]))
+		if e.Primary {
+			primary = append(primary, item)
+		} else {
+			others = append(others, item)
+		}
+	}
+	f.mainEndpoints = cols.form(primary...)
 	f.topEndpoints = container.NewVBox()
-	f.endpointBox = container.NewVBox(f.mainEndpoints, cols.form(
-		widget.NewFormItem("Revocation URI", f.field("revocation_uri", f.revocationURI)),
-		widget.NewFormItem("Userinfo URI", f.field("userinfo_uri", f.userinfoURI)),
-		widget.NewFormItem("Introspection URI", f.field("introspection_uri", f.introspectionURI)),
-		widget.NewFormItem("Device authorization URI", f.field("device_authorization_uri", f.devURI)),
-		widget.NewFormItem("Issuer", f.field("issuer", f.issuer)),
-		widget.NewFormItem("JWKS URI", f.field("jwks_uri", f.jwksURI)),
-	))
+	f.endpointBox = container.NewVBox(f.mainEndpoints, cols.form(others...))
 	f.endpoints = widget.NewAccordion(
-		widget.NewAccordionItem("Endpoints", f.endpointBox),
-		widget.NewAccordionItem("Advanced", cols.form(
-			widget.NewFormItem("Redirect host", f.field("redirect_host", f.redirectHost)),
-			widget.NewFormItem("Redirect port", container.NewVBox(f.field("redirect_port", f.redirectPort),
+		widget.NewAccordionItem(string(core.SectionEndpoints), f.endpointBox),
+		widget.NewAccordionItem(string(core.SectionAdvanced), cols.form(
+			widget.NewFormItem(fieldLabel("redirect_host"), f.field("redirect_host", f.redirectHost)),
+			widget.NewFormItem(fieldLabel("redirect_port"), container.NewVBox(f.field("redirect_port", f.redirectPort),
 				withHint(f.anyPort, "Only where the provider accepts every loopback port, as Google and Microsoft do."))),
-			widget.NewFormItem("PKCE", f.pkce),
-			widget.NewFormItem("Client secret sent", f.field("token_endpoint_auth_method", f.authMethod)),
-			widget.NewFormItem("How to sign in", withHint(f.field("grant_type", f.grantType),
+			widget.NewFormItem(fieldLabel("pkce"), f.pkce),
+			widget.NewFormItem(fieldLabel("token_endpoint_auth_method"), f.field("token_endpoint_auth_method", f.authMethod)),
+			widget.NewFormItem(fieldLabel("grant_type"), withHint(f.field("grant_type", f.grantType),
 				"Without a browser on this computer, use a code on another device; a service account with no person uses the client's own credentials.")),
-			widget.NewFormItem("Git hosts", withHint(f.field("git_hosts", container.NewVBox(
+			widget.NewFormItem(fieldLabel("git_hosts"), withHint(f.field("git_hosts", container.NewVBox(
 				container.NewBorder(nil, nil, nil, f.addGitHost, f.gitHostInput), f.gitHostList)),
 				"git gets this app's token for these hosts only; git asking for any other host gets nothing.")),
 		)),
@@ -272,23 +296,23 @@ func (f *appForm) content() fyne.CanvasObject {
 	f.presetInfo = container.NewVBox()
 	body := container.NewVBox(
 		f.presetInfo,
-		cols.form(widget.NewFormItem("Provider Name", f.field("provider_name", f.name))),
+		cols.form(widget.NewFormItem(fieldLabel(core.FieldProviderName), f.field(core.FieldProviderName, f.name))),
 		f.topEndpoints,
-		section("OpenID Configuration"),
+		section(core.SectionDiscovery),
 		hint("Paste the provider's issuer or discovery URL and get its configuration: the endpoints below fill themselves."),
-		f.field("openid_configuration", container.NewBorder(nil, nil, nil, f.discover, f.discovery)),
+		f.field(core.FieldOpenIDConfiguration, container.NewBorder(nil, nil, nil, f.discover, f.discovery)),
 		f.discovering,
-		section("Client Credentials"),
+		section(core.SectionClient),
 		cols.form(
-			widget.NewFormItem("Client ID", f.field("client_id", f.clientID)),
-			widget.NewFormItem("Client Secret", f.secret),
-			widget.NewFormItem("Redirect URI", container.NewBorder(nil, nil, nil, f.copyRedirect, f.redirectURI)),
+			widget.NewFormItem(fieldLabel(core.FieldClientID), f.field(core.FieldClientID, f.clientID)),
+			widget.NewFormItem(fieldLabel(core.FieldClientSecret), f.secret),
+			widget.NewFormItem(fieldLabel("redirect_uri"), container.NewBorder(nil, nil, nil, f.copyRedirect, f.redirectURI)),
 		),
 		hint("Register exactly this redirect URI with the provider (scheme, host, port and path must match)."),
-		section("Scopes"),
+		section(core.SectionScopes),
 		f.field("scopes", container.NewBorder(nil, nil, nil, &widget.Button{Text: "Add", Icon: theme.ContentAddIcon(), OnTapped: f.onAddScope}, f.scopeInput)),
 		f.scopeList,
-		section("Extra Parameters"),
+		section(core.SectionParams),
 		hint("Sent with the sign-in request, e.g. access_type = offline for a Google refresh token."),
 		f.field("query_parameters", f.paramList),
 		container.NewHBox(&widget.Button{Text: "Add parameter", Icon: theme.ContentAddIcon(), OnTapped: func() { f.addParam("", ""); f.changed() }}),
@@ -343,7 +367,6 @@ func (f *appForm) fill(app core.App) {
 	f.clearErrors()
 	f.status.Hide()
 	f.name.SetText(app.ProviderName)
-	f.discovery.SetText(app.OpenIDConfiguration)
 	f.clientID.SetText(app.ClientID)
 	f.secret.SetText("")
 	f.secret.PlaceHolder = "none (a public client)"
@@ -351,11 +374,7 @@ func (f *appForm) fill(app core.App) {
 		f.secret.PlaceHolder = "stored in the keyring; type a new one to replace it"
 	}
 	f.secret.Refresh()
-	for e, v := range map[*formEntry]string{f.authURI: app.AuthorizationURI, f.tokenURI: app.TokenURI,
-		f.revocationURI: app.RevocationURI, f.userinfoURI: app.UserinfoURI, f.introspectionURI: app.IntrospectionURI,
-		f.devURI: app.DeviceAuthorizationURI, f.issuer: app.Issuer, f.jwksURI: app.JWKSURI} {
-		e.SetText(v)
-	}
+	f.setEndpoints(&app)
 	f.redirectHost.SetSelected(app.RedirectHost)
 	f.redirectPort.SetText(strconv.Itoa(app.RedirectPort))
 	f.anyPort.SetChecked(app.RedirectPort == 0)
@@ -444,16 +463,10 @@ func (f *appForm) syncPortEntry() {
 func (f *appForm) document() core.App {
 	app := f.base
 	app.ProviderName = strings.TrimSpace(f.name.Text)
-	app.OpenIDConfiguration = strings.TrimSpace(f.discovery.Text)
 	app.ClientID = strings.TrimSpace(f.clientID.Text)
-	app.AuthorizationURI = strings.TrimSpace(f.authURI.Text)
-	app.TokenURI = strings.TrimSpace(f.tokenURI.Text)
-	app.RevocationURI = strings.TrimSpace(f.revocationURI.Text)
-	app.UserinfoURI = strings.TrimSpace(f.userinfoURI.Text)
-	app.IntrospectionURI = strings.TrimSpace(f.introspectionURI.Text)
-	app.DeviceAuthorizationURI = strings.TrimSpace(f.devURI.Text)
-	app.Issuer = strings.TrimSpace(f.issuer.Text)
-	app.JWKSURI = strings.TrimSpace(f.jwksURI.Text)
+	for _, e := range core.Endpoints() {
+		*e.Text(&app) = strings.TrimSpace(f.urls[e.JSON].Text)
+	}
 	app.RedirectHost = f.redirectHost.Selected
 	app.RedirectPort = -1 // an unreadable port fails validation with a message
 	if p, err := strconv.Atoi(strings.TrimSpace(f.redirectPort.Text)); err == nil {
@@ -566,10 +579,8 @@ func (f *appForm) clearFixedErrors(app core.App) {
 	for _, ve := range validationErrors(app) {
 		still[ve.Field] = true
 	}
-	for _, field := range []string{"provider_name", "client_id", "authorization_uri", "token_uri", "revocation_uri",
-		"userinfo_uri", "introspection_uri", "device_authorization_uri", "issuer", "jwks_uri", "redirect_host",
-		"redirect_port", "token_endpoint_auth_method", "grant_type", "query_parameters"} {
-		if !still[field] && f.errors[field].Text != "" {
+	for _, field := range fieldOrder {
+		if l, ok := f.errors[field]; ok && !still[field] && l.Text != "" && !slices.Contains(checkedOnInput, field) {
 			f.setError(field, "")
 		}
 	}
@@ -601,29 +612,15 @@ func validationErrors(app core.App) []*core.ValidationError {
 // passing sets field to a value Validate accepts; false for a field it does not know.
 func passing(app *core.App, field string) bool {
 	const ok = "https://valid.invalid/"
+	if e, known := core.FieldByJSON(field); known && e.Kind == core.KindEndpoint {
+		*e.Text(app) = ok
+		return true
+	}
 	switch field {
 	case "provider_name":
 		app.ProviderName = "valid"
 	case "client_id":
 		app.ClientID = "valid"
-	case "openid_configuration":
-		app.OpenIDConfiguration = ""
-	case "authorization_uri":
-		app.AuthorizationURI = ok
-	case "token_uri":
-		app.TokenURI = ok
-	case "revocation_uri":
-		app.RevocationURI = ""
-	case "userinfo_uri":
-		app.UserinfoURI = ""
-	case "introspection_uri":
-		app.IntrospectionURI = ""
-	case "device_authorization_uri":
-		app.DeviceAuthorizationURI = ok
-	case "issuer":
-		app.Issuer = ""
-	case "jwks_uri":
-		app.JWKSURI = ""
 	case "grant_type":
 		app.GrantType = core.GrantAuthorizationCode
 	case "scopes":
@@ -679,7 +676,7 @@ func (f *appForm) onDiscover() {
 	// providers whose document advertises a templated issuer); otherwise discovery names it.
 	expected := ""
 	if f.base.OpenIDConfiguration == "" {
-		expected = strings.TrimSpace(f.issuer.Text)
+		expected = strings.TrimSpace(f.urls[core.FieldIssuer].Text)
 	}
 	f.discover.Disable()
 	f.discovering.Show()
@@ -708,14 +705,17 @@ func (f *appForm) applyMetadata(md *core.ProviderMetadata, raw, expectedIssuer s
 	}
 	app.ApplyMetadata(md, docURL)
 	f.metadata = md
-	for e, v := range map[*formEntry]string{f.discovery: app.OpenIDConfiguration, f.authURI: app.AuthorizationURI,
-		f.tokenURI: app.TokenURI, f.revocationURI: app.RevocationURI, f.userinfoURI: app.UserinfoURI,
-		f.introspectionURI: app.IntrospectionURI, f.devURI: app.DeviceAuthorizationURI, f.issuer: app.Issuer, f.jwksURI: app.JWKSURI} {
-		e.SetText(v)
-	}
+	f.setEndpoints(&app)
 	f.endpoints.Open(0)
 	f.updateScopeSuggestions()
 	f.showStatus(fmt.Sprintf("Found %s: the endpoints are filled in. Save to keep them.", md.Issuer), widget.SuccessImportance)
+}
+
+// setEndpoints puts the app's endpoints (and discovery URL) into their entries.
+func (f *appForm) setEndpoints(app *core.App) {
+	for _, e := range core.Endpoints() {
+		f.urls[e.JSON].SetText(*e.Text(app))
+	}
 }
 
 // Scopes.
@@ -852,9 +852,10 @@ func (f *appForm) saveThen(next func()) {
 		f.showValidationErrors(errs)
 		return
 	}
-	var secret *string
+	var secret *string          // a new app's secret, when one was typed
+	change := core.KeepSecret() // an edit keeps the stored one unless a new one was typed
 	if s := f.secret.Text; s != "" {
-		secret = &s
+		secret, change = &s, core.SetSecret(s)
 	}
 	f.save.Disable()
 	orig := f.orig
@@ -869,7 +870,7 @@ func (f *appForm) saveThen(next func()) {
 			res, err = svc.Edit(context.Background(), orig.ID, func(a *core.App) error {
 				*a = copyDocument(*a, app)
 				return nil
-			}, secret)
+			}, change)
 			saved = res.App
 		}
 		fyne.Do(func() { f.saved(saved, res, err, next) })
@@ -937,10 +938,10 @@ func (f *appForm) showValidationErrors(errs []*core.ValidationError) {
 		}
 		beside = append(beside, ve)
 		f.setError(ve.Field, windowWords(ve.Message))
-		switch ve.Field {
-		case "authorization_uri", "token_uri", "revocation_uri", "userinfo_uri", "introspection_uri", "device_authorization_uri", "issuer", "jwks_uri":
+		switch fd, _ := core.FieldByJSON(ve.Field); fd.Section {
+		case core.SectionEndpoints:
 			f.endpoints.Open(0)
-		case "redirect_host", "redirect_port", "token_endpoint_auth_method", "grant_type", "git_hosts":
+		case core.SectionAdvanced:
 			f.endpoints.Open(1)
 		}
 	}

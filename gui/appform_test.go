@@ -47,8 +47,8 @@ func TestNewAppFormDiscoverFillAndSave(t *testing.T) {
 	test.Type(f.discovery, srv.URL)
 	test.Tap(f.discover)
 
-	if f.authURI.Text != srv.URL+"/auth" || f.tokenURI.Text != srv.URL+"/token" || f.issuer.Text != srv.URL || f.jwksURI.Text != srv.URL+"/keys" {
-		t.Fatalf("discovery did not fill the endpoints: auth %q token %q issuer %q jwks %q", f.authURI.Text, f.tokenURI.Text, f.issuer.Text, f.jwksURI.Text)
+	if f.urls["authorization_uri"].Text != srv.URL+"/auth" || f.urls["token_uri"].Text != srv.URL+"/token" || f.urls["issuer"].Text != srv.URL || f.urls["jwks_uri"].Text != srv.URL+"/keys" {
+		t.Fatalf("discovery did not fill the endpoints: auth %q token %q issuer %q jwks %q", f.urls["authorization_uri"].Text, f.urls["token_uri"].Text, f.urls["issuer"].Text, f.urls["jwks_uri"].Text)
 	}
 	if got := f.scopeOptions; strings.Join(got, " ") != "openid email profile offline_access" {
 		t.Fatalf("scope suggestions: %v", got)
@@ -100,8 +100,8 @@ func TestFormShowsErrorsBesideTheirFields(t *testing.T) {
 	}
 	test.Type(f.name, "Bad")
 	test.Type(f.clientID, "c")
-	f.authURI.SetText("http://example.com/auth")
-	f.tokenURI.SetText("https://example.com/token")
+	f.urls["authorization_uri"].SetText("http://example.com/auth")
+	f.urls["token_uri"].SetText("https://example.com/token")
 	test.Tap(f.save)
 	if msg := f.errors["authorization_uri"]; !msg.Visible() || !strings.Contains(msg.Text, "plain http") {
 		t.Fatalf("the plain-http authorization URI is not flagged: %q", msg.Text)
@@ -120,7 +120,7 @@ func TestFormShowsErrorsBesideTheirFields(t *testing.T) {
 	// A name already taken, in any case.
 	addApp(t, svc, "Taken", nil)
 	f.name.SetText("taken")
-	f.authURI.SetText("https://example.com/auth")
+	f.urls["authorization_uri"].SetText("https://example.com/auth")
 	test.Tap(f.save)
 	if msg := f.errors["provider_name"]; !msg.Visible() || !strings.Contains(msg.Text, "already exists") {
 		t.Fatalf("a duplicate name is not flagged: %q", msg.Text)
@@ -138,7 +138,7 @@ func TestBadDiscoveryURLShowsInline(t *testing.T) {
 	if !msg.Visible() || !strings.Contains(msg.Text, "404") || !strings.Contains(msg.Text, srv.URL+"/nothing-here") {
 		t.Fatalf("discovery failure: visible %v, %q", msg.Visible(), msg.Text)
 	}
-	if !f.discover.Disabled() && f.authURI.Text != "" {
+	if !f.discover.Disabled() && f.urls["authorization_uri"].Text != "" {
 		t.Fatal("a failed discovery filled endpoints")
 	}
 	f.discovery.SetText("not a url")
@@ -194,7 +194,7 @@ func TestRegistryChangedElsewhereWhileEditing(t *testing.T) {
 	w.selectID(w.shown[0].ID)
 
 	// Without edits, a change made by the command line just appears.
-	if _, err := svc.Edit(t.Context(), "Shared", func(a *core.App) error { a.ClientID = "from-cli"; return nil }, nil); err != nil {
+	if _, err := svc.Edit(t.Context(), "Shared", func(a *core.App) error { a.ClientID = "from-cli"; return nil }, core.KeepSecret()); err != nil {
 		t.Fatal(err)
 	}
 	bumpRegistry(t, svc)
@@ -205,7 +205,7 @@ func TestRegistryChangedElsewhereWhileEditing(t *testing.T) {
 
 	// With edits, the window asks instead of overwriting either side.
 	w.form.clientID.SetText("typed here")
-	if _, err := svc.Edit(t.Context(), "Shared", func(a *core.App) error { a.ClientID = "from-cli-2"; return nil }, nil); err != nil {
+	if _, err := svc.Edit(t.Context(), "Shared", func(a *core.App) error { a.ClientID = "from-cli-2"; return nil }, core.KeepSecret()); err != nil {
 		t.Fatal(err)
 	}
 	bumpRegistry(t, svc)

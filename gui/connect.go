@@ -372,7 +372,7 @@ func (c *connectDialog) finish(attempt int, res *core.ConnectResult, err error) 
 		c.detail.SetText("The provider did not say when the access token expires.")
 	}
 	switch {
-	case c.app.GrantType == core.GrantClientCredentials:
+	case !c.app.GrantType.SignsIn():
 		c.nextStep.SetText("Nobody signs in with client credentials: a new token is fetched when this one runs out. Copy it from the Connection tab.")
 	case res.Tokens != nil && res.Tokens.RefreshToken != "":
 		c.nextStep.SetText("It is renewed before it runs out. Copy it from the Connection tab.")

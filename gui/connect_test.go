@@ -263,7 +263,7 @@ func TestConnectPortInUseWithTheRealCore(t *testing.T) {
 	addApp(t, svc.Service, "Example", nil)
 	w := openWindowOn(t, svc)
 	app := selectApp(t, w, "Example")
-	if _, err := svc.Edit(context.Background(), app.ID, func(a *core.App) error { a.RedirectPort = port; return nil }, nil); err != nil {
+	if _, err := svc.Edit(context.Background(), app.ID, func(a *core.App) error { a.RedirectPort = port; return nil }, core.KeepSecret()); err != nil {
 		t.Fatal(err)
 	}
 	w.reload()

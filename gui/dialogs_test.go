@@ -253,8 +253,8 @@ func TestRegistrationFormsShareOneLabelColumn(t *testing.T) {
 	f.endpoints.Open(1)
 	w.win.Canvas().Refresh(w.win.Content())
 	d := fyne.CurrentApp().Driver()
-	fields := map[string]fyne.CanvasObject{"Provider Name": f.name, "Client ID": f.clientID, "Authorization URI": f.authURI,
-		"Revocation URI": f.revocationURI, "Redirect host": f.redirectHost, "Redirect port": f.redirectPort}
+	fields := map[string]fyne.CanvasObject{"Provider Name": f.name, "Client ID": f.clientID, "Authorization URI": f.urls["authorization_uri"],
+		"Revocation URI": f.urls["revocation_uri"], "Redirect host": f.redirectHost, "Redirect port": f.redirectPort}
 	want := d.AbsolutePositionForObject(f.name).X
 	for name, o := range fields {
 		if x := d.AbsolutePositionForObject(o).X; x != want {

@@ -19,13 +19,13 @@ func TestFormRefusesEachMalformedField(t *testing.T) {
 		set   func(f *appForm)
 		want  string
 	}{
-		{"URL without a scheme", "authorization_uri", func(f *appForm) { f.authURI.SetText("idp.example.com/auth") }, "not an absolute http(s) URL"},
-		{"non-HTTP scheme", "token_uri", func(f *appForm) { f.tokenURI.SetText("ftp://idp.example.com/token") }, "not an absolute http(s) URL"},
+		{"URL without a scheme", "authorization_uri", func(f *appForm) { f.urls["authorization_uri"].SetText("idp.example.com/auth") }, "not an absolute http(s) URL"},
+		{"non-HTTP scheme", "token_uri", func(f *appForm) { f.urls["token_uri"].SetText("ftp://idp.example.com/token") }, "not an absolute http(s) URL"},
 		{"empty client ID", "client_id", func(f *appForm) { f.clientID.SetText("   ") }, "client ID is required"},
 		{"port out of range", "redirect_port", func(f *appForm) { f.redirectPort.SetText("70000") }, "70000 is out of range"},
 		{"negative port", "redirect_port", func(f *appForm) { f.redirectPort.SetText("-5") }, "-5 is out of range"},
 		{"port that is not a number", "redirect_port", func(f *appForm) { f.redirectPort.SetText("eighty") }, `"eighty" is not a port number`},
-		{"issuer without a scheme", "issuer", func(f *appForm) { f.issuer.SetText("accounts.example.com") }, "not an absolute http(s) URL"},
+		{"issuer without a scheme", "issuer", func(f *appForm) { f.urls["issuer"].SetText("accounts.example.com") }, "not an absolute http(s) URL"},
 		{"reserved extra parameter", "query_parameters", func(f *appForm) { f.addParam("redirect_uri", "https://evil.example") }, "set by the sign-in itself"},
 	}
 	for _, c := range cases {
@@ -36,8 +36,8 @@ func TestFormRefusesEachMalformedField(t *testing.T) {
 			f := w.form
 			test.Type(f.name, "Typed")
 			test.Type(f.clientID, "c")
-			f.authURI.SetText("https://idp.example.com/auth")
-			f.tokenURI.SetText("https://idp.example.com/token")
+			f.urls["authorization_uri"].SetText("https://idp.example.com/auth")
+			f.urls["token_uri"].SetText("https://idp.example.com/token")
 			c.set(f)
 			test.Tap(f.save)
 

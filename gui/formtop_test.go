@@ -96,11 +96,11 @@ func TestFormsOpenAtTheTopWithAFoldingChecklist(t *testing.T) {
 	// Generic OAuth 2.0: its URIs come first, above the OpenID Configuration, unfolded.
 	w.newFromPreset(presetByID(t, "generic-oauth2"))
 	d := fyne.CurrentApp().Driver()
-	auth, disc := d.AbsolutePositionForObject(f.authURI), d.AbsolutePositionForObject(f.discovery)
-	if !f.authURI.Visible() || !f.tokenURI.Visible() || auth.Y >= disc.Y || fyne.CurrentApp().Driver().CanvasForObject(f.tokenURI) == nil {
+	auth, disc := d.AbsolutePositionForObject(f.urls["authorization_uri"]), d.AbsolutePositionForObject(f.discovery)
+	if !f.urls["authorization_uri"].Visible() || !f.urls["token_uri"].Visible() || auth.Y >= disc.Y || fyne.CurrentApp().Driver().CanvasForObject(f.urls["token_uri"]) == nil {
 		t.Errorf("Generic OAuth 2.0: the authorization URI is at %v, the discovery URL at %v", auth, disc)
 	}
-	if tok := d.AbsolutePositionForObject(f.tokenURI); tok.Y+f.tokenURI.Size().Height > disc.Y {
+	if tok := d.AbsolutePositionForObject(f.urls["token_uri"]); tok.Y+f.urls["token_uri"].Size().Height > disc.Y {
 		t.Errorf("Generic OAuth 2.0: the token URI (%v) overlaps the discovery URL (%v): the page was not laid out again", tok, disc)
 	}
 	if y := auth.Y - d.AbsolutePositionForObject(f.scroll).Y; y > f.scroll.Size().Height {
@@ -109,7 +109,7 @@ func TestFormsOpenAtTheTopWithAFoldingChecklist(t *testing.T) {
 	// An OpenID Connect preset, and a blank new app, keep discovery first, the URIs in the
 	// Endpoints section.
 	w.newFromPreset(presetByID(t, "google"))
-	if len(f.topEndpoints.Objects) != 0 || d.AbsolutePositionForObject(f.authURI).Y <= d.AbsolutePositionForObject(f.discovery).Y {
+	if len(f.topEndpoints.Objects) != 0 || d.AbsolutePositionForObject(f.urls["authorization_uri"]).Y <= d.AbsolutePositionForObject(f.discovery).Y {
 		t.Error("Google: the endpoints were moved above discovery")
 	}
 	w.newFromPreset(presetByID(t, "generic-oauth2"))
@@ -119,7 +119,7 @@ func TestFormsOpenAtTheTopWithAFoldingChecklist(t *testing.T) {
 	}
 	w.form.discard()
 	selectApp(t, w, "First") // saved, without discovery: its URIs first, laid out
-	if tok, disc := d.AbsolutePositionForObject(f.tokenURI), d.AbsolutePositionForObject(f.discovery); len(f.topEndpoints.Objects) == 0 || tok.Y+f.tokenURI.Size().Height > disc.Y {
+	if tok, disc := d.AbsolutePositionForObject(f.urls["token_uri"]), d.AbsolutePositionForObject(f.discovery); len(f.topEndpoints.Objects) == 0 || tok.Y+f.urls["token_uri"].Size().Height > disc.Y {
 		t.Errorf("a saved app without discovery: token URI at %v, discovery at %v", tok, disc)
 	}
 	w.onNew()

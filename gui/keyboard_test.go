@@ -176,7 +176,7 @@ func TestFocusScrollsIntoView(t *testing.T) {
 			break
 		}
 	}
-	if c.Focused() != f.redirectPort || !seen[f.jwksURI] {
+	if c.Focused() != f.redirectPort || !seen[f.urls["jwks_uri"]] {
 		t.Fatalf("Tab never reached the redirect port (at %T)", c.Focused())
 	}
 	if f.scroll.Offset.Y == 0 {

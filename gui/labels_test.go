@@ -26,8 +26,8 @@ func TestPlainLabelsAndReconnect(t *testing.T) {
 
 	selectApp(t, w, "Plain")
 	for sel, values := range map[*widget.Select][]string{
-		f.grantType:  {core.GrantAuthorizationCode, core.GrantDeviceCode, core.GrantClientCredentials},
-		f.authMethod: {core.AuthMethodAuto, core.AuthMethodBasic, core.AuthMethodPost, core.AuthMethodNone},
+		f.grantType:  {string(core.GrantAuthorizationCode), string(core.GrantDeviceCode), string(core.GrantClientCredentials)},
+		f.authMethod: {string(core.AuthMethodAuto), string(core.AuthMethodBasic), string(core.AuthMethodPost), string(core.AuthMethodNone)},
 	} {
 		for i, o := range sel.Options {
 			if strings.HasPrefix(o, values[i]) || strings.ContainsAny(o[:1], "_") {
@@ -39,7 +39,7 @@ func TestPlainLabelsAndReconnect(t *testing.T) {
 		t.Errorf("the saved grant type reads %q", f.grantType.Selected)
 	}
 	f.grantType.SetSelected("Enter a code on another device (device_code)")
-	f.devURI.SetText("https://example.com/device")
+	f.urls["device_authorization_uri"].SetText("https://example.com/device")
 	f.authMethod.SetSelected("Secret in the request body (client_secret_post)")
 	test.Tap(f.save)
 	got, _ := svc.Get("Plain")

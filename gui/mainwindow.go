@@ -562,7 +562,7 @@ func stateText(app *core.App, now time.Time) (string, widget.Importance) {
 	case core.StateNotConnected:
 		return "Not connected", widget.MediumImportance
 	default: // a state a newer version wrote: show it rather than hide it
-		return s, widget.MediumImportance
+		return string(s), widget.MediumImportance
 	}
 }
 

@@ -37,7 +37,7 @@ func TestRememberedAppOpensFilledAfterARestart(t *testing.T) {
 	f := w.form
 	for name, got := range map[string]string{
 		"Provider Name": f.name.Text, "Client ID": f.clientID.Text,
-		"Authorization URI": f.authURI.Text, "Token URI": f.tokenURI.Text,
+		"Authorization URI": f.urls["authorization_uri"].Text, "Token URI": f.urls["token_uri"].Text,
 	} {
 		want := map[string]string{"Provider Name": "Remembered", "Client ID": "c",
 			"Authorization URI": "https://example.com/auth", "Token URI": "https://example.com/token"}[name]

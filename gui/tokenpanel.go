@@ -188,7 +188,7 @@ func (p *tokenPanel) show(app *core.App) {
 	p.state.Text, p.state.Importance = text, importance
 	p.state.Refresh()
 	p.updateCountdown()
-	machine := app.GrantType == core.GrantClientCredentials
+	machine := !app.GrantType.SignsIn()
 	if machine {
 		p.identity.SetText("nobody: with client credentials the client acts for itself")
 	} else {
@@ -375,7 +375,7 @@ func (p *tokenPanel) updateButtons() {
 	set(p.copyToken, !busy)
 	set(p.copyHeader, !busy)
 	set(p.reveal, !busy || p.revealed != "")
-	set(p.refresh, !busy && (p.app.Connection.HasRefreshToken || p.app.GrantType == core.GrantClientCredentials))
+	set(p.refresh, !busy && (p.app.Connection.HasRefreshToken || !p.app.GrantType.SignsIn()))
 	set(p.test, !busy)
 	set(p.disconnect, !busy)
 }

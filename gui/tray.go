@@ -114,7 +114,7 @@ func (t *tray) setApps(apps []core.App) {
 	now := t.w.env.svc.Clock()
 	var copyable []core.App
 	for _, a := range apps {
-		if s := a.State(now); s == core.StateConnected || s == core.StateExpired {
+		if a.State(now).HasTokens() {
 			copyable = append(copyable, a)
 		}
 	}

@@ -19,8 +19,8 @@ func TestValidationShowsEveryErrorAtOnceAndClearsEachWhenFixed(t *testing.T) {
 	f := w.form
 	test.Type(f.name, "Several mistakes")
 	test.Type(f.clientID, "c")
-	f.authURI.SetText("http://idp.example.com/auth") // plain http off loopback
-	f.tokenURI.SetText("idp.example.com/token")      // no scheme
+	f.urls["authorization_uri"].SetText("http://idp.example.com/auth") // plain http off loopback
+	f.urls["token_uri"].SetText("idp.example.com/token")               // no scheme
 	f.redirectPort.SetText("eighty")
 	test.Tap(f.save)
 
@@ -55,15 +55,15 @@ func TestValidationShowsEveryErrorAtOnceAndClearsEachWhenFixed(t *testing.T) {
 	}
 
 	// Fixing one clears its line at once, leaves the others, and moves nothing below.
-	below := d.AbsolutePositionForObject(f.tokenURI)
-	f.authURI.SetText("https://idp.example.com/auth")
+	below := d.AbsolutePositionForObject(f.urls["token_uri"])
+	f.urls["authorization_uri"].SetText("https://idp.example.com/auth")
 	if f.errors["authorization_uri"].Text != "" || f.errors["token_uri"].Text == "" || f.errors["redirect_port"].Text == "" {
 		t.Errorf("after fixing the authorization URI: %q / %q / %q", f.errors["authorization_uri"].Text, f.errors["token_uri"].Text, f.errors["redirect_port"].Text)
 	}
-	if after := d.AbsolutePositionForObject(f.tokenURI); after != below {
+	if after := d.AbsolutePositionForObject(f.urls["token_uri"]); after != below {
 		t.Errorf("clearing an error moved the next field from %v to %v", below, after)
 	}
-	f.tokenURI.SetText("https://idp.example.com/token")
+	f.urls["token_uri"].SetText("https://idp.example.com/token")
 	f.redirectPort.SetText("0")
 	for field, l := range f.errors {
 		if l.Text != "" {

@@ -98,7 +98,7 @@ func TestSettingsSwitchesToTheVaultAndBack(t *testing.T) {
 	}
 	// The window's own calls now reach the vault: a new secret lands there, not in the keyring.
 	newSecret := "Alpha-new-secret"
-	if _, err := svc.Edit(t.Context(), "Alpha", func(*core.App) error { return nil }, &newSecret); err != nil {
+	if _, err := svc.Edit(t.Context(), "Alpha", func(*core.App) error { return nil }, core.SetSecret(newSecret)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := mem.Get(clientSecretOf(apps[0])); !errors.Is(err, core.ErrNotFound) {

@@ -46,7 +46,7 @@ func TestMouseWheelScrollsTheFormOverInputFields(t *testing.T) {
 			t.Errorf("the wheel over %T moved the page %.0f px down (room %.0f) and %.0f px back up (room %.0f)", o, down, room, up, peak)
 		}
 	}
-	for _, o := range []fyne.CanvasObject{f.name, f.discovery, f.clientID, f.secret, f.scopeInput, f.authURI, f.jwksURI, f.redirectHost, f.redirectPort} {
+	for _, o := range []fyne.CanvasObject{f.name, f.discovery, f.clientID, f.secret, f.scopeInput, f.urls["authorization_uri"], f.urls["jwks_uri"], f.redirectHost, f.redirectPort} {
 		wheel(f.scroll, o)
 	}
 

@@ -31,21 +31,45 @@ const (
 	CallbackPath = "/callback"
 )
 
+// AuthMethod is how the client authenticates at the token endpoint (the document's
+// token_endpoint_auth_method, stored as the string).
+type AuthMethod string
+
 // Token endpoint authentication methods (RFC 8414 names), plus "auto".
 const (
-	AuthMethodAuto  = "auto"
-	AuthMethodBasic = "client_secret_basic"
-	AuthMethodPost  = "client_secret_post"
-	AuthMethodNone  = "none"
+	AuthMethodAuto  AuthMethod = "auto"
+	AuthMethodBasic AuthMethod = "client_secret_basic"
+	AuthMethodPost  AuthMethod = "client_secret_post"
+	AuthMethodNone  AuthMethod = "none"
 )
 
-// Grant types an app connects with (the document's grant_type). device_code is RFC 8628's
-// urn:ietf:params:oauth:grant-type:device_code, shortened as people type it.
+// SendsSecret says the client secret goes with a token request: a public client (none)
+// sends its client ID only. For "auto", ask App.EffectiveAuthMethod first.
+func (m AuthMethod) SendsSecret() bool { return m != AuthMethodNone }
+
+// InBody says the client's credentials go in the request body (client_secret_post, and the
+// client ID of a public client), not the Authorization header.
+func (m AuthMethod) InBody() bool { return m == AuthMethodPost || m == AuthMethodNone }
+
+// Grant is how an app gets its tokens (the document's grant_type, stored as the string).
+type Grant string
+
+// Grant types. device_code is RFC 8628's urn:ietf:params:oauth:grant-type:device_code,
+// shortened as people type it.
 const (
-	GrantAuthorizationCode = "authorization_code"
-	GrantDeviceCode        = "device_code"
-	GrantClientCredentials = "client_credentials"
+	GrantAuthorizationCode Grant = "authorization_code"
+	GrantDeviceCode        Grant = "device_code"
+	GrantClientCredentials Grant = "client_credentials"
 )
+
+// NeedsBrowser says a person signs in in a browser on this machine, answering on the
+// redirect URI (which must be registered with the provider).
+func (g Grant) NeedsBrowser() bool { return g == GrantAuthorizationCode }
+
+// SignsIn says a person signs in, so the tokens are theirs and a refresh token renews them.
+// Client credentials are the client's own: nobody signs in, and a token is renewed by
+// asking for a new one.
+func (g Grant) SignsIn() bool { return g != GrantClientCredentials }
 
 // QueryParameter is one "Extra Parameter" row, sent with the authorization request.
 type QueryParameter struct {
@@ -73,8 +97,8 @@ type App struct {
 	RedirectHost            string           `json:"redirect_host"`
 	RedirectPort            int              `json:"redirect_port"`
 	PKCE                    bool             `json:"pkce"`
-	TokenEndpointAuthMethod string           `json:"token_endpoint_auth_method"`
-	GrantType               string           `json:"grant_type"`
+	TokenEndpointAuthMethod AuthMethod       `json:"token_endpoint_auth_method"`
+	GrantType               Grant            `json:"grant_type"`
 	// GitHosts are the hosts (host or host:port, as git names them) `git-credential` hands the
 	// token to; for any other host it answers nothing, so a remote elsewhere never gets it.
 	GitHosts []string `json:"git_hosts,omitempty"`
@@ -103,28 +127,35 @@ type App struct {
 	Connection *Connection `json:"connection,omitempty"`
 }
 
-// Connection states as stored. "expired" and "not_connected" are derived, see State.
+// ConnectionState is where an app's connection stands (stored as the string).
+type ConnectionState string
+
+// Connection states as stored. "expired" and "not_connected" are derived, see App.State.
 const (
-	StateConnected      = "connected"
-	StateExpired        = "expired"
-	StateNeedsReauth    = "needs_reauth"
-	StateClientRejected = "client_rejected"
-	StateNotConnected   = "not_connected"
+	StateConnected      ConnectionState = "connected"
+	StateExpired        ConnectionState = "expired"
+	StateNeedsReauth    ConnectionState = "needs_reauth"
+	StateClientRejected ConnectionState = "client_rejected"
+	StateNotConnected   ConnectionState = "not_connected"
 )
+
+// HasTokens says the app holds tokens a program can be given: valid ones, or expired ones
+// that a refresh (or, for client credentials, a new request) renews.
+func (s ConnectionState) HasTokens() bool { return s == StateConnected || s == StateExpired }
 
 // Connection is what may be known about a connection without reading the keyring.
 type Connection struct {
-	State            string     `json:"state"`
-	ExpiresAt        *time.Time `json:"expires_at,omitempty"` // nil: the provider gave no expiry
-	Subject          string     `json:"subject,omitempty"`
-	Name             string     `json:"name,omitempty"`
-	Email            string     `json:"email,omitempty"`
-	GrantedScopes    []string   `json:"granted_scopes,omitempty"`
-	HasRefreshToken  bool       `json:"has_refresh_token"`
-	ConnectedAt      time.Time  `json:"connected_at"`
-	RefreshedAt      *time.Time `json:"refreshed_at,omitempty"`
-	ReconnectToApply bool       `json:"reconnect_to_apply,omitempty"` // scopes changed since sign-in
-	LastError        string     `json:"last_error,omitempty"`
+	State            ConnectionState `json:"state"`
+	ExpiresAt        *time.Time      `json:"expires_at,omitempty"` // nil: the provider gave no expiry
+	Subject          string          `json:"subject,omitempty"`
+	Name             string          `json:"name,omitempty"`
+	Email            string          `json:"email,omitempty"`
+	GrantedScopes    []string        `json:"granted_scopes,omitempty"`
+	HasRefreshToken  bool            `json:"has_refresh_token"`
+	ConnectedAt      time.Time       `json:"connected_at"`
+	RefreshedAt      *time.Time      `json:"refreshed_at,omitempty"`
+	ReconnectToApply bool            `json:"reconnect_to_apply,omitempty"` // scopes changed since sign-in
+	LastError        string          `json:"last_error,omitempty"`
 }
 
 // NewApp returns a document with the defaults a person would expect.
@@ -151,7 +182,7 @@ func NewID() string {
 
 // State is the connection state a person sees; "expired" means the access token has run out
 // (a refresh token may still renew it).
-func (a *App) State(now time.Time) string {
+func (a *App) State(now time.Time) ConnectionState {
 	c := a.Connection
 	if c == nil || c.State == "" {
 		return StateNotConnected
@@ -238,7 +269,7 @@ func (a *App) UsesOpenID() bool { return slices.Contains(a.Scopes, "openid") }
 
 // EffectiveAuthMethod resolves "auto": a public client (no secret) authenticates with
 // client_id only; otherwise Basic, unless the provider lists only client_secret_post.
-func (a *App) EffectiveAuthMethod() string {
+func (a *App) EffectiveAuthMethod() AuthMethod {
 	if a.TokenEndpointAuthMethod != "" && a.TokenEndpointAuthMethod != AuthMethodAuto {
 		return a.TokenEndpointAuthMethod
 	}
@@ -246,7 +277,7 @@ func (a *App) EffectiveAuthMethod() string {
 		return AuthMethodNone
 	}
 	m := a.TokenEndpointAuthMethodsSupported
-	if len(m) > 0 && !slices.Contains(m, AuthMethodBasic) && slices.Contains(m, AuthMethodPost) {
+	if len(m) > 0 && !slices.Contains(m, string(AuthMethodBasic)) && slices.Contains(m, string(AuthMethodPost)) {
 		return AuthMethodPost
 	}
 	return AuthMethodBasic
@@ -280,19 +311,13 @@ func (a *App) Validate() error {
 	if strings.TrimSpace(a.ClientID) == "" {
 		return &ValidationError{"client_id", "the client ID is required (the provider shows it when you register the client)"}
 	}
-	urls := []struct{ field, value string }{
-		{"openid_configuration", a.OpenIDConfiguration},
-		{"authorization_uri", a.AuthorizationURI}, {"token_uri", a.TokenURI},
-		{"revocation_uri", a.RevocationURI}, {"userinfo_uri", a.UserinfoURI},
-		{"introspection_uri", a.IntrospectionURI}, {"device_authorization_uri", a.DeviceAuthorizationURI},
-		{"issuer", a.Issuer}, {"jwks_uri", a.JWKSURI},
-	}
-	for _, u := range urls {
-		if u.value == "" {
+	for _, f := range Endpoints() {
+		v := *f.Text(a)
+		if v == "" {
 			continue
 		}
-		if err := CheckEndpointURL(u.value); err != nil {
-			return &ValidationError{u.field, err.Error()}
+		if err := CheckEndpointURL(v); err != nil {
+			return &ValidationError{f.JSON, err.Error()}
 		}
 	}
 	// Only the authorization code grant sends a browser to the authorization URI; the device
@@ -300,7 +325,7 @@ func (a *App) Validate() error {
 	switch a.GrantType {
 	case GrantAuthorizationCode:
 		if a.AuthorizationURI == "" {
-			return &ValidationError{"authorization_uri", "the authorization URI is required: use discovery or give it by hand"}
+			return missingEndpoint("authorization_uri")
 		}
 	case GrantDeviceCode:
 		if a.DeviceAuthorizationURI == "" {
@@ -311,7 +336,7 @@ func (a *App) Validate() error {
 		return &ValidationError{"grant_type", fmt.Sprintf("unknown grant type %q: use authorization_code, device_code or client_credentials", a.GrantType)}
 	}
 	if a.TokenURI == "" {
-		return &ValidationError{"token_uri", "the token URI is required: use discovery or give it by hand"}
+		return missingEndpoint("token_uri")
 	}
 	for _, s := range a.Scopes {
 		if s == "" || strings.ContainsFunc(s, unicode.IsSpace) {
@@ -348,6 +373,17 @@ func (a *App) Validate() error {
 		return &ValidationError{"token_endpoint_auth_method", fmt.Sprintf("unknown auth method %q: use auto, client_secret_basic, client_secret_post or none", a.TokenEndpointAuthMethod)}
 	}
 	return nil
+}
+
+// missingEndpoint is the error for a required endpoint left empty, naming it by the field
+// table's label ("the token URI is required").
+func missingEndpoint(field string) error {
+	f, _ := FieldByJSON(field)
+	name := f.Label
+	if len(name) > 1 && !unicode.IsUpper(rune(name[1])) { // "Token URI" reads "token URI"; "JWKS URI" stays
+		name = strings.ToLower(name[:1]) + name[1:]
+	}
+	return &ValidationError{field, "the " + name + " is required: use discovery or give it by hand"}
 }
 
 // ValidateName checks a provider_name: it is the command line's NAME and the button text.

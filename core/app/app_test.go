@@ -80,7 +80,7 @@ func TestValidateAcceptsAValidApp(t *testing.T) {
 	a.JWKSURI = "https://idp.example.com/jwks"
 	for _, host := range []string{HostIPv4, HostLocalhost, HostIPv6} {
 		for _, port := range []int{0, 1, 8765, 65535} {
-			for _, m := range []string{AuthMethodAuto, AuthMethodBasic, AuthMethodPost, AuthMethodNone} {
+			for _, m := range []AuthMethod{AuthMethodAuto, AuthMethodBasic, AuthMethodPost, AuthMethodNone} {
 				a.RedirectHost, a.RedirectPort, a.TokenEndpointAuthMethod = host, port, m
 				if err := a.Validate(); err != nil {
 					t.Errorf("host %s port %d method %s: Validate() = %v", host, port, m, err)
@@ -278,24 +278,24 @@ func TestRedirectURI(t *testing.T) {
 func TestEffectiveAuthMethod(t *testing.T) {
 	cases := []struct {
 		name      string
-		method    string
+		method    AuthMethod
 		secret    bool
 		supported []string
-		want      string
+		want      AuthMethod
 	}{
 		{"auto, public client", AuthMethodAuto, false, nil, AuthMethodNone},
-		{"auto, public client, post only", AuthMethodAuto, false, []string{AuthMethodPost}, AuthMethodNone},
+		{"auto, public client, post only", AuthMethodAuto, false, []string{string(AuthMethodPost)}, AuthMethodNone},
 		{"empty means auto", "", false, nil, AuthMethodNone},
 		{"empty with secret", "", true, nil, AuthMethodBasic},
 		{"auto, secret, no metadata", AuthMethodAuto, true, nil, AuthMethodBasic},
-		{"auto, secret, both", AuthMethodAuto, true, []string{AuthMethodPost, AuthMethodBasic}, AuthMethodBasic},
-		{"auto, secret, basic only", AuthMethodAuto, true, []string{AuthMethodBasic}, AuthMethodBasic},
-		{"auto, secret, post only", AuthMethodAuto, true, []string{AuthMethodPost}, AuthMethodPost},
-		{"auto, secret, post and jwt", AuthMethodAuto, true, []string{"private_key_jwt", AuthMethodPost}, AuthMethodPost},
+		{"auto, secret, both", AuthMethodAuto, true, []string{string(AuthMethodPost), string(AuthMethodBasic)}, AuthMethodBasic},
+		{"auto, secret, basic only", AuthMethodAuto, true, []string{string(AuthMethodBasic)}, AuthMethodBasic},
+		{"auto, secret, post only", AuthMethodAuto, true, []string{string(AuthMethodPost)}, AuthMethodPost},
+		{"auto, secret, post and jwt", AuthMethodAuto, true, []string{"private_key_jwt", string(AuthMethodPost)}, AuthMethodPost},
 		{"auto, secret, jwt only", AuthMethodAuto, true, []string{"private_key_jwt"}, AuthMethodBasic},
 		{"explicit basic, no secret", AuthMethodBasic, false, nil, AuthMethodBasic},
-		{"explicit basic over post-only metadata", AuthMethodBasic, true, []string{AuthMethodPost}, AuthMethodBasic},
-		{"explicit post over basic-only metadata", AuthMethodPost, true, []string{AuthMethodBasic}, AuthMethodPost},
+		{"explicit basic over post-only metadata", AuthMethodBasic, true, []string{string(AuthMethodPost)}, AuthMethodBasic},
+		{"explicit post over basic-only metadata", AuthMethodPost, true, []string{string(AuthMethodBasic)}, AuthMethodPost},
 		{"explicit none with a secret", AuthMethodNone, true, nil, AuthMethodNone},
 	}
 	for _, c := range cases {
@@ -334,7 +334,7 @@ func TestState(t *testing.T) {
 	cases := []struct {
 		name string
 		conn *Connection
-		want string
+		want ConnectionState
 	}{
 		{"never connected", nil, StateNotConnected},
 		{"empty state", &Connection{}, StateNotConnected},

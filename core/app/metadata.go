@@ -27,20 +27,23 @@ type ProviderMetadata struct {
 // advertise are kept as they were, so a hand-given revocation URI survives.
 func (a *App) ApplyMetadata(md *ProviderMetadata, discoveryURL string) {
 	a.OpenIDConfiguration = discoveryURL
-	set := func(dst *string, v string) {
-		if v != "" {
+	a.copyMetadata(md, false)
+}
+
+// FillFromMetadata fills only the endpoints the app leaves empty, as an imported document is
+// completed: what the file says wins over what discovery says.
+func (a *App) FillFromMetadata(md *ProviderMetadata) { a.copyMetadata(md, true) }
+
+// copyMetadata copies each discovered endpoint the provider advertises (only into empty ones
+// when onlyEmpty, or for a KeepGiven field) and what the provider supports.
+func (a *App) copyMetadata(md *ProviderMetadata, onlyEmpty bool) {
+	for _, f := range Fields {
+		if f.Discovered == nil {
+			continue
+		}
+		if v, dst := f.Discovered(md), f.Text(a); v != "" && (*dst == "" || !(onlyEmpty || f.KeepGiven)) {
 			*dst = v
 		}
-	}
-	set(&a.AuthorizationURI, md.AuthorizationEndpoint)
-	set(&a.TokenURI, md.TokenEndpoint)
-	set(&a.UserinfoURI, md.UserinfoEndpoint)
-	set(&a.RevocationURI, md.RevocationEndpoint)
-	set(&a.IntrospectionURI, md.IntrospectionEndpoint)
-	set(&a.DeviceAuthorizationURI, md.DeviceAuthorizationEndpoint)
-	set(&a.JWKSURI, md.JWKSURI)
-	if a.Issuer == "" {
-		a.Issuer = md.Issuer
 	}
 	a.ScopesSupported = md.ScopesSupported
 	a.CodeChallengeMethodsSupported = md.CodeChallengeMethodsSupported

@@ -184,8 +184,11 @@ func (p Preset) Apply(app *App, values map[string]string) (registrationURL strin
 
 // templatedStrings are the document's fields that may hold {field} templates.
 func (a *App) templatedStrings() []*string {
-	return []*string{&a.OpenIDConfiguration, &a.AuthorizationURI, &a.TokenURI, &a.RevocationURI, &a.UserinfoURI,
-		&a.IntrospectionURI, &a.DeviceAuthorizationURI, &a.Issuer, &a.JWKSURI}
+	var out []*string
+	for _, f := range Endpoints() {
+		out = append(out, f.Text(a))
+	}
+	return out
 }
 
 func fillTemplate(s string, values map[string]string) string {

@@ -67,10 +67,10 @@ func (t *TokenSet) Stale(now time.Time, minValid time.Duration) bool {
 // invalid_grant would be sent twice (and a rotated refresh token burnt).
 func Config(app *App, secret, redirectURI string) *oauth2.Config {
 	style := oauth2.AuthStyleInHeader
-	if m := app.EffectiveAuthMethod(); m == authMethodPost || m == authMethodNone {
+	if app.EffectiveAuthMethod().InBody() {
 		style = oauth2.AuthStyleInParams
 	}
-	if app.EffectiveAuthMethod() == authMethodNone {
+	if !app.EffectiveAuthMethod().SendsSecret() {
 		secret = "" // a public client sends client_id in the body and nothing else
 	}
 	return &oauth2.Config{
