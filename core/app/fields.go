@@ -45,6 +45,9 @@ type Field struct {
 	JSON   string
 	Frappe bool
 	Kind   Kind
+	// Noun is how a sentence names it ("the JWKS URI"): the front ends' words for a remedy
+	// that points at the field.
+	Noun string
 
 	// The form: its label, the placeholder of its entry, its section, and whether an app
 	// without discovery needs it first (Primary: the form puts it under the name).
@@ -84,43 +87,43 @@ const (
 // Fields is the document, in the form's order (top to bottom), which is also `show`'s order
 // and the order Validate checks the endpoints in.
 var Fields = []Field{
-	{JSON: FieldProviderName, Frappe: true, Kind: KindValue, Label: "Provider Name", Placeholder: "e.g. Google Mail", Section: SectionName, ShowLabel: "Provider name"},
-	{JSON: FieldOpenIDConfiguration, Frappe: true, Kind: KindEndpoint, Label: "OpenID Configuration", Section: SectionDiscovery, ShowLabel: "OpenID configuration",
+	{JSON: FieldProviderName, Noun: "name", Frappe: true, Kind: KindValue, Label: "Provider Name", Placeholder: "e.g. Google Mail", Section: SectionName, ShowLabel: "Provider name"},
+	{JSON: FieldOpenIDConfiguration, Noun: "discovery URL", Frappe: true, Kind: KindEndpoint, Label: "OpenID Configuration", Section: SectionDiscovery, ShowLabel: "OpenID configuration",
 		Placeholder: "https://accounts.google.com or …/.well-known/openid-configuration",
 		Flag:        "discovery", FlagArg: "URL", FlagHelp: "issuer or its /.well-known/openid-configuration; fills the endpoints",
 		Text: func(a *App) *string { return &a.OpenIDConfiguration }},
-	{JSON: FieldClientID, Frappe: true, Kind: KindValue, Label: "Client ID", Section: SectionClient, ShowLabel: "Client ID",
+	{JSON: FieldClientID, Noun: "client ID", Frappe: true, Kind: KindValue, Label: "Client ID", Section: SectionClient, ShowLabel: "Client ID",
 		Placeholder: "from the provider's client registration", Flag: "client-id", FlagArg: "ID", FlagHelp: "the client ID from the provider"},
-	{JSON: FieldClientSecret, Frappe: true, Kind: KindSecret, Label: "Client Secret", Section: SectionClient, ShowLabel: "Client secret",
+	{JSON: FieldClientSecret, Noun: "client secret", Frappe: true, Kind: KindSecret, Label: "Client Secret", Section: SectionClient, ShowLabel: "Client secret",
 		Flag: "client-secret-stdin", FlagHelp: "read the client secret from stdin (never from the command line)"},
-	{JSON: "redirect_uri", Frappe: true, Kind: KindComputed, Label: "Redirect URI", Section: SectionClient, ShowLabel: "Redirect URI"},
-	{JSON: "scopes", Frappe: true, Kind: KindValue, Label: "Scopes", Section: SectionScopes, ShowLabel: "Scopes",
+	{JSON: "redirect_uri", Noun: "redirect URI", Frappe: true, Kind: KindComputed, Label: "Redirect URI", Section: SectionClient, ShowLabel: "Redirect URI"},
+	{JSON: "scopes", Noun: "scopes", Frappe: true, Kind: KindValue, Label: "Scopes", Section: SectionScopes, ShowLabel: "Scopes",
 		Flag: "scope", FlagArg: "S", FlagHelp: "a scope; repeat it, or give several separated by spaces"},
-	{JSON: "query_parameters", Frappe: true, Kind: KindValue, Label: "Extra Parameters", Section: SectionParams, ShowLabel: "Extra parameter",
+	{JSON: "query_parameters", Noun: "extra parameters", Frappe: true, Kind: KindValue, Label: "Extra Parameters", Section: SectionParams, ShowLabel: "Extra parameter",
 		Flag: "param", FlagArg: "KEY=VALUE", FlagHelp: "extra authorization parameter, e.g. access_type=offline; repeatable"},
 
 	// The endpoints: one line each.
-	{JSON: "authorization_uri", Frappe: true, Label: "Authorization URI", Placeholder: "https://…/authorize", Section: SectionEndpoints, Primary: true, Flag: "auth-url", ShowLabel: "Authorization URI", Text: func(a *App) *string { return &a.AuthorizationURI }, Discovered: func(m *ProviderMetadata) string { return m.AuthorizationEndpoint }},
-	{JSON: "token_uri", Frappe: true, Label: "Token URI", Placeholder: "https://…/token", Section: SectionEndpoints, Primary: true, Flag: "token-url", ShowLabel: "Token URI", Text: func(a *App) *string { return &a.TokenURI }, Discovered: func(m *ProviderMetadata) string { return m.TokenEndpoint }},
-	{JSON: "revocation_uri", Frappe: true, Label: "Revocation URI", Placeholder: "optional", Section: SectionEndpoints, Flag: "revocation-url", ShowLabel: "Revocation URI", Text: func(a *App) *string { return &a.RevocationURI }, Discovered: func(m *ProviderMetadata) string { return m.RevocationEndpoint }},
-	{JSON: "userinfo_uri", Frappe: true, Label: "Userinfo URI", Placeholder: "optional", Section: SectionEndpoints, Flag: "userinfo-url", ShowLabel: "Userinfo URI", Text: func(a *App) *string { return &a.UserinfoURI }, Discovered: func(m *ProviderMetadata) string { return m.UserinfoEndpoint }},
-	{JSON: "introspection_uri", Frappe: true, Label: "Introspection URI", Placeholder: "optional", Section: SectionEndpoints, Flag: "introspection-url", ShowLabel: "Introspection URI", Text: func(a *App) *string { return &a.IntrospectionURI }, Discovered: func(m *ProviderMetadata) string { return m.IntrospectionEndpoint }},
-	{JSON: "device_authorization_uri", Label: "Device authorization URI", Placeholder: "optional", Section: SectionEndpoints, Flag: "device-url", ShowLabel: "Device authorization URI", Text: func(a *App) *string { return &a.DeviceAuthorizationURI }, Discovered: func(m *ProviderMetadata) string { return m.DeviceAuthorizationEndpoint }},
-	{JSON: FieldIssuer, Label: "Issuer", Placeholder: "needed to verify ID tokens (openid)", Section: SectionEndpoints, Flag: "issuer", FlagArg: "URL", FlagHelp: "expected issuer (when the document advertises another, or without discovery)", ShowLabel: "Issuer", Text: func(a *App) *string { return &a.Issuer }, Discovered: func(m *ProviderMetadata) string { return m.Issuer }, KeepGiven: true},
-	{JSON: "jwks_uri", Label: "JWKS URI", Placeholder: "needed to verify ID tokens (openid)", Section: SectionEndpoints, Flag: "jwks-url", FlagArg: "URL", FlagHelp: "JWKS URI, to verify ID tokens without discovery", ShowLabel: "JWKS URI", Text: func(a *App) *string { return &a.JWKSURI }, Discovered: func(m *ProviderMetadata) string { return m.JWKSURI }},
+	{JSON: "authorization_uri", Noun: "authorization URI", Frappe: true, Label: "Authorization URI", Placeholder: "https://…/authorize", Section: SectionEndpoints, Primary: true, Flag: "auth-url", ShowLabel: "Authorization URI", Text: func(a *App) *string { return &a.AuthorizationURI }, Discovered: func(m *ProviderMetadata) string { return m.AuthorizationEndpoint }},
+	{JSON: "token_uri", Noun: "token URI", Frappe: true, Label: "Token URI", Placeholder: "https://…/token", Section: SectionEndpoints, Primary: true, Flag: "token-url", ShowLabel: "Token URI", Text: func(a *App) *string { return &a.TokenURI }, Discovered: func(m *ProviderMetadata) string { return m.TokenEndpoint }},
+	{JSON: "revocation_uri", Noun: "revocation URI", Frappe: true, Label: "Revocation URI", Placeholder: "optional", Section: SectionEndpoints, Flag: "revocation-url", ShowLabel: "Revocation URI", Text: func(a *App) *string { return &a.RevocationURI }, Discovered: func(m *ProviderMetadata) string { return m.RevocationEndpoint }},
+	{JSON: "userinfo_uri", Noun: "userinfo URI", Frappe: true, Label: "Userinfo URI", Placeholder: "optional", Section: SectionEndpoints, Flag: "userinfo-url", ShowLabel: "Userinfo URI", Text: func(a *App) *string { return &a.UserinfoURI }, Discovered: func(m *ProviderMetadata) string { return m.UserinfoEndpoint }},
+	{JSON: "introspection_uri", Noun: "introspection URI", Frappe: true, Label: "Introspection URI", Placeholder: "optional", Section: SectionEndpoints, Flag: "introspection-url", ShowLabel: "Introspection URI", Text: func(a *App) *string { return &a.IntrospectionURI }, Discovered: func(m *ProviderMetadata) string { return m.IntrospectionEndpoint }},
+	{JSON: "device_authorization_uri", Noun: "device authorization URI", Label: "Device authorization URI", Placeholder: "optional", Section: SectionEndpoints, Flag: "device-url", ShowLabel: "Device authorization URI", Text: func(a *App) *string { return &a.DeviceAuthorizationURI }, Discovered: func(m *ProviderMetadata) string { return m.DeviceAuthorizationEndpoint }},
+	{JSON: FieldIssuer, Noun: "issuer", Label: "Issuer", Placeholder: "needed to verify ID tokens (openid)", Section: SectionEndpoints, Flag: "issuer", FlagArg: "URL", FlagHelp: "expected issuer (when the document advertises another, or without discovery)", ShowLabel: "Issuer", Text: func(a *App) *string { return &a.Issuer }, Discovered: func(m *ProviderMetadata) string { return m.Issuer }, KeepGiven: true},
+	{JSON: "jwks_uri", Noun: "JWKS URI", Label: "JWKS URI", Placeholder: "needed to verify ID tokens (openid)", Section: SectionEndpoints, Flag: "jwks-url", FlagArg: "URL", FlagHelp: "JWKS URI, to verify ID tokens without discovery", ShowLabel: "JWKS URI", Text: func(a *App) *string { return &a.JWKSURI }, Discovered: func(m *ProviderMetadata) string { return m.JWKSURI }},
 
-	{JSON: "redirect_host", Kind: KindValue, Label: "Redirect host", Section: SectionAdvanced,
+	{JSON: "redirect_host", Noun: "redirect host", Kind: KindValue, Label: "Redirect host", Section: SectionAdvanced,
 		Flag: "redirect-host", FlagArg: "H", FlagHelp: "127.0.0.1 (default), localhost (both IPv4 and IPv6) or [::1]"},
-	{JSON: "redirect_port", Kind: KindValue, Label: "Redirect port", Placeholder: "e.g. 8765", Section: SectionAdvanced,
+	{JSON: "redirect_port", Noun: "redirect port", Kind: KindValue, Label: "Redirect port", Placeholder: "e.g. 8765", Section: SectionAdvanced,
 		Flag: "redirect-port", FlagArg: "N", FlagHelp: "default 8765; 0 = any free port, for providers that accept any loopback port"},
-	{JSON: "pkce", Kind: KindValue, Label: "PKCE", Section: SectionAdvanced, ShowLabel: "PKCE",
+	{JSON: "pkce", Noun: "PKCE setting", Kind: KindValue, Label: "PKCE", Section: SectionAdvanced, ShowLabel: "PKCE",
 		Flag: "no-pkce", FlagHelp: "turn PKCE off (only for providers that reject it)"},
-	{JSON: "token_endpoint_auth_method", Kind: KindValue, Label: "Client secret sent", Section: SectionAdvanced, ShowLabel: "Token endpoint auth",
+	{JSON: "token_endpoint_auth_method", Noun: "auth method", Kind: KindValue, Label: "Client secret sent", Section: SectionAdvanced, ShowLabel: "Token endpoint auth",
 		Flag: "auth-method", FlagArg: "M", FlagHelp: "auto (default), client_secret_basic, client_secret_post or none"},
-	{JSON: "grant_type", Kind: KindValue, Label: "How to sign in", Section: SectionAdvanced, ShowLabel: "Grant type",
+	{JSON: "grant_type", Noun: "grant type", Kind: KindValue, Label: "How to sign in", Section: SectionAdvanced, ShowLabel: "Grant type",
 		Flag: "grant", FlagArg: "G", FlagHelp: "authorization_code (default; the browser), device_code (a code approved on\n" +
 			"another device) or client_credentials (the client's own token, nobody signs in;\nneeds --client-secret-stdin, or --auth-method none)"},
-	{JSON: "git_hosts", Kind: KindValue, Label: "Git hosts", Section: SectionAdvanced, ShowLabel: "Git hosts",
+	{JSON: "git_hosts", Noun: "git hosts", Kind: KindValue, Label: "Git hosts", Section: SectionAdvanced, ShowLabel: "Git hosts",
 		Flag: "git-host", FlagArg: "HOST", FlagHelp: "a host (github.com, or host:port) git-credential gives the token to; repeatable.\n" +
 			"git asking for any other host gets nothing. The github and gitlab presets fill it."},
 }
