@@ -684,7 +684,7 @@ func (f *appForm) onDiscover() {
 	f.discover.Disable()
 	f.discovering.Show()
 	f.discovering.Start()
-	runAsync(func() {
+	f.w.env.runAsync(func() {
 		md, err := f.w.env.svc.Discover(context.Background(), raw, expected)
 		fyne.Do(func() {
 			f.discovering.Stop()
@@ -859,7 +859,7 @@ func (f *appForm) saveThen(next func()) {
 	f.save.Disable()
 	orig := f.orig
 	svc := f.w.env.svc
-	runAsync(func() {
+	f.w.env.runAsync(func() {
 		var saved core.App
 		var res core.EditResult
 		var err error
@@ -1011,7 +1011,7 @@ func (f *appForm) onDelete() {
 
 func (f *appForm) remove(app core.App, localOnly bool) {
 	f.deleteButton.Disable()
-	runAsync(func() {
+	f.w.env.runAsync(func() {
 		err := f.w.env.svc.Remove(context.Background(), app.ID, localOnly)
 		fyne.Do(func() {
 			f.deleteButton.Enable()

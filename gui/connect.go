@@ -161,7 +161,7 @@ func (c *connectDialog) begin() {
 			fyne.Do(func() { c.showDeviceCode(attempt, code) })
 		},
 	}
-	runAsync(func() {
+	c.w.env.runAsync(func() {
 		res, err := svc.Connect(ctx, id, opts)
 		cancel()
 		fyne.Do(func() { c.finish(attempt, res, err) })
@@ -279,7 +279,7 @@ func (c *connectDialog) onOpenLink() {
 		return
 	}
 	browser, attempt := c.w.env.browser, c.attempt
-	runAsync(func() {
+	c.w.env.runAsync(func() {
 		err := browser.OpenURL(u)
 		fyne.Do(func() {
 			if err != nil {

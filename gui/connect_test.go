@@ -41,11 +41,10 @@ func (s *scriptedService) Disconnect(ctx context.Context, name string, localOnly
 }
 
 // openWindowOn is openWindow for any appService.
-func openWindowOn(t *testing.T, svc appService) *mainWindow {
+func openWindowOn(t *testing.T, svc appService, opts ...func(*env)) *mainWindow {
 	t.Helper()
 	test.NewTempApp(t)
-	syncAsync(t)
-	w := newMainWindow(&env{app: fyne.CurrentApp(), svc: svc, browser: core.NoBrowser, notifier: &recordingNotifier{}})
+	w := newMainWindow(testEnv(svc, opts...))
 	t.Cleanup(w.win.Close)
 	w.win.Resize(fyne.NewSize(1000, 680))
 	w.win.Show()
@@ -320,7 +319,7 @@ func TestConnectRunsOffTheUIGoroutine(t *testing.T) {
 	w := openWindowOn(t, svc)
 	app := selectApp(t, w, "Example")
 	var pending []func()
-	runAsync = func(f func()) { pending = append(pending, f) } // syncAsync restores it
+	w.env.goAsync = func(f func()) { pending = append(pending, f) }
 	svc.connect = func(ctx context.Context, name string, opts core.ConnectOptions) (*core.ConnectResult, error) {
 		return signedIn(t, svc.Service, name, testNow.Add(time.Hour)), nil
 	}

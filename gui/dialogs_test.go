@@ -275,9 +275,7 @@ func TestEscapeInTheConnectPasteFieldCancels(t *testing.T) {
 	}
 	// Connect waits, so it runs on a goroutine of its own here; the test joins it.
 	var signIn sync.WaitGroup
-	direct := runAsync
-	runAsync = func(f func()) { signIn.Add(1); go func() { defer signIn.Done(); f() }() }
-	t.Cleanup(func() { runAsync = direct })
+	w.env.goAsync = func(f func()) { signIn.Add(1); go func() { defer signIn.Done(); f() }() }
 
 	c := newConnectDialog(w, app)
 	c.start()

@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"connectedapps/core"
@@ -64,10 +63,7 @@ func benchWindow(b *testing.B, n int) *mainWindow {
 		b.Fatal(err)
 	}
 	test.NewTempApp(b)
-	old := runAsync
-	runAsync = func(f func()) { f() }
-	b.Cleanup(func() { runAsync = old })
-	w := newMainWindow(&env{app: fyne.CurrentApp(), svc: svc, browser: core.NoBrowser, notifier: &recordingNotifier{}})
+	w := newMainWindow(testEnv(svc))
 	b.Cleanup(w.win.Close)
 	w.win.Show()
 	w.reload()

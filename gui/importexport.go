@@ -31,7 +31,7 @@ func (w *mainWindow) onImport() {
 			return // cancelled
 		}
 		name := r.URI().Name()
-		runAsync(func() {
+		w.env.runAsync(func() {
 			defer r.Close()
 			data, err := io.ReadAll(io.LimitReader(r, maxImportSize))
 			fyne.Do(func() {
@@ -55,7 +55,7 @@ func (w *mainWindow) onDropped(_ fyne.Position, uris []fyne.URI) {
 			continue
 		}
 		path, name := u.Path(), u.Name()
-		runAsync(func() {
+		w.env.runAsync(func() {
 			data, err := readSmallFile(path)
 			fyne.Do(func() {
 				if err != nil {
@@ -88,7 +88,7 @@ func readSmallFile(path string) ([]byte, error) {
 // taken, opens the import table first (importTable); a single app whose name is free is
 // registered at once.
 func (w *mainWindow) importData(fileName string, data []byte) {
-	runAsync(func() {
+	w.env.runAsync(func() {
 		parsed, err := core.ParseImport(data)
 		var existing []core.App
 		if err == nil {
@@ -110,7 +110,7 @@ func (w *mainWindow) importData(fileName string, data []byte) {
 
 // runImport registers the apps with the person's choices (nil: every app as it is named).
 func (w *mainWindow) runImport(fileName string, data []byte, choices []core.ImportChoice) {
-	runAsync(func() {
+	w.env.runAsync(func() {
 		res, err := w.env.svc.ImportWith(context.Background(), data, choices)
 		fyne.Do(func() {
 			if len(res) > 0 {
@@ -302,7 +302,7 @@ func (w *mainWindow) onExport(onlySelected bool) {
 		if wr == nil {
 			return
 		}
-		runAsync(func() {
+		w.env.runAsync(func() {
 			defer wr.Close()
 			data, err := w.env.svc.Export(names...)
 			if err == nil {

@@ -211,7 +211,7 @@ func (w *mainWindow) showTab(i int) {
 func (w *mainWindow) reload() {
 	w.loadSeq++
 	seq := w.loadSeq
-	runAsync(func() {
+	w.env.runAsync(func() {
 		stamp := registryStamp(w.env.svc.RegistryPath())
 		apps, err := w.env.svc.List()
 		fyne.Do(func() { w.showApps(seq, stamp, apps, err) })
@@ -231,7 +231,7 @@ func registryStamp(path string) time.Time {
 // lost silently and nothing saved elsewhere is overwritten.
 func (w *mainWindow) checkRegistry() {
 	path := w.env.svc.RegistryPath()
-	runAsync(func() {
+	w.env.runAsync(func() {
 		stamp := registryStamp(path)
 		fyne.Do(func() {
 			if stamp.Equal(w.regStamp) {

@@ -18,13 +18,21 @@ import (
 
 var testNow = time.Date(2026, 3, 14, 9, 26, 0, 0, time.UTC)
 
-// syncAsync makes runAsync run the work at once on the test goroutine, where Fyne's test
-// driver also runs fyne.Do, so the window is up to date when the test looks at it.
-func syncAsync(t *testing.T) {
-	t.Helper()
-	old := runAsync
-	runAsync = func(f func()) { f() }
-	t.Cleanup(func() { runAsync = old })
+// testEnv is the env a test window gets on the current test app. Work meant for another
+// goroutine runs at once on the test goroutine, where Fyne's test driver also runs fyne.Do,
+// so the window is up to date when the test looks at it; and no countdown ticker runs (its
+// fyne.Do would run on the ticker's goroutine, racing with the test): a test that looks at
+// the countdown gives the window a manualTicker. Each option changes the env before the
+// window is built.
+func testEnv(svc appService, opts ...func(*env)) *env {
+	e := &env{app: fyne.CurrentApp(), svc: svc, browser: core.NoBrowser, notifier: &recordingNotifier{},
+		goAsync: func(f func()) { f() },
+		ticker:  func(func()) func() { return func() {} },
+	}
+	for _, o := range opts {
+		o(e)
+	}
+	return e
 }
 
 func newTestService(t *testing.T) *core.Service {
@@ -62,9 +70,7 @@ func addApp(t *testing.T, svc *core.Service, name string, conn *core.Connection)
 func openWindow(t *testing.T, svc *core.Service) *mainWindow {
 	t.Helper()
 	test.NewTempApp(t)
-	syncAsync(t)
-	notes := &recordingNotifier{}
-	w := newMainWindow(&env{app: fyne.CurrentApp(), svc: svc, browser: core.NoBrowser, notifier: notes})
+	w := newMainWindow(testEnv(svc))
 	t.Cleanup(w.win.Close)
 	w.win.Show()
 	w.reload()
@@ -220,16 +226,12 @@ func TestReloadReadsOffTheUIGoroutine(t *testing.T) {
 	addApp(t, svc, "Example", nil)
 	test.NewTempApp(t)
 	var pending []func()
-	old := runAsync
-	runAsync = func(f func()) { pending = append(pending, f) }
-	t.Cleanup(func() { runAsync = old })
-
-	w := newMainWindow(&env{app: fyne.CurrentApp(), svc: svc, browser: core.NoBrowser, notifier: &recordingNotifier{}})
+	w := newMainWindow(testEnv(svc, func(e *env) { e.goAsync = func(f func()) { pending = append(pending, f) } }))
 	t.Cleanup(w.win.Close)
 	w.reload()
 
 	if len(pending) != 1 {
-		t.Fatalf("reload handed %d jobs to runAsync, want 1", len(pending))
+		t.Fatalf("reload handed %d jobs to env.runAsync, want 1", len(pending))
 	}
 	if w.list.Length() != 0 {
 		t.Fatal("reload read the registry on the UI goroutine")

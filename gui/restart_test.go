@@ -21,12 +21,11 @@ func TestRememberedAppOpensFilledAfterARestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	test.NewTempApp(t)
-	syncAsync(t)
 	// What the last run left behind: the selected app in the preferences.
 	fyne.CurrentApp().Preferences().SetString(prefSelectedApp, saved.ID)
 
 	// A fresh window, as the next start builds it (Run: newMainWindow, then reload).
-	w := newMainWindow(&env{app: fyne.CurrentApp(), svc: svc, browser: core.NoBrowser, notifier: &recordingNotifier{}})
+	w := newMainWindow(testEnv(svc))
 	t.Cleanup(w.win.Close)
 	w.win.Show()
 	w.reload()
@@ -67,14 +66,14 @@ func TestRememberedAppOpensFilledAfterARestart(t *testing.T) {
 // countdown, and all of them move on together with the clock: the header used to keep "1 h"
 // from the last reload while the tab counted "59 min".
 func TestExpiryIsOneLiveWordingEverywhere(t *testing.T) {
-	ticker := installManualTicker(t)
+	ticker := newManualTicker()
 	now := testNow
 	svc, err := core.NewService(core.Config{Dir: t.TempDir(), Secrets: secret.NewMemoryStore(), Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	addConnectedApp(t, svc, "Example", nil, connectedFor(time.Hour))
-	w := openConnectionTab(t, svc, "Example")
+	w := openConnectionTab(t, svc, "Example", ticker.install)
 	assertSame := func(want string) {
 		t.Helper()
 		r := newAppRow()

@@ -28,10 +28,8 @@ const panelCallTimeout = 2 * time.Minute
 // maskedToken stands in for a token nobody asked to see.
 const maskedToken = "••••••••••••••••••••••••"
 
-// countdownTicker calls f on the UI goroutine once a second until stop is called. Tests
-// replace it, because Fyne's test driver would run f on the ticker's goroutine.
-var countdownTicker = tickEverySecond
-
+// tickEverySecond calls f on the UI goroutine once a second until stop is called: the
+// countdown's ticker (env.everySecond).
 func tickEverySecond(f func()) (stop func()) {
 	done := make(chan struct{})
 	go func() {
@@ -269,7 +267,7 @@ func (p *tokenPanel) syncTicker() {
 	}
 	p.tickingFor = want
 	if want != "" {
-		p.stopTick = countdownTicker(p.onTick)
+		p.stopTick = p.w.env.everySecond(p.onTick)
 	}
 }
 
@@ -450,7 +448,7 @@ func (p *tokenPanel) onReveal() {
 	seq := p.revealSeq
 	p.reveal.Disable()
 	svc := p.w.env.svc
-	runAsync(func() {
+	p.w.env.runAsync(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), panelCallTimeout)
 		defer cancel()
 		ts, err := svc.Token(ctx, app.ID, core.DefaultMinValid)
@@ -498,7 +496,7 @@ func (p *tokenPanel) onCopy(header bool) {
 // to run out) and puts it, or an Authorization header line, on the clipboard.
 func (p *tokenPanel) copyFor(app core.App, header bool) {
 	svc := p.w.env.svc
-	runAsync(func() {
+	p.w.env.runAsync(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), panelCallTimeout)
 		defer cancel()
 		ts, err := svc.Token(ctx, app.ID, core.DefaultMinValid)
@@ -541,7 +539,7 @@ func (p *tokenPanel) onRefresh() {
 	p.setBusy(app.ID, true)
 	p.setNotice(app.ID, "Refreshing…", widget.MediumImportance)
 	svc := p.w.env.svc
-	runAsync(func() {
+	p.w.env.runAsync(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), panelCallTimeout)
 		defer cancel()
 		ts, err := svc.Refresh(ctx, app.ID)
@@ -572,7 +570,7 @@ func (p *tokenPanel) onTest() {
 	p.setBusy(app.ID, true)
 	p.setNotice(app.ID, "Testing…", widget.MediumImportance)
 	svc := p.w.env.svc
-	runAsync(func() {
+	p.w.env.runAsync(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), panelCallTimeout)
 		defer cancel()
 		var answers []testAnswer
@@ -718,7 +716,7 @@ func (p *tokenPanel) runDisconnect(app core.App, localOnly bool) {
 	p.setBusy(app.ID, true)
 	p.setNotice(app.ID, "Disconnecting…", widget.MediumImportance)
 	svc := p.w.env.svc
-	runAsync(func() {
+	p.w.env.runAsync(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), panelCallTimeout)
 		defer cancel()
 		res, err := svc.Disconnect(ctx, app.ID, localOnly)

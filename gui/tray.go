@@ -24,9 +24,6 @@ const trayCallTimeout = 2 * time.Minute
 // trayPoll is how often the tray looks whether apps.json changed, to rebuild its menu.
 const trayPoll = 2 * time.Second
 
-// trayAvailable says whether the desktop offers a tray. A variable so tests can choose.
-var trayAvailable = hasStatusNotifierWatcher
-
 // hasStatusNotifierWatcher asks the session bus whether the watcher name has an owner. It
 // never starts a bus (dbus-launch would leave one behind) and gives up after two seconds.
 func hasStatusNotifierWatcher() bool {
@@ -69,7 +66,7 @@ type tray struct {
 // the way up, bounded by hasStatusNotifierWatcher's two-second timeout.
 func startTray(w *mainWindow) {
 	desk, ok := w.env.app.(desktop.App)
-	if !ok || !trayAvailable() {
+	if !ok || !w.env.hasTray() {
 		return
 	}
 	t := &tray{w: w, desk: desk}
@@ -162,7 +159,7 @@ func (t *tray) hideWindow() {
 	if !t.toldHidden {
 		t.toldHidden = true
 		notifier := t.w.env.notifier
-		runAsync(func() {
+		t.w.env.runAsync(func() {
 			notifier.Notify("Connected Apps is still running",
 				"It keeps your tokens fresh in the background. Open it again from its tray icon; choose Quit there to stop it.")
 		})
@@ -175,7 +172,7 @@ func (t *tray) hideWindow() {
 // outcome is told by a notification rather than in the panel.
 func (t *tray) copyToken(id string) {
 	w := t.w
-	runAsync(func() {
+	w.env.runAsync(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), trayCallTimeout)
 		defer cancel()
 		app, err := w.env.svc.Get(id)
@@ -198,7 +195,7 @@ func (t *tray) copyToken(id string) {
 				msg = fmt.Sprintf("It is on the clipboard for %d s, unless you copy something else.", int(d/time.Second))
 			}
 			notifier := w.env.notifier
-			runAsync(func() { notifier.Notify(name+" access token copied", msg) })
+			w.env.runAsync(func() { notifier.Notify(name+" access token copied", msg) })
 			if app.Connection == nil || !equalTimes(ts.Expiry, app.Connection.ExpiresAt) {
 				w.appChanged() // refreshed on the way
 			}

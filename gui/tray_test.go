@@ -160,11 +160,8 @@ type trayApp struct {
 }
 
 func TestNoTrayWithoutAWatcher(t *testing.T) {
-	old := trayAvailable
-	t.Cleanup(func() { trayAvailable = old })
 	asked := 0
-	trayAvailable = func() bool { asked++; return false }
-	w := openWindow(t, newTestService(t))
+	w := openWindowOn(t, newTestService(t), func(e *env) { e.trayAvailable = func() bool { asked++; return false } })
 
 	startTray(w) // the test app itself has no tray: nothing to ask
 	desk := &fakeTray{}

@@ -22,8 +22,9 @@ import (
 // secret store call runs off it), and that goroutine waits until the person has answered: the
 // answer unlocks the store, and every waiting call then goes on with it.
 type vaultUnlock struct {
-	store  *secret.VaultStore
-	parent fyne.Window
+	store    *secret.VaultStore
+	parent   fyne.Window
+	runAsync func(func()) // off the UI goroutine: env.runAsync
 	// onUnlocked, when set, runs on the UI goroutine after the store was unlocked.
 	onUnlocked func()
 
@@ -49,7 +50,7 @@ func (w *mainWindow) setupVault(store secret.Store) *vaultUnlock {
 	if !ok || v.Passphrase != nil || v.Unlocked() {
 		return nil
 	}
-	u := &vaultUnlock{store: v, parent: w.win}
+	u := &vaultUnlock{store: v, parent: w.win, runAsync: w.env.runAsync}
 	v.Passphrase = u.wait
 	w.env.vault = u
 	u.show()
@@ -115,7 +116,7 @@ func (u *vaultUnlock) onUnlock() {
 	u.unlock.Disable()
 	u.later.Disable()
 	store := u.store
-	runAsync(func() {
+	u.runAsync(func() {
 		err := store.Unlock(pass)
 		if err == nil {
 			u.answer() // at once: calls waiting off the UI goroutine go on
@@ -276,7 +277,7 @@ func (s *settingsScreen) onMoveToVault(c *vaultChoice) {
 	c.move.Disable()
 	c.cancel.Disable()
 	s.useVault.Disable()
-	runAsync(func() {
+	s.env.runAsync(func() {
 		err := c.vault.Unlock(pass)
 		var res core.SwitchResult
 		unlocked := err == nil
@@ -352,7 +353,7 @@ func (s *settingsScreen) confirmUseSystem() {
 	}
 	moveBack := func() {
 		s.useSystem.Disable()
-		runAsync(func() {
+		s.env.runAsync(func() {
 			res, err := svc.UseSystem(context.Background(), sw.System(), vault)
 			fyne.Do(func() {
 				s.useSystem.Enable()
