@@ -367,7 +367,7 @@ func (c *connectDialog) finish(attempt int, res *core.ConnectResult, err error) 
 	c.outcome.Text, c.outcome.Importance = outcome, widget.SuccessImportance
 	c.outcome.Refresh()
 	if ts := res.Tokens; ts != nil && ts.Expiry != nil {
-		c.detail.SetText("The access token " + countdownText(ts.Expiry, c.w.env.svc.Clock()) + " (at " + ts.Expiry.Local().Format("15:04") + ").")
+		c.detail.SetText("The access token " + countdownText(ts.Expiry, c.w.env.svc.Clock()) + " (at " + ts.Expiry.Local().Format(clockLayout) + ").")
 	} else {
 		c.detail.SetText("The provider did not say when the access token expires.")
 	}

@@ -79,7 +79,7 @@ func readSmallFile(path string) ([]byte, error) {
 		return nil, fmt.Errorf("cannot read %s: %w", path, err)
 	}
 	if info.Size() > maxImportSize {
-		return nil, fmt.Errorf("%s is %d KiB: that is not a client file (expected a Google client_secret_*.json or a Frappe export)", path, info.Size()>>10)
+		return nil, fmt.Errorf("%s is %s: that is not a client file (expected a Google client_secret_*.json or a Frappe export)", path, kibText(info.Size()))
 	}
 	return io.ReadAll(f)
 }

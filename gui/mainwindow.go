@@ -4,7 +4,6 @@ package gui
 
 import (
 	"fmt"
-	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -543,63 +542,4 @@ func (r *appRow) set(app *core.App, now time.Time) {
 	text, importance := stateText(app, now)
 	r.state.Text, r.state.Importance = text, importance
 	r.state.Refresh()
-}
-
-// stateText is the connection state in a person's words, and how loudly to show it.
-func stateText(app *core.App, now time.Time) (string, widget.Importance) {
-	switch s := app.State(now); s {
-	case core.StateConnected:
-		if app.Connection.ExpiresAt == nil {
-			return "Connected", widget.SuccessImportance
-		}
-		return "Connected · " + countdownText(app.Connection.ExpiresAt, now), widget.SuccessImportance
-	case core.StateExpired:
-		return "Expired", widget.WarningImportance
-	case core.StateNeedsReauth:
-		return "Needs re-authorization", widget.DangerImportance
-	case core.StateClientRejected:
-		return "Client rejected", widget.DangerImportance
-	case core.StateNotConnected:
-		return "Not connected", widget.MediumImportance
-	default: // a state a newer version wrote: show it rather than hide it
-		return s, widget.MediumImportance
-	}
-}
-
-// humanDuration rounds down, so "expires in 42 min" is never later than the truth.
-func humanDuration(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return "less than a minute"
-	case d < time.Hour:
-		return fmt.Sprintf("%d min", int(d/time.Minute))
-	case d < 48*time.Hour:
-		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
-		if m == 0 {
-			return fmt.Sprintf("%d h", h)
-		}
-		return fmt.Sprintf("%d h %d min", h, m)
-	default:
-		return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
-	}
-}
-
-// detailText names the provider (its host) and, when known, who signed in.
-func detailText(app *core.App) string {
-	host := app.Issuer
-	if host == "" {
-		host = app.AuthorizationURI
-	}
-	if u, err := url.Parse(host); err == nil && u.Host != "" {
-		host = u.Host
-	}
-	if c := app.Connection; c != nil {
-		switch {
-		case c.Email != "":
-			return host + " · " + c.Email
-		case c.Name != "":
-			return host + " · " + c.Name
-		}
-	}
-	return host
 }

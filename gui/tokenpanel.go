@@ -1,12 +1,10 @@
 package gui
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -297,67 +295,6 @@ func (p *tokenPanel) updateCountdown() {
 	}
 }
 
-// countdownText is "expires in 4 min", "expired 3 min ago" or "expiry unknown": the one
-// wording of the expiry the header, the list, the Connection tab and the dialogs all show, so
-// none says "1 h" while another says "59 min".
-func countdownText(expiresAt *time.Time, now time.Time) string {
-	if expiresAt == nil {
-		return "expiry unknown"
-	}
-	d := expiresAt.Sub(now)
-	if d > 0 {
-		return "expires in " + humanDuration(d)
-	}
-	if -d < time.Minute {
-		return "expired just now"
-	}
-	return "expired " + humanDuration(-d) + " ago"
-}
-
-func identityText(c *core.Connection) string {
-	var lines []string
-	if c.Name != "" {
-		lines = append(lines, c.Name)
-	}
-	if c.Email != "" {
-		lines = append(lines, c.Email)
-	}
-	if c.Subject != "" {
-		lines = append(lines, "subject "+c.Subject)
-	}
-	if len(lines) == 0 {
-		return "not known (the provider says who you are only with the openid scope)"
-	}
-	return strings.Join(lines, "\n")
-}
-
-func sinceText(c *core.Connection) string {
-	const stamp = "2 Jan 2006, 15:04"
-	s := "signed in " + c.ConnectedAt.Local().Format(stamp)
-	if c.RefreshedAt != nil {
-		s += " · refreshed " + c.RefreshedAt.Local().Format(stamp)
-	}
-	return s
-}
-
-func scopeList(scopes []string, none string) string {
-	if len(scopes) == 0 {
-		return none
-	}
-	return strings.Join(scopes, " ")
-}
-
-// notGranted lists the requested scopes the provider did not grant.
-func notGranted(requested, granted []string) []string {
-	var out []string
-	for _, s := range requested {
-		if !slices.Contains(granted, s) {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 func (p *tokenPanel) updateButtons() {
 	if p.app == nil || p.app.Connection == nil {
 		return
@@ -512,7 +449,7 @@ func (p *tokenPanel) copyFor(app core.App, header bool) {
 			}
 			msg := what + " is on the clipboard."
 			if d := p.clip.put(text); d > 0 {
-				msg += fmt.Sprintf(" It is cleared in %d s, if the clipboard still holds it.", int(d/time.Second))
+				msg += " It is cleared in " + secondsText(d) + ", if the clipboard still holds it."
 			}
 			p.setNotice(app.ID, msg, widget.SuccessImportance)
 			if app.Connection == nil || !equalTimes(ts.Expiry, app.Connection.ExpiresAt) {
@@ -645,47 +582,6 @@ func testVerdict(answers []testAnswer) (string, widget.Importance) {
 	default:
 		return "The test failed: no endpoint accepted the token. See below.", widget.DangerImportance
 	}
-}
-
-// answerFacts picks the claims a person reads out of a userinfo or introspection answer,
-// times as dates ("14 Mar 2026, 10:26 (in 59 min)") rather than Unix seconds.
-func answerFacts(raw json.RawMessage, now time.Time) string {
-	var m map[string]any
-	if json.Unmarshal(raw, &m) != nil {
-		return ""
-	}
-	var lines []string
-	if v, ok := m["active"].(bool); ok {
-		lines = append(lines, "Active: "+map[bool]string{true: "yes", false: "no"}[v])
-	}
-	for _, k := range []struct{ key, label string }{{"name", "Name"}, {"email", "Email"}, {"preferred_username", "User name"},
-		{"username", "User name"}, {"sub", "Subject"}, {"client_id", "Client"}, {"scope", "Scopes"}} {
-		if v, ok := m[k.key].(string); ok && v != "" {
-			lines = append(lines, k.label+": "+v)
-		}
-	}
-	for _, k := range []struct{ key, label string }{{"exp", "Expires"}, {"iat", "Issued"}, {"nbf", "Valid from"}, {"auth_time", "Signed in"}} {
-		if v, ok := m[k.key].(float64); ok && v > 0 {
-			at := time.Unix(int64(v), 0)
-			when := "in " + humanDuration(at.Sub(now))
-			if !at.After(now) {
-				when = humanDuration(now.Sub(at)) + " ago"
-			}
-			lines = append(lines, fmt.Sprintf("%s: %s (%s)", k.label, at.Local().Format("2 Jan 2006, 15:04"), when))
-		}
-	}
-	return strings.Join(lines, "\n")
-}
-
-func prettyJSON(raw json.RawMessage) string {
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return "(an empty answer)"
-	}
-	var b bytes.Buffer
-	if err := json.Indent(&b, raw, "", "  "); err != nil {
-		return string(raw)
-	}
-	return b.String()
 }
 
 // showDialog keeps d, shown (through dialogs.go), for tests.

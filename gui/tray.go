@@ -2,7 +2,6 @@ package gui
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"time"
 
@@ -192,7 +191,7 @@ func (t *tray) copyToken(id string) {
 		fyne.Do(func() {
 			msg := "It is on the clipboard."
 			if d := w.tokens.clip.put(ts.AccessToken); d > 0 {
-				msg = fmt.Sprintf("It is on the clipboard for %d s, unless you copy something else.", int(d/time.Second))
+				msg = "It is on the clipboard for " + secondsText(d) + ", unless you copy something else."
 			}
 			notifier := w.env.notifier
 			w.env.runAsync(func() { notifier.Notify(name+" access token copied", msg) })

@@ -386,13 +386,6 @@ func (s *settingsScreen) sayResult(importance widget.Importance, text string) {
 	s.storeResult.Show()
 }
 
-func secretsCount(n int) string {
-	if n == 1 {
-		return "1 secret"
-	}
-	return strconv.Itoa(n) + " secrets"
-}
-
 // passphraseEntry is a hidden field of a vault dialog: Enter submits, Escape leaves.
 func passphraseEntry(placeholder string, submit, leave func()) *dialogEntry {
 	e := newDialogEntry()
