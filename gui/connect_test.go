@@ -205,7 +205,7 @@ func TestConnectFailureShowsTheProviderWordsAndTryAgain(t *testing.T) {
 		return signedIn(t, svc.Service, name, testNow.Add(30*time.Minute)), nil
 	}
 
-	c := newConnectDialog(w, app)
+	c := w.connectDialog(app)
 	c.start()
 
 	assertDialogShows(t, w, "Could not connect to Example", denied.Error(), "Press Try again and approve the request at Example.")
@@ -268,7 +268,7 @@ func TestConnectPortInUseWithTheRealCore(t *testing.T) {
 	w.reload()
 	app, _ = w.selectedApp()
 
-	newConnectDialog(w, app).start()
+	w.connectDialog(app).start()
 
 	assertDialogShows(t, w, "Could not connect to Example", "already in use", "choose another redirect port under Advanced")
 }
@@ -302,7 +302,7 @@ func TestConnectCancelCancelsTheContext(t *testing.T) {
 		return nil, core.Failf(core.ErrCanceled, "Example: sign-in canceled")
 	}
 
-	c = newConnectDialog(w, app)
+	c = w.connectDialog(app)
 	c.start()
 
 	if !errors.Is(canceled, context.Canceled) {
@@ -324,7 +324,7 @@ func TestConnectRunsOffTheUIGoroutine(t *testing.T) {
 		return signedIn(t, svc.Service, name, testNow.Add(time.Hour)), nil
 	}
 
-	newConnectDialog(w, app).start()
+	w.connectDialog(app).start()
 
 	if len(svc.connects) != 0 || len(pending) != 1 {
 		t.Fatalf("start called Connect %d times on the UI goroutine and queued %d jobs; want 0 and 1", len(svc.connects), len(pending))
@@ -372,7 +372,7 @@ func TestConnectPastedRedirectURL(t *testing.T) {
 		return signedIn(t, svc.Service, name, testNow.Add(time.Hour)), nil
 	}
 
-	c = newConnectDialog(w, app)
+	c = w.connectDialog(app)
 	c.start()
 
 	assertDialogShows(t, w, "Connected as Ada Lovelace <ada@example.com>")
@@ -390,7 +390,7 @@ func TestConnectWithoutIdentity(t *testing.T) {
 		return res, nil
 	}
 
-	newConnectDialog(w, app).start()
+	w.connectDialog(app).start()
 
 	assertDialogShows(t, w, "Connected to Example", "The provider did not say when the access token expires.", "gave no refresh token")
 }
@@ -426,7 +426,7 @@ func TestConnectWithADeviceCode(t *testing.T) {
 		return nil, &core.ProviderError{App: "Device", Step: "device sign-in", Code: "expired_token"}
 	}
 
-	c = newConnectDialog(w, app)
+	c = w.connectDialog(app)
 	c.start()
 
 	assertDialogShows(t, w, "Could not connect to Device", "expired_token", "press Try again for a new one")
@@ -451,7 +451,7 @@ func TestConnectWithClientCredentials(t *testing.T) {
 		return res, nil
 	}
 
-	newConnectDialog(w, app).start()
+	w.connectDialog(app).start()
 
 	assertDialogShows(t, w, "Connected to Machine", "expires in 1 h", "a new token is fetched when this one runs out")
 }

@@ -124,7 +124,7 @@ func TestEveryDialogHasOneStyleAndAnswersEnterAndEscape(t *testing.T) {
 			svc.connect = func(context.Context, string, core.ConnectOptions) (*core.ConnectResult, error) {
 				return nil, errors.New("the provider is down")
 			}
-			newConnectDialog(w, app).start()
+			w.connectDialog(app).start()
 			return func() bool { return len(svc.connects) == 2 } // Try again signs in again
 		}},
 	}
@@ -277,7 +277,7 @@ func TestEscapeInTheConnectPasteFieldCancels(t *testing.T) {
 	var signIn sync.WaitGroup
 	w.env.goAsync = func(f func()) { signIn.Add(1); go func() { defer signIn.Done(); f() }() }
 
-	c := newConnectDialog(w, app)
+	c := w.connectDialog(app)
 	c.start()
 	w.win.Canvas().Focus(c.pasteEntry)
 	typeKey(w, fyne.KeyEscape)

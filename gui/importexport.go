@@ -321,10 +321,3 @@ func (w *mainWindow) onExport(onlySelected bool) {
 	w.pendingDialog = d
 	showFileDialog(w.win, d) // Escape cancels: dialogs.go
 }
-
-// showInfo is a plain message dialog kept for tests.
-func (w *mainWindow) showInfo(title, msg string) {
-	d := showMessage(w.win, title, &widget.Label{Text: msg, Wrapping: fyne.TextWrapWord})
-	w.pendingDialog = d
-	d.Resize(fyne.NewSize(520, 240))
-}

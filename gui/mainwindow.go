@@ -11,7 +11,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
@@ -67,8 +66,8 @@ type mainWindow struct {
 	menuSave, menuExportOne, menuCopy *fyne.MenuItem
 	menuTabs                          []*fyne.MenuItem
 
-	// pendingDialog is the dialog shown last, kept so tests can confirm or dismiss it.
-	pendingDialog dialog.Dialog
+	// The window's own dialogs, and the one shown last (pendingDialog), kept for tests.
+	*windowDialogs
 
 	// closeHook, when set, is what closing does instead of quitting: the tray (tray.go) sets
 	// it to hide the window.
@@ -80,8 +79,19 @@ const newAppID = "\x00new"
 
 func newMainWindow(e *env) *mainWindow {
 	w := &mainWindow{env: e, win: e.app.NewWindow("Connected Apps")}
-	w.form = newAppForm(w)
-	w.tokens = newTokenPanel(w)
+	w.windowDialogs = &windowDialogs{parent: w.win}
+	w.form = newAppForm(e, w.win, formHooks{
+		open:      func() bool { return w.selectedID != "" },
+		onEdited:  w.updateMenu,
+		onSaved:   w.appSaved,
+		onRemoved: w.appRemoved,
+	})
+	w.tokens = &tokenPanel{env: e, dialogs: w.windowDialogs, clip: newClipboardGuard(e.app),
+		onChanged: w.appChanged,
+		// The header and the list row say the state in the same words: they change with it.
+		onStateChanged: func() { w.updateBadge(); w.list.Refresh() },
+		inView:         func() bool { return w.tabs.SelectedIndex() == 1 },
+	}
 	w.win.SetContent(w.buildUI())
 	prefs := e.app.Preferences()
 	w.win.Resize(fyne.NewSize(float32(prefs.FloatWithFallback(prefWidth, 1000)), float32(prefs.FloatWithFallback(prefHeight, 680))))
@@ -489,20 +499,18 @@ func (w *mainWindow) appRemoved() {
 // appChanged is called after connect, refresh or disconnect changed the connection.
 func (w *mainWindow) appChanged() { w.reload() }
 
-// showError shows err in a dialog: for failures that belong to no single field.
-func (w *mainWindow) showError(title string, err error) {
-	msg := &widget.Label{Text: windowWords(err.Error()), Wrapping: fyne.TextWrapWord}
-	d := showMessage(w.win, title, msg)
-	w.pendingDialog = d
-	d.Resize(fyne.NewSize(480, 220)) // a wrapping label has no width of its own
-}
-
 func (w *mainWindow) onConnect() {
 	app, ok := w.selectedApp()
 	if !ok {
 		return
 	}
-	w.confirmDiscard(func() { newConnectDialog(w, app).start() }, nil)
+	w.confirmDiscard(func() { w.connectDialog(app).start() }, nil)
+}
+
+// connectDialog is a sign-in to app over the window: what it stores is shown, and a success
+// opens the Connection tab, where its tokens are.
+func (w *mainWindow) connectDialog(app core.App) *connectDialog {
+	return newConnectDialog(w.env, w.windowDialogs, app, w.appChanged, func() { w.tabs.SelectIndex(1) })
 }
 
 func (w *mainWindow) updateRow(id widget.ListItemID, o fyne.CanvasObject) {

@@ -49,9 +49,17 @@ func tickEverySecond(f func()) (stop func()) {
 // tokenPanel is the Connection tab: the selected app's connection and what can be done
 // with its tokens. Tokens are fetched only for an action and shown only on Reveal.
 type tokenPanel struct {
-	w    *mainWindow
-	app  *core.App // nil: nothing saved is selected
-	clip *clipboardGuard
+	env     *env
+	dialogs *windowDialogs
+	clip    *clipboardGuard
+	// onChanged: an action may have changed the connection, so the window reads the apps again.
+	onChanged func()
+	// onStateChanged: the state's words changed with the clock, not with a reload.
+	onStateChanged func()
+	// inView says the Connection tab is the one shown, where the status line is seen.
+	inView func() bool
+
+	app *core.App // nil: nothing saved is selected
 
 	busyID     string // the app a refresh, test or disconnect is running for
 	revealed   string // the token shown after Reveal; "" while masked
@@ -86,10 +94,6 @@ type tokenPanel struct {
 
 	// dialog is the dialog this panel showed last, kept so tests can press its buttons.
 	dialog dialog.Dialog
-}
-
-func newTokenPanel(w *mainWindow) *tokenPanel {
-	return &tokenPanel{w: w, clip: newClipboardGuard(w.env.app)}
 }
 
 func (p *tokenPanel) content() fyne.CanvasObject {
@@ -180,7 +184,7 @@ func (p *tokenPanel) show(app *core.App) {
 	p.details.Show()
 	p.actions.Show()
 
-	text, importance := stateText(app, p.w.env.svc.Clock())
+	text, importance := stateText(app, p.env.svc.Clock())
 	p.state.Text, p.state.Importance = text, importance
 	p.state.Refresh()
 	p.updateCountdown()
@@ -265,7 +269,7 @@ func (p *tokenPanel) syncTicker() {
 	}
 	p.tickingFor = want
 	if want != "" {
-		p.stopTick = p.w.env.everySecond(p.onTick)
+		p.stopTick = p.env.everySecond(p.onTick)
 	}
 }
 
@@ -274,14 +278,13 @@ func (p *tokenPanel) onTick() {
 		return
 	}
 	p.updateCountdown()
-	text, importance := stateText(p.app, p.w.env.svc.Clock())
+	text, importance := stateText(p.app, p.env.svc.Clock())
 	if p.state.Text != text || p.state.Importance != importance {
 		p.state.Text, p.state.Importance = text, importance
 		p.state.Refresh()
 		// The header and the list row say the same words: they change with it, not at
 		// the next reload (the header used to keep "1 h" while this said "59 min").
-		p.w.updateBadge()
-		p.w.list.Refresh()
+		p.onStateChanged()
 	}
 }
 
@@ -289,7 +292,7 @@ func (p *tokenPanel) updateCountdown() {
 	if p.app == nil || p.app.Connection == nil {
 		return
 	}
-	text := countdownText(p.app.Connection.ExpiresAt, p.w.env.svc.Clock())
+	text := countdownText(p.app.Connection.ExpiresAt, p.env.svc.Clock())
 	if p.countdown.Text != text {
 		p.countdown.SetText(text)
 	}
@@ -329,9 +332,9 @@ func (p *tokenPanel) setNotice(appID, text string, importance widget.Importance)
 // rather than in a dialog of its own. Asked from elsewhere (a shortcut on the Registration
 // tab), where that line is out of sight, it is a dialog.
 func (p *tokenPanel) report(appID, what string, err error) {
-	if p.w.tabs.SelectedIndex() != 1 {
+	if !p.inView() {
 		p.clearNotice(appID)
-		p.w.showError(what, err)
+		p.dialogs.showError(what, err)
 		return
 	}
 	p.setNotice(appID, what+": "+windowWords(err.Error()), widget.DangerImportance)
@@ -384,8 +387,8 @@ func (p *tokenPanel) onReveal() {
 	p.revealSeq++
 	seq := p.revealSeq
 	p.reveal.Disable()
-	svc := p.w.env.svc
-	p.w.env.runAsync(func() {
+	svc := p.env.svc
+	p.env.runAsync(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), panelCallTimeout)
 		defer cancel()
 		ts, err := svc.Token(ctx, app.ID, core.DefaultMinValid)
@@ -393,7 +396,7 @@ func (p *tokenPanel) onReveal() {
 			p.reveal.Enable()
 			if err != nil {
 				p.report(app.ID, "Could not show the token", err)
-				p.w.appChanged() // a failed refresh may have changed the state
+				p.onChanged() // a failed refresh may have changed the state
 				return
 			}
 			if seq != p.revealSeq || p.app == nil || p.app.ID != app.ID {
@@ -432,15 +435,15 @@ func (p *tokenPanel) onCopy(header bool) {
 // copyFor fetches app's access token off the UI goroutine (refreshing it when it is about
 // to run out) and puts it, or an Authorization header line, on the clipboard.
 func (p *tokenPanel) copyFor(app core.App, header bool) {
-	svc := p.w.env.svc
-	p.w.env.runAsync(func() {
+	svc := p.env.svc
+	p.env.runAsync(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), panelCallTimeout)
 		defer cancel()
 		ts, err := svc.Token(ctx, app.ID, core.DefaultMinValid)
 		fyne.Do(func() {
 			if err != nil {
 				p.report(app.ID, "Could not copy the token", err)
-				p.w.appChanged()
+				p.onChanged()
 				return
 			}
 			what, text := "The access token", ts.AccessToken
@@ -453,7 +456,7 @@ func (p *tokenPanel) copyFor(app core.App, header bool) {
 			}
 			p.setNotice(app.ID, msg, widget.SuccessImportance)
 			if app.Connection == nil || !equalTimes(ts.Expiry, app.Connection.ExpiresAt) {
-				p.w.appChanged() // the token was refreshed on the way
+				p.onChanged() // the token was refreshed on the way
 			}
 		})
 	})
@@ -475,8 +478,8 @@ func (p *tokenPanel) onRefresh() {
 	}
 	p.setBusy(app.ID, true)
 	p.setNotice(app.ID, "Refreshing…", widget.MediumImportance)
-	svc := p.w.env.svc
-	p.w.env.runAsync(func() {
+	svc := p.env.svc
+	p.env.runAsync(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), panelCallTimeout)
 		defer cancel()
 		ts, err := svc.Refresh(ctx, app.ID)
@@ -488,7 +491,7 @@ func (p *tokenPanel) onRefresh() {
 			} else {
 				p.setNotice(app.ID, "Refreshed: the new access token "+countdownText(ts.Expiry, now)+".", widget.SuccessImportance)
 			}
-			p.w.appChanged()
+			p.onChanged()
 		})
 	})
 }
@@ -506,8 +509,8 @@ func (p *tokenPanel) onTest() {
 	}
 	p.setBusy(app.ID, true)
 	p.setNotice(app.ID, "Testing…", widget.MediumImportance)
-	svc := p.w.env.svc
-	p.w.env.runAsync(func() {
+	svc := p.env.svc
+	p.env.runAsync(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), panelCallTimeout)
 		defer cancel()
 		var answers []testAnswer
@@ -523,7 +526,7 @@ func (p *tokenPanel) onTest() {
 			p.setBusy(app.ID, false)
 			p.clearNotice(app.ID)
 			p.showTestAnswers(app, answers)
-			p.w.appChanged() // userinfo may have refreshed the token
+			p.onChanged() // userinfo may have refreshed the token
 		})
 	})
 }
@@ -535,7 +538,7 @@ type testAnswer struct {
 }
 
 func (p *tokenPanel) showTestAnswers(app core.App, answers []testAnswer) {
-	now := p.w.env.svc.Clock()
+	now := p.env.svc.Clock()
 	text, importance := testVerdict(answers)
 	box := container.NewVBox(&widget.Label{Text: text, Importance: importance, TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord})
 	for _, a := range answers {
@@ -554,7 +557,7 @@ func (p *tokenPanel) showTestAnswers(app core.App, answers []testAnswer) {
 	}
 	scroll := wheelScroll(box)
 	scroll.SetMinSize(fyne.NewSize(520, 320))
-	p.showDialog(showMessage(p.w.win, "Test of "+app.ProviderName, scroll))
+	p.showDialog(showMessage(p.dialogs.parent, "Test of "+app.ProviderName, scroll))
 }
 
 // testVerdict is the one line that says whether the token works.
@@ -587,7 +590,7 @@ func testVerdict(answers []testAnswer) (string, widget.Importance) {
 // showDialog keeps d, shown (through dialogs.go), for tests.
 func (p *tokenPanel) showDialog(d dialog.Dialog) {
 	p.dialog = d
-	p.w.pendingDialog = d
+	p.dialogs.keep(d)
 }
 
 // --- Disconnect ---
@@ -601,7 +604,7 @@ func (p *tokenPanel) onDisconnect() {
 	if app.RevocationURI == "" {
 		text = fmt.Sprintf("%s has no revocation endpoint: the tokens are deleted from this computer but stay valid at the provider until they expire.", app.ProviderName)
 	}
-	d := showChoice(p.w.win, "Disconnect "+app.ProviderName+"?", &widget.Label{Text: text, Wrapping: fyne.TextWrapWord}, "Cancel", nil,
+	d := showChoice(p.dialogs.parent, "Disconnect "+app.ProviderName+"?", &widget.Label{Text: text, Wrapping: fyne.TextWrapWord}, "Cancel", nil,
 		dialogChoice{text: "Forget locally only", run: func() { p.runDisconnect(app, true) }},
 		dialogChoice{text: "Disconnect", importance: widget.DangerImportance, run: func() { p.runDisconnect(app, false) }})
 	p.showDialog(d)
@@ -611,8 +614,8 @@ func (p *tokenPanel) onDisconnect() {
 func (p *tokenPanel) runDisconnect(app core.App, localOnly bool) {
 	p.setBusy(app.ID, true)
 	p.setNotice(app.ID, "Disconnecting…", widget.MediumImportance)
-	svc := p.w.env.svc
-	p.w.env.runAsync(func() {
+	svc := p.env.svc
+	p.env.runAsync(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), panelCallTimeout)
 		defer cancel()
 		res, err := svc.Disconnect(ctx, app.ID, localOnly)
@@ -631,7 +634,7 @@ func (p *tokenPanel) runDisconnect(app core.App, localOnly bool) {
 			default:
 				p.setNotice(app.ID, "Disconnected here, but not revoked at the provider: "+res.NotRevokedAs+".", widget.WarningImportance)
 			}
-			p.w.appChanged()
+			p.onChanged()
 		})
 	})
 }
@@ -645,7 +648,7 @@ func (p *tokenPanel) offerLocalOnly(app core.App, cause error) {
 	if errors.As(cause, &pe) {
 		words = pe.Error()
 	}
-	d := showChoice(p.w.win, "Revocation failed",
+	d := showChoice(p.dialogs.parent, "Revocation failed",
 		container.NewVBox(
 			&widget.Label{Text: words, Wrapping: fyne.TextWrapWord, Selectable: true},
 			&widget.Label{Text: "Nothing was deleted. “Forget locally only” deletes the tokens from this computer; they stay valid at the provider until they expire.", Wrapping: fyne.TextWrapWord}),
