@@ -240,7 +240,7 @@ func TestDeleteConfirmsAndRemoves(t *testing.T) {
 func TestNewFromPresetFillsTheForm(t *testing.T) {
 	svc := newTestService(t)
 	w := openWindow(t, svc)
-	items := w.presetMenuItems()
+	items := w.presets.items()
 	if len(items) < 10 {
 		t.Fatalf("%d presets in the menu, want every provider", len(items))
 	}
@@ -251,7 +251,7 @@ func TestNewFromPresetFillsTheForm(t *testing.T) {
 			keycloak = p
 		}
 	}
-	w.openPreset(keycloak, map[string]string{"site": "https://sso.example.com", "realm": "staff"})
+	w.presets.openPreset(keycloak, map[string]string{"site": "https://sso.example.com", "realm": "staff"})
 	f := w.form
 	if !strings.HasPrefix(f.discovery.Text, "https://sso.example.com/realms/staff") || f.name.Text == "" {
 		t.Fatalf("the Keycloak preset did not fill the form: name %q discovery %q", f.name.Text, f.discovery.Text)
@@ -272,7 +272,7 @@ func TestNewFromPresetFillsTheForm(t *testing.T) {
 			ms = p
 		}
 	}
-	w.openPreset(ms, nil)
+	w.presets.openPreset(ms, nil)
 	if w.selectedID == newAppID && strings.Contains(w.form.discovery.Text, "{") {
 		t.Fatal("a preset with an unfilled field opened with a template in the form")
 	}
@@ -287,7 +287,7 @@ func TestImportADroppedGoogleClientFile(t *testing.T) {
 	if err := os.WriteFile(file, []byte(google), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	w.onDropped(fyne.NewPos(10, 10), []fyne.URI{storage.NewFileURI(file)})
+	w.imports.onDropped(fyne.NewPos(10, 10), []fyne.URI{storage.NewFileURI(file)})
 	apps, _ := svc.List()
 	if len(apps) != 1 || apps[0].ClientID != "123.apps.googleusercontent.com" || !apps[0].HasClientSecret {
 		t.Fatalf("dropped file not imported: %+v", apps)
@@ -296,7 +296,7 @@ func TestImportADroppedGoogleClientFile(t *testing.T) {
 		t.Fatal("the imported app is not selected")
 	}
 	// The same file again: the name is taken, so the window asks for another one.
-	w.onDropped(fyne.NewPos(10, 10), []fyne.URI{storage.NewFileURI(file)})
+	w.imports.onDropped(fyne.NewPos(10, 10), []fyne.URI{storage.NewFileURI(file)})
 	assertDialogShows(t, w, "already in use", `An app named "Google" is already registered`)
 	tapDialogButton(t, w, "Import") // disabled: nothing happens
 	if apps, _ := svc.List(); len(apps) != 1 {
@@ -347,7 +347,7 @@ func TestFormEditsGitHosts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.openPreset(github, nil)
+	w.presets.openPreset(github, nil)
 	f := w.form
 	if strings.Join(f.gitHosts, " ") != "github.com" || len(f.gitHostList.Objects) != 1 {
 		t.Fatalf("the GitHub preset's git hosts: %v", f.gitHosts)

@@ -18,11 +18,11 @@ func (w *mainWindow) startServices() {
 	w.menu = w.mainMenu()
 	w.win.SetMainMenu(w.menu)
 	w.updateMenu()
-	w.win.SetOnDropped(w.onDropped) // a client file dropped on the window is imported
+	w.win.SetOnDropped(w.imports.onDropped) // a client file dropped on the window is imported
 	// The refresher's first pass reads and parses all of apps.json. Begun with the event loop
 	// instead of at once, it no longer competes with building the window, which with 1,000
 	// apps on two cores showed in the time to the window's appearance (docs/PERFORMANCE.md).
-	w.env.app.Lifecycle().SetOnStarted(func() { go w.newRefresher().Run(context.Background()) })
+	w.env.app.Lifecycle().SetOnStarted(w.background.start)
 	startTray(w)
 }
 
@@ -39,7 +39,7 @@ func (w *mainWindow) mainMenu() *fyne.MainMenu {
 	// reach the window even while one is shown.
 	do := w.unlessModal
 	w.menuSave = &fyne.MenuItem{Label: "Save", Action: do(w.form.onSave), Shortcut: key(fyne.KeyS, ctrl)}
-	w.menuExportOne = &fyne.MenuItem{Label: "Export this app…", Action: do(func() { w.onExport(true) })}
+	w.menuExportOne = &fyne.MenuItem{Label: "Export this app…", Action: do(func() { w.imports.onExport(true) })}
 	w.menuCopy = &fyne.MenuItem{Label: "Copy access token", Action: do(w.tokens.onCopyToken), Shortcut: key(fyne.KeyC, ctrlShift)}
 	w.menuTabs = []*fyne.MenuItem{
 		{Label: "Registration", Action: do(func() { w.showTab(0) }), Shortcut: key(fyne.Key1, ctrl)},
@@ -49,8 +49,8 @@ func (w *mainWindow) mainMenu() *fyne.MainMenu {
 		&fyne.MenuItem{Label: "New app", Action: do(w.onNew), Shortcut: key(fyne.KeyN, ctrl)},
 		w.menuSave,
 		fyne.NewMenuItemSeparator(),
-		&fyne.MenuItem{Label: "Import…", Action: do(w.onImport)},
-		&fyne.MenuItem{Label: "Export all…", Action: do(func() { w.onExport(false) })},
+		&fyne.MenuItem{Label: "Import…", Action: do(w.imports.onImport)},
+		&fyne.MenuItem{Label: "Export all…", Action: do(func() { w.imports.onExport(false) })},
 		w.menuExportOne,
 		fyne.NewMenuItemSeparator(),
 		&fyne.MenuItem{Label: "Settings…", Action: do(w.openSettings), Shortcut: key(fyne.KeyComma, ctrl)},
@@ -127,15 +127,25 @@ func (w *mainWindow) quit() {
 	}, nil)
 }
 
-// newRefresher renews tokens ahead of expiry through the same locked path as the command
-// line (core.Refresher) and tells the window what happened.
-func (w *mainWindow) newRefresher() *core.Refresher {
-	r := &core.Refresher{Source: w.env.svc, Now: w.env.svc.Clock, OnEvent: w.onRefreshEvent}
+// backgroundRefresh renews tokens ahead of expiry while the window runs, through the same
+// locked path as the command line (core.Refresher), and tells the person what needs them.
+type backgroundRefresh struct {
+	env *env
+	// onChanged runs on the UI goroutine after a pass changed an app.
+	onChanged func()
+}
+
+// start runs the refresher until the app quits, off the UI goroutine.
+func (b *backgroundRefresh) start() { go b.refresher().Run(context.Background()) }
+
+// refresher is the core.Refresher, with its events reported to onEvent.
+func (b *backgroundRefresh) refresher() *core.Refresher {
+	r := &core.Refresher{Source: b.env.svc, Now: b.env.svc.Clock, OnEvent: b.onEvent}
 	// The end-to-end window test shortens the tick so it need not wait 30 s for a pass.
 	if d, err := time.ParseDuration(os.Getenv("CONNECTEDAPPS_REFRESH_TICK")); err == nil && d > 0 {
 		r.Tick = d
 	}
-	if svc, ok := w.env.svc.(*core.Service); ok {
+	if svc, ok := b.env.svc.(*core.Service); ok {
 		r.Log = svc.Log
 	}
 	return r
@@ -144,20 +154,20 @@ func (w *mainWindow) newRefresher() *core.Refresher {
 // onRefreshEvent runs on the refresher's goroutine. A desktop notification says when an app
 // needs the person (the Refresher reports each such change once, not on every tick); a
 // temporary failure says nothing, because the next tick retries and the tokens were kept.
-func (w *mainWindow) onRefreshEvent(ev core.RefreshEvent) {
+func (b *backgroundRefresh) onEvent(ev core.RefreshEvent) {
 	name := ev.App.ProviderName
 	switch ev.Outcome {
 	case core.RefreshNeedsReauth:
-		w.env.notifier.Notify(name+" needs you to sign in again",
+		b.env.notifier.Notify(name+" needs you to sign in again",
 			"Open Connected Apps, select "+name+" and press “Reconnect”. Until then programs using it get no token.")
 	case core.RefreshClientRejected:
-		w.env.notifier.Notify(name+": the provider rejected this app",
+		b.env.notifier.Notify(name+": the provider rejected this app",
 			"Open Connected Apps, check "+name+"’s client ID and secret under Registration, then press “Reconnect”.")
 	case core.RefreshDone:
 	default:
 		return
 	}
-	fyne.Do(w.appChanged)
+	fyne.Do(b.onChanged)
 }
 
 // mainWindowTitle is the title newMainWindow gives the window; Raise finds it by that.

@@ -44,22 +44,24 @@ type mainWindow struct {
 
 	search    *searchEntry
 	newButton *widget.Button
-	presets   *widget.Button
+	presets   *presetMenu
 	list      *appList
 	listError *widget.Label
 	emptyList *widget.Label
 
-	header    *widget.Label
-	badge     *widget.Label
-	connect   *widget.Button
-	tabs      *container.AppTabs
-	detail    *fyne.Container // header + tabs, shown with an app selected or being created
-	detailBox *fyne.Container // detail with its padding; in rightSide from its first showing
-	welcome   fyne.CanvasObject
-	changed   *fyne.Container // banner: apps.json changed while the form has edits
-	form      *appForm
-	tokens    *tokenPanel
-	rightSide *fyne.Container
+	header     *widget.Label
+	badge      *widget.Label
+	connect    *widget.Button
+	tabs       *container.AppTabs
+	detail     *fyne.Container // header + tabs, shown with an app selected or being created
+	detailBox  *fyne.Container // detail with its padding; in rightSide from its first showing
+	welcome    fyne.CanvasObject
+	changed    *fyne.Container // banner: apps.json changed while the form has edits
+	form       *appForm
+	tokens     *tokenPanel
+	imports    *importExport
+	background *backgroundRefresh
+	rightSide  *fyne.Container
 
 	// The main menu and the items that are greyed out when they cannot act (updateMenu).
 	menu                              *fyne.MainMenu
@@ -92,6 +94,9 @@ func newMainWindow(e *env) *mainWindow {
 		onStateChanged: func() { w.updateBadge(); w.list.Refresh() },
 		inView:         func() bool { return w.tabs.SelectedIndex() == 1 },
 	}
+	w.imports = &importExport{env: e, dialogs: w.windowDialogs, selected: w.selectedApp,
+		onImported: func(first core.App) { w.selectedID = first.ID; w.reload() }}
+	w.background = &backgroundRefresh{env: e, onChanged: w.appChanged}
 	w.win.SetContent(w.buildUI())
 	prefs := e.app.Preferences()
 	w.win.Resize(fyne.NewSize(float32(prefs.FloatWithFallback(prefWidth, 1000)), float32(prefs.FloatWithFallback(prefHeight, 680))))
@@ -133,7 +138,10 @@ func (w *mainWindow) buildUI() fyne.CanvasObject {
 	w.search.onEscape, w.search.onDown = w.onSearchEscape, w.onSearchDown
 	w.search.OnSubmitted = func(string) { w.onSearchDown() }
 	w.newButton = &widget.Button{Text: "New", Icon: theme.ContentAddIcon(), OnTapped: w.onNew}
-	w.presets = &widget.Button{Text: "New from preset", Icon: theme.MenuDropDownIcon(), OnTapped: w.onPresetMenu}
+	w.presets = newPresetMenu(w.windowDialogs, w.confirmDiscard, func(doc *core.App, p core.Preset, regURL string) {
+		w.onNewWith(doc)
+		w.form.showPreset(p, regURL)
+	})
 	w.listError = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord, Selectable: true}
 	w.listError.Hide()
 	w.emptyList = &widget.Label{Wrapping: fyne.TextWrapWord, Alignment: fyne.TextAlignCenter}
@@ -148,7 +156,7 @@ func (w *mainWindow) buildUI() fyne.CanvasObject {
 	// New keeps its own width and the preset button takes the rest: two equal columns
 	// made the sidebar twice the preset button wide (318 px), more than an 800 px
 	// window gives it, and "New from preset" spilled out of its button.
-	newRow := container.New(layout.NewBorderLayout(nil, nil, w.newButton, nil), w.newButton, w.presets)
+	newRow := container.New(layout.NewBorderLayout(nil, nil, w.newButton, nil), w.newButton, w.presets.button)
 	leftTop := container.NewVBox(w.search, newRow, w.listError)
 	leftBottom := container.NewHBox(settings)
 	// Laid out as a border, but in reading order: Tab follows the objects' order, and
@@ -439,13 +447,6 @@ func (w *mainWindow) onNewWith(doc *core.App) {
 	w.tabs.SelectIndex(0)
 	w.showSelected()
 	w.win.Canvas().Focus(w.form.name) // after showSelected: Fyne ignores focus on hidden widgets
-}
-
-// onPresetMenu offers the provider presets under the button.
-func (w *mainWindow) onPresetMenu() {
-	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(w.presets)
-	menu := fyne.NewMenu("", w.presetMenuItems()...)
-	widget.ShowPopUpMenuAtPosition(menu, w.win.Canvas(), pos.Add(fyne.NewPos(0, w.presets.Size().Height)))
 }
 
 // confirmDiscard runs next at once when the form has no edits; otherwise it asks whether

@@ -64,13 +64,13 @@ func TestWindowFitsIn800x600AndNeverResizesItself(t *testing.T) {
 				values[f.Name] = "example"
 			}
 		}
-		w.newFromPreset(p)
+		w.presets.newFromPreset(p)
 		check("the values dialog of preset " + p.Name)
 		if w.pendingDialog != nil {
 			w.pendingDialog.Hide()
 			w.pendingDialog = nil
 		}
-		w.openPreset(p, values)
+		w.presets.openPreset(p, values)
 		w.form.endpoints.Open(0)
 		w.form.endpoints.Open(1)
 		check("preset " + p.Name)
@@ -88,7 +88,7 @@ func TestWindowFitsIn800x600AndNeverResizesItself(t *testing.T) {
 	check("Settings")
 	settings.dialog.Hide()
 	parsed, _ := core.ParseImport([]byte(narrowImportFile))
-	w.showImportTable("apps.json", []byte(narrowImportFile), parsed, []core.App{{ProviderName: "A provider with a rather long name indeed"}})
+	w.imports.showImportTable("apps.json", []byte(narrowImportFile), parsed, []core.App{{ProviderName: "A provider with a rather long name indeed"}})
 	check("import: name taken")
 }
 
