@@ -23,7 +23,7 @@ func (w *mainWindow) startServices() {
 	// instead of at once, it no longer competes with building the window, which with 1,000
 	// apps on two cores showed in the time to the window's appearance (docs/PERFORMANCE.md).
 	w.env.app.Lifecycle().SetOnStarted(w.background.start)
-	startTray(w)
+	w.startTray()
 }
 
 // mainMenu holds every command with its keyboard shortcut. (On Linux and Windows Fyne draws

@@ -294,7 +294,7 @@ func TestFieldDialogsAnswerEnterAndEscape(t *testing.T) {
 	t.Run("the vault passphrase", func(t *testing.T) {
 		svc, store := lockedVaultService(t)
 		w := openWindowOn(t, svc)
-		u := w.setupVault(svc.Secrets)
+		u := setupVault(w.env, w.win, svc.Secrets)
 		if got := dialogButtons(t, w); !slices.Equal(got, []string{"Not now", "Unlock"}) {
 			t.Errorf("buttons %q, want Not now, Unlock", got)
 		}
@@ -307,7 +307,7 @@ func TestFieldDialogsAnswerEnterAndEscape(t *testing.T) {
 		}
 		svc, store = lockedVaultService(t) // a fresh start: "Not now" stands for this run
 		w = openWindowOn(t, svc)
-		u = w.setupVault(svc.Secrets)
+		u = setupVault(w.env, w.win, svc.Secrets)
 		test.Type(u.pass, guiVaultPass)
 		typeKey(w, fyne.KeyReturn)
 		for deadline := time.Now().Add(5 * time.Second); !store.Unlocked() && time.Now().Before(deadline); {

@@ -126,8 +126,8 @@ func Run(a fyne.App, svc *core.Service) {
 	// A copied token must not outlive the app on the clipboard, whichever way it quits.
 	a.Lifecycle().SetOnStopped(w.tokens.clip.clearNow)
 	w.reload()
-	w.setupVault(svc.Secrets) // the vault's passphrase first, before any secret is read: vault.go
-	w.startServices()         // main menu, background refresh, tray: background.go
+	setupVault(e, w.win, svc.Secrets) // the vault's passphrase first, before any secret is read: vault.go
+	w.startServices()                 // main menu, background refresh, tray: background.go
 	w.win.ShowAndRun()
 }
 

@@ -28,7 +28,7 @@ func TestVaultDialogRefusesAShortNewPassphrase(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := openWindowOn(t, svc)
-	u := w.setupVault(svc.Secrets)
+	u := setupVault(w.env, w.win, svc.Secrets)
 	if u == nil || !u.repeat.Visible() {
 		t.Fatal("no dialog asking a new passphrase twice")
 	}

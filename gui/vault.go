@@ -41,8 +41,9 @@ type vaultUnlock struct {
 }
 
 // setupVault installs the dialog when the secrets are in a locked vault with no passphrase
-// given (CONNECTEDAPPS_PASSPHRASE), and shows it. Call it before anything reads a secret.
-func (w *mainWindow) setupVault(store secret.Store) *vaultUnlock {
+// given (CONNECTEDAPPS_PASSPHRASE), and shows it over win. Call it before anything reads a
+// secret.
+func setupVault(e *env, win fyne.Window, store secret.Store) *vaultUnlock {
 	if sw, isSwitch := store.(*core.StoreSwitch); isSwitch {
 		store = sw.InUse()
 	}
@@ -50,9 +51,9 @@ func (w *mainWindow) setupVault(store secret.Store) *vaultUnlock {
 	if !ok || v.Passphrase != nil || v.Unlocked() {
 		return nil
 	}
-	u := &vaultUnlock{store: v, parent: w.win, runAsync: w.env.runAsync}
+	u := &vaultUnlock{store: v, parent: win, runAsync: e.runAsync}
 	v.Passphrase = u.wait
-	w.env.vault = u
+	e.vault = u
 	u.show()
 	return u
 }
