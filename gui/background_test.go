@@ -98,7 +98,7 @@ func TestRefreshEventClientRejectedNotifies(t *testing.T) {
 
 func TestMainMenuHasEveryCommandWithItsShortcut(t *testing.T) {
 	w := openWindow(t, newTestService(t))
-	menu := w.mainMenu()
+	menu := w.newMenu().main
 	items := map[string]*fyne.MenuItem{}
 	var tops []string
 	for _, m := range menu.Items {

@@ -81,7 +81,7 @@ func TestKeyboardPaths(t *testing.T) {
 	if got, _ := svc.Get("Alpha"); got.ClientID != "c" {
 		t.Errorf("Ctrl+S behind the dialog saved %q", got.ClientID)
 	}
-	for _, it := range w.mainMenu().Items[0].Items {
+	for _, it := range w.newMenu().main.Items[0].Items {
 		if it.Label == "New app" {
 			it.Action()
 		}
@@ -98,11 +98,11 @@ func TestMenuItemsDisabledWhenTheyCannotActAndAbout(t *testing.T) {
 	addApp(t, svc, "Plain", nil)
 	addConnectedApp(t, svc, "Connected", nil, connectedFor(time.Hour))
 	w := openWindow(t, svc)
-	w.menu = w.mainMenu()
+	w.menu = w.newMenu()
 	w.updateMenu()
 	state := func() map[string]bool {
 		out := map[string]bool{}
-		for _, m := range w.menu.Items {
+		for _, m := range w.menu.main.Items {
 			for _, it := range m.Items {
 				if it.Label != "" {
 					out[it.Label] = it.Disabled
@@ -131,12 +131,12 @@ func TestMenuItemsDisabledWhenTheyCannotActAndAbout(t *testing.T) {
 	assertDisabled("a connected app", map[string]bool{"Save": true, "Copy access token": false, "Connection": false})
 
 	var about *fyne.MenuItem
-	for _, it := range w.menu.Items[3].Items {
+	for _, it := range w.menu.main.Items[3].Items {
 		if it.Label == "About Connected Apps" {
 			about = it
 		}
 	}
-	if w.menu.Items[3].Label != "Help" || about == nil {
+	if w.menu.main.Items[3].Label != "Help" || about == nil {
 		t.Fatal("no Help › About Connected Apps")
 	}
 	about.Action()

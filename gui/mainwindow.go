@@ -63,10 +63,7 @@ type mainWindow struct {
 	background *backgroundRefresh
 	rightSide  *fyne.Container
 
-	// The main menu and the items that are greyed out when they cannot act (updateMenu).
-	menu                              *fyne.MainMenu
-	menuSave, menuExportOne, menuCopy *fyne.MenuItem
-	menuTabs                          []*fyne.MenuItem
+	menu *windowMenu // set by startServices
 
 	// The window's own dialogs, and the one shown last (pendingDialog), kept for tests.
 	*windowDialogs
@@ -76,11 +73,27 @@ type mainWindow struct {
 	closeHook func()
 }
 
+// mainWindowTitle is the title newMainWindow gives the window; Raise finds it by that.
+const mainWindowTitle = "Connected Apps"
+
+// Raise brings the main window to the front (and out of the tray): a second launch asked for
+// it. Safe to call from any goroutine.
+func Raise(a fyne.App) {
+	fyne.Do(func() {
+		for _, win := range a.Driver().AllWindows() {
+			if win.Title() == mainWindowTitle {
+				win.Show()
+				win.RequestFocus()
+			}
+		}
+	})
+}
+
 // newAppID marks the unsaved document being created in the form.
 const newAppID = "\x00new"
 
 func newMainWindow(e *env) *mainWindow {
-	w := &mainWindow{env: e, win: e.app.NewWindow("Connected Apps")}
+	w := &mainWindow{env: e, win: e.app.NewWindow(mainWindowTitle)}
 	w.windowDialogs = &windowDialogs{parent: w.win}
 	w.form = newAppForm(e, w.win, formHooks{
 		open:      func() bool { return w.selectedID != "" },
@@ -198,6 +211,84 @@ func (w *mainWindow) buildUI() fyne.CanvasObject {
 	split := container.NewHSplit(left, w.rightSide)
 	split.Offset = 0.3
 	return split
+}
+
+// startServices starts, once, from Run, what lives beside the window: the main menu, the
+// background refresher and, when the desktop offers one, the tray.
+func (w *mainWindow) startServices() {
+	w.menu = w.newMenu()
+	w.win.SetMainMenu(w.menu.main)
+	w.updateMenu()
+	w.win.SetOnDropped(w.imports.onDropped) // a client file dropped on the window is imported
+	// The refresher's first pass reads and parses all of apps.json. Begun with the event loop
+	// instead of at once, it no longer competes with building the window, which with 1,000
+	// apps on two cores showed in the time to the window's appearance (docs/PERFORMANCE.md).
+	w.env.app.Lifecycle().SetOnStarted(w.background.start)
+	w.startTray()
+}
+
+// newMenu is the main menu, wired to the window's screens.
+func (w *mainWindow) newMenu() *windowMenu {
+	return newWindowMenu(menuCommands{
+		newApp:      w.onNew,
+		save:        w.form.onSave,
+		importFile:  w.imports.onImport,
+		exportAll:   func() { w.imports.onExport(false) },
+		exportOne:   func() { w.imports.onExport(true) },
+		settings:    w.openSettings,
+		quit:        w.quit,
+		search:      w.focusSearch,
+		copyToken:   w.tokens.onCopyToken,
+		about:       w.showAbout,
+		showTab:     w.showTab,
+		unlessModal: w.unlessModal,
+	})
+}
+
+// updateMenu greys out the menu's commands that cannot act now.
+func (w *mainWindow) updateMenu() {
+	if w.menu == nil {
+		return
+	}
+	app, saved := w.selectedApp()
+	w.menu.update(menuState{canSave: w.form.isDirty(), saved: saved, connected: saved && app.Connection != nil, shown: w.selectedID != ""})
+}
+
+// showAbout says what the program is, its version, and where it keeps the apps.
+func (w *mainWindow) showAbout() {
+	version := w.env.app.Metadata().Version
+	if version == "" {
+		version = "a development build"
+	}
+	text := "Connected Apps " + version + "\n\nRegisters OAuth 2.0 and OpenID Connect clients, signs in once through your browser, " +
+		"keeps the tokens in the system keyring and hands valid ones to your programs.\n\nYour apps are kept in " + w.env.svc.RegistryPath()
+	msg := &widget.Label{Text: text, Wrapping: fyne.TextWrapWord, Selectable: true}
+	d := showMessage(w.win, "About Connected Apps", msg)
+	w.pendingDialog = d
+	d.Resize(fyne.NewSize(480, 260))
+}
+
+// openSettings shows the Settings screen over the window.
+func (w *mainWindow) openSettings() {
+	s := newSettingsScreen(w.env, w.win)
+	s.show()
+	w.pendingDialog = s.dialog
+}
+
+// quit ends the app, from the menu or the tray, even when closing would only hide the
+// window; unsaved edits are asked about first, with the window shown so the question is seen.
+func (w *mainWindow) quit() {
+	if w.form.isDirty() {
+		w.win.Show()
+		w.win.RequestFocus()
+	}
+	w.confirmDiscard(func() {
+		s := w.win.Canvas().Size()
+		prefs := w.env.app.Preferences()
+		prefs.SetFloat(prefWidth, float64(s.Width))
+		prefs.SetFloat(prefHeight, float64(s.Height))
+		w.env.app.Quit()
+	}, nil)
 }
 
 // addShortcuts puts the main menu's shortcuts on the canvas too, for Fyne's test driver,
