@@ -82,7 +82,7 @@ func TestNewAppFormDiscoverFillAndSave(t *testing.T) {
 	if f.isDirty() || f.secret.Text != "" {
 		t.Fatal("the form still has edits after saving, or shows the secret")
 	}
-	if w.selectedID != saved.ID || w.list.Length() != 1 {
+	if w.selectedID != saved.ID || w.sidebar.list.Length() != 1 {
 		t.Fatalf("the saved app is not selected in the list")
 	}
 	assertShown(t, w, "Saved.")
@@ -153,25 +153,25 @@ func TestUnsavedChangesAreNeverLostSilently(t *testing.T) {
 	addApp(t, svc, "First", nil)
 	addApp(t, svc, "Second", nil)
 	w := openWindow(t, svc)
-	w.selectID(w.shown[0].ID)
+	w.selectID(w.sidebar.shown[0].ID)
 	w.form.clientID.SetText("edited")
 
 	// Switching app asks; "Cancel" keeps the edit and the selection.
-	w.list.Select(1)
+	w.sidebar.list.Select(1)
 	d, ok := w.pendingDialog.(*dialog.CustomDialog)
 	if !ok {
 		t.Fatal("switching with edits did not ask")
 	}
 	test.Tap(findButton(t, w, "Cancel"))
-	if w.form.clientID.Text != "edited" || w.selectedID != w.shown[0].ID {
+	if w.form.clientID.Text != "edited" || w.selectedID != w.sidebar.shown[0].ID {
 		t.Fatal("Cancel lost the edit or switched anyway")
 	}
 	_ = d
 
 	// "Discard changes" switches and drops the edit.
-	w.list.Select(1)
+	w.sidebar.list.Select(1)
 	test.Tap(findButton(t, w, "Discard changes"))
-	if w.selectedID != w.shown[1].ID || w.form.clientID.Text != "c" {
+	if w.selectedID != w.sidebar.shown[1].ID || w.form.clientID.Text != "c" {
 		t.Fatalf("discard: selected %q, client id %q", w.selectedID, w.form.clientID.Text)
 	}
 
@@ -191,7 +191,7 @@ func TestRegistryChangedElsewhereWhileEditing(t *testing.T) {
 	svc := newTestService(t)
 	addApp(t, svc, "Shared", nil)
 	w := openWindow(t, svc)
-	w.selectID(w.shown[0].ID)
+	w.selectID(w.sidebar.shown[0].ID)
 
 	// Without edits, a change made by the command line just appears.
 	if _, err := svc.Edit(t.Context(), "Shared", func(a *core.App) error { a.ClientID = "from-cli"; return nil }, nil); err != nil {
@@ -223,7 +223,7 @@ func TestDeleteConfirmsAndRemoves(t *testing.T) {
 	svc := newTestService(t)
 	addApp(t, svc, "Doomed", nil)
 	w := openWindow(t, svc)
-	w.selectID(w.shown[0].ID)
+	w.selectID(w.sidebar.shown[0].ID)
 	test.Tap(w.form.deleteButton)
 	if w.form.pendingDelete == nil || w.win.Canvas().Overlays().Top() == nil {
 		t.Fatal("Delete did not ask")
@@ -321,7 +321,7 @@ func TestGrantTypeIsPartOfTheForm(t *testing.T) {
 	svc := newTestService(t)
 	addApp(t, svc, "Machine", nil)
 	w := openWindow(t, svc)
-	w.selectID(w.shown[0].ID)
+	w.selectID(w.sidebar.shown[0].ID)
 	w.form.grantType.SetSelected(choiceLabel(grantTypes, core.GrantClientCredentials))
 	test.Tap(w.form.save)
 	// client credentials needs a client secret: refused beside the field, nothing saved.

@@ -55,7 +55,7 @@ func openWindowOn(t *testing.T, svc appService, opts ...func(*env)) *mainWindow 
 // selectApp selects the app named name, as a click in the list would.
 func selectApp(t *testing.T, w *mainWindow, name string) core.App {
 	t.Helper()
-	for _, a := range w.apps {
+	for _, a := range w.sidebar.apps {
 		if a.ProviderName == name {
 			w.selectID(a.ID)
 			return a

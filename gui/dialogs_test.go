@@ -56,7 +56,7 @@ func TestConnectComesBeforeDeleteInTheTabOrder(t *testing.T) {
 	w := openWindow(t, svc)
 	selectApp(t, w, "Alpha")
 	c := w.win.Canvas()
-	c.Focus(w.search)
+	c.Focus(w.sidebar.search)
 	connectAt, deleteAt := -1, -1
 	for i := 1; i <= 80 && deleteAt < 0; i++ {
 		c.FocusNext()

@@ -21,12 +21,12 @@ func BenchmarkFilterKeystroke1000(b *testing.B) {
 	const typed = "app 09"
 	keystrokes := 0
 	for b.Loop() {
-		test.Type(w.search, typed)
-		w.search.SetText("")
+		test.Type(w.sidebar.search, typed)
+		w.sidebar.search.SetText("")
 		keystrokes += len(typed) + 1
 	}
-	if w.list.Length() != 1000 {
-		b.Fatalf("cleared search shows %d apps, want 1000", w.list.Length())
+	if w.sidebar.list.Length() != 1000 {
+		b.Fatalf("cleared search shows %d apps, want 1000", w.sidebar.list.Length())
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/1e6/float64(keystrokes), "ms/keystroke")
 }
@@ -67,8 +67,8 @@ func benchWindow(b *testing.B, n int) *mainWindow {
 	b.Cleanup(w.win.Close)
 	w.win.Show()
 	w.reload()
-	if w.list.Length() != n {
-		b.Fatalf("the list shows %d apps, want %d", w.list.Length(), n)
+	if w.sidebar.list.Length() != n {
+		b.Fatalf("the list shows %d apps, want %d", w.sidebar.list.Length(), n)
 	}
 	return w
 }

@@ -32,12 +32,12 @@ func TestKeyboardPaths(t *testing.T) {
 	w.win.Resize(fyne.NewSize(1000, 600))
 
 	shortcut(w, fyne.KeyF)
-	if w.win.Canvas().Focused() != w.search {
+	if w.win.Canvas().Focused() != w.sidebar.search {
 		t.Fatal("Ctrl+F did not focus the search")
 	}
-	test.Type(w.search, "a") // all three match
+	test.Type(w.sidebar.search, "a") // all three match
 	press(w, fyne.KeyDown)
-	if w.win.Canvas().Focused() != w.list {
+	if w.win.Canvas().Focused() != w.sidebar.list {
 		t.Fatalf("Down from the search focused %T, want the app list", w.win.Canvas().Focused())
 	}
 	press(w, fyne.KeyDown) // the second result
@@ -47,13 +47,13 @@ func TestKeyboardPaths(t *testing.T) {
 	}
 
 	shortcut(w, fyne.KeyF)
-	test.Type(w.search, "zzz")
-	if len(w.shown) != 0 {
-		t.Fatalf("%d apps match zzz", len(w.shown))
+	test.Type(w.sidebar.search, "zzz")
+	if len(w.sidebar.shown) != 0 {
+		t.Fatalf("%d apps match zzz", len(w.sidebar.shown))
 	}
 	press(w, fyne.KeyEscape)
-	if w.search.Text != "" || len(w.shown) != 3 {
-		t.Errorf("Escape left the search %q with %d apps shown", w.search.Text, len(w.shown))
+	if w.sidebar.search.Text != "" || len(w.sidebar.shown) != 3 {
+		t.Errorf("Escape left the search %q with %d apps shown", w.sidebar.search.Text, len(w.sidebar.shown))
 	}
 
 	// Ctrl+N: the Provider Name field, the page at its top.
@@ -201,7 +201,7 @@ func TestSidebarTabOrder(t *testing.T) {
 	addApp(t, svc, "Alpha", nil)
 	w := openWindow(t, svc)
 	c := w.win.Canvas()
-	c.Focus(w.search)
+	c.Focus(w.sidebar.search)
 	var got []string
 	for range 4 {
 		c.FocusNext()

@@ -5,8 +5,6 @@ package gui
 import (
 	"fmt"
 	"os"
-	"slices"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -36,18 +34,13 @@ type mainWindow struct {
 	win fyne.Window
 
 	// Touched only on the UI goroutine.
-	apps       []core.App // everything in the registry, sorted by name
-	shown      []core.App // apps matching the search
-	selectedID string     // "" with nothing selected; newAppID while creating one
-	loadSeq    int        // answers to older reloads are dropped, so the newest read wins
-	regStamp   time.Time  // apps.json's modification time at the last read
+	selectedID string    // "" with nothing selected; newAppID while creating one
+	loadSeq    int       // answers to older reloads are dropped, so the newest read wins
+	regStamp   time.Time // apps.json's modification time at the last read
 
-	search    *searchEntry
+	sidebar   *appSidebar
 	newButton *widget.Button
 	presets   *presetMenu
-	list      *appList
-	listError *widget.Label
-	emptyList *widget.Label
 
 	header     *widget.Label
 	badge      *widget.Label
@@ -104,7 +97,7 @@ func newMainWindow(e *env) *mainWindow {
 	w.tokens = &tokenPanel{env: e, dialogs: w.windowDialogs, clip: newClipboardGuard(e.app),
 		onChanged: w.appChanged,
 		// The header and the list row say the state in the same words: they change with it.
-		onStateChanged: func() { w.updateBadge(); w.list.Refresh() },
+		onStateChanged: func() { w.updateBadge(); w.sidebar.list.Refresh() },
 		inView:         func() bool { return w.tabs.SelectedIndex() == 1 },
 	}
 	w.imports = &importExport{env: e, dialogs: w.windowDialogs, selected: w.selectedApp,
@@ -130,7 +123,7 @@ func Run(a fyne.App, svc *core.Service) {
 		// One tick drives both: the "expires in N min" texts and noticing apps.json changes.
 		for range time.Tick(registryPoll) {
 			fyne.Do(func() {
-				w.list.Refresh()
+				w.sidebar.list.Refresh()
 				w.updateBadge()
 				w.checkRegistry()
 			})
@@ -145,37 +138,26 @@ func Run(a fyne.App, svc *core.Service) {
 }
 
 func (w *mainWindow) buildUI() fyne.CanvasObject {
-	w.search = newSearchEntry()
-	w.search.PlaceHolder = "Search apps (Ctrl+F)"
-	w.search.OnChanged = func(string) { w.applyFilter() }
-	w.search.onEscape, w.search.onDown = w.onSearchEscape, w.onSearchDown
-	w.search.OnSubmitted = func(string) { w.onSearchDown() }
+	w.sidebar = newAppSidebar(w.win, w.env.svc.Clock, func() string { return w.selectedID }, func(id string) {
+		w.confirmDiscard(func() { w.selectID(id) }, w.sidebar.syncSelection)
+	})
 	w.newButton = &widget.Button{Text: "New", Icon: theme.ContentAddIcon(), OnTapped: w.onNew}
 	w.presets = newPresetMenu(w.windowDialogs, w.confirmDiscard, func(doc *core.App, p core.Preset, regURL string) {
 		w.onNewWith(doc)
 		w.form.showPreset(p, regURL)
 	})
-	w.listError = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord, Selectable: true}
-	w.listError.Hide()
-	w.emptyList = &widget.Label{Wrapping: fyne.TextWrapWord, Alignment: fyne.TextAlignCenter}
-	w.emptyList.Hide()
-	w.list = newAppList(
-		func() int { return len(w.shown) },
-		func() fyne.CanvasObject { return newAppRow() },
-		w.updateRow,
-	)
-	w.list.OnSelected = w.onListSelected
 	settings := &widget.Button{Text: "Settings", Icon: theme.SettingsIcon(), Importance: widget.LowImportance, OnTapped: w.openSettings}
 	// New keeps its own width and the preset button takes the rest: two equal columns
 	// made the sidebar twice the preset button wide (318 px), more than an 800 px
 	// window gives it, and "New from preset" spilled out of its button.
 	newRow := container.New(layout.NewBorderLayout(nil, nil, w.newButton, nil), w.newButton, w.presets.button)
-	leftTop := container.NewVBox(w.search, newRow, w.listError)
+	s := w.sidebar
+	leftTop := container.NewVBox(s.search, newRow, s.listError)
 	leftBottom := container.NewHBox(settings)
 	// Laid out as a border, but in reading order: Tab follows the objects' order, and
 	// container.NewBorder puts the centre (the list) first, before the search above it.
 	left := container.New(layout.NewBorderLayout(leftTop, leftBottom, nil, nil),
-		leftTop, container.NewStack(w.list, container.NewPadded(w.emptyList)), leftBottom)
+		leftTop, container.NewStack(s.list, container.NewPadded(s.emptyList)), leftBottom)
 
 	w.header = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText, Truncation: fyne.TextTruncateEllipsis}
 	w.badge = &widget.Label{}
@@ -237,7 +219,7 @@ func (w *mainWindow) newMenu() *windowMenu {
 		exportOne:   func() { w.imports.onExport(true) },
 		settings:    w.openSettings,
 		quit:        w.quit,
-		search:      w.focusSearch,
+		search:      w.sidebar.focusSearch,
 		copyToken:   w.tokens.onCopyToken,
 		about:       w.showAbout,
 		showTab:     w.showTab,
@@ -301,12 +283,10 @@ func (w *mainWindow) addShortcuts() {
 	}
 	add(fyne.KeyN, fyne.KeyModifierShortcutDefault, w.onNew)
 	add(fyne.KeyS, fyne.KeyModifierShortcutDefault, w.form.onSave)
-	add(fyne.KeyF, fyne.KeyModifierShortcutDefault, w.focusSearch)
+	add(fyne.KeyF, fyne.KeyModifierShortcutDefault, w.sidebar.focusSearch)
 	add(fyne.KeyC, fyne.KeyModifierShortcutDefault|fyne.KeyModifierShift, w.tokens.onCopyToken)
 	add(fyne.KeyComma, fyne.KeyModifierShortcutDefault, w.openSettings)
 }
-
-func (w *mainWindow) focusSearch() { w.win.Canvas().Focus(w.search) }
 
 // showTab switches between Registration (0) and Connection (1) when an app is shown.
 func (w *mainWindow) showTab(i int) {
@@ -365,64 +345,19 @@ func (w *mainWindow) showApps(seq int, stamp time.Time, apps []core.App, err err
 		return
 	}
 	if err != nil {
-		w.listError.SetText("Your apps could not be read: " + windowWords(err.Error()))
-		w.listError.Show()
+		w.sidebar.showError(err)
 		return
 	}
 	w.regStamp = stamp
-	w.listError.Hide()
-	w.apps = apps
 	if w.selectedID == "" {
 		// First load: reopen the app selected last time.
 		w.selectedID = w.env.app.Preferences().String(prefSelectedApp)
 	}
-	w.applyFilter()
+	w.sidebar.setApps(apps)
 	w.showSelected()
 }
 
-// applyFilter shows the apps whose name, provider or signed-in identity matches the search.
-func (w *mainWindow) applyFilter() {
-	q := strings.ToLower(strings.TrimSpace(w.search.Text))
-	w.shown = w.shown[:0]
-	for _, a := range w.apps {
-		if q == "" || strings.Contains(strings.ToLower(a.ProviderName+" "+detailText(&a)), q) {
-			w.shown = append(w.shown, a)
-		}
-	}
-	switch {
-	case len(w.apps) == 0:
-		w.emptyList.SetText("No apps yet. Press New to register one.")
-		w.emptyList.Show()
-	case len(w.shown) == 0:
-		w.emptyList.SetText("No app matches “" + w.search.Text + "”.")
-		w.emptyList.Show()
-	default:
-		w.emptyList.Hide()
-	}
-	w.list.Refresh()
-	w.syncListSelection()
-}
-
-// syncListSelection highlights the selected app without re-triggering onListSelected.
-func (w *mainWindow) syncListSelection() {
-	i := slices.IndexFunc(w.shown, func(a core.App) bool { return a.ID == w.selectedID })
-	handler := w.list.OnSelected
-	w.list.OnSelected = nil
-	if i >= 0 {
-		w.list.Select(i)
-	} else {
-		w.list.UnselectAll()
-	}
-	w.list.OnSelected = handler
-}
-
-func (w *mainWindow) selectedApp() (core.App, bool) {
-	i := slices.IndexFunc(w.apps, func(a core.App) bool { return a.ID == w.selectedID })
-	if i < 0 {
-		return core.App{}, false
-	}
-	return w.apps[i], true
-}
+func (w *mainWindow) selectedApp() (core.App, bool) { return w.sidebar.app(w.selectedID) }
 
 // showSelected fills the right side for the selected app (or the welcome page). The form
 // keeps its edits: only a clean form is refilled from the registry.
@@ -493,24 +428,13 @@ func (w *mainWindow) showDetail() {
 	w.detail.Show()
 }
 
-func (w *mainWindow) onListSelected(i widget.ListItemID) {
-	if i < 0 || i >= len(w.shown) {
-		return
-	}
-	id := w.shown[i].ID
-	if id == w.selectedID {
-		return
-	}
-	w.confirmDiscard(func() { w.selectID(id) }, w.syncListSelection)
-}
-
 // selectID shows app id, dropping any edits (the caller asked first).
 func (w *mainWindow) selectID(id string) {
 	w.form.discard()
 	w.changed.Hide()
 	w.selectedID = id
 	w.env.app.Preferences().SetString(prefSelectedApp, id)
-	w.syncListSelection()
+	w.sidebar.syncSelection()
 	w.showSelected()
 	if app, ok := w.selectedApp(); ok {
 		w.form.load(&app)
@@ -526,7 +450,7 @@ func (w *mainWindow) onNew() {
 func (w *mainWindow) onNewWith(doc *core.App) {
 	w.form.discard()
 	w.selectedID = newAppID
-	w.syncListSelection()
+	w.sidebar.syncSelection()
 	w.header.SetText("New app")
 	w.badge.Text, w.badge.Importance = "Not saved yet", widget.MediumImportance
 	w.badge.Refresh()
@@ -603,13 +527,6 @@ func (w *mainWindow) onConnect() {
 // opens the Connection tab, where its tokens are.
 func (w *mainWindow) connectDialog(app core.App) *connectDialog {
 	return newConnectDialog(w.env, w.windowDialogs, app, w.appChanged, func() { w.tabs.SelectIndex(1) })
-}
-
-func (w *mainWindow) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
-	if id < 0 || id >= len(w.shown) {
-		return
-	}
-	o.(*appRow).set(&w.shown[id], w.env.svc.Clock())
 }
 
 // appRow is one entry of the list: the name, the connection state, and the provider with who

@@ -136,11 +136,11 @@ func TestMainWindowListsAppsWithTheirState(t *testing.T) {
 		"Another", "Not connected",
 	)
 	assertNotShown(t, w, "No apps yet")
-	if w.listError.Visible() {
-		t.Errorf("an error is shown for a good registry: %q", w.listError.Text)
+	if w.sidebar.listError.Visible() {
+		t.Errorf("an error is shown for a good registry: %q", w.sidebar.listError.Text)
 	}
-	if w.list.Length() != 2 {
-		t.Errorf("the list has %d rows, want 2", w.list.Length())
+	if w.sidebar.list.Length() != 2 {
+		t.Errorf("the list has %d rows, want 2", w.sidebar.list.Length())
 	}
 }
 
@@ -160,19 +160,19 @@ func TestSearchFiltersTheList(t *testing.T) {
 	addApp(t, svc, "Keycloak", nil)
 	w := openWindow(t, svc)
 
-	test.Type(w.search, "g")
-	if w.list.Length() != 2 {
-		t.Fatalf("search %q: %d rows, want 2", w.search.Text, w.list.Length())
+	test.Type(w.sidebar.search, "g")
+	if w.sidebar.list.Length() != 2 {
+		t.Fatalf("search %q: %d rows, want 2", w.sidebar.search.Text, w.sidebar.list.Length())
 	}
-	test.Type(w.search, "ith")
-	if w.list.Length() != 1 || w.shown[0].ProviderName != "GitHub" {
-		t.Fatalf("search %q: %v", w.search.Text, w.shown)
+	test.Type(w.sidebar.search, "ith")
+	if w.sidebar.list.Length() != 1 || w.sidebar.shown[0].ProviderName != "GitHub" {
+		t.Fatalf("search %q: %v", w.sidebar.search.Text, w.sidebar.shown)
 	}
-	test.Type(w.search, "zzz")
+	test.Type(w.sidebar.search, "zzz")
 	assertShown(t, w, "No app matches “githzzz”.")
-	w.search.SetText("")
-	if w.list.Length() != 3 {
-		t.Fatalf("cleared search: %d rows", w.list.Length())
+	w.sidebar.search.SetText("")
+	if w.sidebar.list.Length() != 3 {
+		t.Fatalf("cleared search: %d rows", w.sidebar.list.Length())
 	}
 }
 
@@ -188,12 +188,12 @@ func TestMainWindowShowsAnUnreadableRegistry(t *testing.T) {
 
 	w := openWindow(t, svc) // must not panic
 
-	if !w.listError.Visible() {
+	if !w.sidebar.listError.Visible() {
 		t.Fatal("no error is shown for a corrupt apps.json")
 	}
 	for _, want := range []string{"could not be read", path, "repair it or move it away"} {
-		if !strings.Contains(w.listError.Text, want) {
-			t.Errorf("the error %q does not mention %q", w.listError.Text, want)
+		if !strings.Contains(w.sidebar.listError.Text, want) {
+			t.Errorf("the error %q does not mention %q", w.sidebar.listError.Text, want)
 		}
 	}
 
@@ -203,8 +203,8 @@ func TestMainWindowShowsAnUnreadableRegistry(t *testing.T) {
 	}
 	addApp(t, svc, "Example", nil)
 	w.checkRegistry()
-	if w.listError.Visible() {
-		t.Errorf("the error stays after a successful reload: %q", w.listError.Text)
+	if w.sidebar.listError.Visible() {
+		t.Errorf("the error stays after a successful reload: %q", w.sidebar.listError.Text)
 	}
 	assertShown(t, w, "Example", "Not connected")
 }
@@ -233,15 +233,15 @@ func TestReloadReadsOffTheUIGoroutine(t *testing.T) {
 	if len(pending) != 1 {
 		t.Fatalf("reload handed %d jobs to env.runAsync, want 1", len(pending))
 	}
-	if w.list.Length() != 0 {
+	if w.sidebar.list.Length() != 0 {
 		t.Fatal("reload read the registry on the UI goroutine")
 	}
 	// A second reload before the first answers: only the newest answer counts.
 	w.reload()
 	pending[1]()
 	pending[0]()
-	if w.list.Length() != 1 {
-		t.Errorf("after the read: %d rows, want 1", w.list.Length())
+	if w.sidebar.list.Length() != 1 {
+		t.Errorf("after the read: %d rows, want 1", w.sidebar.list.Length())
 	}
 }
 

@@ -77,7 +77,7 @@ func TestExpiryIsOneLiveWordingEverywhere(t *testing.T) {
 	assertSame := func(want string) {
 		t.Helper()
 		r := newAppRow()
-		w.updateRow(0, r)
+		w.sidebar.updateRow(0, r)
 		for where, got := range map[string]string{"header": w.badge.Text, "list row": r.state.Text,
 			"status": w.tokens.state.Text, "countdown": "Connected · " + w.tokens.countdown.Text} {
 			if got != want {

@@ -29,7 +29,7 @@ func TestSnapshotsOfTheMainStates(t *testing.T) {
 	addApp(t, svc, "Other", nil)
 	bumpRegistry(t, svc)
 	w.checkRegistry()
-	w.selectID(w.shown[0].ID)
+	w.selectID(w.sidebar.shown[0].ID)
 	test.AssertRendersToMarkup(t, "main_registration.xml", w.win.Canvas())
 
 	w.showTab(1)
