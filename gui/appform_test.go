@@ -40,8 +40,8 @@ func TestNewAppFormDiscoverFillAndSave(t *testing.T) {
 
 	w.onNew()
 	f := w.form
-	if !w.detail.Visible() || w.header.Text != "New app" {
-		t.Fatalf("New did not open an empty form (header %q)", w.header.Text)
+	if !w.detail.Visible() || w.top.name.Text != "New app" {
+		t.Fatalf("New did not open an empty form (header %q)", w.top.name.Text)
 	}
 	test.Type(f.name, "Example OP")
 	test.Type(f.discovery, srv.URL)

@@ -174,7 +174,7 @@ func TestConnectSucceeds(t *testing.T) {
 		return signedIn(t, svc.Service, name, testNow.Add(time.Hour)), nil
 	}
 
-	test.Tap(w.connect) // "Connect"
+	test.Tap(w.top.connect) // "Connect"
 
 	if len(svc.connects) != 1 || svc.connects[0] != app.ID {
 		t.Fatalf("Connect was called with %q, want [%s]", svc.connects, app.ID)

@@ -61,7 +61,7 @@ func TestConnectComesBeforeDeleteInTheTabOrder(t *testing.T) {
 	for i := 1; i <= 80 && deleteAt < 0; i++ {
 		c.FocusNext()
 		switch c.Focused() {
-		case w.connect:
+		case w.top.connect:
 			connectAt = i
 		case w.form.deleteButton:
 			deleteAt = i

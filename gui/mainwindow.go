@@ -42,9 +42,7 @@ type mainWindow struct {
 	newButton *widget.Button
 	presets   *presetMenu
 
-	header     *widget.Label
-	badge      *widget.Label
-	connect    *widget.Button
+	top        *appHeader
 	tabs       *container.AppTabs
 	detail     *fyne.Container // header + tabs, shown with an app selected or being created
 	detailBox  *fyne.Container // detail with its padding; in rightSide from its first showing
@@ -159,9 +157,7 @@ func (w *mainWindow) buildUI() fyne.CanvasObject {
 	left := container.New(layout.NewBorderLayout(leftTop, leftBottom, nil, nil),
 		leftTop, container.NewStack(s.list, container.NewPadded(s.emptyList)), leftBottom)
 
-	w.header = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText, Truncation: fyne.TextTruncateEllipsis}
-	w.badge = &widget.Label{}
-	w.connect = &widget.Button{Text: "Connect", Importance: widget.HighImportance, Icon: theme.LoginIcon(), OnTapped: w.onConnect}
+	w.top = newAppHeader(w.env.svc.Clock, w.onConnect)
 	w.tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon("Registration", theme.DocumentIcon(), w.form.content()),
 		container.NewTabItemWithIcon("Connection", theme.AccountIcon(), w.tokens.content()),
@@ -171,7 +167,7 @@ func (w *mainWindow) buildUI() fyne.CanvasObject {
 		&widget.Label{Text: "Another program changed your apps. Reloading discards the edits in this form.", Wrapping: fyne.TextWrapWord, Importance: widget.WarningImportance})
 	w.changed.Hide()
 	top := container.NewVBox(
-		container.NewBorder(nil, nil, nil, container.NewCenter(w.connect), container.NewVBox(w.header, w.badge)),
+		container.NewBorder(nil, nil, nil, container.NewCenter(w.top.connect), container.NewVBox(w.top.name, w.top.badge)),
 		w.changed,
 	)
 	// In reading order, like the sidebar: container.NewBorder puts the centre first, which put
@@ -378,10 +374,7 @@ func (w *mainWindow) showSelected() {
 	}
 	w.welcome.Hide()
 	w.showDetail()
-	w.header.SetText(app.ProviderName)
-	w.updateBadge()
-	w.setConnectButton(&app)
-	w.connect.Enable()
+	w.top.showApp(&app)
 	if !w.form.isDirty() {
 		w.form.load(&app)
 	}
@@ -389,35 +382,10 @@ func (w *mainWindow) showSelected() {
 	w.updateMenu()
 }
 
-// setConnectButton names the button by what it does for this app: "Connect" first, then a
-// secondary "Reconnect" while the connection works, and a loud "Reconnect" when it needs one.
-// It no longer carries the app's name (the header says it): "Connect to <a long name>" made
-// the window wider than 800 px.
-func (w *mainWindow) setConnectButton(app *core.App) {
-	text, importance := "Connect", widget.HighImportance
-	if app.Connection != nil {
-		text = "Reconnect"
-		if app.State(w.env.svc.Clock()) == core.StateConnected {
-			importance = widget.MediumImportance
-		}
-	}
-	if w.connect.Text != text || w.connect.Importance != importance {
-		w.connect.Text, w.connect.Importance = text, importance
-		w.connect.Refresh()
-	}
-}
-
-// updateBadge says the selected app's state under its name, in the words the list and the
-// Connection tab use; the ticks call it too, so it never goes stale.
+// updateBadge says the selected app's state in the header, as the clock moves on.
 func (w *mainWindow) updateBadge() {
-	app, ok := w.selectedApp()
-	if !ok || w.selectedID == newAppID {
-		return
-	}
-	text, importance := stateText(&app, w.env.svc.Clock())
-	if w.badge.Text != text || w.badge.Importance != importance {
-		w.badge.Text, w.badge.Importance = text, importance
-		w.badge.Refresh()
+	if app, ok := w.selectedApp(); ok && w.selectedID != newAppID {
+		w.top.showState(&app)
 	}
 }
 
@@ -451,12 +419,7 @@ func (w *mainWindow) onNewWith(doc *core.App) {
 	w.form.discard()
 	w.selectedID = newAppID
 	w.sidebar.syncSelection()
-	w.header.SetText("New app")
-	w.badge.Text, w.badge.Importance = "Not saved yet", widget.MediumImportance
-	w.badge.Refresh()
-	w.connect.Text, w.connect.Importance = "Connect", widget.HighImportance
-	w.connect.Refresh()
-	w.connect.Disable()
+	w.top.showNew()
 	w.form.loadNew(doc)
 	w.tokens.show(nil)
 	w.tabs.SelectIndex(0)

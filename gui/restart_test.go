@@ -30,8 +30,8 @@ func TestRememberedAppOpensFilledAfterARestart(t *testing.T) {
 	w.win.Show()
 	w.reload()
 
-	if w.selectedID != saved.ID || w.header.Text != "Remembered" {
-		t.Fatalf("the remembered app is not selected: %q, header %q", w.selectedID, w.header.Text)
+	if w.selectedID != saved.ID || w.top.name.Text != "Remembered" {
+		t.Fatalf("the remembered app is not selected: %q, header %q", w.selectedID, w.top.name.Text)
 	}
 	f := w.form
 	for name, got := range map[string]string{
@@ -78,7 +78,7 @@ func TestExpiryIsOneLiveWordingEverywhere(t *testing.T) {
 		t.Helper()
 		r := newAppRow()
 		w.sidebar.updateRow(0, r)
-		for where, got := range map[string]string{"header": w.badge.Text, "list row": r.state.Text,
+		for where, got := range map[string]string{"header": w.top.badge.Text, "list row": r.state.Text,
 			"status": w.tokens.state.Text, "countdown": "Connected · " + w.tokens.countdown.Text} {
 			if got != want {
 				t.Errorf("%s says %q, want %q", where, got, want)
