@@ -198,7 +198,7 @@ func TestRegistryChangedElsewhereWhileEditing(t *testing.T) {
 		t.Fatal(err)
 	}
 	bumpRegistry(t, svc)
-	w.checkRegistry()
+	w.registry.check()
 	if w.form.clientID.Text != "from-cli" {
 		t.Fatalf("the form did not reload: %q", w.form.clientID.Text)
 	}
@@ -209,7 +209,7 @@ func TestRegistryChangedElsewhereWhileEditing(t *testing.T) {
 		t.Fatal(err)
 	}
 	bumpRegistry(t, svc)
-	w.checkRegistry()
+	w.registry.check()
 	if !w.changed.Visible() || w.form.clientID.Text != "typed here" {
 		t.Fatal("a change elsewhere overwrote the edits or went unnoticed")
 	}

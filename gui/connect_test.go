@@ -48,7 +48,7 @@ func openWindowOn(t *testing.T, svc appService, opts ...func(*env)) *mainWindow 
 	t.Cleanup(w.win.Close)
 	w.win.Resize(fyne.NewSize(1000, 680))
 	w.win.Show()
-	w.reload()
+	w.registry.reload()
 	return w
 }
 
@@ -265,7 +265,7 @@ func TestConnectPortInUseWithTheRealCore(t *testing.T) {
 	if _, err := svc.Edit(context.Background(), app.ID, func(a *core.App) error { a.RedirectPort = port; return nil }, nil); err != nil {
 		t.Fatal(err)
 	}
-	w.reload()
+	w.registry.reload()
 	app, _ = w.selectedApp()
 
 	w.connectDialog(app).start()

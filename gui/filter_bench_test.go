@@ -36,7 +36,7 @@ func BenchmarkFilterKeystroke1000(b *testing.B) {
 func BenchmarkListReload1000(b *testing.B) {
 	w := benchWindow(b, 1000)
 	for b.Loop() {
-		w.reload()
+		w.registry.reload()
 	}
 }
 
@@ -66,7 +66,7 @@ func benchWindow(b *testing.B, n int) *mainWindow {
 	w := newMainWindow(testEnv(svc))
 	b.Cleanup(w.win.Close)
 	w.win.Show()
-	w.reload()
+	w.registry.reload()
 	if w.sidebar.list.Length() != n {
 		b.Fatalf("the list shows %d apps, want %d", w.sidebar.list.Length(), n)
 	}

@@ -4,7 +4,6 @@ package gui
 
 import (
 	"fmt"
-	"os"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -25,18 +24,15 @@ const (
 	prefSelectedApp = "window.selected_app_id"
 )
 
-// registryPoll is how often the window checks whether another process changed apps.json.
-const registryPoll = 2 * time.Second
-
 // mainWindow is the app list on the left and the selected app on the right.
 type mainWindow struct {
 	env *env
 	win fyne.Window
 
 	// Touched only on the UI goroutine.
-	selectedID string    // "" with nothing selected; newAppID while creating one
-	loadSeq    int       // answers to older reloads are dropped, so the newest read wins
-	regStamp   time.Time // apps.json's modification time at the last read
+	selectedID string // "" with nothing selected; newAppID while creating one
+
+	registry *registryWatch
 
 	sidebar   *appSidebar
 	newButton *widget.Button
@@ -86,6 +82,10 @@ const newAppID = "\x00new"
 func newMainWindow(e *env) *mainWindow {
 	w := &mainWindow{env: e, win: e.app.NewWindow(mainWindowTitle)}
 	w.windowDialogs = &windowDialogs{parent: w.win}
+	w.registry = &registryWatch{env: e, onRead: w.showApps,
+		hasEdits:            func() bool { return w.form.isDirty() },
+		onChangedUnderEdits: func() { w.changed.Show() },
+	}
 	w.form = newAppForm(e, w.win, formHooks{
 		open:      func() bool { return w.selectedID != "" },
 		onEdited:  w.updateMenu,
@@ -93,14 +93,14 @@ func newMainWindow(e *env) *mainWindow {
 		onRemoved: w.appRemoved,
 	})
 	w.tokens = &tokenPanel{env: e, dialogs: w.windowDialogs, clip: newClipboardGuard(e.app),
-		onChanged: w.appChanged,
+		onChanged: w.registry.reload,
 		// The header and the list row say the state in the same words: they change with it.
 		onStateChanged: func() { w.updateBadge(); w.sidebar.list.Refresh() },
 		inView:         func() bool { return w.tabs.SelectedIndex() == 1 },
 	}
 	w.imports = &importExport{env: e, dialogs: w.windowDialogs, selected: w.selectedApp,
-		onImported: func(first core.App) { w.selectedID = first.ID; w.reload() }}
-	w.background = &backgroundRefresh{env: e, onChanged: w.appChanged}
+		onImported: func(first core.App) { w.selectedID = first.ID; w.registry.reload() }}
+	w.background = &backgroundRefresh{env: e, onChanged: w.registry.reload}
 	w.win.SetContent(w.buildUI())
 	prefs := e.app.Preferences()
 	w.win.Resize(fyne.NewSize(float32(prefs.FloatWithFallback(prefWidth, 1000)), float32(prefs.FloatWithFallback(prefHeight, 680))))
@@ -116,20 +116,20 @@ func Run(a fyne.App, svc *core.Service) {
 	e := &env{app: a, svc: svc, browser: svc.Browser, notifier: fyneNotifier{a}}
 	w := newMainWindow(e)
 	w.win.SetMaster()
-	a.Lifecycle().SetOnEnteredForeground(w.checkRegistry)
+	a.Lifecycle().SetOnEnteredForeground(w.registry.check)
 	go func() {
 		// One tick drives both: the "expires in N min" texts and noticing apps.json changes.
 		for range time.Tick(registryPoll) {
 			fyne.Do(func() {
 				w.sidebar.list.Refresh()
 				w.updateBadge()
-				w.checkRegistry()
+				w.registry.check()
 			})
 		}
 	}()
 	// A copied token must not outlive the app on the clipboard, whichever way it quits.
 	a.Lifecycle().SetOnStopped(w.tokens.clip.clearNow)
-	w.reload()
+	w.registry.reload()
 	setupVault(e, w.win, svc.Secrets) // the vault's passphrase first, before any secret is read: vault.go
 	w.startServices()                 // main menu, background refresh, tray: background.go
 	w.win.ShowAndRun()
@@ -261,10 +261,7 @@ func (w *mainWindow) quit() {
 		w.win.RequestFocus()
 	}
 	w.confirmDiscard(func() {
-		s := w.win.Canvas().Size()
-		prefs := w.env.app.Preferences()
-		prefs.SetFloat(prefWidth, float64(s.Width))
-		prefs.SetFloat(prefHeight, float64(s.Height))
+		w.rememberSize()
 		w.env.app.Quit()
 	}, nil)
 }
@@ -291,60 +288,18 @@ func (w *mainWindow) showTab(i int) {
 	}
 }
 
-// reload reads the registry off the UI goroutine and shows the answer.
-func (w *mainWindow) reload() {
-	w.loadSeq++
-	seq := w.loadSeq
-	w.env.runAsync(func() {
-		stamp := registryStamp(w.env.svc.RegistryPath())
-		apps, err := w.env.svc.List()
-		fyne.Do(func() { w.showApps(seq, stamp, apps, err) })
-	})
-}
-
-func registryStamp(path string) time.Time {
-	info, err := os.Stat(path)
-	if err != nil {
-		return time.Time{}
-	}
-	return info.ModTime()
-}
-
-// checkRegistry notices a change another process made to apps.json. Without edits in the
-// form the window simply reloads; with edits it asks first (a banner), so nothing typed is
-// lost silently and nothing saved elsewhere is overwritten.
-func (w *mainWindow) checkRegistry() {
-	path := w.env.svc.RegistryPath()
-	w.env.runAsync(func() {
-		stamp := registryStamp(path)
-		fyne.Do(func() {
-			if stamp.Equal(w.regStamp) {
-				return
-			}
-			if w.form.isDirty() {
-				w.changed.Show()
-				return
-			}
-			w.reload()
-		})
-	})
-}
-
 func (w *mainWindow) reloadDiscardingEdits() {
 	w.changed.Hide()
 	w.form.discard()
-	w.reload()
+	w.registry.reload()
 }
 
-func (w *mainWindow) showApps(seq int, stamp time.Time, apps []core.App, err error) {
-	if seq != w.loadSeq {
-		return
-	}
+// showApps shows what a read of the registry found.
+func (w *mainWindow) showApps(apps []core.App, err error) {
 	if err != nil {
 		w.sidebar.showError(err)
 		return
 	}
-	w.regStamp = stamp
 	if w.selectedID == "" {
 		// First load: reopen the app selected last time.
 		w.selectedID = w.env.app.Preferences().String(prefSelectedApp)
@@ -442,12 +397,18 @@ func (w *mainWindow) confirmDiscard(next, cancel func()) {
 
 func (w *mainWindow) onClose() {
 	w.confirmDiscard(func() {
-		s := w.win.Canvas().Size()
-		prefs := w.env.app.Preferences()
-		prefs.SetFloat(prefWidth, float64(s.Width))
-		prefs.SetFloat(prefHeight, float64(s.Height))
+		w.rememberSize()
 		w.closeWindow()
 	}, nil)
+}
+
+// rememberSize keeps the window's size for the next start: the size the person gave it,
+// the only one it has (it never resizes itself).
+func (w *mainWindow) rememberSize() {
+	s := w.win.Canvas().Size()
+	prefs := w.env.app.Preferences()
+	prefs.SetFloat(prefWidth, float64(s.Width))
+	prefs.SetFloat(prefHeight, float64(s.Height))
 }
 
 // closeWindow is what closing does once nothing is left unsaved; the tray replaces it with
@@ -465,18 +426,15 @@ func (w *mainWindow) appSaved(app core.App) {
 	w.selectedID = app.ID
 	w.env.app.Preferences().SetString(prefSelectedApp, app.ID)
 	w.changed.Hide()
-	w.reload()
+	w.registry.reload()
 }
 
 // appRemoved is called after a delete.
 func (w *mainWindow) appRemoved() {
 	w.selectedID = ""
 	w.env.app.Preferences().SetString(prefSelectedApp, "")
-	w.reload()
+	w.registry.reload()
 }
-
-// appChanged is called after connect, refresh or disconnect changed the connection.
-func (w *mainWindow) appChanged() { w.reload() }
 
 func (w *mainWindow) onConnect() {
 	app, ok := w.selectedApp()
@@ -489,7 +447,7 @@ func (w *mainWindow) onConnect() {
 // connectDialog is a sign-in to app over the window: what it stores is shown, and a success
 // opens the Connection tab, where its tokens are.
 func (w *mainWindow) connectDialog(app core.App) *connectDialog {
-	return newConnectDialog(w.env, w.windowDialogs, app, w.appChanged, func() { w.tabs.SelectIndex(1) })
+	return newConnectDialog(w.env, w.windowDialogs, app, w.registry.reload, func() { w.tabs.SelectIndex(1) })
 }
 
 // appRow is one entry of the list: the name, the connection state, and the provider with who

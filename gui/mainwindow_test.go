@@ -73,7 +73,7 @@ func openWindow(t *testing.T, svc *core.Service) *mainWindow {
 	w := newMainWindow(testEnv(svc))
 	t.Cleanup(w.win.Close)
 	w.win.Show()
-	w.reload()
+	w.registry.reload()
 	return w
 }
 
@@ -202,7 +202,7 @@ func TestMainWindowShowsAnUnreadableRegistry(t *testing.T) {
 		t.Fatal(err)
 	}
 	addApp(t, svc, "Example", nil)
-	w.checkRegistry()
+	w.registry.check()
 	if w.sidebar.listError.Visible() {
 		t.Errorf("the error stays after a successful reload: %q", w.sidebar.listError.Text)
 	}
@@ -215,7 +215,7 @@ func TestAppsAddedByAnotherProcessAppear(t *testing.T) {
 	assertShown(t, w, "No apps yet. Press New to register one.")
 
 	addApp(t, svc, "Late", nil) // as `connectedapps add` in a terminal would
-	w.checkRegistry()
+	w.registry.check()
 
 	assertShown(t, w, "Late", "Not connected")
 	assertNotShown(t, w, "No apps yet")
@@ -228,7 +228,7 @@ func TestReloadReadsOffTheUIGoroutine(t *testing.T) {
 	var pending []func()
 	w := newMainWindow(testEnv(svc, func(e *env) { e.goAsync = func(f func()) { pending = append(pending, f) } }))
 	t.Cleanup(w.win.Close)
-	w.reload()
+	w.registry.reload()
 
 	if len(pending) != 1 {
 		t.Fatalf("reload handed %d jobs to env.runAsync, want 1", len(pending))
@@ -237,7 +237,7 @@ func TestReloadReadsOffTheUIGoroutine(t *testing.T) {
 		t.Fatal("reload read the registry on the UI goroutine")
 	}
 	// A second reload before the first answers: only the newest answer counts.
-	w.reload()
+	w.registry.reload()
 	pending[1]()
 	pending[0]()
 	if w.sidebar.list.Length() != 1 {

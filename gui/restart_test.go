@@ -28,7 +28,7 @@ func TestRememberedAppOpensFilledAfterARestart(t *testing.T) {
 	w := newMainWindow(testEnv(svc))
 	t.Cleanup(w.win.Close)
 	w.win.Show()
-	w.reload()
+	w.registry.reload()
 
 	if w.selectedID != saved.ID || w.top.name.Text != "Remembered" {
 		t.Fatalf("the remembered app is not selected: %q, header %q", w.selectedID, w.top.name.Text)

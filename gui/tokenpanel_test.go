@@ -218,7 +218,7 @@ func TestTokenPanelHints(t *testing.T) {
 	if err := svc.Registry.UpdateApp(machine.ID, func(a *core.App) error { a.GrantType = core.GrantClientCredentials; return nil }); err != nil {
 		t.Fatal(err)
 	}
-	w.reload()
+	w.registry.reload()
 	selectApp(t, w, "Machine")
 	assertShown(t, w, "nobody: with client credentials the client acts for itself",
 		"not needed: a new access token is fetched with the client credentials")
@@ -279,7 +279,7 @@ func TestCountdownTicksAndStopsOnAppSwitch(t *testing.T) {
 	for range 10 {
 		selectApp(t, w, "Later")
 		selectApp(t, w, "Soon")
-		w.reload() // a reload of the same app keeps its one ticker
+		w.registry.reload() // a reload of the same app keeps its one ticker
 	}
 	if len(ticker.running) != 1 {
 		t.Fatalf("%d countdown tickers run after switching apps, want 1", len(ticker.running))
@@ -445,7 +445,7 @@ func TestRevealAndMask(t *testing.T) {
 	assertShown(t, w, maskedToken)
 
 	test.Tap(p.reveal)
-	w.reload() // the window's periodic reload keeps it revealed
+	w.registry.reload() // the window's periodic reload keeps it revealed
 	assertShown(t, w, "access-1")
 	selectApp(t, w, "Other")
 	assertNotShown(t, w, "access-1")

@@ -85,7 +85,7 @@ func (w *mainWindow) startTray() {
 
 // installTray puts the tray's menu on desk and makes closing the window hide it.
 func (w *mainWindow) installTray(desk desktop.App) *tray {
-	t := &tray{env: w.env, desk: desk, win: w.win, clip: w.tokens.clip, quit: w.quit, onChanged: w.appChanged}
+	t := &tray{env: w.env, desk: desk, win: w.win, clip: w.tokens.clip, quit: w.quit, onChanged: w.registry.reload}
 	t.setApps(w.sidebar.apps)
 	// A click on the icon shows the window. Fyne then makes closing hide the window without
 	// asking; ours is put back, so unsaved edits are still asked about first.
