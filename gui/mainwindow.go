@@ -131,7 +131,7 @@ func Run(a fyne.App, svc *core.Service) {
 	a.Lifecycle().SetOnStopped(w.tokens.clip.clearNow)
 	w.registry.reload()
 	setupVault(e, w.win, svc.Secrets) // the vault's passphrase first, before any secret is read: vault.go
-	w.startServices()                 // main menu, background refresh, tray: background.go
+	w.startServices()                 // main menu (menu.go), background refresh (background.go), tray (tray.go)
 	w.win.ShowAndRun()
 }
 
@@ -267,7 +267,7 @@ func (w *mainWindow) quit() {
 }
 
 // addShortcuts puts the main menu's shortcuts on the canvas too, for Fyne's test driver,
-// which has no main menu; in the real window the menu answers them first (background.go).
+// which has no main menu; in the real window the menu answers them first (menu.go).
 func (w *mainWindow) addShortcuts() {
 	c := w.win.Canvas()
 	add := func(key fyne.KeyName, mod fyne.KeyModifier, f func()) {
