@@ -34,7 +34,7 @@ func (b *backgroundRefresh) refresher() *core.Refresher {
 	return r
 }
 
-// onRefreshEvent runs on the refresher's goroutine. A desktop notification says when an app
+// onEvent runs on the refresher's goroutine. A desktop notification says when an app
 // needs the person (the Refresher reports each such change once, not on every tick); a
 // temporary failure says nothing, because the next tick retries and the tokens were kept.
 func (b *backgroundRefresh) onEvent(ev core.RefreshEvent) {

@@ -92,12 +92,12 @@ func newMainWindow(e *env) *mainWindow {
 		onSaved:   w.appSaved,
 		onRemoved: w.appRemoved,
 	})
-	w.tokens = &tokenPanel{env: e, dialogs: w.windowDialogs, clip: newClipboardGuard(e.app),
+	w.tokens = newTokenPanel(e, w.windowDialogs, panelHooks{
 		onChanged: w.registry.reload,
 		// The header and the list row say the state in the same words: they change with it.
 		onStateChanged: func() { w.updateBadge(); w.sidebar.list.Refresh() },
 		inView:         func() bool { return w.tabs.SelectedIndex() == 1 },
-	}
+	})
 	w.imports = &importExport{env: e, dialogs: w.windowDialogs, selected: w.selectedApp,
 		onImported: func(first core.App) { w.selectedID = first.ID; w.registry.reload() }}
 	w.background = &backgroundRefresh{env: e, onChanged: w.registry.reload}

@@ -52,12 +52,7 @@ type tokenPanel struct {
 	env     *env
 	dialogs *windowDialogs
 	clip    *clipboardGuard
-	// onChanged: an action may have changed the connection, so the window reads the apps again.
-	onChanged func()
-	// onStateChanged: the state's words changed with the clock, not with a reload.
-	onStateChanged func()
-	// inView says the Connection tab is the one shown, where the status line is seen.
-	inView func() bool
+	panelHooks
 
 	app *core.App // nil: nothing saved is selected
 
@@ -94,6 +89,20 @@ type tokenPanel struct {
 
 	// dialog is the dialog this panel showed last, kept so tests can press its buttons.
 	dialog dialog.Dialog
+}
+
+// panelHooks is what the Connection tab asks of the window around it and tells it.
+type panelHooks struct {
+	// onChanged runs after an action that may have changed the connection.
+	onChanged func()
+	// onStateChanged runs when the state's words changed with the clock, not with a reload.
+	onStateChanged func()
+	// inView says the Connection tab is the one shown, where its status line is seen.
+	inView func() bool
+}
+
+func newTokenPanel(e *env, dialogs *windowDialogs, hooks panelHooks) *tokenPanel {
+	return &tokenPanel{env: e, dialogs: dialogs, clip: newClipboardGuard(e.app), panelHooks: hooks}
 }
 
 func (p *tokenPanel) content() fyne.CanvasObject {
