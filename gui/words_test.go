@@ -36,7 +36,7 @@ func TestNoCommandLineWordingInTheWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Importing an app whose name is taken: the import table asks for another name.
-	w.imports.importData("apps.json", data)
+	w.importData("apps.json", data)
 	assertNoCommandLine(t, overlayTexts(w))
 	if !slices_containsSubstring(overlayTexts(w), "already registered") {
 		t.Errorf("the name-taken dialog says %q", overlayTexts(w))
@@ -45,7 +45,7 @@ func TestNoCommandLineWordingInTheWindow(t *testing.T) {
 	addApp(t, svc, "Google 2", nil)
 	dialogEntries(w)[0].SetText("Google 2")
 	w.win.Canvas().Overlays().Top().Hide()
-	w.imports.runImport("apps.json", data, []core.ImportChoice{{Name: "Google 2"}})
+	w.runImport("apps.json", data, []core.ImportChoice{{Name: "Google 2"}})
 	assertDialogShows(t, w, "already exists")
 	assertNoCommandLine(t, overlayTexts(w))
 	w.win.Canvas().Overlays().Top().Hide()
