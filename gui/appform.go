@@ -22,7 +22,10 @@ import (
 // appForm is the Connected App document as a form, in Frappe's sections. It edits a copy:
 // nothing reaches the registry until Save, and the window asks before edits are dropped.
 type appForm struct {
-	w    *mainWindow
+	env *env
+	win fyne.Window // for the form's dialogs and focus
+	formHooks
+
 	orig *core.App // the saved document; nil while creating a new one
 	base core.App  // what the form was filled from (the saved one, or a new/preset document)
 
@@ -119,8 +122,20 @@ func choiceLabel[T ~string](cs []choice[T], value T) string {
 	return string(value)
 }
 
-func newAppForm(w *mainWindow) *appForm {
-	return &appForm{w: w, errors: map[string]*widget.Label{}}
+// formHooks is what the form asks of the window around it and tells it.
+type formHooks struct {
+	// open says the form is on screen, for an app selected or being created; with nothing
+	// selected it holds nothing to save.
+	open func() bool
+	// onEdited runs after every edit: whether there is something to save may have changed.
+	onEdited func()
+	// onSaved runs after a save with the app as saved; onRemoved after a delete.
+	onSaved   func(core.App)
+	onRemoved func()
+}
+
+func newAppForm(e *env, win fyne.Window, hooks formHooks) *appForm {
+	return &appForm{env: e, win: win, formHooks: hooks, errors: map[string]*widget.Label{}}
 }
 
 // entry makes an entry whose edits update the redirect URI and the Save button.
@@ -501,7 +516,7 @@ func (f *appForm) isDirty() bool {
 	// before the form was ever filled; its empty widgets differ from the zero document, and
 	// reading that as edits kept the saved registration out of the form (blank fields, Save
 	// enabled, "unsaved changes" on leaving).
-	if f.name == nil || !f.filled || f.w.selectedID == "" {
+	if f.name == nil || !f.filled || !f.open() {
 		return false
 	}
 	if f.secret.Text != "" {
@@ -562,7 +577,7 @@ func (f *appForm) changed() {
 		f.save.Refresh()
 	}
 	f.clearFixedErrors(app)
-	f.w.updateMenu() // Save in the menu follows the button
+	f.onEdited() // Save in the menu follows the button
 }
 
 // clearFixedErrors empties the error line of every field that is no longer wrong, as the
@@ -656,9 +671,9 @@ func (f *appForm) onCopyRedirect() {
 	if app.RedirectPort == 0 {
 		// Any port: the provider must accept every loopback port; copy the portless form
 		// providers such as Google and Microsoft register.
-		f.w.env.app.Clipboard().SetContent("http://" + app.RedirectHost + app.Callback())
+		f.env.app.Clipboard().SetContent("http://" + app.RedirectHost + app.Callback())
 	} else {
-		f.w.env.app.Clipboard().SetContent(app.RedirectURI())
+		f.env.app.Clipboard().SetContent(app.RedirectURI())
 	}
 	f.showStatus("Redirect URI copied: register exactly this with the provider.", widget.MediumImportance)
 }
@@ -681,8 +696,8 @@ func (f *appForm) onDiscover() {
 	f.discover.Disable()
 	f.discovering.Show()
 	f.discovering.Start()
-	runAsync(func() {
-		md, err := f.w.env.svc.Discover(context.Background(), raw, expected)
+	f.env.runAsync(func() {
+		md, err := f.env.svc.Discover(context.Background(), raw, expected)
 		fyne.Do(func() {
 			f.discovering.Stop()
 			f.discovering.Hide()
@@ -836,7 +851,7 @@ func (f *appForm) onSave() { f.saveThen(nil) }
 
 // saveThen validates and saves, then runs next (may be nil) once the save succeeded.
 func (f *appForm) saveThen(next func()) {
-	if f.name == nil || f.w.selectedID == "" {
+	if f.name == nil || !f.open() {
 		return
 	}
 	f.clearErrors()
@@ -859,8 +874,8 @@ func (f *appForm) saveThen(next func()) {
 	}
 	f.save.Disable()
 	orig := f.orig
-	svc := f.w.env.svc
-	runAsync(func() {
+	svc := f.env.svc
+	f.env.runAsync(func() {
 		var saved core.App
 		var res core.EditResult
 		var err error
@@ -896,7 +911,7 @@ func (f *appForm) saved(app core.App, res core.EditResult, err error, next func(
 	f.secret.SetText("")
 	f.orig = &app
 	f.base = app
-	f.w.appSaved(app)
+	f.onSaved(app)
 	switch {
 	case err != nil: // saved, but the secret could not reach the keyring
 		f.showStatus(windowWords(err.Error()), widget.DangerImportance)
@@ -1005,20 +1020,20 @@ func (f *appForm) onDelete() {
 	if app.Connection != nil {
 		msg += " Its tokens are revoked at the provider first."
 	}
-	f.pendingDelete = showChoice(f.w.win, "Delete "+app.ProviderName, &widget.Label{Text: msg, Wrapping: fyne.TextWrapWord}, "Cancel", nil,
+	f.pendingDelete = showChoice(f.win, "Delete "+app.ProviderName, &widget.Label{Text: msg, Wrapping: fyne.TextWrapWord}, "Cancel", nil,
 		dialogChoice{text: "Delete", importance: widget.DangerImportance, run: func() { f.remove(app, false) }})
 	fitDialog(f.pendingDelete, 480)
 }
 
 func (f *appForm) remove(app core.App, localOnly bool) {
 	f.deleteButton.Disable()
-	runAsync(func() {
-		err := f.w.env.svc.Remove(context.Background(), app.ID, localOnly)
+	f.env.runAsync(func() {
+		err := f.env.svc.Remove(context.Background(), app.ID, localOnly)
 		fyne.Do(func() {
 			f.deleteButton.Enable()
 			if err == nil {
 				f.orig = nil
-				f.w.appRemoved()
+				f.onRemoved()
 				return
 			}
 			if localOnly {
@@ -1026,7 +1041,7 @@ func (f *appForm) remove(app core.App, localOnly bool) {
 				return
 			}
 			text := windowWords(err.Error()) + "\n\nForget " + app.ProviderName + " on this computer anyway? Its tokens stay valid at the provider until they expire."
-			f.pendingDelete = showChoice(f.w.win, "Revocation failed", &widget.Label{Text: text, Wrapping: fyne.TextWrapWord}, "Cancel", nil,
+			f.pendingDelete = showChoice(f.win, "Revocation failed", &widget.Label{Text: text, Wrapping: fyne.TextWrapWord}, "Cancel", nil,
 				dialogChoice{text: "Forget locally", importance: widget.DangerImportance, run: func() { f.remove(app, true) }})
 			fitDialog(f.pendingDelete, 480)
 		})
@@ -1038,5 +1053,5 @@ func (f *appForm) showPreset(p core.Preset, regURL string) {
 	f.presetInfo.RemoveAll()
 	f.presetInfo.Add(presetCard(p, regURL))
 	f.showStatus(presetSummary(p), widget.MediumImportance)
-	f.w.win.Canvas().Focus(f.clientID)
+	f.win.Canvas().Focus(f.clientID)
 }

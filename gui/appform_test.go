@@ -40,8 +40,8 @@ func TestNewAppFormDiscoverFillAndSave(t *testing.T) {
 
 	w.onNew()
 	f := w.form
-	if !w.detail.Visible() || w.header.Text != "New app" {
-		t.Fatalf("New did not open an empty form (header %q)", w.header.Text)
+	if !w.detail.Visible() || w.top.name.Text != "New app" {
+		t.Fatalf("New did not open an empty form (header %q)", w.top.name.Text)
 	}
 	test.Type(f.name, "Example OP")
 	test.Type(f.discovery, srv.URL)
@@ -82,7 +82,7 @@ func TestNewAppFormDiscoverFillAndSave(t *testing.T) {
 	if f.isDirty() || f.secret.Text != "" {
 		t.Fatal("the form still has edits after saving, or shows the secret")
 	}
-	if w.selectedID != saved.ID || w.list.Length() != 1 {
+	if w.selectedID != saved.ID || w.sidebar.list.Length() != 1 {
 		t.Fatalf("the saved app is not selected in the list")
 	}
 	assertShown(t, w, "Saved.")
@@ -153,25 +153,25 @@ func TestUnsavedChangesAreNeverLostSilently(t *testing.T) {
 	addApp(t, svc, "First", nil)
 	addApp(t, svc, "Second", nil)
 	w := openWindow(t, svc)
-	w.selectID(w.shown[0].ID)
+	w.selectID(w.sidebar.shown[0].ID)
 	w.form.clientID.SetText("edited")
 
 	// Switching app asks; "Cancel" keeps the edit and the selection.
-	w.list.Select(1)
+	w.sidebar.list.Select(1)
 	d, ok := w.pendingDialog.(*dialog.CustomDialog)
 	if !ok {
 		t.Fatal("switching with edits did not ask")
 	}
 	test.Tap(findButton(t, w, "Cancel"))
-	if w.form.clientID.Text != "edited" || w.selectedID != w.shown[0].ID {
+	if w.form.clientID.Text != "edited" || w.selectedID != w.sidebar.shown[0].ID {
 		t.Fatal("Cancel lost the edit or switched anyway")
 	}
 	_ = d
 
 	// "Discard changes" switches and drops the edit.
-	w.list.Select(1)
+	w.sidebar.list.Select(1)
 	test.Tap(findButton(t, w, "Discard changes"))
-	if w.selectedID != w.shown[1].ID || w.form.clientID.Text != "c" {
+	if w.selectedID != w.sidebar.shown[1].ID || w.form.clientID.Text != "c" {
 		t.Fatalf("discard: selected %q, client id %q", w.selectedID, w.form.clientID.Text)
 	}
 
@@ -191,14 +191,14 @@ func TestRegistryChangedElsewhereWhileEditing(t *testing.T) {
 	svc := newTestService(t)
 	addApp(t, svc, "Shared", nil)
 	w := openWindow(t, svc)
-	w.selectID(w.shown[0].ID)
+	w.selectID(w.sidebar.shown[0].ID)
 
 	// Without edits, a change made by the command line just appears.
 	if _, err := svc.Edit(t.Context(), "Shared", func(a *core.App) error { a.ClientID = "from-cli"; return nil }, core.KeepSecret()); err != nil {
 		t.Fatal(err)
 	}
 	bumpRegistry(t, svc)
-	w.checkRegistry()
+	w.registry.check()
 	if w.form.clientID.Text != "from-cli" {
 		t.Fatalf("the form did not reload: %q", w.form.clientID.Text)
 	}
@@ -209,7 +209,7 @@ func TestRegistryChangedElsewhereWhileEditing(t *testing.T) {
 		t.Fatal(err)
 	}
 	bumpRegistry(t, svc)
-	w.checkRegistry()
+	w.registry.check()
 	if !w.changed.Visible() || w.form.clientID.Text != "typed here" {
 		t.Fatal("a change elsewhere overwrote the edits or went unnoticed")
 	}
@@ -223,7 +223,7 @@ func TestDeleteConfirmsAndRemoves(t *testing.T) {
 	svc := newTestService(t)
 	addApp(t, svc, "Doomed", nil)
 	w := openWindow(t, svc)
-	w.selectID(w.shown[0].ID)
+	w.selectID(w.sidebar.shown[0].ID)
 	test.Tap(w.form.deleteButton)
 	if w.form.pendingDelete == nil || w.win.Canvas().Overlays().Top() == nil {
 		t.Fatal("Delete did not ask")
@@ -240,7 +240,7 @@ func TestDeleteConfirmsAndRemoves(t *testing.T) {
 func TestNewFromPresetFillsTheForm(t *testing.T) {
 	svc := newTestService(t)
 	w := openWindow(t, svc)
-	items := w.presetMenuItems()
+	items := w.presets.items()
 	if len(items) < 10 {
 		t.Fatalf("%d presets in the menu, want every provider", len(items))
 	}
@@ -251,7 +251,7 @@ func TestNewFromPresetFillsTheForm(t *testing.T) {
 			keycloak = p
 		}
 	}
-	w.openPreset(keycloak, map[string]string{"site": "https://sso.example.com", "realm": "staff"})
+	w.presets.openPreset(keycloak, map[string]string{"site": "https://sso.example.com", "realm": "staff"})
 	f := w.form
 	if !strings.HasPrefix(f.discovery.Text, "https://sso.example.com/realms/staff") || f.name.Text == "" {
 		t.Fatalf("the Keycloak preset did not fill the form: name %q discovery %q", f.name.Text, f.discovery.Text)
@@ -272,7 +272,7 @@ func TestNewFromPresetFillsTheForm(t *testing.T) {
 			ms = p
 		}
 	}
-	w.openPreset(ms, nil)
+	w.presets.openPreset(ms, nil)
 	if w.selectedID == newAppID && strings.Contains(w.form.discovery.Text, "{") {
 		t.Fatal("a preset with an unfilled field opened with a template in the form")
 	}
@@ -287,7 +287,7 @@ func TestImportADroppedGoogleClientFile(t *testing.T) {
 	if err := os.WriteFile(file, []byte(google), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	w.onDropped(fyne.NewPos(10, 10), []fyne.URI{storage.NewFileURI(file)})
+	w.imports.onDropped(fyne.NewPos(10, 10), []fyne.URI{storage.NewFileURI(file)})
 	apps, _ := svc.List()
 	if len(apps) != 1 || apps[0].ClientID != "123.apps.googleusercontent.com" || !apps[0].HasClientSecret {
 		t.Fatalf("dropped file not imported: %+v", apps)
@@ -296,7 +296,7 @@ func TestImportADroppedGoogleClientFile(t *testing.T) {
 		t.Fatal("the imported app is not selected")
 	}
 	// The same file again: the name is taken, so the window asks for another one.
-	w.onDropped(fyne.NewPos(10, 10), []fyne.URI{storage.NewFileURI(file)})
+	w.imports.onDropped(fyne.NewPos(10, 10), []fyne.URI{storage.NewFileURI(file)})
 	assertDialogShows(t, w, "already in use", `An app named "Google" is already registered`)
 	tapDialogButton(t, w, "Import") // disabled: nothing happens
 	if apps, _ := svc.List(); len(apps) != 1 {
@@ -321,7 +321,7 @@ func TestGrantTypeIsPartOfTheForm(t *testing.T) {
 	svc := newTestService(t)
 	addApp(t, svc, "Machine", nil)
 	w := openWindow(t, svc)
-	w.selectID(w.shown[0].ID)
+	w.selectID(w.sidebar.shown[0].ID)
 	w.form.grantType.SetSelected(choiceLabel(grantTypes, core.GrantClientCredentials))
 	test.Tap(w.form.save)
 	// client credentials needs a client secret: refused beside the field, nothing saved.
@@ -347,7 +347,7 @@ func TestFormEditsGitHosts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.openPreset(github, nil)
+	w.presets.openPreset(github, nil)
 	f := w.form
 	if strings.Join(f.gitHosts, " ") != "github.com" || len(f.gitHostList.Objects) != 1 {
 		t.Fatalf("the GitHub preset's git hosts: %v", f.gitHosts)

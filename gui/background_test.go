@@ -25,7 +25,7 @@ func TestBackgroundRefreshNeedsSignInNotifiesOnce(t *testing.T) {
 	w := openWindow(t, svc)
 	assertShown(t, w, "Connected · expires in 2 min")
 
-	r := w.newRefresher()
+	r := w.background.refresher()
 	for range 3 {
 		r.Check(context.Background())
 	}
@@ -52,7 +52,7 @@ func TestBackgroundRefreshRenewsQuietly(t *testing.T) {
 	addConnectedApp(t, svc, "Later", provider, connectedFor(50*time.Minute))
 	w := openWindow(t, svc)
 
-	w.newRefresher().Check(context.Background())
+	w.background.refresher().Check(context.Background())
 
 	if notes := notesOf(w); len(notes) != 0 {
 		t.Errorf("a successful refresh notified %q", notes)
@@ -71,7 +71,7 @@ func TestBackgroundRefreshTemporaryFailureIsQuiet(t *testing.T) {
 	provider.Close() // unreachable: a temporary failure
 	w := openWindow(t, svc)
 
-	evs := w.newRefresher().Check(context.Background())
+	evs := w.background.refresher().Check(context.Background())
 
 	if len(evs) != 1 || evs[0].Outcome != core.RefreshRetrying {
 		t.Fatalf("events = %+v; want one retry", evs)
@@ -87,9 +87,9 @@ func TestRefreshEventClientRejectedNotifies(t *testing.T) {
 	svc := newTestService(t)
 	w := openWindow(t, svc)
 	app := core.NewApp("GitHub")
-	w.onRefreshEvent(core.RefreshEvent{App: app, Outcome: core.RefreshClientRejected, Err: core.Failf(core.ErrClientRejected, "x")})
-	w.onRefreshEvent(core.RefreshEvent{App: app, Outcome: core.RefreshDone})
-	w.onRefreshEvent(core.RefreshEvent{App: app, Outcome: core.RefreshRetrying})
+	w.background.onEvent(core.RefreshEvent{App: app, Outcome: core.RefreshClientRejected, Err: core.Failf(core.ErrClientRejected, "x")})
+	w.background.onEvent(core.RefreshEvent{App: app, Outcome: core.RefreshDone})
+	w.background.onEvent(core.RefreshEvent{App: app, Outcome: core.RefreshRetrying})
 	notes := notesOf(w)
 	if len(notes) != 1 || !strings.HasPrefix(notes[0], "GitHub: the provider rejected this app: ") || !strings.Contains(notes[0], "client ID and secret") {
 		t.Errorf("notifications = %q; want one about GitHub's client", notes)
@@ -98,7 +98,7 @@ func TestRefreshEventClientRejectedNotifies(t *testing.T) {
 
 func TestMainMenuHasEveryCommandWithItsShortcut(t *testing.T) {
 	w := openWindow(t, newTestService(t))
-	menu := w.mainMenu()
+	menu := w.newMenu().main
 	items := map[string]*fyne.MenuItem{}
 	var tops []string
 	for _, m := range menu.Items {

@@ -22,8 +22,11 @@ import (
 // redirect (or a pasted one) off the UI goroutine; the dialog shows the link, the wait and
 // the outcome, and offers Try again after a failure.
 type connectDialog struct {
-	w   *mainWindow
-	app core.App
+	env     *env
+	dialogs *windowDialogs
+	app     core.App
+	// onChanged runs once a sign-in was stored; onConnected once the dialog says it worked.
+	onChanged, onConnected func()
 
 	// Touched only on the UI goroutine.
 	attempt int                // answers from an earlier attempt are dropped
@@ -63,8 +66,8 @@ type connectDialog struct {
 	retryShown bool
 }
 
-func newConnectDialog(w *mainWindow, app core.App) *connectDialog {
-	return &connectDialog{w: w, app: app}
+func newConnectDialog(e *env, dialogs *windowDialogs, app core.App, onChanged, onConnected func()) *connectDialog {
+	return &connectDialog{env: e, dialogs: dialogs, app: app, onChanged: onChanged, onConnected: onConnected}
 }
 
 // start shows the dialog and begins a sign-in.
@@ -72,8 +75,8 @@ func (c *connectDialog) start() {
 	if c.dialog == nil {
 		c.buildUI()
 	}
-	c.w.pendingDialog = c.dialog
-	showModal(c.w.win, c.dialog, c.onEnter, c.onEscape)
+	c.dialogs.keep(c.dialog)
+	showModal(c.dialogs.parent, c.dialog, c.onEnter, c.onEscape)
 	c.begin()
 }
 
@@ -132,7 +135,7 @@ func (c *connectDialog) buildUI() {
 	for _, b := range []*dialogButton{c.cancelBtn, c.tryAgain, c.closeBtn} {
 		b.onEscape = c.onEscape
 	}
-	c.dialog = dialog.NewCustomWithoutButtons("Connect to "+c.app.ProviderName, container.NewStack(c.waiting, c.done), c.w.win)
+	c.dialog = dialog.NewCustomWithoutButtons("Connect to "+c.app.ProviderName, container.NewStack(c.waiting, c.done), c.dialogs.parent)
 }
 
 // begin starts one attempt, off the UI goroutine.
@@ -147,7 +150,7 @@ func (c *connectDialog) begin() {
 	c.link = ""
 	c.showWaiting()
 
-	svc := c.w.env.svc
+	svc := c.env.svc
 	id := c.app.ID
 	opts := core.ConnectOptions{
 		Pasted: pasted,
@@ -161,7 +164,7 @@ func (c *connectDialog) begin() {
 			fyne.Do(func() { c.showDeviceCode(attempt, code) })
 		},
 	}
-	runAsync(func() {
+	c.env.runAsync(func() {
 		res, err := svc.Connect(ctx, id, opts)
 		cancel()
 		fyne.Do(func() { c.finish(attempt, res, err) })
@@ -232,7 +235,7 @@ func (c *connectDialog) onCopyCode() {
 	if c.code == "" {
 		return
 	}
-	c.w.env.app.Clipboard().SetContent(c.code)
+	c.env.app.Clipboard().SetContent(c.code)
 	c.linkNote.SetText("Code copied.")
 	c.linkNote.Show()
 }
@@ -268,7 +271,7 @@ func (c *connectDialog) onCopyLink() {
 		return
 	}
 	// The link holds no secret (the PKCE verifier never leaves core), so it is not cleared.
-	c.w.env.app.Clipboard().SetContent(c.link)
+	c.env.app.Clipboard().SetContent(c.link)
 	c.linkNote.SetText("Link copied.")
 	c.linkNote.Show()
 }
@@ -278,8 +281,8 @@ func (c *connectDialog) onOpenLink() {
 	if c.link == "" || err != nil {
 		return
 	}
-	browser, attempt := c.w.env.browser, c.attempt
-	runAsync(func() {
+	browser, attempt := c.env.browser, c.attempt
+	c.env.runAsync(func() {
 		err := browser.OpenURL(u)
 		fyne.Do(func() {
 			if err != nil {
@@ -341,7 +344,7 @@ func (c *connectDialog) onClose() {
 func (c *connectDialog) finish(attempt int, res *core.ConnectResult, err error) {
 	if err == nil {
 		// Even a sign-in canceled a moment too late is stored: show it in the window.
-		c.w.appChanged()
+		c.onChanged()
 	}
 	if attempt != c.attempt {
 		return
@@ -367,7 +370,7 @@ func (c *connectDialog) finish(attempt int, res *core.ConnectResult, err error) 
 	c.outcome.Text, c.outcome.Importance = outcome, widget.SuccessImportance
 	c.outcome.Refresh()
 	if ts := res.Tokens; ts != nil && ts.Expiry != nil {
-		c.detail.SetText("The access token " + countdownText(ts.Expiry, c.w.env.svc.Clock()) + " (at " + ts.Expiry.Local().Format("15:04") + ").")
+		c.detail.SetText("The access token " + countdownText(ts.Expiry, c.env.svc.Clock()) + " (at " + ts.Expiry.Local().Format(clockLayout) + ").")
 	} else {
 		c.detail.SetText("The provider did not say when the access token expires.")
 	}
@@ -382,8 +385,8 @@ func (c *connectDialog) finish(attempt int, res *core.ConnectResult, err error) 
 	c.nextStep.Show()
 	c.dialog.SetButtons([]fyne.CanvasObject{c.closeBtn})
 	c.fit()
-	c.w.tabs.SelectIndex(1)
-	c.w.win.Canvas().Focus(c.closeBtn) // Space or Enter closes it from the keyboard
+	c.onConnected()
+	c.dialogs.parent.Canvas().Focus(c.closeBtn) // Space or Enter closes it from the keyboard
 }
 
 // connectNextStep is what to do about a failed sign-in, in the window's terms (core's own

@@ -41,22 +41,21 @@ func (s *scriptedService) Disconnect(ctx context.Context, name string, localOnly
 }
 
 // openWindowOn is openWindow for any appService.
-func openWindowOn(t *testing.T, svc appService) *mainWindow {
+func openWindowOn(t *testing.T, svc appService, opts ...func(*env)) *mainWindow {
 	t.Helper()
 	test.NewTempApp(t)
-	syncAsync(t)
-	w := newMainWindow(&env{app: fyne.CurrentApp(), svc: svc, browser: core.NoBrowser, notifier: &recordingNotifier{}})
+	w := newMainWindow(testEnv(svc, opts...))
 	t.Cleanup(w.win.Close)
 	w.win.Resize(fyne.NewSize(1000, 680))
 	w.win.Show()
-	w.reload()
+	w.registry.reload()
 	return w
 }
 
 // selectApp selects the app named name, as a click in the list would.
 func selectApp(t *testing.T, w *mainWindow, name string) core.App {
 	t.Helper()
-	for _, a := range w.apps {
+	for _, a := range w.sidebar.apps {
 		if a.ProviderName == name {
 			w.selectID(a.ID)
 			return a
@@ -175,7 +174,7 @@ func TestConnectSucceeds(t *testing.T) {
 		return signedIn(t, svc.Service, name, testNow.Add(time.Hour)), nil
 	}
 
-	test.Tap(w.connect) // "Connect"
+	test.Tap(w.top.connect) // "Connect"
 
 	if len(svc.connects) != 1 || svc.connects[0] != app.ID {
 		t.Fatalf("Connect was called with %q, want [%s]", svc.connects, app.ID)
@@ -206,7 +205,7 @@ func TestConnectFailureShowsTheProviderWordsAndTryAgain(t *testing.T) {
 		return signedIn(t, svc.Service, name, testNow.Add(30*time.Minute)), nil
 	}
 
-	c := newConnectDialog(w, app)
+	c := w.connectDialog(app)
 	c.start()
 
 	assertDialogShows(t, w, "Could not connect to Example", denied.Error(), "Press Try again and approve the request at Example.")
@@ -266,10 +265,10 @@ func TestConnectPortInUseWithTheRealCore(t *testing.T) {
 	if _, err := svc.Edit(context.Background(), app.ID, func(a *core.App) error { a.RedirectPort = port; return nil }, core.KeepSecret()); err != nil {
 		t.Fatal(err)
 	}
-	w.reload()
+	w.registry.reload()
 	app, _ = w.selectedApp()
 
-	newConnectDialog(w, app).start()
+	w.connectDialog(app).start()
 
 	assertDialogShows(t, w, "Could not connect to Example", "already in use", "choose another redirect port under Advanced")
 }
@@ -303,7 +302,7 @@ func TestConnectCancelCancelsTheContext(t *testing.T) {
 		return nil, core.Failf(core.ErrCanceled, "Example: sign-in canceled")
 	}
 
-	c = newConnectDialog(w, app)
+	c = w.connectDialog(app)
 	c.start()
 
 	if !errors.Is(canceled, context.Canceled) {
@@ -320,12 +319,12 @@ func TestConnectRunsOffTheUIGoroutine(t *testing.T) {
 	w := openWindowOn(t, svc)
 	app := selectApp(t, w, "Example")
 	var pending []func()
-	runAsync = func(f func()) { pending = append(pending, f) } // syncAsync restores it
+	w.env.goAsync = func(f func()) { pending = append(pending, f) }
 	svc.connect = func(ctx context.Context, name string, opts core.ConnectOptions) (*core.ConnectResult, error) {
 		return signedIn(t, svc.Service, name, testNow.Add(time.Hour)), nil
 	}
 
-	newConnectDialog(w, app).start()
+	w.connectDialog(app).start()
 
 	if len(svc.connects) != 0 || len(pending) != 1 {
 		t.Fatalf("start called Connect %d times on the UI goroutine and queued %d jobs; want 0 and 1", len(svc.connects), len(pending))
@@ -373,7 +372,7 @@ func TestConnectPastedRedirectURL(t *testing.T) {
 		return signedIn(t, svc.Service, name, testNow.Add(time.Hour)), nil
 	}
 
-	c = newConnectDialog(w, app)
+	c = w.connectDialog(app)
 	c.start()
 
 	assertDialogShows(t, w, "Connected as Ada Lovelace <ada@example.com>")
@@ -391,7 +390,7 @@ func TestConnectWithoutIdentity(t *testing.T) {
 		return res, nil
 	}
 
-	newConnectDialog(w, app).start()
+	w.connectDialog(app).start()
 
 	assertDialogShows(t, w, "Connected to Example", "The provider did not say when the access token expires.", "gave no refresh token")
 }
@@ -427,7 +426,7 @@ func TestConnectWithADeviceCode(t *testing.T) {
 		return nil, &core.ProviderError{App: "Device", Step: "device sign-in", Code: "expired_token"}
 	}
 
-	c = newConnectDialog(w, app)
+	c = w.connectDialog(app)
 	c.start()
 
 	assertDialogShows(t, w, "Could not connect to Device", "expired_token", "press Try again for a new one")
@@ -452,7 +451,7 @@ func TestConnectWithClientCredentials(t *testing.T) {
 		return res, nil
 	}
 
-	newConnectDialog(w, app).start()
+	w.connectDialog(app).start()
 
 	assertDialogShows(t, w, "Connected to Machine", "expires in 1 h", "a new token is fetched when this one runs out")
 }

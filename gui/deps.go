@@ -45,16 +45,51 @@ func (n fyneNotifier) Notify(title, body string) {
 	n.app.SendNotification(fyne.NewNotification(title, body))
 }
 
-// runAsync runs work that may block (registry, keyring, network) off the UI goroutine.
-// Tests replace it with a direct call, because Fyne's test driver runs fyne.Do on the calling
-// goroutine and a real background goroutine would race with the test's assertions.
-var runAsync = func(f func()) { go f() }
-
-// env is what every screen of the window shares.
+// env is what every screen of the window shares: the app, the service, the desktop around
+// them, and the seams a test replaces. The seams are fields rather than package variables, so
+// each test's window has its own and no test changes what another one runs.
 type env struct {
 	app      fyne.App
 	svc      appService
 	browser  core.Browser
 	notifier Notifier
 	vault    *vaultUnlock // the vault's passphrase dialog; nil unless the secrets are in a locked vault
+
+	// goAsync runs work that may block (registry, keyring, network) off the UI goroutine; nil
+	// is a goroutine of its own. Tests make it a direct call, because Fyne's test driver runs
+	// fyne.Do on the calling goroutine and a real background goroutine would race with the
+	// test's assertions.
+	goAsync func(func())
+	// ticker calls f on the UI goroutine once a second until stop is called; nil is
+	// tickEverySecond. Tests fire the ticks themselves (Fyne's test driver would run f on the
+	// ticker's goroutine).
+	ticker func(f func()) (stop func())
+	// trayAvailable says whether the desktop offers a tray; nil asks D-Bus
+	// (hasStatusNotifierWatcher).
+	trayAvailable func() bool
+}
+
+// runAsync runs f off the UI goroutine (or as the test asked: see goAsync).
+func (e *env) runAsync(f func()) {
+	if e.goAsync != nil {
+		e.goAsync(f)
+		return
+	}
+	go f()
+}
+
+// everySecond starts the countdown ticker (see ticker).
+func (e *env) everySecond(f func()) (stop func()) {
+	if e.ticker != nil {
+		return e.ticker(f)
+	}
+	return tickEverySecond(f)
+}
+
+// hasTray says whether a tray icon would be shown (see trayAvailable).
+func (e *env) hasTray() bool {
+	if e.trayAvailable != nil {
+		return e.trayAvailable()
+	}
+	return hasStatusNotifierWatcher()
 }

@@ -238,3 +238,30 @@ func showForm(win fyne.Window, title, confirmText string, items []*widget.FormIt
 	}
 	return d
 }
+
+// windowDialogs shows the window's dialogs that belong to no one screen (a failure, a notice)
+// and keeps the dialog shown last, so tests can confirm or dismiss it. Every screen that opens
+// a dialog over the window is given it, rather than the window itself.
+type windowDialogs struct {
+	parent fyne.Window
+	// pendingDialog is the dialog shown last.
+	pendingDialog dialog.Dialog
+}
+
+// keep remembers d as the dialog shown last.
+func (k *windowDialogs) keep(d dialog.Dialog) { k.pendingDialog = d }
+
+// showError shows err in a dialog: for failures that belong to no single field.
+func (k *windowDialogs) showError(title string, err error) {
+	msg := &widget.Label{Text: windowWords(err.Error()), Wrapping: fyne.TextWrapWord}
+	d := showMessage(k.parent, title, msg)
+	k.keep(d)
+	d.Resize(fyne.NewSize(480, 220)) // a wrapping label has no width of its own
+}
+
+// showInfo is a plain message dialog.
+func (k *windowDialogs) showInfo(title, msg string) {
+	d := showMessage(k.parent, title, &widget.Label{Text: msg, Wrapping: fyne.TextWrapWord})
+	k.keep(d)
+	d.Resize(fyne.NewSize(520, 240))
+}

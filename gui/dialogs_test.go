@@ -56,12 +56,12 @@ func TestConnectComesBeforeDeleteInTheTabOrder(t *testing.T) {
 	w := openWindow(t, svc)
 	selectApp(t, w, "Alpha")
 	c := w.win.Canvas()
-	c.Focus(w.search)
+	c.Focus(w.sidebar.search)
 	connectAt, deleteAt := -1, -1
 	for i := 1; i <= 80 && deleteAt < 0; i++ {
 		c.FocusNext()
 		switch c.Focused() {
-		case w.connect:
+		case w.top.connect:
 			connectAt = i
 		case w.form.deleteButton:
 			deleteAt = i
@@ -111,7 +111,7 @@ func TestEveryDialogHasOneStyleAndAnswersEnterAndEscape(t *testing.T) {
 			return func() bool { a, _ := svc.Get("Alpha"); return a.ClientID == "c-edited" }
 		}},
 		{"a preset's values", []string{"Cancel", "Continue"}, func(t *testing.T, w *mainWindow, _ *scriptedService) func() bool {
-			w.newFromPreset(presetByID(t, "keycloak"))
+			w.presets.newFromPreset(presetByID(t, "keycloak"))
 			c := w.win.Canvas()
 			test.Type(c.Focused().(*dialogEntry), "https://sso.example.com")
 			c.FocusNext()
@@ -124,7 +124,7 @@ func TestEveryDialogHasOneStyleAndAnswersEnterAndEscape(t *testing.T) {
 			svc.connect = func(context.Context, string, core.ConnectOptions) (*core.ConnectResult, error) {
 				return nil, errors.New("the provider is down")
 			}
-			newConnectDialog(w, app).start()
+			w.connectDialog(app).start()
 			return func() bool { return len(svc.connects) == 2 } // Try again signs in again
 		}},
 	}
@@ -201,7 +201,7 @@ func TestDialogKeysInATextField(t *testing.T) {
 	w := openWindow(t, svc)
 	keycloak := presetByID(t, "keycloak")
 
-	w.newFromPreset(keycloak)
+	w.presets.newFromPreset(keycloak)
 	if _, ok := w.win.Canvas().Focused().(*dialogEntry); !ok {
 		t.Fatalf("the preset's first field is not focused: %T", w.win.Canvas().Focused())
 	}
@@ -210,7 +210,7 @@ func TestDialogKeysInATextField(t *testing.T) {
 		t.Fatalf("Escape in the field: dialog shown %v, selected %q", dialogShown(w), w.selectedID)
 	}
 
-	w.newFromPreset(keycloak)
+	w.presets.newFromPreset(keycloak)
 	test.Type(w.win.Canvas().Focused().(*dialogEntry), "https://sso.example.com")
 	w.win.Canvas().FocusNext()
 	test.Type(w.win.Canvas().Focused().(*dialogEntry), "staff")
@@ -275,11 +275,9 @@ func TestEscapeInTheConnectPasteFieldCancels(t *testing.T) {
 	}
 	// Connect waits, so it runs on a goroutine of its own here; the test joins it.
 	var signIn sync.WaitGroup
-	direct := runAsync
-	runAsync = func(f func()) { signIn.Add(1); go func() { defer signIn.Done(); f() }() }
-	t.Cleanup(func() { runAsync = direct })
+	w.env.goAsync = func(f func()) { signIn.Add(1); go func() { defer signIn.Done(); f() }() }
 
-	c := newConnectDialog(w, app)
+	c := w.connectDialog(app)
 	c.start()
 	w.win.Canvas().Focus(c.pasteEntry)
 	typeKey(w, fyne.KeyEscape)
@@ -296,7 +294,7 @@ func TestFieldDialogsAnswerEnterAndEscape(t *testing.T) {
 	t.Run("the vault passphrase", func(t *testing.T) {
 		svc, store := lockedVaultService(t)
 		w := openWindowOn(t, svc)
-		u := w.setupVault(svc.Secrets)
+		u := setupVault(w.env, w.win, svc.Secrets)
 		if got := dialogButtons(t, w); !slices.Equal(got, []string{"Not now", "Unlock"}) {
 			t.Errorf("buttons %q, want Not now, Unlock", got)
 		}
@@ -309,7 +307,7 @@ func TestFieldDialogsAnswerEnterAndEscape(t *testing.T) {
 		}
 		svc, store = lockedVaultService(t) // a fresh start: "Not now" stands for this run
 		w = openWindowOn(t, svc)
-		u = w.setupVault(svc.Secrets)
+		u = setupVault(w.env, w.win, svc.Secrets)
 		test.Type(u.pass, guiVaultPass)
 		typeKey(w, fyne.KeyReturn)
 		for deadline := time.Now().Add(5 * time.Second); !store.Unlocked() && time.Now().Before(deadline); {
@@ -325,7 +323,7 @@ func TestFieldDialogsAnswerEnterAndEscape(t *testing.T) {
 		w := openWindow(t, svc)
 		file := []byte(`[{"doctype":"Connected App","provider_name":"Alpha","client_id":"a","authorization_uri":"https://a.example/auth","token_uri":"https://a.example/token","scopes":[],"query_parameters":[]},
  {"doctype":"Connected App","provider_name":"Beta","client_id":"b","authorization_uri":"https://b.example/auth","token_uri":"https://b.example/token","scopes":[],"query_parameters":[]}]`)
-		w.importData("apps.json", file)
+		w.imports.importData("apps.json", file)
 		if got := dialogButtons(t, w); !slices.Equal(got, []string{"Cancel", "Import"}) {
 			t.Errorf("buttons %q, want Cancel, Import", got)
 		}
@@ -333,7 +331,7 @@ func TestFieldDialogsAnswerEnterAndEscape(t *testing.T) {
 		if dialogShown(w) || registeredNames(t, svc) != "Alpha" {
 			t.Fatalf("Escape: dialog shown %v, registered %s; want it left, nothing imported", dialogShown(w), registeredNames(t, svc))
 		}
-		w.importData("apps.json", file)
+		w.imports.importData("apps.json", file)
 		typeKey(w, fyne.KeyReturn) // Alpha's name is taken: Import is disabled, Enter does nothing
 		if !dialogShown(w) || registeredNames(t, svc) != "Alpha" {
 			t.Fatalf("Enter with a conflict left: dialog shown %v, registered %s", dialogShown(w), registeredNames(t, svc))
@@ -384,7 +382,7 @@ func TestEscapeCancelsTheFileChooser(t *testing.T) {
 	svc := newTestService(t)
 	w := openWindow(t, svc)
 	before := w.win.Canvas().OnTypedKey()
-	w.onImport()
+	w.imports.onImport()
 	if !dialogShown(w) {
 		t.Fatal("no file chooser is shown")
 	}

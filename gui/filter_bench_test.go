@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
 	"connectedapps/core"
@@ -21,12 +20,12 @@ func BenchmarkFilterKeystroke1000(b *testing.B) {
 	const typed = "app 09"
 	keystrokes := 0
 	for b.Loop() {
-		test.Type(w.search, typed)
-		w.search.SetText("")
+		test.Type(w.sidebar.search, typed)
+		w.sidebar.search.SetText("")
 		keystrokes += len(typed) + 1
 	}
-	if w.list.Length() != 1000 {
-		b.Fatalf("cleared search shows %d apps, want 1000", w.list.Length())
+	if w.sidebar.list.Length() != 1000 {
+		b.Fatalf("cleared search shows %d apps, want 1000", w.sidebar.list.Length())
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/1e6/float64(keystrokes), "ms/keystroke")
 }
@@ -36,7 +35,7 @@ func BenchmarkFilterKeystroke1000(b *testing.B) {
 func BenchmarkListReload1000(b *testing.B) {
 	w := benchWindow(b, 1000)
 	for b.Loop() {
-		w.reload()
+		w.registry.reload()
 	}
 }
 
@@ -60,15 +59,12 @@ func benchWindow(b *testing.B, n int) *mainWindow {
 		b.Fatal(err)
 	}
 	test.NewTempApp(b)
-	old := runAsync
-	runAsync = func(f func()) { f() }
-	b.Cleanup(func() { runAsync = old })
-	w := newMainWindow(&env{app: fyne.CurrentApp(), svc: svc, browser: core.NoBrowser, notifier: &recordingNotifier{}})
+	w := newMainWindow(testEnv(svc))
 	b.Cleanup(w.win.Close)
 	w.win.Show()
-	w.reload()
-	if w.list.Length() != n {
-		b.Fatalf("the list shows %d apps, want %d", w.list.Length(), n)
+	w.registry.reload()
+	if w.sidebar.list.Length() != n {
+		b.Fatalf("the list shows %d apps, want %d", w.sidebar.list.Length(), n)
 	}
 	return w
 }

@@ -67,7 +67,7 @@ func TestFormsOpenAtTheTopWithAFoldingChecklist(t *testing.T) {
 		t.Errorf("the new form opened %.0f px down", f.scroll.Offset.Y)
 	}
 	scrolledDown()
-	w.newFromPreset(presetByID(t, "google"))
+	w.presets.newFromPreset(presetByID(t, "google"))
 	if f.scroll.Offset.Y != 0 {
 		t.Errorf("the Google preset opened %.0f px down", f.scroll.Offset.Y)
 	}
@@ -94,7 +94,7 @@ func TestFormsOpenAtTheTopWithAFoldingChecklist(t *testing.T) {
 	}
 
 	// Generic OAuth 2.0: its URIs come first, above the OpenID Configuration, unfolded.
-	w.newFromPreset(presetByID(t, "generic-oauth2"))
+	w.presets.newFromPreset(presetByID(t, "generic-oauth2"))
 	d := fyne.CurrentApp().Driver()
 	auth, disc := d.AbsolutePositionForObject(f.urls["authorization_uri"]), d.AbsolutePositionForObject(f.discovery)
 	if !f.urls["authorization_uri"].Visible() || !f.urls["token_uri"].Visible() || auth.Y >= disc.Y || fyne.CurrentApp().Driver().CanvasForObject(f.urls["token_uri"]) == nil {
@@ -108,11 +108,11 @@ func TestFormsOpenAtTheTopWithAFoldingChecklist(t *testing.T) {
 	}
 	// An OpenID Connect preset, and a blank new app, keep discovery first, the URIs in the
 	// Endpoints section.
-	w.newFromPreset(presetByID(t, "google"))
+	w.presets.newFromPreset(presetByID(t, "google"))
 	if len(f.topEndpoints.Objects) != 0 || d.AbsolutePositionForObject(f.urls["authorization_uri"]).Y <= d.AbsolutePositionForObject(f.discovery).Y {
 		t.Error("Google: the endpoints were moved above discovery")
 	}
-	w.newFromPreset(presetByID(t, "generic-oauth2"))
+	w.presets.newFromPreset(presetByID(t, "generic-oauth2"))
 	w.onNew()
 	if len(f.topEndpoints.Objects) != 0 {
 		t.Error("a blank new app shows the endpoints above discovery")

@@ -20,49 +20,60 @@ import (
 // and a wrong drop (a video) must not be read whole.
 const maxImportSize = 1 << 20
 
+// importExport reads client files into the registry (a chosen file, or files dropped on the
+// window) and writes apps out as Frappe Connected App JSON.
+type importExport struct {
+	env     *env
+	dialogs *windowDialogs
+	// selected is the saved app shown, for "Export this app".
+	selected func() (core.App, bool)
+	// onImported runs after an import registered apps, with the first of them.
+	onImported func(first core.App)
+}
+
 // onImport asks for a Google client_secret_*.json or a Frappe Connected App export.
-func (w *mainWindow) onImport() {
+func (x *importExport) onImport() {
 	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
 		if err != nil {
-			w.showError("Import failed", err)
+			x.dialogs.showError("Import failed", err)
 			return
 		}
 		if r == nil {
 			return // cancelled
 		}
 		name := r.URI().Name()
-		runAsync(func() {
+		x.env.runAsync(func() {
 			defer r.Close()
 			data, err := io.ReadAll(io.LimitReader(r, maxImportSize))
 			fyne.Do(func() {
 				if err != nil {
-					w.showError("Import failed", fmt.Errorf("cannot read %s: %w", name, err))
+					x.dialogs.showError("Import failed", fmt.Errorf("cannot read %s: %w", name, err))
 					return
 				}
-				w.importData(name, data)
+				x.importData(name, data)
 			})
 		})
-	}, w.win)
+	}, x.dialogs.parent)
 	d.SetFilter(storage.NewExtensionFileFilter([]string{".json"}))
-	w.pendingDialog = d
-	showFileDialog(w.win, d) // Escape cancels: dialogs.go
+	x.dialogs.keep(d)
+	showFileDialog(x.dialogs.parent, d) // Escape cancels: dialogs.go
 }
 
 // onDropped imports every file dropped on the window.
-func (w *mainWindow) onDropped(_ fyne.Position, uris []fyne.URI) {
+func (x *importExport) onDropped(_ fyne.Position, uris []fyne.URI) {
 	for _, u := range uris {
 		if u.Scheme() != "file" {
 			continue
 		}
 		path, name := u.Path(), u.Name()
-		runAsync(func() {
+		x.env.runAsync(func() {
 			data, err := readSmallFile(path)
 			fyne.Do(func() {
 				if err != nil {
-					w.showError("Import failed", err)
+					x.dialogs.showError("Import failed", err)
 					return
 				}
-				w.importData(name, data)
+				x.importData(name, data)
 			})
 		})
 	}
@@ -79,7 +90,7 @@ func readSmallFile(path string) ([]byte, error) {
 		return nil, fmt.Errorf("cannot read %s: %w", path, err)
 	}
 	if info.Size() > maxImportSize {
-		return nil, fmt.Errorf("%s is %d KiB: that is not a client file (expected a Google client_secret_*.json or a Frappe export)", path, info.Size()>>10)
+		return nil, fmt.Errorf("%s is %s: that is not a client file (expected a Google client_secret_*.json or a Frappe export)", path, kibText(info.Size()))
 	}
 	return io.ReadAll(f)
 }
@@ -87,35 +98,34 @@ func readSmallFile(path string) ([]byte, error) {
 // importData registers the file's apps. A file with several apps, or with a name already
 // taken, opens the import table first (importTable); a single app whose name is free is
 // registered at once.
-func (w *mainWindow) importData(fileName string, data []byte) {
-	runAsync(func() {
+func (x *importExport) importData(fileName string, data []byte) {
+	x.env.runAsync(func() {
 		parsed, err := core.ParseImport(data)
 		var existing []core.App
 		if err == nil {
-			existing, err = w.env.svc.List()
+			existing, err = x.env.svc.List()
 		}
 		fyne.Do(func() {
 			if err != nil {
-				w.showError("Import of "+fileName+" failed", err)
+				x.dialogs.showError("Import of "+fileName+" failed", err)
 				return
 			}
 			if len(parsed) == 1 && !nameTaken(existing, parsed[0].App.ProviderName) {
-				w.runImport(fileName, data, nil)
+				x.runImport(fileName, data, nil)
 				return
 			}
-			w.showImportTable(fileName, data, parsed, existing)
+			x.showImportTable(fileName, data, parsed, existing)
 		})
 	})
 }
 
 // runImport registers the apps with the person's choices (nil: every app as it is named).
-func (w *mainWindow) runImport(fileName string, data []byte, choices []core.ImportChoice) {
-	runAsync(func() {
-		res, err := w.env.svc.ImportWith(context.Background(), data, choices)
+func (x *importExport) runImport(fileName string, data []byte, choices []core.ImportChoice) {
+	x.env.runAsync(func() {
+		res, err := x.env.svc.ImportWith(context.Background(), data, choices)
 		fyne.Do(func() {
 			if len(res) > 0 {
-				w.selectedID = res[0].App.ID
-				w.reload()
+				x.onImported(res[0].App)
 			}
 			var b strings.Builder
 			for _, r := range res {
@@ -126,13 +136,13 @@ func (w *mainWindow) runImport(fileName string, data []byte, choices []core.Impo
 			}
 			if err != nil {
 				b.WriteString(windowWords(err.Error()))
-				w.showError("Import of "+fileName+" failed", fmt.Errorf("%s", strings.TrimSpace(b.String())))
+				x.dialogs.showError("Import of "+fileName+" failed", fmt.Errorf("%s", strings.TrimSpace(b.String())))
 				return
 			}
 			if len(res) == 0 {
 				b.WriteString("Every app in the file was skipped: nothing was imported.")
 			}
-			w.showInfo("Imported "+fileName, strings.TrimSpace(b.String()))
+			x.dialogs.showInfo("Imported "+fileName, strings.TrimSpace(b.String()))
 		})
 	})
 }
@@ -150,7 +160,7 @@ func nameTaken(apps []core.App, name string) bool {
 // app, with the name it is registered under and Skip. Each row says beside it what stops it;
 // Import waits until nothing does.
 type importTable struct {
-	w        *mainWindow
+	owner    *importExport
 	fileName string
 	data     []byte
 	existing []core.App
@@ -166,8 +176,8 @@ type importRow struct {
 	problem  *widget.Label
 }
 
-func (w *mainWindow) showImportTable(fileName string, data []byte, parsed []core.ImportedApp, existing []core.App) *importTable {
-	t := &importTable{w: w, fileName: fileName, data: data, existing: existing}
+func (x *importExport) showImportTable(fileName string, data []byte, parsed []core.ImportedApp, existing []core.App) *importTable {
+	t := &importTable{owner: x, fileName: fileName, data: data, existing: existing}
 	rows := container.NewVBox(container.NewGridWithColumns(2,
 		&widget.Label{Text: "In the file", TextStyle: fyne.TextStyle{Bold: true}},
 		&widget.Label{Text: "Register as", TextStyle: fyne.TextStyle{Bold: true}}))
@@ -201,14 +211,14 @@ func (w *mainWindow) showImportTable(fileName string, data []byte, parsed []core
 		&widget.Label{Text: intro, Wrapping: fyne.TextWrapWord},
 		nil,
 		nil, nil, scroll)
-	d := dialog.NewCustomWithoutButtons("Import "+fileName, content, w.win)
+	d := dialog.NewCustomWithoutButtons("Import "+fileName, content, x.dialogs.parent)
 	d.SetButtons([]fyne.CanvasObject{cancel, t.importB}) // the style of every dialog: dialogs.go
 	t.dialog = d
-	w.pendingDialog = t.dialog
+	x.dialogs.keep(t.dialog)
 	t.check()
 	t.dialog.Resize(fyne.NewSize(560, content.MinSize().Height+80))
 	// Enter imports (a disabled Import does nothing), Escape leaves.
-	showModal(w.win, t.dialog, func() { t.importB.Tapped(nil) }, leave)
+	showModal(x.dialogs.parent, t.dialog, func() { t.importB.Tapped(nil) }, leave)
 	return t
 }
 
@@ -273,18 +283,18 @@ func (t *importTable) onImport() {
 		choices[i] = core.ImportChoice{Name: t.nameOf(r), Skip: r.skip.Checked}
 	}
 	t.dialog.Hide()
-	t.w.runImport(t.fileName, t.data, choices)
+	t.owner.runImport(t.fileName, t.data, choices)
 }
 
 // onExport writes the apps (all, or the selected one) as Frappe Connected App JSON. The
 // export never carries a secret or a token.
-func (w *mainWindow) onExport(onlySelected bool) {
+func (x *importExport) onExport(onlySelected bool) {
 	var names []string
 	suggested := "connected-apps.json"
 	if onlySelected {
-		app, ok := w.selectedApp()
+		app, ok := x.selected()
 		if !ok {
-			w.showError("Nothing to export", fmt.Errorf("select a saved app first"))
+			x.dialogs.showError("Nothing to export", fmt.Errorf("select a saved app first"))
 			return
 		}
 		names = []string{app.ID}
@@ -292,35 +302,28 @@ func (w *mainWindow) onExport(onlySelected bool) {
 	}
 	d := dialog.NewFileSave(func(wr fyne.URIWriteCloser, err error) {
 		if err != nil {
-			w.showError("Export failed", err)
+			x.dialogs.showError("Export failed", err)
 			return
 		}
 		if wr == nil {
 			return
 		}
-		runAsync(func() {
+		x.env.runAsync(func() {
 			defer wr.Close()
-			data, err := w.env.svc.Export(names...)
+			data, err := x.env.svc.Export(names...)
 			if err == nil {
 				_, err = wr.Write(append(data, '\n'))
 			}
 			fyne.Do(func() {
 				if err != nil {
-					w.showError("Export failed", err)
+					x.dialogs.showError("Export failed", err)
 					return
 				}
-				w.showInfo("Exported", "Written to "+wr.URI().Path()+" (no secrets or tokens are in it).")
+				x.dialogs.showInfo("Exported", "Written to "+wr.URI().Path()+" (no secrets or tokens are in it).")
 			})
 		})
-	}, w.win)
+	}, x.dialogs.parent)
 	d.SetFileName(suggested)
-	w.pendingDialog = d
-	showFileDialog(w.win, d) // Escape cancels: dialogs.go
-}
-
-// showInfo is a plain message dialog kept for tests.
-func (w *mainWindow) showInfo(title, msg string) {
-	d := showMessage(w.win, title, &widget.Label{Text: msg, Wrapping: fyne.TextWrapWord})
-	w.pendingDialog = d
-	d.Resize(fyne.NewSize(520, 240))
+	x.dialogs.keep(d)
+	showFileDialog(x.dialogs.parent, d) // Escape cancels: dialogs.go
 }

@@ -59,20 +59,3 @@ func (w *mainWindow) unlessModal(f func()) func() {
 		f()
 	}
 }
-
-// onSearchEscape clears the search; with nothing to clear it leaves the field.
-func (w *mainWindow) onSearchEscape() {
-	if w.search.Text != "" {
-		w.search.SetText("")
-		return
-	}
-	w.win.Canvas().Unfocus()
-}
-
-// onSearchDown moves the keyboard into the results, on the first one.
-func (w *mainWindow) onSearchDown() {
-	if len(w.shown) == 0 {
-		return
-	}
-	w.win.Canvas().Focus(w.list)
-}

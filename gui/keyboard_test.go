@@ -32,12 +32,12 @@ func TestKeyboardPaths(t *testing.T) {
 	w.win.Resize(fyne.NewSize(1000, 600))
 
 	shortcut(w, fyne.KeyF)
-	if w.win.Canvas().Focused() != w.search {
+	if w.win.Canvas().Focused() != w.sidebar.search {
 		t.Fatal("Ctrl+F did not focus the search")
 	}
-	test.Type(w.search, "a") // all three match
+	test.Type(w.sidebar.search, "a") // all three match
 	press(w, fyne.KeyDown)
-	if w.win.Canvas().Focused() != w.list {
+	if w.win.Canvas().Focused() != w.sidebar.list {
 		t.Fatalf("Down from the search focused %T, want the app list", w.win.Canvas().Focused())
 	}
 	press(w, fyne.KeyDown) // the second result
@@ -47,13 +47,13 @@ func TestKeyboardPaths(t *testing.T) {
 	}
 
 	shortcut(w, fyne.KeyF)
-	test.Type(w.search, "zzz")
-	if len(w.shown) != 0 {
-		t.Fatalf("%d apps match zzz", len(w.shown))
+	test.Type(w.sidebar.search, "zzz")
+	if len(w.sidebar.shown) != 0 {
+		t.Fatalf("%d apps match zzz", len(w.sidebar.shown))
 	}
 	press(w, fyne.KeyEscape)
-	if w.search.Text != "" || len(w.shown) != 3 {
-		t.Errorf("Escape left the search %q with %d apps shown", w.search.Text, len(w.shown))
+	if w.sidebar.search.Text != "" || len(w.sidebar.shown) != 3 {
+		t.Errorf("Escape left the search %q with %d apps shown", w.sidebar.search.Text, len(w.sidebar.shown))
 	}
 
 	// Ctrl+N: the Provider Name field, the page at its top.
@@ -81,7 +81,7 @@ func TestKeyboardPaths(t *testing.T) {
 	if got, _ := svc.Get("Alpha"); got.ClientID != "c" {
 		t.Errorf("Ctrl+S behind the dialog saved %q", got.ClientID)
 	}
-	for _, it := range w.mainMenu().Items[0].Items {
+	for _, it := range w.newMenu().main.Items[0].Items {
 		if it.Label == "New app" {
 			it.Action()
 		}
@@ -98,11 +98,11 @@ func TestMenuItemsDisabledWhenTheyCannotActAndAbout(t *testing.T) {
 	addApp(t, svc, "Plain", nil)
 	addConnectedApp(t, svc, "Connected", nil, connectedFor(time.Hour))
 	w := openWindow(t, svc)
-	w.menu = w.mainMenu()
+	w.menu = w.newMenu()
 	w.updateMenu()
 	state := func() map[string]bool {
 		out := map[string]bool{}
-		for _, m := range w.menu.Items {
+		for _, m := range w.menu.main.Items {
 			for _, it := range m.Items {
 				if it.Label != "" {
 					out[it.Label] = it.Disabled
@@ -131,12 +131,12 @@ func TestMenuItemsDisabledWhenTheyCannotActAndAbout(t *testing.T) {
 	assertDisabled("a connected app", map[string]bool{"Save": true, "Copy access token": false, "Connection": false})
 
 	var about *fyne.MenuItem
-	for _, it := range w.menu.Items[3].Items {
+	for _, it := range w.menu.main.Items[3].Items {
 		if it.Label == "About Connected Apps" {
 			about = it
 		}
 	}
-	if w.menu.Items[3].Label != "Help" || about == nil {
+	if w.menu.main.Items[3].Label != "Help" || about == nil {
 		t.Fatal("no Help › About Connected Apps")
 	}
 	about.Action()
@@ -201,7 +201,7 @@ func TestSidebarTabOrder(t *testing.T) {
 	addApp(t, svc, "Alpha", nil)
 	w := openWindow(t, svc)
 	c := w.win.Canvas()
-	c.Focus(w.search)
+	c.Focus(w.sidebar.search)
 	var got []string
 	for range 4 {
 		c.FocusNext()

@@ -46,16 +46,16 @@ func TestPlainLabelsAndReconnect(t *testing.T) {
 	if got.GrantType != core.GrantDeviceCode || got.TokenEndpointAuthMethod != core.AuthMethodPost {
 		t.Fatalf("saved %q / %q (status %q)", got.GrantType, got.TokenEndpointAuthMethod, f.status.Text)
 	}
-	if w.connect.Text != "Connect" || w.connect.Importance != widget.HighImportance {
-		t.Errorf("not connected: the button reads %q (%v)", w.connect.Text, w.connect.Importance)
+	if w.top.connect.Text != "Connect" || w.top.connect.Importance != widget.HighImportance {
+		t.Errorf("not connected: the button reads %q (%v)", w.top.connect.Text, w.top.connect.Importance)
 	}
 	selectApp(t, w, "Connected")
-	if w.connect.Text != "Reconnect" || w.connect.Importance != widget.MediumImportance {
-		t.Errorf("connected: the button reads %q (%v), want a secondary Reconnect", w.connect.Text, w.connect.Importance)
+	if w.top.connect.Text != "Reconnect" || w.top.connect.Importance != widget.MediumImportance {
+		t.Errorf("connected: the button reads %q (%v), want a secondary Reconnect", w.top.connect.Text, w.top.connect.Importance)
 	}
 	selectApp(t, w, "Stale")
-	if w.connect.Text != "Reconnect" || w.connect.Importance != widget.HighImportance {
-		t.Errorf("needs re-authorization: the button reads %q (%v), want a loud Reconnect", w.connect.Text, w.connect.Importance)
+	if w.top.connect.Text != "Reconnect" || w.top.connect.Importance != widget.HighImportance {
+		t.Errorf("needs re-authorization: the button reads %q (%v), want a loud Reconnect", w.top.connect.Text, w.top.connect.Importance)
 	}
 }
 

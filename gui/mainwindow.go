@@ -4,15 +4,10 @@ package gui
 
 import (
 	"fmt"
-	"net/url"
-	"os"
-	"slices"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
@@ -29,60 +24,83 @@ const (
 	prefSelectedApp = "window.selected_app_id"
 )
 
-// registryPoll is how often the window checks whether another process changed apps.json.
-const registryPoll = 2 * time.Second
-
 // mainWindow is the app list on the left and the selected app on the right.
 type mainWindow struct {
 	env *env
 	win fyne.Window
 
 	// Touched only on the UI goroutine.
-	apps       []core.App // everything in the registry, sorted by name
-	shown      []core.App // apps matching the search
-	selectedID string     // "" with nothing selected; newAppID while creating one
-	loadSeq    int        // answers to older reloads are dropped, so the newest read wins
-	regStamp   time.Time  // apps.json's modification time at the last read
+	selectedID string // "" with nothing selected; newAppID while creating one
 
-	search    *searchEntry
+	registry *registryWatch
+
+	sidebar   *appSidebar
 	newButton *widget.Button
-	presets   *widget.Button
-	list      *appList
-	listError *widget.Label
-	emptyList *widget.Label
+	presets   *presetMenu
 
-	header    *widget.Label
-	badge     *widget.Label
-	connect   *widget.Button
-	tabs      *container.AppTabs
-	detail    *fyne.Container // header + tabs, shown with an app selected or being created
-	detailBox *fyne.Container // detail with its padding; in rightSide from its first showing
-	welcome   fyne.CanvasObject
-	changed   *fyne.Container // banner: apps.json changed while the form has edits
-	form      *appForm
-	tokens    *tokenPanel
-	rightSide *fyne.Container
+	top        *appHeader
+	tabs       *container.AppTabs
+	detail     *fyne.Container // header + tabs, shown with an app selected or being created
+	detailBox  *fyne.Container // detail with its padding; in rightSide from its first showing
+	welcome    fyne.CanvasObject
+	changed    *fyne.Container // banner: apps.json changed while the form has edits
+	form       *appForm
+	tokens     *tokenPanel
+	imports    *importExport
+	background *backgroundRefresh
+	rightSide  *fyne.Container
 
-	// The main menu and the items that are greyed out when they cannot act (updateMenu).
-	menu                              *fyne.MainMenu
-	menuSave, menuExportOne, menuCopy *fyne.MenuItem
-	menuTabs                          []*fyne.MenuItem
+	menu *windowMenu // set by startServices
 
-	// pendingDialog is the dialog shown last, kept so tests can confirm or dismiss it.
-	pendingDialog dialog.Dialog
+	// The window's own dialogs, and the one shown last (pendingDialog), kept for tests.
+	*windowDialogs
 
 	// closeHook, when set, is what closing does instead of quitting: the tray (tray.go) sets
 	// it to hide the window.
 	closeHook func()
 }
 
+// mainWindowTitle is the title newMainWindow gives the window; Raise finds it by that.
+const mainWindowTitle = "Connected Apps"
+
+// Raise brings the main window to the front (and out of the tray): a second launch asked for
+// it. Safe to call from any goroutine.
+func Raise(a fyne.App) {
+	fyne.Do(func() {
+		for _, win := range a.Driver().AllWindows() {
+			if win.Title() == mainWindowTitle {
+				win.Show()
+				win.RequestFocus()
+			}
+		}
+	})
+}
+
 // newAppID marks the unsaved document being created in the form.
 const newAppID = "\x00new"
 
 func newMainWindow(e *env) *mainWindow {
-	w := &mainWindow{env: e, win: e.app.NewWindow("Connected Apps")}
-	w.form = newAppForm(w)
-	w.tokens = newTokenPanel(w)
+	w := &mainWindow{env: e, win: e.app.NewWindow(mainWindowTitle)}
+	w.windowDialogs = &windowDialogs{parent: w.win}
+	w.registry = &registryWatch{env: e, onRead: w.showApps,
+		hasEdits:            func() bool { return w.form.isDirty() },
+		onChangedUnderEdits: func() { w.changed.Show() },
+	}
+	w.form = newAppForm(e, w.win, formHooks{
+		open:      func() bool { return w.selectedID != "" },
+		onEdited:  w.updateMenu,
+		onSaved:   w.appSaved,
+		onRemoved: w.appRemoved,
+	})
+	w.tokens = newTokenPanel(e, w.windowDialogs, panelHooks{
+		onChanged: w.registry.reload,
+		// The header and the list row say the state in the same words: they change with it.
+		onStateChanged: func() { w.updateBadge(); w.sidebar.list.Refresh() },
+		inView:         func() bool { return w.tabs.SelectedIndex() == 1 },
+	})
+	w.imports = &importExport{env: e, dialogs: w.windowDialogs, selected: w.selectedApp,
+		onImported: func(first core.App) { w.selectedID = first.ID; w.registry.reload() }}
+	w.background = &backgroundRefresh{env: e, onChanged: w.registry.reload}
 	w.win.SetContent(w.buildUI())
 	prefs := e.app.Preferences()
 	w.win.Resize(fyne.NewSize(float32(prefs.FloatWithFallback(prefWidth, 1000)), float32(prefs.FloatWithFallback(prefHeight, 680))))
@@ -98,58 +116,48 @@ func Run(a fyne.App, svc *core.Service) {
 	e := &env{app: a, svc: svc, browser: svc.Browser, notifier: fyneNotifier{a}}
 	w := newMainWindow(e)
 	w.win.SetMaster()
-	a.Lifecycle().SetOnEnteredForeground(w.checkRegistry)
+	a.Lifecycle().SetOnEnteredForeground(w.registry.check)
 	go func() {
 		// One tick drives both: the "expires in N min" texts and noticing apps.json changes.
 		for range time.Tick(registryPoll) {
 			fyne.Do(func() {
-				w.list.Refresh()
+				w.sidebar.list.Refresh()
 				w.updateBadge()
-				w.checkRegistry()
+				w.registry.check()
 			})
 		}
 	}()
 	// A copied token must not outlive the app on the clipboard, whichever way it quits.
 	a.Lifecycle().SetOnStopped(w.tokens.clip.clearNow)
-	w.reload()
-	w.setupVault(svc.Secrets) // the vault's passphrase first, before any secret is read: vault.go
-	w.startServices()         // main menu, background refresh, tray: background.go
+	w.registry.reload()
+	setupVault(e, w.win, svc.Secrets) // the vault's passphrase first, before any secret is read: vault.go
+	w.startServices()                 // main menu (menu.go), background refresh (background.go), tray (tray.go)
 	w.win.ShowAndRun()
 }
 
 func (w *mainWindow) buildUI() fyne.CanvasObject {
-	w.search = newSearchEntry()
-	w.search.PlaceHolder = "Search apps (Ctrl+F)"
-	w.search.OnChanged = func(string) { w.applyFilter() }
-	w.search.onEscape, w.search.onDown = w.onSearchEscape, w.onSearchDown
-	w.search.OnSubmitted = func(string) { w.onSearchDown() }
+	w.sidebar = newAppSidebar(w.win, w.env.svc.Clock, func() string { return w.selectedID }, func(id string) {
+		w.confirmDiscard(func() { w.selectID(id) }, w.sidebar.syncSelection)
+	})
 	w.newButton = &widget.Button{Text: "New", Icon: theme.ContentAddIcon(), OnTapped: w.onNew}
-	w.presets = &widget.Button{Text: "New from preset", Icon: theme.MenuDropDownIcon(), OnTapped: w.onPresetMenu}
-	w.listError = &widget.Label{Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord, Selectable: true}
-	w.listError.Hide()
-	w.emptyList = &widget.Label{Wrapping: fyne.TextWrapWord, Alignment: fyne.TextAlignCenter}
-	w.emptyList.Hide()
-	w.list = newAppList(
-		func() int { return len(w.shown) },
-		func() fyne.CanvasObject { return newAppRow() },
-		w.updateRow,
-	)
-	w.list.OnSelected = w.onListSelected
+	w.presets = newPresetMenu(w.windowDialogs, w.confirmDiscard, func(doc *core.App, p core.Preset, regURL string) {
+		w.onNewWith(doc)
+		w.form.showPreset(p, regURL)
+	})
 	settings := &widget.Button{Text: "Settings", Icon: theme.SettingsIcon(), Importance: widget.LowImportance, OnTapped: w.openSettings}
 	// New keeps its own width and the preset button takes the rest: two equal columns
 	// made the sidebar twice the preset button wide (318 px), more than an 800 px
 	// window gives it, and "New from preset" spilled out of its button.
-	newRow := container.New(layout.NewBorderLayout(nil, nil, w.newButton, nil), w.newButton, w.presets)
-	leftTop := container.NewVBox(w.search, newRow, w.listError)
+	newRow := container.New(layout.NewBorderLayout(nil, nil, w.newButton, nil), w.newButton, w.presets.button)
+	s := w.sidebar
+	leftTop := container.NewVBox(s.search, newRow, s.listError)
 	leftBottom := container.NewHBox(settings)
 	// Laid out as a border, but in reading order: Tab follows the objects' order, and
 	// container.NewBorder puts the centre (the list) first, before the search above it.
 	left := container.New(layout.NewBorderLayout(leftTop, leftBottom, nil, nil),
-		leftTop, container.NewStack(w.list, container.NewPadded(w.emptyList)), leftBottom)
+		leftTop, container.NewStack(s.list, container.NewPadded(s.emptyList)), leftBottom)
 
-	w.header = &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText, Truncation: fyne.TextTruncateEllipsis}
-	w.badge = &widget.Label{}
-	w.connect = &widget.Button{Text: "Connect", Importance: widget.HighImportance, Icon: theme.LoginIcon(), OnTapped: w.onConnect}
+	w.top = newAppHeader(w.env.svc.Clock, w.onConnect)
 	w.tabs = container.NewAppTabs(
 		container.NewTabItemWithIcon("Registration", theme.DocumentIcon(), w.form.content()),
 		container.NewTabItemWithIcon("Connection", theme.AccountIcon(), w.tokens.content()),
@@ -159,7 +167,7 @@ func (w *mainWindow) buildUI() fyne.CanvasObject {
 		&widget.Label{Text: "Another program changed your apps. Reloading discards the edits in this form.", Wrapping: fyne.TextWrapWord, Importance: widget.WarningImportance})
 	w.changed.Hide()
 	top := container.NewVBox(
-		container.NewBorder(nil, nil, nil, container.NewCenter(w.connect), container.NewVBox(w.header, w.badge)),
+		container.NewBorder(nil, nil, nil, container.NewCenter(w.top.connect), container.NewVBox(w.top.name, w.top.badge)),
 		w.changed,
 	)
 	// In reading order, like the sidebar: container.NewBorder puts the centre first, which put
@@ -183,8 +191,83 @@ func (w *mainWindow) buildUI() fyne.CanvasObject {
 	return split
 }
 
+// startServices starts, once, from Run, what lives beside the window: the main menu, the
+// background refresher and, when the desktop offers one, the tray.
+func (w *mainWindow) startServices() {
+	w.menu = w.newMenu()
+	w.win.SetMainMenu(w.menu.main)
+	w.updateMenu()
+	w.win.SetOnDropped(w.imports.onDropped) // a client file dropped on the window is imported
+	// The refresher's first pass reads and parses all of apps.json. Begun with the event loop
+	// instead of at once, it no longer competes with building the window, which with 1,000
+	// apps on two cores showed in the time to the window's appearance (docs/PERFORMANCE.md).
+	w.env.app.Lifecycle().SetOnStarted(w.background.start)
+	w.startTray()
+}
+
+// newMenu is the main menu, wired to the window's screens.
+func (w *mainWindow) newMenu() *windowMenu {
+	return newWindowMenu(menuCommands{
+		newApp:      w.onNew,
+		save:        w.form.onSave,
+		importFile:  w.imports.onImport,
+		exportAll:   func() { w.imports.onExport(false) },
+		exportOne:   func() { w.imports.onExport(true) },
+		settings:    w.openSettings,
+		quit:        w.quit,
+		search:      w.sidebar.focusSearch,
+		copyToken:   w.tokens.onCopyToken,
+		about:       w.showAbout,
+		showTab:     w.showTab,
+		unlessModal: w.unlessModal,
+	})
+}
+
+// updateMenu greys out the menu's commands that cannot act now.
+func (w *mainWindow) updateMenu() {
+	if w.menu == nil {
+		return
+	}
+	app, saved := w.selectedApp()
+	w.menu.update(menuState{canSave: w.form.isDirty(), saved: saved, connected: saved && app.Connection != nil, shown: w.selectedID != ""})
+}
+
+// showAbout says what the program is, its version, and where it keeps the apps.
+func (w *mainWindow) showAbout() {
+	version := w.env.app.Metadata().Version
+	if version == "" {
+		version = "a development build"
+	}
+	text := "Connected Apps " + version + "\n\nRegisters OAuth 2.0 and OpenID Connect clients, signs in once through your browser, " +
+		"keeps the tokens in the system keyring and hands valid ones to your programs.\n\nYour apps are kept in " + w.env.svc.RegistryPath()
+	msg := &widget.Label{Text: text, Wrapping: fyne.TextWrapWord, Selectable: true}
+	d := showMessage(w.win, "About Connected Apps", msg)
+	w.pendingDialog = d
+	d.Resize(fyne.NewSize(480, 260))
+}
+
+// openSettings shows the Settings screen over the window.
+func (w *mainWindow) openSettings() {
+	s := newSettingsScreen(w.env, w.win)
+	s.show()
+	w.pendingDialog = s.dialog
+}
+
+// quit ends the app, from the menu or the tray, even when closing would only hide the
+// window; unsaved edits are asked about first, with the window shown so the question is seen.
+func (w *mainWindow) quit() {
+	if w.form.isDirty() {
+		w.win.Show()
+		w.win.RequestFocus()
+	}
+	w.confirmDiscard(func() {
+		w.rememberSize()
+		w.env.app.Quit()
+	}, nil)
+}
+
 // addShortcuts puts the main menu's shortcuts on the canvas too, for Fyne's test driver,
-// which has no main menu; in the real window the menu answers them first (background.go).
+// which has no main menu; in the real window the menu answers them first (menu.go).
 func (w *mainWindow) addShortcuts() {
 	c := w.win.Canvas()
 	add := func(key fyne.KeyName, mod fyne.KeyModifier, f func()) {
@@ -193,12 +276,10 @@ func (w *mainWindow) addShortcuts() {
 	}
 	add(fyne.KeyN, fyne.KeyModifierShortcutDefault, w.onNew)
 	add(fyne.KeyS, fyne.KeyModifierShortcutDefault, w.form.onSave)
-	add(fyne.KeyF, fyne.KeyModifierShortcutDefault, w.focusSearch)
+	add(fyne.KeyF, fyne.KeyModifierShortcutDefault, w.sidebar.focusSearch)
 	add(fyne.KeyC, fyne.KeyModifierShortcutDefault|fyne.KeyModifierShift, w.tokens.onCopyToken)
 	add(fyne.KeyComma, fyne.KeyModifierShortcutDefault, w.openSettings)
 }
-
-func (w *mainWindow) focusSearch() { w.win.Canvas().Focus(w.search) }
 
 // showTab switches between Registration (0) and Connection (1) when an app is shown.
 func (w *mainWindow) showTab(i int) {
@@ -207,114 +288,27 @@ func (w *mainWindow) showTab(i int) {
 	}
 }
 
-// reload reads the registry off the UI goroutine and shows the answer.
-func (w *mainWindow) reload() {
-	w.loadSeq++
-	seq := w.loadSeq
-	runAsync(func() {
-		stamp := registryStamp(w.env.svc.RegistryPath())
-		apps, err := w.env.svc.List()
-		fyne.Do(func() { w.showApps(seq, stamp, apps, err) })
-	})
-}
-
-func registryStamp(path string) time.Time {
-	info, err := os.Stat(path)
-	if err != nil {
-		return time.Time{}
-	}
-	return info.ModTime()
-}
-
-// checkRegistry notices a change another process made to apps.json. Without edits in the
-// form the window simply reloads; with edits it asks first (a banner), so nothing typed is
-// lost silently and nothing saved elsewhere is overwritten.
-func (w *mainWindow) checkRegistry() {
-	path := w.env.svc.RegistryPath()
-	runAsync(func() {
-		stamp := registryStamp(path)
-		fyne.Do(func() {
-			if stamp.Equal(w.regStamp) {
-				return
-			}
-			if w.form.isDirty() {
-				w.changed.Show()
-				return
-			}
-			w.reload()
-		})
-	})
-}
-
 func (w *mainWindow) reloadDiscardingEdits() {
 	w.changed.Hide()
 	w.form.discard()
-	w.reload()
+	w.registry.reload()
 }
 
-func (w *mainWindow) showApps(seq int, stamp time.Time, apps []core.App, err error) {
-	if seq != w.loadSeq {
-		return
-	}
+// showApps shows what a read of the registry found.
+func (w *mainWindow) showApps(apps []core.App, err error) {
 	if err != nil {
-		w.listError.SetText("Your apps could not be read: " + windowWords(err.Error()))
-		w.listError.Show()
+		w.sidebar.showError(err)
 		return
 	}
-	w.regStamp = stamp
-	w.listError.Hide()
-	w.apps = apps
 	if w.selectedID == "" {
 		// First load: reopen the app selected last time.
 		w.selectedID = w.env.app.Preferences().String(prefSelectedApp)
 	}
-	w.applyFilter()
+	w.sidebar.setApps(apps)
 	w.showSelected()
 }
 
-// applyFilter shows the apps whose name, provider or signed-in identity matches the search.
-func (w *mainWindow) applyFilter() {
-	q := strings.ToLower(strings.TrimSpace(w.search.Text))
-	w.shown = w.shown[:0]
-	for _, a := range w.apps {
-		if q == "" || strings.Contains(strings.ToLower(a.ProviderName+" "+detailText(&a)), q) {
-			w.shown = append(w.shown, a)
-		}
-	}
-	switch {
-	case len(w.apps) == 0:
-		w.emptyList.SetText("No apps yet. Press New to register one.")
-		w.emptyList.Show()
-	case len(w.shown) == 0:
-		w.emptyList.SetText("No app matches “" + w.search.Text + "”.")
-		w.emptyList.Show()
-	default:
-		w.emptyList.Hide()
-	}
-	w.list.Refresh()
-	w.syncListSelection()
-}
-
-// syncListSelection highlights the selected app without re-triggering onListSelected.
-func (w *mainWindow) syncListSelection() {
-	i := slices.IndexFunc(w.shown, func(a core.App) bool { return a.ID == w.selectedID })
-	handler := w.list.OnSelected
-	w.list.OnSelected = nil
-	if i >= 0 {
-		w.list.Select(i)
-	} else {
-		w.list.UnselectAll()
-	}
-	w.list.OnSelected = handler
-}
-
-func (w *mainWindow) selectedApp() (core.App, bool) {
-	i := slices.IndexFunc(w.apps, func(a core.App) bool { return a.ID == w.selectedID })
-	if i < 0 {
-		return core.App{}, false
-	}
-	return w.apps[i], true
-}
+func (w *mainWindow) selectedApp() (core.App, bool) { return w.sidebar.app(w.selectedID) }
 
 // showSelected fills the right side for the selected app (or the welcome page). The form
 // keeps its edits: only a clean form is refilled from the registry.
@@ -335,10 +329,7 @@ func (w *mainWindow) showSelected() {
 	}
 	w.welcome.Hide()
 	w.showDetail()
-	w.header.SetText(app.ProviderName)
-	w.updateBadge()
-	w.setConnectButton(&app)
-	w.connect.Enable()
+	w.top.showApp(&app)
 	if !w.form.isDirty() {
 		w.form.load(&app)
 	}
@@ -346,35 +337,10 @@ func (w *mainWindow) showSelected() {
 	w.updateMenu()
 }
 
-// setConnectButton names the button by what it does for this app: "Connect" first, then a
-// secondary "Reconnect" while the connection works, and a loud "Reconnect" when it needs one.
-// It no longer carries the app's name (the header says it): "Connect to <a long name>" made
-// the window wider than 800 px.
-func (w *mainWindow) setConnectButton(app *core.App) {
-	text, importance := "Connect", widget.HighImportance
-	if app.Connection != nil {
-		text = "Reconnect"
-		if app.State(w.env.svc.Clock()) == core.StateConnected {
-			importance = widget.MediumImportance
-		}
-	}
-	if w.connect.Text != text || w.connect.Importance != importance {
-		w.connect.Text, w.connect.Importance = text, importance
-		w.connect.Refresh()
-	}
-}
-
-// updateBadge says the selected app's state under its name, in the words the list and the
-// Connection tab use; the ticks call it too, so it never goes stale.
+// updateBadge says the selected app's state in the header, as the clock moves on.
 func (w *mainWindow) updateBadge() {
-	app, ok := w.selectedApp()
-	if !ok || w.selectedID == newAppID {
-		return
-	}
-	text, importance := stateText(&app, w.env.svc.Clock())
-	if w.badge.Text != text || w.badge.Importance != importance {
-		w.badge.Text, w.badge.Importance = text, importance
-		w.badge.Refresh()
+	if app, ok := w.selectedApp(); ok && w.selectedID != newAppID {
+		w.top.showState(&app)
 	}
 }
 
@@ -385,24 +351,13 @@ func (w *mainWindow) showDetail() {
 	w.detail.Show()
 }
 
-func (w *mainWindow) onListSelected(i widget.ListItemID) {
-	if i < 0 || i >= len(w.shown) {
-		return
-	}
-	id := w.shown[i].ID
-	if id == w.selectedID {
-		return
-	}
-	w.confirmDiscard(func() { w.selectID(id) }, w.syncListSelection)
-}
-
 // selectID shows app id, dropping any edits (the caller asked first).
 func (w *mainWindow) selectID(id string) {
 	w.form.discard()
 	w.changed.Hide()
 	w.selectedID = id
 	w.env.app.Preferences().SetString(prefSelectedApp, id)
-	w.syncListSelection()
+	w.sidebar.syncSelection()
 	w.showSelected()
 	if app, ok := w.selectedApp(); ok {
 		w.form.load(&app)
@@ -418,25 +373,13 @@ func (w *mainWindow) onNew() {
 func (w *mainWindow) onNewWith(doc *core.App) {
 	w.form.discard()
 	w.selectedID = newAppID
-	w.syncListSelection()
-	w.header.SetText("New app")
-	w.badge.Text, w.badge.Importance = "Not saved yet", widget.MediumImportance
-	w.badge.Refresh()
-	w.connect.Text, w.connect.Importance = "Connect", widget.HighImportance
-	w.connect.Refresh()
-	w.connect.Disable()
+	w.sidebar.syncSelection()
+	w.top.showNew()
 	w.form.loadNew(doc)
 	w.tokens.show(nil)
 	w.tabs.SelectIndex(0)
 	w.showSelected()
 	w.win.Canvas().Focus(w.form.name) // after showSelected: Fyne ignores focus on hidden widgets
-}
-
-// onPresetMenu offers the provider presets under the button.
-func (w *mainWindow) onPresetMenu() {
-	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(w.presets)
-	menu := fyne.NewMenu("", w.presetMenuItems()...)
-	widget.ShowPopUpMenuAtPosition(menu, w.win.Canvas(), pos.Add(fyne.NewPos(0, w.presets.Size().Height)))
 }
 
 // confirmDiscard runs next at once when the form has no edits; otherwise it asks whether
@@ -454,12 +397,18 @@ func (w *mainWindow) confirmDiscard(next, cancel func()) {
 
 func (w *mainWindow) onClose() {
 	w.confirmDiscard(func() {
-		s := w.win.Canvas().Size()
-		prefs := w.env.app.Preferences()
-		prefs.SetFloat(prefWidth, float64(s.Width))
-		prefs.SetFloat(prefHeight, float64(s.Height))
+		w.rememberSize()
 		w.closeWindow()
 	}, nil)
+}
+
+// rememberSize keeps the window's size for the next start: the size the person gave it,
+// the only one it has (it never resizes itself).
+func (w *mainWindow) rememberSize() {
+	s := w.win.Canvas().Size()
+	prefs := w.env.app.Preferences()
+	prefs.SetFloat(prefWidth, float64(s.Width))
+	prefs.SetFloat(prefHeight, float64(s.Height))
 }
 
 // closeWindow is what closing does once nothing is left unsaved; the tray replaces it with
@@ -477,25 +426,14 @@ func (w *mainWindow) appSaved(app core.App) {
 	w.selectedID = app.ID
 	w.env.app.Preferences().SetString(prefSelectedApp, app.ID)
 	w.changed.Hide()
-	w.reload()
+	w.registry.reload()
 }
 
 // appRemoved is called after a delete.
 func (w *mainWindow) appRemoved() {
 	w.selectedID = ""
 	w.env.app.Preferences().SetString(prefSelectedApp, "")
-	w.reload()
-}
-
-// appChanged is called after connect, refresh or disconnect changed the connection.
-func (w *mainWindow) appChanged() { w.reload() }
-
-// showError shows err in a dialog: for failures that belong to no single field.
-func (w *mainWindow) showError(title string, err error) {
-	msg := &widget.Label{Text: windowWords(err.Error()), Wrapping: fyne.TextWrapWord}
-	d := showMessage(w.win, title, msg)
-	w.pendingDialog = d
-	d.Resize(fyne.NewSize(480, 220)) // a wrapping label has no width of its own
+	w.registry.reload()
 }
 
 func (w *mainWindow) onConnect() {
@@ -503,14 +441,13 @@ func (w *mainWindow) onConnect() {
 	if !ok {
 		return
 	}
-	w.confirmDiscard(func() { newConnectDialog(w, app).start() }, nil)
+	w.confirmDiscard(func() { w.connectDialog(app).start() }, nil)
 }
 
-func (w *mainWindow) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
-	if id < 0 || id >= len(w.shown) {
-		return
-	}
-	o.(*appRow).set(&w.shown[id], w.env.svc.Clock())
+// connectDialog is a sign-in to app over the window: what it stores is shown, and a success
+// opens the Connection tab, where its tokens are.
+func (w *mainWindow) connectDialog(app core.App) *connectDialog {
+	return newConnectDialog(w.env, w.windowDialogs, app, w.registry.reload, func() { w.tabs.SelectIndex(1) })
 }
 
 // appRow is one entry of the list: the name, the connection state, and the provider with who
@@ -543,63 +480,4 @@ func (r *appRow) set(app *core.App, now time.Time) {
 	text, importance := stateText(app, now)
 	r.state.Text, r.state.Importance = text, importance
 	r.state.Refresh()
-}
-
-// stateText is the connection state in a person's words, and how loudly to show it.
-func stateText(app *core.App, now time.Time) (string, widget.Importance) {
-	switch s := app.State(now); s {
-	case core.StateConnected:
-		if app.Connection.ExpiresAt == nil {
-			return "Connected", widget.SuccessImportance
-		}
-		return "Connected · " + countdownText(app.Connection.ExpiresAt, now), widget.SuccessImportance
-	case core.StateExpired:
-		return "Expired", widget.WarningImportance
-	case core.StateNeedsReauth:
-		return "Needs re-authorization", widget.DangerImportance
-	case core.StateClientRejected:
-		return "Client rejected", widget.DangerImportance
-	case core.StateNotConnected:
-		return "Not connected", widget.MediumImportance
-	default: // a state a newer version wrote: show it rather than hide it
-		return string(s), widget.MediumImportance
-	}
-}
-
-// humanDuration rounds down, so "expires in 42 min" is never later than the truth.
-func humanDuration(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return "less than a minute"
-	case d < time.Hour:
-		return fmt.Sprintf("%d min", int(d/time.Minute))
-	case d < 48*time.Hour:
-		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
-		if m == 0 {
-			return fmt.Sprintf("%d h", h)
-		}
-		return fmt.Sprintf("%d h %d min", h, m)
-	default:
-		return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
-	}
-}
-
-// detailText names the provider (its host) and, when known, who signed in.
-func detailText(app *core.App) string {
-	host := app.Issuer
-	if host == "" {
-		host = app.AuthorizationURI
-	}
-	if u, err := url.Parse(host); err == nil && u.Host != "" {
-		host = u.Host
-	}
-	if c := app.Connection; c != nil {
-		switch {
-		case c.Email != "":
-			return host + " · " + c.Email
-		case c.Name != "":
-			return host + " · " + c.Name
-		}
-	}
-	return host
 }

@@ -18,13 +18,21 @@ import (
 
 var testNow = time.Date(2026, 3, 14, 9, 26, 0, 0, time.UTC)
 
-// syncAsync makes runAsync run the work at once on the test goroutine, where Fyne's test
-// driver also runs fyne.Do, so the window is up to date when the test looks at it.
-func syncAsync(t *testing.T) {
-	t.Helper()
-	old := runAsync
-	runAsync = func(f func()) { f() }
-	t.Cleanup(func() { runAsync = old })
+// testEnv is the env a test window gets on the current test app. Work meant for another
+// goroutine runs at once on the test goroutine, where Fyne's test driver also runs fyne.Do,
+// so the window is up to date when the test looks at it; and no countdown ticker runs (its
+// fyne.Do would run on the ticker's goroutine, racing with the test): a test that looks at
+// the countdown gives the window a manualTicker. Each option changes the env before the
+// window is built.
+func testEnv(svc appService, opts ...func(*env)) *env {
+	e := &env{app: fyne.CurrentApp(), svc: svc, browser: core.NoBrowser, notifier: &recordingNotifier{},
+		goAsync: func(f func()) { f() },
+		ticker:  func(func()) func() { return func() {} },
+	}
+	for _, o := range opts {
+		o(e)
+	}
+	return e
 }
 
 // newTestService is a Service on a fresh registry and an in-memory keyring, at testNow.
@@ -66,12 +74,10 @@ func addApp(t *testing.T, svc *core.Service, name string, conn *core.Connection)
 func openWindow(t *testing.T, svc *core.Service) *mainWindow {
 	t.Helper()
 	test.NewTempApp(t)
-	syncAsync(t)
-	notes := &recordingNotifier{}
-	w := newMainWindow(&env{app: fyne.CurrentApp(), svc: svc, browser: core.NoBrowser, notifier: notes})
+	w := newMainWindow(testEnv(svc))
 	t.Cleanup(w.win.Close)
 	w.win.Show()
-	w.reload()
+	w.registry.reload()
 	return w
 }
 
@@ -134,11 +140,11 @@ func TestMainWindowListsAppsWithTheirState(t *testing.T) {
 		"Another", "Not connected",
 	)
 	assertNotShown(t, w, "No apps yet")
-	if w.listError.Visible() {
-		t.Errorf("an error is shown for a good registry: %q", w.listError.Text)
+	if w.sidebar.listError.Visible() {
+		t.Errorf("an error is shown for a good registry: %q", w.sidebar.listError.Text)
 	}
-	if w.list.Length() != 2 {
-		t.Errorf("the list has %d rows, want 2", w.list.Length())
+	if w.sidebar.list.Length() != 2 {
+		t.Errorf("the list has %d rows, want 2", w.sidebar.list.Length())
 	}
 }
 
@@ -158,19 +164,19 @@ func TestSearchFiltersTheList(t *testing.T) {
 	addApp(t, svc, "Keycloak", nil)
 	w := openWindow(t, svc)
 
-	test.Type(w.search, "g")
-	if w.list.Length() != 2 {
-		t.Fatalf("search %q: %d rows, want 2", w.search.Text, w.list.Length())
+	test.Type(w.sidebar.search, "g")
+	if w.sidebar.list.Length() != 2 {
+		t.Fatalf("search %q: %d rows, want 2", w.sidebar.search.Text, w.sidebar.list.Length())
 	}
-	test.Type(w.search, "ith")
-	if w.list.Length() != 1 || w.shown[0].ProviderName != "GitHub" {
-		t.Fatalf("search %q: %v", w.search.Text, w.shown)
+	test.Type(w.sidebar.search, "ith")
+	if w.sidebar.list.Length() != 1 || w.sidebar.shown[0].ProviderName != "GitHub" {
+		t.Fatalf("search %q: %v", w.sidebar.search.Text, w.sidebar.shown)
 	}
-	test.Type(w.search, "zzz")
+	test.Type(w.sidebar.search, "zzz")
 	assertShown(t, w, "No app matches “githzzz”.")
-	w.search.SetText("")
-	if w.list.Length() != 3 {
-		t.Fatalf("cleared search: %d rows", w.list.Length())
+	w.sidebar.search.SetText("")
+	if w.sidebar.list.Length() != 3 {
+		t.Fatalf("cleared search: %d rows", w.sidebar.list.Length())
 	}
 }
 
@@ -186,12 +192,12 @@ func TestMainWindowShowsAnUnreadableRegistry(t *testing.T) {
 
 	w := openWindow(t, svc) // must not panic
 
-	if !w.listError.Visible() {
+	if !w.sidebar.listError.Visible() {
 		t.Fatal("no error is shown for a corrupt apps.json")
 	}
 	for _, want := range []string{"could not be read", path, "repair it or move it away"} {
-		if !strings.Contains(w.listError.Text, want) {
-			t.Errorf("the error %q does not mention %q", w.listError.Text, want)
+		if !strings.Contains(w.sidebar.listError.Text, want) {
+			t.Errorf("the error %q does not mention %q", w.sidebar.listError.Text, want)
 		}
 	}
 
@@ -200,9 +206,9 @@ func TestMainWindowShowsAnUnreadableRegistry(t *testing.T) {
 		t.Fatal(err)
 	}
 	addApp(t, svc, "Example", nil)
-	w.checkRegistry()
-	if w.listError.Visible() {
-		t.Errorf("the error stays after a successful reload: %q", w.listError.Text)
+	w.registry.check()
+	if w.sidebar.listError.Visible() {
+		t.Errorf("the error stays after a successful reload: %q", w.sidebar.listError.Text)
 	}
 	assertShown(t, w, "Example", "Not connected")
 }
@@ -213,7 +219,7 @@ func TestAppsAddedByAnotherProcessAppear(t *testing.T) {
 	assertShown(t, w, "No apps yet. Press New to register one.")
 
 	addApp(t, svc, "Late", nil) // as `connectedapps add` in a terminal would
-	w.checkRegistry()
+	w.registry.check()
 
 	assertShown(t, w, "Late", "Not connected")
 	assertNotShown(t, w, "No apps yet")
@@ -224,26 +230,22 @@ func TestReloadReadsOffTheUIGoroutine(t *testing.T) {
 	addApp(t, svc, "Example", nil)
 	test.NewTempApp(t)
 	var pending []func()
-	old := runAsync
-	runAsync = func(f func()) { pending = append(pending, f) }
-	t.Cleanup(func() { runAsync = old })
-
-	w := newMainWindow(&env{app: fyne.CurrentApp(), svc: svc, browser: core.NoBrowser, notifier: &recordingNotifier{}})
+	w := newMainWindow(testEnv(svc, func(e *env) { e.goAsync = func(f func()) { pending = append(pending, f) } }))
 	t.Cleanup(w.win.Close)
-	w.reload()
+	w.registry.reload()
 
 	if len(pending) != 1 {
-		t.Fatalf("reload handed %d jobs to runAsync, want 1", len(pending))
+		t.Fatalf("reload handed %d jobs to env.runAsync, want 1", len(pending))
 	}
-	if w.list.Length() != 0 {
+	if w.sidebar.list.Length() != 0 {
 		t.Fatal("reload read the registry on the UI goroutine")
 	}
 	// A second reload before the first answers: only the newest answer counts.
-	w.reload()
+	w.registry.reload()
 	pending[1]()
 	pending[0]()
-	if w.list.Length() != 1 {
-		t.Errorf("after the read: %d rows, want 1", w.list.Length())
+	if w.sidebar.list.Length() != 1 {
+		t.Errorf("after the read: %d rows, want 1", w.sidebar.list.Length())
 	}
 }
 

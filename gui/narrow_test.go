@@ -1,6 +1,7 @@
 package gui
 
 import (
+	"cmp"
 	"testing"
 	"time"
 
@@ -64,13 +65,13 @@ func TestWindowFitsIn800x600AndNeverResizesItself(t *testing.T) {
 				values[f.Name] = "example"
 			}
 		}
-		w.newFromPreset(p)
+		w.presets.newFromPreset(p)
 		check("the values dialog of preset " + p.Name)
 		if w.pendingDialog != nil {
 			w.pendingDialog.Hide()
 			w.pendingDialog = nil
 		}
-		w.openPreset(p, values)
+		w.presets.openPreset(p, values)
 		w.form.endpoints.Open(0)
 		w.form.endpoints.Open(1)
 		check("preset " + p.Name)
@@ -88,7 +89,7 @@ func TestWindowFitsIn800x600AndNeverResizesItself(t *testing.T) {
 	check("Settings")
 	settings.dialog.Hide()
 	parsed, _ := core.ParseImport([]byte(narrowImportFile))
-	w.showImportTable("apps.json", []byte(narrowImportFile), parsed, []core.App{{ProviderName: "A provider with a rather long name indeed"}})
+	w.imports.showImportTable("apps.json", []byte(narrowImportFile), parsed, []core.App{{ProviderName: "A provider with a rather long name indeed"}})
 	check("import: name taken")
 }
 
@@ -96,5 +97,48 @@ func TestWindowFitsIn800x600AndNeverResizesItself(t *testing.T) {
 func test14ShowAllErrors(w *mainWindow) {
 	for field := range w.form.errors {
 		w.form.setError(field, "this value is refused by the provider because it does not match what was registered there")
+	}
+}
+
+// Every preset, opened from the "New from preset" menu as a person does, leaves the window at
+// the size it opens with and needs no more room than that: the Google preset's hint once made
+// the content 1185 px wide, and a real window grew from 1000 px to fit it.
+func TestEveryPresetKeepsTheWindowSize(t *testing.T) {
+	w := openWindowOn(t, newTestService(t)) // at the first start's size, 1000×680
+	want := w.win.Canvas().Size()
+	presets, err := core.Presets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := w.presets.items()
+	if len(items) != len(presets) {
+		t.Fatalf("the preset menu has %d items, want one per preset (%d)", len(items), len(presets))
+	}
+	check := func(what string) {
+		t.Helper()
+		if got := w.win.Canvas().Size(); got != want {
+			t.Errorf("%s: the window is %v, want it kept at %v", what, got, want)
+		}
+		if min := w.win.Content().MinSize(); min.Width > want.Width || min.Height > want.Height {
+			t.Errorf("%s: the content needs %v, more than the %v window: a real window would grow", what, min, want)
+		}
+	}
+	for i, p := range presets {
+		items[i].Action()
+		if len(p.Fields) > 0 { // its values are asked first; fill them as the examples say
+			check("the values dialog of preset " + p.Name)
+			w.pendingDialog.Hide()
+			values := map[string]string{}
+			for _, f := range p.Fields {
+				values[f.Name] = cmp.Or(f.Example, "example")
+			}
+			w.presets.openPreset(p, values)
+		}
+		if w.top.name.Text != "New app" || w.form.name.Text == "" {
+			t.Fatalf("preset %s did not open the form on a new app (header %q, name %q)", p.Name, w.top.name.Text, w.form.name.Text)
+		}
+		w.form.endpoints.Open(0)
+		w.form.endpoints.Open(1)
+		check("preset " + p.Name)
 	}
 }

@@ -13,8 +13,33 @@ import (
 	"connectedapps/core"
 )
 
-// presetMenuItems is one menu item per provider preset.
-func (w *mainWindow) presetMenuItems() []*fyne.MenuItem {
+// presetMenu is "New from preset": the provider presets in a menu under its button, the
+// dialog asking for a preset's values, and the new document filled from them.
+type presetMenu struct {
+	dialogs *windowDialogs
+	button  *widget.Button
+	// confirmDiscard runs next once unsaved edits in the form are saved or dropped.
+	confirmDiscard func(next, cancel func())
+	// onOpen opens the form on doc, filled from preset p, whose client is registered at regURL.
+	onOpen func(doc *core.App, p core.Preset, regURL string)
+}
+
+func newPresetMenu(dialogs *windowDialogs, confirmDiscard func(next, cancel func()), onOpen func(*core.App, core.Preset, string)) *presetMenu {
+	m := &presetMenu{dialogs: dialogs, confirmDiscard: confirmDiscard, onOpen: onOpen}
+	m.button = &widget.Button{Text: "New from preset", Icon: theme.MenuDropDownIcon(), OnTapped: m.show}
+	return m
+}
+
+// show offers the provider presets under the button.
+func (m *presetMenu) show() {
+	win := m.dialogs.parent
+	pos := fyne.CurrentApp().Driver().AbsolutePositionForObject(m.button)
+	menu := fyne.NewMenu("", m.items()...)
+	widget.ShowPopUpMenuAtPosition(menu, win.Canvas(), pos.Add(fyne.NewPos(0, m.button.Size().Height)))
+}
+
+// items is one menu item per provider preset.
+func (m *presetMenu) items() []*fyne.MenuItem {
 	presets, err := core.Presets()
 	if err != nil {
 		return []*fyne.MenuItem{{Label: "Presets unavailable: " + err.Error(), Disabled: true}}
@@ -22,7 +47,7 @@ func (w *mainWindow) presetMenuItems() []*fyne.MenuItem {
 	items := make([]*fyne.MenuItem, 0, len(presets))
 	for _, p := range presets {
 		items = append(items, fyne.NewMenuItem(p.Name, func() {
-			w.confirmDiscard(func() { w.newFromPreset(p) }, nil)
+			m.confirmDiscard(func() { m.newFromPreset(p) }, nil)
 		}))
 	}
 	return items
@@ -30,9 +55,9 @@ func (w *mainWindow) presetMenuItems() []*fyne.MenuItem {
 
 // newFromPreset asks for the values the preset needs (tenant, realm, site, domain), then
 // opens the form filled with the preset's document, its quirks and its registration page.
-func (w *mainWindow) newFromPreset(p core.Preset) {
+func (m *presetMenu) newFromPreset(p core.Preset) {
 	if len(p.Fields) == 0 {
-		w.openPreset(p, nil)
+		m.openPreset(p, nil)
 		return
 	}
 	entries := map[string]*dialogEntry{}
@@ -49,30 +74,29 @@ func (w *mainWindow) newFromPreset(p core.Preset) {
 		}
 		items = append(items, widget.NewFormItem(f.Label, o))
 	}
-	d := showForm(w.win, "New "+p.Name+" app", "Continue", items, inOrder, func() {
+	d := showForm(m.dialogs.parent, "New "+p.Name+" app", "Continue", items, inOrder, func() {
 		values := map[string]string{}
 		for name, e := range entries {
 			values[name] = e.Text
 		}
-		w.openPreset(p, values)
+		m.openPreset(p, values)
 	})
-	w.pendingDialog = d
+	m.dialogs.keep(d)
 	fitDialog(d, 520)
-	w.win.Canvas().Focus(inOrder[0])
+	m.dialogs.parent.Canvas().Focus(inOrder[0])
 }
 
-func (w *mainWindow) openPreset(p core.Preset, values map[string]string) {
+func (m *presetMenu) openPreset(p core.Preset, values map[string]string) {
 	app := core.NewApp(p.Name)
 	regURL, err := p.Apply(&app, values)
 	if err != nil {
-		w.showError("The "+p.Name+" preset needs more", err)
+		m.dialogs.showError("The "+p.Name+" preset needs more", err)
 		return
 	}
 	if app.ProviderName == "" {
 		app.ProviderName = p.Name
 	}
-	w.onNewWith(&app)
-	w.form.showPreset(p, regURL)
+	m.onOpen(&app, p, regURL)
 }
 
 // presetCard tells, above the form, how to register the client and what is special: a

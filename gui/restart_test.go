@@ -7,7 +7,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
-	"connectedapps/core"
 	"connectedapps/core/secret"
 )
 
@@ -21,18 +20,17 @@ func TestRememberedAppOpensFilledAfterARestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	test.NewTempApp(t)
-	syncAsync(t)
 	// What the last run left behind: the selected app in the preferences.
 	fyne.CurrentApp().Preferences().SetString(prefSelectedApp, saved.ID)
 
 	// A fresh window, as the next start builds it (Run: newMainWindow, then reload).
-	w := newMainWindow(&env{app: fyne.CurrentApp(), svc: svc, browser: core.NoBrowser, notifier: &recordingNotifier{}})
+	w := newMainWindow(testEnv(svc))
 	t.Cleanup(w.win.Close)
 	w.win.Show()
-	w.reload()
+	w.registry.reload()
 
-	if w.selectedID != saved.ID || w.header.Text != "Remembered" {
-		t.Fatalf("the remembered app is not selected: %q, header %q", w.selectedID, w.header.Text)
+	if w.selectedID != saved.ID || w.top.name.Text != "Remembered" {
+		t.Fatalf("the remembered app is not selected: %q, header %q", w.selectedID, w.top.name.Text)
 	}
 	f := w.form
 	for name, got := range map[string]string{
@@ -67,16 +65,16 @@ func TestRememberedAppOpensFilledAfterARestart(t *testing.T) {
 // countdown, and all of them move on together with the clock: the header used to keep "1 h"
 // from the last reload while the tab counted "59 min".
 func TestExpiryIsOneLiveWordingEverywhere(t *testing.T) {
-	ticker := installManualTicker(t)
+	ticker := newManualTicker()
 	now := testNow
 	svc := serviceOn(t, t.TempDir(), secret.NewMemoryStore(), func() time.Time { return now })
 	addConnectedApp(t, svc, "Example", nil, connectedFor(time.Hour))
-	w := openConnectionTab(t, svc, "Example")
+	w := openConnectionTab(t, svc, "Example", ticker.install)
 	assertSame := func(want string) {
 		t.Helper()
 		r := newAppRow()
-		w.updateRow(0, r)
-		for where, got := range map[string]string{"header": w.badge.Text, "list row": r.state.Text,
+		w.sidebar.updateRow(0, r)
+		for where, got := range map[string]string{"header": w.top.badge.Text, "list row": r.state.Text,
 			"status": w.tokens.state.Text, "countdown": "Connected · " + w.tokens.countdown.Text} {
 			if got != want {
 				t.Errorf("%s says %q, want %q", where, got, want)

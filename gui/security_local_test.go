@@ -16,7 +16,7 @@ func TestVaultDialogRefusesAShortNewPassphrase(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "connectedapps")
 	svc := vaultChosenService(t, dir)
 	w := openWindowOn(t, svc)
-	u := w.setupVault(svc.Secrets)
+	u := setupVault(w.env, w.win, svc.Secrets)
 	if u == nil || !u.repeat.Visible() {
 		t.Fatal("no dialog asking a new passphrase twice")
 	}

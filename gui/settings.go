@@ -230,7 +230,7 @@ func (s *settingsScreen) onStartAtLoginToggled(on bool) {
 	}
 	a, exe := s.autostart, s.exe
 	s.startCheck.Disable()
-	runAsync(func() {
+	s.env.runAsync(func() {
 		var err error
 		if on {
 			var path string
@@ -266,7 +266,7 @@ func (s *settingsScreen) onProbe() {
 	s.recheck.Disable()
 	s.storeState.Importance = widget.MediumImportance
 	s.storeState.SetText("Checking that it answers…")
-	runAsync(func() {
+	s.env.runAsync(func() {
 		st := prober.ProbeSecrets()
 		fyne.Do(func() {
 			s.recheck.Enable()

@@ -28,8 +28,8 @@ func TestSnapshotsOfTheMainStates(t *testing.T) {
 		Name: "Ada", Subject: "1234", GrantedScopes: []string{}, HasRefreshToken: true, ConnectedAt: testNow})
 	addApp(t, svc, "Other", nil)
 	bumpRegistry(t, svc)
-	w.checkRegistry()
-	w.selectID(w.shown[0].ID)
+	w.registry.check()
+	w.selectID(w.sidebar.shown[0].ID)
 	test.AssertRendersToMarkup(t, "main_registration.xml", w.win.Canvas())
 
 	w.showTab(1)

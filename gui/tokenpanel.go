@@ -1,12 +1,10 @@
 package gui
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -28,10 +26,8 @@ const panelCallTimeout = 2 * time.Minute
 // maskedToken stands in for a token nobody asked to see.
 const maskedToken = "••••••••••••••••••••••••"
 
-// countdownTicker calls f on the UI goroutine once a second until stop is called. Tests
-// replace it, because Fyne's test driver would run f on the ticker's goroutine.
-var countdownTicker = tickEverySecond
-
+// tickEverySecond calls f on the UI goroutine once a second until stop is called: the
+// countdown's ticker (env.everySecond).
 func tickEverySecond(f func()) (stop func()) {
 	done := make(chan struct{})
 	go func() {
@@ -53,9 +49,12 @@ func tickEverySecond(f func()) (stop func()) {
 // tokenPanel is the Connection tab: the selected app's connection and what can be done
 // with its tokens. Tokens are fetched only for an action and shown only on Reveal.
 type tokenPanel struct {
-	w    *mainWindow
-	app  *core.App // nil: nothing saved is selected
-	clip *clipboardGuard
+	env     *env
+	dialogs *windowDialogs
+	clip    *clipboardGuard
+	panelHooks
+
+	app *core.App // nil: nothing saved is selected
 
 	busyID     string // the app a refresh, test or disconnect is running for
 	revealed   string // the token shown after Reveal; "" while masked
@@ -92,8 +91,18 @@ type tokenPanel struct {
 	dialog dialog.Dialog
 }
 
-func newTokenPanel(w *mainWindow) *tokenPanel {
-	return &tokenPanel{w: w, clip: newClipboardGuard(w.env.app)}
+// panelHooks is what the Connection tab asks of the window around it and tells it.
+type panelHooks struct {
+	// onChanged runs after an action that may have changed the connection.
+	onChanged func()
+	// onStateChanged runs when the state's words changed with the clock, not with a reload.
+	onStateChanged func()
+	// inView says the Connection tab is the one shown, where its status line is seen.
+	inView func() bool
+}
+
+func newTokenPanel(e *env, dialogs *windowDialogs, hooks panelHooks) *tokenPanel {
+	return &tokenPanel{env: e, dialogs: dialogs, clip: newClipboardGuard(e.app), panelHooks: hooks}
 }
 
 func (p *tokenPanel) content() fyne.CanvasObject {
@@ -184,7 +193,7 @@ func (p *tokenPanel) show(app *core.App) {
 	p.details.Show()
 	p.actions.Show()
 
-	text, importance := stateText(app, p.w.env.svc.Clock())
+	text, importance := stateText(app, p.env.svc.Clock())
 	p.state.Text, p.state.Importance = text, importance
 	p.state.Refresh()
 	p.updateCountdown()
@@ -269,7 +278,7 @@ func (p *tokenPanel) syncTicker() {
 	}
 	p.tickingFor = want
 	if want != "" {
-		p.stopTick = countdownTicker(p.onTick)
+		p.stopTick = p.env.everySecond(p.onTick)
 	}
 }
 
@@ -278,14 +287,13 @@ func (p *tokenPanel) onTick() {
 		return
 	}
 	p.updateCountdown()
-	text, importance := stateText(p.app, p.w.env.svc.Clock())
+	text, importance := stateText(p.app, p.env.svc.Clock())
 	if p.state.Text != text || p.state.Importance != importance {
 		p.state.Text, p.state.Importance = text, importance
 		p.state.Refresh()
 		// The header and the list row say the same words: they change with it, not at
 		// the next reload (the header used to keep "1 h" while this said "59 min").
-		p.w.updateBadge()
-		p.w.list.Refresh()
+		p.onStateChanged()
 	}
 }
 
@@ -293,71 +301,10 @@ func (p *tokenPanel) updateCountdown() {
 	if p.app == nil || p.app.Connection == nil {
 		return
 	}
-	text := countdownText(p.app.Connection.ExpiresAt, p.w.env.svc.Clock())
+	text := countdownText(p.app.Connection.ExpiresAt, p.env.svc.Clock())
 	if p.countdown.Text != text {
 		p.countdown.SetText(text)
 	}
-}
-
-// countdownText is "expires in 4 min", "expired 3 min ago" or "expiry unknown": the one
-// wording of the expiry the header, the list, the Connection tab and the dialogs all show, so
-// none says "1 h" while another says "59 min".
-func countdownText(expiresAt *time.Time, now time.Time) string {
-	if expiresAt == nil {
-		return "expiry unknown"
-	}
-	d := expiresAt.Sub(now)
-	if d > 0 {
-		return "expires in " + humanDuration(d)
-	}
-	if -d < time.Minute {
-		return "expired just now"
-	}
-	return "expired " + humanDuration(-d) + " ago"
-}
-
-func identityText(c *core.Connection) string {
-	var lines []string
-	if c.Name != "" {
-		lines = append(lines, c.Name)
-	}
-	if c.Email != "" {
-		lines = append(lines, c.Email)
-	}
-	if c.Subject != "" {
-		lines = append(lines, "subject "+c.Subject)
-	}
-	if len(lines) == 0 {
-		return "not known (the provider says who you are only with the openid scope)"
-	}
-	return strings.Join(lines, "\n")
-}
-
-func sinceText(c *core.Connection) string {
-	const stamp = "2 Jan 2006, 15:04"
-	s := "signed in " + c.ConnectedAt.Local().Format(stamp)
-	if c.RefreshedAt != nil {
-		s += " · refreshed " + c.RefreshedAt.Local().Format(stamp)
-	}
-	return s
-}
-
-func scopeList(scopes []string, none string) string {
-	if len(scopes) == 0 {
-		return none
-	}
-	return strings.Join(scopes, " ")
-}
-
-// notGranted lists the requested scopes the provider did not grant.
-func notGranted(requested, granted []string) []string {
-	var out []string
-	for _, s := range requested {
-		if !slices.Contains(granted, s) {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 func (p *tokenPanel) updateButtons() {
@@ -394,9 +341,9 @@ func (p *tokenPanel) setNotice(appID, text string, importance widget.Importance)
 // rather than in a dialog of its own. Asked from elsewhere (a shortcut on the Registration
 // tab), where that line is out of sight, it is a dialog.
 func (p *tokenPanel) report(appID, what string, err error) {
-	if p.w.tabs.SelectedIndex() != 1 {
+	if !p.inView() {
 		p.clearNotice(appID)
-		p.w.showError(what, err)
+		p.dialogs.showError(what, err)
 		return
 	}
 	p.setNotice(appID, what+": "+windowWords(err.Error()), widget.DangerImportance)
@@ -449,8 +396,8 @@ func (p *tokenPanel) onReveal() {
 	p.revealSeq++
 	seq := p.revealSeq
 	p.reveal.Disable()
-	svc := p.w.env.svc
-	runAsync(func() {
+	svc := p.env.svc
+	p.env.runAsync(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), panelCallTimeout)
 		defer cancel()
 		ts, err := svc.Token(ctx, app.ID, core.DefaultMinValid)
@@ -458,7 +405,7 @@ func (p *tokenPanel) onReveal() {
 			p.reveal.Enable()
 			if err != nil {
 				p.report(app.ID, "Could not show the token", err)
-				p.w.appChanged() // a failed refresh may have changed the state
+				p.onChanged() // a failed refresh may have changed the state
 				return
 			}
 			if seq != p.revealSeq || p.app == nil || p.app.ID != app.ID {
@@ -497,15 +444,15 @@ func (p *tokenPanel) onCopy(header bool) {
 // copyFor fetches app's access token off the UI goroutine (refreshing it when it is about
 // to run out) and puts it, or an Authorization header line, on the clipboard.
 func (p *tokenPanel) copyFor(app core.App, header bool) {
-	svc := p.w.env.svc
-	runAsync(func() {
+	svc := p.env.svc
+	p.env.runAsync(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), panelCallTimeout)
 		defer cancel()
 		ts, err := svc.Token(ctx, app.ID, core.DefaultMinValid)
 		fyne.Do(func() {
 			if err != nil {
 				p.report(app.ID, "Could not copy the token", err)
-				p.w.appChanged()
+				p.onChanged()
 				return
 			}
 			what, text := "The access token", ts.AccessToken
@@ -514,11 +461,11 @@ func (p *tokenPanel) copyFor(app core.App, header bool) {
 			}
 			msg := what + " is on the clipboard."
 			if d := p.clip.put(text); d > 0 {
-				msg += fmt.Sprintf(" It is cleared in %d s, if the clipboard still holds it.", int(d/time.Second))
+				msg += " It is cleared in " + secondsText(d) + ", if the clipboard still holds it."
 			}
 			p.setNotice(app.ID, msg, widget.SuccessImportance)
 			if app.Connection == nil || !equalTimes(ts.Expiry, app.Connection.ExpiresAt) {
-				p.w.appChanged() // the token was refreshed on the way
+				p.onChanged() // the token was refreshed on the way
 			}
 		})
 	})
@@ -540,8 +487,8 @@ func (p *tokenPanel) onRefresh() {
 	}
 	p.setBusy(app.ID, true)
 	p.setNotice(app.ID, "Refreshing…", widget.MediumImportance)
-	svc := p.w.env.svc
-	runAsync(func() {
+	svc := p.env.svc
+	p.env.runAsync(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), panelCallTimeout)
 		defer cancel()
 		ts, err := svc.Refresh(ctx, app.ID)
@@ -553,7 +500,7 @@ func (p *tokenPanel) onRefresh() {
 			} else {
 				p.setNotice(app.ID, "Refreshed: the new access token "+countdownText(ts.Expiry, now)+".", widget.SuccessImportance)
 			}
-			p.w.appChanged()
+			p.onChanged()
 		})
 	})
 }
@@ -571,8 +518,8 @@ func (p *tokenPanel) onTest() {
 	}
 	p.setBusy(app.ID, true)
 	p.setNotice(app.ID, "Testing…", widget.MediumImportance)
-	svc := p.w.env.svc
-	runAsync(func() {
+	svc := p.env.svc
+	p.env.runAsync(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), panelCallTimeout)
 		defer cancel()
 		var answers []testAnswer
@@ -588,7 +535,7 @@ func (p *tokenPanel) onTest() {
 			p.setBusy(app.ID, false)
 			p.clearNotice(app.ID)
 			p.showTestAnswers(app, answers)
-			p.w.appChanged() // userinfo may have refreshed the token
+			p.onChanged() // userinfo may have refreshed the token
 		})
 	})
 }
@@ -600,7 +547,7 @@ type testAnswer struct {
 }
 
 func (p *tokenPanel) showTestAnswers(app core.App, answers []testAnswer) {
-	now := p.w.env.svc.Clock()
+	now := p.env.svc.Clock()
 	text, importance := testVerdict(answers)
 	box := container.NewVBox(&widget.Label{Text: text, Importance: importance, TextStyle: fyne.TextStyle{Bold: true}, Wrapping: fyne.TextWrapWord})
 	for _, a := range answers {
@@ -619,7 +566,7 @@ func (p *tokenPanel) showTestAnswers(app core.App, answers []testAnswer) {
 	}
 	scroll := wheelScroll(box)
 	scroll.SetMinSize(fyne.NewSize(520, 320))
-	p.showDialog(showMessage(p.w.win, "Test of "+app.ProviderName, scroll))
+	p.showDialog(showMessage(p.dialogs.parent, "Test of "+app.ProviderName, scroll))
 }
 
 // testVerdict is the one line that says whether the token works.
@@ -649,51 +596,10 @@ func testVerdict(answers []testAnswer) (string, widget.Importance) {
 	}
 }
 
-// answerFacts picks the claims a person reads out of a userinfo or introspection answer,
-// times as dates ("14 Mar 2026, 10:26 (in 59 min)") rather than Unix seconds.
-func answerFacts(raw json.RawMessage, now time.Time) string {
-	var m map[string]any
-	if json.Unmarshal(raw, &m) != nil {
-		return ""
-	}
-	var lines []string
-	if v, ok := m["active"].(bool); ok {
-		lines = append(lines, "Active: "+map[bool]string{true: "yes", false: "no"}[v])
-	}
-	for _, k := range []struct{ key, label string }{{"name", "Name"}, {"email", "Email"}, {"preferred_username", "User name"},
-		{"username", "User name"}, {"sub", "Subject"}, {"client_id", "Client"}, {"scope", "Scopes"}} {
-		if v, ok := m[k.key].(string); ok && v != "" {
-			lines = append(lines, k.label+": "+v)
-		}
-	}
-	for _, k := range []struct{ key, label string }{{"exp", "Expires"}, {"iat", "Issued"}, {"nbf", "Valid from"}, {"auth_time", "Signed in"}} {
-		if v, ok := m[k.key].(float64); ok && v > 0 {
-			at := time.Unix(int64(v), 0)
-			when := "in " + humanDuration(at.Sub(now))
-			if !at.After(now) {
-				when = humanDuration(now.Sub(at)) + " ago"
-			}
-			lines = append(lines, fmt.Sprintf("%s: %s (%s)", k.label, at.Local().Format("2 Jan 2006, 15:04"), when))
-		}
-	}
-	return strings.Join(lines, "\n")
-}
-
-func prettyJSON(raw json.RawMessage) string {
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return "(an empty answer)"
-	}
-	var b bytes.Buffer
-	if err := json.Indent(&b, raw, "", "  "); err != nil {
-		return string(raw)
-	}
-	return b.String()
-}
-
 // showDialog keeps d, shown (through dialogs.go), for tests.
 func (p *tokenPanel) showDialog(d dialog.Dialog) {
 	p.dialog = d
-	p.w.pendingDialog = d
+	p.dialogs.keep(d)
 }
 
 // --- Disconnect ---
@@ -707,7 +613,7 @@ func (p *tokenPanel) onDisconnect() {
 	if app.RevocationURI == "" {
 		text = fmt.Sprintf("%s has no revocation endpoint: the tokens are deleted from this computer but stay valid at the provider until they expire.", app.ProviderName)
 	}
-	d := showChoice(p.w.win, "Disconnect "+app.ProviderName+"?", &widget.Label{Text: text, Wrapping: fyne.TextWrapWord}, "Cancel", nil,
+	d := showChoice(p.dialogs.parent, "Disconnect "+app.ProviderName+"?", &widget.Label{Text: text, Wrapping: fyne.TextWrapWord}, "Cancel", nil,
 		dialogChoice{text: "Forget locally only", run: func() { p.runDisconnect(app, true) }},
 		dialogChoice{text: "Disconnect", importance: widget.DangerImportance, run: func() { p.runDisconnect(app, false) }})
 	p.showDialog(d)
@@ -717,8 +623,8 @@ func (p *tokenPanel) onDisconnect() {
 func (p *tokenPanel) runDisconnect(app core.App, localOnly bool) {
 	p.setBusy(app.ID, true)
 	p.setNotice(app.ID, "Disconnecting…", widget.MediumImportance)
-	svc := p.w.env.svc
-	runAsync(func() {
+	svc := p.env.svc
+	p.env.runAsync(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), panelCallTimeout)
 		defer cancel()
 		res, err := svc.Disconnect(ctx, app.ID, localOnly)
@@ -737,7 +643,7 @@ func (p *tokenPanel) runDisconnect(app core.App, localOnly bool) {
 			default:
 				p.setNotice(app.ID, "Disconnected here, but not revoked at the provider: "+res.NotRevokedAs+".", widget.WarningImportance)
 			}
-			p.w.appChanged()
+			p.onChanged()
 		})
 	})
 }
@@ -751,7 +657,7 @@ func (p *tokenPanel) offerLocalOnly(app core.App, cause error) {
 	if errors.As(cause, &pe) {
 		words = pe.Error()
 	}
-	d := showChoice(p.w.win, "Revocation failed",
+	d := showChoice(p.dialogs.parent, "Revocation failed",
 		container.NewVBox(
 			&widget.Label{Text: words, Wrapping: fyne.TextWrapWord, Selectable: true},
 			&widget.Label{Text: "Nothing was deleted. “Forget locally only” deletes the tokens from this computer; they stay valid at the provider until they expire.", Wrapping: fyne.TextWrapWord}),

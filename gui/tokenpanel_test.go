@@ -24,33 +24,24 @@ import (
 	"connectedapps/core/secret"
 )
 
-func init() {
-	// No ticker goroutines in the package's tests: Fyne's test driver would run their
-	// fyne.Do on the ticker's goroutine, racing with the test. Tests that look at the
-	// countdown install manualTicker.
-	countdownTicker = func(func()) func() { return func() {} }
-}
-
-// manualTicker stands in for countdownTicker: the test fires the ticks.
+// manualTicker stands in for the countdown's ticker (env.ticker): the test fires the ticks.
 type manualTicker struct {
 	running map[int]func()
 	next    int
 	started int
 }
 
-func installManualTicker(t *testing.T) *manualTicker {
-	t.Helper()
-	m := &manualTicker{running: map[int]func(){}}
-	old := countdownTicker
-	countdownTicker = func(f func()) func() {
+func newManualTicker() *manualTicker { return &manualTicker{running: map[int]func(){}} }
+
+// install is a testEnv option: the window's countdowns run on m.
+func (m *manualTicker) install(e *env) {
+	e.ticker = func(f func()) func() {
 		m.next++
 		m.started++
 		id := m.next
 		m.running[id] = f
 		return func() { delete(m.running, id) }
 	}
-	t.Cleanup(func() { countdownTicker = old })
-	return m
 }
 
 func (m *manualTicker) tick() {
@@ -170,9 +161,9 @@ func connectedFor(d time.Duration) core.Connection {
 }
 
 // openConnectionTab opens the window on svc with app name selected and its Connection tab shown.
-func openConnectionTab(t *testing.T, svc appService, name string) *mainWindow {
+func openConnectionTab(t *testing.T, svc appService, name string, opts ...func(*env)) *mainWindow {
 	t.Helper()
-	w := openWindowOn(t, svc)
+	w := openWindowOn(t, svc, opts...)
 	selectApp(t, w, name)
 	w.tabs.SelectIndex(1)
 	return w
@@ -227,7 +218,7 @@ func TestTokenPanelHints(t *testing.T) {
 	if err := svc.Registry.UpdateApp(machine.ID, func(a *core.App) error { a.GrantType = core.GrantClientCredentials; return nil }); err != nil {
 		t.Fatal(err)
 	}
-	w.reload()
+	w.registry.reload()
 	selectApp(t, w, "Machine")
 	assertShown(t, w, "nobody: with client credentials the client acts for itself",
 		"not needed: a new access token is fetched with the client credentials")
@@ -264,7 +255,7 @@ func TestCountdownText(t *testing.T) {
 }
 
 func TestCountdownTicksAndStopsOnAppSwitch(t *testing.T) {
-	ticker := installManualTicker(t)
+	ticker := newManualTicker()
 	now := testNow
 	svc := serviceOn(t, t.TempDir(), secret.NewMemoryStore(), func() time.Time { return now })
 	addConnectedApp(t, svc, "Soon", nil, connectedFor(5*time.Second))
@@ -272,7 +263,7 @@ func TestCountdownTicksAndStopsOnAppSwitch(t *testing.T) {
 	noExpiry := connectedFor(0)
 	noExpiry.ExpiresAt = nil
 	addConnectedApp(t, svc, "Forever", nil, noExpiry)
-	w := openConnectionTab(t, svc, "Soon")
+	w := openConnectionTab(t, svc, "Soon", ticker.install)
 	assertShown(t, w, "expires in less than a minute")
 
 	now = now.Add(2 * time.Second)
@@ -285,7 +276,7 @@ func TestCountdownTicksAndStopsOnAppSwitch(t *testing.T) {
 	for range 10 {
 		selectApp(t, w, "Later")
 		selectApp(t, w, "Soon")
-		w.reload() // a reload of the same app keeps its one ticker
+		w.registry.reload() // a reload of the same app keeps its one ticker
 	}
 	if len(ticker.running) != 1 {
 		t.Fatalf("%d countdown tickers run after switching apps, want 1", len(ticker.running))
@@ -451,7 +442,7 @@ func TestRevealAndMask(t *testing.T) {
 	assertShown(t, w, maskedToken)
 
 	test.Tap(p.reveal)
-	w.reload() // the window's periodic reload keeps it revealed
+	w.registry.reload() // the window's periodic reload keeps it revealed
 	assertShown(t, w, "access-1")
 	selectApp(t, w, "Other")
 	assertNotShown(t, w, "access-1")

@@ -2,7 +2,6 @@ package gui
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"time"
 
@@ -23,9 +22,6 @@ const trayCallTimeout = 2 * time.Minute
 
 // trayPoll is how often the tray looks whether apps.json changed, to rebuild its menu.
 const trayPoll = 2 * time.Second
-
-// trayAvailable says whether the desktop offers a tray. A variable so tests can choose.
-var trayAvailable = hasStatusNotifierWatcher
 
 // hasStatusNotifierWatcher asks the session bus whether the watcher name has an owner. It
 // never starts a bus (dbus-launch would leave one behind) and gives up after two seconds.
@@ -51,8 +47,13 @@ func hasStatusNotifierWatcher() bool {
 // tray is the system tray icon's menu: "Copy token: <App>" for each connected app, Show and
 // Quit. While it exists, closing the window hides it instead of quitting.
 type tray struct {
-	w    *mainWindow
+	env  *env
 	desk desktop.App
+	win  fyne.Window     // shown, hidden and brought to the front from the tray
+	clip *clipboardGuard // the Connection tab's: one pending clear for both
+	// quit ends the app (unsaved edits asked about first); onChanged runs when a copy
+	// refreshed a token or found the app's state changed.
+	quit, onChanged func()
 
 	// Touched only on the UI goroutine.
 	// menu is the one menu object handed to the tray, changed in place: Fyne re-applies the
@@ -67,13 +68,12 @@ type tray struct {
 // loop starts: Fyne starts its tray only if a menu was set by then (set later, no icon
 // appears, and quitting crashes in fyne.io/systray). So the D-Bus question is asked here, on
 // the way up, bounded by hasStatusNotifierWatcher's two-second timeout.
-func startTray(w *mainWindow) {
+func (w *mainWindow) startTray() {
 	desk, ok := w.env.app.(desktop.App)
-	if !ok || !trayAvailable() {
+	if !ok || !w.env.hasTray() {
 		return
 	}
-	t := &tray{w: w, desk: desk}
-	t.install()
+	t := w.installTray(desk)
 	go func() {
 		// The window's first read of the registry may not have answered yet: read at once.
 		stamp := t.poll(time.Time{})
@@ -83,25 +83,27 @@ func startTray(w *mainWindow) {
 	}()
 }
 
-// install puts the menu in the tray and makes closing the window hide it.
-func (t *tray) install() {
-	t.setApps(t.w.apps)
+// installTray puts the tray's menu on desk and makes closing the window hide it.
+func (w *mainWindow) installTray(desk desktop.App) *tray {
+	t := &tray{env: w.env, desk: desk, win: w.win, clip: w.tokens.clip, quit: w.quit, onChanged: w.registry.reload}
+	t.setApps(w.sidebar.apps)
 	// A click on the icon shows the window. Fyne then makes closing hide the window without
 	// asking; ours is put back, so unsaved edits are still asked about first.
-	t.desk.SetSystemTrayWindow(t.w.win)
-	t.w.win.SetCloseIntercept(t.w.onClose)
-	t.w.closeHook = t.hideWindow
+	desk.SetSystemTrayWindow(w.win)
+	w.win.SetCloseIntercept(w.onClose)
+	w.closeHook = t.hideWindow
+	return t
 }
 
 // poll runs off the UI goroutine: when apps.json changed since last (its modification time
 // then), it reads the apps and has the menu rebuilt if the connected ones changed. It returns
 // the modification time it has seen.
 func (t *tray) poll(last time.Time) time.Time {
-	stamp := registryStamp(t.w.env.svc.RegistryPath())
+	stamp := registryStamp(t.env.svc.RegistryPath())
 	if stamp.Equal(last) {
 		return last
 	}
-	apps, err := t.w.env.svc.List()
+	apps, err := t.env.svc.List()
 	if err != nil {
 		return last // the window shows the error; keep the menu as it was
 	}
@@ -111,7 +113,7 @@ func (t *tray) poll(last time.Time) time.Time {
 
 // setApps rebuilds the menu if the apps that can give a token changed.
 func (t *tray) setApps(apps []core.App) {
-	now := t.w.env.svc.Clock()
+	now := t.env.svc.Clock()
 	var copyable []core.App
 	for _, a := range apps {
 		if a.State(now).HasTokens() {
@@ -145,24 +147,24 @@ func (t *tray) menuItems(apps []core.App, labels []string) []*fyne.MenuItem {
 	items = append(items,
 		fyne.NewMenuItemSeparator(),
 		&fyne.MenuItem{Label: "Show Connected Apps", Action: t.showWindow},
-		&fyne.MenuItem{Label: "Quit", IsQuit: true, Action: t.w.quit},
+		&fyne.MenuItem{Label: "Quit", IsQuit: true, Action: t.quit},
 	)
 	return items
 }
 
 func (t *tray) showWindow() {
-	t.w.win.Show()
-	t.w.win.RequestFocus()
+	t.win.Show()
+	t.win.RequestFocus()
 }
 
 // hideWindow is what closing the window does while the tray exists. The first time, a
 // notification says where the app went, so nobody thinks it quit.
 func (t *tray) hideWindow() {
-	t.w.win.Hide()
+	t.win.Hide()
 	if !t.toldHidden {
 		t.toldHidden = true
-		notifier := t.w.env.notifier
-		runAsync(func() {
+		notifier := t.env.notifier
+		t.env.runAsync(func() {
 			notifier.Notify("Connected Apps is still running",
 				"It keeps your tokens fresh in the background. Open it again from its tray icon; choose Quit there to stop it.")
 		})
@@ -174,33 +176,32 @@ func (t *tray) hideWindow() {
 // panel and one from the tray share one pending clear. The window may be hidden, so the
 // outcome is told by a notification rather than in the panel.
 func (t *tray) copyToken(id string) {
-	w := t.w
-	runAsync(func() {
+	t.env.runAsync(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), trayCallTimeout)
 		defer cancel()
-		app, err := w.env.svc.Get(id)
+		app, err := t.env.svc.Get(id)
 		var ts *core.TokenSet
 		if err == nil {
-			ts, err = w.env.svc.Token(ctx, id, core.DefaultMinValid)
+			ts, err = t.env.svc.Token(ctx, id, core.DefaultMinValid)
 		}
 		name := app.ProviderName
 		if name == "" {
 			name = "The app"
 		}
 		if err != nil {
-			w.env.notifier.Notify("Could not copy the token", windowWords(err.Error()))
-			fyne.Do(w.appChanged)
+			t.env.notifier.Notify("Could not copy the token", windowWords(err.Error()))
+			fyne.Do(t.onChanged)
 			return
 		}
 		fyne.Do(func() {
 			msg := "It is on the clipboard."
-			if d := w.tokens.clip.put(ts.AccessToken); d > 0 {
-				msg = fmt.Sprintf("It is on the clipboard for %d s, unless you copy something else.", int(d/time.Second))
+			if d := t.clip.put(ts.AccessToken); d > 0 {
+				msg = "It is on the clipboard for " + secondsText(d) + ", unless you copy something else."
 			}
-			notifier := w.env.notifier
-			runAsync(func() { notifier.Notify(name+" access token copied", msg) })
+			notifier := t.env.notifier
+			t.env.runAsync(func() { notifier.Notify(name+" access token copied", msg) })
 			if app.Connection == nil || !equalTimes(ts.Expiry, app.Connection.ExpiresAt) {
-				w.appChanged() // refreshed on the way
+				t.onChanged() // refreshed on the way
 			}
 		})
 	})

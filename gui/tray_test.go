@@ -43,9 +43,7 @@ func (f *fakeTray) item(t *testing.T, label string) *fyne.MenuItem {
 func installTray(t *testing.T, w *mainWindow) (*tray, *fakeTray) {
 	t.Helper()
 	desk := &fakeTray{}
-	tr := &tray{w: w, desk: desk}
-	tr.install()
-	return tr, desk
+	return w.installTray(desk), desk
 }
 
 func TestTrayMenuListsConnectedApps(t *testing.T) {
@@ -160,16 +158,13 @@ type trayApp struct {
 }
 
 func TestNoTrayWithoutAWatcher(t *testing.T) {
-	old := trayAvailable
-	t.Cleanup(func() { trayAvailable = old })
 	asked := 0
-	trayAvailable = func() bool { asked++; return false }
-	w := openWindow(t, newTestService(t))
+	w := openWindowOn(t, newTestService(t), func(e *env) { e.trayAvailable = func() bool { asked++; return false } })
 
-	startTray(w) // the test app itself has no tray: nothing to ask
+	w.startTray() // the test app itself has no tray: nothing to ask
 	desk := &fakeTray{}
 	w.env.app = trayApp{fyne.CurrentApp(), desk}
-	startTray(w) // a desktop app, but nothing owns the watcher name
+	w.startTray() // a desktop app, but nothing owns the watcher name
 
 	if asked != 1 {
 		t.Errorf("asked D-Bus %d times; want once, for the app that can have a tray", asked)

@@ -22,8 +22,9 @@ import (
 // secret store call runs off it), and that goroutine waits until the person has answered: the
 // answer unlocks the store, and every waiting call then goes on with it.
 type vaultUnlock struct {
-	store  *secret.VaultStore
-	parent fyne.Window
+	store    *secret.VaultStore
+	parent   fyne.Window
+	runAsync func(func()) // off the UI goroutine: env.runAsync
 	// onUnlocked, when set, runs on the UI goroutine after the store was unlocked.
 	onUnlocked func()
 
@@ -40,8 +41,9 @@ type vaultUnlock struct {
 }
 
 // setupVault installs the dialog when the secrets are in a locked vault with no passphrase
-// given (CONNECTEDAPPS_PASSPHRASE), and shows it. Call it before anything reads a secret.
-func (w *mainWindow) setupVault(store secret.Store) *vaultUnlock {
+// given (CONNECTEDAPPS_PASSPHRASE), and shows it over win. Call it before anything reads a
+// secret.
+func setupVault(e *env, win fyne.Window, store secret.Store) *vaultUnlock {
 	if sw, isSwitch := store.(*core.StoreSwitch); isSwitch {
 		store = sw.InUse()
 	}
@@ -49,9 +51,9 @@ func (w *mainWindow) setupVault(store secret.Store) *vaultUnlock {
 	if !ok || v.Passphrase != nil || v.Unlocked() {
 		return nil
 	}
-	u := &vaultUnlock{store: v, parent: w.win}
+	u := &vaultUnlock{store: v, parent: win, runAsync: e.runAsync}
 	v.Passphrase = u.wait
-	w.env.vault = u
+	e.vault = u
 	u.show()
 	return u
 }
@@ -115,7 +117,7 @@ func (u *vaultUnlock) onUnlock() {
 	u.unlock.Disable()
 	u.later.Disable()
 	store := u.store
-	runAsync(func() {
+	u.runAsync(func() {
 		err := store.Unlock(pass)
 		if err == nil {
 			u.answer() // at once: calls waiting off the UI goroutine go on
@@ -276,7 +278,7 @@ func (s *settingsScreen) onMoveToVault(c *vaultChoice) {
 	c.move.Disable()
 	c.cancel.Disable()
 	s.useVault.Disable()
-	runAsync(func() {
+	s.env.runAsync(func() {
 		err := c.vault.Unlock(pass)
 		var res core.SwitchResult
 		unlocked := err == nil
@@ -352,7 +354,7 @@ func (s *settingsScreen) confirmUseSystem() {
 	}
 	moveBack := func() {
 		s.useSystem.Disable()
-		runAsync(func() {
+		s.env.runAsync(func() {
 			res, err := svc.UseSystem(context.Background(), sw.System(), vault)
 			fyne.Do(func() {
 				s.useSystem.Enable()
@@ -383,13 +385,6 @@ func (s *settingsScreen) sayResult(importance widget.Importance, text string) {
 	s.storeResult.Importance = importance
 	s.storeResult.SetText(text)
 	s.storeResult.Show()
-}
-
-func secretsCount(n int) string {
-	if n == 1 {
-		return "1 secret"
-	}
-	return strconv.Itoa(n) + " secrets"
 }
 
 // passphraseEntry is a hidden field of a vault dialog: Enter submits, Escape leaves.

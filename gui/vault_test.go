@@ -69,7 +69,7 @@ func readInBackground(store secret.Store) chan error {
 func TestVaultPassphraseDialogUnlocksBeforeTheFirstRead(t *testing.T) {
 	svc, store := lockedVaultService(t)
 	w := openWindowOn(t, svc)
-	u := w.setupVault(svc.Secrets)
+	u := setupVault(w.env, w.win, svc.Secrets)
 	if u == nil || w.env.vault != u {
 		t.Fatal("no passphrase dialog for a locked vault")
 	}
@@ -122,7 +122,7 @@ func TestVaultNotNowThenUnlockFromSettings(t *testing.T) {
 	svc, store := lockedVaultService(t)
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir()) // Settings reads the autostart entry
 	w := openWindowOn(t, svc)
-	u := w.setupVault(svc.Secrets)
+	u := setupVault(w.env, w.win, svc.Secrets)
 	tapDialogButton(t, w, "Not now")
 	if w.win.Canvas().Overlays().Top() != nil {
 		t.Fatal("Not now left the dialog open")
@@ -162,7 +162,7 @@ func TestVaultDialogForANewVaultAsksTwice(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := openWindowOn(t, svc)
-	u := w.setupVault(svc.Secrets)
+	u := setupVault(w.env, w.win, svc.Secrets)
 	assertDialogShows(t, w, "still empty", "Choose its passphrase")
 	test.Type(u.pass, guiVaultPass)
 	test.Type(u.repeat, guiVaultPass+"x")
@@ -187,12 +187,12 @@ func TestVaultDialogForANewVaultAsksTwice(t *testing.T) {
 
 func TestNoVaultDialogForTheKeyringOrAGivenPassphrase(t *testing.T) {
 	w := openWindowOn(t, newTestService(t))
-	if w.setupVault(secret.NewMemoryStore()) != nil || w.env.vault != nil {
+	if setupVault(w.env, w.win, secret.NewMemoryStore()) != nil || w.env.vault != nil {
 		t.Error("a dialog for a store that is not a vault")
 	}
 	v := secret.OpenVault(t.TempDir())
 	v.Passphrase = func() (string, error) { return "from the environment", nil }
-	if w.setupVault(v) != nil {
+	if setupVault(w.env, w.win, v) != nil {
 		t.Error("a dialog although CONNECTEDAPPS_PASSPHRASE gave the passphrase")
 	}
 }

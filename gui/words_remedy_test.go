@@ -63,7 +63,9 @@ func TestPresetTextsInTheWindowsWords(t *testing.T) {
 }
 
 // No string core writes into a message names a command or a flag: its next steps are remedies.
-// (Read from core's source, so a new message is checked the day it is written.)
+// (Read from core's source, so a new message is checked the day it is written.) The field
+// table's FlagHelp is the one exception: it is the command line's own help for the flag,
+// printed by `help add`, which the table keeps beside the flag so a field is one line.
 func TestCoreMessagesNameNoCommand(t *testing.T) {
 	root := filepath.Join("..", "core")
 	fset := token.NewFileSet()
@@ -76,6 +78,11 @@ func TestCoreMessagesNameNoCommand(t *testing.T) {
 			return err
 		}
 		ast.Inspect(f, func(n ast.Node) bool {
+			if kv, ok := n.(*ast.KeyValueExpr); ok {
+				if key, ok := kv.Key.(*ast.Ident); ok && key.Name == "FlagHelp" {
+					return false
+				}
+			}
 			lit, ok := n.(*ast.BasicLit)
 			if !ok || lit.Kind != token.STRING {
 				return true

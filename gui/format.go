@@ -1,0 +1,199 @@
+package gui
+
+// Every way the window puts a time, an expiry, a state, a count or a size into words is here,
+// so the header, the list, the Connection tab, the dialogs and the tray say the same thing the
+// same way (the header once kept "1 h" while the tab counted "59 min").
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2/widget"
+
+	"connectedapps/core"
+)
+
+// The layouts of a moment shown to a person, in local time.
+const (
+	dateTimeLayout = "2 Jan 2006, 15:04"
+	clockLayout    = "15:04"
+)
+
+// stateText is the connection state in a person's words, and how loudly to show it.
+func stateText(app *core.App, now time.Time) (string, widget.Importance) {
+	switch s := app.State(now); s {
+	case core.StateConnected:
+		if app.Connection.ExpiresAt == nil {
+			return "Connected", widget.SuccessImportance
+		}
+		return "Connected · " + countdownText(app.Connection.ExpiresAt, now), widget.SuccessImportance
+	case core.StateExpired:
+		return "Expired", widget.WarningImportance
+	case core.StateNeedsReauth:
+		return "Needs re-authorization", widget.DangerImportance
+	case core.StateClientRejected:
+		return "Client rejected", widget.DangerImportance
+	case core.StateNotConnected:
+		return "Not connected", widget.MediumImportance
+	default: // a state a newer version wrote: show it rather than hide it
+		return string(s), widget.MediumImportance
+	}
+}
+
+// humanDuration rounds down, so "expires in 42 min" is never later than the truth.
+func humanDuration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "less than a minute"
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d/time.Minute))
+	case d < 48*time.Hour:
+		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+		if m == 0 {
+			return fmt.Sprintf("%d h", h)
+		}
+		return fmt.Sprintf("%d h %d min", h, m)
+	default:
+		return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
+	}
+}
+
+// detailText names the provider (its host) and, when known, who signed in.
+func detailText(app *core.App) string {
+	host := app.Issuer
+	if host == "" {
+		host = app.AuthorizationURI
+	}
+	if u, err := url.Parse(host); err == nil && u.Host != "" {
+		host = u.Host
+	}
+	if c := app.Connection; c != nil {
+		switch {
+		case c.Email != "":
+			return host + " · " + c.Email
+		case c.Name != "":
+			return host + " · " + c.Name
+		}
+	}
+	return host
+}
+
+// countdownText is "expires in 4 min", "expired 3 min ago" or "expiry unknown": the one
+// wording of the expiry the header, the list, the Connection tab and the dialogs all show, so
+// none says "1 h" while another says "59 min".
+func countdownText(expiresAt *time.Time, now time.Time) string {
+	if expiresAt == nil {
+		return "expiry unknown"
+	}
+	d := expiresAt.Sub(now)
+	if d > 0 {
+		return "expires in " + humanDuration(d)
+	}
+	if -d < time.Minute {
+		return "expired just now"
+	}
+	return "expired " + humanDuration(-d) + " ago"
+}
+
+func identityText(c *core.Connection) string {
+	var lines []string
+	if c.Name != "" {
+		lines = append(lines, c.Name)
+	}
+	if c.Email != "" {
+		lines = append(lines, c.Email)
+	}
+	if c.Subject != "" {
+		lines = append(lines, "subject "+c.Subject)
+	}
+	if len(lines) == 0 {
+		return "not known (the provider says who you are only with the openid scope)"
+	}
+	return strings.Join(lines, "\n")
+}
+
+func sinceText(c *core.Connection) string {
+	s := "signed in " + c.ConnectedAt.Local().Format(dateTimeLayout)
+	if c.RefreshedAt != nil {
+		s += " · refreshed " + c.RefreshedAt.Local().Format(dateTimeLayout)
+	}
+	return s
+}
+
+func scopeList(scopes []string, none string) string {
+	if len(scopes) == 0 {
+		return none
+	}
+	return strings.Join(scopes, " ")
+}
+
+// notGranted lists the requested scopes the provider did not grant.
+func notGranted(requested, granted []string) []string {
+	var out []string
+	for _, s := range requested {
+		if !slices.Contains(granted, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// answerFacts picks the claims a person reads out of a userinfo or introspection answer,
+// times as dates ("14 Mar 2026, 10:26 (in 59 min)") rather than Unix seconds.
+func answerFacts(raw json.RawMessage, now time.Time) string {
+	var m map[string]any
+	if json.Unmarshal(raw, &m) != nil {
+		return ""
+	}
+	var lines []string
+	if v, ok := m["active"].(bool); ok {
+		lines = append(lines, "Active: "+map[bool]string{true: "yes", false: "no"}[v])
+	}
+	for _, k := range []struct{ key, label string }{{"name", "Name"}, {"email", "Email"}, {"preferred_username", "User name"},
+		{"username", "User name"}, {"sub", "Subject"}, {"client_id", "Client"}, {"scope", "Scopes"}} {
+		if v, ok := m[k.key].(string); ok && v != "" {
+			lines = append(lines, k.label+": "+v)
+		}
+	}
+	for _, k := range []struct{ key, label string }{{"exp", "Expires"}, {"iat", "Issued"}, {"nbf", "Valid from"}, {"auth_time", "Signed in"}} {
+		if v, ok := m[k.key].(float64); ok && v > 0 {
+			at := time.Unix(int64(v), 0)
+			when := "in " + humanDuration(at.Sub(now))
+			if !at.After(now) {
+				when = humanDuration(now.Sub(at)) + " ago"
+			}
+			lines = append(lines, fmt.Sprintf("%s: %s (%s)", k.label, at.Local().Format(dateTimeLayout), when))
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+func prettyJSON(raw json.RawMessage) string {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return "(an empty answer)"
+	}
+	var b bytes.Buffer
+	if err := json.Indent(&b, raw, "", "  "); err != nil {
+		return string(raw)
+	}
+	return b.String()
+}
+
+func secretsCount(n int) string {
+	if n == 1 {
+		return "1 secret"
+	}
+	return strconv.Itoa(n) + " secrets"
+}
+
+// secondsText is a delay as the clipboard notices say it: "60 s".
+func secondsText(d time.Duration) string { return strconv.Itoa(int(d/time.Second)) + " s" }
+
+// kibText is a file's size in KiB, for a file refused as too big to be a client file.
+func kibText(size int64) string { return strconv.FormatInt(size>>10, 10) + " KiB" }
