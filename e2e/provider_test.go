@@ -25,13 +25,18 @@ import (
 // real OP with discovery, JWKS-signed ID tokens, PKCE, refresh-token rotation, revocation,
 // introspection and any-port loopback redirects for native clients.
 type provider struct {
-	issuer        string
-	server        *http.Server
-	refreshCount  atomic.Int64
-	ccCount       atomic.Int64 // client_credentials grants at the token endpoint
-	codeCount     atomic.Int64 // authorization_code grants (code exchanges) at the token endpoint
-	webRedirect   string       // the exact redirect URI registered for the confidential client
-	webClientPort int
+	issuer       string
+	server       *http.Server
+	refreshCount atomic.Int64 // refresh_token grants the provider acted on
+	// refreshDelay holds back the next refresh this long (then it is reset): a test kills the
+	// process waiting for the answer meanwhile. A refresh whose client is gone by then is
+	// dropped unseen, as a request lost on the way (the provider never rotates its token).
+	refreshDelay   atomic.Int64
+	refreshArrived atomic.Int64 // refresh_token grants received, acted on or not
+	ccCount        atomic.Int64 // client_credentials grants at the token endpoint
+	codeCount      atomic.Int64 // authorization_code grants (code exchanges) at the token endpoint
+	webRedirect    string       // the exact redirect URI registered for the confidential client
+	webClientPort  int
 }
 
 const (
@@ -111,6 +116,13 @@ func (p *provider) countRefreshes(next http.Handler) http.Handler {
 			if form, err := url.ParseQuery(string(body)); err == nil {
 				switch form.Get("grant_type") {
 				case "refresh_token":
+					p.refreshArrived.Add(1)
+					if d := p.refreshDelay.Swap(0); d > 0 {
+						time.Sleep(time.Duration(d))
+						if r.Context().Err() != nil {
+							return
+						}
+					}
 					p.refreshCount.Add(1)
 				case "client_credentials":
 					p.ccCount.Add(1)
