@@ -128,8 +128,9 @@ fuzz: deps
 # bench: not part of `make test`. First the Go benchmarks (-run '^$' skips the tests: registry
 # load and save with 1,000 apps, filtering 1,000 apps in the window, the keyring round trip),
 # then bench/perf, which runs each of our programs beside its floor, interleaved in one run
-# (`token` vs `secret-tool lookup`, `connect` vs bench/floorconnect, 50 concurrent refreshes,
-# the window vs bench/floorwindow on a private Xvfb) and prints the table that
+# (`token` vs `secret-tool lookup`, also through the agent and from bench/leancli, the command
+# line without Fyne; `connect` vs bench/floorconnect; 50 concurrent refreshes without an agent,
+# with one and with one killed; the window vs bench/floorwindow on a private Xvfb) and prints the table that
 # docs/PERFORMANCE.md quotes; it is also written to bin/bench/results.md. BENCH_FLAGS passes
 # options to bench/perf, e.g. BENCH_FLAGS="-only token -token-rounds 1000".
 BENCH_PKGS := strace
@@ -142,9 +143,10 @@ bench: bench-deps
 	CONNECTEDAPPS_BIN="$(CURDIR)/$(BIN)" $(KEYRING) go test -tags $(GO_TAGS) -run '^$$' -bench . -benchmem ./...
 	go build -tags $(GO_TAGS) -o $(BENCH_DIR)/floorwindow ./bench/floorwindow
 	go build -o $(BENCH_DIR)/floorconnect ./bench/floorconnect
+	go build -o $(BENCH_DIR)/leancli ./bench/leancli
 	go build -o $(BENCH_DIR)/perf ./bench/perf
 	set -o pipefail; $(KEYRING) $(BENCH_DIR)/perf -bin $(BIN) -floorconnect $(BENCH_DIR)/floorconnect \
-		-floorwindow $(BENCH_DIR)/floorwindow $(BENCH_FLAGS) | tee $(BENCH_DIR)/results.md
+		-floorwindow $(BENCH_DIR)/floorwindow -leancli $(BENCH_DIR)/leancli $(BENCH_FLAGS) | tee $(BENCH_DIR)/results.md
 
 # screenshots: regenerate the README's pictures, docs/screenshot-main.png (the list),
 # docs/screenshot-form.png (one app's document) and docs/screenshot-connected.png (a connected

@@ -32,7 +32,10 @@ type row struct {
 const scopes = "openid profile email offline_access"
 
 func newBench(o options) (*bench, error) {
-	for _, p := range []*string{&o.bin, &o.floorConnect, &o.floorWindow} {
+	for _, p := range []*string{&o.bin, &o.floorConnect, &o.floorWindow, &o.leanCLI} {
+		if *p == "" {
+			continue
+		}
 		abs, err := filepath.Abs(*p)
 		if err != nil {
 			return nil, err

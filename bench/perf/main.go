@@ -4,7 +4,7 @@
 // median of the pair-by-pair ratios. `make bench` runs it inside a private D-Bus session
 // with a real, unlocked gnome-keyring (scripts/with-test-keyring) and its own Xvfb.
 //
-//	go run ./bench/perf -bin bin/connectedapps -floorconnect F -floorwindow W [-only token,connect,refresh,window]
+//	go run ./bench/perf -bin bin/connectedapps -floorconnect F -floorwindow W [-only token,agent,connect,refresh,window]
 //
 // It also plays the browser: connectedapps and floorconnect open $BROWSER, which points back
 // at this program.
@@ -22,6 +22,7 @@ const browserUserEnv = "CONNECTEDAPPS_BENCH_BROWSER_USER"
 
 type options struct {
 	bin, floorConnect, floorWindow string
+	leanCLI                        string // bench/leancli: the command line without Fyne linked in; "" skips its rows
 	tokenRounds, connectRounds     int
 	refreshRounds, windowRounds    int
 	concurrent                     int
@@ -40,6 +41,7 @@ func main() {
 	flag.StringVar(&o.bin, "bin", "bin/connectedapps", "the connectedapps binary")
 	flag.StringVar(&o.floorConnect, "floorconnect", "bin/bench/floorconnect", "the connect floor (bench/floorconnect)")
 	flag.StringVar(&o.floorWindow, "floorwindow", "bin/bench/floorwindow", "the window floor (bench/floorwindow)")
+	flag.StringVar(&o.leanCLI, "leancli", "", "the command line built without the window (bench/leancli), measured beside the real binary")
 	flag.IntVar(&o.tokenRounds, "token-rounds", 300, "pairs of `token` and `secret-tool lookup` runs")
 	flag.IntVar(&o.connectRounds, "connect-rounds", 30, "pairs of connect and floor connect runs")
 	flag.IntVar(&o.refreshRounds, "refresh-rounds", 5, "rounds of concurrent token calls on an expired token")
@@ -47,7 +49,7 @@ func main() {
 	flag.IntVar(&o.windowRounds, "window-rounds", 20, "rounds of the three window programs")
 	flag.IntVar(&o.windowApps, "window-apps", 1000, "registered apps in the larger window case")
 	flag.IntVar(&o.tokenApps, "token-apps", 1000, "registered apps in the larger token case (0: skip it)")
-	only := flag.String("only", "token,connect,refresh,window", "comma-separated rows to measure")
+	only := flag.String("only", "token,agent,connect,refresh,window", "comma-separated rows to measure")
 	serve := flag.Duration("serve", 0, "only start the provider and print the environment to reach it, for this long (to investigate by hand)")
 	flag.Parse()
 	if os.Getenv("CONNECTEDAPPS_TEST_KEYRING") != "1" {
@@ -72,6 +74,8 @@ func main() {
 		switch strings.TrimSpace(row) {
 		case "token":
 			err = b.tokenRow()
+		case "agent":
+			err = b.agentRow()
 		case "connect":
 			err = b.connectRow()
 		case "refresh":

@@ -25,7 +25,12 @@ import (
 type provider struct {
 	issuer       string
 	server       *http.Server
-	refreshCount atomic.Int64
+	refreshCount atomic.Int64 // refresh_token grants acted on
+	// refreshDelay holds back the next refresh this long (then it is reset), so the agent can
+	// be killed while its refresh is on the way; a refresh whose client is gone by then is
+	// dropped unseen, as a request lost on the way.
+	refreshDelay   atomic.Int64
+	refreshArrived atomic.Int64
 }
 
 const (
@@ -74,6 +79,13 @@ func (p *provider) countRefreshes(next http.Handler) http.Handler {
 			body, _ := io.ReadAll(r.Body)
 			r.Body = io.NopCloser(bytes.NewReader(body))
 			if form, err := url.ParseQuery(string(body)); err == nil && form.Get("grant_type") == "refresh_token" {
+				p.refreshArrived.Add(1)
+				if d := p.refreshDelay.Swap(0); d > 0 {
+					time.Sleep(time.Duration(d))
+					if r.Context().Err() != nil {
+						return
+					}
+				}
 				p.refreshCount.Add(1)
 			}
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -71,6 +72,9 @@ func (b *bench) tokenRow() error {
 	b.add(row{"  of which start-up: `connectedapps --version` (no keyring, no registry) vs `secret-tool lookup`",
 		ms(s[2].median()) + " (" + s[2].spread(ms) + ")", ms(s[1].median()) + " (" + s[1].spread(ms) + ")",
 		x(rs.median()) + " (" + rs.spread(x) + ")", "", ""})
+	if err := b.leanRows(env, "Bench", st, "no agent", "≤ 0.6×", 0.6); err != nil {
+		return err
+	}
 	if b.o.tokenApps <= 1 {
 		return nil
 	}
@@ -217,11 +221,44 @@ func (b *bench) connectRow() error {
 // refreshRow: N processes at once ask for the token of an app whose token has expired; the
 // refresh token rotates at every refresh. Exactly one refresh may reach the provider.
 func (b *bench) refreshRow() error {
-	env, _ := b.env("refresh")
+	for _, mode := range []string{"", "agent", "agent killed"} {
+		if err := b.refreshRowWith(mode); err != nil {
+			return fmt.Errorf("%s: %w", cmp.Or(mode, "no agent"), err)
+		}
+	}
+	return nil
+}
+
+// refreshRowWith is the refresh row without an agent (mode ""), with `connectedapps agent`
+// serving ("agent"), or with the agent SIGKILLed while its refresh is on the way to the
+// provider ("agent killed": the provider holds that refresh back 300 ms, and drops it
+// unseen once the agent is gone; every `token` then does the work itself).
+func (b *bench) refreshRowWith(mode string) error {
+	env, dir := b.env("refresh" + strings.ReplaceAll(mode, " ", "-"))
 	id, err := b.connectedApp(env, "Busy")
 	if err != nil {
 		return err
 	}
+	var stopAgent func()
+	var agentCmd *exec.Cmd
+	startAgent := func() error {
+		if mode == "" {
+			return nil
+		}
+		if stopAgent != nil {
+			stopAgent()
+		}
+		agentCmd, stopAgent, err = b.startAgent(env)
+		return err
+	}
+	if err := startAgent(); err != nil {
+		return err
+	}
+	defer func() {
+		if stopAgent != nil {
+			stopAgent()
+		}
+	}()
 	n := b.o.concurrent
 	burst := func() (wall float64, failures int, distinct int, err error) {
 		outs := make([]string, n)
@@ -257,8 +294,31 @@ func (b *bench) refreshRow() error {
 		if err := expireStoredToken(id); err != nil {
 			return err
 		}
-		before := b.op.refreshCount.Load()
+		if err := touchRegistry(dir); err != nil {
+			return err
+		}
+		before, arrived := b.op.refreshCount.Load(), b.op.refreshArrived.Load()
+		killed := make(chan struct{})
+		if mode == "agent killed" {
+			b.op.refreshDelay.Store(int64(300 * time.Millisecond))
+			go func() {
+				defer close(killed)
+				for deadline := time.Now().Add(20 * time.Second); b.op.refreshArrived.Load() == arrived && time.Now().Before(deadline); {
+					time.Sleep(2 * time.Millisecond)
+				}
+				_ = agentCmd.Process.Signal(syscall.SIGKILL)
+			}()
+		} else {
+			close(killed)
+		}
 		wall, failures, distinct, ferr := burst()
+		<-killed
+		b.op.refreshDelay.Store(0)
+		if mode == "agent killed" {
+			if err := startAgent(); err != nil { // the next agent, over the dead one's socket
+				return err
+			}
+		}
 		got := b.op.refreshCount.Load() - before
 		refreshes = append(refreshes, got)
 		totalFailures += failures
@@ -282,8 +342,15 @@ func (b *bench) refreshRow() error {
 		allOne = allOne && r == 1
 	}
 	r := ratios(expired, valid)
-	b.add(row{fmt.Sprintf("%d concurrent `token` on an expired token (rotating refresh token), %d rounds: refreshes at the provider per round %v, failures %d; wall time vs the same %d on a valid token",
-		n, b.o.refreshRounds, refreshes, totalFailures, n),
+	how := ""
+	switch mode {
+	case "agent":
+		how = ", through `connectedapps agent`"
+	case "agent killed":
+		how = ", the agent SIGKILLed while its refresh is on the way"
+	}
+	b.add(row{fmt.Sprintf("%d concurrent `token` on an expired token (rotating refresh token)%s, %d rounds: refreshes at the provider per round %v, failures %d; wall time vs the same %d on a valid token",
+		n, how, b.o.refreshRounds, refreshes, totalFailures, n),
 		ms(expired.median()) + " (" + expired.spread(ms) + ")", ms(valid.median()) + " (" + valid.spread(ms) + ")",
 		x(r.median()) + " (" + r.spread(x) + ")", "1 refresh, 0 failures", verdict(allOne && totalFailures == 0)})
 	return nil

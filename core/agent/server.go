@@ -47,6 +47,7 @@ type Server struct {
 
 	mu      sync.Mutex
 	version version                   // of apps.json and settings.json when the memory below was filled
+	choice  string                    // the store settings.json chose in that version
 	apps    map[string]core.App       // by the name (or id) asked for
 	tokens  map[string]*core.TokenSet // by app id
 	appLock map[string]*sync.Mutex    // one token path per app at a time in this process
@@ -275,15 +276,16 @@ func (s *Server) current() (version, error) {
 	v := version{registry: idOf(s.svc.RegistryPath()), settings: idOf(core.SettingsPath(dir))}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if v != s.version {
-		s.version = v
+	if v != s.version || s.choice == "" {
+		choice, err := core.ReadStoreChoice(dir)
+		if err != nil {
+			return v, err
+		}
+		s.version, s.choice = v, choice
 		clear(s.apps)
 		clear(s.tokens)
 	}
-	choice, err := core.ReadStoreChoice(dir)
-	if err != nil {
-		return v, err
-	}
+	choice := s.choice
 	if inUse := s.opts.InUse(); choice != inUse {
 		if s.warned != choice {
 			s.warned = choice
