@@ -124,11 +124,7 @@ func (b *bench) agentRow() error {
 	b.add(row{"  beside it, start-up alone: `connectedapps --version` vs `secret-tool lookup`",
 		ms(s[2].median()) + " (" + s[2].spread(ms) + ")", ms(s[1].median()) + " (" + s[1].spread(ms) + ")",
 		x(rs.median()) + " (" + rs.spread(x) + ")", "", ""})
-	err = b.leanRows(env, "Bench", st, "through `connectedapps agent`", "≤ 0.4×", 0.4)
 	stop()
-	if err != nil {
-		return err
-	}
 
 	// The vault: without the agent every `token` derives the argon2id key; the agent did once.
 	venv, _ := b.env("agentvault")
@@ -169,33 +165,5 @@ func (b *bench) agentRow() error {
 	b.add(row{"  beside it, the vault without the agent (argon2id in every process), 10 pairs",
 		ms(s[0].median()) + " (" + s[0].spread(ms) + ")", ms(s[1].median()) + " (" + s[1].spread(ms) + ")",
 		x(r.median()) + " (" + r.spread(x) + ")", "", ""})
-	return nil
-}
-
-// leanRows measures `token NAME` and `--version` of bench/leancli (the same command line with
-// no Fyne linked in) against secret-tool, alternating with it as the other rows do: what
-// taking Fyne's initialisation off the command-line path would give.
-func (b *bench) leanRows(env []string, name string, st func() (float64, error), how, target string, limit float64) error {
-	if b.o.leanCLI == "" {
-		return nil
-	}
-	lean := func() (float64, error) { return run(env, nil, b.o.leanCLI, "token", name) }
-	leanStart := func() (float64, error) { return run(env, nil, b.o.leanCLI, "--version") }
-	if _, err := interleave(5, lean, st, leanStart); err != nil {
-		return err
-	}
-	rounds := max(b.o.tokenRounds/3, 10)
-	s, err := interleave(rounds, lean, st, leanStart)
-	if err != nil {
-		return err
-	}
-	r := ratios(s[0], s[1])
-	b.add(row{fmt.Sprintf("  the same `token` (%s) from the command line built without Fyne (bench/leancli) vs `secret-tool lookup`, %d pairs", how, rounds),
-		ms(s[0].median()) + " (" + s[0].spread(ms) + ")", ms(s[1].median()) + " (" + s[1].spread(ms) + ")",
-		x(r.median()) + " (" + r.spread(x) + ")", target + " (what a split would give)", verdict(r.median() <= limit)})
-	rs := ratios(s[2], s[1])
-	b.add(row{"    its start-up alone: bench/leancli `--version` vs `secret-tool lookup`",
-		ms(s[2].median()) + " (" + s[2].spread(ms) + ")", ms(s[1].median()) + " (" + s[1].spread(ms) + ")",
-		x(rs.median()) + " (" + rs.spread(x) + ")", "", ""})
 	return nil
 }

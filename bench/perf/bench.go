@@ -32,10 +32,7 @@ type row struct {
 const scopes = "openid profile email offline_access"
 
 func newBench(o options) (*bench, error) {
-	for _, p := range []*string{&o.bin, &o.floorConnect, &o.floorWindow, &o.leanCLI} {
-		if *p == "" {
-			continue
-		}
+	for _, p := range []*string{&o.bin, &o.floorConnect, &o.floorWindow} {
 		abs, err := filepath.Abs(*p)
 		if err != nil {
 			return nil, err

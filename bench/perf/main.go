@@ -22,7 +22,6 @@ const browserUserEnv = "CONNECTEDAPPS_BENCH_BROWSER_USER"
 
 type options struct {
 	bin, floorConnect, floorWindow string
-	leanCLI                        string // bench/leancli: the command line without Fyne linked in; "" skips its rows
 	tokenRounds, connectRounds     int
 	refreshRounds, windowRounds    int
 	concurrent                     int
@@ -41,7 +40,6 @@ func main() {
 	flag.StringVar(&o.bin, "bin", "bin/connectedapps", "the connectedapps binary")
 	flag.StringVar(&o.floorConnect, "floorconnect", "bin/bench/floorconnect", "the connect floor (bench/floorconnect)")
 	flag.StringVar(&o.floorWindow, "floorwindow", "bin/bench/floorwindow", "the window floor (bench/floorwindow)")
-	flag.StringVar(&o.leanCLI, "leancli", "", "the command line built without the window (bench/leancli), measured beside the real binary")
 	flag.IntVar(&o.tokenRounds, "token-rounds", 300, "pairs of `token` and `secret-tool lookup` runs")
 	flag.IntVar(&o.connectRounds, "connect-rounds", 30, "pairs of connect and floor connect runs")
 	flag.IntVar(&o.refreshRounds, "refresh-rounds", 5, "rounds of concurrent token calls on an expired token")
