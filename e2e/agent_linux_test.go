@@ -279,3 +279,23 @@ func TestAgentUnlocksTheVaultOnce(t *testing.T) {
 		t.Fatalf("agent --status: %s", status)
 	}
 }
+
+// Issue 11, item 1: while the window runs it is the agent. `agent --status` names it, and a
+// command line whose session bus is out of reach gets the token from the window.
+func TestWindowIsTheAgent(t *testing.T) {
+	d := startDesktop(t)
+	d.startApp()
+	if status := d.cli("agent", "--status"); !strings.Contains(status, "served by: the window") {
+		t.Fatalf("agent --status with the window open: %s", status)
+	}
+	d.cli("add", "Windowed", "--discovery", op.issuer, "--client-id", nativeClientID,
+		"--scope", "openid profile email", "--scope", "offline_access", "--redirect-port", "0")
+	d.cli("connect", "Windowed")
+	want := d.cli("token", "Windowed")
+	cmd := exec.Command(bin, "token", "Windowed")
+	cmd.Env = withEnv(d.env, nil, []string{"DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent/bus", "CONNECTEDAPPS_KEYRING_TIMEOUT=2s"})
+	out, err := cmd.Output()
+	if err != nil || string(out) != want {
+		t.Fatalf("token without a keyring while the window runs: %v, printed the same token: %v", err, string(out) == want)
+	}
+}
