@@ -6,6 +6,11 @@
 SHELL := /bin/bash
 
 BIN       := bin/connectedapps
+# The window is a second binary (the root package) that `connectedapps` execs when run without
+# arguments, so the command line (cmd/connectedapps) links no Fyne package and never pays for
+# its init (docs/PERFORMANCE.md). It is looked for beside $(BIN).
+WINDOW_BIN := bin/connectedapps-window
+BUILD_BINS = go build -tags $(GO_TAGS) -o $(WINDOW_BIN) . && go build -tags $(GO_TAGS) -o $(BIN) ./cmd/connectedapps
 # migrated_fynedo: every widget update from another goroutine goes through fyne.Do (see
 # FyneApp.toml [Migrations]). no_emoji: leave out Fyne's 4 MB colour emoji font, which Fyne
 # parses again for every text style in use (regular, bold and monospace here): 18 MiB less
@@ -85,10 +90,11 @@ check: deps
 	env -u DISPLAY -u CONNECTEDAPPS_TEST_KEYRING DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent/bus \
 		go test -count=1 -tags $(GO_TAGS) ./core/... ./cli/...
 
-# build: one binary for the window and the command line; the tag declares that all widget
-# updates from other goroutines go through fyne.Do (see FyneApp.toml [Migrations]).
+# build: bin/connectedapps (the command line; without arguments it execs the window) and
+# bin/connectedapps-window beside it; the tag declares that all widget updates from other
+# goroutines go through fyne.Do (see FyneApp.toml [Migrations]).
 build:
-	go build -tags $(GO_TAGS) -o $(BIN) .
+	$(BUILD_BINS)
 
 # run: open the window (with no arguments the binary starts the GUI).
 run: deps build
@@ -127,7 +133,11 @@ test: deps
 	@unformatted="$$(gofmt -l .)" || exit 1; if [ -n "$$unformatted" ]; then \
 		echo "make test: gofmt needed on: $$unformatted (run gofmt -w on them)" >&2; exit 1; \
 	fi
-	go build -tags $(GO_TAGS) -o $(BIN) .
+	@lean_deps="$$(go list -tags $(GO_TAGS) -deps ./cmd/connectedapps)" || exit 1; \
+	if grep -E '^fyne[.]io/' <<<"$$lean_deps"; then \
+		echo "make test: cmd/connectedapps links the fyne.io packages above; the command line must not pay for Fyne's init (see docs/ARCHITECTURE.md)" >&2; exit 1; \
+	fi
+	$(BUILD_BINS)
 	CONNECTEDAPPS_BIN="$(CURDIR)/$(BIN)" $(KEYRING) go test -race -tags $(GO_TAGS) -count=1 -timeout 15m ./...
 	scripts/fuzz --fresh 5s -tags $(GO_TAGS)
 
@@ -142,8 +152,8 @@ fuzz: deps
 # bench: not part of `make test`. First the Go benchmarks (-run '^$' skips the tests: registry
 # load and save with 1,000 apps, filtering 1,000 apps in the window, the keyring round trip),
 # then bench/perf, which runs each of our programs beside its floor, interleaved in one run
-# (`token` vs `secret-tool lookup`, `connect` vs bench/floorconnect, 50 concurrent refreshes,
-# the window vs bench/floorwindow on a private Xvfb) and prints the table that
+# (`token` vs `secret-tool lookup`, also through the agent and with the vault; `connect` vs bench/floorconnect; 50 concurrent refreshes without an agent,
+# with one and with one killed; the window vs bench/floorwindow on a private Xvfb) and prints the table that
 # docs/PERFORMANCE.md quotes; it is also written to bin/bench/results.md. BENCH_FLAGS passes
 # options to bench/perf, e.g. BENCH_FLAGS="-only token -token-rounds 1000".
 BENCH_PKGS := strace
@@ -152,7 +162,7 @@ bench-deps: deps
 	$(call install_missing,$(BENCH_PKGS))
 
 bench: bench-deps
-	go build -tags $(GO_TAGS) -o $(BIN) .
+	$(BUILD_BINS)
 	CONNECTEDAPPS_BIN="$(CURDIR)/$(BIN)" $(KEYRING) go test -tags $(GO_TAGS) -run '^$$' -bench . -benchmem ./...
 	go build -tags $(GO_TAGS) -o $(BENCH_DIR)/floorwindow ./bench/floorwindow
 	go build -o $(BENCH_DIR)/floorconnect ./bench/floorconnect
@@ -179,6 +189,9 @@ screenshot: screenshots
 # binary and builds with Fyne's release tag. The tool rewrites FyneApp.toml (it counts builds);
 # the file is put back so packaging leaves the work tree clean. The tool's v1.7.2 Makefile names the icon without
 # its .png, so `make install` fails (fyne-io/tools#139, fixed after v1.7.2): it is corrected here.
+# The tool builds the root package, which is the window: it is renamed connectedapps-window
+# and the command line (cmd/connectedapps, which execs it) joins it as connectedapps, with the
+# archive's Makefile installing and removing both.
 FYNE_TOOL_VERSION := v1.7.2
 APP_VERSION = $(shell sed -n 's/^ *Version *= *"\(.*\)"/\1/p' FyneApp.toml)
 PACKAGE = bin/connectedapps-$(APP_VERSION)-linux-$(shell go env GOARCH).tar.xz
@@ -198,6 +211,11 @@ package: deps
 	tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp" "Connected Apps.tar.xz"' EXIT; \
 	tar -xJf "Connected Apps.tar.xz" -C "$$tmp" || exit 1; \
 	sed -i 's/^Icon := "\(.*\)"$$/Icon := "\1.png"/' "$$tmp/connectedapps/Makefile" || exit 1; \
+	bindir="$$tmp/connectedapps/usr/local/bin"; \
+	mv "$$bindir/connectedapps" "$$bindir/connectedapps-window" || exit 1; \
+	go build -tags $(GO_TAGS) -trimpath -ldflags "-s -w" -o "$$bindir/connectedapps" ./cmd/connectedapps || exit 1; \
+	sed -i -e '/^\t\(install -Dm00755\|-rm\) .*bin\/$$(Exec)$$/{p;s/bin\/$$(Exec)/bin\/$$(Exec)-window/g}' "$$tmp/connectedapps/Makefile" || exit 1; \
+	grep -q 'bin/$$(Exec)-window' "$$tmp/connectedapps/Makefile" || { echo "make package: the archive's Makefile was not taught to install connectedapps-window" >&2; exit 1; }; \
 	mkdir -p bin && tar -cJf "$(PACKAGE)" -C "$$tmp" connectedapps || exit 1; \
 	echo "make package: wrote $(PACKAGE):"; tar -tJf "$(PACKAGE)"
 

@@ -15,6 +15,7 @@ import (
 
 	"connectedapps/cli"
 	"connectedapps/core"
+	"connectedapps/core/agent"
 	"connectedapps/core/secret"
 	"connectedapps/gui"
 	"connectedapps/internal/desktop"
@@ -94,6 +95,42 @@ func runWindow(envPassphrase string) int {
 	if inst != nil {
 		go inst.Serve(func() { gui.Raise(a) })
 	}
+	// While the window runs it is the agent: token, exec and git-credential ask it first.
+	if stop := serveAgent(svc); stop != nil {
+		defer stop()
+	}
 	gui.Run(a, svc)
 	return cli.ExitOK
+}
+
+// serveAgent makes the window the agent for its registry, beside its background refresher
+// (which gui.Run starts): the command line's token, exec and git-credential are answered from
+// the window's memory and its unlocked vault. None is started without XDG_RUNTIME_DIR, nor
+// when `connectedapps agent` serves already (both answer through the same locks, so either
+// one will do). It returns what ends it, or nil.
+func serveAgent(svc *core.Service) (stop func()) {
+	sw, _ := svc.Secrets.(*core.StoreSwitch)
+	srv, err := agent.Listen(svc, agent.Options{Who: "the window",
+		Log: func(line string) { fmt.Fprintln(os.Stderr, "connectedapps: "+line) },
+		InUse: func() string { // Settings moves the secrets while the window runs
+			if sw != nil {
+				if _, ok := sw.InUse().(*secret.VaultStore); ok {
+					return core.StoreVault
+				}
+			}
+			return core.StoreSystem
+		}})
+	switch {
+	case errors.Is(err, agent.ErrNoRuntimeDir), errors.Is(err, agent.ErrAlreadyServed):
+		return nil
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "connectedapps: "+err.Error()+" (the command line works without the window's help)")
+		return nil
+	}
+	go func() {
+		if err := srv.Serve(); err != nil {
+			fmt.Fprintln(os.Stderr, "connectedapps: "+err.Error())
+		}
+	}()
+	return func() { srv.Close() }
 }

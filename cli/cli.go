@@ -52,6 +52,7 @@ type cmdCtx struct {
 	svc     *core.Service
 	ctx     context.Context
 	system  secret.Store // the OS keyring, even while the vault is in use (keyring.go)
+	agent   agentConn    // the agent asked for tokens, if one runs (agent.go)
 }
 
 var commands []command
@@ -76,6 +77,7 @@ func init() {
 		{"exec", "run a command with a fresh $ACCESS_TOKEN", (*cmdCtx).execCmd},
 		{"git-credential", "git credential helper handing out the access token", (*cmdCtx).gitCredential},
 		{"keyring", "where secrets are kept: status, use-vault, use-system", (*cmdCtx).keyring},
+		{"agent", "keep tokens in memory for the command line (foreground); --status shows it", (*cmdCtx).agentCmd},
 	}
 }
 
@@ -134,6 +136,9 @@ func Run(args []string, env Env) int {
 	}
 	c.svc = svc
 	err = cmd.run(c, args[1:])
+	if c.agent.client != nil {
+		c.agent.client.Close()
+	}
 	if errors.Is(err, flag.ErrHelp) {
 		return c.help(cmd.name)
 	}

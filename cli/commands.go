@@ -587,7 +587,7 @@ func (c *cmdCtx) token(args []string) error {
 	}
 	if mail && !user.set {
 		// The signed-in address is the usual mailbox; without one the person must say.
-		app, err := c.svc.Get(name)
+		app, err := c.appOf(name)
 		if err != nil {
 			return err
 		}
@@ -596,7 +596,7 @@ func (c *cmdCtx) token(args []string) error {
 		}
 		user.value = app.Connection.Email
 	}
-	ts, err := c.svc.Token(c.ctx, name, minValid.value)
+	ts, err := c.tokenOf(name, minValid.value)
 	if err != nil {
 		return err
 	}

@@ -165,7 +165,7 @@ func (c *cmdCtx) execCmd(args []string) error {
 		return err
 	}
 	command := args[sep+1:]
-	ts, err := c.svc.Token(c.ctx, name, minValid.value)
+	ts, err := c.tokenOf(name, minValid.value)
 	if err != nil {
 		return err
 	}
@@ -229,7 +229,7 @@ func (c *cmdCtx) gitCredential(args []string) error {
 	if action != "get" {
 		return nil // store, erase, and actions of later git versions: nothing to do
 	}
-	app, err := c.svc.Get(name)
+	app, err := c.appOf(name)
 	if err != nil {
 		return err
 	}
@@ -245,7 +245,7 @@ func (c *cmdCtx) gitCredential(args []string) error {
 	if bad := strings.ContainsAny(*username, "\r\n\x00"); bad || *username == "" {
 		return usagef("git-credential: --username %q is not a user name (one line, not empty)", *username)
 	}
-	ts, err := c.svc.Token(c.ctx, name, minValid.value)
+	ts, err := c.tokenOf(name, minValid.value)
 	if err != nil {
 		return err
 	}

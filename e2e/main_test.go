@@ -44,11 +44,14 @@ func run(m *testing.M) int {
 		}
 		defer os.RemoveAll(dir)
 		bin = filepath.Join(dir, "connectedapps")
-		build := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", bin, "..")
-		build.Stdout, build.Stderr = os.Stderr, os.Stderr
-		if err := build.Run(); err != nil {
-			fmt.Fprintln(os.Stderr, "building connectedapps:", err)
-			return 1
+		// The command line, and beside it the window it execs without arguments.
+		for out, pkg := range map[string]string{bin: "../cmd/connectedapps", filepath.Join(dir, "connectedapps-window"): ".."} {
+			build := exec.Command("go", "build", "-tags", "migrated_fynedo", "-o", out, pkg)
+			build.Stdout, build.Stderr = os.Stderr, os.Stderr
+			if err := build.Run(); err != nil {
+				fmt.Fprintln(os.Stderr, "building", pkg+":", err)
+				return 1
+			}
 		}
 	}
 	var err error

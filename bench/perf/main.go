@@ -4,7 +4,7 @@
 // median of the pair-by-pair ratios. `make bench` runs it inside a private D-Bus session
 // with a real, unlocked gnome-keyring (scripts/with-test-keyring) and its own Xvfb.
 //
-//	go run ./bench/perf -bin bin/connectedapps -floorconnect F -floorwindow W [-only token,connect,refresh,window]
+//	go run ./bench/perf -bin bin/connectedapps -floorconnect F -floorwindow W [-only token,agent,connect,refresh,window]
 //
 // It also plays the browser: connectedapps and floorconnect open $BROWSER, which points back
 // at this program.
@@ -41,7 +41,7 @@ func main() {
 	flag.IntVar(&o.windowRounds, "window-rounds", 20, "rounds of the three window programs")
 	flag.IntVar(&o.windowApps, "window-apps", 1000, "registered apps in the larger window case")
 	flag.IntVar(&o.tokenApps, "token-apps", 1000, "registered apps in the larger token case (0: skip it)")
-	only := flag.String("only", "token,connect,refresh,window", "comma-separated rows to measure")
+	only := flag.String("only", "token,agent,connect,refresh,window", "comma-separated rows to measure")
 	serve := flag.Duration("serve", 0, "only start the provider and print the environment to reach it, for this long (to investigate by hand)")
 	flag.Parse()
 	if os.Getenv("CONNECTEDAPPS_TEST_KEYRING") != "1" {
@@ -69,6 +69,8 @@ func main() {
 		switch strings.TrimSpace(row) {
 		case "token":
 			err = b.tokenRow()
+		case "agent":
+			err = b.agentRow()
 		case "connect":
 			err = b.connectRow()
 		case "refresh":

@@ -76,7 +76,12 @@ type Provider struct {
 	WebRedirect   string
 
 	server                             *http.Server
-	refreshes, clientCreds, codeGrants atomic.Int64
+	refreshes, clientCreds, codeGrants atomic.Int64 // grants acted on
+	// refreshDelay holds back the next refresh this long (then it is reset): a test kills the
+	// process waiting for the answer meanwhile. A refresh whose client is gone by then is
+	// dropped unseen, as a request lost on the way (the provider never rotates its token).
+	refreshDelay   atomic.Int64
+	refreshArrived atomic.Int64 // refresh_token grants received, acted on or not
 }
 
 // StartProvider starts the provider on a free loopback port; Close stops it.
@@ -119,6 +124,14 @@ func (p *Provider) Username() string {
 // Refreshes is how many refresh_token grants reached the token endpoint so far.
 func (p *Provider) Refreshes() int64 { return p.refreshes.Load() }
 
+// DelayNextRefresh holds the next refresh_token grant back for d before the provider acts on
+// it (and drops it if its client has gone by then).
+func (p *Provider) DelayNextRefresh(d time.Duration) { p.refreshDelay.Store(int64(d)) }
+
+// RefreshesArrived is how many refresh_token grants reached the token endpoint, including
+// those dropped because their client left during DelayNextRefresh.
+func (p *Provider) RefreshesArrived() int64 { return p.refreshArrived.Load() }
+
 // ClientCredentialsGrants is how many client_credentials grants reached the token endpoint.
 func (p *Provider) ClientCredentialsGrants() int64 { return p.clientCreds.Load() }
 
@@ -133,6 +146,13 @@ func (p *Provider) countGrants(next http.Handler) http.Handler {
 			if form, err := url.ParseQuery(string(body)); err == nil {
 				switch form.Get("grant_type") {
 				case "refresh_token":
+					p.refreshArrived.Add(1)
+					if d := p.refreshDelay.Swap(0); d > 0 {
+						time.Sleep(time.Duration(d))
+						if r.Context().Err() != nil {
+							return
+						}
+					}
 					p.refreshes.Add(1)
 				case "client_credentials":
 					p.clientCreds.Add(1)
