@@ -115,6 +115,9 @@ func (c *cmdCtx) agentCmd(args []string) error {
 	}
 	say := func(line string) { fmt.Fprintln(c.env.Stderr, "connectedapps: "+line) }
 	srv, err := agent.Listen(c.svc, agent.Options{Who: "connectedapps agent", Log: say})
+	if errors.Is(err, agent.ErrAlreadyServed) {
+		return fmt.Errorf("%w: see `connectedapps agent --status`", err)
+	}
 	if err != nil {
 		return err
 	}

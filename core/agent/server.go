@@ -78,7 +78,7 @@ func Listen(svc *core.Service, opts Options) (*Server, error) {
 		return nil, err
 	}
 	if !ok {
-		return nil, fmt.Errorf("%w (%s is held): see `connectedapps agent --status`", ErrAlreadyServed, lock)
+		return nil, fmt.Errorf("%w (%s is held)", ErrAlreadyServed, lock)
 	}
 	// Holding the lock, a socket file still there is a dead agent's.
 	if err := os.Remove(sock); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -368,7 +368,7 @@ func (s *Server) status() Status {
 	s.mu.Unlock()
 	who := s.opts.Who
 	if who == "" {
-		who = "connectedapps agent"
+		who = "an agent process"
 	}
 	return Status{PID: os.Getpid(), Who: who, Registry: s.svc.Registry.Dir(), Socket: s.sock, Store: s.opts.InUse(),
 		Since: s.started.UTC().Round(time.Second), Served: s.served.Load(), Refused: s.refused.Load(), Cached: cached}
