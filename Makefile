@@ -67,8 +67,9 @@ deps:
 
 # check: the quick loop while working, under 2 minutes on two cores once the build cache is
 # warm: vet, gofmt, staticcheck (a pinned version, put in bin/tools with `go install`, never in
-# go.mod), then the unit tests of core and cli with no keyring and no display (tests that need
-# the real keyring skip themselves; a dead session bus keeps go-keyring from starting one).
+# go.mod), then the unit tests of core, cli and internal/... with no keyring and no display
+# (tests that need the real keyring skip themselves; a dead session bus keeps go-keyring from
+# starting one).
 # `make test` is the whole truth; this is the fast part of it.
 STATICCHECK_VERSION := 0.8.2
 TOOLS := bin/tools
@@ -83,7 +84,7 @@ check: deps
 	fi
 	$(TOOLS)/staticcheck -tags $(GO_TAGS) ./...
 	env -u DISPLAY -u CONNECTEDAPPS_TEST_KEYRING DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent/bus \
-		go test -count=1 -tags $(GO_TAGS) ./core/... ./cli/...
+		go test -count=1 -tags $(GO_TAGS) ./core/... ./cli/... ./internal/...
 
 # build: one binary for the window and the command line; the tag declares that all widget
 # updates from other goroutines go through fyne.Do (see FyneApp.toml [Migrations]).
