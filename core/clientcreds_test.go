@@ -14,9 +14,9 @@ import (
 )
 
 // newCCFixture registers a client credentials app against te, with a clock the test moves.
-func newCCFixture(t *testing.T, te *tokEndpoint, change func(a *App), clientSecret string) (*Service, App, *fakeClock) {
+func newCCFixture(t *testing.T, te *tokEndpoint, change func(a *App), clientSecret string) (*Service, App, *testClock) {
 	t.Helper()
-	clock := &fakeClock{now: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
+	clock := newTestClock(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
 	svc, err := NewService(Config{Dir: t.TempDir(), Secrets: secret.NewMemoryStore(), HTTP: te.Client(), Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)

@@ -17,37 +17,6 @@ import (
 	"connectedapps/core/secret"
 )
 
-// fakeClock is a clock that only moves when the device flow sleeps, so polling at 5 s
-// intervals, slow_down and expiry run in microseconds and the waits can be checked exactly.
-type fakeClock struct {
-	mu    sync.Mutex
-	now   time.Time
-	waits []time.Duration
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.waits = append(c.waits, d)
-	c.now = c.now.Add(d)
-	return nil
-}
-
-func (c *fakeClock) Waits() []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return slices.Clone(c.waits)
-}
-
 // deviceProvider is a device authorization endpoint and a token endpoint whose answers the
 // test scripts: deviceAnswer for the code request, poll(n) for the n-th poll (from 1).
 type deviceProvider struct {
@@ -105,7 +74,7 @@ type deviceFixture struct {
 	svc     *Service
 	mem     *secret.MemoryStore
 	app     App
-	clock   *fakeClock
+	clock   *testClock
 	opened  []string
 	openErr error
 }
@@ -113,7 +82,7 @@ type deviceFixture struct {
 // newDeviceFixture registers a confidential app with the device grant against dp.
 func newDeviceFixture(t *testing.T, dp *deviceProvider, change func(a *App)) *deviceFixture {
 	t.Helper()
-	f := &deviceFixture{mem: secret.NewMemoryStore(), clock: &fakeClock{now: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}}
+	f := &deviceFixture{mem: secret.NewMemoryStore(), clock: newTestClock(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))}
 	browser := BrowserFunc(func(u *url.URL) error {
 		f.opened = append(f.opened, u.String())
 		return f.openErr

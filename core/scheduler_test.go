@@ -11,30 +11,12 @@ import (
 	"connectedapps/core/secret"
 )
 
-// schedClock is a clock the test moves by hand.
-type schedClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *schedClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *schedClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 // schedFixture is a Service on a fake clock, a secret.MemoryStore and one httptest token endpoint,
 // with a Refresher over it.
 type schedFixture struct {
 	svc    *Service
 	mem    *secret.MemoryStore
-	clock  *schedClock
+	clock  *testClock
 	te     *tokEndpoint
 	r      *Refresher
 	events []RefreshEvent
@@ -42,7 +24,7 @@ type schedFixture struct {
 
 func newSchedFixture(t *testing.T, respond func(w http.ResponseWriter, n int, req tokReq)) *schedFixture {
 	t.Helper()
-	f := &schedFixture{mem: secret.NewMemoryStore(), clock: &schedClock{now: time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)}}
+	f := &schedFixture{mem: secret.NewMemoryStore(), clock: newTestClock(time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC))}
 	f.te = newTokEndpoint(t, respond)
 	svc, err := NewService(Config{Dir: t.TempDir(), Secrets: f.mem, HTTP: f.te.Client(), Now: f.clock.Now})
 	if err != nil {
