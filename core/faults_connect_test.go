@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"connectedapps/core/oauth/oauthtest"
 	"connectedapps/core/secret"
 )
 
@@ -69,7 +70,7 @@ func newFltProvider(t *testing.T) *fltProvider {
 		if auth != nil && auth.Get("code_challenge") != "" && r.PostForm.Get("grant_type") == "authorization_code" {
 			sum := sha256.Sum256([]byte(r.PostForm.Get("code_verifier")))
 			if base64.RawURLEncoding.EncodeToString(sum[:]) != auth.Get("code_challenge") {
-				tokJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_grant", "error_description": "PKCE verification failed"})
+				oauthtest.JSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_grant", "error_description": "PKCE verification failed"})
 				return
 			}
 		}
@@ -127,7 +128,7 @@ func fltUnique(prefix string) string {
 }
 
 func (p *fltProvider) goodToken(w http.ResponseWriter, _ url.Values, auth url.Values) {
-	tokJSON(w, http.StatusOK, map[string]any{"access_token": fltUnique("at"), "token_type": "Bearer",
+	oauthtest.JSON(w, http.StatusOK, map[string]any{"access_token": fltUnique("at"), "token_type": "Bearer",
 		"refresh_token": fltUnique("rt"), "expires_in": 3600, "id_token": p.idToken(auth, nil)})
 }
 
@@ -296,7 +297,7 @@ func TestConnectTokenEndpointAnswers(t *testing.T) {
 		want   []string
 	}{
 		{"400 with an OAuth error", func(w http.ResponseWriter) {
-			tokJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_grant", "error_description": "code expired"})
+			oauthtest.JSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_grant", "error_description": "code expired"})
 		}, nil, []string{"token exchange failed", `"invalid_grant"`, "code expired", "run connect again"}},
 		{"400 without JSON", func(w http.ResponseWriter) {
 			w.Header().Set("Content-Type", "text/html")
@@ -315,7 +316,7 @@ func TestConnectTokenEndpointAnswers(t *testing.T) {
 			io.WriteString(w, "<html><body>Welcome to the portal</body></html>")
 		}, ErrTransient, []string{"not a token", "/token", "check the token URI"}},
 		{"200 JSON without an access token", func(w http.ResponseWriter) {
-			tokJSON(w, http.StatusOK, map[string]any{"token_type": "Bearer"})
+			oauthtest.JSON(w, http.StatusOK, map[string]any{"token_type": "Bearer"})
 		}, ErrTransient, []string{"not a token", "missing access_token", "check the token URI"}},
 	}
 	for _, c := range cases {
@@ -343,7 +344,7 @@ func TestConnectTokenEndpointAnswers(t *testing.T) {
 func TestConnectTokenWithoutExpiresIn(t *testing.T) {
 	f := newFltFixture(t, nil, "")
 	f.p.setToken(func(w http.ResponseWriter, _, auth url.Values) {
-		tokJSON(w, http.StatusOK, map[string]any{"access_token": "at-no-expiry", "token_type": "Bearer",
+		oauthtest.JSON(w, http.StatusOK, map[string]any{"access_token": "at-no-expiry", "token_type": "Bearer",
 			"refresh_token": "rt-no-expiry", "id_token": f.p.idToken(auth, nil)})
 	})
 	res, err := f.connect(t)
@@ -414,7 +415,7 @@ func TestConnectRefusesABadIDToken(t *testing.T) {
 				if idt := c.token(f.p, auth); idt != "" {
 					body["id_token"] = idt
 				}
-				tokJSON(w, http.StatusOK, body)
+				oauthtest.JSON(w, http.StatusOK, body)
 			})
 			_, err := f.connect(t)
 			fltAssertMessage(t, err, append([]string{"Fake IdP"}, c.want...)...)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"connectedapps/core/oauth/oauthtest"
 	"connectedapps/core/secret"
 )
 
@@ -17,12 +18,12 @@ type schedFixture struct {
 	svc    *Service
 	mem    *secret.MemoryStore
 	clock  *testClock
-	te     *tokEndpoint
+	te     *oauthtest.Provider
 	r      *Refresher
 	events []RefreshEvent
 }
 
-func newSchedFixture(t *testing.T, respond func(w http.ResponseWriter, n int, req tokReq)) *schedFixture {
+func newSchedFixture(t *testing.T, respond func(w http.ResponseWriter, n int, req oauthtest.Request)) *schedFixture {
 	t.Helper()
 	f := &schedFixture{mem: secret.NewMemoryStore(), clock: newTestClock(time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC))}
 	f.te = newTokEndpoint(t, respond)
@@ -42,7 +43,7 @@ func (f *schedFixture) connected(t *testing.T, name string, expiresIn time.Durat
 	app := NewApp(name)
 	app.ClientID = tokClientID
 	app.AuthorizationURI = "https://idp.example.com/authorize"
-	app.TokenURI = f.te.tokenURL()
+	app.TokenURI = f.te.At("/token")
 	app.Scopes = []string{"read"}
 	app, err := f.svc.Add(app, nil)
 	if err != nil {
@@ -76,7 +77,7 @@ func (f *schedFixture) app(t *testing.T, id string) App {
 // refreshTokens lists the refresh tokens the endpoint was sent, in order.
 func (f *schedFixture) refreshTokens() []string {
 	var out []string
-	for _, r := range f.te.requests() {
+	for _, r := range f.te.Requests("/token") {
 		out = append(out, r.Form.Get("refresh_token"))
 	}
 	return out
@@ -111,8 +112,8 @@ func TestRefresherRefreshesOnlyWhatIsDue(t *testing.T) {
 
 	// The next tick: everything fresh, nothing sent, nothing said.
 	f.clock.Advance(DefaultRefreshTick)
-	if events := f.r.Check(context.Background()); len(events) != 0 || len(f.te.requests()) != 1 {
-		t.Errorf("a second pass sent %d requests and said %+v; want nothing new", len(f.te.requests()), events)
+	if events := f.r.Check(context.Background()); len(events) != 0 || len(f.te.Requests("/token")) != 1 {
+		t.Errorf("a second pass sent %d requests and said %+v; want nothing new", len(f.te.Requests("/token")), events)
 	}
 }
 
@@ -133,7 +134,7 @@ func TestRefresherRefreshesAfterSuspendOnTheNextTick(t *testing.T) {
 	defer func() { cancel(); <-done }()
 
 	ticks <- f.clock.Now() // the pass Run makes at start is over
-	if n := len(f.te.requests()); n != 0 {
+	if n := len(f.te.Requests("/token")); n != 0 {
 		t.Fatalf("%d requests with 40 minutes left; want none", n)
 	}
 
@@ -159,8 +160,8 @@ func TestRefresherRefreshesAfterSuspendOnTheNextTick(t *testing.T) {
 }
 
 func TestRefresherReportsNeedsReauthOnce(t *testing.T) {
-	f := newSchedFixture(t, func(w http.ResponseWriter, n int, _ tokReq) {
-		tokJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_grant", "error_description": "Token has been expired or revoked."})
+	f := newSchedFixture(t, func(w http.ResponseWriter, n int, _ oauthtest.Request) {
+		oauthtest.JSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_grant", "error_description": "Token has been expired or revoked."})
 	})
 	app := f.connected(t, "Google", time.Minute, "rt-dead")
 
@@ -176,7 +177,7 @@ func TestRefresherReportsNeedsReauthOnce(t *testing.T) {
 	if ev.Outcome != RefreshNeedsReauth || ev.App.ID != app.ID || !errors.Is(ev.Err, ErrNeedsReauth) {
 		t.Errorf("event = %+v; want needs_reauth for Google", ev)
 	}
-	if n := len(f.te.requests()); n != 1 {
+	if n := len(f.te.Requests("/token")); n != 1 {
 		t.Errorf("the provider was asked %d times; want once (the recorded state stops the rest)", n)
 	}
 	if st := f.app(t, app.ID).Connection.State; st != StateNeedsReauth {
@@ -228,7 +229,7 @@ func TestRefresherReportsStatesRecordedElsewhereOnce(t *testing.T) {
 func TestRefresherBacksOffOnTransientFailures(t *testing.T) {
 	var mu sync.Mutex
 	down := true
-	f := newSchedFixture(t, func(w http.ResponseWriter, n int, req tokReq) {
+	f := newSchedFixture(t, func(w http.ResponseWriter, n int, req oauthtest.Request) {
 		mu.Lock()
 		defer mu.Unlock()
 		if down {
@@ -250,7 +251,7 @@ func TestRefresherBacksOffOnTransientFailures(t *testing.T) {
 	f.r.Check(context.Background()) // second failure: the wait doubles
 	f.clock.Advance(DefaultRefreshTick)
 	f.r.Check(context.Background()) // within the doubled wait: not asked
-	if n := len(f.te.requests()); n != 2 {
+	if n := len(f.te.Requests("/token")); n != 2 {
 		t.Errorf("%d requests after three ticks with two failures; want 2 (backing off)", n)
 	}
 	if st := f.app(t, app.ID).Connection.State; st != StateConnected {
@@ -319,15 +320,15 @@ func TestRefresherRenewsClientCredentialsAheadOfExpiry(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if got := r.Check(ctx); len(got) != 0 || len(te.requests()) != 1 {
-		t.Fatalf("a pass with 60 min left sent %d requests and said %+v; want nothing", len(te.requests())-1, got)
+	if got := r.Check(ctx); len(got) != 0 || len(te.Requests("/token")) != 1 {
+		t.Fatalf("a pass with 60 min left sent %d requests and said %+v; want nothing", len(te.Requests("/token"))-1, got)
 	}
 	clock.now = clock.now.Add(57 * time.Minute) // 3 min left: within the margin
 	got := r.Check(ctx)
 	if len(got) != 1 || got[0].Outcome != RefreshDone || got[0].App.ID != app.ID {
 		t.Fatalf("the pass near expiry said %+v; want one RefreshDone for %s", got, app.ProviderName)
 	}
-	reqs := te.requests()
+	reqs := te.Requests("/token")
 	if len(reqs) != 2 || reqs[1].Form.Get("grant_type") != "client_credentials" {
 		t.Fatalf("the endpoint saw %d requests, the last with grant_type %q; want a second client_credentials grant", len(reqs), reqs[len(reqs)-1].Form.Get("grant_type"))
 	}
@@ -335,7 +336,7 @@ func TestRefresherRenewsClientCredentialsAheadOfExpiry(t *testing.T) {
 	if err != nil || ts.AccessToken != "at-2" || !ts.Expiry.Equal(clock.Now().Add(time.Hour)) {
 		t.Fatalf("after the pass Token = %+v, %v; want at-2 for another hour, with no request", ts, err)
 	}
-	if len(te.requests()) != 2 || len(events) != 1 {
-		t.Errorf("%d requests and %d events; want 2 and 1", len(te.requests()), len(events))
+	if len(te.Requests("/token")) != 2 || len(events) != 1 {
+		t.Errorf("%d requests and %d events; want 2 and 1", len(te.Requests("/token")), len(events))
 	}
 }

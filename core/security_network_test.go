@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"connectedapps/core/oauth"
+	"connectedapps/core/oauth/oauthtest"
 	"connectedapps/core/secret"
 )
 
@@ -40,7 +41,7 @@ func newElsewhere(t *testing.T) *elsewhere {
 		e.mu.Lock()
 		e.arrived = append(e.arrived, r.Method+" "+r.URL.String()+" "+r.Header.Get("Authorization")+" "+string(body))
 		e.mu.Unlock()
-		tokJSON(w, http.StatusOK, map[string]any{"access_token": "from-elsewhere", "token_type": "Bearer", "expires_in": 3600})
+		oauthtest.JSON(w, http.StatusOK, map[string]any{"access_token": "from-elsewhere", "token_type": "Bearer", "expires_in": 3600})
 	}
 	e.proxy = httptest.NewServer(http.HandlerFunc(record))
 	e.server = httptest.NewServer(http.HandlerFunc(record))
@@ -257,7 +258,7 @@ func TestRedirectInTheDeviceFlowSendsNoSecret(t *testing.T) {
 	}
 	t.Run("device authorization", func(t *testing.T) {
 		dp := newDeviceProvider(t, func(w http.ResponseWriter, n int) { t.Error("polled after a refused device authorization") })
-		dp.deviceAnswer = redirect
+		dp.Handle("/device", func(w http.ResponseWriter, _ int, _ oauthtest.Request) { redirect(w) })
 		f := newDeviceFixture(t, dp, nil)
 		f.svc.HTTP = el.client(dp.Server)
 		_, err := f.svc.ConnectDevice(context.Background(), f.app.ProviderName, DeviceOptions{sleep: f.clock.sleep})
@@ -271,7 +272,7 @@ func TestRedirectInTheDeviceFlowSendsNoSecret(t *testing.T) {
 		_, err := f.svc.ConnectDevice(context.Background(), f.app.ProviderName, DeviceOptions{NoBrowser: true, sleep: f.clock.sleep})
 		assertRefusedRedirect(t, err, "device sign-in", "token endpoint "+dp.URL+"/token", attackerURL, "token-url")
 		el.assertNothingArrived(t)
-		if n := dp.pollCount(); n != 1 {
+		if n := dp.Count("/token"); n != 1 {
 			t.Errorf("%d polls; a refused redirect must end the wait at once", n)
 		}
 		if _, err := f.mem.Get(tokensKey(f.app.ID)); !errors.Is(err, ErrNotFound) {

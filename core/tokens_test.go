@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -17,73 +15,27 @@ import (
 	"golang.org/x/oauth2"
 
 	"connectedapps/core/oauth"
+	"connectedapps/core/oauth/oauthtest"
 	"connectedapps/core/secret"
 )
 
-// tokReq is what the fake token endpoint saw of one request.
-type tokReq struct {
-	Authorization string
-	BasicUser     string
-	BasicPass     string
-	HasBasic      bool
-	Form          url.Values
-}
-
-// tokEndpoint is an httptest token endpoint that records every request and answers with
-// respond (n counts requests from 1).
-type tokEndpoint struct {
-	*httptest.Server
-	mu      sync.Mutex
-	reqs    []tokReq
-	respond func(w http.ResponseWriter, n int, req tokReq)
-}
-
-func newTokEndpoint(t *testing.T, respond func(w http.ResponseWriter, n int, req tokReq)) *tokEndpoint {
+// newTokEndpoint is a provider whose token endpoint answers with respond (n counts requests
+// from 1); it takes POST only, as RFC 6749 3.2 says.
+func newTokEndpoint(t *testing.T, respond oauthtest.Answer) *oauthtest.Provider {
 	t.Helper()
-	te := &tokEndpoint{respond: respond}
-	te.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || r.URL.Path != "/token" {
-			t.Errorf("token endpoint got %s %s", r.Method, r.URL.Path)
-			http.NotFound(w, r)
-			return
+	p := oauthtest.NewProvider(t)
+	p.Handle("/token", func(w http.ResponseWriter, n int, req oauthtest.Request) {
+		if req.Method != http.MethodPost {
+			t.Errorf("token endpoint got %s", req.Method)
 		}
-		if err := r.ParseForm(); err != nil {
-			t.Errorf("token endpoint: %v", err)
-		}
-		req := tokReq{Authorization: r.Header.Get("Authorization"), Form: r.PostForm}
-		if u, p, ok := r.BasicAuth(); ok {
-			req.HasBasic = true
-			req.BasicUser, _ = url.QueryUnescape(u)
-			req.BasicPass, _ = url.QueryUnescape(p)
-		}
-		te.mu.Lock()
-		te.reqs = append(te.reqs, req)
-		n := len(te.reqs)
-		te.mu.Unlock()
-		te.respond(w, n, req)
-	}))
-	t.Cleanup(te.Close)
-	return te
-}
-
-func (te *tokEndpoint) requests() []tokReq {
-	te.mu.Lock()
-	defer te.mu.Unlock()
-	return slices.Clone(te.reqs)
-}
-
-func (te *tokEndpoint) tokenURL() string { return te.URL + "/token" }
-
-func tokJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+		respond(w, n, req)
+	})
+	return p
 }
 
 // tokRotating answers every refresh with a new access token and a rotated refresh token.
-func tokRotating(w http.ResponseWriter, n int, _ tokReq) {
-	tokJSON(w, http.StatusOK, map[string]any{
+func tokRotating(w http.ResponseWriter, n int, _ oauthtest.Request) {
+	oauthtest.JSON(w, http.StatusOK, map[string]any{
 		"access_token":  fmt.Sprintf("at-new-%d", n),
 		"token_type":    "Bearer",
 		"refresh_token": fmt.Sprintf("rt-new-%d", n),
@@ -310,12 +262,12 @@ func TestOAuthConfigAuthStyles(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			te := newTokEndpoint(t, tokRotating)
-			app := &App{ClientID: tokClientID, AuthorizationURI: "https://idp.example.com/authorize", TokenURI: te.tokenURL(),
+			app := &App{ClientID: tokClientID, AuthorizationURI: "https://idp.example.com/authorize", TokenURI: te.At("/token"),
 				Scopes: []string{"read"}, TokenEndpointAuthMethod: tt.method, HasClientSecret: tt.hasSecret,
 				TokenEndpointAuthMethodsSupported: tt.supported}
 			conf := oauth.Config(app, tokClientSecret, "http://127.0.0.1:8765/callback")
 			if conf.ClientID != tokClientID || conf.RedirectURL != "http://127.0.0.1:8765/callback" ||
-				conf.Endpoint.TokenURL != te.tokenURL() || conf.Endpoint.AuthURL != app.AuthorizationURI || !slices.Equal(conf.Scopes, app.Scopes) {
+				conf.Endpoint.TokenURL != te.At("/token") || conf.Endpoint.AuthURL != app.AuthorizationURI || !slices.Equal(conf.Scopes, app.Scopes) {
 				t.Errorf("config = %+v", conf)
 			}
 			if conf.Endpoint.AuthStyle == oauth2.AuthStyleAutoDetect {
@@ -326,7 +278,7 @@ func TestOAuthConfigAuthStyles(t *testing.T) {
 			if err != nil || tok.AccessToken != "at-new-1" {
 				t.Fatalf("refresh = %v, %v", tok, err)
 			}
-			reqs := te.requests()
+			reqs := te.Requests("/token")
 			if len(reqs) != 1 {
 				t.Fatalf("%d requests; want 1", len(reqs))
 			}
@@ -369,7 +321,7 @@ func TestOAuthConfigAuthStyles(t *testing.T) {
 func TestServiceTokenFreshIsOneKeyringRead(t *testing.T) {
 	te := newTokEndpoint(t, tokRotating)
 	now := time.Now().UTC().Truncate(time.Second)
-	f := newTokFixture(t, te.tokenURL(), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, time.Hour, tokOldRefresh))
+	f := newTokFixture(t, te.At("/token"), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, time.Hour, tokOldRefresh))
 	f.mem.Reads = 0
 	ts, err := f.svc.Token(context.Background(), "example idp", DefaultMinValid)
 	if err != nil {
@@ -378,7 +330,7 @@ func TestServiceTokenFreshIsOneKeyringRead(t *testing.T) {
 	if f.mem.Reads != 1 {
 		t.Errorf("%d keyring reads; want exactly 1", f.mem.Reads)
 	}
-	if n := len(te.requests()); n != 0 {
+	if n := len(te.Requests("/token")); n != 0 {
 		t.Errorf("%d token endpoint requests; want none for a fresh token", n)
 	}
 	if ts.AccessToken != tokOldAccess || ts.RefreshToken != tokOldRefresh || ts.IDToken != tokOldIDToken {
@@ -393,12 +345,12 @@ func TestServiceTokenFreshIsOneKeyringRead(t *testing.T) {
 func TestServiceTokenUnknownExpiryNeverRefreshes(t *testing.T) {
 	te := newTokEndpoint(t, tokRotating)
 	ts := &TokenSet{AccessToken: tokOldAccess, RefreshToken: tokOldRefresh}
-	f := newTokFixture(t, te.tokenURL(), te.Client(), AuthMethodAuto, tokClientSecret, ts)
+	f := newTokFixture(t, te.At("/token"), te.Client(), AuthMethodAuto, tokClientSecret, ts)
 	got, err := f.svc.Token(context.Background(), f.app.ProviderName, 24*time.Hour)
 	if err != nil || got.AccessToken != tokOldAccess {
 		t.Errorf("Token = %+v, %v", got, err)
 	}
-	if n := len(te.requests()); n != 0 {
+	if n := len(te.Requests("/token")); n != 0 {
 		t.Errorf("%d refreshes of a token with unknown expiry; want none", n)
 	}
 }
@@ -406,14 +358,14 @@ func TestServiceTokenUnknownExpiryNeverRefreshes(t *testing.T) {
 func TestServiceTokenStaleRefreshes(t *testing.T) {
 	te := newTokEndpoint(t, tokRotating)
 	now := time.Now().UTC().Truncate(time.Second)
-	f := newTokFixture(t, te.tokenURL(), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, 30*time.Second, tokOldRefresh))
+	f := newTokFixture(t, te.At("/token"), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, 30*time.Second, tokOldRefresh))
 	before := time.Now()
 	ts, err := f.svc.Token(context.Background(), f.app.ProviderName, DefaultMinValid)
 	after := time.Now()
 	if err != nil {
 		t.Fatalf("Token: %v", err)
 	}
-	reqs := te.requests()
+	reqs := te.Requests("/token")
 	if len(reqs) != 1 {
 		t.Fatalf("%d token endpoint requests; want 1", len(reqs))
 	}
@@ -457,17 +409,17 @@ func TestServiceTokenStaleRefreshes(t *testing.T) {
 	if _, err := f.svc.Token(context.Background(), f.app.ProviderName, DefaultMinValid); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(te.requests()); n != 1 {
+	if n := len(te.Requests("/token")); n != 1 {
 		t.Errorf("%d requests after the token was renewed; want still 1", n)
 	}
 }
 
 func TestServiceTokenRefreshWithoutRotationKeepsRefreshToken(t *testing.T) {
-	te := newTokEndpoint(t, func(w http.ResponseWriter, n int, _ tokReq) {
-		tokJSON(w, http.StatusOK, map[string]any{"access_token": "at-2", "token_type": "Bearer", "expires_in": 600, "scope": "read"})
+	te := newTokEndpoint(t, func(w http.ResponseWriter, n int, _ oauthtest.Request) {
+		oauthtest.JSON(w, http.StatusOK, map[string]any{"access_token": "at-2", "token_type": "Bearer", "expires_in": 600, "scope": "read"})
 	})
 	now := time.Now().UTC().Truncate(time.Second)
-	f := newTokFixture(t, te.tokenURL(), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, -time.Minute, tokOldRefresh))
+	f := newTokFixture(t, te.At("/token"), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, -time.Minute, tokOldRefresh))
 	ts, err := f.svc.Token(context.Background(), f.app.ProviderName, DefaultMinValid)
 	if err != nil {
 		t.Fatal(err)
@@ -482,12 +434,12 @@ func TestServiceTokenRefreshWithoutRotationKeepsRefreshToken(t *testing.T) {
 }
 
 func TestServiceTokenRefreshDropsUnverifiableIDToken(t *testing.T) {
-	te := newTokEndpoint(t, func(w http.ResponseWriter, n int, _ tokReq) {
-		tokJSON(w, http.StatusOK, map[string]any{"access_token": "at-2", "refresh_token": "rt-2", "expires_in": 600, "id_token": "not.a.jwt"})
+	te := newTokEndpoint(t, func(w http.ResponseWriter, n int, _ oauthtest.Request) {
+		oauthtest.JSON(w, http.StatusOK, map[string]any{"access_token": "at-2", "refresh_token": "rt-2", "expires_in": 600, "id_token": "not.a.jwt"})
 	})
 	now := time.Now().UTC().Truncate(time.Second)
 	// The app has no issuer or JWKS URI, so no ID token can be verified.
-	f := newTokFixture(t, te.tokenURL(), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, -time.Minute, tokOldRefresh))
+	f := newTokFixture(t, te.At("/token"), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, -time.Minute, tokOldRefresh))
 	ts, err := f.svc.Token(context.Background(), f.app.ProviderName, DefaultMinValid)
 	if err != nil {
 		t.Fatal(err)
@@ -504,12 +456,12 @@ func TestServiceTokenRefreshDropsUnverifiableIDToken(t *testing.T) {
 func TestServiceRefreshForcesRenewal(t *testing.T) {
 	te := newTokEndpoint(t, tokRotating)
 	now := time.Now().UTC().Truncate(time.Second)
-	f := newTokFixture(t, te.tokenURL(), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, time.Hour, tokOldRefresh))
+	f := newTokFixture(t, te.At("/token"), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, time.Hour, tokOldRefresh))
 	ts, err := f.svc.Refresh(context.Background(), f.app.ProviderName)
 	if err != nil {
 		t.Fatalf("Refresh: %v", err)
 	}
-	if n := len(te.requests()); n != 1 {
+	if n := len(te.Requests("/token")); n != 1 {
 		t.Errorf("%d requests; want 1 even though the token was fresh", n)
 	}
 	if ts.AccessToken != "at-new-1" || f.stored(t).RefreshToken != "rt-new-1" {
@@ -520,15 +472,15 @@ func TestServiceRefreshForcesRenewal(t *testing.T) {
 func TestServiceTokenInvalidGrant(t *testing.T) {
 	for _, method := range []string{AuthMethodAuto, AuthMethodBasic, AuthMethodPost, AuthMethodNone} {
 		t.Run(method, func(t *testing.T) {
-			te := newTokEndpoint(t, func(w http.ResponseWriter, n int, _ tokReq) {
-				tokJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_grant", "error_description": "Token is not active\nor was revoked"})
+			te := newTokEndpoint(t, func(w http.ResponseWriter, n int, _ oauthtest.Request) {
+				oauthtest.JSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_grant", "error_description": "Token is not active\nor was revoked"})
 			})
 			now := time.Now().UTC().Truncate(time.Second)
 			secret := tokClientSecret
 			if method == AuthMethodNone {
 				secret = ""
 			}
-			f := newTokFixture(t, te.tokenURL(), te.Client(), method, secret, tokSet(now, 10*time.Second, tokOldRefresh))
+			f := newTokFixture(t, te.At("/token"), te.Client(), method, secret, tokSet(now, 10*time.Second, tokOldRefresh))
 			before := f.storedRaw(t)
 
 			_, err := f.svc.Token(context.Background(), f.app.ProviderName, DefaultMinValid)
@@ -547,7 +499,7 @@ func TestServiceTokenInvalidGrant(t *testing.T) {
 			tokNoSecrets(t, err)
 
 			// (f) exactly one request: the fixed auth style does not retry.
-			if n := len(te.requests()); n != 1 {
+			if n := len(te.Requests("/token")); n != 1 {
 				t.Errorf("the token endpoint got %d requests for one invalid_grant; want exactly 1", n)
 			}
 			if after := f.storedRaw(t); after != before {
@@ -563,7 +515,7 @@ func TestServiceTokenInvalidGrant(t *testing.T) {
 			if !errors.Is(err, ErrNeedsReauth) || !strings.Contains(err.Error(), "Token is not active") {
 				t.Errorf("second Token = %v; want ErrNeedsReauth with the recorded reason", err)
 			}
-			if n := len(te.requests()); n != 1 {
+			if n := len(te.Requests("/token")); n != 1 {
 				t.Errorf("%d requests after the second call; want still 1", n)
 			}
 		})
@@ -573,11 +525,11 @@ func TestServiceTokenInvalidGrant(t *testing.T) {
 func TestServiceTokenClientRejected(t *testing.T) {
 	for _, code := range []string{"invalid_client", "unauthorized_client"} {
 		t.Run(code, func(t *testing.T) {
-			te := newTokEndpoint(t, func(w http.ResponseWriter, n int, _ tokReq) {
-				tokJSON(w, http.StatusUnauthorized, map[string]any{"error": code, "error_description": "Client authentication failed"})
+			te := newTokEndpoint(t, func(w http.ResponseWriter, n int, _ oauthtest.Request) {
+				oauthtest.JSON(w, http.StatusUnauthorized, map[string]any{"error": code, "error_description": "Client authentication failed"})
 			})
 			now := time.Now().UTC().Truncate(time.Second)
-			f := newTokFixture(t, te.tokenURL(), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, 0, tokOldRefresh))
+			f := newTokFixture(t, te.At("/token"), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, 0, tokOldRefresh))
 			before := f.storedRaw(t)
 			_, err := f.svc.Token(context.Background(), f.app.ProviderName, DefaultMinValid)
 			if !errors.Is(err, ErrClientRejected) {
@@ -591,7 +543,7 @@ func TestServiceTokenClientRejected(t *testing.T) {
 			}
 			tokOneLine(t, err)
 			tokNoSecrets(t, err)
-			if n := len(te.requests()); n != 1 {
+			if n := len(te.Requests("/token")); n != 1 {
 				t.Errorf("%d requests; want 1", n)
 			}
 			if f.storedRaw(t) != before {
@@ -601,8 +553,8 @@ func TestServiceTokenClientRejected(t *testing.T) {
 				t.Errorf("Connection = %+v; want client_rejected", c)
 			}
 			_, err = f.svc.Token(context.Background(), f.app.ProviderName, DefaultMinValid)
-			if !errors.Is(err, ErrClientRejected) || len(te.requests()) != 1 {
-				t.Errorf("second Token = %v after %d requests; want ErrClientRejected without asking again", err, len(te.requests()))
+			if !errors.Is(err, ErrClientRejected) || len(te.Requests("/token")) != 1 {
+				t.Errorf("second Token = %v after %d requests; want ErrClientRejected without asking again", err, len(te.Requests("/token")))
 			}
 		})
 	}
@@ -611,24 +563,24 @@ func TestServiceTokenClientRejected(t *testing.T) {
 func TestServiceTokenTransient(t *testing.T) {
 	tests := []struct {
 		name    string
-		respond func(w http.ResponseWriter, n int, _ tokReq)
+		respond func(w http.ResponseWriter, n int, _ oauthtest.Request)
 		closed  bool
 		want    string
 	}{
-		{name: "503", respond: func(w http.ResponseWriter, n int, _ tokReq) {
+		{name: "503", respond: func(w http.ResponseWriter, n int, _ oauthtest.Request) {
 			http.Error(w, "Service Unavailable", http.StatusServiceUnavailable)
 		}, want: "503"},
-		{name: "502 html", respond: func(w http.ResponseWriter, n int, _ tokReq) {
+		{name: "502 html", respond: func(w http.ResponseWriter, n int, _ oauthtest.Request) {
 			w.Header().Set("Content-Type", "text/html")
 			w.WriteHeader(http.StatusBadGateway)
 			fmt.Fprint(w, "<html>\n<body>Bad gateway</body>\n</html>")
 		}, want: "502"},
-		{name: "429", respond: func(w http.ResponseWriter, n int, _ tokReq) {
+		{name: "429", respond: func(w http.ResponseWriter, n int, _ oauthtest.Request) {
 			w.Header().Set("Retry-After", "30")
-			tokJSON(w, http.StatusTooManyRequests, map[string]any{"error": "slow_down"})
+			oauthtest.JSON(w, http.StatusTooManyRequests, map[string]any{"error": "slow_down"})
 		}, want: "slow_down"},
-		{name: "temporarily_unavailable", respond: func(w http.ResponseWriter, n int, _ tokReq) {
-			tokJSON(w, http.StatusBadRequest, map[string]any{"error": "temporarily_unavailable"})
+		{name: "temporarily_unavailable", respond: func(w http.ResponseWriter, n int, _ oauthtest.Request) {
+			oauthtest.JSON(w, http.StatusBadRequest, map[string]any{"error": "temporarily_unavailable"})
 		}, want: "temporarily_unavailable"},
 		{name: "connection refused", closed: true, want: "cannot connect"},
 	}
@@ -640,7 +592,7 @@ func TestServiceTokenTransient(t *testing.T) {
 			}
 			te := newTokEndpoint(t, respond)
 			now := time.Now().UTC().Truncate(time.Second)
-			f := newTokFixture(t, te.tokenURL(), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, 5*time.Second, tokOldRefresh))
+			f := newTokFixture(t, te.At("/token"), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, 5*time.Second, tokOldRefresh))
 			if tt.closed {
 				te.Close()
 			}
@@ -666,7 +618,7 @@ func TestServiceTokenTransient(t *testing.T) {
 				t.Errorf("Connection = %+v; want unchanged", c)
 			}
 			if !tt.closed {
-				if n := len(te.requests()); n != 1 {
+				if n := len(te.Requests("/token")); n != 1 {
 					t.Errorf("%d requests; want 1", n)
 				}
 			}
@@ -676,12 +628,12 @@ func TestServiceTokenTransient(t *testing.T) {
 
 func TestServiceTokenConcurrentRefreshOnce(t *testing.T) {
 	release := make(chan struct{})
-	te := newTokEndpoint(t, func(w http.ResponseWriter, n int, req tokReq) {
+	te := newTokEndpoint(t, func(w http.ResponseWriter, n int, req oauthtest.Request) {
 		<-release // hold the first refresh until every caller is in flight
 		tokRotating(w, n, req)
 	})
 	now := time.Now().UTC().Truncate(time.Second)
-	f := newTokFixture(t, te.tokenURL(), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, 2*time.Minute, tokOldRefresh))
+	f := newTokFixture(t, te.At("/token"), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, 2*time.Minute, tokOldRefresh))
 
 	const callers = 10
 	var wg sync.WaitGroup
@@ -702,13 +654,13 @@ func TestServiceTokenConcurrentRefreshOnce(t *testing.T) {
 	}
 	// Let the one refresh finish once it has arrived; the others wait on the lock meanwhile.
 	deadline := time.Now().Add(10 * time.Second)
-	for len(te.requests()) == 0 && time.Now().Before(deadline) {
+	for len(te.Requests("/token")) == 0 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	close(release)
 	wg.Wait()
 
-	if n := len(te.requests()); n != 1 {
+	if n := len(te.Requests("/token")); n != 1 {
 		t.Errorf("%d refresh requests from %d concurrent callers; want exactly 1", n, callers)
 	}
 	for i := range callers {
@@ -728,7 +680,7 @@ func TestServiceTokenConcurrentRefreshOnce(t *testing.T) {
 func TestServiceTokenStaleWithoutRefreshToken(t *testing.T) {
 	te := newTokEndpoint(t, tokRotating)
 	now := time.Now().UTC().Truncate(time.Second)
-	f := newTokFixture(t, te.tokenURL(), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, -time.Minute, ""))
+	f := newTokFixture(t, te.At("/token"), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, -time.Minute, ""))
 	before := f.storedRaw(t)
 	_, err := f.svc.Token(context.Background(), f.app.ProviderName, DefaultMinValid)
 	if !errors.Is(err, ErrNeedsReauth) {
@@ -738,14 +690,14 @@ func TestServiceTokenStaleWithoutRefreshToken(t *testing.T) {
 		t.Errorf("error %q does not advise connect for the app", msg)
 	}
 	tokOneLine(t, err)
-	if n := len(te.requests()); n != 0 {
+	if n := len(te.Requests("/token")); n != 0 {
 		t.Errorf("%d requests without a refresh token; want none", n)
 	}
 	if f.storedRaw(t) != before {
 		t.Error("tokens changed")
 	}
 	// A token with life left is still handed out without a refresh token.
-	f2 := newTokFixture(t, te.tokenURL(), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, time.Hour, ""))
+	f2 := newTokFixture(t, te.At("/token"), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, time.Hour, ""))
 	if ts, err := f2.svc.Token(context.Background(), f2.app.ProviderName, DefaultMinValid); err != nil || ts.AccessToken != tokOldAccess {
 		t.Errorf("Token of a fresh token without refresh token = %+v, %v", ts, err)
 	}
@@ -753,7 +705,7 @@ func TestServiceTokenStaleWithoutRefreshToken(t *testing.T) {
 
 func TestServiceTokenNotConnected(t *testing.T) {
 	te := newTokEndpoint(t, tokRotating)
-	f := newTokFixture(t, te.tokenURL(), te.Client(), AuthMethodAuto, tokClientSecret, nil)
+	f := newTokFixture(t, te.At("/token"), te.Client(), AuthMethodAuto, tokClientSecret, nil)
 	if _, err := f.svc.Token(context.Background(), f.app.ProviderName, DefaultMinValid); !errors.Is(err, ErrNotConnected) {
 		t.Errorf("Token of a never-connected app = %v; want ErrNotConnected", err)
 	}
@@ -763,7 +715,7 @@ func TestServiceTokenNotConnected(t *testing.T) {
 	if _, err := f.svc.Token(context.Background(), "no such app", DefaultMinValid); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Token of an unknown app = %v; want ErrNotFound", err)
 	}
-	if n := len(te.requests()); n != 0 {
+	if n := len(te.Requests("/token")); n != 0 {
 		t.Errorf("%d requests; want none", n)
 	}
 }
