@@ -11,7 +11,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -33,33 +32,27 @@ const (
 	fltSubject  = "user-42"
 )
 
-// fltProvider is the fake OpenID provider.
+// fltProvider is oauthtest's provider as an OpenID provider: its token endpoint checks PKCE
+// against the last authorization link the browser was given and hands out signed ID tokens.
 type fltProvider struct {
-	t      *testing.T
-	signer *testSigner
-	srv    *httptest.Server
+	*oauthtest.Provider
+	t *testing.T
 
-	mu        sync.Mutex
-	auths     []url.Values // the query of every authorization link the browser was given
-	exchanges []url.Values // every form the token endpoint received
+	mu    sync.Mutex
+	auths []url.Values // the query of every authorization link the browser was given
 	// token answers the code exchange; nil: a good answer (fltGoodToken).
 	token func(w http.ResponseWriter, form url.Values, auth url.Values)
 }
 
 func newFltProvider(t *testing.T) *fltProvider {
 	t.Helper()
-	p := &fltProvider{t: t, signer: fltSigner(t)}
-	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/token" || r.Method != http.MethodPost {
-			http.NotFound(w, r)
-			return
-		}
-		if err := r.ParseForm(); err != nil {
-			http.Error(w, "bad form", http.StatusBadRequest)
+	p := &fltProvider{Provider: oauthtest.NewProvider(t), t: t}
+	p.Handle("/token", func(w http.ResponseWriter, _ int, req oauthtest.Request) {
+		if req.Method != http.MethodPost {
+			http.NotFound(w, nil)
 			return
 		}
 		p.mu.Lock()
-		p.exchanges = append(p.exchanges, r.PostForm)
 		var auth url.Values
 		if len(p.auths) > 0 {
 			auth = p.auths[len(p.auths)-1]
@@ -67,8 +60,8 @@ func newFltProvider(t *testing.T) *fltProvider {
 		answer := p.token
 		p.mu.Unlock()
 		// A real provider checks the PKCE verifier against the challenge it was given.
-		if auth != nil && auth.Get("code_challenge") != "" && r.PostForm.Get("grant_type") == "authorization_code" {
-			sum := sha256.Sum256([]byte(r.PostForm.Get("code_verifier")))
+		if auth != nil && auth.Get("code_challenge") != "" && req.Form.Get("grant_type") == "authorization_code" {
+			sum := sha256.Sum256([]byte(req.Form.Get("code_verifier")))
 			if base64.RawURLEncoding.EncodeToString(sum[:]) != auth.Get("code_challenge") {
 				oauthtest.JSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_grant", "error_description": "PKCE verification failed"})
 				return
@@ -77,28 +70,12 @@ func newFltProvider(t *testing.T) *fltProvider {
 		if answer == nil {
 			answer = p.goodToken
 		}
-		answer(w, r.PostForm, auth)
-	}))
-	t.Cleanup(p.srv.Close)
+		answer(w, req.Form, auth)
+	})
 	return p
 }
 
-func (p *fltProvider) issuer() string { return p.srv.URL }
-
-var fltKey struct {
-	sync.Once
-	signer *testSigner
-}
-
-// fltSigner is a testSigner whose RSA key is made once per test binary (making one takes a
-// while under -race) and whose JWKS server is the test's own.
-func fltSigner(t *testing.T) *testSigner {
-	fltKey.Do(func() { fltKey.signer = newTestSigner(t) })
-	s := &testSigner{key: fltKey.signer.key}
-	s.jwks = httptest.NewServer(fltKey.signer.jwks.Config.Handler)
-	t.Cleanup(s.jwks.Close)
-	return s
-}
+func (p *fltProvider) issuer() string { return p.URL }
 
 // idToken signs an ID token for the last sign-in; change edits the claims first.
 func (p *fltProvider) idToken(auth url.Values, change func(c map[string]any)) string {
@@ -111,7 +88,7 @@ func (p *fltProvider) idToken(auth url.Values, change func(c map[string]any)) st
 	if change != nil {
 		change(claims)
 	}
-	return p.signer.sign(p.t, claims)
+	return p.Sign(claims)
 }
 
 var fltSeq struct {
@@ -139,9 +116,11 @@ func (p *fltProvider) setToken(f func(w http.ResponseWriter, form url.Values, au
 }
 
 func (p *fltProvider) exchangeForms() []url.Values {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return append([]url.Values(nil), p.exchanges...)
+	var forms []url.Values
+	for _, r := range p.Requests("/token") {
+		forms = append(forms, r.Form)
+	}
+	return forms
 }
 
 func (p *fltProvider) authorizations() []url.Values {
@@ -191,7 +170,7 @@ func newFltFixture(t *testing.T, change func(a *App), clientSecret string) *fltF
 	app.AuthorizationURI = p.issuer() + "/authorize"
 	app.TokenURI = p.issuer() + "/token"
 	app.Issuer = p.issuer()
-	app.JWKSURI = p.signer.jwks.URL
+	app.JWKSURI = p.At(oauthtest.JWKSPath)
 	app.Scopes = []string{"openid", "email", "offline_access"}
 	app.RedirectPort = 0
 	if change != nil {
@@ -369,7 +348,6 @@ func TestConnectTokenWithoutExpiresIn(t *testing.T) {
 // ---- the ID token ----
 
 func TestConnectRefusesABadIDToken(t *testing.T) {
-	other := newTestSigner(t) // a key the provider's JWKS does not hold
 	cases := []struct {
 		name  string
 		token func(p *fltProvider, auth url.Values) string
@@ -393,7 +371,7 @@ func TestConnectRefusesABadIDToken(t *testing.T) {
 		{"bad signature", func(p *fltProvider, auth url.Values) string {
 			claims := map[string]any{"iss": p.issuer(), "sub": fltSubject, "aud": fltClientID,
 				"exp": time.Now().Add(time.Hour).Unix(), "iat": time.Now().Unix(), "nonce": auth.Get("nonce")}
-			return other.sign(t, claims)
+			return oauthtest.SignUnknown(t, claims) // a key the provider's JWKS does not hold
 		}, []string{"ID token failed verification", "signature"}},
 		{"tampered payload", func(p *fltProvider, auth url.Values) string {
 			parts := strings.Split(p.idToken(auth, nil), ".")

@@ -358,9 +358,9 @@ func TestDiscoveryRedirects(t *testing.T) {
 // body without end is cut at 1 MiB rather than read until memory runs out.
 func TestJWKSRedirectsAndSize(t *testing.T) {
 	el := newElsewhere(t)
-	s := newTestSigner(t)
+	s := oauthtest.NewProvider(t)
 	now := time.Now()
-	token := s.sign(t, map[string]any{"iss": "https://idp.example", "sub": "u", "aud": "c", "exp": now.Add(time.Hour).Unix(), "iat": now.Unix()})
+	token := s.Sign(map[string]any{"iss": "https://idp.example", "sub": "u", "aud": "c", "exp": now.Add(time.Hour).Unix(), "iat": now.Unix()})
 	app := func(jwks string) *App {
 		return &App{ProviderName: "P", ClientID: "c", Issuer: "https://idp.example", JWKSURI: jwks}
 	}
@@ -375,7 +375,7 @@ func TestJWKSRedirectsAndSize(t *testing.T) {
 		el.assertNothingArrived(t)
 	})
 	t.Run("redirect to https", func(t *testing.T) {
-		keys := httptest.NewTLSServer(s.jwks.Config.Handler)
+		keys := httptest.NewTLSServer(s.Config.Handler)
 		defer keys.Close()
 		rd := newRedirector(t, keys.URL+"/jwks")
 		id, err := oauth.VerifyIDToken(context.Background(), el.client(rd.Server), app(rd.URL+"/jwks"), token, "", time.Now)
@@ -415,7 +415,7 @@ func TestJWKSRedirectsAndSize(t *testing.T) {
 	t.Run("a key set of exactly the limit is read", func(t *testing.T) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			rec := httptest.NewRecorder()
-			s.jwks.Config.Handler.ServeHTTP(rec, r)
+			s.Config.Handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, oauthtest.JWKSPath, nil))
 			body := strings.TrimRight(rec.Body.String(), "\n")
 			w.Header().Set("Content-Type", "application/json")
 			io.WriteString(w, body+strings.Repeat(" ", oauth.MaxJWKSBody-len(body)))

@@ -52,27 +52,28 @@ type Provider struct {
 	answers map[string]Answer
 }
 
-var key struct {
+// keys[0] signs and is served; keys[1] is a stranger's, for tokens that must fail.
+var keys [2]struct {
 	sync.Once
 	k   *rsa.PrivateKey
 	err error
 }
 
 // signingKey is made once per test binary: a 2048-bit RSA key takes a while under -race.
-func signingKey(t testing.TB) *rsa.PrivateKey {
+func signingKey(t testing.TB, i int) *rsa.PrivateKey {
 	t.Helper()
-	key.Do(func() { key.k, key.err = rsa.GenerateKey(rand.Reader, 2048) })
-	if key.err != nil {
-		t.Fatal(key.err)
+	keys[i].Do(func() { keys[i].k, keys[i].err = rsa.GenerateKey(rand.Reader, 2048) })
+	if keys[i].err != nil {
+		t.Fatal(keys[i].err)
 	}
-	return key.k
+	return keys[i].k
 }
 
 // NewProvider starts a provider on loopback, closed when the test ends. It answers the JWKS
 // at JWKSPath; every other path is the test's to script with Handle.
 func NewProvider(t testing.TB) *Provider {
 	t.Helper()
-	k := signingKey(t)
+	k := signingKey(t, 0)
 	p := &Provider{t: t, reqs: map[string][]Request{}, answers: map[string]Answer{}}
 	b64 := base64.RawURLEncoding.EncodeToString
 	p.answers[JWKSPath] = func(w http.ResponseWriter, _ int, _ Request) {
@@ -155,13 +156,23 @@ func (p *Provider) Sign(claims map[string]any) string {
 // providers of a test binary share the one key.
 func Sign(t testing.TB, claims map[string]any) string {
 	t.Helper()
+	return sign(t, signingKey(t, 0), claims)
+}
+
+// SignUnknown signs claims with a key no provider serves, under the same kid: a forgery.
+func SignUnknown(t testing.TB, claims map[string]any) string {
+	t.Helper()
+	return sign(t, signingKey(t, 1), claims)
+}
+
+func sign(t testing.TB, k *rsa.PrivateKey, claims map[string]any) string {
 	enc := func(v any) string {
 		b, _ := json.Marshal(v)
 		return base64.RawURLEncoding.EncodeToString(b)
 	}
 	input := enc(map[string]string{"alg": "RS256", "kid": "k1", "typ": "JWT"}) + "." + enc(claims)
 	sum := sha256.Sum256([]byte(input))
-	sig, err := rsa.SignPKCS1v15(rand.Reader, signingKey(t), crypto.SHA256, sum[:])
+	sig, err := rsa.SignPKCS1v15(rand.Reader, k, crypto.SHA256, sum[:])
 	if err != nil {
 		t.Fatal(err)
 	}
