@@ -9,18 +9,9 @@ import (
 	"connectedapps/core/secret"
 )
 
-func probeService(t *testing.T, store secret.Store) *Service {
-	t.Helper()
-	svc, err := NewService(Config{Dir: t.TempDir(), Secrets: store})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return svc
-}
-
 func TestProbeSecretsWorking(t *testing.T) {
 	mem := secret.NewMemoryStore()
-	st := probeService(t, mem).ProbeSecrets()
+	st := newFixture(t, fixtureOpts{secrets: mem}).svc.ProbeSecrets()
 	if st.State != SecretsOK || st.Message != "" || st.Store == "" {
 		t.Errorf("status = %+v; want ok with a store name", st)
 	}
@@ -42,7 +33,7 @@ func TestProbeSecretsLockedAndUnreachable(t *testing.T) {
 	for _, tc := range tests {
 		mem := secret.NewMemoryStore()
 		mem.Fail = tc.fail
-		st := probeService(t, mem).ProbeSecrets()
+		st := newFixture(t, fixtureOpts{secrets: mem}).svc.ProbeSecrets()
 		if st.State != tc.state {
 			t.Errorf("with %q: state %s; want %s", tc.fail, st.State, tc.state)
 		}
@@ -59,7 +50,7 @@ func TestProbeSecretsRealKeyring(t *testing.T) {
 	if os.Getenv("CONNECTEDAPPS_TEST_KEYRING") != "1" {
 		t.Skip("run under scripts/with-test-keyring to use a real keyring")
 	}
-	st := probeService(t, secret.NewSystemStore()).ProbeSecrets()
+	st := newFixture(t, fixtureOpts{secrets: secret.NewSystemStore()}).svc.ProbeSecrets()
 	if st.State != SecretsOK || !strings.Contains(st.Store, "Secret Service") {
 		t.Errorf("unlocked test keyring: %+v; want ok from the Secret Service", st)
 	}

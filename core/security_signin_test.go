@@ -267,7 +267,7 @@ func TestNewAppsGetTheirOwnCallbackPath(t *testing.T) {
 // keeps the path of its loopback redirect URI. A Google Desktop client (any path) and a
 // document from Frappe itself (its own web callback) are new here and get a path of their own.
 func TestImportKeepsTheRegisteredCallbackPath(t *testing.T) {
-	svc, _ := newImportService(t)
+	svc := newFixture(t, fixtureOpts{}).svc
 	ours := `[{"provider_name":"Ours","client_id":"c","authorization_uri":"https://a.example/auth","token_uri":"https://a.example/token",` +
 		`"redirect_host":"127.0.0.1","redirect_port":8765,"callback_path":"/callback/ours-2","scopes":[],"query_parameters":[]},` +
 		`{"provider_name":"Before","client_id":"c","authorization_uri":"https://a.example/auth","token_uri":"https://a.example/token",` +
