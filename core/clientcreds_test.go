@@ -11,17 +11,12 @@ import (
 	"time"
 
 	"connectedapps/core/oauth/oauthtest"
-	"connectedapps/core/secret"
 )
 
 // newCCFixture registers a client credentials app against te, with a clock the test moves.
 func newCCFixture(t *testing.T, te *oauthtest.Provider, change func(a *App), clientSecret string) (*Service, App, *testClock) {
 	t.Helper()
-	clock := newTestClock(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))
-	svc, err := NewService(Config{Dir: t.TempDir(), Secrets: secret.NewMemoryStore(), HTTP: te.Client(), Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := newFixture(t, fixtureOpts{provider: te, at: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)})
 	app := NewApp("Machine")
 	app.ClientID, app.TokenURI, app.GrantType = tokClientID, te.At("/token"), GrantClientCredentials
 	app.Scopes = []string{"api.read"}
@@ -29,14 +24,7 @@ func newCCFixture(t *testing.T, te *oauthtest.Provider, change func(a *App), cli
 	if change != nil {
 		change(&app)
 	}
-	var sp *string
-	if clientSecret != "" {
-		sp = &clientSecret
-	}
-	if app, err = svc.Add(app, sp); err != nil {
-		t.Fatalf("Add: %v", err)
-	}
-	return svc, app, clock
+	return f.svc, f.add(t, app, clientSecret), f.clock
 }
 
 // ccAnswer hands out at-1, at-2, ... valid for an hour, with a refresh and an ID token the
@@ -129,10 +117,7 @@ func TestClientCredentialsConcurrentCallersFetchOnce(t *testing.T) {
 
 func TestClientCredentialsNeedsASecret(t *testing.T) {
 	te := newTokEndpoint(t, ccAnswer)
-	svc, err := NewService(Config{Dir: t.TempDir(), Secrets: secret.NewMemoryStore(), HTTP: te.Client()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := newFixture(t, fixtureOpts{provider: te, realTime: true}).svc
 	app := NewApp("Machine")
 	app.ClientID, app.TokenURI, app.GrantType = tokClientID, te.At("/token"), GrantClientCredentials
 	var ve *ValidationError

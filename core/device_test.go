@@ -13,7 +13,6 @@ import (
 
 	"connectedapps/core/oauth"
 	"connectedapps/core/oauth/oauthtest"
-	"connectedapps/core/secret"
 )
 
 // newDeviceProvider is a provider whose device authorization endpoint hands out one code
@@ -28,46 +27,26 @@ func newDeviceProvider(t *testing.T, poll func(w http.ResponseWriter, n int)) *o
 	return dp
 }
 
-type deviceFixture struct {
-	svc     *Service
-	mem     *secret.MemoryStore
-	app     App
-	clock   *testClock
-	opened  []string
-	openErr error
-}
-
 // newDeviceFixture registers a confidential app with the device grant against dp.
-func newDeviceFixture(t *testing.T, dp *oauthtest.Provider, change func(a *App)) *deviceFixture {
+func newDeviceFixture(t *testing.T, dp *oauthtest.Provider, change func(a *App)) *fixture {
 	t.Helper()
-	f := &deviceFixture{mem: secret.NewMemoryStore(), clock: newTestClock(time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC))}
-	browser := BrowserFunc(func(u *url.URL) error {
-		f.opened = append(f.opened, u.String())
-		return f.openErr
-	})
-	svc, err := NewService(Config{Dir: t.TempDir(), Secrets: f.mem, HTTP: dp.Client(), Now: f.clock.Now, Browser: browser})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := newFixture(t, fixtureOpts{provider: dp, at: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)})
 	app := NewApp("Device IdP")
 	app.ClientID = tokClientID
 	app.GrantType = GrantDeviceCode
-	app.DeviceAuthorizationURI = dp.URL + "/device"
-	app.TokenURI = dp.URL + "/token"
+	app.DeviceAuthorizationURI = dp.At("/device")
+	app.TokenURI = dp.At("/token")
 	app.Scopes = []string{"read", "write"}
 	app.QueryParameters = []QueryParameter{{Key: "access_type", Value: "offline"}, {Key: "prompt", Value: "consent"}, {Key: "audience", Value: "api://x"}}
 	if change != nil {
 		change(&app)
 	}
-	secret := tokClientSecret
-	if f.app, err = svc.Add(app, &secret); err != nil {
-		t.Fatalf("Add: %v", err)
-	}
-	f.svc = svc
+	f.add(t, app, tokClientSecret)
 	return f
 }
 
-func (f *deviceFixture) connect(t *testing.T, opts DeviceOptions) (*ConnectResult, []DeviceCode, error) {
+// connectDevice runs the device flow on the test clock and returns the codes it showed.
+func (f *fixture) connectDevice(t *testing.T, opts DeviceOptions) (*ConnectResult, []DeviceCode, error) {
 	t.Helper()
 	var codes []DeviceCode
 	opts.OnCode = func(c DeviceCode) { codes = append(codes, c) }
@@ -93,7 +72,7 @@ func TestDeviceFlowApprovedAfterPendingAndSlowDown(t *testing.T) {
 		}
 	})
 	f := newDeviceFixture(t, dp, nil)
-	res, codes, err := f.connect(t, DeviceOptions{})
+	res, codes, err := f.connectDevice(t, DeviceOptions{})
 	if err != nil {
 		t.Fatalf("ConnectDevice: %v", err)
 	}
@@ -147,7 +126,7 @@ func TestDeviceFlowSlowDownTakesTheProvidersInterval(t *testing.T) {
 		}
 	})
 	f := newDeviceFixture(t, dp, func(a *App) { a.TokenEndpointAuthMethod = AuthMethodPost })
-	res, _, err := f.connect(t, DeviceOptions{})
+	res, _, err := f.connectDevice(t, DeviceOptions{})
 	if err != nil {
 		t.Fatalf("ConnectDevice: %v", err)
 	}
@@ -204,7 +183,7 @@ func TestDeviceFlowEndings(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			dp := newDeviceProvider(t, c.answer)
 			f := newDeviceFixture(t, dp, nil)
-			_, _, err := f.connect(t, c.opts)
+			_, _, err := f.connectDevice(t, c.opts)
 			if err == nil {
 				t.Fatal("ConnectDevice succeeded")
 			}
@@ -266,7 +245,7 @@ func TestDeviceFlowNetworkFailuresAreRetried(t *testing.T) {
 		}
 		return dp.Client().Transport.RoundTrip(r)
 	})}
-	res, _, err := f.connect(t, DeviceOptions{})
+	res, _, err := f.connectDevice(t, DeviceOptions{})
 	if err != nil || res.Tokens.AccessToken != "at-after-blip" {
 		t.Fatalf("after two lost polls: %v %+v", err, res)
 	}
@@ -274,7 +253,7 @@ func TestDeviceFlowNetworkFailuresAreRetried(t *testing.T) {
 	failures = -10
 	g := newDeviceFixture(t, dp, func(a *App) { a.ProviderName = "Other" })
 	g.svc.HTTP = f.svc.HTTP
-	_, _, err = g.connect(t, DeviceOptions{})
+	_, _, err = g.connectDevice(t, DeviceOptions{})
 	if !errors.Is(err, ErrTransient) || !strings.Contains(err.Error(), "could not reach") {
 		t.Fatalf("three lost polls: %v", err)
 	}
@@ -289,18 +268,18 @@ func TestDeviceFlowRefusals(t *testing.T) {
 	f := newDeviceFixture(t, dp, func(a *App) {
 		a.GrantType, a.AuthorizationURI, a.DeviceAuthorizationURI = GrantAuthorizationCode, "https://p.example/auth", ""
 	})
-	if _, _, err := f.connect(t, DeviceOptions{}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "--device-url") {
+	if _, _, err := f.connectDevice(t, DeviceOptions{}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "--device-url") {
 		t.Errorf("no device endpoint: %v", err)
 	}
 	g := newDeviceFixture(t, dp, func(a *App) { a.ProviderName, a.GrantType = "Machine", GrantClientCredentials })
-	if _, _, err := g.connect(t, DeviceOptions{}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "client credentials") {
+	if _, _, err := g.connectDevice(t, DeviceOptions{}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "client credentials") {
 		t.Errorf("client credentials app: %v", err)
 	}
 	dp.Handle("/device", func(w http.ResponseWriter, _ int, _ oauthtest.Request) {
 		oauthtest.JSON(w, http.StatusBadRequest, map[string]any{"error": "unauthorized_client", "error_description": "device grant not enabled"})
 	})
 	h := newDeviceFixture(t, dp, func(a *App) { a.ProviderName = "Not enabled" })
-	_, codes, err := h.connect(t, DeviceOptions{})
+	_, codes, err := h.connectDevice(t, DeviceOptions{})
 	if !errors.Is(err, ErrClientRejected) || !strings.Contains(err.Error(), "device grant not enabled") || len(codes) != 0 {
 		t.Errorf("device endpoint refusal: %v (codes %v)", err, codes)
 	}

@@ -99,9 +99,9 @@ func (f *fixture) add(t testing.TB, app App, clientSecret string) App {
 	return added
 }
 
-// connected stores ts as app's tokens and marks it connected as c says (State, ExpiresAt and
+// markConnected stores ts as app's tokens and marks it connected as c says (State, ExpiresAt and
 // HasRefreshToken come from ts); it returns the app as saved.
-func (f *fixture) connected(t testing.TB, app App, ts *TokenSet, c Connection) App {
+func (f *fixture) markConnected(t testing.TB, app App, ts *TokenSet, c Connection) App {
 	t.Helper()
 	if err := f.svc.writeTokens(&app, ts); err != nil {
 		t.Fatal(err)

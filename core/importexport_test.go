@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-
 )
 
 const googleInstalled = `{"installed":{"client_id":"1234-abc.apps.googleusercontent.com","project_id":"mail-reader",

@@ -9,30 +9,21 @@ import (
 	"time"
 
 	"connectedapps/core/oauth/oauthtest"
-	"connectedapps/core/secret"
 )
 
-// schedFixture is a Service on a fake clock, a secret.MemoryStore and one httptest token endpoint,
-// with a Refresher over it.
+// schedFixture is the Service fixture on one token endpoint, with a Refresher over it.
 type schedFixture struct {
-	svc    *Service
-	mem    *secret.MemoryStore
-	clock  *testClock
+	*fixture
 	te     *oauthtest.Provider
 	r      *Refresher
 	events []RefreshEvent
 }
 
-func newSchedFixture(t *testing.T, respond func(w http.ResponseWriter, n int, req oauthtest.Request)) *schedFixture {
+func newSchedFixture(t *testing.T, respond oauthtest.Answer) *schedFixture {
 	t.Helper()
-	f := &schedFixture{mem: secret.NewMemoryStore(), clock: newTestClock(time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC))}
-	f.te = newTokEndpoint(t, respond)
-	svc, err := NewService(Config{Dir: t.TempDir(), Secrets: f.mem, HTTP: f.te.Client(), Now: f.clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.svc = svc
-	f.r = &Refresher{Source: svc, Now: f.clock.Now, OnEvent: func(ev RefreshEvent) { f.events = append(f.events, ev) }}
+	te := newTokEndpoint(t, respond)
+	f := &schedFixture{fixture: newFixture(t, fixtureOpts{provider: te, at: time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)}), te: te}
+	f.r = &Refresher{Source: f.svc, Now: f.clock.Now, OnEvent: func(ev RefreshEvent) { f.events = append(f.events, ev) }}
 	return f
 }
 
@@ -45,33 +36,9 @@ func (f *schedFixture) connected(t *testing.T, name string, expiresIn time.Durat
 	app.AuthorizationURI = "https://idp.example.com/authorize"
 	app.TokenURI = f.te.At("/token")
 	app.Scopes = []string{"read"}
-	app, err := f.svc.Add(app, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := f.clock.Now()
 	ts := &TokenSet{AccessToken: "at-" + name, RefreshToken: refresh, Expiry: tokTime(now.Add(expiresIn)), ObtainedAt: tokTime(now.Add(-time.Hour + expiresIn))}
-	if err := f.svc.writeTokens(&app, ts); err != nil {
-		t.Fatal(err)
-	}
-	err = f.svc.Registry.UpdateApp(app.ID, func(a *App) error {
-		a.Connection = &Connection{State: StateConnected, ExpiresAt: ts.Expiry, HasRefreshToken: refresh != "",
-			ConnectedAt: *ts.ObtainedAt}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f.app(t, app.ID)
-}
-
-func (f *schedFixture) app(t *testing.T, id string) App {
-	t.Helper()
-	app, err := f.svc.Registry.Find(id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return app
+	return f.markConnected(t, f.add(t, app, ""), ts, Connection{ConnectedAt: *ts.ObtainedAt})
 }
 
 // refreshTokens lists the refresh tokens the endpoint was sent, in order.
@@ -100,12 +67,12 @@ func TestRefresherRefreshesOnlyWhatIsDue(t *testing.T) {
 	if len(f.events) != 1 {
 		t.Errorf("OnEvent saw %d events; want the same 1", len(f.events))
 	}
-	c := f.app(t, due.ID).Connection
+	c := f.find(t, due.ID).Connection
 	if want := f.clock.Now().Add(time.Hour); c.ExpiresAt == nil || !c.ExpiresAt.Equal(want) || c.State != StateConnected {
 		t.Errorf("Due's connection after the pass = %+v; want connected, expiring %v", c, want)
 	}
 	for _, untouched := range []App{later, noRefresh} {
-		if got := f.app(t, untouched.ID).Connection; !got.ExpiresAt.Equal(*untouched.Connection.ExpiresAt) || got.RefreshedAt != nil {
+		if got := f.find(t, untouched.ID).Connection; !got.ExpiresAt.Equal(*untouched.Connection.ExpiresAt) || got.RefreshedAt != nil {
 			t.Errorf("%s was touched: %+v", untouched.ProviderName, got)
 		}
 	}
@@ -139,7 +106,7 @@ func TestRefresherRefreshesAfterSuspendOnTheNextTick(t *testing.T) {
 	}
 
 	f.clock.Advance(3 * time.Hour) // the lid was closed
-	if st := f.app(t, app.ID); st.State(f.clock.Now()) != StateExpired {
+	if st := f.find(t, app.ID); st.State(f.clock.Now()) != StateExpired {
 		t.Fatalf("state after the suspend = %s; want expired", st.State(f.clock.Now()))
 	}
 	ticks <- f.clock.Now()
@@ -154,7 +121,7 @@ func TestRefresherRefreshesAfterSuspendOnTheNextTick(t *testing.T) {
 	if got := f.refreshTokens(); len(got) != 1 || got[0] != "rt-1" {
 		t.Fatalf("after waking the endpoint was sent %q; want one refresh with rt-1", got)
 	}
-	if c := f.app(t, app.ID).Connection; c.RefreshedAt == nil || !c.ExpiresAt.After(f.clock.Now()) {
+	if c := f.find(t, app.ID).Connection; c.RefreshedAt == nil || !c.ExpiresAt.After(f.clock.Now()) {
 		t.Errorf("connection after waking = %+v; want refreshed, expiring after %v", c, f.clock.Now())
 	}
 }
@@ -180,7 +147,7 @@ func TestRefresherReportsNeedsReauthOnce(t *testing.T) {
 	if n := len(f.te.Requests("/token")); n != 1 {
 		t.Errorf("the provider was asked %d times; want once (the recorded state stops the rest)", n)
 	}
-	if st := f.app(t, app.ID).Connection.State; st != StateNeedsReauth {
+	if st := f.find(t, app.ID).Connection.State; st != StateNeedsReauth {
 		t.Errorf("state = %s; want needs_reauth", st)
 	}
 }
@@ -254,7 +221,7 @@ func TestRefresherBacksOffOnTransientFailures(t *testing.T) {
 	if n := len(f.te.Requests("/token")); n != 2 {
 		t.Errorf("%d requests after three ticks with two failures; want 2 (backing off)", n)
 	}
-	if st := f.app(t, app.ID).Connection.State; st != StateConnected {
+	if st := f.find(t, app.ID).Connection.State; st != StateConnected {
 		t.Errorf("a temporary failure changed the state to %s", st)
 	}
 

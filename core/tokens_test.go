@@ -16,7 +16,6 @@ import (
 
 	"connectedapps/core/oauth"
 	"connectedapps/core/oauth/oauthtest"
-	"connectedapps/core/secret"
 )
 
 // newTokEndpoint is a provider whose token endpoint answers with respond (n counts requests
@@ -51,56 +50,22 @@ const (
 	tokOldIDToken   = "id-token-old"
 )
 
-// tokFixture is a Service with one app, its tokens in a secret.MemoryStore and a fixed clock.
-type tokFixture struct {
-	svc *Service
-	mem *secret.MemoryStore
-	app App
-	now time.Time
-}
-
 // newTokFixture registers an app whose token endpoint is tokenURL with the given auth method
-// (secret "" adds none), stores ts as its tokens and marks it connected.
-func newTokFixture(t *testing.T, tokenURL string, hc *http.Client, method, clientSecret string, ts *TokenSet) *tokFixture {
+// (secret "" adds none), stores ts as its tokens and marks it connected an hour ago.
+func newTokFixture(t *testing.T, tokenURL string, hc *http.Client, method, clientSecret string, ts *TokenSet) *fixture {
 	t.Helper()
-	now := time.Now().UTC().Truncate(time.Second)
-	mem := secret.NewMemoryStore()
-	svc, err := NewService(Config{Dir: t.TempDir(), Secrets: mem, HTTP: hc, Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := newFixture(t, fixtureOpts{http: hc})
 	app := NewApp("Example IdP")
 	app.ClientID = tokClientID
 	app.AuthorizationURI = "https://idp.example.com/authorize"
 	app.TokenURI = tokenURL
 	app.Scopes = []string{"read", "write"}
 	app.TokenEndpointAuthMethod = method
-	var sp *string
-	if clientSecret != "" {
-		sp = &clientSecret
-	}
-	app, err = svc.Add(app, sp)
-	if err != nil {
-		t.Fatalf("Add: %v", err)
-	}
+	app = f.add(t, app, clientSecret)
 	if ts != nil {
-		if err := svc.writeTokens(&app, ts); err != nil {
-			t.Fatal(err)
-		}
-		err := svc.Registry.UpdateApp(app.ID, func(a *App) error {
-			a.Connection = &Connection{State: StateConnected, ExpiresAt: ts.Expiry, HasRefreshToken: ts.RefreshToken != "",
-				GrantedScopes: ts.Scopes, ConnectedAt: now.Add(-time.Hour), Subject: "user-1"}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		f.app = f.markConnected(t, app, ts, Connection{GrantedScopes: ts.Scopes, ConnectedAt: f.clock.Now().Add(-time.Hour), Subject: "user-1"})
 	}
-	app, err = svc.Registry.Find(app.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &tokFixture{svc: svc, mem: mem, app: app, now: now}
+	return f
 }
 
 func tokTime(t time.Time) *time.Time { return &t }
@@ -110,7 +75,7 @@ func tokSet(now time.Time, expiresIn time.Duration, refresh string) *TokenSet {
 		Expiry: tokTime(now.Add(expiresIn)), Scopes: []string{"read", "write"}}
 }
 
-func (f *tokFixture) storedRaw(t *testing.T) string {
+func (f *fixture) storedRaw(t *testing.T) string {
 	t.Helper()
 	raw, err := f.mem.Get(tokensKey(f.app.ID))
 	if err != nil {
@@ -119,7 +84,7 @@ func (f *tokFixture) storedRaw(t *testing.T) string {
 	return raw
 }
 
-func (f *tokFixture) stored(t *testing.T) TokenSet {
+func (f *fixture) stored(t *testing.T) TokenSet {
 	t.Helper()
 	var ts TokenSet
 	if err := json.Unmarshal([]byte(f.storedRaw(t)), &ts); err != nil {
@@ -128,7 +93,7 @@ func (f *tokFixture) stored(t *testing.T) TokenSet {
 	return ts
 }
 
-func (f *tokFixture) connection(t *testing.T) Connection {
+func (f *fixture) connection(t *testing.T) Connection {
 	t.Helper()
 	app, err := f.svc.Registry.Find(f.app.ID)
 	if err != nil {
@@ -398,10 +363,10 @@ func TestServiceTokenStaleRefreshes(t *testing.T) {
 	if c.State != StateConnected || c.LastError != "" || !c.HasRefreshToken {
 		t.Errorf("Connection = %+v", c)
 	}
-	if c.RefreshedAt == nil || !c.RefreshedAt.Equal(f.now) {
-		t.Errorf("RefreshedAt = %v; want the service clock %v", c.RefreshedAt, f.now)
+	if c.RefreshedAt == nil || !c.RefreshedAt.Equal(f.clock.Now()) {
+		t.Errorf("RefreshedAt = %v; want the service clock %v", c.RefreshedAt, f.clock.Now())
 	}
-	if c.Subject != "user-1" || !c.ConnectedAt.Equal(f.now.Add(-time.Hour)) {
+	if c.Subject != "user-1" || !c.ConnectedAt.Equal(f.clock.Now().Add(-time.Hour)) {
 		t.Errorf("refresh lost connection facts: %+v", c)
 	}
 
