@@ -1,7 +1,6 @@
 package core
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -9,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -19,7 +17,6 @@ import (
 	"time"
 
 	"connectedapps/core/oauth/oauthtest"
-	"connectedapps/core/secret"
 )
 
 // The authorization code flow against a provider the test controls: an httptest token
@@ -129,30 +126,24 @@ func (p *fltProvider) authorizations() []url.Values {
 	return append([]url.Values(nil), p.auths...)
 }
 
-// fltFixture is a Service with one registered app pointing at the fake provider, and a
-// browser that by default signs in at once: it "redirects" to the catcher with a fresh code
-// and the state it was given.
+// fltFixture is the Service fixture with one registered app pointing at the fake provider,
+// real time, the --verbose log, and a browser that by default signs in at once: it
+// "redirects" to the catcher with a fresh code and the state it was given.
 type fltFixture struct {
+	*fixture
 	p       *fltProvider
-	svc     *Service
-	mem     *secret.MemoryStore
-	app     App
-	logs    *bytes.Buffer // the --verbose log: every HTTP request, redacted
-	mu      sync.Mutex
-	browser func(link *url.URL) error
-	pages   []string // what the browser was shown by the catcher
+	browser func(link *url.URL) error // under fixture.mu
+	pages   []string                  // what the browser was shown by the catcher
 }
 
 func newFltFixture(t *testing.T, change func(a *App), clientSecret string) *fltFixture {
 	t.Helper()
 	p := newFltProvider(t)
-	f := &fltFixture{p: p, mem: secret.NewMemoryStore(), logs: &bytes.Buffer{}}
+	f := &fltFixture{p: p}
 	f.browser = f.signIn
-	logger := slog.New(slog.NewTextHandler(&fltLockedWriter{w: f.logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	// A folder that does not exist yet, as on first use: the program makes it.
-	svc, err := NewService(Config{Dir: filepath.Join(t.TempDir(), "connectedapps"), Secrets: f.mem, Log: logger,
-		HTTP: &http.Client{Timeout: 10 * time.Second, Transport: &LoggingTransport{Log: logger}},
-		Browser: BrowserFunc(func(u *url.URL) error {
+	f.fixture = newFixture(t, fixtureOpts{dir: filepath.Join(t.TempDir(), "connectedapps"), provider: p.Provider, logHTTP: true, realTime: true,
+		browser: func(u *url.URL) error {
 			p.mu.Lock()
 			p.auths = append(p.auths, u.Query())
 			p.mu.Unlock()
@@ -160,11 +151,7 @@ func newFltFixture(t *testing.T, change func(a *App), clientSecret string) *fltF
 			b := f.browser
 			f.mu.Unlock()
 			return b(u)
-		})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.svc = svc
+		}})
 	app := NewApp("Fake IdP")
 	app.ClientID = fltClientID
 	app.AuthorizationURI = p.issuer() + "/authorize"
@@ -176,25 +163,8 @@ func newFltFixture(t *testing.T, change func(a *App), clientSecret string) *fltF
 	if change != nil {
 		change(&app)
 	}
-	var sp *string
-	if clientSecret != "" {
-		sp = &clientSecret
-	}
-	if f.app, err = svc.Add(app, sp); err != nil {
-		t.Fatal(err)
-	}
+	f.add(t, app, clientSecret)
 	return f
-}
-
-type fltLockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *fltLockedWriter) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(b)
 }
 
 func (f *fltFixture) setBrowser(b func(link *url.URL) error) {
