@@ -142,7 +142,7 @@ func newFltFixture(t *testing.T, change func(a *App), clientSecret string) *fltF
 	f := &fltFixture{p: p}
 	f.browser = f.signIn
 	// A folder that does not exist yet, as on first use: the program makes it.
-	f.fixture = newFixture(t, fixtureOpts{dir: filepath.Join(t.TempDir(), "connectedapps"), provider: p.Provider, logHTTP: true, realTime: true,
+	f.fixture = newFixture(t, fixtureOpts{dir: filepath.Join(t.TempDir(), "connectedapps"), provider: p.Provider, verbose: true, realTime: true,
 		browser: func(u *url.URL) error {
 			p.mu.Lock()
 			p.auths = append(p.auths, u.Query())

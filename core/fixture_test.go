@@ -26,7 +26,7 @@ type fixture struct {
 	clock   *testClock
 	p       *oauthtest.Provider // fixtureOpts.provider, if any
 	app     App                 // the app the test is about: the last one add registered
-	logs    *bytes.Buffer       // the --verbose log: every HTTP request, redacted (with logHTTP)
+	logs    *bytes.Buffer       // the --verbose log: every HTTP request, redacted (fixtureOpts.verbose)
 	mu      sync.Mutex
 	opened  []string // every link the browser was asked to open
 	openErr error    // what the browser answers
@@ -37,7 +37,7 @@ type fixtureOpts struct {
 	secrets  secret.Store        // default: the fixture's memory store
 	provider *oauthtest.Provider // the Service's HTTP is its client unless http is set
 	http     *http.Client
-	logHTTP  bool                   // every request goes through LoggingTransport into logs
+	verbose  bool                   // the Service logs at debug into logs, every request through LoggingTransport
 	browser  func(u *url.URL) error // called after the link is recorded; default: openErr
 	realTime bool                   // time.Now instead of the test clock
 	at       time.Time              // the test clock's start; default: now, to the second
@@ -49,8 +49,7 @@ func newFixture(t testing.TB, o fixtureOpts) *fixture {
 		o.at = time.Now().UTC().Truncate(time.Second)
 	}
 	f := &fixture{mem: secret.NewMemoryStore(), clock: newTestClock(o.at), p: o.provider, logs: &bytes.Buffer{}}
-	cfg := Config{Dir: o.dir, Secrets: o.secrets, HTTP: o.http, Now: f.clock.Now,
-		Log: slog.New(slog.NewTextHandler(&lockedWriter{w: f.logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	cfg := Config{Dir: o.dir, Secrets: o.secrets, HTTP: o.http, Now: f.clock.Now}
 	if cfg.Dir == "" {
 		cfg.Dir = t.TempDir()
 	}
@@ -60,7 +59,8 @@ func newFixture(t testing.TB, o fixtureOpts) *fixture {
 	if cfg.HTTP == nil && o.provider != nil {
 		cfg.HTTP = o.provider.Client()
 	}
-	if o.logHTTP {
+	if o.verbose {
+		cfg.Log = slog.New(slog.NewTextHandler(&lockedWriter{w: f.logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		cfg.HTTP = &http.Client{Timeout: 10 * time.Second, Transport: &LoggingTransport{Log: cfg.Log}}
 	}
 	if o.realTime {

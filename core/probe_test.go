@@ -59,10 +59,7 @@ func TestProbeSecretsRealKeyring(t *testing.T) {
 func TestVaultProbe(t *testing.T) {
 	dir := vaultTestDir(t)
 	v := newTestVault(t, dir, "")
-	svc, err := NewService(Config{Dir: dir, Secrets: v})
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := newFixture(t, fixtureOpts{dir: dir, secrets: v}).svc
 	if st := svc.ProbeSecrets(); st.State != SecretsOK || !strings.Contains(st.Store, "vault") || !strings.Contains(st.Store, v.Path()) {
 		t.Errorf("an empty, unwritten vault: %+v", st)
 	}

@@ -16,7 +16,6 @@ import (
 
 	"connectedapps/core/oauth"
 	"connectedapps/core/oauth/oauthtest"
-	"connectedapps/core/secret"
 )
 
 // Attacks through redirects: a provider's endpoint (or whoever can make it answer) replies
@@ -285,17 +284,11 @@ func TestRedirectInTheDeviceFlowSendsNoSecret(t *testing.T) {
 func TestRedirectAtClientCredentialsSendsNoSecret(t *testing.T) {
 	el := newElsewhere(t)
 	rd := newRedirector(t, attackerURL)
-	svc, err := NewService(Config{Dir: t.TempDir(), Secrets: secret.NewMemoryStore(), HTTP: el.client(rd.Server)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := newFixture(t, fixtureOpts{http: el.client(rd.Server)})
 	app := NewApp("Machine")
 	app.ClientID, app.TokenURI, app.GrantType = tokClientID, rd.URL+"/token", GrantClientCredentials
-	secret := tokClientSecret
-	if app, err = svc.Add(app, &secret); err != nil {
-		t.Fatal(err)
-	}
-	_, err = svc.Token(context.Background(), app.ProviderName, DefaultMinValid)
+	app = f.add(t, app, tokClientSecret)
+	_, err := f.svc.Token(context.Background(), app.ProviderName, DefaultMinValid)
 	assertRefusedRedirect(t, err, "token request", "token endpoint "+rd.URL+"/token", attackerURL, "token-url")
 	el.assertNothingArrived(t)
 }

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"connectedapps/core/secret"
 )
 
 // Attacks on the sign-in itself: a page elsewhere that reaches the catcher through DNS
@@ -213,10 +212,7 @@ func TestNewAppsGetTheirOwnCallbackPath(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "apps.json"), []byte(legacy), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	svc, err := NewService(Config{Dir: dir, Secrets: secret.NewMemoryStore()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := newFixture(t, fixtureOpts{dir: dir}).svc
 	add := func(name string) App {
 		a := appTestValid()
 		a.ProviderName = name

@@ -82,26 +82,17 @@ func TestStoreChoiceSetting(t *testing.T) {
 // switchTestService has two apps, one with a client secret and tokens, in the "system" store.
 func switchTestService(t *testing.T) (*Service, *secret.MemoryStore, []App) {
 	t.Helper()
-	system := secret.NewMemoryStore()
-	svc, err := NewService(Config{Dir: vaultTestDir(t), Secrets: system})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := newFixture(t, fixtureOpts{dir: vaultTestDir(t)})
 	var apps []App
 	for _, name := range []string{"Mail", "Cloud"} {
 		app := NewApp(name)
 		app.ClientID, app.AuthorizationURI, app.TokenURI = "c", "https://p.example/a", "https://p.example/t"
-		secret := "secret-of-" + name
-		added, err := svc.Add(app, &secret)
-		if err != nil {
-			t.Fatal(err)
-		}
-		apps = append(apps, added)
+		apps = append(apps, f.add(t, app, "secret-of-"+name))
 	}
-	if err := system.Set(tokensKey(apps[0].ID), `{"access_token":"AT"}`); err != nil {
+	if err := f.mem.Set(tokensKey(apps[0].ID), `{"access_token":"AT"}`); err != nil {
 		t.Fatal(err)
 	}
-	return svc, system, apps
+	return f.svc, f.mem, apps
 }
 
 func TestUseVaultAndBack(t *testing.T) {
