@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
 )
 
 // Attacks on the sign-in itself: a page elsewhere that reaches the catcher through DNS
