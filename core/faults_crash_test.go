@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"connectedapps/core/secret"
+	"connectedapps/core/secret/secrettest"
 	"connectedapps/internal/fsutil"
 	"connectedapps/internal/testproc"
 )
@@ -63,8 +64,8 @@ func TestHelperProcessFaults(t *testing.T) {
 		fmt.Printf("RESULT %s\n", strings.Join(svc.Notices, " | "))
 	case "vault-write":
 		v := secret.OpenVault(os.Getenv("DIR"))
-		v.KDF = testKDF
-		v.Passphrase = func() (string, error) { return vaultTestPass, nil }
+		v.KDF = secrettest.KDF
+		v.Passphrase = func() (string, error) { return secrettest.Pass, nil }
 		fmt.Printf("RESULT %v\n", v.Set("k", "new"))
 	case "settings-write":
 		fmt.Printf("RESULT %v\n", WriteStoreChoice(os.Getenv("DIR"), StoreVault))

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"connectedapps/core/secret"
+	"connectedapps/core/secret/secrettest"
 )
 
 func TestProbeSecretsWorking(t *testing.T) {
@@ -57,13 +58,13 @@ func TestProbeSecretsRealKeyring(t *testing.T) {
 }
 
 func TestVaultProbe(t *testing.T) {
-	dir := vaultTestDir(t)
-	v := newTestVault(t, dir, "")
+	dir := secrettest.Dir(t)
+	v := secrettest.OpenVault(t, dir, "")
 	svc := newFixture(t, fixtureOpts{dir: dir, secrets: v}).svc
 	if st := svc.ProbeSecrets(); st.State != SecretsOK || !strings.Contains(st.Store, "vault") || !strings.Contains(st.Store, v.Path()) {
 		t.Errorf("an empty, unwritten vault: %+v", st)
 	}
-	if err := newTestVault(t, dir, vaultTestPass).Set("k", "v"); err != nil {
+	if err := secrettest.OpenVault(t, dir, secrettest.Pass).Set("k", "v"); err != nil {
 		t.Fatal(err)
 	}
 	if st := svc.ProbeSecrets(); st.State != SecretsLocked || !strings.Contains(st.Message, "locked") {
@@ -73,7 +74,7 @@ func TestVaultProbe(t *testing.T) {
 	if st := svc.ProbeSecrets(); st.State != SecretsLocked || !strings.Contains(st.Message, "passphrase is wrong") {
 		t.Errorf("a wrong passphrase: %+v", st)
 	}
-	if err := v.Unlock(vaultTestPass); err != nil {
+	if err := v.Unlock(secrettest.Pass); err != nil {
 		t.Fatal(err)
 	}
 	if st := svc.ProbeSecrets(); st.State != SecretsOK {
