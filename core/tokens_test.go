@@ -1,6 +1,7 @@
 package core
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -434,161 +435,121 @@ func TestServiceRefreshForcesRenewal(t *testing.T) {
 	}
 }
 
-func TestServiceTokenInvalidGrant(t *testing.T) {
-	for _, method := range []string{AuthMethodAuto, AuthMethodBasic, AuthMethodPost, AuthMethodNone} {
-		t.Run(method, func(t *testing.T) {
-			te := newTokEndpoint(t, func(w http.ResponseWriter, n int, _ oauthtest.Request) {
-				oauthtest.JSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_grant", "error_description": "Token is not active\nor was revoked"})
-			})
-			now := time.Now().UTC().Truncate(time.Second)
-			secret := tokClientSecret
-			if method == AuthMethodNone {
-				secret = ""
-			}
-			f := newTokFixture(t, te.At("/token"), te.Client(), method, secret, tokSet(now, 10*time.Second, tokOldRefresh))
-			before := f.storedRaw(t)
-
-			_, err := f.svc.Token(context.Background(), f.app.ProviderName, DefaultMinValid)
-			if !errors.Is(err, ErrNeedsReauth) {
-				t.Fatalf("Token = %v; want ErrNeedsReauth", err)
-			}
-			var pe *ProviderError
-			if !errors.As(err, &pe) || pe.Code != "invalid_grant" || pe.Status != http.StatusBadRequest {
-				t.Errorf("error %v is not the provider's invalid_grant", err)
-			}
-			msg := err.Error()
-			if !strings.Contains(msg, "Token is not active or was revoked") || !strings.Contains(msg, "invalid_grant") || !strings.Contains(msg, "connect") {
-				t.Errorf("error %q does not quote the provider and advise connect", msg)
-			}
-			tokOneLine(t, err)
-			tokNoSecrets(t, err)
-
-			// (f) exactly one request: the fixed auth style does not retry.
-			if n := len(te.Requests("/token")); n != 1 {
-				t.Errorf("the token endpoint got %d requests for one invalid_grant; want exactly 1", n)
-			}
-			if after := f.storedRaw(t); after != before {
-				t.Errorf("tokens changed after invalid_grant:\n%s\n%s", before, after)
-			}
-			c := f.connection(t)
-			if c.State != StateNeedsReauth || !strings.Contains(c.LastError, "invalid_grant") || !strings.Contains(c.LastError, "Token is not active") {
-				t.Errorf("Connection = %+v; want needs_reauth with the provider's words", c)
-			}
-
-			// The recorded state stops the next call before it asks the provider again.
-			_, err = f.svc.Token(context.Background(), f.app.ProviderName, DefaultMinValid)
-			if !errors.Is(err, ErrNeedsReauth) || !strings.Contains(err.Error(), "Token is not active") {
-				t.Errorf("second Token = %v; want ErrNeedsReauth with the recorded reason", err)
-			}
-			if n := len(te.Requests("/token")); n != 1 {
-				t.Errorf("%d requests after the second call; want still 1", n)
-			}
-		})
+// TestServiceTokenRefreshErrors: the token endpoint refuses a refresh. The error has the kind
+// the answer means and no other, is one line that says what the provider said and what to do,
+// and shows no secret; there is one request and every token is kept. A permanent refusal is
+// recorded, so the next call says it again without asking the provider; a transient one
+// leaves the connection as it was.
+func TestServiceTokenRefreshErrors(t *testing.T) {
+	invalidGrant := oauthtest.Always(http.StatusBadRequest, map[string]any{"error": "invalid_grant", "error_description": "Token is not active\nor was revoked"})
+	rejected := func(code string) oauthtest.Answer {
+		return oauthtest.Always(http.StatusUnauthorized, map[string]any{"error": code, "error_description": "Client authentication failed"})
 	}
-}
-
-func TestServiceTokenClientRejected(t *testing.T) {
-	for _, code := range []string{"invalid_client", "unauthorized_client"} {
-		t.Run(code, func(t *testing.T) {
-			te := newTokEndpoint(t, func(w http.ResponseWriter, n int, _ oauthtest.Request) {
-				oauthtest.JSON(w, http.StatusUnauthorized, map[string]any{"error": code, "error_description": "Client authentication failed"})
-			})
-			now := time.Now().UTC().Truncate(time.Second)
-			f := newTokFixture(t, te.At("/token"), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, 0, tokOldRefresh))
-			before := f.storedRaw(t)
-			_, err := f.svc.Token(context.Background(), f.app.ProviderName, DefaultMinValid)
-			if !errors.Is(err, ErrClientRejected) {
-				t.Fatalf("Token = %v; want ErrClientRejected", err)
-			}
-			if errors.Is(err, ErrNeedsReauth) || errors.Is(err, ErrTransient) {
-				t.Errorf("error %v also claims another kind", err)
-			}
-			if !strings.Contains(err.Error(), "Client authentication failed") {
-				t.Errorf("error %q does not quote the provider", err)
-			}
-			tokOneLine(t, err)
-			tokNoSecrets(t, err)
-			if n := len(te.Requests("/token")); n != 1 {
-				t.Errorf("%d requests; want 1", n)
-			}
-			if f.storedRaw(t) != before {
-				t.Error("tokens changed after a rejected client")
-			}
-			if c := f.connection(t); c.State != StateClientRejected || !strings.Contains(c.LastError, code) {
-				t.Errorf("Connection = %+v; want client_rejected", c)
-			}
-			_, err = f.svc.Token(context.Background(), f.app.ProviderName, DefaultMinValid)
-			if !errors.Is(err, ErrClientRejected) || len(te.Requests("/token")) != 1 {
-				t.Errorf("second Token = %v after %d requests; want ErrClientRejected without asking again", err, len(te.Requests("/token")))
-			}
-		})
+	needsReauth := func(name, method string) refreshErrorCase {
+		return refreshErrorCase{name: name, method: method, answer: invalidGrant, expiresIn: 10 * time.Second, kind: ErrNeedsReauth,
+			provider: "invalid_grant", status: http.StatusBadRequest, want: []string{"Token is not active or was revoked", "invalid_grant", "connect"},
+			state: string(StateNeedsReauth), lastError: []string{"invalid_grant", "Token is not active"}, again: "Token is not active"}
 	}
-}
-
-func TestServiceTokenTransient(t *testing.T) {
-	tests := []struct {
-		name    string
-		respond func(w http.ResponseWriter, n int, _ oauthtest.Request)
-		closed  bool
-		want    string
-	}{
-		{name: "503", respond: func(w http.ResponseWriter, n int, _ oauthtest.Request) {
+	clientRejected := func(code string) refreshErrorCase {
+		return refreshErrorCase{name: code, answer: rejected(code), kind: ErrClientRejected, want: []string{"Client authentication failed"},
+			state: string(StateClientRejected), lastError: []string{code}}
+	}
+	transient := func(name string, answer oauthtest.Answer, want string) refreshErrorCase {
+		return refreshErrorCase{name: name, answer: answer, expiresIn: 5 * time.Second, kind: ErrTransient, want: []string{want, "try again"}}
+	}
+	for _, tt := range []refreshErrorCase{
+		// invalid_grant, whatever the auth style: the fixed style does not retry.
+		needsReauth("invalid_grant_auto", AuthMethodAuto), needsReauth("invalid_grant_basic", AuthMethodBasic),
+		needsReauth("invalid_grant_post", AuthMethodPost), needsReauth("invalid_grant_none", AuthMethodNone),
+		clientRejected("invalid_client"), clientRejected("unauthorized_client"),
+		transient("503", func(w http.ResponseWriter, n int, _ oauthtest.Request) {
 			http.Error(w, "Service Unavailable", http.StatusServiceUnavailable)
-		}, want: "503"},
-		{name: "502 html", respond: func(w http.ResponseWriter, n int, _ oauthtest.Request) {
+		}, "503"),
+		transient("502 html", func(w http.ResponseWriter, n int, _ oauthtest.Request) {
 			w.Header().Set("Content-Type", "text/html")
 			w.WriteHeader(http.StatusBadGateway)
 			fmt.Fprint(w, "<html>\n<body>Bad gateway</body>\n</html>")
-		}, want: "502"},
-		{name: "429", respond: func(w http.ResponseWriter, n int, _ oauthtest.Request) {
+		}, "502"),
+		transient("429", func(w http.ResponseWriter, n int, _ oauthtest.Request) {
 			w.Header().Set("Retry-After", "30")
 			oauthtest.JSON(w, http.StatusTooManyRequests, map[string]any{"error": "slow_down"})
-		}, want: "slow_down"},
-		{name: "temporarily_unavailable", respond: func(w http.ResponseWriter, n int, _ oauthtest.Request) {
-			oauthtest.JSON(w, http.StatusBadRequest, map[string]any{"error": "temporarily_unavailable"})
-		}, want: "temporarily_unavailable"},
-		{name: "connection refused", closed: true, want: "cannot connect"},
-	}
-	for _, tt := range tests {
+		}, "slow_down"),
+		transient("temporarily_unavailable", oauthtest.Always(http.StatusBadRequest, map[string]any{"error": "temporarily_unavailable"}), "temporarily_unavailable"),
+		transient("connection refused", nil, "cannot connect"),
+	} {
 		t.Run(tt.name, func(t *testing.T) {
-			respond := tt.respond
-			if respond == nil {
-				respond = tokRotating
+			te := newTokEndpoint(t, tt.answer)
+			method, secret := cmp.Or(tt.method, AuthMethodAuto), tokClientSecret
+			if method == AuthMethodNone {
+				secret = ""
 			}
-			te := newTokEndpoint(t, respond)
 			now := time.Now().UTC().Truncate(time.Second)
-			f := newTokFixture(t, te.At("/token"), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, 5*time.Second, tokOldRefresh))
-			if tt.closed {
+			f := newTokFixture(t, te.At("/token"), te.Client(), method, secret, tokSet(now, tt.expiresIn, tokOldRefresh))
+			if tt.answer == nil {
 				te.Close()
 			}
-			before := f.storedRaw(t)
-			connBefore := f.connection(t)
+			before, connBefore := f.storedRaw(t), f.connection(t)
 
 			_, err := f.svc.Token(context.Background(), f.app.ProviderName, DefaultMinValid)
-			if !errors.Is(err, ErrTransient) {
-				t.Fatalf("Token = %v; want ErrTransient", err)
+			if !errors.Is(err, tt.kind) {
+				t.Fatalf("Token = %v; want %v", err, tt.kind)
 			}
-			if errors.Is(err, ErrNeedsReauth) || errors.Is(err, ErrClientRejected) {
-				t.Errorf("error %v also claims a permanent kind", err)
+			for _, other := range []error{ErrNeedsReauth, ErrClientRejected, ErrTransient} {
+				if other != tt.kind && errors.Is(err, other) {
+					t.Errorf("error %v also claims %v", err, other)
+				}
 			}
-			if !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "try again") {
-				t.Errorf("error %q does not say %q and to try again", err, tt.want)
+			var pe *ProviderError
+			if tt.provider != "" && (!errors.As(err, &pe) || pe.Code != tt.provider || pe.Status != tt.status) {
+				t.Errorf("error %v is not the provider's %s", err, tt.provider)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
 			}
 			tokOneLine(t, err)
 			tokNoSecrets(t, err)
-			if f.storedRaw(t) != before {
-				t.Error("tokens changed after a transient failure")
+			if n := len(te.Requests("/token")); tt.answer != nil && n != 1 {
+				t.Errorf("the token endpoint got %d requests; want exactly 1", n)
 			}
-			if c := f.connection(t); c.State != StateConnected || c.LastError != connBefore.LastError {
+			if after := f.storedRaw(t); after != before {
+				t.Errorf("tokens changed:\n%s\n%s", before, after)
+			}
+			c := f.connection(t)
+			if tt.state == "" && (c.State != StateConnected || c.LastError != connBefore.LastError) {
 				t.Errorf("Connection = %+v; want unchanged", c)
 			}
-			if !tt.closed {
-				if n := len(te.Requests("/token")); n != 1 {
-					t.Errorf("%d requests; want 1", n)
+			if tt.state != "" {
+				if string(c.State) != tt.state {
+					t.Errorf("Connection = %+v; want %s", c, tt.state)
+				}
+				for _, w := range tt.lastError {
+					if !strings.Contains(c.LastError, w) {
+						t.Errorf("LastError %q does not say %q", c.LastError, w)
+					}
+				}
+				// The recorded state stops the next call before it asks the provider again.
+				_, err = f.svc.Token(context.Background(), f.app.ProviderName, DefaultMinValid)
+				if !errors.Is(err, tt.kind) || !strings.Contains(err.Error(), tt.again) || len(te.Requests("/token")) != 1 {
+					t.Errorf("second Token = %v after %d requests; want %v (%q) without asking again", err, len(te.Requests("/token")), tt.kind, tt.again)
 				}
 			}
 		})
 	}
+}
+
+type refreshErrorCase struct {
+	name, method string           // method "": AuthMethodAuto; AuthMethodNone: no client secret
+	answer       oauthtest.Answer // nil: nothing listens
+	expiresIn    time.Duration    // of the stored access token
+	kind         error
+	provider     string // the *ProviderError's code and status, if checked
+	status       int
+	want         []string // in the message
+	state        string   // recorded; "": the connection unchanged
+	lastError    []string // in the recorded LastError
+	again        string   // in the second call's message
 }
 
 func TestServiceTokenConcurrentRefreshOnce(t *testing.T) {
