@@ -5,11 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+
+	"connectedapps/core/oauth/oauthtest"
 )
 
 const googleInstalled = `{"installed":{"client_id":"1234-abc.apps.googleusercontent.com","project_id":"mail-reader",
@@ -202,15 +203,10 @@ func TestImportFrappeDocuments(t *testing.T) {
 }
 
 func TestImportFrappeDiscoversIssuerAndKeys(t *testing.T) {
-	var srv *httptest.Server
-	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{"issuer": srv.URL, "authorization_endpoint": srv.URL + "/discovered/auth",
-			"token_endpoint": srv.URL + "/discovered/token", "jwks_uri": srv.URL + "/keys", "device_authorization_endpoint": srv.URL + "/device"})
-	}))
-	defer srv.Close()
-	svc := newFixture(t, fixtureOpts{}).svc
-	svc.HTTP = srv.Client()
+	srv := oauthtest.NewProvider(t)
+	srv.Handle("/.well-known/openid-configuration", oauthtest.Always(http.StatusOK, map[string]any{"issuer": srv.URL, "authorization_endpoint": srv.URL + "/discovered/auth",
+		"token_endpoint": srv.URL + "/discovered/token", "jwks_uri": srv.URL + "/keys", "device_authorization_endpoint": srv.URL + "/device"}))
+	svc := newFixture(t, fixtureOpts{provider: srv}).svc
 	doc := `{"provider_name":"OIDC","client_id":"c","openid_configuration":"` + srv.URL + `/.well-known/openid-configuration",
 		"authorization_uri":"` + srv.URL + `/doc/auth","token_uri":"` + srv.URL + `/doc/token","scopes":[{"scope":"openid"}]}`
 	res, err := svc.Import(context.Background(), []byte(doc), "")
