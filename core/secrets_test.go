@@ -6,10 +6,11 @@ import (
 	"testing"
 
 	"connectedapps/core/secret"
+	"connectedapps/core/secret/secrettest"
 )
 
 func TestSecretKeys(t *testing.T) {
-	if clientSecretKey("abc") != "app/abc/client_secret" || tokensKey("abc") != "app/abc/tokens" {
+	if clientSecretKey("abc") != "app/abc/client_secret" || tokensKey("abc") != "app/abc/tokens" || secrettest.TokensKey("abc") != tokensKey("abc") {
 		t.Errorf("keys: %q %q", clientSecretKey("abc"), tokensKey("abc"))
 	}
 	if secret.PlatformSecretLimit() < 0 {

@@ -1,12 +1,16 @@
 // Package secrettest is what the tests of core, cli and gui need of secret stores: a vault
 // whose key derivation is cheap enough for -race (the format and the code paths are those of
-// secret.DefaultVaultKDF), its passphrase, and a configuration folder not made yet. core/secret's
+// secret.DefaultVaultKDF), its passphrase, and a configuration folder not made yet; and for
+// e2e and bench, an app's stored tokens read and expired as another program could. core/secret's
 // own tests keep an in-package copy: they cannot import this package (it imports theirs).
 package secrettest
 
 import (
+	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"connectedapps/core/secret"
 )
@@ -42,4 +46,38 @@ func OpenVault(t testing.TB, dir, pass string) *secret.VaultStore {
 func Dir(t testing.TB) string {
 	t.Helper()
 	return filepath.Join(t.TempDir(), "connectedapps")
+}
+
+// TokensKey is the key core keeps an app's tokens under (core's tokensKey, which core's tests
+// check this against): e2e and bench read the store as a second program on the machine could.
+func TokensKey(appID string) string { return "app/" + appID + "/tokens" }
+
+// StoredTokens is the record store holds for appID's tokens, raw and, if v is not nil,
+// decoded into v.
+func StoredTokens(store secret.Store, appID string, v any) (string, error) {
+	raw, err := store.Get(TokensKey(appID))
+	if err != nil {
+		return "", err
+	}
+	if v != nil {
+		if err := json.Unmarshal([]byte(raw), v); err != nil {
+			return "", fmt.Errorf("the tokens of %s are not JSON: %w", appID, err)
+		}
+	}
+	return raw, nil
+}
+
+// ExpireStoredToken moves the stored access token's expiry a minute into the past, as time
+// would; the rest of the record is kept as it is.
+func ExpireStoredToken(store secret.Store, appID string) error {
+	var ts map[string]any
+	if _, err := StoredTokens(store, appID, &ts); err != nil {
+		return err
+	}
+	ts["expires_at"] = time.Now().Add(-time.Minute).UTC().Format(time.RFC3339Nano)
+	data, err := json.Marshal(ts)
+	if err != nil {
+		return err
+	}
+	return store.Set(TokensKey(appID), string(data))
 }
