@@ -123,12 +123,6 @@ func (f *fixture) find(t testing.TB, id string) App {
 	return app
 }
 
-func (f *fixture) openedLinks() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.opened)
-}
-
 // lockedWriter lets the Service's goroutines share the log buffer.
 type lockedWriter struct {
 	mu sync.Mutex
