@@ -61,7 +61,7 @@ func TestClientCredentialsFetchCacheRenew(t *testing.T) {
 		t.Errorf("second Token = %+v, %v, %d requests", ts, err, len(te.Requests("/token")))
 	}
 	// Fetched again when it nears expiry; no refresh token is ever sent.
-	clock.now = clock.now.Add(59*time.Minute + 30*time.Second)
+	clock.Advance(59*time.Minute + 30*time.Second)
 	ts, err = svc.Token(ctx, "machine", DefaultMinValid)
 	if err != nil || ts.AccessToken != "at-2" || len(te.Requests("/token")) != 2 {
 		t.Fatalf("near expiry: %+v, %v, %d requests", ts, err, len(te.Requests("/token")))
@@ -155,7 +155,7 @@ func TestClientCredentialsRejectedClient(t *testing.T) {
 	if _, err := svc.Token(ctx, "Machine", DefaultMinValid); err != nil {
 		t.Fatal(err)
 	}
-	clock.now = clock.now.Add(2 * time.Hour)
+	clock.Advance(2 * time.Hour)
 	_, err := svc.Token(ctx, "Machine", DefaultMinValid)
 	if !errors.Is(err, ErrClientRejected) || !strings.Contains(err.Error(), "secret expired") {
 		t.Fatalf("rejected: %v", err)

@@ -82,7 +82,7 @@ func TestDeviceFlowApprovedAfterPendingAndSlowDown(t *testing.T) {
 	}
 	if len(codes) != 1 || codes[0].UserCode != "WDJB-MJHT" || codes[0].VerificationURI != dp.URL+"/activate" ||
 		codes[0].VerificationURIComplete != dp.URL+"/activate?user_code=WDJB-MJHT" || !codes[0].BrowserOpened ||
-		!codes[0].ExpiresAt.Equal(f.clock.now.Add(-32*time.Second).Add(30*time.Minute)) || codes[0].Interval != 5*time.Second {
+		!codes[0].ExpiresAt.Equal(f.clock.Now().Add(-32*time.Second).Add(30*time.Minute)) || codes[0].Interval != 5*time.Second {
 		t.Errorf("OnCode got %+v", codes)
 	}
 	if !slices.Equal(f.opened, []string{dp.URL + "/activate?user_code=WDJB-MJHT"}) {

@@ -290,7 +290,7 @@ func TestRefresherRenewsClientCredentialsAheadOfExpiry(t *testing.T) {
 	if got := r.Check(ctx); len(got) != 0 || len(te.Requests("/token")) != 1 {
 		t.Fatalf("a pass with 60 min left sent %d requests and said %+v; want nothing", len(te.Requests("/token"))-1, got)
 	}
-	clock.now = clock.now.Add(57 * time.Minute) // 3 min left: within the margin
+	clock.Advance(57 * time.Minute) // 3 min left: within the margin
 	got := r.Check(ctx)
 	if len(got) != 1 || got[0].Outcome != RefreshDone || got[0].App.ID != app.ID {
 		t.Fatalf("the pass near expiry said %+v; want one RefreshDone for %s", got, app.ProviderName)
