@@ -19,8 +19,8 @@ import (
 	"connectedapps/core/oauth/oauthtest"
 )
 
-// The authorization code flow against a provider the test controls: an httptest token
-// endpoint, ID tokens signed by testSigner and checked against its JWKS, and a browser that
+// The authorization code flow against a provider the test controls (oauthtest's): its token
+// endpoint, ID tokens signed with its key and checked against its JWKS, and a browser that
 // is a function. Each test changes one answer and checks what the person reads and what is
 // kept.
 
@@ -37,7 +37,7 @@ type fltProvider struct {
 
 	mu    sync.Mutex
 	auths []url.Values // the query of every authorization link the browser was given
-	// token answers the code exchange; nil: a good answer (fltGoodToken).
+	// token answers the code exchange; nil: a good answer (goodToken).
 	token func(w http.ResponseWriter, form url.Values, auth url.Values)
 }
 
