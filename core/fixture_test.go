@@ -17,8 +17,8 @@ import (
 )
 
 // fixture is core's one Service test fixture: a Service in a fresh folder over a memory
-// store, on the test clock, with a debug log it keeps and a browser that records what it was
-// asked to open. The area helpers (newTokFixture, newDeviceFixture, newFltFixture, ...) only
+// store, on the test clock, with a browser that records what it was asked to open and, if
+// asked, the --verbose log. The area helpers (newTokFixture, newDeviceFixture, newFltFixture, ...) only
 // add the app their tests are about.
 type fixture struct {
 	svc     *Service
@@ -37,7 +37,7 @@ type fixtureOpts struct {
 	secrets  secret.Store        // default: the fixture's memory store
 	provider *oauthtest.Provider // the Service's HTTP is its client unless http is set
 	http     *http.Client
-	verbose  bool                   // the Service logs at debug into logs, every request through LoggingTransport
+	verbose  bool                   // the Service logs at debug into logs, and every request goes through LoggingTransport (over http)
 	browser  func(u *url.URL) error // called after the link is recorded; default: openErr
 	realTime bool                   // time.Now instead of the test clock
 	at       time.Time              // the test clock's start; default: now, to the second
