@@ -37,7 +37,7 @@ type fixtureOpts struct {
 	secrets  secret.Store        // default: the fixture's memory store
 	provider *oauthtest.Provider // the Service's HTTP is its client unless http is set
 	http     *http.Client
-	verbose  bool                   // the Service logs at debug into logs, and every request goes through LoggingTransport (over http)
+	verbose  bool                   // the Service logs at debug into logs, and every request goes through LoggingTransport (over http's transport)
 	browser  func(u *url.URL) error // called after the link is recorded; default: openErr
 	realTime bool                   // time.Now instead of the test clock
 	at       time.Time              // the test clock's start; default: now, to the second
@@ -61,7 +61,11 @@ func newFixture(t testing.TB, o fixtureOpts) *fixture {
 	}
 	if o.verbose {
 		cfg.Log = slog.New(slog.NewTextHandler(&lockedWriter{w: f.logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-		cfg.HTTP = &http.Client{Timeout: 10 * time.Second, Transport: &LoggingTransport{Log: cfg.Log}}
+		var base http.RoundTripper
+		if cfg.HTTP != nil {
+			base = cfg.HTTP.Transport
+		}
+		cfg.HTTP = &http.Client{Timeout: 10 * time.Second, Transport: &LoggingTransport{Base: base, Log: cfg.Log}}
 	}
 	if o.realTime {
 		cfg.Now = time.Now
