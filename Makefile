@@ -72,8 +72,9 @@ deps:
 
 # check: the quick loop while working, under 2 minutes on two cores once the build cache is
 # warm: vet, gofmt, staticcheck (a pinned version, put in bin/tools with `go install`, never in
-# go.mod), then the unit tests of core and cli with no keyring and no display (tests that need
-# the real keyring skip themselves; a dead session bus keeps go-keyring from starting one).
+# go.mod), then the unit tests of core, cli and internal/... with no keyring and no display
+# (tests that need the real keyring skip themselves; a dead session bus keeps go-keyring from
+# starting one).
 # `make test` is the whole truth; this is the fast part of it.
 STATICCHECK_VERSION := 0.8.2
 TOOLS := bin/tools
@@ -88,7 +89,7 @@ check: deps
 	fi
 	$(TOOLS)/staticcheck -tags $(GO_TAGS) ./...
 	env -u DISPLAY -u CONNECTEDAPPS_TEST_KEYRING DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent/bus \
-		go test -count=1 -tags $(GO_TAGS) ./core/... ./cli/...
+		go test -count=1 -tags $(GO_TAGS) ./core/... ./cli/... ./internal/...
 
 # build: bin/connectedapps (the command line; without arguments it execs the window) and
 # bin/connectedapps-window beside it; the tag declares that all widget updates from other

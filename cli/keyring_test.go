@@ -9,15 +9,8 @@ import (
 
 	"connectedapps/core"
 	"connectedapps/core/secret"
+	"connectedapps/core/secret/secrettest"
 )
-
-// weakVaultKDF keeps the vault's key derivation cheap under -race; the code paths are the same.
-func weakVaultKDF(t *testing.T) {
-	t.Helper()
-	old := secret.DefaultVaultKDF
-	secret.DefaultVaultKDF = secret.KDFParams{Time: 1, MemoryKiB: 1024, Threads: 1}
-	t.Cleanup(func() { secret.DefaultVaultKDF = old })
-}
 
 // runWithEnv is runIn with environment variables; system plays the OS keyring.
 func runWithEnv(t *testing.T, dir string, system secret.Store, env map[string]string, args ...string) (stdout, stderr string, code int) {
@@ -28,7 +21,7 @@ func runWithEnv(t *testing.T, dir string, system secret.Store, env map[string]st
 }
 
 func TestKeyringUseVaultAndBack(t *testing.T) {
-	weakVaultKDF(t)
+	secrettest.CheapKDF(t)
 	dir, system := configDir(t), secret.NewMemoryStore()
 	pass := map[string]string{PassphraseEnv: "a long passphrase"}
 	base := []string{"--auth-url", "https://p.example/auth", "--token-url", "https://p.example/token", "--client-id", "c"}
@@ -105,7 +98,7 @@ func TestKeyringUseVaultAndBack(t *testing.T) {
 }
 
 func TestKeyringUseVaultWithoutKeyring(t *testing.T) {
-	weakVaultKDF(t)
+	secrettest.CheapKDF(t)
 	dir, system := configDir(t), secret.NewMemoryStore()
 	system.Fail = core.Failf(core.ErrKeyringUnavailable, "the system keyring cannot be reached for a read (no bus)")
 	pass := map[string]string{PassphraseEnv: "a long passphrase"}

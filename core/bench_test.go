@@ -46,11 +46,8 @@ func BenchmarkRegistryUpdate1000(b *testing.B) {
 
 func benchService(b *testing.B, store secret.Store, n int) *Service {
 	b.Helper()
-	svc, err := NewService(Config{Dir: b.TempDir(), Secrets: store})
-	if err != nil {
-		b.Fatal(err)
-	}
-	err = svc.Registry.Update(func(apps []App) ([]App, error) {
+	svc := newFixture(b, fixtureOpts{secrets: store}).svc
+	err := svc.Registry.Update(func(apps []App) ([]App, error) {
 		for i := range n {
 			a := NewApp(fmt.Sprintf("App %04d", i))
 			a.ClientID, a.AuthorizationURI, a.TokenURI = "client", "https://example.com/auth", "https://example.com/token"

@@ -10,38 +10,27 @@ import (
 	"testing"
 	"time"
 
-	"connectedapps/core/secret"
+	"connectedapps/core/oauth/oauthtest"
 )
 
 // newCCFixture registers a client credentials app against te, with a clock the test moves.
-func newCCFixture(t *testing.T, te *tokEndpoint, change func(a *App), clientSecret string) (*Service, App, *fakeClock) {
+func newCCFixture(t *testing.T, te *oauthtest.Provider, change func(a *App), clientSecret string) (*Service, App, *testClock) {
 	t.Helper()
-	clock := &fakeClock{now: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
-	svc, err := NewService(Config{Dir: t.TempDir(), Secrets: secret.NewMemoryStore(), HTTP: te.Client(), Now: clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := newFixture(t, fixtureOpts{provider: te, at: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)})
 	app := NewApp("Machine")
-	app.ClientID, app.TokenURI, app.GrantType = tokClientID, te.tokenURL(), GrantClientCredentials
+	app.ClientID, app.TokenURI, app.GrantType = tokClientID, te.At("/token"), GrantClientCredentials
 	app.Scopes = []string{"api.read"}
 	app.QueryParameters = []QueryParameter{{Key: "audience", Value: "https://api.example"}}
 	if change != nil {
 		change(&app)
 	}
-	var sp *string
-	if clientSecret != "" {
-		sp = &clientSecret
-	}
-	if app, err = svc.Add(app, sp); err != nil {
-		t.Fatalf("Add: %v", err)
-	}
-	return svc, app, clock
+	return f.svc, f.add(t, app, clientSecret), f.clock
 }
 
 // ccAnswer hands out at-1, at-2, ... valid for an hour, with a refresh and an ID token the
 // app must not keep.
-func ccAnswer(w http.ResponseWriter, n int, _ tokReq) {
-	tokJSON(w, http.StatusOK, map[string]any{"access_token": fmt.Sprintf("at-%d", n), "token_type": "Bearer",
+func ccAnswer(w http.ResponseWriter, n int, _ oauthtest.Request) {
+	oauthtest.JSON(w, http.StatusOK, map[string]any{"access_token": fmt.Sprintf("at-%d", n), "token_type": "Bearer",
 		"expires_in": 3600, "refresh_token": "rt-unwanted", "id_token": "unverifiable"})
 }
 
@@ -57,7 +46,7 @@ func TestClientCredentialsFetchCacheRenew(t *testing.T) {
 	if ts.AccessToken != "at-1" || ts.RefreshToken != "" || ts.IDToken != "" || ts.Expiry == nil || !ts.Expiry.Equal(clock.Now().Add(time.Hour)) {
 		t.Errorf("first token = %+v", ts)
 	}
-	r := te.requests()[0]
+	r := te.Requests("/token")[0]
 	if r.Form.Get("grant_type") != "client_credentials" || r.Form.Get("scope") != "api.read" || r.Form.Get("audience") != "https://api.example" ||
 		!r.HasBasic || r.BasicUser != tokClientID || r.BasicPass != tokClientSecret {
 		t.Errorf("request: basic %v %q, form %v", r.HasBasic, r.BasicUser, r.Form)
@@ -68,16 +57,16 @@ func TestClientCredentialsFetchCacheRenew(t *testing.T) {
 	}
 
 	// Cached while fresh.
-	if ts, err := svc.Token(ctx, "machine", DefaultMinValid); err != nil || ts.AccessToken != "at-1" || len(te.requests()) != 1 {
-		t.Errorf("second Token = %+v, %v, %d requests", ts, err, len(te.requests()))
+	if ts, err := svc.Token(ctx, "machine", DefaultMinValid); err != nil || ts.AccessToken != "at-1" || len(te.Requests("/token")) != 1 {
+		t.Errorf("second Token = %+v, %v, %d requests", ts, err, len(te.Requests("/token")))
 	}
 	// Fetched again when it nears expiry; no refresh token is ever sent.
-	clock.now = clock.now.Add(59*time.Minute + 30*time.Second)
+	clock.Advance(59*time.Minute + 30*time.Second)
 	ts, err = svc.Token(ctx, "machine", DefaultMinValid)
-	if err != nil || ts.AccessToken != "at-2" || len(te.requests()) != 2 {
-		t.Fatalf("near expiry: %+v, %v, %d requests", ts, err, len(te.requests()))
+	if err != nil || ts.AccessToken != "at-2" || len(te.Requests("/token")) != 2 {
+		t.Fatalf("near expiry: %+v, %v, %d requests", ts, err, len(te.Requests("/token")))
 	}
-	if r := te.requests()[1]; r.Form.Get("grant_type") != "client_credentials" || r.Form.Has("refresh_token") {
+	if r := te.Requests("/token")[1]; r.Form.Get("grant_type") != "client_credentials" || r.Form.Has("refresh_token") {
 		t.Errorf("renewal form %v", r.Form)
 	}
 	a, _ = svc.Get(app.ID)
@@ -96,7 +85,7 @@ func TestClientCredentialsFetchCacheRenew(t *testing.T) {
 
 func TestClientCredentialsConcurrentCallersFetchOnce(t *testing.T) {
 	var mu sync.Mutex
-	te := newTokEndpoint(t, func(w http.ResponseWriter, n int, r tokReq) {
+	te := newTokEndpoint(t, func(w http.ResponseWriter, n int, r oauthtest.Request) {
 		mu.Lock() // slow enough that the others queue on the lock
 		time.Sleep(50 * time.Millisecond)
 		mu.Unlock()
@@ -116,7 +105,7 @@ func TestClientCredentialsConcurrentCallersFetchOnce(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if n := len(te.requests()); n != 1 {
+	if n := len(te.Requests("/token")); n != 1 {
 		t.Errorf("%d token requests for 8 concurrent callers; want 1", n)
 	}
 	for i, g := range got {
@@ -128,12 +117,9 @@ func TestClientCredentialsConcurrentCallersFetchOnce(t *testing.T) {
 
 func TestClientCredentialsNeedsASecret(t *testing.T) {
 	te := newTokEndpoint(t, ccAnswer)
-	svc, err := NewService(Config{Dir: t.TempDir(), Secrets: secret.NewMemoryStore(), HTTP: te.Client()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := newFixture(t, fixtureOpts{provider: te, realTime: true}).svc
 	app := NewApp("Machine")
-	app.ClientID, app.TokenURI, app.GrantType = tokClientID, te.tokenURL(), GrantClientCredentials
+	app.ClientID, app.TokenURI, app.GrantType = tokClientID, te.At("/token"), GrantClientCredentials
 	var ve *ValidationError
 	if _, err := svc.Add(app, nil); !errors.As(err, &ve) || ve.Field != "client_secret" {
 		t.Fatalf("Add without a secret: %v", err)
@@ -146,7 +132,7 @@ func TestClientCredentialsNeedsASecret(t *testing.T) {
 	if _, err := svc.Token(context.Background(), "Machine", DefaultMinValid); err != nil {
 		t.Fatal(err)
 	}
-	if r := te.requests()[0]; r.HasBasic || r.Form.Get("client_id") != tokClientID || r.Form.Has("client_secret") {
+	if r := te.Requests("/token")[0]; r.HasBasic || r.Form.Get("client_id") != tokClientID || r.Form.Has("client_secret") {
 		t.Errorf("public client request: basic %v form %v", r.HasBasic, r.Form)
 	}
 	// An edit that removes the secret, or switches a secretless app to the grant, is refused.
@@ -156,19 +142,19 @@ func TestClientCredentialsNeedsASecret(t *testing.T) {
 }
 
 func TestClientCredentialsRejectedClient(t *testing.T) {
-	te := newTokEndpoint(t, func(w http.ResponseWriter, n int, r tokReq) {
+	te := newTokEndpoint(t, func(w http.ResponseWriter, n int, r oauthtest.Request) {
 		if n == 1 {
 			ccAnswer(w, n, r)
 			return
 		}
-		tokJSON(w, http.StatusUnauthorized, map[string]any{"error": "invalid_client", "error_description": "secret expired"})
+		oauthtest.JSON(w, http.StatusUnauthorized, map[string]any{"error": "invalid_client", "error_description": "secret expired"})
 	})
 	svc, app, clock := newCCFixture(t, te, nil, tokClientSecret)
 	ctx := context.Background()
 	if _, err := svc.Token(ctx, "Machine", DefaultMinValid); err != nil {
 		t.Fatal(err)
 	}
-	clock.now = clock.now.Add(2 * time.Hour)
+	clock.Advance(2 * time.Hour)
 	_, err := svc.Token(ctx, "Machine", DefaultMinValid)
 	if !errors.Is(err, ErrClientRejected) || !strings.Contains(err.Error(), "secret expired") {
 		t.Fatalf("rejected: %v", err)
@@ -180,14 +166,14 @@ func TestClientCredentialsRejectedClient(t *testing.T) {
 		t.Errorf("state = %s", a.Connection.State)
 	}
 	// Recorded, so the next call stops without asking the provider again.
-	if _, err := svc.Token(ctx, "Machine", DefaultMinValid); !errors.Is(err, ErrClientRejected) || len(te.requests()) != 2 {
-		t.Errorf("after rejection: %v, %d requests", err, len(te.requests()))
+	if _, err := svc.Token(ctx, "Machine", DefaultMinValid); !errors.Is(err, ErrClientRejected) || len(te.Requests("/token")) != 2 {
+		t.Errorf("after rejection: %v, %d requests", err, len(te.Requests("/token")))
 	}
 }
 
 func TestClientCredentialsTransientFailure(t *testing.T) {
-	te := newTokEndpoint(t, func(w http.ResponseWriter, n int, r tokReq) {
-		tokJSON(w, http.StatusServiceUnavailable, map[string]any{"error": "temporarily_unavailable"})
+	te := newTokEndpoint(t, func(w http.ResponseWriter, n int, r oauthtest.Request) {
+		oauthtest.JSON(w, http.StatusServiceUnavailable, map[string]any{"error": "temporarily_unavailable"})
 	})
 	svc, _, _ := newCCFixture(t, te, nil, tokClientSecret)
 	if _, err := svc.Token(context.Background(), "Machine", DefaultMinValid); !errors.Is(err, ErrTransient) {

@@ -5,143 +5,49 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"connectedapps/core/fail"
 	"connectedapps/core/oauth"
-	"connectedapps/core/secret"
+	"connectedapps/core/oauth/oauthtest"
 )
 
-// fakeClock is a clock that only moves when the device flow sleeps, so polling at 5 s
-// intervals, slow_down and expiry run in microseconds and the waits can be checked exactly.
-type fakeClock struct {
-	mu    sync.Mutex
-	now   time.Time
-	waits []time.Duration
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.waits = append(c.waits, d)
-	c.now = c.now.Add(d)
-	return nil
-}
-
-func (c *fakeClock) Waits() []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return slices.Clone(c.waits)
-}
-
-// deviceProvider is a device authorization endpoint and a token endpoint whose answers the
-// test scripts: deviceAnswer for the code request, poll(n) for the n-th poll (from 1).
-type deviceProvider struct {
-	*httptest.Server
-	mu           sync.Mutex
-	deviceReqs   []tokReq
-	polls        []tokReq
-	deviceAnswer func(w http.ResponseWriter)
-	poll         func(w http.ResponseWriter, n int)
-}
-
-func newDeviceProvider(t *testing.T, poll func(w http.ResponseWriter, n int)) *deviceProvider {
+// newDeviceProvider is a provider whose device authorization endpoint hands out one code
+// (5 s interval, 30 min) and whose token endpoint answers the n-th poll (from 1) with poll.
+func newDeviceProvider(t *testing.T, poll func(w http.ResponseWriter, n int)) *oauthtest.Provider {
 	t.Helper()
-	dp := &deviceProvider{poll: poll}
-	dp.deviceAnswer = func(w http.ResponseWriter) {
-		tokJSON(w, http.StatusOK, map[string]any{"device_code": "dc-secret", "user_code": "WDJB-MJHT",
-			"verification_uri": dp.URL + "/activate", "verification_uri_complete": dp.URL + "/activate?user_code=WDJB-MJHT",
-			"expires_in": 1800, "interval": 5})
-	}
-	dp.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := r.ParseForm(); err != nil {
-			t.Errorf("provider: %v", err)
-		}
-		req := tokReq{Authorization: r.Header.Get("Authorization"), Form: r.PostForm}
-		if u, p, ok := r.BasicAuth(); ok {
-			req.HasBasic, req.BasicUser, req.BasicPass = true, u, p
-		}
-		dp.mu.Lock()
-		switch r.URL.Path {
-		case "/device":
-			dp.deviceReqs = append(dp.deviceReqs, req)
-			dp.mu.Unlock()
-			dp.deviceAnswer(w)
-		case "/token":
-			dp.polls = append(dp.polls, req)
-			n := len(dp.polls)
-			dp.mu.Unlock()
-			dp.poll(w, n)
-		default:
-			dp.mu.Unlock()
-			http.NotFound(w, r)
-		}
-	}))
-	t.Cleanup(dp.Close)
+	dp := oauthtest.NewProvider(t)
+	dp.Handle("/device", oauthtest.Always(http.StatusOK, map[string]any{"device_code": "dc-secret", "user_code": "WDJB-MJHT",
+		"verification_uri": dp.At("/activate"), "verification_uri_complete": dp.At("/activate?user_code=WDJB-MJHT"),
+		"expires_in": 1800, "interval": 5}))
+	dp.Handle("/token", func(w http.ResponseWriter, n int, _ oauthtest.Request) { poll(w, n) })
 	return dp
 }
 
-func (dp *deviceProvider) pollCount() int {
-	dp.mu.Lock()
-	defer dp.mu.Unlock()
-	return len(dp.polls)
-}
-
-type deviceFixture struct {
-	svc     *Service
-	mem     *secret.MemoryStore
-	app     App
-	clock   *fakeClock
-	opened  []string
-	openErr error
-}
-
 // newDeviceFixture registers a confidential app with the device grant against dp.
-func newDeviceFixture(t *testing.T, dp *deviceProvider, change func(a *App)) *deviceFixture {
+func newDeviceFixture(t *testing.T, dp *oauthtest.Provider, change func(a *App)) *fixture {
 	t.Helper()
-	f := &deviceFixture{mem: secret.NewMemoryStore(), clock: &fakeClock{now: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}}
-	browser := BrowserFunc(func(u *url.URL) error {
-		f.opened = append(f.opened, u.String())
-		return f.openErr
-	})
-	svc, err := NewService(Config{Dir: t.TempDir(), Secrets: f.mem, HTTP: dp.Client(), Now: f.clock.Now, Browser: browser})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := newFixture(t, fixtureOpts{provider: dp, at: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)})
 	app := NewApp("Device IdP")
 	app.ClientID = tokClientID
 	app.GrantType = GrantDeviceCode
-	app.DeviceAuthorizationURI = dp.URL + "/device"
-	app.TokenURI = dp.URL + "/token"
+	app.DeviceAuthorizationURI = dp.At("/device")
+	app.TokenURI = dp.At("/token")
 	app.Scopes = []string{"read", "write"}
 	app.QueryParameters = []QueryParameter{{Key: "access_type", Value: "offline"}, {Key: "prompt", Value: "consent"}, {Key: "audience", Value: "api://x"}}
 	if change != nil {
 		change(&app)
 	}
-	secret := tokClientSecret
-	if f.app, err = svc.Add(app, &secret); err != nil {
-		t.Fatalf("Add: %v", err)
-	}
-	f.svc = svc
+	f.add(t, app, tokClientSecret)
 	return f
 }
 
-func (f *deviceFixture) connect(t *testing.T, opts DeviceOptions) (*ConnectResult, []DeviceCode, error) {
+// connectDevice runs the device flow on the test clock and returns the codes it showed.
+func (f *fixture) connectDevice(t *testing.T, opts DeviceOptions) (*ConnectResult, []DeviceCode, error) {
 	t.Helper()
 	var codes []DeviceCode
 	opts.OnCode = func(c DeviceCode) { codes = append(codes, c) }
@@ -151,7 +57,7 @@ func (f *deviceFixture) connect(t *testing.T, opts DeviceOptions) (*ConnectResul
 }
 
 func pending(w http.ResponseWriter) {
-	tokJSON(w, http.StatusBadRequest, map[string]any{"error": "authorization_pending"})
+	oauthtest.JSON(w, http.StatusBadRequest, map[string]any{"error": "authorization_pending"})
 }
 
 func TestDeviceFlowApprovedAfterPendingAndSlowDown(t *testing.T) {
@@ -160,14 +66,14 @@ func TestDeviceFlowApprovedAfterPendingAndSlowDown(t *testing.T) {
 		case 1, 3:
 			pending(w)
 		case 2:
-			tokJSON(w, http.StatusBadRequest, map[string]any{"error": "slow_down"})
+			oauthtest.JSON(w, http.StatusBadRequest, map[string]any{"error": "slow_down"})
 		default:
-			tokJSON(w, http.StatusOK, map[string]any{"access_token": "at-device", "token_type": "Bearer", "expires_in": 3600,
+			oauthtest.JSON(w, http.StatusOK, map[string]any{"access_token": "at-device", "token_type": "Bearer", "expires_in": 3600,
 				"refresh_token": "rt-device", "scope": "read write"})
 		}
 	})
 	f := newDeviceFixture(t, dp, nil)
-	res, codes, err := f.connect(t, DeviceOptions{})
+	res, codes, err := f.connectDevice(t, DeviceOptions{})
 	if err != nil {
 		t.Fatalf("ConnectDevice: %v", err)
 	}
@@ -177,19 +83,19 @@ func TestDeviceFlowApprovedAfterPendingAndSlowDown(t *testing.T) {
 	}
 	if len(codes) != 1 || codes[0].UserCode != "WDJB-MJHT" || codes[0].VerificationURI != dp.URL+"/activate" ||
 		codes[0].VerificationURIComplete != dp.URL+"/activate?user_code=WDJB-MJHT" || !codes[0].BrowserOpened ||
-		!codes[0].ExpiresAt.Equal(f.clock.now.Add(-32*time.Second).Add(30*time.Minute)) || codes[0].Interval != 5*time.Second {
+		!codes[0].ExpiresAt.Equal(f.clock.Now().Add(-32*time.Second).Add(30*time.Minute)) || codes[0].Interval != 5*time.Second {
 		t.Errorf("OnCode got %+v", codes)
 	}
 	if !slices.Equal(f.opened, []string{dp.URL + "/activate?user_code=WDJB-MJHT"}) {
 		t.Errorf("browser opened %v; want the complete verification URI", f.opened)
 	}
 	// The device request: authenticated like a token request, scopes, no browser-only params.
-	dr := dp.deviceReqs[0]
-	if !dr.HasBasic || dr.BasicPass != url.QueryEscape(tokClientSecret) || dr.Form.Get("client_id") != tokClientID ||
+	dr := dp.Requests("/device")[0]
+	if !dr.HasBasic || dr.RawBasicPass != url.QueryEscape(tokClientSecret) || dr.Form.Get("client_id") != tokClientID ||
 		dr.Form.Get("scope") != "read write" || dr.Form.Get("audience") != "api://x" || dr.Form.Has("access_type") || dr.Form.Has("prompt") {
 		t.Errorf("device authorization request: basic %v, form %v", dr.HasBasic, dr.Form)
 	}
-	for i, p := range dp.polls {
+	for i, p := range dp.Requests("/token") {
 		if p.Form.Get("grant_type") != oauth.DeviceGrantURN || p.Form.Get("device_code") != "dc-secret" || p.Form.Get("client_id") != tokClientID || !p.HasBasic || p.Form.Has("scope") {
 			t.Errorf("poll %d: basic %v form %v", i+1, p.HasBasic, p.Form)
 		}
@@ -221,7 +127,7 @@ func TestDeviceFlowSlowDownTakesTheProvidersInterval(t *testing.T) {
 		}
 	})
 	f := newDeviceFixture(t, dp, func(a *App) { a.TokenEndpointAuthMethod = AuthMethodPost })
-	res, _, err := f.connect(t, DeviceOptions{})
+	res, _, err := f.connectDevice(t, DeviceOptions{})
 	if err != nil {
 		t.Fatalf("ConnectDevice: %v", err)
 	}
@@ -231,7 +137,7 @@ func TestDeviceFlowSlowDownTakesTheProvidersInterval(t *testing.T) {
 	if res.Tokens.AccessToken != "gho_abc" || res.Tokens.Expiry != nil || !slices.Equal(res.Tokens.Scopes, []string{"repo", "gist"}) {
 		t.Errorf("tokens from a form-encoded answer = %+v", res.Tokens)
 	}
-	p := dp.polls[0]
+	p := dp.Requests("/token")[0]
 	if p.HasBasic || p.Form.Get("client_secret") != tokClientSecret || p.Form.Get("client_id") != tokClientID {
 		t.Errorf("client_secret_post poll: basic %v form %v", p.HasBasic, p.Form)
 	}
@@ -251,17 +157,17 @@ func TestDeviceFlowEndings(t *testing.T) {
 				pending(w)
 				return
 			}
-			tokJSON(w, http.StatusBadRequest, map[string]any{"error": "access_denied", "error_description": "The user said no"})
+			oauthtest.JSON(w, http.StatusBadRequest, map[string]any{"error": "access_denied", "error_description": "The user said no"})
 		}, DeviceOptions{}, nil, []string{"Device IdP", `"access_denied"`, "The user said no", "declined", "connect again"}, 2},
 		{"expired at the provider", func(w http.ResponseWriter, n int) {
-			tokJSON(w, http.StatusBadRequest, map[string]any{"error": "expired_token"})
+			oauthtest.JSON(w, http.StatusBadRequest, map[string]any{"error": "expired_token"})
 		}, DeviceOptions{}, ErrTimeout, []string{`"expired_token"`, "expired before it was approved"}, 1},
 		{"code runs out here", func(w http.ResponseWriter, n int) { pending(w) },
 			DeviceOptions{}, ErrTimeout, []string{"WDJB-MJHT", "expired before anyone approved it", "connect again"}, 360},
 		{"timeout", func(w http.ResponseWriter, n int) { pending(w) },
 			DeviceOptions{Timeout: 12 * time.Second}, ErrTimeout, []string{"nobody approved the code WDJB-MJHT within 12s"}, 3},
 		{"client refused", func(w http.ResponseWriter, n int) {
-			tokJSON(w, http.StatusUnauthorized, map[string]any{"error": "invalid_client"})
+			oauthtest.JSON(w, http.StatusUnauthorized, map[string]any{"error": "invalid_client"})
 		}, DeviceOptions{}, ErrClientRejected, []string{`"invalid_client"`, "does not accept this client"}, 1},
 		{"provider down", func(w http.ResponseWriter, n int) {
 			http.Error(w, "oops", http.StatusBadGateway)
@@ -271,14 +177,14 @@ func TestDeviceFlowEndings(t *testing.T) {
 				http.Error(w, "oops", http.StatusBadGateway)
 				return
 			}
-			tokJSON(w, http.StatusBadRequest, map[string]any{"error": "access_denied"})
+			oauthtest.JSON(w, http.StatusBadRequest, map[string]any{"error": "access_denied"})
 		}, DeviceOptions{}, nil, []string{"access_denied"}, 2},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dp := newDeviceProvider(t, c.answer)
 			f := newDeviceFixture(t, dp, nil)
-			_, _, err := f.connect(t, c.opts)
+			_, _, err := f.connectDevice(t, c.opts)
 			if err == nil {
 				t.Fatal("ConnectDevice succeeded")
 			}
@@ -298,7 +204,7 @@ func TestDeviceFlowEndings(t *testing.T) {
 			if strings.Contains(err.Error(), "dc-secret") {
 				t.Errorf("error reveals the device code: %q", err)
 			}
-			if got := dp.pollCount(); got != c.polls {
+			if got := dp.Count("/token"); got != c.polls {
 				t.Errorf("%d polls, want %d", got, c.polls)
 			}
 			if app, _ := f.svc.Get(f.app.ID); app.Connection != nil {
@@ -322,8 +228,8 @@ func TestDeviceFlowCanceled(t *testing.T) {
 	if !errors.Is(err, ErrCanceled) || !strings.Contains(err.Error(), "canceled") {
 		t.Fatalf("err = %v; want a cancel", err)
 	}
-	if dp.pollCount() != 2 {
-		t.Errorf("%d polls after the cancel; want 2", dp.pollCount())
+	if dp.Count("/token") != 2 {
+		t.Errorf("%d polls after the cancel; want 2", dp.Count("/token"))
 	}
 	if len(f.opened) != 0 {
 		t.Errorf("NoBrowser opened %v", f.opened)
@@ -332,7 +238,7 @@ func TestDeviceFlowCanceled(t *testing.T) {
 
 func TestDeviceFlowNetworkFailuresAreRetried(t *testing.T) {
 	dp := newDeviceProvider(t, func(w http.ResponseWriter, n int) {
-		tokJSON(w, http.StatusOK, map[string]any{"access_token": "at-after-blip", "token_type": "Bearer"})
+		oauthtest.JSON(w, http.StatusOK, map[string]any{"access_token": "at-after-blip", "token_type": "Bearer"})
 	})
 	f := newDeviceFixture(t, dp, nil)
 	failures := 0
@@ -343,7 +249,7 @@ func TestDeviceFlowNetworkFailuresAreRetried(t *testing.T) {
 		}
 		return dp.Client().Transport.RoundTrip(r)
 	})}
-	res, _, err := f.connect(t, DeviceOptions{})
+	res, _, err := f.connectDevice(t, DeviceOptions{})
 	if err != nil || res.Tokens.AccessToken != "at-after-blip" {
 		t.Fatalf("after two lost polls: %v %+v", err, res)
 	}
@@ -351,7 +257,7 @@ func TestDeviceFlowNetworkFailuresAreRetried(t *testing.T) {
 	failures = -10
 	g := newDeviceFixture(t, dp, func(a *App) { a.ProviderName = "Other" })
 	g.svc.HTTP = f.svc.HTTP
-	_, _, err = g.connect(t, DeviceOptions{})
+	_, _, err = g.connectDevice(t, DeviceOptions{})
 	if !errors.Is(err, ErrTransient) || !strings.Contains(err.Error(), "could not reach") {
 		t.Fatalf("three lost polls: %v", err)
 	}
@@ -366,18 +272,18 @@ func TestDeviceFlowRefusals(t *testing.T) {
 	f := newDeviceFixture(t, dp, func(a *App) {
 		a.GrantType, a.AuthorizationURI, a.DeviceAuthorizationURI = GrantAuthorizationCode, "https://p.example/auth", ""
 	})
-	if _, _, err := f.connect(t, DeviceOptions{}); !errors.Is(err, ErrInvalid) || fail.RemedyOf(err).Field != "device_authorization_uri" {
+	if _, _, err := f.connectDevice(t, DeviceOptions{}); !errors.Is(err, ErrInvalid) || fail.RemedyOf(err).Field != "device_authorization_uri" {
 		t.Errorf("no device endpoint: %v", err)
 	}
 	g := newDeviceFixture(t, dp, func(a *App) { a.ProviderName, a.GrantType = "Machine", GrantClientCredentials })
-	if _, _, err := g.connect(t, DeviceOptions{}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "client credentials") {
+	if _, _, err := g.connectDevice(t, DeviceOptions{}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "client credentials") {
 		t.Errorf("client credentials app: %v", err)
 	}
-	dp.deviceAnswer = func(w http.ResponseWriter) {
-		tokJSON(w, http.StatusBadRequest, map[string]any{"error": "unauthorized_client", "error_description": "device grant not enabled"})
-	}
+	dp.Handle("/device", func(w http.ResponseWriter, _ int, _ oauthtest.Request) {
+		oauthtest.JSON(w, http.StatusBadRequest, map[string]any{"error": "unauthorized_client", "error_description": "device grant not enabled"})
+	})
 	h := newDeviceFixture(t, dp, func(a *App) { a.ProviderName = "Not enabled" })
-	_, codes, err := h.connect(t, DeviceOptions{})
+	_, codes, err := h.connectDevice(t, DeviceOptions{})
 	if !errors.Is(err, ErrClientRejected) || !strings.Contains(err.Error(), "device grant not enabled") || len(codes) != 0 {
 		t.Errorf("device endpoint refusal: %v (codes %v)", err, codes)
 	}
@@ -385,14 +291,14 @@ func TestDeviceFlowRefusals(t *testing.T) {
 
 func TestConnectRunsTheDeviceFlowForADeviceGrantApp(t *testing.T) {
 	dp := newDeviceProvider(t, func(w http.ResponseWriter, n int) {
-		tokJSON(w, http.StatusOK, map[string]any{"access_token": "at-1", "token_type": "Bearer"})
+		oauthtest.JSON(w, http.StatusOK, map[string]any{"access_token": "at-1", "token_type": "Bearer"})
 	})
 	f := newDeviceFixture(t, dp, nil)
 	var got []DeviceCode
 	// Connect uses the real clock and sleep: the provider's interval of 1 s keeps this short.
-	dp.deviceAnswer = func(w http.ResponseWriter) {
-		tokJSON(w, http.StatusOK, map[string]any{"device_code": "d", "user_code": "U", "verification_uri": dp.URL + "/a", "interval": 1})
-	}
+	dp.Handle("/device", func(w http.ResponseWriter, _ int, _ oauthtest.Request) {
+		oauthtest.JSON(w, http.StatusOK, map[string]any{"device_code": "d", "user_code": "U", "verification_uri": dp.URL + "/a", "interval": 1})
+	})
 	res, err := f.svc.Connect(context.Background(), f.app.ProviderName, ConnectOptions{OnDeviceCode: func(c DeviceCode) { got = append(got, c) }})
 	if err != nil || res.Tokens.AccessToken != "at-1" || len(got) != 1 || got[0].UserCode != "U" || got[0].BrowserOpened {
 		t.Fatalf("Connect: %v %+v %+v", err, res, got)

@@ -12,6 +12,7 @@ import (
 
 	"connectedapps/core/app"
 	"connectedapps/core/fail"
+	"connectedapps/core/oauth/oauthtest"
 )
 
 func TestProviderErrorIsOneLine(t *testing.T) {
@@ -191,10 +192,10 @@ func TestOneLine(t *testing.T) {
 // caller can tell a timeout from a refusal with errors.Is (Failf once turned the cause into text).
 func TestRefreshDeadlineIsTheCause(t *testing.T) {
 	hold := make(chan struct{})
-	te := newTokEndpoint(t, func(w http.ResponseWriter, n int, _ tokReq) { <-hold })
+	te := newTokEndpoint(t, func(w http.ResponseWriter, n int, _ oauthtest.Request) { <-hold })
 	defer close(hold)
 	now := time.Now().UTC().Truncate(time.Second)
-	f := newTokFixture(t, te.tokenURL(), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, 10*time.Second, tokOldRefresh))
+	f := newTokFixture(t, te.At("/token"), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, 10*time.Second, tokOldRefresh))
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	_, err := f.svc.Token(ctx, f.app.ProviderName, DefaultMinValid)

@@ -1,7 +1,6 @@
 package core
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -9,10 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -21,11 +18,11 @@ import (
 	"time"
 
 	"connectedapps/core/fail"
-	"connectedapps/core/secret"
+	"connectedapps/core/oauth/oauthtest"
 )
 
-// The authorization code flow against a provider the test controls: an httptest token
-// endpoint, ID tokens signed by testSigner and checked against its JWKS, and a browser that
+// The authorization code flow against a provider the test controls (oauthtest's): its token
+// endpoint, ID tokens signed with its key and checked against its JWKS, and a browser that
 // is a function. Each test changes one answer and checks what the person reads and what is
 // kept.
 
@@ -34,33 +31,27 @@ const (
 	fltSubject  = "user-42"
 )
 
-// fltProvider is the fake OpenID provider.
+// fltProvider is oauthtest's provider as an OpenID provider: its token endpoint checks PKCE
+// against the last authorization link the browser was given and hands out signed ID tokens.
 type fltProvider struct {
-	t      *testing.T
-	signer *testSigner
-	srv    *httptest.Server
+	*oauthtest.Provider
+	t *testing.T
 
-	mu        sync.Mutex
-	auths     []url.Values // the query of every authorization link the browser was given
-	exchanges []url.Values // every form the token endpoint received
-	// token answers the code exchange; nil: a good answer (fltGoodToken).
+	mu    sync.Mutex
+	auths []url.Values // the query of every authorization link the browser was given
+	// token answers the code exchange; nil: a good answer (goodToken).
 	token func(w http.ResponseWriter, form url.Values, auth url.Values)
 }
 
 func newFltProvider(t *testing.T) *fltProvider {
 	t.Helper()
-	p := &fltProvider{t: t, signer: fltSigner(t)}
-	p.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/token" || r.Method != http.MethodPost {
-			http.NotFound(w, r)
-			return
-		}
-		if err := r.ParseForm(); err != nil {
-			http.Error(w, "bad form", http.StatusBadRequest)
+	p := &fltProvider{Provider: oauthtest.NewProvider(t), t: t}
+	p.Handle("/token", func(w http.ResponseWriter, _ int, req oauthtest.Request) {
+		if req.Method != http.MethodPost {
+			http.NotFound(w, nil)
 			return
 		}
 		p.mu.Lock()
-		p.exchanges = append(p.exchanges, r.PostForm)
 		var auth url.Values
 		if len(p.auths) > 0 {
 			auth = p.auths[len(p.auths)-1]
@@ -68,38 +59,22 @@ func newFltProvider(t *testing.T) *fltProvider {
 		answer := p.token
 		p.mu.Unlock()
 		// A real provider checks the PKCE verifier against the challenge it was given.
-		if auth != nil && auth.Get("code_challenge") != "" && r.PostForm.Get("grant_type") == "authorization_code" {
-			sum := sha256.Sum256([]byte(r.PostForm.Get("code_verifier")))
+		if auth != nil && auth.Get("code_challenge") != "" && req.Form.Get("grant_type") == "authorization_code" {
+			sum := sha256.Sum256([]byte(req.Form.Get("code_verifier")))
 			if base64.RawURLEncoding.EncodeToString(sum[:]) != auth.Get("code_challenge") {
-				tokJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_grant", "error_description": "PKCE verification failed"})
+				oauthtest.JSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_grant", "error_description": "PKCE verification failed"})
 				return
 			}
 		}
 		if answer == nil {
 			answer = p.goodToken
 		}
-		answer(w, r.PostForm, auth)
-	}))
-	t.Cleanup(p.srv.Close)
+		answer(w, req.Form, auth)
+	})
 	return p
 }
 
-func (p *fltProvider) issuer() string { return p.srv.URL }
-
-var fltKey struct {
-	sync.Once
-	signer *testSigner
-}
-
-// fltSigner is a testSigner whose RSA key is made once per test binary (making one takes a
-// while under -race) and whose JWKS server is the test's own.
-func fltSigner(t *testing.T) *testSigner {
-	fltKey.Do(func() { fltKey.signer = newTestSigner(t) })
-	s := &testSigner{key: fltKey.signer.key}
-	s.jwks = httptest.NewServer(fltKey.signer.jwks.Config.Handler)
-	t.Cleanup(s.jwks.Close)
-	return s
-}
+func (p *fltProvider) issuer() string { return p.URL }
 
 // idToken signs an ID token for the last sign-in; change edits the claims first.
 func (p *fltProvider) idToken(auth url.Values, change func(c map[string]any)) string {
@@ -112,7 +87,7 @@ func (p *fltProvider) idToken(auth url.Values, change func(c map[string]any)) st
 	if change != nil {
 		change(claims)
 	}
-	return p.signer.sign(p.t, claims)
+	return p.Sign(claims)
 }
 
 var fltSeq struct {
@@ -129,7 +104,7 @@ func fltUnique(prefix string) string {
 }
 
 func (p *fltProvider) goodToken(w http.ResponseWriter, _ url.Values, auth url.Values) {
-	tokJSON(w, http.StatusOK, map[string]any{"access_token": fltUnique("at"), "token_type": "Bearer",
+	oauthtest.JSON(w, http.StatusOK, map[string]any{"access_token": fltUnique("at"), "token_type": "Bearer",
 		"refresh_token": fltUnique("rt"), "expires_in": 3600, "id_token": p.idToken(auth, nil)})
 }
 
@@ -140,9 +115,11 @@ func (p *fltProvider) setToken(f func(w http.ResponseWriter, form url.Values, au
 }
 
 func (p *fltProvider) exchangeForms() []url.Values {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return append([]url.Values(nil), p.exchanges...)
+	var forms []url.Values
+	for _, r := range p.Requests("/token") {
+		forms = append(forms, r.Form)
+	}
+	return forms
 }
 
 func (p *fltProvider) authorizations() []url.Values {
@@ -151,30 +128,24 @@ func (p *fltProvider) authorizations() []url.Values {
 	return append([]url.Values(nil), p.auths...)
 }
 
-// fltFixture is a Service with one registered app pointing at the fake provider, and a
-// browser that by default signs in at once: it "redirects" to the catcher with a fresh code
-// and the state it was given.
+// fltFixture is the Service fixture with one registered app pointing at the fake provider,
+// real time, the --verbose log, and a browser that by default signs in at once: it
+// "redirects" to the catcher with a fresh code and the state it was given.
 type fltFixture struct {
+	*fixture
 	p       *fltProvider
-	svc     *Service
-	mem     *secret.MemoryStore
-	app     App
-	logs    *bytes.Buffer // the --verbose log: every HTTP request, redacted
-	mu      sync.Mutex
-	browser func(link *url.URL) error
-	pages   []string // what the browser was shown by the catcher
+	browser func(link *url.URL) error // under fixture.mu
+	pages   []string                  // what the browser was shown by the catcher
 }
 
 func newFltFixture(t *testing.T, change func(a *App), clientSecret string) *fltFixture {
 	t.Helper()
 	p := newFltProvider(t)
-	f := &fltFixture{p: p, mem: secret.NewMemoryStore(), logs: &bytes.Buffer{}}
+	f := &fltFixture{p: p}
 	f.browser = f.signIn
-	logger := slog.New(slog.NewTextHandler(&fltLockedWriter{w: f.logs}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	// A folder that does not exist yet, as on first use: the program makes it.
-	svc, err := NewService(Config{Dir: filepath.Join(t.TempDir(), "connectedapps"), Secrets: f.mem, Log: logger,
-		HTTP: &http.Client{Timeout: 10 * time.Second, Transport: &LoggingTransport{Log: logger}},
-		Browser: BrowserFunc(func(u *url.URL) error {
+	f.fixture = newFixture(t, fixtureOpts{dir: filepath.Join(t.TempDir(), "connectedapps"), provider: p.Provider, verbose: true, realTime: true,
+		browser: func(u *url.URL) error {
 			p.mu.Lock()
 			p.auths = append(p.auths, u.Query())
 			p.mu.Unlock()
@@ -182,41 +153,20 @@ func newFltFixture(t *testing.T, change func(a *App), clientSecret string) *fltF
 			b := f.browser
 			f.mu.Unlock()
 			return b(u)
-		})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.svc = svc
+		}})
 	app := NewApp("Fake IdP")
 	app.ClientID = fltClientID
 	app.AuthorizationURI = p.issuer() + "/authorize"
 	app.TokenURI = p.issuer() + "/token"
 	app.Issuer = p.issuer()
-	app.JWKSURI = p.signer.jwks.URL
+	app.JWKSURI = p.At(oauthtest.JWKSPath)
 	app.Scopes = []string{"openid", "email", "offline_access"}
 	app.RedirectPort = 0
 	if change != nil {
 		change(&app)
 	}
-	var sp *string
-	if clientSecret != "" {
-		sp = &clientSecret
-	}
-	if f.app, err = svc.Add(app, sp); err != nil {
-		t.Fatal(err)
-	}
+	f.add(t, app, clientSecret)
 	return f
-}
-
-type fltLockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *fltLockedWriter) Write(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(b)
 }
 
 func (f *fltFixture) setBrowser(b func(link *url.URL) error) {
@@ -298,7 +248,7 @@ func TestConnectTokenEndpointAnswers(t *testing.T) {
 		want   []string
 	}{
 		{"400 with an OAuth error", func(w http.ResponseWriter) {
-			tokJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_grant", "error_description": "code expired"})
+			oauthtest.JSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_grant", "error_description": "code expired"})
 		}, nil, []string{"token exchange failed", `"invalid_grant"`, "code expired", "run connect again"}},
 		{"400 without JSON", func(w http.ResponseWriter) {
 			w.Header().Set("Content-Type", "text/html")
@@ -317,7 +267,7 @@ func TestConnectTokenEndpointAnswers(t *testing.T) {
 			io.WriteString(w, "<html><body>Welcome to the portal</body></html>")
 		}, ErrTransient, []string{"not a token", "/token", "check the token URI"}},
 		{"200 JSON without an access token", func(w http.ResponseWriter) {
-			tokJSON(w, http.StatusOK, map[string]any{"token_type": "Bearer"})
+			oauthtest.JSON(w, http.StatusOK, map[string]any{"token_type": "Bearer"})
 		}, ErrTransient, []string{"not a token", "missing access_token", "check the token URI"}},
 	}
 	for _, c := range cases {
@@ -345,7 +295,7 @@ func TestConnectTokenEndpointAnswers(t *testing.T) {
 func TestConnectTokenWithoutExpiresIn(t *testing.T) {
 	f := newFltFixture(t, nil, "")
 	f.p.setToken(func(w http.ResponseWriter, _, auth url.Values) {
-		tokJSON(w, http.StatusOK, map[string]any{"access_token": "at-no-expiry", "token_type": "Bearer",
+		oauthtest.JSON(w, http.StatusOK, map[string]any{"access_token": "at-no-expiry", "token_type": "Bearer",
 			"refresh_token": "rt-no-expiry", "id_token": f.p.idToken(auth, nil)})
 	})
 	res, err := f.connect(t)
@@ -370,7 +320,6 @@ func TestConnectTokenWithoutExpiresIn(t *testing.T) {
 // ---- the ID token ----
 
 func TestConnectRefusesABadIDToken(t *testing.T) {
-	other := newTestSigner(t) // a key the provider's JWKS does not hold
 	cases := []struct {
 		name  string
 		token func(p *fltProvider, auth url.Values) string
@@ -394,7 +343,7 @@ func TestConnectRefusesABadIDToken(t *testing.T) {
 		{"bad signature", func(p *fltProvider, auth url.Values) string {
 			claims := map[string]any{"iss": p.issuer(), "sub": fltSubject, "aud": fltClientID,
 				"exp": time.Now().Add(time.Hour).Unix(), "iat": time.Now().Unix(), "nonce": auth.Get("nonce")}
-			return other.sign(t, claims)
+			return oauthtest.SignUnknown(t, claims) // a key the provider's JWKS does not hold
 		}, []string{"ID token failed verification", "signature"}},
 		{"tampered payload", func(p *fltProvider, auth url.Values) string {
 			parts := strings.Split(p.idToken(auth, nil), ".")
@@ -416,7 +365,7 @@ func TestConnectRefusesABadIDToken(t *testing.T) {
 				if idt := c.token(f.p, auth); idt != "" {
 					body["id_token"] = idt
 				}
-				tokJSON(w, http.StatusOK, body)
+				oauthtest.JSON(w, http.StatusOK, body)
 			})
 			_, err := f.connect(t)
 			fltAssertMessage(t, err, append([]string{"Fake IdP"}, c.want...)...)

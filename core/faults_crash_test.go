@@ -1,23 +1,21 @@
 package core
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"connectedapps/core/secret"
+	"connectedapps/core/secret/secrettest"
 	"connectedapps/internal/fsutil"
+	"connectedapps/internal/testproc"
 )
 
 // The process killed in the middle of a write, and a folder it may not write to. The writer is
@@ -34,22 +32,9 @@ func TestHelperProcessFaults(t *testing.T) {
 	if mode == "" {
 		t.Skip("helper process for the crash and read-only tests")
 	}
-	// Stop at the n-th time the named point is reached, say so, and wait for SIGKILL.
-	if point := os.Getenv("CRASH_POINT"); point != "" {
-		name, nth, _ := strings.Cut(point, "#")
-		want, _ := strconv.Atoi(nth)
-		seen := 0
-		fsutil.CrashPoint = func(p, detail string) { // the points of a file write ("temp-written", "renamed")
-			if p != name {
-				return
-			}
-			if seen++; seen < max(want, 1) {
-				return
-			}
-			fmt.Printf("READY %s\n", detail)
-			time.Sleep(time.Hour) // a sleeping goroutine, so the runtime sees no deadlock
-		}
-	}
+	// Stop at the n-th time the named point of a file write ("temp-written", "renamed") is
+	// reached, say so, and wait for SIGKILL.
+	fsutil.CrashPoint = testproc.StopAt(os.Getenv("CRASH_POINT"))
 	switch mode {
 	case "registry-write", "registry-readonly":
 		if mode == "registry-readonly" && os.Getuid() == 0 {
@@ -79,8 +64,8 @@ func TestHelperProcessFaults(t *testing.T) {
 		fmt.Printf("RESULT %s\n", strings.Join(svc.Notices, " | "))
 	case "vault-write":
 		v := secret.OpenVault(os.Getenv("DIR"))
-		v.KDF = testKDF
-		v.Passphrase = func() (string, error) { return vaultTestPass, nil }
+		v.KDF = secrettest.KDF
+		v.Passphrase = func() (string, error) { return secrettest.Pass, nil }
 		fmt.Printf("RESULT %v\n", v.Set("k", "new"))
 	case "settings-write":
 		fmt.Printf("RESULT %v\n", WriteStoreChoice(os.Getenv("DIR"), StoreVault))
@@ -89,60 +74,13 @@ func TestHelperProcessFaults(t *testing.T) {
 	}
 }
 
-// fltChild runs the helper with env and returns its stdout once it printed a line starting
-// with until ("READY" or "RESULT"), and the process, still running for READY.
-func fltChild(t *testing.T, until string, env ...string) (line string, cmd *exec.Cmd) {
+// fltChild runs TestHelperProcessFaults (internal/testproc.Start); fltKill is testproc.Kill.
+func fltChild(t *testing.T, until string, env ...string) (string, *exec.Cmd) {
 	t.Helper()
-	cmd = exec.Command(os.Args[0], "-test.run=^TestHelperProcessFaults$", "-test.count=1")
-	cmd.Env = append(os.Environ(), env...)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	lines := make(chan string)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if strings.HasPrefix(sc.Text(), until) {
-				lines <- sc.Text()
-				_, _ = io.Copy(io.Discard, out)
-				return
-			}
-		}
-		close(lines)
-	}()
-	select {
-	case l, ok := <-lines:
-		if !ok {
-			_ = cmd.Wait()
-			t.Fatalf("the helper ended without printing %s; stderr:\n%s", until, stderr.String())
-		}
-		return strings.TrimSpace(strings.TrimPrefix(l, until)), cmd
-	case <-time.After(60 * time.Second):
-		t.Fatalf("the helper did not reach %s in time; stderr:\n%s", until, stderr.String())
-	}
-	return "", nil
+	return testproc.Start(t, "TestHelperProcessFaults", until, env...)
 }
 
-// fltKill SIGKILLs the child where it stopped: no deferred code, no cleanup, as a power cut
-// or the OOM killer would.
-func fltKill(t *testing.T, cmd *exec.Cmd) {
-	t.Helper()
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	err := cmd.Wait()
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
-		t.Fatalf("the helper was not killed by SIGKILL: %v", err)
-	}
-}
+var fltKill = testproc.Kill
 
 // ---- registry ----
 

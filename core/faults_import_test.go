@@ -40,8 +40,8 @@ func TestImportRefusesEachMalformedField(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			svc, mem := newImportService(t)
-			res, err := svc.Import(context.Background(), []byte("["+good+","+c.doc+"]"), "")
+			f := newFixture(t, fixtureOpts{})
+			res, err := f.svc.Import(context.Background(), []byte("["+good+","+c.doc+"]"), "")
 			if err == nil {
 				t.Fatalf("imported %+v; want the %s refused", res, c.field)
 			}
@@ -54,10 +54,10 @@ func TestImportRefusesEachMalformedField(t *testing.T) {
 			if !strings.Contains(msg, c.want) || !strings.Contains(msg, "cannot be imported, so nothing was") || strings.ContainsAny(msg, "\r\n") {
 				t.Errorf("the message %q is not one line saying %q and that nothing was imported", msg, c.want)
 			}
-			if apps, _ := svc.List(); len(apps) != 0 || len(res) != 0 {
+			if apps, _ := f.svc.List(); len(apps) != 0 || len(res) != 0 {
 				t.Errorf("a file with a bad document registered %d apps (returned %d)", len(apps), len(res))
 			}
-			if keys := mem.Keys(); len(keys) != 0 {
+			if keys := f.mem.Keys(); len(keys) != 0 {
 				t.Errorf("a refused import stored secrets under %q", keys)
 			}
 		})
@@ -67,22 +67,22 @@ func TestImportRefusesEachMalformedField(t *testing.T) {
 // Two documents of one file with the same name (in any case) are refused before anything is
 // registered, as is a name already taken here (TestImportRefusesATakenNameUnlessRenamed).
 func TestImportRefusesADuplicateNameWithinTheFile(t *testing.T) {
-	svc, mem := newImportService(t)
+	f := newFixture(t, fixtureOpts{})
 	doc := `{"provider_name":"%s","client_id":"c","client_secret":"dup-secret","authorization_uri":"https://idp.example.com/auth","token_uri":"https://idp.example.com/token"}`
 	file := "[" + strings.Replace(doc, "%s", "Twin", 1) + "," + strings.Replace(doc, "%s", "TWIN", 1) + "]"
-	_, err := svc.Import(context.Background(), []byte(file), "")
+	_, err := f.svc.Import(context.Background(), []byte(file), "")
 	if err == nil || !strings.Contains(err.Error(), `"TWIN" already exists`) || !strings.Contains(err.Error(), "nothing was imported") {
 		t.Fatalf("Import = %v; want the second Twin refused, nothing imported", err)
 	}
-	if apps, _ := svc.List(); len(apps) != 0 || len(mem.Keys()) != 0 {
-		t.Errorf("a refused file registered %d apps, stored %q", len(apps), mem.Keys())
+	if apps, _ := f.svc.List(); len(apps) != 0 || len(f.mem.Keys()) != 0 {
+		t.Errorf("a refused file registered %d apps, stored %q", len(apps), f.mem.Keys())
 	}
 }
 
 // A Frappe scope row holding several words, as Frappe itself allows, is read as that many
 // scopes (Frappe sends the rows joined by spaces), not refused.
 func TestImportSplitsAScopeRowWithSpaces(t *testing.T) {
-	svc, _ := newImportService(t)
+	svc := newFixture(t, fixtureOpts{}).svc
 	res, err := svc.Import(context.Background(), []byte(`{"provider_name":"Rows","client_id":"c","authorization_uri":"https://idp.example.com/auth","token_uri":"https://idp.example.com/token",
 		"scopes":[{"scope":"openid email"},{"scope":" profile\t"}]}`), "")
 	if err != nil {
@@ -96,7 +96,7 @@ func TestImportSplitsAScopeRowWithSpaces(t *testing.T) {
 // A Google client file whose only loopback redirect URI has a port out of range: the client is
 // imported with the default redirect, and the notes name the unusable URI and the one to add.
 func TestImportGoogleRedirectPortOutOfRange(t *testing.T) {
-	svc, _ := newImportService(t)
+	svc := newFixture(t, fixtureOpts{}).svc
 	res, err := svc.Import(context.Background(), []byte(`{"installed":{"client_id":"c.apps.googleusercontent.com","client_secret":"s","redirect_uris":["http://127.0.0.1:70000/callback"]}}`), "")
 	if err != nil {
 		t.Fatal(err)

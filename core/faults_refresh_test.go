@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"connectedapps/core/oauth/oauthtest"
 )
 
 // Refresh answers that are not OAuth answers at all (TestServiceTokenTransient,
@@ -17,18 +19,18 @@ import (
 func TestRefreshAnswerThatIsNotOAuth(t *testing.T) {
 	cases := []struct {
 		name    string
-		respond func(w http.ResponseWriter, n int, _ tokReq)
+		respond func(w http.ResponseWriter, n int, _ oauthtest.Request)
 		kind    error
 		want    []string
 	}{
-		{"200 that is not JSON", func(w http.ResponseWriter, n int, _ tokReq) {
+		{"200 that is not JSON", func(w http.ResponseWriter, n int, _ oauthtest.Request) {
 			w.Header().Set("Content-Type", "text/html")
 			io.WriteString(w, "<html><body>Sign in to the Wi-Fi</body></html>")
 		}, ErrTransient, []string{"answered with something that is not a token", "check the token URI", "every token was kept"}},
-		{"200 JSON without an access token", func(w http.ResponseWriter, n int, _ tokReq) {
-			tokJSON(w, http.StatusOK, map[string]any{"token_type": "Bearer", "expires_in": 3600})
+		{"200 JSON without an access token", func(w http.ResponseWriter, n int, _ oauthtest.Request) {
+			oauthtest.JSON(w, http.StatusOK, map[string]any{"token_type": "Bearer", "expires_in": 3600})
 		}, ErrTransient, []string{"missing access_token", "check the token URI", "every token was kept"}},
-		{"400 that is not JSON", func(w http.ResponseWriter, n int, _ tokReq) {
+		{"400 that is not JSON", func(w http.ResponseWriter, n int, _ oauthtest.Request) {
 			w.Header().Set("Content-Type", "text/html")
 			w.WriteHeader(http.StatusBadRequest)
 			io.WriteString(w, "<html><body>Bad Request</body></html>")
@@ -38,7 +40,7 @@ func TestRefreshAnswerThatIsNotOAuth(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			te := newTokEndpoint(t, c.respond)
 			now := time.Now().UTC().Truncate(time.Second)
-			f := newTokFixture(t, te.tokenURL(), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, 10*time.Second, tokOldRefresh))
+			f := newTokFixture(t, te.At("/token"), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, 10*time.Second, tokOldRefresh))
 			before := f.storedRaw(t)
 			_, err := f.svc.Token(context.Background(), f.app.ProviderName, DefaultMinValid)
 			fltAssertMessage(t, err, append([]string{f.app.ProviderName, "refresh failed"}, c.want...)...)

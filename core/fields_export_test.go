@@ -12,7 +12,7 @@ import (
 // comes back from the file as it went out. A new endpoint is one line of the table; this is
 // what proves the export needs nothing more.
 func TestExportWritesEveryFieldOfTheTable(t *testing.T) {
-	svc, _ := newImportService(t)
+	svc := newFixture(t, fixtureOpts{realTime: true}).svc
 	a := NewApp("Every field")
 	a.ClientID, a.Scopes, a.GitHosts = "c", []string{"openid"}, []string{"example.com"}
 	a.QueryParameters = []QueryParameter{{Key: "k", Value: "v"}}

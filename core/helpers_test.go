@@ -1,16 +1,7 @@
 package core
 
 import (
-	"crypto"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
 	"io/fs"
-	"math/big"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"slices"
 	"strings"
@@ -39,47 +30,8 @@ func registryTestMode(t *testing.T, path string) fs.FileMode {
 	return fi.Mode().Perm()
 }
 
-// The test signer, the discovery document and its error check are core/oauth's test helpers
-// (idtoken_test.go, discovery_test.go), for core's tests through Service.
-
-// testSigner signs ID tokens (RS256) and serves its key as a JWKS, so verification runs
-// against real signatures without a provider.
-type testSigner struct {
-	key  *rsa.PrivateKey
-	jwks *httptest.Server
-}
-
-func newTestSigner(t *testing.T) *testSigner {
-	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &testSigner{key: key}
-	b64 := base64.RawURLEncoding.EncodeToString
-	s.jwks = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{"keys": []map[string]string{{"kty": "RSA", "kid": "k1", "use": "sig", "alg": "RS256",
-			"n": b64(key.N.Bytes()), "e": b64(big.NewInt(int64(key.E)).Bytes())}}})
-	}))
-	t.Cleanup(s.jwks.Close)
-	return s
-}
-
-func (s *testSigner) sign(t *testing.T, claims map[string]any) string {
-	t.Helper()
-	enc := func(v any) string {
-		b, _ := json.Marshal(v)
-		return base64.RawURLEncoding.EncodeToString(b)
-	}
-	input := enc(map[string]string{"alg": "RS256", "kid": "k1", "typ": "JWT"}) + "." + enc(claims)
-	sum := sha256.Sum256([]byte(input))
-	sig, err := rsa.SignPKCS1v15(rand.Reader, s.key, crypto.SHA256, sum[:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return input + "." + base64.RawURLEncoding.EncodeToString(sig)
-}
+// The discovery document and its error check are core/oauth's test helpers (discovery_test.go),
+// for core's tests through Service; the fake provider is core/oauth/oauthtest.
 
 const (
 	tenantA = "72f988bf-86f1-41af-91ab-2d7cd011db47"

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
+
+	"connectedapps/core/oauth/oauthtest"
 )
 
 // Providers often send a refreshed ID token with only the required claims (iss, sub, aud, exp,
@@ -27,7 +29,7 @@ func TestRefreshKeepsTheSignedInIdentity(t *testing.T) {
 				if form.Get("grant_type") == "refresh_token" {
 					change = c.refreshed
 				}
-				tokJSON(w, http.StatusOK, map[string]any{"access_token": fltUnique("at"), "token_type": "Bearer",
+				oauthtest.JSON(w, http.StatusOK, map[string]any{"access_token": fltUnique("at"), "token_type": "Bearer",
 					"refresh_token": fltUnique("rt"), "expires_in": 3600, "id_token": f.p.idToken(auth, change)})
 			})
 			if _, err := f.connect(t); err != nil {

@@ -5,14 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/http/httptest"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
 	"connectedapps/core/fail"
-	"connectedapps/core/secret"
+	"connectedapps/core/oauth/oauthtest"
 )
 
 const googleInstalled = `{"installed":{"client_id":"1234-abc.apps.googleusercontent.com","project_id":"mail-reader",
@@ -24,16 +23,6 @@ const googleWeb = `{"web":{"client_id":"5678-web.apps.googleusercontent.com","pr
  "auth_uri":"https://accounts.google.com/o/oauth2/auth","token_uri":"https://oauth2.googleapis.com/token",
  "client_secret":"GOCSPX-web-secret","redirect_uris":["https://site.example/oauth2callback","http://127.0.0.1:9004/callback","http://localhost:8080/other"],
  "javascript_origins":["https://site.example"]}}`
-
-func newImportService(t *testing.T) (*Service, *secret.MemoryStore) {
-	t.Helper()
-	mem := secret.NewMemoryStore()
-	svc, err := NewService(Config{Dir: t.TempDir(), Secrets: mem})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return svc, mem
-}
 
 func TestParseGoogleClientFiles(t *testing.T) {
 	apps, err := ParseImport([]byte(googleInstalled))
@@ -104,22 +93,22 @@ func TestLoopbackRedirect(t *testing.T) {
 }
 
 func TestImportRefusesATakenNameUnlessRenamed(t *testing.T) {
-	svc, mem := newImportService(t)
-	res, err := svc.Import(context.Background(), []byte(googleInstalled), "")
+	f := newFixture(t, fixtureOpts{})
+	res, err := f.svc.Import(context.Background(), []byte(googleInstalled), "")
 	if err != nil || len(res) != 1 || res[0].App.ProviderName != "Google" || !res[0].App.HasClientSecret {
 		t.Fatalf("first import: %+v %v", res, err)
 	}
-	if v, _ := mem.Get(clientSecretKey(res[0].App.ID)); v != "GOCSPX-secret-value" {
+	if v, _ := f.mem.Get(clientSecretKey(res[0].App.ID)); v != "GOCSPX-secret-value" {
 		t.Errorf("secret in the keyring: %q", v)
 	}
-	data, _ := readRegistryFile(t, svc)
+	data, _ := readRegistryFile(t, f.svc)
 	if strings.Contains(data, "GOCSPX") {
 		t.Error("the client secret reached apps.json")
 	}
-	if _, err := svc.Import(context.Background(), []byte(googleInstalled), ""); !errors.Is(err, ErrInvalid) || fail.RemedyOf(err).Do != fail.ImportAs {
+	if _, err := f.svc.Import(context.Background(), []byte(googleInstalled), ""); !errors.Is(err, ErrInvalid) || fail.RemedyOf(err).Do != fail.ImportAs {
 		t.Fatalf("second import under the same name: %v", err)
 	}
-	res, err = svc.Import(context.Background(), []byte(googleInstalled), "Google Work")
+	res, err = f.svc.Import(context.Background(), []byte(googleInstalled), "Google Work")
 	if err != nil || res[0].App.ProviderName != "Google Work" {
 		t.Fatalf("--as: %+v %v", res, err)
 	}
@@ -128,29 +117,29 @@ func TestImportRefusesATakenNameUnlessRenamed(t *testing.T) {
 // The window's table: of a file's two apps, one is renamed past a taken name and the other
 // skipped; a conflict left as it is registers nothing.
 func TestImportWithRenamesAndSkipsPerApp(t *testing.T) {
-	svc, mem := newImportService(t)
+	f := newFixture(t, fixtureOpts{})
 	ctx := context.Background()
-	if _, err := svc.Import(ctx, []byte(frappeExport), ""); err != nil {
+	if _, err := f.svc.Import(ctx, []byte(frappeExport), ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.ImportWith(ctx, []byte(frappeExport), []ImportChoice{{Name: "Mail, second"}, {}}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), `"Partner" already exists`) {
+	if _, err := f.svc.ImportWith(ctx, []byte(frappeExport), []ImportChoice{{Name: "Mail, second"}, {}}); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), `"Partner" already exists`) {
 		t.Fatalf("the second app's taken name left as it is: %v", err)
 	}
-	if apps, _ := svc.List(); len(apps) != 2 {
+	if apps, _ := f.svc.List(); len(apps) != 2 {
 		t.Fatalf("an unresolved conflict registered something: %d apps", len(apps))
 	}
-	res, err := svc.ImportWith(ctx, []byte(frappeExport), []ImportChoice{{Name: " Mail, second "}, {Skip: true}})
+	res, err := f.svc.ImportWith(ctx, []byte(frappeExport), []ImportChoice{{Name: " Mail, second "}, {Skip: true}})
 	if err != nil || len(res) != 1 || res[0].App.ProviderName != "Mail, second" {
 		t.Fatalf("renamed one, skipped one: %+v %v", res, err)
 	}
-	apps, _ := svc.List()
+	apps, _ := f.svc.List()
 	if len(apps) != 3 {
 		t.Fatalf("%d apps; want 3", len(apps))
 	}
-	if _, err := mem.Get(clientSecretKey(res[0].App.ID)); !errors.Is(err, ErrNotFound) {
+	if _, err := f.mem.Get(clientSecretKey(res[0].App.ID)); !errors.Is(err, ErrNotFound) {
 		t.Errorf("the masked secret was kept: %v", err)
 	}
-	if res, err := svc.ImportWith(ctx, []byte(frappeExport), []ImportChoice{{Skip: true}, {Skip: true}}); err != nil || len(res) != 0 {
+	if res, err := f.svc.ImportWith(ctx, []byte(frappeExport), []ImportChoice{{Skip: true}, {Skip: true}}); err != nil || len(res) != 0 {
 		t.Errorf("everything skipped: %+v %v", res, err)
 	}
 }
@@ -176,8 +165,8 @@ const frappeExport = `[{"name":"d3b0a1c2","doctype":"Connected App","provider_na
  "authorization_uri":"https://partner.example/auth","token_uri":"https://partner.example/token","scopes":[],"query_parameters":[]}]`
 
 func TestImportFrappeDocuments(t *testing.T) {
-	svc, mem := newImportService(t)
-	res, err := svc.Import(context.Background(), []byte(frappeExport), "")
+	f := newFixture(t, fixtureOpts{})
+	res, err := f.svc.Import(context.Background(), []byte(frappeExport), "")
 	if err != nil || len(res) != 2 {
 		t.Fatalf("import: %+v %v", res, err)
 	}
@@ -190,11 +179,11 @@ func TestImportFrappeDocuments(t *testing.T) {
 	}
 	if p := res[1].App; !p.HasClientSecret {
 		t.Errorf("a real secret in a Frappe document was not kept: %+v", p)
-	} else if v, _ := mem.Get(clientSecretKey(p.ID)); v != "real-secret" {
+	} else if v, _ := f.mem.Get(clientSecretKey(p.ID)); v != "real-secret" {
 		t.Errorf("secret = %q", v)
 	}
 	// One document alone, and Frappe's REST wrapper, read too.
-	svc2, _ := newImportService(t)
+	svc2 := newFixture(t, fixtureOpts{}).svc
 	one := `{"data":{"provider_name":"Solo","client_id":"s","authorization_uri":"https://s.example/a","token_uri":"https://s.example/t","scopes":[{"scope":"a b"}]}}`
 	res, err = svc2.Import(context.Background(), []byte(one), "")
 	if err != nil || res[0].App.ProviderName != "Solo" || !slices.Equal(res[0].App.Scopes, []string{"a", "b"}) {
@@ -215,15 +204,10 @@ func TestImportFrappeDocuments(t *testing.T) {
 }
 
 func TestImportFrappeDiscoversIssuerAndKeys(t *testing.T) {
-	var srv *httptest.Server
-	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{"issuer": srv.URL, "authorization_endpoint": srv.URL + "/discovered/auth",
-			"token_endpoint": srv.URL + "/discovered/token", "jwks_uri": srv.URL + "/keys", "device_authorization_endpoint": srv.URL + "/device"})
-	}))
-	defer srv.Close()
-	svc, _ := newImportService(t)
-	svc.HTTP = srv.Client()
+	srv := oauthtest.NewProvider(t)
+	srv.Handle("/.well-known/openid-configuration", oauthtest.Always(http.StatusOK, map[string]any{"issuer": srv.URL, "authorization_endpoint": srv.URL + "/discovered/auth",
+		"token_endpoint": srv.URL + "/discovered/token", "jwks_uri": srv.URL + "/keys", "device_authorization_endpoint": srv.URL + "/device"}))
+	svc := newFixture(t, fixtureOpts{provider: srv}).svc
 	doc := `{"provider_name":"OIDC","client_id":"c","openid_configuration":"` + srv.URL + `/.well-known/openid-configuration",
 		"authorization_uri":"` + srv.URL + `/doc/auth","token_uri":"` + srv.URL + `/doc/token","scopes":[{"scope":"openid"}]}`
 	res, err := svc.Import(context.Background(), []byte(doc), "")
@@ -244,26 +228,26 @@ func TestImportFrappeDiscoversIssuerAndKeys(t *testing.T) {
 }
 
 func TestExportWritesNoSecretAndRoundTrips(t *testing.T) {
-	svc, mem := newImportService(t)
+	f := newFixture(t, fixtureOpts{})
 	secret := "never-exported-secret"
 	app := NewApp("Machine")
 	app.ClientID, app.TokenURI, app.GrantType = "m", "https://m.example/token", GrantClientCredentials
 	app.Scopes = []string{"a", "b"}
 	app.QueryParameters = []QueryParameter{{Key: "audience", Value: "https://api"}}
 	app.RedirectPort, app.PKCE = 0, false
-	added, err := svc.Add(app, &secret)
+	added, err := f.svc.Add(app, &secret)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = mem.Set(tokensKey(added.ID), `{"access_token":"never-exported-token"}`)
-	_ = svc.Registry.UpdateApp(added.ID, func(a *App) error {
+	_ = f.mem.Set(tokensKey(added.ID), `{"access_token":"never-exported-token"}`)
+	_ = f.svc.Registry.UpdateApp(added.ID, func(a *App) error {
 		a.Connection = &Connection{State: StateConnected, Subject: "sub-1", Email: "who@example.com"}
 		return nil
 	})
-	if _, err := svc.Import(context.Background(), []byte(googleInstalled), ""); err != nil {
+	if _, err := f.svc.Import(context.Background(), []byte(googleInstalled), ""); err != nil {
 		t.Fatal(err)
 	}
-	out, err := svc.Export()
+	out, err := f.svc.Export()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,12 +263,12 @@ func TestExportWritesNoSecretAndRoundTrips(t *testing.T) {
 	if scopes, _ := docs[1]["scopes"].([]any); len(scopes) != 2 || scopes[0].(map[string]any)["scope"] != "a" {
 		t.Errorf("scopes as rows: %v", docs[1]["scopes"])
 	}
-	if _, err := svc.Export("nope"); !errors.Is(err, ErrNotFound) {
+	if _, err := f.svc.Export("nope"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown name: %v", err)
 	}
 
 	// Back in, elsewhere: the same documents, minus what is never exported.
-	other, _ := newImportService(t)
+	other := newFixture(t, fixtureOpts{}).svc
 	res, err := other.Import(context.Background(), out, "")
 	if err != nil || len(res) != 2 {
 		t.Fatalf("re-import: %+v %v", res, err)
@@ -311,7 +295,7 @@ func TestParseImportRefusesOtherFiles(t *testing.T) {
 // A Google client file is trusted for its client only: an endpoint on any host but Google's
 // (a look-alike, plain http, another port) refuses the whole file, and nothing is stored.
 func TestGoogleClientFileWithForeignEndpointsIsRefused(t *testing.T) {
-	svc, mem := newImportService(t)
+	f := newFixture(t, fixtureOpts{})
 	for _, c := range []struct{ old, new, host string }{
 		{"https://oauth2.googleapis.com/token", "https://evil.example/token", "evil.example"},
 		{"https://oauth2.googleapis.com/token", "https://oauth2.googleapis.com.evil.example/token", "oauth2.googleapis.com.evil.example"},
@@ -321,19 +305,19 @@ func TestGoogleClientFileWithForeignEndpointsIsRefused(t *testing.T) {
 		{"https://accounts.google.com/o/oauth2/auth", "https://evil.example\x1b[2J/auth", `https://evil.example\x1b[2J/auth`}, // shown escaped
 	} {
 		file := strings.Replace(strings.Replace(googleInstalled, c.old, c.new, 1), "\x1b", `\u001b`, 1)
-		_, err := svc.Import(context.Background(), []byte(file), "")
+		_, err := f.svc.Import(context.Background(), []byte(file), "")
 		if err == nil || !strings.Contains(err.Error(), "points at "+c.host) || !strings.Contains(err.Error(), "not Google's") || strings.ContainsRune(err.Error(), 0x1b) {
 			t.Errorf("%s: %v", c.new, err)
 		}
 	}
-	if apps, _ := svc.List(); len(apps) != 0 {
+	if apps, _ := f.svc.List(); len(apps) != 0 {
 		t.Fatalf("registered: %v", apps)
 	}
-	if keys := mem.Keys(); len(keys) != 0 {
+	if keys := f.mem.Keys(); len(keys) != 0 {
 		t.Fatalf("stored: %v", keys)
 	}
 	// Google's own hosts, in any case, still import.
-	if _, err := svc.Import(context.Background(), []byte(strings.Replace(googleInstalled, "oauth2.googleapis.com", "OAuth2.GoogleAPIs.com", 1)), ""); err != nil {
+	if _, err := f.svc.Import(context.Background(), []byte(strings.Replace(googleInstalled, "oauth2.googleapis.com", "OAuth2.GoogleAPIs.com", 1)), ""); err != nil {
 		t.Fatalf("Google's own endpoints: %v", err)
 	}
 }

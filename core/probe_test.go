@@ -7,20 +7,12 @@ import (
 	"testing"
 
 	"connectedapps/core/secret"
+	"connectedapps/core/secret/secrettest"
 )
-
-func probeService(t *testing.T, store secret.Store) *Service {
-	t.Helper()
-	svc, err := NewService(Config{Dir: t.TempDir(), Secrets: store})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return svc
-}
 
 func TestProbeSecretsWorking(t *testing.T) {
 	mem := secret.NewMemoryStore()
-	st := probeService(t, mem).ProbeSecrets()
+	st := newFixture(t, fixtureOpts{secrets: mem}).svc.ProbeSecrets()
 	if st.State != SecretsOK || st.Message != "" || st.Store == "" {
 		t.Errorf("status = %+v; want ok with a store name", st)
 	}
@@ -42,7 +34,7 @@ func TestProbeSecretsLockedAndUnreachable(t *testing.T) {
 	for _, tc := range tests {
 		mem := secret.NewMemoryStore()
 		mem.Fail = tc.fail
-		st := probeService(t, mem).ProbeSecrets()
+		st := newFixture(t, fixtureOpts{secrets: mem}).svc.ProbeSecrets()
 		if st.State != tc.state {
 			t.Errorf("with %q: state %s; want %s", tc.fail, st.State, tc.state)
 		}
@@ -59,23 +51,20 @@ func TestProbeSecretsRealKeyring(t *testing.T) {
 	if os.Getenv("CONNECTEDAPPS_TEST_KEYRING") != "1" {
 		t.Skip("run under scripts/with-test-keyring to use a real keyring")
 	}
-	st := probeService(t, secret.NewSystemStore()).ProbeSecrets()
+	st := newFixture(t, fixtureOpts{secrets: secret.NewSystemStore()}).svc.ProbeSecrets()
 	if st.State != SecretsOK || !strings.Contains(st.Store, "Secret Service") {
 		t.Errorf("unlocked test keyring: %+v; want ok from the Secret Service", st)
 	}
 }
 
 func TestVaultProbe(t *testing.T) {
-	dir := vaultTestDir(t)
-	v := newTestVault(t, dir, "")
-	svc, err := NewService(Config{Dir: dir, Secrets: v})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir := secrettest.Dir(t)
+	v := secrettest.OpenVault(t, dir, "")
+	svc := newFixture(t, fixtureOpts{dir: dir, secrets: v}).svc
 	if st := svc.ProbeSecrets(); st.State != SecretsOK || !strings.Contains(st.Store, "vault") || !strings.Contains(st.Store, v.Path()) {
 		t.Errorf("an empty, unwritten vault: %+v", st)
 	}
-	if err := newTestVault(t, dir, vaultTestPass).Set("k", "v"); err != nil {
+	if err := secrettest.OpenVault(t, dir, secrettest.Pass).Set("k", "v"); err != nil {
 		t.Fatal(err)
 	}
 	if st := svc.ProbeSecrets(); st.State != SecretsLocked || !strings.Contains(st.Message, "locked") {
@@ -85,7 +74,7 @@ func TestVaultProbe(t *testing.T) {
 	if st := svc.ProbeSecrets(); st.State != SecretsLocked || !strings.Contains(st.Message, "passphrase is wrong") {
 		t.Errorf("a wrong passphrase: %+v", st)
 	}
-	if err := v.Unlock(vaultTestPass); err != nil {
+	if err := v.Unlock(secrettest.Pass); err != nil {
 		t.Fatal(err)
 	}
 	if st := svc.ProbeSecrets(); st.State != SecretsOK {

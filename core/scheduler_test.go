@@ -8,48 +8,22 @@ import (
 	"testing"
 	"time"
 
-	"connectedapps/core/secret"
+	"connectedapps/core/oauth/oauthtest"
 )
 
-// schedClock is a clock the test moves by hand.
-type schedClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *schedClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *schedClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
-// schedFixture is a Service on a fake clock, a secret.MemoryStore and one httptest token endpoint,
-// with a Refresher over it.
+// schedFixture is the Service fixture on one token endpoint, with a Refresher over it.
 type schedFixture struct {
-	svc    *Service
-	mem    *secret.MemoryStore
-	clock  *schedClock
-	te     *tokEndpoint
+	*fixture
+	te     *oauthtest.Provider
 	r      *Refresher
 	events []RefreshEvent
 }
 
-func newSchedFixture(t *testing.T, respond func(w http.ResponseWriter, n int, req tokReq)) *schedFixture {
+func newSchedFixture(t *testing.T, respond oauthtest.Answer) *schedFixture {
 	t.Helper()
-	f := &schedFixture{mem: secret.NewMemoryStore(), clock: &schedClock{now: time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)}}
-	f.te = newTokEndpoint(t, respond)
-	svc, err := NewService(Config{Dir: t.TempDir(), Secrets: f.mem, HTTP: f.te.Client(), Now: f.clock.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.svc = svc
-	f.r = &Refresher{Source: svc, Now: f.clock.Now, OnEvent: func(ev RefreshEvent) { f.events = append(f.events, ev) }}
+	te := newTokEndpoint(t, respond)
+	f := &schedFixture{fixture: newFixture(t, fixtureOpts{provider: te, at: time.Date(2026, 3, 14, 9, 0, 0, 0, time.UTC)}), te: te}
+	f.r = &Refresher{Source: f.svc, Now: f.clock.Now, OnEvent: func(ev RefreshEvent) { f.events = append(f.events, ev) }}
 	return f
 }
 
@@ -60,41 +34,17 @@ func (f *schedFixture) connected(t *testing.T, name string, expiresIn time.Durat
 	app := NewApp(name)
 	app.ClientID = tokClientID
 	app.AuthorizationURI = "https://idp.example.com/authorize"
-	app.TokenURI = f.te.tokenURL()
+	app.TokenURI = f.te.At("/token")
 	app.Scopes = []string{"read"}
-	app, err := f.svc.Add(app, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := f.clock.Now()
 	ts := &TokenSet{AccessToken: "at-" + name, RefreshToken: refresh, Expiry: tokTime(now.Add(expiresIn)), ObtainedAt: tokTime(now.Add(-time.Hour + expiresIn))}
-	if err := f.svc.writeTokens(&app, ts); err != nil {
-		t.Fatal(err)
-	}
-	err = f.svc.Registry.UpdateApp(app.ID, func(a *App) error {
-		a.Connection = &Connection{State: StateConnected, ExpiresAt: ts.Expiry, HasRefreshToken: refresh != "",
-			ConnectedAt: *ts.ObtainedAt}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f.app(t, app.ID)
-}
-
-func (f *schedFixture) app(t *testing.T, id string) App {
-	t.Helper()
-	app, err := f.svc.Registry.Find(id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return app
+	return f.markConnected(t, f.add(t, app, ""), ts, Connection{ConnectedAt: *ts.ObtainedAt})
 }
 
 // refreshTokens lists the refresh tokens the endpoint was sent, in order.
 func (f *schedFixture) refreshTokens() []string {
 	var out []string
-	for _, r := range f.te.requests() {
+	for _, r := range f.te.Requests("/token") {
 		out = append(out, r.Form.Get("refresh_token"))
 	}
 	return out
@@ -117,20 +67,20 @@ func TestRefresherRefreshesOnlyWhatIsDue(t *testing.T) {
 	if len(f.events) != 1 {
 		t.Errorf("OnEvent saw %d events; want the same 1", len(f.events))
 	}
-	c := f.app(t, due.ID).Connection
+	c := f.find(t, due.ID).Connection
 	if want := f.clock.Now().Add(time.Hour); c.ExpiresAt == nil || !c.ExpiresAt.Equal(want) || c.State != StateConnected {
 		t.Errorf("Due's connection after the pass = %+v; want connected, expiring %v", c, want)
 	}
 	for _, untouched := range []App{later, noRefresh} {
-		if got := f.app(t, untouched.ID).Connection; !got.ExpiresAt.Equal(*untouched.Connection.ExpiresAt) || got.RefreshedAt != nil {
+		if got := f.find(t, untouched.ID).Connection; !got.ExpiresAt.Equal(*untouched.Connection.ExpiresAt) || got.RefreshedAt != nil {
 			t.Errorf("%s was touched: %+v", untouched.ProviderName, got)
 		}
 	}
 
 	// The next tick: everything fresh, nothing sent, nothing said.
 	f.clock.Advance(DefaultRefreshTick)
-	if events := f.r.Check(context.Background()); len(events) != 0 || len(f.te.requests()) != 1 {
-		t.Errorf("a second pass sent %d requests and said %+v; want nothing new", len(f.te.requests()), events)
+	if events := f.r.Check(context.Background()); len(events) != 0 || len(f.te.Requests("/token")) != 1 {
+		t.Errorf("a second pass sent %d requests and said %+v; want nothing new", len(f.te.Requests("/token")), events)
 	}
 }
 
@@ -151,12 +101,12 @@ func TestRefresherRefreshesAfterSuspendOnTheNextTick(t *testing.T) {
 	defer func() { cancel(); <-done }()
 
 	ticks <- f.clock.Now() // the pass Run makes at start is over
-	if n := len(f.te.requests()); n != 0 {
+	if n := len(f.te.Requests("/token")); n != 0 {
 		t.Fatalf("%d requests with 40 minutes left; want none", n)
 	}
 
 	f.clock.Advance(3 * time.Hour) // the lid was closed
-	if st := f.app(t, app.ID); st.State(f.clock.Now()) != StateExpired {
+	if st := f.find(t, app.ID); st.State(f.clock.Now()) != StateExpired {
 		t.Fatalf("state after the suspend = %s; want expired", st.State(f.clock.Now()))
 	}
 	ticks <- f.clock.Now()
@@ -171,14 +121,14 @@ func TestRefresherRefreshesAfterSuspendOnTheNextTick(t *testing.T) {
 	if got := f.refreshTokens(); len(got) != 1 || got[0] != "rt-1" {
 		t.Fatalf("after waking the endpoint was sent %q; want one refresh with rt-1", got)
 	}
-	if c := f.app(t, app.ID).Connection; c.RefreshedAt == nil || !c.ExpiresAt.After(f.clock.Now()) {
+	if c := f.find(t, app.ID).Connection; c.RefreshedAt == nil || !c.ExpiresAt.After(f.clock.Now()) {
 		t.Errorf("connection after waking = %+v; want refreshed, expiring after %v", c, f.clock.Now())
 	}
 }
 
 func TestRefresherReportsNeedsReauthOnce(t *testing.T) {
-	f := newSchedFixture(t, func(w http.ResponseWriter, n int, _ tokReq) {
-		tokJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_grant", "error_description": "Token has been expired or revoked."})
+	f := newSchedFixture(t, func(w http.ResponseWriter, n int, _ oauthtest.Request) {
+		oauthtest.JSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_grant", "error_description": "Token has been expired or revoked."})
 	})
 	app := f.connected(t, "Google", time.Minute, "rt-dead")
 
@@ -194,10 +144,10 @@ func TestRefresherReportsNeedsReauthOnce(t *testing.T) {
 	if ev.Outcome != RefreshNeedsReauth || ev.App.ID != app.ID || !errors.Is(ev.Err, ErrNeedsReauth) {
 		t.Errorf("event = %+v; want needs_reauth for Google", ev)
 	}
-	if n := len(f.te.requests()); n != 1 {
+	if n := len(f.te.Requests("/token")); n != 1 {
 		t.Errorf("the provider was asked %d times; want once (the recorded state stops the rest)", n)
 	}
-	if st := f.app(t, app.ID).Connection.State; st != StateNeedsReauth {
+	if st := f.find(t, app.ID).Connection.State; st != StateNeedsReauth {
 		t.Errorf("state = %s; want needs_reauth", st)
 	}
 }
@@ -246,7 +196,7 @@ func TestRefresherReportsStatesRecordedElsewhereOnce(t *testing.T) {
 func TestRefresherBacksOffOnTransientFailures(t *testing.T) {
 	var mu sync.Mutex
 	down := true
-	f := newSchedFixture(t, func(w http.ResponseWriter, n int, req tokReq) {
+	f := newSchedFixture(t, func(w http.ResponseWriter, n int, req oauthtest.Request) {
 		mu.Lock()
 		defer mu.Unlock()
 		if down {
@@ -268,10 +218,10 @@ func TestRefresherBacksOffOnTransientFailures(t *testing.T) {
 	f.r.Check(context.Background()) // second failure: the wait doubles
 	f.clock.Advance(DefaultRefreshTick)
 	f.r.Check(context.Background()) // within the doubled wait: not asked
-	if n := len(f.te.requests()); n != 2 {
+	if n := len(f.te.Requests("/token")); n != 2 {
 		t.Errorf("%d requests after three ticks with two failures; want 2 (backing off)", n)
 	}
-	if st := f.app(t, app.ID).Connection.State; st != StateConnected {
+	if st := f.find(t, app.ID).Connection.State; st != StateConnected {
 		t.Errorf("a temporary failure changed the state to %s", st)
 	}
 
@@ -337,15 +287,15 @@ func TestRefresherRenewsClientCredentialsAheadOfExpiry(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if got := r.Check(ctx); len(got) != 0 || len(te.requests()) != 1 {
-		t.Fatalf("a pass with 60 min left sent %d requests and said %+v; want nothing", len(te.requests())-1, got)
+	if got := r.Check(ctx); len(got) != 0 || len(te.Requests("/token")) != 1 {
+		t.Fatalf("a pass with 60 min left sent %d requests and said %+v; want nothing", len(te.Requests("/token"))-1, got)
 	}
-	clock.now = clock.now.Add(57 * time.Minute) // 3 min left: within the margin
+	clock.Advance(57 * time.Minute) // 3 min left: within the margin
 	got := r.Check(ctx)
 	if len(got) != 1 || got[0].Outcome != RefreshDone || got[0].App.ID != app.ID {
 		t.Fatalf("the pass near expiry said %+v; want one RefreshDone for %s", got, app.ProviderName)
 	}
-	reqs := te.requests()
+	reqs := te.Requests("/token")
 	if len(reqs) != 2 || reqs[1].Form.Get("grant_type") != "client_credentials" {
 		t.Fatalf("the endpoint saw %d requests, the last with grant_type %q; want a second client_credentials grant", len(reqs), reqs[len(reqs)-1].Form.Get("grant_type"))
 	}
@@ -353,7 +303,7 @@ func TestRefresherRenewsClientCredentialsAheadOfExpiry(t *testing.T) {
 	if err != nil || ts.AccessToken != "at-2" || !ts.Expiry.Equal(clock.Now().Add(time.Hour)) {
 		t.Fatalf("after the pass Token = %+v, %v; want at-2 for another hour, with no request", ts, err)
 	}
-	if len(te.requests()) != 2 || len(events) != 1 {
-		t.Errorf("%d requests and %d events; want 2 and 1", len(te.requests()), len(events))
+	if len(te.Requests("/token")) != 2 || len(events) != 1 {
+		t.Errorf("%d requests and %d events; want 2 and 1", len(te.Requests("/token")), len(events))
 	}
 }

@@ -11,7 +11,8 @@ import (
 // An edit keeps, replaces or clears the client secret as its SecretChange says, and the
 // zero value keeps it: an edit that says nothing about the secret never loses it.
 func TestEditKeepsSetsOrClearsTheSecret(t *testing.T) {
-	svc, mem := newImportService(t)
+	f := newFixture(t, fixtureOpts{realTime: true})
+	svc, mem := f.svc, f.mem
 	a := NewApp("Secretive")
 	a.ClientID, a.AuthorizationURI, a.TokenURI = "c", "https://idp.example/auth", "https://idp.example/token"
 	first := "first-secret"

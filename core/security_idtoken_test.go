@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"connectedapps/core/fail"
+	"connectedapps/core/oauth/oauthtest"
 )
 
 // Attacks through ID tokens: a token another client obtained for itself, and a provider that
@@ -19,7 +20,7 @@ import (
 func TestConnectRefusesIDTokenIssuedToAnotherClient(t *testing.T) {
 	f := newFltFixture(t, nil, "")
 	f.p.setToken(func(w http.ResponseWriter, _ url.Values, auth url.Values) {
-		tokJSON(w, http.StatusOK, map[string]any{"access_token": fltUnique("at"), "token_type": "Bearer", "refresh_token": fltUnique("rt"),
+		oauthtest.JSON(w, http.StatusOK, map[string]any{"access_token": fltUnique("at"), "token_type": "Bearer", "refresh_token": fltUnique("rt"),
 			"expires_in": 3600, "id_token": f.p.idToken(auth, func(c map[string]any) { c["aud"] = []string{fltClientID, "another-client"} })})
 	})
 	_, err := f.connect(t)
@@ -61,7 +62,7 @@ func TestRefreshForAnotherUserIsRefused(t *testing.T) {
 				if form.Get("grant_type") == "refresh_token" {
 					change = func(claims map[string]any) { signIn(claims); c.change(f.p, claims) }
 				}
-				tokJSON(w, http.StatusOK, map[string]any{"access_token": fltUnique("at"), "token_type": "Bearer",
+				oauthtest.JSON(w, http.StatusOK, map[string]any{"access_token": fltUnique("at"), "token_type": "Bearer",
 					"refresh_token": fltUnique("rt"), "expires_in": 3600, "id_token": f.p.idToken(auth, change)})
 			})
 			if _, err := f.connect(t); err != nil {

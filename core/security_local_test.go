@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"connectedapps/core/secret"
+	"connectedapps/core/secret/secrettest"
 )
 
 // Left-overs of earlier work (issue 8, item 13): what a writer killed midway leaves behind is
@@ -41,10 +42,14 @@ func TestDeadWritersTempFileGoesWithTheNextWrite(t *testing.T) {
 		},
 		{
 			file: "vault.json", mode: "vault-write",
-			seed: func(t *testing.T, dir string) error { return newTestVault(t, dir, vaultTestPass).Set("k", "old") },
-			next: func(t *testing.T, dir string) error { return newTestVault(t, dir, vaultTestPass).Set("k2", "after") },
+			seed: func(t *testing.T, dir string) error {
+				return secrettest.OpenVault(t, dir, secrettest.Pass).Set("k", "old")
+			},
+			next: func(t *testing.T, dir string) error {
+				return secrettest.OpenVault(t, dir, secrettest.Pass).Set("k2", "after")
+			},
 			check: func(t *testing.T, dir string) {
-				v := newTestVault(t, dir, vaultTestPass)
+				v := secrettest.OpenVault(t, dir, secrettest.Pass)
 				if all, err := v.All(); err != nil || all["k"] != "old" || all["k2"] != "after" {
 					t.Errorf("vault.json after the next write: %d secrets, %v", len(all), err)
 				}

@@ -17,7 +17,7 @@ import (
 
 	"connectedapps/core/fail"
 	"connectedapps/core/oauth"
-	"connectedapps/core/secret"
+	"connectedapps/core/oauth/oauthtest"
 )
 
 // Attacks through redirects: a provider's endpoint (or whoever can make it answer) replies
@@ -42,7 +42,7 @@ func newElsewhere(t *testing.T) *elsewhere {
 		e.mu.Lock()
 		e.arrived = append(e.arrived, r.Method+" "+r.URL.String()+" "+r.Header.Get("Authorization")+" "+string(body))
 		e.mu.Unlock()
-		tokJSON(w, http.StatusOK, map[string]any{"access_token": "from-elsewhere", "token_type": "Bearer", "expires_in": 3600})
+		oauthtest.JSON(w, http.StatusOK, map[string]any{"access_token": "from-elsewhere", "token_type": "Bearer", "expires_in": 3600})
 	}
 	e.proxy = httptest.NewServer(http.HandlerFunc(record))
 	e.server = httptest.NewServer(http.HandlerFunc(record))
@@ -264,7 +264,7 @@ func TestRedirectInTheDeviceFlowSendsNoSecret(t *testing.T) {
 	}
 	t.Run("device authorization", func(t *testing.T) {
 		dp := newDeviceProvider(t, func(w http.ResponseWriter, n int) { t.Error("polled after a refused device authorization") })
-		dp.deviceAnswer = redirect
+		dp.Handle("/device", func(w http.ResponseWriter, _ int, _ oauthtest.Request) { redirect(w) })
 		f := newDeviceFixture(t, dp, nil)
 		f.svc.HTTP = el.client(dp.Server)
 		_, err := f.svc.ConnectDevice(context.Background(), f.app.ProviderName, DeviceOptions{sleep: f.clock.sleep})
@@ -278,7 +278,7 @@ func TestRedirectInTheDeviceFlowSendsNoSecret(t *testing.T) {
 		_, err := f.svc.ConnectDevice(context.Background(), f.app.ProviderName, DeviceOptions{NoBrowser: true, sleep: f.clock.sleep})
 		assertRefusedRedirect(t, err, "device sign-in", "token endpoint "+dp.URL+"/token", attackerURL, "token-url")
 		el.assertNothingArrived(t)
-		if n := dp.pollCount(); n != 1 {
+		if n := dp.Count("/token"); n != 1 {
 			t.Errorf("%d polls; a refused redirect must end the wait at once", n)
 		}
 		if _, err := f.mem.Get(tokensKey(f.app.ID)); !errors.Is(err, ErrNotFound) {
@@ -291,17 +291,11 @@ func TestRedirectInTheDeviceFlowSendsNoSecret(t *testing.T) {
 func TestRedirectAtClientCredentialsSendsNoSecret(t *testing.T) {
 	el := newElsewhere(t)
 	rd := newRedirector(t, attackerURL)
-	svc, err := NewService(Config{Dir: t.TempDir(), Secrets: secret.NewMemoryStore(), HTTP: el.client(rd.Server)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := newFixture(t, fixtureOpts{http: el.client(rd.Server)})
 	app := NewApp("Machine")
 	app.ClientID, app.TokenURI, app.GrantType = tokClientID, rd.URL+"/token", GrantClientCredentials
-	secret := tokClientSecret
-	if app, err = svc.Add(app, &secret); err != nil {
-		t.Fatal(err)
-	}
-	_, err = svc.Token(context.Background(), app.ProviderName, DefaultMinValid)
+	app = f.add(t, app, tokClientSecret)
+	_, err := f.svc.Token(context.Background(), app.ProviderName, DefaultMinValid)
 	assertRefusedRedirect(t, err, "token request", "token endpoint "+rd.URL+"/token", attackerURL, "token-url")
 	el.assertNothingArrived(t)
 }
@@ -364,9 +358,9 @@ func TestDiscoveryRedirects(t *testing.T) {
 // body without end is cut at 1 MiB rather than read until memory runs out.
 func TestJWKSRedirectsAndSize(t *testing.T) {
 	el := newElsewhere(t)
-	s := newTestSigner(t)
+	s := oauthtest.NewProvider(t)
 	now := time.Now()
-	token := s.sign(t, map[string]any{"iss": "https://idp.example", "sub": "u", "aud": "c", "exp": now.Add(time.Hour).Unix(), "iat": now.Unix()})
+	token := s.Sign(map[string]any{"iss": "https://idp.example", "sub": "u", "aud": "c", "exp": now.Add(time.Hour).Unix(), "iat": now.Unix()})
 	app := func(jwks string) *App {
 		return &App{ProviderName: "P", ClientID: "c", Issuer: "https://idp.example", JWKSURI: jwks}
 	}
@@ -382,7 +376,7 @@ func TestJWKSRedirectsAndSize(t *testing.T) {
 		el.assertNothingArrived(t)
 	})
 	t.Run("redirect to https", func(t *testing.T) {
-		keys := httptest.NewTLSServer(s.jwks.Config.Handler)
+		keys := httptest.NewTLSServer(s.Config.Handler)
 		defer keys.Close()
 		rd := newRedirector(t, keys.URL+"/jwks")
 		id, err := oauth.VerifyIDToken(context.Background(), el.client(rd.Server), app(rd.URL+"/jwks"), token, "", time.Now)
@@ -423,7 +417,7 @@ func TestJWKSRedirectsAndSize(t *testing.T) {
 	t.Run("a key set of exactly the limit is read", func(t *testing.T) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			rec := httptest.NewRecorder()
-			s.jwks.Config.Handler.ServeHTTP(rec, r)
+			s.Config.Handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, oauthtest.JWKSPath, nil))
 			body := strings.TrimRight(rec.Body.String(), "\n")
 			w.Header().Set("Content-Type", "application/json")
 			io.WriteString(w, body+strings.Repeat(" ", oauth.MaxJWKSBody-len(body)))

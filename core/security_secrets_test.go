@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"connectedapps/core/oauth/oauthtest"
 )
 
 // fltSecretForms is a secret as it may travel: as is, URL-encoded (a form or a query), and
@@ -70,7 +72,7 @@ func (s fltSecrets) clientSecret() string {
 func echoForm(status int, asJSON bool, code string) func(w http.ResponseWriter, form url.Values, _ url.Values) {
 	return func(w http.ResponseWriter, form url.Values, _ url.Values) {
 		if asJSON {
-			tokJSON(w, status, map[string]any{"error": code, "error_description": "rejected request: " + form.Encode(),
+			oauthtest.JSON(w, status, map[string]any{"error": code, "error_description": "rejected request: " + form.Encode(),
 				"error_uri": "https://idp.example/help?" + form.Encode()})
 			return
 		}
@@ -223,7 +225,7 @@ func TestFilesArePrivateWhateverTheUmask(t *testing.T) {
 func TestProviderAnswerQuotingTheRequestIsRedacted(t *testing.T) {
 	echo := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_ = r.ParseForm()
-		tokJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_request",
+		oauthtest.JSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_request",
 			"error_description": "got Authorization: " + r.Header.Get("Authorization") + " and " + r.PostForm.Encode()})
 	})
 	srv := httptest.NewServer(echo)

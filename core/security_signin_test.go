@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"connectedapps/core/fail"
-	"connectedapps/core/secret"
 )
 
 // Attacks on the sign-in itself: a page elsewhere that reaches the catcher through DNS
@@ -215,10 +214,7 @@ func TestNewAppsGetTheirOwnCallbackPath(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "apps.json"), []byte(legacy), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	svc, err := NewService(Config{Dir: dir, Secrets: secret.NewMemoryStore()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := newFixture(t, fixtureOpts{dir: dir}).svc
 	add := func(name string) App {
 		a := appTestValid()
 		a.ProviderName = name
@@ -269,7 +265,7 @@ func TestNewAppsGetTheirOwnCallbackPath(t *testing.T) {
 // keeps the path of its loopback redirect URI. A Google Desktop client (any path) and a
 // document from Frappe itself (its own web callback) are new here and get a path of their own.
 func TestImportKeepsTheRegisteredCallbackPath(t *testing.T) {
-	svc, _ := newImportService(t)
+	svc := newFixture(t, fixtureOpts{}).svc
 	ours := `[{"provider_name":"Ours","client_id":"c","authorization_uri":"https://a.example/auth","token_uri":"https://a.example/token",` +
 		`"redirect_host":"127.0.0.1","redirect_port":8765,"callback_path":"/callback/ours-2","scopes":[],"query_parameters":[]},` +
 		`{"provider_name":"Before","client_id":"c","authorization_uri":"https://a.example/auth","token_uri":"https://a.example/token",` +

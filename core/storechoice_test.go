@@ -11,10 +11,11 @@ import (
 	"time"
 
 	"connectedapps/core/secret"
+	"connectedapps/core/secret/secrettest"
 )
 
 func TestStoreChoiceSetting(t *testing.T) {
-	dir := vaultTestDir(t)
+	dir := secrettest.Dir(t)
 	if c, err := ReadStoreChoice(dir); err != nil || c != StoreSystem {
 		t.Fatalf("no settings file: %q, %v; want system", c, err)
 	}
@@ -82,32 +83,23 @@ func TestStoreChoiceSetting(t *testing.T) {
 // switchTestService has two apps, one with a client secret and tokens, in the "system" store.
 func switchTestService(t *testing.T) (*Service, *secret.MemoryStore, []App) {
 	t.Helper()
-	system := secret.NewMemoryStore()
-	svc, err := NewService(Config{Dir: vaultTestDir(t), Secrets: system})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := newFixture(t, fixtureOpts{dir: secrettest.Dir(t)})
 	var apps []App
 	for _, name := range []string{"Mail", "Cloud"} {
 		app := NewApp(name)
 		app.ClientID, app.AuthorizationURI, app.TokenURI = "c", "https://p.example/a", "https://p.example/t"
-		secret := "secret-of-" + name
-		added, err := svc.Add(app, &secret)
-		if err != nil {
-			t.Fatal(err)
-		}
-		apps = append(apps, added)
+		apps = append(apps, f.add(t, app, "secret-of-"+name))
 	}
-	if err := system.Set(tokensKey(apps[0].ID), `{"access_token":"AT"}`); err != nil {
+	if err := f.mem.Set(tokensKey(apps[0].ID), `{"access_token":"AT"}`); err != nil {
 		t.Fatal(err)
 	}
-	return svc, system, apps
+	return f.svc, f.mem, apps
 }
 
 func TestUseVaultAndBack(t *testing.T) {
 	svc, system, apps := switchTestService(t)
 	dir := svc.Registry.Dir()
-	vault := newTestVault(t, dir, vaultTestPass)
+	vault := secrettest.OpenVault(t, dir, secrettest.Pass)
 
 	res, err := svc.UseVault(context.Background(), system, vault)
 	if err != nil || res.Moved != 3 || res.SystemUnreachable != nil || res.LeftBehind != 0 {
@@ -120,7 +112,7 @@ func TestUseVaultAndBack(t *testing.T) {
 		t.Errorf("left in the system store: %q", keys)
 	}
 	// A later process opens the vault and finds everything.
-	later, err := OpenChosenStore(dir, system, func() (string, error) { return vaultTestPass, nil })
+	later, err := OpenChosenStore(dir, system, func() (string, error) { return secrettest.Pass, nil })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +151,7 @@ func TestUseVaultAndBack(t *testing.T) {
 func TestUseVaultWithoutKeyringStartsEmpty(t *testing.T) {
 	svc, system, _ := switchTestService(t)
 	system.Fail = Failf(ErrKeyringUnavailable, "the system keyring cannot be reached")
-	vault := newTestVault(t, svc.Registry.Dir(), vaultTestPass)
+	vault := secrettest.OpenVault(t, svc.Registry.Dir(), secrettest.Pass)
 	res, err := svc.UseVault(context.Background(), system, vault)
 	if err != nil || res.Moved != 0 || res.SystemUnreachable == nil {
 		t.Fatalf("UseVault without a keyring = %+v, %v", res, err)
@@ -190,11 +182,11 @@ func TestUseVaultWithoutKeyringStartsEmpty(t *testing.T) {
 func TestUseVaultWrongPassphraseChangesNothing(t *testing.T) {
 	svc, system, _ := switchTestService(t)
 	dir := svc.Registry.Dir()
-	if err := newTestVault(t, dir, vaultTestPass).Set("old", "x"); err != nil { // a vault left from before
+	if err := secrettest.OpenVault(t, dir, secrettest.Pass).Set("old", "x"); err != nil { // a vault left from before
 		t.Fatal(err)
 	}
 	before, _ := os.ReadFile(secret.OpenVault(dir).Path())
-	wrong := newTestVault(t, dir, "not it")
+	wrong := secrettest.OpenVault(t, dir, "not it")
 	if _, err := svc.UseVault(context.Background(), system, wrong); !errors.Is(err, ErrWrongPassphrase) || !strings.Contains(err.Error(), "the vault passphrase is wrong: ") {
 		t.Fatalf("UseVault with the wrong passphrase = %v", err)
 	}
@@ -245,7 +237,7 @@ func TestStoreSwitchHoldsWritesDuringAMove(t *testing.T) {
 	}}
 	sw = NewStoreSwitch(system, system)
 	svc.Secrets = sw
-	vault := newTestVault(t, svc.Registry.Dir(), vaultTestPass)
+	vault := secrettest.OpenVault(t, svc.Registry.Dir(), secrettest.Pass)
 
 	res, err := svc.UseVault(context.Background(), system, vault)
 	if err != nil || res.Moved != 3 {

@@ -1,13 +1,12 @@
 package core
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -18,73 +17,26 @@ import (
 
 	"connectedapps/core/fail"
 	"connectedapps/core/oauth"
-	"connectedapps/core/secret"
+	"connectedapps/core/oauth/oauthtest"
 )
 
-// tokReq is what the fake token endpoint saw of one request.
-type tokReq struct {
-	Authorization string
-	BasicUser     string
-	BasicPass     string
-	HasBasic      bool
-	Form          url.Values
-}
-
-// tokEndpoint is an httptest token endpoint that records every request and answers with
-// respond (n counts requests from 1).
-type tokEndpoint struct {
-	*httptest.Server
-	mu      sync.Mutex
-	reqs    []tokReq
-	respond func(w http.ResponseWriter, n int, req tokReq)
-}
-
-func newTokEndpoint(t *testing.T, respond func(w http.ResponseWriter, n int, req tokReq)) *tokEndpoint {
+// newTokEndpoint is a provider whose token endpoint answers with respond (n counts requests
+// from 1); it takes POST only, as RFC 6749 3.2 says.
+func newTokEndpoint(t *testing.T, respond oauthtest.Answer) *oauthtest.Provider {
 	t.Helper()
-	te := &tokEndpoint{respond: respond}
-	te.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || r.URL.Path != "/token" {
-			t.Errorf("token endpoint got %s %s", r.Method, r.URL.Path)
-			http.NotFound(w, r)
-			return
+	p := oauthtest.NewProvider(t)
+	p.Handle("/token", func(w http.ResponseWriter, n int, req oauthtest.Request) {
+		if req.Method != http.MethodPost {
+			t.Errorf("token endpoint got %s", req.Method)
 		}
-		if err := r.ParseForm(); err != nil {
-			t.Errorf("token endpoint: %v", err)
-		}
-		req := tokReq{Authorization: r.Header.Get("Authorization"), Form: r.PostForm}
-		if u, p, ok := r.BasicAuth(); ok {
-			req.HasBasic = true
-			req.BasicUser, _ = url.QueryUnescape(u)
-			req.BasicPass, _ = url.QueryUnescape(p)
-		}
-		te.mu.Lock()
-		te.reqs = append(te.reqs, req)
-		n := len(te.reqs)
-		te.mu.Unlock()
-		te.respond(w, n, req)
-	}))
-	t.Cleanup(te.Close)
-	return te
-}
-
-func (te *tokEndpoint) requests() []tokReq {
-	te.mu.Lock()
-	defer te.mu.Unlock()
-	return slices.Clone(te.reqs)
-}
-
-func (te *tokEndpoint) tokenURL() string { return te.URL + "/token" }
-
-func tokJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+		respond(w, n, req)
+	})
+	return p
 }
 
 // tokRotating answers every refresh with a new access token and a rotated refresh token.
-func tokRotating(w http.ResponseWriter, n int, _ tokReq) {
-	tokJSON(w, http.StatusOK, map[string]any{
+func tokRotating(w http.ResponseWriter, n int, _ oauthtest.Request) {
+	oauthtest.JSON(w, http.StatusOK, map[string]any{
 		"access_token":  fmt.Sprintf("at-new-%d", n),
 		"token_type":    "Bearer",
 		"refresh_token": fmt.Sprintf("rt-new-%d", n),
@@ -100,56 +52,22 @@ const (
 	tokOldIDToken   = "id-token-old"
 )
 
-// tokFixture is a Service with one app, its tokens in a secret.MemoryStore and a fixed clock.
-type tokFixture struct {
-	svc *Service
-	mem *secret.MemoryStore
-	app App
-	now time.Time
-}
-
 // newTokFixture registers an app whose token endpoint is tokenURL with the given auth method
-// (secret "" adds none), stores ts as its tokens and marks it connected.
-func newTokFixture(t *testing.T, tokenURL string, hc *http.Client, method AuthMethod, clientSecret string, ts *TokenSet) *tokFixture {
+// (secret "" adds none), stores ts as its tokens and marks it connected an hour ago.
+func newTokFixture(t *testing.T, tokenURL string, hc *http.Client, method AuthMethod, clientSecret string, ts *TokenSet) *fixture {
 	t.Helper()
-	now := time.Now().UTC().Truncate(time.Second)
-	mem := secret.NewMemoryStore()
-	svc, err := NewService(Config{Dir: t.TempDir(), Secrets: mem, HTTP: hc, Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := newFixture(t, fixtureOpts{http: hc})
 	app := NewApp("Example IdP")
 	app.ClientID = tokClientID
 	app.AuthorizationURI = "https://idp.example.com/authorize"
 	app.TokenURI = tokenURL
 	app.Scopes = []string{"read", "write"}
 	app.TokenEndpointAuthMethod = method
-	var sp *string
-	if clientSecret != "" {
-		sp = &clientSecret
-	}
-	app, err = svc.Add(app, sp)
-	if err != nil {
-		t.Fatalf("Add: %v", err)
-	}
+	app = f.add(t, app, clientSecret)
 	if ts != nil {
-		if err := svc.writeTokens(&app, ts); err != nil {
-			t.Fatal(err)
-		}
-		err := svc.Registry.UpdateApp(app.ID, func(a *App) error {
-			a.Connection = &Connection{State: StateConnected, ExpiresAt: ts.Expiry, HasRefreshToken: ts.RefreshToken != "",
-				GrantedScopes: ts.Scopes, ConnectedAt: now.Add(-time.Hour), Subject: "user-1"}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		f.app = f.markConnected(t, app, ts, Connection{GrantedScopes: ts.Scopes, ConnectedAt: f.clock.Now().Add(-time.Hour), Subject: "user-1"})
 	}
-	app, err = svc.Registry.Find(app.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &tokFixture{svc: svc, mem: mem, app: app, now: now}
+	return f
 }
 
 func tokTime(t time.Time) *time.Time { return &t }
@@ -159,7 +77,7 @@ func tokSet(now time.Time, expiresIn time.Duration, refresh string) *TokenSet {
 		Expiry: tokTime(now.Add(expiresIn)), Scopes: []string{"read", "write"}}
 }
 
-func (f *tokFixture) storedRaw(t *testing.T) string {
+func (f *fixture) storedRaw(t *testing.T) string {
 	t.Helper()
 	raw, err := f.mem.Get(tokensKey(f.app.ID))
 	if err != nil {
@@ -168,7 +86,7 @@ func (f *tokFixture) storedRaw(t *testing.T) string {
 	return raw
 }
 
-func (f *tokFixture) stored(t *testing.T) TokenSet {
+func (f *fixture) stored(t *testing.T) TokenSet {
 	t.Helper()
 	var ts TokenSet
 	if err := json.Unmarshal([]byte(f.storedRaw(t)), &ts); err != nil {
@@ -177,7 +95,7 @@ func (f *tokFixture) stored(t *testing.T) TokenSet {
 	return ts
 }
 
-func (f *tokFixture) connection(t *testing.T) Connection {
+func (f *fixture) connection(t *testing.T) Connection {
 	t.Helper()
 	app, err := f.svc.Registry.Find(f.app.ID)
 	if err != nil {
@@ -311,12 +229,12 @@ func TestOAuthConfigAuthStyles(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			te := newTokEndpoint(t, tokRotating)
-			app := &App{ClientID: tokClientID, AuthorizationURI: "https://idp.example.com/authorize", TokenURI: te.tokenURL(),
+			app := &App{ClientID: tokClientID, AuthorizationURI: "https://idp.example.com/authorize", TokenURI: te.At("/token"),
 				Scopes: []string{"read"}, TokenEndpointAuthMethod: tt.method, HasClientSecret: tt.hasSecret,
 				TokenEndpointAuthMethodsSupported: tt.supported}
 			conf := oauth.Config(app, tokClientSecret, "http://127.0.0.1:8765/callback")
 			if conf.ClientID != tokClientID || conf.RedirectURL != "http://127.0.0.1:8765/callback" ||
-				conf.Endpoint.TokenURL != te.tokenURL() || conf.Endpoint.AuthURL != app.AuthorizationURI || !slices.Equal(conf.Scopes, app.Scopes) {
+				conf.Endpoint.TokenURL != te.At("/token") || conf.Endpoint.AuthURL != app.AuthorizationURI || !slices.Equal(conf.Scopes, app.Scopes) {
 				t.Errorf("config = %+v", conf)
 			}
 			if conf.Endpoint.AuthStyle == oauth2.AuthStyleAutoDetect {
@@ -327,7 +245,7 @@ func TestOAuthConfigAuthStyles(t *testing.T) {
 			if err != nil || tok.AccessToken != "at-new-1" {
 				t.Fatalf("refresh = %v, %v", tok, err)
 			}
-			reqs := te.requests()
+			reqs := te.Requests("/token")
 			if len(reqs) != 1 {
 				t.Fatalf("%d requests; want 1", len(reqs))
 			}
@@ -370,7 +288,7 @@ func TestOAuthConfigAuthStyles(t *testing.T) {
 func TestServiceTokenFreshIsOneKeyringRead(t *testing.T) {
 	te := newTokEndpoint(t, tokRotating)
 	now := time.Now().UTC().Truncate(time.Second)
-	f := newTokFixture(t, te.tokenURL(), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, time.Hour, tokOldRefresh))
+	f := newTokFixture(t, te.At("/token"), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, time.Hour, tokOldRefresh))
 	f.mem.Reads = 0
 	ts, err := f.svc.Token(context.Background(), "example idp", DefaultMinValid)
 	if err != nil {
@@ -379,7 +297,7 @@ func TestServiceTokenFreshIsOneKeyringRead(t *testing.T) {
 	if f.mem.Reads != 1 {
 		t.Errorf("%d keyring reads; want exactly 1", f.mem.Reads)
 	}
-	if n := len(te.requests()); n != 0 {
+	if n := len(te.Requests("/token")); n != 0 {
 		t.Errorf("%d token endpoint requests; want none for a fresh token", n)
 	}
 	if ts.AccessToken != tokOldAccess || ts.RefreshToken != tokOldRefresh || ts.IDToken != tokOldIDToken {
@@ -394,12 +312,12 @@ func TestServiceTokenFreshIsOneKeyringRead(t *testing.T) {
 func TestServiceTokenUnknownExpiryNeverRefreshes(t *testing.T) {
 	te := newTokEndpoint(t, tokRotating)
 	ts := &TokenSet{AccessToken: tokOldAccess, RefreshToken: tokOldRefresh}
-	f := newTokFixture(t, te.tokenURL(), te.Client(), AuthMethodAuto, tokClientSecret, ts)
+	f := newTokFixture(t, te.At("/token"), te.Client(), AuthMethodAuto, tokClientSecret, ts)
 	got, err := f.svc.Token(context.Background(), f.app.ProviderName, 24*time.Hour)
 	if err != nil || got.AccessToken != tokOldAccess {
 		t.Errorf("Token = %+v, %v", got, err)
 	}
-	if n := len(te.requests()); n != 0 {
+	if n := len(te.Requests("/token")); n != 0 {
 		t.Errorf("%d refreshes of a token with unknown expiry; want none", n)
 	}
 }
@@ -407,14 +325,14 @@ func TestServiceTokenUnknownExpiryNeverRefreshes(t *testing.T) {
 func TestServiceTokenStaleRefreshes(t *testing.T) {
 	te := newTokEndpoint(t, tokRotating)
 	now := time.Now().UTC().Truncate(time.Second)
-	f := newTokFixture(t, te.tokenURL(), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, 30*time.Second, tokOldRefresh))
+	f := newTokFixture(t, te.At("/token"), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, 30*time.Second, tokOldRefresh))
 	before := time.Now()
 	ts, err := f.svc.Token(context.Background(), f.app.ProviderName, DefaultMinValid)
 	after := time.Now()
 	if err != nil {
 		t.Fatalf("Token: %v", err)
 	}
-	reqs := te.requests()
+	reqs := te.Requests("/token")
 	if len(reqs) != 1 {
 		t.Fatalf("%d token endpoint requests; want 1", len(reqs))
 	}
@@ -447,10 +365,10 @@ func TestServiceTokenStaleRefreshes(t *testing.T) {
 	if c.State != StateConnected || c.LastError != "" || !c.HasRefreshToken {
 		t.Errorf("Connection = %+v", c)
 	}
-	if c.RefreshedAt == nil || !c.RefreshedAt.Equal(f.now) {
-		t.Errorf("RefreshedAt = %v; want the service clock %v", c.RefreshedAt, f.now)
+	if c.RefreshedAt == nil || !c.RefreshedAt.Equal(f.clock.Now()) {
+		t.Errorf("RefreshedAt = %v; want the service clock %v", c.RefreshedAt, f.clock.Now())
 	}
-	if c.Subject != "user-1" || !c.ConnectedAt.Equal(f.now.Add(-time.Hour)) {
+	if c.Subject != "user-1" || !c.ConnectedAt.Equal(f.clock.Now().Add(-time.Hour)) {
 		t.Errorf("refresh lost connection facts: %+v", c)
 	}
 
@@ -458,17 +376,17 @@ func TestServiceTokenStaleRefreshes(t *testing.T) {
 	if _, err := f.svc.Token(context.Background(), f.app.ProviderName, DefaultMinValid); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(te.requests()); n != 1 {
+	if n := len(te.Requests("/token")); n != 1 {
 		t.Errorf("%d requests after the token was renewed; want still 1", n)
 	}
 }
 
 func TestServiceTokenRefreshWithoutRotationKeepsRefreshToken(t *testing.T) {
-	te := newTokEndpoint(t, func(w http.ResponseWriter, n int, _ tokReq) {
-		tokJSON(w, http.StatusOK, map[string]any{"access_token": "at-2", "token_type": "Bearer", "expires_in": 600, "scope": "read"})
+	te := newTokEndpoint(t, func(w http.ResponseWriter, n int, _ oauthtest.Request) {
+		oauthtest.JSON(w, http.StatusOK, map[string]any{"access_token": "at-2", "token_type": "Bearer", "expires_in": 600, "scope": "read"})
 	})
 	now := time.Now().UTC().Truncate(time.Second)
-	f := newTokFixture(t, te.tokenURL(), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, -time.Minute, tokOldRefresh))
+	f := newTokFixture(t, te.At("/token"), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, -time.Minute, tokOldRefresh))
 	ts, err := f.svc.Token(context.Background(), f.app.ProviderName, DefaultMinValid)
 	if err != nil {
 		t.Fatal(err)
@@ -483,12 +401,12 @@ func TestServiceTokenRefreshWithoutRotationKeepsRefreshToken(t *testing.T) {
 }
 
 func TestServiceTokenRefreshDropsUnverifiableIDToken(t *testing.T) {
-	te := newTokEndpoint(t, func(w http.ResponseWriter, n int, _ tokReq) {
-		tokJSON(w, http.StatusOK, map[string]any{"access_token": "at-2", "refresh_token": "rt-2", "expires_in": 600, "id_token": "not.a.jwt"})
+	te := newTokEndpoint(t, func(w http.ResponseWriter, n int, _ oauthtest.Request) {
+		oauthtest.JSON(w, http.StatusOK, map[string]any{"access_token": "at-2", "refresh_token": "rt-2", "expires_in": 600, "id_token": "not.a.jwt"})
 	})
 	now := time.Now().UTC().Truncate(time.Second)
 	// The app has no issuer or JWKS URI, so no ID token can be verified.
-	f := newTokFixture(t, te.tokenURL(), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, -time.Minute, tokOldRefresh))
+	f := newTokFixture(t, te.At("/token"), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, -time.Minute, tokOldRefresh))
 	ts, err := f.svc.Token(context.Background(), f.app.ProviderName, DefaultMinValid)
 	if err != nil {
 		t.Fatal(err)
@@ -505,12 +423,12 @@ func TestServiceTokenRefreshDropsUnverifiableIDToken(t *testing.T) {
 func TestServiceRefreshForcesRenewal(t *testing.T) {
 	te := newTokEndpoint(t, tokRotating)
 	now := time.Now().UTC().Truncate(time.Second)
-	f := newTokFixture(t, te.tokenURL(), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, time.Hour, tokOldRefresh))
+	f := newTokFixture(t, te.At("/token"), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, time.Hour, tokOldRefresh))
 	ts, err := f.svc.Refresh(context.Background(), f.app.ProviderName)
 	if err != nil {
 		t.Fatalf("Refresh: %v", err)
 	}
-	if n := len(te.requests()); n != 1 {
+	if n := len(te.Requests("/token")); n != 1 {
 		t.Errorf("%d requests; want 1 even though the token was fresh", n)
 	}
 	if ts.AccessToken != "at-new-1" || f.stored(t).RefreshToken != "rt-new-1" {
@@ -518,171 +436,132 @@ func TestServiceRefreshForcesRenewal(t *testing.T) {
 	}
 }
 
-func TestServiceTokenInvalidGrant(t *testing.T) {
-	for _, method := range []AuthMethod{AuthMethodAuto, AuthMethodBasic, AuthMethodPost, AuthMethodNone} {
-		t.Run(string(method), func(t *testing.T) {
-			te := newTokEndpoint(t, func(w http.ResponseWriter, n int, _ tokReq) {
-				tokJSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_grant", "error_description": "Token is not active\nor was revoked"})
-			})
-			now := time.Now().UTC().Truncate(time.Second)
-			secret := tokClientSecret
-			if method == AuthMethodNone {
-				secret = ""
-			}
-			f := newTokFixture(t, te.tokenURL(), te.Client(), method, secret, tokSet(now, 10*time.Second, tokOldRefresh))
-			before := f.storedRaw(t)
-
-			_, err := f.svc.Token(context.Background(), f.app.ProviderName, DefaultMinValid)
-			if !errors.Is(err, ErrNeedsReauth) {
-				t.Fatalf("Token = %v; want ErrNeedsReauth", err)
-			}
-			var pe *ProviderError
-			if !errors.As(err, &pe) || pe.Code != "invalid_grant" || pe.Status != http.StatusBadRequest {
-				t.Errorf("error %v is not the provider's invalid_grant", err)
-			}
-			msg := err.Error()
-			if !strings.Contains(msg, "Token is not active or was revoked") || !strings.Contains(msg, "invalid_grant") || !strings.Contains(msg, "connect") {
-				t.Errorf("error %q does not quote the provider and advise connect", msg)
-			}
-			tokOneLine(t, err)
-			tokNoSecrets(t, err)
-
-			// (f) exactly one request: the fixed auth style does not retry.
-			if n := len(te.requests()); n != 1 {
-				t.Errorf("the token endpoint got %d requests for one invalid_grant; want exactly 1", n)
-			}
-			if after := f.storedRaw(t); after != before {
-				t.Errorf("tokens changed after invalid_grant:\n%s\n%s", before, after)
-			}
-			c := f.connection(t)
-			if c.State != StateNeedsReauth || !strings.Contains(c.LastError, "invalid_grant") || !strings.Contains(c.LastError, "Token is not active") {
-				t.Errorf("Connection = %+v; want needs_reauth with the provider's words", c)
-			}
-
-			// The recorded state stops the next call before it asks the provider again.
-			_, err = f.svc.Token(context.Background(), f.app.ProviderName, DefaultMinValid)
-			if !errors.Is(err, ErrNeedsReauth) || !strings.Contains(err.Error(), "Token is not active") {
-				t.Errorf("second Token = %v; want ErrNeedsReauth with the recorded reason", err)
-			}
-			if n := len(te.requests()); n != 1 {
-				t.Errorf("%d requests after the second call; want still 1", n)
-			}
-		})
+// TestServiceTokenRefreshErrors: the token endpoint refuses a refresh. The error has the kind
+// the answer means and no other, is one line that says what the provider said and what to do,
+// and shows no secret; there is one request and every token is kept. A permanent refusal is
+// recorded, so the next call says it again without asking the provider; a transient one
+// leaves the connection as it was.
+func TestServiceTokenRefreshErrors(t *testing.T) {
+	invalidGrant := oauthtest.Always(http.StatusBadRequest, map[string]any{"error": "invalid_grant", "error_description": "Token is not active\nor was revoked"})
+	rejected := func(code string) oauthtest.Answer {
+		return oauthtest.Always(http.StatusUnauthorized, map[string]any{"error": code, "error_description": "Client authentication failed"})
 	}
-}
-
-func TestServiceTokenClientRejected(t *testing.T) {
-	for _, code := range []string{"invalid_client", "unauthorized_client"} {
-		t.Run(code, func(t *testing.T) {
-			te := newTokEndpoint(t, func(w http.ResponseWriter, n int, _ tokReq) {
-				tokJSON(w, http.StatusUnauthorized, map[string]any{"error": code, "error_description": "Client authentication failed"})
-			})
-			now := time.Now().UTC().Truncate(time.Second)
-			f := newTokFixture(t, te.tokenURL(), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, 0, tokOldRefresh))
-			before := f.storedRaw(t)
-			_, err := f.svc.Token(context.Background(), f.app.ProviderName, DefaultMinValid)
-			if !errors.Is(err, ErrClientRejected) {
-				t.Fatalf("Token = %v; want ErrClientRejected", err)
-			}
-			if errors.Is(err, ErrNeedsReauth) || errors.Is(err, ErrTransient) {
-				t.Errorf("error %v also claims another kind", err)
-			}
-			if !strings.Contains(err.Error(), "Client authentication failed") {
-				t.Errorf("error %q does not quote the provider", err)
-			}
-			tokOneLine(t, err)
-			tokNoSecrets(t, err)
-			if n := len(te.requests()); n != 1 {
-				t.Errorf("%d requests; want 1", n)
-			}
-			if f.storedRaw(t) != before {
-				t.Error("tokens changed after a rejected client")
-			}
-			if c := f.connection(t); c.State != StateClientRejected || !strings.Contains(c.LastError, code) {
-				t.Errorf("Connection = %+v; want client_rejected", c)
-			}
-			_, err = f.svc.Token(context.Background(), f.app.ProviderName, DefaultMinValid)
-			if !errors.Is(err, ErrClientRejected) || len(te.requests()) != 1 {
-				t.Errorf("second Token = %v after %d requests; want ErrClientRejected without asking again", err, len(te.requests()))
-			}
-		})
+	needsReauth := func(name string, method AuthMethod) refreshErrorCase {
+		return refreshErrorCase{name: name, method: method, answer: invalidGrant, expiresIn: 10 * time.Second, kind: ErrNeedsReauth,
+			provider: "invalid_grant", status: http.StatusBadRequest, want: []string{"Token is not active or was revoked", "invalid_grant", "connect"},
+			state: string(StateNeedsReauth), lastError: []string{"invalid_grant", "Token is not active"}, again: "Token is not active"}
 	}
-}
-
-func TestServiceTokenTransient(t *testing.T) {
-	tests := []struct {
-		name    string
-		respond func(w http.ResponseWriter, n int, _ tokReq)
-		closed  bool
-		want    string
-	}{
-		{name: "503", respond: func(w http.ResponseWriter, n int, _ tokReq) {
+	clientRejected := func(code string) refreshErrorCase {
+		return refreshErrorCase{name: code, answer: rejected(code), kind: ErrClientRejected, want: []string{"Client authentication failed"},
+			state: string(StateClientRejected), lastError: []string{code}}
+	}
+	transient := func(name string, answer oauthtest.Answer, want string) refreshErrorCase {
+		return refreshErrorCase{name: name, answer: answer, expiresIn: 5 * time.Second, kind: ErrTransient, want: []string{want, "try again"}}
+	}
+	for _, tt := range []refreshErrorCase{
+		// invalid_grant, whatever the auth style: the fixed style does not retry.
+		needsReauth("invalid_grant_auto", AuthMethodAuto), needsReauth("invalid_grant_basic", AuthMethodBasic),
+		needsReauth("invalid_grant_post", AuthMethodPost), needsReauth("invalid_grant_none", AuthMethodNone),
+		clientRejected("invalid_client"), clientRejected("unauthorized_client"),
+		transient("503", func(w http.ResponseWriter, n int, _ oauthtest.Request) {
 			http.Error(w, "Service Unavailable", http.StatusServiceUnavailable)
-		}, want: "503"},
-		{name: "502 html", respond: func(w http.ResponseWriter, n int, _ tokReq) {
+		}, "503"),
+		transient("502 html", func(w http.ResponseWriter, n int, _ oauthtest.Request) {
 			w.Header().Set("Content-Type", "text/html")
 			w.WriteHeader(http.StatusBadGateway)
 			fmt.Fprint(w, "<html>\n<body>Bad gateway</body>\n</html>")
-		}, want: "502"},
-		{name: "429", respond: func(w http.ResponseWriter, n int, _ tokReq) {
+		}, "502"),
+		transient("429", func(w http.ResponseWriter, n int, _ oauthtest.Request) {
 			w.Header().Set("Retry-After", "30")
-			tokJSON(w, http.StatusTooManyRequests, map[string]any{"error": "slow_down"})
-		}, want: "slow_down"},
-		{name: "temporarily_unavailable", respond: func(w http.ResponseWriter, n int, _ tokReq) {
-			tokJSON(w, http.StatusBadRequest, map[string]any{"error": "temporarily_unavailable"})
-		}, want: "temporarily_unavailable"},
-		{name: "connection refused", closed: true, want: "cannot connect"},
-	}
-	for _, tt := range tests {
+			oauthtest.JSON(w, http.StatusTooManyRequests, map[string]any{"error": "slow_down"})
+		}, "slow_down"),
+		transient("temporarily_unavailable", oauthtest.Always(http.StatusBadRequest, map[string]any{"error": "temporarily_unavailable"}), "temporarily_unavailable"),
+		transient("connection refused", nil, "cannot connect"),
+	} {
 		t.Run(tt.name, func(t *testing.T) {
-			respond := tt.respond
-			if respond == nil {
-				respond = tokRotating
+			te := newTokEndpoint(t, tt.answer)
+			method, secret := cmp.Or(tt.method, AuthMethodAuto), tokClientSecret
+			if method == AuthMethodNone {
+				secret = ""
 			}
-			te := newTokEndpoint(t, respond)
 			now := time.Now().UTC().Truncate(time.Second)
-			f := newTokFixture(t, te.tokenURL(), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, 5*time.Second, tokOldRefresh))
-			if tt.closed {
+			f := newTokFixture(t, te.At("/token"), te.Client(), method, secret, tokSet(now, tt.expiresIn, tokOldRefresh))
+			if tt.answer == nil {
 				te.Close()
 			}
-			before := f.storedRaw(t)
-			connBefore := f.connection(t)
+			before, connBefore := f.storedRaw(t), f.connection(t)
 
 			_, err := f.svc.Token(context.Background(), f.app.ProviderName, DefaultMinValid)
-			if !errors.Is(err, ErrTransient) {
-				t.Fatalf("Token = %v; want ErrTransient", err)
+			if !errors.Is(err, tt.kind) {
+				t.Fatalf("Token = %v; want %v", err, tt.kind)
 			}
-			if errors.Is(err, ErrNeedsReauth) || errors.Is(err, ErrClientRejected) {
-				t.Errorf("error %v also claims a permanent kind", err)
+			for _, other := range []error{ErrNeedsReauth, ErrClientRejected, ErrTransient} {
+				if other != tt.kind && errors.Is(err, other) {
+					t.Errorf("error %v also claims %v", err, other)
+				}
 			}
-			if !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "try again") {
-				t.Errorf("error %q does not say %q and to try again", err, tt.want)
+			var pe *ProviderError
+			if tt.provider != "" && (!errors.As(err, &pe) || pe.Code != tt.provider || pe.Status != tt.status) {
+				t.Errorf("error %v is not the provider's %s", err, tt.provider)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
 			}
 			tokOneLine(t, err)
 			tokNoSecrets(t, err)
-			if f.storedRaw(t) != before {
-				t.Error("tokens changed after a transient failure")
+			if n := len(te.Requests("/token")); tt.answer != nil && n != 1 {
+				t.Errorf("the token endpoint got %d requests; want exactly 1", n)
 			}
-			if c := f.connection(t); c.State != StateConnected || c.LastError != connBefore.LastError {
+			if after := f.storedRaw(t); after != before {
+				t.Errorf("tokens changed:\n%s\n%s", before, after)
+			}
+			c := f.connection(t)
+			if tt.state == "" && (c.State != StateConnected || c.LastError != connBefore.LastError) {
 				t.Errorf("Connection = %+v; want unchanged", c)
 			}
-			if !tt.closed {
-				if n := len(te.requests()); n != 1 {
-					t.Errorf("%d requests; want 1", n)
+			if tt.state != "" {
+				if string(c.State) != tt.state {
+					t.Errorf("Connection = %+v; want %s", c, tt.state)
+				}
+				for _, w := range tt.lastError {
+					if !strings.Contains(c.LastError, w) {
+						t.Errorf("LastError %q does not say %q", c.LastError, w)
+					}
+				}
+				// The recorded state stops the next call before it asks the provider again.
+				_, err = f.svc.Token(context.Background(), f.app.ProviderName, DefaultMinValid)
+				if !errors.Is(err, tt.kind) || !strings.Contains(err.Error(), tt.again) || len(te.Requests("/token")) != 1 {
+					t.Errorf("second Token = %v after %d requests; want %v (%q) without asking again", err, len(te.Requests("/token")), tt.kind, tt.again)
 				}
 			}
 		})
 	}
 }
 
+type refreshErrorCase struct {
+	name      string
+	method    AuthMethod       // method "": AuthMethodAuto; AuthMethodNone: no client secret
+	answer    oauthtest.Answer // nil: nothing listens
+	expiresIn time.Duration    // of the stored access token
+	kind      error
+	provider  string // the *ProviderError's code and status, if checked
+	status    int
+	want      []string // in the message
+	state     string   // recorded; "": the connection unchanged
+	lastError []string // in the recorded LastError
+	again     string   // in the second call's message
+}
+
 func TestServiceTokenConcurrentRefreshOnce(t *testing.T) {
 	release := make(chan struct{})
-	te := newTokEndpoint(t, func(w http.ResponseWriter, n int, req tokReq) {
+	te := newTokEndpoint(t, func(w http.ResponseWriter, n int, req oauthtest.Request) {
 		<-release // hold the first refresh until every caller is in flight
 		tokRotating(w, n, req)
 	})
 	now := time.Now().UTC().Truncate(time.Second)
-	f := newTokFixture(t, te.tokenURL(), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, 2*time.Minute, tokOldRefresh))
+	f := newTokFixture(t, te.At("/token"), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, 2*time.Minute, tokOldRefresh))
 
 	const callers = 10
 	var wg sync.WaitGroup
@@ -703,13 +582,13 @@ func TestServiceTokenConcurrentRefreshOnce(t *testing.T) {
 	}
 	// Let the one refresh finish once it has arrived; the others wait on the lock meanwhile.
 	deadline := time.Now().Add(10 * time.Second)
-	for len(te.requests()) == 0 && time.Now().Before(deadline) {
+	for len(te.Requests("/token")) == 0 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	close(release)
 	wg.Wait()
 
-	if n := len(te.requests()); n != 1 {
+	if n := len(te.Requests("/token")); n != 1 {
 		t.Errorf("%d refresh requests from %d concurrent callers; want exactly 1", n, callers)
 	}
 	for i := range callers {
@@ -729,7 +608,7 @@ func TestServiceTokenConcurrentRefreshOnce(t *testing.T) {
 func TestServiceTokenStaleWithoutRefreshToken(t *testing.T) {
 	te := newTokEndpoint(t, tokRotating)
 	now := time.Now().UTC().Truncate(time.Second)
-	f := newTokFixture(t, te.tokenURL(), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, -time.Minute, ""))
+	f := newTokFixture(t, te.At("/token"), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, -time.Minute, ""))
 	before := f.storedRaw(t)
 	_, err := f.svc.Token(context.Background(), f.app.ProviderName, DefaultMinValid)
 	if !errors.Is(err, ErrNeedsReauth) {
@@ -737,14 +616,14 @@ func TestServiceTokenStaleWithoutRefreshToken(t *testing.T) {
 	}
 	wantRemedy(t, err, fail.ReconnectApp(f.app.ProviderName))
 	tokOneLine(t, err)
-	if n := len(te.requests()); n != 0 {
+	if n := len(te.Requests("/token")); n != 0 {
 		t.Errorf("%d requests without a refresh token; want none", n)
 	}
 	if f.storedRaw(t) != before {
 		t.Error("tokens changed")
 	}
 	// A token with life left is still handed out without a refresh token.
-	f2 := newTokFixture(t, te.tokenURL(), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, time.Hour, ""))
+	f2 := newTokFixture(t, te.At("/token"), te.Client(), AuthMethodAuto, tokClientSecret, tokSet(now, time.Hour, ""))
 	if ts, err := f2.svc.Token(context.Background(), f2.app.ProviderName, DefaultMinValid); err != nil || ts.AccessToken != tokOldAccess {
 		t.Errorf("Token of a fresh token without refresh token = %+v, %v", ts, err)
 	}
@@ -752,7 +631,7 @@ func TestServiceTokenStaleWithoutRefreshToken(t *testing.T) {
 
 func TestServiceTokenNotConnected(t *testing.T) {
 	te := newTokEndpoint(t, tokRotating)
-	f := newTokFixture(t, te.tokenURL(), te.Client(), AuthMethodAuto, tokClientSecret, nil)
+	f := newTokFixture(t, te.At("/token"), te.Client(), AuthMethodAuto, tokClientSecret, nil)
 	if _, err := f.svc.Token(context.Background(), f.app.ProviderName, DefaultMinValid); !errors.Is(err, ErrNotConnected) {
 		t.Errorf("Token of a never-connected app = %v; want ErrNotConnected", err)
 	}
@@ -762,7 +641,7 @@ func TestServiceTokenNotConnected(t *testing.T) {
 	if _, err := f.svc.Token(context.Background(), "no such app", DefaultMinValid); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Token of an unknown app = %v; want ErrNotFound", err)
 	}
-	if n := len(te.requests()); n != 0 {
+	if n := len(te.Requests("/token")); n != 0 {
 		t.Errorf("%d requests; want none", n)
 	}
 }

@@ -15,6 +15,7 @@ import (
 
 	"connectedapps/core"
 	"connectedapps/core/secret"
+	"connectedapps/core/secret/secrettest"
 	"connectedapps/internal/testkit"
 )
 
@@ -37,13 +38,10 @@ func (u *user) show(name string) shownApp {
 // storedTokens reads what the keyring holds for an app, as a second program on the machine could.
 func storedTokens(t *testing.T, appID string) (core.TokenSet, string) {
 	t.Helper()
-	raw, err := secret.NewSystemStore().Get("app/" + appID + "/tokens")
+	var ts core.TokenSet
+	raw, err := secrettest.StoredTokens(secret.NewSystemStore(), appID, &ts)
 	if err != nil {
 		t.Fatalf("reading the tokens from the keyring: %v", err)
-	}
-	var ts core.TokenSet
-	if err := json.Unmarshal([]byte(raw), &ts); err != nil {
-		t.Fatal(err)
 	}
 	return ts, raw
 }
@@ -291,11 +289,7 @@ func TestTenConcurrentTokenCallsMakeOneRefresh(t *testing.T) {
 // minutes had gone by.
 func expireStoredToken(t *testing.T, appID string) {
 	t.Helper()
-	ts, _ := storedTokens(t, appID)
-	past := time.Now().Add(-time.Minute).UTC()
-	ts.Expiry = &past
-	data, _ := json.Marshal(ts)
-	if err := secret.NewSystemStore().Set("app/"+appID+"/tokens", string(data)); err != nil {
+	if err := secrettest.ExpireStoredToken(secret.NewSystemStore(), appID); err != nil {
 		t.Fatal(err)
 	}
 }

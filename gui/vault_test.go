@@ -11,6 +11,7 @@ import (
 
 	"connectedapps/core"
 	"connectedapps/core/secret"
+	"connectedapps/core/secret/secrettest"
 )
 
 const guiVaultPass = "a long passphrase"
@@ -19,7 +20,7 @@ const guiVaultPass = "a long passphrase"
 // opened as the window opens it: locked, with no passphrase from the environment.
 func lockedVaultService(t *testing.T) (*core.Service, *secret.VaultStore) {
 	t.Helper()
-	cheapVaultKDF(t)
+	secrettest.CheapKDF(t)
 	dir := filepath.Join(t.TempDir(), "connectedapps")
 	seed := secret.OpenVault(dir)
 	seed.Passphrase = func() (string, error) { return guiVaultPass, nil }
@@ -42,15 +43,6 @@ func vaultChosenService(t *testing.T, dir string) *core.Service {
 		t.Fatal(err)
 	}
 	return serviceOn(t, dir, store, func() time.Time { return testNow })
-}
-
-// cheapVaultKDF makes the key derivation of vaults made during the test cheap (it runs under
-// -race); the format and the code paths are the same as with the default.
-func cheapVaultKDF(t *testing.T) {
-	t.Helper()
-	old := secret.DefaultVaultKDF
-	secret.DefaultVaultKDF = secret.KDFParams{Time: 1, MemoryKiB: 1024, Threads: 1}
-	t.Cleanup(func() { secret.DefaultVaultKDF = old })
 }
 
 // readInBackground reads the client secret as a background job (a refresh, a copy) would.

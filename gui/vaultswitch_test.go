@@ -11,13 +11,14 @@ import (
 
 	"connectedapps/core"
 	"connectedapps/core/secret"
+	"connectedapps/core/secret/secrettest"
 )
 
 // switchableService is a service as main builds it for the window: the chosen store (the
 // memory keyring here) behind a core.StoreSwitch, with two apps holding client secrets.
 func switchableService(t *testing.T) (*core.Service, *secret.MemoryStore, []core.App) {
 	t.Helper()
-	cheapVaultKDF(t)
+	secrettest.CheapKDF(t)
 	mem := secret.NewMemoryStore()
 	svc := serviceOn(t, filepath.Join(t.TempDir(), "connectedapps"), core.NewStoreSwitch(mem, mem), func() time.Time { return testNow })
 	var apps []core.App

@@ -10,9 +10,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"connectedapps/core/secret"
+	"connectedapps/core/secret/secrettest"
 	"connectedapps/internal/testkit"
 )
 
@@ -115,8 +115,6 @@ func (b *bench) connectedApp(env []string, name string) (id string, err error) {
 	return app.ID, nil
 }
 
-func tokensKey(appID string) string { return "app/" + appID + "/tokens" }
-
 func (b *bench) add(r row) { b.rows = append(b.rows, r) }
 func (b *bench) note(f string, a ...any) {
 	b.notes = append(b.notes, fmt.Sprintf(f, a...))
@@ -146,26 +144,14 @@ func (b *bench) print(w io.Writer) {
 
 // storedTokens reads an app's token record from the keyring, as a second program could.
 func storedTokens(appID string) (map[string]any, string, error) {
-	raw, err := secret.NewSystemStore().Get(tokensKey(appID))
-	if err != nil {
-		return nil, "", err
-	}
 	var ts map[string]any
-	if err := json.Unmarshal([]byte(raw), &ts); err != nil {
-		return nil, "", err
-	}
-	return ts, raw, nil
+	raw, err := secrettest.StoredTokens(secret.NewSystemStore(), appID, &ts)
+	return ts, raw, err
 }
 
 // expireStoredToken moves the stored access token's expiry into the past, as time would.
 func expireStoredToken(appID string) error {
-	ts, _, err := storedTokens(appID)
-	if err != nil {
-		return err
-	}
-	ts["expires_at"] = time.Now().Add(-time.Minute).UTC().Format(time.RFC3339Nano)
-	data, _ := json.Marshal(ts)
-	return secret.NewSystemStore().Set(tokensKey(appID), string(data))
+	return secrettest.ExpireStoredToken(secret.NewSystemStore(), appID)
 }
 
 var errNoMap = errors.New("no window was mapped within 60 s")

@@ -212,72 +212,124 @@ func TestListenLoopbackLocalhostIPv6PortInUse(t *testing.T) {
 	l.Close()
 }
 
-func TestCatcherFaviconDoesNotEndWait(t *testing.T) {
-	c := catcherListen(t, hostIPv4, 0)
-	c.Expect("state-1")
-	for _, p := range []string{"/favicon.ico", "/", "/callback/extra", "/other?state=state-1&code=nope"} {
-		if status, _, _ := catcherGet(t, c, p); status != http.StatusNotFound {
-			t.Errorf("GET %s = %d; want 404", p, status)
-		}
+// TestCatcherCallbacks: what the browser (or a paste) sends to an attempt, what each request
+// gets back, and what Wait then returns: the code, the provider's error, any error, or nothing
+// yet (errTimeout: the attempt goes on). Only the attempt's first answer counts, so a stray
+// request that ended the wait would show as the wrong result.
+func TestCatcherCallbacks(t *testing.T) {
+	type hit struct {
+		method string // GET, PUT, POST (the query as a form), PASTE (DeliverURL; "?…" follows the redirect URI)
+		what   string // path and query, or the pasted text
+		status int    // the answer's status; 0: not checked (for PASTE: 0 wants no error)
+		body   []string
 	}
-	if code, err := catcherWait(t, c, catcherShortWait); !errors.Is(err, errTimeout) {
-		t.Fatalf("Wait after stray requests = %q, %v; want errTimeout (still waiting)", code, err)
-	}
-	status, _, _ := catcherGet(t, c, "/callback?state=state-1&code=the-code")
-	if status != http.StatusOK {
-		t.Errorf("callback status = %d; want 200", status)
-	}
-	if code, err := catcherWait(t, c, 5*time.Second); err != nil || code != "the-code" {
-		t.Errorf("Wait = %q, %v; want the-code", code, err)
-	}
-}
-
-func TestCatcherOtherMethodsIgnored(t *testing.T) {
-	c := catcherListen(t, hostIPv4, 0)
-	c.Expect("s")
-	req, _ := http.NewRequest(http.MethodPut, "http://127.0.0.1:"+strconv.Itoa(c.Port())+"/callback?state=s&code=put", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusNotFound {
-		t.Errorf("PUT /callback = %d; want 404", resp.StatusCode)
-	}
-	if code, err := catcherWait(t, c, catcherShortWait); !errors.Is(err, errTimeout) {
-		t.Errorf("Wait after PUT = %q, %v; want errTimeout", code, err)
-	}
-}
-
-// A callback with another state (a cross-site request, an old tab) is not this attempt's
-// answer: 400, and the attempt goes on until its own answer comes.
-func TestCatcherStateMismatch(t *testing.T) {
-	c := catcherListen(t, hostIPv4, 0)
-	c.Expect("right-state")
-	for _, q := range []string{"state=wrong-state&code=stolen", "code=no-state", "state=&code=empty-state", "state=right-stat&code=prefix"} {
-		status, body, _ := catcherGet(t, c, "/callback?"+q)
-		if status != http.StatusBadRequest || !strings.Contains(body, "Not this sign-in") || !strings.Contains(body, "goes on") {
-			t.Errorf("%s: %d %s; want 400 Not this sign-in", q, status, body)
-		}
-	}
-	if code, err := catcherWait(t, c, catcherShortWait); !errors.Is(err, errTimeout) {
-		t.Fatalf("Wait after callbacks of another state = %q, %v; want errTimeout (still waiting)", code, err)
-	}
-	if status, _, _ := catcherGet(t, c, "/callback?state=right-state&code=the-code"); status != http.StatusOK {
-		t.Errorf("the real callback = %d; want 200", status)
-	}
-	if code, err := catcherWait(t, c, 5*time.Second); err != nil || code != "the-code" {
-		t.Errorf("Wait = %q, %v; want the-code", code, err)
-	}
-}
-
-func TestCatcherNoStateExpectedRefusesEmptyState(t *testing.T) {
-	c := catcherListen(t, hostIPv4, 0) // Expect never called
-	if status, _, _ := catcherGet(t, c, "/callback?state=&code=x"); status != http.StatusBadRequest {
-		t.Errorf("status = %d; want 400", status)
-	}
-	if code, err := catcherWait(t, c, catcherShortWait); !errors.Is(err, errTimeout) {
-		t.Errorf("Wait = %q, %v; want nothing taken when no state was set", code, err)
+	notThis := []string{"Not this sign-in", "goes on"}
+	for _, c := range []struct {
+		name     string
+		state    string // given to Expect; "": never called
+		hits     []hit
+		code     string // the code Wait returns
+		err      error  // what Wait's error is (errors.Is); nil with code
+		anyErr   bool   // Wait fails, whatever the error
+		provider string // Wait's *ProviderError code
+	}{
+		{name: "favicon and stray paths", state: "state-1", hits: []hit{{"GET", "/favicon.ico", 404, nil}, {"GET", "/", 404, nil},
+			{"GET", "/callback/extra", 404, nil}, {"GET", "/other?state=state-1&code=nope", 404, nil},
+			{"GET", "/callback?state=state-1&code=the-code", 200, nil}}, code: "the-code"},
+		{name: "other methods", state: "s", hits: []hit{{"PUT", "/callback?state=s&code=put", 404, nil}}, err: errTimeout},
+		// Another state (a cross-site request, an old tab) is not this attempt's answer.
+		{name: "state mismatch", state: "right-state", hits: []hit{{"GET", "/callback?state=wrong-state&code=stolen", 400, notThis},
+			{"GET", "/callback?code=no-state", 400, notThis}, {"GET", "/callback?state=&code=empty-state", 400, notThis},
+			{"GET", "/callback?state=right-stat&code=prefix", 400, notThis},
+			{"GET", "/callback?state=right-state&code=the-code", 200, nil}}, code: "the-code"},
+		{name: "no state expected", hits: []hit{{"GET", "/callback?state=&code=x", 400, nil}}, err: errTimeout},
+		{name: "no code no error", state: "st", hits: []hit{{"GET", "/callback?state=st", 400, nil}}, anyErr: true},
+		{name: "form post", state: "st", hits: []hit{{"POST", "/callback?state=st&code=posted", 200, nil}}, code: "posted"},
+		{name: "only the first result counts", state: "st", hits: []hit{{"GET", "/callback?state=st&code=first", 0, nil},
+			{"GET", "/callback?state=st&code=second", 0, nil}, {"GET", "/callback?state=bad&code=third", 0, nil},
+			{"PASTE", "http://127.0.0.1/callback?state=st&code=fourth", 0, nil}}, code: "first"},
+		// ... even when it is a failure; a forged state before it is no answer at all.
+		{name: "the first result counts even if a failure", state: "st", hits: []hit{{"GET", "/callback?state=forged&code=evil", 0, nil},
+			{"GET", "/callback?state=st&error=access_denied", 0, nil}, {"GET", "/callback?state=st&code=good", 0, nil}}, provider: "access_denied"},
+		{name: "pasted URL", state: "paste-state", hits: []hit{{"PASTE", "?code=pasted-code&state=paste-state", 0, nil}}, code: "pasted-code"},
+		{name: "nothing arrives", state: "st", err: errTimeout},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cat := catcherListen(t, hostIPv4, 0)
+			if c.state != "" {
+				cat.Expect(c.state)
+			}
+			base := "http://127.0.0.1:" + strconv.Itoa(cat.Port())
+			for _, h := range c.hits {
+				var status int
+				var body string
+				switch h.method {
+				case "PASTE":
+					if strings.HasPrefix(h.what, "?") {
+						h.what = cat.RedirectURI() + h.what
+					}
+					if err := cat.DeliverURL(h.what); err != nil && h.status == 0 {
+						t.Errorf("DeliverURL(%s): %v", h.what, err)
+					}
+					continue
+				case "POST":
+					path, query, _ := strings.Cut(h.what, "?")
+					form, _ := url.ParseQuery(query)
+					resp, err := http.PostForm(base+path, form)
+					if err != nil {
+						t.Fatal(err)
+					}
+					resp.Body.Close()
+					status = resp.StatusCode
+				case "PUT":
+					req, _ := http.NewRequest(http.MethodPut, base+h.what, nil)
+					resp, err := http.DefaultClient.Do(req)
+					if err != nil {
+						t.Fatal(err)
+					}
+					resp.Body.Close()
+					status = resp.StatusCode
+				default:
+					status, body, _ = catcherGet(t, cat, h.what)
+				}
+				if h.status != 0 && status != h.status {
+					t.Errorf("%s %s = %d; want %d", h.method, h.what, status, h.status)
+				}
+				for _, w := range h.body {
+					if !strings.Contains(body, w) {
+						t.Errorf("%s %s: the page does not say %q: %s", h.method, h.what, w, body)
+					}
+				}
+			}
+			wait := 5 * time.Second
+			if errors.Is(c.err, errTimeout) {
+				wait = catcherShortWait
+			}
+			code, err := catcherWait(t, cat, wait)
+			var pe *ProviderError
+			switch {
+			case c.provider != "":
+				if !errors.As(err, &pe) || pe.Code != c.provider || code != "" {
+					t.Errorf("Wait = %q, %v; want the provider's %s", code, err, c.provider)
+				}
+			case c.anyErr:
+				if err == nil || code != "" {
+					t.Errorf("Wait = %q, %v; want an error", code, err)
+				}
+			case c.err != nil:
+				if !errors.Is(err, c.err) || code != "" {
+					t.Errorf("Wait = %q, %v; want %v (still waiting)", code, err, c.err)
+				}
+			default:
+				if err != nil || code != c.code {
+					t.Errorf("Wait = %q, %v; want %s", code, err, c.code)
+				}
+				// Nothing else was queued behind it.
+				if code, err := catcherWait(t, cat, catcherShortWait); !errors.Is(err, errTimeout) {
+					t.Errorf("second Wait = %q, %v; want errTimeout", code, err)
+				}
+			}
+		})
 	}
 }
 
@@ -315,18 +367,6 @@ func TestCatcherProviderError(t *testing.T) {
 	}
 }
 
-func TestCatcherNoCodeNoError(t *testing.T) {
-	c := catcherListen(t, hostIPv4, 0)
-	c.Expect("st")
-	status, _, _ := catcherGet(t, c, "/callback?state=st")
-	if status != http.StatusBadRequest {
-		t.Errorf("status = %d; want 400", status)
-	}
-	if code, err := catcherWait(t, c, 5*time.Second); err == nil || code != "" {
-		t.Errorf("Wait = %q, %v; want an error", code, err)
-	}
-}
-
 func TestCatcherSuccess(t *testing.T) {
 	c := catcherListen(t, hostIPv4, 0)
 	c.Expect("st-123")
@@ -346,66 +386,6 @@ func TestCatcherSuccess(t *testing.T) {
 	code, err := catcherWait(t, c, 5*time.Second)
 	if err != nil || code != "auth-code-xyz" {
 		t.Errorf("Wait = %q, %v; want auth-code-xyz", code, err)
-	}
-}
-
-func TestCatcherFormPost(t *testing.T) {
-	c := catcherListen(t, hostIPv4, 0)
-	c.Expect("st")
-	resp, err := http.PostForm("http://127.0.0.1:"+strconv.Itoa(c.Port())+"/callback", url.Values{"state": {"st"}, "code": {"posted"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Errorf("status = %d", resp.StatusCode)
-	}
-	if code, err := catcherWait(t, c, 5*time.Second); err != nil || code != "posted" {
-		t.Errorf("Wait = %q, %v; want posted", code, err)
-	}
-}
-
-func TestCatcherOnlyFirstResultCounts(t *testing.T) {
-	c := catcherListen(t, hostIPv4, 0)
-	c.Expect("st")
-	catcherGet(t, c, "/callback?state=st&code=first")
-	catcherGet(t, c, "/callback?state=st&code=second")
-	catcherGet(t, c, "/callback?state=bad&code=third")
-	if err := c.DeliverURL("http://127.0.0.1/callback?state=st&code=fourth"); err != nil {
-		t.Errorf("DeliverURL after the first result: %v", err)
-	}
-	code, err := catcherWait(t, c, 5*time.Second)
-	if err != nil || code != "first" {
-		t.Errorf("Wait = %q, %v; want first", code, err)
-	}
-	// Nothing else was queued behind it.
-	if code, err := catcherWait(t, c, catcherShortWait); !errors.Is(err, errTimeout) {
-		t.Errorf("second Wait = %q, %v; want errTimeout", code, err)
-	}
-}
-
-// The attempt's first answer counts even when it is a failure; a forged state before it is
-// no answer at all.
-func TestCatcherFirstResultCountsEvenIfFailure(t *testing.T) {
-	c := catcherListen(t, hostIPv4, 0)
-	c.Expect("st")
-	catcherGet(t, c, "/callback?state=forged&code=evil")
-	catcherGet(t, c, "/callback?state=st&error=access_denied")
-	catcherGet(t, c, "/callback?state=st&code=good")
-	var pe *ProviderError
-	if code, err := catcherWait(t, c, 5*time.Second); !errors.As(err, &pe) || pe.Code != "access_denied" {
-		t.Errorf("Wait = %q, %v; want the first answer, access_denied", code, err)
-	}
-}
-
-func TestCatcherDeliverURL(t *testing.T) {
-	c := catcherListen(t, hostIPv4, 0)
-	c.Expect("paste-state")
-	if err := c.DeliverURL(c.RedirectURI() + "?code=pasted-code&state=paste-state"); err != nil {
-		t.Fatalf("DeliverURL: %v", err)
-	}
-	if code, err := catcherWait(t, c, 5*time.Second); err != nil || code != "pasted-code" {
-		t.Errorf("Wait = %q, %v; want pasted-code", code, err)
 	}
 }
 
@@ -469,15 +449,6 @@ func TestCatcherDeliverURLChecksLikeACallback(t *testing.T) {
 			t.Errorf("Wait = %v; want the ProviderError", err)
 		}
 	})
-}
-
-func TestCatcherWaitTimeout(t *testing.T) {
-	c := catcherListen(t, hostIPv4, 0)
-	c.Expect("st")
-	code, err := catcherWait(t, c, 50*time.Millisecond)
-	if !errors.Is(err, errTimeout) || code != "" {
-		t.Errorf("Wait = %q, %v; want errTimeout", code, err)
-	}
 }
 
 func TestCatcherWaitCanceled(t *testing.T) {

@@ -14,40 +14,16 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"connectedapps/core/oauth/oauthtest"
 )
 
-// discoveryServer serves doc (built from the server's own URL) at the well-known path and
-// counts requests.
-type discoveryServer struct {
-	*httptest.Server
-	mu       sync.Mutex
-	requests int
-	accept   string
-}
-
-func (ds *discoveryServer) lastAccept() string {
-	ds.mu.Lock()
-	defer ds.mu.Unlock()
-	return ds.accept
-}
-
-func newDiscoveryServer(t *testing.T, doc func(base string) any) *discoveryServer {
+// newDiscoveryServer is a provider serving doc (built from its own URL) at the well-known path.
+func newDiscoveryServer(t *testing.T, doc func(base string) any) *oauthtest.Provider {
 	t.Helper()
-	ds := &discoveryServer{}
-	ds.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ds.mu.Lock()
-		ds.requests++
-		ds.accept = r.Header.Get("Accept")
-		ds.mu.Unlock()
-		if r.URL.Path != WellKnownSuffix {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(doc(ds.URL))
-	}))
-	t.Cleanup(ds.Close)
-	return ds
+	p := oauthtest.NewProvider(t)
+	p.Handle(WellKnownSuffix, func(w http.ResponseWriter, _ int, _ oauthtest.Request) { oauthtest.JSON(w, http.StatusOK, doc(p.URL)) })
+	return p
 }
 
 func fullDiscoveryDoc(base string) ProviderMetadata {
@@ -151,7 +127,7 @@ func TestDiscoverFillsEveryField(t *testing.T) {
 			t.Errorf("Discover(%q) =\n%+v\nwant\n%+v", in, *md, want)
 		}
 	}
-	if got := srv.lastAccept(); got != "application/json" {
+	if got := srv.Requests(WellKnownSuffix)[0].Header.Get("Accept"); got != "application/json" {
 		t.Errorf("Accept header = %q; want application/json", got)
 	}
 	// Every field of ProviderMetadata must have been filled by the document, so a field added

@@ -5,9 +5,10 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
+
+	"connectedapps/core/oauth/oauthtest"
 )
 
 func TestIdentityFromUserinfo(t *testing.T) {
@@ -27,20 +28,15 @@ func TestIdentityFromUserinfo(t *testing.T) {
 }
 
 func TestSignedInIdentityWithoutOpenIDAsksUserinfo(t *testing.T) {
-	var auth string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		auth = r.Header.Get("Authorization")
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"login":"octocat","id":1,"email":"octo@example.com"}`))
-	}))
-	defer srv.Close()
+	srv := oauthtest.NewProvider(t)
+	srv.Handle("/user", oauthtest.Always(http.StatusOK, map[string]any{"login": "octocat", "id": 1, "email": "octo@example.com"}))
 	signedIn := func(ctx context.Context, app *App, ts *TokenSet, nonce string) (Identity, error) {
 		return SignedInIdentity(ctx, srv.Client(), app, ts, nonce, time.Now, slog.New(slog.DiscardHandler))
 	}
 	app := &App{ProviderName: "GitHub", UserinfoURI: srv.URL + "/user", Scopes: []string{"read:user"}}
 	id, err := signedIn(context.Background(), app, &TokenSet{AccessToken: "gho_x", TokenType: "bearer"}, "")
-	if err != nil || id != (Identity{Subject: "1", Name: "octocat", Email: "octo@example.com"}) || auth != "Bearer gho_x" {
-		t.Errorf("identity = %+v, %v (Authorization %q)", id, err, auth)
+	if reqs := srv.Requests("/user"); err != nil || id != (Identity{Subject: "1", Name: "octocat", Email: "octo@example.com"}) || len(reqs) != 1 || reqs[0].Authorization != "Bearer gho_x" {
+		t.Errorf("identity = %+v, %v (requests %+v)", id, err, reqs)
 	}
 	// A failing userinfo never fails a sign-in that worked.
 	srv.Close()

@@ -2,59 +2,16 @@ package oauth
 
 import (
 	"context"
-	"crypto"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/sha256"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"connectedapps/core/oauth/oauthtest"
 )
-
-// testSigner signs ID tokens (RS256) and serves its key as a JWKS, so verification runs
-// against real signatures without a provider.
-type testSigner struct {
-	key  *rsa.PrivateKey
-	jwks *httptest.Server
-}
-
-func newTestSigner(t *testing.T) *testSigner {
-	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &testSigner{key: key}
-	b64 := base64.RawURLEncoding.EncodeToString
-	s.jwks = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{"keys": []map[string]string{{"kty": "RSA", "kid": "k1", "use": "sig", "alg": "RS256",
-			"n": b64(key.N.Bytes()), "e": b64(big.NewInt(int64(key.E)).Bytes())}}})
-	}))
-	t.Cleanup(s.jwks.Close)
-	return s
-}
-
-func (s *testSigner) sign(t *testing.T, claims map[string]any) string {
-	t.Helper()
-	enc := func(v any) string {
-		b, _ := json.Marshal(v)
-		return base64.RawURLEncoding.EncodeToString(b)
-	}
-	input := enc(map[string]string{"alg": "RS256", "kid": "k1", "typ": "JWT"}) + "." + enc(claims)
-	sum := sha256.Sum256([]byte(input))
-	sig, err := rsa.SignPKCS1v15(rand.Reader, s.key, crypto.SHA256, sum[:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return input + "." + base64.RawURLEncoding.EncodeToString(sig)
-}
 
 const (
 	tenantA = "72f988bf-86f1-41af-91ab-2d7cd011db47"
@@ -62,9 +19,9 @@ const (
 )
 
 func TestMultiTenantIssuerIsCheckedAgainstTid(t *testing.T) {
-	s := newTestSigner(t)
+	s := oauthtest.NewProvider(t)
 	now := time.Now()
-	app := &App{ProviderName: "Entra", ClientID: "client-1", JWKSURI: s.jwks.URL,
+	app := &App{ProviderName: "Entra", ClientID: "client-1", JWKSURI: s.At(oauthtest.JWKSPath),
 		Issuer: "https://login.microsoftonline.com/{tenantid}/v2.0"}
 	if !app.MultiTenantIssuer() {
 		t.Fatal("a {tenantid} issuer is not seen as multi-tenant")
@@ -76,8 +33,8 @@ func TestMultiTenantIssuerIsCheckedAgainstTid(t *testing.T) {
 		}
 		return c
 	}
-	good := s.sign(t, claims("https://login.microsoftonline.com/"+tenantA+"/v2.0", tenantA))
-	id, err := VerifyIDToken(context.Background(), s.jwks.Client(), app, good, "", time.Now)
+	good := s.Sign(claims("https://login.microsoftonline.com/"+tenantA+"/v2.0", tenantA))
+	id, err := VerifyIDToken(context.Background(), s.Client(), app, good, "", time.Now)
 	if err != nil || id.Subject != "user-1" || id.Name != "Ada" {
 		t.Fatalf("token of tenant A: %+v, %v", id, err)
 	}
@@ -91,7 +48,7 @@ func TestMultiTenantIssuerIsCheckedAgainstTid(t *testing.T) {
 		"another host":          {claims("https://evil.example/"+tenantA+"/v2.0", tenantA), "must be"},
 		"template itself":       {claims("https://login.microsoftonline.com/{tenantid}/v2.0", tenantA), "must be"},
 	} {
-		_, err := VerifyIDToken(context.Background(), s.jwks.Client(), app, s.sign(t, c.claims), "", time.Now)
+		_, err := VerifyIDToken(context.Background(), s.Client(), app, s.Sign(c.claims), "", time.Now)
 		if !errors.Is(err, errInvalid) || !strings.Contains(err.Error(), c.words) {
 			t.Errorf("%s: err = %v", name, err)
 		}
@@ -99,17 +56,17 @@ func TestMultiTenantIssuerIsCheckedAgainstTid(t *testing.T) {
 	// A token for another client is still refused: only the issuer check changes.
 	other := claims("https://login.microsoftonline.com/"+tenantA+"/v2.0", tenantA)
 	other["aud"] = "someone-else"
-	if _, err := VerifyIDToken(context.Background(), s.jwks.Client(), app, s.sign(t, other), "", time.Now); err == nil {
+	if _, err := VerifyIDToken(context.Background(), s.Client(), app, s.Sign(other), "", time.Now); err == nil {
 		t.Error("a token for another audience passed")
 	}
 }
 
 func TestFixedIssuerStillCheckedExactly(t *testing.T) {
-	s := newTestSigner(t)
+	s := oauthtest.NewProvider(t)
 	now := time.Now()
-	app := &App{ProviderName: "P", ClientID: "c", JWKSURI: s.jwks.URL, Issuer: "https://idp.example"}
-	tok := s.sign(t, map[string]any{"iss": "https://other.example", "sub": "u", "aud": "c", "exp": now.Add(time.Hour).Unix(), "iat": now.Unix(), "tid": tenantA})
-	if _, err := VerifyIDToken(context.Background(), s.jwks.Client(), app, tok, "", time.Now); !errors.Is(err, errInvalid) {
+	app := &App{ProviderName: "P", ClientID: "c", JWKSURI: s.At(oauthtest.JWKSPath), Issuer: "https://idp.example"}
+	tok := s.Sign(map[string]any{"iss": "https://other.example", "sub": "u", "aud": "c", "exp": now.Add(time.Hour).Unix(), "iat": now.Unix(), "tid": tenantA})
+	if _, err := VerifyIDToken(context.Background(), s.Client(), app, tok, "", time.Now); !errors.Is(err, errInvalid) {
 		t.Errorf("wrong issuer on a fixed-issuer app: %v", err)
 	}
 }

@@ -5,14 +5,16 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"connectedapps/core/oauth/oauthtest"
 )
 
 // OpenID Connect Core 3.1.3.7: with several audiences, azp must be this client; an azp that
 // names another client is refused whatever the audiences.
 func TestIDTokenAuthorizedPartyIsChecked(t *testing.T) {
-	s := newTestSigner(t)
+	s := oauthtest.NewProvider(t)
 	now := time.Now()
-	app := &App{ProviderName: "P", ClientID: "client-1", JWKSURI: s.jwks.URL, Issuer: "https://idp.example"}
+	app := &App{ProviderName: "P", ClientID: "client-1", JWKSURI: s.At(oauthtest.JWKSPath), Issuer: "https://idp.example"}
 	claims := func(aud any, azp string) map[string]any {
 		c := map[string]any{"iss": "https://idp.example", "sub": "u", "aud": aud, "exp": now.Add(time.Hour).Unix(), "iat": now.Unix()}
 		if azp != "" {
@@ -32,7 +34,7 @@ func TestIDTokenAuthorizedPartyIsChecked(t *testing.T) {
 		"one audience in a list, azp the client": {claims([]string{"client-1"}, "client-1"), true},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := VerifyIDToken(context.Background(), s.jwks.Client(), app, s.sign(t, c.claims), "", time.Now)
+			_, err := VerifyIDToken(context.Background(), s.Client(), app, s.Sign(c.claims), "", time.Now)
 			if c.ok {
 				if err != nil {
 					t.Fatalf("refused: %v", err)
