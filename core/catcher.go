@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -84,12 +83,15 @@ func listenLoopback(host string, port int, path string) (*Catcher, error) {
 		l, err := net.Listen(network, net.JoinHostPort(a, strconv.Itoa(c.port)))
 		if err != nil {
 			// "localhost" without IPv6 on this machine still works over IPv4.
-			if i > 0 && !errors.Is(err, syscall.EADDRINUSE) {
+			if i > 0 && !portInUse(err) {
 				continue
 			}
 			c.closeListeners()
-			if errors.Is(err, syscall.EADDRINUSE) {
+			if portInUse(err) {
 				return nil, Failf(ErrPortInUse, "port %d on %s is already in use (another program, or another connect): close it, or pick another port with `connectedapps edit NAME --redirect-port N` and register the new redirect URI with the provider (0 = any free port, where the provider allows it)", c.port, a)
+			}
+			if why, ok := portReserved(err); ok {
+				return nil, Failf(ErrPortInUse, "port %d on %s %s: pick another port with `connectedapps edit NAME --redirect-port N` and register the new redirect URI with the provider (0 = any free port, where the provider allows it)", c.port, a, why)
 			}
 			return nil, fmt.Errorf("cannot listen on %s port %d for the sign-in redirect: %v", a, c.port, err)
 		}
