@@ -82,6 +82,9 @@ run: deps build
 # vet, the one-way dependency rule (core never imports Fyne; internal/... imports none of core,
 # cli, gui or Fyne; core/secret imports neither core nor cli nor gui; cli and gui never import
 # each other), formatting, then the whole
+# compile check for Windows and macOS (scripts/cross-check: go vet, which compiles the tests, and
+# go build of every package for windows/amd64, darwin/amd64 and darwin/arm64 without cgo; the
+# packages that need cgo there are named in the script with the reason), then the whole
 # suite with the race detector against a real, throwaway keyring (the fuzz targets' seed
 # corpora run there as ordinary tests), then each fuzz target for 5 seconds from the committed
 # seeds: one instrumented build (a few seconds once cached; about 45 s the first time on a
@@ -113,6 +116,7 @@ test: deps
 	@unformatted="$$(gofmt -l .)" || exit 1; if [ -n "$$unformatted" ]; then \
 		echo "make test: gofmt needed on: $$unformatted (run gofmt -w on them)" >&2; exit 1; \
 	fi
+	scripts/cross-check -tags $(GO_TAGS)
 	go build -tags $(GO_TAGS) -o $(BIN) .
 	CONNECTEDAPPS_BIN="$(CURDIR)/$(BIN)" $(KEYRING) go test -race -tags $(GO_TAGS) -count=1 -timeout 15m ./...
 	scripts/fuzz --fresh 5s -tags $(GO_TAGS)
