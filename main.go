@@ -47,6 +47,7 @@ func runWindow(envPassphrase string) int {
 		return cli.ExitFailure
 	}
 	quietlog.Restore()
+	desktop.LeaveOwnConsole() // Windows: the console opened for a window started from Explorer
 	svc, err := core.NewService(core.Config{Browser: desktop.SystemBrowser{}})
 	if err == nil {
 		for _, n := range svc.Notices { // the window's stderr, as the command line says them

@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"connectedapps/core/fail"
@@ -86,12 +85,15 @@ func listenLoopback(host string, port int, path string) (*Catcher, error) {
 		l, err := net.Listen(network, net.JoinHostPort(a, strconv.Itoa(c.port)))
 		if err != nil {
 			// "localhost" without IPv6 on this machine still works over IPv4.
-			if i > 0 && !errors.Is(err, syscall.EADDRINUSE) {
+			if i > 0 && !portInUse(err) {
 				continue
 			}
 			c.closeListeners()
-			if errors.Is(err, syscall.EADDRINUSE) {
+			if portInUse(err) {
 				return nil, failf(errPortInUse, "port %d on %s is already in use (another program, or another connect)", c.port, a).With(fail.ChoosePortFor(""))
+			}
+			if why, ok := portReserved(err); ok {
+				return nil, failf(errPortInUse, "port %d on %s %s", c.port, a, why).With(fail.ChoosePortFor(""))
 			}
 			return nil, fmt.Errorf("cannot listen on %s port %d for the sign-in redirect: %v", a, c.port, err)
 		}

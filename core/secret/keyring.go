@@ -16,14 +16,15 @@ const KeyringService = "connectedapps"
 const DefaultKeyringTimeout = 30 * time.Second
 
 // PlatformSecretLimit is the largest value the platform's keyring takes in one entry
-// (0: no limit). Windows' Credential Manager takes 2,560 bytes; macOS's security tool
-// chokes somewhat above 4 KiB.
+// (0: no limit). Windows' Credential Manager takes 2,560 bytes, CRED_MAX_CREDENTIAL_BLOB_SIZE,
+// which go-keyring checks too. On macOS go-keyring hands the value to /usr/bin/security as
+// one "add-generic-password … -w 'go-keyring-base64:…'" line of at most 4,096 bytes, base64
+// and all, so 3,000 bytes (4,000 in base64, plus the command and the key) were refused:
+// 2,560 leaves room for a key of over 500 bytes (TestDarwinPieceFitsTheSecurityCommand).
 func PlatformSecretLimit() int {
 	switch runtime.GOOS {
-	case "windows":
+	case "windows", "darwin":
 		return 2560
-	case "darwin":
-		return 3000
 	}
 	return 0
 }

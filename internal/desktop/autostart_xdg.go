@@ -1,3 +1,5 @@
+//go:build !windows
+
 package desktop
 
 import (
@@ -11,10 +13,6 @@ import (
 
 	"connectedapps/internal/fsutil"
 )
-
-// DesktopID is the app's freedesktop ID: FyneApp.toml's ID, the name of the .desktop entry
-// `make package` installs, and of the autostart entry.
-const DesktopID = "io.connectedapps.desktop"
 
 // Autostart is the XDG autostart entry that opens the window at login
 // (https://specifications.freedesktop.org/autostart-spec/latest/).
