@@ -2,8 +2,6 @@ package main
 
 import (
 	"bufio"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"os/exec"
@@ -80,14 +78,11 @@ func (b *bench) agentRow() error {
 	if err != nil {
 		return err
 	}
-	floorValue := make([]byte, len(raw)/2+1)
-	_, _ = rand.Read(floorValue)
-	floor := hex.EncodeToString(floorValue)[:len(raw)]
-	if err := secret.NewSystemStore().Set("bench/floor", floor); err != nil {
+	_, lookup, cleanup, err := floorEntry(len(raw))
+	if err != nil {
 		return err
 	}
-	defer secret.NewSystemStore().Delete("bench/floor")
-	lookup := []string{"lookup", "service", secret.KeyringService, "username", "bench/floor"}
+	defer cleanup()
 	st := func() (float64, error) { return run(env, nil, "secret-tool", lookup...) }
 
 	_, stop, err := b.startAgent(env)

@@ -20,6 +20,20 @@ import (
 	"connectedapps/internal/testkit"
 )
 
+// floorEntry puts a random value of size bytes into the keyring as the floor's entry, the
+// same size as the stored tokens so secret-tool reads as much as connectedapps does; lookup
+// is secret-tool's arguments to read it (value, to check it did), cleanup deletes it.
+func floorEntry(size int) (value string, lookup []string, cleanup func(), err error) {
+	random := make([]byte, size/2+1)
+	_, _ = rand.Read(random)
+	value = hex.EncodeToString(random)[:size]
+	if err := secret.NewSystemStore().Set("bench/floor", value); err != nil {
+		return "", nil, nil, err
+	}
+	return value, []string{"lookup", "service", secret.KeyringService, "username", "bench/floor"},
+		func() { _ = secret.NewSystemStore().Delete("bench/floor") }, nil
+}
+
 // tokenRow: `connectedapps token NAME` with a cached valid token against `secret-tool lookup`
 // of an entry of the same size in the same keyring.
 func (b *bench) tokenRow() error {
@@ -32,13 +46,11 @@ func (b *bench) tokenRow() error {
 	if err != nil {
 		return err
 	}
-	floorValue := make([]byte, len(raw)/2+1)
-	_, _ = rand.Read(floorValue)
-	floor := hex.EncodeToString(floorValue)[:len(raw)]
-	if err := secret.NewSystemStore().Set("bench/floor", floor); err != nil {
+	floor, lookup, cleanup, err := floorEntry(len(raw))
+	if err != nil {
 		return err
 	}
-	defer secret.NewSystemStore().Delete("bench/floor")
+	defer cleanup()
 
 	got, err := output(env, b.o.bin, "token", "Bench")
 	if err != nil {
@@ -47,7 +59,6 @@ func (b *bench) tokenRow() error {
 	if got != ts["access_token"].(string)+"\n" {
 		return fmt.Errorf("token printed %q, not the stored access token", got)
 	}
-	lookup := []string{"lookup", "service", secret.KeyringService, "username", "bench/floor"}
 	if got, err := output(env, "secret-tool", lookup...); err != nil || got != floor {
 		return fmt.Errorf("secret-tool lookup: %v (got %d bytes, want %d)", err, len(got), len(floor))
 	}
