@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"connectedapps/core/agent"
-	"connectedapps/core/secret"
 )
 
 const passphraseEnv = "CONNECTEDAPPS_PASSPHRASE"
