@@ -273,10 +273,11 @@ func TestRemedyButtons(t *testing.T) {
 		discover:  func(app string) { ran = append(ran, "discover "+app) },
 		copyToken: func(app string) { ran = append(ran, "copy "+app) },
 	}
-	for _, c := range []struct {
+	type remedyCase struct {
 		r          fail.Remedy
 		button, do string
-	}{
+	}
+	cases := []remedyCase{
 		{fail.ReconnectApp("A"), connectAgainButton, "connect A"},
 		{fail.WaitLongerFor("A"), connectAgainButton, "connect A"},
 		{fail.SetSecretOf("A"), openRegistrationButton, "open A client_secret"},
@@ -291,7 +292,8 @@ func TestRemedyButtons(t *testing.T) {
 		{fail.ImportUnderAnotherName("A"), "", ""},
 		{fail.SeeApps(), "", ""},
 		{fail.SeePresets(), "", ""},
-	} {
+	}
+	for _, c := range cases {
 		ran = nil
 		got := a.choices([]fail.Remedy{c.r})
 		if c.button == "" {
@@ -307,6 +309,12 @@ func TestRemedyButtons(t *testing.T) {
 		got[0].run()
 		if !slices.Equal(ran, []string{c.do}) {
 			t.Errorf("%+v: the button did %q, want %q", c.r, ran, c.do)
+		}
+	}
+	// A new action is decided here too: a button, or none.
+	for _, do := range fail.Actions() {
+		if do != fail.None && !slices.ContainsFunc(cases, func(c remedyCase) bool { return c.r.Do == do }) {
+			t.Errorf("action %d has no row here: decide whether the window offers a button for it", do)
 		}
 	}
 	// Two remedies done by one button: it is offered once, for the outermost.
