@@ -361,7 +361,7 @@ func (c *connectDialog) finish(attempt int, res *core.ConnectResult, err error) 
 		// A step on the Registration tab is said above, with its button here: what is left
 		// is to come back.
 		remedies := c.dialogs.remedies.choices(without(fail.Remedies(err), fail.Reconnect))
-		if len(remedies) > 0 && remedies[0].text != connectAgainButton {
+		if len(remedies) > 0 && (remedies[0].text == openRegistrationButton || remedies[0].text == discoverButton) {
 			c.nextStep.SetText("Once that is done, press Try again.")
 		}
 		buttons := []fyne.CanvasObject{c.closeBtn}
