@@ -17,13 +17,15 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"connectedapps/core"
+	"connectedapps/core/fail"
 )
 
 // appForm is the Connected App document as a form, in Frappe's sections. It edits a copy:
 // nothing reaches the registry until Save, and the window asks before edits are dropped.
 type appForm struct {
-	env *env
-	win fyne.Window // for the form's dialogs and focus
+	env     *env
+	win     fyne.Window    // for the form's dialogs and focus
+	dialogs *windowDialogs // the window's: their remedy buttons for the Delete failure
 	formHooks
 
 	orig *core.App // the saved document; nil while creating a new one
@@ -134,8 +136,8 @@ type formHooks struct {
 	onRemoved func()
 }
 
-func newAppForm(e *env, win fyne.Window, hooks formHooks) *appForm {
-	return &appForm{env: e, win: win, formHooks: hooks, errors: map[string]*widget.Label{}}
+func newAppForm(e *env, dialogs *windowDialogs, hooks formHooks) *appForm {
+	return &appForm{env: e, win: dialogs.parent, dialogs: dialogs, formHooks: hooks, errors: map[string]*widget.Label{}}
 }
 
 // entry makes an entry whose edits update the redirect URI and the Save button.
@@ -703,7 +705,7 @@ func (f *appForm) onDiscover() {
 			f.discovering.Hide()
 			f.discover.Enable()
 			if err != nil {
-				f.setError("openid_configuration", windowWords(err.Error()))
+				f.setError("openid_configuration", errorWords(err))
 				return
 			}
 			f.applyMetadata(md, raw, expected)
@@ -807,7 +809,7 @@ func (f *appForm) onAddGitHost() {
 	}
 	for _, h := range hosts {
 		if err := core.CheckGitHost(h); err != nil {
-			f.setError("git_hosts", err.Error())
+			f.setError("git_hosts", errorWords(err))
 			return
 		}
 	}
@@ -914,7 +916,7 @@ func (f *appForm) saved(app core.App, res core.EditResult, err error, next func(
 	f.onSaved(app)
 	switch {
 	case err != nil: // saved, but the secret could not reach the keyring
-		f.showStatus(windowWords(err.Error()), widget.DangerImportance)
+		f.showStatus(errorWords(err), widget.DangerImportance)
 	case res.TokensDropped:
 		msg := "Saved. The client, token URI or issuer changed, so the old tokens were revoked and deleted: connect again."
 		if res.RevocationProblem != "" {
@@ -938,7 +940,7 @@ func (f *appForm) showValidation(err error) {
 		f.showValidationErrors([]*core.ValidationError{ve})
 		return
 	}
-	f.showStatus("Not saved: "+windowWords(err.Error()), widget.DangerImportance)
+	f.showStatus("Not saved: "+errorWords(err), widget.DangerImportance)
 }
 
 // showValidationErrors puts every field error beside its field (opening its section), says
@@ -948,11 +950,11 @@ func (f *appForm) showValidationErrors(errs []*core.ValidationError) {
 	var other []string
 	for _, ve := range errs {
 		if _, ok := f.errors[ve.Field]; !ok {
-			other = append(other, windowWords(ve.Message))
+			other = append(other, ve.Message)
 			continue
 		}
 		beside = append(beside, ve)
-		f.setError(ve.Field, windowWords(ve.Message))
+		f.setError(ve.Field, ve.Message)
 		switch fd, _ := core.FieldByJSON(ve.Field); fd.Section {
 		case core.SectionEndpoints:
 			f.endpoints.Open(0)
@@ -964,7 +966,7 @@ func (f *appForm) showValidationErrors(errs []*core.ValidationError) {
 	case len(other) > 0:
 		f.showStatus("Not saved: "+strings.Join(other, "; "), widget.DangerImportance)
 	case len(beside) == 1:
-		f.showStatus("Not saved: "+windowWords(beside[0].Message), widget.DangerImportance)
+		f.showStatus("Not saved: "+beside[0].Message, widget.DangerImportance)
 	default:
 		f.showStatus(fmt.Sprintf("Not saved: %d fields need a fix, each marked in red.", len(beside)), widget.DangerImportance)
 	}
@@ -1037,15 +1039,73 @@ func (f *appForm) remove(app core.App, localOnly bool) {
 				return
 			}
 			if localOnly {
-				f.showStatus("Not deleted: "+windowWords(err.Error()), widget.DangerImportance) // beside Delete, as Save's outcomes are
+				f.showStatus("Not deleted: "+errorWords(err), widget.DangerImportance) // beside Delete, as Save's outcomes are
 				return
 			}
-			text := windowWords(err.Error()) + "\n\nForget " + app.ProviderName + " on this computer anyway? Its tokens stay valid at the provider until they expire."
-			f.pendingDelete = showChoice(f.win, "Revocation failed", &widget.Label{Text: text, Wrapping: fyne.TextWrapWord}, "Cancel", nil,
-				dialogChoice{text: "Forget locally", importance: widget.DangerImportance, run: func() { f.remove(app, true) }})
+			// core's way out (fail.ForgetLocally) is this dialog's own button, asked about
+			// below the words; any other remedy gets its button too.
+			rs := without(fail.Remedies(err), fail.ForgetLocally)
+			text := errorWordsWith(err, rs) + "\n\nForget " + app.ProviderName + " on this computer anyway? Its tokens stay valid at the provider until they expire."
+			choices := append(f.dialogs.remedies.choices(rs),
+				dialogChoice{text: forgetHereButton, importance: widget.DangerImportance, run: func() { f.remove(app, true) }})
+			f.pendingDelete = showChoice(f.win, "Revocation failed", &widget.Label{Text: text, Wrapping: fyne.TextWrapWord}, "Cancel", nil, choices...)
 			fitDialog(f.pendingDelete, 480)
 		})
 	})
+}
+
+// focusField puts the focus on the widget of the field named by its JSON name (a remedy's
+// field: fail.Remedy), opening its section and scrolling it into view. The redirect port,
+// greyed out while any free port is accepted, is reached through its "any free port" check.
+func (f *appForm) focusField(field string) {
+	var o fyne.Focusable
+	switch field {
+	case core.FieldProviderName:
+		o = f.name
+	case core.FieldClientID:
+		o = f.clientID
+	case core.FieldClientSecret:
+		o = f.secret
+	case "redirect_port":
+		o = f.redirectPort
+		if f.anyPort.Checked {
+			o = f.anyPort
+		}
+	case "redirect_host":
+		o = f.redirectHost
+	case "token_endpoint_auth_method":
+		o = f.authMethod
+	case "grant_type":
+		o = f.grantType
+	case "pkce":
+		o = f.pkce
+	case "scopes":
+		o = f.scopeInput
+	case "git_hosts":
+		o = f.gitHostInput
+	default:
+		e, ok := f.urls[field]
+		if !ok {
+			return // a field the form has no widget for: the tab is shown, nothing focused
+		}
+		o = e
+	}
+	switch fd, _ := core.FieldByJSON(field); fd.Section {
+	case core.SectionEndpoints:
+		f.endpoints.Open(0)
+	case core.SectionAdvanced:
+		f.endpoints.Open(1)
+	}
+	f.scroll.Content.Refresh() // lay out the section just opened before scrolling to it
+	f.win.Canvas().Focus(o)
+	f.scrollIntoView(o.(fyne.CanvasObject))
+}
+
+// discoverOrAsk is discovery from a remedy's button: the URL in the field is fetched, or,
+// with none there yet, the field is focused and its line asks for one.
+func (f *appForm) discoverOrAsk() {
+	f.win.Canvas().Focus(f.discovery)
+	f.onDiscover()
 }
 
 // showPreset shows the preset's advice above a new document.

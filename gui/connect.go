@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"connectedapps/core"
+	"connectedapps/core/fail"
 )
 
 // connectDialog runs one sign-in: core opens the browser and waits on the loopback
@@ -249,7 +250,7 @@ func (c *connectDialog) showLink(attempt int, link string, browserErr error) {
 	c.copyLink.Enable()
 	c.openLink.Enable()
 	if browserErr != nil {
-		c.browserNote.SetText("The browser could not be opened (" + browserErr.Error() + "). Open the link below yourself: Copy link, then paste it into a browser.")
+		c.browserNote.SetText("The browser could not be opened (" + errorWords(browserErr) + "). Open the link below yourself: Copy link, then paste it into a browser.")
 		c.browserNote.Show()
 	} else {
 		c.browserNote.Hide()
@@ -261,7 +262,7 @@ func (c *connectDialog) showPasteError(attempt int, err error) {
 	if attempt != c.attempt {
 		return
 	}
-	c.pasteError.SetText(windowWords(err.Error()))
+	c.pasteError.SetText(errorWords(err))
 	c.pasteError.Show()
 	c.fit()
 }
@@ -355,10 +356,24 @@ func (c *connectDialog) finish(attempt int, res *core.ConnectResult, err error) 
 	if err != nil {
 		c.outcome.Text, c.outcome.Importance = "Could not connect to "+c.app.ProviderName, widget.DangerImportance
 		c.outcome.Refresh()
-		c.detail.SetText(windowWords(err.Error()))
+		c.detail.SetText(errorWords(err))
 		c.nextStep.SetText(connectNextStep(&c.app, err))
-		c.nextStep.Show()
-		c.dialog.SetButtons([]fyne.CanvasObject{c.closeBtn, c.tryAgain})
+		// A step on the Registration tab is said above, with its button here: what is left
+		// is to come back.
+		remedies := c.dialogs.remedies.choices(without(fail.Remedies(err), fail.Reconnect))
+		if len(remedies) > 0 && (remedies[0].text == openRegistrationButton || remedies[0].text == discoverButton) {
+			c.nextStep.SetText("Once that is done, press Try again.")
+		}
+		buttons := []fyne.CanvasObject{c.closeBtn}
+		for _, r := range remedies {
+			if r.text == connectAgainButton {
+				continue // Try again is that
+			}
+			b := newDialogButton(r.text, nil, widget.MediumImportance, func() { c.onClose(); r.run() })
+			b.onEscape = c.onEscape
+			buttons = append(buttons, b)
+		}
+		c.dialog.SetButtons(append(buttons, c.tryAgain))
 		c.retryShown = true
 		c.fit()
 		return

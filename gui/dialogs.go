@@ -7,6 +7,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
+
+	"connectedapps/core/fail"
 )
 
 // Every dialog of the window is made here, so that all of them look and answer the keyboard
@@ -244,6 +246,9 @@ func showForm(win fyne.Window, title, confirmText string, items []*widget.FormIt
 // a dialog over the window is given it, rather than the window itself.
 type windowDialogs struct {
 	parent fyne.Window
+	// remedies are the buttons a failure's dialog offers for its remedies (remedy.go); nil
+	// offers none. The main window sets them once its screens exist.
+	remedies *remedyActions
 	// pendingDialog is the dialog shown last.
 	pendingDialog dialog.Dialog
 }
@@ -252,11 +257,25 @@ type windowDialogs struct {
 func (k *windowDialogs) keep(d dialog.Dialog) { k.pendingDialog = d }
 
 // showError shows err in a dialog: for failures that belong to no single field.
-func (k *windowDialogs) showError(title string, err error) {
-	msg := &widget.Label{Text: windowWords(err.Error()), Wrapping: fyne.TextWrapWord}
-	d := showMessage(k.parent, title, msg)
+func (k *windowDialogs) showError(title string, err error) { k.showFailure(title, "", err) }
+
+// showFailure shows lead (what was done before it failed; may be "") and err in the window's
+// words, with "Close" and a button for each of err's remedies the window can do (Enter runs
+// the last, as in every dialog; none of them destroys anything).
+func (k *windowDialogs) showFailure(title, lead string, err error) {
+	text := errorWords(err)
+	if lead != "" {
+		text = lead + "\n" + text
+	}
+	msg := &widget.Label{Text: text, Wrapping: fyne.TextWrapWord}
+	d := showChoice(k.parent, title, msg, "Close", nil, k.remedyChoices(err)...)
 	k.keep(d)
 	d.Resize(fyne.NewSize(480, 220)) // a wrapping label has no width of its own
+}
+
+// remedyChoices is a button for each of err's remedies the window can do.
+func (k *windowDialogs) remedyChoices(err error) []dialogChoice {
+	return k.remedies.choices(fail.Remedies(err))
 }
 
 // showInfo is a plain message dialog.

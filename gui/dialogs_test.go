@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"connectedapps/core"
+	"connectedapps/core/fail"
 )
 
 // typeKey delivers a key as the window's driver does: to the focused widget, or to the
@@ -94,6 +95,14 @@ func TestEveryDialogHasOneStyleAndAnswersEnterAndEscape(t *testing.T) {
 	}
 	kinds := []dialogKind{
 		{"an error", []string{"Close"}, message(func(w *mainWindow) { w.showError("Export failed", errors.New("the disk is full")) })},
+		{"an error with a remedy", []string{"Close", connectAgainButton}, func(t *testing.T, w *mainWindow, svc *scriptedService) func() bool {
+			svc.connects = nil
+			svc.connect = func(context.Context, string, core.ConnectOptions) (*core.ConnectResult, error) {
+				return nil, errors.New("the provider is down")
+			}
+			w.showError("No token", fail.Failf(core.ErrNotConnected, "Alpha is not connected").With(fail.ReconnectApp("Alpha")))
+			return func() bool { return len(svc.connects) == 1 } // Connect again signs in
+		}},
 		{"a notice", []string{"Close"}, message(func(w *mainWindow) { w.showInfo("Exported", "Written to /tmp/x.json") })},
 		{"About", []string{"Close"}, message(func(w *mainWindow) { w.showAbout() })},
 		{"the token test", []string{"Close"}, message(func(w *mainWindow) {

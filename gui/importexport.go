@@ -135,8 +135,7 @@ func (x *importExport) runImport(fileName string, data []byte, choices []core.Im
 				}
 			}
 			if err != nil {
-				b.WriteString(windowWords(err.Error()))
-				x.dialogs.showError("Import of "+fileName+" failed", fmt.Errorf("%s", strings.TrimSpace(b.String())))
+				x.dialogs.showFailure("Import of "+fileName+" failed", strings.TrimSpace(b.String()), err)
 				return
 			}
 			if len(res) == 0 {
@@ -243,7 +242,7 @@ func (t *importTable) check() {
 		switch {
 		case r.skip.Checked:
 		case core.ValidateName(name) != nil:
-			msg = windowWords(core.ValidateName(name).Error())
+			msg = errorWords(core.ValidateName(name))
 		case nameTaken(t.existing, name):
 			msg = fmt.Sprintf("An app named %q is already registered: give this one another name, or skip it.", name)
 		case seen[strings.ToLower(name)] > 1:

@@ -86,7 +86,7 @@ func newMainWindow(e *env) *mainWindow {
 		hasEdits:            func() bool { return w.form.isDirty() },
 		onChangedUnderEdits: func() { w.changed.Show() },
 	}
-	w.form = newAppForm(e, w.win, formHooks{
+	w.form = newAppForm(e, w.windowDialogs, formHooks{
 		open:      func() bool { return w.selectedID != "" },
 		onEdited:  w.updateMenu,
 		onSaved:   w.appSaved,
@@ -101,6 +101,14 @@ func newMainWindow(e *env) *mainWindow {
 	w.imports = &importExport{env: e, dialogs: w.windowDialogs, selected: w.selectedApp,
 		onImported: func(first core.App) { w.selectedID = first.ID; w.registry.reload() }}
 	w.background = &backgroundRefresh{env: e, onChanged: w.registry.reload}
+	w.remedies = &remedyActions{
+		connect: func(name string) { w.showAppNamed(name, w.onConnect) },
+		openField: func(name, field string) {
+			w.showAppNamed(name, func() { w.tabs.SelectIndex(0); w.form.focusField(field) })
+		},
+		discover:  func(name string) { w.showAppNamed(name, func() { w.tabs.SelectIndex(0); w.form.discoverOrAsk() }) },
+		copyToken: func(name string) { w.showAppNamed(name, w.tokens.onCopyToken) },
+	}
 	w.win.SetContent(w.buildUI())
 	prefs := e.app.Preferences()
 	w.win.Resize(fyne.NewSize(float32(prefs.FloatWithFallback(prefWidth, 1000)), float32(prefs.FloatWithFallback(prefHeight, 680))))
@@ -434,6 +442,27 @@ func (w *mainWindow) appRemoved() {
 	w.selectedID = ""
 	w.env.app.Preferences().SetString(prefSelectedApp, "")
 	w.registry.reload()
+}
+
+// showAppNamed shows the saved app named name ("" or a name no app has: the one shown), then
+// runs next: a remedy's button acts on the app its failure is about. Edits to another app
+// are asked about first; the app already shown keeps its edits.
+func (w *mainWindow) showAppNamed(name string, next func()) {
+	id := w.selectedID
+	for _, a := range w.sidebar.apps {
+		if name != "" && a.ProviderName == name {
+			id = a.ID
+			break
+		}
+	}
+	if _, ok := w.sidebar.app(id); !ok {
+		return // nothing saved to act on (the app was removed meanwhile)
+	}
+	if id == w.selectedID {
+		next()
+		return
+	}
+	w.confirmDiscard(func() { w.selectID(id); next() }, nil)
 }
 
 func (w *mainWindow) onConnect() {

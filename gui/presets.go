@@ -42,7 +42,7 @@ func (m *presetMenu) show() {
 func (m *presetMenu) items() []*fyne.MenuItem {
 	presets, err := core.Presets()
 	if err != nil {
-		return []*fyne.MenuItem{{Label: "Presets unavailable: " + err.Error(), Disabled: true}}
+		return []*fyne.MenuItem{{Label: "Presets unavailable: " + errorWords(err), Disabled: true}}
 	}
 	items := make([]*fyne.MenuItem, 0, len(presets))
 	for _, p := range presets {

@@ -192,7 +192,7 @@ func (s *settingsScreen) loadAutostart() {
 	a, err := desktop.DefaultAutostart()
 	if err != nil {
 		s.startCheck.Disable()
-		s.startNote.SetText(err.Error())
+		s.startNote.SetText(errorWords(err))
 		return
 	}
 	s.autostart = a
@@ -205,7 +205,7 @@ func (s *settingsScreen) describeAutostart(on bool, err error) {
 	switch {
 	case err != nil:
 		s.startNote.Importance = widget.DangerImportance
-		s.startNote.Text = err.Error()
+		s.startNote.Text = errorWords(err)
 	case on:
 		s.startNote.Importance = widget.MediumImportance
 		s.startNote.Text = "Your desktop starts it from " + s.autostart.Path + "."

@@ -61,7 +61,7 @@ func (s *appSidebar) setApps(apps []core.App) {
 
 // showError says the registry could not be read; the list keeps what it showed.
 func (s *appSidebar) showError(err error) {
-	s.listError.SetText("Your apps could not be read: " + windowWords(err.Error()))
+	s.listError.SetText("Your apps could not be read: " + errorWords(err))
 	s.listError.Show()
 }
 

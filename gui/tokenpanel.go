@@ -3,7 +3,6 @@ package gui
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -17,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"connectedapps/core"
+	"connectedapps/core/fail"
 )
 
 // panelCallTimeout bounds one refresh, test or disconnect: the provider and the keyring get
@@ -227,7 +227,7 @@ func (p *tokenPanel) show(app *core.App) {
 		p.reconnect.Hide()
 	}
 	if conn.LastError != "" {
-		p.lastError.SetText("Last error: " + windowWords(conn.LastError))
+		p.lastError.SetText("Last error: " + conn.LastError)
 		p.lastError.Show()
 	} else {
 		p.lastError.Hide()
@@ -346,7 +346,7 @@ func (p *tokenPanel) report(appID, what string, err error) {
 		p.dialogs.showError(what, err)
 		return
 	}
-	p.setNotice(appID, what+": "+windowWords(err.Error()), widget.DangerImportance)
+	p.setNotice(appID, what+": "+errorWords(err), widget.DangerImportance)
 }
 
 func (p *tokenPanel) clearNotice(appID string) {
@@ -554,7 +554,7 @@ func (p *tokenPanel) showTestAnswers(app core.App, answers []testAnswer) {
 		box.Add(widget.NewSeparator())
 		box.Add(&widget.Label{Text: a.name + " · " + a.uri, TextStyle: fyne.TextStyle{Bold: true}, Truncation: fyne.TextTruncateEllipsis})
 		if a.err != nil {
-			box.Add(&widget.Label{Text: windowWords(a.err.Error()), Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord, Selectable: true})
+			box.Add(&widget.Label{Text: errorWords(a.err), Importance: widget.DangerImportance, Wrapping: fyne.TextWrapWord, Selectable: true})
 			continue
 		}
 		if facts := answerFacts(a.raw, now); facts != "" {
@@ -649,20 +649,18 @@ func (p *tokenPanel) runDisconnect(app core.App, localOnly bool) {
 }
 
 // offerLocalOnly follows a failed revocation: nothing was deleted, and the person may keep
-// the connection or forget it here anyway.
+// the connection or forget it here anyway. core's remedy for that (fail.ForgetLocally) is
+// this dialog's own button, so its words are left out above it; any other remedy (a moved
+// revocation endpoint) gets its button too.
 func (p *tokenPanel) offerLocalOnly(app core.App, cause error) {
-	// core's message ends with the command line's way out; the window offers its own.
-	words := windowWords(cause.Error())
-	var pe *core.ProviderError
-	if errors.As(cause, &pe) {
-		words = pe.Error()
-	}
+	rs := without(fail.Remedies(cause), fail.ForgetLocally)
+	choices := append(p.dialogs.remedies.choices(rs),
+		dialogChoice{text: forgetHereButton, importance: widget.DangerImportance, run: func() { p.runDisconnect(app, true) }})
 	d := showChoice(p.dialogs.parent, "Revocation failed",
 		container.NewVBox(
-			&widget.Label{Text: words, Wrapping: fyne.TextWrapWord, Selectable: true},
-			&widget.Label{Text: "Nothing was deleted. “Forget locally only” deletes the tokens from this computer; they stay valid at the provider until they expire.", Wrapping: fyne.TextWrapWord}),
-		"Cancel", nil,
-		dialogChoice{text: "Forget locally only", importance: widget.DangerImportance, run: func() { p.runDisconnect(app, true) }})
+			&widget.Label{Text: errorWordsWith(cause, rs), Wrapping: fyne.TextWrapWord, Selectable: true},
+			&widget.Label{Text: "Nothing was deleted. “" + forgetHereButton + "” deletes the tokens from this computer; they stay valid at the provider until they expire.", Wrapping: fyne.TextWrapWord}),
+		"Cancel", nil, choices...)
 	p.showDialog(d)
 	fitDialog(d, 520)
 }

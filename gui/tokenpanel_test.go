@@ -589,8 +589,9 @@ func TestDisconnectFallsBackToLocalOnly(t *testing.T) {
 			t.Errorf("the window offers the command line's way out: %q", s)
 		}
 	}
+	assertNoCommandLine(t, overlayTexts(w))
 	assertShown(t, w, "Connected · expires in 1 h")
-	tapDialogButton(t, w, "Forget locally only")
+	tapDialogButton(t, w, forgetHereButton)
 
 	if !slices.Equal(svc.disconnects, []bool{false, true}) {
 		t.Fatalf("Disconnect calls (localOnly): %v", svc.disconnects)

@@ -189,7 +189,7 @@ func (t *tray) copyToken(id string) {
 			name = "The app"
 		}
 		if err != nil {
-			t.env.notifier.Notify("Could not copy the token", windowWords(err.Error()))
+			t.env.notifier.Notify("Could not copy the token", errorWords(err))
 			fyne.Do(t.onChanged)
 			return
 		}

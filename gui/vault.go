@@ -126,7 +126,7 @@ func (u *vaultUnlock) onUnlock() {
 			u.unlock.Enable()
 			u.later.Enable()
 			if err != nil {
-				u.say(windowWords(err.Error()))
+				u.say(errorWords(err))
 				u.pass.SetText("")
 				return
 			}
@@ -264,7 +264,7 @@ func (s *settingsScreen) onMoveToVault(c *vaultChoice) {
 	newVault := c.repeat.Visible()
 	if newVault {
 		if err := secret.CheckNewVaultPassphrase(pass, "This passphrase", "choose a longer one"); err != nil {
-			c.say(c.passError, err.Error())
+			c.say(c.passError, errorWords(err))
 			return
 		}
 		if c.repeat.Text != pass {
@@ -290,13 +290,13 @@ func (s *settingsScreen) onMoveToVault(c *vaultChoice) {
 			c.cancel.Enable()
 			s.useVault.Enable()
 			if !unlocked { // a wrong passphrase: the dialog stays open
-				c.say(c.passError, windowWords(err.Error()))
+				c.say(c.passError, errorWords(err))
 				c.pass.SetText("")
 				return
 			}
 			c.dialog.Hide()
 			if err != nil {
-				s.sayResult(widget.DangerImportance, windowWords(err.Error()))
+				s.sayResult(widget.DangerImportance, errorWords(err))
 			} else {
 				s.sayResult(widget.MediumImportance, vaultMoveWords(res, c.vault))
 			}
@@ -318,7 +318,7 @@ func vaultMoveWords(res core.SwitchResult, vault *secret.VaultStore) string {
 	var b strings.Builder
 	if res.SystemUnreachable != nil {
 		b.WriteString("Nothing was moved, so the vault starts empty: the system keyring could not be read (" +
-			strings.TrimSuffix(windowWords(res.SystemUnreachable.Error()), ".") + "). Give each app its client secret again on its Registration tab, and connect each app again.")
+			strings.TrimSuffix(errorWords(res.SystemUnreachable), ".") + "). Give each app its client secret again on its Registration tab, and connect each app again.")
 	} else {
 		b.WriteString("Moved " + secretsCount(res.Moved) + " from the system keyring into the encrypted vault " + vault.Path() + ".")
 	}
@@ -359,7 +359,7 @@ func (s *settingsScreen) confirmUseSystem() {
 			fyne.Do(func() {
 				s.useSystem.Enable()
 				if err != nil {
-					s.sayResult(widget.DangerImportance, windowWords(err.Error()))
+					s.sayResult(widget.DangerImportance, errorWords(err))
 					s.onProbe()
 					return
 				}

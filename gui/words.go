@@ -11,10 +11,14 @@ import (
 // errorWords is a core error as the window says it: core's one line (which names what
 // happened and never a command), then each of its remedies in the window's words, where the
 // person acts with the window's own controls.
-func errorWords(err error) string {
+func errorWords(err error) string { return errorWordsWith(err, fail.Remedies(err)) }
+
+// errorWordsWith is err's line with the remedies rs: a dialog that offers one of err's
+// remedies as its own button (and says so beside it) leaves that one out of rs.
+func errorWordsWith(err error, rs []fail.Remedy) string {
 	msg := strings.Join(strings.Fields(err.Error()), " ")
 	var next []string
-	for _, r := range fail.Remedies(err) {
+	for _, r := range rs {
 		if s := remedyWords(r); s != "" {
 			next = append(next, s)
 		}
@@ -47,7 +51,7 @@ func remedyWords(r fail.Remedy) string {
 	case fail.UseDiscovery:
 		return "fill the endpoints from the provider's discovery URL on the Registration tab, or give the issuer and JWKS URI there"
 	case fail.ChoosePort:
-		return "close what holds it, or choose another redirect port on the Registration tab and register the new redirect URI with the provider (0 = any free port, where the provider allows it)"
+		return "close what holds it, or choose another redirect port under Advanced on the Registration tab and register the new redirect URI with the provider (0 = any free port, where the provider allows it)"
 	case fail.ForgetLocally:
 		if r.Field == "app" {
 			return "Delete can forget the app on this computer only"
@@ -75,45 +79,4 @@ func noteWords(r core.ImportResult, i int) string {
 		n = strings.TrimRight(n, ".:; ") + ": see the app's Registration tab before connecting"
 	}
 	return n
-}
-
-// windowWords is a message without command-line advice, for text that reaches the window as a
-// string rather than as an error (a stored last error, a note). core's own messages name no
-// command or flag any more (their next step is a remedy, see errorWords); this keeps any other
-// text that does (a clause naming a command or a flag) out of the window. A message that is
-// nothing but such advice is kept whole rather than shown empty.
-func windowWords(msg string) string {
-	var kept []string
-	clause := strings.Builder{}
-	flush := func(sep string) {
-		c := clause.String()
-		clause.Reset()
-		if c == "" {
-			return
-		}
-		if mentionsCommandLine(c) {
-			return
-		}
-		kept = append(kept, c+sep)
-	}
-	for i := 0; i < len(msg); i++ {
-		// A clause ends at ": " or "; " outside backticks.
-		if (msg[i] == ':' || msg[i] == ';') && i+1 < len(msg) && msg[i+1] == ' ' && strings.Count(clause.String(), "`")%2 == 0 {
-			flush(string(msg[i]) + " ")
-			i++
-			continue
-		}
-		clause.WriteByte(msg[i])
-	}
-	flush("")
-	if len(kept) == 0 {
-		return msg
-	}
-	out := strings.Join(kept, "")
-	return strings.TrimRight(out, ":; ")
-}
-
-func mentionsCommandLine(s string) bool {
-	return strings.Contains(s, "`") || strings.Contains(s, " --") || strings.HasPrefix(s, "--") ||
-		strings.Contains(s, "connectedapps ")
 }

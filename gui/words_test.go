@@ -7,22 +7,30 @@ import (
 	"testing"
 
 	"connectedapps/core"
+	"connectedapps/core/fail"
 )
 
-func TestWindowWordsDropCommandLineAdvice(t *testing.T) {
-	for _, c := range []struct{ in, want string }{
-		{"port 8765 on 127.0.0.1 is already in use (another program, or another connect): close it, or pick another port with `connectedapps edit NAME --redirect-port N` and register the new redirect URI with the provider (0 = any free port, where the provider allows it)",
-			"port 8765 on 127.0.0.1 is already in use (another program, or another connect)"},
-		{`an app named "Google" already exists: nothing was imported; import it under another name with --as NEW`,
-			`an app named "Google" already exists: nothing was imported`},
-		{"Google: the access token has run out and the provider gave no refresh token: run `connectedapps connect \"Google\"` to sign in again",
-			"Google: the access token has run out and the provider gave no refresh token"},
-		{"the token URI is required: use discovery or give it by hand", "the token URI is required: use discovery or give it by hand"},
-		{"run `connectedapps keyring unlock`", "run `connectedapps keyring unlock`"},
+// core's messages with their remedies, as the window says them: core's line, then the step in
+// the window's words (no command, no flag). The window once rewrote strings that named
+// commands (windowWords); core's messages name none now, so the step is the remedy's.
+func TestErrorWordsSayTheStepWithoutTheCommandLine(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{fail.Failf(core.ErrPortInUse, "port 8765 on 127.0.0.1 is already in use (another program, or another connect)").With(fail.ChoosePortFor("Google")),
+			"port 8765 on 127.0.0.1 is already in use (another program, or another connect): close what holds it, or choose another redirect port under Advanced on the Registration tab"},
+		{fail.Failf(core.ErrInvalid, `an app named "Google" already exists: nothing was imported`).With(fail.ImportUnderAnotherName("Google")),
+			`an app named "Google" already exists: nothing was imported: import it under another name`},
+		{fail.Failf(core.ErrNeedsReauth, "Google: the access token has run out and the provider gave no refresh token").With(fail.ReconnectApp("Google")),
+			"Google: the access token has run out and the provider gave no refresh token: sign in again with Connect"},
+		{errors.New("the token URI is required"), "the token URI is required"},
 	} {
-		if got := windowWords(c.in); got != c.want {
-			t.Errorf("windowWords(%q)\n = %q\nwant %q", c.in, got, c.want)
+		got := errorWords(c.err)
+		if !strings.HasPrefix(got, c.want) {
+			t.Errorf("errorWords(%q)\n = %q\nwant it to begin %q", c.err, got, c.want)
 		}
+		assertNoCommandLine(t, []string{got})
 	}
 }
 
@@ -79,7 +87,7 @@ func slices_containsSubstring(texts []string, s string) bool {
 func assertNoCommandLine(t *testing.T, texts []string) {
 	t.Helper()
 	for _, s := range texts {
-		if mentionsCommandLine(s) {
+		if commandLine.MatchString(s) {
 			t.Errorf("the window shows command-line wording: %q", s)
 		}
 	}
