@@ -23,7 +23,7 @@ func TestProviderErrorIsOneLine(t *testing.T) {
 		t.Errorf("Error() = %q is not one line", got)
 	}
 	want := `Google: refresh failed: the provider said "invalid_grant" (Token has been expired or revoked. See docs.): ` +
-		"the refresh token is no longer accepted; run connect again to sign in"
+		"the refresh token is no longer accepted; connect again to sign in"
 	if got != want {
 		t.Errorf("Error() =\n%q\nwant\n%q", got, want)
 	}

@@ -249,7 +249,7 @@ func TestConnectTokenEndpointAnswers(t *testing.T) {
 	}{
 		{"400 with an OAuth error", func(w http.ResponseWriter) {
 			oauthtest.JSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_grant", "error_description": "code expired"})
-		}, nil, []string{"token exchange failed", `"invalid_grant"`, "code expired", "run connect again"}},
+		}, nil, []string{"token exchange failed", `"invalid_grant"`, "code expired", "connect again"}},
 		{"400 without JSON", func(w http.ResponseWriter) {
 			w.Header().Set("Content-Type", "text/html")
 			w.WriteHeader(http.StatusBadRequest)
@@ -330,7 +330,7 @@ func TestConnectRefusesABadIDToken(t *testing.T) {
 		}, []string{"ID token failed verification", "audience", "check the client ID"}},
 		{"wrong nonce", func(p *fltProvider, auth url.Values) string {
 			return p.idToken(auth, func(c map[string]any) { c["nonce"] = "a-nonce-from-another-sign-in" })
-		}, []string{"nonce does not match", "start connect again"}},
+		}, []string{"nonce does not match", "connect again"}},
 		{"no nonce", func(p *fltProvider, auth url.Values) string {
 			return p.idToken(auth, func(c map[string]any) { delete(c, "nonce") })
 		}, []string{"nonce does not match"}},
@@ -388,7 +388,7 @@ func TestConnectCallbackWithoutCode(t *testing.T) {
 		return nil
 	})
 	_, err := f.connect(t)
-	fltAssertMessage(t, err, "Fake IdP", "without a code", "start connect again")
+	fltAssertMessage(t, err, "Fake IdP", "without a code", "connect again")
 	if status != http.StatusBadRequest {
 		t.Errorf("the browser was shown status %d; want 400", status)
 	}

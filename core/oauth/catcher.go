@@ -171,7 +171,7 @@ func (c *Catcher) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		c.log.Debug("sign-in catcher refused a callback for another sign-in (its state does not match)")
 		writePage(w, http.StatusBadRequest, "Not this sign-in", "This answer does not belong to the sign-in Connected Apps is waiting for, which goes on. If you started it, finish it in the newest sign-in tab. You can close this tab.")
 	case res.spent:
-		writePage(w, http.StatusBadRequest, "Sign-in already ended", "This sign-in attempt has already ended, and its answer is used only once. Look in Connected Apps whether it connected; if not, start connect again. You can close this tab.")
+		writePage(w, http.StatusBadRequest, "Sign-in already ended", "This sign-in attempt has already ended, and its answer is used only once. Look in Connected Apps whether it connected; if not, connect again. You can close this tab.")
 	case res.err != nil:
 		writePage(w, http.StatusBadRequest, "Sign-in failed", res.err.Error()+" You can close this tab.")
 	default:
@@ -229,7 +229,7 @@ func (c *Catcher) check(q url.Values) callbackResult {
 	}
 	code := q.Get("code")
 	if code == "" {
-		return callbackResult{err: errors.New("the provider redirected back without a code or an error: start connect again")}
+		return callbackResult{err: errors.New("the provider redirected back without a code or an error: connect again")}
 	}
 	return callbackResult{code: code}
 }

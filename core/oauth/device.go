@@ -168,7 +168,7 @@ func PollDeviceToken(ctx context.Context, hc *http.Client, app *App, secret, dev
 			if timedOut {
 				return nil, failf(errTimeout, "%s: nobody approved the code %s within %s", app.ProviderName, code.UserCode, opts.Timeout).With(fail.WaitLongerFor(app.ProviderName))
 			}
-			return nil, failf(errTimeout, "%s: the code %s expired before anyone approved it: run connect again", app.ProviderName, code.UserCode)
+			return nil, failf(errTimeout, "%s: the code %s expired before anyone approved it: connect again", app.ProviderName, code.UserCode)
 		}
 		if err := sleep(ctx, interval); err != nil {
 			return nil, failf(errCanceled, "%s: sign-in canceled", app.ProviderName)
@@ -186,7 +186,7 @@ func PollDeviceToken(ctx context.Context, hc *http.Client, app *App, secret, dev
 		var re *oauth2.RetrieveError
 		if !errors.As(err, &re) {
 			if failures++; failures >= MaxDevicePollFailures {
-				return nil, failf(errTransient, "%s: waiting for the approval failed: could not reach %s (%w): run connect again", app.ProviderName, app.TokenURI, describeNetError(err))
+				return nil, failf(errTransient, "%s: waiting for the approval failed: could not reach %s (%w): connect again", app.ProviderName, app.TokenURI, describeNetError(err))
 			}
 			continue
 		}

@@ -52,14 +52,14 @@ func (e *ProviderError) NextStep() fail.Remedy {
 func providerAdvice(step, code string) string {
 	switch code {
 	case "access_denied":
-		return "sign-in was declined; run connect again and approve the request"
+		return "sign-in was declined; connect again and approve the request"
 	case "expired_token":
-		return "the code expired before it was approved; run connect again and approve it sooner"
+		return "the code expired before it was approved; connect again and approve it sooner"
 	case "invalid_grant":
 		if step == "refresh" {
-			return "the refresh token is no longer accepted; run connect again to sign in"
+			return "the refresh token is no longer accepted; connect again to sign in"
 		}
-		return "the code was refused; run connect again"
+		return "the code was refused; connect again"
 	case "invalid_client", "unauthorized_client":
 		return "the provider does not accept this client"
 	case "invalid_scope":

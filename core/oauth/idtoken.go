@@ -74,7 +74,7 @@ func VerifyIDToken(ctx context.Context, hc *http.Client, app *App, raw, nonce st
 		return Identity{}, failf(errInvalid, "%s: the provider's ID token failed verification (%s): %s", app.ProviderName, oneLine(cleanText(err.Error())), next)
 	}
 	if nonce != "" && tok.Nonce != nonce {
-		return Identity{}, failf(errInvalid, "%s: the ID token's nonce does not match this sign-in (a replayed token?): start connect again", app.ProviderName)
+		return Identity{}, failf(errInvalid, "%s: the ID token's nonce does not match this sign-in (a replayed token?): connect again", app.ProviderName)
 	}
 	var claims struct {
 		Name              string `json:"name"`

@@ -24,12 +24,12 @@ func CallbackIssuerCheck(app *App) func(q url.Values) error {
 		switch {
 		case !q.Has("iss"):
 			if app.IssParameterSupported {
-				return failf(errMixUp, "%s: the sign-in answer does not name the provider that sent it, though %s always does: it may come from another provider (a possible mix-up attack), so its code was not used; start connect again, and if this repeats, remove any app whose provider you do not trust", app.ProviderName, app.ProviderName)
+				return failf(errMixUp, "%s: the sign-in answer does not name the provider that sent it, though %s always does: it may come from another provider (a possible mix-up attack), so its code was not used; connect again, and if this repeats, remove any app whose provider you do not trust", app.ProviderName, app.ProviderName)
 			}
 		case app.Issuer == "":
 			return failf(errMixUp, "%s: the sign-in answer came from the provider %q, and %s has no issuer to check that against (a possible mix-up attack), so its code was not used; if %q really is %s's provider, give %s its issuer, then connect again", app.ProviderName, iss, app.ProviderName, iss, app.ProviderName, app.ProviderName).With(fail.FixFieldOf(app.ProviderName, "issuer"))
 		case !app.IssuerMatches(iss):
-			return failf(errMixUp, "%s: the sign-in answer came from another provider (%q, not %q): a possible mix-up attack, so its code was not used; start connect again, and if this repeats, remove any app whose provider you do not trust", app.ProviderName, iss, app.Issuer)
+			return failf(errMixUp, "%s: the sign-in answer came from another provider (%q, not %q): a possible mix-up attack, so its code was not used; connect again, and if this repeats, remove any app whose provider you do not trust", app.ProviderName, iss, app.Issuer)
 		}
 		return nil
 	}
@@ -99,7 +99,7 @@ func exchangeError(app *App, err error) error {
 	if RefusedRedirect(app, "token exchange", "", err) != nil || errors.As(err, &re) {
 		return TokenRequestError(app, "token exchange", err)
 	}
-	return failf(errTransient, "%s: the code exchange failed: %w; run connect again", app.ProviderName, TokenRequestProblem(app, err))
+	return failf(errTransient, "%s: the code exchange failed: %w; connect again", app.ProviderName, TokenRequestProblem(app, err))
 }
 
 // TokenRequestError classifies a failed token request that is not a refresh (a code exchange,
