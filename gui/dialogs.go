@@ -1,6 +1,7 @@
 package gui
 
 import (
+	"fyne.io/fyne/v2/lang"
 	"slices"
 	"sync"
 
@@ -192,7 +193,7 @@ type dialogChoice struct {
 
 // showMessage tells something: one "Close" button; Enter and Escape close it too.
 func showMessage(win fyne.Window, title string, content fyne.CanvasObject) *dialog.CustomDialog {
-	return showChoice(win, title, content, "Close", nil)
+	return showChoice(win, title, content, lang.L("Close"), nil)
 }
 
 // showChoice asks: the dismiss button first (its text, usually "Cancel"; onDismiss may be
@@ -230,7 +231,7 @@ func showChoice(win fyne.Window, title string, content fyne.CanvasObject, dismis
 // in any of the entries (set up with newDialogEntry) confirms, as the button does; confirm
 // decides what a confirmation does.
 func showForm(win fyne.Window, title, confirmText string, items []*widget.FormItem, entries []*dialogEntry, confirm func()) *dialog.CustomDialog {
-	d := showChoice(win, title, widget.NewForm(items...), "Cancel", nil,
+	d := showChoice(win, title, widget.NewForm(items...), lang.L("Cancel"), nil,
 		dialogChoice{text: confirmText, importance: widget.HighImportance, run: confirm})
 	for _, e := range entries {
 		e.onEscape = d.Hide
