@@ -566,6 +566,9 @@ func (f *appForm) changed() {
 	app := f.shownDocument()
 	if app.RedirectPort < 0 || app.RedirectPort > 65535 {
 		f.redirectURI.SetText(lang.L("(enter a port from 0 to 65535)"))
+	} else if app.RedirectPort == 0 {
+		// core's RedirectURI says "(any port)" in English: the window says it in its language.
+		f.redirectURI.SetText("http://" + app.RedirectHost + app.Callback() + lang.L(" (any port)"))
 	} else {
 		f.redirectURI.SetText(app.RedirectURI())
 	}
