@@ -1052,7 +1052,7 @@ func (f *appForm) remove(app core.App, localOnly bool) {
 				f.showStatus(lang.L("Not deleted: ")+windowWords(err.Error()), widget.DangerImportance) // beside Delete, as Save's outcomes are
 				return
 			}
-			text := windowWords(err.Error()) + "\n\nForget " + app.ProviderName + lang.L(" on this computer anyway? Its tokens stay valid at the provider until they expire.")
+			text := windowWords(err.Error()) + lang.L("\n\nForget ") + app.ProviderName + lang.L(" on this computer anyway? Its tokens stay valid at the provider until they expire.")
 			f.pendingDelete = showChoice(f.win, lang.L("Revocation failed"), &widget.Label{Text: text, Wrapping: fyne.TextWrapWord}, lang.L("Cancel"), nil,
 				dialogChoice{text: lang.L("Forget locally"), importance: widget.DangerImportance, run: func() { f.remove(app, true) }})
 			fitDialog(f.pendingDelete, 480)

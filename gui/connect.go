@@ -136,7 +136,7 @@ func (c *connectDialog) buildUI() {
 	for _, b := range []*dialogButton{c.cancelBtn, c.tryAgain, c.closeBtn} {
 		b.onEscape = c.onEscape
 	}
-	c.dialog = dialog.NewCustomWithoutButtons("Connect to "+c.app.ProviderName, container.NewStack(c.waiting, c.done), c.dialogs.parent)
+	c.dialog = dialog.NewCustomWithoutButtons(lang.L("Connect to ")+c.app.ProviderName, container.NewStack(c.waiting, c.done), c.dialogs.parent)
 }
 
 // begin starts one attempt, off the UI goroutine.
@@ -296,14 +296,14 @@ func (c *connectDialog) onOpenLink() {
 func (c *connectDialog) onUsePasted() {
 	raw := strings.TrimSpace(c.pasteEntry.Text)
 	if raw == "" {
-		c.showPasteError(c.attempt, errors.New("paste the whole address the browser shows after sign-in first"))
+		c.showPasteError(c.attempt, errors.New(lang.L("paste the whole address the browser shows after sign-in first")))
 		return
 	}
 	select {
 	case c.pasted <- raw:
 		c.pasteError.Hide()
 	default:
-		c.showPasteError(c.attempt, errors.New("the previous address is still being checked: wait a moment and try again"))
+		c.showPasteError(c.attempt, errors.New(lang.L("the previous address is still being checked: wait a moment and try again")))
 	}
 }
 
@@ -371,7 +371,7 @@ func (c *connectDialog) finish(attempt int, res *core.ConnectResult, err error) 
 	c.outcome.Text, c.outcome.Importance = outcome, widget.SuccessImportance
 	c.outcome.Refresh()
 	if ts := res.Tokens; ts != nil && ts.Expiry != nil {
-		c.detail.SetText(lang.L("The access token ") + countdownText(ts.Expiry, c.env.svc.Clock()) + " (at " + ts.Expiry.Local().Format(clockLayout) + ").")
+		c.detail.SetText(lang.L("The access token ") + countdownText(ts.Expiry, c.env.svc.Clock()) + lang.L(" (at ") + ts.Expiry.Local().Format(clockLayout) + ").")
 	} else {
 		c.detail.SetText(lang.L("The provider did not say when the access token expires."))
 	}

@@ -101,7 +101,7 @@ func countdownText(expiresAt *time.Time, now time.Time) string {
 	if -d < time.Minute {
 		return lang.L("expired just now")
 	}
-	return "expired " + humanDuration(-d) + " ago"
+	return fmt.Sprintf(lang.L("expired %s ago"), humanDuration(-d))
 }
 
 func identityText(c *core.Connection) string {
@@ -167,9 +167,9 @@ func answerFacts(raw json.RawMessage, now time.Time) string {
 	for _, k := range []struct{ key, label string }{{"exp", lang.L("Expires")}, {"iat", lang.L("Issued")}, {"nbf", lang.L("Valid from")}, {"auth_time", lang.L("Signed in")}} {
 		if v, ok := m[k.key].(float64); ok && v > 0 {
 			at := time.Unix(int64(v), 0)
-			when := "in " + humanDuration(at.Sub(now))
+			when := fmt.Sprintf(lang.L("in %s"), humanDuration(at.Sub(now)))
 			if !at.After(now) {
-				when = humanDuration(now.Sub(at)) + " ago"
+				when = fmt.Sprintf(lang.L("%s ago"), humanDuration(now.Sub(at)))
 			}
 			lines = append(lines, fmt.Sprintf("%s: %s (%s)", k.label, at.Local().Format(dateTimeLayout()), when))
 		}

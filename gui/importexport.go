@@ -48,7 +48,7 @@ func (x *importExport) onImport() {
 			data, err := io.ReadAll(io.LimitReader(r, maxImportSize))
 			fyne.Do(func() {
 				if err != nil {
-					x.dialogs.showError("Import failed", fmt.Errorf("cannot read %s: %w", name, err))
+					x.dialogs.showError(lang.L("Import failed"), fmt.Errorf("cannot read %s: %w", name, err))
 					return
 				}
 				x.importData(name, data)
@@ -108,7 +108,7 @@ func (x *importExport) importData(fileName string, data []byte) {
 		}
 		fyne.Do(func() {
 			if err != nil {
-				x.dialogs.showError(lang.L("Import of ")+fileName+" failed", err)
+				x.dialogs.showError(fmt.Sprintf(lang.L("Import of %s failed"), fileName), err)
 				return
 			}
 			if len(parsed) == 1 && !nameTaken(existing, parsed[0].App.ProviderName) {
@@ -132,12 +132,12 @@ func (x *importExport) runImport(fileName string, data []byte, choices []core.Im
 			for _, r := range res {
 				fmt.Fprintf(&b, lang.L("Imported %s. Register its redirect URI with the provider: %s\n"), r.App.ProviderName, r.App.RedirectURI())
 				for i := range r.Notes {
-					b.WriteString("  Note: " + noteWords(r, i) + "\n")
+					b.WriteString(lang.L("  Note: ") + noteWords(r, i) + "\n")
 				}
 			}
 			if err != nil {
 				b.WriteString(windowWords(err.Error()))
-				x.dialogs.showError("Import of "+fileName+" failed", fmt.Errorf("%s", strings.TrimSpace(b.String())))
+				x.dialogs.showError(fmt.Sprintf(lang.L("Import of %s failed"), fileName), fmt.Errorf("%s", strings.TrimSpace(b.String())))
 				return
 			}
 			if len(res) == 0 {
@@ -212,7 +212,7 @@ func (x *importExport) showImportTable(fileName string, data []byte, parsed []co
 		&widget.Label{Text: intro, Wrapping: fyne.TextWrapWord},
 		nil,
 		nil, nil, scroll)
-	d := dialog.NewCustomWithoutButtons("Import "+fileName, content, x.dialogs.parent)
+	d := dialog.NewCustomWithoutButtons(lang.L("Import ")+fileName, content, x.dialogs.parent)
 	d.SetButtons([]fyne.CanvasObject{cancel, t.importB}) // the style of every dialog: dialogs.go
 	t.dialog = d
 	x.dialogs.keep(t.dialog)
@@ -295,7 +295,7 @@ func (x *importExport) onExport(onlySelected bool) {
 	if onlySelected {
 		app, ok := x.selected()
 		if !ok {
-			x.dialogs.showError("Nothing to export", fmt.Errorf("select a saved app first"))
+			x.dialogs.showError(lang.L("Nothing to export"), fmt.Errorf("%s", lang.L("select a saved app first")))
 			return
 		}
 		names = []string{app.ID}

@@ -259,7 +259,7 @@ func (s *settingsScreen) onStartAtLoginToggled(on bool) {
 			if path, err = exe(); err == nil {
 				err = a.Enable(path)
 			} else {
-				err = fmt.Errorf("cannot tell where this program is (%v), so it cannot be started at login", err)
+				err = fmt.Errorf(lang.L("cannot tell where this program is (%v), so it cannot be started at login"), err)
 			}
 		} else {
 			err = a.Disable()

@@ -428,7 +428,7 @@ func (p *tokenPanel) onCopyToken() {
 		return
 	}
 	if p.app.Connection == nil {
-		p.report(p.app.ID, "Nothing to copy", fmt.Errorf("%s is not connected: select it and press “Connect” first", p.app.ProviderName))
+		p.report(p.app.ID, lang.L("Nothing to copy"), fmt.Errorf(lang.L("%s is not connected: select it and press “Connect” first"), p.app.ProviderName))
 		return
 	}
 	p.onCopy(false)
@@ -514,7 +514,7 @@ func (p *tokenPanel) onTest() {
 		return
 	}
 	if app.UserinfoURI == "" && app.IntrospectionURI == "" {
-		p.report(app.ID, "Nothing to test", fmt.Errorf("%s has neither a userinfo nor an introspection URI: add one under Endpoints on the Registration tab, save, and test again", app.ProviderName))
+		p.report(app.ID, lang.L("Nothing to test"), fmt.Errorf(lang.L("%s has neither a userinfo nor an introspection URI: add one under Endpoints on the Registration tab, save, and test again"), app.ProviderName))
 		return
 	}
 	p.setBusy(app.ID, true)
@@ -526,11 +526,11 @@ func (p *tokenPanel) onTest() {
 		var answers []testAnswer
 		if app.UserinfoURI != "" {
 			raw, err := svc.Userinfo(ctx, app.ID)
-			answers = append(answers, testAnswer{lang.L("Userinfo"), app.UserinfoURI, raw, err})
+			answers = append(answers, testAnswer{name: lang.L("Userinfo"), uri: app.UserinfoURI, raw: raw, err: err})
 		}
 		if app.IntrospectionURI != "" {
 			raw, err := svc.Introspect(ctx, app.ID)
-			answers = append(answers, testAnswer{lang.L("Introspection"), app.IntrospectionURI, raw, err})
+			answers = append(answers, testAnswer{name: lang.L("Introspection"), uri: app.IntrospectionURI, introspection: true, raw: raw, err: err})
 		}
 		fyne.Do(func() {
 			p.setBusy(app.ID, false)
@@ -542,9 +542,10 @@ func (p *tokenPanel) onTest() {
 }
 
 type testAnswer struct {
-	name, uri string
-	raw       json.RawMessage
-	err       error
+	name, uri     string // name: the endpoint in the window's words
+	introspection bool   // its answer says whether the token is active
+	raw           json.RawMessage
+	err           error
 }
 
 func (p *tokenPanel) showTestAnswers(app core.App, answers []testAnswer) {
@@ -578,7 +579,7 @@ func testVerdict(answers []testAnswer) (string, widget.Importance) {
 			failed++
 			continue
 		}
-		if a.name == "Introspection" {
+		if a.introspection { // not by its name, which is the window's language's
 			var st struct {
 				Active *bool `json:"active"`
 			}

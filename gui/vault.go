@@ -99,7 +99,7 @@ func (u *vaultUnlock) show() {
 		&widget.Label{Text: intro, Wrapping: fyne.TextWrapWord},
 		u.pass, u.repeat, u.message,
 	)
-	d := dialog.NewCustomWithoutButtons("Unlock the vault", content, u.parent)
+	d := dialog.NewCustomWithoutButtons(lang.L("Unlock the vault"), content, u.parent)
 	d.SetButtons([]fyne.CanvasObject{u.later, u.unlock}) // the style of every dialog: dialogs.go
 	u.dialog = d
 	u.dialog.Resize(fyne.NewSize(520, content.MinSize().Height+60))
@@ -245,7 +245,7 @@ func (s *settingsScreen) onUseVault() {
 		&widget.Label{Text: intro, Wrapping: fyne.TextWrapWord},
 		c.pass, c.passError, c.repeat, c.repeatError,
 	)
-	d := dialog.NewCustomWithoutButtons("Use an encrypted vault", content, s.parent)
+	d := dialog.NewCustomWithoutButtons(lang.L("Use an encrypted vault"), content, s.parent)
 	d.SetButtons([]fyne.CanvasObject{c.cancel, c.move}) // the style of every dialog: dialogs.go
 	c.dialog = d
 	s.switchDialog, s.choice = c.dialog, c
