@@ -24,7 +24,9 @@ KEYRING   := scripts/with-test-keyring
 # needs to give the window a GLX context (apt leaves it out as a mere recommendation).
 BUILD_PKGS   := gcc pkg-config libgl1-mesa-dev xorg-dev
 KEYRING_PKGS := dbus dbus-x11 gnome-keyring libsecret-tools
-WINDOW_PKGS  := xvfb xdotool imagemagick x11-utils libgl1-mesa-dri
+# fonts-noto-cjk: Fyne falls back to the system's fonts for glyphs its own font lacks, so the
+# window in Chinese (and its zh screenshots) needs a CJK font on the machine.
+WINDOW_PKGS  := xvfb xdotool imagemagick x11-utils libgl1-mesa-dri fonts-noto-cjk
 # curl runs the README's token recipes in the e2e tests (TestCurlRecipes).
 BASE_PKGS    := ca-certificates git curl
 # Real consumers of the token hand-offs: Dovecot takes OAUTHBEARER and XOAUTH2 over IMAP and

@@ -34,9 +34,10 @@ import (
 // the shared test keyring or of the person's own session is reached, and every process it
 // starts carries a marker in its environment by which cleanup finds and ends exactly those.
 type desktop struct {
-	t    *testing.T
-	root string // the private folder
-	logs string // logs of the processes, kept on failure
+	t      *testing.T
+	root   string // the private folder
+	locale string // the session's LANG
+	logs   string // logs of the processes, kept on failure
 	// shots are the screenshots taken so far, in order (kept on failure).
 	shotDir string
 	shots   []string
@@ -75,8 +76,16 @@ var windowTools = [][2]string{
 }
 
 // startDesktop starts the display and the session (but not the window: see startApp), or
-// skips the test when a program it needs is missing.
+// skips the test when a program it needs is missing. The session's locale is C.UTF-8: the
+// window in English.
 func startDesktop(t *testing.T) *desktop {
+	t.Helper()
+	return startDesktopIn(t, "C.UTF-8")
+}
+
+// startDesktopIn is startDesktop with the session's LANG set to locale (zh_CN.UTF-8: the
+// window in Chinese, as a person whose system is set so sees it).
+func startDesktopIn(t *testing.T, locale string) *desktop {
 	t.Helper()
 	var missing, pkgs []string
 	for _, tool := range windowTools {
@@ -89,7 +98,7 @@ func startDesktop(t *testing.T) *desktop {
 		t.Skipf("window tests need %s, which this machine lacks: run `make deps` (it installs %s)",
 			strings.Join(missing, ", "), strings.Join(pkgs, " "))
 	}
-	d := &desktop{t: t, root: t.TempDir(), shotDir: t.TempDir()}
+	d := &desktop{t: t, root: t.TempDir(), shotDir: t.TempDir(), locale: locale}
 	d.logs = filepath.Join(d.root, "logs")
 	d.configDir = filepath.Join(d.root, "config")
 	d.notifyLog = filepath.Join(d.logs, "notifications.jsonl")
@@ -248,7 +257,7 @@ func (d *desktop) startSession() {
 		"XDG_CONFIG_HOME=" + d.configDir,
 		"XDG_DATA_HOME=" + filepath.Join(d.root, "data"), // gnome-keyring keeps its keyrings here
 		"XDG_CACHE_HOME=" + filepath.Join(d.root, "cache"),
-		"LANG=C.UTF-8",
+		"LANG=" + d.locale,
 		// The window opens links with $BROWSER when it is set: the scripted browser (this
 		// test binary again), which notes each link and its outcome in browserLog.
 		testkit.BrowserLogEnv + "=" + d.browserLog,
@@ -264,7 +273,7 @@ func (d *desktop) startSession() {
 		// Whatever display, bus or keyring the test itself has must not be reached.
 		"WAYLAND_DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "DBUS_STARTER_ADDRESS", "DBUS_STARTER_BUS_TYPE",
 		"GNOME_KEYRING_CONTROL", "GNOME_KEYRING_PID", "SSH_AUTH_SOCK", "XDG_CURRENT_DESKTOP", "XDG_SESSION_TYPE",
-		"LC_ALL", helperModeEnv,
+		"LC_ALL", "LC_MESSAGES", "LANGUAGE", helperModeEnv,
 	}, env)
 
 	log := d.logFile("session.log")

@@ -43,10 +43,20 @@ func TestScreenshots(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := startDesktop(t)
+	// The README's pictures in English, then the same in Simplified Chinese (name-zh.png),
+	// each from a window started under that locale, as a person's system would start it.
+	for _, lang := range []struct{ locale, suffix string }{{"C.UTF-8", ""}, {"zh_CN.UTF-8", "-zh"}} {
+		t.Run(lang.locale, func(t *testing.T) { screenshotsIn(t, out, lang.locale, lang.suffix) })
+	}
+}
+
+// screenshotsIn makes the three pictures of the window under locale, each named
+// screenshot-<what><suffix>.png.
+func screenshotsIn(t *testing.T, out, locale, suffix string) {
+	d := startDesktopIn(t, locale)
 	now := time.Now()
 	apps := sampleApps(t, now)
-	err = core.OpenRegistry(filepath.Join(d.configDir, "connectedapps")).Update(func([]core.App) ([]core.App, error) {
+	err := core.OpenRegistry(filepath.Join(d.configDir, "connectedapps")).Update(func([]core.App) ([]core.App, error) {
 		return apps, nil
 	})
 	if err != nil {
@@ -66,6 +76,7 @@ func TestScreenshots(t *testing.T) {
 
 	save := func(name string) {
 		t.Helper()
+		name = strings.TrimSuffix(name, ".png") + suffix + ".png"
 		// Let a just-changed view settle into its final paint.
 		time.Sleep(700 * time.Millisecond)
 		if err := exec.Command("import", "-display", d.display, "-window", d.window, filepath.Join(out, name)).Run(); err != nil {

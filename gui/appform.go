@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"fyne.io/fyne/v2/lang"
 	"slices"
 	"strconv"
 	"strings"
@@ -76,19 +77,27 @@ type paramRow struct {
 // Redirect hosts and auth methods as the person sees them.
 var (
 	redirectHosts = []string{core.HostIPv4, core.HostLocalhost, core.HostIPv6}
-	// Plain words first, the protocol's name after them for those who know it.
-	authMethods = []choice[core.AuthMethod]{
-		{core.AuthMethodAuto, "Automatic (what the provider supports)"},
-		{core.AuthMethodBasic, "Secret in the Authorization header (client_secret_basic)"},
-		{core.AuthMethodPost, "Secret in the request body (client_secret_post)"},
-		{core.AuthMethodNone, "No secret: a public client (none)"},
-	}
-	grantTypes = []choice[core.Grant]{
-		{core.GrantAuthorizationCode, "Sign in in the browser (authorization_code)"},
-		{core.GrantDeviceCode, "Enter a code on another device (device_code)"},
-		{core.GrantClientCredentials, "No person: the client acts for itself (client_credentials)"},
-	}
 )
+
+// authMethods and grantTypes are functions, not tables, so their words are the window's
+// language's, which is chosen after the package's variables are set (language.go).
+// Plain words first, the protocol's name after them for those who know it.
+func authMethods() []choice[core.AuthMethod] {
+	return []choice[core.AuthMethod]{
+		{core.AuthMethodAuto, lang.L("Automatic (what the provider supports)")},
+		{core.AuthMethodBasic, lang.L("Secret in the Authorization header (client_secret_basic)")},
+		{core.AuthMethodPost, lang.L("Secret in the request body (client_secret_post)")},
+		{core.AuthMethodNone, lang.L("No secret: a public client (none)")},
+	}
+}
+
+func grantTypes() []choice[core.Grant] {
+	return []choice[core.Grant]{
+		{core.GrantAuthorizationCode, lang.L("Sign in in the browser (authorization_code)")},
+		{core.GrantDeviceCode, lang.L("Enter a code on another device (device_code)")},
+		{core.GrantClientCredentials, lang.L("No person: the client acts for itself (client_credentials)")},
+	}
+}
 
 // choice is one option of a Select: the value stored, and the words shown for it.
 type choice[T ~string] struct {
@@ -222,58 +231,58 @@ var fieldOrder = func() []string {
 // fetched (a scope, a git host, discovery), not from Validate: typing elsewhere keeps them.
 var checkedOnInput = []string{core.FieldOpenIDConfiguration, "scopes", "git_hosts"}
 
-// fieldLabel is the form's label of a field of core's table.
+// fieldLabel is the form's label of a field of core's table, in the window's language.
 func fieldLabel(jsonName string) string {
 	f, _ := core.FieldByJSON(jsonName)
-	return f.Label
+	return fieldText(f)
 }
 
 func (f *appForm) content() fyne.CanvasObject {
 	name, _ := core.FieldByJSON(core.FieldProviderName)
-	f.name = f.entry(name.Placeholder)
+	f.name = f.entry(fieldPlaceholder(name))
 	f.urls = map[string]*formEntry{}
 	for _, e := range core.Endpoints() {
-		f.urls[e.JSON] = f.entry(e.Placeholder)
+		f.urls[e.JSON] = f.entry(fieldPlaceholder(e))
 	}
 	f.discovery = f.urls[core.FieldOpenIDConfiguration]
-	f.discover = &widget.Button{Text: "Get OpenID Configuration", Icon: theme.DownloadIcon(), OnTapped: f.onDiscover}
+	f.discover = &widget.Button{Text: lang.L("Get OpenID Configuration"), Icon: theme.DownloadIcon(), OnTapped: f.onDiscover}
 	f.discovery.OnSubmitted = func(string) { f.onDiscover() } // Enter in the URL field discovers
 	f.discovering = widget.NewProgressBarInfinite()
 	f.discovering.Stop()
 	f.discovering.Hide()
 	clientID, _ := core.FieldByJSON(core.FieldClientID)
-	f.clientID = f.entry(clientID.Placeholder)
+	f.clientID = f.entry(fieldPlaceholder(clientID))
 	f.secret = newFormEntry(f.scrollIntoView)
-	f.secret.Password, f.secret.PlaceHolder = true, "none (a public client)"
+	f.secret.Password, f.secret.PlaceHolder = true, lang.L("none (a public client)")
 	f.secret.OnChanged = func(string) { f.changed() }
 	f.redirectURI = &widget.Label{TextStyle: fyne.TextStyle{Monospace: true}, Selectable: true, Wrapping: fyne.TextWrapBreak}
-	f.copyRedirect = &widget.Button{Text: "Copy", Icon: theme.ContentCopyIcon(), OnTapped: f.onCopyRedirect}
+	f.copyRedirect = &widget.Button{Text: lang.L("Copy"), Icon: theme.ContentCopyIcon(), OnTapped: f.onCopyRedirect}
 
 	f.scopeInput = widget.NewSelectEntry(nil)
-	f.scopeInput.PlaceHolder = "add a scope, e.g. openid"
+	f.scopeInput.PlaceHolder = lang.L("add a scope, e.g. openid")
 	f.scopeInput.OnSubmitted = func(string) { f.onAddScope() }
 	f.scopeList = container.NewVBox()
 	f.paramList = container.NewVBox()
-	f.gitHostInput = &widget.Entry{PlaceHolder: "e.g. github.com, or git.example.com:8443"}
+	f.gitHostInput = &widget.Entry{PlaceHolder: lang.L("e.g. github.com, or git.example.com:8443")}
 	f.gitHostInput.OnSubmitted = func(string) { f.onAddGitHost() }
 	f.gitHostList = container.NewVBox()
-	f.addGitHost = &widget.Button{Text: "Add host", Icon: theme.ContentAddIcon(), OnTapped: f.onAddGitHost}
+	f.addGitHost = &widget.Button{Text: lang.L("Add host"), Icon: theme.ContentAddIcon(), OnTapped: f.onAddGitHost}
 
 	f.redirectHost = widget.NewSelect(redirectHosts, func(string) { f.changed() })
 	port, _ := core.FieldByJSON("redirect_port")
-	f.redirectPort = f.entry(port.Placeholder)
-	f.anyPort = widget.NewCheck("Accept any free port", f.onAnyPort) // a check's text never wraps: kept short
-	f.pkce = widget.NewCheck("Use PKCE (S256)", func(bool) { f.changed() })
-	f.authMethod = widget.NewSelect(choiceLabels(authMethods), func(string) { f.changed() })
-	f.grantType = widget.NewSelect(choiceLabels(grantTypes), func(string) { f.changed() })
+	f.redirectPort = f.entry(fieldPlaceholder(port))
+	f.anyPort = widget.NewCheck(lang.L("Accept any free port"), f.onAnyPort) // a check's text never wraps: kept short
+	f.pkce = widget.NewCheck(lang.L("Use PKCE (S256)"), func(bool) { f.changed() })
+	f.authMethod = widget.NewSelect(choiceLabels(authMethods()), func(string) { f.changed() })
+	f.grantType = widget.NewSelect(choiceLabels(grantTypes()), func(string) { f.changed() })
 
-	f.save = &widget.Button{Text: "Save", Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: f.onSave}
-	f.deleteButton = &widget.Button{Text: "Delete", Icon: theme.DeleteIcon(), Importance: widget.DangerImportance, OnTapped: f.onDelete}
+	f.save = &widget.Button{Text: lang.L("Save"), Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: f.onSave}
+	f.deleteButton = &widget.Button{Text: lang.L("Delete"), Icon: theme.DeleteIcon(), Importance: widget.DangerImportance, OnTapped: f.onDelete}
 	f.status = &widget.Label{Wrapping: fyne.TextWrapWord}
 	f.status.Hide()
 
 	section := func(title core.Section) fyne.CanvasObject {
-		return container.NewVBox(widget.NewSeparator(), &widget.Label{Text: string(title), TextStyle: fyne.TextStyle{Bold: true}})
+		return container.NewVBox(widget.NewSeparator(), &widget.Label{Text: sectionTitle(title), TextStyle: fyne.TextStyle{Bold: true}})
 	}
 	cols := &labelColumn{} // one label column for the page's forms: formcolumn.go
 	// The endpoints' rows, from core's field table: those an app without discovery needs
@@ -283,7 +292,7 @@ func (f *appForm) content() fyne.CanvasObject {
 		if e.Section != core.SectionEndpoints {
 			continue
 		}
-		item := widget.NewFormItem(e.Label, f.field(e.JSON, f.urls[e.JSON]))
+		item := widget.NewFormItem(fieldText(e), f.field(e.JSON, f.urls[e.JSON]))
 		if e.Primary {
 			primary = append(primary, item)
 		} else {
@@ -294,18 +303,18 @@ func (f *appForm) content() fyne.CanvasObject {
 	f.topEndpoints = container.NewVBox()
 	f.endpointBox = container.NewVBox(f.mainEndpoints, cols.form(others...))
 	f.endpoints = widget.NewAccordion(
-		widget.NewAccordionItem(string(core.SectionEndpoints), f.endpointBox),
-		widget.NewAccordionItem(string(core.SectionAdvanced), cols.form(
+		widget.NewAccordionItem(sectionTitle(core.SectionEndpoints), f.endpointBox),
+		widget.NewAccordionItem(sectionTitle(core.SectionAdvanced), cols.form(
 			widget.NewFormItem(fieldLabel("redirect_host"), f.field("redirect_host", f.redirectHost)),
 			widget.NewFormItem(fieldLabel("redirect_port"), container.NewVBox(f.field("redirect_port", f.redirectPort),
-				withHint(f.anyPort, "Only where the provider accepts every loopback port, as Google and Microsoft do."))),
+				withHint(f.anyPort, lang.L("Only where the provider accepts every loopback port, as Google and Microsoft do.")))),
 			widget.NewFormItem(fieldLabel("pkce"), f.pkce),
 			widget.NewFormItem(fieldLabel("token_endpoint_auth_method"), f.field("token_endpoint_auth_method", f.authMethod)),
 			widget.NewFormItem(fieldLabel("grant_type"), withHint(f.field("grant_type", f.grantType),
-				"Without a browser on this computer, use a code on another device; a service account with no person uses the client's own credentials.")),
+				lang.L("Without a browser on this computer, use a code on another device; a service account with no person uses the client's own credentials."))),
 			widget.NewFormItem(fieldLabel("git_hosts"), withHint(f.field("git_hosts", container.NewVBox(
 				container.NewBorder(nil, nil, nil, f.addGitHost, f.gitHostInput), f.gitHostList)),
-				"git gets this app's token for these hosts only; git asking for any other host gets nothing.")),
+				lang.L("git gets this app's token for these hosts only; git asking for any other host gets nothing."))),
 		)),
 	)
 	f.endpoints.MultiOpen = true
@@ -316,7 +325,7 @@ func (f *appForm) content() fyne.CanvasObject {
 		cols.form(widget.NewFormItem(fieldLabel(core.FieldProviderName), f.field(core.FieldProviderName, f.name))),
 		f.topEndpoints,
 		section(core.SectionDiscovery),
-		hint("Paste the provider's issuer or discovery URL and get its configuration: the endpoints below fill themselves."),
+		hint(lang.L("Paste the provider's issuer or discovery URL and get its configuration: the endpoints below fill themselves.")),
 		f.field(core.FieldOpenIDConfiguration, container.NewBorder(nil, nil, nil, f.discover, f.discovery)),
 		f.discovering,
 		section(core.SectionClient),
@@ -325,14 +334,14 @@ func (f *appForm) content() fyne.CanvasObject {
 			widget.NewFormItem(fieldLabel(core.FieldClientSecret), f.secret),
 			widget.NewFormItem(fieldLabel("redirect_uri"), container.NewBorder(nil, nil, nil, f.copyRedirect, f.redirectURI)),
 		),
-		hint("Register exactly this redirect URI with the provider (scheme, host, port and path must match)."),
+		hint(lang.L("Register exactly this redirect URI with the provider (scheme, host, port and path must match).")),
 		section(core.SectionScopes),
-		f.field("scopes", container.NewBorder(nil, nil, nil, &widget.Button{Text: "Add", Icon: theme.ContentAddIcon(), OnTapped: f.onAddScope}, f.scopeInput)),
+		f.field("scopes", container.NewBorder(nil, nil, nil, &widget.Button{Text: lang.L("Add"), Icon: theme.ContentAddIcon(), OnTapped: f.onAddScope}, f.scopeInput)),
 		f.scopeList,
 		section(core.SectionParams),
-		hint("Sent with the sign-in request, e.g. access_type = offline for a Google refresh token."),
+		hint(lang.L("Sent with the sign-in request, e.g. access_type = offline for a Google refresh token.")),
 		f.field("query_parameters", f.paramList),
-		container.NewHBox(&widget.Button{Text: "Add parameter", Icon: theme.ContentAddIcon(), OnTapped: func() { f.addParam("", ""); f.changed() }}),
+		container.NewHBox(&widget.Button{Text: lang.L("Add parameter"), Icon: theme.ContentAddIcon(), OnTapped: func() { f.addParam("", ""); f.changed() }}),
 		widget.NewSeparator(),
 		f.endpoints,
 	)
@@ -386,9 +395,9 @@ func (f *appForm) fill(app core.App) {
 	f.name.SetText(app.ProviderName)
 	f.clientID.SetText(app.ClientID)
 	f.secret.SetText("")
-	f.secret.PlaceHolder = "none (a public client)"
+	f.secret.PlaceHolder = lang.L("none (a public client)")
 	if app.HasClientSecret {
-		f.secret.PlaceHolder = "stored in the keyring; type a new one to replace it"
+		f.secret.PlaceHolder = lang.L("stored in the keyring; type a new one to replace it")
 	}
 	f.secret.Refresh()
 	f.setEndpoints(&app)
@@ -401,12 +410,12 @@ func (f *appForm) fill(app core.App) {
 	if method == "" {
 		method = core.AuthMethodAuto
 	}
-	f.authMethod.SetSelected(choiceLabel(authMethods, method))
+	f.authMethod.SetSelected(choiceLabel(authMethods(), method))
 	grant := app.GrantType
 	if grant == "" {
 		grant = core.GrantAuthorizationCode
 	}
-	f.grantType.SetSelected(choiceLabel(grantTypes, grant))
+	f.grantType.SetSelected(choiceLabel(grantTypes(), grant))
 	f.scopes = slices.Clone(app.Scopes)
 	f.renderScopes()
 	f.params = nil
@@ -440,8 +449,8 @@ func (f *appForm) arrange(endpointsFirst bool) {
 	if endpointsFirst {
 		f.endpointBox.Remove(f.mainEndpoints)
 		f.topEndpoints.Objects = []fyne.CanvasObject{widget.NewSeparator(),
-			&widget.Label{Text: "Endpoints", TextStyle: fyne.TextStyle{Bold: true}},
-			hint("This provider has no discovery: give its authorization and token URIs from its documentation."),
+			&widget.Label{Text: lang.L("Endpoints"), TextStyle: fyne.TextStyle{Bold: true}},
+			hint(lang.L("This provider has no discovery: give its authorization and token URIs from its documentation.")),
 			f.mainEndpoints}
 		f.topEndpoints.Refresh()
 		return
@@ -490,8 +499,8 @@ func (f *appForm) document() core.App {
 		app.RedirectPort = p
 	}
 	app.PKCE = f.pkce.Checked
-	app.TokenEndpointAuthMethod = choiceValue(authMethods, f.authMethod.Selected)
-	app.GrantType = choiceValue(grantTypes, f.grantType.Selected)
+	app.TokenEndpointAuthMethod = choiceValue(authMethods(), f.authMethod.Selected)
+	app.GrantType = choiceValue(grantTypes(), f.grantType.Selected)
 	app.Scopes = slices.Clone(f.scopes)
 	if app.Scopes == nil {
 		app.Scopes = []string{}
@@ -548,7 +557,7 @@ func (f *appForm) displayName() string {
 	if n := strings.TrimSpace(f.name.Text); n != "" {
 		return n
 	}
-	return "The new app"
+	return lang.L("The new app")
 }
 
 // changed keeps the redirect URI live and the Save button honest.
@@ -558,7 +567,10 @@ func (f *appForm) changed() {
 	}
 	app := f.shownDocument()
 	if app.RedirectPort < 0 || app.RedirectPort > 65535 {
-		f.redirectURI.SetText("(enter a port from 0 to 65535)")
+		f.redirectURI.SetText(lang.L("(enter a port from 0 to 65535)"))
+	} else if app.RedirectPort == 0 {
+		// core's RedirectURI says "(any port)" in English: the window says it in its language.
+		f.redirectURI.SetText("http://" + app.RedirectHost + app.Callback() + lang.L(" (any port)"))
 	} else {
 		f.redirectURI.SetText(app.RedirectURI())
 	}
@@ -570,9 +582,9 @@ func (f *appForm) changed() {
 		f.save.Disable()
 	}
 	// "Saved" on the button itself, where the person just pressed, until the next edit.
-	text, icon := "Save", theme.DocumentSaveIcon()
+	text, icon := lang.L("Save"), theme.DocumentSaveIcon()
 	if !dirty && f.orig != nil && f.orig.ID == f.savedMark {
-		text, icon = "Saved", theme.ConfirmIcon()
+		text, icon = lang.L("Saved"), theme.ConfirmIcon()
 	}
 	if f.save.Text != text {
 		f.save.Text, f.save.Icon = text, icon
@@ -677,7 +689,7 @@ func (f *appForm) onCopyRedirect() {
 	} else {
 		f.env.app.Clipboard().SetContent(app.RedirectURI())
 	}
-	f.showStatus("Redirect URI copied: register exactly this with the provider.", widget.MediumImportance)
+	f.showStatus(lang.L("Redirect URI copied: register exactly this with the provider."), widget.MediumImportance)
 }
 
 // onDiscover fetches the provider's configuration off the UI goroutine and fills the
@@ -686,7 +698,7 @@ func (f *appForm) onDiscover() {
 	raw := strings.TrimSpace(f.discovery.Text)
 	f.setError("openid_configuration", "")
 	if raw == "" {
-		f.setError("openid_configuration", "Paste the provider's issuer URL (for example https://accounts.google.com) first.")
+		f.setError("openid_configuration", lang.L("Paste the provider's issuer URL (for example https://accounts.google.com) first."))
 		return
 	}
 	// An issuer typed by hand before any discovery is the one the document must name (for
@@ -725,7 +737,7 @@ func (f *appForm) applyMetadata(md *core.ProviderMetadata, raw, expectedIssuer s
 	f.setEndpoints(&app)
 	f.endpoints.Open(0)
 	f.updateScopeSuggestions()
-	f.showStatus(fmt.Sprintf("Found %s: the endpoints are filled in. Save to keep them.", md.Issuer), widget.SuccessImportance)
+	f.showStatus(fmt.Sprintf(lang.L("Found %s: the endpoints are filled in. Save to keep them."), md.Issuer), widget.SuccessImportance)
 }
 
 // setEndpoints puts the app's endpoints (and discovery URL) into their entries.
@@ -744,10 +756,10 @@ func (f *appForm) onAddScope() {
 	case s == "":
 		return
 	case strings.ContainsFunc(s, unicode.IsSpace):
-		f.setError("scopes", fmt.Sprintf("%q has a space: add one scope at a time.", s))
+		f.setError("scopes", fmt.Sprintf(lang.L("%q has a space: add one scope at a time."), s))
 		return
 	case slices.Contains(f.scopes, s):
-		f.setError("scopes", fmt.Sprintf("%q is already in the list.", s))
+		f.setError("scopes", fmt.Sprintf(lang.L("%q is already in the list."), s))
 		return
 	}
 	f.scopes = append(f.scopes, s)
@@ -765,7 +777,7 @@ func (f *appForm) removeScope(s string) {
 }
 
 func (f *appForm) renderScopes() {
-	renderRemovable(f.scopeList, f.scopes, "No scopes yet.", f.removeScope)
+	renderRemovable(f.scopeList, f.scopes, lang.L("No scopes yet."), f.removeScope)
 }
 
 // renderRemovable shows items one per row, each with a delete button, or the empty text in
@@ -826,7 +838,7 @@ func (f *appForm) removeGitHost(h string) {
 }
 
 func (f *appForm) renderGitHosts() {
-	renderRemovable(f.gitHostList, f.gitHosts, "None: git gets no token from this app.", f.removeGitHost)
+	renderRemovable(f.gitHostList, f.gitHosts, lang.L("None: git gets no token from this app."), f.removeGitHost)
 }
 
 // Extra parameters.
@@ -863,7 +875,7 @@ func (f *appForm) saveThen(next func()) {
 		port := strings.TrimSpace(f.redirectPort.Text)
 		for i, ve := range errs {
 			if _, perr := strconv.Atoi(port); perr != nil && ve.Field == "redirect_port" {
-				errs[i] = &core.ValidationError{Field: "redirect_port", Message: fmt.Sprintf("%q is not a port number: use 1-65535, or 0 for any free port", port)}
+				errs[i] = &core.ValidationError{Field: "redirect_port", Message: fmt.Sprintf(lang.L("%q is not a port number: use 1-65535, or 0 for any free port"), port)}
 			}
 		}
 		f.showValidationErrors(errs)
@@ -918,15 +930,15 @@ func (f *appForm) saved(app core.App, res core.EditResult, err error, next func(
 	case err != nil: // saved, but the secret could not reach the keyring
 		f.showStatus(errorWords(err), widget.DangerImportance)
 	case res.TokensDropped:
-		msg := "Saved. The client, token URI or issuer changed, so the old tokens were revoked and deleted: connect again."
+		msg := lang.L("Saved. The client, token URI or issuer changed, so the old tokens were revoked and deleted: connect again.")
 		if res.RevocationProblem != "" {
-			msg += " (The provider could not be told: " + res.RevocationProblem + ")"
+			msg += lang.L(" (The provider could not be told: ") + res.RevocationProblem + ")"
 		}
 		f.showStatus(msg, widget.WarningImportance)
 	case res.ReconnectToApply:
-		f.showStatus("Saved. The scopes changed: the current tokens keep working; connect again to apply them.", widget.WarningImportance)
+		f.showStatus(lang.L("Saved. The scopes changed: the current tokens keep working; connect again to apply them."), widget.WarningImportance)
 	default:
-		f.showStatus("Saved.", widget.SuccessImportance)
+		f.showStatus(lang.L("Saved."), widget.SuccessImportance)
 	}
 	if next != nil && err == nil {
 		next()
@@ -940,7 +952,7 @@ func (f *appForm) showValidation(err error) {
 		f.showValidationErrors([]*core.ValidationError{ve})
 		return
 	}
-	f.showStatus("Not saved: "+errorWords(err), widget.DangerImportance)
+	f.showStatus(lang.L("Not saved: ")+errorWords(err), widget.DangerImportance)
 }
 
 // showValidationErrors puts every field error beside its field (opening its section), says
@@ -964,11 +976,11 @@ func (f *appForm) showValidationErrors(errs []*core.ValidationError) {
 	}
 	switch {
 	case len(other) > 0:
-		f.showStatus("Not saved: "+strings.Join(other, "; "), widget.DangerImportance)
+		f.showStatus(lang.L("Not saved: ")+strings.Join(other, "; "), widget.DangerImportance)
 	case len(beside) == 1:
-		f.showStatus("Not saved: "+beside[0].Message, widget.DangerImportance)
+		f.showStatus(lang.L("Not saved: ")+beside[0].Message, widget.DangerImportance)
 	default:
-		f.showStatus(fmt.Sprintf("Not saved: %d fields need a fix, each marked in red.", len(beside)), widget.DangerImportance)
+		f.showStatus(fmt.Sprintf(lang.L("Not saved: %d fields need a fix, each marked in red."), len(beside)), widget.DangerImportance)
 	}
 	for _, field := range fieldOrder {
 		if slices.ContainsFunc(beside, func(ve *core.ValidationError) bool { return ve.Field == field }) {
@@ -1018,12 +1030,12 @@ func (f *appForm) onDelete() {
 		return
 	}
 	app := *f.orig
-	msg := fmt.Sprintf("Delete %s and its secrets from this computer?", app.ProviderName)
+	msg := fmt.Sprintf(lang.L("Delete %s and its secrets from this computer?"), app.ProviderName)
 	if app.Connection != nil {
-		msg += " Its tokens are revoked at the provider first."
+		msg += lang.L(" Its tokens are revoked at the provider first.")
 	}
-	f.pendingDelete = showChoice(f.win, "Delete "+app.ProviderName, &widget.Label{Text: msg, Wrapping: fyne.TextWrapWord}, "Cancel", nil,
-		dialogChoice{text: "Delete", importance: widget.DangerImportance, run: func() { f.remove(app, false) }})
+	f.pendingDelete = showChoice(f.win, lang.L("Delete ")+app.ProviderName, &widget.Label{Text: msg, Wrapping: fyne.TextWrapWord}, lang.L("Cancel"), nil,
+		dialogChoice{text: lang.L("Delete"), importance: widget.DangerImportance, run: func() { f.remove(app, false) }})
 	fitDialog(f.pendingDelete, 480)
 }
 
@@ -1039,16 +1051,16 @@ func (f *appForm) remove(app core.App, localOnly bool) {
 				return
 			}
 			if localOnly {
-				f.showStatus("Not deleted: "+errorWords(err), widget.DangerImportance) // beside Delete, as Save's outcomes are
+				f.showStatus(lang.L("Not deleted: ")+errorWords(err), widget.DangerImportance) // beside Delete, as Save's outcomes are
 				return
 			}
 			// core's way out (fail.ForgetLocally) is this dialog's own button, asked about
 			// below the words; any other remedy gets its button too.
 			rs := without(fail.Remedies(err), fail.ForgetLocally)
-			text := errorWordsWith(err, rs) + "\n\nForget " + app.ProviderName + " on this computer anyway? Its tokens stay valid at the provider until they expire."
+			text := errorWordsWith(err, rs) + lang.L("\n\nForget ") + app.ProviderName + lang.L(" on this computer anyway? Its tokens stay valid at the provider until they expire.")
 			choices := append(f.dialogs.remedies.choices(rs),
-				dialogChoice{text: forgetHereButton, importance: widget.DangerImportance, run: func() { f.remove(app, true) }})
-			f.pendingDelete = showChoice(f.win, "Revocation failed", &widget.Label{Text: text, Wrapping: fyne.TextWrapWord}, "Cancel", nil, choices...)
+				dialogChoice{text: forgetHereButton(), importance: widget.DangerImportance, run: func() { f.remove(app, true) }})
+			f.pendingDelete = showChoice(f.win, lang.L("Revocation failed"), &widget.Label{Text: text, Wrapping: fyne.TextWrapWord}, lang.L("Cancel"), nil, choices...)
 			fitDialog(f.pendingDelete, 480)
 		})
 	})

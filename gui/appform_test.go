@@ -322,7 +322,7 @@ func TestGrantTypeIsPartOfTheForm(t *testing.T) {
 	addApp(t, svc, "Machine", nil)
 	w := openWindow(t, svc)
 	w.selectID(w.sidebar.shown[0].ID)
-	w.form.grantType.SetSelected(choiceLabel(grantTypes, core.GrantClientCredentials))
+	w.form.grantType.SetSelected(choiceLabel(grantTypes(), core.GrantClientCredentials))
 	test.Tap(w.form.save)
 	// client credentials needs a client secret: refused beside the field, nothing saved.
 	if got, _ := svc.Get("Machine"); got.GrantType != core.GrantAuthorizationCode {

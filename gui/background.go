@@ -2,6 +2,7 @@ package gui
 
 import (
 	"context"
+	"fyne.io/fyne/v2/lang"
 	"os"
 	"time"
 
@@ -41,11 +42,11 @@ func (b *backgroundRefresh) onEvent(ev core.RefreshEvent) {
 	name := ev.App.ProviderName
 	switch ev.Outcome {
 	case core.RefreshNeedsReauth:
-		b.env.notifier.Notify(name+" needs you to sign in again",
-			"Open Connected Apps, select "+name+" and press “Reconnect”. Until then programs using it get no token.")
+		b.env.notifier.Notify(name+lang.L(" needs you to sign in again"),
+			lang.L("Open Connected Apps, select ")+name+lang.L(" and press “Reconnect”. Until then programs using it get no token."))
 	case core.RefreshClientRejected:
-		b.env.notifier.Notify(name+": the provider rejected this app",
-			"Open Connected Apps, check "+name+"’s client ID and secret under Registration, then press “Reconnect”.")
+		b.env.notifier.Notify(name+lang.L(": the provider rejected this app"),
+			lang.L("Open Connected Apps, check ")+name+lang.L("’s client ID and secret under Registration, then press “Reconnect”."))
 	case core.RefreshDone:
 	default:
 		return

@@ -3,6 +3,7 @@ package gui
 import (
 	"context"
 	"errors"
+	"fyne.io/fyne/v2/lang"
 	"net/url"
 	"strings"
 
@@ -92,7 +93,7 @@ func (c *connectDialog) buildUI() {
 
 	c.codeIntro = wrap(&widget.Label{})
 	c.codeLabel = &widget.Label{TextStyle: fyne.TextStyle{Monospace: true}, SizeName: theme.SizeNameHeadingText, Selectable: true}
-	c.copyCode = &widget.Button{Text: "Copy code", Icon: theme.ContentCopyIcon(), OnTapped: c.onCopyCode}
+	c.copyCode = &widget.Button{Text: lang.L("Copy code"), Icon: theme.ContentCopyIcon(), OnTapped: c.onCopyCode}
 	// A phone can scan verification_uri_complete instead of typing the link and the code.
 	c.qr = &canvas.Image{FillMode: canvas.ImageFillContain, ScaleMode: canvas.ImageScalePixels}
 	c.qr.SetMinSize(fyne.NewSize(180, 180))
@@ -100,11 +101,11 @@ func (c *connectDialog) buildUI() {
 	c.codeBox = container.NewVBox(c.codeIntro, container.NewHBox(c.codeLabel, container.NewCenter(c.copyCode)), container.NewCenter(c.qr))
 
 	c.linkLabel = &widget.Label{Truncation: fyne.TextTruncateEllipsis}
-	c.copyLink = &widget.Button{Text: "Copy link", Icon: theme.ContentCopyIcon(), OnTapped: c.onCopyLink}
-	c.openLink = &widget.Button{Text: "Open in browser", Icon: theme.ComputerIcon(), OnTapped: c.onOpenLink}
+	c.copyLink = &widget.Button{Text: lang.L("Copy link"), Icon: theme.ContentCopyIcon(), OnTapped: c.onCopyLink}
+	c.openLink = &widget.Button{Text: lang.L("Open in browser"), Icon: theme.ComputerIcon(), OnTapped: c.onOpenLink}
 	c.linkNote = &widget.Label{SizeName: theme.SizeNameCaptionText}
 	c.linkBox = container.NewVBox(
-		&widget.Label{Text: "Sign-in link", TextStyle: fyne.TextStyle{Bold: true}},
+		&widget.Label{Text: lang.L("Sign-in link"), TextStyle: fyne.TextStyle{Bold: true}},
 		container.NewBorder(nil, nil, nil, container.NewHBox(c.copyLink, c.openLink), c.linkLabel),
 		c.linkNote,
 	)
@@ -116,10 +117,10 @@ func (c *connectDialog) buildUI() {
 	c.pasteEntry = newDialogEntry() // Escape in it cancels, as anywhere in the dialog
 	c.pasteEntry.PlaceHolder, c.pasteEntry.OnSubmitted = example, func(string) { c.onUsePasted() }
 	c.pasteEntry.onEscape = c.onEscape
-	c.usePasted = &widget.Button{Text: "Use this URL", OnTapped: c.onUsePasted}
+	c.usePasted = &widget.Button{Text: lang.L("Use this URL"), OnTapped: c.onUsePasted}
 	c.pasteError = wrap(&widget.Label{Importance: widget.DangerImportance})
 	c.pasteBox = container.NewVBox(
-		wrap(&widget.Label{Text: "Signing in with a browser on another computer? Open the link there; after sign-in, paste the address the browser ends up at (it fails to load there, which is expected):"}),
+		wrap(&widget.Label{Text: lang.L("Signing in with a browser on another computer? Open the link there; after sign-in, paste the address the browser ends up at (it fails to load there, which is expected):")}),
 		container.NewBorder(nil, nil, nil, c.usePasted, c.pasteEntry),
 		c.pasteError,
 	)
@@ -130,13 +131,13 @@ func (c *connectDialog) buildUI() {
 	c.nextStep = wrap(&widget.Label{})
 	c.done = container.NewVBox(c.outcome, c.detail, c.nextStep)
 
-	c.cancelBtn = newDialogButton("Cancel", theme.CancelIcon(), widget.MediumImportance, c.onCancel)
-	c.tryAgain = newDialogButton("Try again", theme.ViewRefreshIcon(), widget.HighImportance, c.begin)
-	c.closeBtn = newDialogButton("Close", nil, widget.MediumImportance, c.onClose)
+	c.cancelBtn = newDialogButton(lang.L("Cancel"), theme.CancelIcon(), widget.MediumImportance, c.onCancel)
+	c.tryAgain = newDialogButton(lang.L("Try again"), theme.ViewRefreshIcon(), widget.HighImportance, c.begin)
+	c.closeBtn = newDialogButton(lang.L("Close"), nil, widget.MediumImportance, c.onClose)
 	for _, b := range []*dialogButton{c.cancelBtn, c.tryAgain, c.closeBtn} {
 		b.onEscape = c.onEscape
 	}
-	c.dialog = dialog.NewCustomWithoutButtons("Connect to "+c.app.ProviderName, container.NewStack(c.waiting, c.done), c.dialogs.parent)
+	c.dialog = dialog.NewCustomWithoutButtons(lang.L("Connect to ")+c.app.ProviderName, container.NewStack(c.waiting, c.done), c.dialogs.parent)
 }
 
 // begin starts one attempt, off the UI goroutine.
@@ -181,17 +182,17 @@ func (c *connectDialog) showWaiting() {
 	c.linkBox.Hide()
 	c.pasteBox.Hide()
 	c.code = ""
-	c.linkLabel.SetText("Preparing the sign-in link…")
+	c.linkLabel.SetText(lang.L("Preparing the sign-in link…"))
 	c.copyLink.Disable()
 	c.openLink.Disable()
 	c.linkNote.Hide()
 	switch c.app.GrantType {
 	case core.GrantClientCredentials:
-		c.waitText.SetText("Asking " + c.app.ProviderName + " for a token…")
+		c.waitText.SetText(lang.L("Asking ") + c.app.ProviderName + lang.L(" for a token…"))
 	case core.GrantDeviceCode:
-		c.waitText.SetText("Asking " + c.app.ProviderName + " for a sign-in code…")
+		c.waitText.SetText(lang.L("Asking ") + c.app.ProviderName + lang.L(" for a sign-in code…"))
 	default:
-		c.waitText.SetText("Waiting for you to sign in at " + c.app.ProviderName + "…")
+		c.waitText.SetText(lang.L("Waiting for you to sign in at ") + c.app.ProviderName + "…")
 		c.linkBox.Show()
 		c.pasteEntry.SetText("")
 		c.pasteError.Hide()
@@ -209,7 +210,7 @@ func (c *connectDialog) showDeviceCode(attempt int, code core.DeviceCode) {
 	if attempt != c.attempt {
 		return
 	}
-	c.waitText.SetText("Waiting for you to approve the sign-in at " + c.app.ProviderName + "…")
+	c.waitText.SetText(lang.L("Waiting for you to approve the sign-in at ") + c.app.ProviderName + "…")
 	c.code = code.UserCode
 	c.codeLabel.SetText(code.UserCode)
 	where := code.VerificationURI
@@ -217,9 +218,9 @@ func (c *connectDialog) showDeviceCode(attempt int, code core.DeviceCode) {
 		where = code.VerificationURIComplete
 	}
 	if code.BrowserOpened {
-		c.codeIntro.SetText("Your browser opened " + where + ". Check that it shows this code, then approve:")
+		c.codeIntro.SetText(lang.L("Your browser opened ") + where + lang.L(". Check that it shows this code, then approve:"))
 	} else {
-		c.codeIntro.SetText("On any device, open " + where + " and enter this code:")
+		c.codeIntro.SetText(lang.L("On any device, open ") + where + lang.L(" and enter this code:"))
 	}
 	c.showQR(code.VerificationURIComplete)
 	c.codeBox.Show()
@@ -237,7 +238,7 @@ func (c *connectDialog) onCopyCode() {
 		return
 	}
 	c.env.app.Clipboard().SetContent(c.code)
-	c.linkNote.SetText("Code copied.")
+	c.linkNote.SetText(lang.L("Code copied."))
 	c.linkNote.Show()
 }
 
@@ -250,7 +251,7 @@ func (c *connectDialog) showLink(attempt int, link string, browserErr error) {
 	c.copyLink.Enable()
 	c.openLink.Enable()
 	if browserErr != nil {
-		c.browserNote.SetText("The browser could not be opened (" + errorWords(browserErr) + "). Open the link below yourself: Copy link, then paste it into a browser.")
+		c.browserNote.SetText(lang.L("The browser could not be opened (") + errorWords(browserErr) + lang.L("). Open the link below yourself: Copy link, then paste it into a browser."))
 		c.browserNote.Show()
 	} else {
 		c.browserNote.Hide()
@@ -273,7 +274,7 @@ func (c *connectDialog) onCopyLink() {
 	}
 	// The link holds no secret (the PKCE verifier never leaves core), so it is not cleared.
 	c.env.app.Clipboard().SetContent(c.link)
-	c.linkNote.SetText("Link copied.")
+	c.linkNote.SetText(lang.L("Link copied."))
 	c.linkNote.Show()
 }
 
@@ -296,14 +297,14 @@ func (c *connectDialog) onOpenLink() {
 func (c *connectDialog) onUsePasted() {
 	raw := strings.TrimSpace(c.pasteEntry.Text)
 	if raw == "" {
-		c.showPasteError(c.attempt, errors.New("paste the whole address the browser shows after sign-in first"))
+		c.showPasteError(c.attempt, errors.New(lang.L("paste the whole address the browser shows after sign-in first")))
 		return
 	}
 	select {
 	case c.pasted <- raw:
 		c.pasteError.Hide()
 	default:
-		c.showPasteError(c.attempt, errors.New("the previous address is still being checked: wait a moment and try again"))
+		c.showPasteError(c.attempt, errors.New(lang.L("the previous address is still being checked: wait a moment and try again")))
 	}
 }
 
@@ -354,19 +355,19 @@ func (c *connectDialog) finish(attempt int, res *core.ConnectResult, err error) 
 	c.waiting.Hide()
 	c.done.Show()
 	if err != nil {
-		c.outcome.Text, c.outcome.Importance = "Could not connect to "+c.app.ProviderName, widget.DangerImportance
+		c.outcome.Text, c.outcome.Importance = lang.L("Could not connect to ")+c.app.ProviderName, widget.DangerImportance
 		c.outcome.Refresh()
 		c.detail.SetText(errorWords(err))
 		c.nextStep.SetText(connectNextStep(&c.app, err))
 		// A step on the Registration tab is said above, with its button here: what is left
 		// is to come back.
 		remedies := c.dialogs.remedies.choices(without(fail.Remedies(err), fail.Reconnect))
-		if len(remedies) > 0 && (remedies[0].text == openRegistrationButton || remedies[0].text == discoverButton) {
-			c.nextStep.SetText("Once that is done, press Try again.")
+		if len(remedies) > 0 && (remedies[0].text == openRegistrationButton() || remedies[0].text == discoverButton()) {
+			c.nextStep.SetText(lang.L("Once that is done, press Try again."))
 		}
 		buttons := []fyne.CanvasObject{c.closeBtn}
 		for _, r := range remedies {
-			if r.text == connectAgainButton {
+			if r.text == connectAgainButton() {
 				continue // Try again is that
 			}
 			b := newDialogButton(r.text, nil, widget.MediumImportance, func() { c.onClose(); r.run() })
@@ -378,24 +379,24 @@ func (c *connectDialog) finish(attempt int, res *core.ConnectResult, err error) 
 		c.fit()
 		return
 	}
-	outcome := "Connected to " + c.app.ProviderName // no openid: the provider does not say who
+	outcome := lang.L("Connected to ") + c.app.ProviderName // no openid: the provider does not say who
 	if who := res.Identity.Display(); who != "" {
-		outcome = "Connected as " + who
+		outcome = lang.L("Connected as ") + who
 	}
 	c.outcome.Text, c.outcome.Importance = outcome, widget.SuccessImportance
 	c.outcome.Refresh()
 	if ts := res.Tokens; ts != nil && ts.Expiry != nil {
-		c.detail.SetText("The access token " + countdownText(ts.Expiry, c.env.svc.Clock()) + " (at " + ts.Expiry.Local().Format(clockLayout) + ").")
+		c.detail.SetText(lang.L("The access token ") + countdownText(ts.Expiry, c.env.svc.Clock()) + lang.L(" (at ") + ts.Expiry.Local().Format(clockLayout) + ").")
 	} else {
-		c.detail.SetText("The provider did not say when the access token expires.")
+		c.detail.SetText(lang.L("The provider did not say when the access token expires."))
 	}
 	switch {
 	case !c.app.GrantType.SignsIn():
-		c.nextStep.SetText("Nobody signs in with client credentials: a new token is fetched when this one runs out. Copy it from the Connection tab.")
+		c.nextStep.SetText(lang.L("Nobody signs in with client credentials: a new token is fetched when this one runs out. Copy it from the Connection tab."))
 	case res.Tokens != nil && res.Tokens.RefreshToken != "":
-		c.nextStep.SetText("It is renewed before it runs out. Copy it from the Connection tab.")
+		c.nextStep.SetText(lang.L("It is renewed before it runs out. Copy it from the Connection tab."))
 	default:
-		c.nextStep.SetText("The provider gave no refresh token: when the access token runs out, connect again. Copy it from the Connection tab.")
+		c.nextStep.SetText(lang.L("The provider gave no refresh token: when the access token runs out, connect again. Copy it from the Connection tab."))
 	}
 	c.nextStep.Show()
 	c.dialog.SetButtons([]fyne.CanvasObject{c.closeBtn})
@@ -411,36 +412,36 @@ func connectNextStep(app *core.App, err error) string {
 	if errors.As(err, &pe) {
 		switch pe.Code {
 		case "access_denied":
-			return "Press Try again and approve the request at " + app.ProviderName + "."
+			return lang.L("Press Try again and approve the request at ") + app.ProviderName + "."
 		case "invalid_request", "redirect_uri_mismatch":
-			return "Check that " + app.ProviderName + " has exactly this redirect URI registered: " + app.RedirectURI() + " (see the Registration tab), then press Try again."
+			return lang.L("Check that ") + app.ProviderName + lang.L(" has exactly this redirect URI registered: ") + app.RedirectURI() + lang.L(" (see the Registration tab), then press Try again.")
 		case "invalid_scope":
-			return "Check the scopes on the Registration tab against what " + app.ProviderName + " offers, save, then press Try again."
+			return lang.L("Check the scopes on the Registration tab against what ") + app.ProviderName + lang.L(" offers, save, then press Try again.")
 		case "invalid_client", "unauthorized_client":
-			return "Check the client ID and secret on the Registration tab, and the client's settings at " + app.ProviderName + "."
+			return lang.L("Check the client ID and secret on the Registration tab, and the client's settings at ") + app.ProviderName + "."
 		case "expired_token":
-			return "The code ran out before it was approved: press Try again for a new one."
+			return lang.L("The code ran out before it was approved: press Try again for a new one.")
 		}
 	}
 	switch {
 	case errors.Is(err, core.ErrPortInUse):
-		return "Close the program using that port, or choose another redirect port under Advanced on the Registration tab (and register the new redirect URI with the provider); then press Try again."
+		return lang.L("Close the program using that port, or choose another redirect port under Advanced on the Registration tab (and register the new redirect URI with the provider); then press Try again.")
 	case errors.Is(err, core.ErrTimeout):
-		return "Press Try again when you are ready to sign in."
+		return lang.L("Press Try again when you are ready to sign in.")
 	case errors.Is(err, core.ErrBusy):
-		return "Finish or cancel the other sign-in first, then press Try again."
+		return lang.L("Finish or cancel the other sign-in first, then press Try again.")
 	case errors.Is(err, core.ErrClientRejected):
-		return "Check the client ID and secret on the Registration tab, and the client's settings at " + app.ProviderName + "."
+		return lang.L("Check the client ID and secret on the Registration tab, and the client's settings at ") + app.ProviderName + "."
 	case errors.Is(err, core.ErrKeyringUnavailable):
-		return "Unlock your keyring (Settings shows which secret store is in use), then press Try again."
+		return lang.L("Unlock your keyring (Settings shows which secret store is in use), then press Try again.")
 	case errors.Is(err, core.ErrInvalid):
-		return "Correct it on the Registration tab, save, then press Try again."
+		return lang.L("Correct it on the Registration tab, save, then press Try again.")
 	case errors.Is(err, core.ErrTransient):
-		return "Check the network connection, then press Try again."
+		return lang.L("Check the network connection, then press Try again.")
 	case errors.Is(err, core.ErrCanceled):
-		return "Press Try again to start over."
+		return lang.L("Press Try again to start over.")
 	}
-	return "Press Try again. If it keeps failing, check the app on the Registration tab."
+	return lang.L("Press Try again. If it keeps failing, check the app on the Registration tab.")
 }
 
 // showQR shows link as a QR code, or hides the code when there is no complete link (a link

@@ -1,6 +1,7 @@
 package gui
 
 import (
+	"fyne.io/fyne/v2/lang"
 	"slices"
 	"sync"
 
@@ -194,7 +195,7 @@ type dialogChoice struct {
 
 // showMessage tells something: one "Close" button; Enter and Escape close it too.
 func showMessage(win fyne.Window, title string, content fyne.CanvasObject) *dialog.CustomDialog {
-	return showChoice(win, title, content, "Close", nil)
+	return showChoice(win, title, content, lang.L("Close"), nil)
 }
 
 // showChoice asks: the dismiss button first (its text, usually "Cancel"; onDismiss may be
@@ -232,7 +233,7 @@ func showChoice(win fyne.Window, title string, content fyne.CanvasObject, dismis
 // in any of the entries (set up with newDialogEntry) confirms, as the button does; confirm
 // decides what a confirmation does.
 func showForm(win fyne.Window, title, confirmText string, items []*widget.FormItem, entries []*dialogEntry, confirm func()) *dialog.CustomDialog {
-	d := showChoice(win, title, widget.NewForm(items...), "Cancel", nil,
+	d := showChoice(win, title, widget.NewForm(items...), lang.L("Cancel"), nil,
 		dialogChoice{text: confirmText, importance: widget.HighImportance, run: confirm})
 	for _, e := range entries {
 		e.onEscape = d.Hide
@@ -268,7 +269,7 @@ func (k *windowDialogs) showFailure(title, lead string, err error) {
 		text = lead + "\n" + text
 	}
 	msg := &widget.Label{Text: text, Wrapping: fyne.TextWrapWord}
-	d := showChoice(k.parent, title, msg, "Close", nil, k.remedyChoices(err)...)
+	d := showChoice(k.parent, title, msg, lang.L("Close"), nil, k.remedyChoices(err)...)
 	k.keep(d)
 	d.Resize(fyne.NewSize(480, 220)) // a wrapping label has no width of its own
 }

@@ -95,7 +95,7 @@ func TestEveryDialogHasOneStyleAndAnswersEnterAndEscape(t *testing.T) {
 	}
 	kinds := []dialogKind{
 		{"an error", []string{"Close"}, message(func(w *mainWindow) { w.showError("Export failed", errors.New("the disk is full")) })},
-		{"an error with a remedy", []string{"Close", connectAgainButton}, func(t *testing.T, w *mainWindow, svc *scriptedService) func() bool {
+		{"an error with a remedy", []string{"Close", connectAgainButton()}, func(t *testing.T, w *mainWindow, svc *scriptedService) func() bool {
 			svc.connects = nil
 			svc.connect = func(context.Context, string, core.ConnectOptions) (*core.ConnectResult, error) {
 				return nil, errors.New("the provider is down")

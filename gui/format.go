@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"fyne.io/fyne/v2/lang"
 	"net/url"
 	"slices"
 	"strconv"
@@ -19,28 +20,29 @@ import (
 	"connectedapps/core"
 )
 
-// The layouts of a moment shown to a person, in local time.
-const (
-	dateTimeLayout = "2 Jan 2006, 15:04"
-	clockLayout    = "15:04"
-)
+// clockLayout is a moment of today shown to a person, in local time.
+const clockLayout = "15:04"
+
+// dateTimeLayout is a moment shown to a person, in local time, in the window's language
+// ("2 Jan 2006, 15:04"; in Chinese "2006年1月2日 15:04").
+func dateTimeLayout() string { return lang.L("2 Jan 2006, 15:04") }
 
 // stateText is the connection state in a person's words, and how loudly to show it.
 func stateText(app *core.App, now time.Time) (string, widget.Importance) {
 	switch s := app.State(now); s {
 	case core.StateConnected:
 		if app.Connection.ExpiresAt == nil {
-			return "Connected", widget.SuccessImportance
+			return lang.L("Connected"), widget.SuccessImportance
 		}
-		return "Connected · " + countdownText(app.Connection.ExpiresAt, now), widget.SuccessImportance
+		return lang.L("Connected · ") + countdownText(app.Connection.ExpiresAt, now), widget.SuccessImportance
 	case core.StateExpired:
-		return "Expired", widget.WarningImportance
+		return lang.L("Expired"), widget.WarningImportance
 	case core.StateNeedsReauth:
-		return "Needs re-authorization", widget.DangerImportance
+		return lang.L("Needs re-authorization"), widget.DangerImportance
 	case core.StateClientRejected:
-		return "Client rejected", widget.DangerImportance
+		return lang.L("Client rejected"), widget.DangerImportance
 	case core.StateNotConnected:
-		return "Not connected", widget.MediumImportance
+		return lang.L("Not connected"), widget.MediumImportance
 	default: // a state a newer version wrote: show it rather than hide it
 		return string(s), widget.MediumImportance
 	}
@@ -50,17 +52,18 @@ func stateText(app *core.App, now time.Time) (string, widget.Importance) {
 func humanDuration(d time.Duration) string {
 	switch {
 	case d < time.Minute:
-		return "less than a minute"
+		return lang.L("less than a minute")
 	case d < time.Hour:
-		return fmt.Sprintf("%d min", int(d/time.Minute))
+		return fmt.Sprintf(lang.L("%d min"), int(d/time.Minute))
 	case d < 48*time.Hour:
 		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
 		if m == 0 {
-			return fmt.Sprintf("%d h", h)
+			return fmt.Sprintf(lang.L("%d h"), h)
 		}
-		return fmt.Sprintf("%d h %d min", h, m)
+		return fmt.Sprintf(lang.L("%d h %d min"), h, m)
 	default:
-		return fmt.Sprintf("%d days", int(d/(24*time.Hour)))
+		n := int(d / (24 * time.Hour))
+		return lang.N("{{.Count}} days", n, map[string]int{"Count": n})
 	}
 }
 
@@ -89,16 +92,16 @@ func detailText(app *core.App) string {
 // none says "1 h" while another says "59 min".
 func countdownText(expiresAt *time.Time, now time.Time) string {
 	if expiresAt == nil {
-		return "expiry unknown"
+		return lang.L("expiry unknown")
 	}
 	d := expiresAt.Sub(now)
 	if d > 0 {
-		return "expires in " + humanDuration(d)
+		return lang.L("expires in ") + humanDuration(d)
 	}
 	if -d < time.Minute {
-		return "expired just now"
+		return lang.L("expired just now")
 	}
-	return "expired " + humanDuration(-d) + " ago"
+	return fmt.Sprintf(lang.L("expired %s ago"), humanDuration(-d))
 }
 
 func identityText(c *core.Connection) string {
@@ -110,18 +113,18 @@ func identityText(c *core.Connection) string {
 		lines = append(lines, c.Email)
 	}
 	if c.Subject != "" {
-		lines = append(lines, "subject "+c.Subject)
+		lines = append(lines, lang.L("subject ")+c.Subject)
 	}
 	if len(lines) == 0 {
-		return "not known (the provider says who you are only with the openid scope)"
+		return lang.L("not known (the provider says who you are only with the openid scope)")
 	}
 	return strings.Join(lines, "\n")
 }
 
 func sinceText(c *core.Connection) string {
-	s := "signed in " + c.ConnectedAt.Local().Format(dateTimeLayout)
+	s := lang.L("signed in ") + c.ConnectedAt.Local().Format(dateTimeLayout())
 	if c.RefreshedAt != nil {
-		s += " · refreshed " + c.RefreshedAt.Local().Format(dateTimeLayout)
+		s += lang.L(" · refreshed ") + c.RefreshedAt.Local().Format(dateTimeLayout())
 	}
 	return s
 }
@@ -153,22 +156,22 @@ func answerFacts(raw json.RawMessage, now time.Time) string {
 	}
 	var lines []string
 	if v, ok := m["active"].(bool); ok {
-		lines = append(lines, "Active: "+map[bool]string{true: "yes", false: "no"}[v])
+		lines = append(lines, lang.L("Active: ")+map[bool]string{true: "yes", false: "no"}[v])
 	}
-	for _, k := range []struct{ key, label string }{{"name", "Name"}, {"email", "Email"}, {"preferred_username", "User name"},
-		{"username", "User name"}, {"sub", "Subject"}, {"client_id", "Client"}, {"scope", "Scopes"}} {
+	for _, k := range []struct{ key, label string }{{"name", lang.L("Name")}, {"email", lang.L("Email")}, {"preferred_username", lang.L("User name")},
+		{"username", lang.L("User name")}, {"sub", lang.L("Subject")}, {"client_id", lang.L("Client")}, {"scope", lang.L("Scopes")}} {
 		if v, ok := m[k.key].(string); ok && v != "" {
 			lines = append(lines, k.label+": "+v)
 		}
 	}
-	for _, k := range []struct{ key, label string }{{"exp", "Expires"}, {"iat", "Issued"}, {"nbf", "Valid from"}, {"auth_time", "Signed in"}} {
+	for _, k := range []struct{ key, label string }{{"exp", lang.L("Expires")}, {"iat", lang.L("Issued")}, {"nbf", lang.L("Valid from")}, {"auth_time", lang.L("Signed in")}} {
 		if v, ok := m[k.key].(float64); ok && v > 0 {
 			at := time.Unix(int64(v), 0)
-			when := "in " + humanDuration(at.Sub(now))
+			when := fmt.Sprintf(lang.L("in %s"), humanDuration(at.Sub(now)))
 			if !at.After(now) {
-				when = humanDuration(now.Sub(at)) + " ago"
+				when = fmt.Sprintf(lang.L("%s ago"), humanDuration(now.Sub(at)))
 			}
-			lines = append(lines, fmt.Sprintf("%s: %s (%s)", k.label, at.Local().Format(dateTimeLayout), when))
+			lines = append(lines, fmt.Sprintf("%s: %s (%s)", k.label, at.Local().Format(dateTimeLayout()), when))
 		}
 	}
 	return strings.Join(lines, "\n")
@@ -176,7 +179,7 @@ func answerFacts(raw json.RawMessage, now time.Time) string {
 
 func prettyJSON(raw json.RawMessage) string {
 	if len(bytes.TrimSpace(raw)) == 0 {
-		return "(an empty answer)"
+		return lang.L("(an empty answer)")
 	}
 	var b bytes.Buffer
 	if err := json.Indent(&b, raw, "", "  "); err != nil {
@@ -186,14 +189,11 @@ func prettyJSON(raw json.RawMessage) string {
 }
 
 func secretsCount(n int) string {
-	if n == 1 {
-		return "1 secret"
-	}
-	return strconv.Itoa(n) + " secrets"
+	return lang.N("{{.Count}} secrets", n, map[string]int{"Count": n})
 }
 
 // secondsText is a delay as the clipboard notices say it: "60 s".
-func secondsText(d time.Duration) string { return strconv.Itoa(int(d/time.Second)) + " s" }
+func secondsText(d time.Duration) string { return fmt.Sprintf(lang.L("%d s"), int(d/time.Second)) }
 
 // kibText is a file's size in KiB, for a file refused as too big to be a client file.
 func kibText(size int64) string { return strconv.FormatInt(size>>10, 10) + " KiB" }

@@ -1,6 +1,7 @@
 package gui
 
 import (
+	"fyne.io/fyne/v2/lang"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -24,7 +25,7 @@ func newAppHeader(clock func() time.Time, onConnect func()) *appHeader {
 		clock:   clock,
 		name:    &widget.Label{TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameSubHeadingText, Truncation: fyne.TextTruncateEllipsis},
 		badge:   &widget.Label{},
-		connect: &widget.Button{Text: "Connect", Importance: widget.HighImportance, Icon: theme.LoginIcon(), OnTapped: onConnect},
+		connect: &widget.Button{Text: lang.L("Connect"), Importance: widget.HighImportance, Icon: theme.LoginIcon(), OnTapped: onConnect},
 	}
 }
 
@@ -38,10 +39,10 @@ func (h *appHeader) showApp(app *core.App) {
 
 // showNew shows the unsaved document being created: nothing to connect to yet.
 func (h *appHeader) showNew() {
-	h.name.SetText("New app")
-	h.badge.Text, h.badge.Importance = "Not saved yet", widget.MediumImportance
+	h.name.SetText(lang.L("New app"))
+	h.badge.Text, h.badge.Importance = lang.L("Not saved yet"), widget.MediumImportance
 	h.badge.Refresh()
-	h.connect.Text, h.connect.Importance = "Connect", widget.HighImportance
+	h.connect.Text, h.connect.Importance = lang.L("Connect"), widget.HighImportance
 	h.connect.Refresh()
 	h.connect.Disable()
 }
@@ -60,9 +61,9 @@ func (h *appHeader) showState(app *core.App) {
 // It no longer carries the app's name (the header says it): "Connect to <a long name>" made
 // the window wider than 800 px.
 func (h *appHeader) setConnectButton(app *core.App) {
-	text, importance := "Connect", widget.HighImportance
+	text, importance := lang.L("Connect"), widget.HighImportance
 	if app.Connection != nil {
-		text = "Reconnect"
+		text = lang.L("Reconnect")
 		if app.State(h.clock()) == core.StateConnected {
 			importance = widget.MediumImportance
 		}

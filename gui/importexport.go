@@ -3,6 +3,7 @@ package gui
 import (
 	"context"
 	"fmt"
+	"fyne.io/fyne/v2/lang"
 	"io"
 	"os"
 	"strings"
@@ -35,7 +36,7 @@ type importExport struct {
 func (x *importExport) onImport() {
 	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
 		if err != nil {
-			x.dialogs.showError("Import failed", err)
+			x.dialogs.showError(lang.L("Import failed"), err)
 			return
 		}
 		if r == nil {
@@ -47,7 +48,7 @@ func (x *importExport) onImport() {
 			data, err := io.ReadAll(io.LimitReader(r, maxImportSize))
 			fyne.Do(func() {
 				if err != nil {
-					x.dialogs.showError("Import failed", fmt.Errorf("cannot read %s: %w", name, err))
+					x.dialogs.showError(lang.L("Import failed"), fmt.Errorf("cannot read %s: %w", name, err))
 					return
 				}
 				x.importData(name, data)
@@ -70,7 +71,7 @@ func (x *importExport) onDropped(_ fyne.Position, uris []fyne.URI) {
 			data, err := readSmallFile(path)
 			fyne.Do(func() {
 				if err != nil {
-					x.dialogs.showError("Import failed", err)
+					x.dialogs.showError(lang.L("Import failed"), err)
 					return
 				}
 				x.importData(name, data)
@@ -107,7 +108,7 @@ func (x *importExport) importData(fileName string, data []byte) {
 		}
 		fyne.Do(func() {
 			if err != nil {
-				x.dialogs.showError("Import of "+fileName+" failed", err)
+				x.dialogs.showError(fmt.Sprintf(lang.L("Import of %s failed"), fileName), err)
 				return
 			}
 			if len(parsed) == 1 && !nameTaken(existing, parsed[0].App.ProviderName) {
@@ -129,19 +130,19 @@ func (x *importExport) runImport(fileName string, data []byte, choices []core.Im
 			}
 			var b strings.Builder
 			for _, r := range res {
-				fmt.Fprintf(&b, "Imported %s. Register its redirect URI with the provider: %s\n", r.App.ProviderName, r.App.RedirectURI())
+				fmt.Fprintf(&b, lang.L("Imported %s. Register its redirect URI with the provider: %s\n"), r.App.ProviderName, r.App.RedirectURI())
 				for i := range r.Notes {
-					b.WriteString("  Note: " + noteWords(r, i) + "\n")
+					b.WriteString(lang.L("  Note: ") + noteWords(r, i) + "\n")
 				}
 			}
 			if err != nil {
-				x.dialogs.showFailure("Import of "+fileName+" failed", strings.TrimSpace(b.String()), err)
+				x.dialogs.showFailure(fmt.Sprintf(lang.L("Import of %s failed"), fileName), strings.TrimSpace(b.String()), err)
 				return
 			}
 			if len(res) == 0 {
-				b.WriteString("Every app in the file was skipped: nothing was imported.")
+				b.WriteString(lang.L("Every app in the file was skipped: nothing was imported."))
 			}
-			x.dialogs.showInfo("Imported "+fileName, strings.TrimSpace(b.String()))
+			x.dialogs.showInfo(lang.L("Imported ")+fileName, strings.TrimSpace(b.String()))
 		})
 	})
 }
@@ -178,8 +179,8 @@ type importRow struct {
 func (x *importExport) showImportTable(fileName string, data []byte, parsed []core.ImportedApp, existing []core.App) *importTable {
 	t := &importTable{owner: x, fileName: fileName, data: data, existing: existing}
 	rows := container.NewVBox(container.NewGridWithColumns(2,
-		&widget.Label{Text: "In the file", TextStyle: fyne.TextStyle{Bold: true}},
-		&widget.Label{Text: "Register as", TextStyle: fyne.TextStyle{Bold: true}}))
+		&widget.Label{Text: lang.L("In the file"), TextStyle: fyne.TextStyle{Bold: true}},
+		&widget.Label{Text: lang.L("Register as"), TextStyle: fyne.TextStyle{Bold: true}}))
 	for _, imp := range parsed {
 		r := &importRow{fileName: imp.App.ProviderName}
 		r.name = newDialogEntry()
@@ -187,7 +188,7 @@ func (x *importExport) showImportTable(fileName string, data []byte, parsed []co
 		r.name.OnChanged = func(string) { t.check() }
 		r.name.OnSubmitted = func(string) { t.importB.Tapped(nil) } // Enter imports, as in every dialog
 		r.name.onEscape = func() { t.dialog.Hide() }
-		r.skip = &widget.Check{Text: "Skip", OnChanged: func(bool) { t.check() }}
+		r.skip = &widget.Check{Text: lang.L("Skip"), OnChanged: func(bool) { t.check() }}
 		r.problem = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.DangerImportance}
 		r.problem.Hide()
 		t.rows = append(t.rows, r)
@@ -199,18 +200,18 @@ func (x *importExport) showImportTable(fileName string, data []byte, parsed []co
 	scroll := container.NewVScroll(rows)
 	scroll.SetMinSize(fyne.NewSize(0, min(rows.MinSize().Height+float32(len(parsed))*40, 360)))
 	leave := func() { t.dialog.Hide() }
-	cancel := newDialogButton("Cancel", nil, widget.MediumImportance, leave)
-	t.importB = newDialogButton("Import", nil, widget.HighImportance, t.onImport)
+	cancel := newDialogButton(lang.L("Cancel"), nil, widget.MediumImportance, leave)
+	t.importB = newDialogButton(lang.L("Import"), nil, widget.HighImportance, t.onImport)
 	cancel.onEscape, t.importB.onEscape = leave, leave
-	intro := fmt.Sprintf("%s holds %d apps. Give each a name not yet in use, or skip it.", fileName, len(parsed))
+	intro := fmt.Sprintf(lang.L("%s holds %d apps. Give each a name not yet in use, or skip it."), fileName, len(parsed))
 	if len(parsed) == 1 {
-		intro = fileName + " holds an app whose name is already in use: give it another name."
+		intro = fileName + lang.L(" holds an app whose name is already in use: give it another name.")
 	}
 	content := container.NewBorder(
 		&widget.Label{Text: intro, Wrapping: fyne.TextWrapWord},
 		nil,
 		nil, nil, scroll)
-	d := dialog.NewCustomWithoutButtons("Import "+fileName, content, x.dialogs.parent)
+	d := dialog.NewCustomWithoutButtons(lang.L("Import ")+fileName, content, x.dialogs.parent)
 	d.SetButtons([]fyne.CanvasObject{cancel, t.importB}) // the style of every dialog: dialogs.go
 	t.dialog = d
 	x.dialogs.keep(t.dialog)
@@ -244,9 +245,9 @@ func (t *importTable) check() {
 		case core.ValidateName(name) != nil:
 			msg = errorWords(core.ValidateName(name))
 		case nameTaken(t.existing, name):
-			msg = fmt.Sprintf("An app named %q is already registered: give this one another name, or skip it.", name)
+			msg = fmt.Sprintf(lang.L("An app named %q is already registered: give this one another name, or skip it."), name)
 		case seen[strings.ToLower(name)] > 1:
-			msg = fmt.Sprintf("Another app in this file is also to be named %q: give one of them another name.", name)
+			msg = fmt.Sprintf(lang.L("Another app in this file is also to be named %q: give one of them another name."), name)
 		}
 		if !r.skip.Checked {
 			left = true
@@ -293,7 +294,7 @@ func (x *importExport) onExport(onlySelected bool) {
 	if onlySelected {
 		app, ok := x.selected()
 		if !ok {
-			x.dialogs.showError("Nothing to export", fmt.Errorf("select a saved app first"))
+			x.dialogs.showError(lang.L("Nothing to export"), fmt.Errorf("%s", lang.L("select a saved app first")))
 			return
 		}
 		names = []string{app.ID}
@@ -301,7 +302,7 @@ func (x *importExport) onExport(onlySelected bool) {
 	}
 	d := dialog.NewFileSave(func(wr fyne.URIWriteCloser, err error) {
 		if err != nil {
-			x.dialogs.showError("Export failed", err)
+			x.dialogs.showError(lang.L("Export failed"), err)
 			return
 		}
 		if wr == nil {
@@ -315,10 +316,10 @@ func (x *importExport) onExport(onlySelected bool) {
 			}
 			fyne.Do(func() {
 				if err != nil {
-					x.dialogs.showError("Export failed", err)
+					x.dialogs.showError(lang.L("Export failed"), err)
 					return
 				}
-				x.dialogs.showInfo("Exported", "Written to "+wr.URI().Path()+" (no secrets or tokens are in it).")
+				x.dialogs.showInfo(lang.L("Exported"), lang.L("Written to ")+wr.URI().Path()+lang.L(" (no secrets or tokens are in it)."))
 			})
 		})
 	}, x.dialogs.parent)

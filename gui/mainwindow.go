@@ -4,6 +4,7 @@ package gui
 
 import (
 	"fmt"
+	"fyne.io/fyne/v2/lang"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -60,7 +61,8 @@ type mainWindow struct {
 	closeHook func()
 }
 
-// mainWindowTitle is the title newMainWindow gives the window; Raise finds it by that.
+// mainWindowTitle is the title newMainWindow gives the window; Raise finds it by that. It is
+// the product's name, the same in every language.
 const mainWindowTitle = "Connected Apps"
 
 // Raise brings the main window to the front (and out of the tray): a second launch asked for
@@ -120,6 +122,7 @@ func newMainWindow(e *env) *mainWindow {
 // Run shows the main window and blocks until the app quits.
 func Run(a fyne.App, svc *core.Service) {
 	a.SetIcon(assets.Icon)
+	useLanguage(chosenLanguage(a)) // before anything is built: language.go
 	applyTheme(a)
 	e := &env{app: a, svc: svc, browser: svc.Browser, notifier: fyneNotifier{a}}
 	w := newMainWindow(e)
@@ -147,12 +150,12 @@ func (w *mainWindow) buildUI() fyne.CanvasObject {
 	w.sidebar = newAppSidebar(w.win, w.env.svc.Clock, func() string { return w.selectedID }, func(id string) {
 		w.confirmDiscard(func() { w.selectID(id) }, w.sidebar.syncSelection)
 	})
-	w.newButton = &widget.Button{Text: "New", Icon: theme.ContentAddIcon(), OnTapped: w.onNew}
+	w.newButton = &widget.Button{Text: lang.L("New"), Icon: theme.ContentAddIcon(), OnTapped: w.onNew}
 	w.presets = newPresetMenu(w.windowDialogs, w.confirmDiscard, func(doc *core.App, p core.Preset, regURL string) {
 		w.onNewWith(doc)
 		w.form.showPreset(p, regURL)
 	})
-	settings := &widget.Button{Text: "Settings", Icon: theme.SettingsIcon(), Importance: widget.LowImportance, OnTapped: w.openSettings}
+	settings := &widget.Button{Text: lang.L("Settings"), Icon: theme.SettingsIcon(), Importance: widget.LowImportance, OnTapped: w.openSettings}
 	// New keeps its own width and the preset button takes the rest: two equal columns
 	// made the sidebar twice the preset button wide (318 px), more than an 800 px
 	// window gives it, and "New from preset" spilled out of its button.
@@ -167,12 +170,12 @@ func (w *mainWindow) buildUI() fyne.CanvasObject {
 
 	w.top = newAppHeader(w.env.svc.Clock, w.onConnect)
 	w.tabs = container.NewAppTabs(
-		container.NewTabItemWithIcon("Registration", theme.DocumentIcon(), w.form.content()),
-		container.NewTabItemWithIcon("Connection", theme.AccountIcon(), w.tokens.content()),
+		container.NewTabItemWithIcon(lang.L("Registration"), theme.DocumentIcon(), w.form.content()),
+		container.NewTabItemWithIcon(lang.L("Connection"), theme.AccountIcon(), w.tokens.content()),
 	)
-	reload := &widget.Button{Text: "Reload now", OnTapped: w.reloadDiscardingEdits}
+	reload := &widget.Button{Text: lang.L("Reload now"), OnTapped: w.reloadDiscardingEdits}
 	w.changed = container.NewBorder(nil, nil, nil, reload,
-		&widget.Label{Text: "Another program changed your apps. Reloading discards the edits in this form.", Wrapping: fyne.TextWrapWord, Importance: widget.WarningImportance})
+		&widget.Label{Text: lang.L("Another program changed your apps. Reloading discards the edits in this form."), Wrapping: fyne.TextWrapWord, Importance: widget.WarningImportance})
 	w.changed.Hide()
 	top := container.NewVBox(
 		container.NewBorder(nil, nil, nil, container.NewCenter(w.top.connect), container.NewVBox(w.top.name, w.top.badge)),
@@ -183,9 +186,9 @@ func (w *mainWindow) buildUI() fyne.CanvasObject {
 	w.detail = container.New(layout.NewBorderLayout(top, nil, nil, nil), top, w.tabs)
 	w.detail.Hide()
 	w.welcome = container.NewCenter(container.NewVBox(
-		&widget.Label{Text: "Connected Apps", TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText, Alignment: fyne.TextAlignCenter},
-		&widget.Label{Text: "Register an OAuth 2.0 / OpenID Connect client once, sign in once,\nand hand valid tokens to your programs.", Alignment: fyne.TextAlignCenter},
-		container.NewCenter(&widget.Button{Text: "Register an app", Icon: theme.ContentAddIcon(), Importance: widget.HighImportance, OnTapped: w.onNew}),
+		&widget.Label{Text: lang.L("Connected Apps"), TextStyle: fyne.TextStyle{Bold: true}, SizeName: theme.SizeNameHeadingText, Alignment: fyne.TextAlignCenter},
+		&widget.Label{Text: lang.L("Register an OAuth 2.0 / OpenID Connect client once, sign in once,\nand hand valid tokens to your programs."), Alignment: fyne.TextAlignCenter},
+		container.NewCenter(&widget.Button{Text: lang.L("Register an app"), Icon: theme.ContentAddIcon(), Importance: widget.HighImportance, OnTapped: w.onNew}),
 	))
 	// The detail joins the window when it is first shown (showDetail). In the window from the
 	// start, hidden, it was laid out with the window all the same: its form and Connection tab
@@ -244,12 +247,12 @@ func (w *mainWindow) updateMenu() {
 func (w *mainWindow) showAbout() {
 	version := w.env.app.Metadata().Version
 	if version == "" {
-		version = "a development build"
+		version = lang.L("a development build")
 	}
-	text := "Connected Apps " + version + "\n\nRegisters OAuth 2.0 and OpenID Connect clients, signs in once through your browser, " +
-		"keeps the tokens in the system keyring and hands valid ones to your programs.\n\nYour apps are kept in " + w.env.svc.RegistryPath()
+	text := lang.L("Connected Apps ") + version + lang.L("\n\nRegisters OAuth 2.0 and OpenID Connect clients, signs in once through your browser, ") +
+		lang.L("keeps the tokens in the system keyring and hands valid ones to your programs.\n\nYour apps are kept in ") + w.env.svc.RegistryPath()
 	msg := &widget.Label{Text: text, Wrapping: fyne.TextWrapWord, Selectable: true}
-	d := showMessage(w.win, "About Connected Apps", msg)
+	d := showMessage(w.win, lang.L("About Connected Apps"), msg)
 	w.pendingDialog = d
 	d.Resize(fyne.NewSize(480, 260))
 }
@@ -398,9 +401,9 @@ func (w *mainWindow) confirmDiscard(next, cancel func()) {
 		return
 	}
 	name := w.form.displayName()
-	w.pendingDialog = showChoice(w.win, "Unsaved changes", widget.NewLabel(fmt.Sprintf("%s has changes that are not saved.", name)), "Cancel", cancel,
-		dialogChoice{text: "Discard changes", importance: widget.DangerImportance, run: next},
-		dialogChoice{text: "Save", importance: widget.HighImportance, run: func() { w.form.saveThen(next) }})
+	w.pendingDialog = showChoice(w.win, lang.L("Unsaved changes"), widget.NewLabel(fmt.Sprintf(lang.L("%s has changes that are not saved."), name)), lang.L("Cancel"), cancel,
+		dialogChoice{text: lang.L("Discard changes"), importance: widget.DangerImportance, run: next},
+		dialogChoice{text: lang.L("Save"), importance: widget.HighImportance, run: func() { w.form.saveThen(next) }})
 }
 
 func (w *mainWindow) onClose() {

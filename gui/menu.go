@@ -3,6 +3,7 @@ package gui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/lang"
 )
 
 // windowMenu is the main menu: every command with its keyboard shortcut, and the items that
@@ -32,29 +33,29 @@ func newWindowMenu(c menuCommands) *windowMenu {
 	ctrl, ctrlShift := fyne.KeyModifierShortcutDefault, fyne.KeyModifierShortcutDefault|fyne.KeyModifierShift
 	do := c.unlessModal
 	m := &windowMenu{}
-	m.save = &fyne.MenuItem{Label: "Save", Action: do(c.save), Shortcut: key(fyne.KeyS, ctrl)}
-	m.exportOne = &fyne.MenuItem{Label: "Export this app…", Action: do(c.exportOne)}
-	m.copy = &fyne.MenuItem{Label: "Copy access token", Action: do(c.copyToken), Shortcut: key(fyne.KeyC, ctrlShift)}
+	m.save = &fyne.MenuItem{Label: lang.L("Save"), Action: do(c.save), Shortcut: key(fyne.KeyS, ctrl)}
+	m.exportOne = &fyne.MenuItem{Label: lang.L("Export this app…"), Action: do(c.exportOne)}
+	m.copy = &fyne.MenuItem{Label: lang.L("Copy access token"), Action: do(c.copyToken), Shortcut: key(fyne.KeyC, ctrlShift)}
 	m.tabs = []*fyne.MenuItem{
-		{Label: "Registration", Action: do(func() { c.showTab(0) }), Shortcut: key(fyne.Key1, ctrl)},
-		{Label: "Connection", Action: do(func() { c.showTab(1) }), Shortcut: key(fyne.Key2, ctrl)},
+		{Label: lang.L("Registration"), Action: do(func() { c.showTab(0) }), Shortcut: key(fyne.Key1, ctrl)},
+		{Label: lang.L("Connection"), Action: do(func() { c.showTab(1) }), Shortcut: key(fyne.Key2, ctrl)},
 	}
-	file := fyne.NewMenu("File",
-		&fyne.MenuItem{Label: "New app", Action: do(c.newApp), Shortcut: key(fyne.KeyN, ctrl)},
+	file := fyne.NewMenu(lang.L("File"),
+		&fyne.MenuItem{Label: lang.L("New app"), Action: do(c.newApp), Shortcut: key(fyne.KeyN, ctrl)},
 		m.save,
 		fyne.NewMenuItemSeparator(),
-		&fyne.MenuItem{Label: "Import…", Action: do(c.importFile)},
-		&fyne.MenuItem{Label: "Export all…", Action: do(c.exportAll)},
+		&fyne.MenuItem{Label: lang.L("Import…"), Action: do(c.importFile)},
+		&fyne.MenuItem{Label: lang.L("Export all…"), Action: do(c.exportAll)},
 		m.exportOne,
 		fyne.NewMenuItemSeparator(),
-		&fyne.MenuItem{Label: "Settings…", Action: do(c.settings), Shortcut: key(fyne.KeyComma, ctrl)},
+		&fyne.MenuItem{Label: lang.L("Settings…"), Action: do(c.settings), Shortcut: key(fyne.KeyComma, ctrl)},
 		fyne.NewMenuItemSeparator(),
-		&fyne.MenuItem{Label: "Quit", IsQuit: true, Action: c.quit})
-	edit := fyne.NewMenu("Edit",
-		&fyne.MenuItem{Label: "Search apps", Action: do(c.search), Shortcut: key(fyne.KeyF, ctrl)},
+		&fyne.MenuItem{Label: lang.L("Quit"), IsQuit: true, Action: c.quit})
+	edit := fyne.NewMenu(lang.L("Edit"),
+		&fyne.MenuItem{Label: lang.L("Search apps"), Action: do(c.search), Shortcut: key(fyne.KeyF, ctrl)},
 		m.copy)
-	view := fyne.NewMenu("View", m.tabs...)
-	help := fyne.NewMenu("Help", &fyne.MenuItem{Label: "About Connected Apps", Action: do(c.about)})
+	view := fyne.NewMenu(lang.L("View"), m.tabs...)
+	help := fyne.NewMenu(lang.L("Help"), &fyne.MenuItem{Label: lang.L("About Connected Apps"), Action: do(c.about)})
 	m.main = fyne.NewMainMenu(file, edit, view, help)
 	return m
 }

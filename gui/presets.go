@@ -2,6 +2,7 @@ package gui
 
 import (
 	"fmt"
+	"fyne.io/fyne/v2/lang"
 	"net/url"
 	"strings"
 
@@ -26,7 +27,7 @@ type presetMenu struct {
 
 func newPresetMenu(dialogs *windowDialogs, confirmDiscard func(next, cancel func()), onOpen func(*core.App, core.Preset, string)) *presetMenu {
 	m := &presetMenu{dialogs: dialogs, confirmDiscard: confirmDiscard, onOpen: onOpen}
-	m.button = &widget.Button{Text: "New from preset", Icon: theme.MenuDropDownIcon(), OnTapped: m.show}
+	m.button = &widget.Button{Text: lang.L("New from preset"), Icon: theme.MenuDropDownIcon(), OnTapped: m.show}
 	return m
 }
 
@@ -42,7 +43,7 @@ func (m *presetMenu) show() {
 func (m *presetMenu) items() []*fyne.MenuItem {
 	presets, err := core.Presets()
 	if err != nil {
-		return []*fyne.MenuItem{{Label: "Presets unavailable: " + errorWords(err), Disabled: true}}
+		return []*fyne.MenuItem{{Label: lang.L("Presets unavailable: ") + errorWords(err), Disabled: true}}
 	}
 	items := make([]*fyne.MenuItem, 0, len(presets))
 	for _, p := range presets {
@@ -74,7 +75,7 @@ func (m *presetMenu) newFromPreset(p core.Preset) {
 		}
 		items = append(items, widget.NewFormItem(f.Label, o))
 	}
-	d := showForm(m.dialogs.parent, "New "+p.Name+" app", "Continue", items, inOrder, func() {
+	d := showForm(m.dialogs.parent, fmt.Sprintf(lang.L("New %s app"), p.Name), lang.L("Continue"), items, inOrder, func() {
 		values := map[string]string{}
 		for name, e := range entries {
 			values[name] = e.Text
@@ -90,7 +91,7 @@ func (m *presetMenu) openPreset(p core.Preset, values map[string]string) {
 	app := core.NewApp(p.Name)
 	regURL, err := p.Apply(&app, values)
 	if err != nil {
-		m.dialogs.showError("The "+p.Name+" preset needs more", err)
+		m.dialogs.showError(lang.L("The ")+p.Name+lang.L(" preset needs more"), err)
 		return
 	}
 	if app.ProviderName == "" {
@@ -112,7 +113,7 @@ func presetCard(p core.Preset, regURL string) fyne.CanvasObject {
 	text := func(s string) *widget.Label { return &widget.Label{Text: s, Wrapping: fyne.TextWrapWord} }
 	if u, err := url.Parse(regURL); err == nil && regURL != "" {
 		// Wrapped: GitLab's registration path made the window wider than 800 px.
-		step(&widget.Hyperlink{Text: "Register the client at " + u.Host + u.Path, URL: u, Wrapping: fyne.TextWrapBreak})
+		step(&widget.Hyperlink{Text: lang.L("Register the client at ") + u.Host + u.Path, URL: u, Wrapping: fyne.TextWrapBreak})
 	}
 	if p.Registration != "" {
 		step(text(p.Registration))
@@ -120,16 +121,16 @@ func presetCard(p core.Preset, regURL string) fyne.CanvasObject {
 	if p.RedirectAdvice != "" {
 		step(text(p.RedirectAdvice))
 	}
-	step(text("Paste the client ID (and secret) below, then Save."))
+	step(text(lang.L("Paste the client ID (and secret) below, then Save.")))
 	if len(p.Quirks) > 0 {
-		steps.Add(&widget.Label{Text: "Good to know:\n• " + strings.Join(p.Quirks, "\n• "), Wrapping: fyne.TextWrapWord, SizeName: theme.SizeNameCaptionText})
+		steps.Add(&widget.Label{Text: lang.L("Good to know:\n• ") + strings.Join(p.Quirks, "\n• "), Wrapping: fyne.TextWrapWord, SizeName: theme.SizeNameCaptionText})
 	}
-	item := widget.NewAccordionItem(fmt.Sprintf("%s preset: %d steps to register", p.Name, n), steps)
+	item := widget.NewAccordionItem(fmt.Sprintf(lang.L("%s preset: %d steps to register"), p.Name, n), steps)
 	item.Open = true
 	return widget.NewAccordion(item)
 }
 
 // presetSummary is a one-line reminder in the status line.
 func presetSummary(p core.Preset) string {
-	return fmt.Sprintf("Filled from the %s preset: add the client ID (and secret), then Save.", p.Name)
+	return fmt.Sprintf(lang.L("Filled from the %s preset: add the client ID (and secret), then Save."), p.Name)
 }

@@ -1,6 +1,7 @@
 package gui
 
 import (
+	"fyne.io/fyne/v2/lang"
 	"slices"
 
 	"connectedapps/core"
@@ -27,14 +28,13 @@ type remedyActions struct {
 	copyToken func(app string)        // copy its access token
 }
 
-// Texts of the remedies' buttons.
-const (
-	connectAgainButton     = "Connect again"
-	openRegistrationButton = "Open Registration"
-	discoverButton         = "Get OpenID Configuration"
-	copyTokenButton        = "Copy token"
-	forgetHereButton       = "Forget on this computer"
-)
+// Texts of the remedies' buttons, in the window's language (functions, so the words are
+// looked up after the language is chosen).
+func connectAgainButton() string     { return lang.L("Connect again") }
+func openRegistrationButton() string { return lang.L("Open Registration") }
+func discoverButton() string         { return lang.L("Get OpenID Configuration") }
+func copyTokenButton() string        { return lang.L("Copy token") }
+func forgetHereButton() string       { return lang.L("Forget on this computer") }
 
 // choices is a button for each of rs that the window can do, in rs's order (the outermost
 // remedy first), each button once.
@@ -53,20 +53,20 @@ func (a *remedyActions) choices(rs []fail.Remedy) []dialogChoice {
 		switch r.Do {
 		case fail.Reconnect, fail.WaitLonger:
 			if a.connect != nil {
-				add(connectAgainButton, func() { a.connect(r.App) })
+				add(connectAgainButton(), func() { a.connect(r.App) })
 			}
 		case fail.SetSecret, fail.CheckClient, fail.AddEndpoint, fail.FixField, fail.MoveEndpoint, fail.ChoosePort:
 			if a.openField != nil {
 				field := remedyField(r)
-				add(openRegistrationButton, func() { a.openField(r.App, field) })
+				add(openRegistrationButton(), func() { a.openField(r.App, field) })
 			}
 		case fail.UseDiscovery:
 			if a.discover != nil {
-				add(discoverButton, func() { a.discover(r.App) })
+				add(discoverButton(), func() { a.discover(r.App) })
 			}
 		case fail.FetchToken:
 			if a.copyToken != nil {
-				add(copyTokenButton, func() { a.copyToken(r.App) })
+				add(copyTokenButton(), func() { a.copyToken(r.App) })
 			}
 		}
 	}

@@ -52,12 +52,12 @@ func TestDisconnectNetworkFailureOffersToForgetHere(t *testing.T) {
 	test.Tap(w.tokens.disconnect)
 	tapDialogButton(t, w, "Disconnect")
 
-	assertDialogShows(t, w, "Revocation failed", "nothing was deleted", "Nothing was deleted.", "“"+forgetHereButton+"”")
+	assertDialogShows(t, w, "Revocation failed", "nothing was deleted", "Nothing was deleted.", "“"+forgetHereButton()+"”")
 	assertNoCommandLine(t, overlayTexts(w))
-	if got := dialogButtons(t, w); !slices.Equal(got, []string{"Cancel", forgetHereButton}) {
+	if got := dialogButtons(t, w); !slices.Equal(got, []string{"Cancel", forgetHereButton()}) {
 		t.Errorf("buttons %q", got)
 	}
-	tapDialogButton(t, w, forgetHereButton)
+	tapDialogButton(t, w, forgetHereButton())
 
 	if !slices.Equal(svc.disconnects, []bool{false, true}) {
 		t.Fatalf("Disconnect calls (localOnly): %v", svc.disconnects)
@@ -79,7 +79,7 @@ func TestDeleteRevocationFailureOffersToForgetHere(t *testing.T) {
 
 	assertDialogShows(t, w, "Revocation failed", "temporarily_unavailable", "nothing was removed", "Forget Example on this computer anyway?")
 	assertNoCommandLine(t, overlayTexts(w))
-	if got := dialogButtons(t, w); !slices.Equal(got, []string{"Cancel", forgetHereButton}) {
+	if got := dialogButtons(t, w); !slices.Equal(got, []string{"Cancel", forgetHereButton()}) {
 		t.Errorf("buttons %q", got)
 	}
 	if apps, _ := svc.List(); len(apps) != 1 {
@@ -93,7 +93,7 @@ func TestDeleteRevocationFailureOffersToForgetHere(t *testing.T) {
 
 	test.Tap(w.form.deleteButton)
 	tapDialogButton(t, w, "Delete")
-	tapDialogButton(t, w, forgetHereButton)
+	tapDialogButton(t, w, forgetHereButton())
 
 	if apps, _ := svc.List(); len(apps) != 0 {
 		t.Fatalf("Forget on this computer left %d apps", len(apps))
@@ -124,10 +124,10 @@ func TestConnectPortInUseOpensTheRedirectPort(t *testing.T) {
 
 	assertDialogShows(t, w, "already in use", "choose another redirect port under Advanced on the Registration tab", "Once that is done, press Try again.")
 	assertNoCommandLine(t, overlayTexts(w))
-	if got := dialogButtons(t, w); !slices.Equal(got, []string{"Close", openRegistrationButton, "Try again"}) {
+	if got := dialogButtons(t, w); !slices.Equal(got, []string{"Close", openRegistrationButton(), "Try again"}) {
 		t.Errorf("buttons %q", got)
 	}
-	tapDialogButton(t, w, openRegistrationButton)
+	tapDialogButton(t, w, openRegistrationButton())
 
 	if dialogShown(w) {
 		t.Errorf("the connect dialog is still shown: %q", overlayTexts(w))
@@ -158,7 +158,7 @@ func TestConnectWithoutTheSecretOpensTheSecret(t *testing.T) {
 
 	assertDialogShows(t, w, "Could not connect to Machine", "needs the client secret", "give the client secret on the Registration tab")
 	assertNoCommandLine(t, overlayTexts(w))
-	tapDialogButton(t, w, openRegistrationButton)
+	tapDialogButton(t, w, openRegistrationButton())
 
 	assertFocused(t, w, w.form.secret, "client secret")
 }
@@ -183,7 +183,7 @@ func TestErrorDialogConnectAgain(t *testing.T) {
 
 	assertDialogShows(t, w, "Example is not connected", "sign in again with Connect")
 	assertNoCommandLine(t, overlayTexts(w))
-	tapDialogButton(t, w, connectAgainButton)
+	tapDialogButton(t, w, connectAgainButton())
 
 	example, _ := svc.Get("Example")
 	if w.selectedID != example.ID {
@@ -211,7 +211,7 @@ func TestErrorDialogOpensTheMissingEndpoint(t *testing.T) {
 
 	assertDialogShows(t, w, "add the userinfo URI on the Registration tab")
 	assertNoCommandLine(t, overlayTexts(w))
-	tapDialogButton(t, w, openRegistrationButton)
+	tapDialogButton(t, w, openRegistrationButton())
 
 	if w.tabs.SelectedIndex() != 0 || !w.form.endpoints.Items[0].Open {
 		t.Errorf("tab %d, Endpoints open %v; want the Registration tab with its Endpoints open", w.tabs.SelectedIndex(), w.form.endpoints.Items[0].Open)
@@ -229,7 +229,7 @@ func TestErrorDialogDiscovers(t *testing.T) {
 
 	w.showError("Could not connect", err)
 	assertNoCommandLine(t, overlayTexts(w))
-	tapDialogButton(t, w, discoverButton)
+	tapDialogButton(t, w, discoverButton())
 
 	assertFocused(t, w, w.form.discovery, "discovery URL")
 	if got := w.form.errors[core.FieldOpenIDConfiguration].Text; got == "" {
@@ -240,7 +240,7 @@ func TestErrorDialogDiscovers(t *testing.T) {
 	srv := discoveryServer(t)
 	w.form.discovery.SetText(srv.URL)
 	w.showError("Could not connect", err)
-	tapDialogButton(t, w, discoverButton)
+	tapDialogButton(t, w, discoverButton())
 	if got := w.form.urls["jwks_uri"].Text; got == "" {
 		t.Errorf("discovery did not fill the JWKS URI; its line says %q", w.form.errors[core.FieldOpenIDConfiguration].Text)
 	}
@@ -257,7 +257,7 @@ func TestErrorDialogCopiesTheToken(t *testing.T) {
 	w.showError("Could not connect", err)
 	assertDialogShows(t, w, "its token is fetched when a program asks for it")
 	assertNoCommandLine(t, overlayTexts(w))
-	tapDialogButton(t, w, copyTokenButton)
+	tapDialogButton(t, w, copyTokenButton())
 
 	if got := w.env.app.Clipboard().Content(); got != "access-1" {
 		t.Errorf("the clipboard holds %q", got)
@@ -278,16 +278,16 @@ func TestRemedyButtons(t *testing.T) {
 		button, do string
 	}
 	cases := []remedyCase{
-		{fail.ReconnectApp("A"), connectAgainButton, "connect A"},
-		{fail.WaitLongerFor("A"), connectAgainButton, "connect A"},
-		{fail.SetSecretOf("A"), openRegistrationButton, "open A client_secret"},
-		{fail.CheckClientOf("A"), openRegistrationButton, "open A client_id"},
-		{fail.AddEndpointTo("A", "introspection_uri"), openRegistrationButton, "open A introspection_uri"},
-		{fail.FixFieldOf("A", "jwks_uri"), openRegistrationButton, "open A jwks_uri"},
-		{fail.MoveEndpointOf("A", "token_uri"), openRegistrationButton, "open A token_uri"},
-		{fail.ChoosePortFor("A"), openRegistrationButton, "open A redirect_port"},
-		{fail.UseDiscoveryFor("A"), discoverButton, "discover A"},
-		{fail.FetchTokenOf("A"), copyTokenButton, "copy A"},
+		{fail.ReconnectApp("A"), connectAgainButton(), "connect A"},
+		{fail.WaitLongerFor("A"), connectAgainButton(), "connect A"},
+		{fail.SetSecretOf("A"), openRegistrationButton(), "open A client_secret"},
+		{fail.CheckClientOf("A"), openRegistrationButton(), "open A client_id"},
+		{fail.AddEndpointTo("A", "introspection_uri"), openRegistrationButton(), "open A introspection_uri"},
+		{fail.FixFieldOf("A", "jwks_uri"), openRegistrationButton(), "open A jwks_uri"},
+		{fail.MoveEndpointOf("A", "token_uri"), openRegistrationButton(), "open A token_uri"},
+		{fail.ChoosePortFor("A"), openRegistrationButton(), "open A redirect_port"},
+		{fail.UseDiscoveryFor("A"), discoverButton(), "discover A"},
+		{fail.FetchTokenOf("A"), copyTokenButton(), "copy A"},
 		{fail.ForgetLocallyOnly("A", "tokens"), "", ""},
 		{fail.ImportUnderAnotherName("A"), "", ""},
 		{fail.SeeApps(), "", ""},

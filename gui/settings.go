@@ -2,6 +2,7 @@ package gui
 
 import (
 	"fmt"
+	"fyne.io/fyne/v2/lang"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -54,6 +55,8 @@ type settingsScreen struct {
 	folder       *widget.Label
 	copyFolder   *widget.Button
 	folderNote   *widget.Label
+	language     *widget.RadioGroup // System / English / 简体中文 (language.go)
+	languageNote *widget.Label      // "… when Connected Apps starts again", once changed
 
 	// dialog is the open Settings dialog, kept so tests can close it.
 	dialog dialog.Dialog
@@ -70,7 +73,7 @@ func newSettingsScreen(e *env, parent fyne.Window) *settingsScreen {
 func (s *settingsScreen) show() {
 	content := s.buildUI()
 	s.scroll = wheelScroll(content) // the wheel turns it over its entries too: wheel.go
-	d := dialog.NewCustom("Settings", "Close", s.scroll, s.parent)
+	d := dialog.NewCustom(lang.L("Settings"), lang.L("Close"), s.scroll, s.parent)
 	s.dialog = d
 	showModal(s.parent, d, d.Hide, d.Hide) // Enter and Escape close it: dialogs.go
 	d.Resize(fyne.NewSize(600, min(content.MinSize().Height+130, s.parent.Canvas().Size().Height-40)))
@@ -89,7 +92,7 @@ func (s *settingsScreen) buildUI() fyne.CanvasObject {
 	// Clipboard.
 	// Every control leaves Settings on Escape and closes it on Enter, as the dialog itself
 	// does when nothing has the focus (dialogs.go).
-	s.clearCheck = newDialogCheck("Clear a copied token from the clipboard after", nil)
+	s.clearCheck = newDialogCheck(lang.L("Clear a copied token from the clipboard after"), nil)
 	s.clearCheck.Checked = prefs.BoolWithFallback(clipboardClearKey, true)
 	s.clearCheck.OnChanged = s.onClearToggled
 	s.seconds = newDialogEntry()
@@ -102,10 +105,18 @@ func (s *settingsScreen) buildUI() fyne.CanvasObject {
 	}
 	clearRow := container.NewHBox(s.clearCheck,
 		container.NewGridWrap(fyne.NewSize(80, s.seconds.MinSize().Height), s.seconds),
-		widget.NewLabel("seconds"))
+		widget.NewLabel(lang.L("seconds")))
+
+	// Language: read once at start (language.go), so a change shows from the next start on.
+	s.language = widget.NewRadioGroup(languageOptions(), nil)
+	s.language.Horizontal, s.language.Required = true, true
+	s.language.Selected = languageOptionOf(chosenLanguage(s.env.app))
+	s.language.OnChanged = s.onLanguageChanged
+	s.languageNote = caption(lang.L("The window shows the new language when Connected Apps starts again."))
+	s.languageNote.Hide()
 
 	// Start at login.
-	s.startCheck = newDialogCheck("Open Connected Apps when I log in", s.onStartAtLoginToggled)
+	s.startCheck = newDialogCheck(lang.L("Open Connected Apps when I log in"), s.onStartAtLoginToggled)
 	for _, c := range []*dialogCheck{s.clearCheck, s.startCheck} {
 		c.onEscape, c.onEnter = s.close, s.close
 	}
@@ -113,13 +124,13 @@ func (s *settingsScreen) buildUI() fyne.CanvasObject {
 	s.loadAutostart()
 
 	// Secret store.
-	s.storeName = &widget.Label{Text: "Checking…", Wrapping: fyne.TextWrapWord}
+	s.storeName = &widget.Label{Text: lang.L("Checking…"), Wrapping: fyne.TextWrapWord}
 	s.storeState = &widget.Label{Wrapping: fyne.TextWrapWord, Selectable: true}
-	s.recheck = newDialogButton("Check again", theme.ViewRefreshIcon(), widget.MediumImportance, s.onProbe)
-	s.unlock = newDialogButton("Unlock…", theme.LoginIcon(), widget.MediumImportance, s.onUnlockVault)
+	s.recheck = newDialogButton(lang.L("Check again"), theme.ViewRefreshIcon(), widget.MediumImportance, s.onProbe)
+	s.unlock = newDialogButton(lang.L("Unlock…"), theme.LoginIcon(), widget.MediumImportance, s.onUnlockVault)
 	s.unlock.Hide()
-	s.useVault = newDialogButton("Use encrypted vault…", theme.StorageIcon(), widget.MediumImportance, s.onUseVault)
-	s.useSystem = newDialogButton("Use the system keyring", theme.StorageIcon(), widget.MediumImportance, s.onUseSystem)
+	s.useVault = newDialogButton(lang.L("Use encrypted vault…"), theme.StorageIcon(), widget.MediumImportance, s.onUseVault)
+	s.useSystem = newDialogButton(lang.L("Use the system keyring"), theme.StorageIcon(), widget.MediumImportance, s.onUseSystem)
 	for _, b := range []*dialogButton{s.recheck, s.unlock, s.useVault, s.useSystem} {
 		b.onEscape = s.close
 	}
@@ -130,29 +141,40 @@ func (s *settingsScreen) buildUI() fyne.CanvasObject {
 
 	// Registry folder.
 	s.folder = &widget.Label{Text: filepath.Dir(s.env.svc.RegistryPath()), Wrapping: fyne.TextWrapBreak, Selectable: true}
-	s.copyFolder = &widget.Button{Text: "Copy", Icon: theme.ContentCopyIcon(), OnTapped: s.onCopyFolder}
-	s.folderNote = caption("apps.json there holds your registrations. Client secrets and tokens are never in this folder: they are in the secret store.")
+	s.copyFolder = &widget.Button{Text: lang.L("Copy"), Icon: theme.ContentCopyIcon(), OnTapped: s.onCopyFolder}
+	s.folderNote = caption(lang.L("apps.json there holds your registrations. Client secrets and tokens are never in this folder: they are in the secret store."))
 
 	return container.NewVBox(
-		heading("Clipboard"),
+		heading(lang.L("Clipboard")),
 		clearRow,
 		s.secondsError,
-		caption("Only if the clipboard still holds the token. Clipboard-history tools (KDE’s Klipper, CopyQ, GNOME extensions…) may keep their own copy: clear it there too, or exclude Connected Apps."),
+		caption(lang.L("Only if the clipboard still holds the token. Clipboard-history tools (KDE’s Klipper, CopyQ, GNOME extensions…) may keep their own copy: clear it there too, or exclude Connected Apps.")),
 		widget.NewSeparator(),
-		heading("Start at login"),
+		heading(lang.L("Start at login")),
 		s.startCheck,
 		s.startNote,
 		widget.NewSeparator(),
-		heading("Secret store"),
+		heading(lang.L("Secret store")),
 		container.NewBorder(nil, nil, nil, container.NewVBox(s.recheck, s.unlock), container.NewVBox(s.storeName, s.storeState)),
 		container.NewHBox(s.useVault, s.useSystem),
 		s.storeResult,
-		caption("Without a keyring (SSH sessions, containers) an encrypted vault file keeps your client secrets and tokens instead; its passphrase is asked each time Connected Apps starts."),
+		caption(lang.L("Without a keyring (SSH sessions, containers) an encrypted vault file keeps your client secrets and tokens instead; its passphrase is asked each time Connected Apps starts.")),
 		widget.NewSeparator(),
-		heading("Your apps are kept in"),
+		heading(lang.L("Language")),
+		s.language,
+		s.languageNote,
+		widget.NewSeparator(),
+		heading(lang.L("Your apps are kept in")),
 		container.NewBorder(nil, nil, nil, container.NewVBox(s.copyFolder), s.folder),
 		s.folderNote,
 	)
+}
+
+// onLanguageChanged keeps the choice for the next start: Fyne's widgets take their words
+// when they are built, and this window is built already.
+func (s *settingsScreen) onLanguageChanged(option string) {
+	s.env.app.Preferences().SetString(prefLanguage, languageOfOption(option))
+	s.languageNote.Show()
 }
 
 // clipboardSeconds is the stored delay, or the default when none (or nonsense) is stored.
@@ -178,7 +200,7 @@ func (s *settingsScreen) onClearToggled(on bool) {
 func (s *settingsScreen) onSecondsChanged(text string) {
 	n, err := strconv.Atoi(strings.TrimSpace(text))
 	if err != nil || n < minClipboardSeconds || n > maxClipboardSeconds {
-		s.secondsError.SetText(fmt.Sprintf("Enter a whole number of seconds from %d to %d; %d s is kept until then.",
+		s.secondsError.SetText(fmt.Sprintf(lang.L("Enter a whole number of seconds from %d to %d; %d s is kept until then."),
 			minClipboardSeconds, maxClipboardSeconds, s.clipboardSeconds()))
 		s.secondsError.Show()
 		return
@@ -208,10 +230,10 @@ func (s *settingsScreen) describeAutostart(on bool, err error) {
 		s.startNote.Text = errorWords(err)
 	case on:
 		s.startNote.Importance = widget.MediumImportance
-		s.startNote.Text = "Your desktop starts it from " + s.autostart.Path + "."
+		s.startNote.Text = lang.L("Your desktop starts it from ") + s.autostart.Path + "."
 	default:
 		s.startNote.Importance = widget.MediumImportance
-		s.startNote.Text = "Connected Apps refreshes tokens only while it runs; scripts still refresh their own on demand."
+		s.startNote.Text = lang.L("Connected Apps refreshes tokens only while it runs; scripts still refresh their own on demand.")
 	}
 	s.startNote.Refresh()
 }
@@ -237,7 +259,7 @@ func (s *settingsScreen) onStartAtLoginToggled(on bool) {
 			if path, err = exe(); err == nil {
 				err = a.Enable(path)
 			} else {
-				err = fmt.Errorf("cannot tell where this program is (%v), so it cannot be started at login", err)
+				err = fmt.Errorf(lang.L("cannot tell where this program is (%v), so it cannot be started at login"), err)
 			}
 		} else {
 			err = a.Disable()
@@ -259,13 +281,13 @@ func (s *settingsScreen) onStartAtLoginToggled(on bool) {
 func (s *settingsScreen) onProbe() {
 	prober, ok := s.env.svc.(secretsProber)
 	if !ok {
-		s.storeName.SetText("Unknown")
+		s.storeName.SetText(lang.L("Unknown"))
 		s.storeState.SetText("")
 		return
 	}
 	s.recheck.Disable()
 	s.storeState.Importance = widget.MediumImportance
-	s.storeState.SetText("Checking that it answers…")
+	s.storeState.SetText(lang.L("Checking that it answers…"))
 	s.env.runAsync(func() {
 		st := prober.ProbeSecrets()
 		fyne.Do(func() {
@@ -280,13 +302,13 @@ func (s *settingsScreen) onProbe() {
 			switch st.State {
 			case core.SecretsOK:
 				s.storeState.Importance = widget.SuccessImportance
-				s.storeState.Text = "Works: it is unlocked and answering."
+				s.storeState.Text = lang.L("Works: it is unlocked and answering.")
 			case core.SecretsLocked:
 				s.storeState.Importance = widget.WarningImportance
-				s.storeState.Text = "Locked: " + st.Message
+				s.storeState.Text = lang.L("Locked: ") + st.Message
 			default:
 				s.storeState.Importance = widget.DangerImportance
-				s.storeState.Text = "Not reachable: " + st.Message
+				s.storeState.Text = lang.L("Not reachable: ") + st.Message
 			}
 			s.storeState.Refresh()
 		})
@@ -295,7 +317,7 @@ func (s *settingsScreen) onProbe() {
 
 func (s *settingsScreen) onCopyFolder() {
 	s.env.app.Clipboard().SetContent(s.folder.Text)
-	s.copyFolder.SetText("Copied")
+	s.copyFolder.SetText(lang.L("Copied"))
 }
 
 // close closes Settings (Escape or Enter from any of its controls).

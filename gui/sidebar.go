@@ -1,6 +1,7 @@
 package gui
 
 import (
+	"fyne.io/fyne/v2/lang"
 	"slices"
 	"strings"
 	"time"
@@ -35,7 +36,7 @@ type appSidebar struct {
 func newAppSidebar(win fyne.Window, clock func() time.Time, selected func() string, onPick func(id string)) *appSidebar {
 	s := &appSidebar{win: win, clock: clock, selected: selected, onPick: onPick}
 	s.search = newSearchEntry()
-	s.search.PlaceHolder = "Search apps (Ctrl+F)"
+	s.search.PlaceHolder = lang.L("Search apps (Ctrl+F)")
 	s.search.OnChanged = func(string) { s.applyFilter() }
 	s.search.onEscape, s.search.onDown = s.onSearchEscape, s.onSearchDown
 	s.search.OnSubmitted = func(string) { s.onSearchDown() }
@@ -61,7 +62,7 @@ func (s *appSidebar) setApps(apps []core.App) {
 
 // showError says the registry could not be read; the list keeps what it showed.
 func (s *appSidebar) showError(err error) {
-	s.listError.SetText("Your apps could not be read: " + errorWords(err))
+	s.listError.SetText(lang.L("Your apps could not be read: ") + errorWords(err))
 	s.listError.Show()
 }
 
@@ -85,10 +86,10 @@ func (s *appSidebar) applyFilter() {
 	}
 	switch {
 	case len(s.apps) == 0:
-		s.emptyList.SetText("No apps yet. Press New to register one.")
+		s.emptyList.SetText(lang.L("No apps yet. Press New to register one."))
 		s.emptyList.Show()
 	case len(s.shown) == 0:
-		s.emptyList.SetText("No app matches “" + s.search.Text + "”.")
+		s.emptyList.SetText(lang.L("No app matches “") + s.search.Text + "”.")
 		s.emptyList.Show()
 	default:
 		s.emptyList.Hide()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"fyne.io/fyne/v2/lang"
 	"strings"
 	"sync"
 	"time"
@@ -119,24 +120,24 @@ func (p *tokenPanel) content() fyne.CanvasObject {
 	p.notGranted = wrap(&widget.Label{Importance: widget.WarningImportance})
 	p.refreshTok = wrap(&widget.Label{})
 	p.token = &widget.Label{Text: maskedToken, TextStyle: fyne.TextStyle{Monospace: true}, Wrapping: fyne.TextWrapBreak, Selectable: true}
-	p.reveal = &widget.Button{Text: "Reveal", Icon: theme.VisibilityIcon(), OnTapped: p.onReveal}
-	p.copyToken = &widget.Button{Text: "Copy access token", Icon: theme.ContentCopyIcon(), Importance: widget.HighImportance, OnTapped: func() { p.onCopy(false) }}
-	p.copyHeader = &widget.Button{Text: "Copy “Authorization: Bearer …” header", Icon: theme.ContentCopyIcon(), OnTapped: func() { p.onCopy(true) }}
-	p.refresh = &widget.Button{Text: "Refresh now", Icon: theme.ViewRefreshIcon(), OnTapped: p.onRefresh}
-	p.test = &widget.Button{Text: "Test", Icon: theme.MediaPlayIcon(), OnTapped: p.onTest}
-	p.disconnect = &widget.Button{Text: "Disconnect", Icon: theme.LogoutIcon(), Importance: widget.DangerImportance, OnTapped: p.onDisconnect}
+	p.reveal = &widget.Button{Text: lang.L("Reveal"), Icon: theme.VisibilityIcon(), OnTapped: p.onReveal}
+	p.copyToken = &widget.Button{Text: lang.L("Copy access token"), Icon: theme.ContentCopyIcon(), Importance: widget.HighImportance, OnTapped: func() { p.onCopy(false) }}
+	p.copyHeader = &widget.Button{Text: lang.L("Copy “Authorization: Bearer …” header"), Icon: theme.ContentCopyIcon(), OnTapped: func() { p.onCopy(true) }}
+	p.refresh = &widget.Button{Text: lang.L("Refresh now"), Icon: theme.ViewRefreshIcon(), OnTapped: p.onRefresh}
+	p.test = &widget.Button{Text: lang.L("Test"), Icon: theme.MediaPlayIcon(), OnTapped: p.onTest}
+	p.disconnect = &widget.Button{Text: lang.L("Disconnect"), Icon: theme.LogoutIcon(), Importance: widget.DangerImportance, OnTapped: p.onDisconnect}
 	p.notice = wrap(&widget.Label{})
 
 	key := func(s string) *widget.Label { return &widget.Label{Text: s, TextStyle: fyne.TextStyle{Bold: true}} }
 	p.details = container.New(layout.NewFormLayout(),
-		key("Status"), p.state,
-		key("Access token"), p.countdown,
-		key("Signed in as"), p.identity,
-		key("Since"), p.since,
-		key("Requested scopes"), p.requested,
-		key("Granted scopes"), container.NewVBox(p.granted, p.notGranted),
-		key("Refresh token"), p.refreshTok,
-		key("Token"), container.NewBorder(nil, nil, nil, container.NewVBox(p.reveal), p.token),
+		key(lang.L("Status")), p.state,
+		key(lang.L("Access token")), p.countdown,
+		key(lang.L("Signed in as")), p.identity,
+		key(lang.L("Since")), p.since,
+		key(lang.L("Requested scopes")), p.requested,
+		key(lang.L("Granted scopes")), container.NewVBox(p.granted, p.notGranted),
+		key(lang.L("Refresh token")), p.refreshTok,
+		key(lang.L("Token")), container.NewBorder(nil, nil, nil, container.NewVBox(p.reveal), p.token),
 	)
 	p.actions = container.NewVBox(
 		container.NewHBox(p.copyToken, p.copyHeader),
@@ -176,9 +177,9 @@ func (p *tokenPanel) show(app *core.App) {
 	}
 	switch {
 	case app == nil:
-		p.hint.SetText("Save this app on the Registration tab first; then connect to it, and its tokens appear here.")
+		p.hint.SetText(lang.L("Save this app on the Registration tab first; then connect to it, and its tokens appear here."))
 	case conn == nil:
-		p.hint.SetText(fmt.Sprintf("Not connected. Press “Connect” above to sign in to %s; the connection and its tokens then appear here.", app.ProviderName))
+		p.hint.SetText(fmt.Sprintf(lang.L("Not connected. Press “Connect” above to sign in to %s; the connection and its tokens then appear here."), app.ProviderName))
 	}
 	if conn == nil {
 		p.hint.Show()
@@ -199,35 +200,35 @@ func (p *tokenPanel) show(app *core.App) {
 	p.updateCountdown()
 	machine := !app.GrantType.SignsIn()
 	if machine {
-		p.identity.SetText("nobody: with client credentials the client acts for itself")
+		p.identity.SetText(lang.L("nobody: with client credentials the client acts for itself"))
 	} else {
 		p.identity.SetText(identityText(conn))
 	}
 	p.since.SetText(sinceText(conn))
 	p.requested.SetText(scopeList(app.Scopes, "none"))
-	p.granted.SetText(scopeList(conn.GrantedScopes, "none reported"))
+	p.granted.SetText(scopeList(conn.GrantedScopes, lang.L("none reported")))
 	if missing := notGranted(app.Scopes, conn.GrantedScopes); len(missing) > 0 {
-		p.notGranted.SetText("Requested but not granted: " + strings.Join(missing, " "))
+		p.notGranted.SetText(lang.L("Requested but not granted: ") + strings.Join(missing, " "))
 		p.notGranted.Show()
 	} else {
 		p.notGranted.Hide()
 	}
 	switch {
 	case machine:
-		p.refreshTok.SetText("not needed: a new access token is fetched with the client credentials")
+		p.refreshTok.SetText(lang.L("not needed: a new access token is fetched with the client credentials"))
 	case conn.HasRefreshToken:
-		p.refreshTok.SetText("held: the access token is renewed before it runs out")
+		p.refreshTok.SetText(lang.L("held: the access token is renewed before it runs out"))
 	default:
-		p.refreshTok.SetText("none: when the access token runs out, connect again")
+		p.refreshTok.SetText(lang.L("none: when the access token runs out, connect again"))
 	}
 	if conn.ReconnectToApply {
-		p.reconnect.SetText("The scopes changed since you signed in: press “Reconnect” above to apply them.")
+		p.reconnect.SetText(lang.L("The scopes changed since you signed in: press “Reconnect” above to apply them."))
 		p.reconnect.Show()
 	} else {
 		p.reconnect.Hide()
 	}
 	if conn.LastError != "" {
-		p.lastError.SetText("Last error: " + conn.LastError)
+		p.lastError.SetText(lang.L("Last error: ") + conn.LastError)
 		p.lastError.Show()
 	} else {
 		p.lastError.Hide()
@@ -379,7 +380,7 @@ func (p *tokenPanel) mask() {
 	p.revealSeq++
 	p.revealed = ""
 	p.token.SetText(maskedToken)
-	p.reveal.SetText("Reveal")
+	p.reveal.SetText(lang.L("Reveal"))
 	p.reveal.SetIcon(theme.VisibilityIcon())
 	p.updateButtons()
 }
@@ -404,7 +405,7 @@ func (p *tokenPanel) onReveal() {
 		fyne.Do(func() {
 			p.reveal.Enable()
 			if err != nil {
-				p.report(app.ID, "Could not show the token", err)
+				p.report(app.ID, lang.L("Could not show the token"), err)
 				p.onChanged() // a failed refresh may have changed the state
 				return
 			}
@@ -413,7 +414,7 @@ func (p *tokenPanel) onReveal() {
 			}
 			p.revealed = ts.AccessToken
 			p.token.SetText(ts.AccessToken)
-			p.reveal.SetText("Hide")
+			p.reveal.SetText(lang.L("Hide"))
 			p.reveal.SetIcon(theme.VisibilityOffIcon())
 		})
 	})
@@ -427,7 +428,7 @@ func (p *tokenPanel) onCopyToken() {
 		return
 	}
 	if p.app.Connection == nil {
-		p.report(p.app.ID, "Nothing to copy", fmt.Errorf("%s is not connected: select it and press “Connect” first", p.app.ProviderName))
+		p.report(p.app.ID, lang.L("Nothing to copy"), fmt.Errorf(lang.L("%s is not connected: select it and press “Connect” first"), p.app.ProviderName))
 		return
 	}
 	p.onCopy(false)
@@ -451,17 +452,17 @@ func (p *tokenPanel) copyFor(app core.App, header bool) {
 		ts, err := svc.Token(ctx, app.ID, core.DefaultMinValid)
 		fyne.Do(func() {
 			if err != nil {
-				p.report(app.ID, "Could not copy the token", err)
+				p.report(app.ID, lang.L("Could not copy the token"), err)
 				p.onChanged()
 				return
 			}
-			what, text := "The access token", ts.AccessToken
+			what, text := lang.L("The access token"), ts.AccessToken
 			if header {
-				what, text = "The Authorization header", "Authorization: "+ts.Type()+" "+ts.AccessToken
+				what, text = lang.L("The Authorization header"), lang.L("Authorization: ")+ts.Type()+" "+ts.AccessToken
 			}
-			msg := what + " is on the clipboard."
+			msg := what + lang.L(" is on the clipboard.")
 			if d := p.clip.put(text); d > 0 {
-				msg += " It is cleared in " + secondsText(d) + ", if the clipboard still holds it."
+				msg += lang.L(" It is cleared in ") + secondsText(d) + lang.L(", if the clipboard still holds it.")
 			}
 			p.setNotice(app.ID, msg, widget.SuccessImportance)
 			if app.Connection == nil || !equalTimes(ts.Expiry, app.Connection.ExpiresAt) {
@@ -486,7 +487,7 @@ func (p *tokenPanel) onRefresh() {
 		return
 	}
 	p.setBusy(app.ID, true)
-	p.setNotice(app.ID, "Refreshing…", widget.MediumImportance)
+	p.setNotice(app.ID, lang.L("Refreshing…"), widget.MediumImportance)
 	svc := p.env.svc
 	p.env.runAsync(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), panelCallTimeout)
@@ -496,9 +497,9 @@ func (p *tokenPanel) onRefresh() {
 		fyne.Do(func() {
 			p.setBusy(app.ID, false)
 			if err != nil {
-				p.report(app.ID, "Refresh failed", err)
+				p.report(app.ID, lang.L("Refresh failed"), err)
 			} else {
-				p.setNotice(app.ID, "Refreshed: the new access token "+countdownText(ts.Expiry, now)+".", widget.SuccessImportance)
+				p.setNotice(app.ID, lang.L("Refreshed: the new access token ")+countdownText(ts.Expiry, now)+".", widget.SuccessImportance)
 			}
 			p.onChanged()
 		})
@@ -513,11 +514,11 @@ func (p *tokenPanel) onTest() {
 		return
 	}
 	if app.UserinfoURI == "" && app.IntrospectionURI == "" {
-		p.report(app.ID, "Nothing to test", fmt.Errorf("%s has neither a userinfo nor an introspection URI: add one under Endpoints on the Registration tab, save, and test again", app.ProviderName))
+		p.report(app.ID, lang.L("Nothing to test"), fmt.Errorf(lang.L("%s has neither a userinfo nor an introspection URI: add one under Endpoints on the Registration tab, save, and test again"), app.ProviderName))
 		return
 	}
 	p.setBusy(app.ID, true)
-	p.setNotice(app.ID, "Testing…", widget.MediumImportance)
+	p.setNotice(app.ID, lang.L("Testing…"), widget.MediumImportance)
 	svc := p.env.svc
 	p.env.runAsync(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), panelCallTimeout)
@@ -525,11 +526,11 @@ func (p *tokenPanel) onTest() {
 		var answers []testAnswer
 		if app.UserinfoURI != "" {
 			raw, err := svc.Userinfo(ctx, app.ID)
-			answers = append(answers, testAnswer{"Userinfo", app.UserinfoURI, raw, err})
+			answers = append(answers, testAnswer{name: lang.L("Userinfo"), uri: app.UserinfoURI, raw: raw, err: err})
 		}
 		if app.IntrospectionURI != "" {
 			raw, err := svc.Introspect(ctx, app.ID)
-			answers = append(answers, testAnswer{"Introspection", app.IntrospectionURI, raw, err})
+			answers = append(answers, testAnswer{name: lang.L("Introspection"), uri: app.IntrospectionURI, introspection: true, raw: raw, err: err})
 		}
 		fyne.Do(func() {
 			p.setBusy(app.ID, false)
@@ -541,9 +542,10 @@ func (p *tokenPanel) onTest() {
 }
 
 type testAnswer struct {
-	name, uri string
-	raw       json.RawMessage
-	err       error
+	name, uri     string // name: the endpoint in the window's words
+	introspection bool   // its answer says whether the token is active
+	raw           json.RawMessage
+	err           error
 }
 
 func (p *tokenPanel) showTestAnswers(app core.App, answers []testAnswer) {
@@ -562,11 +564,11 @@ func (p *tokenPanel) showTestAnswers(app core.App, answers []testAnswer) {
 		}
 		// The whole answer, folded: the facts above are what a person reads first.
 		raw := &widget.Label{Text: prettyJSON(a.raw), TextStyle: fyne.TextStyle{Monospace: true}, Wrapping: fyne.TextWrapBreak, Selectable: true}
-		box.Add(widget.NewAccordion(widget.NewAccordionItem("The full answer (JSON)", raw)))
+		box.Add(widget.NewAccordion(widget.NewAccordionItem(lang.L("The full answer (JSON)"), raw)))
 	}
 	scroll := wheelScroll(box)
 	scroll.SetMinSize(fyne.NewSize(520, 320))
-	p.showDialog(showMessage(p.dialogs.parent, "Test of "+app.ProviderName, scroll))
+	p.showDialog(showMessage(p.dialogs.parent, lang.L("Test of ")+app.ProviderName, scroll))
 }
 
 // testVerdict is the one line that says whether the token works.
@@ -577,22 +579,22 @@ func testVerdict(answers []testAnswer) (string, widget.Importance) {
 			failed++
 			continue
 		}
-		if a.name == "Introspection" {
+		if a.introspection { // not by its name, which is the window's language's
 			var st struct {
 				Active *bool `json:"active"`
 			}
 			if json.Unmarshal(a.raw, &st) == nil && st.Active != nil && !*st.Active {
-				return "The token does not work: the provider says it is not active. Refresh it, or connect again.", widget.DangerImportance
+				return lang.L("The token does not work: the provider says it is not active. Refresh it, or connect again."), widget.DangerImportance
 			}
 		}
 	}
 	switch {
 	case failed == 0:
-		return "The token works: the provider accepted it.", widget.SuccessImportance
+		return lang.L("The token works: the provider accepted it."), widget.SuccessImportance
 	case failed < len(answers):
-		return "The token works, but not every endpoint answered: see below.", widget.WarningImportance
+		return lang.L("The token works, but not every endpoint answered: see below."), widget.WarningImportance
 	default:
-		return "The test failed: no endpoint accepted the token. See below.", widget.DangerImportance
+		return lang.L("The test failed: no endpoint accepted the token. See below."), widget.DangerImportance
 	}
 }
 
@@ -609,20 +611,20 @@ func (p *tokenPanel) onDisconnect() {
 	if !ok {
 		return
 	}
-	text := fmt.Sprintf("The tokens are revoked at %s and deleted from this computer. Programs using them lose access.", app.ProviderName)
+	text := fmt.Sprintf(lang.L("The tokens are revoked at %s and deleted from this computer. Programs using them lose access."), app.ProviderName)
 	if app.RevocationURI == "" {
-		text = fmt.Sprintf("%s has no revocation endpoint: the tokens are deleted from this computer but stay valid at the provider until they expire.", app.ProviderName)
+		text = fmt.Sprintf(lang.L("%s has no revocation endpoint: the tokens are deleted from this computer but stay valid at the provider until they expire."), app.ProviderName)
 	}
-	d := showChoice(p.dialogs.parent, "Disconnect "+app.ProviderName+"?", &widget.Label{Text: text, Wrapping: fyne.TextWrapWord}, "Cancel", nil,
-		dialogChoice{text: "Forget locally only", run: func() { p.runDisconnect(app, true) }},
-		dialogChoice{text: "Disconnect", importance: widget.DangerImportance, run: func() { p.runDisconnect(app, false) }})
+	d := showChoice(p.dialogs.parent, lang.L("Disconnect ")+app.ProviderName+"?", &widget.Label{Text: text, Wrapping: fyne.TextWrapWord}, lang.L("Cancel"), nil,
+		dialogChoice{text: lang.L("Forget locally only"), run: func() { p.runDisconnect(app, true) }},
+		dialogChoice{text: lang.L("Disconnect"), importance: widget.DangerImportance, run: func() { p.runDisconnect(app, false) }})
 	p.showDialog(d)
 	fitDialog(d, 520)
 }
 
 func (p *tokenPanel) runDisconnect(app core.App, localOnly bool) {
 	p.setBusy(app.ID, true)
-	p.setNotice(app.ID, "Disconnecting…", widget.MediumImportance)
+	p.setNotice(app.ID, lang.L("Disconnecting…"), widget.MediumImportance)
 	svc := p.env.svc
 	p.env.runAsync(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), panelCallTimeout)
@@ -635,13 +637,13 @@ func (p *tokenPanel) runDisconnect(app core.App, localOnly bool) {
 				p.clearNotice(app.ID)
 				p.offerLocalOnly(app, err)
 			case err != nil:
-				p.report(app.ID, "Disconnect failed", err)
+				p.report(app.ID, lang.L("Disconnect failed"), err)
 			case res.Revoked:
-				p.setNotice(app.ID, "Disconnected: the provider revoked the tokens and they were deleted here.", widget.SuccessImportance)
+				p.setNotice(app.ID, lang.L("Disconnected: the provider revoked the tokens and they were deleted here."), widget.SuccessImportance)
 			case localOnly:
-				p.setNotice(app.ID, "Disconnected here only: the tokens were deleted from this computer but stay valid at the provider until they expire.", widget.WarningImportance)
+				p.setNotice(app.ID, lang.L("Disconnected here only: the tokens were deleted from this computer but stay valid at the provider until they expire."), widget.WarningImportance)
 			default:
-				p.setNotice(app.ID, "Disconnected here, but not revoked at the provider: "+res.NotRevokedAs+".", widget.WarningImportance)
+				p.setNotice(app.ID, lang.L("Disconnected here, but not revoked at the provider: ")+res.NotRevokedAs+".", widget.WarningImportance)
 			}
 			p.onChanged()
 		})
@@ -655,12 +657,12 @@ func (p *tokenPanel) runDisconnect(app core.App, localOnly bool) {
 func (p *tokenPanel) offerLocalOnly(app core.App, cause error) {
 	rs := without(fail.Remedies(cause), fail.ForgetLocally)
 	choices := append(p.dialogs.remedies.choices(rs),
-		dialogChoice{text: forgetHereButton, importance: widget.DangerImportance, run: func() { p.runDisconnect(app, true) }})
-	d := showChoice(p.dialogs.parent, "Revocation failed",
+		dialogChoice{text: forgetHereButton(), importance: widget.DangerImportance, run: func() { p.runDisconnect(app, true) }})
+	d := showChoice(p.dialogs.parent, lang.L("Revocation failed"),
 		container.NewVBox(
 			&widget.Label{Text: errorWordsWith(cause, rs), Wrapping: fyne.TextWrapWord, Selectable: true},
-			&widget.Label{Text: "Nothing was deleted. “" + forgetHereButton + "” deletes the tokens from this computer; they stay valid at the provider until they expire.", Wrapping: fyne.TextWrapWord}),
-		"Cancel", nil, choices...)
+			&widget.Label{Text: fmt.Sprintf(lang.L("Nothing was deleted. “%s” deletes the tokens from this computer; they stay valid at the provider until they expire."), forgetHereButton()), Wrapping: fyne.TextWrapWord}),
+		lang.L("Cancel"), nil, choices...)
 	p.showDialog(d)
 	fitDialog(d, 520)
 }

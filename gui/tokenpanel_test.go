@@ -591,7 +591,7 @@ func TestDisconnectFallsBackToLocalOnly(t *testing.T) {
 	}
 	assertNoCommandLine(t, overlayTexts(w))
 	assertShown(t, w, "Connected · expires in 1 h")
-	tapDialogButton(t, w, forgetHereButton)
+	tapDialogButton(t, w, forgetHereButton())
 
 	if !slices.Equal(svc.disconnects, []bool{false, true}) {
 		t.Fatalf("Disconnect calls (localOnly): %v", svc.disconnects)

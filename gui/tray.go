@@ -2,6 +2,7 @@ package gui
 
 import (
 	"context"
+	"fyne.io/fyne/v2/lang"
 	"slices"
 	"time"
 
@@ -122,14 +123,14 @@ func (t *tray) setApps(apps []core.App) {
 	}
 	labels := make([]string, len(copyable))
 	for i, a := range copyable {
-		labels[i] = "Copy token: " + a.ProviderName
+		labels[i] = lang.L("Copy token: ") + a.ProviderName
 	}
 	if t.labels != nil && slices.Equal(labels, t.labels) {
 		return
 	}
 	t.labels = labels
 	if t.menu == nil {
-		t.menu = fyne.NewMenu("Connected Apps")
+		t.menu = fyne.NewMenu(lang.L("Connected Apps"))
 	}
 	t.menu.Items = t.menuItems(copyable, labels)
 	t.desk.SetSystemTrayMenu(t.menu)
@@ -142,12 +143,12 @@ func (t *tray) menuItems(apps []core.App, labels []string) []*fyne.MenuItem {
 		items = append(items, &fyne.MenuItem{Label: labels[i], Action: func() { t.copyToken(id) }})
 	}
 	if len(items) == 0 {
-		items = append(items, &fyne.MenuItem{Label: "No connected apps", Disabled: true})
+		items = append(items, &fyne.MenuItem{Label: lang.L("No connected apps"), Disabled: true})
 	}
 	items = append(items,
 		fyne.NewMenuItemSeparator(),
-		&fyne.MenuItem{Label: "Show Connected Apps", Action: t.showWindow},
-		&fyne.MenuItem{Label: "Quit", IsQuit: true, Action: t.quit},
+		&fyne.MenuItem{Label: lang.L("Show Connected Apps"), Action: t.showWindow},
+		&fyne.MenuItem{Label: lang.L("Quit"), IsQuit: true, Action: t.quit},
 	)
 	return items
 }
@@ -165,8 +166,8 @@ func (t *tray) hideWindow() {
 		t.toldHidden = true
 		notifier := t.env.notifier
 		t.env.runAsync(func() {
-			notifier.Notify("Connected Apps is still running",
-				"It keeps your tokens fresh in the background. Open it again from its tray icon; choose Quit there to stop it.")
+			notifier.Notify(lang.L("Connected Apps is still running"),
+				lang.L("It keeps your tokens fresh in the background. Open it again from its tray icon; choose Quit there to stop it."))
 		})
 	}
 }
@@ -186,20 +187,20 @@ func (t *tray) copyToken(id string) {
 		}
 		name := app.ProviderName
 		if name == "" {
-			name = "The app"
+			name = lang.L("The app")
 		}
 		if err != nil {
-			t.env.notifier.Notify("Could not copy the token", errorWords(err))
+			t.env.notifier.Notify(lang.L("Could not copy the token"), errorWords(err))
 			fyne.Do(t.onChanged)
 			return
 		}
 		fyne.Do(func() {
-			msg := "It is on the clipboard."
+			msg := lang.L("It is on the clipboard.")
 			if d := t.clip.put(ts.AccessToken); d > 0 {
-				msg = "It is on the clipboard for " + secondsText(d) + ", unless you copy something else."
+				msg = lang.L("It is on the clipboard for ") + secondsText(d) + lang.L(", unless you copy something else.")
 			}
 			notifier := t.env.notifier
-			t.env.runAsync(func() { notifier.Notify(name+" access token copied", msg) })
+			t.env.runAsync(func() { notifier.Notify(name+lang.L(" access token copied"), msg) })
 			if app.Connection == nil || !equalTimes(ts.Expiry, app.Connection.ExpiresAt) {
 				t.onChanged() // refreshed on the way
 			}

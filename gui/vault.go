@@ -3,6 +3,7 @@ package gui
 import (
 	"context"
 	"fmt"
+	"fyne.io/fyne/v2/lang"
 	"strconv"
 	"strings"
 	"sync"
@@ -81,16 +82,16 @@ func (u *vaultUnlock) show() {
 	}
 	u.mu.Unlock()
 
-	u.pass = passphraseEntry("Passphrase", u.onUnlock, u.onLater)
-	u.repeat = passphraseEntry("The same passphrase again", u.onUnlock, u.onLater)
+	u.pass = passphraseEntry(lang.L("Passphrase"), u.onUnlock, u.onLater)
+	u.repeat = passphraseEntry(lang.L("The same passphrase again"), u.onUnlock, u.onLater)
 	u.message = &widget.Label{Wrapping: fyne.TextWrapWord, Importance: widget.DangerImportance}
 	u.message.Hide()
-	u.unlock = newDialogButton("Unlock", nil, widget.HighImportance, u.onUnlock)
-	u.later = newDialogButton("Not now", nil, widget.MediumImportance, u.onLater)
+	u.unlock = newDialogButton(lang.L("Unlock"), nil, widget.HighImportance, u.onUnlock)
+	u.later = newDialogButton(lang.L("Not now"), nil, widget.MediumImportance, u.onLater)
 	u.unlock.onEscape, u.later.onEscape = u.onLater, u.onLater
-	intro := "Your client secrets and tokens are in an encrypted vault, " + u.store.Path() + ". Type its passphrase to use them."
+	intro := lang.L("Your client secrets and tokens are in an encrypted vault, ") + u.store.Path() + lang.L(". Type its passphrase to use them.")
 	if !u.store.Exists() {
-		intro = "Your client secrets and tokens are to be kept in an encrypted vault, " + u.store.Path() + ", which is still empty. Choose its passphrase; it is needed every time Connected Apps starts."
+		intro = lang.L("Your client secrets and tokens are to be kept in an encrypted vault, ") + u.store.Path() + lang.L(", which is still empty. Choose its passphrase; it is needed every time Connected Apps starts.")
 	} else {
 		u.repeat.Hide()
 	}
@@ -98,7 +99,7 @@ func (u *vaultUnlock) show() {
 		&widget.Label{Text: intro, Wrapping: fyne.TextWrapWord},
 		u.pass, u.repeat, u.message,
 	)
-	d := dialog.NewCustomWithoutButtons("Unlock the vault", content, u.parent)
+	d := dialog.NewCustomWithoutButtons(lang.L("Unlock the vault"), content, u.parent)
 	d.SetButtons([]fyne.CanvasObject{u.later, u.unlock}) // the style of every dialog: dialogs.go
 	u.dialog = d
 	u.dialog.Resize(fyne.NewSize(520, content.MinSize().Height+60))
@@ -111,7 +112,7 @@ func (u *vaultUnlock) show() {
 func (u *vaultUnlock) onUnlock() {
 	pass := u.pass.Text
 	if u.repeat.Visible() && u.repeat.Text != pass {
-		u.say("The two passphrases differ: type the same one twice.")
+		u.say(lang.L("The two passphrases differ: type the same one twice."))
 		return
 	}
 	u.unlock.Disable()
@@ -227,24 +228,24 @@ func (s *settingsScreen) onUseVault() {
 	}
 	submit := func() { s.onMoveToVault(c) }
 	leave := func() { c.dialog.Hide() }
-	c.pass = passphraseEntry("Passphrase", submit, leave)
+	c.pass = passphraseEntry(lang.L("Passphrase"), submit, leave)
 	c.passError = errorLine()
-	c.repeat = passphraseEntry("The same passphrase again", submit, leave)
+	c.repeat = passphraseEntry(lang.L("The same passphrase again"), submit, leave)
 	c.repeatError = errorLine()
-	c.move = newDialogButton("Use the vault", nil, widget.HighImportance, submit)
-	c.cancel = newDialogButton("Cancel", nil, widget.MediumImportance, leave)
+	c.move = newDialogButton(lang.L("Use the vault"), nil, widget.HighImportance, submit)
+	c.cancel = newDialogButton(lang.L("Cancel"), nil, widget.MediumImportance, leave)
 	c.move.onEscape, c.cancel.onEscape = leave, leave
-	intro := "Your client secrets and tokens move from the system keyring into an encrypted file, " + c.vault.Path() +
-		". Choose its passphrase, at least " + strconv.Itoa(secret.MinVaultPassphrase) + " characters: Connected Apps asks for it every time it starts, and nobody can recover it."
+	intro := lang.L("Your client secrets and tokens move from the system keyring into an encrypted file, ") + c.vault.Path() +
+		lang.L(". Choose its passphrase, at least ") + strconv.Itoa(secret.MinVaultPassphrase) + lang.L(" characters: Connected Apps asks for it every time it starts, and nobody can recover it.")
 	if c.vault.Exists() {
-		intro = "Your client secrets and tokens move from the system keyring into the encrypted file " + c.vault.Path() + ", which is there already. Type its passphrase."
+		intro = lang.L("Your client secrets and tokens move from the system keyring into the encrypted file ") + c.vault.Path() + lang.L(", which is there already. Type its passphrase.")
 		c.repeat.Hide()
 	}
 	content := container.NewVBox(
 		&widget.Label{Text: intro, Wrapping: fyne.TextWrapWord},
 		c.pass, c.passError, c.repeat, c.repeatError,
 	)
-	d := dialog.NewCustomWithoutButtons("Use an encrypted vault", content, s.parent)
+	d := dialog.NewCustomWithoutButtons(lang.L("Use an encrypted vault"), content, s.parent)
 	d.SetButtons([]fyne.CanvasObject{c.cancel, c.move}) // the style of every dialog: dialogs.go
 	c.dialog = d
 	s.switchDialog, s.choice = c.dialog, c
@@ -263,16 +264,16 @@ func (s *settingsScreen) onMoveToVault(c *vaultChoice) {
 	c.repeatError.Hide()
 	newVault := c.repeat.Visible()
 	if newVault {
-		if err := secret.CheckNewVaultPassphrase(pass, "This passphrase", "choose a longer one"); err != nil {
+		if err := secret.CheckNewVaultPassphrase(pass, lang.L("This passphrase"), lang.L("choose a longer one")); err != nil {
 			c.say(c.passError, errorWords(err))
 			return
 		}
 		if c.repeat.Text != pass {
-			c.say(c.repeatError, "The two passphrases differ: type the same one twice.")
+			c.say(c.repeatError, lang.L("The two passphrases differ: type the same one twice."))
 			return
 		}
 	} else if pass == "" {
-		c.say(c.passError, "Type the passphrase of "+c.vault.Path()+".")
+		c.say(c.passError, lang.L("Type the passphrase of ")+c.vault.Path()+".")
 		return
 	}
 	c.move.Disable()
@@ -313,17 +314,17 @@ func (c *vaultChoice) say(l *widget.Label, text string) {
 // vaultMoveWords is the result line of a move into the vault.
 func vaultMoveWords(res core.SwitchResult, vault *secret.VaultStore) string {
 	if res.Already {
-		return "The encrypted vault " + vault.Path() + " is already in use."
+		return lang.L("The encrypted vault ") + vault.Path() + lang.L(" is already in use.")
 	}
 	var b strings.Builder
 	if res.SystemUnreachable != nil {
-		b.WriteString("Nothing was moved, so the vault starts empty: the system keyring could not be read (" +
-			strings.TrimSuffix(errorWords(res.SystemUnreachable), ".") + "). Give each app its client secret again on its Registration tab, and connect each app again.")
+		b.WriteString(lang.L("Nothing was moved, so the vault starts empty: the system keyring could not be read (") +
+			strings.TrimSuffix(errorWords(res.SystemUnreachable), ".") + lang.L("). Give each app its client secret again on its Registration tab, and connect each app again."))
 	} else {
-		b.WriteString("Moved " + secretsCount(res.Moved) + " from the system keyring into the encrypted vault " + vault.Path() + ".")
+		b.WriteString(lang.L("Moved ") + secretsCount(res.Moved) + lang.L(" from the system keyring into the encrypted vault ") + vault.Path() + ".")
 	}
 	if res.LeftBehind > 0 {
-		fmt.Fprintf(&b, " %s could not be deleted from the system keyring: remove them there with your keyring app (service %q).", secretsCount(res.LeftBehind), secret.KeyringService)
+		fmt.Fprintf(&b, lang.L(" %s could not be deleted from the system keyring: remove them there with your keyring app (service %q)."), secretsCount(res.LeftBehind), secret.KeyringService)
 	}
 	return b.String()
 }
@@ -366,19 +367,19 @@ func (s *settingsScreen) confirmUseSystem() {
 				s.env.vault = nil // no passphrase is asked for any more
 				switch {
 				case res.Already:
-					s.sayResult(widget.MediumImportance, "The system keyring is already in use.")
+					s.sayResult(widget.MediumImportance, lang.L("The system keyring is already in use."))
 				case res.LeftBehind > 0:
-					s.sayResult(widget.MediumImportance, "Moved "+secretsCount(res.Moved)+" from the encrypted vault into the system keyring. The vault "+vault.Path()+" could not be deleted: delete it yourself (its secrets are all in the keyring now).")
+					s.sayResult(widget.MediumImportance, lang.L("Moved ")+secretsCount(res.Moved)+lang.L(" from the encrypted vault into the system keyring. The vault ")+vault.Path()+lang.L(" could not be deleted: delete it yourself (its secrets are all in the keyring now)."))
 				default:
-					s.sayResult(widget.MediumImportance, "Moved "+secretsCount(res.Moved)+" from the encrypted vault into the system keyring. The vault "+vault.Path()+" was deleted.")
+					s.sayResult(widget.MediumImportance, lang.L("Moved ")+secretsCount(res.Moved)+lang.L(" from the encrypted vault into the system keyring. The vault ")+vault.Path()+lang.L(" was deleted."))
 				}
 				s.onProbe()
 			})
 		})
 	}
-	s.switchDialog = showChoice(s.parent, "Use the system keyring",
-		&widget.Label{Text: "Your client secrets and tokens move from the encrypted vault back into the system keyring, and the vault " + vault.Path() + " is deleted.", Wrapping: fyne.TextWrapWord},
-		"Cancel", nil, dialogChoice{text: "Move them back", importance: widget.HighImportance, run: moveBack})
+	s.switchDialog = showChoice(s.parent, lang.L("Use the system keyring"),
+		&widget.Label{Text: lang.L("Your client secrets and tokens move from the encrypted vault back into the system keyring, and the vault ") + vault.Path() + lang.L(" is deleted."), Wrapping: fyne.TextWrapWord},
+		lang.L("Cancel"), nil, dialogChoice{text: lang.L("Move them back"), importance: widget.HighImportance, run: moveBack})
 }
 
 func (s *settingsScreen) sayResult(importance widget.Importance, text string) {
