@@ -24,7 +24,7 @@ import (
 // It is written only under the registry lock, after apps.json, by the same atomic rename.
 const indexName = "apps.index"
 
-const indexMagic = "connectedapps apps.json index 1"
+const indexMagic = "apps.index format 1"
 
 type indexEntry struct {
 	start, end int
