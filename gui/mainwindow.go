@@ -34,6 +34,9 @@ type mainWindow struct {
 	selectedID string // "" with nothing selected; newAppID while creating one
 
 	registry *registryWatch
+	// hidden: the window is in the tray. Nobody can see it, so the shared tick and the
+	// countdown stop until it comes back (setHidden), which brings everything up to date.
+	hidden bool
 
 	sidebar   *appSidebar
 	newButton *widget.Button
@@ -127,15 +130,13 @@ func Run(a fyne.App, svc *core.Service) {
 	e := &env{app: a, svc: svc, browser: svc.Browser, notifier: fyneNotifier{a}}
 	w := newMainWindow(e)
 	w.win.SetMaster()
-	a.Lifecycle().SetOnEnteredForeground(w.registry.check)
+	// Focus is also how a window shown by a click on the tray icon (Fyne's own handler, not
+	// ours) says it is back.
+	a.Lifecycle().SetOnEnteredForeground(func() { w.setHidden(false); w.registry.check() })
 	go func() {
 		// One tick drives both: the "expires in N min" texts and noticing apps.json changes.
 		for range time.Tick(registryPoll) {
-			fyne.Do(func() {
-				w.sidebar.list.Refresh()
-				w.updateBadge()
-				w.registry.check()
-			})
+			fyne.Do(w.onPollTick)
 		}
 	}()
 	// A copied token must not outlive the app on the clipboard, whichever way it quits.
@@ -144,6 +145,33 @@ func Run(a fyne.App, svc *core.Service) {
 	setupVault(e, w.win, svc.Secrets) // the vault's passphrase first, before any secret is read: vault.go
 	w.startServices()                 // main menu (menu.go), background refresh (background.go), tray (tray.go)
 	w.win.ShowAndRun()
+}
+
+// onPollTick is the shared tick's work, on the UI goroutine: none while the window is in the
+// tray (the tray watches apps.json for its own menu, and setHidden catches up on return).
+func (w *mainWindow) onPollTick() {
+	if w.hidden {
+		return
+	}
+	w.sidebar.refreshStates()
+	w.updateBadge()
+	w.registry.check()
+}
+
+// setHidden is told when the window goes to the tray and when it comes back. Back, the list's
+// badges, the countdown and the state are brought up to date at once and apps.json is checked
+// for changes made meanwhile, before the next tick.
+func (w *mainWindow) setHidden(hidden bool) {
+	if w.hidden == hidden {
+		return
+	}
+	w.hidden = hidden
+	w.tokens.setHidden(hidden)
+	if !hidden {
+		w.sidebar.list.Refresh()
+		w.updateBadge()
+		w.registry.check()
+	}
 }
 
 func (w *mainWindow) buildUI() fyne.CanvasObject {

@@ -1,6 +1,8 @@
 package gui
 
 import (
+	"fmt"
+
 	"fyne.io/fyne/v2/lang"
 	"slices"
 	"strings"
@@ -26,6 +28,9 @@ type appSidebar struct {
 	// Touched only on the UI goroutine.
 	apps  []core.App // everything in the registry, sorted by name
 	shown []core.App // apps matching the search
+	// tickStates is what the clock makes each shown row say ("expires in 4 min"), as of the
+	// last refreshStates; nil after the rows changed, so the next tick draws them.
+	tickStates []string
 
 	search    *searchEntry
 	list      *appList
@@ -75,10 +80,28 @@ func (s *appSidebar) app(id string) (core.App, bool) {
 	return s.apps[i], true
 }
 
+// refreshStates redraws the list on the window's tick when the clock changed what a row
+// says, and only then: every change of the apps themselves redraws it on its own way in, and
+// redrawing every row on every tick cost an idle window about a point of one core.
+func (s *appSidebar) refreshStates() {
+	now := s.clock()
+	states := make([]string, len(s.shown))
+	for i := range s.shown {
+		text, importance := stateText(&s.shown[i], now)
+		states[i] = fmt.Sprint(importance) + " " + text
+	}
+	if s.tickStates != nil && slices.Equal(states, s.tickStates) {
+		return
+	}
+	s.tickStates = states
+	s.list.Refresh()
+}
+
 // applyFilter shows the apps whose name, provider or signed-in identity matches the search.
 func (s *appSidebar) applyFilter() {
 	q := strings.ToLower(strings.TrimSpace(s.search.Text))
 	s.shown = s.shown[:0]
+	s.tickStates = nil
 	for _, a := range s.apps {
 		if q == "" || strings.Contains(strings.ToLower(a.ProviderName+" "+detailText(&a)), q) {
 			s.shown = append(s.shown, a)

@@ -62,6 +62,7 @@ type tokenPanel struct {
 	revealSeq  int    // a Reveal answer arriving after Hide or a switch is dropped
 	stopTick   func()
 	tickingFor string // the app the countdown runs for
+	hidden     bool   // the window is in the tray: no countdown ticker (setHidden)
 	shownConn  string // fingerprint of the connection shown; a new sign-in or refresh masks the token
 
 	hint       *widget.Label // no app saved yet, or not connected
@@ -267,7 +268,7 @@ func connFingerprint(c *core.Connection) string {
 // expiry is known: switching apps stops the old one.
 func (p *tokenPanel) syncTicker() {
 	want := ""
-	if p.app != nil && p.app.Connection != nil && p.app.Connection.ExpiresAt != nil {
+	if !p.hidden && p.app != nil && p.app.Connection != nil && p.app.Connection.ExpiresAt != nil {
 		want = p.app.ID
 	}
 	if want == p.tickingFor { // stopTick is nil exactly when tickingFor is ""
@@ -280,6 +281,16 @@ func (p *tokenPanel) syncTicker() {
 	p.tickingFor = want
 	if want != "" {
 		p.stopTick = p.env.everySecond(p.onTick)
+	}
+}
+
+// setHidden stops the countdown while the window is in the tray and, when it is back, restarts
+// it and shows the countdown and state for now, not for when it was hidden.
+func (p *tokenPanel) setHidden(hidden bool) {
+	p.hidden = hidden
+	p.syncTicker()
+	if !hidden {
+		p.onTick()
 	}
 }
 

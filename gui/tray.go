@@ -55,6 +55,8 @@ type tray struct {
 	// quit ends the app (unsaved edits asked about first); onChanged runs when a copy
 	// refreshed a token or found the app's state changed.
 	quit, onChanged func()
+	// setHidden is mainWindow.setHidden: told when the window goes to the tray and back.
+	setHidden func(hidden bool)
 
 	// Touched only on the UI goroutine.
 	// menu is the one menu object handed to the tray, changed in place: Fyne re-applies the
@@ -86,7 +88,7 @@ func (w *mainWindow) startTray() {
 
 // installTray puts the tray's menu on desk and makes closing the window hide it.
 func (w *mainWindow) installTray(desk desktop.App) *tray {
-	t := &tray{env: w.env, desk: desk, win: w.win, clip: w.tokens.clip, quit: w.quit, onChanged: w.registry.reload}
+	t := &tray{env: w.env, desk: desk, win: w.win, clip: w.tokens.clip, quit: w.quit, onChanged: w.registry.reload, setHidden: w.setHidden}
 	t.setApps(w.sidebar.apps)
 	// A click on the icon shows the window. Fyne then makes closing hide the window without
 	// asking; ours is put back, so unsaved edits are still asked about first.
@@ -156,12 +158,14 @@ func (t *tray) menuItems(apps []core.App, labels []string) []*fyne.MenuItem {
 func (t *tray) showWindow() {
 	t.win.Show()
 	t.win.RequestFocus()
+	t.setHidden(false)
 }
 
 // hideWindow is what closing the window does while the tray exists. The first time, a
 // notification says where the app went, so nobody thinks it quit.
 func (t *tray) hideWindow() {
 	t.win.Hide()
+	t.setHidden(true)
 	if !t.toldHidden {
 		t.toldHidden = true
 		notifier := t.env.notifier

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2"
 
 	"connectedapps/core"
+	"connectedapps/core/secret"
 )
 
 // fakeTray is the desktop's tray as the window sees it (desktop.App).
@@ -172,4 +173,77 @@ func TestNoTrayWithoutAWatcher(t *testing.T) {
 	if len(desk.menus) != 0 || w.closeHook != nil {
 		t.Error("a tray was installed with no watcher; closing would hide the window for good")
 	}
+}
+
+// In the tray nobody sees the window: the countdown ticker stops and the shared tick redraws
+// nothing. Shown again (the tray's item, or focus after a click on the icon), the countdown,
+// the state, the header and the list say what is true now, and an app another process added
+// meanwhile is listed, without waiting for a tick.
+func TestHiddenToTheTrayStopsTheCountdownAndComesBackFresh(t *testing.T) {
+	ticker := newManualTicker()
+	now := testNow
+	svc := serviceOn(t, t.TempDir(), secret.NewMemoryStore(), func() time.Time { return now })
+	addConnectedApp(t, svc, "Example", nil, connectedFor(time.Hour))
+	w := openConnectionTab(t, svc, "Example", ticker.install)
+	tr, desk := installTray(t, w)
+	assertShown(t, w, "Connected · expires in 1 h")
+
+	w.onClose()
+	if !w.hidden || len(ticker.running) != 0 {
+		t.Fatalf("hidden to the tray: hidden %v, %d countdown tickers running; want none", w.hidden, len(ticker.running))
+	}
+	now = now.Add(time.Hour + 3*time.Minute)
+	addConnectedApp(t, svc, "Added meanwhile", nil, connectedFor(time.Hour))
+	w.onPollTick() // nobody sees it: nothing is redrawn or read
+	if got := w.top.badge.Text; got != "Connected · expires in 1 h" {
+		t.Errorf("the hidden window's header was redrawn: %q", got)
+	}
+
+	desk.item(t, "Show Connected Apps").Action()
+	if w.hidden || len(ticker.running) != 1 {
+		t.Errorf("shown again: hidden %v, %d countdown tickers; want 1", w.hidden, len(ticker.running))
+	}
+	assertShown(t, w, "expired 3 min ago", "Expired")
+	r := newAppRow()
+	w.sidebar.updateRow(0, r)
+	for where, got := range map[string]string{"header": w.top.badge.Text, "list row": r.state.Text, "status": w.tokens.state.Text} {
+		if !strings.Contains(got, "Expired") {
+			t.Errorf("%s says %q after coming back, want the expiry as of now", where, got)
+		}
+	}
+	if !slices.ContainsFunc(w.sidebar.apps, func(a core.App) bool { return a.ProviderName == "Added meanwhile" }) {
+		t.Errorf("the app added while hidden is not listed after coming back: %v", w.sidebar.apps)
+	}
+
+	// Hidden again, and back through focus (Fyne's own handler of a click on the icon).
+	tr.hideWindow()
+	if len(ticker.running) != 0 {
+		t.Errorf("%d tickers while hidden the second time", len(ticker.running))
+	}
+	w.setHidden(false)
+	if len(ticker.running) != 1 {
+		t.Errorf("%d tickers after focus brought it back, want 1", len(ticker.running))
+	}
+}
+
+// The window's tick redraws the list when the clock changes what a row says, and not
+// otherwise (the idle window's CPU): the words stay right either way.
+func TestPollTickRedrawsTheListOnlyWhenItsWordsChange(t *testing.T) {
+	now := testNow
+	svc := serviceOn(t, t.TempDir(), secret.NewMemoryStore(), func() time.Time { return now })
+	addConnectedApp(t, svc, "Example", nil, connectedFor(10*time.Minute+30*time.Second))
+	w := openWindowOn(t, svc, func(e *env) { e.ticker = func(func()) func() { return func() {} } })
+	assertShown(t, w, "Connected · expires in 10 min")
+
+	w.onPollTick()
+	first := w.sidebar.tickStates
+	now = now.Add(2 * time.Second)
+	w.onPollTick()
+	if len(first) != 1 || &first[0] != &w.sidebar.tickStates[0] {
+		t.Errorf("a tick that changes no words redrew the list (states %q then %q)", first, w.sidebar.tickStates)
+	}
+	now = now.Add(5 * time.Minute)
+	w.onPollTick()
+	assertShown(t, w, "Connected · expires in 5 min")
+	assertNotShown(t, w, "expires in 10 min")
 }

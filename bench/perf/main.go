@@ -4,7 +4,7 @@
 // median of the pair-by-pair ratios. `make bench` runs it inside a private D-Bus session
 // with a real, unlocked gnome-keyring (scripts/with-test-keyring) and its own Xvfb.
 //
-//	go run ./bench/perf -bin bin/connectedapps -floorconnect F -floorwindow W [-only token,agent,connect,refresh,window]
+//	go run ./bench/perf -bin bin/connectedapps -floorconnect F -floorwindow W [-only token,agent,connect,refresh,window,idle]
 //
 // It also plays the browser: connectedapps and floorconnect open $BROWSER, which points back
 // at this program.
@@ -26,6 +26,7 @@ type options struct {
 	refreshRounds, windowRounds    int
 	concurrent                     int
 	windowApps, tokenApps          int
+	idleSeconds, idleRounds        int
 }
 
 func main() {
@@ -41,7 +42,9 @@ func main() {
 	flag.IntVar(&o.windowRounds, "window-rounds", 20, "rounds of the three window programs")
 	flag.IntVar(&o.windowApps, "window-apps", 1000, "registered apps in the larger window case")
 	flag.IntVar(&o.tokenApps, "token-apps", 1000, "registered apps in the larger token case (0: skip it)")
-	only := flag.String("only", "token,agent,connect,refresh,window", "comma-separated rows to measure")
+	flag.IntVar(&o.idleSeconds, "idle-seconds", 60, "how long the idle window row measures each round")
+	flag.IntVar(&o.idleRounds, "idle-rounds", 1, "rounds of the idle window row")
+	only := flag.String("only", "token,agent,connect,refresh,window,idle", "comma-separated rows to measure")
 	serve := flag.Duration("serve", 0, "only start the provider and print the environment to reach it, for this long (to investigate by hand)")
 	flag.Parse()
 	if os.Getenv("CONNECTEDAPPS_TEST_KEYRING") != "1" {
@@ -77,6 +80,8 @@ func main() {
 			err = b.refreshRow()
 		case "window":
 			err = b.windowRow()
+		case "idle":
+			err = b.idleRow()
 		default:
 			err = fmt.Errorf("unknown row %q", row)
 		}

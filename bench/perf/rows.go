@@ -95,7 +95,8 @@ func (b *bench) tokenRow() error {
 	if b.o.tokenApps <= 1 {
 		return nil
 	}
-	// The same with a large registry: `token` parses all of apps.json to find one app.
+	// The same with a large registry: `token` reads all of apps.json, hashes it and decodes the
+	// one app apps.index places (core/registry's index.go), instead of parsing all of it.
 	if err := seedApps(filepath.Join(dir, "connectedapps"), b.o.tokenApps-1); err != nil {
 		return err
 	}
@@ -106,7 +107,7 @@ func (b *bench) tokenRow() error {
 	r = ratios(s[0], s[1])
 	b.add(row{fmt.Sprintf("`token` (cached) with %d apps registered vs `secret-tool lookup`, %d pairs", b.o.tokenApps, b.o.tokenRounds/3),
 		ms(s[0].median()) + " (" + s[0].spread(ms) + ")", ms(s[1].median()) + " (" + s[1].spread(ms) + ")",
-		x(r.median()) + " (" + r.spread(x) + ")", "(≤ 1.15× is set for one app)", verdict(r.median() <= 1.15)})
+		x(r.median()) + " (" + r.spread(x) + ")", "≤ 0.7×", verdict(r.median() <= 0.7)})
 	return nil
 }
 

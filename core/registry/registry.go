@@ -80,15 +80,29 @@ func (r *Registry) Load() ([]app.App, error) {
 }
 
 // Find returns the app whose name matches case-insensitively, or whose id is exactly nameOrID.
+// It decodes only that app when apps.index describes the file as read now (see index.go).
 func (r *Registry) Find(nameOrID string) (app.App, error) {
-	apps, err := r.Load()
+	data, err := os.ReadFile(r.Path())
+	if err == nil {
+		if a, found, ok := r.findIndexed(data, nameOrID); ok {
+			if found {
+				return a, nil
+			}
+			return app.App{}, notFound(nameOrID)
+		}
+	}
+	f, err := r.parse(data, err)
 	if err != nil {
 		return app.App{}, err
 	}
-	if i := Index(apps, nameOrID); i >= 0 {
-		return apps[i], nil
+	if i := Index(f.Apps, nameOrID); i >= 0 {
+		return f.Apps[i], nil
 	}
-	return app.App{}, fail.Failf(fail.ErrNotFound, "no app named %q", nameOrID).With(fail.SeeApps())
+	return app.App{}, notFound(nameOrID)
+}
+
+func notFound(nameOrID string) error {
+	return fail.Failf(fail.ErrNotFound, "no app named %q", nameOrID).With(fail.SeeApps())
 }
 
 // Index is the position in apps of the app Find would return, -1 if none.
@@ -135,7 +149,11 @@ func (r *Registry) UpdateApp(id string, change func(a *app.App) error) error {
 }
 
 func (r *Registry) read() (registryFile, error) {
-	data, err := os.ReadFile(r.Path())
+	return r.parse(os.ReadFile(r.Path()))
+}
+
+// parse is read's work on apps.json's content data, as os.ReadFile returned it with err.
+func (r *Registry) parse(data []byte, err error) (registryFile, error) {
 	if errors.Is(err, fs.ErrNotExist) {
 		return registryFile{Version: Version, Apps: []app.App{}}, nil
 	}
@@ -160,7 +178,12 @@ func (r *Registry) write(f registryFile) error {
 	if err != nil {
 		return err
 	}
-	return fsutil.WriteLockedFileAtomic(r.Path(), append(data, '\n'))
+	data = append(data, '\n')
+	if err := fsutil.WriteLockedFileAtomic(r.Path(), data); err != nil {
+		return err
+	}
+	r.writeIndex(data, f.Apps)
+	return nil
 }
 
 // Lock takes an exclusive cross-process lock on path, waiting up to wait; a wait given up

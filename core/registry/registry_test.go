@@ -134,7 +134,7 @@ func TestRegistryUpdateWritesPrivateFileAtomically(t *testing.T) {
 	if m := registryTestMode(t, r.Path()); m != 0o600 {
 		t.Errorf("apps.json mode after rewrites = %o, want 600", m)
 	}
-	if got, want := registryTestDirEntries(t, dir), []string{"apps.json", "apps.json.lock"}; !slices.Equal(got, want) {
+	if got, want := registryTestDirEntries(t, dir), []string{"apps.index", "apps.json", "apps.json.lock"}; !slices.Equal(got, want) {
 		t.Errorf("folder holds %q, want %q (temp files left behind?)", got, want)
 	}
 
@@ -181,7 +181,7 @@ func TestRegistryUpdateChangeErrorWritesNothing(t *testing.T) {
 	if !bytes.Equal(before, after) {
 		t.Errorf("a failed change rewrote apps.json:\n%s", after)
 	}
-	if got := registryTestDirEntries(t, dir); !slices.Equal(got, []string{"apps.json", "apps.json.lock"}) {
+	if got := registryTestDirEntries(t, dir); !slices.Equal(got, []string{"apps.index", "apps.json", "apps.json.lock"}) {
 		t.Errorf("folder holds %q", got)
 	}
 }
@@ -378,7 +378,7 @@ func TestRegistryConcurrentWriters(t *testing.T) {
 	if got := registryTestNames(apps); !slices.Equal(got, want) {
 		t.Errorf("after %d concurrent writers the registry holds %d apps: %q", n, len(apps), got)
 	}
-	if got := registryTestDirEntries(t, dir); !slices.Equal(got, []string{"apps.json", "apps.json.lock"}) {
+	if got := registryTestDirEntries(t, dir); !slices.Equal(got, []string{"apps.index", "apps.json", "apps.json.lock"}) {
 		t.Errorf("folder holds %q", got)
 	}
 }
