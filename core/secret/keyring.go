@@ -48,7 +48,7 @@ func (k *KeyringStore) Get(key string) (string, error) {
 }
 
 func (k *KeyringStore) Set(key, value string) error {
-	return k.call("write", func() error { return keyring.Set(KeyringService, key, value) })
+	return k.call("write", func() error { return keyringSet(KeyringService, key, value) })
 }
 
 func (k *KeyringStore) Delete(key string) error {

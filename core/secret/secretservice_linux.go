@@ -1,6 +1,7 @@
 package secret
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/godbus/dbus/v5"
@@ -31,6 +32,64 @@ func keyringGet(service, user string) (string, error) {
 		return v, nil
 	}
 	return keyring.Get(service, user)
+}
+
+// keyringSet writes one entry. go-keyring's Set makes five Secret Service calls one after the
+// other (OpenSession, the collection list, Unlock, CreateItem, Close); the common case, an
+// unlocked collection, needs two round trips: OpenSession and the collection list sent
+// together, then CreateItem (replacing, as go-keyring does) into the collection go-keyring
+// would choose, with go-keyring's label. Anything else (a locked collection, which needs
+// go-keyring's Unlock and its prompt, a prompt asked for by CreateItem, or any failure) goes
+// to go-keyring, so its errors and prompts are unchanged; CreateItem replaces, so a retry
+// there after a partial attempt here leaves one entry.
+func keyringSet(service, user, value string) error {
+	if secretServiceSet(service, user, value) {
+		return nil
+	}
+	return keyring.Set(service, user, value)
+}
+
+// secretServiceSet is the two-round-trip write: false means "ask go-keyring".
+func secretServiceSet(service, user, value string) bool {
+	conn, err := dbus.SessionBus() // the connection go-keyring shares too
+	if err != nil {
+		return false
+	}
+	obj := conn.Object(ssName, ssPath)
+	open := obj.Go(ssService+".OpenSession", 0, nil, "plain", dbus.MakeVariant(""))
+	list := obj.Go("org.freedesktop.DBus.Properties.Get", 0, nil, ssService, "Collections")
+	<-open.Done
+	<-list.Done
+	var session dbus.ObjectPath
+	var output dbus.Variant
+	if open.Err != nil || open.Store(&output, &session) != nil || session == "" {
+		return false
+	}
+	defer conn.Object(ssName, session).Go("org.freedesktop.Secret.Session.Close", dbus.FlagNoReplyExpected, nil)
+	var collections dbus.Variant
+	if list.Err != nil || list.Store(&collections) != nil {
+		return false
+	}
+	paths, _ := collections.Value().([]dbus.ObjectPath)
+	collection := dbus.ObjectPath(ssPath + "/aliases/default") // go-keyring's choice without a login collection
+	for _, p := range paths {
+		if p == dbus.ObjectPath(ssLoginPrefix[:len(ssLoginPrefix)-1]) {
+			collection = p
+		}
+	}
+	props := map[string]dbus.Variant{
+		"org.freedesktop.Secret.Item.Label":      dbus.MakeVariant(fmt.Sprintf("Password for '%s' on '%s'", user, service)),
+		"org.freedesktop.Secret.Item.Attributes": dbus.MakeVariant(map[string]string{"username": user, "service": service}),
+	}
+	secret := struct {
+		Session     dbus.ObjectPath
+		Parameters  []byte
+		Value       []byte
+		ContentType string
+	}{session, []byte{}, []byte(value), "text/plain; charset=utf8"}
+	var item, prompt dbus.ObjectPath
+	err = conn.Object(ssName, collection).Call("org.freedesktop.Secret.Collection.CreateItem", 0, props, secret, true).Store(&item, &prompt)
+	return err == nil && prompt == "/" && item != "/" && item != ""
 }
 
 // secretServiceGet is the two-round-trip read: ok=false means "ask go-keyring".

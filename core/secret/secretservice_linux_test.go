@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/godbus/dbus/v5"
 	"github.com/zalando/go-keyring"
 )
 
@@ -31,5 +32,43 @@ func TestSecretServiceGetMatchesGoKeyring(t *testing.T) {
 	}
 	if _, found, ok := secretServiceGet(KeyringService, user+"/absent"); !ok || found {
 		t.Fatalf("an absent entry: found %v, ok %v; want a definite not-found", found, ok)
+	}
+}
+
+// The two-round-trip write stores what go-keyring reads back, under go-keyring's label, and
+// replaces an existing entry instead of adding a namesake.
+func TestSecretServiceSetMatchesGoKeyring(t *testing.T) {
+	requireRealKeyring(t)
+	user := "test/fastset/" + randomHex(4)
+	t.Cleanup(func() { _ = keyring.Delete(KeyringService, user) })
+	for _, value := range []string{strings.Repeat("ä€x", 700), "second, shorter"} {
+		if !secretServiceSet(KeyringService, user, value) {
+			t.Fatal("secretServiceSet fell back to go-keyring on an unlocked keyring")
+		}
+		if got, err := keyring.Get(KeyringService, user); err != nil || got != value {
+			t.Fatalf("go-keyring reads %d bytes, %v; want the %d written", len(got), err, len(value))
+		}
+	}
+	conn, err := dbus.SessionBus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var unlocked, locked []dbus.ObjectPath
+	if err := conn.Object(ssName, ssPath).Call(ssService+".SearchItems", 0, map[string]string{"service": KeyringService, "username": user}).Store(&unlocked, &locked); err != nil {
+		t.Fatal(err)
+	}
+	if len(unlocked)+len(locked) != 1 {
+		t.Fatalf("%d entries after two writes, want 1 (replaced)", len(unlocked)+len(locked))
+	}
+	label, err := conn.Object(ssName, unlocked[0]).GetProperty("org.freedesktop.Secret.Item.Label")
+	if want := "Password for '" + user + "' on '" + KeyringService + "'"; err != nil || label.Value() != want {
+		t.Fatalf("label %v (%v), want go-keyring's %q", label.Value(), err, want)
+	}
+	store := &KeyringStore{Timeout: 10 * time.Second}
+	if err := store.Set(user, "through the store"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := store.Get(user); err != nil || got != "through the store" {
+		t.Fatalf("KeyringStore.Get after Set = %q, %v", got, err)
 	}
 }

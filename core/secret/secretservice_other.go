@@ -6,3 +6,6 @@ import "github.com/zalando/go-keyring"
 
 // keyringGet is go-keyring's Get; Linux has a faster read (secretservice_linux.go).
 func keyringGet(service, user string) (string, error) { return keyring.Get(service, user) }
+
+// keyringSet is go-keyring's Set; Linux has a faster write (secretservice_linux.go).
+func keyringSet(service, user, value string) error { return keyring.Set(service, user, value) }
