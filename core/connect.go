@@ -138,16 +138,19 @@ func (s *Service) Connect(ctx context.Context, name string, opts ConnectOptions)
 
 // finishSignIn ends every interactive sign-in once tokens are in hand: who signed in is
 // checked (the ID token against nonce, "" for the device flow, which has none), then the
-// tokens and the connection are stored.
+// tokens and the connection are stored. A userinfo call that only completes the name shown
+// runs beside the keyring write; the registry record waits for it.
 func (s *Service) finishSignIn(ctx context.Context, app *App, ts *TokenSet, nonce string) (*ConnectResult, error) {
-	id, err := oauth.SignedInIdentity(ctx, s.HTTP, app, ts, nonce, s.Now, s.Log)
+	ctx, cancel := context.WithCancel(ctx) // ends the userinfo call if storing fails
+	defer cancel()
+	identity, err := oauth.StartSignedInIdentity(ctx, s.HTTP, app, ts, nonce, s.Now, s.Log)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.storeConnection(ctx, app, ts, id); err != nil {
+	saved, id, err := s.storeConnection(ctx, app, ts, identity)
+	if err != nil {
 		return nil, err
 	}
-	saved, _ := s.Registry.Find(app.ID)
 	return &ConnectResult{App: saved, Identity: id, Tokens: ts}, nil
 }
 
@@ -179,20 +182,24 @@ func (s *Service) beginSignIn(app *App) (secret string, unlock func(), err error
 }
 
 // storeConnection writes tokens, then facts, under the refresh lock so a background refresh
-// of the old grant cannot overwrite the new one.
-func (s *Service) storeConnection(ctx context.Context, app *App, ts *TokenSet, id Identity) error {
+// of the old grant cannot overwrite the new one. identity is awaited after the keyring write.
+// It returns the app as saved (no second read of the registry) and the identity recorded.
+func (s *Service) storeConnection(ctx context.Context, app *App, ts *TokenSet, identity func() Identity) (saved App, id Identity, err error) {
 	unlock, err := lockFile(ctx, s.lockPath(app.ID, "refresh"), lockWait)
 	if err != nil {
-		return err
+		return App{}, Identity{}, err
 	}
 	defer unlock()
 	if err := s.writeTokens(app, ts); err != nil {
-		return err
+		return App{}, Identity{}, err
 	}
+	id = identity()
 	now := s.Now().UTC()
-	return s.Registry.UpdateApp(app.ID, func(a *App) error {
+	err = s.Registry.UpdateApp(app.ID, func(a *App) error {
 		a.Connection = &Connection{State: StateConnected, ExpiresAt: ts.Expiry, Subject: id.Subject, Name: id.Name,
 			Email: id.Email, GrantedScopes: ts.Scopes, HasRefreshToken: ts.RefreshToken != "", ConnectedAt: now}
+		saved = *a
 		return nil
 	})
+	return saved, id, err
 }

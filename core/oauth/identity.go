@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -14,23 +15,42 @@ import (
 // without openid a userinfo-style endpoint is asked, as GitHub's https://api.github.com/user
 // is the only way to learn who approved a GitHub app.
 func SignedInIdentity(ctx context.Context, hc *http.Client, app *App, ts *TokenSet, nonce string, now func() time.Time, log *slog.Logger) (Identity, error) {
-	if !app.UsesOpenID() {
-		if app.UserinfoURI == "" {
-			return Identity{}, nil
-		}
-		return userinfoIdentity(ctx, hc, app, ts, log), nil
-	}
-	if ts.IDToken == "" {
-		return Identity{}, failf(errInvalid, "%s: the provider sent no ID token although openid was asked for: check the scopes", app.ProviderName)
-	}
-	id, err := VerifyIDToken(ctx, hc, app, ts.IDToken, nonce, now)
+	finish, err := StartSignedInIdentity(ctx, hc, app, ts, nonce, now, log)
 	if err != nil {
 		return Identity{}, err
 	}
-	if id.Name == "" && id.Email == "" && app.UserinfoURI != "" {
-		id = completeIdentity(ctx, hc, app, ts, id, log)
+	return finish(), nil
+}
+
+// StartSignedInIdentity is SignedInIdentity with its userinfo call left running: every check
+// (the ID token, its nonce) is done when it returns, and finish waits for the userinfo answer,
+// which only completes the identity shown and never decides anything. A sign-in stores its
+// tokens meanwhile. Cancelling ctx ends the call; finish then gives what the ID token said.
+func StartSignedInIdentity(ctx context.Context, hc *http.Client, app *App, ts *TokenSet, nonce string, now func() time.Time, log *slog.Logger) (finish func() Identity, err error) {
+	if !app.UsesOpenID() {
+		if app.UserinfoURI == "" {
+			return func() Identity { return Identity{} }, nil
+		}
+		return inBackground(func() Identity { return userinfoIdentity(ctx, hc, app, ts, log) }), nil
 	}
-	return id, nil
+	if ts.IDToken == "" {
+		return nil, failf(errInvalid, "%s: the provider sent no ID token although openid was asked for: check the scopes", app.ProviderName)
+	}
+	id, err := VerifyIDToken(ctx, hc, app, ts.IDToken, nonce, now)
+	if err != nil {
+		return nil, err
+	}
+	if id.Name == "" && id.Email == "" && app.UserinfoURI != "" {
+		return inBackground(func() Identity { return completeIdentity(ctx, hc, app, ts, id, log) }), nil
+	}
+	return func() Identity { return id }, nil
+}
+
+// inBackground starts f and returns its answer's wait, which may be called more than once.
+func inBackground(f func() Identity) func() Identity {
+	answer := make(chan Identity, 1)
+	go func() { answer <- f() }()
+	return sync.OnceValue(func() Identity { return <-answer })
 }
 
 // userinfoIdentity reads who holds the access token from the userinfo URI of an app without
