@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // peerIsThisUser refuses a connection to the catcher from a socket another user owns. Every
@@ -44,8 +45,21 @@ func peerIsThisUser(r *http.Request) error {
 }
 
 // socketOwner finds the uid owning the TCP socket with local address local and remote
-// address remote.
+// address remote: from the kernel's sock_diag lookup of that one socket, or where the kernel
+// will not answer one, from /proc/net/tcp{,6}.
 func socketOwner(local, remote netip.AddrPort) (int, error) {
+	uid, err := diagSocketOwner(local, remote)
+	if err == nil {
+		return uid, nil
+	}
+	if errors.Is(err, syscall.ENOENT) {
+		return 0, fmt.Errorf("the connection from %s is not among the kernel's sockets (already closed?)", local)
+	}
+	return procSocketOwner(local, remote)
+}
+
+// procSocketOwner is socketOwner from /proc/net/tcp{,6}, read line by line.
+func procSocketOwner(local, remote netip.AddrPort) (int, error) {
 	file := "/proc/net/tcp"
 	if !local.Addr().Unmap().Is4() {
 		file = "/proc/net/tcp6"

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -149,6 +150,49 @@ func requireTraversableByOthers(t *testing.T, dir string) {
 		}
 		if d == filepath.Dir(d) {
 			return
+		}
+	}
+}
+
+// The kernel's sock_diag lookup names the same owner as /proc/net/tcp{,6} for both ends of a
+// real loopback connection, and knows no socket that does not exist.
+func TestSockDiagOwnerMatchesProcNetTCP(t *testing.T) {
+	for _, network := range []string{"tcp4", "tcp6"} {
+		host := "127.0.0.1:0"
+		if network == "tcp6" {
+			if !catcherHasIPv6Loopback() {
+				continue
+			}
+			host = "[::1]:0"
+		}
+		l, err := net.Listen(network, host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		client, err := net.Dial(network, l.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer client.Close()
+		server, err := l.Accept()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer server.Close()
+		c, s := client.LocalAddr().(*net.TCPAddr).AddrPort(), server.LocalAddr().(*net.TCPAddr).AddrPort()
+		for _, pair := range [][2]netip.AddrPort{{c, s}, {s, c}} {
+			viaDiag, err := diagSocketOwner(pair[0], pair[1])
+			if err != nil {
+				t.Fatalf("%s %v→%v: sock_diag: %v", network, pair[0], pair[1], err)
+			}
+			viaProc, err := procSocketOwner(pair[0], pair[1])
+			if err != nil || viaDiag != viaProc || viaDiag != os.Getuid() {
+				t.Fatalf("%s %v→%v: sock_diag uid %d, /proc uid %d (%v), want both %d", network, pair[0], pair[1], viaDiag, viaProc, err, os.Getuid())
+			}
+		}
+		if _, err := diagSocketOwner(netip.AddrPortFrom(c.Addr(), 1), s); !errors.Is(err, syscall.ENOENT) {
+			t.Fatalf("%s: a socket that does not exist: %v, want ENOENT", network, err)
 		}
 	}
 }
