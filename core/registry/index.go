@@ -89,7 +89,7 @@ func buildIndex(data []byte, apps []app.App) ([]byte, error) {
 func (r *Registry) writeIndex(data []byte, apps []app.App) {
 	idx, err := buildIndex(data, apps)
 	if err == nil {
-		err = fsutil.WriteLockedFileAtomic(r.indexPath(), idx)
+		err = fsutil.WriteLockedCacheAtomic(r.indexPath(), idx) // checked by its hash at every read
 	}
 	if err != nil {
 		_ = os.Remove(r.indexPath())

@@ -20,7 +20,9 @@ func reachCrashPoint(point, detail string) {
 
 // WriteFileAtomic writes a 0600 temp file in the same folder, syncs it and renames it over
 // path, so a crash leaves the old file or the new one, never half of one.
-func WriteFileAtomic(path string, data []byte) error {
+func WriteFileAtomic(path string, data []byte) error { return writeFileAtomic(path, data, true) }
+
+func writeFileAtomic(path string, data []byte, sync bool) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		// Most often a read-only folder or a full disk: say which folder, since the file
@@ -36,7 +38,7 @@ func WriteFileAtomic(path string, data []byte) error {
 		tmp.Close()
 		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
-	if err := tmp.Sync(); err != nil {
+	if err := syncIf(sync, tmp); err != nil {
 		tmp.Close()
 		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
@@ -61,6 +63,25 @@ func WriteLockedFileAtomic(path string, data []byte) error {
 	}
 	removeDeadTemps(path)
 	return nil
+}
+
+// WriteLockedCacheAtomic is WriteLockedFileAtomic without the fsync, for a file that is
+// checked before every use and rebuilt from the real one when it fails the check (apps.index
+// carries the hash of the apps.json it describes): after a power cut it may be empty, old or
+// missing, which costs only its speed-up, so waiting for the disk would buy nothing.
+func WriteLockedCacheAtomic(path string, data []byte) error {
+	if err := writeFileAtomic(path, data, false); err != nil {
+		return err
+	}
+	removeDeadTemps(path)
+	return nil
+}
+
+func syncIf(sync bool, f *os.File) error {
+	if !sync {
+		return nil
+	}
+	return f.Sync()
 }
 
 // removeDeadTemps deletes the temp files WriteFileAtomic makes for path (".NAME.*.tmp" in the
