@@ -165,7 +165,8 @@ fuzz: deps
 # load and save with 1,000 apps, filtering 1,000 apps in the window, the keyring round trip),
 # then bench/perf, which runs each of our programs beside its floor, interleaved in one run
 # (`token` vs `secret-tool lookup`, also through the agent and with the vault; `connect` vs bench/floorconnect; 50 concurrent refreshes without an agent,
-# with one and with one killed; the window vs bench/floorwindow on a private Xvfb, started and then idle beside it) and prints the table that
+# with one and with one killed; the window vs bench/floorwindow on a private Xvfb, started, idle beside it, and hidden to the tray of a
+# StatusNotifierWatcher bench/perf serves) and prints the table that
 # docs/PERFORMANCE.md quotes; it is also written to bin/bench/results.md. BENCH_FLAGS passes
 # options to bench/perf, e.g. BENCH_FLAGS="-only token -token-rounds 1000".
 BENCH_PKGS := strace

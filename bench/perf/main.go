@@ -44,7 +44,7 @@ func main() {
 	flag.IntVar(&o.tokenApps, "token-apps", 1000, "registered apps in the larger token case (0: skip it)")
 	flag.IntVar(&o.idleSeconds, "idle-seconds", 60, "how long the idle window row measures each round")
 	flag.IntVar(&o.idleRounds, "idle-rounds", 1, "rounds of the idle window row")
-	only := flag.String("only", "token,agent,connect,refresh,window,idle", "comma-separated rows to measure")
+	only := flag.String("only", "token,agent,connect,refresh,window,idle,idle-hidden", "comma-separated rows to measure")
 	serve := flag.Duration("serve", 0, "only start the provider and print the environment to reach it, for this long (to investigate by hand)")
 	flag.Parse()
 	if os.Getenv("CONNECTEDAPPS_TEST_KEYRING") != "1" {
@@ -74,6 +74,8 @@ func main() {
 			err = b.tokenRow()
 		case "agent":
 			err = b.agentRow()
+		case "idle-hidden":
+			err = b.idleHiddenRow()
 		case "connect":
 			err = b.connectRow()
 		case "refresh":
