@@ -1,6 +1,7 @@
 package core
 
 import (
+	"connectedapps/internal/testproc"
 	"fmt"
 	"io"
 	"net/http"
@@ -49,7 +50,7 @@ func requireNobodyCanRun(t *testing.T) {
 	if os.Getuid() != 0 {
 		t.Skip("needs root, to run the attacker as the user nobody")
 	}
-	requireTraversableByOthers(t, filepath.Join(os.TempDir(), "connectedapps-attacker"))
+	testproc.SkipUnlessOthersCanEnter(t, os.TempDir())
 }
 
 // forgeAsNobody sends a GET to target from a process of the user nobody and returns the

@@ -163,7 +163,7 @@ func TestRegistryReadOnlyFolder(t *testing.T) {
 				t.Fatal(err)
 			}
 			if os.Getuid() == 0 {
-				requireTraversableByOthers(t, base)
+				testproc.SkipUnlessOthersCanEnter(t, filepath.Dir(base))
 			}
 			dir := filepath.Join(base, "cfg")
 			r := OpenRegistry(dir)
@@ -211,21 +211,5 @@ func TestRegistryReadOnlyFolder(t *testing.T) {
 				t.Errorf("after the refused write Load = %q, %v", registryTestNames(apps), err)
 			}
 		})
-	}
-}
-
-// requireTraversableByOthers skips when another user (the helper runs as nobody) cannot reach
-// dir: a chroot whose root folder was made by mktemp (mode 0700), as the fresh-machine check
-// makes, cannot run this test; every real system's / and /tmp can.
-func requireTraversableByOthers(t *testing.T, dir string) {
-	t.Helper()
-	for d := filepath.Dir(dir); ; d = filepath.Dir(d) {
-		info, err := os.Stat(d)
-		if err == nil && info.Mode().Perm()&0o001 == 0 {
-			t.Skipf("%s (mode %v) cannot be entered by other users, so the helper run as nobody cannot reach the test folder", d, info.Mode().Perm())
-		}
-		if d == filepath.Dir(d) {
-			return
-		}
 	}
 }

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"connectedapps/internal/testkit"
+	"connectedapps/internal/testproc"
 )
 
 // dovecot is Debian's Dovecot IMAP server, run by the test as an unprivileged user on a
@@ -52,6 +53,10 @@ func startDovecot(t *testing.T, introspectionURL string) *dovecot {
 		if binary, err = exec.LookPath("/usr/sbin/dovecot"); err != nil {
 			t.Skip("dovecot is not installed (make test installs dovecot-imapd)")
 		}
+	}
+	if os.Getuid() == 0 {
+		// Run as root, Dovecot is started as its mail user, who must reach its folder.
+		testproc.SkipUnlessOthersCanEnter(t, os.TempDir())
 	}
 	// Its own folder, readable by the user it runs as (t.TempDir's parent is root's 0700).
 	dir, err := os.MkdirTemp("", "connectedapps-dovecot")

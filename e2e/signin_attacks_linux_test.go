@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"connectedapps/internal/testkit"
+	"connectedapps/internal/testproc"
 )
 
 // attackerEnv makes this test binary, run as the user nobody with the victim's authorization
@@ -93,14 +94,7 @@ func TestAnotherLocalUserCannotCompleteTheSignIn(t *testing.T) {
 	}
 	// A chroot whose root was made by mktemp (mode 0700), as the fresh-machine check makes,
 	// cannot run any program as another user; every real system's / and /tmp can.
-	for d := os.TempDir(); ; d = filepath.Dir(d) {
-		if info, err := os.Stat(d); err == nil && info.Mode().Perm()&0o001 == 0 {
-			t.Skipf("%s (mode %v) cannot be entered by other users, so no program can run as nobody here", d, info.Mode().Perm())
-		}
-		if d == filepath.Dir(d) {
-			break
-		}
-	}
+	testproc.SkipUnlessOthersCanEnter(t, os.TempDir())
 	browserLog := filepath.Join(t.TempDir(), "browser.log")
 	u := newUser(t).with(testkit.BrowserModeEnv+"="+testkit.ModeAttacked, testkit.BrowserLogEnv+"="+browserLog)
 	u.addNative("Victim")

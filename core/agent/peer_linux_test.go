@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"connectedapps/core"
+	"connectedapps/internal/testproc"
 )
 
 // dialAsEnv makes this test binary, run as nobody with a socket path in it, the other local
@@ -51,14 +52,7 @@ func TestAnotherUserIsRefusedByPeerCredentials(t *testing.T) {
 		t.Skip("needs root, to connect as the user nobody")
 	}
 	// A chroot whose root was made by mktemp (mode 0700) cannot run a program as another user.
-	for d := os.TempDir(); ; d = filepath.Dir(d) {
-		if info, err := os.Stat(d); err == nil && info.Mode().Perm()&0o001 == 0 {
-			t.Skipf("%s (mode %v) cannot be entered by other users, so no program can run as nobody here", d, info.Mode().Perm())
-		}
-		if d == filepath.Dir(d) {
-			break
-		}
-	}
+	testproc.SkipUnlessOthersCanEnter(t, os.TempDir())
 	f := newFixture(t)
 	// Our own client is answered (the token is fetched once, so nobody's could only be refused).
 	if _, _, err := dial(t, f).Token(context.Background(), "Machine", core.DefaultMinValid); err != nil {

@@ -1,6 +1,7 @@
 package oauth
 
 import (
+	"connectedapps/internal/testproc"
 	"context"
 	"errors"
 	"fmt"
@@ -50,7 +51,7 @@ func requireNobodyCanRun(t *testing.T) {
 	if os.Getuid() != 0 {
 		t.Skip("needs root, to run the attacker as the user nobody")
 	}
-	requireTraversableByOthers(t, filepath.Join(os.TempDir(), "connectedapps-attacker"))
+	testproc.SkipUnlessOthersCanEnter(t, os.TempDir())
 }
 
 // forgeAsNobody sends a GET to target from a process of the user nobody and returns the
@@ -136,21 +137,6 @@ func TestCatcherRefusesAnUnknownPeer(t *testing.T) {
 	req.RemoteAddr = "127.0.0.1:1" // no such socket
 	if err := peerIsThisUser(req); err == nil {
 		t.Fatal("a connection that is not in /proc/net/tcp was accepted")
-	}
-}
-
-// requireTraversableByOthers skips unless every folder above dir may be entered by other
-// users (core's crash tests have the same check).
-func requireTraversableByOthers(t *testing.T, dir string) {
-	t.Helper()
-	for d := filepath.Dir(dir); ; d = filepath.Dir(d) {
-		info, err := os.Stat(d)
-		if err == nil && info.Mode().Perm()&0o001 == 0 {
-			t.Skipf("%s (mode %v) cannot be entered by other users, so the helper run as nobody cannot reach the test folder", d, info.Mode().Perm())
-		}
-		if d == filepath.Dir(d) {
-			return
-		}
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -105,5 +106,21 @@ func StopAt(spec string) func(point, detail string) {
 		}
 		fmt.Printf("READY %s\n", detail)
 		time.Sleep(time.Hour) // a sleeping goroutine, so the runtime sees no deadlock
+	}
+}
+
+// SkipUnlessOthersCanEnter skips t when dir or a folder above it cannot be entered by other
+// users: then no program run as another uid (nobody, a mail server's own user) can reach it.
+// A chroot whose root was made by mktemp (mode 0700), as the fresh-machine check makes, is
+// such a place; every real system's / and /tmp can be entered.
+func SkipUnlessOthersCanEnter(t testing.TB, dir string) {
+	t.Helper()
+	for d := dir; ; d = filepath.Dir(d) {
+		if info, err := os.Stat(d); err == nil && info.Mode().Perm()&0o001 == 0 {
+			t.Skipf("%s (mode %v) cannot be entered by other users, so no program can run as another user here", d, info.Mode().Perm())
+		}
+		if d == filepath.Dir(d) {
+			return
+		}
 	}
 }
