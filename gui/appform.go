@@ -570,7 +570,7 @@ func (f *appForm) changed() {
 		f.redirectURI.SetText(lang.L("(enter a port from 0 to 65535)"))
 	} else if app.RedirectPort == 0 {
 		// core's RedirectURI says "(any port)" in English: the window says it in its language.
-		f.redirectURI.SetText("http://" + app.RedirectHost + app.Callback() + lang.L(" (any port)"))
+		f.redirectURI.SetText(fmt.Sprintf(lang.L("%s (any port)"), "http://"+app.RedirectHost+app.Callback()))
 	} else {
 		f.redirectURI.SetText(app.RedirectURI())
 	}
@@ -932,7 +932,7 @@ func (f *appForm) saved(app core.App, res core.EditResult, err error, next func(
 	case res.TokensDropped:
 		msg := lang.L("Saved. The client, token URI or issuer changed, so the old tokens were revoked and deleted: connect again.")
 		if res.RevocationProblem != "" {
-			msg += lang.L(" (The provider could not be told: ") + res.RevocationProblem + ")"
+			msg = fmt.Sprintf(lang.L("Saved. The client, token URI or issuer changed, so the old tokens were revoked and deleted: connect again. (The provider could not be told: %s)"), res.RevocationProblem)
 		}
 		f.showStatus(msg, widget.WarningImportance)
 	case res.ReconnectToApply:
@@ -952,7 +952,7 @@ func (f *appForm) showValidation(err error) {
 		f.showValidationErrors([]*core.ValidationError{ve})
 		return
 	}
-	f.showStatus(lang.L("Not saved: ")+errorWords(err), widget.DangerImportance)
+	f.showStatus(fmt.Sprintf(lang.L("Not saved: %s"), errorWords(err)), widget.DangerImportance)
 }
 
 // showValidationErrors puts every field error beside its field (opening its section), says
@@ -976,9 +976,9 @@ func (f *appForm) showValidationErrors(errs []*core.ValidationError) {
 	}
 	switch {
 	case len(other) > 0:
-		f.showStatus(lang.L("Not saved: ")+strings.Join(other, "; "), widget.DangerImportance)
+		f.showStatus(fmt.Sprintf(lang.L("Not saved: %s"), strings.Join(other, "; ")), widget.DangerImportance)
 	case len(beside) == 1:
-		f.showStatus(lang.L("Not saved: ")+beside[0].Message, widget.DangerImportance)
+		f.showStatus(fmt.Sprintf(lang.L("Not saved: %s"), beside[0].Message), widget.DangerImportance)
 	default:
 		f.showStatus(fmt.Sprintf(lang.L("Not saved: %d fields need a fix, each marked in red."), len(beside)), widget.DangerImportance)
 	}
@@ -1032,9 +1032,9 @@ func (f *appForm) onDelete() {
 	app := *f.orig
 	msg := fmt.Sprintf(lang.L("Delete %s and its secrets from this computer?"), app.ProviderName)
 	if app.Connection != nil {
-		msg += lang.L(" Its tokens are revoked at the provider first.")
+		msg = fmt.Sprintf(lang.L("Delete %s and its secrets from this computer? Its tokens are revoked at the provider first."), app.ProviderName)
 	}
-	f.pendingDelete = showChoice(f.win, lang.L("Delete ")+app.ProviderName, &widget.Label{Text: msg, Wrapping: fyne.TextWrapWord}, lang.L("Cancel"), nil,
+	f.pendingDelete = showChoice(f.win, fmt.Sprintf(lang.L("Delete %s"), app.ProviderName), &widget.Label{Text: msg, Wrapping: fyne.TextWrapWord}, lang.L("Cancel"), nil,
 		dialogChoice{text: lang.L("Delete"), importance: widget.DangerImportance, run: func() { f.remove(app, false) }})
 	fitDialog(f.pendingDelete, 480)
 }
@@ -1051,13 +1051,13 @@ func (f *appForm) remove(app core.App, localOnly bool) {
 				return
 			}
 			if localOnly {
-				f.showStatus(lang.L("Not deleted: ")+errorWords(err), widget.DangerImportance) // beside Delete, as Save's outcomes are
+				f.showStatus(fmt.Sprintf(lang.L("Not deleted: %s"), errorWords(err)), widget.DangerImportance) // beside Delete, as Save's outcomes are
 				return
 			}
 			// core's way out (fail.ForgetLocally) is this dialog's own button, asked about
 			// below the words; any other remedy gets its button too.
 			rs := without(fail.Remedies(err), fail.ForgetLocally)
-			text := errorWordsWith(err, rs) + lang.L("\n\nForget ") + app.ProviderName + lang.L(" on this computer anyway? Its tokens stay valid at the provider until they expire.")
+			text := fmt.Sprintf(lang.L("%s\n\nForget %s on this computer anyway? Its tokens stay valid at the provider until they expire."), errorWordsWith(err, rs), app.ProviderName)
 			choices := append(f.dialogs.remedies.choices(rs),
 				dialogChoice{text: forgetHereButton(), importance: widget.DangerImportance, run: func() { f.remove(app, true) }})
 			f.pendingDelete = showChoice(f.win, lang.L("Revocation failed"), &widget.Label{Text: text, Wrapping: fyne.TextWrapWord}, lang.L("Cancel"), nil, choices...)

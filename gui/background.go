@@ -2,6 +2,7 @@ package gui
 
 import (
 	"context"
+	"fmt"
 	"fyne.io/fyne/v2/lang"
 	"os"
 	"time"
@@ -42,11 +43,11 @@ func (b *backgroundRefresh) onEvent(ev core.RefreshEvent) {
 	name := ev.App.ProviderName
 	switch ev.Outcome {
 	case core.RefreshNeedsReauth:
-		b.env.notifier.Notify(name+lang.L(" needs you to sign in again"),
-			lang.L("Open Connected Apps, select ")+name+lang.L(" and press “Reconnect”. Until then programs using it get no token."))
+		b.env.notifier.Notify(fmt.Sprintf(lang.L("%s needs you to sign in again"), name),
+			fmt.Sprintf(lang.L("Open Connected Apps, select %s and press “Reconnect”. Until then programs using it get no token."), name))
 	case core.RefreshClientRejected:
-		b.env.notifier.Notify(name+lang.L(": the provider rejected this app"),
-			lang.L("Open Connected Apps, check ")+name+lang.L("’s client ID and secret under Registration, then press “Reconnect”."))
+		b.env.notifier.Notify(fmt.Sprintf(lang.L("%s: the provider rejected this app"), name),
+			fmt.Sprintf(lang.L("Open Connected Apps, check %s’s client ID and secret under Registration, then press “Reconnect”."), name))
 	case core.RefreshDone:
 	default:
 		return

@@ -3,6 +3,7 @@ package gui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"fyne.io/fyne/v2/lang"
 	"net/url"
 	"strings"
@@ -137,7 +138,7 @@ func (c *connectDialog) buildUI() {
 	for _, b := range []*dialogButton{c.cancelBtn, c.tryAgain, c.closeBtn} {
 		b.onEscape = c.onEscape
 	}
-	c.dialog = dialog.NewCustomWithoutButtons(lang.L("Connect to ")+c.app.ProviderName, container.NewStack(c.waiting, c.done), c.dialogs.parent)
+	c.dialog = dialog.NewCustomWithoutButtons(fmt.Sprintf(lang.L("Connect to %s"), c.app.ProviderName), container.NewStack(c.waiting, c.done), c.dialogs.parent)
 }
 
 // begin starts one attempt, off the UI goroutine.
@@ -188,11 +189,11 @@ func (c *connectDialog) showWaiting() {
 	c.linkNote.Hide()
 	switch c.app.GrantType {
 	case core.GrantClientCredentials:
-		c.waitText.SetText(lang.L("Asking ") + c.app.ProviderName + lang.L(" for a token…"))
+		c.waitText.SetText(fmt.Sprintf(lang.L("Asking %s for a token…"), c.app.ProviderName))
 	case core.GrantDeviceCode:
-		c.waitText.SetText(lang.L("Asking ") + c.app.ProviderName + lang.L(" for a sign-in code…"))
+		c.waitText.SetText(fmt.Sprintf(lang.L("Asking %s for a sign-in code…"), c.app.ProviderName))
 	default:
-		c.waitText.SetText(lang.L("Waiting for you to sign in at ") + c.app.ProviderName + "…")
+		c.waitText.SetText(fmt.Sprintf(lang.L("Waiting for you to sign in at %s…"), c.app.ProviderName))
 		c.linkBox.Show()
 		c.pasteEntry.SetText("")
 		c.pasteError.Hide()
@@ -210,7 +211,7 @@ func (c *connectDialog) showDeviceCode(attempt int, code core.DeviceCode) {
 	if attempt != c.attempt {
 		return
 	}
-	c.waitText.SetText(lang.L("Waiting for you to approve the sign-in at ") + c.app.ProviderName + "…")
+	c.waitText.SetText(fmt.Sprintf(lang.L("Waiting for you to approve the sign-in at %s…"), c.app.ProviderName))
 	c.code = code.UserCode
 	c.codeLabel.SetText(code.UserCode)
 	where := code.VerificationURI
@@ -218,9 +219,9 @@ func (c *connectDialog) showDeviceCode(attempt int, code core.DeviceCode) {
 		where = code.VerificationURIComplete
 	}
 	if code.BrowserOpened {
-		c.codeIntro.SetText(lang.L("Your browser opened ") + where + lang.L(". Check that it shows this code, then approve:"))
+		c.codeIntro.SetText(fmt.Sprintf(lang.L("Your browser opened %s. Check that it shows this code, then approve:"), where))
 	} else {
-		c.codeIntro.SetText(lang.L("On any device, open ") + where + lang.L(" and enter this code:"))
+		c.codeIntro.SetText(fmt.Sprintf(lang.L("On any device, open %s and enter this code:"), where))
 	}
 	c.showQR(code.VerificationURIComplete)
 	c.codeBox.Show()
@@ -251,7 +252,7 @@ func (c *connectDialog) showLink(attempt int, link string, browserErr error) {
 	c.copyLink.Enable()
 	c.openLink.Enable()
 	if browserErr != nil {
-		c.browserNote.SetText(lang.L("The browser could not be opened (") + errorWords(browserErr) + lang.L("). Open the link below yourself: Copy link, then paste it into a browser."))
+		c.browserNote.SetText(fmt.Sprintf(lang.L("The browser could not be opened (%s). Open the link below yourself: Copy link, then paste it into a browser."), errorWords(browserErr)))
 		c.browserNote.Show()
 	} else {
 		c.browserNote.Hide()
@@ -355,7 +356,7 @@ func (c *connectDialog) finish(attempt int, res *core.ConnectResult, err error) 
 	c.waiting.Hide()
 	c.done.Show()
 	if err != nil {
-		c.outcome.Text, c.outcome.Importance = lang.L("Could not connect to ")+c.app.ProviderName, widget.DangerImportance
+		c.outcome.Text, c.outcome.Importance = fmt.Sprintf(lang.L("Could not connect to %s"), c.app.ProviderName), widget.DangerImportance
 		c.outcome.Refresh()
 		c.detail.SetText(errorWords(err))
 		c.nextStep.SetText(connectNextStep(&c.app, err))
@@ -379,14 +380,14 @@ func (c *connectDialog) finish(attempt int, res *core.ConnectResult, err error) 
 		c.fit()
 		return
 	}
-	outcome := lang.L("Connected to ") + c.app.ProviderName // no openid: the provider does not say who
+	outcome := fmt.Sprintf(lang.L("Connected to %s"), c.app.ProviderName) // no openid: the provider does not say who
 	if who := res.Identity.Display(); who != "" {
-		outcome = lang.L("Connected as ") + who
+		outcome = fmt.Sprintf(lang.L("Connected as %s"), who)
 	}
 	c.outcome.Text, c.outcome.Importance = outcome, widget.SuccessImportance
 	c.outcome.Refresh()
 	if ts := res.Tokens; ts != nil && ts.Expiry != nil {
-		c.detail.SetText(lang.L("The access token ") + countdownText(ts.Expiry, c.env.svc.Clock()) + lang.L(" (at ") + ts.Expiry.Local().Format(clockLayout) + ").")
+		c.detail.SetText(fmt.Sprintf(lang.L("The access token %s (at %s)."), countdownText(ts.Expiry, c.env.svc.Clock()), ts.Expiry.Local().Format(clockLayout)))
 	} else {
 		c.detail.SetText(lang.L("The provider did not say when the access token expires."))
 	}
@@ -412,13 +413,13 @@ func connectNextStep(app *core.App, err error) string {
 	if errors.As(err, &pe) {
 		switch pe.Code {
 		case "access_denied":
-			return lang.L("Press Try again and approve the request at ") + app.ProviderName + "."
+			return fmt.Sprintf(lang.L("Press Try again and approve the request at %s."), app.ProviderName)
 		case "invalid_request", "redirect_uri_mismatch":
-			return lang.L("Check that ") + app.ProviderName + lang.L(" has exactly this redirect URI registered: ") + app.RedirectURI() + lang.L(" (see the Registration tab), then press Try again.")
+			return fmt.Sprintf(lang.L("Check that %s has exactly this redirect URI registered: %s (see the Registration tab), then press Try again."), app.ProviderName, app.RedirectURI())
 		case "invalid_scope":
-			return lang.L("Check the scopes on the Registration tab against what ") + app.ProviderName + lang.L(" offers, save, then press Try again.")
+			return fmt.Sprintf(lang.L("Check the scopes on the Registration tab against what %s offers, save, then press Try again."), app.ProviderName)
 		case "invalid_client", "unauthorized_client":
-			return lang.L("Check the client ID and secret on the Registration tab, and the client's settings at ") + app.ProviderName + "."
+			return fmt.Sprintf(lang.L("Check the client ID and secret on the Registration tab, and the client's settings at %s."), app.ProviderName)
 		case "expired_token":
 			return lang.L("The code ran out before it was approved: press Try again for a new one.")
 		}
@@ -431,7 +432,7 @@ func connectNextStep(app *core.App, err error) string {
 	case errors.Is(err, core.ErrBusy):
 		return lang.L("Finish or cancel the other sign-in first, then press Try again.")
 	case errors.Is(err, core.ErrClientRejected):
-		return lang.L("Check the client ID and secret on the Registration tab, and the client's settings at ") + app.ProviderName + "."
+		return fmt.Sprintf(lang.L("Check the client ID and secret on the Registration tab, and the client's settings at %s."), app.ProviderName)
 	case errors.Is(err, core.ErrKeyringUnavailable):
 		return lang.L("Unlock your keyring (Settings shows which secret store is in use), then press Try again.")
 	case errors.Is(err, core.ErrInvalid):

@@ -11,7 +11,6 @@ import (
 	"fyne.io/fyne/v2/lang"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -34,7 +33,7 @@ func stateText(app *core.App, now time.Time) (string, widget.Importance) {
 		if app.Connection.ExpiresAt == nil {
 			return lang.L("Connected"), widget.SuccessImportance
 		}
-		return lang.L("Connected · ") + countdownText(app.Connection.ExpiresAt, now), widget.SuccessImportance
+		return fmt.Sprintf(lang.L("Connected · %s"), countdownText(app.Connection.ExpiresAt, now)), widget.SuccessImportance
 	case core.StateExpired:
 		return lang.L("Expired"), widget.WarningImportance
 	case core.StateNeedsReauth:
@@ -96,7 +95,7 @@ func countdownText(expiresAt *time.Time, now time.Time) string {
 	}
 	d := expiresAt.Sub(now)
 	if d > 0 {
-		return lang.L("expires in ") + humanDuration(d)
+		return fmt.Sprintf(lang.L("expires in %s"), humanDuration(d))
 	}
 	if -d < time.Minute {
 		return lang.L("expired just now")
@@ -113,7 +112,7 @@ func identityText(c *core.Connection) string {
 		lines = append(lines, c.Email)
 	}
 	if c.Subject != "" {
-		lines = append(lines, lang.L("subject ")+c.Subject)
+		lines = append(lines, fmt.Sprintf(lang.L("subject %s"), c.Subject))
 	}
 	if len(lines) == 0 {
 		return lang.L("not known (the provider says who you are only with the openid scope)")
@@ -122,11 +121,10 @@ func identityText(c *core.Connection) string {
 }
 
 func sinceText(c *core.Connection) string {
-	s := lang.L("signed in ") + c.ConnectedAt.Local().Format(dateTimeLayout())
 	if c.RefreshedAt != nil {
-		s += lang.L(" · refreshed ") + c.RefreshedAt.Local().Format(dateTimeLayout())
+		return fmt.Sprintf(lang.L("signed in %s · refreshed %s"), c.ConnectedAt.Local().Format(dateTimeLayout()), c.RefreshedAt.Local().Format(dateTimeLayout()))
 	}
-	return s
+	return fmt.Sprintf(lang.L("signed in %s"), c.ConnectedAt.Local().Format(dateTimeLayout()))
 }
 
 func scopeList(scopes []string, none string) string {
@@ -156,12 +154,12 @@ func answerFacts(raw json.RawMessage, now time.Time) string {
 	}
 	var lines []string
 	if v, ok := m["active"].(bool); ok {
-		lines = append(lines, lang.L("Active: ")+map[bool]string{true: "yes", false: "no"}[v])
+		lines = append(lines, map[bool]string{true: lang.L("Active: yes"), false: lang.L("Active: no")}[v])
 	}
 	for _, k := range []struct{ key, label string }{{"name", lang.L("Name")}, {"email", lang.L("Email")}, {"preferred_username", lang.L("User name")},
 		{"username", lang.L("User name")}, {"sub", lang.L("Subject")}, {"client_id", lang.L("Client")}, {"scope", lang.L("Scopes")}} {
 		if v, ok := m[k.key].(string); ok && v != "" {
-			lines = append(lines, k.label+": "+v)
+			lines = append(lines, fmt.Sprintf(lang.L("%s: %s"), k.label, v))
 		}
 	}
 	for _, k := range []struct{ key, label string }{{"exp", lang.L("Expires")}, {"iat", lang.L("Issued")}, {"nbf", lang.L("Valid from")}, {"auth_time", lang.L("Signed in")}} {
@@ -171,7 +169,7 @@ func answerFacts(raw json.RawMessage, now time.Time) string {
 			if !at.After(now) {
 				when = fmt.Sprintf(lang.L("%s ago"), humanDuration(now.Sub(at)))
 			}
-			lines = append(lines, fmt.Sprintf("%s: %s (%s)", k.label, at.Local().Format(dateTimeLayout()), when))
+			lines = append(lines, fmt.Sprintf(lang.L("%s: %s (%s)"), k.label, at.Local().Format(dateTimeLayout()), when))
 		}
 	}
 	return strings.Join(lines, "\n")
@@ -196,4 +194,4 @@ func secretsCount(n int) string {
 func secondsText(d time.Duration) string { return fmt.Sprintf(lang.L("%d s"), int(d/time.Second)) }
 
 // kibText is a file's size in KiB, for a file refused as too big to be a client file.
-func kibText(size int64) string { return strconv.FormatInt(size>>10, 10) + " KiB" }
+func kibText(size int64) string { return fmt.Sprintf(lang.L("%d KiB"), size>>10) }

@@ -48,7 +48,7 @@ func (x *importExport) onImport() {
 			data, err := io.ReadAll(io.LimitReader(r, maxImportSize))
 			fyne.Do(func() {
 				if err != nil {
-					x.dialogs.showError(lang.L("Import failed"), fmt.Errorf("cannot read %s: %w", name, err))
+					x.dialogs.showError(lang.L("Import failed"), fmt.Errorf(lang.L("cannot read %s: %w"), name, err))
 					return
 				}
 				x.importData(name, data)
@@ -83,15 +83,15 @@ func (x *importExport) onDropped(_ fyne.Position, uris []fyne.URI) {
 func readSmallFile(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+		return nil, fmt.Errorf(lang.L("cannot read %s: %w"), path, err)
 	}
 	defer f.Close()
 	info, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w", path, err)
+		return nil, fmt.Errorf(lang.L("cannot read %s: %w"), path, err)
 	}
 	if info.Size() > maxImportSize {
-		return nil, fmt.Errorf("%s is %s: that is not a client file (expected a Google client_secret_*.json or a Frappe export)", path, kibText(info.Size()))
+		return nil, fmt.Errorf(lang.L("%s is %s: that is not a client file (expected a Google client_secret_*.json or a Frappe export)"), path, kibText(info.Size()))
 	}
 	return io.ReadAll(f)
 }
@@ -132,7 +132,7 @@ func (x *importExport) runImport(fileName string, data []byte, choices []core.Im
 			for _, r := range res {
 				fmt.Fprintf(&b, lang.L("Imported %s. Register its redirect URI with the provider: %s\n"), r.App.ProviderName, r.App.RedirectURI())
 				for i := range r.Notes {
-					b.WriteString(lang.L("  Note: ") + noteWords(r, i) + "\n")
+					b.WriteString(fmt.Sprintf(lang.L("  Note: %s\n"), noteWords(r, i)))
 				}
 			}
 			if err != nil {
@@ -142,7 +142,7 @@ func (x *importExport) runImport(fileName string, data []byte, choices []core.Im
 			if len(res) == 0 {
 				b.WriteString(lang.L("Every app in the file was skipped: nothing was imported."))
 			}
-			x.dialogs.showInfo(lang.L("Imported ")+fileName, strings.TrimSpace(b.String()))
+			x.dialogs.showInfo(fmt.Sprintf(lang.L("Imported %s"), fileName), strings.TrimSpace(b.String()))
 		})
 	})
 }
@@ -205,13 +205,13 @@ func (x *importExport) showImportTable(fileName string, data []byte, parsed []co
 	cancel.onEscape, t.importB.onEscape = leave, leave
 	intro := fmt.Sprintf(lang.L("%s holds %d apps. Give each a name not yet in use, or skip it."), fileName, len(parsed))
 	if len(parsed) == 1 {
-		intro = fileName + lang.L(" holds an app whose name is already in use: give it another name.")
+		intro = fmt.Sprintf(lang.L("%s holds an app whose name is already in use: give it another name."), fileName)
 	}
 	content := container.NewBorder(
 		&widget.Label{Text: intro, Wrapping: fyne.TextWrapWord},
 		nil,
 		nil, nil, scroll)
-	d := dialog.NewCustomWithoutButtons(lang.L("Import ")+fileName, content, x.dialogs.parent)
+	d := dialog.NewCustomWithoutButtons(fmt.Sprintf(lang.L("Import %s"), fileName), content, x.dialogs.parent)
 	d.SetButtons([]fyne.CanvasObject{cancel, t.importB}) // the style of every dialog: dialogs.go
 	t.dialog = d
 	x.dialogs.keep(t.dialog)
@@ -319,7 +319,7 @@ func (x *importExport) onExport(onlySelected bool) {
 					x.dialogs.showError(lang.L("Export failed"), err)
 					return
 				}
-				x.dialogs.showInfo(lang.L("Exported"), lang.L("Written to ")+wr.URI().Path()+lang.L(" (no secrets or tokens are in it)."))
+				x.dialogs.showInfo(lang.L("Exported"), fmt.Sprintf(lang.L("Written to %s (no secrets or tokens are in it)."), wr.URI().Path()))
 			})
 		})
 	}, x.dialogs.parent)

@@ -16,10 +16,12 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
 	"connectedapps/core"
+	"connectedapps/core/fail"
 )
 
 // windowSource is the window's own Go files (not its tests), parsed.
@@ -77,6 +79,9 @@ func fieldKeys() map[string]string {
 		m["field."+f.JSON+".label"] = f.Label
 		if f.Placeholder != "" {
 			m["field."+f.JSON+".placeholder"] = f.Placeholder
+		}
+		if f.Noun != "" {
+			m["field."+f.JSON+".noun"] = f.Noun
 		}
 	}
 	for _, s := range []core.Section{core.SectionName, core.SectionDiscovery, core.SectionClient,
@@ -211,11 +216,11 @@ func TestNoBareWordsInTheWindow(t *testing.T) {
 }
 
 // allowedInChinese are the words the Chinese window keeps in Latin letters: names of
-// protocols, products, headers and grant types, the language names, and "Ctrl".
+// protocols, products, headers and grant types, the language names, "Ctrl", and units (KiB).
 var allowedInChinese = map[string]bool{
 	"OAuth": true, "OpenID": true, "Connect": true, "URI": true, "URL": true, "ID": true,
 	"PKCE": true, "JSON": true, "JWKS": true, "S256": true, "Connected": true, "Apps": true,
-	"Authorization": true, "Bearer": true, "Ctrl": true, "F": true, "English": true, "Language": true,
+	"Authorization": true, "Bearer": true, "Ctrl": true, "F": true, "KiB": true, "English": true, "Language": true,
 	"Google": true, "Microsoft": true, "KDE": true, "Klipper": true, "CopyQ": true,
 	"GNOME": true, "SSH": true, "Git": true, "git": true, "openid": true, "issuer": true, "Issuer": true,
 	"client_secret_basic": true, "client_secret_post": true, "none": true,
@@ -387,6 +392,60 @@ func TestTheWindowInChineseHasNoEnglishLeft(t *testing.T) {
 	}
 	if !containsText(texts, "登记") || !containsText(texts, "客户端 ID") {
 		t.Errorf("the window in Chinese does not show 登记 and 客户端 ID: %q", texts)
+	}
+}
+
+// TestErrorDialogsInChineseSayTheRemediesInChinese shows an error dialog for every remedy
+// the window words (each field-naming one with every field core names), in Chinese, and
+// finds no English word but the allowed names. core's own line (what happened) stays as core
+// wrote it, so the test gives a Chinese one and checks the rest of the dialog: the remedy,
+// the title and the buttons.
+func TestErrorDialogsInChineseSayTheRemediesInChinese(t *testing.T) {
+	inChinese(t)
+	svc := newTestService(t)
+	addApp(t, svc, "谷歌", nil)
+	w := openWindow(t, svc)
+	selectApp(t, w, "谷歌")
+	var fields []string
+	for _, f := range core.Fields {
+		if f.Noun != "" {
+			fields = append(fields, f.JSON)
+		}
+	}
+	fields = append(fields, "callback_path")
+	shown := 0
+	for _, do := range fail.Actions() {
+		if do == fail.None {
+			continue
+		}
+		names := []string{""}
+		switch do {
+		case fail.AddEndpoint, fail.FixField, fail.MoveEndpoint:
+			names = fields
+		case fail.ForgetLocally:
+			names = []string{"tokens", "app"}
+		}
+		for _, field := range names {
+			r := fail.Remedy{Do: do, App: "谷歌", Field: field}
+			err := fail.Failf(core.ErrInvalid, "谷歌：出了问题").With(r)
+			w.showError(lang.L("Import failed"), err)
+			top := w.win.Canvas().Overlays().Top()
+			if top == nil {
+				t.Fatalf("%+v: no dialog shown", r)
+			}
+			texts := visibleWords(top)
+			if labels := overlayTexts(w); !containsText(labels, remedyWords(r)) {
+				t.Errorf("%+v: the dialog %q does not say the remedy %q", r, labels, remedyWords(r))
+			}
+			if left := englishLeft(texts, "谷歌"); len(left) > 0 {
+				t.Errorf("%+v: the error dialog in Chinese still says, in English:\n%s", r, strings.Join(left, "\n"))
+			}
+			w.pendingDialog.Hide()
+			shown++
+		}
+	}
+	if shown < len(fail.Actions())-1 {
+		t.Fatalf("only %d dialogs shown", shown)
 	}
 }
 

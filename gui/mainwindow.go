@@ -277,8 +277,8 @@ func (w *mainWindow) showAbout() {
 	if version == "" {
 		version = lang.L("a development build")
 	}
-	text := lang.L("Connected Apps ") + version + lang.L("\n\nRegisters OAuth 2.0 and OpenID Connect clients, signs in once through your browser, ") +
-		lang.L("keeps the tokens in the system keyring and hands valid ones to your programs.\n\nYour apps are kept in ") + w.env.svc.RegistryPath()
+	text := fmt.Sprintf(lang.L("Connected Apps %s\n\nRegisters OAuth 2.0 and OpenID Connect clients, signs in once through your browser, keeps the tokens in the system keyring and hands valid ones to your programs.\n\nYour apps are kept in %s"),
+		version, w.env.svc.RegistryPath())
 	msg := &widget.Label{Text: text, Wrapping: fyne.TextWrapWord, Selectable: true}
 	d := showMessage(w.win, lang.L("About Connected Apps"), msg)
 	w.pendingDialog = d

@@ -43,7 +43,7 @@ func (m *presetMenu) show() {
 func (m *presetMenu) items() []*fyne.MenuItem {
 	presets, err := core.Presets()
 	if err != nil {
-		return []*fyne.MenuItem{{Label: lang.L("Presets unavailable: ") + errorWords(err), Disabled: true}}
+		return []*fyne.MenuItem{{Label: fmt.Sprintf(lang.L("Presets unavailable: %s"), errorWords(err)), Disabled: true}}
 	}
 	items := make([]*fyne.MenuItem, 0, len(presets))
 	for _, p := range presets {
@@ -91,7 +91,7 @@ func (m *presetMenu) openPreset(p core.Preset, values map[string]string) {
 	app := core.NewApp(p.Name)
 	regURL, err := p.Apply(&app, values)
 	if err != nil {
-		m.dialogs.showError(lang.L("The ")+p.Name+lang.L(" preset needs more"), err)
+		m.dialogs.showError(fmt.Sprintf(lang.L("The %s preset needs more"), p.Name), err)
 		return
 	}
 	if app.ProviderName == "" {
@@ -113,7 +113,7 @@ func presetCard(p core.Preset, regURL string) fyne.CanvasObject {
 	text := func(s string) *widget.Label { return &widget.Label{Text: s, Wrapping: fyne.TextWrapWord} }
 	if u, err := url.Parse(regURL); err == nil && regURL != "" {
 		// Wrapped: GitLab's registration path made the window wider than 800 px.
-		step(&widget.Hyperlink{Text: lang.L("Register the client at ") + u.Host + u.Path, URL: u, Wrapping: fyne.TextWrapBreak})
+		step(&widget.Hyperlink{Text: fmt.Sprintf(lang.L("Register the client at %s"), u.Host+u.Path), URL: u, Wrapping: fyne.TextWrapBreak})
 	}
 	if p.Registration != "" {
 		step(text(p.Registration))
@@ -123,7 +123,7 @@ func presetCard(p core.Preset, regURL string) fyne.CanvasObject {
 	}
 	step(text(lang.L("Paste the client ID (and secret) below, then Save.")))
 	if len(p.Quirks) > 0 {
-		steps.Add(&widget.Label{Text: lang.L("Good to know:\n• ") + strings.Join(p.Quirks, "\n• "), Wrapping: fyne.TextWrapWord, SizeName: theme.SizeNameCaptionText})
+		steps.Add(&widget.Label{Text: fmt.Sprintf(lang.L("Good to know:\n• %s"), strings.Join(p.Quirks, "\n• ")), Wrapping: fyne.TextWrapWord, SizeName: theme.SizeNameCaptionText})
 	}
 	item := widget.NewAccordionItem(fmt.Sprintf(lang.L("%s preset: %d steps to register"), p.Name, n), steps)
 	item.Open = true

@@ -230,7 +230,7 @@ func (s *settingsScreen) describeAutostart(on bool, err error) {
 		s.startNote.Text = errorWords(err)
 	case on:
 		s.startNote.Importance = widget.MediumImportance
-		s.startNote.Text = lang.L("Your desktop starts it from ") + s.autostart.Path + "."
+		s.startNote.Text = fmt.Sprintf(lang.L("Your desktop starts it from %s."), s.autostart.Path)
 	default:
 		s.startNote.Importance = widget.MediumImportance
 		s.startNote.Text = lang.L("Connected Apps refreshes tokens only while it runs; scripts still refresh their own on demand.")
@@ -305,10 +305,10 @@ func (s *settingsScreen) onProbe() {
 				s.storeState.Text = lang.L("Works: it is unlocked and answering.")
 			case core.SecretsLocked:
 				s.storeState.Importance = widget.WarningImportance
-				s.storeState.Text = lang.L("Locked: ") + st.Message
+				s.storeState.Text = fmt.Sprintf(lang.L("Locked: %s"), st.Message)
 			default:
 				s.storeState.Importance = widget.DangerImportance
-				s.storeState.Text = lang.L("Not reachable: ") + st.Message
+				s.storeState.Text = fmt.Sprintf(lang.L("Not reachable: %s"), st.Message)
 			}
 			s.storeState.Refresh()
 		})

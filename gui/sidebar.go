@@ -2,13 +2,12 @@ package gui
 
 import (
 	"fmt"
-
-	"fyne.io/fyne/v2/lang"
 	"slices"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/lang"
 	"fyne.io/fyne/v2/widget"
 
 	"connectedapps/core"
@@ -67,7 +66,7 @@ func (s *appSidebar) setApps(apps []core.App) {
 
 // showError says the registry could not be read; the list keeps what it showed.
 func (s *appSidebar) showError(err error) {
-	s.listError.SetText(lang.L("Your apps could not be read: ") + errorWords(err))
+	s.listError.SetText(fmt.Sprintf(lang.L("Your apps could not be read: %s"), errorWords(err)))
 	s.listError.Show()
 }
 
@@ -112,7 +111,7 @@ func (s *appSidebar) applyFilter() {
 		s.emptyList.SetText(lang.L("No apps yet. Press New to register one."))
 		s.emptyList.Show()
 	case len(s.shown) == 0:
-		s.emptyList.SetText(lang.L("No app matches “") + s.search.Text + "”.")
+		s.emptyList.SetText(fmt.Sprintf(lang.L("No app matches “%s”."), s.search.Text))
 		s.emptyList.Show()
 	default:
 		s.emptyList.Hide()

@@ -209,7 +209,7 @@ func (p *tokenPanel) show(app *core.App) {
 	p.requested.SetText(scopeList(app.Scopes, "none"))
 	p.granted.SetText(scopeList(conn.GrantedScopes, lang.L("none reported")))
 	if missing := notGranted(app.Scopes, conn.GrantedScopes); len(missing) > 0 {
-		p.notGranted.SetText(lang.L("Requested but not granted: ") + strings.Join(missing, " "))
+		p.notGranted.SetText(fmt.Sprintf(lang.L("Requested but not granted: %s"), strings.Join(missing, " ")))
 		p.notGranted.Show()
 	} else {
 		p.notGranted.Hide()
@@ -229,7 +229,7 @@ func (p *tokenPanel) show(app *core.App) {
 		p.reconnect.Hide()
 	}
 	if conn.LastError != "" {
-		p.lastError.SetText(lang.L("Last error: ") + conn.LastError)
+		p.lastError.SetText(fmt.Sprintf(lang.L("Last error: %s"), conn.LastError))
 		p.lastError.Show()
 	} else {
 		p.lastError.Hide()
@@ -469,11 +469,11 @@ func (p *tokenPanel) copyFor(app core.App, header bool) {
 			}
 			what, text := lang.L("The access token"), ts.AccessToken
 			if header {
-				what, text = lang.L("The Authorization header"), lang.L("Authorization: ")+ts.Type()+" "+ts.AccessToken
+				what, text = lang.L("The Authorization header"), "Authorization: "+ts.Type()+" "+ts.AccessToken
 			}
-			msg := what + lang.L(" is on the clipboard.")
+			msg := fmt.Sprintf(lang.L("%s is on the clipboard."), what)
 			if d := p.clip.put(text); d > 0 {
-				msg += lang.L(" It is cleared in ") + secondsText(d) + lang.L(", if the clipboard still holds it.")
+				msg = fmt.Sprintf(lang.L("%s is on the clipboard. It is cleared in %s, if the clipboard still holds it."), what, secondsText(d))
 			}
 			p.setNotice(app.ID, msg, widget.SuccessImportance)
 			if app.Connection == nil || !equalTimes(ts.Expiry, app.Connection.ExpiresAt) {
@@ -510,7 +510,7 @@ func (p *tokenPanel) onRefresh() {
 			if err != nil {
 				p.report(app.ID, lang.L("Refresh failed"), err)
 			} else {
-				p.setNotice(app.ID, lang.L("Refreshed: the new access token ")+countdownText(ts.Expiry, now)+".", widget.SuccessImportance)
+				p.setNotice(app.ID, fmt.Sprintf(lang.L("Refreshed: the new access token %s."), countdownText(ts.Expiry, now)), widget.SuccessImportance)
 			}
 			p.onChanged()
 		})
@@ -579,7 +579,7 @@ func (p *tokenPanel) showTestAnswers(app core.App, answers []testAnswer) {
 	}
 	scroll := wheelScroll(box)
 	scroll.SetMinSize(fyne.NewSize(520, 320))
-	p.showDialog(showMessage(p.dialogs.parent, lang.L("Test of ")+app.ProviderName, scroll))
+	p.showDialog(showMessage(p.dialogs.parent, fmt.Sprintf(lang.L("Test of %s"), app.ProviderName), scroll))
 }
 
 // testVerdict is the one line that says whether the token works.
@@ -626,7 +626,7 @@ func (p *tokenPanel) onDisconnect() {
 	if app.RevocationURI == "" {
 		text = fmt.Sprintf(lang.L("%s has no revocation endpoint: the tokens are deleted from this computer but stay valid at the provider until they expire."), app.ProviderName)
 	}
-	d := showChoice(p.dialogs.parent, lang.L("Disconnect ")+app.ProviderName+"?", &widget.Label{Text: text, Wrapping: fyne.TextWrapWord}, lang.L("Cancel"), nil,
+	d := showChoice(p.dialogs.parent, fmt.Sprintf(lang.L("Disconnect %s?"), app.ProviderName), &widget.Label{Text: text, Wrapping: fyne.TextWrapWord}, lang.L("Cancel"), nil,
 		dialogChoice{text: lang.L("Forget locally only"), run: func() { p.runDisconnect(app, true) }},
 		dialogChoice{text: lang.L("Disconnect"), importance: widget.DangerImportance, run: func() { p.runDisconnect(app, false) }})
 	p.showDialog(d)
@@ -654,7 +654,7 @@ func (p *tokenPanel) runDisconnect(app core.App, localOnly bool) {
 			case localOnly:
 				p.setNotice(app.ID, lang.L("Disconnected here only: the tokens were deleted from this computer but stay valid at the provider until they expire."), widget.WarningImportance)
 			default:
-				p.setNotice(app.ID, lang.L("Disconnected here, but not revoked at the provider: ")+res.NotRevokedAs+".", widget.WarningImportance)
+				p.setNotice(app.ID, fmt.Sprintf(lang.L("Disconnected here, but not revoked at the provider: %s."), res.NotRevokedAs), widget.WarningImportance)
 			}
 			p.onChanged()
 		})

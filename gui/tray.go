@@ -2,6 +2,7 @@ package gui
 
 import (
 	"context"
+	"fmt"
 	"fyne.io/fyne/v2/lang"
 	"slices"
 	"time"
@@ -125,7 +126,7 @@ func (t *tray) setApps(apps []core.App) {
 	}
 	labels := make([]string, len(copyable))
 	for i, a := range copyable {
-		labels[i] = lang.L("Copy token: ") + a.ProviderName
+		labels[i] = fmt.Sprintf(lang.L("Copy token: %s"), a.ProviderName)
 	}
 	if t.labels != nil && slices.Equal(labels, t.labels) {
 		return
@@ -201,10 +202,10 @@ func (t *tray) copyToken(id string) {
 		fyne.Do(func() {
 			msg := lang.L("It is on the clipboard.")
 			if d := t.clip.put(ts.AccessToken); d > 0 {
-				msg = lang.L("It is on the clipboard for ") + secondsText(d) + lang.L(", unless you copy something else.")
+				msg = fmt.Sprintf(lang.L("It is on the clipboard for %s, unless you copy something else."), secondsText(d))
 			}
 			notifier := t.env.notifier
-			t.env.runAsync(func() { notifier.Notify(name+lang.L(" access token copied"), msg) })
+			t.env.runAsync(func() { notifier.Notify(fmt.Sprintf(lang.L("%s access token copied"), name), msg) })
 			if app.Connection == nil || !equalTimes(ts.Expiry, app.Connection.ExpiresAt) {
 				t.onChanged() // refreshed on the way
 			}

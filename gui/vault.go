@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"fyne.io/fyne/v2/lang"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -89,9 +88,9 @@ func (u *vaultUnlock) show() {
 	u.unlock = newDialogButton(lang.L("Unlock"), nil, widget.HighImportance, u.onUnlock)
 	u.later = newDialogButton(lang.L("Not now"), nil, widget.MediumImportance, u.onLater)
 	u.unlock.onEscape, u.later.onEscape = u.onLater, u.onLater
-	intro := lang.L("Your client secrets and tokens are in an encrypted vault, ") + u.store.Path() + lang.L(". Type its passphrase to use them.")
+	intro := fmt.Sprintf(lang.L("Your client secrets and tokens are in an encrypted vault, %s. Type its passphrase to use them."), u.store.Path())
 	if !u.store.Exists() {
-		intro = lang.L("Your client secrets and tokens are to be kept in an encrypted vault, ") + u.store.Path() + lang.L(", which is still empty. Choose its passphrase; it is needed every time Connected Apps starts.")
+		intro = fmt.Sprintf(lang.L("Your client secrets and tokens are to be kept in an encrypted vault, %s, which is still empty. Choose its passphrase; it is needed every time Connected Apps starts."), u.store.Path())
 	} else {
 		u.repeat.Hide()
 	}
@@ -235,10 +234,10 @@ func (s *settingsScreen) onUseVault() {
 	c.move = newDialogButton(lang.L("Use the vault"), nil, widget.HighImportance, submit)
 	c.cancel = newDialogButton(lang.L("Cancel"), nil, widget.MediumImportance, leave)
 	c.move.onEscape, c.cancel.onEscape = leave, leave
-	intro := lang.L("Your client secrets and tokens move from the system keyring into an encrypted file, ") + c.vault.Path() +
-		lang.L(". Choose its passphrase, at least ") + strconv.Itoa(secret.MinVaultPassphrase) + lang.L(" characters: Connected Apps asks for it every time it starts, and nobody can recover it.")
+	intro := fmt.Sprintf(lang.L("Your client secrets and tokens move from the system keyring into an encrypted file, %s. Choose its passphrase, at least %d characters: Connected Apps asks for it every time it starts, and nobody can recover it."),
+		c.vault.Path(), secret.MinVaultPassphrase)
 	if c.vault.Exists() {
-		intro = lang.L("Your client secrets and tokens move from the system keyring into the encrypted file ") + c.vault.Path() + lang.L(", which is there already. Type its passphrase.")
+		intro = fmt.Sprintf(lang.L("Your client secrets and tokens move from the system keyring into the encrypted file %s, which is there already. Type its passphrase."), c.vault.Path())
 		c.repeat.Hide()
 	}
 	content := container.NewVBox(
@@ -273,7 +272,7 @@ func (s *settingsScreen) onMoveToVault(c *vaultChoice) {
 			return
 		}
 	} else if pass == "" {
-		c.say(c.passError, lang.L("Type the passphrase of ")+c.vault.Path()+".")
+		c.say(c.passError, fmt.Sprintf(lang.L("Type the passphrase of %s."), c.vault.Path()))
 		return
 	}
 	c.move.Disable()
@@ -314,14 +313,14 @@ func (c *vaultChoice) say(l *widget.Label, text string) {
 // vaultMoveWords is the result line of a move into the vault.
 func vaultMoveWords(res core.SwitchResult, vault *secret.VaultStore) string {
 	if res.Already {
-		return lang.L("The encrypted vault ") + vault.Path() + lang.L(" is already in use.")
+		return fmt.Sprintf(lang.L("The encrypted vault %s is already in use."), vault.Path())
 	}
 	var b strings.Builder
 	if res.SystemUnreachable != nil {
-		b.WriteString(lang.L("Nothing was moved, so the vault starts empty: the system keyring could not be read (") +
-			strings.TrimSuffix(errorWords(res.SystemUnreachable), ".") + lang.L("). Give each app its client secret again on its Registration tab, and connect each app again."))
+		b.WriteString(fmt.Sprintf(lang.L("Nothing was moved, so the vault starts empty: the system keyring could not be read (%s). Give each app its client secret again on its Registration tab, and connect each app again."),
+			strings.TrimSuffix(errorWords(res.SystemUnreachable), ".")))
 	} else {
-		b.WriteString(lang.L("Moved ") + secretsCount(res.Moved) + lang.L(" from the system keyring into the encrypted vault ") + vault.Path() + ".")
+		b.WriteString(fmt.Sprintf(lang.L("Moved %s from the system keyring into the encrypted vault %s."), secretsCount(res.Moved), vault.Path()))
 	}
 	if res.LeftBehind > 0 {
 		fmt.Fprintf(&b, lang.L(" %s could not be deleted from the system keyring: remove them there with your keyring app (service %q)."), secretsCount(res.LeftBehind), secret.KeyringService)
@@ -369,16 +368,16 @@ func (s *settingsScreen) confirmUseSystem() {
 				case res.Already:
 					s.sayResult(widget.MediumImportance, lang.L("The system keyring is already in use."))
 				case res.LeftBehind > 0:
-					s.sayResult(widget.MediumImportance, lang.L("Moved ")+secretsCount(res.Moved)+lang.L(" from the encrypted vault into the system keyring. The vault ")+vault.Path()+lang.L(" could not be deleted: delete it yourself (its secrets are all in the keyring now)."))
+					s.sayResult(widget.MediumImportance, fmt.Sprintf(lang.L("Moved %s from the encrypted vault into the system keyring. The vault %s could not be deleted: delete it yourself (its secrets are all in the keyring now)."), secretsCount(res.Moved), vault.Path()))
 				default:
-					s.sayResult(widget.MediumImportance, lang.L("Moved ")+secretsCount(res.Moved)+lang.L(" from the encrypted vault into the system keyring. The vault ")+vault.Path()+lang.L(" was deleted."))
+					s.sayResult(widget.MediumImportance, fmt.Sprintf(lang.L("Moved %s from the encrypted vault into the system keyring. The vault %s was deleted."), secretsCount(res.Moved), vault.Path()))
 				}
 				s.onProbe()
 			})
 		})
 	}
 	s.switchDialog = showChoice(s.parent, lang.L("Use the system keyring"),
-		&widget.Label{Text: lang.L("Your client secrets and tokens move from the encrypted vault back into the system keyring, and the vault ") + vault.Path() + lang.L(" is deleted."), Wrapping: fyne.TextWrapWord},
+		&widget.Label{Text: fmt.Sprintf(lang.L("Your client secrets and tokens move from the encrypted vault back into the system keyring, and the vault %s is deleted."), vault.Path()), Wrapping: fyne.TextWrapWord},
 		lang.L("Cancel"), nil, dialogChoice{text: lang.L("Move them back"), importance: widget.HighImportance, run: moveBack})
 }
 

@@ -1,7 +1,10 @@
 package gui
 
 import (
+	"fmt"
 	"strings"
+
+	"fyne.io/fyne/v2/lang"
 
 	"connectedapps/core"
 	"connectedapps/core/app"
@@ -15,68 +18,91 @@ func errorWords(err error) string { return errorWordsWith(err, fail.Remedies(err
 
 // errorWordsWith is err's line with the remedies rs: a dialog that offers one of err's
 // remedies as its own button (and says so beside it) leaves that one out of rs.
+//
+// core's line (what happened) stays as core wrote it, in English: core is shared with the
+// command line, which stays English, and its messages carry the data (names, URLs, the
+// provider's own words) mixed into them. The remedies are the window's own words and are
+// in the window's language; whole sentences with %s, so each language orders its own words.
 func errorWordsWith(err error, rs []fail.Remedy) string {
 	msg := strings.Join(strings.Fields(err.Error()), " ")
-	var next []string
+	next := ""
 	for _, r := range rs {
-		if s := remedyWords(r); s != "" {
-			next = append(next, s)
+		s := remedyWords(r)
+		switch {
+		case s == "":
+		case next == "":
+			next = s
+		default:
+			next = fmt.Sprintf(lang.L("%s; or %s"), next, s)
 		}
 	}
-	if len(next) == 0 {
+	if next == "" {
 		return msg
 	}
-	return strings.TrimRight(msg, ".:; ") + ": " + strings.Join(next, "; or ")
+	return fmt.Sprintf(lang.L("%s: %s"), strings.TrimRight(msg, ".:; "), next)
+}
+
+// fieldNoun is how a remedy's sentence names the field json: core's Noun ("JWKS URI") is
+// English, so the window translates it by key, "field.<json>.noun", core's words being the
+// fallback and en.json's values (a test checks en.json says what the table says).
+func fieldNoun(json string) string {
+	if f, ok := app.FieldByJSON(json); ok && f.Noun != "" {
+		return lang.X("field."+json+".noun", f.Noun)
+	}
+	if json == "callback_path" {
+		return lang.L("callback path")
+	}
+	return app.FieldLabel(json)
 }
 
 // remedyWords words a remedy as the window offers it; "" for None.
 func remedyWords(r fail.Remedy) string {
-	label := app.FieldLabel(r.Field)
 	switch r.Do {
 	case fail.Reconnect:
-		return "sign in again with Connect"
+		return lang.L("sign in again with Connect")
 	case fail.SetSecret:
-		return "give the client secret on the Registration tab"
+		return lang.L("give the client secret on the Registration tab")
 	case fail.CheckClient:
-		return "check the client ID and secret on the Registration tab and the client's settings at the provider, then connect again"
+		return lang.L("check the client ID and secret on the Registration tab and the client's settings at the provider, then connect again")
 	case fail.AddEndpoint:
 		if r.Field == "device_authorization_uri" {
-			return "add the " + label + " on the Registration tab (or fill it from the discovery URL), or sign in in the browser instead"
+			return fmt.Sprintf(lang.L("add the %s on the Registration tab (or fill it from the discovery URL), or sign in in the browser instead"), fieldNoun(r.Field))
 		}
-		return "add the " + label + " on the Registration tab"
+		return fmt.Sprintf(lang.L("add the %s on the Registration tab"), fieldNoun(r.Field))
 	case fail.FixField:
-		return "check the " + label + " on the Registration tab"
+		return fmt.Sprintf(lang.L("check the %s on the Registration tab"), fieldNoun(r.Field))
 	case fail.MoveEndpoint:
-		return "if the provider really moved it there, put that URL in the " + label + " on the Registration tab"
+		return fmt.Sprintf(lang.L("if the provider really moved it there, put that URL in the %s on the Registration tab"), fieldNoun(r.Field))
 	case fail.UseDiscovery:
-		return "fill the endpoints from the provider's discovery URL on the Registration tab, or give the issuer and JWKS URI there"
+		return lang.L("fill the endpoints from the provider's discovery URL on the Registration tab, or give the issuer and JWKS URI there")
 	case fail.ChoosePort:
-		return "close what holds it, or choose another redirect port under Advanced on the Registration tab and register the new redirect URI with the provider (0 = any free port, where the provider allows it)"
+		return lang.L("close what holds it, or choose another redirect port under Advanced on the Registration tab and register the new redirect URI with the provider (0 = any free port, where the provider allows it)")
 	case fail.ForgetLocally:
 		if r.Field == "app" {
-			return "Delete can forget the app on this computer only"
+			return lang.L("Delete can forget the app on this computer only")
 		}
-		return "Disconnect can forget the tokens on this computer only"
+		return lang.L("Disconnect can forget the tokens on this computer only")
 	case fail.ImportAs:
-		return "import it under another name"
+		return lang.L("import it under another name")
 	case fail.ListApps:
-		return "choose an app from the list"
+		return lang.L("choose an app from the list")
 	case fail.ListPresets:
-		return "choose a provider from the list"
+		return lang.L("choose a provider from the list")
 	case fail.FetchToken:
-		return "its token is fetched when a program asks for it, with no sign-in"
+		return lang.L("its token is fetched when a program asks for it, with no sign-in")
 	case fail.WaitLonger:
-		return "connect again, and finish the sign-in in time"
+		return lang.L("connect again, and finish the sign-in in time")
 	}
 	return ""
 }
 
 // noteWords is an import note as the window says it: where core has a fix for it, the fix is
-// the form (the remedy's field is on the app's Registration tab).
+// the form (the remedy's field is on the app's Registration tab). The note itself is core's
+// (what it found in the file), in English as core wrote it.
 func noteWords(r core.ImportResult, i int) string {
 	n := r.Notes[i]
 	if i < len(r.Fixes) && r.Fixes[i].Do != fail.None {
-		n = strings.TrimRight(n, ".:; ") + ": see the app's Registration tab before connecting"
+		n = fmt.Sprintf(lang.L("%s: see the app's Registration tab before connecting"), strings.TrimRight(n, ".:; "))
 	}
 	return n
 }
