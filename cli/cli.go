@@ -139,6 +139,9 @@ func Run(args []string, env Env) int {
 	if c.agent.client != nil {
 		c.agent.client.Close()
 	}
+	// An on_event command this process started is waited for (at most core.HookTimeout) so
+	// its failure is logged; the command's answer is given already.
+	svc.WaitHooks()
 	if errors.Is(err, flag.ErrHelp) {
 		return c.help(cmd.name)
 	}

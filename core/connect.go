@@ -190,9 +190,13 @@ func (s *Service) storeConnection(ctx context.Context, app *App, ts *TokenSet, i
 		return err
 	}
 	now := s.Now().UTC()
-	return s.Registry.UpdateApp(app.ID, func(a *App) error {
+	if err := s.Registry.UpdateApp(app.ID, func(a *App) error {
 		a.Connection = &Connection{State: StateConnected, ExpiresAt: ts.Expiry, Subject: id.Subject, Name: id.Name,
 			Email: id.Email, GrantedScopes: ts.Scopes, HasRefreshToken: ts.RefreshToken != "", ConnectedAt: now}
 		return nil
-	})
+	}); err != nil {
+		return err
+	}
+	s.fire(app, EventConnected, ts.Expiry)
+	return nil
 }
