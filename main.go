@@ -6,6 +6,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"runtime"
 
@@ -48,7 +49,10 @@ func runWindow(envPassphrase string) int {
 	}
 	quietlog.Restore()
 	desktop.LeaveOwnConsole() // Windows: the console opened for a window started from Explorer
-	svc, err := core.NewService(core.Config{Browser: desktop.SystemBrowser{}})
+	// Warnings only, on the window's stderr (the session's journal when started from a menu):
+	// an on-event hook's failure and what the refresher could not record are said there.
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	svc, err := core.NewService(core.Config{Browser: desktop.SystemBrowser{}, Log: logger})
 	if err == nil {
 		for _, n := range svc.Notices { // the window's stderr, as the command line says them
 			fmt.Fprintln(os.Stderr, "connectedapps: "+n)

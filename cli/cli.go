@@ -142,7 +142,15 @@ func Run(args []string, env Env) int {
 	if errors.Is(err, flag.ErrHelp) {
 		return c.help(cmd.name)
 	}
-	return c.fail(err)
+	code := c.fail(err)
+	// An on_event command this process started is waited for (at most core.HookTimeout) so
+	// its failure is logged; the answer is given already, and stdout is closed first so a
+	// script reading it ($(connectedapps token X)) goes on at once.
+	if f, ok := c.env.Stdout.(*os.File); ok && f == os.Stdout {
+		_ = f.Close()
+	}
+	svc.WaitHooks()
+	return code
 }
 
 // asksForHelp reports a -h or --help among a command's own arguments; whatever follows "--"

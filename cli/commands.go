@@ -25,6 +25,7 @@ type appFlags struct {
 	endpoints                       map[string]*stringFlag // by JSON name
 	clientID                        stringFlag
 	redirectHost, authMethod, grant stringFlag
+	onEvent                         stringFlag
 	redirectPort                    intFlag
 	scopes, params, gitHosts        listFlag
 	secretStdin, noPKCE, pkce       boolFlag
@@ -34,7 +35,8 @@ func (f *appFlags) register(fs *flag.FlagSet, withPKCEOn bool) {
 	f.endpoints = map[string]*stringFlag{}
 	own := map[string]flag.Value{core.FieldClientID: &f.clientID, core.FieldClientSecret: &f.secretStdin,
 		"scopes": &f.scopes, "query_parameters": &f.params, "git_hosts": &f.gitHosts, "redirect_host": &f.redirectHost,
-		"redirect_port": &f.redirectPort, "token_endpoint_auth_method": &f.authMethod, "grant_type": &f.grant, "pkce": &f.noPKCE}
+		"redirect_port": &f.redirectPort, "token_endpoint_auth_method": &f.authMethod, "grant_type": &f.grant, "pkce": &f.noPKCE,
+		core.FieldOnEvent: &f.onEvent}
 	for _, field := range core.Fields {
 		v, ok := own[field.JSON]
 		if field.Kind == core.KindEndpoint {
@@ -88,6 +90,9 @@ func (c *cmdCtx) applyFlags(app *core.App, f *appFlags) error {
 	}
 	if f.redirectPort.set {
 		app.RedirectPort = f.redirectPort.value
+	}
+	if f.onEvent.set {
+		app.OnEvent = strings.TrimSpace(f.onEvent.value) // Validate checks it splits
 	}
 	if f.scopes.set {
 		app.Scopes = core.SplitScopes(f.scopes.values...)
@@ -397,6 +402,8 @@ func showValues(app *core.App, f core.Field) []string {
 		return []string{string(app.GrantType)}
 	case "git_hosts":
 		return []string{strings.Join(app.GitHosts, " ")}
+	case core.FieldOnEvent:
+		return []string{app.OnEvent}
 	}
 	return nil // TestEveryFieldReachesTheCommandLine fails for a field shown without a value
 }

@@ -79,6 +79,11 @@ func (s *Service) renewClientCredentials(ctx context.Context, app *App, seen *To
 	}
 	// Every fetch asks for the document's current scopes, so nothing waits for a reconnect.
 	s.recordRenewal(app, ts, "token fetched", func(c *Connection, _ time.Time) { c.ReconnectToApply = false })
+	ev := EventRefreshed
+	if app.Connection == nil {
+		ev = EventConnected // the first token of a client that had none
+	}
+	s.fire(app, ev, ts.Expiry)
 	return ts, nil
 }
 

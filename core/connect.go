@@ -201,5 +201,9 @@ func (s *Service) storeConnection(ctx context.Context, app *App, ts *TokenSet, i
 		saved = *a
 		return nil
 	})
-	return saved, id, err
+	if err != nil {
+		return App{}, Identity{}, err
+	}
+	s.fire(app, EventConnected, ts.Expiry)
+	return saved, id, nil
 }

@@ -55,6 +55,7 @@ const (
 	FieldClientID            = app.FieldClientID
 	FieldClientSecret        = app.FieldClientSecret
 	FieldIssuer              = app.FieldIssuer
+	FieldOnEvent             = app.FieldOnEvent
 
 	KindEndpoint = app.KindEndpoint
 	KindValue    = app.KindValue
@@ -79,6 +80,7 @@ var (
 	CheckGitHost      = app.CheckGitHost
 	NormalizeGitHosts = app.NormalizeGitHosts
 	SplitScopes       = app.SplitScopes
+	SplitCommand      = app.SplitCommand
 	Presets           = app.Presets
 	PresetByID        = app.PresetByID
 	CleanText         = app.CleanText

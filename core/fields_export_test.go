@@ -15,6 +15,7 @@ func TestExportWritesEveryFieldOfTheTable(t *testing.T) {
 	svc := newFixture(t, fixtureOpts{realTime: true}).svc
 	a := NewApp("Every field")
 	a.ClientID, a.Scopes, a.GitHosts = "c", []string{"openid"}, []string{"example.com"}
+	a.OnEvent = "notify-send 'Every field'"
 	a.QueryParameters = []QueryParameter{{Key: "k", Value: "v"}}
 	for i, e := range Endpoints() {
 		*e.Text(&a) = fmt.Sprintf("https://idp.example/endpoint-%d", i)

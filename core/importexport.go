@@ -106,6 +106,7 @@ type frappeImportDoc struct {
 	GrantType               Grant      `json:"grant_type,omitempty"`
 	Preset                  string     `json:"preset,omitempty"`
 	GitHosts                []string   `json:"git_hosts,omitempty"` // the hosts git-credential hands the token to (App.GitHosts)
+	OnEvent                 string     `json:"on_event,omitempty"`  // the command run on token events (App.OnEvent)
 	// What discovery (or a preset) said the provider supports: PKCE and auth method choices
 	// depend on it, and a file may be imported where discovery cannot reach.
 	ScopesSupported                   []string `json:"scopes_supported,omitempty"`
@@ -194,6 +195,7 @@ func parseFrappeDocs(data []byte) ([]ImportedApp, error) {
 			*f.Text(&a) = d.Endpoints[f.JSON]
 		}
 		a.GitHosts = NormalizeGitHosts(d.GitHosts...)
+		a.OnEvent = strings.TrimSpace(d.OnEvent)
 		a.ScopesSupported, a.CodeChallengeMethodsSupported = d.ScopesSupported, d.CodeChallengeMethodsSupported
 		a.TokenEndpointAuthMethodsSupported = d.TokenEndpointAuthMethodsSupported
 		a.IssParameterSupported = d.IssParameterSupported
@@ -602,6 +604,8 @@ func exportValue(a *App, field string) (any, bool) {
 		return string(a.GrantType), true
 	case "git_hosts":
 		return a.GitHosts, true
+	case FieldOnEvent:
+		return a.OnEvent, true
 	}
 	return nil, false
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"connectedapps/core/fail"
@@ -29,6 +30,9 @@ type Service struct {
 	// Notices are what NewService did that the person should hear about once (a configuration
 	// folder made private); the front end says them, core prints nothing.
 	Notices []string
+
+	hooks       sync.WaitGroup // the on_event commands still running (WaitHooks)
+	hookTimeout time.Duration  // 0: HookTimeout; the tests' hang is shorter
 }
 
 // Config gathers what NewService needs; zero fields get production defaults.
@@ -317,7 +321,11 @@ func (s *Service) Disconnect(ctx context.Context, name string, localOnly bool) (
 	if err := s.Secrets.Delete(tokensKey(app.ID)); err != nil {
 		return res, err
 	}
-	return res, s.Registry.UpdateApp(app.ID, func(a *App) error { a.Connection = nil; return nil })
+	if err := s.Registry.UpdateApp(app.ID, func(a *App) error { a.Connection = nil; return nil }); err != nil {
+		return res, err
+	}
+	s.fire(&app, EventDisconnected, nil)
+	return res, nil
 }
 
 // revokeStored revokes whatever tokens are held for app, if it has a revocation endpoint.

@@ -144,6 +144,7 @@ func (s *Service) refresh(ctx context.Context, app *App, stale *TokenSet) (*Toke
 			}
 		}
 	})
+	s.fire(app, EventRefreshed, next.Expiry)
 	return next, nil
 }
 
@@ -183,6 +184,7 @@ func (s *Service) refreshFailed(app *App, err error) error {
 	case re.ErrorCode == "invalid_grant":
 		pe.Kind = ErrNeedsReauth
 		s.markConnection(app, StateNeedsReauth, pe)
+		s.fire(app, EventNeedsReauth, nil)
 	case re.ErrorCode == "invalid_client" || re.ErrorCode == "unauthorized_client":
 		pe.Kind = ErrClientRejected
 		s.markConnection(app, StateClientRejected, pe)

@@ -36,6 +36,7 @@ type appForm struct {
 	metadata *core.ProviderMetadata
 
 	name, discovery, secret, redirectPort *formEntry
+	onEvent                               *formEntry // the command run on token events
 	clientID                              *formEntry
 	urls                                  map[string]*formEntry // each endpoint's entry by JSON name, discovery's too
 	redirectHost, authMethod, grantType   *widget.Select
@@ -271,6 +272,8 @@ func (f *appForm) content() fyne.CanvasObject {
 	f.redirectHost = widget.NewSelect(redirectHosts, func(string) { f.changed() })
 	port, _ := core.FieldByJSON("redirect_port")
 	f.redirectPort = f.entry(fieldPlaceholder(port))
+	onEvent, _ := core.FieldByJSON(core.FieldOnEvent)
+	f.onEvent = f.entry(fieldPlaceholder(onEvent))
 	f.anyPort = widget.NewCheck(lang.L("Accept any free port"), f.onAnyPort) // a check's text never wraps: kept short
 	f.pkce = widget.NewCheck(lang.L("Use PKCE (S256)"), func(bool) { f.changed() })
 	f.authMethod = widget.NewSelect(choiceLabels(authMethods()), func(string) { f.changed() })
@@ -315,6 +318,8 @@ func (f *appForm) content() fyne.CanvasObject {
 			widget.NewFormItem(fieldLabel("git_hosts"), withHint(f.field("git_hosts", container.NewVBox(
 				container.NewBorder(nil, nil, nil, f.addGitHost, f.gitHostInput), f.gitHostList)),
 				lang.L("git gets this app's token for these hosts only; git asking for any other host gets nothing."))),
+			widget.NewFormItem(fieldLabel(core.FieldOnEvent), withHint(f.field(core.FieldOnEvent, f.onEvent),
+				lang.L("Run on connected, refreshed, needs_reauth and disconnected, told the app, the event and the expiry, never a token; no shell unless you write sh -c."))),
 		)),
 	)
 	f.endpoints.MultiOpen = true
@@ -405,6 +410,7 @@ func (f *appForm) fill(app core.App) {
 	f.redirectPort.SetText(strconv.Itoa(app.RedirectPort))
 	f.anyPort.SetChecked(app.RedirectPort == 0)
 	f.syncPortEntry()
+	f.onEvent.SetText(app.OnEvent)
 	f.pkce.SetChecked(app.PKCE)
 	method := app.TokenEndpointAuthMethod
 	if method == "" {
@@ -506,6 +512,7 @@ func (f *appForm) document() core.App {
 		app.Scopes = []string{}
 	}
 	app.GitHosts = slices.Clone(f.gitHosts)
+	app.OnEvent = strings.TrimSpace(f.onEvent.Text)
 	app.QueryParameters = []core.QueryParameter{}
 	for _, p := range f.params {
 		if strings.TrimSpace(p.key.Text) == "" && p.value.Text == "" {
@@ -664,6 +671,8 @@ func passing(app *core.App, field string) bool {
 		app.TokenEndpointAuthMethod = core.AuthMethodAuto
 	case "git_hosts":
 		app.GitHosts = nil
+	case core.FieldOnEvent:
+		app.OnEvent = ""
 	default:
 		return false
 	}
@@ -1095,6 +1104,8 @@ func (f *appForm) focusField(field string) {
 		o = f.scopeInput
 	case "git_hosts":
 		o = f.gitHostInput
+	case core.FieldOnEvent:
+		o = f.onEvent
 	default:
 		e, ok := f.urls[field]
 		if !ok {

@@ -381,3 +381,38 @@ func TestFormEditsGitHosts(t *testing.T) {
 		t.Fatalf("after removing github.com: %v", saved.GitHosts)
 	}
 }
+
+// The on-event command is a field under Advanced: saved as typed (trimmed), refused beside
+// the field when its quotes do not close, shown again when the app is opened.
+func TestFormEditsTheOnEventCommand(t *testing.T) {
+	svc := newTestService(t)
+	w := openWindow(t, svc)
+	github, err := core.PresetByID("github")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.presets.openPreset(github, nil)
+	f := w.form
+	test.Type(f.clientID, "gh-client")
+	f.onEvent.SetText("notify-send 'GitHub needs you")
+	test.Tap(f.save)
+	if _, err := svc.Get(f.name.Text); err == nil {
+		t.Fatal("a command with an unclosed quote was saved")
+	}
+	if msg := f.errors[core.FieldOnEvent]; !strings.Contains(msg.Text, "never closed") {
+		t.Fatalf("error beside the field: %q (status %q)", msg.Text, f.status.Text)
+	}
+	f.onEvent.SetText("  notify-send 'GitHub needs you'  ")
+	test.Tap(f.save)
+	saved, err := svc.Get(f.name.Text)
+	if err != nil {
+		t.Fatalf("not saved: %v (%s)", err, f.status.Text)
+	}
+	if saved.OnEvent != "notify-send 'GitHub needs you'" {
+		t.Fatalf("saved on_event %q", saved.OnEvent)
+	}
+	f.load(&saved)
+	if f.onEvent.Text != saved.OnEvent {
+		t.Fatalf("the form shows %q for %q", f.onEvent.Text, saved.OnEvent)
+	}
+}

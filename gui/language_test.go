@@ -216,13 +216,14 @@ func TestNoBareWordsInTheWindow(t *testing.T) {
 }
 
 // allowedInChinese are the words the Chinese window keeps in Latin letters: names of
-// protocols, products, headers and grant types, the language names, "Ctrl", and units (KiB).
+// protocols, products (notify-send, the on-event placeholder's program), headers and grant
+// types, the language names, "Ctrl", and units (KiB).
 var allowedInChinese = map[string]bool{
 	"OAuth": true, "OpenID": true, "Connect": true, "URI": true, "URL": true, "ID": true,
 	"PKCE": true, "JSON": true, "JWKS": true, "S256": true, "Connected": true, "Apps": true,
 	"Authorization": true, "Bearer": true, "Ctrl": true, "F": true, "KiB": true, "English": true, "Language": true,
 	"Google": true, "Microsoft": true, "KDE": true, "Klipper": true, "CopyQ": true,
-	"GNOME": true, "SSH": true, "Git": true, "git": true, "openid": true, "issuer": true, "Issuer": true,
+	"GNOME": true, "SSH": true, "notify-send": true, "Git": true, "git": true, "openid": true, "issuer": true, "Issuer": true,
 	"client_secret_basic": true, "client_secret_post": true, "none": true,
 	"authorization_code": true, "device_code": true, "client_credentials": true,
 	"access_type": true, "offline": true, "well-known": true,

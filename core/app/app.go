@@ -102,6 +102,10 @@ type App struct {
 	// GitHosts are the hosts (host or host:port, as git names them) `git-credential` hands the
 	// token to; for any other host it answers nothing, so a remote elsewhere never gets it.
 	GitHosts []string `json:"git_hosts,omitempty"`
+	// OnEvent is the command run when the app is connected, refreshed, needs a new sign-in
+	// or is disconnected: words split as a shell would (SplitCommand), run without one, told
+	// the app, the event and the expiry in its environment and never a token.
+	OnEvent string `json:"on_event,omitempty"`
 	// Preset names the provider preset the document was filled from, so a front end can show
 	// that provider's quirks and registration page later.
 	Preset string `json:"preset,omitempty"`
@@ -355,6 +359,9 @@ func (a *App) Validate() error {
 		if err := CheckGitHost(h); err != nil {
 			return &ValidationError{"git_hosts", err.Error()}
 		}
+	}
+	if _, err := SplitCommand(a.OnEvent); err != nil {
+		return &ValidationError{FieldOnEvent, "the event command " + err.Error()}
 	}
 	switch a.RedirectHost {
 	case HostIPv4, HostLocalhost, HostIPv6:

@@ -82,6 +82,7 @@ const (
 	FieldClientID            = "client_id"
 	FieldClientSecret        = "client_secret"
 	FieldIssuer              = "issuer"
+	FieldOnEvent             = "on_event"
 )
 
 // Fields is the document, in the form's order (top to bottom), which is also `show`'s order
@@ -126,6 +127,10 @@ var Fields = []Field{
 	{JSON: "git_hosts", Noun: "git hosts", Kind: KindValue, Label: "Git hosts", Section: SectionAdvanced, ShowLabel: "Git hosts",
 		Flag: "git-host", FlagArg: "HOST", FlagHelp: "a host (github.com, or host:port) git-credential gives the token to; repeatable.\n" +
 			"git asking for any other host gets nothing. The github and gitlab presets fill it."},
+	{JSON: FieldOnEvent, Noun: "event command", Kind: KindValue, Label: "On event", Placeholder: "e.g. notify-send Connected-Apps", Section: SectionAdvanced, ShowLabel: "On event",
+		Flag: "on-event", FlagArg: "CMD", FlagHelp: "a command run on connected, refreshed, needs_reauth and disconnected, told\n" +
+			"CONNECTEDAPPS_APP, _EVENT and _EXPIRES_AT (never a token); words split as a shell\n" +
+			"would, run without one (write sh -c '...' for one); \"\" removes it"},
 }
 
 // FieldByJSON is the field of that JSON name (false: no such field).
