@@ -4,15 +4,11 @@ import (
 	"connectedapps/internal/testproc"
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -20,86 +16,15 @@ import (
 	"time"
 )
 
-// forgeCallbackEnv makes the test binary, re-run as another user, a hostile local user: it
-// requests the URL it names (a forged callback to the victim's catcher), prints the status
-// and exits before any test runs.
-const forgeCallbackEnv = "CONNECTEDAPPS_TEST_FORGE_CALLBACK"
-
-func init() {
-	if target := os.Getenv(forgeCallbackEnv); target != "" {
-		resp, err := (&http.Client{Timeout: 10 * time.Second}).Get(target)
-		if err != nil {
-			fmt.Println("error:", err)
-			os.Exit(3)
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		fmt.Printf("%d %s\n", resp.StatusCode, strings.Join(strings.Fields(string(body)), " "))
-		os.Exit(0)
-	}
-}
-
-// nobodyUID is the unprivileged user the attacker runs as.
-const nobodyUID = 65534
-
-// requireNobodyCanRun skips unless this test may start a process as nobody from the temporary
-// folder: it must be root, and nobody must be able to reach that folder (a chroot whose root
-// was made by mktemp, mode 0700, as the fresh-machine check makes, cannot run any program as
-// another user; every real system's / and /tmp can). Called first, on the test's goroutine.
-func requireNobodyCanRun(t *testing.T) {
-	t.Helper()
-	if os.Getuid() != 0 {
-		t.Skip("needs root, to run the attacker as the user nobody")
-	}
-	testproc.SkipUnlessOthersCanEnter(t, os.TempDir())
-}
-
-// forgeAsNobody sends a GET to target from a process of the user nobody and returns the
-// status and page it got. The test binary is copied where nobody may run it.
-func forgeAsNobody(t *testing.T, target string) (int, string) {
-	t.Helper()
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir, err := os.MkdirTemp("", "connectedapps-attacker")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	bin := filepath.Join(dir, "attacker")
-	data, err := os.ReadFile(self)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(bin, data, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin)
-	cmd.Dir = dir
-	cmd.Env = []string{forgeCallbackEnv + "=" + target, "PATH=/usr/bin:/bin"}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobodyUID, Gid: nobodyUID}}
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("the attacker process (uid %d): %v: %s", nobodyUID, err, out)
-	}
-	status, page, _ := strings.Cut(strings.TrimSpace(string(out)), " ")
-	n, err := strconv.Atoi(status)
-	if err != nil {
-		t.Fatalf("the attacker process printed %q", out)
-	}
-	return n, page
-}
+// A test binary re-run as nobody by testproc.ForgeAsNobody does its request here.
+func init() { testproc.AnswerForgedGET() }
 
 // Another local user (nobody) reads the authorization URL on the browser's command line
 // (state, PKCE challenge), signs in with their own account and delivers their code to our
 // catcher with the right state. The catcher sees the connection is not ours: 403, and the
 // attempt neither ends nor changes; our own callback then completes it.
 func TestCatcherRefusesAnotherUsersConnection(t *testing.T) {
-	requireNobodyCanRun(t)
+	testproc.RequireNobodyCanRun(t)
 	for _, host := range []string{hostIPv4, hostLocalhost, hostIPv6} {
 		if host == hostIPv6 && !catcherHasIPv6Loopback() {
 			continue
@@ -107,9 +32,9 @@ func TestCatcherRefusesAnotherUsersConnection(t *testing.T) {
 		t.Run(host, func(t *testing.T) {
 			c := catcherListen(t, host, 0)
 			c.Expect("the-state")
-			status, page := forgeAsNobody(t, c.RedirectURI()+"?state=the-state&code=attackers-code")
+			status, page := testproc.ForgeAsNobody(t, c.RedirectURI()+"?state=the-state&code=attackers-code")
 			if status != http.StatusForbidden || !strings.Contains(page, "another user") {
-				t.Errorf("a callback from uid %d got %d %s; want 403", nobodyUID, status, page)
+				t.Errorf("a callback from uid %d got %d %s; want 403", testproc.NobodyUID, status, page)
 			}
 			if code, err := catcherWait(t, c, catcherShortWait); !errors.Is(err, errTimeout) {
 				t.Fatalf("after the forged callback Wait = %q, %v; want still waiting", code, err)
