@@ -124,6 +124,9 @@ run: deps build
 # built binary named by CONNECTEDAPPS_BIN.
 test: deps
 	go vet -tags $(GO_TAGS) ./...
+	@# the Wine tests (e2e/wine_test.go) build only with the wine tag, which make test-windows
+	@# sets; vet them here too so that a change to what they use fails before CI's Wine step.
+	go vet -tags $(GO_TAGS),wine ./e2e/
 	@core_deps="$$(go list -deps ./core/...)" || exit 1; \
 	if grep -E '^fyne.io/' <<<"$$core_deps"; then \
 		echo "make test: core imports the fyne.io packages above; core must stay free of Fyne (see docs/ARCHITECTURE.md)" >&2; exit 1; \

@@ -116,7 +116,7 @@ func credentials(t *testing.T) map[string]int {
 func TestWineLifecycle(t *testing.T) {
 	u := wineUser(t)
 	app := u.addNative("Wine OP")
-	if app.TokenURI != op.issuer+"/oauth/token" || app.Issuer != op.issuer || app.JWKSURI == "" {
+	if app.TokenURI != op.Issuer+"/oauth/token" || app.Issuer != op.Issuer || app.JWKSURI == "" {
 		t.Fatalf("discovery did not fill the endpoints: %+v", app)
 	}
 	if _, err := os.Stat(filepath.Join(u.configDir, "connectedapps", "apps.json")); err != nil {
@@ -151,11 +151,11 @@ func TestWineLifecycle(t *testing.T) {
 		t.Fatalf("token %q, json %+v", first, tj)
 	}
 
-	before := op.refreshCount.Load()
+	before := op.Refreshes()
 	if out := u.ok("", "refresh", "Wine OP"); !strings.HasPrefix(out, "Refreshed Wine OP.") {
 		t.Fatalf("refresh: %s", out)
 	}
-	if got := op.refreshCount.Load() - before; got != 1 {
+	if got := op.Refreshes() - before; got != 1 {
 		t.Fatalf("refresh made %d requests at the provider, want 1", got)
 	}
 	if second := strings.TrimSpace(u.ok("", "token", "Wine OP")); second == first || second == "" {
