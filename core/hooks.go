@@ -68,6 +68,8 @@ func (s *Service) fire(app *App, ev Event, expiry *time.Time) {
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = nil, nil, nil
 		// A child of the command that keeps its pipes would otherwise hold Wait after the kill.
 		cmd.WaitDelay = time.Second
+		// Killed past the timeout, the command takes its children with it (sh -c '… &').
+		desktop.KillGroupOnCancel(cmd)
 		err := cmd.Run()
 		switch {
 		case err == nil:
