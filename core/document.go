@@ -21,6 +21,7 @@ type (
 	ConnectionState  = app.ConnectionState
 	PublishingStatus = app.PublishingStatus
 	RefreshLimit     = app.RefreshLimit
+	LimitClock       = app.LimitClock
 	RefreshHealth    = app.RefreshHealth
 	HealthStage      = app.HealthStage
 )
