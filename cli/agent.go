@@ -130,7 +130,7 @@ func (c *cmdCtx) agentCmd(args []string) error {
 		case core.RefreshNeedsReauth, core.RefreshClientRejected:
 			say("agent: " + ev.Err.Error())
 		case core.RefreshTokenEnding:
-			say("agent: " + ev.App.ProviderName + "'s refresh token " + healthLine(ev.Health, c.svc.Now()))
+			say("agent: " + ev.App.ProviderName + "'s refresh token: " + healthLine(ev.Health, c.svc.Now()))
 		}
 	}}
 	go refresher.Run(ctx)
