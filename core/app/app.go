@@ -153,22 +153,23 @@ func (s ConnectionState) HasTokens() bool { return s == StateConnected || s == S
 
 // Connection is what may be known about a connection without reading the keyring.
 type Connection struct {
-	State           ConnectionState `json:"state"`
-	ExpiresAt       *time.Time      `json:"expires_at,omitempty"` // nil: the provider gave no expiry
-	Subject         string          `json:"subject,omitempty"`
-	Name            string          `json:"name,omitempty"`
-	Email           string          `json:"email,omitempty"`
-	GrantedScopes   []string        `json:"granted_scopes,omitempty"`
-	HasRefreshToken bool            `json:"has_refresh_token"`
-	ConnectedAt     time.Time       `json:"connected_at"`
-	RefreshedAt     *time.Time      `json:"refreshed_at,omitempty"`
+	State            ConnectionState `json:"state"`
+	ExpiresAt        *time.Time      `json:"expires_at,omitempty"` // nil: the provider gave no expiry
+	Subject          string          `json:"subject,omitempty"`
+	Name             string          `json:"name,omitempty"`
+	Email            string          `json:"email,omitempty"`
+	GrantedScopes    []string        `json:"granted_scopes,omitempty"`
+	HasRefreshToken  bool            `json:"has_refresh_token"`
+	ConnectedAt      time.Time       `json:"connected_at"`
+	RefreshedAt      *time.Time      `json:"refreshed_at,omitempty"`
+	ReconnectToApply bool            `json:"reconnect_to_apply,omitempty"` // scopes changed since sign-in
+	LastError        string          `json:"last_error,omitempty"`
+
 	// When the refresh token held was issued (the sign-in, or a refresh that rotated it) and
 	// last used (each successful refresh); nil: not recorded (a connection from before these
 	// were kept), and no guess is made from other dates.
 	RefreshTokenIssuedAt *time.Time `json:"refresh_token_issued_at,omitempty"`
 	RefreshTokenUsedAt   *time.Time `json:"refresh_token_used_at,omitempty"`
-	ReconnectToApply     bool       `json:"reconnect_to_apply,omitempty"` // scopes changed since sign-in
-	LastError            string     `json:"last_error,omitempty"`
 }
 
 // NewApp returns a document with the defaults a person would expect.
