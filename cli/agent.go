@@ -126,8 +126,11 @@ func (c *cmdCtx) agentCmd(args []string) error {
 	defer stop()
 	// The same service as the window's, without the window: tokens renewed ahead of expiry.
 	refresher := &core.Refresher{Source: c.svc, Now: c.svc.Now, Log: c.svc.Log, OnEvent: func(ev core.RefreshEvent) {
-		if ev.Outcome == core.RefreshNeedsReauth || ev.Outcome == core.RefreshClientRejected {
+		switch ev.Outcome {
+		case core.RefreshNeedsReauth, core.RefreshClientRejected:
 			say("agent: " + ev.Err.Error())
+		case core.RefreshTokenEnding:
+			say("agent: " + ev.App.ProviderName + "'s refresh token: " + healthLine(ev.Health, c.svc.Now()))
 		}
 	}}
 	go refresher.Run(ctx)

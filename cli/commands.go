@@ -25,7 +25,7 @@ type appFlags struct {
 	endpoints                       map[string]*stringFlag // by JSON name
 	clientID                        stringFlag
 	redirectHost, authMethod, grant stringFlag
-	onEvent                         stringFlag
+	onEvent, publishing             stringFlag
 	redirectPort                    intFlag
 	scopes, params, gitHosts        listFlag
 	secretStdin, noPKCE, pkce       boolFlag
@@ -36,7 +36,7 @@ func (f *appFlags) register(fs *flag.FlagSet, withPKCEOn bool) {
 	own := map[string]flag.Value{core.FieldClientID: &f.clientID, core.FieldClientSecret: &f.secretStdin,
 		"scopes": &f.scopes, "query_parameters": &f.params, "git_hosts": &f.gitHosts, "redirect_host": &f.redirectHost,
 		"redirect_port": &f.redirectPort, "token_endpoint_auth_method": &f.authMethod, "grant_type": &f.grant, "pkce": &f.noPKCE,
-		core.FieldOnEvent: &f.onEvent}
+		core.FieldOnEvent: &f.onEvent, core.FieldPublishingStatus: &f.publishing}
 	for _, field := range core.Fields {
 		v, ok := own[field.JSON]
 		if field.Kind == core.KindEndpoint {
@@ -93,6 +93,9 @@ func (c *cmdCtx) applyFlags(app *core.App, f *appFlags) error {
 	}
 	if f.onEvent.set {
 		app.OnEvent = strings.TrimSpace(f.onEvent.value) // Validate checks it splits
+	}
+	if f.publishing.set {
+		app.PublishingStatus = core.PublishingStatus(strings.ToLower(strings.TrimSpace(f.publishing.value))) // Validate checks it
 	}
 	if f.scopes.set {
 		app.Scopes = core.SplitScopes(f.scopes.values...)
@@ -257,6 +260,7 @@ type listEntry struct {
 	ProviderName    string               `json:"provider_name"`
 	ConnectionState core.ConnectionState `json:"connection_state"`
 	ExpiresAt       *time.Time           `json:"expires_at"`
+	RefreshToken    *healthView          `json:"refresh_token_health,omitempty"` // nil: nothing known
 }
 
 func (c *cmdCtx) list(args []string) error {
@@ -277,7 +281,7 @@ func (c *cmdCtx) list(args []string) error {
 	if *asJSON {
 		out := []listEntry{}
 		for _, a := range apps {
-			out = append(out, listEntry{a.ID, a.ProviderName, a.State(now), expiresAt(&a)})
+			out = append(out, listEntry{a.ID, a.ProviderName, a.State(now), expiresAt(&a), newHealthView(a.RefreshHealth(now))})
 		}
 		return c.printJSON(out)
 	}
@@ -286,9 +290,9 @@ func (c *cmdCtx) list(args []string) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(c.env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tSTATE\tEXPIRES")
+	fmt.Fprintln(tw, "NAME\tSTATE\tEXPIRES\tREFRESH TOKEN")
 	for _, a := range apps {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", a.ProviderName, a.State(now), describeExpiry(&a, now))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.ProviderName, a.State(now), describeExpiry(&a, now), healthColumn(a.RefreshHealth(now), now))
 	}
 	return tw.Flush()
 }
@@ -300,6 +304,9 @@ func documentView(app *core.App, now time.Time) map[string]any {
 	_ = json.Unmarshal(data, &view)
 	view["connection_state"] = app.State(now)
 	view["expires_at"] = expiresAt(app)
+	if h := newHealthView(app.RefreshHealth(now)); h != nil {
+		view["refresh_token_health"] = h
+	}
 	return view
 }
 
@@ -356,6 +363,7 @@ func (c *cmdCtx) show(args []string) error {
 		row("Signed in as", id.Display())
 		row("Granted scopes", strings.Join(conn.GrantedScopes, " "))
 		row("Refresh token", map[bool]string{true: "held", false: "none"}[conn.HasRefreshToken])
+		row("Refresh token limit", healthLine(app.RefreshHealth(now), now))
 		if conn.ReconnectToApply {
 			row("Note", "scopes changed: connect again to apply")
 		}
@@ -404,6 +412,8 @@ func showValues(app *core.App, f core.Field) []string {
 		return []string{strings.Join(app.GitHosts, " ")}
 	case core.FieldOnEvent:
 		return []string{app.OnEvent}
+	case core.FieldPublishingStatus:
+		return []string{string(app.PublishingStatus)}
 	}
 	return nil // TestEveryFieldReachesTheCommandLine fails for a field shown without a value
 }

@@ -39,7 +39,7 @@ func TestEveryFieldReachesTheCommandLine(t *testing.T) {
 	// --discovery fetches a document rather than only setting openid_configuration: the e2e
 	// flow tests give it a real provider; here it is stored directly below.
 	dir, store := configDir(t), secret.NewMemoryStore()
-	args := []string{"add", "Every field", "--client-id", "c", "--scope", "openid email", "--param", "k=v", "--git-host", "example.com", "--on-event", "notify-send 'Every field'"}
+	args := []string{"add", "Every field", "--client-id", "c", "--scope", "openid email", "--param", "k=v", "--git-host", "example.com", "--on-event", "notify-send 'Every field'", "--publishing-status", "testing"}
 	want := map[string]string{}
 	for i, e := range core.Endpoints() {
 		if e.JSON == core.FieldOpenIDConfiguration {

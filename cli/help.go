@@ -57,7 +57,9 @@ A new client ID, token URI or issuer revokes and deletes the tokens; new scopes 
 ` + appFlagsHelp + `  --pkce                   turn PKCE back on
 `,
 	"list": `connectedapps list [--json]
-Every app with its connection state and token expiry. Never reads the keyring.
+Every app with its connection state, token expiry and refresh token against its provider's
+known limit ("! ends in 2d 0h", "! probably gone"; "-" when nothing is known). Never reads the
+keyring.
 `,
 	"show": `connectedapps show NAME [--json]
 The app's document, its redirect URI and connection state. Never prints a secret.

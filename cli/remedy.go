@@ -94,6 +94,11 @@ func remedyCommand(r fail.Remedy) string {
 		return "`connectedapps token " + name + "` fetches its token"
 	case fail.WaitLonger:
 		return "run connect again (or give a longer --timeout)"
+	case fail.PublishApp:
+		return "publish the app at the provider (Google: OAuth consent screen, Publish app) and record it with " +
+			"`connectedapps edit " + name + " --publishing-status production`"
+	case fail.RefreshNow:
+		return "run `connectedapps refresh " + name + "` (a refresh starts the limit again)"
 	}
 	return ""
 }

@@ -198,6 +198,9 @@ func (s *Service) storeConnection(ctx context.Context, app *App, ts *TokenSet, i
 	err = s.Registry.UpdateApp(app.ID, func(a *App) error {
 		a.Connection = &Connection{State: StateConnected, ExpiresAt: ts.Expiry, Subject: id.Subject, Name: id.Name,
 			Email: id.Email, GrantedScopes: ts.Scopes, HasRefreshToken: ts.RefreshToken != "", ConnectedAt: now}
+		if ts.RefreshToken != "" {
+			a.Connection.RefreshTokenIssuedAt = &now // the limits of refresh-token health count from here
+		}
 		saved = *a
 		return nil
 	})

@@ -19,6 +19,11 @@ type (
 	Grant            = app.Grant
 	AuthMethod       = app.AuthMethod
 	ConnectionState  = app.ConnectionState
+	PublishingStatus = app.PublishingStatus
+	RefreshLimit     = app.RefreshLimit
+	LimitClock       = app.LimitClock
+	RefreshHealth    = app.RefreshHealth
+	HealthStage      = app.HealthStage
 )
 
 const (
@@ -56,6 +61,21 @@ const (
 	FieldClientSecret        = app.FieldClientSecret
 	FieldIssuer              = app.FieldIssuer
 	FieldOnEvent             = app.FieldOnEvent
+	FieldPublishingStatus    = app.FieldPublishingStatus
+
+	PublishingUnknown    = app.PublishingUnknown
+	PublishingTesting    = app.PublishingTesting
+	PublishingProduction = app.PublishingProduction
+
+	CountsFromIssue   = app.CountsFromIssue
+	CountsFromLastUse = app.CountsFromLastUse
+
+	HealthNone       = app.HealthNone
+	HealthUnrecorded = app.HealthUnrecorded
+	HealthFine       = app.HealthFine
+	HealthSoon       = app.HealthSoon
+	HealthPast       = app.HealthPast
+	RefreshWarnAhead = app.RefreshWarnAhead
 
 	KindEndpoint = app.KindEndpoint
 	KindValue    = app.KindValue

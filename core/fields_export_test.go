@@ -16,6 +16,7 @@ func TestExportWritesEveryFieldOfTheTable(t *testing.T) {
 	a := NewApp("Every field")
 	a.ClientID, a.Scopes, a.GitHosts = "c", []string{"openid"}, []string{"example.com"}
 	a.OnEvent = "notify-send 'Every field'"
+	a.PublishingStatus = PublishingTesting
 	a.QueryParameters = []QueryParameter{{Key: "k", Value: "v"}}
 	for i, e := range Endpoints() {
 		*e.Text(&a) = fmt.Sprintf("https://idp.example/endpoint-%d", i)
@@ -84,6 +85,9 @@ func TestExportWritesEveryFieldOfTheTable(t *testing.T) {
 		if got, want := *e.Text(&imported[0].App), *e.Text(&a); got != want {
 			t.Errorf("%s came back as %q; want %q", e.JSON, got, want)
 		}
+	}
+	if got := imported[0].App.PublishingStatus; got != a.PublishingStatus {
+		t.Errorf("publishing_status came back as %q; want %q", got, a.PublishingStatus)
 	}
 	// A member that is not a string is refused with its name, as any unreadable document is.
 	if _, err := ParseImport([]byte(`{"provider_name":"P","client_id":"c","token_uri":7}`)); err == nil {

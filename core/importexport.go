@@ -107,6 +107,8 @@ type frappeImportDoc struct {
 	Preset                  string     `json:"preset,omitempty"`
 	GitHosts                []string   `json:"git_hosts,omitempty"` // the hosts git-credential hands the token to (App.GitHosts)
 	OnEvent                 string     `json:"on_event,omitempty"`  // the command run on token events (App.OnEvent)
+	// Where the provider keeps the app (App.PublishingStatus): it decides a refresh-token rule.
+	PublishingStatus PublishingStatus `json:"publishing_status,omitempty"`
 	// What discovery (or a preset) said the provider supports: PKCE and auth method choices
 	// depend on it, and a file may be imported where discovery cannot reach.
 	ScopesSupported                   []string `json:"scopes_supported,omitempty"`
@@ -196,6 +198,7 @@ func parseFrappeDocs(data []byte) ([]ImportedApp, error) {
 		}
 		a.GitHosts = NormalizeGitHosts(d.GitHosts...)
 		a.OnEvent = strings.TrimSpace(d.OnEvent)
+		a.PublishingStatus = PublishingStatus(strings.TrimSpace(string(d.PublishingStatus)))
 		a.ScopesSupported, a.CodeChallengeMethodsSupported = d.ScopesSupported, d.CodeChallengeMethodsSupported
 		a.TokenEndpointAuthMethodsSupported = d.TokenEndpointAuthMethodsSupported
 		a.IssParameterSupported = d.IssParameterSupported
@@ -606,6 +609,8 @@ func exportValue(a *App, field string) (any, bool) {
 		return a.GitHosts, true
 	case FieldOnEvent:
 		return a.OnEvent, true
+	case FieldPublishingStatus:
+		return string(a.PublishingStatus), true
 	}
 	return nil, false
 }

@@ -43,6 +43,9 @@ const (
 	// RefreshRetrying: a temporary failure; the app is tried again at RetryAt. Nothing to tell
 	// a person: the tokens were kept, and the next pass may well succeed.
 	RefreshRetrying
+	// RefreshTokenEnding: the refresh token nears its provider's known limit, or has passed
+	// it (RefreshEvent.Health says which, and what to do); told once per limit and stage.
+	RefreshTokenEnding
 )
 
 func (o RefreshOutcome) String() string {
@@ -55,6 +58,8 @@ func (o RefreshOutcome) String() string {
 		return string(StateClientRejected)
 	case RefreshRetrying:
 		return "retrying"
+	case RefreshTokenEnding:
+		return "refresh_token_ending"
 	}
 	return "unknown"
 }
@@ -63,8 +68,9 @@ func (o RefreshOutcome) String() string {
 type RefreshEvent struct {
 	App     App // as listed before this pass
 	Outcome RefreshOutcome
-	Err     error     // why, for every outcome but RefreshDone; one line, no secrets
-	RetryAt time.Time // RefreshRetrying: when the app is tried next
+	Err     error         // why, for every outcome but RefreshDone; one line, no secrets
+	RetryAt time.Time     // RefreshRetrying: when the app is tried next
+	Health  RefreshHealth // RefreshTokenEnding: the verdict, its limit and remedies
 }
 
 // Refresher renews connected apps' tokens ahead of expiry, in the background, through the
@@ -102,6 +108,7 @@ type refreshTrack struct {
 	connectedAt time.Time      // which connection that report was about
 	failures    int            // temporary failures in a row
 	retryAt     time.Time
+	health      string // the refresh-token warning already told: its stage and limit ("": none)
 }
 
 // Run makes a pass at once, then one every Tick, until ctx ends.
@@ -148,6 +155,7 @@ func (r *Refresher) Check(ctx context.Context) []RefreshEvent {
 		}
 	}
 	listed := make(map[string]bool, len(apps))
+	renewed := false
 	for i := range apps {
 		if ctx.Err() != nil {
 			break
@@ -155,6 +163,24 @@ func (r *Refresher) Check(ctx context.Context) []RefreshEvent {
 		app := &apps[i]
 		listed[app.ID] = true
 		if ev, ok := r.checkApp(ctx, app); ok {
+			emit(ev)
+			renewed = renewed || ev.Outcome == RefreshDone
+		}
+	}
+	// Refresh-token health is judged after this pass's renewals: a refresh used the token
+	// (and may have rotated it), so the list read before it would warn of a limit just reset.
+	judged := apps
+	if renewed {
+		if again, err := r.Source.List(); err == nil {
+			judged = again
+		}
+	}
+	now := r.now()
+	for i := range judged {
+		if ctx.Err() != nil {
+			break
+		}
+		if ev, ok := r.checkHealth(&judged[i], now); ok {
 			emit(ev)
 		}
 	}
@@ -239,6 +265,27 @@ func (r *Refresher) checkApp(ctx context.Context, app *App) (RefreshEvent, bool)
 		r.log().Info("background refresh failed; will retry", "app", app.ProviderName, "retry_at", tr.retryAt, "error", err)
 		return RefreshEvent{App: *app, Outcome: RefreshRetrying, Err: err, RetryAt: tr.retryAt}, true
 	}
+}
+
+// checkHealth tells of a refresh token near or past its provider's limit, once for each
+// limit and stage: not on every tick, but again when the warning becomes "probably gone", or
+// for the new limit of a new sign-in.
+func (r *Refresher) checkHealth(app *App, now time.Time) (RefreshEvent, bool) {
+	tr := r.track[app.ID]
+	if tr == nil {
+		return RefreshEvent{}, false // not connected, or not in this pass's first list
+	}
+	h := app.RefreshHealth(now)
+	if !h.Stage.Warns() {
+		tr.health = ""
+		return RefreshEvent{}, false
+	}
+	key := h.Stage.String() + " " + h.Ends.UTC().Format(time.RFC3339)
+	if tr.health == key {
+		return RefreshEvent{}, false
+	}
+	tr.health = key
+	return RefreshEvent{App: *app, Outcome: RefreshTokenEnding, Health: h}, true
 }
 
 func outcomeOfState(state ConnectionState) RefreshOutcome {

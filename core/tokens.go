@@ -129,8 +129,14 @@ func (s *Service) refresh(ctx context.Context, app *App, stale *TokenSet) (*Toke
 	if err := s.writeTokens(app, next); err != nil {
 		return nil, err
 	}
+	rotated := next.RefreshToken != cur.RefreshToken
 	s.recordRenewal(app, next, "tokens refreshed", func(c *Connection, now time.Time) {
 		c.RefreshedAt = &now
+		// Refresh-token health: this refresh used the token, and a rotated one was issued now.
+		c.RefreshTokenUsedAt = &now
+		if rotated && next.RefreshToken != "" {
+			c.RefreshTokenIssuedAt = &now
+		}
 		if id != nil {
 			// The same user (sameSignedInUser checked sub), but a refreshed ID token often
 			// carries only the required claims: a claim left out keeps what the sign-in

@@ -84,6 +84,27 @@ func TestFullLifecycleWithPublicClient(t *testing.T) {
 		t.Fatalf("list after connect: %+v", list)
 	}
 
+	// The refresh token's issue is recorded by the sign-in, its use by each refresh (the
+	// refresh-token health's dates); the provider is unknown to the presets, so no guess.
+	connDates := func() (issued, used *time.Time, health any) {
+		t.Helper()
+		var doc struct {
+			Connection struct {
+				Issued *time.Time `json:"refresh_token_issued_at"`
+				Used   *time.Time `json:"refresh_token_used_at"`
+			} `json:"connection"`
+			Health any `json:"refresh_token_health"`
+		}
+		if err := json.Unmarshal([]byte(u.ok("", "show", "Example OP", "--json")), &doc); err != nil {
+			t.Fatal(err)
+		}
+		return doc.Connection.Issued, doc.Connection.Used, doc.Health
+	}
+	signedIn, used, health := connDates()
+	if signedIn == nil || time.Since(*signedIn) > time.Minute || used != nil || health != nil {
+		t.Fatalf("after connect: refresh token issued %v, used %v, health %v; want issued now, not used, no guess", signedIn, used, health)
+	}
+
 	// token, in every format, agrees with the keyring.
 	first, _ := storedTokens(t, app.ID)
 	if bare := u.ok("", "token", "Example OP"); bare != first.AccessToken+"\n" {
@@ -135,6 +156,9 @@ func TestFullLifecycleWithPublicClient(t *testing.T) {
 	}
 	if status, body, _ := op.TryRefresh(testkit.NativeClientID, "", first.RefreshToken); status != 400 || !strings.Contains(body, "invalid_grant") {
 		t.Fatalf("the provider still accepts the rotated-away refresh token: %d %s", status, body)
+	}
+	if issued, used, _ := connDates(); issued == nil || used == nil || !issued.Equal(*used) || issued.Before(*signedIn) {
+		t.Fatalf("after a rotating refresh: issued %v, used %v; want both the refresh's time, not before the sign-in %v", issued, used, signedIn)
 	}
 	if bare := u.ok("", "token", "Example OP"); bare != second.AccessToken+"\n" {
 		t.Fatalf("token after refresh: %q", bare)

@@ -40,6 +40,7 @@ type appForm struct {
 	clientID                              *formEntry
 	urls                                  map[string]*formEntry // each endpoint's entry by JSON name, discovery's too
 	redirectHost, authMethod, grantType   *widget.Select
+	publishing                            *widget.Select // where the provider keeps the app (Google: Testing or production)
 	pkce                                  *widget.Check
 	anyPort                               *widget.Check // redirect port 0: the catcher takes any free port
 	discover                              *widget.Button
@@ -89,6 +90,15 @@ func authMethods() []choice[core.AuthMethod] {
 		{core.AuthMethodBasic, lang.L("Secret in the Authorization header (client_secret_basic)")},
 		{core.AuthMethodPost, lang.L("Secret in the request body (client_secret_post)")},
 		{core.AuthMethodNone, lang.L("No secret: a public client (none)")},
+	}
+}
+
+// publishingStatuses are the publishing_status choices; the empty one is "not known".
+func publishingStatuses() []choice[core.PublishingStatus] {
+	return []choice[core.PublishingStatus]{
+		{core.PublishingUnknown, lang.L("Not known")},
+		{core.PublishingTesting, lang.L("Testing (Google: refresh tokens end after 7 days)")},
+		{core.PublishingProduction, lang.L("In production")},
 	}
 }
 
@@ -278,6 +288,7 @@ func (f *appForm) content() fyne.CanvasObject {
 	f.pkce = widget.NewCheck(lang.L("Use PKCE (S256)"), func(bool) { f.changed() })
 	f.authMethod = widget.NewSelect(choiceLabels(authMethods()), func(string) { f.changed() })
 	f.grantType = widget.NewSelect(choiceLabels(grantTypes()), func(string) { f.changed() })
+	f.publishing = widget.NewSelect(choiceLabels(publishingStatuses()), func(string) { f.changed() })
 
 	f.save = &widget.Button{Text: lang.L("Save"), Icon: theme.DocumentSaveIcon(), Importance: widget.HighImportance, OnTapped: f.onSave}
 	f.deleteButton = &widget.Button{Text: lang.L("Delete"), Icon: theme.DeleteIcon(), Importance: widget.DangerImportance, OnTapped: f.onDelete}
@@ -318,6 +329,8 @@ func (f *appForm) content() fyne.CanvasObject {
 			widget.NewFormItem(fieldLabel("git_hosts"), withHint(f.field("git_hosts", container.NewVBox(
 				container.NewBorder(nil, nil, nil, f.addGitHost, f.gitHostInput), f.gitHostList)),
 				lang.L("git gets this app's token for these hosts only; git asking for any other host gets nothing."))),
+			widget.NewFormItem(fieldLabel(core.FieldPublishingStatus), withHint(f.field(core.FieldPublishingStatus, f.publishing),
+				lang.L("As the provider's console shows it (Google: OAuth consent screen). It decides the warning before a refresh token ends."))),
 			widget.NewFormItem(fieldLabel(core.FieldOnEvent), withHint(f.field(core.FieldOnEvent, f.onEvent),
 				lang.L("Run on connected, refreshed, needs_reauth and disconnected, told the app, the event and the expiry, never a token; no shell unless you write sh -c."))),
 		)),
@@ -422,6 +435,7 @@ func (f *appForm) fill(app core.App) {
 		grant = core.GrantAuthorizationCode
 	}
 	f.grantType.SetSelected(choiceLabel(grantTypes(), grant))
+	f.publishing.SetSelected(choiceLabel(publishingStatuses(), app.PublishingStatus))
 	f.scopes = slices.Clone(app.Scopes)
 	f.renderScopes()
 	f.params = nil
@@ -507,6 +521,7 @@ func (f *appForm) document() core.App {
 	app.PKCE = f.pkce.Checked
 	app.TokenEndpointAuthMethod = choiceValue(authMethods(), f.authMethod.Selected)
 	app.GrantType = choiceValue(grantTypes(), f.grantType.Selected)
+	app.PublishingStatus = choiceValue(publishingStatuses(), f.publishing.Selected)
 	app.Scopes = slices.Clone(f.scopes)
 	if app.Scopes == nil {
 		app.Scopes = []string{}
@@ -673,6 +688,8 @@ func passing(app *core.App, field string) bool {
 		app.GitHosts = nil
 	case core.FieldOnEvent:
 		app.OnEvent = ""
+	case core.FieldPublishingStatus:
+		app.PublishingStatus = core.PublishingUnknown
 	default:
 		return false
 	}
@@ -1106,6 +1123,8 @@ func (f *appForm) focusField(field string) {
 		o = f.gitHostInput
 	case core.FieldOnEvent:
 		o = f.onEvent
+	case core.FieldPublishingStatus:
+		o = f.publishing
 	default:
 		e, ok := f.urls[field]
 		if !ok {

@@ -37,7 +37,8 @@ func (b *backgroundRefresh) refresher() *core.Refresher {
 }
 
 // onEvent runs on the refresher's goroutine. A desktop notification says when an app
-// needs the person (the Refresher reports each such change once, not on every tick); a
+// needs the person, or its refresh token nears or passed its provider's limit (the Refresher
+// reports each such change once, not on every tick); a
 // temporary failure says nothing, because the next tick retries and the tokens were kept.
 func (b *backgroundRefresh) onEvent(ev core.RefreshEvent) {
 	name := ev.App.ProviderName
@@ -48,6 +49,11 @@ func (b *backgroundRefresh) onEvent(ev core.RefreshEvent) {
 	case core.RefreshClientRejected:
 		b.env.notifier.Notify(fmt.Sprintf(lang.L("%s: the provider rejected this app"), name),
 			fmt.Sprintf(lang.L("Open Connected Apps, check %s’s client ID and secret under Registration, then press “Reconnect”."), name))
+	case core.RefreshTokenEnding:
+		// The Refresher tells of each limit once (and once more when it has passed), so
+		// this is not repeated on every tick.
+		title, body := healthNote(name, ev.Health, b.env.svc.Clock())
+		b.env.notifier.Notify(title, body)
 	case core.RefreshDone:
 	default:
 		return

@@ -195,3 +195,112 @@ func secondsText(d time.Duration) string { return fmt.Sprintf(lang.L("%d s"), in
 
 // kibText is a file's size in KiB, for a file refused as too big to be a client file.
 func kibText(size int64) string { return fmt.Sprintf(lang.L("%d KiB"), size>>10) }
+
+// Refresh-token health in the window's words: core judges (core.RefreshHealth: the presets'
+// rule, the connection's recorded dates, the clock), the window says it in the Connection
+// tab, on the app's row in the list and in the refresher's notification.
+
+// healthRule is the provider's rule: "Google ends refresh tokens 7 days after issue while
+// the app is in Testing mode".
+func healthRule(h core.RefreshHealth) string {
+	switch {
+	case h.Limit.Counts == core.CountsFromLastUse:
+		return fmt.Sprintf(lang.L("%s ends refresh tokens unused for %d days"), h.Provider, h.Limit.Days)
+	case h.Limit.OnlyWhen == core.PublishingTesting:
+		return fmt.Sprintf(lang.L("%s ends refresh tokens %d days after issue while the app is in Testing mode"), h.Provider, h.Limit.Days)
+	default:
+		return fmt.Sprintf(lang.L("%s ends refresh tokens %d days after issue"), h.Provider, h.Limit.Days)
+	}
+}
+
+// healthText is the Connection tab's line about the refresh token's limit ("" for none),
+// with what to do for a warning, and how loudly to show it.
+func healthText(h core.RefreshHealth, now time.Time) (string, widget.Importance) {
+	ends := h.Ends.Local().Format(dateTimeLayout())
+	var s string
+	importance := widget.MediumImportance
+	switch h.Stage {
+	case core.HealthNone:
+		return "", importance
+	case core.HealthUnrecorded:
+		return fmt.Sprintf(lang.L("%s; when this refresh token was issued or last used was not recorded, so no date is guessed."), healthRule(h)), importance
+	case core.HealthFine:
+		s = fmt.Sprintf(lang.L("Probably works until %s (%s)."), ends, healthRule(h))
+		if h.Conditional {
+			s = fmt.Sprintf(lang.L("If the app is in Testing mode, it works until %s (%s)."), ends, healthRule(h))
+		}
+		return s, importance
+	case core.HealthSoon:
+		importance = widget.WarningImportance
+		s = fmt.Sprintf(lang.L("Ends %s, in %s: %s."), ends, humanDuration(h.Ends.Sub(now)), healthRule(h))
+		if h.Conditional {
+			s = fmt.Sprintf(lang.L("If the app is in Testing mode, it ends %s, in %s: %s."), ends, humanDuration(h.Ends.Sub(now)), healthRule(h))
+		}
+	case core.HealthPast:
+		importance = widget.DangerImportance
+		s = fmt.Sprintf(lang.L("Probably gone since %s: %s."), ends, healthRule(h))
+		if h.Conditional {
+			s = fmt.Sprintf(lang.L("If the app is in Testing mode, it is probably gone since %s: %s."), ends, healthRule(h))
+		}
+	}
+	return healthWithRemedies(s, h), importance
+}
+
+// healthWithRemedies is s followed by what to do about h.
+func healthWithRemedies(s string, h core.RefreshHealth) string {
+	next := ""
+	for _, r := range h.Remedies {
+		w := remedyWords(r)
+		switch {
+		case w == "":
+		case next == "":
+			next = w
+		default:
+			next = fmt.Sprintf(lang.L("%s; or %s"), next, w)
+		}
+	}
+	if next == "" {
+		return s
+	}
+	return fmt.Sprintf(lang.L("%s To keep it: %s."), s, next)
+}
+
+// healthBadge is the list row's short word on a warning ("" for none).
+func healthBadge(h core.RefreshHealth, now time.Time) string {
+	switch h.Stage {
+	case core.HealthSoon:
+		if h.Conditional {
+			return fmt.Sprintf(lang.L("refresh token ends in %s if in Testing"), humanDuration(h.Ends.Sub(now)))
+		}
+		return fmt.Sprintf(lang.L("refresh token ends in %s"), humanDuration(h.Ends.Sub(now)))
+	case core.HealthPast:
+		if h.Conditional {
+			return lang.L("refresh token probably gone if in Testing")
+		}
+		return lang.L("refresh token probably gone")
+	}
+	return ""
+}
+
+// rowState is the list row's state line: the state, and a refresh token's warning after it,
+// which makes a connected row a warning.
+func rowState(app *core.App, now time.Time) (string, widget.Importance) {
+	text, importance := stateText(app, now)
+	badge := healthBadge(app.RefreshHealth(now), now)
+	if badge == "" {
+		return text, importance
+	}
+	if importance == widget.SuccessImportance || importance == widget.MediumImportance {
+		importance = widget.WarningImportance
+	}
+	return fmt.Sprintf(lang.L("%s · %s"), text, badge), importance
+}
+
+// healthNote is the desktop notification for a refresh token near or past its limit.
+func healthNote(name string, h core.RefreshHealth, now time.Time) (title, body string) {
+	text, _ := healthText(h, now)
+	if h.Stage == core.HealthPast {
+		return fmt.Sprintf(lang.L("%s: the refresh token is probably gone"), name), text
+	}
+	return fmt.Sprintf(lang.L("%s: the refresh token ends soon"), name), text
+}

@@ -537,7 +537,7 @@ func (r *appRow) CreateRenderer() fyne.WidgetRenderer {
 func (r *appRow) set(app *core.App, now time.Time) {
 	r.name.SetText(app.ProviderName)
 	r.detail.SetText(detailText(app))
-	text, importance := stateText(app, now)
+	text, importance := rowState(app, now) // the state, and a refresh token's warning
 	r.state.Text, r.state.Importance = text, importance
 	r.state.Refresh()
 }

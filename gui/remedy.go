@@ -16,11 +16,13 @@ import (
 //
 // Which remedies get a button: Reconnect and WaitLonger ("Connect again", the header's
 // Connect); SetSecret, CheckClient, AddEndpoint, FixField, MoveEndpoint and ChoosePort ("Open
-// Registration", with the field the remedy names focused); UseDiscovery ("Get OpenID
+// Registration", with the field the remedy names focused; for PublishApp, the publishing
+// status); UseDiscovery ("Get OpenID
 // Configuration", the form's discovery); FetchToken ("Copy token"). ForgetLocally is the
 // Disconnect and Delete failure dialogs' own "Forget on this computer", since only they know
 // what to forget; ImportAs, ListApps and ListPresets are done where the words say (the import
-// table, the list, the preset menu) and get none.
+// table, the list, the preset menu) and get none, as RefreshNow does (the Connection tab's
+// Refresh now, beside the warning that offers it).
 type remedyActions struct {
 	connect   func(app string)        // sign the app in again
 	openField func(app, field string) // its Registration tab, the field focused
@@ -55,7 +57,7 @@ func (a *remedyActions) choices(rs []fail.Remedy) []dialogChoice {
 			if a.connect != nil {
 				add(connectAgainButton(), func() { a.connect(r.App) })
 			}
-		case fail.SetSecret, fail.CheckClient, fail.AddEndpoint, fail.FixField, fail.MoveEndpoint, fail.ChoosePort:
+		case fail.SetSecret, fail.CheckClient, fail.AddEndpoint, fail.FixField, fail.MoveEndpoint, fail.ChoosePort, fail.PublishApp:
 			if a.openField != nil {
 				field := remedyField(r)
 				add(openRegistrationButton(), func() { a.openField(r.App, field) })

@@ -288,6 +288,8 @@ func TestRemedyButtons(t *testing.T) {
 		{fail.ChoosePortFor("A"), openRegistrationButton(), "open A redirect_port"},
 		{fail.UseDiscoveryFor("A"), discoverButton(), "discover A"},
 		{fail.FetchTokenOf("A"), copyTokenButton(), "copy A"},
+		{fail.PublishAppOf("A"), openRegistrationButton(), "open A publishing_status"},
+		{fail.RefreshNowOf("A"), "", ""},
 		{fail.ForgetLocallyOnly("A", "tokens"), "", ""},
 		{fail.ImportUnderAnotherName("A"), "", ""},
 		{fail.SeeApps(), "", ""},

@@ -77,6 +77,7 @@ type tokenPanel struct {
 	granted    *widget.Label
 	notGranted *widget.Label
 	refreshTok *widget.Label
+	health     *widget.Label // the refresh token against its provider's known limit
 	token      *widget.Label
 	reveal     *widget.Button
 	copyToken  *widget.Button
@@ -120,6 +121,7 @@ func (p *tokenPanel) content() fyne.CanvasObject {
 	p.granted = wrap(&widget.Label{})
 	p.notGranted = wrap(&widget.Label{Importance: widget.WarningImportance})
 	p.refreshTok = wrap(&widget.Label{})
+	p.health = wrap(&widget.Label{})
 	p.token = &widget.Label{Text: maskedToken, TextStyle: fyne.TextStyle{Monospace: true}, Wrapping: fyne.TextWrapBreak, Selectable: true}
 	p.reveal = &widget.Button{Text: lang.L("Reveal"), Icon: theme.VisibilityIcon(), OnTapped: p.onReveal}
 	p.copyToken = &widget.Button{Text: lang.L("Copy access token"), Icon: theme.ContentCopyIcon(), Importance: widget.HighImportance, OnTapped: func() { p.onCopy(false) }}
@@ -137,7 +139,7 @@ func (p *tokenPanel) content() fyne.CanvasObject {
 		key(lang.L("Since")), p.since,
 		key(lang.L("Requested scopes")), p.requested,
 		key(lang.L("Granted scopes")), container.NewVBox(p.granted, p.notGranted),
-		key(lang.L("Refresh token")), p.refreshTok,
+		key(lang.L("Refresh token")), container.NewVBox(p.refreshTok, p.health),
 		key(lang.L("Token")), container.NewBorder(nil, nil, nil, container.NewVBox(p.reveal), p.token),
 	)
 	p.actions = container.NewVBox(
@@ -222,6 +224,7 @@ func (p *tokenPanel) show(app *core.App) {
 	default:
 		p.refreshTok.SetText(lang.L("none: when the access token runs out, connect again"))
 	}
+	p.updateHealth()
 	if conn.ReconnectToApply {
 		p.reconnect.SetText(lang.L("The scopes changed since you signed in: press “Reconnect” above to apply them."))
 		p.reconnect.Show()
@@ -299,6 +302,7 @@ func (p *tokenPanel) onTick() {
 		return
 	}
 	p.updateCountdown()
+	p.updateHealth()
 	text, importance := stateText(p.app, p.env.svc.Clock())
 	if p.state.Text != text || p.state.Importance != importance {
 		p.state.Text, p.state.Importance = text, importance
@@ -307,6 +311,25 @@ func (p *tokenPanel) onTick() {
 		// the next reload (the header used to keep "1 h" while this said "59 min").
 		p.onStateChanged()
 	}
+}
+
+// updateHealth says how the refresh token stands against its provider's limit (hidden when
+// nothing is known); the clock moves it, so the tick calls it too.
+func (p *tokenPanel) updateHealth() {
+	if p.app == nil || p.app.Connection == nil {
+		return
+	}
+	now := p.env.svc.Clock()
+	text, importance := healthText(p.app.RefreshHealth(now), now)
+	if text == "" {
+		p.health.Hide()
+		return
+	}
+	if p.health.Text != text || p.health.Importance != importance {
+		p.health.Text, p.health.Importance = text, importance
+		p.health.Refresh()
+	}
+	p.health.Show()
 }
 
 func (p *tokenPanel) updateCountdown() {

@@ -92,6 +92,10 @@ func remedyWords(r fail.Remedy) string {
 		return lang.L("its token is fetched when a program asks for it, with no sign-in")
 	case fail.WaitLonger:
 		return lang.L("connect again, and finish the sign-in in time")
+	case fail.PublishApp:
+		return lang.L("publish the app at the provider (Google: OAuth consent screen, Publish app), then set its publishing status to In production under Advanced on the Registration tab")
+	case fail.RefreshNow:
+		return lang.L("press “Refresh now” on the Connection tab: a refresh starts the limit again")
 	}
 	return ""
 }

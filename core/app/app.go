@@ -106,6 +106,10 @@ type App struct {
 	// or is disconnected: words split as a shell would (SplitCommand), run without one, told
 	// the app, the event and the expiry in its environment and never a token.
 	OnEvent string `json:"on_event,omitempty"`
+	// PublishingStatus is where the provider keeps the app (Google: Testing or In
+	// production), as the person says; "" is unknown. A preset's refresh-token rule that
+	// holds only in Testing mode (RefreshLimit.OnlyWhen) is applied on that condition.
+	PublishingStatus PublishingStatus `json:"publishing_status,omitempty"`
 	// Preset names the provider preset the document was filled from, so a front end can show
 	// that provider's quirks and registration page later.
 	Preset string `json:"preset,omitempty"`
@@ -160,6 +164,12 @@ type Connection struct {
 	RefreshedAt      *time.Time      `json:"refreshed_at,omitempty"`
 	ReconnectToApply bool            `json:"reconnect_to_apply,omitempty"` // scopes changed since sign-in
 	LastError        string          `json:"last_error,omitempty"`
+
+	// When the refresh token held was issued (the sign-in, or a refresh that rotated it) and
+	// last used (each successful refresh); nil: not recorded (a connection from before these
+	// were kept), and no guess is made from other dates.
+	RefreshTokenIssuedAt *time.Time `json:"refresh_token_issued_at,omitempty"`
+	RefreshTokenUsedAt   *time.Time `json:"refresh_token_used_at,omitempty"`
 }
 
 // NewApp returns a document with the defaults a person would expect.
@@ -359,6 +369,11 @@ func (a *App) Validate() error {
 		if err := CheckGitHost(h); err != nil {
 			return &ValidationError{"git_hosts", err.Error()}
 		}
+	}
+	switch a.PublishingStatus {
+	case PublishingUnknown, PublishingTesting, PublishingProduction:
+	default:
+		return &ValidationError{FieldPublishingStatus, fmt.Sprintf("unknown publishing status %q: use testing, production or \"\" (unknown)", a.PublishingStatus)}
 	}
 	if _, err := SplitCommand(a.OnEvent); err != nil {
 		return &ValidationError{FieldOnEvent, "the event command " + err.Error()}

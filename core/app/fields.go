@@ -127,6 +127,9 @@ var Fields = []Field{
 	{JSON: "git_hosts", Noun: "git hosts", Kind: KindValue, Label: "Git hosts", Section: SectionAdvanced, ShowLabel: "Git hosts",
 		Flag: "git-host", FlagArg: "HOST", FlagHelp: "a host (github.com, or host:port) git-credential gives the token to; repeatable.\n" +
 			"git asking for any other host gets nothing. The github and gitlab presets fill it."},
+	{JSON: FieldPublishingStatus, Noun: "publishing status", Kind: KindValue, Label: "Publishing status", Section: SectionAdvanced, ShowLabel: "Publishing status",
+		Flag: "publishing-status", FlagArg: "S", FlagHelp: "testing or production: where the provider keeps the app (Google's OAuth consent\n" +
+			"screen; in Testing its refresh tokens end 7 days after sign-in); \"\" = unknown"},
 	{JSON: FieldOnEvent, Noun: "event command", Kind: KindValue, Label: "On event", Placeholder: "e.g. notify-send Connected-Apps", Section: SectionAdvanced, ShowLabel: "On event",
 		Flag: "on-event", FlagArg: "CMD", FlagHelp: "a command run on connected, refreshed, needs_reauth and disconnected, told\n" +
 			"CONNECTEDAPPS_APP, _EVENT and _EXPIRES_AT (never a token); words split as a shell\n" +

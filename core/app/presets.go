@@ -43,6 +43,9 @@ type Preset struct {
 	Quirks         []string        `json:"quirks"`
 	Fields         []PresetField   `json:"fields,omitempty"`
 	App            json.RawMessage `json:"app"`
+	// RefreshTokenLimit is what the provider is known to do with its refresh tokens (nil:
+	// nothing known, so nothing is guessed); see HealthOf.
+	RefreshTokenLimit *RefreshLimit `json:"refresh_token_limit,omitempty"`
 }
 
 // PresetField is a value the person supplies (a tenant, a realm, a site, a domain).

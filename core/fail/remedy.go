@@ -25,12 +25,14 @@ const (
 	ListPresets                 // no such preset: see the presets there are
 	FetchToken                  // a client credentials app: its token is fetched, nobody signs in
 	WaitLonger                  // nobody finished in time: start again, with more time
+	PublishApp                  // the provider keeps the app in testing (short-lived refresh tokens): publish it there, then record its status (Field)
+	RefreshNow                  // renew the tokens now: a refresh uses the refresh token (and gets a new one), so its limit starts again
 )
 
 // Actions lists every action, for the front ends' tests that render each.
 func Actions() []Action {
 	return []Action{None, Reconnect, SetSecret, CheckClient, AddEndpoint, FixField, MoveEndpoint, UseDiscovery,
-		ChoosePort, ForgetLocally, ImportAs, ListApps, ListPresets, FetchToken, WaitLonger}
+		ChoosePort, ForgetLocally, ImportAs, ListApps, ListPresets, FetchToken, WaitLonger, PublishApp, RefreshNow}
 }
 
 // The remedies, as the core makes them.
@@ -52,6 +54,10 @@ func SeeApps() Remedy                          { return Remedy{Do: ListApps} }
 func SeePresets() Remedy                       { return Remedy{Do: ListPresets} }
 func FetchTokenOf(app string) Remedy           { return Remedy{Do: FetchToken, App: app} }
 func WaitLongerFor(app string) Remedy          { return Remedy{Do: WaitLonger, App: app} }
+func PublishAppOf(app string) Remedy {
+	return Remedy{Do: PublishApp, App: app, Field: "publishing_status"}
+}
+func RefreshNowOf(app string) Remedy { return Remedy{Do: RefreshNow, App: app} }
 
 // Remedy is the next step for one failure: the action, the app it is about (its name, as the
 // person knows it; "" when the failing layer does not know it) and, for an action about one
