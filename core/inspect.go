@@ -24,6 +24,20 @@ const (
 	KindJWT    = oauth.KindJWT
 	KindJWE    = oauth.KindJWE
 	KindOpaque = oauth.KindOpaque
+
+	WhyUnsigned     = oauth.WhyUnsigned
+	WhySharedSecret = oauth.WhySharedSecret
+	WhyAlgorithm    = oauth.WhyAlgorithm
+	WhyNoJWKSURI    = oauth.WhyNoJWKSURI
+	WhyNoIssuer     = oauth.WhyNoIssuer
+	WhyNoKey        = oauth.WhyNoKey
+	WhyRefused      = oauth.WhyRefused
+
+	AtHashAbsent        = oauth.AtHashAbsent
+	AtHashNotString     = oauth.AtHashNotString
+	AtHashUnknownAlg    = oauth.AtHashUnknownAlg
+	AtHashMismatch      = oauth.AtHashMismatch
+	AtHashBeforeRefresh = oauth.AtHashBeforeRefresh
 )
 
 // Inspection is what can be told about an app's tokens without showing one: each token's
@@ -99,6 +113,7 @@ func InspectTokens(ctx context.Context, hc *http.Client, a *App, conn *Connectio
 		// A refresh that brought no ID token keeps the sign-in's, whose at_hash is of the
 		// access token of then: say so rather than let it read as a forgery.
 		if iat := claimTime(jwts.ID, "iat"); iat != nil && iat.Before(conn.RefreshedAt.Add(-time.Minute)) {
+			in.AtHash.Why = AtHashBeforeRefresh
 			in.AtHash.Reason += " (the ID token is from before the last refresh, which renewed only the access token)"
 		}
 	}

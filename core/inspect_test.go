@@ -110,7 +110,7 @@ func TestInspectExplainsAnOldIDTokensAtHash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if in.AtHash.Matches || !strings.Contains(in.AtHash.Reason, "before the last refresh") {
+	if in.AtHash.Matches || in.AtHash.Why != AtHashBeforeRefresh || !strings.Contains(in.AtHash.Reason, "before the last refresh") {
 		t.Errorf("at_hash after a refresh that kept the ID token: %+v", in.AtHash)
 	}
 	if in.Refresh.LastRefreshed == nil || !in.Refresh.LastRefreshed.Equal(refreshed) {

@@ -68,8 +68,21 @@ type Signature struct {
 	JWKSURI  string `json:"jwks_uri,omitempty"`
 	// Checked names what verification covered beyond the signature ("issuer, audience").
 	Checked string `json:"checked,omitempty"`
-	Reason  string `json:"reason,omitempty"` // why it was not verified
+	Reason  string `json:"reason,omitempty"` // why it was not verified, in a sentence
+	// Why is the reason as one of the Why… codes, for a front end that words it itself.
+	Why string `json:"why,omitempty"`
 }
+
+// Why a signature was not verified (Signature.Why).
+const (
+	WhyUnsigned     = "unsigned"      // alg none
+	WhySharedSecret = "shared_secret" // an HMAC alg: no JWKS key can check it
+	WhyAlgorithm    = "algorithm"     // an alg this app does not verify
+	WhyNoJWKSURI    = "no_jwks_uri"
+	WhyNoIssuer     = "no_issuer"
+	WhyNoKey        = "no_key"  // no key of the JWKS verifies it: a forgery, or a key the JWKS no longer has
+	WhyRefused      = "refused" // the ID token's issuer, audience, azp or tenant is wrong, or the JWKS could not be read (Reason says which)
+)
 
 // JWT is a decoded JWT: header, every claim (by name), what its signature showed.
 type JWT struct {
@@ -94,7 +107,18 @@ type AtHash struct {
 	Present bool   `json:"present"`
 	Matches bool   `json:"matches"`
 	Reason  string `json:"reason,omitempty"` // why it does not match or could not be checked
+	// Why is the reason as one of the AtHash… codes.
+	Why string `json:"why,omitempty"`
 }
+
+// Why an at_hash is absent or does not match (AtHash.Why).
+const (
+	AtHashAbsent        = "absent"
+	AtHashNotString     = "not_string"
+	AtHashUnknownAlg    = "unknown_alg"
+	AtHashMismatch      = "mismatch"
+	AtHashBeforeRefresh = "before_refresh" // a mismatch explained: the ID token is older than the access token
+)
 
 // decodeJWT reads a JWS compact JWT's header and claims, unchecked.
 func decodeJWT(raw string) (JWTHeader, map[string]json.RawMessage, error) {
@@ -186,27 +210,27 @@ func InspectJWTs(ctx context.Context, hc *http.Client, app *App, access, id stri
 // asymmetric are the algorithms a JWKS can hold a public key for (go-oidc's list).
 var asymmetric = []string{oidc.RS256, oidc.RS384, oidc.RS512, oidc.ES256, oidc.ES384, oidc.ES512, oidc.PS256, oidc.PS384, oidc.PS512, oidc.EdDSA}
 
-// unverifiable says why a JWT's signature is not one a JWKS can check, or "".
-func unverifiable(app *App, hdr JWTHeader) string {
+// unverifiable says why a JWT's signature is not one a JWKS can check; nil when it may be.
+func unverifiable(app *App, hdr JWTHeader) *Signature {
 	switch {
 	case strings.EqualFold(hdr.Alg, "none"):
-		return "it is unsigned (alg none)"
+		return notVerified(app, WhyUnsigned, "it is unsigned (alg none)")
 	case strings.HasPrefix(strings.ToUpper(hdr.Alg), "HS"):
-		return fmt.Sprintf("it is signed with %s, a secret shared with the provider, not a key a JWKS publishes", hdr.Alg)
+		return notVerified(app, WhySharedSecret, fmt.Sprintf("it is signed with %s, a secret shared with the provider, not a key a JWKS publishes", hdr.Alg))
 	case !slices.Contains(asymmetric, hdr.Alg):
-		return fmt.Sprintf("its algorithm %q is not one this app verifies", hdr.Alg)
+		return notVerified(app, WhyAlgorithm, fmt.Sprintf("its algorithm %q is not one this app verifies", hdr.Alg))
 	case app.JWKSURI == "":
-		return "this app has no JWKS URI"
+		return notVerified(app, WhyNoJWKSURI, "this app has no JWKS URI")
 	}
-	return ""
+	return nil
 }
 
 func verifiedBy(app *App, hdr JWTHeader, checked string) Signature {
 	return Signature{Verified: true, Kid: hdr.Kid, JWKSURI: app.JWKSURI, Checked: checked}
 }
 
-func notVerified(app *App, why string) Signature {
-	return Signature{JWKSURI: app.JWKSURI, Reason: why}
+func notVerified(app *App, why, reason string) *Signature {
+	return &Signature{JWKSURI: app.JWKSURI, Why: why, Reason: reason}
 }
 
 // fetchProblem words a failed verification, preferring what went wrong with the JWKS fetch.
@@ -218,29 +242,33 @@ func fetchProblem(app *App, fetch *jwksFetch, err error) string {
 }
 
 func checkIDToken(ctx context.Context, app *App, raw string, j *JWT, keys func() *oidc.RemoteKeySet, fetch *jwksFetch, now func() time.Time) Signature {
-	if why := unverifiable(app, j.Header); why != "" {
-		return notVerified(app, why)
+	if no := unverifiable(app, j.Header); no != nil {
+		return *no
 	}
 	if app.Issuer == "" {
-		return notVerified(app, "this app has no issuer to check it against")
+		return *notVerified(app, WhyNoIssuer, "this app has no issuer to check it against")
 	}
 	if _, err := verifyIDToken(ctx, keys(), fetch, app, raw, now, true); err != nil {
+		why := WhyRefused
+		if fetch.problem() == nil && strings.Contains(err.Error(), "failed to verify") {
+			why = WhyNoKey
+		}
 		// verifyIDToken's words name the app first; here the app is named already.
-		return notVerified(app, strings.TrimPrefix(oneLine(err.Error()), app.ProviderName+": "))
+		return *notVerified(app, why, strings.TrimPrefix(oneLine(err.Error()), app.ProviderName+": "))
 	}
 	return verifiedBy(app, j.Header, "issuer, audience")
 }
 
 func checkAccessToken(ctx context.Context, app *App, raw string, j *JWT, keys func() *oidc.RemoteKeySet, fetch *jwksFetch) Signature {
-	if why := unverifiable(app, j.Header); why != "" {
-		return notVerified(app, why)
+	if no := unverifiable(app, j.Header); no != nil {
+		return *no
 	}
 	v := oidc.NewVerifier("", keys(), &oidc.Config{SkipClientIDCheck: true, SkipIssuerCheck: true, SkipExpiryCheck: true, SupportedSigningAlgs: asymmetric})
 	if _, err := v.Verify(ctx, raw); err != nil {
 		if strings.Contains(err.Error(), "failed to verify") {
-			return notVerified(app, fmt.Sprintf("no key of the JWKS at %s verifies its signature", app.JWKSURI))
+			return *notVerified(app, WhyNoKey, fmt.Sprintf("no key of the JWKS at %s verifies its signature", app.JWKSURI))
 		}
-		return notVerified(app, fetchProblem(app, fetch, err))
+		return *notVerified(app, WhyRefused, fetchProblem(app, fetch, err))
 	}
 	return verifiedBy(app, j.Header, "")
 }
@@ -273,18 +301,18 @@ func AtHashOf(alg, accessToken string) (string, bool) {
 func checkAtHash(id *JWT, access string) *AtHash {
 	raw := id.Claim("at_hash")
 	if raw == nil {
-		return &AtHash{Reason: "the ID token has no at_hash (optional for this sign-in)"}
+		return &AtHash{Why: AtHashAbsent, Reason: "the ID token has no at_hash (optional for this sign-in)"}
 	}
 	var claimed string
 	if json.Unmarshal(raw, &claimed) != nil {
-		return &AtHash{Present: true, Reason: "its at_hash is not a string"}
+		return &AtHash{Present: true, Why: AtHashNotString, Reason: "its at_hash is not a string"}
 	}
 	want, ok := AtHashOf(id.Header.Alg, access)
 	if !ok {
-		return &AtHash{Present: true, Reason: fmt.Sprintf("no at_hash is defined for the algorithm %q", id.Header.Alg)}
+		return &AtHash{Present: true, Why: AtHashUnknownAlg, Reason: fmt.Sprintf("no at_hash is defined for the algorithm %q", id.Header.Alg)}
 	}
 	if subtle.ConstantTimeCompare([]byte(claimed), []byte(want)) != 1 {
-		return &AtHash{Present: true, Reason: "it does not match the access token held"}
+		return &AtHash{Present: true, Why: AtHashMismatch, Reason: "it does not match the access token held"}
 	}
 	return &AtHash{Present: true, Matches: true}
 }

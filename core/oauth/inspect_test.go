@@ -77,6 +77,9 @@ func TestInspectNeverPretendsToVerify(t *testing.T) {
 			t.Errorf("forged %s token: %+v, want not verified with a reason", name, j)
 		}
 	}
+	if got.ID.Signature.Why != WhyNoKey || got.Access.Signature.Why != WhyNoKey {
+		t.Errorf("forged tokens' codes: %q %q", got.ID.Signature.Why, got.Access.Signature.Why)
+	}
 	if !strings.Contains(got.Access.Signature.Reason, "no key of the JWKS") {
 		t.Errorf("forged access token's reason: %q", got.Access.Signature.Reason)
 	}
@@ -85,7 +88,7 @@ func TestInspectNeverPretendsToVerify(t *testing.T) {
 	other := idClaims(now, "")
 	other["aud"] = "someone-else"
 	got = InspectJWTs(context.Background(), p.Client(), app, "opaque-access", p.Sign(other), clock)
-	if got.ID.Signature.Verified || !strings.Contains(got.ID.Signature.Reason, "client ID") {
+	if got.ID.Signature.Verified || got.ID.Signature.Why != WhyRefused || !strings.Contains(got.ID.Signature.Reason, "client ID") {
 		t.Errorf("ID token for another audience: %+v", got.ID.Signature)
 	}
 	if got.Access != nil {
@@ -125,7 +128,7 @@ func TestInspectAtHashMismatch(t *testing.T) {
 	now := time.Now().Truncate(time.Second)
 	id := p.Sign(idClaims(now, "the-access-token-it-came-with"))
 	got := InspectJWTs(context.Background(), p.Client(), inspectApp(p), "another-access-token", id, func() time.Time { return now })
-	if got.AtHash == nil || !got.AtHash.Present || got.AtHash.Matches || !strings.Contains(got.AtHash.Reason, "does not match") {
+	if got.AtHash == nil || !got.AtHash.Present || got.AtHash.Matches || got.AtHash.Why != AtHashMismatch || !strings.Contains(got.AtHash.Reason, "does not match") {
 		t.Errorf("at_hash of another access token: %+v", got.AtHash)
 	}
 	if !got.ID.Signature.Verified {
