@@ -116,7 +116,7 @@ func listOrNone(l []string) string {
 }
 
 func writeTokenFacts(w io.Writer, what string, f *core.TokenFacts, now time.Time) {
-	kind := map[string]string{core.KindJWT: "JWT", core.KindJWE: "encrypted JWT (JWE)", core.KindOpaque: "opaque"}[f.Kind]
+	kind := map[string]string{core.KindJWT: "JWT", core.KindJWE: "encrypted (JWE)", core.KindOpaque: "opaque"}[f.Kind]
 	expiry := "expiry unknown"
 	if f.ExpiresAt != nil {
 		verb := "expires"

@@ -176,6 +176,3 @@ func nonNil(s []string) []string {
 // DecodeJWT reads a JWT's header and claims without checking it (for tests and tools that
 // compare what inspect says).
 var DecodeJWT = oauth.DecodeJWT
-
-// TokenKindOf says what a token is by its shape: KindJWT, KindJWE or KindOpaque.
-var TokenKindOf = oauth.TokenKind

@@ -78,7 +78,7 @@ func (v *inspectView) content() fyne.CanvasObject {
 }
 
 func (v *inspectView) tokenForm(f *core.TokenFacts, atHash *core.AtHash) *fyne.Container {
-	kind := map[string]string{core.KindJWT: lang.L("JWT"), core.KindJWE: lang.L("encrypted JWT (JWE): only its addressee can read it"),
+	kind := map[string]string{core.KindJWT: lang.L("JWT"), core.KindJWE: lang.L("encrypted (JWE): only its addressee can read it"),
 		core.KindOpaque: lang.L("opaque: only the provider can read it")}[f.Kind]
 	expiry := lang.L("expiry unknown")
 	if f.ExpiresAt != nil {

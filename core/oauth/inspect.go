@@ -20,7 +20,7 @@ import (
 // Token kinds as inspect names them.
 const (
 	KindJWT    = "jwt"    // a signed JWT (JWS compact form): its header and claims can be read
-	KindJWE    = "jwe"    // an encrypted JWT: only its addressee can read it
+	KindJWE    = "jwe"    // encrypted (JWE compact form): only its addressee can read it
 	KindOpaque = "opaque" // a string only the provider understands
 )
 
