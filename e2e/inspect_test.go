@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"connectedapps/core"
+	"connectedapps/internal/testkit"
 )
 
 // inspect against the real provider and keyring: the ID token zitadel signed is verified with
@@ -69,5 +70,58 @@ func TestInspectAgainstTheRealProvider(t *testing.T) {
 				t.Errorf("inspect printed a token or a signature (%.10s…)", secret)
 			}
 		}
+	}
+}
+
+// A client whose access tokens are JWTs: the access token is verified with the provider's
+// key too, and the ID token's at_hash is of that JWT.
+func TestInspectVerifiesAJWTAccessToken(t *testing.T) {
+	u := newUser(t)
+	u.ok("", "add", "Signed API", "--discovery", op.Issuer, "--client-id", testkit.JWTClientID,
+		"--scope", "openid email offline_access", "--redirect-port", "0")
+	app := u.show("Signed API")
+	u.ok("", "connect", "Signed API", "--timeout", "60s")
+	ts, _ := storedTokens(t, app.ID)
+	var in core.Inspection
+	if err := json.Unmarshal([]byte(u.ok("", "inspect", "Signed API", "--json")), &in); err != nil {
+		t.Fatal(err)
+	}
+	if in.Access.Kind != core.KindJWT || in.Access.JWT == nil {
+		t.Fatalf("the access token: %+v, want a JWT", in.Access)
+	}
+	sig := in.Access.JWT.Signature
+	if !sig.Verified || sig.Kid == "" || sig.JWKSURI != app.JWKSURI || sig.Checked != "" {
+		t.Errorf("the JWT access token's signature: %+v", sig)
+	}
+	if sub := in.Access.JWT.Claim("sub"); string(sub) != `"id1"` {
+		t.Errorf("the access token's sub: %s", sub)
+	}
+	if in.ID == nil || in.ID.JWT == nil || !in.ID.JWT.Signature.Verified || in.ID.JWT.Signature.Kid != sig.Kid {
+		t.Errorf("the ID token: %+v", in.ID)
+	}
+	if h := in.AtHash; h == nil || (h.Present && !h.Matches) {
+		t.Errorf("at_hash against the JWT access token: %+v", h)
+	}
+	text := u.ok("", "inspect", "Signed API")
+	if !strings.Contains(text, "Access token: JWT, ") || strings.Count(text, "signature: verified with the key "+sig.Kid) != 2 {
+		t.Errorf("inspect's text:\n%s", text)
+	}
+	for _, secret := range []string{ts.AccessToken, ts.RefreshToken, ts.IDToken, strings.Split(ts.AccessToken, ".")[2]} {
+		if strings.Contains(text, secret) {
+			t.Errorf("inspect printed a token or a signature (%.10s…)", secret)
+		}
+	}
+
+	// After a refresh the access token is new: if the provider kept the ID token, its at_hash
+	// no longer matches and inspect says why; if it sent a new one, it matches again.
+	u.ok("", "refresh", "Signed API")
+	if err := json.Unmarshal([]byte(u.ok("", "inspect", "Signed API", "--json")), &in); err != nil {
+		t.Fatal(err)
+	}
+	if h := in.AtHash; h != nil && h.Present && !h.Matches && h.Why != core.AtHashBeforeRefresh {
+		t.Errorf("at_hash after a refresh: %+v", h)
+	}
+	if in.Refresh.LastRefreshed == nil || !in.Access.JWT.Signature.Verified {
+		t.Errorf("after a refresh: %+v %+v", in.Refresh, in.Access.JWT.Signature)
 	}
 }
