@@ -114,3 +114,20 @@ func TestSignatureWordsSayWhy(t *testing.T) {
 		}
 	}
 }
+
+func TestInspectPanelInChinese(t *testing.T) {
+	inChinese(t)
+	svc := newTestService(t)
+	p, _, _ := addJWTApp(t, svc, "Lab")
+	w := openConnectionTab(t, svc, "Lab")
+	test.Tap(w.tokens.inspect)
+	jwks := p.At(oauthtest.JWKSPath)
+	assertDialogShows(t, w,
+		"Lab 的令牌",
+		"已用密钥 k1（来自 "+jwks+"）验证",
+		"未验证："+jwks+" 中没有任何密钥能验证其签名",
+		"与持有的访问令牌相符",
+		"声明",
+		"已持有",
+	)
+}
