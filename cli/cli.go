@@ -70,6 +70,7 @@ func init() {
 		{"refresh", "refresh the tokens now", (*cmdCtx).refresh},
 		{"userinfo", "print the userinfo answer", (*cmdCtx).userinfo},
 		{"introspect", "print the introspection answer for the access token", (*cmdCtx).introspect},
+		{"inspect", "show what the tokens are: JWT claims, signature, scopes, refresh token (never a token)", (*cmdCtx).inspect},
 		{"disconnect", "revoke at the provider and forget the tokens", (*cmdCtx).disconnect},
 		{"presets", "list the provider presets add --preset can start from", (*cmdCtx).presets},
 		{"import", "register apps from a Google client file or a Frappe Connected App export", (*cmdCtx).importApps},

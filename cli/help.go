@@ -64,6 +64,14 @@ keyring.
 	"show": `connectedapps show NAME [--json]
 The app's document, its redirect URI and connection state. Never prints a secret.
 `,
+	"inspect": `connectedapps inspect NAME [--json]
+What the app's tokens are, without printing one: for the access and the ID token their kind,
+length and expiry; for a JWT its header, every claim (times in local time and how long from now)
+and whether its signature was verified against the app's JWKS (and with which key), or why not;
+the ID token's at_hash against the access token; the scopes granted against those requested; the
+refresh token, held since when, and what the provider is known to do with it.
+Reads the keyring and the JWKS; never refreshes. --json gives the same as JSON.
+`,
 	"remove": `connectedapps remove NAME [--local-only]
 Revoke the tokens at the provider (unless --local-only), then delete the app and its secrets.
 `,

@@ -25,6 +25,7 @@ type appService interface {
 	Disconnect(ctx context.Context, name string, localOnly bool) (core.DisconnectResult, error)
 	Userinfo(ctx context.Context, name string) (json.RawMessage, error)
 	Introspect(ctx context.Context, name string) (json.RawMessage, error)
+	Inspect(ctx context.Context, name string) (*core.Inspection, error)
 	ImportWith(ctx context.Context, data []byte, choices []core.ImportChoice) ([]core.ImportResult, error)
 	Export(names ...string) ([]byte, error)
 	RegistryPath() string

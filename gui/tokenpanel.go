@@ -84,6 +84,7 @@ type tokenPanel struct {
 	copyHeader *widget.Button
 	refresh    *widget.Button
 	test       *widget.Button
+	inspect    *widget.Button
 	disconnect *widget.Button
 	actions    *fyne.Container
 	box        *fyne.Container
@@ -92,6 +93,8 @@ type tokenPanel struct {
 
 	// dialog is the dialog this panel showed last, kept so tests can press its buttons.
 	dialog dialog.Dialog
+	// inspected is the Inspect dialog's content shown last, for tests.
+	inspected *inspectView
 }
 
 // panelHooks is what the Connection tab asks of the window around it and tells it.
@@ -128,6 +131,7 @@ func (p *tokenPanel) content() fyne.CanvasObject {
 	p.copyHeader = &widget.Button{Text: lang.L("Copy “Authorization: Bearer …” header"), Icon: theme.ContentCopyIcon(), OnTapped: func() { p.onCopy(true) }}
 	p.refresh = &widget.Button{Text: lang.L("Refresh now"), Icon: theme.ViewRefreshIcon(), OnTapped: p.onRefresh}
 	p.test = &widget.Button{Text: lang.L("Test"), Icon: theme.MediaPlayIcon(), OnTapped: p.onTest}
+	p.inspect = &widget.Button{Text: lang.L("Inspect"), Icon: theme.SearchIcon(), OnTapped: p.onInspect}
 	p.disconnect = &widget.Button{Text: lang.L("Disconnect"), Icon: theme.LogoutIcon(), Importance: widget.DangerImportance, OnTapped: p.onDisconnect}
 	p.notice = wrap(&widget.Label{})
 
@@ -144,7 +148,7 @@ func (p *tokenPanel) content() fyne.CanvasObject {
 	)
 	p.actions = container.NewVBox(
 		container.NewHBox(p.copyToken, p.copyHeader),
-		container.NewHBox(p.refresh, p.test, layout.NewSpacer(), p.disconnect),
+		container.NewHBox(p.refresh, p.test, p.inspect, layout.NewSpacer(), p.disconnect),
 	)
 	p.box = container.NewVBox(p.hint, p.lastError, p.reconnect, p.details, p.actions, p.notice)
 	p.show(nil)
@@ -359,6 +363,7 @@ func (p *tokenPanel) updateButtons() {
 	set(p.reveal, !busy || p.revealed != "")
 	set(p.refresh, !busy && (p.app.Connection.HasRefreshToken || !p.app.GrantType.SignsIn()))
 	set(p.test, !busy)
+	set(p.inspect, !busy)
 	set(p.disconnect, !busy)
 }
 
@@ -630,6 +635,37 @@ func testVerdict(answers []testAnswer) (string, widget.Importance) {
 	default:
 		return lang.L("The test failed: no endpoint accepted the token. See below."), widget.DangerImportance
 	}
+}
+
+// --- Inspect ---
+
+// onInspect shows what the tokens are (core.Service.Inspect): read from the keyring and
+// checked against the JWKS off the UI goroutine, never a token shown.
+func (p *tokenPanel) onInspect() {
+	app, ok := p.connected()
+	if !ok {
+		return
+	}
+	p.setBusy(app.ID, true)
+	p.setNotice(app.ID, lang.L("Inspecting…"), widget.MediumImportance)
+	svc := p.env.svc
+	p.env.runAsync(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), panelCallTimeout)
+		defer cancel()
+		in, err := svc.Inspect(ctx, app.ID)
+		fyne.Do(func() {
+			p.setBusy(app.ID, false)
+			if err != nil {
+				p.report(app.ID, lang.L("Could not inspect the tokens"), err)
+				return
+			}
+			p.clearNotice(app.ID)
+			p.inspected = newInspectView(in, svc.Clock())
+			scroll := wheelScroll(p.inspected.content())
+			scroll.SetMinSize(fyne.NewSize(560, 420))
+			p.showDialog(showMessage(p.dialogs.parent, fmt.Sprintf(lang.L("Tokens of %s"), app.ProviderName), scroll))
+		})
+	})
 }
 
 // showDialog keeps d, shown (through dialogs.go), for tests.

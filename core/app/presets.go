@@ -244,3 +244,16 @@ func cleanFieldValue(name, v string) (string, error) {
 	}
 	return "", fmt.Errorf("unknown preset field %q", name)
 }
+
+// RefreshTokenNotes are the preset's quirks that say what the provider does with refresh
+// tokens (when it gives one, whether a refresh rotates it), for inspect; none when the
+// preset says nothing of them.
+func (p Preset) RefreshTokenNotes() []string {
+	var out []string
+	for _, q := range p.Quirks {
+		if strings.Contains(strings.ToLower(q), "refresh token") {
+			out = append(out, q)
+		}
+	}
+	return out
+}

@@ -55,26 +55,43 @@ func VerifyIDToken(ctx context.Context, hc *http.Client, app *App, raw, nonce st
 	}
 	fetch := &jwksFetch{}
 	keys := oidc.NewRemoteKeySet(oidc.ClientContext(publicFetch(ctx), fetch.client(hc)), app.JWKSURI)
+	id, err := verifyIDToken(ctx, keys, fetch, app, raw, now, false)
+	if err != nil {
+		return Identity{}, err
+	}
+	if nonce != "" && id.nonce != nonce {
+		return Identity{}, failf(errInvalid, "%s: the ID token's nonce does not match this sign-in (a replayed token?): connect again", app.ProviderName)
+	}
+	return id.Identity, nil
+}
+
+// verifiedIdentity is a verified ID token's identity and its nonce.
+type verifiedIdentity struct {
+	Identity
+	nonce string
+}
+
+// verifyIDToken is VerifyIDToken's check against a key set the caller holds (inspect checks
+// two tokens with one fetch); skipExpiry leaves an expired token verified, for a caller that
+// shows its expiry rather than trusts it.
+func verifyIDToken(ctx context.Context, keys *oidc.RemoteKeySet, fetch *jwksFetch, app *App, raw string, now func() time.Time, skipExpiry bool) (verifiedIdentity, error) {
 	// A templated issuer never equals iss as written; it is checked against tid below instead.
 	multiTenant := app.MultiTenantIssuer()
-	v := oidc.NewVerifier(app.Issuer, keys, &oidc.Config{ClientID: app.ClientID, Now: now, SkipIssuerCheck: multiTenant})
+	v := oidc.NewVerifier(app.Issuer, keys, &oidc.Config{ClientID: app.ClientID, Now: now, SkipIssuerCheck: multiTenant, SkipExpiryCheck: skipExpiry})
 	tok, err := v.Verify(ctx, raw)
 	if err != nil {
 		if problem := fetch.problem(); problem != nil {
-			return Identity{}, failf(errInvalid, "%s: the ID token could not be checked: the JWKS at %s %s", app.ProviderName, app.JWKSURI, problem).With(fail.FixFieldOf(app.ProviderName, "jwks_uri"))
+			return verifiedIdentity{}, failf(errInvalid, "%s: the ID token could not be checked: the JWKS at %s %s", app.ProviderName, app.JWKSURI, problem).With(fail.FixFieldOf(app.ProviderName, "jwks_uri"))
 		}
 		var expired *oidc.TokenExpiredError
 		if errors.As(err, &expired) {
-			return Identity{}, failf(errInvalid, "%s: the provider's ID token has already expired (check this computer's clock)", app.ProviderName)
+			return verifiedIdentity{}, failf(errInvalid, "%s: the provider's ID token has already expired (check this computer's clock)", app.ProviderName)
 		}
 		next := "check the issuer and JWKS URI"
 		if strings.Contains(err.Error(), "audience") { // issued for another client
 			next = "check the client ID"
 		}
-		return Identity{}, failf(errInvalid, "%s: the provider's ID token failed verification (%s): %s", app.ProviderName, oneLine(cleanText(err.Error())), next)
-	}
-	if nonce != "" && tok.Nonce != nonce {
-		return Identity{}, failf(errInvalid, "%s: the ID token's nonce does not match this sign-in (a replayed token?): connect again", app.ProviderName)
+		return verifiedIdentity{}, failf(errInvalid, "%s: the provider's ID token failed verification (%s): %s", app.ProviderName, oneLine(cleanText(err.Error())), next)
 	}
 	var claims struct {
 		Name              string `json:"name"`
@@ -88,18 +105,18 @@ func VerifyIDToken(ctx context.Context, hc *http.Client, app *App, raw, nonce st
 	// to in azp, and that must be us; go-oidc checks only that we are among the audiences, so
 	// a token another client obtained for itself (naming us as well) would pass.
 	if (len(tok.Audience) > 1 || claims.AuthorizedParty != "") && claims.AuthorizedParty != app.ClientID {
-		return Identity{}, failf(errInvalid, "%s: the provider's ID token was issued to another client (azp %q, audiences %q), not to the client ID %s: it was refused; check the client ID", app.ProviderName, claims.AuthorizedParty, tok.Audience, app.ClientID)
+		return verifiedIdentity{}, failf(errInvalid, "%s: the provider's ID token was issued to another client (azp %q, audiences %q), not to the client ID %s: it was refused; check the client ID", app.ProviderName, claims.AuthorizedParty, tok.Audience, app.ClientID)
 	}
 	if multiTenant {
 		if err := checkTenantIssuer(app, tok.Issuer, claims.TenantID); err != nil {
-			return Identity{}, err
+			return verifiedIdentity{}, err
 		}
 	}
 	id := CleanIdentity(Identity{Issuer: tok.Issuer, Subject: tok.Subject, Name: claims.Name, Email: claims.Email})
 	if id.Name == "" {
 		id.Name = cleanText(claims.PreferredUsername)
 	}
-	return id, nil
+	return verifiedIdentity{Identity: id, nonce: tok.Nonce}, nil
 }
 
 // MaxJWKSBody bounds what is read of a JWKS answer, as maxDiscoveryBody bounds discovery's:

@@ -35,6 +35,10 @@ const (
 	// NativeClientID is a public client (PKCE, no secret) that accepts any loopback port and
 	// any /callback/NAME path, so every app a test or the bench adds can use it.
 	NativeClientID = "native"
+	// JWTClientID is the native client again, but given its access tokens as JWTs signed with
+	// the provider's key (as many APIs' providers do) rather than the encrypted bearer tokens
+	// the others get.
+	JWTClientID = "native-jwt"
 	// WebClientID is a confidential client (Basic auth) with exact redirect URIs on
 	// Provider.WebClientPort: /callback/web, /callback/tapped and /callback/moved.
 	WebClientID = "web"
@@ -99,6 +103,7 @@ func StartProvider() (*Provider, error) {
 	p.WebRedirect = web("web")
 	clients := map[string]*storage.Client{
 		NativeClientID:   storage.NativeClient(NativeClientID, "http://127.0.0.1/callback", "http://localhost/callback", "http://[::1]/callback"),
+		JWTClientID:      storage.NativeClient(JWTClientID, "http://127.0.0.1/callback"),
 		WebClientID:      storage.WebClient(WebClientID, WebClientSecret, p.WebRedirect, web("tapped"), web("moved")),
 		DeviceClientID:   storage.DeviceClient(DeviceClientID, DeviceClientSecret),
 		ServiceClientID:  storage.WebClient(ServiceClientID, ServiceClientSecret),
@@ -206,11 +211,21 @@ type appPathsStorage struct{ *storage.Storage }
 
 func (s appPathsStorage) GetClientByClientID(ctx context.Context, id string) (zop.Client, error) {
 	c, err := s.Storage.GetClientByClientID(ctx, id)
-	if err != nil || id != NativeClientID {
+	switch {
+	case err != nil:
 		return c, err
+	case id == NativeClientID:
+		return appPathsClient{c}, nil
+	case id == JWTClientID:
+		return jwtAccessClient{appPathsClient{c}}, nil
 	}
-	return appPathsClient{c}, nil
+	return c, err
 }
+
+// jwtAccessClient is a client whose access tokens are JWTs (JWTClientID).
+type jwtAccessClient struct{ appPathsClient }
+
+func (jwtAccessClient) AccessTokenType() zop.AccessTokenType { return zop.AccessTokenTypeJWT }
 
 // SetIntrospectionFromToken lets the resource server introspect any client's token, as a
 // provider lets an API (or a mail server) it knows about: the example storage answers only a
