@@ -100,6 +100,9 @@ func writeInspection(w io.Writer, in *core.Inspection, now time.Time) {
 	default:
 		fmt.Fprintln(w, "Refresh token: held")
 	}
+	if r.Held && r.Issued != nil {
+		fmt.Fprintf(w, "  this refresh token issued: %s\n", whenText(*r.Issued, now))
+	}
 	if r.Held && r.LastRefreshed != nil {
 		fmt.Fprintf(w, "  last refreshed: %s\n", whenText(*r.LastRefreshed, now))
 	}

@@ -79,6 +79,10 @@ type RefreshFacts struct {
 	// new refresh token).
 	Since         *time.Time `json:"since,omitempty"`
 	LastRefreshed *time.Time `json:"last_refreshed,omitempty"`
+	// Issued is when the refresh token held now was issued (the sign-in, or the last refresh
+	// that rotated it), as recorded since refresh-token health was kept; nil for a connection
+	// made before that, with no guess.
+	Issued *time.Time `json:"issued,omitempty"`
 	Provider      []string   `json:"provider_notes"`
 }
 
@@ -129,6 +133,7 @@ func InspectTokens(ctx context.Context, hc *http.Client, a *App, conn *Connectio
 			in.Refresh.Since = &at
 		}
 		in.Refresh.LastRefreshed = conn.RefreshedAt
+		in.Refresh.Issued = conn.RefreshTokenIssuedAt
 	}
 	if a.Preset != "" {
 		if p, err := PresetByID(a.Preset); err == nil {

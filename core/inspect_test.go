@@ -58,7 +58,7 @@ func TestInspectJWTTokens(t *testing.T) {
 	if !slices.Equal(in.Scopes.Missing, []string{"api"}) || !slices.Equal(in.Scopes.Extra, []string{"email"}) {
 		t.Errorf("scopes: %+v, want api missing and email extra", in.Scopes)
 	}
-	if !in.Refresh.Held || in.Refresh.Since == nil || !in.Refresh.Since.Equal(connectedAt) || in.Refresh.LastRefreshed != nil {
+	if !in.Refresh.Held || in.Refresh.Since == nil || !in.Refresh.Since.Equal(connectedAt) || in.Refresh.LastRefreshed != nil || in.Refresh.Issued != nil {
 		t.Errorf("refresh facts: %+v", in.Refresh)
 	}
 	if len(in.Refresh.Provider) != 1 || !strings.Contains(in.Refresh.Provider[0], "rotates the refresh token") {
@@ -105,7 +105,7 @@ func TestInspectExplainsAnOldIDTokensAtHash(t *testing.T) {
 		h, _ := oauth.AtHashOf("RS256", "the-first-access-token")
 		id := p.Sign(map[string]any{"iss": "https://idp.example", "sub": "user-1", "aud": "client-1", "exp": signIn.Add(time.Hour).Unix(), "iat": signIn.Unix(), "at_hash": h})
 		return &TokenSet{AccessToken: "a-refreshed-access-token", RefreshToken: "r", IDToken: id}
-	}, Connection{ConnectedAt: signIn, RefreshedAt: &refreshed})
+	}, Connection{ConnectedAt: signIn, RefreshedAt: &refreshed, RefreshTokenIssuedAt: &refreshed})
 	in, err := f.svc.Inspect(context.Background(), "Lab")
 	if err != nil {
 		t.Fatal(err)
@@ -115,6 +115,10 @@ func TestInspectExplainsAnOldIDTokensAtHash(t *testing.T) {
 	}
 	if in.Refresh.LastRefreshed == nil || !in.Refresh.LastRefreshed.Equal(refreshed) {
 		t.Errorf("last refreshed: %v", in.Refresh.LastRefreshed)
+	}
+	// The refresh rotated the refresh token: the one held now was issued then, not at sign-in.
+	if in.Refresh.Issued == nil || !in.Refresh.Issued.Equal(refreshed) || !in.Refresh.Since.Equal(signIn) {
+		t.Errorf("refresh token issued %v since %v, want issued at the refresh %v, held since the sign-in %v", in.Refresh.Issued, in.Refresh.Since, refreshed, signIn)
 	}
 }
 

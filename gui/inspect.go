@@ -65,6 +65,10 @@ func (v *inspectView) content() fyne.CanvasObject {
 		v.refresh.Add(inspectKey(lang.L("Held since the sign-in")))
 		v.refresh.Add(inspectValue(v.when(*r.Since)))
 	}
+	if r.Held && r.Issued != nil {
+		v.refresh.Add(inspectKey(lang.L("This refresh token issued")))
+		v.refresh.Add(inspectValue(v.when(*r.Issued)))
+	}
 	if r.Held && r.LastRefreshed != nil {
 		v.refresh.Add(inspectKey(lang.L("Last refreshed")))
 		v.refresh.Add(inspectValue(v.when(*r.LastRefreshed)))
