@@ -10,6 +10,8 @@ import (
 	"go/token"
 	"io/fs"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 	"unicode"
 
 	"fyne.io/fyne/v2/lang"
@@ -38,7 +41,12 @@ var coreMessageCalls = map[string]int{
 	"fmt.Errorf": 0, "errors.New": 0,
 	"Failf": 1, "failf": 1, "fail.Failf": 1,
 	"addNote": 1,
+	// What a refused redirect kept ("; every token was kept"), said inside its message.
+	"RefusedRedirect": 2, "oauth.RefusedRedirect": 2,
 }
+
+// The fields of core's results whose literal values the window shows as words.
+var coreResultFields = map[string]bool{"NotRevokedAs": true}
 
 // The functions whose every literal (a returned sentence, a Sprintf format) is words a
 // message of core's is made of: the provider's standard codes' advice, the network words
@@ -121,6 +129,14 @@ func coreSource(t *testing.T) (said []coreSaid, literals map[string]bool) {
 			case *ast.BasicLit:
 				if s, ok := literal(n); ok {
 					literals[s] = true
+				}
+			case *ast.AssignStmt:
+				for i, l := range n.Lhs {
+					if sel, ok := l.(*ast.SelectorExpr); ok && coreResultFields[sel.Sel.Name] && i < len(n.Rhs) {
+						if s, ok := literal(n.Rhs[i]); ok {
+							add(s, where(n))
+						}
+					}
 				}
 			case *ast.CallExpr:
 				if i, ok := coreMessageCalls[callName(n)]; ok && len(n.Args) > i {
@@ -624,5 +640,61 @@ func TestEveryPresetInChineseHasNoEnglishLeft(t *testing.T) {
 			t.Errorf("%s: the checklist %q does not show the registration and the quirks", p.ID, texts)
 		}
 		check(p.ID+"'s checklist", []string{strings.Join(texts, " ")}) // a quote may wrap
+	}
+}
+
+// TestARefusedRedirectInChinese: a refresh whose token endpoint answers with a redirect is
+// refused by the real core; its message (core's sentence given as text inside a Failf, and
+// what was kept) is Chinese.
+func TestARefusedRedirectInChinese(t *testing.T) {
+	redirector := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		http.Redirect(rw, r, "https://elsewhere.example.com/token", http.StatusFound)
+	}))
+	t.Cleanup(redirector.Close)
+	svc := newTestService(t)
+	addConnectedApp(t, svc, "谷歌", &fakeProvider{Server: redirector}, connectedFor(30*time.Minute))
+	_, err := svc.Refresh(context.Background(), "谷歌")
+	if err == nil || !strings.Contains(err.Error(), "answered with a redirect (302)") {
+		t.Fatalf("the refresh was not refused its redirect: %v", err)
+	}
+	inChinese(t)
+	words := coreWords(err)
+	t.Log(words)
+	if !strings.Contains(words, "刷新失败") || !strings.Contains(words, "携带机密的请求从不跟随重定向") || !strings.HasSuffix(words, "所有令牌均已保留") {
+		t.Errorf("%q in Chinese is %q", err.Error(), words)
+	}
+	if left := coreEnglishLeft(words, "谷歌"); len(left) > 0 {
+		t.Errorf("%q still says, in English:\n%s", words, strings.Join(left, "\n"))
+	}
+}
+
+// TestARefusedRefreshInChinese: the provider answers a refresh with invalid_grant; the real
+// core's message (the provider's code and description as they are, core's words and the
+// advice of the code) is Chinese, and so is the revocation the provider could not do.
+func TestARefusedRefreshInChinese(t *testing.T) {
+	provider := newFakeProvider(t)
+	provider.tokenStatus, provider.revokeStatus = 400, 503
+	svc := newTestService(t)
+	addConnectedApp(t, svc, "谷歌", provider, connectedFor(30*time.Minute))
+	_, refreshErr := svc.Refresh(context.Background(), "谷歌")
+	if !errors.Is(refreshErr, core.ErrNeedsReauth) {
+		t.Fatalf("an invalid_grant refresh: %v", refreshErr)
+	}
+	addConnectedApp(t, svc, "必应", provider, connectedFor(30*time.Minute))
+	_, revokeErr := svc.Disconnect(context.Background(), "必应", false)
+	if revokeErr == nil {
+		t.Fatal("a revocation the provider refused succeeded")
+	}
+	inChinese(t)
+	for _, err := range []error{refreshErr, revokeErr} {
+		words := coreWords(err)
+		t.Logf("%s\n  %s", err.Error(), words)
+		if words == err.Error() {
+			t.Errorf("%q stayed English", words)
+		}
+		// The provider's own description stays its own.
+		if left := coreEnglishLeft(strings.ReplaceAll(strings.ReplaceAll(words, "Token is not active", ""), "try later", ""), "谷歌", "必应"); len(left) > 0 {
+			t.Errorf("%q still says, in English:\n%s", words, strings.Join(left, "\n"))
+		}
 	}
 }

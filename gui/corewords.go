@@ -120,10 +120,18 @@ func formatWords(zh, en string, args []any, depth int) (string, bool) {
 		case error:
 			said[i] = wordsErr(wordsOf(a, depth+1))
 		case string:
-			if verbAt(ev, i) == 's' {
-				said[i] = wordWords(a)
-			} else {
-				said[i] = a
+			said[i] = a
+			if verbAt(ev, i) != 's' {
+				break
+			}
+			// A word of core's (a step), or a sentence of core's given as text (a refused
+			// redirect's words): said in turn. A name or a URL matches neither.
+			if t := wordWords(a); t != a {
+				said[i] = t
+			} else if strings.Contains(a, " ") {
+				if t, ok := textWords(a, nil, depth+1); ok {
+					said[i] = t
+				}
 			}
 		default:
 			said[i] = a
