@@ -40,7 +40,9 @@ type coreSaid struct {
 var coreMessageCalls = map[string]int{
 	"fmt.Errorf": 0, "errors.New": 0,
 	"Failf": 1, "failf": 1, "fail.Failf": 1,
-	"addNote": 1,
+	"addNote": 1, "imp.addNote": 1,
+	// CheckGitHost's reasons, said inside its message.
+	"bad": 0,
 	// What a refused redirect kept ("; every token was kept"), said inside its message.
 	"RefusedRedirect": 2, "oauth.RefusedRedirect": 2,
 }
@@ -52,7 +54,8 @@ var coreResultFields = map[string]bool{"NotRevokedAs": true}
 // message of core's is made of: the provider's standard codes' advice, the network words
 // of oauth's Described errors, the endpoints a refused redirect names, an OAuth error
 // answer's own sentence.
-var coreWordFuncs = map[string]bool{"providerAdvice": true, "netProblem": true, "endpointOf": true, "portReserved": true}
+var coreWordFuncs = map[string]bool{"providerAdvice": true, "netProblem": true, "endpointOf": true, "portReserved": true,
+	"loopbackRedirect": true} // why an imported redirect URI is unusable
 
 // coreSteps are the steps of the flows that messages name ("refresh failed: …") and the
 // keyring's operations ("for a read"), said in the window's language where they stand in a
@@ -103,8 +106,8 @@ func coreSource(t *testing.T) (said []coreSaid, literals map[string]bool) {
 			ast.Inspect(fd.Body, func(n ast.Node) bool {
 				switch n := n.(type) {
 				case *ast.ReturnStmt:
-					if len(n.Results) > 0 {
-						if s, ok := literal(n.Results[0]); ok && hasLetters.MatchString(s) {
+					for _, r := range n.Results {
+						if s, ok := literal(r); ok && strings.Contains(s, " ") && hasLetters.MatchString(s) {
 							add(s, where(n))
 						}
 					}
@@ -487,6 +490,7 @@ func TestRealCoreErrorsInChinese(t *testing.T) {
 		func(a *core.App) { a.RedirectHost = "example.com" },
 		func(a *core.App) { a.GrantType = "magic" },
 		func(a *core.App) { a.ProviderName = " 谷歌" },
+		func(a *core.App) { a.GitHosts = []string{"https://github.com"} },
 	}
 	for _, f := range bad {
 		a := core.NewApp("谷歌")
@@ -498,6 +502,10 @@ func TestRealCoreErrorsInChinese(t *testing.T) {
 			t.Errorf("a document changed by %p validates", f)
 		}
 	}
+	keycloak := presetByID(t, "keycloak")
+	doc := core.NewApp("谷歌")
+	_, err = keycloak.Apply(&doc, map[string]string{"site": "https://sso.example.com"})
+	errs = append(errs, err)
 	ln, lerr := net.Listen("tcp", "127.0.0.1:0")
 	if lerr != nil {
 		t.Fatal(lerr)
@@ -518,7 +526,7 @@ func TestRealCoreErrorsInChinese(t *testing.T) {
 			t.Errorf("%q stayed English", err.Error())
 			continue
 		}
-		if left := coreEnglishLeft(osWords.ReplaceAllString(words, ""), "谷歌", "没有"); len(left) > 0 {
+		if left := coreEnglishLeft(osWords.ReplaceAllString(words, ""), "谷歌", "没有", "myrealm"); len(left) > 0 {
 			t.Errorf("%q in Chinese is %q, which still says in English:\n%s", err.Error(), words, strings.Join(left, "\n"))
 		}
 	}
@@ -695,6 +703,29 @@ func TestARefusedRefreshInChinese(t *testing.T) {
 		// The provider's own description stays its own.
 		if left := coreEnglishLeft(strings.ReplaceAll(strings.ReplaceAll(words, "Token is not active", ""), "try later", ""), "谷歌", "必应"); len(left) > 0 {
 			t.Errorf("%q still says, in English:\n%s", words, strings.Join(left, "\n"))
+		}
+	}
+}
+
+// TestImportNotesInChinese imports, with the real core, a Google client file whose redirect
+// URIs are no use to a desktop app, and finds its notes in Chinese in the window's words.
+func TestImportNotesInChinese(t *testing.T) {
+	svc := newTestService(t)
+	google := `{"web":{"client_id":"123.apps.googleusercontent.com","auth_uri":"https://accounts.google.com/o/oauth2/auth",
+		"token_uri":"https://oauth2.googleapis.com/token","redirect_uris":["https://example.com/cb","http://127.0.0.1:8765/elsewhere"]}}`
+	res, err := svc.Import(context.Background(), []byte(google), "谷歌")
+	if err != nil || len(res) != 1 || len(res[0].Notes) < 2 {
+		t.Fatalf("the import gave %+v, %v; want one app with notes", res, err)
+	}
+	inChinese(t)
+	for i, n := range res[0].Notes {
+		words := noteWords(res[0], i)
+		t.Logf("%s\n  %s", n, words)
+		if words == n {
+			t.Errorf("the note %q stayed English", n)
+		}
+		if left := coreEnglishLeft(words, "谷歌"); len(left) > 0 {
+			t.Errorf("the note %q in Chinese still says, in English:\n%s", words, strings.Join(left, "\n"))
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
@@ -40,17 +41,40 @@ const coreCatalogue = "translations/core.zh_Hans.json"
 // coreText is core's fixed sentence s (a preset's quirk, a step's name) in the window's
 // language; s itself when the catalogue has none.
 func coreText(s string) string {
-	if s == "" {
-		return ""
+	if s == "" || !coreCatalogueKeys()[s] {
+		return s // asking lang for a key it lacks logs a translation failure
 	}
 	return lang.X(corePrefix+s, s)
 }
 
 // coreFormat is core's format in the window's language, and whether there is one.
 func coreFormat(format string) (string, bool) {
-	t := lang.X(corePrefix+format, format)
+	t := coreText(format)
 	return t, t != format
 }
+
+// coreCatalogueKeys are the English texts the catalogue has, read from the embedded file
+// (lang cannot list them); the words always come from lang, so they follow the window's
+// language.
+var coreCatalogueKeys = sync.OnceValue(func() map[string]bool {
+	keys := map[string]bool{}
+	data, err := translations.ReadFile(coreCatalogue)
+	if err != nil {
+		fyne.LogError("cannot read core's words", err)
+		return keys
+	}
+	var m map[string]string
+	if err := json.Unmarshal(data, &m); err != nil {
+		fyne.LogError("cannot read core's words", err)
+		return keys
+	}
+	for key := range m {
+		if english, ok := strings.CutPrefix(key, corePrefix); ok {
+			keys[english] = true
+		}
+	}
+	return keys
+})
 
 // coreWords is err's line in the window's language.
 func coreWords(err error) string {
@@ -90,7 +114,7 @@ func wordsOf(err error, depth int) string {
 			if e.Field == "" {
 				return m
 			}
-			return fmt.Sprintf(lang.L("%s: %s"), e.Field, m)
+			return fmt.Sprintf(lang.L("%s: %s"), wordWords(e.Field), m) // a preset's value
 		}
 	}
 	if s, ok := textWords(err.Error(), err, depth); ok {
@@ -154,6 +178,13 @@ func formatWords(zh, en string, args []any, depth int) (string, bool) {
 func wordWords(s string) string {
 	if t := coreText(s); t != s {
 		return t
+	}
+	// A preset's value named inside a sentence ("needs the tenant"), its label lowered.
+	if r := []rune(s); len(r) > 0 && unicode.IsLower(r[0]) {
+		upper := string(unicode.ToUpper(r[0])) + string(r[1:])
+		if t := coreText(upper); t != upper {
+			return t
+		}
 	}
 	for _, f := range core.Fields {
 		switch {
@@ -264,25 +295,9 @@ type corePattern struct {
 }
 
 // corePatterns are the catalogue's formats that take arguments, the most specific first.
-// The keys are read from the embedded file (lang cannot list them); the words always come
-// from lang, so they follow the window's language.
 var corePatterns = sync.OnceValue(func() []corePattern {
-	data, err := translations.ReadFile(coreCatalogue)
-	if err != nil {
-		fyne.LogError("cannot read core's words", err)
-		return nil
-	}
-	var m map[string]string
-	if err := json.Unmarshal(data, &m); err != nil {
-		fyne.LogError("cannot read core's words", err)
-		return nil
-	}
 	var out []corePattern
-	for key := range m {
-		english, ok := strings.CutPrefix(key, corePrefix)
-		if !ok {
-			continue
-		}
+	for english := range coreCatalogueKeys() {
 		if p, ok := patternOf(english); ok {
 			out = append(out, p)
 		}
