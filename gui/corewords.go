@@ -238,6 +238,7 @@ func textWords(text string, err error, depth int) (string, bool) {
 			continue
 		}
 		parts := make([]any, len(p.verbs))
+		said := false
 		for i, v := range p.verbs {
 			part := m[i+1]
 			parts[v.arg] = part
@@ -249,6 +250,12 @@ func textWords(text string, err error, depth int) (string, bool) {
 			} else if t, ok := textWords(part, nil, depth+1); ok {
 				parts[v.arg] = t
 			}
+			said = said || parts[v.arg] != part
+		}
+		if !p.words && !said {
+			// "%s: %w" matches any text with a colon in it: without a word of core's in
+			// it, the text is someone else's (the system's) and stays as it is.
+			continue
 		}
 		// Every part is text now, so every verb is %s (a %q part holds its quotes, a %d
 		// part its digits).
@@ -292,6 +299,7 @@ type corePattern struct {
 	re      *regexp.Regexp
 	verbs   []verb // in the order they appear
 	literal int    // how much of the format is fixed text: the more, the more specific
+	words   bool   // the fixed text has words in it, not only punctuation ("%s: %w")
 }
 
 // corePatterns are the catalogue's formats that take arguments, the most specific first.
@@ -345,7 +353,12 @@ func patternOf(format string) (corePattern, bool) {
 	if err != nil {
 		return corePattern{}, false
 	}
-	return corePattern{english: format, re: re, verbs: vs, literal: literal}, true
+	fixed := format
+	for i := len(vs) - 1; i >= 0; i-- {
+		fixed = fixed[:vs[i].at] + " " + fixed[vs[i].at+len(vs[i].text):]
+	}
+	words := strings.IndexFunc(fixed, unicode.IsLetter) >= 0
+	return corePattern{english: format, re: re, verbs: vs, literal: literal, words: words}, true
 }
 
 // verb is one formatting verb of a format: where it is, its text, and the argument it takes.
