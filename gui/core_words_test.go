@@ -670,7 +670,7 @@ func TestARefusedRedirectInChinese(t *testing.T) {
 	inChinese(t)
 	words := coreWords(err)
 	t.Log(words)
-	if !strings.Contains(words, "刷新失败") || !strings.Contains(words, "携带机密的请求从不跟随重定向") || !strings.HasSuffix(words, "所有令牌均已保留") {
+	if !strings.Contains(words, "刷新失败") || !strings.Contains(words, "携带密钥的请求从不跟随重定向") || !strings.HasSuffix(words, "所有令牌均已保留") {
 		t.Errorf("%q in Chinese is %q", err.Error(), words)
 	}
 	if left := coreEnglishLeft(words, "谷歌"); len(left) > 0 {
