@@ -372,7 +372,7 @@ func loopbackRedirect(raw string, anyPath bool) (host string, port int, path str
 	case net.ParseIP(h) != nil && net.ParseIP(h).Equal(net.IPv6loopback):
 		host = HostIPv6
 	default:
-		return "", 0, "", "it points at " + h + ", not at this computer's loopback"
+		return "", 0, "", fmt.Sprintf("it points at %s, not at this computer's loopback", h)
 	}
 	if p := u.Port(); p != "" {
 		n, err := strconv.Atoi(p)
@@ -382,7 +382,7 @@ func loopbackRedirect(raw string, anyPath bool) (host string, port int, path str
 		port = n
 	}
 	if !anyPath && (u.Path == "" || !validCallbackPath(u.Path)) {
-		return "", 0, "", "its path must be " + CallbackPath + " or " + CallbackPath + "/NAME"
+		return "", 0, "", fmt.Sprintf("its path must be %s or %s/NAME", CallbackPath, CallbackPath)
 	}
 	return host, port, u.Path, ""
 }

@@ -82,8 +82,8 @@ type RefreshFacts struct {
 	// Issued is when the refresh token held now was issued (the sign-in, or the last refresh
 	// that rotated it), as recorded since refresh-token health was kept; nil for a connection
 	// made before that, with no guess.
-	Issued *time.Time `json:"issued,omitempty"`
-	Provider      []string   `json:"provider_notes"`
+	Issued   *time.Time `json:"issued,omitempty"`
+	Provider []string   `json:"provider_notes"`
 }
 
 // Inspect tells what is known of name's tokens (InspectTokens), reading them from the store;

@@ -647,7 +647,7 @@ func validationErrors(app core.App) []*core.ValidationError {
 		var ve *core.ValidationError
 		if err := app.Validate(); !errors.As(err, &ve) || seen[ve.Field] {
 			if err != nil && ve == nil {
-				out = append(out, &core.ValidationError{Message: err.Error()})
+				out = append(out, &core.ValidationError{Message: coreWords(err)})
 			}
 			break
 		}
@@ -988,11 +988,11 @@ func (f *appForm) showValidationErrors(errs []*core.ValidationError) {
 	var other []string
 	for _, ve := range errs {
 		if _, ok := f.errors[ve.Field]; !ok {
-			other = append(other, ve.Message)
+			other = append(other, messageWords(ve.Message))
 			continue
 		}
 		beside = append(beside, ve)
-		f.setError(ve.Field, ve.Message)
+		f.setError(ve.Field, messageWords(ve.Message))
 		switch fd, _ := core.FieldByJSON(ve.Field); fd.Section {
 		case core.SectionEndpoints:
 			f.endpoints.Open(0)
@@ -1004,7 +1004,7 @@ func (f *appForm) showValidationErrors(errs []*core.ValidationError) {
 	case len(other) > 0:
 		f.showStatus(fmt.Sprintf(lang.L("Not saved: %s"), strings.Join(other, "; ")), widget.DangerImportance)
 	case len(beside) == 1:
-		f.showStatus(fmt.Sprintf(lang.L("Not saved: %s"), beside[0].Message), widget.DangerImportance)
+		f.showStatus(fmt.Sprintf(lang.L("Not saved: %s"), messageWords(beside[0].Message)), widget.DangerImportance)
 	default:
 		f.showStatus(fmt.Sprintf(lang.L("Not saved: %d fields need a fix, each marked in red."), len(beside)), widget.DangerImportance)
 	}

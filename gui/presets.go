@@ -47,7 +47,7 @@ func (m *presetMenu) items() []*fyne.MenuItem {
 	}
 	items := make([]*fyne.MenuItem, 0, len(presets))
 	for _, p := range presets {
-		items = append(items, fyne.NewMenuItem(p.Name, func() {
+		items = append(items, fyne.NewMenuItem(coreText(p.Name), func() {
 			m.confirmDiscard(func() { m.newFromPreset(p) }, nil)
 		}))
 	}
@@ -71,11 +71,11 @@ func (m *presetMenu) newFromPreset(p core.Preset) {
 		inOrder = append(inOrder, e)
 		var o fyne.CanvasObject = e
 		if f.Help != "" {
-			o = withHint(e, f.Help)
+			o = withHint(e, coreText(f.Help))
 		}
-		items = append(items, widget.NewFormItem(f.Label, o))
+		items = append(items, widget.NewFormItem(coreText(f.Label), o))
 	}
-	d := showForm(m.dialogs.parent, fmt.Sprintf(lang.L("New %s app"), p.Name), lang.L("Continue"), items, inOrder, func() {
+	d := showForm(m.dialogs.parent, fmt.Sprintf(lang.L("New %s app"), coreText(p.Name)), lang.L("Continue"), items, inOrder, func() {
 		values := map[string]string{}
 		for name, e := range entries {
 			values[name] = e.Text
@@ -91,7 +91,7 @@ func (m *presetMenu) openPreset(p core.Preset, values map[string]string) {
 	app := core.NewApp(p.Name)
 	regURL, err := p.Apply(&app, values)
 	if err != nil {
-		m.dialogs.showError(fmt.Sprintf(lang.L("The %s preset needs more"), p.Name), err)
+		m.dialogs.showError(fmt.Sprintf(lang.L("The %s preset needs more"), coreText(p.Name)), err)
 		return
 	}
 	if app.ProviderName == "" {
@@ -116,21 +116,25 @@ func presetCard(p core.Preset, regURL string) fyne.CanvasObject {
 		step(&widget.Hyperlink{Text: fmt.Sprintf(lang.L("Register the client at %s"), u.Host+u.Path), URL: u, Wrapping: fyne.TextWrapBreak})
 	}
 	if p.Registration != "" {
-		step(text(p.Registration))
+		step(text(coreText(p.Registration)))
 	}
 	if p.RedirectAdvice != "" {
-		step(text(p.RedirectAdvice))
+		step(text(coreText(p.RedirectAdvice)))
 	}
 	step(text(lang.L("Paste the client ID (and secret) below, then Save.")))
 	if len(p.Quirks) > 0 {
-		steps.Add(&widget.Label{Text: fmt.Sprintf(lang.L("Good to know:\n• %s"), strings.Join(p.Quirks, "\n• ")), Wrapping: fyne.TextWrapWord, SizeName: theme.SizeNameCaptionText})
+		quirks := make([]string, len(p.Quirks))
+		for i, q := range p.Quirks {
+			quirks[i] = coreText(q)
+		}
+		steps.Add(&widget.Label{Text: fmt.Sprintf(lang.L("Good to know:\n• %s"), strings.Join(quirks, "\n• ")), Wrapping: fyne.TextWrapWord, SizeName: theme.SizeNameCaptionText})
 	}
-	item := widget.NewAccordionItem(fmt.Sprintf(lang.L("%s preset: %d steps to register"), p.Name, n), steps)
+	item := widget.NewAccordionItem(fmt.Sprintf(lang.L("%s preset: %d steps to register"), coreText(p.Name), n), steps)
 	item.Open = true
 	return widget.NewAccordion(item)
 }
 
 // presetSummary is a one-line reminder in the status line.
 func presetSummary(p core.Preset) string {
-	return fmt.Sprintf(lang.L("Filled from the %s preset: add the client ID (and secret), then Save."), p.Name)
+	return fmt.Sprintf(lang.L("Filled from the %s preset: add the client ID (and secret), then Save."), coreText(p.Name))
 }

@@ -14,12 +14,44 @@ import (
 // placeholder grey 3.5:1; in dark, the primary blue is 4:1. Only those colours change, and
 // the selection, which light text sits on in the app list. Disabled text is left as it is:
 // WCAG exempts inactive controls, and its faintness is what says "disabled".
-type readableTheme struct{ fyne.Theme }
+//
+// In the Chinese window it also draws text in Noto Sans CJK SC, bold where bold is asked
+// (cjkfont.go).
+type readableTheme struct {
+	fyne.Theme
+	chinese bool
+}
 
-func newReadableTheme() fyne.Theme { return readableTheme{theme.DefaultTheme()} }
+func newReadableTheme() fyne.Theme {
+	return readableTheme{Theme: theme.DefaultTheme(), chinese: windowInChinese()}
+}
+
+// windowInChinese: the window's words are Chinese (the system's locale or Settings chose
+// it): core's catalogue, which only Chinese has, answers.
+func windowInChinese() bool {
+	_, ok := coreFormat("not found")
+	return ok
+}
+
+func (t readableTheme) Font(s fyne.TextStyle) fyne.Resource {
+	if t.chinese && !s.Monospace && !s.Symbol {
+		if f := cjkFont(s.Bold); f != nil {
+			return f
+		}
+	}
+	return t.Theme.Font(s)
+}
 
 // applyTheme gives the app the readable colours; light or dark still follows the desktop.
-func applyTheme(a fyne.App) { a.Settings().SetTheme(newReadableTheme()) }
+func applyTheme(a fyne.App) {
+	th := newReadableTheme()
+	if th.(readableTheme).chinese {
+		// Cut the Chinese faces while the window is built, not on its first paint.
+		go cjkFont(false)
+		go cjkFont(true)
+	}
+	a.Settings().SetTheme(th)
+}
 
 var (
 	lightColors = map[fyne.ThemeColorName]color.Color{

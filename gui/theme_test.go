@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 )
@@ -80,4 +82,54 @@ func TestTheAppUsesTheReadableTheme(t *testing.T) {
 	if got != lightColors[theme.ColorNameSuccess] {
 		t.Fatalf("the app's light success colour is %v, want the readable %v", got, lightColors[theme.ColorNameSuccess])
 	}
+}
+
+// TestBoldChineseIsBold draws Chinese words regular and bold in the Chinese window's theme
+// and finds the bold ones inkier, as bold Latin is: Fyne's own fallback drew them at one
+// weight (cjkfont.go). In English the theme's fonts are Fyne's.
+func TestBoldChineseIsBold(t *testing.T) {
+	if cjkFont(true) == nil || cjkFont(false) == nil {
+		t.Skipf("no Noto Sans CJK collections at %v: install fonts-noto-cjk (make deps does)", cjkCollections)
+	}
+	inChinese(t)
+	a := test.NewTempApp(t)
+	th := newReadableTheme()
+	a.Settings().SetTheme(th)
+	if th.Font(fyne.TextStyle{Bold: true}) != cjkFont(true) || th.Font(fyne.TextStyle{}) != cjkFont(false) || th.Font(fyne.TextStyle{Monospace: true}) == cjkFont(false) {
+		t.Fatal("the Chinese window's theme does not draw text in Noto Sans CJK SC (monospace staying Fyne's)")
+	}
+	inkOf := func(s string, style fyne.TextStyle) int {
+		text := canvas.NewText(s, theme.Color(theme.ColorNameForeground))
+		text.TextSize, text.TextStyle = 20, style
+		w := test.NewTempWindow(t, container.NewVBox(text))
+		w.Resize(fyne.NewSize(240, 50))
+		img := w.Canvas().Capture()
+		b := img.Bounds()
+		bg := color.NRGBAModel.Convert(img.At(b.Min.X, b.Min.Y)).(color.NRGBA)
+		n := 0
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for x := b.Min.X; x < b.Max.X; x++ {
+				c := color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
+				n += absDiff(c.R, bg.R) + absDiff(c.G, bg.G) + absDiff(c.B, bg.B)
+			}
+		}
+		return n
+	}
+	for _, s := range []string{"登记连接", "Register"} {
+		regular, bold := inkOf(s, fyne.TextStyle{}), inkOf(s, fyne.TextStyle{Bold: true})
+		if regular == 0 || bold < regular*23/20 {
+			t.Errorf("%q: bold has %d of ink, regular %d: bold is not drawn bold", s, bold, regular)
+		}
+	}
+	useLanguage(languageEnglish)
+	if en := newReadableTheme(); en.Font(fyne.TextStyle{Bold: true}) != theme.DefaultTheme().Font(fyne.TextStyle{Bold: true}) {
+		t.Error("the English window does not keep Fyne's fonts")
+	}
+}
+
+func absDiff(a, b uint8) int {
+	if a > b {
+		return int(a - b)
+	}
+	return int(b - a)
 }

@@ -713,7 +713,7 @@ func (p *tokenPanel) runDisconnect(app core.App, localOnly bool) {
 			case localOnly:
 				p.setNotice(app.ID, lang.L("Disconnected here only: the tokens were deleted from this computer but stay valid at the provider until they expire."), widget.WarningImportance)
 			default:
-				p.setNotice(app.ID, fmt.Sprintf(lang.L("Disconnected here, but not revoked at the provider: %s."), res.NotRevokedAs), widget.WarningImportance)
+				p.setNotice(app.ID, fmt.Sprintf(lang.L("Disconnected here, but not revoked at the provider: %s."), coreText(res.NotRevokedAs)), widget.WarningImportance)
 			}
 			p.onChanged()
 		})

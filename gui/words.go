@@ -19,12 +19,12 @@ func errorWords(err error) string { return errorWordsWith(err, fail.Remedies(err
 // errorWordsWith is err's line with the remedies rs: a dialog that offers one of err's
 // remedies as its own button (and says so beside it) leaves that one out of rs.
 //
-// core's line (what happened) stays as core wrote it, in English: core is shared with the
-// command line, which stays English, and its messages carry the data (names, URLs, the
-// provider's own words) mixed into them. The remedies are the window's own words and are
-// in the window's language; whole sentences with %s, so each language orders its own words.
+// core's line (what happened) is core's English said in the window's language from the
+// catalogue of core's formats (corewords.go; the command line keeps the English), the data
+// in it (names, URLs, the provider's own words) as they are. The remedies are the window's
+// own words; whole sentences with %s, so each language orders its own words.
 func errorWordsWith(err error, rs []fail.Remedy) string {
-	msg := strings.Join(strings.Fields(err.Error()), " ")
+	msg := strings.Join(strings.Fields(coreWords(err)), " ")
 	next := ""
 	for _, r := range rs {
 		s := remedyWords(r)
@@ -102,11 +102,23 @@ func remedyWords(r fail.Remedy) string {
 
 // noteWords is an import note as the window says it: where core has a fix for it, the fix is
 // the form (the remedy's field is on the app's Registration tab). The note itself is core's
-// (what it found in the file), in English as core wrote it.
+// (what it found in the file), said in the window's language where the catalogue has it.
 func noteWords(r core.ImportResult, i int) string {
 	n := r.Notes[i]
+	if t, ok := textWords(n, nil, 0); ok {
+		n = t
+	}
 	if i < len(r.Fixes) && r.Fixes[i].Do != fail.None {
 		n = fmt.Sprintf(lang.L("%s: see the app's Registration tab before connecting"), strings.TrimRight(n, ".:; "))
 	}
 	return n
+}
+
+// messageWords is a message of core's given as text only (a validation error's message)
+// in the window's language, where the catalogue has it.
+func messageWords(s string) string {
+	if t, ok := textWords(s, nil, 0); ok {
+		return t
+	}
+	return s
 }

@@ -376,7 +376,7 @@ func (a *App) Validate() error {
 		return &ValidationError{FieldPublishingStatus, fmt.Sprintf("unknown publishing status %q: use testing, production or \"\" (unknown)", a.PublishingStatus)}
 	}
 	if _, err := SplitCommand(a.OnEvent); err != nil {
-		return &ValidationError{FieldOnEvent, "the event command " + err.Error()}
+		return &ValidationError{FieldOnEvent, fmt.Sprintf("the event command %s", err.Error())}
 	}
 	switch a.RedirectHost {
 	case HostIPv4, HostLocalhost, HostIPv6:
@@ -405,7 +405,7 @@ func missingEndpoint(field string) error {
 	if len(name) > 1 && !unicode.IsUpper(rune(name[1])) { // "Token URI" reads "token URI"; "JWKS URI" stays
 		name = strings.ToLower(name[:1]) + name[1:]
 	}
-	return &ValidationError{field, "the " + name + " is required: use discovery or give it by hand"}
+	return &ValidationError{field, fmt.Sprintf("the %s is required: use discovery or give it by hand", name)}
 }
 
 // ValidateName checks a provider_name: it is the command line's NAME and the button text.

@@ -70,11 +70,17 @@ func Kinds() []error {
 // Error is a failure for a person: the message (one line, naming the thing), its kind, what
 // to do next, and what caused it. errors.Is answers for the kind and for anything in the
 // cause's chain (a context deadline, a net error), errors.As finds the cause's types.
+//
+// Format and Args are what Failf made Msg from, kept so a front end can say the message in
+// another language (the window in Chinese translates Format and formats Args again, an error
+// among them translated in turn); Msg stays the English line the command line and logs use.
 type Error struct {
 	Msg    string
 	Kind   error
 	Remedy Remedy
 	Cause  error
+	Format string
+	Args   []any
 }
 
 func (e *Error) Error() string { return e.Msg }
@@ -93,10 +99,11 @@ func (e *Error) Unwrap() []error {
 
 // Failf formats a one-line message of the given kind. A %w verb formats its error as %v does
 // and keeps it as the cause, so errors.Is(err, context.DeadlineExceeded) holds where a
-// deadline caused the failure.
+// deadline caused the failure. The format and the arguments are kept as they were given
+// (Format, Args): an error among them stays a value, to be worded again by a front end.
 func Failf(kind error, format string, args ...any) *Error {
 	made := fmt.Errorf(format, args...)
-	e := &Error{Msg: made.Error(), Kind: kind}
+	e := &Error{Msg: made.Error(), Kind: kind, Format: format, Args: args}
 	switch w := made.(type) {
 	case interface{ Unwrap() error }:
 		e.Cause = w.Unwrap()

@@ -106,3 +106,20 @@ func TestRemediesSayARepeatedStepOnce(t *testing.T) {
 		t.Errorf("Remedies = %+v, want the outer one alone", got)
 	}
 }
+
+// A front end that says the message in another language formats it again: Failf keeps
+// the format and the arguments as given, an error among them still a value, and the
+// English Msg as before.
+func TestFailfKeepsTheFormatAndTheArguments(t *testing.T) {
+	inner := Failf(ErrNotConnected, "%s is not connected", "Example")
+	err := Failf(nil, "%w; nothing was deleted (%d tokens)", inner, 2)
+	if err.Format != "%w; nothing was deleted (%d tokens)" || len(err.Args) != 2 {
+		t.Fatalf("Format %q, Args %v", err.Format, err.Args)
+	}
+	if got, ok := err.Args[0].(*Error); !ok || got != inner || got.Format != "%s is not connected" || got.Args[0] != "Example" {
+		t.Errorf("the error argument is %#v, not the error itself", err.Args[0])
+	}
+	if err.Msg != "Example is not connected; nothing was deleted (2 tokens)" {
+		t.Errorf("Msg = %q", err.Msg)
+	}
+}

@@ -136,14 +136,14 @@ func netProblem(err error) string {
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
 		return "no answer in time (timeout); check the network and the URL"
 	case errors.As(err, &certErr) || errors.As(err, &unknownAuth) || errors.As(err, &hostErr):
-		return "TLS certificate not trusted (" + oneLine(err.Error()) + "); check the URL, or the system's certificate store"
+		return fmt.Sprintf("TLS certificate not trusted (%s); check the URL, or the system's certificate store", oneLine(err.Error()))
 	case errors.As(err, &dnsErr):
-		return "host not found (" + dnsErr.Name + "); check the URL and the network"
+		return fmt.Sprintf("host not found (%s); check the URL and the network", dnsErr.Name)
 	case errors.As(err, &opErr) && opErr.Op == "dial":
-		return "cannot connect (" + oneLine(opErr.Err.Error()) + "); check the URL and that the server is up"
+		return fmt.Sprintf("cannot connect (%s); check the URL and that the server is up", oneLine(opErr.Err.Error()))
 	case errors.As(err, &refused):
 		// Not the url.Error around it: that names the Location as if it had been asked.
-		return refused.Error() + "; check the URL"
+		return fmt.Sprintf("%s; check the URL", refused.Error())
 	}
 	return oneLine(err.Error())
 }

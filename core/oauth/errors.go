@@ -38,6 +38,10 @@ func (e *ProviderError) Error() string {
 
 func (e *ProviderError) Unwrap() error { return e.Kind }
 
+// Advice is the next step the message ends with for the answer's standard code ("" for
+// none), so a front end that words the message in another language words the same advice.
+func (e *ProviderError) Advice() string { return providerAdvice(e.Step, e.Code) }
+
 // NextStep is what to do about the answer beyond what its words say: a refused client is
 // checked where it is registered (the client ID and secret here, its settings at the provider).
 func (e *ProviderError) NextStep() fail.Remedy {
