@@ -156,6 +156,8 @@ func (c *cmdCtx) add(args []string) error {
 	f.register(fs, false)
 	var pf presetFlags
 	pf.register(fs)
+	var dcr registerFlags
+	dcr.add(fs)
 	name, err := parseName(fs, args)
 	if err != nil {
 		return err
@@ -169,23 +171,36 @@ func (c *cmdCtx) add(args []string) error {
 	if err := c.applyFlags(&app, &f); err != nil {
 		return err
 	}
-	var secret *string
-	if f.secretStdin {
-		if secret, err = c.readSecret(); err != nil {
-			return err
-		}
+	registers, err := c.registers(&app, &f, &dcr, preset)
+	if err != nil {
+		return err
 	}
-	saved, err := c.svc.Add(app, secret)
+	var saved core.App
+	if registers {
+		saved, err = c.addRegistered(app, &dcr)
+	} else {
+		var secret *string
+		if f.secretStdin {
+			if secret, err = c.readSecret(); err != nil {
+				return err
+			}
+		}
+		saved, err = c.svc.Add(app, secret)
+	}
 	if err != nil && saved.ID == "" {
 		return flagError(err)
 	}
 	w := c.env.Stdout
 	fmt.Fprintf(w, "Registered %s.\n", saved.ProviderName)
-	if saved.GrantType.NeedsBrowser() {
+	if saved.Registration != nil {
+		c.describeRegistration(&saved)
+	} else if saved.GrantType.NeedsBrowser() {
 		fmt.Fprintf(w, "Redirect URI: %s\n  register exactly this URI with the provider\n", saved.RedirectURI())
 	}
-	if preset != nil {
+	if preset != nil && saved.Registration == nil {
 		c.describePreset(preset, registration)
+	} else if preset != nil {
+		c.describeQuirks(preset)
 	}
 	c.advise(&saved)
 	if err == nil {
@@ -410,7 +425,7 @@ func showValues(app *core.App, f core.Field) []string {
 
 func (c *cmdCtx) remove(args []string) error {
 	fs := newFlags("remove")
-	localOnly := fs.Bool("local-only", false, "do not revoke at the provider")
+	localOnly := fs.Bool("local-only", false, "do not revoke at the provider, nor delete the client's registration there")
 	name, err := parseName(fs, args)
 	if err != nil {
 		return err
@@ -422,6 +437,7 @@ func (c *cmdCtx) remove(args []string) error {
 	if err := c.svc.Remove(c.ctx, app.ID, *localOnly); err != nil {
 		return err
 	}
+	c.reportRegistrationRemoved(&app, *localOnly)
 	fmt.Fprintf(c.env.Stdout, "Removed %s and its secrets.\n", app.ProviderName)
 	return nil
 }

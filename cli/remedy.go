@@ -94,6 +94,10 @@ func remedyCommand(r fail.Remedy) string {
 		return "`connectedapps token " + name + "` fetches its token"
 	case fail.WaitLonger:
 		return "run connect again (or give a longer --timeout)"
+	case fail.GiveInitialToken:
+		return "pipe the provider's initial access token into `connectedapps add " + name + " --discovery URL --register --initial-access-token-stdin`"
+	case fail.RegisterByHand:
+		return "register a client in the provider's console and run `connectedapps add " + name + " --discovery URL --client-id ID`"
 	}
 	return ""
 }

@@ -524,6 +524,7 @@ func (f *appForm) document() core.App {
 		app.ScopesSupported = f.metadata.ScopesSupported
 		app.CodeChallengeMethodsSupported = f.metadata.CodeChallengeMethodsSupported
 		app.TokenEndpointAuthMethodsSupported = f.metadata.TokenEndpointAuthMethodsSupported
+		app.RegistrationEndpoint = f.metadata.RegistrationEndpoint
 	}
 	return app
 }
@@ -919,6 +920,7 @@ func (f *appForm) saveThen(next func()) {
 // own (id, connection facts, whether a secret is stored) as stored.
 func copyDocument(stored, form core.App) core.App {
 	form.ID, form.Connection, form.HasClientSecret = stored.ID, stored.Connection, stored.HasClientSecret
+	form.Registration = stored.Registration
 	return form
 }
 
