@@ -92,6 +92,10 @@ func remedyWords(r fail.Remedy) string {
 		return lang.L("its token is fetched when a program asks for it, with no sign-in")
 	case fail.WaitLonger:
 		return lang.L("connect again, and finish the sign-in in time")
+	case fail.GiveInitialToken:
+		return lang.L("give the initial access token from the provider's administrator beside Register a client for me, then press it again")
+	case fail.RegisterByHand:
+		return lang.L("register a client in the provider's console and give its client ID on the Registration tab")
 	}
 	return ""
 }
