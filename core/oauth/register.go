@@ -80,7 +80,7 @@ func RegistrationAuthMethod(a *App) (app.AuthMethod, error) {
 	case slices.Contains(listed, string(authMethodPost)):
 		return authMethodPost, nil
 	}
-	return "", failf(errInvalid, "%s: client registration is not possible: the provider accepts only clients that authenticate with %s, which this program cannot do; register a client in the provider's console",
+	return "", failf(errInvalid, "%s: client registration is not possible: the provider accepts only clients that authenticate with %s, which this program cannot do",
 		a.ProviderName, strings.Join(listed, ", ")).With(fail.RegisterByHandFor(a.ProviderName))
 }
 
@@ -123,7 +123,7 @@ func RegistrationMetadata(a *App, hostname string) (registrationMetadata, error)
 func Register(ctx context.Context, hc *http.Client, a *App, hostname, initialAccessToken string) (*ClientRegistration, error) {
 	name := a.ProviderName
 	if a.RegistrationEndpoint == "" {
-		return nil, failf(errInvalid, "%s: the provider offers no client registration (its discovery document names no registration_endpoint); register a client in the provider's console", name).
+		return nil, failf(errInvalid, "%s: the provider offers no client registration (its discovery document names no registration_endpoint)", name).
 			With(fail.RegisterByHandFor(name))
 	}
 	if err := checkEndpointURL(a.RegistrationEndpoint); err != nil {
@@ -164,7 +164,7 @@ func Register(ctx context.Context, hc *http.Client, a *App, hostname, initialAcc
 	switch {
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		if initialAccessToken == "" {
-			return nil, failf(errClientRejected, "%s: client registration at %s was refused (HTTP %d): the provider registers clients only with an initial access token; get one from its administrator and give it",
+			return nil, failf(errClientRejected, "%s: client registration at %s was refused (HTTP %d): the provider registers clients only with an initial access token; get one from its administrator",
 				name, where, status).With(fail.GiveInitialTokenFor(name))
 		}
 		return nil, failf(errClientRejected, "%s: client registration at %s was refused (HTTP %d): the provider did not accept the initial access token (expired, spent or for another realm); get a new one from its administrator",
@@ -176,16 +176,16 @@ func Register(ctx context.Context, hc *http.Client, a *App, hostname, initialAcc
 		}
 		switch code {
 		case "invalid_redirect_uri":
-			return nil, failf(errInvalid, "%s: client registration failed: the provider refused the redirect URI %s%s; choose another redirect host or port, or register a client in the provider's console",
+			return nil, failf(errInvalid, "%s: client registration failed: the provider refused the redirect URI %s%s; another redirect host or port may be accepted",
 				name, strings.Join(md.RedirectURIs, " "), desc).With(fail.RegisterByHandFor(name))
 		case "invalid_client_metadata":
-			return nil, failf(errInvalid, "%s: client registration failed: the provider refused the client's settings%s (asked: a native client, auth method %s, grants %s, scopes %q); change the scopes or the auth method, or register a client in the provider's console",
+			return nil, failf(errInvalid, "%s: client registration failed: the provider refused the client's settings%s (asked: a native client, auth method %s, grants %s, scopes %q); other scopes or another auth method may be accepted",
 				name, desc, md.TokenEndpointAuthMethod, strings.Join(md.GrantTypes, " "), md.Scope).With(fail.RegisterByHandFor(name))
 		}
 		if code == "" {
 			code = "HTTP 400"
 		}
-		return nil, failf(errInvalid, "%s: client registration failed: the provider said %q%s; register a client in the provider's console", name, code, desc).
+		return nil, failf(errInvalid, "%s: client registration failed: the provider said %q%s", name, code, desc).
 			With(fail.RegisterByHandFor(name))
 	case status >= 500 || status == http.StatusTooManyRequests:
 		return nil, failf(errTransient, "%s: client registration at %s failed: the provider answered HTTP %d; try again later", name, where, status)
@@ -197,7 +197,7 @@ func Register(ctx context.Context, hc *http.Client, a *App, hostname, initialAcc
 		if desc != "" {
 			desc = " (" + desc + ")"
 		}
-		return nil, failf(errInvalid, "%s: client registration at %s failed: the provider said %q%s; check the discovery URL, or register a client in the provider's console", name, where, code, desc).
+		return nil, failf(errInvalid, "%s: client registration at %s failed: the provider said %q%s; check the discovery URL", name, where, code, desc).
 			With(fail.RegisterByHandFor(name))
 	}
 	var got struct {
@@ -210,7 +210,7 @@ func Register(ctx context.Context, hc *http.Client, a *App, hostname, initialAcc
 		GrantTypes              []string `json:"grant_types"`
 	}
 	if err := json.Unmarshal(answer, &got); err != nil || strings.TrimSpace(got.ClientID) == "" {
-		return nil, failf(errInvalid, "%s: client registration at %s answered without a client ID; register a client in the provider's console", name, where).
+		return nil, failf(errInvalid, "%s: client registration at %s answered without a client ID", name, where).
 			With(fail.RegisterByHandFor(name))
 	}
 	reg := &ClientRegistration{ClientID: strings.TrimSpace(got.ClientID), ClientSecret: got.ClientSecret, AuthMethod: app.AuthMethod(md.TokenEndpointAuthMethod),
@@ -224,7 +224,7 @@ func Register(ctx context.Context, hc *http.Client, a *App, hostname, initialAcc
 			name, reg.ClientID, cleanText(string(m))).With(fail.RegisterByHandFor(name))
 	}
 	if reg.AuthMethod.SendsSecret() && reg.ClientSecret == "" {
-		return reg, failf(errInvalid, "%s: the provider registered client %s as confidential (%s) but gave no client secret; register a client in the provider's console", name, reg.ClientID, reg.AuthMethod).
+		return reg, failf(errInvalid, "%s: the provider registered client %s as confidential (%s) but gave no client secret", name, reg.ClientID, reg.AuthMethod).
 			With(fail.RegisterByHandFor(name))
 	}
 	if !reg.AuthMethod.SendsSecret() {
