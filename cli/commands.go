@@ -241,7 +241,9 @@ func (c *cmdCtx) edit(args []string) error {
 		}
 		secret = core.SetSecret(*s)
 	}
+	var before core.App
 	res, err := c.svc.Edit(c.ctx, name, func(app *core.App) error {
+		before = *app
 		if rename.set {
 			app.ProviderName = rename.value
 		}
@@ -253,6 +255,9 @@ func (c *cmdCtx) edit(args []string) error {
 	w := c.env.Stdout
 	fmt.Fprintf(w, "Saved %s.\n", res.App.ProviderName)
 	fmt.Fprintf(w, "Redirect URI: %s\n", res.App.RedirectURI())
+	if res.App.Registration != nil && before.RedirectURI() != res.App.RedirectURI() {
+		fmt.Fprintf(w, "Note: the client was registered with the redirect URI %s; the provider may refuse the new one (remove the app and add it with --register again to register it).\n", before.RedirectURI())
+	}
 	if res.TokensDropped {
 		fmt.Fprintln(w, "The client, token URI, issuer or kind of grant changed, so the old tokens were revoked and deleted: run connect again.")
 		if res.RevocationProblem != "" {
@@ -383,6 +388,15 @@ func (c *cmdCtx) show(args []string) error {
 		for _, v := range showValues(&app, f) {
 			row(f.ShowLabel, v)
 		}
+	}
+	if r := app.Registration; r != nil {
+		where := "by this program; remove deletes it at " + r.ClientURI
+		if !core.DeletesRegistration(&app) {
+			where = "by this program; the provider gave no registration_client_uri to delete it with"
+		}
+		row("Client registered", where)
+	} else if core.CanRegister(&app) {
+		row("Registration endpoint", app.RegistrationEndpoint)
 	}
 	return tw.Flush()
 }

@@ -47,6 +47,12 @@ func TestFrappePresetTriesRegistration(t *testing.T) {
 	if got, _ := store.Get("app/" + appID(t, dir, store, "ERP") + "/registration_access_token"); got != "rat-cli-1" {
 		t.Errorf("registration token in the keyring = %q", got)
 	}
+	if out, _, _ := runIn(t, dir, store, "", "show", "ERP"); !strings.Contains(out, "Client registered:") || !strings.Contains(out, p.At("/register/dyn-1")) {
+		t.Errorf("show does not say the client was registered here:\n%s", out)
+	}
+	if out, _, _ := runIn(t, dir, store, "", "edit", "ERP", "--redirect-port", "9999"); !strings.Contains(out, "the provider may refuse the new one") {
+		t.Errorf("edit of the registered redirect URI: %s", out)
+	}
 	out, e, code = runIn(t, dir, store, "", "remove", "ERP")
 	if code != 0 || !strings.Contains(out, "Deleted client dyn-1's registration at the provider.") || p.Count("/register/dyn-1") != 1 {
 		t.Fatalf("remove: %d\n%s\n%s", code, out, e)
