@@ -776,13 +776,14 @@ func (f *appForm) applyMetadata(md *core.ProviderMetadata, raw, expectedIssuer s
 }
 
 // syncRegister offers registration for a new app whose provider advertised a registration
-// endpoint: a saved app already has its client.
+// endpoint, while no client ID is given: a saved app, or one given a client ID by hand, has
+// its client.
 func (f *appForm) syncRegister(app *core.App) {
 	switch {
 	case f.orig != nil:
-		f.register.Hide() // a saved app has its client
+		f.register.Hide()
 		f.registerBox.Hide()
-	case core.CanRegister(app):
+	case core.CanRegister(app) && strings.TrimSpace(f.clientID.Text) == "":
 		f.register.Show()
 		f.register.Enable()
 		f.registerBox.Show()

@@ -42,6 +42,15 @@ func TestRegisterAClientForMeSavesTheRegisteredApp(t *testing.T) {
 	if f.register.Disabled() || !f.registerBox.Visible() {
 		t.Fatal("discovery found a registration endpoint, but Register a client for me is not offered")
 	}
+	// A client ID typed by hand is the client: registration is no longer offered.
+	test.Type(f.clientID, "by-hand")
+	if !f.register.Disabled() || f.registerBox.Visible() {
+		t.Fatal("registration is still offered beside a client ID given by hand")
+	}
+	f.clientID.SetText("")
+	if f.register.Disabled() {
+		t.Fatal("emptying the client ID did not offer registration again")
+	}
 	test.Tap(f.register)
 
 	apps, err := svc.List()
