@@ -163,12 +163,14 @@ func Register(ctx context.Context, hc *http.Client, a *App, hostname, initialAcc
 	}
 	switch {
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		if initialAccessToken == "" {
-			return nil, failf(errClientRejected, "%s: client registration at %s was refused (HTTP %d): the provider registers clients only with an initial access token; get one from its administrator",
-				name, where, status).With(fail.GiveInitialTokenFor(name))
+		why := "the provider registers clients only with an initial access token; get one from its administrator"
+		if initialAccessToken != "" {
+			why = "the provider did not accept the initial access token (expired, spent or for another realm); get a new one from its administrator"
 		}
-		return nil, failf(errClientRejected, "%s: client registration at %s was refused (HTTP %d): the provider did not accept the initial access token (expired, spent or for another realm); get a new one from its administrator",
-			name, where, status).With(fail.GiveInitialTokenFor(name))
+		// Two ways on: the token (first: what the provider asked for), or a client by hand.
+		byHand := failf(errClientRejected, "%s: client registration at %s was refused (HTTP %d): %s", name, where, status, why).
+			With(fail.RegisterByHandFor(name))
+		return nil, failf(nil, "%w", byHand).With(fail.GiveInitialTokenFor(name))
 	case status == http.StatusBadRequest:
 		code, desc := said()
 		if desc != "" {

@@ -179,6 +179,9 @@ func TestRegistrationRefusalsAreOneLineWithTheNextStep(t *testing.T) {
 		if fail.RemedyOf(err).Do != c.do || !errors.Is(err, c.kind) {
 			t.Errorf("%s: remedy %v kind %v", c.name, fail.RemedyOf(err), err)
 		}
+		if rs := fail.Remedies(err); c.do == fail.GiveInitialToken && (len(rs) != 2 || rs[1].Do != fail.RegisterByHand) {
+			t.Errorf("%s: the way by hand is not offered after the token: %+v", c.name, rs)
+		}
 	}
 	// No registration endpoint: nothing is sent.
 	b := *a
