@@ -72,6 +72,17 @@ func TestAddRegisteredKeepsTheSecretsInTheStoreOnly(t *testing.T) {
 		t.Errorf("registered %s, the app uses %s", body, saved.RedirectURI())
 	}
 
+	// An export is Frappe's shape: the client ID, never the registration's secrets or its
+	// management URL (whose token stays here).
+	exported, err := f.svc.Export("Dyn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(exported), `"dyn-1"`) || strings.Contains(string(exported), "registration") ||
+		strings.Contains(string(exported), dcrSecret) || strings.Contains(string(exported), dcrToken) {
+		t.Errorf("export:\n%s", exported)
+	}
+
 	// An edit keeps the registration; remove deletes it at the provider, then here.
 	if _, err := f.svc.Edit(context.Background(), "Dyn", func(a *App) error { a.Scopes = []string{"email", "profile"}; return nil }, KeepSecret()); err != nil {
 		t.Fatal(err)
