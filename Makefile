@@ -66,7 +66,7 @@ define forbid_imports
 	if [ -n "$$bad" ]; then echo "make test: $$bad; $(4) (see docs/ARCHITECTURE.md)" >&2; exit 1; fi
 endef
 
-.PHONY: deps check build run test fuzz bench bench-deps screenshot screenshots package clean \
+.PHONY: deps node-deps check build run test fuzz bench bench-deps screenshot screenshots package clean \
 	windows-deps windows test-windows screenshots-windows
 
 # deps: Fyne needs cgo with the OpenGL and X11 headers; the tests need a real keyring
@@ -76,6 +76,14 @@ deps:
 	@command -v go >/dev/null 2>&1 || { echo "make: go is not installed or not on PATH: install Go 1.26 or later (https://go.dev/dl) and retry" >&2; exit 1; }
 	@command -v dpkg-query >/dev/null 2>&1 || { echo "make: dpkg-query not found: install these packages by hand: $(PKGS)" >&2; exit 1; }
 	$(call install_missing,$(PKGS))
+	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory node-deps; fi
+
+# node-deps: nodejs and npm from Debian, for node-oidc-provider, the second implementation of
+# dynamic client registration the e2e tests register at (e2e/registration_node_test.go; the
+# test runs `npm ci` from its committed lock). deps asks for them only when node or npm is
+# missing: a NodeSource nodejs carries its own npm, which Debian's npm package conflicts with.
+node-deps:
+	$(call install_missing,nodejs npm)
 
 # check: the quick loop while working, under 2 minutes on two cores once the build cache is
 # warm: vet, gofmt, staticcheck (a pinned version, put in bin/tools with `go install`, never in

@@ -159,6 +159,8 @@ func (c *cmdCtx) add(args []string) error {
 	f.register(fs, false)
 	var pf presetFlags
 	pf.register(fs)
+	var dcr registerFlags
+	dcr.add(fs)
 	name, err := parseName(fs, args)
 	if err != nil {
 		return err
@@ -172,23 +174,36 @@ func (c *cmdCtx) add(args []string) error {
 	if err := c.applyFlags(&app, &f); err != nil {
 		return err
 	}
-	var secret *string
-	if f.secretStdin {
-		if secret, err = c.readSecret(); err != nil {
-			return err
-		}
+	registers, err := c.registers(&app, &f, &dcr, preset)
+	if err != nil {
+		return err
 	}
-	saved, err := c.svc.Add(app, secret)
+	var saved core.App
+	if registers {
+		saved, err = c.addRegistered(app, &dcr)
+	} else {
+		var secret *string
+		if f.secretStdin {
+			if secret, err = c.readSecret(); err != nil {
+				return err
+			}
+		}
+		saved, err = c.svc.Add(app, secret)
+	}
 	if err != nil && saved.ID == "" {
 		return flagError(err)
 	}
 	w := c.env.Stdout
 	fmt.Fprintf(w, "Registered %s.\n", saved.ProviderName)
-	if saved.GrantType.NeedsBrowser() {
+	if saved.Registration != nil {
+		c.describeRegistration(&saved)
+	} else if saved.GrantType.NeedsBrowser() {
 		fmt.Fprintf(w, "Redirect URI: %s\n  register exactly this URI with the provider\n", saved.RedirectURI())
 	}
-	if preset != nil {
+	if preset != nil && saved.Registration == nil {
 		c.describePreset(preset, registration)
+	} else if preset != nil {
+		c.describeQuirks(preset)
 	}
 	c.advise(&saved)
 	if err == nil {
@@ -229,7 +244,9 @@ func (c *cmdCtx) edit(args []string) error {
 		}
 		secret = core.SetSecret(*s)
 	}
+	var before core.App
 	res, err := c.svc.Edit(c.ctx, name, func(app *core.App) error {
+		before = *app
 		if rename.set {
 			app.ProviderName = rename.value
 		}
@@ -241,6 +258,9 @@ func (c *cmdCtx) edit(args []string) error {
 	w := c.env.Stdout
 	fmt.Fprintf(w, "Saved %s.\n", res.App.ProviderName)
 	fmt.Fprintf(w, "Redirect URI: %s\n", res.App.RedirectURI())
+	if res.App.Registration != nil && before.RedirectURI() != res.App.RedirectURI() {
+		fmt.Fprintf(w, "Note: the client was registered with the redirect URI %s; the provider may refuse the new one (remove the app and add it with --register again to register it).\n", before.RedirectURI())
+	}
 	if res.TokensDropped {
 		fmt.Fprintln(w, "The client, token URI, issuer or kind of grant changed, so the old tokens were revoked and deleted: run connect again.")
 		if res.RevocationProblem != "" {
@@ -377,6 +397,15 @@ func (c *cmdCtx) show(args []string) error {
 			row(f.ShowLabel, v)
 		}
 	}
+	if r := app.Registration; r != nil {
+		where := "by this program; remove deletes it at " + r.ClientURI
+		if !core.DeletesRegistration(&app) {
+			where = "by this program; the provider gave no registration_client_uri to delete it with"
+		}
+		row("Client registered", where)
+	} else if core.CanRegister(&app) {
+		row("Registration endpoint", app.RegistrationEndpoint)
+	}
 	return tw.Flush()
 }
 
@@ -420,7 +449,7 @@ func showValues(app *core.App, f core.Field) []string {
 
 func (c *cmdCtx) remove(args []string) error {
 	fs := newFlags("remove")
-	localOnly := fs.Bool("local-only", false, "do not revoke at the provider")
+	localOnly := fs.Bool("local-only", false, "do not revoke at the provider, nor delete the client's registration there")
 	name, err := parseName(fs, args)
 	if err != nil {
 		return err
@@ -432,6 +461,7 @@ func (c *cmdCtx) remove(args []string) error {
 	if err := c.svc.Remove(c.ctx, app.ID, *localOnly); err != nil {
 		return err
 	}
+	c.reportRegistrationRemoved(&app, *localOnly)
 	fmt.Fprintf(c.env.Stdout, "Removed %s and its secrets.\n", app.ProviderName)
 	return nil
 }

@@ -116,8 +116,13 @@ func (c *cmdCtx) describePreset(p *core.Preset, registration string) {
 	if p.RedirectAdvice != "" {
 		fmt.Fprintf(w, "  %s\n", p.RedirectAdvice)
 	}
+	c.describeQuirks(p)
+}
+
+// describeQuirks prints the provider's quirks.
+func (c *cmdCtx) describeQuirks(p *core.Preset) {
 	for _, q := range p.Quirks {
-		fmt.Fprintf(w, "%s: %s\n", p.Name, q)
+		fmt.Fprintf(c.env.Stdout, "%s: %s\n", p.Name, q)
 	}
 }
 

@@ -44,11 +44,19 @@ Register an app. NAME is how every other command refers to it (case does not mat
   --tenant T  --realm R  --site URL  --domain D
                            the values the preset needs (Microsoft tenant; Keycloak server and realm;
                            Frappe or GitLab site; Okta or Auth0 domain)
-` + appFlagsHelp + `Examples:
+` + appFlagsHelp + `  --register               register the client at the provider (RFC 7591) instead of giving --client-id:
+                           needs a discovery document that names a registration_endpoint (--discovery,
+                           or the frappe and keycloak presets, which try it when no --client-id is given)
+  --initial-access-token-stdin
+                           read the initial access token the provider requires for registration from
+                           stdin (never from the command line); it is sent once and kept nowhere
+Examples:
   printf %s "$SECRET" | connectedapps add Google --discovery https://accounts.google.com \
       --client-id ID --client-secret-stdin --scope "openid email" --param access_type=offline --param prompt=consent
   connectedapps add Outlook --preset microsoft --tenant common --client-id ID
   printf %s "$SECRET" | connectedapps add ERP --preset frappe --site https://erp.example.com --client-id ID --client-secret-stdin
+  connectedapps add ERP --preset frappe --site https://erp.example.com      (registers a client where the site allows it)
+  printf %s "$TOKEN" | connectedapps add SSO --discovery https://sso.example.com/realms/r --register --initial-access-token-stdin
 `,
 	"edit": `connectedapps edit NAME [flags] [--rename NEW]
 Change an app. Only the flags given change anything; --scope, --param and --git-host replace their
@@ -73,7 +81,9 @@ refresh token, held since when, and what the provider is known to do with it.
 Reads the keyring and the JWKS; never refreshes. --json gives the same as JSON.
 `,
 	"remove": `connectedapps remove NAME [--local-only]
-Revoke the tokens at the provider (unless --local-only), then delete the app and its secrets.
+Revoke the tokens at the provider (unless --local-only), delete the client there if this program
+registered it (add --register), then delete the app and its secrets. If the provider cannot be told,
+nothing is removed; --local-only forgets the app here without asking the provider.
 `,
 	"discover": `connectedapps discover URL [--issuer URL]
 Print the provider's discovered endpoints as JSON.

@@ -99,6 +99,10 @@ func remedyCommand(r fail.Remedy) string {
 			"`connectedapps edit " + name + " --publishing-status production`"
 	case fail.RefreshNow:
 		return "run `connectedapps refresh " + name + "` (a refresh starts the limit again)"
+	case fail.GiveInitialToken:
+		return "pipe the provider's initial access token into `connectedapps add " + name + " --discovery URL --register --initial-access-token-stdin`"
+	case fail.RegisterByHand:
+		return "register a client in the provider's console and run `connectedapps add " + name + " --discovery URL --client-id ID`"
 	}
 	return ""
 }

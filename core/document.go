@@ -8,6 +8,7 @@ import "connectedapps/core/app"
 type (
 	App              = app.App
 	Connection       = app.Connection
+	Registration     = app.Registration
 	QueryParameter   = app.QueryParameter
 	ValidationError  = app.ValidationError
 	Preset           = app.Preset

@@ -7,6 +7,10 @@ import "connectedapps/core/secret"
 func clientSecretKey(appID string) string { return "app/" + appID + "/client_secret" }
 func tokensKey(appID string) string       { return "app/" + appID + "/tokens" }
 
+// registrationTokenKey holds RFC 7592's registration access token of a client this program
+// registered: what deletes the registration at the provider when the app is removed.
+func registrationTokenKey(appID string) string { return "app/" + appID + "/registration_access_token" }
+
 // The vault's sentinel errors are secret's very values, so errors.Is(err, core.ErrX) holds for
 // what the vault returns and every front end that tests them keeps working. (ErrNotFound and
 // ErrKeyringUnavailable are in errors.go with the other kinds.)

@@ -181,6 +181,7 @@ func (s *Service) Edit(ctx context.Context, name string, change func(*App) error
 		return EditResult{}, err
 	}
 	updated.ID, updated.Connection, updated.HasClientSecret = old.ID, old.Connection, old.HasClientSecret
+	updated.Registration = old.Registration // its token is in the secret store: the registration stays this app's
 	// The provider has this path registered: a rename or any other edit keeps it.
 	updated.CallbackPath = old.CallbackPath
 	if err := updated.Validate(); err != nil {
@@ -232,6 +233,7 @@ func (s *Service) Edit(ctx context.Context, name string, change func(*App) error
 			}
 		}
 		updated.HasClientSecret = apps[i].HasClientSecret
+		updated.Registration = apps[i].Registration
 		apps[i] = updated
 		return apps, nil
 	})
@@ -253,8 +255,9 @@ func (s *Service) Edit(ctx context.Context, name string, change func(*App) error
 	return res, nil
 }
 
-// Remove revokes (unless localOnly) and deletes the app and its secrets. A failed revocation
-// deletes nothing.
+// Remove revokes (unless localOnly) and deletes the app and its secrets; a client this
+// program registered is deleted at the provider too (RFC 7592), unless localOnly. A failed
+// revocation or deletion at the provider removes nothing.
 func (s *Service) Remove(ctx context.Context, name string, localOnly bool) error {
 	app, err := s.Registry.Find(name)
 	if err != nil {
@@ -270,7 +273,12 @@ func (s *Service) Remove(ctx context.Context, name string, localOnly bool) error
 			return fail.Failf(nil, "%w; nothing was removed", err).With(fail.ForgetLocallyOnly(app.ProviderName, "app"))
 		}
 	}
-	for _, key := range []string{tokensKey(app.ID), clientSecretKey(app.ID)} {
+	if !localOnly && app.Registration != nil && app.Registration.ClientURI != "" {
+		if err := s.deleteRegistration(ctx, &app); err != nil {
+			return fail.Failf(nil, "%w; nothing was removed", err).With(fail.ForgetLocallyOnly(app.ProviderName, "app"))
+		}
+	}
+	for _, key := range []string{tokensKey(app.ID), clientSecretKey(app.ID), registrationTokenKey(app.ID)} {
 		if err := s.Secrets.Delete(key); err != nil {
 			return fmt.Errorf("%s: its secrets could not be deleted, so it was kept: %w", app.ProviderName, err)
 		}

@@ -38,6 +38,10 @@ type appForm struct {
 	name, discovery, secret, redirectPort *formEntry
 	onEvent                               *formEntry // the command run on token events
 	clientID                              *formEntry
+	register                              *widget.Button        // "Register a client for me": RFC 7591 at the discovered registration endpoint
+	initialToken                          *formEntry            // the initial access token a provider may require for registration; never saved
+	registerBox                           *fyne.Container       // the initial token's row, shown where registration is possible
+	clientIDRow                           *fyne.Container       // the client ID's entry and the register button beside it
 	urls                                  map[string]*formEntry // each endpoint's entry by JSON name, discovery's too
 	redirectHost, authMethod, grantType   *widget.Select
 	publishing                            *widget.Select // where the provider keeps the app (Google: Testing or production)
@@ -70,6 +74,10 @@ type appForm struct {
 	endpointBox, topEndpoints             *fyne.Container   // where mainEndpoints stands: see arrange
 	savedMark                             string            // the app just saved: Save reads "Saved" until the next edit
 }
+
+// fieldInitialToken names the initial access token's entry, as remedies and error lines name
+// fields: it is no field of the document (it is sent once and kept nowhere).
+const fieldInitialToken = "initial_access_token"
 
 // paramRow is one Extra Parameter.
 type paramRow struct {
@@ -263,6 +271,11 @@ func (f *appForm) content() fyne.CanvasObject {
 	f.discovering.Hide()
 	clientID, _ := core.FieldByJSON(core.FieldClientID)
 	f.clientID = f.entry(fieldPlaceholder(clientID))
+	f.register = &widget.Button{Text: lang.L("Register a client for me"), Icon: theme.ContentAddIcon(), OnTapped: f.onRegister}
+	f.register.Disable()
+	f.clientIDRow = container.NewBorder(nil, nil, nil, f.register, f.clientID)
+	f.initialToken = newFormEntry(f.scrollIntoView)
+	f.initialToken.Password, f.initialToken.PlaceHolder = true, lang.L("only if the provider requires one")
 	f.secret = newFormEntry(f.scrollIntoView)
 	f.secret.Password, f.secret.PlaceHolder = true, lang.L("none (a public client)")
 	f.secret.OnChanged = func(string) { f.changed() }
@@ -337,6 +350,11 @@ func (f *appForm) content() fyne.CanvasObject {
 	)
 	f.endpoints.MultiOpen = true
 
+	f.registerBox = container.NewVBox(
+		cols.form(widget.NewFormItem(lang.L("Initial access token"), f.field(fieldInitialToken, f.initialToken))),
+		hint(lang.L("The provider offers client registration: Register a client for me creates the client there with this app's redirect URI, and saves the app.")),
+	)
+	f.registerBox.Hide()
 	f.presetInfo = container.NewVBox()
 	body := container.NewVBox(
 		f.presetInfo,
@@ -348,7 +366,10 @@ func (f *appForm) content() fyne.CanvasObject {
 		f.discovering,
 		section(core.SectionClient),
 		cols.form(
-			widget.NewFormItem(fieldLabel(core.FieldClientID), f.field(core.FieldClientID, f.clientID)),
+			widget.NewFormItem(fieldLabel(core.FieldClientID), f.field(core.FieldClientID, f.clientIDRow)),
+		),
+		f.registerBox,
+		cols.form(
 			widget.NewFormItem(fieldLabel(core.FieldClientSecret), f.secret),
 			widget.NewFormItem(fieldLabel("redirect_uri"), container.NewBorder(nil, nil, nil, f.copyRedirect, f.redirectURI)),
 		),
@@ -407,6 +428,7 @@ func (f *appForm) fill(app core.App) {
 	f.arrange(app.OpenIDConfiguration == "" && !app.UsesOpenID() && (f.orig != nil || app.AuthorizationURI != "" || app.ProviderName != ""))
 	f.base = app
 	f.metadata = nil
+	f.initialToken.SetText("")
 	f.presetInfo.RemoveAll()
 	f.clearErrors()
 	f.status.Hide()
@@ -539,6 +561,7 @@ func (f *appForm) document() core.App {
 		app.ScopesSupported = f.metadata.ScopesSupported
 		app.CodeChallengeMethodsSupported = f.metadata.CodeChallengeMethodsSupported
 		app.TokenEndpointAuthMethodsSupported = f.metadata.TokenEndpointAuthMethodsSupported
+		app.RegistrationEndpoint = f.metadata.RegistrationEndpoint
 	}
 	return app
 }
@@ -596,6 +619,7 @@ func (f *appForm) changed() {
 	} else {
 		f.redirectURI.SetText(app.RedirectURI())
 	}
+	f.syncRegister(&app)
 	dirty := f.isDirty()
 	if dirty {
 		f.savedMark = ""
@@ -764,6 +788,87 @@ func (f *appForm) applyMetadata(md *core.ProviderMetadata, raw, expectedIssuer s
 	f.endpoints.Open(0)
 	f.updateScopeSuggestions()
 	f.showStatus(fmt.Sprintf(lang.L("Found %s: the endpoints are filled in. Save to keep them."), md.Issuer), widget.SuccessImportance)
+	shown := f.shownDocument()
+	f.syncRegister(&shown)
+}
+
+// syncRegister offers registration for a new app whose provider advertised a registration
+// endpoint, while no client ID is given: a saved app, or one given a client ID by hand, has
+// its client.
+func (f *appForm) syncRegister(app *core.App) {
+	switch {
+	case f.orig != nil:
+		f.register.Hide()
+		f.registerBox.Hide()
+	case core.CanRegister(app) && strings.TrimSpace(f.clientID.Text) == "":
+		f.register.Show()
+		f.register.Enable()
+		f.registerBox.Show()
+	default:
+		f.register.Show()
+		f.register.Disable()
+		f.registerBox.Hide()
+	}
+	f.clientIDRow.Refresh() // the entry takes the button's room, or gives it back
+}
+
+// onRegister registers a client at the provider (RFC 7591) for the new app in the form and
+// saves the app with the client ID the provider gave; its secrets go to the keyring.
+func (f *appForm) onRegister() {
+	if f.name == nil || !f.open() || f.orig != nil {
+		return
+	}
+	f.clearErrors()
+	app := f.document()
+	probe := app
+	probe.ClientID = "registering" // the provider gives it
+	if errs := validationErrors(probe); len(errs) > 0 {
+		f.showValidationErrors(errs)
+		return
+	}
+	token := strings.TrimSpace(f.initialToken.Text)
+	f.register.Disable()
+	f.save.Disable()
+	f.showStatus(lang.L("Registering a client at the provider…"), widget.MediumImportance)
+	svc := f.env.svc
+	f.env.runAsync(func() {
+		saved, err := svc.AddRegistered(context.Background(), app, token)
+		fyne.Do(func() {
+			f.save.Enable()
+			if err != nil && saved.ID == "" {
+				shown := f.shownDocument()
+				f.syncRegister(&shown)
+				f.registerFailed(err)
+				return
+			}
+			f.saved(saved, core.EditResult{}, err, nil)
+			f.fill(saved) // the client ID and auth method the provider gave; the token field emptied
+			if err != nil {
+				f.showStatus(errorWords(err), widget.DangerImportance)
+			} else {
+				f.showStatus(fmt.Sprintf(lang.L("Registered client %s at the provider and saved: connect to sign in."), saved.ClientID), widget.SuccessImportance)
+			}
+		})
+	})
+}
+
+// registerFailed says why the provider registered no client, beside the client ID and in a
+// dialog whose buttons go to the field its remedy names (the initial access token, the client
+// ID): the app is not saved yet, so they act on this form.
+func (f *appForm) registerFailed(err error) {
+	var ve *core.ValidationError
+	if errors.As(err, &ve) {
+		f.showValidation(err)
+		return
+	}
+	words := errorWords(err)
+	f.setError(core.FieldClientID, words)
+	f.showStatus(fmt.Sprintf(lang.L("Not registered: %s"), words), widget.DangerImportance)
+	here := &remedyActions{openField: func(_, field string) { f.focusField(field) }}
+	d := showChoice(f.win, lang.L("Client registration failed"), &widget.Label{Text: words, Wrapping: fyne.TextWrapWord}, lang.L("Close"), nil,
+		here.choices(fail.Remedies(err))...)
+	f.dialogs.keep(d)
+	fitDialog(d, 480)
 }
 
 // setEndpoints puts the app's endpoints (and discovery URL) into their entries.
@@ -936,6 +1041,7 @@ func (f *appForm) saveThen(next func()) {
 // own (id, connection facts, whether a secret is stored) as stored.
 func copyDocument(stored, form core.App) core.App {
 	form.ID, form.Connection, form.HasClientSecret = stored.ID, stored.Connection, stored.HasClientSecret
+	form.Registration = stored.Registration
 	return form
 }
 
@@ -1060,6 +1166,9 @@ func (f *appForm) onDelete() {
 	if app.Connection != nil {
 		msg = fmt.Sprintf(lang.L("Delete %s and its secrets from this computer? Its tokens are revoked at the provider first."), app.ProviderName)
 	}
+	if core.DeletesRegistration(&app) {
+		msg = fmt.Sprintf(lang.L("Delete %s and its secrets from this computer? Its client, which this program registered, is deleted at the provider first (and its tokens revoked)."), app.ProviderName)
+	}
 	f.pendingDelete = showChoice(f.win, fmt.Sprintf(lang.L("Delete %s"), app.ProviderName), &widget.Label{Text: msg, Wrapping: fyne.TextWrapWord}, lang.L("Cancel"), nil,
 		dialogChoice{text: lang.L("Delete"), importance: widget.DangerImportance, run: func() { f.remove(app, false) }})
 	fitDialog(f.pendingDelete, 480)
@@ -1102,6 +1211,8 @@ func (f *appForm) focusField(field string) {
 		o = f.name
 	case core.FieldClientID:
 		o = f.clientID
+	case fieldInitialToken:
+		o = f.initialToken
 	case core.FieldClientSecret:
 		o = f.secret
 	case "redirect_port":

@@ -16,6 +16,7 @@ type appService interface {
 	List() ([]core.App, error)
 	Get(name string) (core.App, error)
 	Add(app core.App, secret *string) (core.App, error)
+	AddRegistered(ctx context.Context, app core.App, initialAccessToken string) (core.App, error)
 	Edit(ctx context.Context, name string, change func(*core.App) error, secret core.SecretChange) (core.EditResult, error)
 	Remove(ctx context.Context, name string, localOnly bool) error
 	Discover(ctx context.Context, rawURL, expectedIssuer string) (*core.ProviderMetadata, error)

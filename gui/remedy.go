@@ -15,9 +15,10 @@ import (
 // (mainwindow.go); the dialogs of screens made without one show the words only.
 //
 // Which remedies get a button: Reconnect and WaitLonger ("Connect again", the header's
-// Connect); SetSecret, CheckClient, AddEndpoint, FixField, MoveEndpoint and ChoosePort ("Open
-// Registration", with the field the remedy names focused; for PublishApp, the publishing
-// status); UseDiscovery ("Get OpenID
+// Connect); SetSecret, CheckClient, AddEndpoint, FixField, MoveEndpoint, ChoosePort,
+// GiveInitialToken and RegisterByHand ("Open Registration", with the field the remedy names
+// focused: the initial access token, the client ID; for PublishApp, the publishing status);
+// UseDiscovery ("Get OpenID
 // Configuration", the form's discovery); FetchToken ("Copy token"). ForgetLocally is the
 // Disconnect and Delete failure dialogs' own "Forget on this computer", since only they know
 // what to forget; ImportAs, ListApps and ListPresets are done where the words say (the import
@@ -57,7 +58,8 @@ func (a *remedyActions) choices(rs []fail.Remedy) []dialogChoice {
 			if a.connect != nil {
 				add(connectAgainButton(), func() { a.connect(r.App) })
 			}
-		case fail.SetSecret, fail.CheckClient, fail.AddEndpoint, fail.FixField, fail.MoveEndpoint, fail.ChoosePort, fail.PublishApp:
+		case fail.SetSecret, fail.CheckClient, fail.AddEndpoint, fail.FixField, fail.MoveEndpoint, fail.ChoosePort, fail.PublishApp,
+			fail.GiveInitialToken, fail.RegisterByHand:
 			if a.openField != nil {
 				field := remedyField(r)
 				add(openRegistrationButton(), func() { a.openField(r.App, field) })
@@ -85,6 +87,10 @@ func remedyField(r fail.Remedy) string {
 		return core.FieldClientID
 	case fail.ChoosePort:
 		return "redirect_port"
+	case fail.GiveInitialToken:
+		return fieldInitialToken
+	case fail.RegisterByHand:
+		return core.FieldClientID
 	}
 	return r.Field
 }

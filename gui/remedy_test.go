@@ -286,6 +286,8 @@ func TestRemedyButtons(t *testing.T) {
 		{fail.FixFieldOf("A", "jwks_uri"), openRegistrationButton(), "open A jwks_uri"},
 		{fail.MoveEndpointOf("A", "token_uri"), openRegistrationButton(), "open A token_uri"},
 		{fail.ChoosePortFor("A"), openRegistrationButton(), "open A redirect_port"},
+		{fail.GiveInitialTokenFor("A"), openRegistrationButton(), "open A initial_access_token"},
+		{fail.RegisterByHandFor("A"), openRegistrationButton(), "open A client_id"},
 		{fail.UseDiscoveryFor("A"), discoverButton(), "discover A"},
 		{fail.FetchTokenOf("A"), copyTokenButton(), "copy A"},
 		{fail.PublishAppOf("A"), openRegistrationButton(), "open A publishing_status"},

@@ -96,6 +96,10 @@ func remedyWords(r fail.Remedy) string {
 		return lang.L("publish the app at the provider (Google: OAuth consent screen, Publish app), then set its publishing status to In production under Advanced on the Registration tab")
 	case fail.RefreshNow:
 		return lang.L("press “Refresh now” on the Connection tab: a refresh starts the limit again")
+	case fail.GiveInitialToken:
+		return lang.L("give the initial access token from the provider's administrator beside Register a client for me, then press it again")
+	case fail.RegisterByHand:
+		return lang.L("register a client in the provider's console and give its client ID on the Registration tab")
 	}
 	return ""
 }

@@ -126,6 +126,14 @@ type App struct {
 	// IssParameterSupported: the provider puts iss in every authorization response
 	// (RFC 9207), so an answer without it is refused.
 	IssParameterSupported bool `json:"authorization_response_iss_parameter_supported,omitempty"`
+	// RegistrationEndpoint is where the provider lets a client register itself (RFC 7591), as
+	// discovery advertised it: the form's "Register a client for me" and add's registration
+	// use it.
+	RegistrationEndpoint string `json:"registration_endpoint,omitempty"`
+	// Registration is set when this program registered the client (nil: it was registered by
+	// hand in the provider's console). Its secrets (a client secret, the registration access
+	// token) are in the secret store only.
+	Registration *Registration `json:"registration,omitempty"`
 
 	// HasClientSecret says a secret is in the keyring, so "auto" can be resolved and the
 	// document shown without touching the keyring.
@@ -170,6 +178,20 @@ type Connection struct {
 	// were kept), and no guess is made from other dates.
 	RefreshTokenIssuedAt *time.Time `json:"refresh_token_issued_at,omitempty"`
 	RefreshTokenUsedAt   *time.Time `json:"refresh_token_used_at,omitempty"`
+}
+
+// Registration is what may be known about a client this program registered (RFC 7591)
+// without reading the secret store.
+type Registration struct {
+	// ClientURI is RFC 7592's registration_client_uri, where the registration is read and
+	// deleted (with the registration access token); "" when the provider gave none, and then
+	// the registration cannot be deleted from here.
+	ClientURI    string    `json:"registration_client_uri,omitempty"`
+	ClientName   string    `json:"client_name,omitempty"`
+	RegisteredAt time.Time `json:"registered_at"`
+	// HasAccessToken says the provider gave a registration access token (kept in the secret
+	// store), without which the registration cannot be deleted.
+	HasAccessToken bool `json:"has_registration_access_token"`
 }
 
 // NewApp returns a document with the defaults a person would expect.
@@ -377,6 +399,16 @@ func (a *App) Validate() error {
 	}
 	if _, err := SplitCommand(a.OnEvent); err != nil {
 		return &ValidationError{FieldOnEvent, fmt.Sprintf("the event command %s", err.Error())}
+	}
+	if a.RegistrationEndpoint != "" {
+		if err := CheckEndpointURL(a.RegistrationEndpoint); err != nil {
+			return &ValidationError{"registration_endpoint", "the registration endpoint " + err.Error()}
+		}
+	}
+	if r := a.Registration; r != nil && r.ClientURI != "" {
+		if err := CheckEndpointURL(r.ClientURI); err != nil {
+			return &ValidationError{"registration", "the registration's client URI " + err.Error()}
+		}
 	}
 	switch a.RedirectHost {
 	case HostIPv4, HostLocalhost, HostIPv6:

@@ -97,6 +97,9 @@ func TestEveryEndpointIsValidatedDiscoveredAndTemplated(t *testing.T) {
 			t.Errorf("discovery left %s = %q; want %q", e.JSON, *e.Text(&a), e.Discovered(&md))
 		}
 	}
+	// The registration endpoint is no endpoint of the form: it is read once, when a client is
+	// registered (Register), and kept beside what the provider supports.
+	filled = append(filled, a.RegistrationEndpoint)
 	for _, v := range advertised {
 		if !slices.Contains(filled, v) {
 			t.Errorf("discovery's %s fills no endpoint: give its table line Discovered", strings.TrimPrefix(v, "https://idp.example/"))

@@ -7,14 +7,16 @@ import (
 
 // ProviderMetadata is the part of an OpenID Provider Configuration document we use.
 type ProviderMetadata struct {
-	Issuer                            string   `json:"issuer"`
-	AuthorizationEndpoint             string   `json:"authorization_endpoint"`
-	TokenEndpoint                     string   `json:"token_endpoint"`
-	UserinfoEndpoint                  string   `json:"userinfo_endpoint,omitempty"`
-	JWKSURI                           string   `json:"jwks_uri,omitempty"`
-	RevocationEndpoint                string   `json:"revocation_endpoint,omitempty"`
-	IntrospectionEndpoint             string   `json:"introspection_endpoint,omitempty"`
-	DeviceAuthorizationEndpoint       string   `json:"device_authorization_endpoint,omitempty"`
+	Issuer                      string `json:"issuer"`
+	AuthorizationEndpoint       string `json:"authorization_endpoint"`
+	TokenEndpoint               string `json:"token_endpoint"`
+	UserinfoEndpoint            string `json:"userinfo_endpoint,omitempty"`
+	JWKSURI                     string `json:"jwks_uri,omitempty"`
+	RevocationEndpoint          string `json:"revocation_endpoint,omitempty"`
+	IntrospectionEndpoint       string `json:"introspection_endpoint,omitempty"`
+	DeviceAuthorizationEndpoint string `json:"device_authorization_endpoint,omitempty"`
+	// RegistrationEndpoint is RFC 7591's: where a client registers itself.
+	RegistrationEndpoint              string   `json:"registration_endpoint,omitempty"`
 	ScopesSupported                   []string `json:"scopes_supported,omitempty"`
 	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported,omitempty"`
 	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported,omitempty"`
@@ -49,6 +51,9 @@ func (a *App) copyMetadata(md *ProviderMetadata, onlyEmpty bool) {
 	a.CodeChallengeMethodsSupported = md.CodeChallengeMethodsSupported
 	a.TokenEndpointAuthMethodsSupported = md.TokenEndpointAuthMethodsSupported
 	a.IssParameterSupported = md.AuthorizationResponseIssParameterSupported
+	if md.RegistrationEndpoint != "" || !onlyEmpty {
+		a.RegistrationEndpoint = md.RegistrationEndpoint
+	}
 }
 
 // UnsupportedScopes lists requested scopes the provider does not advertise: advice only,

@@ -38,11 +38,15 @@ type Preset struct {
 	// RegistrationURL is the page where a client is registered (it may hold templates).
 	RegistrationURL string `json:"registration_url,omitempty"`
 	// Registration says in a sentence what to choose on that page.
-	Registration   string          `json:"registration"`
-	RedirectAdvice string          `json:"redirect_advice"`
-	Quirks         []string        `json:"quirks"`
-	Fields         []PresetField   `json:"fields,omitempty"`
-	App            json.RawMessage `json:"app"`
+	Registration   string `json:"registration"`
+	RedirectAdvice string `json:"redirect_advice"`
+	// TryRegistration: when no client ID is given, add registers a client (RFC 7591) if the
+	// provider's discovery document names a registration endpoint (a Frappe site since 2025,
+	// a Keycloak realm that allows anonymous registration or is given an initial access token).
+	TryRegistration bool            `json:"try_registration,omitempty"`
+	Quirks          []string        `json:"quirks"`
+	Fields          []PresetField   `json:"fields,omitempty"`
+	App             json.RawMessage `json:"app"`
 	// RefreshTokenLimit is what the provider is known to do with its refresh tokens (nil:
 	// nothing known, so nothing is guessed); see HealthOf.
 	RefreshTokenLimit *RefreshLimit `json:"refresh_token_limit,omitempty"`

@@ -10,29 +10,31 @@ type Action int
 // remedy.go as a command line, gui's words.go in the window's words); a test in each renders
 // every one.
 const (
-	None          Action = iota // nothing to do but read the message
-	Reconnect                   // sign the app in again (connect)
-	SetSecret                   // give the app its client secret
-	CheckClient                 // check the client ID and secret (the provider refused the client), then connect again
-	AddEndpoint                 // the app lacks an endpoint: Field names it
-	FixField                    // a field of the app is wrong or missing: Field names it
-	MoveEndpoint                // an endpoint answered with a redirect: if the provider moved it, put the new URL in Field
-	UseDiscovery                // fill the issuer and JWKS URI from the provider's discovery document
-	ChoosePort                  // the redirect port is taken: close what holds it, or choose another port (and register it)
-	ForgetLocally               // the provider could not be told: forget the tokens (or the app) on this computer only
-	ImportAs                    // an app of that name exists: import under another name
-	ListApps                    // no such app: see the apps there are
-	ListPresets                 // no such preset: see the presets there are
-	FetchToken                  // a client credentials app: its token is fetched, nobody signs in
-	WaitLonger                  // nobody finished in time: start again, with more time
-	PublishApp                  // the provider keeps the app in testing (short-lived refresh tokens): publish it there, then record its status (Field)
-	RefreshNow                  // renew the tokens now: a refresh uses the refresh token (and gets a new one), so its limit starts again
+	None             Action = iota // nothing to do but read the message
+	Reconnect                      // sign the app in again (connect)
+	SetSecret                      // give the app its client secret
+	CheckClient                    // check the client ID and secret (the provider refused the client), then connect again
+	AddEndpoint                    // the app lacks an endpoint: Field names it
+	FixField                       // a field of the app is wrong or missing: Field names it
+	MoveEndpoint                   // an endpoint answered with a redirect: if the provider moved it, put the new URL in Field
+	UseDiscovery                   // fill the issuer and JWKS URI from the provider's discovery document
+	ChoosePort                     // the redirect port is taken: close what holds it, or choose another port (and register it)
+	ForgetLocally                  // the provider could not be told: forget the tokens (or the app) on this computer only
+	ImportAs                       // an app of that name exists: import under another name
+	ListApps                       // no such app: see the apps there are
+	ListPresets                    // no such preset: see the presets there are
+	FetchToken                     // a client credentials app: its token is fetched, nobody signs in
+	WaitLonger                     // nobody finished in time: start again, with more time
+	PublishApp                     // the provider keeps the app in testing (short-lived refresh tokens): publish it there, then record its status (Field)
+	RefreshNow                     // renew the tokens now: a refresh uses the refresh token (and gets a new one), so its limit starts again
+	GiveInitialToken               // the provider registers clients only with an initial access token: give one
+	RegisterByHand                 // the provider did not register a client: register one in its console and give its client ID
 )
 
 // Actions lists every action, for the front ends' tests that render each.
 func Actions() []Action {
 	return []Action{None, Reconnect, SetSecret, CheckClient, AddEndpoint, FixField, MoveEndpoint, UseDiscovery,
-		ChoosePort, ForgetLocally, ImportAs, ListApps, ListPresets, FetchToken, WaitLonger, PublishApp, RefreshNow}
+		ChoosePort, ForgetLocally, ImportAs, ListApps, ListPresets, FetchToken, WaitLonger, PublishApp, RefreshNow, GiveInitialToken, RegisterByHand}
 }
 
 // The remedies, as the core makes them.
@@ -57,7 +59,9 @@ func WaitLongerFor(app string) Remedy          { return Remedy{Do: WaitLonger, A
 func PublishAppOf(app string) Remedy {
 	return Remedy{Do: PublishApp, App: app, Field: "publishing_status"}
 }
-func RefreshNowOf(app string) Remedy { return Remedy{Do: RefreshNow, App: app} }
+func RefreshNowOf(app string) Remedy        { return Remedy{Do: RefreshNow, App: app} }
+func GiveInitialTokenFor(app string) Remedy { return Remedy{Do: GiveInitialToken, App: app} }
+func RegisterByHandFor(app string) Remedy   { return Remedy{Do: RegisterByHand, App: app} }
 
 // Remedy is the next step for one failure: the action, the app it is about (its name, as the
 // person knows it; "" when the failing layer does not know it) and, for an action about one

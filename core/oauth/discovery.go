@@ -100,7 +100,8 @@ func Discover(ctx context.Context, hc *http.Client, rawURL, expectedIssuer strin
 	}
 	for name, u := range map[string]string{"authorization_endpoint": md.AuthorizationEndpoint, "token_endpoint": md.TokenEndpoint,
 		"userinfo_endpoint": md.UserinfoEndpoint, "jwks_uri": md.JWKSURI, "revocation_endpoint": md.RevocationEndpoint,
-		"introspection_endpoint": md.IntrospectionEndpoint, "device_authorization_endpoint": md.DeviceAuthorizationEndpoint} {
+		"introspection_endpoint": md.IntrospectionEndpoint, "device_authorization_endpoint": md.DeviceAuthorizationEndpoint,
+		"registration_endpoint": md.RegistrationEndpoint} {
 		if u == "" {
 			continue
 		}

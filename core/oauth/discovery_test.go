@@ -36,6 +36,7 @@ func fullDiscoveryDoc(base string) ProviderMetadata {
 		RevocationEndpoint:                base + "/revoke",
 		IntrospectionEndpoint:             base + "/introspect",
 		DeviceAuthorizationEndpoint:       base + "/device",
+		RegistrationEndpoint:              base + "/register",
 		ScopesSupported:                   []string{"openid", "email", "profile", "offline_access"},
 		CodeChallengeMethodsSupported:     []string{"S256", "plain"},
 		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post", "none"},

@@ -85,7 +85,8 @@ type Provider struct {
 	// process waiting for the answer meanwhile. A refresh whose client is gone by then is
 	// dropped unseen, as a request lost on the way (the provider never rotates its token).
 	refreshDelay   atomic.Int64
-	refreshArrived atomic.Int64 // refresh_token grants received, acted on or not
+	refreshArrived atomic.Int64   // refresh_token grants received, acted on or not
+	dyn            *registrations // clients registered at RegistrationPath
 }
 
 // StartProvider starts the provider on a free loopback port; Close stops it.
@@ -109,9 +110,10 @@ func StartProvider() (*Provider, error) {
 		ServiceClientID:  storage.WebClient(ServiceClientID, ServiceClientSecret),
 		ResourceClientID: storage.WebClient(ResourceClientID, ResourceClientSecret),
 	}
-	store := appPathsStorage{storage.NewStorageWithClients(exampleUsers{storage.NewUserStore(p.Issuer)}, clients)}
+	p.dyn = &registrations{clients: map[string]*registered{}}
+	store := appPathsStorage{storage.NewStorageWithClients(exampleUsers{storage.NewUserStore(p.Issuer)}, clients), p.dyn}
 	router := exampleop.SetupServer(p.Issuer, store, slog.New(slog.NewTextHandler(io.Discard, nil)), false)
-	p.server = &http.Server{Handler: p.countGrants(router), ReadHeaderTimeout: 10 * time.Second}
+	p.server = &http.Server{Handler: p.withRegistration(p.countGrants(router)), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = p.server.Serve(l) }()
 	return p, nil
 }
@@ -207,9 +209,15 @@ func FreePort() (int, error) {
 // appPathsStorage registers, for the native client, the redirect URI of every app a test
 // adds: each new app has its own path, /callback/NAME, and the tests add many names. The
 // example storage's own /callback entries stay for apps from before.
-type appPathsStorage struct{ *storage.Storage }
+type appPathsStorage struct {
+	*storage.Storage
+	dyn *registrations // the clients registered at run time (registration.go), looked up first
+}
 
 func (s appPathsStorage) GetClientByClientID(ctx context.Context, id string) (zop.Client, error) {
+	if reg, ok := s.registeredClient(id); ok {
+		return reg.client, nil
+	}
 	c, err := s.Storage.GetClientByClientID(ctx, id)
 	switch {
 	case err != nil:
@@ -226,6 +234,18 @@ func (s appPathsStorage) GetClientByClientID(ctx context.Context, id string) (zo
 type jwtAccessClient struct{ appPathsClient }
 
 func (jwtAccessClient) AccessTokenType() zop.AccessTokenType { return zop.AccessTokenTypeJWT }
+
+// AuthorizeClientIDSecret checks a registered confidential client's secret; the others are
+// the example storage's.
+func (s appPathsStorage) AuthorizeClientIDSecret(ctx context.Context, id, secret string) error {
+	if reg, ok := s.registeredClient(id); ok {
+		if reg.secret == "" || reg.secret != secret {
+			return errors.New("invalid secret")
+		}
+		return nil
+	}
+	return s.Storage.AuthorizeClientIDSecret(ctx, id, secret)
+}
 
 // SetIntrospectionFromToken lets the resource server introspect any client's token, as a
 // provider lets an API (or a mail server) it knows about: the example storage answers only a

@@ -16,11 +16,13 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -35,6 +37,8 @@ type Request struct {
 	HasBasic                           bool
 	BasicUser, BasicPass, RawBasicPass string
 	Form                               url.Values // the POST body's form (the query on a GET)
+	// Body is a JSON request's body as sent (client registration posts JSON, not a form).
+	Body []byte
 }
 
 // Answer writes the n-th answer (n counts the path's requests from 1) to req.
@@ -86,11 +90,15 @@ func NewProvider(t testing.TB) *Provider {
 }
 
 func (p *Provider) serve(w http.ResponseWriter, r *http.Request) {
+	var body []byte
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
+		body, _ = io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	}
 	if err := r.ParseForm(); err != nil {
 		http.Error(w, "bad form", http.StatusBadRequest)
 		return
 	}
-	req := Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Authorization: r.Header.Get("Authorization"), Form: r.Form}
+	req := Request{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Authorization: r.Header.Get("Authorization"), Form: r.Form, Body: body}
 	if r.Method == http.MethodPost {
 		req.Form = r.PostForm
 	}
