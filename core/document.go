@@ -8,6 +8,7 @@ import "connectedapps/core/app"
 type (
 	App              = app.App
 	Connection       = app.Connection
+	Account          = app.Account
 	QueryParameter   = app.QueryParameter
 	ValidationError  = app.ValidationError
 	Preset           = app.Preset
@@ -27,6 +28,7 @@ const (
 	HostIPv6            = app.HostIPv6
 	DefaultRedirectPort = app.DefaultRedirectPort
 	CallbackPath        = app.CallbackPath
+	AnonymousAccount    = app.AnonymousAccount
 
 	AuthMethodAuto  = app.AuthMethodAuto
 	AuthMethodBasic = app.AuthMethodBasic
@@ -73,6 +75,7 @@ const (
 
 var (
 	NewApp            = app.NewApp
+	AccountIDFor      = app.AccountIDFor
 	NewCallbackPath   = app.NewCallbackPath
 	CallbackSlug      = app.CallbackSlug
 	ValidateName      = app.ValidateName

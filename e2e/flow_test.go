@@ -39,7 +39,7 @@ func (u *user) show(name string) shownApp {
 func storedTokens(t *testing.T, appID string) (core.TokenSet, string) {
 	t.Helper()
 	var ts core.TokenSet
-	raw, err := secrettest.StoredTokens(secret.NewSystemStore(), appID, &ts)
+	raw, err := secrettest.StoredTokens(secret.NewSystemStore(), appID, heldAccount(appID), &ts)
 	if err != nil {
 		t.Fatalf("reading the tokens from the keyring: %v", err)
 	}
@@ -289,9 +289,20 @@ func TestTenConcurrentTokenCallsMakeOneRefresh(t *testing.T) {
 // minutes had gone by.
 func expireStoredToken(t *testing.T, appID string) {
 	t.Helper()
-	if err := secrettest.ExpireStoredToken(secret.NewSystemStore(), appID); err != nil {
+	if err := secrettest.ExpireStoredToken(secret.NewSystemStore(), appID, heldAccount(appID)); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// heldAccount is the account of appID whose tokens the keyring holds: the example provider's
+// first user's, its second's, or the one a sign-in naming nobody makes (client credentials).
+func heldAccount(appID string) string {
+	for _, id := range []string{core.AccountIDFor(testkit.UserID), core.AccountIDFor("id2"), core.AnonymousAccount} {
+		if _, err := secret.NewSystemStore().Get(secrettest.TokensKey(appID, id)); err == nil {
+			return id
+		}
+	}
+	return core.AccountIDFor(testkit.UserID)
 }
 
 func TestRevokedGrantNeedsReauth(t *testing.T) {

@@ -211,7 +211,7 @@ func TestWindowConnectsAndNotifies(t *testing.T) {
 	d.keyringSet("app/"+app.ID+"/tokens", string(expired))
 	// The registry's copy of the expiry is what the background refresher reads.
 	err := core.OpenRegistry(filepath.Join(d.configDir, "connectedapps")).UpdateApp(app.ID, func(a *core.App) error {
-		a.Connection.ExpiresAt = &past
+		a.Connection().ExpiresAt = &past
 		return nil
 	})
 	if err != nil {

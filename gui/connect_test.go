@@ -146,8 +146,8 @@ func tapDialogButton(t *testing.T, w *mainWindow, text string) {
 func signedIn(t *testing.T, svc *core.Service, id string, expires time.Time) *core.ConnectResult {
 	t.Helper()
 	err := svc.Registry.UpdateApp(id, func(a *core.App) error {
-		a.Connection = &core.Connection{State: core.StateConnected, ExpiresAt: &expires, Name: "Ada Lovelace",
-			Email: "ada@example.com", Subject: "42", HasRefreshToken: true, ConnectedAt: testNow}
+		a.SetConnection(&core.Connection{State: core.StateConnected, ExpiresAt: &expires, Name: "Ada Lovelace",
+			Email: "ada@example.com", Subject: "42", HasRefreshToken: true, ConnectedAt: testNow})
 		return nil
 	})
 	if err != nil {

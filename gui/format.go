@@ -30,10 +30,10 @@ func dateTimeLayout() string { return lang.L("2 Jan 2006, 15:04") }
 func stateText(app *core.App, now time.Time) (string, widget.Importance) {
 	switch s := app.State(now); s {
 	case core.StateConnected:
-		if app.Connection.ExpiresAt == nil {
+		if app.Connection().ExpiresAt == nil {
 			return lang.L("Connected"), widget.SuccessImportance
 		}
-		return fmt.Sprintf(lang.L("Connected · %s"), countdownText(app.Connection.ExpiresAt, now)), widget.SuccessImportance
+		return fmt.Sprintf(lang.L("Connected · %s"), countdownText(app.Connection().ExpiresAt, now)), widget.SuccessImportance
 	case core.StateExpired:
 		return lang.L("Expired"), widget.WarningImportance
 	case core.StateNeedsReauth:
@@ -75,7 +75,7 @@ func detailText(app *core.App) string {
 	if u, err := url.Parse(host); err == nil && u.Host != "" {
 		host = u.Host
 	}
-	if c := app.Connection; c != nil {
+	if c := app.Connection(); c != nil {
 		switch {
 		case c.Email != "":
 			return host + " · " + c.Email

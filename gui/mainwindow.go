@@ -268,7 +268,7 @@ func (w *mainWindow) updateMenu() {
 		return
 	}
 	app, saved := w.selectedApp()
-	w.menu.update(menuState{canSave: w.form.isDirty(), saved: saved, connected: saved && app.Connection != nil, shown: w.selectedID != ""})
+	w.menu.update(menuState{canSave: w.form.isDirty(), saved: saved, connected: saved && app.Connection() != nil, shown: w.selectedID != ""})
 }
 
 // showAbout says what the program is, its version, and where it keeps the apps.

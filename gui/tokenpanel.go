@@ -160,7 +160,7 @@ func (p *tokenPanel) show(app *core.App) {
 	p.app = app
 	id, fp := "", ""
 	if app != nil {
-		id, fp = app.ID, connFingerprint(app.Connection)
+		id, fp = app.ID, connFingerprint(app.Connection())
 	}
 	if id != prevID {
 		p.notice.SetText("")
@@ -174,7 +174,7 @@ func (p *tokenPanel) show(app *core.App) {
 
 	conn := (*core.Connection)(nil)
 	if app != nil {
-		conn = app.Connection
+		conn = app.Connection()
 	}
 	switch {
 	case app == nil:
@@ -268,7 +268,7 @@ func connFingerprint(c *core.Connection) string {
 // expiry is known: switching apps stops the old one.
 func (p *tokenPanel) syncTicker() {
 	want := ""
-	if !p.hidden && p.app != nil && p.app.Connection != nil && p.app.Connection.ExpiresAt != nil {
+	if !p.hidden && p.app != nil && p.app.Connection() != nil && p.app.Connection().ExpiresAt != nil {
 		want = p.app.ID
 	}
 	if want == p.tickingFor { // stopTick is nil exactly when tickingFor is ""
@@ -295,7 +295,7 @@ func (p *tokenPanel) setHidden(hidden bool) {
 }
 
 func (p *tokenPanel) onTick() {
-	if p.app == nil || p.app.Connection == nil {
+	if p.app == nil || p.app.Connection() == nil {
 		return
 	}
 	p.updateCountdown()
@@ -310,17 +310,17 @@ func (p *tokenPanel) onTick() {
 }
 
 func (p *tokenPanel) updateCountdown() {
-	if p.app == nil || p.app.Connection == nil {
+	if p.app == nil || p.app.Connection() == nil {
 		return
 	}
-	text := countdownText(p.app.Connection.ExpiresAt, p.env.svc.Clock())
+	text := countdownText(p.app.Connection().ExpiresAt, p.env.svc.Clock())
 	if p.countdown.Text != text {
 		p.countdown.SetText(text)
 	}
 }
 
 func (p *tokenPanel) updateButtons() {
-	if p.app == nil || p.app.Connection == nil {
+	if p.app == nil || p.app.Connection() == nil {
 		return
 	}
 	busy := p.busyID == p.app.ID
@@ -334,7 +334,7 @@ func (p *tokenPanel) updateButtons() {
 	set(p.copyToken, !busy)
 	set(p.copyHeader, !busy)
 	set(p.reveal, !busy || p.revealed != "")
-	set(p.refresh, !busy && (p.app.Connection.HasRefreshToken || !p.app.GrantType.SignsIn()))
+	set(p.refresh, !busy && (p.app.Connection().HasRefreshToken || !p.app.GrantType.SignsIn()))
 	set(p.test, !busy)
 	set(p.disconnect, !busy)
 }
@@ -379,7 +379,7 @@ func (p *tokenPanel) setBusy(appID string, busy bool) {
 
 // connected is the shown app when it has a connection to act on.
 func (p *tokenPanel) connected() (core.App, bool) {
-	if p.app == nil || p.app.Connection == nil {
+	if p.app == nil || p.app.Connection() == nil {
 		return core.App{}, false
 	}
 	return *p.app, true
@@ -438,7 +438,7 @@ func (p *tokenPanel) onCopyToken() {
 	if p.app == nil {
 		return
 	}
-	if p.app.Connection == nil {
+	if p.app.Connection() == nil {
 		p.report(p.app.ID, lang.L("Nothing to copy"), fmt.Errorf(lang.L("%s is not connected: select it and press “Connect” first"), p.app.ProviderName))
 		return
 	}
@@ -476,7 +476,7 @@ func (p *tokenPanel) copyFor(app core.App, header bool) {
 				msg = fmt.Sprintf(lang.L("%s is on the clipboard. It is cleared in %s, if the clipboard still holds it."), what, secondsText(d))
 			}
 			p.setNotice(app.ID, msg, widget.SuccessImportance)
-			if app.Connection == nil || !equalTimes(ts.Expiry, app.Connection.ExpiresAt) {
+			if app.Connection() == nil || !equalTimes(ts.Expiry, app.Connection().ExpiresAt) {
 				p.onChanged() // the token was refreshed on the way
 			}
 		})

@@ -206,7 +206,7 @@ func (t *tray) copyToken(id string) {
 			}
 			notifier := t.env.notifier
 			t.env.runAsync(func() { notifier.Notify(fmt.Sprintf(lang.L("%s access token copied"), name), msg) })
-			if app.Connection == nil || !equalTimes(ts.Expiry, app.Connection.ExpiresAt) {
+			if app.Connection() == nil || !equalTimes(ts.Expiry, app.Connection().ExpiresAt) {
 				t.onChanged() // refreshed on the way
 			}
 		})
