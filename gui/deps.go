@@ -29,6 +29,8 @@ type appService interface {
 	TokenFor(ctx context.Context, name, account string, minValid time.Duration) (*core.TokenSet, error)
 	RefreshFor(ctx context.Context, name, account string) (*core.TokenSet, error)
 	DisconnectFor(ctx context.Context, name, account string, localOnly bool) (core.DisconnectResult, error)
+	UserinfoFor(ctx context.Context, name, account string) (json.RawMessage, error)
+	IntrospectFor(ctx context.Context, name, account string) (json.RawMessage, error)
 	SetDefaultAccount(name, account string) (core.App, error)
 	ImportWith(ctx context.Context, data []byte, choices []core.ImportChoice) ([]core.ImportResult, error)
 	Export(names ...string) ([]byte, error)

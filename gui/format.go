@@ -47,6 +47,51 @@ func stateText(app *core.App, now time.Time) (string, widget.Importance) {
 	}
 }
 
+// asAccount is app seen as its account id: the same document with that account as its default,
+// so every wording of the default's state, expiry and identity describes that account.
+func asAccount(app *core.App, id string) core.App {
+	view := *app
+	if app.FindAccount(id) != nil {
+		view.DefaultAccount = app.FindAccount(id).ID
+	}
+	return view
+}
+
+// worstAccount is the ID of the account whose state most needs a person (client rejected,
+// then sign in again, then expired), else the default's: what the list row and the tray show.
+func worstAccount(app *core.App, now time.Time) string {
+	rank := map[core.ConnectionState]int{core.StateClientRejected: 4, core.StateNeedsReauth: 3, core.StateExpired: 2, core.StateConnected: 1}
+	best, id := -1, ""
+	if d := app.Default(); d != nil {
+		best, id = rank[d.StateAt(now)], d.ID
+	}
+	for i := range app.Accounts {
+		if r := rank[app.Accounts[i].StateAt(now)]; r > best {
+			best, id = r, app.Accounts[i].ID
+		}
+	}
+	return id
+}
+
+// listStateText is the list row's state: the default account's, or with several accounts the
+// one most in need, and how many there are.
+func listStateText(app *core.App, now time.Time) (string, widget.Importance) {
+	if len(app.Accounts) < 2 {
+		return stateText(app, now)
+	}
+	view := asAccount(app, worstAccount(app, now))
+	text, importance := stateText(&view, now)
+	return fmt.Sprintf(lang.L("%s · %d accounts"), text, len(app.Accounts)), importance
+}
+
+// accountLabel names an account: its email, name or subject, and whether it is the default.
+func accountLabel(app *core.App, acct *core.Account) string {
+	if d := app.Default(); d != nil && d.ID == acct.ID {
+		return fmt.Sprintf(lang.L("%s (default)"), acct.Label())
+	}
+	return acct.Label()
+}
+
 // humanDuration rounds down, so "expires in 42 min" is never later than the truth.
 func humanDuration(d time.Duration) string {
 	switch {

@@ -102,6 +102,9 @@ func newMainWindow(e *env) *mainWindow {
 		// The header and the list row say the state in the same words: they change with it.
 		onStateChanged: func() { w.updateBadge(); w.sidebar.list.Refresh() },
 		inView:         func() bool { return w.tabs.SelectedIndex() == 1 },
+		// Another account is another sign-in: Connect, which asks the provider to let the
+		// person choose the account once the app has one.
+		addAccount: func() { w.onConnect() },
 	})
 	w.imports = &importExport{env: e, dialogs: w.windowDialogs, selected: w.selectedApp,
 		onImported: func(first core.App) { w.selectedID = first.ID; w.registry.reload() }}
@@ -537,7 +540,7 @@ func (r *appRow) CreateRenderer() fyne.WidgetRenderer {
 func (r *appRow) set(app *core.App, now time.Time) {
 	r.name.SetText(app.ProviderName)
 	r.detail.SetText(detailText(app))
-	text, importance := stateText(app, now)
+	text, importance := listStateText(app, now)
 	r.state.Text, r.state.Importance = text, importance
 	r.state.Refresh()
 }

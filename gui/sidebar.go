@@ -86,7 +86,7 @@ func (s *appSidebar) refreshStates() {
 	now := s.clock()
 	states := make([]string, len(s.shown))
 	for i := range s.shown {
-		text, importance := stateText(&s.shown[i], now)
+		text, importance := listStateText(&s.shown[i], now)
 		states[i] = fmt.Sprint(importance) + " " + text
 	}
 	if s.tickStates != nil && slices.Equal(states, s.tickStates) {

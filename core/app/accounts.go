@@ -3,7 +3,6 @@ package app
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -147,32 +146,17 @@ func (a *App) SetConnection(c *Connection) {
 	a.PutAccount(acct)
 }
 
-// legacyJSON is the one field of an apps.json of before accounts that is read and no longer
-// written: the app's single connection.
-type legacyJSON struct {
-	Connection *Connection     `json:"connection"`
-	Accounts   json.RawMessage `json:"accounts"`
-}
-
-// UnmarshalJSON reads the document, and an apps.json of before accounts as one account (its
-// tokens marked as still under the old key), so nothing written then is lost.
-func (a *App) UnmarshalJSON(data []byte) error {
-	doc := appJSON(*a) // as json.Unmarshal does, fields the data leaves out keep their values
-	if err := json.Unmarshal(data, &doc); err != nil {
-		return err
+// UpgradeLegacy reads the connection of an apps.json of before accounts as one account (its
+// tokens marked as still under the old key), so nothing written then is lost; the registry
+// calls it on every document it reads, and LegacyConnection is never written again.
+func (a *App) UpgradeLegacy() {
+	c := a.LegacyConnection
+	a.LegacyConnection = nil
+	if c == nil || len(a.Accounts) > 0 {
+		return
 	}
-	var old legacyJSON
-	if err := json.Unmarshal(data, &old); err != nil {
-		return err
-	}
-	if old.Accounts == nil {
-		if old.Connection != nil {
-			doc.Accounts = []Account{{ID: AccountIDFor(old.Connection.Subject), Connection: *old.Connection, LegacyTokens: true}}
-			doc.DefaultAccount = doc.Accounts[0].ID
-		}
-	}
-	*a = App(doc)
-	return nil
+	a.Accounts = []Account{{ID: AccountIDFor(c.Subject), Connection: *c, LegacyTokens: true}}
+	a.DefaultAccount = a.Accounts[0].ID
 }
 
 // SelectAccountParams is what the sign-in link adds to sign in another account (the preset's

@@ -19,6 +19,7 @@ func TestLegacyConnectionIsReadAsOneAccount(t *testing.T) {
 	if err := json.Unmarshal([]byte(legacyEntry), &a); err != nil {
 		t.Fatal(err)
 	}
+	a.UpgradeLegacy()
 	if len(a.Accounts) != 1 {
 		t.Fatalf("accounts = %+v, want one", a.Accounts)
 	}
@@ -40,12 +41,16 @@ func TestLegacyConnectionIsReadAsOneAccount(t *testing.T) {
 		t.Errorf("written as %s", out)
 	}
 	var again App
-	if err := json.Unmarshal(out, &again); err != nil || len(again.Accounts) != 1 || again.Accounts[0].Email != "ann@example.com" || !again.Accounts[0].LegacyTokens {
+	err = json.Unmarshal(out, &again)
+	again.UpgradeLegacy()
+	if err != nil || len(again.Accounts) != 1 || again.Accounts[0].Email != "ann@example.com" || !again.Accounts[0].LegacyTokens {
 		t.Errorf("read back %+v (%v)", again.Accounts, err)
 	}
 	// An app never connected has no account.
 	var none App
-	if err := json.Unmarshal([]byte(strings.Replace(legacyEntry, `"connection"`, `"other"`, 1)), &none); err != nil || none.Accounts != nil || none.Connection() != nil {
+	err = json.Unmarshal([]byte(strings.Replace(legacyEntry, `"connection"`, `"other"`, 1)), &none)
+	none.UpgradeLegacy()
+	if err != nil || none.Accounts != nil || none.Connection() != nil {
 		t.Errorf("never connected: %+v %v", none.Accounts, err)
 	}
 }

@@ -132,6 +132,10 @@ type App struct {
 	// (empty: the first). See accounts.go.
 	Accounts       []Account `json:"accounts,omitempty"`
 	DefaultAccount string    `json:"default_account,omitempty"`
+	// LegacyConnection is the one connection of an apps.json of before accounts: read, made
+	// an account by UpgradeLegacy, never written (nil). Not a method (UnmarshalJSON): every
+	// struct embedding App would then be decoded by it alone.
+	LegacyConnection *Connection `json:"connection,omitempty"`
 }
 
 // ConnectionState is where an app's connection stands (stored as the string).
