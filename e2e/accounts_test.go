@@ -160,3 +160,9 @@ func storedTokensOf(t *testing.T, appID, accountID string) (core.TokenSet, strin
 	}
 	return ts, raw
 }
+
+// userTokensKey is the keyring key of the tokens of the example provider's first user's
+// account of appID (core's key: app/ID/accounts/ACCOUNT/tokens).
+func userTokensKey(appID string) string {
+	return "app/" + appID + "/accounts/" + core.AccountIDFor(testkit.UserID) + "/tokens"
+}

@@ -151,7 +151,7 @@ func TestFullLifecycleWithPublicClient(t *testing.T) {
 	if status, body, _ := op.TryRefresh(testkit.NativeClientID, "", second.RefreshToken); status != 400 || !strings.Contains(body, "invalid_grant") {
 		t.Fatalf("after disconnect the provider still accepts the refresh token: %d %s", status, body)
 	}
-	if _, err := secret.NewSystemStore().Get("app/" + app.ID + "/tokens"); err == nil {
+	if _, err := secret.NewSystemStore().Get(userTokensKey(app.ID)); err == nil {
 		t.Fatal("tokens left in the keyring after disconnect")
 	}
 	u.fails(3, "", []string{"token", "Example OP"}, "not connected", "connectedapps connect")
@@ -437,7 +437,7 @@ func TestChunkedSecretsInTheRealKeyring(t *testing.T) {
 	u := newUser(t).with("CONNECTEDAPPS_KEYRING_CHUNK_LIMIT=64")
 	app := u.addNative("Chunky")
 	u.ok("", "connect", "Chunky")
-	raw, err := (&secret.KeyringStore{Timeout: 10 * time.Second}).Get("app/" + app.ID + "/tokens")
+	raw, err := (&secret.KeyringStore{Timeout: 10 * time.Second}).Get(userTokensKey(app.ID))
 	if err != nil || !strings.HasPrefix(raw, "connectedapps-chunked:v1:") {
 		t.Fatalf("the token record is not split into pieces: %q %v", raw, err)
 	}

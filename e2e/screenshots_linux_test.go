@@ -64,7 +64,7 @@ func screenshotsIn(t *testing.T, out, locale, suffix string) {
 	}
 	for _, a := range apps {
 		if a.Connection() != nil && a.Connection().State == core.StateConnected {
-			d.keyringSet("app/"+a.ID+"/tokens", sampleTokens(t, a, now))
+			d.keyringSet("app/"+a.ID+"/accounts/"+a.Default().ID+"/tokens", sampleTokens(t, a, now))
 		}
 	}
 	d.startApp()
