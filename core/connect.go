@@ -158,8 +158,9 @@ func signInParams(app *App, opts ConnectOptions) []QueryParameter {
 
 // finishSignIn ends every interactive sign-in once tokens are in hand: who signed in is
 // checked (the ID token against nonce, "" for the device flow, which has none), then the
-// tokens and the connection are stored. A userinfo call that only completes the name shown
-// runs beside the keyring write; the registry record waits for it.
+// tokens and the connection are stored as the account of whoever signed in. The identity
+// (with a userinfo call that completes the name shown) is awaited before the keyring write,
+// since its subject names the account, and so the key, the tokens go under.
 func (s *Service) finishSignIn(ctx context.Context, app *App, ts *TokenSet, nonce string) (*ConnectResult, error) {
 	ctx, cancel := context.WithCancel(ctx) // ends the userinfo call if storing fails
 	defer cancel()

@@ -311,3 +311,29 @@ func TestRefresherRenewsClientCredentialsAheadOfExpiry(t *testing.T) {
 		t.Errorf("%d requests and %d events; want 2 and 1", len(te.Requests("/token")), len(events))
 	}
 }
+
+// Every account of an app is renewed on its own: the one due is refreshed, with its own
+// refresh token, and the event names it; the other is left alone.
+func TestRefresherRenewsEachAccount(t *testing.T) {
+	f := newSchedFixture(t, tokRotating)
+	app := f.connected(t, "People", 50*time.Minute, "rt-first")
+	now := f.clock.Now()
+	second := &TokenSet{AccessToken: "at-second", RefreshToken: "rt-second", Expiry: tokTime(now.Add(2 * time.Minute)), ObtainedAt: tokTime(now.Add(-58 * time.Minute))}
+	f.markConnected(t, app, second, Connection{ConnectedAt: *second.ObtainedAt, Subject: "second-sub"})
+
+	events := f.r.Check(context.Background())
+
+	if got := f.refreshTokens(); len(got) != 1 || got[0] != "rt-second" {
+		t.Fatalf("the endpoint was sent refresh tokens %q; want only the second account's", got)
+	}
+	if len(events) != 1 || events[0].Account != AccountIDFor("second-sub") || events[0].Outcome != RefreshDone {
+		t.Fatalf("events = %+v; want one RefreshDone for the second account", events)
+	}
+	a := f.find(t, app.ID)
+	if c := a.FindAccount("second-sub"); c.RefreshedAt == nil || !c.ExpiresAt.After(now.Add(time.Hour-time.Second)) {
+		t.Errorf("the second account after the pass: %+v", c.Connection)
+	}
+	if c := a.Default(); c.RefreshedAt != nil || c.Subject != "" {
+		t.Errorf("the first (default) account was touched: %+v", c.Connection)
+	}
+}
