@@ -859,6 +859,9 @@ func (c *cmdCtx) disconnect(args []string) error {
 	if err != nil {
 		return err
 	}
+	if account.set {
+		name += " (" + account.value + ")" // the app's other accounts stay connected
+	}
 	if res.Revoked {
 		fmt.Fprintf(c.env.Stdout, "Disconnected %s: the provider revoked the grant and the tokens were deleted here.\n", name)
 	} else {
