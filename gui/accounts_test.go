@@ -76,6 +76,7 @@ func TestAccountsListChooseCopyDefaultDisconnect(t *testing.T) {
 	// Disconnect one: Bob goes (locally), Ada stays and is the default again.
 	p.accountList.SetSelected(p.accountList.Options[1])
 	test.Tap(p.disconnect)
+	assertDialogShows(t, w, "Disconnect bob@example.com from Example?")
 	tapDialogButton(t, w, "Forget locally only")
 	if !slices.Equal(svc.disconnects, []bool{true}) {
 		t.Fatalf("disconnects %v", svc.disconnects)

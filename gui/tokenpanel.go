@@ -736,7 +736,11 @@ func (p *tokenPanel) onDisconnect() {
 	if app.RevocationURI == "" {
 		text = fmt.Sprintf(lang.L("%s has no revocation endpoint: the tokens are deleted from this computer but stay valid at the provider until they expire."), app.ProviderName)
 	}
-	d := showChoice(p.dialogs.parent, fmt.Sprintf(lang.L("Disconnect %s?"), app.ProviderName), &widget.Label{Text: text, Wrapping: fyne.TextWrapWord}, lang.L("Cancel"), nil,
+	title := fmt.Sprintf(lang.L("Disconnect %s?"), app.ProviderName)
+	if p.orig != nil && len(p.orig.Accounts) > 1 { // one account goes; the others stay
+		title = fmt.Sprintf(lang.L("Disconnect %s from %s?"), app.Default().Label(), app.ProviderName)
+	}
+	d := showChoice(p.dialogs.parent, title, &widget.Label{Text: text, Wrapping: fyne.TextWrapWord}, lang.L("Cancel"), nil,
 		dialogChoice{text: lang.L("Forget locally only"), run: func() { p.runDisconnect(app, true) }},
 		dialogChoice{text: lang.L("Disconnect"), importance: widget.DangerImportance, run: func() { p.runDisconnect(app, false) }})
 	p.showDialog(d)
