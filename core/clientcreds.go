@@ -94,7 +94,7 @@ func (s *Service) renewClientCredentials(ctx context.Context, app *App, seen *To
 	if app.Connection() == nil {
 		ev = EventConnected // the first token of a client that had none
 	}
-	s.fire(app, ev, ts.Expiry)
+	s.fire(app, "", ev, ts.Expiry)
 	return ts, nil
 }
 

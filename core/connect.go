@@ -239,6 +239,6 @@ func (s *Service) storeConnection(ctx context.Context, app *App, ts *TokenSet, i
 	if err != nil {
 		return App{}, Identity{}, err
 	}
-	s.fire(app, EventConnected, ts.Expiry)
+	s.fire(app, saved.FindAccount(acct.ID).Label(), EventConnected, ts.Expiry)
 	return saved, id, nil
 }

@@ -13,8 +13,9 @@ import (
 
 func TestHookEnvTellsTheEventAndDropsSecretsAndOldValues(t *testing.T) {
 	base := []string{"PATH=/bin", "CONNECTEDAPPS_PASSPHRASE=hunter2", "ACCESS_TOKEN=at-secret", "CONNECTEDAPPS_EVENT=stale", "HOME=/root"}
-	got := hookEnv(base, "Mail", EventRefreshed, "2026-12-03T20:00:00Z")
-	want := []string{"PATH=/bin", "HOME=/root", "CONNECTEDAPPS_APP=Mail", "CONNECTEDAPPS_EVENT=refreshed", "CONNECTEDAPPS_EXPIRES_AT=2026-12-03T20:00:00Z"}
+	base = append(base, "CONNECTEDAPPS_ACCOUNT=stale@example.com")
+	got := hookEnv(base, "Mail", "ann@example.com", EventRefreshed, "2026-12-03T20:00:00Z")
+	want := []string{"PATH=/bin", "HOME=/root", "CONNECTEDAPPS_APP=Mail", "CONNECTEDAPPS_EVENT=refreshed", "CONNECTEDAPPS_EXPIRES_AT=2026-12-03T20:00:00Z", "CONNECTEDAPPS_ACCOUNT=ann@example.com"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("hookEnv = %q, want %q", got, want)
 	}
@@ -41,7 +42,7 @@ func TestFireNeverWaitsAndLogsAFailureInOneLine(t *testing.T) {
 		a := NewApp("Mail")
 		a.OnEvent = c.cmd
 		start := time.Now()
-		s.fire(&a, EventRefreshed, nil)
+		s.fire(&a, "", EventRefreshed, nil)
 		if d := time.Since(start); d > time.Second {
 			t.Errorf("%s: fire took %s", c.cmd, d)
 		}

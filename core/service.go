@@ -334,7 +334,7 @@ func (s *Service) DisconnectFor(ctx context.Context, name, account string, local
 	if err := s.Registry.UpdateApp(app.ID, func(a *App) error { a.DropAccount(acct.ID); return nil }); err != nil {
 		return res, err
 	}
-	s.fire(&app, EventDisconnected, nil)
+	s.fire(&app, acct.Label(), EventDisconnected, nil)
 	return res, nil
 }
 

@@ -160,7 +160,7 @@ func (s *Service) refresh(ctx context.Context, app *App, acct *Account, stale *T
 			}
 		}
 	})
-	s.fire(app, EventRefreshed, next.Expiry)
+	s.fire(app, acct.Label(), EventRefreshed, next.Expiry)
 	return next, nil
 }
 
@@ -201,7 +201,7 @@ func (s *Service) refreshFailed(app *App, acct *Account, err error) error {
 	case re.ErrorCode == "invalid_grant":
 		pe.Kind = ErrNeedsReauth
 		s.markConnection(app, acct.ID, StateNeedsReauth, pe)
-		s.fire(app, EventNeedsReauth, nil)
+		s.fire(app, acct.Label(), EventNeedsReauth, nil)
 	case re.ErrorCode == "invalid_client" || re.ErrorCode == "unauthorized_client":
 		pe.Kind = ErrClientRejected
 		s.markConnection(app, acct.ID, StateClientRejected, pe)
