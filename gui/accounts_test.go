@@ -92,3 +92,21 @@ func TestAccountsListChooseCopyDefaultDisconnect(t *testing.T) {
 		t.Errorf("the list after the disconnect: %q", p.accountList.Options)
 	}
 }
+
+// The tray copies each account's token: one line per account of an app that has several.
+func TestTrayCopiesEachAccountsToken(t *testing.T) {
+	svc := newTestService(t)
+	addConnectedApp(t, svc, "Mail", nil, connectedFor(30*time.Minute))
+	addSecondAccount(t, svc, "Mail", core.Connection{State: core.StateConnected, ExpiresAt: at(time.Hour), Subject: "77", Email: "bob@example.com", ConnectedAt: testNow}, "bob-access")
+	w := openWindow(t, svc)
+	_, desk := installTray(t, w)
+
+	want := []string{"Copy token: Mail as ada@example.com", "Copy token: Mail as bob@example.com", "", "Show Connected Apps", "Quit"}
+	if got := desk.labels(); !slices.Equal(got, want) {
+		t.Fatalf("tray menu = %q; want %q", got, want)
+	}
+	desk.item(t, "Copy token: Mail as bob@example.com").Action()
+	if got := w.env.app.Clipboard().Content(); got != "bob-access" {
+		t.Errorf("the tray copied %q for Bob", got)
+	}
+}

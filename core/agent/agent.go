@@ -133,7 +133,7 @@ type Status struct {
 	Since    time.Time `json:"since"`
 	Served   int64     `json:"served"`  // answers given
 	Refused  int64     `json:"refused"` // connections from another user refused
-	Cached   int       `json:"cached"`  // apps whose tokens are held in memory now
+	Cached   int       `json:"cached"`  // accounts whose tokens are held in memory now
 }
 
 // kindAgent marks a failure of the agent itself (not of the work): the client does the work.

@@ -106,11 +106,13 @@ func (a *App) FindAccount(selector string) *Account {
 }
 
 // PutAccount adds acct, or replaces the account with its ID; the first account is the default.
+// A copy of the document made before keeps its accounts as they were (the list is new).
 func (a *App) PutAccount(acct Account) {
+	a.Accounts = slices.Clone(a.Accounts)
 	if i := slices.IndexFunc(a.Accounts, func(x Account) bool { return x.ID == acct.ID }); i >= 0 {
 		a.Accounts[i] = acct
 	} else {
-		a.Accounts = append(slices.Clip(a.Accounts), acct)
+		a.Accounts = append(a.Accounts, acct)
 	}
 	if !a.hasAccount(a.DefaultAccount) {
 		a.DefaultAccount = a.Accounts[0].ID
