@@ -2,6 +2,9 @@ package e2e
 
 import (
 	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -165,4 +168,73 @@ func storedTokensOf(t *testing.T, appID, accountID string) (core.TokenSet, strin
 // account of appID (core's key: app/ID/accounts/ACCOUNT/tokens).
 func userTokensKey(appID string) string {
 	return "app/" + appID + "/accounts/" + core.AccountIDFor(testkit.UserID) + "/tokens"
+}
+
+// An apps.json and keyring as the code before accounts left them (one "connection" per app,
+// the tokens under app/ID/tokens, format 1), made from a real sign-in: the binary of today
+// uses the token, refreshes it at the provider, moves it to the account's entry and deletes
+// the old one, and writes apps.json in the new format.
+func TestMigrationOfFilesFromBeforeAccounts(t *testing.T) {
+	u := newUser(t)
+	app := u.addNative("Old")
+	u.ok("", "connect", "Old")
+	store := secret.NewSystemStore()
+	acctKey := userTokensKey(app.ID)
+	tokens, err := store.Get(acctKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Back to the old format: the account's facts as the one connection, the old key.
+	data, err := os.ReadFile(u.registryPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file map[string]any
+	if err := json.Unmarshal(data, &file); err != nil {
+		t.Fatal(err)
+	}
+	file["version"] = 1
+	doc := file["apps"].([]any)[0].(map[string]any)
+	conn := doc["accounts"].([]any)[0].(map[string]any)
+	delete(conn, "id")
+	doc["connection"] = conn
+	delete(doc, "accounts")
+	delete(doc, "default_account")
+	old, _ := json.MarshalIndent(file, "", "  ")
+	if err := os.WriteFile(u.registryPath(), old, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_ = os.Remove(filepath.Join(filepath.Dir(u.registryPath()), "apps.index"))
+	if err := store.Set(secrettest.LegacyTokensKey(app.ID), tokens); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.Delete(acctKey); err != nil {
+		t.Fatal(err)
+	}
+	var before core.TokenSet
+	_ = json.Unmarshal([]byte(tokens), &before)
+
+	// Read as one account; refreshed at the provider with the old key's refresh token.
+	if rows := u.accounts("Old"); len(rows) != 1 || rows[0].Subject != testkit.UserID || !rows[0].Default {
+		t.Fatalf("accounts of the old file: %+v", rows)
+	}
+	refreshes := op.Refreshes()
+	u.ok("", "refresh", "Old")
+	if op.Refreshes() != refreshes+1 {
+		t.Fatal("the refresh did not reach the provider")
+	}
+	after, _ := storedTokensOf(t, app.ID, core.AccountIDFor(testkit.UserID))
+	if after.RefreshToken == "" || after.RefreshToken == before.RefreshToken {
+		t.Errorf("the account's entry after the refresh holds refresh token %q (before: %q)", after.RefreshToken, before.RefreshToken)
+	}
+	if _, err := store.Get(secrettest.LegacyTokensKey(app.ID)); !errors.Is(err, secret.ErrNotFound) {
+		t.Errorf("the old entry is still in the keyring: %v", err)
+	}
+	if sub := u.userinfoSub("Old"); sub != testkit.UserID {
+		t.Errorf("userinfo after the move is for %q", sub)
+	}
+	now, _ := os.ReadFile(u.registryPath())
+	if strings.Contains(string(now), `"connection"`) || strings.Contains(string(now), `"legacy_tokens"`) || !strings.Contains(string(now), `"version": 2`) {
+		t.Errorf("apps.json after the move:\n%s", now)
+	}
 }
