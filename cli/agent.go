@@ -64,15 +64,15 @@ func (c *cmdCtx) agentFailed(err error) bool {
 	return true
 }
 
-// tokenOf is Service.Token, asked of the agent first.
-func (c *cmdCtx) tokenOf(name string, minValid time.Duration) (*core.TokenSet, error) {
+// tokenOf is Service.TokenFor (account "" the default), asked of the agent first.
+func (c *cmdCtx) tokenOf(name, account string, minValid time.Duration) (*core.TokenSet, error) {
 	if cl := c.askAgent(); cl != nil {
-		_, ts, err := cl.Token(c.ctx, name, minValid)
+		_, ts, err := cl.TokenFor(c.ctx, name, account, minValid)
 		if !c.agentFailed(err) {
 			return ts, err
 		}
 	}
-	return c.svc.Token(c.ctx, name, minValid)
+	return c.svc.TokenFor(c.ctx, name, account, minValid)
 }
 
 // appOf is Service.Get, asked of the agent first (it holds apps.json parsed).

@@ -66,6 +66,7 @@ func init() {
 		{"remove", "revoke, then delete an app and its secrets", (*cmdCtx).remove},
 		{"discover", "print a provider's discovered endpoints", (*cmdCtx).discover},
 		{"connect", "sign in in the browser and keep the tokens", (*cmdCtx).connect},
+		{"accounts", "list an app's accounts; --default picks the one used when none is named", (*cmdCtx).accounts},
 		{"token", "print a valid access token (refreshing first if needed)", (*cmdCtx).token},
 		{"refresh", "refresh the tokens now", (*cmdCtx).refresh},
 		{"userinfo", "print the userinfo answer", (*cmdCtx).userinfo},

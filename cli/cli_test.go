@@ -40,6 +40,12 @@ func runIn(t *testing.T, dir string, store secret.Store, stdin string, args ...s
 	return out.String(), errb.String(), code
 }
 
+// anonymousTokensKey is core's keyring key for the tokens of an app's one account when the
+// sign-in named nobody (core.AnonymousAccount; see core/secrets.go).
+func anonymousTokensKey(appID string) string {
+	return "app/" + appID + "/accounts/" + core.AnonymousAccount + "/tokens"
+}
+
 // markConnected marks the registered app name connected (with email, if any) and stores
 // tokens (a token record's JSON) as its tokens, as a connect would; it returns the app's ID.
 func markConnected(t *testing.T, dir string, store secret.Store, name, email, tokens string) (id string) {
@@ -53,12 +59,12 @@ func markConnected(t *testing.T, dir string, store secret.Store, name, email, to
 		t.Fatal(err)
 	}
 	if err := svc.Registry.UpdateApp(app.ID, func(a *core.App) error {
-		a.Connection = &core.Connection{State: core.StateConnected, Email: email}
+		a.SetConnection(&core.Connection{State: core.StateConnected, Email: email})
 		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if err := store.Set("app/"+app.ID+"/tokens", tokens); err != nil {
+	if err := store.Set(anonymousTokensKey(app.ID), tokens); err != nil {
 		t.Fatal(err)
 	}
 	return app.ID

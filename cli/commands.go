@@ -274,13 +274,98 @@ func (c *cmdCtx) edit(args []string) error {
 	return nil
 }
 
-// listEntry is one row of `list --json`.
+// listEntry is one row of `list --json`: the state and expiry are the default account's,
+// as they were when an app had one; accounts lists them all.
 type listEntry struct {
 	ID              string               `json:"id"`
 	ProviderName    string               `json:"provider_name"`
 	ConnectionState core.ConnectionState `json:"connection_state"`
 	ExpiresAt       *time.Time           `json:"expires_at"`
 	RefreshToken    *healthView          `json:"refresh_token_health,omitempty"` // nil: nothing known
+	Accounts        []accountEntry       `json:"accounts"`
+}
+
+// accountEntry is one account in `accounts --json` and `list --json`.
+type accountEntry struct {
+	ID        string               `json:"id"`
+	Subject   string               `json:"subject"`
+	Email     string               `json:"email"`
+	Name      string               `json:"name,omitempty"`
+	State     core.ConnectionState `json:"state"`
+	ExpiresAt *time.Time           `json:"expires_at"`
+	Default   bool                 `json:"default"`
+	// RefreshToken: how this account's refresh token stands against its provider's known
+	// limit (nil: nothing known).
+	RefreshToken *healthView `json:"refresh_token_health,omitempty"`
+}
+
+func accountEntries(a *core.App, now time.Time) []accountEntry {
+	out := []accountEntry{}
+	def := a.Default()
+	for i := range a.Accounts {
+		acct := &a.Accounts[i]
+		var exp *time.Time
+		if acct.ExpiresAt != nil {
+			t := acct.ExpiresAt.UTC()
+			exp = &t
+		}
+		out = append(out, accountEntry{acct.ID, acct.Subject, acct.Email, acct.Name, acct.StateAt(now), exp, acct.ID == def.ID,
+			newHealthView(a.RefreshHealthOf(&acct.Connection, now))})
+	}
+	return out
+}
+
+// accounts lists an app's accounts, or with --default makes one the default.
+func (c *cmdCtx) accounts(args []string) error {
+	fs := newFlags("accounts")
+	asJSON := fs.Bool("json", false, "JSON output")
+	var def stringFlag
+	fs.Var(&def, "default", "EMAIL|SUBJECT: make this account the default")
+	name, err := parseName(fs, args)
+	if err != nil {
+		return err
+	}
+	if def.set {
+		if *asJSON {
+			return usagef("--default changes the default; list the accounts without it to get --json")
+		}
+		app, err := c.svc.SetDefaultAccount(name, def.value)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.env.Stdout, "%s now uses %s when no --account is given.\n", app.ProviderName, app.Default().Label())
+		return nil
+	}
+	app, err := c.svc.Get(name)
+	if err != nil {
+		return err
+	}
+	now := c.svc.Now()
+	entries := accountEntries(&app, now)
+	if *asJSON {
+		return c.printJSON(entries)
+	}
+	if len(entries) == 0 {
+		fmt.Fprintf(c.env.Stdout, "%s has no accounts yet: connectedapps connect %s\n", app.ProviderName, quoteName(app.ProviderName))
+		return nil
+	}
+	tw := tabwriter.NewWriter(c.env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "DEFAULT\tEMAIL\tSUBJECT\tSTATE\tEXPIRES")
+	for i, e := range entries {
+		mark := ""
+		if e.Default {
+			mark = "*"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", mark, orDash(e.Email), orDash(e.Subject), e.State, describeConnExpiry(&app.Accounts[i].Connection, now))
+	}
+	return tw.Flush()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 func (c *cmdCtx) list(args []string) error {
@@ -301,7 +386,7 @@ func (c *cmdCtx) list(args []string) error {
 	if *asJSON {
 		out := []listEntry{}
 		for _, a := range apps {
-			out = append(out, listEntry{a.ID, a.ProviderName, a.State(now), expiresAt(&a), newHealthView(a.RefreshHealth(now))})
+			out = append(out, listEntry{a.ID, a.ProviderName, a.State(now), expiresAt(&a), newHealthView(a.RefreshHealth(now)), accountEntries(&a, now)})
 		}
 		return c.printJSON(out)
 	}
@@ -324,6 +409,9 @@ func documentView(app *core.App, now time.Time) map[string]any {
 	_ = json.Unmarshal(data, &view)
 	view["connection_state"] = app.State(now)
 	view["expires_at"] = expiresAt(app)
+	if c := app.Connection(); c != nil {
+		view["connection"] = c // the default account's, as "connection" was before accounts
+	}
 	if h := newHealthView(app.RefreshHealth(now)); h != nil {
 		view["refresh_token_health"] = h
 	}
@@ -331,21 +419,25 @@ func documentView(app *core.App, now time.Time) map[string]any {
 }
 
 func expiresAt(a *core.App) *time.Time {
-	if a.Connection == nil || a.Connection.ExpiresAt == nil {
+	if a.Connection() == nil || a.Connection().ExpiresAt == nil {
 		return nil
 	}
-	t := a.Connection.ExpiresAt.UTC()
+	t := a.Connection().ExpiresAt.UTC()
 	return &t
 }
 
 func describeExpiry(a *core.App, now time.Time) string {
+	return describeConnExpiry(a.Connection(), now)
+}
+
+func describeConnExpiry(c *core.Connection, now time.Time) string {
 	switch {
-	case a.Connection == nil:
+	case c == nil:
 		return "-"
-	case a.Connection.ExpiresAt == nil:
+	case c.ExpiresAt == nil:
 		return "unknown"
 	}
-	at := a.Connection.ExpiresAt.UTC()
+	at := c.ExpiresAt.UTC()
 	left := at.Sub(now).Round(time.Second)
 	if left <= 0 {
 		return at.Format(time.RFC3339) + " (passed)"
@@ -378,7 +470,7 @@ func (c *cmdCtx) show(args []string) error {
 	row(name0.ShowLabel, app.ProviderName)
 	row("State", string(app.State(now)))
 	row("Expires", describeExpiry(&app, now))
-	if conn := app.Connection; conn != nil {
+	if conn := app.Connection(); conn != nil {
 		id := core.Identity{Subject: conn.Subject, Name: conn.Name, Email: conn.Email}
 		row("Signed in as", id.Display())
 		row("Granted scopes", strings.Join(conn.GrantedScopes, " "))
@@ -388,6 +480,15 @@ func (c *cmdCtx) show(args []string) error {
 			row("Note", "scopes changed: connect again to apply")
 		}
 		row("Last error", conn.LastError)
+	}
+	if len(app.Accounts) > 1 {
+		var others []string
+		for i := range app.Accounts {
+			if a := &app.Accounts[i]; a.ID != app.Default().ID {
+				others = append(others, a.Label()+" ("+string(a.StateAt(now))+")")
+			}
+		}
+		row("Other accounts", strings.Join(others, ", "))
 	}
 	for _, f := range core.Fields {
 		if f.ShowLabel == "" || f.JSON == core.FieldProviderName {
@@ -490,6 +591,8 @@ func (c *cmdCtx) connect(args []string) error {
 	fs.Var(&timeout, "timeout", "how long to wait for the sign-in")
 	noBrowser := fs.Bool("no-browser", false, "print the link and accept the redirected URL pasted on stdin")
 	device := fs.Bool("device", false, "sign in with a code on another device (RFC 8628)")
+	var hint stringFlag
+	fs.Var(&hint, "login-hint", "EMAIL: the account to sign in as (sent as login_hint)")
 	name, err := parseName(fs, args)
 	if err != nil {
 		return err
@@ -513,7 +616,7 @@ func (c *cmdCtx) connect(args []string) error {
 	}
 	name = app.ID
 	w := c.env.Stdout
-	opts := core.ConnectOptions{Timeout: timeout.value, NoBrowser: *noBrowser}
+	opts := core.ConnectOptions{Timeout: timeout.value, NoBrowser: *noBrowser, LoginHint: hint.value}
 	opts.OnAuthURL = func(link string, browserErr error) {
 		switch {
 		case *noBrowser:
@@ -596,6 +699,7 @@ func (c *cmdCtx) token(args []string) error {
 	minValid := durationFlag{value: core.DefaultMinValid}
 	fs.Var(&minValid, "min-valid", "refresh first when the token expires sooner than this")
 	idToken := fs.Bool("id-token", false, "print the ID token instead of the access token")
+	account := accountFlag(fs)
 	name, err := parseName(fs, args)
 	if err != nil {
 		return err
@@ -638,12 +742,16 @@ func (c *cmdCtx) token(args []string) error {
 		if err != nil {
 			return err
 		}
-		if app.Connection == nil || app.Connection.Email == "" {
+		acct := app.FindAccount(account.value)
+		if acct == nil && account.set {
+			return core.Failf(core.ErrNotFound, "%s has no account %q: see connectedapps accounts %s", app.ProviderName, account.value, quoteName(app.ProviderName))
+		}
+		if acct == nil || acct.Email == "" {
 			return usagef("--format %s needs --user EMAIL (the mailbox's address): %s has no signed-in email address to use", *format, app.ProviderName)
 		}
-		user.value = app.Connection.Email
+		user.value = acct.Email
 	}
-	ts, err := c.tokenOf(name, minValid.value)
+	ts, err := c.tokenOf(name, account.value, minValid.value)
 	if err != nil {
 		return err
 	}
@@ -676,7 +784,7 @@ func (c *cmdCtx) token(args []string) error {
 		}
 		fmt.Fprintln(w, s)
 	case "kube":
-		cred, err := c.kubeCredential(name, ts, kubeToken.value == "access", minValid.value)
+		cred, err := c.kubeCredential(name, account.value, ts, kubeToken.value == "access", minValid.value)
 		if err != nil {
 			return err
 		}
@@ -707,7 +815,7 @@ func (c *cmdCtx) token(args []string) error {
 // ID token can run out before it (its lifetime is the provider's, and not every refresh brings
 // a new one), so an ID token expiring within minValid is refreshed for, and never handed out
 // expired.
-func (c *cmdCtx) kubeCredential(name string, ts *core.TokenSet, access bool, minValid time.Duration) (*execCredential, error) {
+func (c *cmdCtx) kubeCredential(name, account string, ts *core.TokenSet, access bool, minValid time.Duration) (*execCredential, error) {
 	cred := &execCredential{APIVersion: execCredentialAPIVersion, Kind: "ExecCredential"}
 	if access {
 		cred.Status.Token = ts.AccessToken
@@ -724,7 +832,7 @@ func (c *cmdCtx) kubeCredential(name string, ts *core.TokenSet, access bool, min
 		if ts.RefreshToken == "" {
 			return nil, core.Failf(core.ErrNeedsReauth, "%s's ID token has run out and there is no refresh token to renew it: run `connectedapps connect %s` to sign in again", name, quoteName(name))
 		}
-		fresh, err := c.svc.Refresh(c.ctx, name)
+		fresh, err := c.svc.RefreshFor(c.ctx, name, account)
 		if err != nil {
 			return nil, err
 		}
@@ -741,11 +849,13 @@ func (c *cmdCtx) kubeCredential(name string, ts *core.TokenSet, access bool, min
 }
 
 func (c *cmdCtx) refresh(args []string) error {
-	name, err := c.nameOnly("refresh", args)
+	fs := newFlags("refresh")
+	account := accountFlag(fs)
+	name, err := parseName(fs, args)
 	if err != nil {
 		return err
 	}
-	ts, err := c.svc.Refresh(c.ctx, name)
+	ts, err := c.svc.RefreshFor(c.ctx, name, account.value)
 	if err != nil {
 		return err
 	}
@@ -759,20 +869,22 @@ func (c *cmdCtx) refresh(args []string) error {
 }
 
 func (c *cmdCtx) userinfo(args []string) error {
-	return c.printAnswer("userinfo", args, c.svc.Userinfo)
+	return c.printAnswer("userinfo", args, c.svc.UserinfoFor)
 }
 
 func (c *cmdCtx) introspect(args []string) error {
-	return c.printAnswer("introspect", args, c.svc.Introspect)
+	return c.printAnswer("introspect", args, c.svc.IntrospectFor)
 }
 
-// printAnswer prints what one of the provider's endpoints said about NAME.
-func (c *cmdCtx) printAnswer(cmd string, args []string, ask func(context.Context, string) (json.RawMessage, error)) error {
-	name, err := c.nameOnly(cmd, args)
+// printAnswer prints what one of the provider's endpoints said about NAME's account.
+func (c *cmdCtx) printAnswer(cmd string, args []string, ask func(context.Context, string, string) (json.RawMessage, error)) error {
+	fs := newFlags(cmd)
+	account := accountFlag(fs)
+	name, err := parseName(fs, args)
 	if err != nil {
 		return err
 	}
-	raw, err := ask(c.ctx, name)
+	raw, err := ask(c.ctx, name, account.value)
 	if err != nil {
 		return err
 	}
@@ -782,13 +894,17 @@ func (c *cmdCtx) printAnswer(cmd string, args []string, ask func(context.Context
 func (c *cmdCtx) disconnect(args []string) error {
 	fs := newFlags("disconnect")
 	localOnly := fs.Bool("local-only", false, "forget the tokens here without telling the provider")
+	account := accountFlag(fs)
 	name, err := parseName(fs, args)
 	if err != nil {
 		return err
 	}
-	res, err := c.svc.Disconnect(c.ctx, name, *localOnly)
+	res, err := c.svc.DisconnectFor(c.ctx, name, account.value, *localOnly)
 	if err != nil {
 		return err
+	}
+	if account.set {
+		name += " (" + account.value + ")" // the app's other accounts stay connected
 	}
 	if res.Revoked {
 		fmt.Fprintf(c.env.Stdout, "Disconnected %s: the provider revoked the grant and the tokens were deleted here.\n", name)
@@ -796,6 +912,13 @@ func (c *cmdCtx) disconnect(args []string) error {
 		fmt.Fprintf(c.env.Stdout, "Disconnected %s: the tokens were deleted here (not revoked: %s).\n", name, res.NotRevokedAs)
 	}
 	return nil
+}
+
+// accountFlag is the --account flag of the commands that use one account's tokens.
+func accountFlag(fs *flag.FlagSet) *stringFlag {
+	var f stringFlag
+	fs.Var(&f, "account", "EMAIL|SUBJECT: which of the app's accounts (default: its default account)")
+	return &f
 }
 
 func (c *cmdCtx) nameOnly(cmd string, args []string) (string, error) {

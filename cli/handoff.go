@@ -160,12 +160,13 @@ func (c *cmdCtx) execCmd(args []string) error {
 	fs := newFlags("exec")
 	minValid := durationFlag{value: core.DefaultMinValid}
 	fs.Var(&minValid, "min-valid", "refresh first when the token expires sooner than this")
+	account := accountFlag(fs)
 	name, err := parseName(fs, args[:sep])
 	if err != nil {
 		return err
 	}
 	command := args[sep+1:]
-	ts, err := c.tokenOf(name, minValid.value)
+	ts, err := c.tokenOf(name, account.value, minValid.value)
 	if err != nil {
 		return err
 	}
@@ -211,6 +212,7 @@ func (c *cmdCtx) gitCredential(args []string) error {
 	username := fs.String("username", "oauth2", "the user name to send with the token")
 	minValid := durationFlag{value: core.DefaultMinValid}
 	fs.Var(&minValid, "min-valid", "refresh first when the token expires sooner than this")
+	account := accountFlag(fs)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -245,7 +247,7 @@ func (c *cmdCtx) gitCredential(args []string) error {
 	if bad := strings.ContainsAny(*username, "\r\n\x00"); bad || *username == "" {
 		return usagef("git-credential: --username %q is not a user name (one line, not empty)", *username)
 	}
-	ts, err := c.tokenOf(name, minValid.value)
+	ts, err := c.tokenOf(name, account.value, minValid.value)
 	if err != nil {
 		return err
 	}

@@ -380,7 +380,7 @@ func tokensFixture(t *testing.T, tokens map[string]any) (dir string, store *secr
 	svc, _ := core.NewService(core.Config{Dir: dir, Secrets: store})
 	app, _ := svc.Get("P")
 	raw, _ := json.Marshal(tokens)
-	_ = store.Set("app/"+app.ID+"/tokens", string(raw))
+	_ = store.Set(anonymousTokensKey(app.ID), string(raw))
 	return dir, store
 }
 
@@ -492,14 +492,14 @@ func TestTokenFormatKubeRefreshBringsNoIDToken(t *testing.T) {
 	svc, _ := core.NewService(core.Config{Dir: dir, Secrets: store})
 	app, _ := svc.Get("P")
 	if err := svc.Registry.UpdateApp(app.ID, func(a *core.App) error {
-		a.Connection = &core.Connection{State: core.StateConnected}
+		a.SetConnection(&core.Connection{State: core.StateConnected})
 		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}
 	expired := unsignedJWT(map[string]any{"sub": "u1", "exp": time.Now().Add(-time.Minute).Unix()})
 	raw, _ := json.Marshal(map[string]any{"access_token": "acc-1", "refresh_token": "ref-1", "id_token": expired, "expires_at": time.Now().Add(time.Hour).UTC()})
-	_ = store.Set("app/"+app.ID+"/tokens", string(raw))
+	_ = store.Set(anonymousTokensKey(app.ID), string(raw))
 
 	out, errOut, code := runIn(t, dir, store, "", "token", "P", "--format", "kube")
 	if code != ExitReauth || out != "" || refreshes.Load() != 1 || strings.Contains(errOut, expired) || strings.Count(errOut, "\n") != 1 ||
@@ -507,7 +507,7 @@ func TestTokenFormatKubeRefreshBringsNoIDToken(t *testing.T) {
 		t.Errorf("exit %d, %d refreshes, stdout %q, stderr %q", code, refreshes.Load(), out, errOut)
 	}
 	// The refresh itself was kept: the rotated refresh token is not lost.
-	if kept, _ := store.Get("app/" + app.ID + "/tokens"); !strings.Contains(kept, "ref-2") || !strings.Contains(kept, "acc-new") {
+	if kept, _ := store.Get(anonymousTokensKey(app.ID)); !strings.Contains(kept, "ref-2") || !strings.Contains(kept, "acc-new") {
 		t.Errorf("the refreshed tokens were not kept: %s", kept)
 	}
 }

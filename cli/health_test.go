@@ -34,8 +34,8 @@ func connectedSince(t *testing.T, dir string, store secret.Store, name string, i
 		t.Fatal(err)
 	}
 	if err := svc.Registry.UpdateApp(id, func(a *core.App) error {
-		a.Connection.HasRefreshToken = true
-		a.Connection.RefreshTokenIssuedAt, a.Connection.RefreshTokenUsedAt = issued, used
+		a.Connection().HasRefreshToken = true
+		a.Connection().RefreshTokenIssuedAt, a.Connection().RefreshTokenUsedAt = issued, used
 		return nil
 	}); err != nil {
 		t.Fatal(err)

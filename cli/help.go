@@ -36,6 +36,11 @@ var appFlagsHelp = func() string {
 	return strings.Replace(b.String(), "\x00", "  "+strings.Join(endpoints, "  ")+"\n", 1)
 }()
 
+// accountHelp is the --account line of every command that uses one account's tokens.
+const accountHelp = `  --account EMAIL|SUBJECT
+                 which of the app's accounts (default: its default account; see connectedapps accounts)
+`
+
 var helpTopics = map[string]string{
 	"add": `connectedapps add NAME [--preset ID [--tenant T | --realm R | --site URL | --domain D]] [flags]
 Register an app. NAME is how every other command refers to it (case does not matter).
@@ -72,14 +77,14 @@ keyring.
 	"show": `connectedapps show NAME [--json]
 The app's document, its redirect URI and connection state. Never prints a secret.
 `,
-	"inspect": `connectedapps inspect NAME [--json]
+	"inspect": `connectedapps inspect NAME [--account EMAIL|SUBJECT] [--json]
 What the app's tokens are, without printing one: for the access and the ID token their kind,
 length and expiry; for a JWT its header, every claim (times in local time and how long from now)
 and whether its signature was verified against the app's JWKS (and with which key), or why not;
 the ID token's at_hash against the access token; the scopes granted against those requested; the
 refresh token, held since when, and what the provider is known to do with it.
 Reads the keyring and the JWKS; never refreshes. --json gives the same as JSON.
-`,
+` + accountHelp,
 	"remove": `connectedapps remove NAME [--local-only]
 Revoke the tokens at the provider (unless --local-only), delete the client there if this program
 registered it (add --register), then delete the app and its secrets. If the provider cannot be told,
@@ -88,8 +93,14 @@ nothing is removed; --local-only forgets the app here without asking the provide
 	"discover": `connectedapps discover URL [--issuer URL]
 Print the provider's discovered endpoints as JSON.
 `,
-	"connect": `connectedapps connect NAME [--timeout 5m] [--no-browser] [--device]
+	"connect": `connectedapps connect NAME [--login-hint EMAIL] [--timeout 5m] [--no-browser] [--device]
 Open the browser to sign in, catch the redirect on this machine, and keep the tokens in the keyring.
+Each person who signs in is an account of the app, known by the subject the provider verified:
+signing in again as the same person updates that account; as another adds one (the first is the
+default). Once the app has an account, the sign-in asks the provider to let you pick the account
+(prompt=select_account, or the preset's way).
+  --login-hint EMAIL
+                 the account to sign in as, sent as login_hint (the provider may skip its chooser)
   --no-browser   print the link instead, and accept the final redirected URL pasted on stdin
                  (for a browser on another machine)
   --device       sign in with a code instead (RFC 8628), for any app with a device URI: the page and
@@ -97,18 +108,27 @@ Open the browser to sign in, catch the redirect on this machine, and keep the to
                  the code expires unless --timeout is given. Apps added with --grant device_code always do this.
 An app with --grant client_credentials just fetches its first token: nobody signs in.
 `,
-	"token": `connectedapps token NAME [--format bare|header|json|env|xoauth2|oauthbearer|kube] [--user EMAIL]
-                       [--host HOST --port N] [--kube-token id|access] [--min-valid 60s] [--id-token]
+	"accounts": `connectedapps accounts NAME [--json] [--default EMAIL|SUBJECT]
+List the app's accounts: which is the default, email, subject, state and expiry. --json prints
+[{id, subject, email, name, state, expires_at, default}].
+  --default EMAIL|SUBJECT
+                 make that account the default: the one token, refresh, userinfo, introspect,
+                 disconnect, exec and git-credential use when no --account is given
+`,
+	"token": `connectedapps token NAME [--account EMAIL|SUBJECT] [--format bare|header|json|env|xoauth2|oauthbearer|kube]
+                       [--user EMAIL] [--host HOST --port N] [--kube-token id|access] [--min-valid 60s] [--id-token]
 Print a valid access token, refreshing it first when it expires within --min-valid
 (capped at half the token's lifetime when the provider never grants that much).
 A client credentials app fetches a new token instead of refreshing.
+  --account EMAIL|SUBJECT
+                    which of the app's accounts (default: its default account; see connectedapps accounts)
   --format header   prints "Authorization: Bearer TOKEN", for curl to read from stdin (never put the
                     token in a command's arguments, which other users can read):
                       connectedapps token NAME --format header | curl -H @- https://...
   --format json     prints {access_token, token_type, expires_at, expires_in, scopes}
   --format env      prints export ACCESS_TOKEN='TOKEN', for eval "$(connectedapps token NAME --format env)"
   --format xoauth2  prints the base64 SASL XOAUTH2 string for IMAP and SMTP; --user EMAIL names the
-                    mailbox (default: the signed-in email address)
+                    mailbox (default: the email address of the account used)
   --format oauthbearer
                     prints the base64 SASL OAUTHBEARER string (RFC 7628) for IMAP and SMTP:
                     n,a=EMAIL,^Ahost=HOST^Aport=N^Aauth=Bearer TOKEN^A^A; --user as for xoauth2, and
@@ -118,15 +138,15 @@ A client credentials app fetches a new token instead of refreshing.
                     expirationTimestamp; an ID token that has run out is refreshed, never handed over
 Exit 3: sign in again (or fix the client); exit 4: temporary failure, try again.
 `,
-	"refresh": `connectedapps refresh NAME
-Refresh the tokens now.
-`,
-	"userinfo": `connectedapps userinfo NAME
+	"refresh": `connectedapps refresh NAME [--account EMAIL|SUBJECT]
+Refresh the tokens now (of one account; each account of an app refreshes on its own).
+` + accountHelp,
+	"userinfo": `connectedapps userinfo NAME [--account EMAIL|SUBJECT]
 Call the userinfo endpoint with the access token and print its answer.
-`,
-	"introspect": `connectedapps introspect NAME
+` + accountHelp,
+	"introspect": `connectedapps introspect NAME [--account EMAIL|SUBJECT]
 Ask the introspection endpoint (RFC 7662) about the access token and print its answer.
-`,
+` + accountHelp,
 	"presets": `connectedapps presets [ID] [--json]
 List the provider presets (ID, name, the flags each needs), or show one preset's registration page and quirks.
 `,
@@ -140,7 +160,7 @@ is refused, and nothing is imported: --as NAME registers the file's one app unde
 Print the named apps (all without a NAME) as a JSON array of Frappe Connected App documents.
 Never writes a client secret, a token or who signed in.
 `,
-	"exec": `connectedapps exec NAME [--min-valid 60s] -- CMD [ARGS...]
+	"exec": `connectedapps exec NAME [--account EMAIL|SUBJECT] [--min-valid 60s] -- CMD [ARGS...]
 Run CMD with a valid access token in $ACCESS_TOKEN (refreshed first if needed). stdin, stdout and
 stderr are the command's; its exit status is passed on (128+N when a signal N ended it; 127 when
 CMD cannot be found).
@@ -149,17 +169,18 @@ $ACCESS_TOKEN itself, or hand it over on stdin with the shell's printf, which st
   connectedapps exec Google -- python3 sync.py
   connectedapps exec Google -- sh -c 'printf "Authorization: Bearer %s\n" "$ACCESS_TOKEN" | curl -H @- https://...'
 Simpler still: connectedapps token Google --format header | curl -H @- https://...
-`,
-	"git-credential": `connectedapps git-credential NAME [--username oauth2] [get|store|erase]
+` + accountHelp,
+	"git-credential": `connectedapps git-credential NAME [--account EMAIL|SUBJECT] [--username oauth2] [get|store|erase]
 A git credential helper: "get" answers username=oauth2 and password=TOKEN, only for https remotes
 on one of the app's git hosts (edit NAME --git-host HOST; the github and gitlab presets set theirs).
 For any other host it answers nothing, so git asks its next helper, and says why on stderr. A token
 holding a line break or NUL is never written. "store" and "erase" are accepted and ignored.
 Set it up for that host only:
   git config --global credential.https://github.com.helper '!connectedapps git-credential GitHub'
-`,
-	"disconnect": `connectedapps disconnect NAME [--local-only]
-Revoke the grant at the provider, then delete the tokens here. If revocation fails nothing is deleted;
---local-only forgets the tokens here without telling the provider.
-`,
+` + accountHelp,
+	"disconnect": `connectedapps disconnect NAME [--account EMAIL|SUBJECT] [--local-only]
+Revoke the grant of one account at the provider, then delete its tokens here; the app's other
+accounts stay. If revocation fails nothing is deleted; --local-only forgets the tokens here without
+telling the provider.
+` + accountHelp,
 }

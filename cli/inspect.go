@@ -15,11 +15,12 @@ import (
 func (c *cmdCtx) inspect(args []string) error {
 	fs := newFlags("inspect")
 	asJSON := fs.Bool("json", false, "JSON output")
+	account := accountFlag(fs)
 	name, err := parseName(fs, args)
 	if err != nil {
 		return err
 	}
-	in, err := c.svc.Inspect(c.ctx, name)
+	in, err := c.svc.InspectFor(c.ctx, name, account.value)
 	if err != nil {
 		return err
 	}
@@ -65,7 +66,11 @@ func relativeText(d time.Duration) string {
 }
 
 func writeInspection(w io.Writer, in *core.Inspection, now time.Time) {
-	fmt.Fprintf(w, "%s\n", in.App)
+	if in.Account != "" {
+		fmt.Fprintf(w, "%s, account %s\n", in.App, in.Account)
+	} else {
+		fmt.Fprintf(w, "%s\n", in.App)
+	}
 	writeTokenFacts(w, "Access token", &in.Access, now)
 	if in.ID != nil {
 		writeTokenFacts(w, "ID token", in.ID, now)

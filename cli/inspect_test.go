@@ -29,7 +29,7 @@ func TestInspectPrintsEveryFactAndNoToken(t *testing.T) {
 	appID := markConnected(t, dir, store, "Lab", "", string(ts))
 	svc, _ := core.NewService(core.Config{Dir: dir, Secrets: store})
 	connected := now.Add(-3 * time.Hour).UTC()
-	if err := svc.Registry.UpdateApp(appID, func(a *core.App) error { a.Connection.ConnectedAt = connected; return nil }); err != nil {
+	if err := svc.Registry.UpdateApp(appID, func(a *core.App) error { a.Connection().ConnectedAt = connected; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	secrets := []string{access, id, "refresh-secret-9", strings.Split(access, ".")[2], strings.Split(id, ".")[2]}

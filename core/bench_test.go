@@ -67,12 +67,13 @@ func benchToken(b *testing.B, store secret.Store, n int) {
 	apps, _ := svc.List()
 	app := apps[n/2]
 	exp := time.Now().Add(time.Hour).UTC()
-	if err := svc.writeTokens(&app, &TokenSet{AccessToken: "at", RefreshToken: "rt", Expiry: &exp}); err != nil {
+	acct := Account{ID: AnonymousAccount}
+	if err := svc.writeTokens(&app, &acct, &TokenSet{AccessToken: "at", RefreshToken: "rt", Expiry: &exp}); err != nil {
 		b.Fatal(err)
 	}
-	defer svc.Secrets.Delete(tokensKey(app.ID))
+	defer svc.Secrets.Delete(tokensKey(app.ID, acct.ID))
 	if err := svc.Registry.UpdateApp(app.ID, func(a *App) error {
-		a.Connection = &Connection{State: StateConnected, ExpiresAt: &exp}
+		a.SetConnection(&Connection{State: StateConnected, ExpiresAt: &exp})
 		return nil
 	}); err != nil {
 		b.Fatal(err)

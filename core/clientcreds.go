@@ -23,10 +23,11 @@ func checkGrantSecret(app *App, hasSecret bool) error {
 // in and there is no refresh token: a missing or stale token is simply fetched again, under
 // the same per-app lock and re-check as a refresh.
 func (s *Service) clientCredentialsToken(ctx context.Context, app *App, minValid time.Duration) (*TokenSet, error) {
-	if c := app.Connection; c != nil && c.State == StateClientRejected {
-		return nil, connectionUsable(app) // asking again with the same client would be refused again
+	acct := clientAccount(app)
+	if acct.State == StateClientRejected {
+		return nil, connectionUsable(app, acct) // asking again with the same client would be refused again
 	}
-	ts, err := s.readTokens(app)
+	ts, err := s.readTokens(app, acct)
 	switch {
 	case errors.Is(err, ErrNotConnected), errors.Is(err, ErrNeedsReauth): // none yet, or unreadable: fetch one
 		ts = nil
@@ -36,6 +37,15 @@ func (s *Service) clientCredentialsToken(ctx context.Context, app *App, minValid
 		return ts, nil
 	}
 	return s.renewClientCredentials(ctx, app, ts, false)
+}
+
+// clientAccount is the one account of a client credentials app: the client's own (its
+// default, or a new one named AnonymousAccount when it has none yet).
+func clientAccount(app *App) *Account {
+	if d := app.Default(); d != nil {
+		return d
+	}
+	return &Account{ID: AnonymousAccount}
 }
 
 // connectClientCredentials is Connect for the client credentials grant: the first token.
@@ -56,13 +66,14 @@ func (s *Service) connectClientCredentials(ctx context.Context, app *App) (*Conn
 // lock is held, and a token another process stored meanwhile is used instead, so any number
 // of waiting scripts cause one request at the provider.
 func (s *Service) renewClientCredentials(ctx context.Context, app *App, seen *TokenSet, force bool) (*TokenSet, error) {
-	unlock, err := lockFile(ctx, s.lockPath(app.ID, "refresh"), lockWait)
+	acct := clientAccount(app)
+	unlock, err := lockFile(ctx, s.accountLock(app.ID, acct.ID), lockWait)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
 	if !force {
-		cur, err := s.readTokens(app)
+		cur, err := s.readTokens(app, acct)
 		switch {
 		case err == nil && (seen == nil || cur.AccessToken != seen.AccessToken):
 			return cur, nil
@@ -74,16 +85,16 @@ func (s *Service) renewClientCredentials(ctx context.Context, app *App, seen *To
 	if err != nil {
 		return nil, err
 	}
-	if err := s.writeTokens(app, ts); err != nil {
+	if err := s.writeTokens(app, acct, ts); err != nil {
 		return nil, err
 	}
 	// Every fetch asks for the document's current scopes, so nothing waits for a reconnect.
-	s.recordRenewal(app, ts, "token fetched", func(c *Connection, _ time.Time) { c.ReconnectToApply = false })
+	s.recordRenewal(app, acct.ID, ts, "token fetched", func(c *Connection, _ time.Time) { c.ReconnectToApply = false })
 	ev := EventRefreshed
-	if app.Connection == nil {
+	if app.Connection() == nil {
 		ev = EventConnected // the first token of a client that had none
 	}
-	s.fire(app, ev, ts.Expiry)
+	s.fire(app, "", ev, ts.Expiry)
 	return ts, nil
 }
 
@@ -92,7 +103,7 @@ func (s *Service) renewClientCredentials(ctx context.Context, app *App, seen *To
 // provider's words; every other failure is returned as it is.
 func (s *Service) recordRejection(app *App, err error) error {
 	if pe := (*ProviderError)(nil); errors.As(err, &pe) && pe.Kind == ErrClientRejected {
-		s.markConnection(app, StateClientRejected, pe)
+		s.markConnection(app, clientAccount(app).ID, StateClientRejected, pe)
 	}
 	return err
 }

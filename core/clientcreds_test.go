@@ -52,7 +52,7 @@ func TestClientCredentialsFetchCacheRenew(t *testing.T) {
 		t.Errorf("request: basic %v %q, form %v", r.HasBasic, r.BasicUser, r.Form)
 	}
 	a, _ := svc.Get(app.ID)
-	if c := a.Connection; c == nil || c.State != StateConnected || c.HasRefreshToken || c.ExpiresAt == nil || !c.ConnectedAt.Equal(clock.Now()) {
+	if c := a.Connection(); c == nil || c.State != StateConnected || c.HasRefreshToken || c.ExpiresAt == nil || !c.ConnectedAt.Equal(clock.Now()) {
 		t.Errorf("connection = %+v", c)
 	}
 
@@ -70,7 +70,7 @@ func TestClientCredentialsFetchCacheRenew(t *testing.T) {
 		t.Errorf("renewal form %v", r.Form)
 	}
 	a, _ = svc.Get(app.ID)
-	if c := a.Connection; c.RefreshedAt == nil || !c.RefreshedAt.Equal(clock.Now()) {
+	if c := a.Connection(); c.RefreshedAt == nil || !c.RefreshedAt.Equal(clock.Now()) {
 		t.Errorf("renewal not recorded: %+v", c)
 	}
 	// Refresh forces a new one; Connect does too.
@@ -78,7 +78,7 @@ func TestClientCredentialsFetchCacheRenew(t *testing.T) {
 		t.Errorf("Refresh = %+v, %v", ts, err)
 	}
 	res, err := svc.Connect(ctx, "machine", ConnectOptions{})
-	if err != nil || res.Tokens.AccessToken != "at-4" || res.App.Connection == nil || res.Identity != (Identity{}) {
+	if err != nil || res.Tokens.AccessToken != "at-4" || res.App.Connection() == nil || res.Identity != (Identity{}) {
 		t.Errorf("Connect = %+v, %v", res, err)
 	}
 }
@@ -162,8 +162,8 @@ func TestClientCredentialsRejectedClient(t *testing.T) {
 	tokOneLine(t, err)
 	tokNoSecrets(t, err)
 	a, _ := svc.Get(app.ID)
-	if a.Connection.State != StateClientRejected {
-		t.Errorf("state = %s", a.Connection.State)
+	if a.Connection().State != StateClientRejected {
+		t.Errorf("state = %s", a.Connection().State)
 	}
 	// Recorded, so the next call stops without asking the provider again.
 	if _, err := svc.Token(ctx, "Machine", DefaultMinValid); !errors.Is(err, ErrClientRejected) || len(te.Requests("/token")) != 2 {
@@ -196,10 +196,10 @@ func TestEditToOrFromClientCredentialsDropsTokens(t *testing.T) {
 		a.GrantType, a.AuthorizationURI = GrantAuthorizationCode, "https://idp.example/auth"
 		return nil
 	}, KeepSecret())
-	if err != nil || !res.TokensDropped || res.App.Connection != nil {
+	if err != nil || !res.TokensDropped || res.App.Connection() != nil {
 		t.Fatalf("Edit = %+v, %v", res, err)
 	}
-	if _, err := svc.Secrets.Get(tokensKey(app.ID)); !errors.Is(err, ErrNotFound) {
+	if _, err := svc.Secrets.Get(appTokensKey(t, svc, app.ID)); !errors.Is(err, ErrNotFound) {
 		t.Errorf("tokens still stored: %v", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	"connectedapps/core/fail"
@@ -31,6 +32,9 @@ type ConnectOptions struct {
 	// OnDeviceCode is told the code to approve when the app's grant is device_code (Connect
 	// then runs ConnectDevice).
 	OnDeviceCode func(DeviceCode)
+	// LoginHint is sent as login_hint (the email of the account to sign in as), so the
+	// provider can skip its chooser or fill its form.
+	LoginHint string
 }
 
 // ConnectResult is what a successful sign-in established.
@@ -42,7 +46,10 @@ type ConnectResult struct {
 
 // Connect runs the authorization code flow: PKCE, a fresh state and (with openid) a nonce,
 // the system browser, the loopback catcher, the code exchange and ID token verification; the
-// tokens go to the keyring and the connection facts to the registry.
+// tokens go to the keyring and the connection facts to the registry, as the account of the
+// verified subject: a new one, or the same subject's again (updated, never a second). An app
+// that has an account already asks the provider for its account chooser (the preset's
+// SelectAccount), so another account can be picked.
 func (s *Service) Connect(ctx context.Context, name string, opts ConnectOptions) (*ConnectResult, error) {
 	app, err := s.Registry.Find(name)
 	if err != nil {
@@ -75,7 +82,7 @@ func (s *Service) Connect(ctx context.Context, name string, opts ConnectOptions)
 	defer catcher.Close()
 	catcher.SetLogger(s.Log)
 
-	signIn := oauth.NewSignIn(&app, secret, catcher.RedirectURI(), s.Log)
+	signIn := oauth.NewSignIn(&app, secret, catcher.RedirectURI(), s.Log, signInParams(&app, opts)...)
 	signIn.Expect(catcher, &app)
 	link := signIn.URL
 
@@ -136,10 +143,24 @@ func (s *Service) Connect(ctx context.Context, name string, opts ConnectOptions)
 	return s.finishSignIn(ctx, &app, ts, signIn.Nonce)
 }
 
+// signInParams are this sign-in's own parameters: the account chooser when the app has an
+// account already, and the login hint when one is given.
+func signInParams(app *App, opts ConnectOptions) []QueryParameter {
+	var extra []QueryParameter
+	if len(app.Accounts) > 0 {
+		extra = append(extra, app.SelectAccountParams()...)
+	}
+	if h := strings.TrimSpace(opts.LoginHint); h != "" {
+		extra = append(extra, QueryParameter{Key: "login_hint", Value: h})
+	}
+	return extra
+}
+
 // finishSignIn ends every interactive sign-in once tokens are in hand: who signed in is
 // checked (the ID token against nonce, "" for the device flow, which has none), then the
-// tokens and the connection are stored. A userinfo call that only completes the name shown
-// runs beside the keyring write; the registry record waits for it.
+// tokens and the connection are stored as the account of whoever signed in. The identity
+// (with a userinfo call that completes the name shown) is awaited before the keyring write,
+// since its subject names the account, and so the key, the tokens go under.
 func (s *Service) finishSignIn(ctx context.Context, app *App, ts *TokenSet, nonce string) (*ConnectResult, error) {
 	ctx, cancel := context.WithCancel(ctx) // ends the userinfo call if storing fails
 	defer cancel()
@@ -170,7 +191,11 @@ func (s *Service) beginSignIn(app *App) (secret string, unlock func(), err error
 		return "", nil, Failf(ErrBusy, "a connect for %s is already running (in this window or another terminal): finish or cancel that one first", app.ProviderName)
 	}
 	if secret, err = s.clientSecret(app); err == nil {
-		if _, err = s.readTokens(app); errors.Is(err, ErrNotConnected) || errors.Is(err, ErrNeedsReauth) {
+		probe := app.Default()
+		if probe == nil {
+			probe = &Account{ID: AnonymousAccount}
+		}
+		if _, err = s.readTokens(app, probe); errors.Is(err, ErrNotConnected) || errors.Is(err, ErrNeedsReauth) {
 			err = nil
 		}
 	}
@@ -181,32 +206,43 @@ func (s *Service) beginSignIn(app *App) (secret string, unlock func(), err error
 	return secret, unlock, nil
 }
 
-// storeConnection writes tokens, then facts, under the refresh lock so a background refresh
-// of the old grant cannot overwrite the new one. identity is awaited after the keyring write.
-// It returns the app as saved (no second read of the registry) and the identity recorded.
+// storeConnection writes tokens, then facts, of the account who signed in, under that
+// account's refresh lock so a background refresh of its old grant cannot overwrite the new
+// one. identity is awaited first: the subject names the account (AccountIDFor), so signing in
+// again as the same person updates that account. It returns the app as saved (no second read
+// of the registry) and the identity recorded.
 func (s *Service) storeConnection(ctx context.Context, app *App, ts *TokenSet, identity func() Identity) (saved App, id Identity, err error) {
-	unlock, err := lockFile(ctx, s.lockPath(app.ID, "refresh"), lockWait)
+	id = identity()
+	acct := Account{ID: AccountIDFor(id.Subject)}
+	if cur, err := s.Registry.Find(app.ID); err == nil && cur.FindAccount(acct.ID) != nil {
+		acct.LegacyTokens = cur.FindAccount(acct.ID).LegacyTokens
+	}
+	unlock, err := lockFile(ctx, s.accountLock(app.ID, acct.ID), lockWait)
 	if err != nil {
 		return App{}, Identity{}, err
 	}
 	defer unlock()
-	if err := s.writeTokens(app, ts); err != nil {
+	if err := s.writeTokens(app, &acct, ts); err != nil {
 		return App{}, Identity{}, err
 	}
-	id = identity()
 	now := s.Now().UTC()
 	err = s.Registry.UpdateApp(app.ID, func(a *App) error {
-		a.Connection = &Connection{State: StateConnected, ExpiresAt: ts.Expiry, Subject: id.Subject, Name: id.Name,
-			Email: id.Email, GrantedScopes: ts.Scopes, HasRefreshToken: ts.RefreshToken != "", ConnectedAt: now}
-		if ts.RefreshToken != "" {
-			a.Connection.RefreshTokenIssuedAt = &now // the limits of refresh-token health count from here
+		legacy := false
+		if cur := a.FindAccount(acct.ID); cur != nil {
+			legacy = cur.LegacyTokens && acct.LegacyTokens // still there: the old key was not deleted
 		}
+		c := Account{ID: acct.ID, LegacyTokens: legacy, Connection: Connection{State: StateConnected, ExpiresAt: ts.Expiry,
+			Subject: id.Subject, Name: id.Name, Email: id.Email, GrantedScopes: ts.Scopes, HasRefreshToken: ts.RefreshToken != "", ConnectedAt: now}}
+		if ts.RefreshToken != "" {
+			c.RefreshTokenIssuedAt = &now // the limits of refresh-token health count from here
+		}
+		a.PutAccount(c)
 		saved = *a
 		return nil
 	})
 	if err != nil {
 		return App{}, Identity{}, err
 	}
-	s.fire(app, EventConnected, ts.Expiry)
+	s.fire(app, saved.FindAccount(acct.ID).Label(), EventConnected, ts.Expiry)
 	return saved, id, nil
 }

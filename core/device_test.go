@@ -105,8 +105,8 @@ func TestDeviceFlowApprovedAfterPendingAndSlowDown(t *testing.T) {
 		t.Errorf("tokens = %+v", res.Tokens)
 	}
 	app, _ := f.svc.Get(f.app.ID)
-	if app.Connection == nil || app.Connection.State != StateConnected || !app.Connection.HasRefreshToken {
-		t.Errorf("connection = %+v", app.Connection)
+	if app.Connection() == nil || app.Connection().State != StateConnected || !app.Connection().HasRefreshToken {
+		t.Errorf("connection = %+v", app.Connection())
 	}
 	if got, err := f.svc.Token(context.Background(), f.app.ID, DefaultMinValid); err != nil || got.AccessToken != "at-device" {
 		t.Errorf("Token after the device flow = %+v, %v", got, err)
@@ -207,8 +207,8 @@ func TestDeviceFlowEndings(t *testing.T) {
 			if got := dp.Count("/token"); got != c.polls {
 				t.Errorf("%d polls, want %d", got, c.polls)
 			}
-			if app, _ := f.svc.Get(f.app.ID); app.Connection != nil {
-				t.Errorf("a failed device flow recorded a connection: %+v", app.Connection)
+			if app, _ := f.svc.Get(f.app.ID); app.Connection() != nil {
+				t.Errorf("a failed device flow recorded a connection: %+v", app.Connection())
 			}
 		})
 	}

@@ -9,6 +9,7 @@ type (
 	App              = app.App
 	Connection       = app.Connection
 	Registration     = app.Registration
+	Account          = app.Account
 	QueryParameter   = app.QueryParameter
 	ValidationError  = app.ValidationError
 	Preset           = app.Preset
@@ -33,6 +34,7 @@ const (
 	HostIPv6            = app.HostIPv6
 	DefaultRedirectPort = app.DefaultRedirectPort
 	CallbackPath        = app.CallbackPath
+	AnonymousAccount    = app.AnonymousAccount
 
 	AuthMethodAuto  = app.AuthMethodAuto
 	AuthMethodBasic = app.AuthMethodBasic
@@ -94,6 +96,7 @@ const (
 
 var (
 	NewApp            = app.NewApp
+	AccountIDFor      = app.AccountIDFor
 	NewCallbackPath   = app.NewCallbackPath
 	CallbackSlug      = app.CallbackSlug
 	ValidateName      = app.ValidateName

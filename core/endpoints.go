@@ -10,16 +10,26 @@ import (
 	"connectedapps/core/oauth"
 )
 
-// Userinfo calls the userinfo endpoint with a valid access token and returns its JSON.
+// Userinfo calls the userinfo endpoint with the default account's token (UserinfoFor).
 func (s *Service) Userinfo(ctx context.Context, name string) (json.RawMessage, error) {
-	app, err := s.Registry.Find(name)
+	return s.UserinfoFor(ctx, name, "")
+}
+
+// UserinfoFor calls the userinfo endpoint with a valid access token of the account named
+// (as TokenFor) and returns its JSON.
+func (s *Service) UserinfoFor(ctx context.Context, name, account string) (json.RawMessage, error) {
+	app, acct, err := s.findAccount(name, account)
 	if err != nil {
 		return nil, err
 	}
 	if app.UserinfoURI == "" {
 		return nil, Failf(ErrInvalid, "%s has no userinfo URI", app.ProviderName).With(fail.AddEndpointTo(app.ProviderName, "userinfo_uri"))
 	}
-	ts, err := s.Token(ctx, app.ID, DefaultMinValid)
+	accountID := ""
+	if acct != nil {
+		accountID = acct.ID
+	}
+	ts, err := s.TokenFor(ctx, app.ID, accountID, DefaultMinValid)
 	if err != nil {
 		return nil, err
 	}
@@ -32,20 +42,26 @@ func (s *Service) Userinfo(ctx context.Context, name string) (json.RawMessage, e
 	return oauth.DoJSON(s.HTTP, &app, "userinfo", req)
 }
 
-// Introspect asks the introspection endpoint (RFC 7662) about the current access token.
+// Introspect asks the introspection endpoint about the default account's token (IntrospectFor).
 func (s *Service) Introspect(ctx context.Context, name string) (json.RawMessage, error) {
-	app, err := s.Registry.Find(name)
+	return s.IntrospectFor(ctx, name, "")
+}
+
+// IntrospectFor asks the introspection endpoint (RFC 7662) about the current access token of
+// the account named (as TokenFor).
+func (s *Service) IntrospectFor(ctx context.Context, name, account string) (json.RawMessage, error) {
+	app, acct, err := s.findAccount(name, account)
 	if err != nil {
 		return nil, err
 	}
 	if app.IntrospectionURI == "" {
 		return nil, Failf(ErrInvalid, "%s has no introspection URI", app.ProviderName).With(fail.AddEndpointTo(app.ProviderName, "introspection_uri"))
 	}
-	if err := connectionUsable(&app); err != nil {
+	if err := connectionUsable(&app, acct); err != nil {
 		return nil, err
 	}
 	// The token as stored, not refreshed: introspection is how a person checks what is held.
-	ts, err := s.readTokens(&app)
+	ts, err := s.readTokens(&app, acct)
 	if err != nil {
 		return nil, err
 	}

@@ -208,15 +208,15 @@ func (f *fltFixture) connect(t *testing.T) (*ConnectResult, error) {
 // assertNothingKept checks that a failed first sign-in left no tokens and no connection.
 func (f *fltFixture) assertNothingKept(t *testing.T) {
 	t.Helper()
-	if v, err := f.mem.Get(tokensKey(f.app.ID)); !errors.Is(err, ErrNotFound) {
+	if v, err := f.mem.Get(appTokensKey(t, f.svc, f.app.ID)); !errors.Is(err, ErrNotFound) {
 		t.Errorf("tokens were stored after a failed sign-in: %q %v", v, err)
 	}
 	app, err := f.svc.Get(f.app.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if app.Connection != nil {
-		t.Errorf("the app is marked connected after a failed sign-in: %+v", app.Connection)
+	if app.Connection() != nil {
+		t.Errorf("the app is marked connected after a failed sign-in: %+v", app.Connection())
 	}
 }
 
@@ -302,8 +302,8 @@ func TestConnectTokenWithoutExpiresIn(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Connect: %v", err)
 	}
-	if res.Tokens.Expiry != nil || res.App.Connection == nil || res.App.Connection.ExpiresAt != nil {
-		t.Errorf("expiry = %v / %+v; want unknown (nil)", res.Tokens.Expiry, res.App.Connection)
+	if res.Tokens.Expiry != nil || res.App.Connection() == nil || res.App.Connection().ExpiresAt != nil {
+		t.Errorf("expiry = %v / %+v; want unknown (nil)", res.Tokens.Expiry, res.App.Connection())
 	}
 	if s := res.App.State(time.Now().Add(1000 * time.Hour)); s != StateConnected {
 		t.Errorf("state = %s; want connected", s)

@@ -3,6 +3,8 @@
 package core
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -69,6 +71,17 @@ func TestHelperProcessFaults(t *testing.T) {
 		v.KDF = secrettest.KDF
 		v.Passphrase = func() (string, error) { return secrettest.Pass, nil }
 		fmt.Printf("RESULT %v\n", v.Set("k", "new"))
+	case "migrate-tokens": // the first token call after an upgrade moves the tokens
+		v := secrettest.OpenVault(t, os.Getenv("DIR"), secrettest.Pass)
+		svc, err := NewService(Config{Dir: os.Getenv("DIR"), Secrets: v})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts, err := svc.Token(context.Background(), "Mail", DefaultMinValid)
+		if err == nil {
+			err = errors.New("done: " + ts.AccessToken)
+		}
+		fmt.Printf("RESULT %v\n", err)
 	case "settings-write":
 		fmt.Printf("RESULT %v\n", WriteStoreChoice(os.Getenv("DIR"), StoreVault))
 	default:
@@ -210,6 +223,43 @@ func TestRegistryReadOnlyFolder(t *testing.T) {
 			if apps, err := r.Load(); err != nil || len(apps) != 1 || apps[0].ProviderName != "Kept" {
 				t.Errorf("after the refused write Load = %q, %v", registryTestNames(apps), err)
 			}
+		})
+	}
+}
+
+// ---- the move of an app's tokens to its account's key (after an upgrade) ----
+
+// The process moving an upgraded app's tokens is killed after each step: after the account's
+// key was written (the old one still there), and after the old key was deleted (apps.json
+// still saying the tokens may be there). Reopened, the token is there every time, and the next
+// call finishes the move.
+func TestTokenMoveKilledMidway(t *testing.T) {
+	for _, point := range []string{"account-tokens-written", "legacy-tokens-deleted"} {
+		t.Run(point, func(t *testing.T) {
+			dir, mem := legacyFixture(t)
+			vault := secrettest.OpenVault(t, dir, secrettest.Pass)
+			old, _ := mem.Get(legacyTokensKey(legacyAppID))
+			if err := vault.Set(legacyTokensKey(legacyAppID), old); err != nil {
+				t.Fatal(err)
+			}
+			_, cmd := fltChild(t, "READY", fltHelperEnv+"=migrate-tokens", "DIR="+dir, "CRASH_POINT="+point)
+			fltKill(t, cmd)
+
+			reopened := secrettest.OpenVault(t, dir, secrettest.Pass)
+			svc, err := NewService(Config{Dir: dir, Secrets: reopened})
+			if err != nil {
+				t.Fatal(err)
+			}
+			newKey, _ := reopened.Get(tokensKey(legacyAppID, AccountIDFor("id1")))
+			oldKey, _ := reopened.Get(legacyTokensKey(legacyAppID))
+			if newKey == "" && oldKey == "" {
+				t.Fatalf("after a kill at %s neither key holds the tokens", point)
+			}
+			ts, err := svc.Token(context.Background(), "Mail", DefaultMinValid)
+			if err != nil || ts.AccessToken != "legacy-access" || ts.RefreshToken != "legacy-refresh" {
+				t.Fatalf("after a kill at %s: Token = %+v, %v", point, ts, err)
+			}
+			assertMigrated(t, svc, reopened)
 		})
 	}
 }

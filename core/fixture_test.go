@@ -107,14 +107,29 @@ func (f *fixture) add(t testing.TB, app App, clientSecret string) App {
 // HasRefreshToken come from ts); it returns the app as saved.
 func (f *fixture) markConnected(t testing.TB, app App, ts *TokenSet, c Connection) App {
 	t.Helper()
-	if err := f.svc.writeTokens(&app, ts); err != nil {
+	c.State, c.ExpiresAt, c.HasRefreshToken = StateConnected, ts.Expiry, ts.RefreshToken != ""
+	acct := Account{ID: AccountIDFor(c.Subject), Connection: c}
+	if err := f.svc.writeTokens(&app, &acct, ts); err != nil {
 		t.Fatal(err)
 	}
-	c.State, c.ExpiresAt, c.HasRefreshToken = StateConnected, ts.Expiry, ts.RefreshToken != ""
-	if err := f.svc.Registry.UpdateApp(app.ID, func(a *App) error { a.Connection = &c; return nil }); err != nil {
+	if err := f.svc.Registry.UpdateApp(app.ID, func(a *App) error { a.PutAccount(acct); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	return f.find(t, app.ID)
+}
+
+// appTokensKey is the key the tokens of the app's default account are under (of the one
+// account a sign-in naming nobody makes, when it has none yet).
+func appTokensKey(t testing.TB, svc *Service, appID string) string {
+	t.Helper()
+	a, err := svc.Registry.Find(appID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := a.Default(); d != nil {
+		return tokensKey(appID, d.ID)
+	}
+	return tokensKey(appID, AnonymousAccount)
 }
 
 // find is the app as the registry holds it now.

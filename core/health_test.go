@@ -64,7 +64,7 @@ func newHealthFixture(t *testing.T, change func(a *App)) (*fixture, *healthProvi
 func TestRefreshTokenIssueAndUseAreRecorded(t *testing.T) {
 	f, hp := newHealthFixture(t, nil)
 	signedIn := f.clock.Now().UTC()
-	c := f.app.Connection
+	c := f.app.Connection()
 	if c.RefreshTokenIssuedAt == nil || !c.RefreshTokenIssuedAt.Equal(signedIn) || c.RefreshTokenUsedAt != nil {
 		t.Fatalf("after sign-in: issued %v, used %v; want issued %v, used none", c.RefreshTokenIssuedAt, c.RefreshTokenUsedAt, signedIn)
 	}
@@ -74,7 +74,7 @@ func TestRefreshTokenIssueAndUseAreRecorded(t *testing.T) {
 		t.Fatal(err)
 	}
 	used := f.clock.Now().UTC()
-	c = f.find(t, f.app.ID).Connection
+	c = f.find(t, f.app.ID).Connection()
 	if !c.RefreshTokenIssuedAt.Equal(signedIn) || c.RefreshTokenUsedAt == nil || !c.RefreshTokenUsedAt.Equal(used) {
 		t.Errorf("after a refresh that kept the token: issued %v (want %v), used %v (want %v)", c.RefreshTokenIssuedAt, signedIn, c.RefreshTokenUsedAt, used)
 	}
@@ -85,7 +85,7 @@ func TestRefreshTokenIssueAndUseAreRecorded(t *testing.T) {
 		t.Fatal(err)
 	}
 	rotated := f.clock.Now().UTC()
-	c = f.find(t, f.app.ID).Connection
+	c = f.find(t, f.app.ID).Connection()
 	if !c.RefreshTokenIssuedAt.Equal(rotated) || !c.RefreshTokenUsedAt.Equal(rotated) {
 		t.Errorf("after a rotating refresh: issued %v, used %v; want both %v", c.RefreshTokenIssuedAt, c.RefreshTokenUsedAt, rotated)
 	}
@@ -208,7 +208,8 @@ func TestRefresherWarnsOfARefreshTokenLimitOnce(t *testing.T) {
 	// Beside it, an app of a provider no preset knows and a Google app in production.
 	for _, a := range []App{{ProviderName: "Unknown IdP"}, {ProviderName: "Published", Preset: "google", PublishingStatus: PublishingProduction}} {
 		doc := google
-		doc.ID, doc.ProviderName, doc.Preset, doc.PublishingStatus, doc.Connection = "", a.ProviderName, a.Preset, a.PublishingStatus, nil
+		doc.ID, doc.ProviderName, doc.Preset, doc.PublishingStatus = "", a.ProviderName, a.Preset, a.PublishingStatus
+		doc.SetConnection(nil)
 		doc.CallbackPath = ""
 		f.add(t, doc, tokClientSecret)
 		if _, _, err := f.connectDevice(t, DeviceOptions{}); err != nil {

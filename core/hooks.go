@@ -28,6 +28,7 @@ const (
 	HookEnvApp       = "CONNECTEDAPPS_APP"
 	HookEnvEvent     = "CONNECTEDAPPS_EVENT"
 	HookEnvExpiresAt = "CONNECTEDAPPS_EXPIRES_AT"
+	HookEnvAccount   = "CONNECTEDAPPS_ACCOUNT" // the account's email, else its subject; "" for a client's own
 )
 
 // HookTimeout is how long an on_event command may run before it is killed: a hung notifier
@@ -38,7 +39,7 @@ const HookTimeout = 30 * time.Second
 // token call) never waits for it and never sees its failure, which is logged in one line
 // naming the app, the event and the command's first word. It is called from the one place
 // each event happens in Service, so the process that did the work is the one that fires.
-func (s *Service) fire(app *App, ev Event, expiry *time.Time) {
+func (s *Service) fire(app *App, account string, ev Event, expiry *time.Time) {
 	if strings.TrimSpace(app.OnEvent) == "" {
 		return
 	}
@@ -52,7 +53,7 @@ func (s *Service) fire(app *App, ev Event, expiry *time.Time) {
 	if expiry != nil && !expiry.IsZero() {
 		expires = expiry.UTC().Format(time.RFC3339)
 	}
-	env := hookEnv(os.Environ(), app.ProviderName, ev, expires)
+	env := hookEnv(os.Environ(), app.ProviderName, account, ev, expires)
 	name := app.ProviderName
 	timeout := s.hookTimeout
 	if timeout == 0 {
@@ -92,8 +93,8 @@ func (s *Service) WaitHooks() { s.hooks.Wait() }
 
 // hookEnv is the on_event command's environment: ours without any secret (as exec's command
 // and the browser get it), the token variable exec sets dropped too, and the event's facts.
-func hookEnv(base []string, app string, ev Event, expires string) []string {
-	drop := []string{"ACCESS_TOKEN=", HookEnvApp + "=", HookEnvEvent + "=", HookEnvExpiresAt + "="}
+func hookEnv(base []string, app, account string, ev Event, expires string) []string {
+	drop := []string{"ACCESS_TOKEN=", HookEnvApp + "=", HookEnvEvent + "=", HookEnvExpiresAt + "=", HookEnvAccount + "="}
 	var env []string
 	for _, kv := range desktop.WithoutSecretEnv(base) {
 		keep := true
@@ -106,5 +107,5 @@ func hookEnv(base []string, app string, ev Event, expires string) []string {
 			env = append(env, kv)
 		}
 	}
-	return append(env, HookEnvApp+"="+app, HookEnvEvent+"="+string(ev), HookEnvExpiresAt+"="+expires)
+	return append(env, HookEnvApp+"="+app, HookEnvEvent+"="+string(ev), HookEnvExpiresAt+"="+expires, HookEnvAccount+"="+account)
 }

@@ -24,7 +24,7 @@ func TestFireReturnsWhileTheCommandStillRuns(t *testing.T) {
 	s := &Service{Log: slog.New(slog.NewTextHandler(&lockedWriter{w: &logs}, nil)), hookTimeout: time.Hour}
 	a := NewApp("Mail")
 	a.OnEvent = "sh -c 'echo $$ > " + pidFile + "; exec sleep 3600'"
-	s.fire(&a, EventRefreshed, nil)
+	s.fire(&a, "", EventRefreshed, nil)
 	pid := waitForPIDFile(t, pidFile)
 	if err := syscall.Kill(pid, 0); err != nil {
 		t.Fatalf("the command (pid %d) is not running after fire returned: %v", pid, err)
@@ -46,7 +46,7 @@ func TestFireKillsTheCommandsChildrenPastTheTimeout(t *testing.T) {
 	s := &Service{Log: slog.New(slog.NewTextHandler(&lockedWriter{w: &bytes.Buffer{}}, nil)), hookTimeout: 300 * time.Millisecond}
 	a := NewApp("Mail")
 	a.OnEvent = "sh -c 'sleep 3600 & echo $! > " + childFile + "; wait'"
-	s.fire(&a, EventRefreshed, nil)
+	s.fire(&a, "", EventRefreshed, nil)
 	s.WaitHooks()
 	child := waitForPIDFile(t, childFile)
 	deadline := time.Now().Add(10 * time.Second)

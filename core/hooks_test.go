@@ -13,8 +13,9 @@ import (
 
 func TestHookEnvTellsTheEventAndDropsSecretsAndOldValues(t *testing.T) {
 	base := []string{"PATH=/bin", "CONNECTEDAPPS_PASSPHRASE=hunter2", "ACCESS_TOKEN=at-secret", "CONNECTEDAPPS_EVENT=stale", "HOME=/root"}
-	got := hookEnv(base, "Mail", EventRefreshed, "2026-12-03T20:00:00Z")
-	want := []string{"PATH=/bin", "HOME=/root", "CONNECTEDAPPS_APP=Mail", "CONNECTEDAPPS_EVENT=refreshed", "CONNECTEDAPPS_EXPIRES_AT=2026-12-03T20:00:00Z"}
+	base = append(base, "CONNECTEDAPPS_ACCOUNT=stale@example.com")
+	got := hookEnv(base, "Mail", "ann@example.com", EventRefreshed, "2026-12-03T20:00:00Z")
+	want := []string{"PATH=/bin", "HOME=/root", "CONNECTEDAPPS_APP=Mail", "CONNECTEDAPPS_EVENT=refreshed", "CONNECTEDAPPS_EXPIRES_AT=2026-12-03T20:00:00Z", "CONNECTEDAPPS_ACCOUNT=ann@example.com"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("hookEnv = %q, want %q", got, want)
 	}
@@ -40,7 +41,7 @@ func TestFireNeverWaitsAndLogsAFailureInOneLine(t *testing.T) {
 		s := &Service{Log: slog.New(slog.NewTextHandler(&lockedWriter{w: &logs}, nil)), hookTimeout: 300 * time.Millisecond}
 		a := NewApp("Mail")
 		a.OnEvent = c.cmd
-		s.fire(&a, EventRefreshed, nil)
+		s.fire(&a, "", EventRefreshed, nil)
 		s.WaitHooks()
 		out := logs.String()
 		if strings.Count(out, "\n") != 1 || !strings.Contains(out, c.want) {

@@ -35,8 +35,8 @@ func TestRefreshKeepsTheSignedInIdentity(t *testing.T) {
 			if _, err := f.connect(t); err != nil {
 				t.Fatal(err)
 			}
-			if app, _ := f.svc.Get(f.app.ID); app.Connection == nil || app.Connection.Email != "person@example.com" {
-				t.Fatalf("after sign-in: %+v", app.Connection)
+			if app, _ := f.svc.Get(f.app.ID); app.Connection() == nil || app.Connection().Email != "person@example.com" {
+				t.Fatalf("after sign-in: %+v", app.Connection())
 			}
 			if _, err := f.svc.Refresh(context.Background(), f.app.ProviderName); err != nil {
 				t.Fatal(err)
@@ -45,7 +45,7 @@ func TestRefreshKeepsTheSignedInIdentity(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := app.Connection
+			got := app.Connection()
 			if got == nil || got.Subject != fltSubject || got.Email != c.wantEmail || got.Name != c.wantNm || got.RefreshedAt == nil {
 				t.Fatalf("after refresh: %+v, want subject %q email %q name %q", got, fltSubject, c.wantEmail, c.wantNm)
 			}

@@ -239,9 +239,9 @@ func TestExportWritesNoSecretAndRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = f.mem.Set(tokensKey(added.ID), `{"access_token":"never-exported-token"}`)
+	_ = f.mem.Set(appTokensKey(t, f.svc, added.ID), `{"access_token":"never-exported-token"}`)
 	_ = f.svc.Registry.UpdateApp(added.ID, func(a *App) error {
-		a.Connection = &Connection{State: StateConnected, Subject: "sub-1", Email: "who@example.com"}
+		a.SetConnection(&Connection{State: StateConnected, Subject: "sub-1", Email: "who@example.com"})
 		return nil
 	})
 	if _, err := f.svc.Import(context.Background(), []byte(googleInstalled), ""); err != nil {
@@ -275,7 +275,7 @@ func TestExportWritesNoSecretAndRoundTrips(t *testing.T) {
 	}
 	back := res[1].App
 	if back.GrantType != GrantClientCredentials || back.RedirectPort != 0 || back.PKCE || !slices.Equal(back.Scopes, app.Scopes) ||
-		!reflect.DeepEqual(back.QueryParameters, app.QueryParameters) || back.HasClientSecret || back.Connection != nil ||
+		!reflect.DeepEqual(back.QueryParameters, app.QueryParameters) || back.HasClientSecret || back.Connection() != nil ||
 		!strings.Contains(strings.Join(res[1].Notes, " "), "client secret") {
 		t.Errorf("round trip: %+v %q", back, res[1].Notes)
 	}

@@ -45,7 +45,9 @@ const (
 // the ID token's at_hash, the scopes granted against those requested, and the refresh token.
 // It never holds a token, nor a signature's bytes.
 type Inspection struct {
-	App     string       `json:"app"`
+	App string `json:"app"`
+	// Account is the account's label (its email, name or subject) whose tokens these are.
+	Account string       `json:"account,omitempty"`
 	Access  TokenFacts   `json:"access_token"`
 	ID      *TokenFacts  `json:"id_token,omitempty"` // nil: the provider gave none
 	AtHash  *AtHash      `json:"at_hash,omitempty"`  // nil: no ID token that is a JWT
@@ -86,21 +88,29 @@ type RefreshFacts struct {
 	Provider []string   `json:"provider_notes"`
 }
 
-// Inspect tells what is known of name's tokens (InspectTokens), reading them from the store;
-// it never refreshes them and never hands one out.
+// Inspect tells what is known of the tokens of name's default account (InspectFor).
 func (s *Service) Inspect(ctx context.Context, name string) (*Inspection, error) {
-	a, err := s.Registry.Find(name)
+	return s.InspectFor(ctx, name, "")
+}
+
+// InspectFor tells what is known of the tokens of one of name's accounts (email, subject or
+// ID; "" the default), as InspectTokens, reading them from the store; it never refreshes
+// them and never hands one out.
+func (s *Service) InspectFor(ctx context.Context, name, account string) (*Inspection, error) {
+	a, acct, err := s.findAccount(name, account)
 	if err != nil {
 		return nil, err
 	}
-	if a.Connection == nil {
+	if acct == nil {
 		return nil, Failf(ErrNotConnected, "%s is not connected: there are no tokens to inspect", a.ProviderName).With(fail.ReconnectApp(a.ProviderName))
 	}
-	ts, err := s.readTokens(&a)
+	ts, err := s.readTokens(&a, acct)
 	if err != nil {
 		return nil, err
 	}
-	return InspectTokens(ctx, s.HTTP, &a, a.Connection, ts, s.Now), nil
+	in := InspectTokens(ctx, s.HTTP, &a, &acct.Connection, ts, s.Now)
+	in.Account = acct.Label()
+	return in, nil
 }
 
 // InspectTokens is Inspect for tokens and a connection given as values (an account's, say):

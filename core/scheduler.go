@@ -22,7 +22,7 @@ const (
 // RefreshSource is what the Refresher needs of the Service (a fake in window tests).
 type RefreshSource interface {
 	List() ([]App, error)
-	Token(ctx context.Context, name string, minValid time.Duration) (*TokenSet, error)
+	TokenFor(ctx context.Context, name, account string, minValid time.Duration) (*TokenSet, error)
 	// Clock is the source's now (Service.Now): what is due is decided on the same clock
 	// the token path decides staleness on.
 	Clock() time.Time
@@ -66,7 +66,8 @@ func (o RefreshOutcome) String() string {
 
 // RefreshEvent is one result of a background pass.
 type RefreshEvent struct {
-	App     App // as listed before this pass
+	App     App    // as listed before this pass
+	Account string // the account's ID (every account of an app is renewed on its own)
 	Outcome RefreshOutcome
 	Err     error         // why, for every outcome but RefreshDone; one line, no secrets
 	RetryAt time.Time     // RefreshRetrying: when the app is tried next
@@ -161,10 +162,13 @@ func (r *Refresher) Check(ctx context.Context) []RefreshEvent {
 			break
 		}
 		app := &apps[i]
-		listed[app.ID] = true
-		if ev, ok := r.checkApp(ctx, app); ok {
-			emit(ev)
-			renewed = renewed || ev.Outcome == RefreshDone
+		for j := range app.Accounts {
+			acct := &app.Accounts[j]
+			listed[app.ID+"/"+acct.ID] = true
+			if ev, ok := r.checkAccount(ctx, app, acct); ok {
+				emit(ev)
+				renewed = renewed || ev.Outcome == RefreshDone
+			}
 		}
 	}
 	// Refresh-token health is judged after this pass's renewals: a refresh used the token
@@ -177,11 +181,13 @@ func (r *Refresher) Check(ctx context.Context) []RefreshEvent {
 	}
 	now := r.now()
 	for i := range judged {
-		if ctx.Err() != nil {
-			break
-		}
-		if ev, ok := r.checkHealth(&judged[i], now); ok {
-			emit(ev)
+		for j := range judged[i].Accounts {
+			if ctx.Err() != nil {
+				break
+			}
+			if ev, ok := r.checkHealth(&judged[i], &judged[i].Accounts[j], now); ok {
+				emit(ev)
+			}
 		}
 	}
 	for id := range r.track {
@@ -193,16 +199,13 @@ func (r *Refresher) Check(ctx context.Context) []RefreshEvent {
 	return events
 }
 
-func (r *Refresher) checkApp(ctx context.Context, app *App) (RefreshEvent, bool) {
-	c := app.Connection
-	if c == nil {
-		delete(r.track, app.ID)
-		return RefreshEvent{}, false
-	}
-	tr := r.track[app.ID]
+func (r *Refresher) checkAccount(ctx context.Context, app *App, acct *Account) (RefreshEvent, bool) {
+	c := &acct.Connection
+	key := app.ID + "/" + acct.ID
+	tr := r.track[key]
 	if tr == nil {
 		tr = &refreshTrack{}
-		r.track[app.ID] = tr
+		r.track[key] = tr
 	}
 	if tr.reported != 0 && !c.ConnectedAt.Equal(tr.connectedAt) {
 		*tr = refreshTrack{} // signed in again since: a new connection, a clean slate
@@ -213,7 +216,7 @@ func (r *Refresher) checkApp(ctx context.Context, app *App) (RefreshEvent, bool)
 		if tr.reported != bad {
 			tr.reported, tr.connectedAt = bad, c.ConnectedAt
 			if r.primed {
-				return RefreshEvent{App: *app, Outcome: bad, Err: connectionUsable(app)}, true
+				return RefreshEvent{App: *app, Account: acct.ID, Outcome: bad, Err: connectionUsable(app, acct)}, true
 			}
 		}
 		return RefreshEvent{}, false
@@ -237,7 +240,7 @@ func (r *Refresher) checkApp(ctx context.Context, app *App) (RefreshEvent, bool)
 	}
 
 	callCtx, cancel := context.WithTimeout(ctx, refreshCallTimeout)
-	ts, err := r.Source.Token(callCtx, app.ID, margin)
+	ts, err := r.Source.TokenFor(callCtx, app.ID, acct.ID, margin)
 	cancel()
 	switch {
 	case err == nil:
@@ -245,13 +248,13 @@ func (r *Refresher) checkApp(ctx context.Context, app *App) (RefreshEvent, bool)
 		if ts != nil && ts.Expiry != nil && c.ExpiresAt.Equal(*ts.Expiry) {
 			return RefreshEvent{}, false // nothing changed: no need to tell anyone
 		}
-		return RefreshEvent{App: *app, Outcome: RefreshDone}, true
+		return RefreshEvent{App: *app, Account: acct.ID, Outcome: RefreshDone}, true
 	case errors.Is(err, ErrNeedsReauth):
 		tr.reported, tr.connectedAt = RefreshNeedsReauth, c.ConnectedAt
-		return RefreshEvent{App: *app, Outcome: RefreshNeedsReauth, Err: err}, true
+		return RefreshEvent{App: *app, Account: acct.ID, Outcome: RefreshNeedsReauth, Err: err}, true
 	case errors.Is(err, ErrClientRejected):
 		tr.reported, tr.connectedAt = RefreshClientRejected, c.ConnectedAt
-		return RefreshEvent{App: *app, Outcome: RefreshClientRejected, Err: err}, true
+		return RefreshEvent{App: *app, Account: acct.ID, Outcome: RefreshClientRejected, Err: err}, true
 	case errors.Is(err, ErrNotConnected), errors.Is(err, ErrNotFound):
 		// Disconnected or removed meanwhile: nothing left to refresh.
 		return RefreshEvent{}, false
@@ -263,19 +266,19 @@ func (r *Refresher) checkApp(ctx context.Context, app *App) (RefreshEvent, bool)
 		tr.failures++
 		tr.retryAt = now.Add(r.backoff(tr.failures))
 		r.log().Info("background refresh failed; will retry", "app", app.ProviderName, "retry_at", tr.retryAt, "error", err)
-		return RefreshEvent{App: *app, Outcome: RefreshRetrying, Err: err, RetryAt: tr.retryAt}, true
+		return RefreshEvent{App: *app, Account: acct.ID, Outcome: RefreshRetrying, Err: err, RetryAt: tr.retryAt}, true
 	}
 }
 
 // checkHealth tells of a refresh token near or past its provider's limit, once for each
 // limit and stage: not on every tick, but again when the warning becomes "probably gone", or
 // for the new limit of a new sign-in.
-func (r *Refresher) checkHealth(app *App, now time.Time) (RefreshEvent, bool) {
-	tr := r.track[app.ID]
+func (r *Refresher) checkHealth(app *App, acct *Account, now time.Time) (RefreshEvent, bool) {
+	tr := r.track[app.ID+"/"+acct.ID]
 	if tr == nil {
 		return RefreshEvent{}, false // not connected, or not in this pass's first list
 	}
-	h := app.RefreshHealth(now)
+	h := app.RefreshHealthOf(&acct.Connection, now)
 	if !h.Stage.Warns() {
 		tr.health = ""
 		return RefreshEvent{}, false
@@ -285,7 +288,7 @@ func (r *Refresher) checkHealth(app *App, now time.Time) (RefreshEvent, bool) {
 		return RefreshEvent{}, false
 	}
 	tr.health = key
-	return RefreshEvent{App: *app, Outcome: RefreshTokenEnding, Health: h}, true
+	return RefreshEvent{App: *app, Account: acct.ID, Outcome: RefreshTokenEnding, Health: h}, true
 }
 
 func outcomeOfState(state ConnectionState) RefreshOutcome {

@@ -67,12 +67,12 @@ func TestRefresherRefreshesOnlyWhatIsDue(t *testing.T) {
 	if len(f.events) != 1 {
 		t.Errorf("OnEvent saw %d events; want the same 1", len(f.events))
 	}
-	c := f.find(t, due.ID).Connection
+	c := f.find(t, due.ID).Connection()
 	if want := f.clock.Now().Add(time.Hour); c.ExpiresAt == nil || !c.ExpiresAt.Equal(want) || c.State != StateConnected {
 		t.Errorf("Due's connection after the pass = %+v; want connected, expiring %v", c, want)
 	}
 	for _, untouched := range []App{later, noRefresh} {
-		if got := f.find(t, untouched.ID).Connection; !got.ExpiresAt.Equal(*untouched.Connection.ExpiresAt) || got.RefreshedAt != nil {
+		if got := f.find(t, untouched.ID).Connection(); !got.ExpiresAt.Equal(*untouched.Connection().ExpiresAt) || got.RefreshedAt != nil {
 			t.Errorf("%s was touched: %+v", untouched.ProviderName, got)
 		}
 	}
@@ -121,7 +121,7 @@ func TestRefresherRefreshesAfterSuspendOnTheNextTick(t *testing.T) {
 	if got := f.refreshTokens(); len(got) != 1 || got[0] != "rt-1" {
 		t.Fatalf("after waking the endpoint was sent %q; want one refresh with rt-1", got)
 	}
-	if c := f.find(t, app.ID).Connection; c.RefreshedAt == nil || !c.ExpiresAt.After(f.clock.Now()) {
+	if c := f.find(t, app.ID).Connection(); c.RefreshedAt == nil || !c.ExpiresAt.After(f.clock.Now()) {
 		t.Errorf("connection after waking = %+v; want refreshed, expiring after %v", c, f.clock.Now())
 	}
 }
@@ -147,7 +147,7 @@ func TestRefresherReportsNeedsReauthOnce(t *testing.T) {
 	if n := len(f.te.Requests("/token")); n != 1 {
 		t.Errorf("the provider was asked %d times; want once (the recorded state stops the rest)", n)
 	}
-	if st := f.find(t, app.ID).Connection.State; st != StateNeedsReauth {
+	if st := f.find(t, app.ID).Connection().State; st != StateNeedsReauth {
 		t.Errorf("state = %s; want needs_reauth", st)
 	}
 }
@@ -159,7 +159,11 @@ func TestRefresherReportsStatesRecordedElsewhereOnce(t *testing.T) {
 	old := f.connected(t, "AlreadyBroken", 30*time.Minute, "rt-a")
 	fresh := f.connected(t, "BreaksLater", 30*time.Minute, "rt-b")
 	mark := func(id string, state ConnectionState) {
-		err := f.svc.Registry.UpdateApp(id, func(a *App) error { a.Connection.State = state; a.Connection.LastError = "invalid_client"; return nil })
+		err := f.svc.Registry.UpdateApp(id, func(a *App) error {
+			a.Connection().State = state
+			a.Connection().LastError = "invalid_client"
+			return nil
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -179,7 +183,7 @@ func TestRefresherReportsStatesRecordedElsewhereOnce(t *testing.T) {
 
 	// Signing in again is a new connection: a later failure is reported again.
 	err := f.svc.Registry.UpdateApp(fresh.ID, func(a *App) error {
-		a.Connection.State, a.Connection.ConnectedAt = StateConnected, f.clock.Now()
+		a.Connection().State, a.Connection().ConnectedAt = StateConnected, f.clock.Now()
 		return nil
 	})
 	if err != nil {
@@ -221,7 +225,7 @@ func TestRefresherBacksOffOnTransientFailures(t *testing.T) {
 	if n := len(f.te.Requests("/token")); n != 2 {
 		t.Errorf("%d requests after three ticks with two failures; want 2 (backing off)", n)
 	}
-	if st := f.find(t, app.ID).Connection.State; st != StateConnected {
+	if st := f.find(t, app.ID).Connection().State; st != StateConnected {
 		t.Errorf("a temporary failure changed the state to %s", st)
 	}
 
@@ -305,5 +309,31 @@ func TestRefresherRenewsClientCredentialsAheadOfExpiry(t *testing.T) {
 	}
 	if len(te.Requests("/token")) != 2 || len(events) != 1 {
 		t.Errorf("%d requests and %d events; want 2 and 1", len(te.Requests("/token")), len(events))
+	}
+}
+
+// Every account of an app is renewed on its own: the one due is refreshed, with its own
+// refresh token, and the event names it; the other is left alone.
+func TestRefresherRenewsEachAccount(t *testing.T) {
+	f := newSchedFixture(t, tokRotating)
+	app := f.connected(t, "People", 50*time.Minute, "rt-first")
+	now := f.clock.Now()
+	second := &TokenSet{AccessToken: "at-second", RefreshToken: "rt-second", Expiry: tokTime(now.Add(2 * time.Minute)), ObtainedAt: tokTime(now.Add(-58 * time.Minute))}
+	f.markConnected(t, app, second, Connection{ConnectedAt: *second.ObtainedAt, Subject: "second-sub"})
+
+	events := f.r.Check(context.Background())
+
+	if got := f.refreshTokens(); len(got) != 1 || got[0] != "rt-second" {
+		t.Fatalf("the endpoint was sent refresh tokens %q; want only the second account's", got)
+	}
+	if len(events) != 1 || events[0].Account != AccountIDFor("second-sub") || events[0].Outcome != RefreshDone {
+		t.Fatalf("events = %+v; want one RefreshDone for the second account", events)
+	}
+	a := f.find(t, app.ID)
+	if c := a.FindAccount("second-sub"); c.RefreshedAt == nil || !c.ExpiresAt.After(now.Add(time.Hour-time.Second)) {
+		t.Errorf("the second account after the pass: %+v", c.Connection)
+	}
+	if c := a.Default(); c.RefreshedAt != nil || c.Subject != "" {
+		t.Errorf("the first (default) account was touched: %+v", c.Connection)
 	}
 }

@@ -3,9 +3,14 @@ package core
 import "connectedapps/core/secret"
 
 // The keys an app's secrets are filed under in whichever secret.Store is in use. They are
-// core's: the store keeps values by key and knows nothing of apps.
+// core's: the store keeps values by key and knows nothing of apps. Each account's tokens have
+// their own key; legacyTokensKey is where an app's one set of tokens was kept before accounts
+// (read, moved to the account's key and deleted; see accounts.go).
 func clientSecretKey(appID string) string { return "app/" + appID + "/client_secret" }
-func tokensKey(appID string) string       { return "app/" + appID + "/tokens" }
+func tokensKey(appID, accountID string) string {
+	return "app/" + appID + "/accounts/" + accountID + "/tokens"
+}
+func legacyTokensKey(appID string) string { return "app/" + appID + "/tokens" }
 
 // registrationTokenKey holds RFC 7592's registration access token of a client this program
 // registered: what deletes the registration at the provider when the app is removed.

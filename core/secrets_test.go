@@ -10,8 +10,9 @@ import (
 )
 
 func TestSecretKeys(t *testing.T) {
-	if clientSecretKey("abc") != "app/abc/client_secret" || tokensKey("abc") != "app/abc/tokens" || secrettest.TokensKey("abc") != tokensKey("abc") {
-		t.Errorf("keys: %q %q", clientSecretKey("abc"), tokensKey("abc"))
+	if clientSecretKey("abc") != "app/abc/client_secret" || tokensKey("abc", "x1") != "app/abc/accounts/x1/tokens" ||
+		legacyTokensKey("abc") != "app/abc/tokens" || secrettest.TokensKey("abc", "x1") != tokensKey("abc", "x1") || secrettest.LegacyTokensKey("abc") != legacyTokensKey("abc") {
+		t.Errorf("keys: %q %q %q", clientSecretKey("abc"), tokensKey("abc", "x1"), legacyTokensKey("abc"))
 	}
 	if secret.PlatformSecretLimit() < 0 {
 		t.Errorf("secret.PlatformSecretLimit() = %d", secret.PlatformSecretLimit())

@@ -68,7 +68,7 @@ func TestRefreshForAnotherUserIsRefused(t *testing.T) {
 			if _, err := f.connect(t); err != nil {
 				t.Fatal(err)
 			}
-			keyringBefore, err := f.mem.Get(tokensKey(f.app.ID))
+			keyringBefore, err := f.mem.Get(appTokensKey(t, f.svc, f.app.ID))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -88,7 +88,7 @@ func TestRefreshForAnotherUserIsRefused(t *testing.T) {
 			if n := len(f.p.exchangeForms()); n != exchanges+1 {
 				t.Fatalf("%d requests at the token endpoint, want one refresh", n-exchanges)
 			}
-			if after, _ := f.mem.Get(tokensKey(f.app.ID)); after != keyringBefore {
+			if after, _ := f.mem.Get(appTokensKey(t, f.svc, f.app.ID)); after != keyringBefore {
 				t.Error("the keyring entry changed")
 			}
 			if after, _ := os.ReadFile(f.svc.Registry.Path()); string(after) != string(registryBefore) {
@@ -102,16 +102,16 @@ func TestRefreshForAnotherUserIsRefused(t *testing.T) {
 		if _, err := f.connect(t); err != nil {
 			t.Fatal(err)
 		}
-		before, _ := f.mem.Get(tokensKey(f.app.ID))
+		before, _ := f.mem.Get(appTokensKey(t, f.svc, f.app.ID))
 		ts, err := f.svc.Refresh(context.Background(), f.app.ProviderName)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if after, _ := f.mem.Get(tokensKey(f.app.ID)); after == before || ts.IDToken == "" {
+		if after, _ := f.mem.Get(appTokensKey(t, f.svc, f.app.ID)); after == before || ts.IDToken == "" {
 			t.Error("a refresh for the same user was not stored")
 		}
-		if app, _ := f.svc.Get(f.app.ID); app.Connection == nil || app.Connection.Subject != fltSubject {
-			t.Errorf("connection after refresh: %+v", app.Connection)
+		if app, _ := f.svc.Get(f.app.ID); app.Connection() == nil || app.Connection().Subject != fltSubject {
+			t.Errorf("connection after refresh: %+v", app.Connection())
 		}
 	})
 }

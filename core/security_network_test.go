@@ -281,7 +281,7 @@ func TestRedirectInTheDeviceFlowSendsNoSecret(t *testing.T) {
 		if n := dp.Count("/token"); n != 1 {
 			t.Errorf("%d polls; a refused redirect must end the wait at once", n)
 		}
-		if _, err := f.mem.Get(tokensKey(f.app.ID)); !errors.Is(err, ErrNotFound) {
+		if _, err := f.mem.Get(appTokensKey(t, f.svc, f.app.ID)); !errors.Is(err, ErrNotFound) {
 			t.Errorf("tokens were stored: %v", err)
 		}
 	})

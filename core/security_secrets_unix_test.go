@@ -22,6 +22,7 @@ func TestFilesArePrivateWhateverTheUmask(t *testing.T) {
 	if _, err := f.connect(t); err != nil {
 		t.Fatal(err)
 	}
+	account := f.find(t, f.app.ID).Default().ID
 	if _, err := f.svc.Refresh(context.Background(), f.app.ProviderName); err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +53,7 @@ func TestFilesArePrivateWhateverTheUmask(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{".", "apps.json", "apps.json.lock", "locks",
-		"locks/" + f.app.ID + ".connect.lock", "locks/" + f.app.ID + ".refresh.lock"} {
+		"locks/" + f.app.ID + ".connect.lock", "locks/" + f.app.ID + ".refresh-" + account + ".lock"} {
 		if !seen[want] {
 			t.Errorf("%s was not written, so its mode went unchecked (saw %v)", want, seen)
 		}

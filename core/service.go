@@ -2,7 +2,6 @@ package core
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -115,7 +114,7 @@ func (s *Service) register(app App, secret *string) (App, error) {
 		app.ID = newID()
 	}
 	app.HasClientSecret = false
-	app.Connection = nil
+	app.Accounts, app.DefaultAccount = nil, ""
 	if err := app.Validate(); err != nil {
 		return App{}, err
 	}
@@ -180,7 +179,8 @@ func (s *Service) Edit(ctx context.Context, name string, change func(*App) error
 	if err := change(&updated); err != nil {
 		return EditResult{}, err
 	}
-	updated.ID, updated.Connection, updated.HasClientSecret = old.ID, old.Connection, old.HasClientSecret
+	updated.ID, updated.HasClientSecret = old.ID, old.HasClientSecret
+	updated.Accounts, updated.DefaultAccount = old.Accounts, old.DefaultAccount
 	updated.Registration = old.Registration // its token is in the secret store: the registration stays this app's
 	// The provider has this path registered: a rename or any other edit keeps it.
 	updated.CallbackPath = old.CallbackPath
@@ -192,12 +192,12 @@ func (s *Service) Edit(ctx context.Context, name string, change func(*App) error
 		return EditResult{}, err
 	}
 	res := EditResult{}
-	connected := old.Connection != nil
+	connected := len(old.Accounts) > 0
 	// Tokens of the client credentials grant are the client's, not a person's: switching to or
 	// from it changes whose tokens they are.
 	grantOwnerChanged := updated.GrantType.SignsIn() != old.GrantType.SignsIn()
 	if connected && (updated.ClientID != old.ClientID || updated.TokenURI != old.TokenURI || updated.Issuer != old.Issuer || grantOwnerChanged) {
-		unlock, err := lockFile(ctx, s.lockPath(old.ID, "refresh"), lockWait)
+		unlock, err := s.lockAccounts(ctx, &old)
 		if err != nil {
 			return EditResult{}, err
 		}
@@ -205,15 +205,12 @@ func (s *Service) Edit(ctx context.Context, name string, change func(*App) error
 		if err := s.revokeStored(ctx, &old); err != nil {
 			res.RevocationProblem = err.Error()
 		}
-		if err := s.Secrets.Delete(tokensKey(old.ID)); err != nil {
+		if err := s.deleteAllTokens(&old); err != nil {
 			return EditResult{}, fmt.Errorf("%s: the old tokens could not be deleted, so nothing was changed: %w", old.ProviderName, err)
 		}
-		updated.Connection = nil
+		updated.Accounts, updated.DefaultAccount = nil, ""
 		res.TokensDropped = true
 	} else if connected && !slices.Equal(updated.Scopes, old.Scopes) {
-		c := *old.Connection
-		c.ReconnectToApply = true
-		updated.Connection = &c
 		res.ReconnectToApply = true
 	}
 	err = s.Registry.Update(func(apps []App) ([]App, error) {
@@ -226,10 +223,9 @@ func (s *Service) Edit(ctx context.Context, name string, change func(*App) error
 		}
 		// Keep connection facts another process may have written since we read them.
 		if !res.TokensDropped {
-			if c := apps[i].Connection; c != nil {
-				cc := *c
-				cc.ReconnectToApply = cc.ReconnectToApply || res.ReconnectToApply
-				updated.Connection = &cc
+			updated.Accounts, updated.DefaultAccount = slices.Clone(apps[i].Accounts), apps[i].DefaultAccount
+			for j := range updated.Accounts {
+				updated.Accounts[j].ReconnectToApply = updated.Accounts[j].ReconnectToApply || res.ReconnectToApply
 			}
 		}
 		updated.HasClientSecret = apps[i].HasClientSecret
@@ -263,12 +259,12 @@ func (s *Service) Remove(ctx context.Context, name string, localOnly bool) error
 	if err != nil {
 		return err
 	}
-	unlock, err := lockFile(ctx, s.lockPath(app.ID, "refresh"), lockWait)
+	unlock, err := s.lockAccounts(ctx, &app)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	if !localOnly && app.Connection != nil {
+	if !localOnly && len(app.Accounts) > 0 {
 		if err := s.revokeStored(ctx, &app); err != nil {
 			return fail.Failf(nil, "%w; nothing was removed", err).With(fail.ForgetLocallyOnly(app.ProviderName, "app"))
 		}
@@ -278,7 +274,7 @@ func (s *Service) Remove(ctx context.Context, name string, localOnly bool) error
 			return fail.Failf(nil, "%w; nothing was removed", err).With(fail.ForgetLocallyOnly(app.ProviderName, "app"))
 		}
 	}
-	for _, key := range []string{tokensKey(app.ID), clientSecretKey(app.ID), registrationTokenKey(app.ID)} {
+	for _, key := range append(tokenKeys(&app), clientSecretKey(app.ID), registrationTokenKey(app.ID)) {
 		if err := s.Secrets.Delete(key); err != nil {
 			return fmt.Errorf("%s: its secrets could not be deleted, so it was kept: %w", app.ProviderName, err)
 		}
@@ -294,14 +290,23 @@ type DisconnectResult struct {
 	NotRevokedAs string // why not, when not (no endpoint, local only, nothing held)
 }
 
-// Disconnect revokes the tokens at the provider (refresh token, else access token) and
-// deletes them here. If revocation fails nothing is deleted.
+// Disconnect disconnects the app's default account (DisconnectFor).
 func (s *Service) Disconnect(ctx context.Context, name string, localOnly bool) (DisconnectResult, error) {
-	app, err := s.Registry.Find(name)
+	return s.DisconnectFor(ctx, name, "", localOnly)
+}
+
+// DisconnectFor revokes the tokens of the account named (as TokenFor) at the provider
+// (refresh token, else access token) and deletes them and the account here; the app's other
+// accounts are untouched. If revocation fails nothing is deleted.
+func (s *Service) DisconnectFor(ctx context.Context, name, account string, localOnly bool) (DisconnectResult, error) {
+	app, acct, err := s.findAccount(name, account)
 	if err != nil {
 		return DisconnectResult{}, err
 	}
-	unlock, err := lockFile(ctx, s.lockPath(app.ID, "refresh"), lockWait)
+	if acct == nil {
+		acct = &Account{ID: AnonymousAccount} // nothing held; any stray tokens still go
+	}
+	unlock, err := lockFile(ctx, s.accountLock(app.ID, acct.ID), lockWait)
 	if err != nil {
 		return DisconnectResult{}, err
 	}
@@ -313,7 +318,7 @@ func (s *Service) Disconnect(ctx context.Context, name string, localOnly bool) (
 	case app.RevocationURI == "":
 		res.NotRevokedAs = "the provider has no revocation endpoint; the tokens stay valid there until they expire"
 	default:
-		ts, err := s.readTokens(&app)
+		ts, err := s.readTokens(&app, acct)
 		switch {
 		case errors.Is(err, ErrNotConnected):
 			res.NotRevokedAs = "no tokens were held"
@@ -326,54 +331,38 @@ func (s *Service) Disconnect(ctx context.Context, name string, localOnly bool) (
 			res.Revoked = true
 		}
 	}
-	if err := s.Secrets.Delete(tokensKey(app.ID)); err != nil {
+	if err := s.Secrets.Delete(tokensKey(app.ID, acct.ID)); err != nil {
 		return res, err
 	}
-	if err := s.Registry.UpdateApp(app.ID, func(a *App) error { a.Connection = nil; return nil }); err != nil {
+	if acct.LegacyTokens {
+		if err := s.Secrets.Delete(legacyTokensKey(app.ID)); err != nil {
+			return res, err
+		}
+	}
+	if err := s.Registry.UpdateApp(app.ID, func(a *App) error { a.DropAccount(acct.ID); return nil }); err != nil {
 		return res, err
 	}
-	s.fire(&app, EventDisconnected, nil)
+	s.fire(&app, acct.Label(), EventDisconnected, nil)
 	return res, nil
 }
 
-// revokeStored revokes whatever tokens are held for app, if it has a revocation endpoint.
+// revokeStored revokes whatever tokens are held for each of app's accounts, if it has a
+// revocation endpoint; the first failure stops it.
 func (s *Service) revokeStored(ctx context.Context, app *App) error {
 	if app.RevocationURI == "" {
 		return nil
 	}
-	ts, err := s.readTokens(app)
-	if errors.Is(err, ErrNotConnected) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	return s.revoke(ctx, app, ts)
-}
-
-// readTokens is the one keyring read of the token path.
-func (s *Service) readTokens(app *App) (*TokenSet, error) {
-	raw, err := s.Secrets.Get(tokensKey(app.ID))
-	if errors.Is(err, ErrNotFound) {
-		return nil, Failf(ErrNotConnected, "%s is not connected", app.ProviderName).With(fail.ReconnectApp(app.ProviderName))
-	}
-	if err != nil {
-		return nil, err
-	}
-	var ts TokenSet
-	if err := json.Unmarshal([]byte(raw), &ts); err != nil || ts.AccessToken == "" {
-		return nil, Failf(ErrNeedsReauth, "%s: the stored tokens are unreadable", app.ProviderName).With(fail.ReconnectApp(app.ProviderName))
-	}
-	return &ts, nil
-}
-
-func (s *Service) writeTokens(app *App, ts *TokenSet) error {
-	data, err := json.Marshal(ts)
-	if err != nil {
-		return err
-	}
-	if err := s.Secrets.Set(tokensKey(app.ID), string(data)); err != nil {
-		return fmt.Errorf("%s: the new tokens could not be stored: %w", app.ProviderName, err)
+	for i := range app.Accounts {
+		ts, err := s.readTokens(app, &app.Accounts[i])
+		if errors.Is(err, ErrNotConnected) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := s.revoke(ctx, app, ts); err != nil {
+			return err
+		}
 	}
 	return nil
 }

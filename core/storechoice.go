@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 
 	"connectedapps/core/secret"
@@ -115,18 +116,20 @@ func (s *Service) secretKeys() ([]App, []string, error) {
 	}
 	var keys []string
 	for _, a := range apps {
-		keys = append(keys, clientSecretKey(a.ID), tokensKey(a.ID))
+		keys = append(append(keys, clientSecretKey(a.ID)), tokenKeys(&a)...)
 	}
 	return apps, keys, nil
 }
 
-// lockAllApps takes every app's refresh lock, so no token is refreshed (and written to the old
+// lockAllApps takes every account's refresh lock, so no token is refreshed (and written to the old
 // store) while the secrets move. A process that was waiting reads the old store after the
 // move, finds the tokens gone and fails once; none is lost.
 func (s *Service) lockAllApps(ctx context.Context, apps []App) (func(), error) {
 	ids := make([]string, 0, len(apps))
 	for _, a := range apps {
-		ids = append(ids, a.ID)
+		for _, acct := range a.Accounts {
+			ids = append(ids, a.ID+"\x00"+acct.ID)
+		}
 	}
 	slices.Sort(ids) // one order for every process: no deadlock between two switches
 	var unlocks []func()
@@ -136,7 +139,8 @@ func (s *Service) lockAllApps(ctx context.Context, apps []App) (func(), error) {
 		}
 	}
 	for _, id := range ids {
-		u, err := lockFile(ctx, s.lockPath(id, "refresh"), lockWait)
+		app, acct, _ := strings.Cut(id, "\x00")
+		u, err := lockFile(ctx, s.accountLock(app, acct), lockWait)
 		if err != nil {
 			release()
 			return nil, err

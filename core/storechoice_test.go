@@ -90,7 +90,13 @@ func switchTestService(t *testing.T) (*Service, *secret.MemoryStore, []App) {
 		app.ClientID, app.AuthorizationURI, app.TokenURI = "c", "https://p.example/a", "https://p.example/t"
 		apps = append(apps, f.add(t, app, "secret-of-"+name))
 	}
-	if err := f.mem.Set(tokensKey(apps[0].ID), `{"access_token":"AT"}`); err != nil {
+	if err := f.svc.Registry.UpdateApp(apps[0].ID, func(a *App) error {
+		a.PutAccount(Account{ID: AccountIDFor("sub-1"), Connection: Connection{State: StateConnected, Subject: "sub-1"}})
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.mem.Set(appTokensKey(t, f.svc, apps[0].ID), `{"access_token":"AT"}`); err != nil {
 		t.Fatal(err)
 	}
 	return f.svc, f.mem, apps
@@ -119,7 +125,7 @@ func TestUseVaultAndBack(t *testing.T) {
 	if got, err := later.Get(clientSecretKey(apps[1].ID)); err != nil || got != "secret-of-Cloud" {
 		t.Errorf("client secret in the vault: %q, %v", got, err)
 	}
-	if got, err := later.Get(tokensKey(apps[0].ID)); err != nil || got != `{"access_token":"AT"}` {
+	if got, err := later.Get(appTokensKey(t, svc, apps[0].ID)); err != nil || got != `{"access_token":"AT"}` {
 		t.Errorf("tokens in the vault: %q, %v", got, err)
 	}
 	if res, err := svc.UseVault(context.Background(), system, vault); err != nil || !res.Already {
@@ -136,7 +142,7 @@ func TestUseVaultAndBack(t *testing.T) {
 	if vault.Exists() {
 		t.Error("the vault file is still there after moving out")
 	}
-	want := []string{clientSecretKey(apps[0].ID), clientSecretKey(apps[1].ID), tokensKey(apps[0].ID)}
+	want := []string{clientSecretKey(apps[0].ID), clientSecretKey(apps[1].ID), appTokensKey(t, svc, apps[0].ID)}
 	got := system.Keys()
 	slices.Sort(want)
 	slices.Sort(got)
@@ -218,7 +224,7 @@ func (h *readHook) Get(key string) (string, error) {
 // would be deleted there with the moved copies and lost.
 func TestStoreSwitchHoldsWritesDuringAMove(t *testing.T) {
 	svc, mem, apps := switchTestService(t)
-	key := tokensKey(apps[0].ID)
+	key := appTokensKey(t, svc, apps[0].ID)
 	var sw *StoreSwitch
 	var once sync.Once
 	written := make(chan error, 1)

@@ -16,69 +16,85 @@ import (
 // is refreshed first.
 const DefaultMinValid = 60 * time.Second
 
-// Token returns a valid access token for name, refreshing first when it expires within
-// minValid. When no refresh is needed this reads the registry file and one keyring entry.
+// Token returns a valid access token for name's default account, refreshing first when it
+// expires within minValid (TokenFor, for no account named).
 func (s *Service) Token(ctx context.Context, name string, minValid time.Duration) (*TokenSet, error) {
-	app, err := s.Registry.Find(name)
+	return s.TokenFor(ctx, name, "", minValid)
+}
+
+// TokenFor returns a valid access token for the account of name that account names (email,
+// subject or ID; "" the default), refreshing first when it expires within minValid. When no
+// refresh is needed this reads the registry file and one keyring entry.
+func (s *Service) TokenFor(ctx context.Context, name, account string, minValid time.Duration) (*TokenSet, error) {
+	app, acct, err := s.findAccount(name, account)
 	if err != nil {
 		return nil, err
 	}
 	if !app.GrantType.SignsIn() {
 		return s.clientCredentialsToken(ctx, &app, minValid)
 	}
-	if err := connectionUsable(&app); err != nil {
+	if err := connectionUsable(&app, acct); err != nil {
 		return nil, err
 	}
-	ts, err := s.readTokens(&app)
+	ts, err := s.readTokens(&app, acct)
 	if err != nil {
 		return nil, err
+	}
+	if acct.LegacyTokens {
+		s.moveLegacyTokens(&app, acct) // once: an apps.json of before accounts
 	}
 	if !ts.Stale(s.Now(), minValid) {
 		return ts, nil
 	}
-	return s.refresh(ctx, &app, ts)
+	return s.refresh(ctx, &app, acct, ts)
 }
 
-// Refresh renews the tokens now, whatever their expiry.
+// Refresh renews the default account's tokens now, whatever their expiry.
 func (s *Service) Refresh(ctx context.Context, name string) (*TokenSet, error) {
-	app, err := s.Registry.Find(name)
+	return s.RefreshFor(ctx, name, "")
+}
+
+// RefreshFor renews the tokens of the account named (as TokenFor) now, whatever their expiry.
+func (s *Service) RefreshFor(ctx context.Context, name, account string) (*TokenSet, error) {
+	app, acct, err := s.findAccount(name, account)
 	if err != nil {
 		return nil, err
 	}
 	if !app.GrantType.SignsIn() {
 		return s.renewClientCredentials(ctx, &app, nil, true)
 	}
-	if err := connectionUsable(&app); err != nil {
+	if err := connectionUsable(&app, acct); err != nil {
 		return nil, err
 	}
-	return s.refresh(ctx, &app, nil)
+	return s.refresh(ctx, &app, acct, nil)
 }
 
-// connectionUsable stops early, with the recorded reason, for an app that a refresh cannot help.
-func connectionUsable(app *App) error {
-	c := app.Connection
-	switch {
-	case c == nil:
+// connectionUsable stops early, with the recorded reason, for an account that a refresh cannot help.
+func connectionUsable(app *App, acct *Account) error {
+	if acct == nil {
 		return Failf(ErrNotConnected, "%s is not connected", app.ProviderName).With(fail.ReconnectApp(app.ProviderName))
+	}
+	c, as := &acct.Connection, asAccount(app, acct)
+	switch {
 	case c.State == StateNeedsReauth:
-		return Failf(ErrNeedsReauth, "%s needs you to sign in again (%s)", app.ProviderName, c.LastError).With(fail.ReconnectApp(app.ProviderName))
+		return Failf(ErrNeedsReauth, "%s needs you to sign in again%s (%s)", app.ProviderName, as, c.LastError).With(fail.ReconnectApp(app.ProviderName))
 	case c.State == StateClientRejected:
 		return Failf(ErrClientRejected, "%s: the provider rejected the client (%s)", app.ProviderName, c.LastError).With(fail.CheckClientOf(app.ProviderName))
 	}
 	return nil
 }
 
-// refresh renews app's tokens under the per-app cross-process lock. stale is the token the
+// refresh renews an account's tokens under its cross-process refresh lock. stale is the token the
 // caller found too old (nil: refresh unconditionally). After the lock is taken the keyring
 // is read again: if another process refreshed meanwhile its token is used, so any number of
 // waiting processes cause one request at the provider.
-func (s *Service) refresh(ctx context.Context, app *App, stale *TokenSet) (*TokenSet, error) {
-	unlock, err := lockFile(ctx, s.lockPath(app.ID, "refresh"), lockWait)
+func (s *Service) refresh(ctx context.Context, app *App, acct *Account, stale *TokenSet) (*TokenSet, error) {
+	unlock, err := lockFile(ctx, s.accountLock(app.ID, acct.ID), lockWait)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	cur, err := s.readTokens(app)
+	cur, err := s.readTokens(app, acct)
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +112,7 @@ func (s *Service) refresh(ctx context.Context, app *App, stale *TokenSet) (*Toke
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, s.client())
 	tok, err := conf.TokenSource(ctx, &oauth2.Token{RefreshToken: cur.RefreshToken}).Token()
 	if err != nil {
-		return nil, s.refreshFailed(app, err)
+		return nil, s.refreshFailed(app, acct, err)
 	}
 	next := oauth.TokenSetFrom(tok, cur, app.Scopes)
 	next.AnchorExpiry(tok, s.Now())
@@ -109,7 +125,7 @@ func (s *Service) refresh(ctx context.Context, app *App, stale *TokenSet) (*Toke
 			// may be theirs, so it is refused as a verified one for another user is.
 			var claimed oauth.IssuerSubject
 			if oauth.UnverifiedClaims(next.IDToken, &claimed) == nil {
-				if mismatch := s.sameSignedInUser(app, cur, Identity{Issuer: claimed.Issuer, Subject: claimed.Subject}, true); mismatch != nil {
+				if mismatch := s.sameSignedInUser(app, acct, cur, Identity{Issuer: claimed.Issuer, Subject: claimed.Subject}, true); mismatch != nil {
 					return nil, mismatch
 				}
 			}
@@ -117,7 +133,7 @@ func (s *Service) refresh(ctx context.Context, app *App, stale *TokenSet) (*Toke
 			// already), but never an ID token that failed verification.
 			s.Log.Warn("refresh returned an ID token that failed verification; it was dropped", "app", app.ProviderName, "error", err)
 			next.IDToken = cur.IDToken
-		} else if err := s.sameSignedInUser(app, cur, got, false); err != nil {
+		} else if err := s.sameSignedInUser(app, acct, cur, got, false); err != nil {
 			// Nothing is written: tokens for another user must not stand in for this
 			// app's, even if the old refresh token was rotated away by this answer.
 			return nil, err
@@ -126,11 +142,11 @@ func (s *Service) refresh(ctx context.Context, app *App, stale *TokenSet) (*Toke
 		}
 	}
 	// The rotated refresh token is stored before the new access token is handed out.
-	if err := s.writeTokens(app, next); err != nil {
+	if err := s.writeTokens(app, acct, next); err != nil {
 		return nil, err
 	}
 	rotated := next.RefreshToken != cur.RefreshToken
-	s.recordRenewal(app, next, "tokens refreshed", func(c *Connection, now time.Time) {
+	s.recordRenewal(app, acct.ID, next, "tokens refreshed", func(c *Connection, now time.Time) {
 		c.RefreshedAt = &now
 		// Refresh-token health: this refresh used the token, and a rotated one was issued now.
 		c.RefreshTokenUsedAt = &now
@@ -150,25 +166,26 @@ func (s *Service) refresh(ctx context.Context, app *App, stale *TokenSet) (*Toke
 			}
 		}
 	})
-	s.fire(app, EventRefreshed, next.Expiry)
+	s.fire(app, acct.Label(), EventRefreshed, next.Expiry)
 	return next, nil
 }
 
-// recordRenewal writes the facts of renewed tokens on the app's connection (made now if it had
-// none; RefreshedAt is now for one it had), then change's own; a registry that cannot be
+// recordRenewal writes the facts of renewed tokens on the account's connection (made now if it
+// had none; RefreshedAt is now for one it had), then change's own; a registry that cannot be
 // written is logged, not returned, since the tokens are stored already.
-func (s *Service) recordRenewal(app *App, ts *TokenSet, what string, change func(c *Connection, now time.Time)) {
+func (s *Service) recordRenewal(app *App, accountID string, ts *TokenSet, what string, change func(c *Connection, now time.Time)) {
 	now := s.Now().UTC()
 	if err := s.Registry.UpdateApp(app.ID, func(a *App) error {
-		c := Connection{ConnectedAt: now}
-		if a.Connection != nil {
-			c = *a.Connection
-			c.RefreshedAt = &now
+		acct := Account{ID: accountID, Connection: Connection{ConnectedAt: now}}
+		if cur := a.FindAccount(accountID); cur != nil {
+			acct = *cur
+			acct.RefreshedAt = &now
 		}
+		c := &acct.Connection
 		c.State, c.LastError = StateConnected, ""
 		c.ExpiresAt, c.GrantedScopes, c.HasRefreshToken = ts.Expiry, ts.Scopes, ts.RefreshToken != ""
-		change(&c, now)
-		a.Connection = &c
+		change(c, now)
+		a.PutAccount(acct)
 		return nil
 	}); err != nil {
 		s.Log.Warn(what+", but the registry could not record it", "app", app.ProviderName, "error", err)
@@ -177,7 +194,7 @@ func (s *Service) recordRenewal(app *App, ts *TokenSet, what string, change func
 
 // refreshFailed classifies a failed refresh. Transient failures change nothing; a refused
 // grant or client is recorded so every front end shows it without asking the provider again.
-func (s *Service) refreshFailed(app *App, err error) error {
+func (s *Service) refreshFailed(app *App, acct *Account, err error) error {
 	if refused := oauth.RefusedRedirect(app, "refresh", "; every token was kept", err); refused != nil {
 		return refused // the grant is untouched: nothing reached the provider's real endpoint
 	}
@@ -189,11 +206,11 @@ func (s *Service) refreshFailed(app *App, err error) error {
 	switch {
 	case re.ErrorCode == "invalid_grant":
 		pe.Kind = ErrNeedsReauth
-		s.markConnection(app, StateNeedsReauth, pe)
-		s.fire(app, EventNeedsReauth, nil)
+		s.markConnection(app, acct.ID, StateNeedsReauth, pe)
+		s.fire(app, acct.Label(), EventNeedsReauth, nil)
 	case re.ErrorCode == "invalid_client" || re.ErrorCode == "unauthorized_client":
 		pe.Kind = ErrClientRejected
-		s.markConnection(app, StateClientRejected, pe)
+		s.markConnection(app, acct.ID, StateClientRejected, pe)
 	case oauth.TransientAnswer(re):
 		pe.Kind = ErrTransient
 		return fmt.Errorf("%w; every token was kept, try again later", pe)
@@ -201,14 +218,14 @@ func (s *Service) refreshFailed(app *App, err error) error {
 	return pe
 }
 
-func (s *Service) markConnection(app *App, state ConnectionState, cause *ProviderError) {
+func (s *Service) markConnection(app *App, accountID string, state ConnectionState, cause *ProviderError) {
 	words := CleanText(cause.Code)
 	if cause.Description != "" {
 		words += ": " + oneLine(CleanText(cause.Description))
 	}
 	if err := s.Registry.UpdateApp(app.ID, func(a *App) error {
-		if a.Connection != nil {
-			a.Connection.State, a.Connection.LastError = state, words
+		if c := a.FindAccount(accountID); c != nil {
+			c.State, c.LastError = state, words
 		}
 		return nil
 	}); err != nil {
@@ -222,10 +239,10 @@ func (s *Service) markConnection(app *App, state ConnectionState, cause *Provide
 // account (a bug, a mixed-up session, or an attack) would otherwise swap whose tokens the
 // programs get without anyone signing in. onlyNamed compares only the claims got names (for an unverified token, where an absent
 // claim says nothing).
-func (s *Service) sameSignedInUser(app *App, stored *TokenSet, got Identity, onlyNamed bool) error {
+func (s *Service) sameSignedInUser(app *App, acct *Account, stored *TokenSet, got Identity, onlyNamed bool) error {
 	wantSub := ""
-	if saved, err := s.Registry.Find(app.ID); err == nil && saved.Connection != nil {
-		wantSub = saved.Connection.Subject // read under the refresh lock: the sign-in's own
+	if saved, err := s.Registry.Find(app.ID); err == nil && saved.FindAccount(acct.ID) != nil {
+		wantSub = saved.FindAccount(acct.ID).Subject // read under the refresh lock: the sign-in's own
 	}
 	var prev oauth.IssuerSubject
 	_ = oauth.UnverifiedClaims(stored.IDToken, &prev) // verified when it was stored

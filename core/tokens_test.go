@@ -79,7 +79,7 @@ func tokSet(now time.Time, expiresIn time.Duration, refresh string) *TokenSet {
 
 func (f *fixture) storedRaw(t *testing.T) string {
 	t.Helper()
-	raw, err := f.mem.Get(tokensKey(f.app.ID))
+	raw, err := f.mem.Get(appTokensKey(t, f.svc, f.app.ID))
 	if err != nil {
 		t.Fatalf("reading the stored tokens: %v", err)
 	}
@@ -101,10 +101,10 @@ func (f *fixture) connection(t *testing.T) Connection {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if app.Connection == nil {
+	if app.Connection() == nil {
 		t.Fatal("the app has no Connection")
 	}
-	return *app.Connection
+	return *app.Connection()
 }
 
 func tokOneLine(t *testing.T, err error) {

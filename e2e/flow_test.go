@@ -39,7 +39,7 @@ func (u *user) show(name string) shownApp {
 func storedTokens(t *testing.T, appID string) (core.TokenSet, string) {
 	t.Helper()
 	var ts core.TokenSet
-	raw, err := secrettest.StoredTokens(secret.NewSystemStore(), appID, &ts)
+	raw, err := secrettest.StoredTokens(secret.NewSystemStore(), appID, heldAccount(appID), &ts)
 	if err != nil {
 		t.Fatalf("reading the tokens from the keyring: %v", err)
 	}
@@ -175,7 +175,7 @@ func TestFullLifecycleWithPublicClient(t *testing.T) {
 	if status, body, _ := op.TryRefresh(testkit.NativeClientID, "", second.RefreshToken); status != 400 || !strings.Contains(body, "invalid_grant") {
 		t.Fatalf("after disconnect the provider still accepts the refresh token: %d %s", status, body)
 	}
-	if _, err := secret.NewSystemStore().Get("app/" + app.ID + "/tokens"); err == nil {
+	if _, err := secret.NewSystemStore().Get(userTokensKey(app.ID)); err == nil {
 		t.Fatal("tokens left in the keyring after disconnect")
 	}
 	u.fails(3, "", []string{"token", "Example OP"}, "not connected", "connectedapps connect")
@@ -313,9 +313,20 @@ func TestTenConcurrentTokenCallsMakeOneRefresh(t *testing.T) {
 // minutes had gone by.
 func expireStoredToken(t *testing.T, appID string) {
 	t.Helper()
-	if err := secrettest.ExpireStoredToken(secret.NewSystemStore(), appID); err != nil {
+	if err := secrettest.ExpireStoredToken(secret.NewSystemStore(), appID, heldAccount(appID)); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// heldAccount is the account of appID whose tokens the keyring holds: the example provider's
+// first user's, its second's, or the one a sign-in naming nobody makes (client credentials).
+func heldAccount(appID string) string {
+	for _, id := range []string{core.AccountIDFor(testkit.UserID), core.AccountIDFor("id2"), core.AnonymousAccount} {
+		if _, err := secret.NewSystemStore().Get(secrettest.TokensKey(appID, id)); err == nil {
+			return id
+		}
+	}
+	return core.AccountIDFor(testkit.UserID)
 }
 
 func TestRevokedGrantNeedsReauth(t *testing.T) {
@@ -450,7 +461,7 @@ func TestChunkedSecretsInTheRealKeyring(t *testing.T) {
 	u := newUser(t).with("CONNECTEDAPPS_KEYRING_CHUNK_LIMIT=64")
 	app := u.addNative("Chunky")
 	u.ok("", "connect", "Chunky")
-	raw, err := (&secret.KeyringStore{Timeout: 10 * time.Second}).Get("app/" + app.ID + "/tokens")
+	raw, err := (&secret.KeyringStore{Timeout: 10 * time.Second}).Get(userTokensKey(app.ID))
 	if err != nil || !strings.HasPrefix(raw, "connectedapps-chunked:v1:") {
 		t.Fatalf("the token record is not split into pieces: %q %v", raw, err)
 	}

@@ -43,8 +43,8 @@ func TestDeviceFlowApprovedInTheBrowser(t *testing.T) {
 	}
 	// The ID token was verified (no nonce in this flow) and the identity recorded.
 	s := u.show("TV")
-	if s.ConnectionState != "connected" || s.Connection.Subject != "id1" || s.Connection.Email != "test-user@zitadel.ch" {
-		t.Fatalf("after the device flow: %+v", s.Connection)
+	if s.ConnectionState != "connected" || s.Connection().Subject != "id1" || s.Connection().Email != "test-user@zitadel.ch" {
+		t.Fatalf("after the device flow: %+v", s.Connection())
 	}
 	tokens, _ := storedTokens(t, app.ID)
 	if tok := u.ok("", "token", "TV"); tok != tokens.AccessToken+"\n" || tokens.IDToken == "" {
@@ -155,8 +155,8 @@ func TestClientCredentialsGrant(t *testing.T) {
 		t.Fatalf("introspection: %v %v", in, err)
 	}
 	s := u.show("Service")
-	if s.ConnectionState != "connected" || s.Connection.HasRefreshToken {
-		t.Fatalf("connection: %+v", s.Connection)
+	if s.ConnectionState != "connected" || s.Connection().HasRefreshToken {
+		t.Fatalf("connection: %+v", s.Connection())
 	}
 
 	// Near expiry, ten processes at once: one new token from the provider, the same for all.

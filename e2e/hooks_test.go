@@ -60,6 +60,9 @@ func recorded(t *testing.T, dir, ev string, tokens ...core.TokenSet) map[string]
 	if env["CONNECTEDAPPS_APP"] != "Hooked" || env["CONNECTEDAPPS_EVENT"] != ev || !strings.HasSuffix(env["argv"], " "+dir) {
 		t.Fatalf("the %s hook saw app %q, event %q, argv %q", ev, env["CONNECTEDAPPS_APP"], env["CONNECTEDAPPS_EVENT"], env["argv"])
 	}
+	if acct := env["CONNECTEDAPPS_ACCOUNT"]; acct != "test-user@zitadel.ch" && acct != "" {
+		t.Fatalf("the %s hook was told the account %q; want the signed-in email (or none, for a client's own)", ev, acct)
+	}
 	if _, ok := env["CONNECTEDAPPS_PASSPHRASE"]; ok {
 		t.Fatalf("the %s hook was given the vault passphrase", ev)
 	}

@@ -240,7 +240,7 @@ func TestKubeRenewsAnExpiredIDToken(t *testing.T) {
 	expired := parts[0] + "." + base64.RawURLEncoding.EncodeToString(payload) + "." + parts[2]
 	ts.IDToken = expired
 	data, _ := json.Marshal(ts)
-	if err := secret.NewSystemStore().Set("app/"+app.ID+"/tokens", string(data)); err != nil {
+	if err := secret.NewSystemStore().Set(userTokensKey(app.ID), string(data)); err != nil {
 		t.Fatal(err)
 	}
 

@@ -28,8 +28,8 @@ func TestEditDropsOrKeepsTokens(t *testing.T) {
 		t.Fatalf("edit scopes: %s", out)
 	}
 	s := u.show("Editable")
-	if s.ConnectionState != "connected" || s.Connection == nil || !s.Connection.ReconnectToApply {
-		t.Fatalf("after a scope change: %+v", s.Connection)
+	if s.ConnectionState != "connected" || s.Connection() == nil || !s.Connection().ReconnectToApply {
+		t.Fatalf("after a scope change: %+v", s.Connection())
 	}
 	if tok := u.ok("", "token", "Editable"); tok != before.AccessToken+"\n" {
 		t.Fatal("a scope change lost the token")

@@ -63,8 +63,8 @@ func screenshotsIn(t *testing.T, out, locale, suffix string) {
 		t.Fatal(err)
 	}
 	for _, a := range apps {
-		if a.Connection != nil && a.Connection.State == core.StateConnected {
-			d.keyringSet("app/"+a.ID+"/tokens", sampleTokens(t, a, now))
+		if a.Connection() != nil && a.Connection().State == core.StateConnected {
+			d.keyringSet("app/"+a.ID+"/accounts/"+a.Default().ID+"/tokens", sampleTokens(t, a, now))
 		}
 	}
 	d.startApp()
@@ -142,7 +142,7 @@ func sampleApps(t *testing.T, now time.Time) []core.App {
 	gmail := fromPreset("google", sampleConnected, "318754226094-k2v7d1f0q9.apps.googleusercontent.com", nil)
 	gmail.Scopes = append(gmail.Scopes, "https://mail.google.com/")
 	gmail.HasClientSecret = true
-	gmail.Connection = &core.Connection{
+	gmail.SetConnection(&core.Connection{
 		State:           core.StateConnected,
 		ExpiresAt:       at(42*time.Minute + 30*time.Second),
 		Subject:         "104729381620573948127",
@@ -151,30 +151,30 @@ func sampleApps(t *testing.T, now time.Time) []core.App {
 		GrantedScopes:   []string{"openid", "email", "https://mail.google.com/"},
 		HasRefreshToken: true,
 		ConnectedAt:     now.Add(-17 * time.Minute).UTC(),
-	}
+	})
 
 	github := fromPreset("github", "GitHub", "Iv23liQ4x8v0bWm1T2cZ", nil)
 	github.HasClientSecret = true
 
 	microsoft := fromPreset("microsoft", "Microsoft 365", "8f3e2a71-5c4d-4b9e-a0f6-2d1c7e9b4a53", map[string]string{"tenant": "common"})
-	microsoft.Connection = &core.Connection{
+	microsoft.SetConnection(&core.Connection{
 		State: core.StateNeedsReauth, ExpiresAt: at(-3 * time.Hour), Name: "Ada Lovelace", Email: "ada@contoso.com",
 		HasRefreshToken: true, ConnectedAt: now.Add(-91 * 24 * time.Hour).UTC(),
 		LastError: "invalid_grant: the refresh token has expired due to inactivity",
-	}
+	})
 
 	sso := fromPreset("keycloak", "Company SSO", "cli-tools", map[string]string{"site": "https://sso.example.com", "realm": "acme"})
-	sso.Connection = &core.Connection{
+	sso.SetConnection(&core.Connection{
 		State: core.StateConnected, ExpiresAt: at(-6 * time.Minute), Name: "Ada Lovelace", Email: "ada@acme.example",
 		GrantedScopes: []string{"openid", "profile", "email"}, ConnectedAt: now.Add(-66 * time.Minute).UTC(),
-	}
+	})
 
 	erp := fromPreset("frappe", "ERPNext", "a1b2c3d4e5", map[string]string{"site": "https://erp.example.com"})
 	erp.HasClientSecret = true
-	erp.Connection = &core.Connection{
+	erp.SetConnection(&core.Connection{
 		State: core.StateConnected, ExpiresAt: at(3*time.Hour + 20*time.Minute), Name: "Ada Lovelace", Email: "ada@example.com",
 		GrantedScopes: []string{"all", "openid"}, HasRefreshToken: true, ConnectedAt: now.Add(-40 * time.Minute).UTC(),
-	}
+	})
 
 	apps := []core.App{gmail, github, microsoft, sso, erp}
 	for _, a := range apps {
@@ -204,9 +204,9 @@ func sampleTokens(t *testing.T, app core.App, now time.Time) string {
 		_, _ = rand.Read(b)
 		return base64.RawURLEncoding.EncodeToString(b)
 	}
-	obtained := app.Connection.ConnectedAt
+	obtained := app.Connection().ConnectedAt
 	ts := core.TokenSet{AccessToken: "ya29." + random(120), TokenType: "Bearer", RefreshToken: "1//" + random(70),
-		Expiry: app.Connection.ExpiresAt, Scopes: app.Connection.GrantedScopes, ObtainedAt: &obtained}
+		Expiry: app.Connection().ExpiresAt, Scopes: app.Connection().GrantedScopes, ObtainedAt: &obtained}
 	data, err := json.Marshal(ts)
 	if err != nil {
 		t.Fatal(err)

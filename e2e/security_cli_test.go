@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"connectedapps/core/secret"
+	"connectedapps/core/secret/secrettest"
 )
 
 // "keyring status --help" once answered "keyring needs one of: ..." with exit 2: the real
@@ -181,7 +182,9 @@ func TestProviderTextCannotDriveTheTerminal(t *testing.T) {
 
 	// error_description, at a refresh (kept in apps.json as the last error) and at sign-in.
 	app := u.show("Dev")
-	expireStoredToken(t, app.ID)
+	if err := secrettest.ExpireStoredToken(secret.NewSystemStore(), app.ID, app.Default().ID); err != nil {
+		t.Fatal(err)
+	}
 	r = u.fails(3, "", []string{"token", "Dev"}, "invalid_grant", "Token ", "revoked")
 	clean("token's stderr", r.stderr)
 	clean("show after the refusal", u.ok("", "show", "Dev"), "Last error", "revoked")

@@ -140,8 +140,8 @@ func TestRedirectingEndpointsSendNoSecretElsewhere(t *testing.T) {
 	if before == expired {
 		t.Fatal("the test did not expire the token")
 	}
-	if s := u.show("Moved"); s.ConnectionState != "connected" || s.Connection == nil || s.Connection.LastError != "" {
-		t.Fatalf("a refused redirect changed the connection: %+v", s.Connection)
+	if s := u.show("Moved"); s.ConnectionState != "connected" || s.Connection() == nil || s.Connection().LastError != "" {
+		t.Fatalf("a refused redirect changed the connection: %+v", s.Connection())
 	}
 	if after, _ := os.ReadFile(u.registryPath()); string(after) != string(registryBefore) {
 		t.Errorf("apps.json changed:\n%s\nwas:\n%s", after, registryBefore)

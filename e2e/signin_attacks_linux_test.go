@@ -106,8 +106,8 @@ func TestAnotherLocalUserCannotCompleteTheSignIn(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "Connected Victim as Test User") {
 		t.Fatalf("connect: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
-	if s := u.show("Victim"); s.ConnectionState != "connected" || s.Connection == nil || s.Connection.Subject != testkit.UserID {
-		t.Fatalf("the app holds the connection %+v; want the person's own (subject %s), not %s's", s.Connection, testkit.UserID, attackerUser)
+	if s := u.show("Victim"); s.ConnectionState != "connected" || s.Connection() == nil || s.Connection().Subject != testkit.UserID {
+		t.Fatalf("the app holds the connection %+v; want the person's own (subject %s), not %s's", s.Connection(), testkit.UserID, attackerUser)
 	}
 }
 

@@ -113,13 +113,13 @@ func TestVaultWithTheRealProvider(t *testing.T) {
 	if out := pu.ok("", "connect", "Web"); !strings.Contains(out, "Connected Web") {
 		t.Fatalf("connect: %s", out)
 	}
-	if _, err := system.Get("app/" + app.ID + "/tokens"); !errors.Is(err, core.ErrNotFound) {
+	if _, err := system.Get(userTokensKey(app.ID)); !errors.Is(err, core.ErrNotFound) {
 		t.Fatalf("the tokens are in the system keyring: %v", err)
 	}
 	// Read the vault as another program with the passphrase could (one key derivation).
 	vault := secret.OpenVault(u.appDir())
 	vault.Passphrase = func() (string, error) { return vaultPassphrase, nil }
-	raw, err := vault.Get("app/" + app.ID + "/tokens")
+	raw, err := vault.Get(userTokensKey(app.ID))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestVaultWithTheRealProvider(t *testing.T) {
 	if n := op.Refreshes() - before; n != 1 {
 		t.Fatalf("%d refreshes at the provider", n)
 	}
-	raw2, err := vault.Get("app/" + app.ID + "/tokens")
+	raw2, err := vault.Get(userTokensKey(app.ID))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -199,7 +199,7 @@ func TestWindowConnectsAndNotifies(t *testing.T) {
 	// keyring is the session's, so it is read and written from inside it.
 	app, _ := d.listed(name)
 	var tokens core.TokenSet
-	if err := json.Unmarshal([]byte(d.keyringGet("app/"+app.ID+"/tokens")), &tokens); err != nil {
+	if err := json.Unmarshal([]byte(d.keyringGet(userTokensKey(app.ID))), &tokens); err != nil {
 		t.Fatalf("the session keyring's tokens: %v", err)
 	}
 	if status, body, err := op.TryRefresh(testkit.NativeClientID, "", tokens.RefreshToken); err != nil || status != 200 {
@@ -208,10 +208,10 @@ func TestWindowConnectsAndNotifies(t *testing.T) {
 	past := time.Now().Add(-time.Minute).UTC()
 	tokens.Expiry = &past
 	expired, _ := json.Marshal(tokens)
-	d.keyringSet("app/"+app.ID+"/tokens", string(expired))
+	d.keyringSet(userTokensKey(app.ID), string(expired))
 	// The registry's copy of the expiry is what the background refresher reads.
 	err := core.OpenRegistry(filepath.Join(d.configDir, "connectedapps")).UpdateApp(app.ID, func(a *core.App) error {
-		a.Connection.ExpiresAt = &past
+		a.Connection().ExpiresAt = &past
 		return nil
 	})
 	if err != nil {

@@ -127,7 +127,7 @@ func TestWineLifecycle(t *testing.T) {
 	if !strings.Contains(out, "Connected Wine OP as Test User <test-user@zitadel.ch>") || !strings.Contains(out, "Refresh token: held") {
 		t.Fatalf("connect output: %s", out)
 	}
-	tokensTarget := "connectedapps:app/" + app.ID + "/tokens"
+	tokensTarget := "connectedapps:" + userTokensKey(app.ID)
 	creds := credentials(t)
 	if creds[tokensTarget] == 0 {
 		t.Fatalf("the tokens are not in the Credential Manager (it holds %v)", creds)

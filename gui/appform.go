@@ -582,7 +582,8 @@ func (f *appForm) isDirty() bool {
 }
 
 func sameDocument(a, b core.App) bool {
-	a.Connection, b.Connection = nil, nil
+	a.SetConnection(nil)
+	b.SetConnection(nil)
 	ja, _ := a.MarshalJSON()
 	jb, _ := b.MarshalJSON()
 	return string(ja) == string(jb)
@@ -1040,7 +1041,8 @@ func (f *appForm) saveThen(next func()) {
 // copyDocument takes the form's fields onto the stored app, leaving what the form does not
 // own (id, connection facts, whether a secret is stored) as stored.
 func copyDocument(stored, form core.App) core.App {
-	form.ID, form.Connection, form.HasClientSecret = stored.ID, stored.Connection, stored.HasClientSecret
+	form.ID, form.HasClientSecret = stored.ID, stored.HasClientSecret
+	form.Accounts, form.DefaultAccount = stored.Accounts, stored.DefaultAccount
 	form.Registration = stored.Registration
 	return form
 }
@@ -1163,7 +1165,7 @@ func (f *appForm) onDelete() {
 	}
 	app := *f.orig
 	msg := fmt.Sprintf(lang.L("Delete %s and its secrets from this computer?"), app.ProviderName)
-	if app.Connection != nil {
+	if app.Connection() != nil {
 		msg = fmt.Sprintf(lang.L("Delete %s and its secrets from this computer? Its tokens are revoked at the provider first."), app.ProviderName)
 	}
 	if core.DeletesRegistration(&app) {

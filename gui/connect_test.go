@@ -24,7 +24,7 @@ type scriptedService struct {
 	*core.Service
 	connect     func(ctx context.Context, name string, opts core.ConnectOptions) (*core.ConnectResult, error)
 	connects    []string // the names Connect was called with
-	disconnects []bool   // the localOnly of each Disconnect
+	disconnects []bool   // the localOnly of each DisconnectFor (the window names the account)
 }
 
 func (s *scriptedService) Connect(ctx context.Context, name string, opts core.ConnectOptions) (*core.ConnectResult, error) {
@@ -35,9 +35,9 @@ func (s *scriptedService) Connect(ctx context.Context, name string, opts core.Co
 	return s.connect(ctx, name, opts)
 }
 
-func (s *scriptedService) Disconnect(ctx context.Context, name string, localOnly bool) (core.DisconnectResult, error) {
+func (s *scriptedService) DisconnectFor(ctx context.Context, name, account string, localOnly bool) (core.DisconnectResult, error) {
 	s.disconnects = append(s.disconnects, localOnly)
-	return s.Service.Disconnect(ctx, name, localOnly)
+	return s.Service.DisconnectFor(ctx, name, account, localOnly)
 }
 
 // openWindowOn is openWindow for any appService.
@@ -146,8 +146,8 @@ func tapDialogButton(t *testing.T, w *mainWindow, text string) {
 func signedIn(t *testing.T, svc *core.Service, id string, expires time.Time) *core.ConnectResult {
 	t.Helper()
 	err := svc.Registry.UpdateApp(id, func(a *core.App) error {
-		a.Connection = &core.Connection{State: core.StateConnected, ExpiresAt: &expires, Name: "Ada Lovelace",
-			Email: "ada@example.com", Subject: "42", HasRefreshToken: true, ConnectedAt: testNow}
+		a.SetConnection(&core.Connection{State: core.StateConnected, ExpiresAt: &expires, Name: "Ada Lovelace",
+			Email: "ada@example.com", Subject: "42", HasRefreshToken: true, ConnectedAt: testNow})
 		return nil
 	})
 	if err != nil {

@@ -26,7 +26,14 @@ type appService interface {
 	Disconnect(ctx context.Context, name string, localOnly bool) (core.DisconnectResult, error)
 	Userinfo(ctx context.Context, name string) (json.RawMessage, error)
 	Introspect(ctx context.Context, name string) (json.RawMessage, error)
-	Inspect(ctx context.Context, name string) (*core.Inspection, error)
+	InspectFor(ctx context.Context, name, account string) (*core.Inspection, error)
+	// The same, for one account of the app (email, subject or ID; "" the default).
+	TokenFor(ctx context.Context, name, account string, minValid time.Duration) (*core.TokenSet, error)
+	RefreshFor(ctx context.Context, name, account string) (*core.TokenSet, error)
+	DisconnectFor(ctx context.Context, name, account string, localOnly bool) (core.DisconnectResult, error)
+	UserinfoFor(ctx context.Context, name, account string) (json.RawMessage, error)
+	IntrospectFor(ctx context.Context, name, account string) (json.RawMessage, error)
+	SetDefaultAccount(name, account string) (core.App, error)
 	ImportWith(ctx context.Context, data []byte, choices []core.ImportChoice) ([]core.ImportResult, error)
 	Export(names ...string) ([]byte, error)
 	RegistryPath() string

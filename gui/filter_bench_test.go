@@ -49,7 +49,7 @@ func benchWindow(b *testing.B, n int) *mainWindow {
 			a.ClientID = "client"
 			a.AuthorizationURI, a.TokenURI = "https://login.example.com/auth", "https://login.example.com/token"
 			if i%3 == 0 {
-				a.Connection = &core.Connection{State: core.StateConnected, ExpiresAt: &exp, Email: fmt.Sprintf("user%04d@example.com", i)}
+				a.SetConnection(&core.Connection{State: core.StateConnected, ExpiresAt: &exp, Email: fmt.Sprintf("user%04d@example.com", i)})
 			}
 			apps = append(apps, a)
 		}

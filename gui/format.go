@@ -30,10 +30,10 @@ func dateTimeLayout() string { return lang.L("2 Jan 2006, 15:04") }
 func stateText(app *core.App, now time.Time) (string, widget.Importance) {
 	switch s := app.State(now); s {
 	case core.StateConnected:
-		if app.Connection.ExpiresAt == nil {
+		if app.Connection().ExpiresAt == nil {
 			return lang.L("Connected"), widget.SuccessImportance
 		}
-		return fmt.Sprintf(lang.L("Connected · %s"), countdownText(app.Connection.ExpiresAt, now)), widget.SuccessImportance
+		return fmt.Sprintf(lang.L("Connected · %s"), countdownText(app.Connection().ExpiresAt, now)), widget.SuccessImportance
 	case core.StateExpired:
 		return lang.L("Expired"), widget.WarningImportance
 	case core.StateNeedsReauth:
@@ -45,6 +45,51 @@ func stateText(app *core.App, now time.Time) (string, widget.Importance) {
 	default: // a state a newer version wrote: show it rather than hide it
 		return string(s), widget.MediumImportance
 	}
+}
+
+// asAccount is app seen as its account id: the same document with that account as its default,
+// so every wording of the default's state, expiry and identity describes that account.
+func asAccount(app *core.App, id string) core.App {
+	view := *app
+	if app.FindAccount(id) != nil {
+		view.DefaultAccount = app.FindAccount(id).ID
+	}
+	return view
+}
+
+// worstAccount is the ID of the account whose state most needs a person (client rejected,
+// then sign in again, then expired), else the default's: what the list row and the tray show.
+func worstAccount(app *core.App, now time.Time) string {
+	rank := map[core.ConnectionState]int{core.StateClientRejected: 4, core.StateNeedsReauth: 3, core.StateExpired: 2, core.StateConnected: 1}
+	best, id := -1, ""
+	if d := app.Default(); d != nil {
+		best, id = rank[d.StateAt(now)], d.ID
+	}
+	for i := range app.Accounts {
+		if r := rank[app.Accounts[i].StateAt(now)]; r > best {
+			best, id = r, app.Accounts[i].ID
+		}
+	}
+	return id
+}
+
+// listStateText is the list row's state: the default account's, or with several accounts the
+// one most in need, and how many there are.
+func listStateText(app *core.App, now time.Time) (string, widget.Importance) {
+	if len(app.Accounts) < 2 {
+		return stateText(app, now)
+	}
+	view := asAccount(app, worstAccount(app, now))
+	text, importance := stateText(&view, now)
+	return fmt.Sprintf(lang.L("%s · %d accounts"), text, len(app.Accounts)), importance
+}
+
+// accountLabel names an account: its email, name or subject, and whether it is the default.
+func accountLabel(app *core.App, acct *core.Account) string {
+	if d := app.Default(); d != nil && d.ID == acct.ID {
+		return fmt.Sprintf(lang.L("%s (default)"), acct.Label())
+	}
+	return acct.Label()
 }
 
 // humanDuration rounds down, so "expires in 42 min" is never later than the truth.
@@ -75,7 +120,7 @@ func detailText(app *core.App) string {
 	if u, err := url.Parse(host); err == nil && u.Host != "" {
 		host = u.Host
 	}
-	if c := app.Connection; c != nil {
+	if c := app.Connection(); c != nil {
 		switch {
 		case c.Email != "":
 			return host + " · " + c.Email
@@ -285,8 +330,8 @@ func healthBadge(h core.RefreshHealth, now time.Time) string {
 // rowState is the list row's state line: the state, and a refresh token's warning after it,
 // which makes a connected row a warning.
 func rowState(app *core.App, now time.Time) (string, widget.Importance) {
-	text, importance := stateText(app, now)
-	badge := healthBadge(app.RefreshHealth(now), now)
+	text, importance := listStateText(app, now)
+	badge := healthBadge(worstHealth(app, now), now)
 	if badge == "" {
 		return text, importance
 	}
@@ -294,6 +339,20 @@ func rowState(app *core.App, now time.Time) (string, widget.Importance) {
 		importance = widget.WarningImportance
 	}
 	return fmt.Sprintf(lang.L("%s · %s"), text, badge), importance
+}
+
+// worstHealth is the refresh-token health the list's row warns of: the most urgent of the
+// app's accounts (a limit passed before one near), so a second account's warning is not
+// hidden behind the default's.
+func worstHealth(app *core.App, now time.Time) core.RefreshHealth {
+	var worst core.RefreshHealth
+	for i := range app.Accounts {
+		h := app.RefreshHealthOf(&app.Accounts[i].Connection, now)
+		if h.Stage > worst.Stage || (h.Stage == worst.Stage && h.Stage.Warns() && h.Ends.Before(worst.Ends)) {
+			worst = h
+		}
+	}
+	return worst
 }
 
 // healthNote is the desktop notification for a refresh token near or past its limit.

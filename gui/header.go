@@ -62,7 +62,7 @@ func (h *appHeader) showState(app *core.App) {
 // the window wider than 800 px.
 func (h *appHeader) setConnectButton(app *core.App) {
 	text, importance := lang.L("Connect"), widget.HighImportance
-	if app.Connection != nil {
+	if app.Connection() != nil {
 		text = lang.L("Reconnect")
 		if app.State(h.clock()) == core.StateConnected {
 			importance = widget.MediumImportance

@@ -25,9 +25,9 @@ func withRefreshToken(t *testing.T, svc *core.Service, name, preset string, issu
 	}
 	if err := svc.Registry.UpdateApp(app.ID, func(a *core.App) error {
 		a.Preset = preset
-		a.Connection.RefreshTokenIssuedAt = at(-issuedAgo)
+		a.Connection().RefreshTokenIssuedAt = at(-issuedAgo)
 		if usedAgo > 0 {
-			a.Connection.RefreshTokenUsedAt = at(-usedAgo)
+			a.Connection().RefreshTokenUsedAt = at(-usedAgo)
 		}
 		return nil
 	}); err != nil {

@@ -29,7 +29,7 @@ func addJWTApp(t *testing.T, svc *core.Service, name string) (p *oauthtest.Provi
 		t.Fatal(err)
 	}
 	conn := connectedFor(42*time.Minute + 30*time.Second)
-	if err := svc.Registry.UpdateApp(added.ID, func(a *core.App) error { a.Connection = &conn; return nil }); err != nil {
+	if err := svc.Registry.UpdateApp(added.ID, func(a *core.App) error { a.SetConnection(&conn); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	access = p.Sign(map[string]any{"iss": "https://idp.example", "sub": "42", "exp": conn.ExpiresAt.Unix(), "scope": "openid email"})

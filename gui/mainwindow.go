@@ -102,6 +102,9 @@ func newMainWindow(e *env) *mainWindow {
 		// The header and the list row say the state in the same words: they change with it.
 		onStateChanged: func() { w.updateBadge(); w.sidebar.list.Refresh() },
 		inView:         func() bool { return w.tabs.SelectedIndex() == 1 },
+		// Another account is another sign-in: Connect, which asks the provider to let the
+		// person choose the account once the app has one.
+		addAccount: func() { w.onConnect() },
 	})
 	w.imports = &importExport{env: e, dialogs: w.windowDialogs, selected: w.selectedApp,
 		onImported: func(first core.App) { w.selectedID = first.ID; w.registry.reload() }}
@@ -268,7 +271,7 @@ func (w *mainWindow) updateMenu() {
 		return
 	}
 	app, saved := w.selectedApp()
-	w.menu.update(menuState{canSave: w.form.isDirty(), saved: saved, connected: saved && app.Connection != nil, shown: w.selectedID != ""})
+	w.menu.update(menuState{canSave: w.form.isDirty(), saved: saved, connected: saved && app.Connection() != nil, shown: w.selectedID != ""})
 }
 
 // showAbout says what the program is, its version, and where it keeps the apps.

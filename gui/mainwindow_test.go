@@ -63,7 +63,7 @@ func addApp(t *testing.T, svc *core.Service, name string, conn *core.Connection)
 		t.Fatal(err)
 	}
 	if conn != nil { // Add never stores a connection; write it as a finished sign-in would
-		err := svc.Registry.UpdateApp(added.ID, func(a *core.App) error { a.Connection = conn; return nil })
+		err := svc.Registry.UpdateApp(added.ID, func(a *core.App) error { a.SetConnection(conn); return nil })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -270,7 +270,7 @@ func TestStateText(t *testing.T) {
 	}
 	for _, tt := range tests {
 		app := core.NewApp("x")
-		app.Connection = tt.conn
+		app.SetConnection(tt.conn)
 		got, imp := stateText(&app, testNow)
 		if got != tt.want || imp != tt.imp {
 			t.Errorf("stateText(%+v) = %q, %v; want %q, %v", tt.conn, got, imp, tt.want, tt.imp)

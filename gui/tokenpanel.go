@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"fyne.io/fyne/v2/lang"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -55,7 +56,11 @@ type tokenPanel struct {
 	clip    *clipboardGuard
 	panelHooks
 
-	app *core.App // nil: nothing saved is selected
+	app *core.App // nil: nothing saved is selected; else the app seen as the chosen account (asAccount)
+	// orig is the app as saved (its real default); account is the chosen account's ID ("":
+	// the default). Every wording and action below the list is for that account.
+	orig    *core.App
+	account string
 
 	busyID     string // the app a refresh, test or disconnect is running for
 	revealed   string // the token shown after Reveal; "" while masked
@@ -89,7 +94,14 @@ type tokenPanel struct {
 	actions    *fyne.Container
 	box        *fyne.Container
 	notice     *widget.Label // the outcome of the last action, for the app it was done to
-	scroll     *container.Scroll
+	// The accounts: one line each (choosing one shows it below), Make default, Add another.
+	accounts    *fyne.Container
+	accountList *widget.RadioGroup
+	accountIDs  []string // accountList's options' accounts, in order
+	makeDefault *widget.Button
+	addAccount  *widget.Button
+	filling     bool // accountList is being filled: its OnChanged is not the person's
+	scroll      *container.Scroll
 
 	// dialog is the dialog this panel showed last, kept so tests can press its buttons.
 	dialog dialog.Dialog
@@ -105,6 +117,8 @@ type panelHooks struct {
 	onStateChanged func()
 	// inView says the Connection tab is the one shown, where its status line is seen.
 	inView func() bool
+	// addAccount signs another account in (the header's Connect).
+	addAccount func()
 }
 
 func newTokenPanel(e *env, dialogs *windowDialogs, hooks panelHooks) *tokenPanel {
@@ -134,6 +148,15 @@ func (p *tokenPanel) content() fyne.CanvasObject {
 	p.inspect = &widget.Button{Text: lang.L("Inspect"), Icon: theme.SearchIcon(), OnTapped: p.onInspect}
 	p.disconnect = &widget.Button{Text: lang.L("Disconnect"), Icon: theme.LogoutIcon(), Importance: widget.DangerImportance, OnTapped: p.onDisconnect}
 	p.notice = wrap(&widget.Label{})
+	p.accountList = &widget.RadioGroup{OnChanged: p.onChooseAccount}
+	p.makeDefault = &widget.Button{Text: lang.L("Make default"), Icon: theme.ConfirmIcon(), OnTapped: p.onMakeDefault}
+	p.addAccount = &widget.Button{Text: lang.L("Add another account"), Icon: theme.ContentAddIcon(), OnTapped: func() {
+		if p.panelHooks.addAccount != nil {
+			p.panelHooks.addAccount()
+		}
+	}}
+	p.accounts = container.NewVBox(&widget.Label{Text: lang.L("Accounts"), TextStyle: fyne.TextStyle{Bold: true}},
+		p.accountList, container.NewHBox(p.makeDefault, p.addAccount))
 
 	key := func(s string) *widget.Label { return &widget.Label{Text: s, TextStyle: fyne.TextStyle{Bold: true}} }
 	p.details = container.New(layout.NewFormLayout(),
@@ -150,7 +173,7 @@ func (p *tokenPanel) content() fyne.CanvasObject {
 		container.NewHBox(p.copyToken, p.copyHeader),
 		container.NewHBox(p.refresh, p.test, p.inspect, layout.NewSpacer(), p.disconnect),
 	)
-	p.box = container.NewVBox(p.hint, p.lastError, p.reconnect, p.details, p.actions, p.notice)
+	p.box = container.NewVBox(p.hint, p.lastError, p.reconnect, p.accounts, p.details, p.actions, p.notice)
 	p.show(nil)
 	p.scroll = wheelScroll(p.box)
 	return p.scroll
@@ -163,10 +186,19 @@ func (p *tokenPanel) show(app *core.App) {
 	if p.app != nil {
 		prevID = p.app.ID
 	}
+	if app == nil || app.ID != prevID || app.FindAccount(p.account) == nil {
+		p.account = "" // another app, or the account chosen was disconnected: its default
+	}
+	p.orig = app
+	if app != nil {
+		view := asAccount(app, p.account)
+		app = &view
+	}
 	p.app = app
+	p.showAccounts()
 	id, fp := "", ""
 	if app != nil {
-		id, fp = app.ID, connFingerprint(app.Connection)
+		id, fp = app.ID, connFingerprint(app.Connection())
 	}
 	if id != prevID {
 		p.notice.SetText("")
@@ -180,7 +212,7 @@ func (p *tokenPanel) show(app *core.App) {
 
 	conn := (*core.Connection)(nil)
 	if app != nil {
-		conn = app.Connection
+		conn = app.Connection()
 	}
 	switch {
 	case app == nil:
@@ -245,6 +277,84 @@ func (p *tokenPanel) show(app *core.App) {
 	p.relayout()
 }
 
+// showAccounts fills the accounts list: shown for an app people sign in to, once it has an
+// account (so "Add another account" is there from the first).
+func (p *tokenPanel) showAccounts() {
+	app := p.orig
+	if app == nil || len(app.Accounts) == 0 || !app.GrantType.SignsIn() {
+		p.accounts.Hide()
+		return
+	}
+	now := p.env.svc.Clock()
+	var options []string
+	p.accountIDs = p.accountIDs[:0]
+	selected := ""
+	for i := range app.Accounts {
+		acct := &app.Accounts[i]
+		view := asAccount(app, acct.ID)
+		state, _ := stateText(&view, now)
+		options = append(options, accountLabel(app, acct)+" · "+state)
+		p.accountIDs = append(p.accountIDs, acct.ID)
+		if acct.ID == p.app.Default().ID {
+			selected = options[len(options)-1]
+		}
+	}
+	p.filling = true
+	p.accountList.Options = options
+	p.accountList.Selected = selected
+	p.accountList.Refresh()
+	p.filling = false
+	if p.app.Default().ID == app.Default().ID {
+		p.makeDefault.Disable()
+	} else {
+		p.makeDefault.Enable()
+	}
+	p.accounts.Show()
+}
+
+// onChooseAccount shows the chosen account below the list; every action acts on it.
+func (p *tokenPanel) onChooseAccount(option string) {
+	if p.filling || p.orig == nil {
+		return
+	}
+	i := slices.Index(p.accountList.Options, option)
+	if i < 0 { // a radio group's option tapped again is unselected: keep the one shown
+		p.showAccounts()
+		return
+	}
+	p.account = p.accountIDs[i]
+	p.show(p.orig)
+}
+
+// onMakeDefault makes the chosen account the app's default: the one programs get.
+func (p *tokenPanel) onMakeDefault() {
+	app, ok := p.connected()
+	if !ok {
+		return
+	}
+	account := selectedAccount(app)
+	svc := p.env.svc
+	p.env.runAsync(func() {
+		_, err := svc.SetDefaultAccount(app.ID, account)
+		fyne.Do(func() {
+			if err != nil {
+				p.report(app.ID, lang.L("Could not change the default account"), err)
+			} else {
+				p.setNotice(app.ID, fmt.Sprintf(lang.L("%s is now the account programs get."), app.Default().Label()), widget.SuccessImportance)
+			}
+			p.onChanged()
+		})
+	})
+}
+
+// selectedAccount is the ID of the account app (the panel's view) is seen as.
+func selectedAccount(app core.App) string {
+	if d := app.Default(); d != nil {
+		return d.ID
+	}
+	return ""
+}
+
 // relayout lays the panel out again after rows were shown or hidden: a wrapping label
 // hidden during the last layout would otherwise keep its old width.
 func (p *tokenPanel) relayout() {
@@ -275,7 +385,7 @@ func connFingerprint(c *core.Connection) string {
 // expiry is known: switching apps stops the old one.
 func (p *tokenPanel) syncTicker() {
 	want := ""
-	if !p.hidden && p.app != nil && p.app.Connection != nil && p.app.Connection.ExpiresAt != nil {
+	if !p.hidden && p.app != nil && p.app.Connection() != nil && p.app.Connection().ExpiresAt != nil {
 		want = p.app.ID
 	}
 	if want == p.tickingFor { // stopTick is nil exactly when tickingFor is ""
@@ -302,7 +412,7 @@ func (p *tokenPanel) setHidden(hidden bool) {
 }
 
 func (p *tokenPanel) onTick() {
-	if p.app == nil || p.app.Connection == nil {
+	if p.app == nil || p.app.Connection() == nil {
 		return
 	}
 	p.updateCountdown()
@@ -320,7 +430,7 @@ func (p *tokenPanel) onTick() {
 // updateHealth says how the refresh token stands against its provider's limit (hidden when
 // nothing is known); the clock moves it, so the tick calls it too.
 func (p *tokenPanel) updateHealth() {
-	if p.app == nil || p.app.Connection == nil {
+	if p.app == nil || p.app.Connection() == nil {
 		return
 	}
 	now := p.env.svc.Clock()
@@ -337,17 +447,17 @@ func (p *tokenPanel) updateHealth() {
 }
 
 func (p *tokenPanel) updateCountdown() {
-	if p.app == nil || p.app.Connection == nil {
+	if p.app == nil || p.app.Connection() == nil {
 		return
 	}
-	text := countdownText(p.app.Connection.ExpiresAt, p.env.svc.Clock())
+	text := countdownText(p.app.Connection().ExpiresAt, p.env.svc.Clock())
 	if p.countdown.Text != text {
 		p.countdown.SetText(text)
 	}
 }
 
 func (p *tokenPanel) updateButtons() {
-	if p.app == nil || p.app.Connection == nil {
+	if p.app == nil || p.app.Connection() == nil {
 		return
 	}
 	busy := p.busyID == p.app.ID
@@ -361,7 +471,7 @@ func (p *tokenPanel) updateButtons() {
 	set(p.copyToken, !busy)
 	set(p.copyHeader, !busy)
 	set(p.reveal, !busy || p.revealed != "")
-	set(p.refresh, !busy && (p.app.Connection.HasRefreshToken || !p.app.GrantType.SignsIn()))
+	set(p.refresh, !busy && (p.app.Connection().HasRefreshToken || !p.app.GrantType.SignsIn()))
 	set(p.test, !busy)
 	set(p.inspect, !busy)
 	set(p.disconnect, !busy)
@@ -407,7 +517,7 @@ func (p *tokenPanel) setBusy(appID string, busy bool) {
 
 // connected is the shown app when it has a connection to act on.
 func (p *tokenPanel) connected() (core.App, bool) {
-	if p.app == nil || p.app.Connection == nil {
+	if p.app == nil || p.app.Connection() == nil {
 		return core.App{}, false
 	}
 	return *p.app, true
@@ -440,7 +550,7 @@ func (p *tokenPanel) onReveal() {
 	p.env.runAsync(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), panelCallTimeout)
 		defer cancel()
-		ts, err := svc.Token(ctx, app.ID, core.DefaultMinValid)
+		ts, err := svc.TokenFor(ctx, app.ID, selectedAccount(app), core.DefaultMinValid)
 		fyne.Do(func() {
 			p.reveal.Enable()
 			if err != nil {
@@ -466,7 +576,7 @@ func (p *tokenPanel) onCopyToken() {
 	if p.app == nil {
 		return
 	}
-	if p.app.Connection == nil {
+	if p.app.Connection() == nil {
 		p.report(p.app.ID, lang.L("Nothing to copy"), fmt.Errorf(lang.L("%s is not connected: select it and press “Connect” first"), p.app.ProviderName))
 		return
 	}
@@ -488,7 +598,7 @@ func (p *tokenPanel) copyFor(app core.App, header bool) {
 	p.env.runAsync(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), panelCallTimeout)
 		defer cancel()
-		ts, err := svc.Token(ctx, app.ID, core.DefaultMinValid)
+		ts, err := svc.TokenFor(ctx, app.ID, selectedAccount(app), core.DefaultMinValid)
 		fyne.Do(func() {
 			if err != nil {
 				p.report(app.ID, lang.L("Could not copy the token"), err)
@@ -504,7 +614,7 @@ func (p *tokenPanel) copyFor(app core.App, header bool) {
 				msg = fmt.Sprintf(lang.L("%s is on the clipboard. It is cleared in %s, if the clipboard still holds it."), what, secondsText(d))
 			}
 			p.setNotice(app.ID, msg, widget.SuccessImportance)
-			if app.Connection == nil || !equalTimes(ts.Expiry, app.Connection.ExpiresAt) {
+			if app.Connection() == nil || !equalTimes(ts.Expiry, app.Connection().ExpiresAt) {
 				p.onChanged() // the token was refreshed on the way
 			}
 		})
@@ -531,7 +641,7 @@ func (p *tokenPanel) onRefresh() {
 	p.env.runAsync(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), panelCallTimeout)
 		defer cancel()
-		ts, err := svc.Refresh(ctx, app.ID)
+		ts, err := svc.RefreshFor(ctx, app.ID, selectedAccount(app))
 		now := svc.Clock()
 		fyne.Do(func() {
 			p.setBusy(app.ID, false)
@@ -564,11 +674,11 @@ func (p *tokenPanel) onTest() {
 		defer cancel()
 		var answers []testAnswer
 		if app.UserinfoURI != "" {
-			raw, err := svc.Userinfo(ctx, app.ID)
+			raw, err := svc.UserinfoFor(ctx, app.ID, selectedAccount(app))
 			answers = append(answers, testAnswer{name: lang.L("Userinfo"), uri: app.UserinfoURI, raw: raw, err: err})
 		}
 		if app.IntrospectionURI != "" {
-			raw, err := svc.Introspect(ctx, app.ID)
+			raw, err := svc.IntrospectFor(ctx, app.ID, selectedAccount(app))
 			answers = append(answers, testAnswer{name: lang.L("Introspection"), uri: app.IntrospectionURI, introspection: true, raw: raw, err: err})
 		}
 		fyne.Do(func() {
@@ -652,7 +762,7 @@ func (p *tokenPanel) onInspect() {
 	p.env.runAsync(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), panelCallTimeout)
 		defer cancel()
-		in, err := svc.Inspect(ctx, app.ID)
+		in, err := svc.InspectFor(ctx, app.ID, selectedAccount(app))
 		fyne.Do(func() {
 			p.setBusy(app.ID, false)
 			if err != nil {
@@ -663,7 +773,11 @@ func (p *tokenPanel) onInspect() {
 			p.inspected = newInspectView(in, svc.Clock())
 			scroll := wheelScroll(p.inspected.content())
 			scroll.SetMinSize(fyne.NewSize(560, 420))
-			p.showDialog(showMessage(p.dialogs.parent, fmt.Sprintf(lang.L("Tokens of %s"), app.ProviderName), scroll))
+			title := fmt.Sprintf(lang.L("Tokens of %s"), app.ProviderName)
+			if len(app.Accounts) > 1 {
+				title = fmt.Sprintf(lang.L("Tokens of %s as %s"), app.ProviderName, in.Account)
+			}
+			p.showDialog(showMessage(p.dialogs.parent, title, scroll))
 		})
 	})
 }
@@ -685,7 +799,11 @@ func (p *tokenPanel) onDisconnect() {
 	if app.RevocationURI == "" {
 		text = fmt.Sprintf(lang.L("%s has no revocation endpoint: the tokens are deleted from this computer but stay valid at the provider until they expire."), app.ProviderName)
 	}
-	d := showChoice(p.dialogs.parent, fmt.Sprintf(lang.L("Disconnect %s?"), app.ProviderName), &widget.Label{Text: text, Wrapping: fyne.TextWrapWord}, lang.L("Cancel"), nil,
+	title := fmt.Sprintf(lang.L("Disconnect %s?"), app.ProviderName)
+	if p.orig != nil && len(p.orig.Accounts) > 1 { // one account goes; the others stay
+		title = fmt.Sprintf(lang.L("Disconnect %s from %s?"), app.Default().Label(), app.ProviderName)
+	}
+	d := showChoice(p.dialogs.parent, title, &widget.Label{Text: text, Wrapping: fyne.TextWrapWord}, lang.L("Cancel"), nil,
 		dialogChoice{text: lang.L("Forget locally only"), run: func() { p.runDisconnect(app, true) }},
 		dialogChoice{text: lang.L("Disconnect"), importance: widget.DangerImportance, run: func() { p.runDisconnect(app, false) }})
 	p.showDialog(d)
@@ -699,7 +817,7 @@ func (p *tokenPanel) runDisconnect(app core.App, localOnly bool) {
 	p.env.runAsync(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), panelCallTimeout)
 		defer cancel()
-		res, err := svc.Disconnect(ctx, app.ID, localOnly)
+		res, err := svc.DisconnectFor(ctx, app.ID, selectedAccount(app), localOnly)
 		fyne.Do(func() {
 			p.setBusy(app.ID, false)
 			switch {

@@ -137,7 +137,7 @@ func addConnectedApp(t *testing.T, svc *core.Service, name string, provider *fak
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.Registry.UpdateApp(added.ID, func(a *core.App) error { a.Connection = &conn; return nil }); err != nil {
+	if err := svc.Registry.UpdateApp(added.ID, func(a *core.App) error { a.SetConnection(&conn); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	ts := core.TokenSet{AccessToken: "access-1", TokenType: "Bearer", Expiry: conn.ExpiresAt, Scopes: conn.GrantedScopes}
@@ -145,11 +145,12 @@ func addConnectedApp(t *testing.T, svc *core.Service, name string, provider *fak
 		ts.RefreshToken = "refresh-1"
 	}
 	raw, _ := json.Marshal(ts)
-	// core's keyring entry for an app's tokens ("app/ID/tokens", see core/secrets.go).
-	if err := svc.Secrets.Set("app/"+added.ID+"/tokens", string(raw)); err != nil {
+	// core's keyring entry for the tokens of the account conn's subject signed in as (see
+	// core/secrets.go).
+	if err := svc.Secrets.Set(accountTokensKey(added.ID, conn.Subject), string(raw)); err != nil {
 		t.Fatal(err)
 	}
-	added.Connection = &conn
+	added.SetConnection(&conn)
 	return added
 }
 
@@ -625,7 +626,7 @@ func TestDisconnectLocalOnlyFromTheConfirmation(t *testing.T) {
 func TestCopyWhenTheTokenCannotBeRead(t *testing.T) {
 	svc := newTestService(t)
 	app := addConnectedApp(t, svc, "Example", nil, connectedFor(time.Hour))
-	if err := svc.Secrets.Delete("app/" + app.ID + "/tokens"); err != nil {
+	if err := svc.Secrets.Delete(accountTokensKey(app.ID, app.Connection().Subject)); err != nil {
 		t.Fatal(err)
 	}
 	w := openConnectionTab(t, svc, "Example")
@@ -665,4 +666,10 @@ func TestCopyShortcutFailureOnTheRegistrationTabIsADialog(t *testing.T) {
 	selectApp(t, w, "Example")
 	w.tokens.onCopyToken()
 	assertDialogShows(t, w, "Example is not connected")
+}
+
+// accountTokensKey is core's keyring key for the tokens of the account subject signed in as
+// (core.AccountIDFor; see core/secrets.go).
+func accountTokensKey(appID, subject string) string {
+	return "app/" + appID + "/accounts/" + core.AccountIDFor(subject) + "/tokens"
 }

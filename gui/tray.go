@@ -118,15 +118,23 @@ func (t *tray) poll(last time.Time) time.Time {
 // setApps rebuilds the menu if the apps that can give a token changed.
 func (t *tray) setApps(apps []core.App) {
 	now := t.env.svc.Clock()
-	var copyable []core.App
-	for _, a := range apps {
-		if a.State(now).HasTokens() {
-			copyable = append(copyable, a)
+	// One line per account holding tokens; an app with one account reads as before.
+	var copyable []trayItem
+	var labels []string
+	for i := range apps {
+		a := &apps[i]
+		for j := range a.Accounts {
+			acct := &a.Accounts[j]
+			if !acct.StateAt(now).HasTokens() {
+				continue
+			}
+			copyable = append(copyable, trayItem{appID: a.ID, accountID: acct.ID})
+			if len(a.Accounts) > 1 {
+				labels = append(labels, fmt.Sprintf(lang.L("Copy token: %s as %s"), a.ProviderName, acct.Label()))
+			} else {
+				labels = append(labels, fmt.Sprintf(lang.L("Copy token: %s"), a.ProviderName))
+			}
 		}
-	}
-	labels := make([]string, len(copyable))
-	for i, a := range copyable {
-		labels[i] = fmt.Sprintf(lang.L("Copy token: %s"), a.ProviderName)
 	}
 	if t.labels != nil && slices.Equal(labels, t.labels) {
 		return
@@ -139,11 +147,13 @@ func (t *tray) setApps(apps []core.App) {
 	t.desk.SetSystemTrayMenu(t.menu)
 }
 
-func (t *tray) menuItems(apps []core.App, labels []string) []*fyne.MenuItem {
+// trayItem is one account whose token the tray's menu copies.
+type trayItem struct{ appID, accountID string }
+
+func (t *tray) menuItems(apps []trayItem, labels []string) []*fyne.MenuItem {
 	var items []*fyne.MenuItem
 	for i, a := range apps {
-		id := a.ID
-		items = append(items, &fyne.MenuItem{Label: labels[i], Action: func() { t.copyToken(id) }})
+		items = append(items, &fyne.MenuItem{Label: labels[i], Action: func() { t.copyTokenOf(a.appID, a.accountID) }})
 	}
 	if len(items) == 0 {
 		items = append(items, &fyne.MenuItem{Label: lang.L("No connected apps"), Disabled: true})
@@ -181,14 +191,17 @@ func (t *tray) hideWindow() {
 // token panel's clipboard guard, so it is cleared after the same delay and a copy from the
 // panel and one from the tray share one pending clear. The window may be hidden, so the
 // outcome is told by a notification rather than in the panel.
-func (t *tray) copyToken(id string) {
+func (t *tray) copyToken(id string) { t.copyTokenOf(id, "") }
+
+// copyTokenOf is copyToken for one account of the app ("" its default).
+func (t *tray) copyTokenOf(id, account string) {
 	t.env.runAsync(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), trayCallTimeout)
 		defer cancel()
 		app, err := t.env.svc.Get(id)
 		var ts *core.TokenSet
 		if err == nil {
-			ts, err = t.env.svc.Token(ctx, id, core.DefaultMinValid)
+			ts, err = t.env.svc.TokenFor(ctx, id, account, core.DefaultMinValid)
 		}
 		name := app.ProviderName
 		if name == "" {
@@ -206,7 +219,7 @@ func (t *tray) copyToken(id string) {
 			}
 			notifier := t.env.notifier
 			t.env.runAsync(func() { notifier.Notify(fmt.Sprintf(lang.L("%s access token copied"), name), msg) })
-			if app.Connection == nil || !equalTimes(ts.Expiry, app.Connection.ExpiresAt) {
+			if view := asAccount(&app, account); view.Connection() == nil || !equalTimes(ts.Expiry, view.Connection().ExpiresAt) {
 				t.onChanged() // refreshed on the way
 			}
 		})

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"connectedapps/core"
 	"connectedapps/core/secret"
 	"connectedapps/core/secret/secrettest"
 	"connectedapps/internal/testkit"
@@ -145,13 +146,24 @@ func (b *bench) print(w io.Writer) {
 // storedTokens reads an app's token record from the keyring, as a second program could.
 func storedTokens(appID string) (map[string]any, string, error) {
 	var ts map[string]any
-	raw, err := secrettest.StoredTokens(secret.NewSystemStore(), appID, &ts)
+	raw, err := secrettest.StoredTokens(secret.NewSystemStore(), appID, heldAccount(appID), &ts)
 	return ts, raw, err
+}
+
+// heldAccount is the account of appID whose tokens the keyring holds: the example provider's
+// user's, or the one a sign-in naming nobody makes (client credentials).
+func heldAccount(appID string) string {
+	for _, id := range []string{core.AccountIDFor(testkit.UserID), core.AnonymousAccount} {
+		if _, err := secret.NewSystemStore().Get(secrettest.TokensKey(appID, id)); err == nil {
+			return id
+		}
+	}
+	return core.AccountIDFor(testkit.UserID)
 }
 
 // expireStoredToken moves the stored access token's expiry into the past, as time would.
 func expireStoredToken(appID string) error {
-	return secrettest.ExpireStoredToken(secret.NewSystemStore(), appID)
+	return secrettest.ExpireStoredToken(secret.NewSystemStore(), appID, heldAccount(appID))
 }
 
 var errNoMap = errors.New("no window was mapped within 60 s")

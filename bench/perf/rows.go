@@ -524,8 +524,8 @@ func seedApps(dir string, n int) error {
 			a.AuthorizationURI, a.TokenURI = "https://login.example.com/oauth2/auth", "https://login.example.com/oauth2/token"
 			a.Scopes = []string{"openid", "email", "profile"}
 			if i%3 == 0 {
-				a.Connection = &core.Connection{State: core.StateConnected, ExpiresAt: &exp, Email: fmt.Sprintf("user%04d@example.com", i),
-					HasRefreshToken: true, ConnectedAt: time.Now().UTC()}
+				a.SetConnection(&core.Connection{State: core.StateConnected, ExpiresAt: &exp, Email: fmt.Sprintf("user%04d@example.com", i),
+					HasRefreshToken: true, ConnectedAt: time.Now().UTC()})
 			}
 			apps = append(apps, a)
 		}

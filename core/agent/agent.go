@@ -31,7 +31,10 @@ import (
 
 // Version is the protocol spoken here. A change to the messages' meaning bumps it; a client
 // and an agent of different versions then do not use each other (the client does the work).
-const Version = 1
+//
+// 2: a token request names the account (an agent of version 1 would ignore the name and
+// answer with the default account's token).
+const Version = 2
 
 // FirstByteWait is how long a client waits for any line from the agent: the first answer, and
 // each next one. An agent that is alive answers within it even while a refresh is under way,
@@ -99,6 +102,7 @@ type request struct {
 	V        int           `json:"v"`
 	Op       string        `json:"op"` // "token", "app" or "status"
 	Name     string        `json:"name,omitempty"`
+	Account  string        `json:"account,omitempty"`   // email, subject or ID; "" the default
 	MinValid time.Duration `json:"min_valid,omitempty"` // nanoseconds
 }
 
@@ -129,7 +133,7 @@ type Status struct {
 	Since    time.Time `json:"since"`
 	Served   int64     `json:"served"`  // answers given
 	Refused  int64     `json:"refused"` // connections from another user refused
-	Cached   int       `json:"cached"`  // apps whose tokens are held in memory now
+	Cached   int       `json:"cached"`  // accounts whose tokens are held in memory now
 }
 
 // kindAgent marks a failure of the agent itself (not of the work): the client does the work.

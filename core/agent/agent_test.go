@@ -356,3 +356,39 @@ func TestProtocolVersionMismatchIsNoAnswer(t *testing.T) {
 		t.Fatalf("a request of another version: %+v %v", rep, err)
 	}
 }
+
+// The agent serves each account of an app its own token, held apart in memory: a client
+// naming the second account never gets the default's (the request carries the account).
+func TestAgentServesTheAccountNamed(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	app := core.NewApp("People")
+	app.ClientID, app.AuthorizationURI, app.TokenURI = "c", "https://p.example/a", "https://p.example/t"
+	added, err := f.svc.Add(app, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	exp := time.Now().Add(time.Hour).UTC()
+	for _, p := range []struct{ sub, email, token string }{{"s-ann", "ann@example.com", "ann-token"}, {"s-bob", "bob@example.com", "bob-token"}} {
+		acct := core.Account{ID: core.AccountIDFor(p.sub), Connection: core.Connection{State: core.StateConnected, Subject: p.sub, Email: p.email, ExpiresAt: &exp}}
+		if err := f.svc.Registry.UpdateApp(added.ID, func(a *core.App) error { a.PutAccount(acct); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		raw := fmt.Sprintf(`{"access_token":%q,"token_type":"Bearer","expires_at":%q}`, p.token, exp.Format(time.RFC3339))
+		if err := f.store.Set("app/"+added.ID+"/accounts/"+acct.ID+"/tokens", raw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := dial(t, f)
+	for range 2 { // the second round from memory: still each its own
+		for sel, want := range map[string]string{"": "ann-token", "ann@example.com": "ann-token", "bob@example.com": "bob-token", "s-bob": "bob-token"} {
+			if _, ts, err := c.TokenFor(ctx, "People", sel, core.DefaultMinValid); err != nil || ts.AccessToken != want {
+				t.Errorf("TokenFor(%q) = %+v, %v; want %s", sel, ts, err, want)
+			}
+		}
+	}
+	_, _, err = c.TokenFor(ctx, "People", "carol@example.com", core.DefaultMinValid)
+	if !errors.Is(err, core.ErrNotFound) || !strings.Contains(err.Error(), `People has no account "carol@example.com"`) {
+		t.Errorf("an unknown account through the agent: %v", err)
+	}
+}

@@ -53,7 +53,12 @@ func (c *Client) Close() error { return c.conn.Close() }
 // Token is Service.Token answered by the agent, with the app it found. An error is either
 // ErrUnavailable (do the work here) or the work's own failure, with its kinds and message.
 func (c *Client) Token(ctx context.Context, name string, minValid time.Duration) (core.App, *core.TokenSet, error) {
-	rep, err := c.call(ctx, request{V: Version, Op: "token", Name: name, MinValid: minValid})
+	return c.TokenFor(ctx, name, "", minValid)
+}
+
+// TokenFor is Service.TokenFor answered by the agent: the token of the account named.
+func (c *Client) TokenFor(ctx context.Context, name, account string, minValid time.Duration) (core.App, *core.TokenSet, error) {
+	rep, err := c.call(ctx, request{V: Version, Op: "token", Name: name, Account: account, MinValid: minValid})
 	if err != nil {
 		return core.App{}, nil, err
 	}

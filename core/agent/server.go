@@ -49,8 +49,8 @@ type Server struct {
 	version version                   // of apps.json and settings.json when the memory below was filled
 	choice  string                    // the store settings.json chose in that version
 	apps    map[string]core.App       // by the name (or id) asked for
-	tokens  map[string]*core.TokenSet // by app id
-	appLock map[string]*sync.Mutex    // one token path per app at a time in this process
+	tokens  map[string]*core.TokenSet // by app id and account id
+	appLock map[string]*sync.Mutex    // one token path per account at a time in this process
 	warned  string                    // the store switch already logged
 
 	closeOnce sync.Once
@@ -258,7 +258,7 @@ func (s *Server) do(req request) reply {
 		}
 		return reply{V: Version, App: &app}
 	case "token":
-		app, ts, err := s.token(req.Name, req.MinValid)
+		app, ts, err := s.token(req.Name, req.Account, req.MinValid)
 		if err != nil {
 			return reply{V: Version, Error: toWire(err)}
 		}
@@ -323,17 +323,24 @@ func (s *Server) app(name string) (core.App, error) {
 // token is Service.Token from memory when the token held is fresh enough by Token's own rule
 // and nothing changed since it was read; otherwise Service.Token itself (the store, and a
 // refresh under the cross-process lock when it is due). One request per app at a time does
-// the work here, so 50 clients asking at once cost one store read, not 50.
-func (s *Server) token(name string, minValid time.Duration) (core.App, *core.TokenSet, error) {
+// the work here, so 50 clients asking at once cost one store read, not 50. Each account of
+// an app is held and worked on apart: one account's refresh never waits for another's.
+func (s *Server) token(name, account string, minValid time.Duration) (core.App, *core.TokenSet, error) {
 	app, err := s.app(name)
 	if err != nil {
 		return core.App{}, nil, err
 	}
+	key := app.ID + "/"
+	if acct := app.FindAccount(account); acct != nil {
+		key += acct.ID
+	} else {
+		key += "?" + account // unknown: Service.TokenFor says so (or, with none, not connected)
+	}
 	s.mu.Lock()
-	l := s.appLock[app.ID]
+	l := s.appLock[key]
 	if l == nil {
 		l = &sync.Mutex{}
-		s.appLock[app.ID] = l
+		s.appLock[key] = l
 	}
 	s.mu.Unlock()
 	l.Lock()
@@ -343,20 +350,20 @@ func (s *Server) token(name string, minValid time.Duration) (core.App, *core.Tok
 		return core.App{}, nil, err
 	}
 	s.mu.Lock()
-	ts := s.tokens[app.ID]
+	ts := s.tokens[key]
 	s.mu.Unlock()
 	if ts != nil && !ts.Stale(s.svc.Now(), minValid) {
 		return app, ts, nil
 	}
 	// Not the client's context: a refresh begun is finished even if the client leaves, so a
 	// rotated refresh token is always stored.
-	ts, err = s.svc.Token(context.Background(), app.ID, minValid)
+	ts, err = s.svc.TokenFor(context.Background(), app.ID, account, minValid)
 	if err != nil {
 		return core.App{}, nil, err
 	}
 	s.mu.Lock()
 	if s.version == v {
-		s.tokens[app.ID] = ts
+		s.tokens[key] = ts
 	}
 	s.mu.Unlock()
 	return app, ts, nil

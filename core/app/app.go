@@ -139,8 +139,15 @@ type App struct {
 	// document shown without touching the keyring.
 	HasClientSecret bool `json:"has_client_secret"`
 
-	// Connection holds the non-secret facts of the current connection (nil: never connected).
-	Connection *Connection `json:"connection,omitempty"`
+	// Accounts are the people signed in to the app, each with its own tokens and state
+	// (none: never connected); DefaultAccount is the ID of the one used when none is named
+	// (empty: the first). See accounts.go.
+	Accounts       []Account `json:"accounts,omitempty"`
+	DefaultAccount string    `json:"default_account,omitempty"`
+	// LegacyConnection is the one connection of an apps.json of before accounts: read, made
+	// an account by UpgradeLegacy, never written (nil). Not a method (UnmarshalJSON): every
+	// struct embedding App would then be decoded by it alone.
+	LegacyConnection *Connection `json:"connection,omitempty"`
 }
 
 // ConnectionState is where an app's connection stands (stored as the string).
@@ -218,16 +225,8 @@ func NewID() string {
 
 // State is the connection state a person sees; "expired" means the access token has run out
 // (a refresh token may still renew it).
-func (a *App) State(now time.Time) ConnectionState {
-	c := a.Connection
-	if c == nil || c.State == "" {
-		return StateNotConnected
-	}
-	if c.State == StateConnected && c.ExpiresAt != nil && !now.Before(*c.ExpiresAt) {
-		return StateExpired
-	}
-	return c.State
-}
+// It is the default account's.
+func (a *App) State(now time.Time) ConnectionState { return a.Connection().StateAt(now) }
 
 // RedirectURI is the exact URI to register with the provider. With port 0 the real port is
 // chosen at connect time; RedirectURIForPort gives that one.

@@ -349,14 +349,16 @@ func TestState(t *testing.T) {
 		{"client rejected, expired", &Connection{State: StateClientRejected, ExpiresAt: at(-time.Hour)}, StateClientRejected},
 	}
 	for _, c := range cases {
-		a := App{Connection: c.conn}
+		a := App{}
+		a.SetConnection(c.conn)
 		if got := a.State(now); got != c.want {
 			t.Errorf("%s: State() = %q, want %q", c.name, got, c.want)
 		}
 	}
 	// The same document changes state as the injected clock passes the expiry; a zone
 	// difference does not matter.
-	a := App{Connection: &Connection{State: StateConnected, ExpiresAt: at(time.Minute)}}
+	a := App{}
+	a.SetConnection(&Connection{State: StateConnected, ExpiresAt: at(time.Minute)})
 	paris := time.FixedZone("CET", 3600)
 	if got := a.State(now.Add(59 * time.Second).In(paris)); got != StateConnected {
 		t.Errorf("a second before expiry: %q", got)
@@ -383,8 +385,8 @@ func TestMarshalJSONAddsRedirectURIAndRoundTrips(t *testing.T) {
 	a.Issuer = "https://idp.example.com"
 	a.ScopesSupported = []string{"openid", "email"}
 	a.HasClientSecret = true
-	a.Connection = &Connection{State: StateConnected, ExpiresAt: &expires, Subject: "sub-1", Email: "a@example.com",
-		GrantedScopes: []string{"openid"}, HasRefreshToken: true, ConnectedAt: connected}
+	a.SetConnection(&Connection{State: StateConnected, ExpiresAt: &expires, Subject: "sub-1", Email: "a@example.com",
+		GrantedScopes: []string{"openid"}, HasRefreshToken: true, ConnectedAt: connected})
 
 	for _, v := range []any{a, &a} { // value and pointer both use the method
 		data, err := json.Marshal(v)
@@ -399,7 +401,7 @@ func TestMarshalJSONAddsRedirectURIAndRoundTrips(t *testing.T) {
 			t.Errorf("redirect_uri = %v in %s", got, data)
 		}
 		for _, k := range []string{"id", "provider_name", "client_id", "scopes", "query_parameters", "redirect_host",
-			"redirect_port", "pkce", "token_endpoint_auth_method", "grant_type", "has_client_secret", "connection"} {
+			"redirect_port", "pkce", "token_endpoint_auth_method", "grant_type", "has_client_secret", "accounts", "default_account"} {
 			if _, ok := m[k]; !ok {
 				t.Errorf("JSON lacks %q: %s", k, data)
 			}

@@ -179,13 +179,22 @@ func (a App) RefreshKnowledge() (RefreshKnowledge, bool) {
 	return RefreshKnowledge{App: a.ProviderName, Provider: r.provider, Limit: r.limit, Status: a.PublishingStatus}, true
 }
 
-// RefreshHealth is the health of a's current connection's refresh token at now.
+// RefreshHealth is the health of the refresh token of a's default account at now.
 func (a App) RefreshHealth(now time.Time) RefreshHealth {
 	k, ok := a.RefreshKnowledge()
 	if !ok {
 		return RefreshHealth{}
 	}
-	return HealthOf(k, a.Connection, now)
+	return HealthOf(k, a.Connection(), now)
+}
+
+// RefreshHealthOf is the health of the refresh token of c, one of a's accounts, at now.
+func (a App) RefreshHealthOf(c *Connection, now time.Time) RefreshHealth {
+	k, ok := a.RefreshKnowledge()
+	if !ok {
+		return RefreshHealth{}
+	}
+	return HealthOf(k, c, now)
 }
 
 type presetLimit struct {

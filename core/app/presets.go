@@ -50,6 +50,21 @@ type Preset struct {
 	// RefreshTokenLimit is what the provider is known to do with its refresh tokens (nil:
 	// nothing known, so nothing is guessed); see HealthOf.
 	RefreshTokenLimit *RefreshLimit `json:"refresh_token_limit,omitempty"`
+	// SelectAccount is what the sign-in link adds when an app that has an account already
+	// signs in again, so the provider asks which account rather than reusing its session
+	// (nil: prompt=select_account, OpenID Connect's own).
+	SelectAccount []QueryParameter `json:"select_account,omitempty"`
+}
+
+// DefaultSelectAccount is OpenID Connect's way to ask the provider for its account chooser.
+var DefaultSelectAccount = []QueryParameter{{Key: "prompt", Value: "select_account"}}
+
+// SelectAccountFor is what an app filled from preset id sends to sign in another account.
+func SelectAccountFor(id string) []QueryParameter {
+	if p, err := PresetByID(id); err == nil && id != "" && p.SelectAccount != nil {
+		return p.SelectAccount
+	}
+	return DefaultSelectAccount
 }
 
 // PresetField is a value the person supplies (a tenant, a realm, a site, a domain).

@@ -11,6 +11,7 @@ import (
 type (
 	App              = app.App
 	ProviderMetadata = app.ProviderMetadata
+	QueryParameter   = app.QueryParameter
 )
 
 const (

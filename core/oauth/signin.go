@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 	"time"
 
 	"connectedapps/core/fail"
@@ -49,8 +51,10 @@ type SignIn struct {
 }
 
 // NewSignIn makes the sign-in link for app, answered at redirectURI (the catcher's). secret
-// is the client secret ("" for a public client), used only by Exchange.
-func NewSignIn(app *App, secret, redirectURI string, log *slog.Logger) *SignIn {
+// is the client secret ("" for a public client), used only by Exchange. extra are parameters
+// of this one sign-in (another account's prompt, a login_hint) beside the app's own; a prompt
+// in both is sent once with both values, as OpenID Connect's space-separated list.
+func NewSignIn(app *App, secret, redirectURI string, log *slog.Logger, extra ...QueryParameter) *SignIn {
 	si := &SignIn{conf: Config(app, secret, redirectURI), State: randomToken()}
 	var opts []oauth2.AuthCodeOption
 	if app.PKCEMethod() != "" {
@@ -64,11 +68,35 @@ func NewSignIn(app *App, secret, redirectURI string, log *slog.Logger) *SignIn {
 		si.Nonce = randomToken()
 		opts = append(opts, oauth2.SetAuthURLParam("nonce", si.Nonce))
 	}
-	for _, p := range app.QueryParameters {
+	for _, p := range mergeParams(app.QueryParameters, extra) {
 		opts = append(opts, oauth2.SetAuthURLParam(p.Key, p.Value))
 	}
 	si.URL = si.conf.AuthCodeURL(si.State, opts...)
 	return si
+}
+
+// mergeParams is the app's parameters with this sign-in's: a key given by both takes extra's
+// value, except prompt, whose values are joined (consent and select_account both asked).
+func mergeParams(own, extra []QueryParameter) []QueryParameter {
+	out := slices.Clone(own)
+	for _, e := range extra {
+		i := slices.IndexFunc(out, func(p QueryParameter) bool { return p.Key == e.Key })
+		switch {
+		case i < 0:
+			out = append(out, e)
+		case e.Key == "prompt":
+			words := strings.Fields(out[i].Value)
+			for _, w := range strings.Fields(e.Value) {
+				if !slices.Contains(words, w) {
+					words = append(words, w)
+				}
+			}
+			out[i].Value = strings.Join(words, " ")
+		default:
+			out[i].Value = e.Value
+		}
+	}
+	return out
 }
 
 // Expect makes c accept only this sign-in's answer: its state, from the app's provider.

@@ -138,6 +138,7 @@ func (r *Registry) findIndexed(data []byte, nameOrID string) (a app.App, found, 
 	if err := json.Unmarshal(data[e.start:e.end], &a); err != nil || a.ID != e.id || a.ProviderName != e.name {
 		return app.App{}, false, false
 	}
+	a.UpgradeLegacy()
 	return a, true, true
 }
 

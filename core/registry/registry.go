@@ -18,7 +18,8 @@ import (
 
 // Version is the apps.json format this build writes. A newer file is refused rather
 // than rewritten, so an older build never drops fields it does not know.
-const Version = 1
+// 2: accounts (format 1 held one "connection", read as one account).
+const Version = 2
 
 // LockWait bounds how long a change waits for another process holding the registry lock.
 const LockWait = 30 * time.Second
@@ -169,6 +170,9 @@ func (r *Registry) parse(data []byte, err error) (registryFile, error) {
 	}
 	if f.Apps == nil {
 		f.Apps = []app.App{}
+	}
+	for i := range f.Apps {
+		f.Apps[i].UpgradeLegacy()
 	}
 	return f, nil
 }

@@ -48,14 +48,18 @@ func Dir(t testing.TB) string {
 	return filepath.Join(t.TempDir(), "connectedapps")
 }
 
-// TokensKey is the key core keeps an app's tokens under (core's tokensKey, which core's tests
-// check this against): e2e and bench read the store as a second program on the machine could.
-func TokensKey(appID string) string { return "app/" + appID + "/tokens" }
+// TokensKey is the key core keeps an account's tokens under (core's tokensKey, which core's
+// tests check this against): e2e and bench read the store as a second program on the machine
+// could. LegacyTokensKey is where an app's tokens were kept before accounts.
+func TokensKey(appID, accountID string) string {
+	return "app/" + appID + "/accounts/" + accountID + "/tokens"
+}
+func LegacyTokensKey(appID string) string { return "app/" + appID + "/tokens" }
 
-// StoredTokens is the record store holds for appID's tokens, raw and, if v is not nil,
-// decoded into v.
-func StoredTokens(store secret.Store, appID string, v any) (string, error) {
-	raw, err := store.Get(TokensKey(appID))
+// StoredTokens is the record store holds for the tokens of appID's account accountID, raw
+// and, if v is not nil, decoded into v.
+func StoredTokens(store secret.Store, appID, accountID string, v any) (string, error) {
+	raw, err := store.Get(TokensKey(appID, accountID))
 	if err != nil {
 		return "", err
 	}
@@ -69,9 +73,9 @@ func StoredTokens(store secret.Store, appID string, v any) (string, error) {
 
 // ExpireStoredToken moves the stored access token's expiry a minute into the past, as time
 // would; the rest of the record is kept as it is.
-func ExpireStoredToken(store secret.Store, appID string) error {
+func ExpireStoredToken(store secret.Store, appID, accountID string) error {
 	var ts map[string]any
-	if _, err := StoredTokens(store, appID, &ts); err != nil {
+	if _, err := StoredTokens(store, appID, accountID, &ts); err != nil {
 		return err
 	}
 	ts["expires_at"] = time.Now().Add(-time.Minute).UTC().Format(time.RFC3339Nano)
@@ -79,5 +83,5 @@ func ExpireStoredToken(store secret.Store, appID string) error {
 	if err != nil {
 		return err
 	}
-	return store.Set(TokensKey(appID), string(data))
+	return store.Set(TokensKey(appID, accountID), string(data))
 }

@@ -12,10 +12,10 @@ import (
 // cheap KDF and the passphrase given, and CheapKDF is undone when the test ends.
 func TestStoredTokensAndVault(t *testing.T) {
 	mem := secret.NewMemoryStore()
-	if err := mem.Set(TokensKey("a1"), `{"access_token":"AT","expires_at":"2999-01-01T00:00:00Z","extra":7}`); err != nil {
+	if err := mem.Set(TokensKey("a1", "x"), `{"access_token":"AT","expires_at":"2999-01-01T00:00:00Z","extra":7}`); err != nil {
 		t.Fatal(err)
 	}
-	if err := ExpireStoredToken(mem, "a1"); err != nil {
+	if err := ExpireStoredToken(mem, "a1", "x"); err != nil {
 		t.Fatal(err)
 	}
 	var ts struct {
@@ -23,11 +23,11 @@ func TestStoredTokensAndVault(t *testing.T) {
 		ExpiresAt   time.Time `json:"expires_at"`
 		Extra       int       `json:"extra"`
 	}
-	raw, err := StoredTokens(mem, "a1", &ts)
+	raw, err := StoredTokens(mem, "a1", "x", &ts)
 	if err != nil || ts.AccessToken != "AT" || ts.Extra != 7 || !ts.ExpiresAt.Before(time.Now()) || !strings.Contains(raw, `"extra":7`) {
 		t.Errorf("after expiring: %s %+v %v", raw, ts, err)
 	}
-	if _, err := StoredTokens(mem, "none", nil); err == nil {
+	if _, err := StoredTokens(mem, "none", "x", nil); err == nil {
 		t.Error("no tokens stored, yet StoredTokens succeeded")
 	}
 
