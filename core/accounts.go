@@ -42,7 +42,7 @@ func accountOf(app *App, selector string) (*Account, error) {
 		}
 		known := "it has none yet"
 		if len(have) > 0 {
-			known = "its accounts: " + strings.Join(have, ", ")
+			known = fmt.Sprintf("its accounts: %s", strings.Join(have, ", "))
 		}
 		return nil, Failf(ErrNotFound, "%s has no account %q (%s); sign in as that account to add it", app.ProviderName, CleanText(selector), known).With(fail.ReconnectApp(app.ProviderName))
 	}
@@ -82,7 +82,7 @@ func (s *Service) readTokens(app *App, acct *Account) (*TokenSet, error) {
 		raw, err = s.Secrets.Get(legacyTokensKey(app.ID))
 	}
 	if errors.Is(err, ErrNotFound) {
-		return nil, Failf(ErrNotConnected, "%s is not connected%s", app.ProviderName, asAccount(app, acct)).With(fail.ReconnectApp(app.ProviderName))
+		return nil, Failf(ErrNotConnected, "%s%s is not connected", app.ProviderName, asAccount(app, acct)).With(fail.ReconnectApp(app.ProviderName))
 	}
 	if err != nil {
 		return nil, err
@@ -99,7 +99,7 @@ func asAccount(app *App, acct *Account) string {
 	if acct == nil || len(app.Accounts) < 2 {
 		return ""
 	}
-	return " as " + acct.Label()
+	return fmt.Sprintf(" as %s", acct.Label())
 }
 
 // writeTokens stores the account's tokens under its key; for an account whose tokens were

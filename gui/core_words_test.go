@@ -422,6 +422,11 @@ func TestCoreErrorsSaidInChinese(t *testing.T) {
 		// A sentinel, and fmt.Errorf around it: matched by its words.
 		{fmt.Errorf("%w: the agent's answer held no token", errors.New("no agent answered")), "没有代理回答：代理的回答中没有令牌"},
 		{core.ErrNotFound, "未找到"},
+		// An account named in the message (an app with several) is said in Chinese too.
+		{fail.Failf(core.ErrNeedsReauth, "%s needs you to sign in again%s (%s)", "谷歌", " as ada@example.com", "invalid_grant"),
+			"谷歌（账户 ada@example.com） 需要你重新登录（invalid_grant）"},
+		{fail.Failf(core.ErrNotFound, "%s has no account %q (%s); sign in as that account to add it", "谷歌", "bob", "its accounts: ada@example.com, eve@example.com"),
+			`谷歌 没有账户 "bob"（它的账户：ada@example.com, eve@example.com）；请以该账户登录来添加它`},
 	}
 	inChinese(t)
 	for _, c := range cases {

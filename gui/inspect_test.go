@@ -37,7 +37,7 @@ func addJWTApp(t *testing.T, svc *core.Service, name string) (p *oauthtest.Provi
 	id = oauthtest.SignUnknown(t, map[string]any{"iss": "https://idp.example", "sub": "42", "aud": "c", "exp": testNow.Add(time.Hour).Unix(),
 		"iat": testNow.Add(-3 * time.Hour).Unix(), "at_hash": hash})
 	raw, _ := json.Marshal(core.TokenSet{AccessToken: access, RefreshToken: "refresh-1", IDToken: id, Expiry: conn.ExpiresAt, Scopes: conn.GrantedScopes})
-	if err := svc.Secrets.Set("app/"+added.ID+"/tokens", string(raw)); err != nil {
+	if err := svc.Secrets.Set(accountTokensKey(added.ID, conn.Subject), string(raw)); err != nil {
 		t.Fatal(err)
 	}
 	return p, access, id
