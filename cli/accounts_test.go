@@ -92,3 +92,32 @@ func TestAccountsCommandAndTheAccountFlag(t *testing.T) {
 		t.Errorf("help accounts: %s", help)
 	}
 }
+
+// inspect --account tells of that account's tokens and names it; without it, the default's.
+func TestInspectTellsOfTheAccountNamed(t *testing.T) {
+	dir, store := twoAccounts(t)
+	for _, c := range []struct {
+		args    []string
+		account string
+		length  int
+	}{
+		{[]string{"inspect", "P", "--json"}, "ann@example.com", len("ann-token")},
+		{[]string{"inspect", "P", "--account", "bob@example.com", "--json"}, "bob@example.com", len("bob-token")},
+	} {
+		out, e, code := runIn(t, dir, store, "", c.args...)
+		var in core.Inspection
+		if code != 0 || json.Unmarshal([]byte(out), &in) != nil {
+			t.Fatalf("%q: %d %q %q", c.args, code, out, e)
+		}
+		if in.Account != c.account || in.Access.Length != c.length || strings.Contains(out, "-token") {
+			t.Errorf("%q: account %q, access token of %d characters, want %q and %d, and no token: %s", c.args, in.Account, in.Access.Length, c.account, c.length, out)
+		}
+	}
+	out, _, code := runIn(t, dir, store, "", "inspect", "P", "--account", "s-bob")
+	if code != 0 || !strings.HasPrefix(out, "P, account bob@example.com\n") {
+		t.Errorf("inspect --account s-bob: %d %q", code, out)
+	}
+	if _, e, code := runIn(t, dir, store, "", "inspect", "P", "--account", "eve@example.com"); code == 0 || !strings.Contains(e, `P has no account "eve@example.com" (its accounts: ann@example.com, bob@example.com)`) {
+		t.Errorf("inspect --account eve: %d %q", code, e)
+	}
+}
