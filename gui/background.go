@@ -42,6 +42,12 @@ func (b *backgroundRefresh) refresher() *core.Refresher {
 // temporary failure says nothing, because the next tick retries and the tokens were kept.
 func (b *backgroundRefresh) onEvent(ev core.RefreshEvent) {
 	name := ev.App.ProviderName
+	if len(ev.App.Accounts) > 1 {
+		// Which of the app's accounts: the others may be fine.
+		if acct := ev.App.FindAccount(ev.Account); acct != nil {
+			name = fmt.Sprintf(lang.L("%s as %s"), name, acct.Label())
+		}
+	}
 	switch ev.Outcome {
 	case core.RefreshNeedsReauth:
 		b.env.notifier.Notify(fmt.Sprintf(lang.L("%s needs you to sign in again"), name),

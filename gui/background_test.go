@@ -149,3 +149,20 @@ func TestRaiseFindsTheMainWindowByTitle(t *testing.T) {
 		t.Errorf("the window is titled %q; Raise looks for %q", w.win.Title(), mainWindowTitle)
 	}
 }
+
+// With several accounts, the notification says which one needs the person: the others may be fine.
+func TestBackgroundNotificationNamesTheAccount(t *testing.T) {
+	svc := newTestService(t)
+	w := openWindow(t, svc)
+	app := core.NewApp("Mail")
+	app.PutAccount(core.Account{ID: core.AccountIDFor("s-ann"), Connection: core.Connection{State: core.StateConnected, Subject: "s-ann", Email: "ann@example.com"}})
+	app.PutAccount(core.Account{ID: core.AccountIDFor("s-bob"), Connection: core.Connection{State: core.StateNeedsReauth, Subject: "s-bob", Email: "bob@example.com"}})
+	w.background.onEvent(core.RefreshEvent{App: app, Account: core.AccountIDFor("s-bob"), Outcome: core.RefreshNeedsReauth, Err: core.Failf(core.ErrNeedsReauth, "x")})
+	single := core.NewApp("Drive")
+	single.PutAccount(core.Account{ID: core.AccountIDFor("s-ann"), Connection: core.Connection{State: core.StateNeedsReauth, Subject: "s-ann", Email: "ann@example.com"}})
+	w.background.onEvent(core.RefreshEvent{App: single, Account: core.AccountIDFor("s-ann"), Outcome: core.RefreshNeedsReauth, Err: core.Failf(core.ErrNeedsReauth, "x")})
+	notes := notesOf(w)
+	if len(notes) != 2 || !strings.HasPrefix(notes[0], "Mail as bob@example.com needs you to sign in again: ") || !strings.HasPrefix(notes[1], "Drive needs you to sign in again: ") {
+		t.Errorf("notifications = %q; want Mail's naming bob, and Drive's (one account) naming none", notes)
+	}
+}
