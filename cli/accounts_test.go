@@ -41,6 +41,10 @@ func TestAccountsCommandAndTheAccountFlag(t *testing.T) {
 	if code != 0 || e != "" || !strings.Contains(out, "DEFAULT") || !strings.Contains(out, "*        ann@example.com") || !strings.Contains(out, "bob@example.com") {
 		t.Fatalf("accounts P: %d %q %q", code, out, e)
 	}
+	// list names every account, the default starred.
+	if out, _, _ := runIn(t, dir, store, "", "list"); !strings.Contains(strings.SplitN(out, "\n", 2)[0], "ACCOUNTS") || !strings.Contains(out, "ann@example.com*, bob@example.com") {
+		t.Errorf("list does not name the accounts:\n%s", out)
+	}
 	var rows []accountEntry
 	out, _, _ = runIn(t, dir, store, "", "accounts", "P", "--json")
 	if err := json.Unmarshal([]byte(out), &rows); err != nil || len(rows) != 2 || !rows[0].Default || rows[1].Default || rows[1].Email != "bob@example.com" || rows[1].Subject != "s-bob" || rows[1].State != core.StateConnected {

@@ -361,6 +361,32 @@ func (c *cmdCtx) accounts(args []string) error {
 	return tw.Flush()
 }
 
+// accountsColumn is list's ACCOUNTS: "-" for none, the one account's label, or each of
+// several with the default starred and any that is not connected saying so (STATE and
+// EXPIRES are the default account's).
+func accountsColumn(a *core.App, now time.Time) string {
+	if len(a.Accounts) == 0 {
+		return "-"
+	}
+	def := a.Default()
+	var parts []string
+	for i := range a.Accounts {
+		acct := &a.Accounts[i]
+		part := acct.Label()
+		if acct.Email == "" && acct.Name == "" && acct.Subject == "" {
+			part = "(no identity)" // signed in, but the provider said not as whom
+		}
+		if len(a.Accounts) > 1 && acct.ID == def.ID {
+			part += "*"
+		}
+		if st := acct.StateAt(now); len(a.Accounts) > 1 && st != core.StateConnected {
+			part += " (" + string(st) + ")"
+		}
+		parts = append(parts, part)
+	}
+	return strings.Join(parts, ", ")
+}
+
 func orDash(s string) string {
 	if s == "" {
 		return "-"
@@ -395,9 +421,9 @@ func (c *cmdCtx) list(args []string) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(c.env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NAME\tSTATE\tEXPIRES\tREFRESH TOKEN")
+	fmt.Fprintln(tw, "NAME\tSTATE\tEXPIRES\tREFRESH TOKEN\tACCOUNTS")
 	for _, a := range apps {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.ProviderName, a.State(now), describeExpiry(&a, now), healthColumn(a.RefreshHealth(now), now))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", a.ProviderName, a.State(now), describeExpiry(&a, now), healthColumn(a.RefreshHealth(now), now), accountsColumn(&a, now))
 	}
 	return tw.Flush()
 }

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"net/http"
 	"os"
 	"strings"
@@ -61,7 +62,16 @@ func (u *user) connectRegistered(name, appID string) core.TokenSet {
 	if out := u.ok("", "connect", name, "--timeout", "60s"); !strings.Contains(out, "Connected "+name) {
 		u.t.Fatalf("connect output: %s", out)
 	}
-	ts, _ := storedTokens(u.t, appID)
+	// The account is the one the provider signed in (its subject is the provider's, which
+	// differs between providers): accounts --json names it.
+	var accounts []struct {
+		ID      string `json:"id"`
+		Default bool   `json:"default"`
+	}
+	if err := json.Unmarshal([]byte(u.ok("", "accounts", name, "--json")), &accounts); err != nil || len(accounts) != 1 || !accounts[0].Default {
+		u.t.Fatalf("accounts %s --json: %+v %v", name, accounts, err)
+	}
+	ts, _ := storedTokensOf(u.t, appID, accounts[0].ID)
 	if bare := u.ok("", "token", name); bare != ts.AccessToken+"\n" || ts.AccessToken == "" {
 		u.t.Fatalf("token: %q, keyring has %q", bare, ts.AccessToken)
 	}
