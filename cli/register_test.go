@@ -175,3 +175,20 @@ func TestRegisterASavedAppWithAnInitialToken(t *testing.T) {
 		t.Fatalf("with the token: %d\n%s\n%s", code, out, e)
 	}
 }
+
+// A site that offers no registration: register says to register the client by hand and give
+// its ID to the saved app, with edit, not add.
+func TestRegisterASavedAppWhoseSiteOffersNone(t *testing.T) {
+	p := siteWithRegistration(t, false)
+	dir, store := configDir(t), secret.NewMemoryStore()
+	if _, e, code := runIn(t, dir, store, "", "add", "ERP", "--discovery", p.URL, "--client-id", "typed"); code != 0 {
+		t.Fatalf("add: %s", e)
+	}
+	_, e, code := runIn(t, dir, store, "", "register", "ERP")
+	if code == 0 || !strings.Contains(e, "no registration_endpoint") || !strings.Contains(e, "`connectedapps edit \"ERP\" --client-id VALUE`") || strings.Contains(e, "connectedapps add") {
+		t.Fatalf("register: %d %s", code, e)
+	}
+	if out, _, _ := runIn(t, dir, store, "", "show", "ERP"); !strings.Contains(out, "typed") {
+		t.Errorf("the app lost its client:\n%s", out)
+	}
+}
