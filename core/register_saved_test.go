@@ -143,3 +143,20 @@ func TestRegisterExistingUndoesTheRegistrationWhenTheOldTokensStay(t *testing.T)
 type failingDeleteStore struct{ *secret.MemoryStore }
 
 func (failingDeleteStore) Delete(string) error { return ErrKeyringUnavailable }
+
+// An app saved while its discovery document named no registration endpoint (an import, a
+// preset made offline) is discovered again, and the endpoint found is kept.
+func TestRegisterExistingDiscoversTheRegistrationEndpoint(t *testing.T) {
+	f, a := newDCRFixture(t, map[string]any{"client_id": "dyn-1", "registration_access_token": dcrToken})
+	f.p.Handle("/.well-known/openid-configuration", oauthtest.Always(http.StatusOK, map[string]any{"issuer": f.p.URL,
+		"authorization_endpoint": f.p.At("/authorize"), "token_endpoint": f.p.At("/token"), "registration_endpoint": f.p.At("/register")}))
+	a.ClientID, a.RegistrationEndpoint, a.OpenIDConfiguration = "typed", "", f.p.At("/.well-known/openid-configuration")
+	saved := f.add(t, a, "")
+	res, err := f.svc.RegisterExisting(context.Background(), "Dyn", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.find(t, saved.ID); got.ClientID != "dyn-1" || got.RegistrationEndpoint != f.p.At("/register") || res.App.Registration == nil {
+		t.Errorf("app = %+v", got)
+	}
+}
