@@ -63,6 +63,7 @@ func init() {
 		{"edit", "change an app", (*cmdCtx).edit},
 		{"list", "list apps and their connection state", (*cmdCtx).list},
 		{"show", "show an app's document (never its secrets)", (*cmdCtx).show},
+		{"register", "register a client at the provider for a saved app (RFC 7591), in place of the one it has", (*cmdCtx).registerSaved},
 		{"remove", "revoke, then delete an app and its secrets", (*cmdCtx).remove},
 		{"discover", "print a provider's discovered endpoints", (*cmdCtx).discover},
 		{"connect", "sign in in the browser and keep the tokens", (*cmdCtx).connect},

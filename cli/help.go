@@ -85,6 +85,18 @@ the ID token's at_hash against the access token; the scopes granted against thos
 refresh token, held since when, and what the provider is known to do with it.
 Reads the keyring and the JWKS; never refreshes. --json gives the same as JSON.
 ` + accountHelp,
+	"register": `connectedapps register NAME [--initial-access-token-stdin]
+Register a client at the provider (RFC 7591) for an app already saved: one imported or made from a
+preset while the site was unreachable, or one whose client you would rather have registered than
+typed. The provider's registration endpoint comes from the app's discovery document (read again if
+the app has none); the app keeps its name, settings and redirect URI, and gets the provider's client
+ID; a client secret and the registration access token go to the keyring, and an old client secret
+is deleted. Tokens signed in with the old client cannot be used with the new one: they are revoked
+(where the provider can) and deleted, and each account is named, to connect again.
+An app whose client this program registered already is refused: remove it (which deletes that client
+at the provider) and add it again with --register.
+--initial-access-token-stdin reads the provider's initial access token, where it requires one.
+`,
 	"remove": `connectedapps remove NAME [--local-only]
 Revoke the tokens at the provider (unless --local-only), delete the client there if this program
 registered it (add --register), then delete the app and its secrets. If the provider cannot be told,

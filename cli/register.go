@@ -124,3 +124,35 @@ func (c *cmdCtx) reportRegistrationRemoved(app *core.App, localOnly bool) {
 		fmt.Fprintf(c.env.Stdout, "Deleted client %s's registration at the provider.\n", app.ClientID)
 	}
 }
+
+// registerSaved is `register NAME`: a client registered at the provider for a saved app.
+func (c *cmdCtx) registerSaved(args []string) error {
+	fs := newFlags("register")
+	var tokenStdin boolFlag
+	fs.Var(&tokenStdin, "initial-access-token-stdin", "read the provider's initial access token for registration from stdin")
+	name, err := parseName(fs, args)
+	if err != nil {
+		return err
+	}
+	token := ""
+	if bool(tokenStdin) {
+		if token, err = c.readInitialToken(); err != nil {
+			return err
+		}
+	}
+	res, err := c.svc.RegisterExisting(c.ctx, name, token)
+	if res.App.ID == "" {
+		return err
+	}
+	c.describeRegistration(&res.App)
+	if len(res.Dropped) > 0 {
+		fmt.Fprintf(c.env.Stdout, "The tokens of %s were for the old client, which the new one cannot use: they were deleted; run `connectedapps connect %s` to sign in again.\n",
+			strings.Join(res.Dropped, ", "), res.App.ProviderName)
+		if res.RevocationProblem != "" {
+			fmt.Fprintf(c.env.Stdout, "Note: they could not all be revoked at the provider (%s); they stay valid there until they expire.\n", res.RevocationProblem)
+		}
+	} else if res.App.GrantType.SignsIn() {
+		fmt.Fprintf(c.env.Stdout, "Run `connectedapps connect %s` to sign in.\n", res.App.ProviderName)
+	}
+	return err
+}

@@ -3,6 +3,9 @@ package cli
 import (
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -104,4 +107,88 @@ func appID(t *testing.T, dir string, store secret.Store, name string) string {
 		t.Fatalf("show --json: %d %s %s", code, out, e)
 	}
 	return doc.ID
+}
+
+// register NAME gives a saved app a registered client: one added by hand, or saved while its
+// site offered none, whose discovery is read again.
+func TestRegisterASavedApp(t *testing.T) {
+	p := siteWithRegistration(t, true)
+	dir, store := configDir(t), secret.NewMemoryStore()
+	if _, e, code := runIn(t, dir, store, "", "add", "ERP", "--discovery", p.URL, "--client-id", "typed"); code != 0 {
+		t.Fatalf("add: %s", e)
+	}
+	// The app forgets its registration endpoint, as one imported while the site was down.
+	path := filepath.Join(dir, "apps.json")
+	raw, err := os.ReadFile(path)
+	if err != nil || !strings.Contains(string(raw), `"registration_endpoint"`) {
+		t.Fatalf("apps.json: %v\n%s", err, raw)
+	}
+	raw = regexp.MustCompile(`"registration_endpoint": "[^"]*",?`).ReplaceAll(raw, nil)
+	if err := os.WriteFile(path, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, e, code := runIn(t, dir, store, "", "register", "ERP")
+	if code != 0 || !strings.Contains(out, "The provider registered client dyn-1") || !strings.Contains(out, "connectedapps connect ERP") {
+		t.Fatalf("register: %d\n%s\n%s", code, out, e)
+	}
+	if out, _, _ := runIn(t, dir, store, "", "show", "ERP"); !strings.Contains(out, "dyn-1") || !strings.Contains(out, "Client registered:") {
+		t.Errorf("show:\n%s", out)
+	}
+	if got, _ := store.Get("app/" + appID(t, dir, store, "ERP") + "/registration_access_token"); got != "rat-cli-1" {
+		t.Errorf("registration token in the keyring = %q", got)
+	}
+	// A second time: refused, in one line that says what to do, and nothing asked of the provider.
+	n := p.Count("/register")
+	_, e, code = runIn(t, dir, store, "", "register", "ERP")
+	if code == 0 || !strings.Contains(e, "registered at the provider by this program already") || strings.Count(strings.TrimSpace(e), "\n") != 0 || p.Count("/register") != n {
+		t.Errorf("second register: %d %s", code, e)
+	}
+	if _, e, code := runIn(t, dir, store, "", "register", "Nope"); code == 0 || !strings.Contains(e, "connectedapps list") {
+		t.Errorf("an unknown app: %d %s", code, e)
+	}
+	if out, _, _ := runIn(t, dir, store, "", "help", "register"); !strings.Contains(out, "--initial-access-token-stdin") {
+		t.Errorf("help register:\n%s", out)
+	}
+}
+
+// A provider that wants an initial access token: the remedy is register's own flag, and the
+// token piped in registers the client.
+func TestRegisterASavedAppWithAnInitialToken(t *testing.T) {
+	p := siteWithRegistration(t, true)
+	p.Handle("/register", func(w http.ResponseWriter, n int, r oauthtest.Request) {
+		if r.Authorization != "Bearer iat-9" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		oauthtest.JSON(w, http.StatusCreated, map[string]any{"client_id": "dyn-2"})
+	})
+	dir, store := configDir(t), secret.NewMemoryStore()
+	if _, e, code := runIn(t, dir, store, "", "add", "ERP", "--discovery", p.URL, "--client-id", "typed"); code != 0 {
+		t.Fatalf("add: %s", e)
+	}
+	_, e, code := runIn(t, dir, store, "", "register", "ERP")
+	if code == 0 || !strings.Contains(e, "`connectedapps register \"ERP\" --initial-access-token-stdin`") {
+		t.Fatalf("without the token: %d %s", code, e)
+	}
+	out, e, code := runIn(t, dir, store, "iat-9\n", "register", "ERP", "--initial-access-token-stdin")
+	if code != 0 || !strings.Contains(out, "client dyn-2") || strings.Contains(out, "iat-9") {
+		t.Fatalf("with the token: %d\n%s\n%s", code, out, e)
+	}
+}
+
+// A site that offers no registration: register says to register the client by hand and give
+// its ID to the saved app, with edit, not add.
+func TestRegisterASavedAppWhoseSiteOffersNone(t *testing.T) {
+	p := siteWithRegistration(t, false)
+	dir, store := configDir(t), secret.NewMemoryStore()
+	if _, e, code := runIn(t, dir, store, "", "add", "ERP", "--discovery", p.URL, "--client-id", "typed"); code != 0 {
+		t.Fatalf("add: %s", e)
+	}
+	_, e, code := runIn(t, dir, store, "", "register", "ERP")
+	if code == 0 || !strings.Contains(e, "no registration_endpoint") || !strings.Contains(e, "`connectedapps edit \"ERP\" --client-id VALUE`") || strings.Contains(e, "connectedapps add") {
+		t.Fatalf("register: %d %s", code, e)
+	}
+	if out, _, _ := runIn(t, dir, store, "", "show", "ERP"); !strings.Contains(out, "typed") {
+		t.Errorf("the app lost its client:\n%s", out)
+	}
 }

@@ -100,8 +100,14 @@ func remedyCommand(r fail.Remedy) string {
 	case fail.RefreshNow:
 		return "run `connectedapps refresh " + name + "` (a refresh starts the limit again)"
 	case fail.GiveInitialToken:
+		if r.Field == fail.SavedApp {
+			return "pipe the provider's initial access token into `connectedapps register " + name + " --initial-access-token-stdin`"
+		}
 		return "pipe the provider's initial access token into `connectedapps add " + name + " --discovery URL --register --initial-access-token-stdin`"
 	case fail.RegisterByHand:
+		if r.Field == fail.SavedApp {
+			return "register a client in the provider's console and give its ID with " + edit("client_id")
+		}
 		return "register a client in the provider's console and run `connectedapps add " + name + " --discovery URL --client-id ID`"
 	}
 	return ""

@@ -9,6 +9,7 @@ import (
 
 	"connectedapps/core"
 	"connectedapps/core/secret"
+	"connectedapps/internal/testkit"
 )
 
 // registeredApp is what show --json says of an app whose client was registered here.
@@ -133,5 +134,42 @@ func TestRegisterWithAnInitialAccessToken(t *testing.T) {
 	out := u.ok("", "remove", "Gated", "--local-only")
 	if !strings.Contains(out, "still registered at the provider") || !op.Registered(app.ClientID) {
 		t.Fatalf("remove --local-only: %s", out)
+	}
+}
+
+// A saved app whose client was typed by hand, signed in with it, gets a registered client
+// with register NAME: the provider's client replaces the typed one, the account's tokens of
+// the old client are dropped and the account named, a new sign-in uses the registered client,
+// and remove deletes it at the provider.
+func TestRegisterASavedAppAtTheInProcessProvider(t *testing.T) {
+	u := newUser(t)
+	before := u.addNative("Typed")
+	if out := u.ok("", "connect", "Typed", "--timeout", "60s"); !strings.Contains(out, "Connected Typed") {
+		t.Fatalf("connect output: %s", out)
+	}
+	out := u.ok("", "register", "Typed")
+	if !strings.Contains(out, "The provider registered client dyn-") ||
+		!strings.Contains(out, "The tokens of test-user@zitadel.ch were for the old client") {
+		t.Fatalf("register output: %s", out)
+	}
+	app, token := u.registeredApp("Typed")
+	if app.ID != before.ID || app.ClientID == testkit.NativeClientID || !op.Registered(app.ClientID) || app.RedirectURI != before.RedirectURI {
+		t.Fatalf("registered app: %+v, was %+v", app, before)
+	}
+	if uris, _ := op.RegisteredMetadata(app.ClientID)["redirect_uris"].([]any); len(uris) != 1 || uris[0] != "http://127.0.0.1/callback/typed" {
+		t.Errorf("redirect_uris sent: %v", uris)
+	}
+	if out := u.ok("", "accounts", "Typed", "--json"); strings.TrimSpace(out) != "[]" && strings.TrimSpace(out) != "null" {
+		t.Errorf("the old client's account stayed: %s", out)
+	}
+	u.fails(1, "", []string{"register", "Typed"}, "registered at the provider by this program already")
+
+	ts := u.connectRegistered("Typed", app.ID)
+	u.noSecretInRegistry(map[string]string{"registration access token": token, "access token": ts.AccessToken})
+	if out := u.ok("", "remove", "Typed"); !strings.Contains(out, "Deleted client "+app.ClientID+"'s registration at the provider.") {
+		t.Fatalf("remove output: %s", out)
+	}
+	if op.Registered(app.ClientID) || !registrationGone(t, app.Registration.ClientURI, token) {
+		t.Fatal("the registration is still at the provider")
 	}
 }

@@ -793,18 +793,25 @@ func (f *appForm) applyMetadata(md *core.ProviderMetadata, raw, expectedIssuer s
 	f.syncRegister(&shown)
 }
 
-// syncRegister offers registration for a new app whose provider advertised a registration
-// endpoint, while no client ID is given: a saved app, or one given a client ID by hand, has
-// its client.
+// syncRegister offers registration while no client ID is given: for a new app whose provider
+// advertised a registration endpoint, and for a saved app whose client this program did not
+// register, whose person cleared the client ID (its discovery document, if it names no
+// registration endpoint yet, is read again when the button is pressed). One given a client ID
+// by hand, or registered here already, has its client.
 func (f *appForm) syncRegister(app *core.App) {
+	empty := strings.TrimSpace(f.clientID.Text) == ""
 	switch {
-	case f.orig != nil:
+	case f.orig != nil && f.orig.Registration != nil:
 		f.register.Hide()
 		f.registerBox.Hide()
-	case core.CanRegister(app) && strings.TrimSpace(f.clientID.Text) == "":
+	case f.orig != nil && empty && (core.CanRegister(app) || app.OpenIDConfiguration != ""),
+		f.orig == nil && empty && core.CanRegister(app):
 		f.register.Show()
 		f.register.Enable()
 		f.registerBox.Show()
+	case f.orig != nil && !core.CanRegister(app) && app.OpenIDConfiguration == "":
+		f.register.Hide() // nowhere to register: the client is typed
+		f.registerBox.Hide()
 	default:
 		f.register.Show()
 		f.register.Disable()
@@ -816,7 +823,11 @@ func (f *appForm) syncRegister(app *core.App) {
 // onRegister registers a client at the provider (RFC 7591) for the new app in the form and
 // saves the app with the client ID the provider gave; its secrets go to the keyring.
 func (f *appForm) onRegister() {
-	if f.name == nil || !f.open() || f.orig != nil {
+	if f.name == nil || !f.open() {
+		return
+	}
+	if f.orig != nil {
+		f.onRegisterSaved()
 		return
 	}
 	f.clearErrors()
@@ -851,6 +862,61 @@ func (f *appForm) onRegister() {
 			}
 		})
 	})
+}
+
+// onRegisterSaved registers a client at the provider for the saved app whose client ID the
+// person cleared, and saves its ID into that app (core's RegisterExisting). Other unsaved
+// edits are saved or undone first, since it is the saved app that is registered. Accounts
+// signed in with the old client lose their tokens, which the new client cannot use: the
+// person is asked first, and told which must connect again.
+func (f *appForm) onRegisterSaved() {
+	f.clearErrors()
+	orig := *f.orig
+	doc := f.document()
+	doc.ClientID = orig.ClientID
+	if f.secret.Text != "" || !sameDocument(doc, f.base) {
+		f.showStatus(lang.L("Save or undo the other changes first: the saved app is what gets the registered client."), widget.DangerImportance)
+		return
+	}
+	token := strings.TrimSpace(f.initialToken.Text)
+	run := func() {
+		f.register.Disable()
+		f.save.Disable()
+		f.showStatus(lang.L("Registering a client at the provider…"), widget.MediumImportance)
+		svc := f.env.svc
+		f.env.runAsync(func() {
+			res, err := svc.RegisterExisting(context.Background(), orig.ID, token)
+			fyne.Do(func() {
+				f.save.Enable()
+				if err != nil && res.App.ID == "" {
+					shown := f.shownDocument()
+					f.syncRegister(&shown)
+					f.registerFailed(err)
+					return
+				}
+				f.saved(res.App, core.EditResult{}, err, nil)
+				f.fill(res.App)
+				switch {
+				case err != nil:
+					f.showStatus(errorWords(err), widget.DangerImportance)
+				case len(res.Dropped) > 0:
+					f.showStatus(fmt.Sprintf(lang.L("Registered client %s at the provider and saved. The tokens of %s were for the old client, so they were deleted: connect again."),
+						res.App.ClientID, strings.Join(res.Dropped, ", ")), widget.WarningImportance)
+				default:
+					f.showStatus(fmt.Sprintf(lang.L("Registered client %s at the provider and saved: connect to sign in."), res.App.ClientID), widget.SuccessImportance)
+				}
+			})
+		})
+	}
+	if len(orig.Accounts) == 0 {
+		run()
+		return
+	}
+	msg := fmt.Sprintf(lang.L("Register a new client for %s at the provider? Its accounts signed in with the old client cannot use it: their tokens are revoked and deleted, and each must connect again."), orig.ProviderName)
+	d := showChoice(f.win, lang.L("Register a client for me"), &widget.Label{Text: msg, Wrapping: fyne.TextWrapWord}, lang.L("Cancel"), nil,
+		dialogChoice{text: lang.L("Register"), importance: widget.WarningImportance, run: run})
+	f.dialogs.keep(d)
+	fitDialog(d, 480)
 }
 
 // registerFailed says why the provider registered no client, beside the client ID and in a

@@ -17,6 +17,7 @@ type appService interface {
 	Get(name string) (core.App, error)
 	Add(app core.App, secret *string) (core.App, error)
 	AddRegistered(ctx context.Context, app core.App, initialAccessToken string) (core.App, error)
+	RegisterExisting(ctx context.Context, name, initialAccessToken string) (core.RegisterResult, error)
 	Edit(ctx context.Context, name string, change func(*core.App) error, secret core.SecretChange) (core.EditResult, error)
 	Remove(ctx context.Context, name string, localOnly bool) error
 	Discover(ctx context.Context, rawURL, expectedIssuer string) (*core.ProviderMetadata, error)

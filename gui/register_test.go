@@ -4,9 +4,11 @@ import (
 	"net/http"
 	"slices"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2/test"
 
+	"connectedapps/core"
 	"connectedapps/core/fail"
 	"connectedapps/core/oauth/oauthtest"
 )
@@ -100,5 +102,59 @@ func TestRegistrationRefusalOffersTheInitialAccessToken(t *testing.T) {
 	}
 	if f.initialToken.Text != "" {
 		t.Error("the initial access token stayed in the form")
+	}
+}
+
+// A saved app with a client typed by hand and an account signed in with it: the person clears
+// the client ID and presses Register a client for me; the window asks first, since the
+// account's tokens are the old client's, then the app keeps its name and gets the provider's
+// client, its account gone and named. Its discovery document, which named no registration
+// endpoint when it was saved, is read again.
+func TestRegisterAClientForASavedApp(t *testing.T) {
+	svc := newTestService(t)
+	p := registrationProvider(t)
+	p.Handle("/register", oauthtest.Always(http.StatusCreated, map[string]any{"client_id": "dyn-3", "token_endpoint_auth_method": "none",
+		"registration_access_token": "rat-gui-3", "registration_client_uri": p.At("/register/dyn-3")}))
+	saved := addConnectedApp(t, svc, "Site", nil, connectedFor(time.Hour))
+	if err := svc.Registry.UpdateApp(saved.ID, func(a *core.App) error { a.OpenIDConfiguration = p.URL; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	w := openWindow(t, svc)
+	selectApp(t, w, "Site")
+	f := w.form
+	if !f.register.Visible() || !f.register.Disabled() {
+		t.Fatal("a saved app with a client ID offers registration, or hides the button it could use")
+	}
+	f.clientID.SetText("")
+	if f.register.Disabled() || !f.registerBox.Visible() {
+		t.Fatal("the cleared client ID of a saved app does not offer registration")
+	}
+	// Another unsaved edit: the saved app is what gets registered, so that comes first.
+	f.name.SetText("Renamed")
+	test.Tap(f.register)
+	assertShown(t, w, "Save or undo the other changes first: the saved app is what gets the registered client.")
+	if n := p.Count("/register"); n != 0 {
+		t.Fatalf("the provider was asked %d times", n)
+	}
+	f.name.SetText("Site")
+
+	test.Tap(f.register)
+	assertDialogShows(t, w, "Register a new client for Site at the provider?")
+	if n := p.Count("/register"); n != 0 {
+		t.Fatal("registered before the person agreed")
+	}
+	tapDialogButton(t, w, "Register")
+
+	got, err := svc.Get("Site")
+	if err != nil || got.ID != saved.ID || got.ClientID != "dyn-3" || got.Registration == nil || got.Registration.ClientURI != p.At("/register/dyn-3") ||
+		got.RegistrationEndpoint != p.At("/register") || len(got.Accounts) != 0 {
+		t.Fatalf("app = %+v %+v, %v", got, got.Registration, err)
+	}
+	if _, err := svc.Secrets.Get(accountTokensKey(saved.ID, "42")); err == nil {
+		t.Error("the old client's tokens are still in the keyring")
+	}
+	assertShown(t, w, "Registered client dyn-3 at the provider and saved. The tokens of ada@example.com were for the old client, so they were deleted: connect again.")
+	if f.clientID.Text != "dyn-3" || f.register.Visible() {
+		t.Errorf("after registering: client ID %q, register shown %v", f.clientID.Text, f.register.Visible())
 	}
 }

@@ -129,3 +129,7 @@ func Remedies(err error) []Remedy {
 	}
 	return out
 }
+
+// SavedApp is the Field of a GiveInitialToken or RegisterByHand remedy about an app already
+// saved (registering a client for it anew), which the command line words as its own command.
+const SavedApp = "saved_app"
