@@ -133,7 +133,8 @@ func (r *Refresher) Run(ctx context.Context) {
 
 // Check makes one pass over the registry: every connected app that expires within the margin
 // (or has expired: after a suspend) and holds a refresh token, or uses the client credentials
-// grant, is renewed. It returns what
+// grant, is renewed; one without a refresh token whose token has run out is recorded as
+// needing a new sign-in (reported once, as a refused refresh is). It returns what
 // happened, as it also tells OnEvent. A "needs sign-in" or "client rejected" is reported once
 // per transition, whether this pass caused it or another process recorded it.
 func (r *Refresher) Check(ctx context.Context) []RefreshEvent {
@@ -227,10 +228,19 @@ func (r *Refresher) checkAccount(ctx context.Context, app *App, acct *Account) (
 	// client's own credentials, through the same lock and re-check, so it is renewed ahead
 	// of expiry like the others and a script never waits for that fetch.
 	renewable := c.HasRefreshToken || !app.GrantType.SignsIn()
-	if c.State != StateConnected || c.ExpiresAt == nil || !renewable || tr.reported != 0 {
+	if c.State != StateConnected || c.ExpiresAt == nil || tr.reported != 0 {
 		return RefreshEvent{}, false
 	}
 	margin := r.marginFor(c)
+	if !renewable {
+		// Nothing can renew it; once it has run out, the token path records that the account
+		// needs a new sign-in (and fires needs_reauth), as a `token` call then would, so the
+		// person is told once, now, rather than by the next program that asks for it.
+		if now.Before(*c.ExpiresAt) {
+			return RefreshEvent{}, false
+		}
+		margin = 0
+	}
 	if c.ExpiresAt.Sub(now) >= margin {
 		tr.failures, tr.retryAt = 0, time.Time{} // renewed elsewhere meanwhile
 		return RefreshEvent{}, false

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -149,6 +150,37 @@ func TestRefresherReportsNeedsReauthOnce(t *testing.T) {
 	}
 	if st := f.find(t, app.ID).Connection().State; st != StateNeedsReauth {
 		t.Errorf("state = %s; want needs_reauth", st)
+	}
+}
+
+// An account with no refresh token is left alone while its token works (nothing could renew
+// it); once the token has run out, the pass records it as needing a new sign-in through the
+// token path, which fires needs_reauth, and reports it once, asking the provider nothing.
+func TestRefresherReportsATokenThatRanOutWithoutRefreshTokenOnce(t *testing.T) {
+	f := newSchedFixture(t, tokRotating)
+	app := f.connected(t, "NoRefresh", 3*time.Minute, "")
+	events := hookLog(t, f.fixture, app.ID)
+	f.r.Check(context.Background()) // within the margin, but it still works: nothing to do
+	if len(f.events) != 0 || f.find(t, app.ID).Connection().State != StateConnected {
+		t.Fatalf("before expiry: events %+v, state %s; want none and connected", f.events, f.find(t, app.ID).Connection().State)
+	}
+	f.clock.Advance(4 * time.Minute)
+	for range 3 {
+		f.r.Check(context.Background())
+		f.clock.Advance(DefaultRefreshTick)
+	}
+	f.svc.WaitHooks()
+	if len(f.events) != 1 || f.events[0].Outcome != RefreshNeedsReauth || f.events[0].App.ID != app.ID || !errors.Is(f.events[0].Err, ErrNeedsReauth) {
+		t.Fatalf("events = %+v; want one needs_reauth for NoRefresh", f.events)
+	}
+	if c := f.find(t, app.ID).Connection(); c.State != StateNeedsReauth || !strings.Contains(c.LastError, "no refresh token") {
+		t.Errorf("connection = %s (%q); want needs_reauth", c.State, c.LastError)
+	}
+	if got := events(); len(got) != 1 || !strings.HasPrefix(got[0], "needs_reauth") {
+		t.Errorf("hooks fired %q; want needs_reauth once", got)
+	}
+	if n := len(f.te.Requests("/token")); n != 0 {
+		t.Errorf("the provider was asked %d times; want never", n)
 	}
 }
 

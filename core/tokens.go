@@ -102,6 +102,9 @@ func (s *Service) refresh(ctx context.Context, app *App, acct *Account, stale *T
 		return cur, nil
 	}
 	if cur.RefreshToken == "" {
+		if cur.Expiry != nil && !s.Now().Before(*cur.Expiry) {
+			s.ranOut(app, acct)
+		}
 		return nil, Failf(ErrNeedsReauth, "%s: the access token has run out and the provider gave no refresh token", app.ProviderName).With(fail.ReconnectApp(app.ProviderName))
 	}
 	secret, err := s.clientSecret(app)
@@ -216,6 +219,31 @@ func (s *Service) refreshFailed(app *App, acct *Account, err error) error {
 		return fmt.Errorf("%w; every token was kept, try again later", pe)
 	}
 	return pe
+}
+
+// ranOutWords is the LastError of an account whose access token ran out with no refresh token.
+const ranOutWords = "the access token has run out and the provider gave no refresh token"
+
+// ranOut records an account whose access token has run out and that
+// holds no refresh token as needing a new sign-in, as a refused grant is, so every front end
+// shows it and the next call stops before the keyring; needs_reauth is fired by the one call
+// that made the change, so a token asked for again and again (or by several processes at
+// once) fires it once per expiry. A token only near its expiry is not recorded: it still works.
+// Called under the account's refresh lock.
+func (s *Service) ranOut(app *App, acct *Account) {
+	changed := false
+	if err := s.Registry.UpdateApp(app.ID, func(a *App) error {
+		if c := a.FindAccount(acct.ID); c != nil && c.State != StateNeedsReauth {
+			c.State, c.LastError, changed = StateNeedsReauth, ranOutWords, true
+		}
+		return nil
+	}); err != nil {
+		s.Log.Warn("could not record the connection state", "app", app.ProviderName, "error", err)
+		return
+	}
+	if changed {
+		s.fire(app, acct.Label(), EventNeedsReauth, nil) // as for a refused grant: no expiry to tell
+	}
 }
 
 func (s *Service) markConnection(app *App, accountID string, state ConnectionState, cause *ProviderError) {

@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -236,5 +237,80 @@ func TestMigrationOfFilesFromBeforeAccounts(t *testing.T) {
 	now, _ := os.ReadFile(u.registryPath())
 	if strings.Contains(string(now), `"connection"`) || strings.Contains(string(now), `"legacy_tokens"`) || !strings.Contains(string(now), `"version": 2`) {
 		t.Errorf("apps.json after the move:\n%s", now)
+	}
+}
+
+// authorizationsOf is what the provider was sent by each sign-in link of the app whose
+// callback path is callback, oldest first.
+func authorizationsOf(t *testing.T, callback string, want int) []url.Values {
+	t.Helper()
+	got := op.AuthorizationRequests(callback)
+	if len(got) != want {
+		t.Fatalf("the provider received %d authorization requests for /callback/%s; want %d: %v", len(got), callback, want, got)
+	}
+	return got
+}
+
+// The provider itself receives prompt=select_account on an app's second sign-in and not on
+// its first, login_hint when one is given, the app's own prompt merged with it, and a
+// preset's own way of asking (Keycloak's prompt=login) for an app from that preset.
+func TestSecondConnectAsksTheProviderForAnotherAccount(t *testing.T) {
+	u := newUser(t)
+	u.addNative("Chooser")
+	u.ok("", "connect", "Chooser")
+	first := authorizationsOf(t, "chooser", 1)[0]
+	if _, ok := first["prompt"]; ok || first.Get("login_hint") != "" || first.Get("client_id") != testkit.NativeClientID {
+		t.Fatalf("the first sign-in sent %v; want no prompt and no login_hint", first)
+	}
+	second := u.with(testkit.BrowserUserEnv + "=" + testkit.SecondUser)
+	second.ok("", "connect", "Chooser", "--login-hint", "test-user2@zitadel.ch")
+	got := authorizationsOf(t, "chooser", 2)[1]
+	if got["prompt"] == nil || len(got["prompt"]) != 1 || got.Get("prompt") != "select_account" || got.Get("login_hint") != "test-user2@zitadel.ch" {
+		t.Fatalf("the second sign-in sent prompt %q and login_hint %q; want select_account and test-user2@zitadel.ch", got["prompt"], got["login_hint"])
+	}
+	if rows := u.accounts("Chooser"); len(rows) != 2 {
+		t.Fatalf("after the second sign-in: %+v", rows)
+	}
+	// A login_hint alone, on a first sign-in, is sent without asking for the chooser.
+	u.addNative("Hinted")
+	u.ok("", "connect", "Hinted", "--login-hint", "test-user@zitadel.ch")
+	if got := authorizationsOf(t, "hinted", 1)[0]; got["prompt"] != nil || got.Get("login_hint") != "test-user@zitadel.ch" {
+		t.Fatalf("a first sign-in with a hint sent prompt %q, login_hint %q", got["prompt"], got["login_hint"])
+	}
+
+	// The app's own prompt=consent: the first sign-in sends it alone, the second both, once.
+	u.addNative("Chooser Consent", "--param", "prompt=consent")
+	u.ok("", "connect", "Chooser Consent")
+	u.ok("", "connect", "Chooser Consent")
+	reqs := authorizationsOf(t, "chooser-consent", 2)
+	if reqs[0]["prompt"] == nil || len(reqs[0]["prompt"]) != 1 || reqs[0].Get("prompt") != "consent" {
+		t.Fatalf("the first sign-in of an app with prompt=consent sent prompt %q", reqs[0]["prompt"])
+	}
+	if len(reqs[1]["prompt"]) != 1 || reqs[1].Get("prompt") != "consent select_account" {
+		t.Fatalf("the second sign-in of an app with prompt=consent sent prompt %q; want \"consent select_account\" once", reqs[1]["prompt"])
+	}
+
+	// An app from the Keycloak preset, its endpoints this provider's (discovery replaces the
+	// preset's URLs; the preset's issuer is kept as given, so it is given again): Keycloak
+	// asks for another account with prompt=login.
+	out := u.ok("", "add", "Keycloak Chooser", "--preset", "keycloak", "--site", op.Issuer, "--realm", "staff",
+		"--discovery", op.Issuer, "--issuer", op.Issuer, "--client-id", testkit.NativeClientID, "--scope", "openid profile email offline_access", "--redirect-port", "0")
+	if !strings.Contains(out, "Registered Keycloak Chooser") {
+		t.Fatalf("add --preset keycloak: %s", out)
+	}
+	if shown := u.ok("", "show", "Keycloak Chooser"); !strings.Contains(shown, op.Issuer+"/oauth/token") {
+		t.Fatalf("the Keycloak app does not use the test provider's endpoints:\n%s", shown)
+	}
+	u.ok("", "connect", "Keycloak Chooser")
+	second.ok("", "connect", "Keycloak Chooser")
+	reqs = authorizationsOf(t, "keycloak-chooser", 2)
+	if reqs[0]["prompt"] != nil {
+		t.Fatalf("the Keycloak app's first sign-in sent prompt %q", reqs[0]["prompt"])
+	}
+	if len(reqs[1]["prompt"]) != 1 || reqs[1].Get("prompt") != "login" {
+		t.Fatalf("the Keycloak app's second sign-in sent prompt %q; want the preset's login", reqs[1]["prompt"])
+	}
+	if rows := u.accounts("Keycloak Chooser"); len(rows) != 2 || rows[1].Subject != "id2" {
+		t.Fatalf("the Keycloak app's accounts: %+v", rows)
 	}
 }

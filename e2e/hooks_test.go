@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"io"
 	"os"
 	"os/exec"
@@ -174,5 +175,56 @@ func TestFailingHooksNeverBlockARefresh(t *testing.T) {
 	want := "Hooked: the refreshed event's command sleep ran past 30s and was killed; the tokens are unaffected"
 	if strings.Count(stderr.String(), "\n") != 1 || !strings.Contains(stderr.String(), want) {
 		t.Fatalf("stderr %q, want one line with %q", stderr.String(), want)
+	}
+}
+
+// An access token runs out and the provider gave no refresh token (no offline_access): the
+// first `token` says so, records the account as needing a new sign-in (accounts and list show
+// it) and fires needs_reauth; the next `token` says it from the record and fires nothing
+// again (each process waits for its hooks before it exits, so none is still to come). A new
+// sign-in clears it.
+func TestNeedsReauthFiresOnceWhenATokenRunsOutWithoutRefreshToken(t *testing.T) {
+	cmd, dir := hookRecorder(t)
+	u := newUser(t)
+	u.ok("", "add", "Hooked", "--discovery", op.Issuer, "--client-id", testkit.NativeClientID,
+		"--scope", "openid profile email", "--redirect-port", "0", "--on-event", cmd)
+	app := u.show("Hooked")
+	u.ok("", "connect", "Hooked", "--timeout", "60s")
+	first, _ := storedTokens(t, app.ID)
+	if first.RefreshToken != "" {
+		t.Fatal("the provider gave a refresh token without offline_access; this test needs none")
+	}
+	recorded(t, dir, "connected", first)
+
+	expireStoredToken(t, app.ID)
+	u.fails(3, "", []string{"token", "Hooked"}, "the access token has run out and the provider gave no refresh token", "connectedapps connect")
+	if env := recorded(t, dir, "needs_reauth", first); env["CONNECTEDAPPS_EXPIRES_AT"] != "" || env["CONNECTEDAPPS_ACCOUNT"] != "test-user@zitadel.ch" {
+		t.Fatalf("needs_reauth told expiry %q, account %q", env["CONNECTEDAPPS_EXPIRES_AT"], env["CONNECTEDAPPS_ACCOUNT"])
+	}
+	if rows := u.accounts("Hooked"); len(rows) != 1 || rows[0].State != "needs_reauth" {
+		t.Fatalf("accounts after the token ran out: %+v; want needs_reauth", rows)
+	}
+	var list []struct {
+		ProviderName    string `json:"provider_name"`
+		ConnectionState string `json:"connection_state"`
+	}
+	if err := json.Unmarshal([]byte(u.ok("", "list", "--json")), &list); err != nil || len(list) != 1 || list[0].ConnectionState != "needs_reauth" {
+		t.Errorf("list --json: %+v, %v; want Hooked needs_reauth", list, err)
+	}
+
+	u.fails(3, "", []string{"token", "Hooked"}, "needs you to sign in again", "no refresh token", "connectedapps connect")
+	u.fails(3, "", []string{"token", "Hooked"}, "needs you to sign in again")
+	if _, err := os.Stat(filepath.Join(dir, "needs_reauth.env")); !os.IsNotExist(err) {
+		t.Fatalf("needs_reauth fired again on a later token call (%v)", err)
+	}
+
+	u.ok("", "connect", "Hooked", "--timeout", "60s")
+	again, _ := storedTokens(t, app.ID)
+	recorded(t, dir, "connected", first, again)
+	if got := strings.TrimSpace(u.ok("", "token", "Hooked")); got != again.AccessToken {
+		t.Fatal("after signing in again token did not hand out the new access token")
+	}
+	if rows := u.accounts("Hooked"); len(rows) != 1 || rows[0].State != "connected" {
+		t.Fatalf("accounts after signing in again: %+v", rows)
 	}
 }

@@ -425,6 +425,9 @@ func TestCoreErrorsSaidInChinese(t *testing.T) {
 		// An account named in the message (an app with several) is said in Chinese too.
 		{fail.Failf(core.ErrNeedsReauth, "%s needs you to sign in again%s (%s)", "谷歌", " as ada@example.com", "invalid_grant"),
 			"谷歌（账户 ada@example.com） 需要你重新登录（invalid_grant）"},
+		// The reason core records for a token that ran out with no refresh token is its own words.
+		{fail.Failf(core.ErrNeedsReauth, "%s needs you to sign in again%s (%s)", "谷歌", "", "the access token has run out and the provider gave no refresh token"),
+			"谷歌 需要你重新登录（访问令牌已过期，而提供方没有给出刷新令牌）"},
 		{fail.Failf(core.ErrNotFound, "%s has no account %q (%s); sign in as that account to add it", "谷歌", "bob", "its accounts: ada@example.com, eve@example.com"),
 			`谷歌 没有账户 "bob"（它的账户：ada@example.com, eve@example.com）；请以该账户登录来添加它`},
 	}

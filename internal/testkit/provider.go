@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -87,6 +88,9 @@ type Provider struct {
 	refreshDelay   atomic.Int64
 	refreshArrived atomic.Int64   // refresh_token grants received, acted on or not
 	dyn            *registrations // clients registered at RegistrationPath
+
+	authMu sync.Mutex
+	auths  []url.Values // the query of every authorization request, in order of arrival
 }
 
 // StartProvider starts the provider on a free loopback port; Close stops it.
@@ -113,7 +117,7 @@ func StartProvider() (*Provider, error) {
 	p.dyn = &registrations{clients: map[string]*registered{}}
 	store := appPathsStorage{storage.NewStorageWithClients(exampleUsers{storage.NewUserStore(p.Issuer)}, clients), p.dyn}
 	router := exampleop.SetupServer(p.Issuer, store, slog.New(slog.NewTextHandler(io.Discard, nil)), false)
-	p.server = &http.Server{Handler: p.withRegistration(p.countGrants(router)), ReadHeaderTimeout: 10 * time.Second}
+	p.server = &http.Server{Handler: p.withRegistration(p.recordAuthorizations(p.countGrants(router))), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = p.server.Serve(l) }()
 	return p, nil
 }
@@ -144,6 +148,50 @@ func (p *Provider) ClientCredentialsGrants() int64 { return p.clientCreds.Load()
 
 // CodeExchanges is how many authorization_code grants (code exchanges) reached it.
 func (p *Provider) CodeExchanges() int64 { return p.codeGrants.Load() }
+
+// AuthorizationPath is where the provider's authorization endpoint is (its discovery says so).
+const AuthorizationPath = "/auth"
+
+// AuthorizationRequests is the query of every authorization request (a sign-in link opened)
+// that reached the provider so far whose redirect_uri ends in "/callback/"+callback (the
+// app's path: each app a test adds has its own, so tests running at once do not see each
+// other's), oldest first; callback "" gives them all. Each is a copy.
+func (p *Provider) AuthorizationRequests(callback string) []url.Values {
+	p.authMu.Lock()
+	defer p.authMu.Unlock()
+	var out []url.Values
+	for _, q := range p.auths {
+		if callback == "" || strings.HasSuffix(q.Get("redirect_uri"), "/callback/"+callback) {
+			c := url.Values{}
+			for k, v := range q {
+				c[k] = append([]string(nil), v...)
+			}
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// recordAuthorizations notes the query of each authorization request (GET, as a browser
+// follows the sign-in link; a POSTed one, its form) before the provider acts on it.
+func (p *Provider) recordAuthorizations(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == AuthorizationPath {
+			q := r.URL.Query()
+			if r.Method == http.MethodPost {
+				body, _ := io.ReadAll(r.Body)
+				r.Body = io.NopCloser(bytes.NewReader(body))
+				if form, err := url.ParseQuery(string(body)); err == nil {
+					q = form
+				}
+			}
+			p.authMu.Lock()
+			p.auths = append(p.auths, q)
+			p.authMu.Unlock()
+		}
+		next.ServeHTTP(w, r)
+	})
+}
 
 func (p *Provider) countGrants(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

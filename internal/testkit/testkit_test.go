@@ -59,10 +59,21 @@ func TestProviderAndScriptedBrowser(t *testing.T) {
 		Scopes:      []string{"openid", "offline_access"},
 	}
 	verifier := oauth2.GenerateVerifier()
-	link := conf.AuthCodeURL("the-state", oauth2.S256ChallengeOption(verifier))
+	if disc.Auth != p.Issuer+AuthorizationPath {
+		t.Fatalf("the authorization endpoint is %s, not the AuthorizationPath the requests are recorded at", disc.Auth)
+	}
+	link := conf.AuthCodeURL("the-state", oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("login_hint", "ann@example.com"))
 	final, err := SignIn(link, ModeLogin, p.Username())
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The provider recorded the link's query, once, for this callback only.
+	if got := p.AuthorizationRequests("kit"); len(got) != 1 || got[0].Get("state") != "the-state" || got[0].Get("login_hint") != "ann@example.com" ||
+		got[0].Get("redirect_uri") != conf.RedirectURL {
+		t.Fatalf("recorded authorization requests for kit: %v", got)
+	}
+	if got := p.AuthorizationRequests("other"); len(got) != 0 {
+		t.Fatalf("recorded for another callback: %v", got)
 	}
 	if !strings.HasPrefix(final, conf.RedirectURL+"?") {
 		t.Fatalf("the sign-in ended at %s, not at the catcher", final)
