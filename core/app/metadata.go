@@ -3,6 +3,8 @@ package app
 import (
 	"regexp"
 	"strings"
+
+	"connectedapps/core/fail"
 )
 
 // ProviderMetadata is the part of an OpenID Provider Configuration document we use.
@@ -30,6 +32,23 @@ type ProviderMetadata struct {
 func (a *App) ApplyMetadata(md *ProviderMetadata, discoveryURL string) {
 	a.OpenIDConfiguration = discoveryURL
 	a.copyMetadata(md, false)
+}
+
+// IssuerContradicted is what to tell when the discovery document names another issuer than
+// the one the app keeps (a preset's, or one given by hand: a kept issuer wins over the
+// discovered one, see KeepGiven), nil when they agree. ID tokens are checked against the kept
+// issuer, so a contradiction would otherwise be met only at connect, far from its cause. A
+// multi-tenant template agrees with the document's issuer when one reads as the other with a
+// tenant in the placeholder's place, or when both are the same template.
+func (a *App) IssuerContradicted(md *ProviderMetadata) error {
+	if md == nil || md.Issuer == "" || a.Issuer == "" || md.Issuer == a.Issuer || a.IssuerMatches(md.Issuer) {
+		return nil
+	}
+	if tenant, ok := TemplateTenant(md.Issuer, a.Issuer); ok && IsTenantID(tenant) {
+		return nil // one tenant of the document's multi-tenant issuer, kept on purpose
+	}
+	return fail.Failf(nil, "the discovery document names the issuer %q, not the kept issuer %q: ID tokens are checked against the kept one; give the discovered issuer, or keep it if the provider's ID tokens carry it",
+		md.Issuer, a.Issuer).With(fail.Remedy{Do: fail.FixField, Field: FieldIssuer, App: a.ProviderName})
 }
 
 // FillFromMetadata fills only the endpoints the app leaves empty, as an imported document is
