@@ -29,6 +29,17 @@ type appFlags struct {
 	redirectPort                    intFlag
 	scopes, params, gitHosts        listFlag
 	secretStdin, noPKCE, pkce       boolFlag
+
+	// warnings are what discovery contradicted (a kept issuer the document does not name),
+	// printed on stderr once the app is saved.
+	warnings []error
+}
+
+// warn prints each warning the flags met on stderr, as one line with its remedy.
+func (c *cmdCtx) warn(f *appFlags) {
+	for _, w := range f.warnings {
+		fmt.Fprintln(c.env.Stderr, "connectedapps: warning: "+describe(w))
+	}
 }
 
 func (f *appFlags) register(fs *flag.FlagSet, withPKCEOn bool) {
@@ -68,6 +79,9 @@ func (c *cmdCtx) applyFlags(app *core.App, f *appFlags) error {
 		}
 		docURL, _, _ := core.DiscoveryURL(discovery.value)
 		app.ApplyMetadata(md, docURL)
+		if w := app.IssuerContradicted(md); w != nil {
+			f.warnings = append(f.warnings, w)
+		}
 	}
 	for _, e := range core.Endpoints() {
 		if fl := f.endpoints[e.JSON]; fl.set && e.JSON != core.FieldOpenIDConfiguration && e.JSON != core.FieldIssuer {
@@ -206,6 +220,7 @@ func (c *cmdCtx) add(args []string) error {
 		c.describeQuirks(preset)
 	}
 	c.advise(&saved)
+	c.warn(&f)
 	if err == nil {
 		fmt.Fprintf(w, "Next: connectedapps connect %s\n", quoteName(saved.ProviderName))
 	}
@@ -247,6 +262,7 @@ func (c *cmdCtx) edit(args []string) error {
 	var before core.App
 	res, err := c.svc.Edit(c.ctx, name, func(app *core.App) error {
 		before = *app
+		f.warnings = nil // Edit may run the change again
 		if rename.set {
 			app.ProviderName = rename.value
 		}
@@ -271,6 +287,7 @@ func (c *cmdCtx) edit(args []string) error {
 		fmt.Fprintln(w, "The scopes changed: the current tokens keep working; run connect again to apply the new scopes.")
 	}
 	c.advise(&res.App)
+	c.warn(&f)
 	return nil
 }
 
@@ -607,6 +624,12 @@ func (c *cmdCtx) discover(args []string) error {
 	md, err := c.svc.Discover(c.ctx, pos[0], issuer.value)
 	if err != nil {
 		return err
+	}
+	// --issuer skips the check that the document names the URL's issuer: say when it names
+	// another, as add and edit would (no app yet, so no edit to suggest).
+	kept := core.App{Issuer: issuer.value}
+	if w := kept.IssuerContradicted(md); w != nil {
+		fmt.Fprintln(c.env.Stderr, "connectedapps: warning: "+w.Error())
 	}
 	return c.printJSON(md)
 }

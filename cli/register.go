@@ -52,6 +52,9 @@ func (c *cmdCtx) registers(app *core.App, f *appFlags, r *registerFlags, preset 
 			return false, nil
 		}
 		app.FillFromMetadata(md)
+		if w := app.IssuerContradicted(md); w != nil {
+			f.warnings = append(f.warnings, w)
+		}
 	}
 	if !bool(r.asked) && !core.CanRegister(app) {
 		return false, nil // the preset's provider offers no registration: the client ID is asked for as always
