@@ -34,6 +34,8 @@ type appForm struct {
 
 	// Discovery metadata the person fetched but has not saved yet.
 	metadata *core.ProviderMetadata
+	// issuerNote, under the Issuer field, says when discovery names another issuer than the kept one.
+	issuerNote *widget.Label
 
 	name, discovery, secret, redirectPort *formEntry
 	onEvent                               *formEntry // the command run on token events
@@ -319,7 +321,14 @@ func (f *appForm) content() fyne.CanvasObject {
 		if e.Section != core.SectionEndpoints {
 			continue
 		}
-		item := widget.NewFormItem(fieldText(e), f.field(e.JSON, f.urls[e.JSON]))
+		row := f.field(e.JSON, f.urls[e.JSON])
+		if e.JSON == core.FieldIssuer {
+			// A kept issuer that discovery contradicts is said here, not met at connect.
+			f.issuerNote = &widget.Label{Importance: widget.WarningImportance, Wrapping: fyne.TextWrapWord, SizeName: theme.SizeNameCaptionText}
+			f.issuerNote.Hide()
+			row = container.New(layout.NewCustomPaddedVBoxLayout(-theme.InnerPadding()), row, f.issuerNote)
+		}
+		item := widget.NewFormItem(fieldText(e), row)
 		if e.Primary {
 			primary = append(primary, item)
 		} else {
@@ -428,6 +437,7 @@ func (f *appForm) fill(app core.App) {
 	f.arrange(app.OpenIDConfiguration == "" && !app.UsesOpenID() && (f.orig != nil || app.AuthorizationURI != "" || app.ProviderName != ""))
 	f.base = app
 	f.metadata = nil
+	f.syncIssuerNote()
 	f.initialToken.SetText("")
 	f.presetInfo.RemoveAll()
 	f.clearErrors()
@@ -612,6 +622,7 @@ func (f *appForm) changed() {
 		return
 	}
 	app := f.shownDocument()
+	f.syncIssuerNote()
 	if app.RedirectPort < 0 || app.RedirectPort > 65535 {
 		f.redirectURI.SetText(lang.L("(enter a port from 0 to 65535)"))
 	} else if app.RedirectPort == 0 {
@@ -786,11 +797,35 @@ func (f *appForm) applyMetadata(md *core.ProviderMetadata, raw, expectedIssuer s
 	app.ApplyMetadata(md, docURL)
 	f.metadata = md
 	f.setEndpoints(&app)
+	f.syncIssuerNote()
 	f.endpoints.Open(0)
 	f.updateScopeSuggestions()
 	f.showStatus(fmt.Sprintf(lang.L("Found %s: the endpoints are filled in. Save to keep them."), md.Issuer), widget.SuccessImportance)
 	shown := f.shownDocument()
 	f.syncRegister(&shown)
+}
+
+// syncIssuerNote says, under the Issuer field, when the discovery document fetched here
+// names another issuer than the one the field keeps (typed before discovery, so the document
+// was not held to it): ID tokens are checked against the field's. It follows the field as
+// the person types, and goes with another document.
+func (f *appForm) syncIssuerNote() {
+	if f.issuerNote == nil {
+		return
+	}
+	var contradicted error
+	if f.metadata != nil {
+		kept := core.App{Issuer: strings.TrimSpace(f.urls[core.FieldIssuer].Text)}
+		contradicted = kept.IssuerContradicted(f.metadata)
+	}
+	if contradicted == nil {
+		f.issuerNote.SetText("")
+		f.issuerNote.Hide()
+		return
+	}
+	// core's line names what to do (the field is right above it): no remedy appended.
+	f.issuerNote.SetText(fmt.Sprintf(lang.L("Note: %s"), coreWords(contradicted)))
+	f.issuerNote.Show()
 }
 
 // syncRegister offers registration while no client ID is given: for a new app whose provider
