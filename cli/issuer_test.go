@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 
+	"connectedapps/core/oauth/oauthtest"
 	"connectedapps/core/secret"
 	"connectedapps/internal/testkit"
 )
@@ -67,5 +69,25 @@ func TestAKeptIssuerDiscoveryContradictsIsWarned(t *testing.T) {
 	}
 	if _, e, code = runIn(t, dir, store, "", "discover", op.Issuer); code != 0 || warning(e) != "" {
 		t.Errorf("discover: exit %d, stderr %q", code, e)
+	}
+}
+
+// A preset that reads its provider's document to register a client (Frappe: the issuer is
+// the site) keeps the preset's issuer there too, and says when the document names another.
+func TestAPresetsRegistrationDiscoveryWarnsOfAnotherIssuer(t *testing.T) {
+	p := oauthtest.NewProvider(t)
+	p.Handle("/.well-known/openid-configuration", func(w http.ResponseWriter, _ int, _ oauthtest.Request) {
+		oauthtest.JSON(w, http.StatusOK, map[string]any{"issuer": p.At("/tenant"), "authorization_endpoint": p.At("/auth"),
+			"token_endpoint": p.At("/token"), "registration_endpoint": p.At("/register")})
+	})
+	p.Handle("/register", oauthtest.Always(http.StatusCreated, map[string]any{"client_id": "dyn-2"}))
+	dir, store := configDir(t), secret.NewMemoryStore()
+	out, e, code := runIn(t, dir, store, "", "add", "ERP", "--preset", "frappe", "--site", p.URL)
+	if code != 0 || !strings.Contains(out, "dyn-2") {
+		t.Fatalf("add: exit %d\n%s\n%s", code, out, e)
+	}
+	want := `connectedapps: warning: the discovery document names the issuer "` + p.At("/tenant") + `", not the kept issuer "` + p.URL + `"`
+	if !strings.Contains(e, want) || strings.Count(e, "\n") != 1 {
+		t.Errorf("stderr %q, want one line with %q", e, want)
 	}
 }
