@@ -635,22 +635,37 @@ func (p *tokenPanel) onRefresh() {
 	if !ok {
 		return
 	}
-	p.setBusy(app.ID, true)
-	p.setNotice(app.ID, lang.L("Refreshing…"), widget.MediumImportance)
 	svc := p.env.svc
+	var ts *core.TokenSet
+	var err error
+	var now time.Time
+	p.busyCall(app.ID, lang.L("Refreshing…"), func(ctx context.Context) {
+		ts, err = svc.RefreshFor(ctx, app.ID, selectedAccount(app))
+		now = svc.Clock()
+	}, func() {
+		if err != nil {
+			p.report(app.ID, lang.L("Refresh failed"), err)
+		} else {
+			p.setNotice(app.ID, fmt.Sprintf(lang.L("Refreshed: the new access token %s."), countdownText(ts.Expiry, now)), widget.SuccessImportance)
+		}
+		p.onChanged()
+	})
+}
+
+// busyCall runs work off the UI goroutine, within panelCallTimeout, while the panel shows
+// app busy with notice, then done on the UI goroutine once the panel is no longer busy.
+// What work finds, it leaves in the caller's variables for done: work's writes happen
+// before done runs (fyne.Do after work returns).
+func (p *tokenPanel) busyCall(appID, notice string, work func(ctx context.Context), done func()) {
+	p.setBusy(appID, true)
+	p.setNotice(appID, notice, widget.MediumImportance)
 	p.env.runAsync(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), panelCallTimeout)
 		defer cancel()
-		ts, err := svc.RefreshFor(ctx, app.ID, selectedAccount(app))
-		now := svc.Clock()
+		work(ctx)
 		fyne.Do(func() {
-			p.setBusy(app.ID, false)
-			if err != nil {
-				p.report(app.ID, lang.L("Refresh failed"), err)
-			} else {
-				p.setNotice(app.ID, fmt.Sprintf(lang.L("Refreshed: the new access token %s."), countdownText(ts.Expiry, now)), widget.SuccessImportance)
-			}
-			p.onChanged()
+			p.setBusy(appID, false)
+			done()
 		})
 	})
 }
@@ -666,13 +681,9 @@ func (p *tokenPanel) onTest() {
 		p.report(app.ID, lang.L("Nothing to test"), fmt.Errorf(lang.L("%s has neither a userinfo nor an introspection URI: add one under Endpoints on the Registration tab, save, and test again"), app.ProviderName))
 		return
 	}
-	p.setBusy(app.ID, true)
-	p.setNotice(app.ID, lang.L("Testing…"), widget.MediumImportance)
 	svc := p.env.svc
-	p.env.runAsync(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), panelCallTimeout)
-		defer cancel()
-		var answers []testAnswer
+	var answers []testAnswer
+	p.busyCall(app.ID, lang.L("Testing…"), func(ctx context.Context) {
 		if app.UserinfoURI != "" {
 			raw, err := svc.UserinfoFor(ctx, app.ID, selectedAccount(app))
 			answers = append(answers, testAnswer{name: lang.L("Userinfo"), uri: app.UserinfoURI, raw: raw, err: err})
@@ -681,12 +692,10 @@ func (p *tokenPanel) onTest() {
 			raw, err := svc.IntrospectFor(ctx, app.ID, selectedAccount(app))
 			answers = append(answers, testAnswer{name: lang.L("Introspection"), uri: app.IntrospectionURI, introspection: true, raw: raw, err: err})
 		}
-		fyne.Do(func() {
-			p.setBusy(app.ID, false)
-			p.clearNotice(app.ID)
-			p.showTestAnswers(app, answers)
-			p.onChanged() // userinfo may have refreshed the token
-		})
+	}, func() {
+		p.clearNotice(app.ID)
+		p.showTestAnswers(app, answers)
+		p.onChanged() // userinfo may have refreshed the token
 	})
 }
 
@@ -756,29 +765,25 @@ func (p *tokenPanel) onInspect() {
 	if !ok {
 		return
 	}
-	p.setBusy(app.ID, true)
-	p.setNotice(app.ID, lang.L("Inspecting…"), widget.MediumImportance)
 	svc := p.env.svc
-	p.env.runAsync(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), panelCallTimeout)
-		defer cancel()
-		in, err := svc.InspectFor(ctx, app.ID, selectedAccount(app))
-		fyne.Do(func() {
-			p.setBusy(app.ID, false)
-			if err != nil {
-				p.report(app.ID, lang.L("Could not inspect the tokens"), err)
-				return
-			}
-			p.clearNotice(app.ID)
-			p.inspected = newInspectView(in, svc.Clock())
-			scroll := wheelScroll(p.inspected.content())
-			scroll.SetMinSize(fyne.NewSize(560, 420))
-			title := fmt.Sprintf(lang.L("Tokens of %s"), app.ProviderName)
-			if len(app.Accounts) > 1 {
-				title = fmt.Sprintf(lang.L("Tokens of %s as %s"), app.ProviderName, in.Account)
-			}
-			p.showDialog(showMessage(p.dialogs.parent, title, scroll))
-		})
+	var in *core.Inspection
+	var err error
+	p.busyCall(app.ID, lang.L("Inspecting…"), func(ctx context.Context) {
+		in, err = svc.InspectFor(ctx, app.ID, selectedAccount(app))
+	}, func() {
+		if err != nil {
+			p.report(app.ID, lang.L("Could not inspect the tokens"), err)
+			return
+		}
+		p.clearNotice(app.ID)
+		p.inspected = newInspectView(in, svc.Clock())
+		scroll := wheelScroll(p.inspected.content())
+		scroll.SetMinSize(fyne.NewSize(560, 420))
+		title := fmt.Sprintf(lang.L("Tokens of %s"), app.ProviderName)
+		if len(app.Accounts) > 1 {
+			title = fmt.Sprintf(lang.L("Tokens of %s as %s"), app.ProviderName, in.Account)
+		}
+		p.showDialog(showMessage(p.dialogs.parent, title, scroll))
 	})
 }
 
@@ -811,30 +816,26 @@ func (p *tokenPanel) onDisconnect() {
 }
 
 func (p *tokenPanel) runDisconnect(app core.App, localOnly bool) {
-	p.setBusy(app.ID, true)
-	p.setNotice(app.ID, lang.L("Disconnecting…"), widget.MediumImportance)
 	svc := p.env.svc
-	p.env.runAsync(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), panelCallTimeout)
-		defer cancel()
-		res, err := svc.DisconnectFor(ctx, app.ID, selectedAccount(app), localOnly)
-		fyne.Do(func() {
-			p.setBusy(app.ID, false)
-			switch {
-			case err != nil && !localOnly:
-				p.clearNotice(app.ID)
-				p.offerLocalOnly(app, err)
-			case err != nil:
-				p.report(app.ID, lang.L("Disconnect failed"), err)
-			case res.Revoked:
-				p.setNotice(app.ID, lang.L("Disconnected: the provider revoked the tokens and they were deleted here."), widget.SuccessImportance)
-			case localOnly:
-				p.setNotice(app.ID, lang.L("Disconnected here only: the tokens were deleted from this computer but stay valid at the provider until they expire."), widget.WarningImportance)
-			default:
-				p.setNotice(app.ID, fmt.Sprintf(lang.L("Disconnected here, but not revoked at the provider: %s."), coreText(res.NotRevokedAs)), widget.WarningImportance)
-			}
-			p.onChanged()
-		})
+	var res core.DisconnectResult
+	var err error
+	p.busyCall(app.ID, lang.L("Disconnecting…"), func(ctx context.Context) {
+		res, err = svc.DisconnectFor(ctx, app.ID, selectedAccount(app), localOnly)
+	}, func() {
+		switch {
+		case err != nil && !localOnly:
+			p.clearNotice(app.ID)
+			p.offerLocalOnly(app, err)
+		case err != nil:
+			p.report(app.ID, lang.L("Disconnect failed"), err)
+		case res.Revoked:
+			p.setNotice(app.ID, lang.L("Disconnected: the provider revoked the tokens and they were deleted here."), widget.SuccessImportance)
+		case localOnly:
+			p.setNotice(app.ID, lang.L("Disconnected here only: the tokens were deleted from this computer but stay valid at the provider until they expire."), widget.WarningImportance)
+		default:
+			p.setNotice(app.ID, fmt.Sprintf(lang.L("Disconnected here, but not revoked at the provider: %s."), coreText(res.NotRevokedAs)), widget.WarningImportance)
+		}
+		p.onChanged()
 	})
 }
 
