@@ -75,13 +75,14 @@ endef
 deps:
 	@command -v go >/dev/null 2>&1 || { echo "make: go is not installed or not on PATH: install Go 1.26 or later (https://go.dev/dl) and retry" >&2; exit 1; }
 	@command -v dpkg-query >/dev/null 2>&1 || { echo "make: dpkg-query not found: install these packages by hand: $(PKGS)" >&2; exit 1; }
-	$(call install_missing,$(PKGS))
-	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory node-deps; fi
+	$(call install_missing,$(PKGS) $(NODE_PKGS))
 
 # node-deps: nodejs and npm from Debian, for node-oidc-provider, the second implementation of
 # dynamic client registration the e2e tests register at (e2e/registration_node_test.go; the
 # test runs `npm ci` from its committed lock). deps asks for them only when node or npm is
 # missing: a NodeSource nodejs carries its own npm, which Debian's npm package conflicts with.
+# On a fresh machine they go in with the other packages, one apt-get run (one update) for all.
+NODE_PKGS = $(if $(and $(shell command -v node),$(shell command -v npm)),,nodejs npm)
 node-deps:
 	$(call install_missing,nodejs npm)
 
