@@ -293,17 +293,7 @@ func healthText(h core.RefreshHealth, now time.Time) (string, widget.Importance)
 
 // healthWithRemedies is s followed by what to do about h.
 func healthWithRemedies(s string, h core.RefreshHealth) string {
-	next := ""
-	for _, r := range h.Remedies {
-		w := remedyWords(r)
-		switch {
-		case w == "":
-		case next == "":
-			next = w
-		default:
-			next = fmt.Sprintf(lang.L("%s; or %s"), next, w)
-		}
-	}
+	next := remediesWords(h.Remedies)
 	if next == "" {
 		return s
 	}

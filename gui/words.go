@@ -25,17 +25,7 @@ func errorWords(err error) string { return errorWordsWith(err, fail.Remedies(err
 // own words; whole sentences with %s, so each language orders its own words.
 func errorWordsWith(err error, rs []fail.Remedy) string {
 	msg := strings.Join(strings.Fields(coreWords(err)), " ")
-	next := ""
-	for _, r := range rs {
-		s := remedyWords(r)
-		switch {
-		case s == "":
-		case next == "":
-			next = s
-		default:
-			next = fmt.Sprintf(lang.L("%s; or %s"), next, s)
-		}
-	}
+	next := remediesWords(rs)
 	if next == "" {
 		return msg
 	}
@@ -53,6 +43,23 @@ func fieldNoun(json string) string {
 		return lang.L("callback path")
 	}
 	return app.FieldLabel(json)
+}
+
+// remediesWords words the remedies as one choice ("A; or B"), those with no words left out;
+// "" when none has any.
+func remediesWords(rs []fail.Remedy) string {
+	next := ""
+	for _, r := range rs {
+		s := remedyWords(r)
+		switch {
+		case s == "":
+		case next == "":
+			next = s
+		default:
+			next = fmt.Sprintf(lang.L("%s; or %s"), next, s)
+		}
+	}
+	return next
 }
 
 // remedyWords words a remedy as the window offers it; "" for None.
