@@ -19,6 +19,8 @@ BUILD_BINS = go build -tags $(GO_TAGS) -o $(WINDOW_BIN) . && go build -tags $(GO
 GO_TAGS   := migrated_fynedo,no_emoji
 # `with-test-keyring` runs a command in a private D-Bus session with an unlocked keyring.
 KEYRING   := scripts/with-test-keyring
+# Tools installed for the project at pinned versions (staticcheck, npm when there is none).
+TOOLS     := bin/tools
 
 # Debian packages, one list per purpose. libgl1-mesa-dri is the software OpenGL driver Xvfb
 # needs to give the window a GLX context (apt leaves it out as a mere recommendation).
@@ -77,14 +79,30 @@ deps:
 	@command -v dpkg-query >/dev/null 2>&1 || { echo "make: dpkg-query not found: install these packages by hand: $(PKGS)" >&2; exit 1; }
 	$(call install_missing,$(PKGS) $(NODE_PKGS))
 
-# node-deps: nodejs and npm from Debian, for node-oidc-provider, the second implementation of
+# node-deps: nodejs from Debian and npm, for node-oidc-provider, the second implementation of
 # dynamic client registration the e2e tests register at (e2e/registration_node_test.go; the
-# test runs `npm ci` from its committed lock). deps asks for them only when node or npm is
-# missing: a NodeSource nodejs carries its own npm, which Debian's npm package conflicts with.
-# On a fresh machine they go in with the other packages, one apt-get run (one update) for all.
-NODE_PKGS = $(if $(and $(shell command -v node),$(shell command -v npm)),,nodejs npm)
-node-deps:
-	$(call install_missing,nodejs npm)
+# test runs `npm ci` from its committed lock). deps asks for nodejs only when node is missing.
+# npm is the one on PATH when there is one (a NodeSource nodejs carries its own); otherwise it is
+# npm's own release from its registry, one pinned tarball that bundles its dependencies, checked
+# against its published sha512 and unpacked into bin/tools: Debian's npm package would bring
+# some 360 packages of node modules (40 s more of apt on a fresh machine).
+# The tests get it as CONNECTEDAPPS_NPM.
+NODE_PKGS = $(if $(shell command -v node),,nodejs)
+NPM_VERSION   := 10.9.2
+NPM_INTEGRITY := sha512-iriPEPIkoMYUy3F6f3wwSZAU93E0Eg6cHwIR6jzzOXWSy+SD/rOODEs74cVONHKSx2obXtuUoyidVEhISrisgQ==
+NPM_DIR       := $(TOOLS)/npm-$(NPM_VERSION)
+NPM = $(or $(shell command -v npm),$(CURDIR)/$(NPM_DIR)/bin/npm-cli.js)
+node-deps: deps
+	@if ! command -v npm >/dev/null 2>&1 && [ ! -x "$(NPM_DIR)/bin/npm-cli.js" ]; then \
+		echo "make $@: fetching npm $(NPM_VERSION) from registry.npmjs.org into $(NPM_DIR)"; \
+		tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
+		curl -fsSL --retry 3 -o "$$tmp/npm.tgz" "https://registry.npmjs.org/npm/-/npm-$(NPM_VERSION).tgz" || \
+			{ echo "make $@: could not download npm $(NPM_VERSION) from registry.npmjs.org: check the network, or install npm and retry" >&2; exit 1; }; \
+		got="sha512-$$(openssl dgst -sha512 -binary "$$tmp/npm.tgz" | base64 -w0)"; \
+		[ "$$got" = "$(NPM_INTEGRITY)" ] || { echo "make $@: npm-$(NPM_VERSION).tgz is not the published release (its sha512 differs): nothing was installed" >&2; exit 1; }; \
+		mkdir -p "$$tmp/npm" && tar -xzf "$$tmp/npm.tgz" -C "$$tmp/npm" --strip-components=1 && \
+		mkdir -p "$(TOOLS)" && rm -rf "$(NPM_DIR)" && mv "$$tmp/npm" "$(NPM_DIR)"; \
+	fi
 
 # check: the quick loop while working, under 2 minutes on two cores once the build cache is
 # warm: vet, gofmt, staticcheck (a pinned version, put in bin/tools with `go install`, never in
@@ -93,7 +111,6 @@ node-deps:
 # starting one).
 # `make test` is the whole truth; this is the fast part of it.
 STATICCHECK_VERSION := 0.8.2
-TOOLS := bin/tools
 check: deps
 	go vet -tags $(GO_TAGS) ./...
 	@unformatted="$$(gofmt -l .)" || exit 1; if [ -n "$$unformatted" ]; then \
@@ -131,7 +148,7 @@ run: deps build
 # seeds: one instrumented build per package with targets (a few seconds each once cached;
 # about 45 s the first time on a machine) + 11 targets x 5 s = about 70 s on two cores. End-to-end tests run the freshly
 # built binary named by CONNECTEDAPPS_BIN.
-test: deps
+test: deps node-deps
 	go vet -tags $(GO_TAGS) ./...
 	@# the Wine tests (e2e/wine_test.go) build only with the wine tag, which make test-windows
 	@# sets; vet them here too so that a change to what they use fails before CI's Wine step.
@@ -162,7 +179,7 @@ test: deps
 	fi
 	scripts/cross-check -tags $(GO_TAGS)
 	$(BUILD_BINS)
-	CONNECTEDAPPS_BIN="$(CURDIR)/$(BIN)" $(KEYRING) go test -race -tags $(GO_TAGS) -count=1 -timeout 15m ./...
+	CONNECTEDAPPS_BIN="$(CURDIR)/$(BIN)" CONNECTEDAPPS_NPM="$(NPM)" $(KEYRING) go test -race -tags $(GO_TAGS) -count=1 -timeout 15m ./...
 	scripts/fuzz --fresh 5s -tags $(GO_TAGS)
 
 # fuzz: each fuzz target of the packages under core (scripts/fuzz lists them) for FUZZTIME, e.g.

@@ -26,9 +26,14 @@ const nodeProviderDir = "testdata/oidc-provider"
 func startNodeProvider(t *testing.T) string {
 	t.Helper()
 	node, nerr := exec.LookPath("node")
-	npm, perr := exec.LookPath("npm")
+	// make test names the npm it installed (npm's own release in bin/tools when the machine
+	// has none on PATH, see the Makefile's node-deps).
+	npm, perr := os.Getenv("CONNECTEDAPPS_NPM"), error(nil)
+	if npm == "" {
+		npm, perr = exec.LookPath("npm")
+	}
 	if nerr != nil || perr != nil {
-		t.Fatal("node-oidc-provider needs nodejs and npm: run `make deps`")
+		t.Fatal("node-oidc-provider needs nodejs and npm: run `make node-deps`")
 	}
 	lock, err := os.ReadFile(filepath.Join(nodeProviderDir, "package-lock.json"))
 	if err != nil {
