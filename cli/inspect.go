@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -154,7 +153,7 @@ func writeTokenFacts(w io.Writer, what string, f *core.TokenFacts, now time.Time
 		width = max(width, len(c.Name))
 	}
 	for _, c := range j.Claims {
-		v := claimText(c.Value)
+		v := c.ValueText()
 		if c.Time != nil {
 			v = whenText(*c.Time, now)
 		}
@@ -176,20 +175,4 @@ func signatureText(s core.JWTSignature) string {
 		out += " (" + s.Checked + " checked too)"
 	}
 	return out
-}
-
-// claimText is a claim's value on one line: a string without its quotes, anything else as
-// compact JSON; no control character reaches the terminal.
-func claimText(raw json.RawMessage) string {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return core.CleanText(s)
-	}
-	var v any
-	if json.Unmarshal(raw, &v) == nil {
-		if b, err := json.Marshal(v); err == nil {
-			return core.CleanText(string(b))
-		}
-	}
-	return core.CleanText(string(raw))
 }

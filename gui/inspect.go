@@ -1,7 +1,6 @@
 package gui
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -114,7 +113,7 @@ func (v *inspectView) tokenForm(f *core.TokenFacts, atHash *core.AtHash) *fyne.C
 	if j := f.JWT; j != nil {
 		claims := container.New(layout.NewFormLayout())
 		for _, c := range j.Claims {
-			value := claimWords(c.Value)
+			value := c.ValueText()
 			if c.Time != nil {
 				value = v.when(*c.Time)
 			}
@@ -180,22 +179,6 @@ func atHashWords(h *core.AtHash) (string, widget.Importance) {
 		return lang.L("does not match the access token held"), widget.DangerImportance
 	}
 	return lang.L("could not be checked"), widget.WarningImportance
-}
-
-// claimWords is a claim's value: a string as it is, anything else as compact JSON, with no
-// control character.
-func claimWords(raw json.RawMessage) string {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return core.CleanText(s)
-	}
-	var x any
-	if json.Unmarshal(raw, &x) == nil {
-		if b, err := json.Marshal(x); err == nil {
-			return core.CleanText(string(b))
-		}
-	}
-	return core.CleanText(string(raw))
 }
 
 func inspectHeading(s string) *widget.Label {

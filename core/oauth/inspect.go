@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"connectedapps/core/app"
+
 	"github.com/coreos/go-oidc/v3/oidc"
 )
 
@@ -55,6 +57,23 @@ type Claim struct {
 	Name  string          `json:"name"`
 	Value json.RawMessage `json:"value"`
 	Time  *time.Time      `json:"time,omitempty"`
+}
+
+// ValueText is the claim's value on one line, for a person: a string without its quotes,
+// anything else as compact JSON; no control character (app.CleanText) reaches a terminal or
+// a label. The command line and the window both show a claim so.
+func (c Claim) ValueText() string {
+	var s string
+	if json.Unmarshal(c.Value, &s) == nil {
+		return app.CleanText(s)
+	}
+	var v any
+	if json.Unmarshal(c.Value, &v) == nil {
+		if b, err := json.Marshal(v); err == nil {
+			return app.CleanText(string(b))
+		}
+	}
+	return app.CleanText(string(c.Value))
 }
 
 // timeClaims are the registered claims whose value is a NumericDate.

@@ -3,6 +3,7 @@ package oauth
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -161,5 +162,23 @@ func TestAtHashOfKnownValue(t *testing.T) {
 	got, ok := AtHashOf("RS256", "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y")
 	if !ok || got != "77QmUPtjPfzWtF2AnpK9RQ" {
 		t.Errorf("at_hash = %q, want the spec's 77QmUPtjPfzWtF2AnpK9RQ", got)
+	}
+}
+
+// A claim's value reads the same on the command line and in the window: a string without its
+// quotes, anything else as compact JSON, and a provider's control characters never through.
+func TestClaimValueText(t *testing.T) {
+	for _, tc := range []struct{ raw, want string }{
+		{`"alice@example.com"`, "alice@example.com"},
+		{`1767225600`, "1767225600"},
+		{`true`, "true"},
+		{`["a", "b"]`, `["a","b"]`},
+		{`{"b": 1, "a": {"c": null}}`, `{"a":{"c":null},"b":1}`},
+		{`"evil\u001b]52;c;AAAA\u0007name"`, "evil]52;c;AAAAname"},
+		{`{"x": "\u009b2J"}`, `{"x":"2J"}`},
+	} {
+		if got := (Claim{Name: "c", Value: json.RawMessage(tc.raw)}).ValueText(); got != tc.want {
+			t.Errorf("ValueText(%s) = %q, want %q", tc.raw, got, tc.want)
+		}
 	}
 }
