@@ -11,8 +11,8 @@ import (
 )
 
 // Hostname names this computer in a registered client's name ("Connected Apps on HOSTNAME"),
-// so the person can tell it among the provider's clients; a variable for the tests.
-var Hostname = func() string {
+// so the person can tell it among the provider's clients.
+func hostname() string {
 	h, _ := os.Hostname()
 	return h
 }
@@ -50,7 +50,7 @@ func (s *Service) AddRegistered(ctx context.Context, app App, initialAccessToken
 		// keeps it.
 		app.CallbackPath = NewCallbackPath(app.ProviderName, apps)
 	}
-	reg, err := oauth.Register(ctx, s.HTTP, &app, Hostname(), initialAccessToken)
+	reg, err := oauth.Register(ctx, s.HTTP, &app, hostname(), initialAccessToken)
 	if err != nil {
 		if reg != nil {
 			s.undoRegistration(ctx, &app, reg)
@@ -155,7 +155,7 @@ func (s *Service) RegisterExisting(ctx context.Context, name, initialAccessToken
 		}
 		app.FillFromMetadata(md)
 	}
-	reg, err := oauth.Register(ctx, s.HTTP, &app, Hostname(), initialAccessToken)
+	reg, err := oauth.Register(ctx, s.HTTP, &app, hostname(), initialAccessToken)
 	if err != nil {
 		if reg != nil {
 			s.undoRegistration(ctx, &app, reg)
