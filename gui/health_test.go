@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
 	"connectedapps/core"
@@ -39,27 +37,11 @@ func withRefreshToken(t *testing.T, svc *core.Service, name, preset string, issu
 func shownLabel(t *testing.T, w *mainWindow, s string) *widget.Label {
 	t.Helper()
 	var found *widget.Label
-	var walk func(o fyne.CanvasObject)
-	walk = func(o fyne.CanvasObject) {
-		if o == nil || !o.Visible() {
-			return
-		}
-		switch o := o.(type) {
-		case *widget.Label:
-			if strings.Contains(o.Text, s) {
-				found = o
-			}
-		case *fyne.Container:
-			for _, c := range o.Objects {
-				walk(c)
-			}
-		case fyne.Widget:
-			for _, c := range test.WidgetRenderer(o).Objects() {
-				walk(c)
-			}
+	for _, l := range shownLabels(w) {
+		if strings.Contains(l.Text, s) {
+			found = l
 		}
 	}
-	walk(w.win.Content())
 	if found == nil {
 		t.Fatalf("no visible label says %q; the window shows %q", s, shownTexts(w))
 	}

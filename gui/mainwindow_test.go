@@ -81,9 +81,9 @@ func openWindow(t *testing.T, svc *core.Service) *mainWindow {
 	return w
 }
 
-// shownTexts is every label a person can see in the window, in drawing order.
-func shownTexts(w *mainWindow) []string {
-	var out []string
+// shownLabels is every label a person can see in the window, in drawing order.
+func shownLabels(w *mainWindow) []*widget.Label {
+	var out []*widget.Label
 	var walk func(o fyne.CanvasObject)
 	walk = func(o fyne.CanvasObject) {
 		if o == nil || !o.Visible() {
@@ -91,9 +91,7 @@ func shownTexts(w *mainWindow) []string {
 		}
 		switch o := o.(type) {
 		case *widget.Label:
-			if o.Text != "" {
-				out = append(out, o.Text)
-			}
+			out = append(out, o)
 		case *fyne.Container:
 			for _, c := range o.Objects {
 				walk(c)
@@ -105,6 +103,17 @@ func shownTexts(w *mainWindow) []string {
 		}
 	}
 	walk(w.win.Content())
+	return out
+}
+
+// shownTexts is the text of every label a person can see in the window, in drawing order.
+func shownTexts(w *mainWindow) []string {
+	var out []string
+	for _, l := range shownLabels(w) {
+		if l.Text != "" {
+			out = append(out, l.Text)
+		}
+	}
 	return out
 }
 
