@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -38,10 +39,14 @@ type ImportResult struct {
 
 // addNote records a note and, in the same place, what to do about it.
 func (imp *ImportedApp) addNote(fix fail.Remedy, format string, args ...any) {
+	imp.note(fix, fmt.Sprintf(format, args...))
+}
+
+func (imp *ImportedApp) note(fix fail.Remedy, text string) {
 	for len(imp.Fixes) < len(imp.Notes) {
 		imp.Fixes = append(imp.Fixes, fail.Remedy{})
 	}
-	imp.Notes = append(imp.Notes, fmt.Sprintf(format, args...))
+	imp.Notes = append(imp.Notes, text)
 	imp.Fixes = append(imp.Fixes, fix)
 }
 
@@ -494,6 +499,21 @@ func (s *Service) completeFromDiscovery(ctx context.Context, imp *ImportedApp) {
 		return
 	}
 	a.FillFromMetadata(md)
+	// The file's issuer is kept (what the file says wins), so a document that names another
+	// is said now, as add and discover say it, rather than met as failing ID tokens at connect.
+	if w := a.IssuerContradicted(md); w != nil {
+		imp.addProblem(w)
+	}
+}
+
+// addProblem records one of core's errors as a note: its message (made by a catalogued
+// format, so the window words it as it words the error) and its remedy.
+func (imp *ImportedApp) addProblem(err error) {
+	var fix fail.Remedy
+	if e, ok := errors.AsType[*fail.Error](err); ok {
+		fix = e.Remedy
+	}
+	imp.note(fix, err.Error())
 }
 
 // Export writes the named apps (all when none is named) as a JSON array of Frappe Connected

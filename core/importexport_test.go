@@ -219,6 +219,18 @@ func TestImportFrappeDiscoversIssuerAndKeys(t *testing.T) {
 		a.AuthorizationURI != srv.URL+"/doc/auth" || a.TokenURI != srv.URL+"/doc/token" || len(res[0].Notes) != 0 {
 		t.Errorf("discovery should fill only what the document lacks: %+v %q", a, res[0].Notes)
 	}
+	// A file naming another issuer than its discovery document keeps the file's, and says so
+	// with the remedy (the Issuer field), as add does.
+	other := strings.Replace(doc, `"client_id":"c",`, `"client_id":"c","issuer":"https://elsewhere.example",`, 1)
+	res, err = svc.Import(context.Background(), []byte(other), "OIDC elsewhere")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := res[0].App; a.Issuer != "https://elsewhere.example" || a.JWKSURI != srv.URL+"/keys" || len(res[0].Notes) != 1 ||
+		!strings.Contains(res[0].Notes[0], `names the issuer "`+srv.URL+`", not the kept issuer "https://elsewhere.example"`) ||
+		res[0].Fixes[0] != (fail.Remedy{Do: fail.FixField, Field: FieldIssuer, App: "OIDC elsewhere"}) {
+		t.Errorf("a contradicted issuer: %+v %q %+v", a, res[0].Notes, res[0].Fixes)
+	}
 	// Unreachable discovery: imported all the same, with a note.
 	srv.Close()
 	res, err = svc.Import(context.Background(), []byte(doc), "OIDC 2")

@@ -730,14 +730,36 @@ func TestImportNotesInChinese(t *testing.T) {
 	if err != nil || len(res) != 1 || len(res[0].Notes) < 2 {
 		t.Fatalf("the import gave %+v, %v; want one app with notes", res, err)
 	}
+	// A Frappe document naming another issuer than its discovery document: the note is the
+	// message add gives, worded the same way.
+	disco := httptest.NewServer(nil)
+	t.Cleanup(disco.Close)
+	disco.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"issuer":%q,"authorization_endpoint":"%[1]s/auth","token_endpoint":"%[1]s/token","jwks_uri":"%[1]s/keys"}`, disco.URL)
+	})
+	frappe := `{"provider_name":"别处","client_id":"c","issuer":"https://elsewhere.example","openid_configuration":"` + disco.URL +
+		`/.well-known/openid-configuration","scopes":[{"scope":"openid"}]}`
+	more, err := svc.Import(context.Background(), []byte(frappe), "")
+	if err != nil || len(more) != 1 || len(more[0].Notes) != 1 {
+		t.Fatalf("the import gave %+v, %v; want one app with the issuer's note", more, err)
+	}
+	res = append(res, more...)
 	inChinese(t)
-	for i, n := range res[0].Notes {
-		words := noteWords(res[0], i)
+	for _, r := range res {
+		checkNotesInChinese(t, r)
+	}
+}
+
+func checkNotesInChinese(t *testing.T, r core.ImportResult) {
+	t.Helper()
+	for i, n := range r.Notes {
+		words := noteWords(r, i)
 		t.Logf("%s\n  %s", n, words)
 		if words == n {
 			t.Errorf("the note %q stayed English", n)
 		}
-		if left := coreEnglishLeft(words, "谷歌"); len(left) > 0 {
+		if left := coreEnglishLeft(words, r.App.ProviderName); len(left) > 0 {
 			t.Errorf("the note %q in Chinese still says, in English:\n%s", words, strings.Join(left, "\n"))
 		}
 	}
