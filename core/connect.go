@@ -124,8 +124,10 @@ func (s *Service) Connect(ctx context.Context, name string, opts ConnectOptions)
 		var pe *ProviderError
 		switch {
 		case errors.As(err, &pe):
-			pe.App = app.ProviderName
-			return nil, pe
+			// A copy: the catcher writes the same error into the browser's page at this moment.
+			named := *pe
+			named.App = app.ProviderName
+			return nil, &named
 		case errors.Is(err, ErrTimeout):
 			return nil, Failf(ErrTimeout, "%s: nobody signed in within %s", app.ProviderName, timeout).With(fail.WaitLongerFor(app.ProviderName))
 		case errors.Is(err, ErrCanceled):

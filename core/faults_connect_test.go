@@ -398,6 +398,28 @@ func TestConnectCallbackWithoutCode(t *testing.T) {
 	f.assertNothingKept(t)
 }
 
+// The provider's refusal reaches the browser's page and Connect at the same moment, as with
+// a real browser (its own process): the page is written from the error Connect names the app
+// in, so under -race a shared error would be caught here (it was, in the built binary).
+func TestConnectProviderRefusalWhileThePageIsWritten(t *testing.T) {
+	f := newFltFixture(t, nil, "")
+	page := make(chan string, 1)
+	f.setBrowser(func(link *url.URL) error {
+		q := link.Query()
+		go func() {
+			_, body := f.callback(q.Get("redirect_uri"), url.Values{"state": {q.Get("state")}, "error": {"access_denied"}, "error_description": {"No thanks"}})
+			page <- body
+		}()
+		return nil
+	})
+	_, err := f.connect(t)
+	fltAssertMessage(t, err, "Fake IdP: sign-in failed", `"access_denied"`, "No thanks")
+	if body := <-page; !strings.Contains(body, "Sign-in failed") || !strings.Contains(body, "access_denied") {
+		t.Errorf("the browser's page: %s", body)
+	}
+	f.assertNothingKept(t)
+}
+
 // A callback from an earlier attempt (its state and code, replayed into a new attempt) is
 // refused: each attempt has a state of its own, and the replayed code is never exchanged.
 // (Before issue 8 the replay also ended the new attempt; now it is answered 400 and the new
