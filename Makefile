@@ -68,16 +68,18 @@ define forbid_imports
 	if [ -n "$$bad" ]; then echo "make test: $$bad; $(4) (see docs/ARCHITECTURE.md)" >&2; exit 1; fi
 endef
 
-.PHONY: deps node-deps check build run test fuzz bench bench-deps screenshot screenshots package clean \
+.PHONY: have-go deps node-deps check build run test test-suite test-cross fuzz bench bench-deps screenshot screenshots package clean \
 	windows-deps windows test-windows screenshots-windows
 
 # deps: Fyne needs cgo with the OpenGL and X11 headers; the tests need a real keyring
 # (gnome-keyring on a private D-Bus) and the window smoke tests an X server (Xvfb). apt-get
 # runs, and `apt-get update` runs once, only when a package is missing, so repeated runs are fast.
-deps:
-	@command -v go >/dev/null 2>&1 || { echo "make: go is not installed or not on PATH: install Go 1.26 or later (https://go.dev/dl) and retry" >&2; exit 1; }
+deps: have-go
 	@command -v dpkg-query >/dev/null 2>&1 || { echo "make: dpkg-query not found: install these packages by hand: $(PKGS)" >&2; exit 1; }
 	$(call install_missing,$(PKGS) $(NODE_PKGS))
+
+have-go:
+	@command -v go >/dev/null 2>&1 || { echo "make: go is not installed or not on PATH: install Go 1.26 or later (https://go.dev/dl) and retry" >&2; exit 1; }
 
 # node-deps: nodejs from Debian and npm, for node-oidc-provider, the second implementation of
 # dynamic client registration the e2e tests register at (e2e/registration_node_test.go; the
@@ -135,20 +137,29 @@ run: deps build
 	./$(BIN)
 
 # test: everything CI checks (with `make test-windows`, which .ci/run runs after it), cheapest
-# first so a mistake fails fast: vet, the one-way dependency rule (core never imports Fyne;
-# internal/... imports none of core, cli, gui or Fyne; core/fail imports no other package of
-# core; core/app only core/fail; core/oauth neither core, core/registry nor core/secret;
-# core/registry neither core, core/oauth nor core/secret; core/secret imports neither core nor
-# cli nor gui; cli and gui never import each other), formatting, then the
-# compile check for Windows and macOS (scripts/cross-check: go vet, which compiles the tests, and
-# go build of every package for windows/amd64, darwin/amd64 and darwin/arm64 without cgo; the
-# packages that need cgo there are named in the script with the reason), then the whole
-# suite with the race detector against a real, throwaway keyring (the fuzz targets' seed
-# corpora run there as ordinary tests), then each fuzz target for 5 seconds from the committed
-# seeds: one instrumented build per package with targets (a few seconds each once cached;
-# about 45 s the first time on a machine) + 11 targets x 5 s = about 70 s on two cores. End-to-end tests run the freshly
-# built binary named by CONNECTEDAPPS_BIN.
-test: deps node-deps
+# first so a mistake fails fast (test-suite): vet, the one-way dependency rule (core never
+# imports Fyne; internal/... imports none of core, cli, gui or Fyne; core/fail imports no other
+# package of core; core/app only core/fail; core/oauth neither core, core/registry nor
+# core/secret; core/registry neither core, core/oauth nor core/secret; core/secret imports
+# neither core nor cli nor gui; cli and gui never import each other), formatting, then the
+# whole suite with the race detector against a real, throwaway keyring (the fuzz targets' seed
+# corpora run there as ordinary tests; end-to-end tests run the freshly built binary named by
+# CONNECTEDAPPS_BIN), then each fuzz target for 5 seconds from the committed seeds: one
+# instrumented build per package with targets (a few seconds each once cached; about 45 s the
+# first time on a machine) + 11 targets x 5 s = about 70 s on two cores.
+# Beside it runs the compile check for Windows and macOS (test-cross, scripts/cross-check: go
+# vet, which compiles the tests, and go build of every package for windows/amd64, darwin/amd64
+# and darwin/arm64 without cgo; the packages that need cgo there are named in the script with
+# the reason). Needing neither Debian's packages nor cgo, it fills what apt-get and the cgo
+# compile of Fyne (one C file at a time) leave of the two cores on a fresh machine. The lines
+# of the two are kept whole (-Oline).
+test:
+	@$(MAKE) --no-print-directory -j2 -Oline test-suite test-cross
+
+test-cross: have-go
+	scripts/cross-check -tags $(GO_TAGS)
+
+test-suite: deps node-deps
 	go vet -tags $(GO_TAGS) ./...
 	@# the Wine tests (e2e/wine_test.go) build only with the wine tag, which make test-windows
 	@# sets; vet them here too so that a change to what they use fails before CI's Wine step.
@@ -177,7 +188,6 @@ test: deps node-deps
 	if grep -E '^fyne[.]io/' <<<"$$lean_deps"; then \
 		echo "make test: cmd/connectedapps links the fyne.io packages above; the command line must not pay for Fyne's init (see docs/ARCHITECTURE.md)" >&2; exit 1; \
 	fi
-	scripts/cross-check -tags $(GO_TAGS)
 	$(BUILD_BINS)
 	CONNECTEDAPPS_BIN="$(CURDIR)/$(BIN)" CONNECTEDAPPS_NPM="$(NPM)" $(KEYRING) go test -race -tags $(GO_TAGS) -count=1 -timeout 15m ./...
 	scripts/fuzz --fresh 5s -tags $(GO_TAGS)
