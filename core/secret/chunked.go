@@ -49,12 +49,12 @@ func (c *ChunkedStore) Get(key string) (string, error) {
 }
 
 func (c *ChunkedStore) Set(key, value string) error {
-	old, err := c.inner.Get(key)
-	if err != nil && !errors.Is(err, ErrNotFound) {
+	old, note, err := c.readWithNote(key)
+	if err != nil {
 		return err
 	}
 	oldGen, oldN, oldChunked := parseChunkIndex(old)
-	c.removeOrphans(key, oldGen)
+	c.removeNoted(key, note, oldGen)
 	split := strings.HasPrefix(value, chunkIndexPrefix) || (c.limit > 0 && len(value) > c.limit)
 	var gen string
 	var pieces []string
@@ -125,6 +125,32 @@ func (c *ChunkedStore) Delete(key string) error {
 	return nil
 }
 
+// manyGetter is a store that reads several entries in one exchange (the keyring: in the round
+// trips of one read).
+type manyGetter interface {
+	GetMany(keys []string) (values []string, found []bool, err error)
+}
+
+// readWithNote reads key's value and its pending note ("" for either that is missing),
+// together where the store can: a write reads both, and on the keyring every read is a
+// D-Bus round trip or two.
+func (c *ChunkedStore) readWithNote(key string) (value, note string, err error) {
+	if m, ok := c.inner.(manyGetter); ok {
+		values, _, err := m.GetMany([]string{key, pendingKey(key)})
+		if err != nil {
+			return "", "", err
+		}
+		return values[0], values[1], nil
+	}
+	if value, err = c.inner.Get(key); err != nil && !errors.Is(err, ErrNotFound) {
+		return "", "", err
+	}
+	if note, err = c.inner.Get(pendingKey(key)); err != nil && !errors.Is(err, ErrNotFound) {
+		note = "" // best effort, as removeOrphans: the write goes on
+	}
+	return value, note, nil
+}
+
 // pieceSet names the pieces of one generation of a split value.
 type pieceSet struct {
 	gen string
@@ -160,8 +186,14 @@ func parsePieceSets(v string) []pieceSet {
 // note names but the one the index names now, current) and then the note. Best effort, as for
 // deletePieces: an orphan is unreachable, never read as the value.
 func (c *ChunkedStore) removeOrphans(key, current string) {
-	note, err := c.inner.Get(pendingKey(key))
-	if err != nil {
+	if note, err := c.inner.Get(pendingKey(key)); err == nil {
+		c.removeNoted(key, note, current)
+	}
+}
+
+// removeNoted is removeOrphans with the note already read ("" when there is none).
+func (c *ChunkedStore) removeNoted(key, note, current string) {
+	if note == "" {
 		return
 	}
 	for _, p := range parsePieceSets(note) {

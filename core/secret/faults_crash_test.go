@@ -1,6 +1,7 @@
 package secret
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -95,6 +96,24 @@ func TestChunkedKeyringWriteKilledMidway(t *testing.T) {
 			}
 			if got, err := store.Get(key); err != nil || got != third {
 				t.Fatalf("after the next write Get = %q, %v", got, err)
+			}
+			// and it removed what the killed writer left: its note, and every piece but the
+			// third value's (the note is read with the value, in one exchange).
+			if _, err := raw.Get(pendingKey(key)); !errors.Is(err, ErrNotFound) {
+				t.Errorf("the killed writer's note is still there after the next write: %v", err)
+			}
+			index, _ := raw.Get(key)
+			thirdGen, _, _ := parseChunkIndex(index)
+			left := []pieceSet{{oldGen, oldN}}
+			if p := strings.Split(detail, "#"); len(p) == 3 {
+				left = append(left, pieceSet{p[1], len(splitUTF8(newValue, fltChunkLimit))})
+			}
+			for _, ps := range left {
+				for i := range ps.n {
+					if _, err := raw.Get(chunkKey(key, ps.gen, i)); ps.gen != thirdGen && !errors.Is(err, ErrNotFound) {
+						t.Errorf("piece %d of generation %s is left in the keyring after the next write (%v)", i, ps.gen, err)
+					}
+				}
 			}
 		})
 	}

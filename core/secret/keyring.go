@@ -43,8 +43,34 @@ func NewSystemStore() Store {
 
 func (k *KeyringStore) Get(key string) (string, error) {
 	var v string
-	err := k.call("read", func() (err error) { v, err = keyringGet(KeyringService, key); return })
-	return v, err
+	if err := k.call("read", func() (err error) { v, err = keyringGet(KeyringService, key); return }); err != nil {
+		return "", err // and v untouched: after a timeout the call may still write it
+	}
+	return v, nil
+}
+
+// GetMany reads several entries at once (the chunked store's write reads an entry and its
+// pending note): on Linux in the round trips of one read. found says which exist.
+func (k *KeyringStore) GetMany(keys []string) (values []string, found []bool, err error) {
+	var v []string
+	var f []bool
+	if err := k.call("read", func() (err error) { v, f, err = keyringGetMany(KeyringService, keys); return }); err != nil {
+		return nil, nil, err
+	}
+	return v, f, nil
+}
+
+// getEach reads each entry with go-keyring's Get; found says which exist.
+func getEach(service string, users []string) (values []string, found []bool, err error) {
+	values, found = make([]string, len(users)), make([]bool, len(users))
+	for i, user := range users {
+		if values[i], err = keyring.Get(service, user); err == nil {
+			found[i] = true
+		} else if !errors.Is(err, keyring.ErrNotFound) {
+			return nil, nil, err
+		}
+	}
+	return values, found, nil
 }
 
 func (k *KeyringStore) Set(key, value string) error {

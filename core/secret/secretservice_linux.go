@@ -3,6 +3,7 @@ package secret
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/godbus/dbus/v5"
 	"github.com/zalando/go-keyring"
@@ -20,28 +21,39 @@ const (
 // the other (the collection list, Unlock of the collection, SearchItems, OpenSession, Unlock
 // of the item, GetSecret, Close); a cached `connectedapps token` spends most of its own time
 // there. The common case, an entry in an unlocked keyring, needs two round trips: SearchItems
-// and OpenSession sent together, then GetSecrets. Anything else (a locked entry, which needs
-// go-keyring's unlock and its prompt, or any failure) goes to go-keyring, so its errors and
-// prompts are unchanged. An entry found nowhere, locked or not, is ErrNotFound, as go-keyring
-// would say.
+// (with OpenSession, the first time in a process), then GetSecrets. Anything else (a locked
+// entry, which needs go-keyring's unlock and its prompt, or any failure) goes to go-keyring,
+// so its errors and prompts are unchanged. An entry found nowhere, locked or not, is
+// ErrNotFound, as go-keyring would say.
 func keyringGet(service, user string) (string, error) {
-	if v, found, ok := secretServiceGet(service, user); ok {
-		if !found {
-			return "", keyring.ErrNotFound
-		}
-		return v, nil
+	values, found, ok := secretServiceGetMany(service, []string{user})
+	if !ok {
+		return keyring.Get(service, user)
 	}
-	return keyring.Get(service, user)
+	if !found[0] {
+		return "", keyring.ErrNotFound
+	}
+	return values[0], nil
+}
+
+// keyringGetMany reads several entries in the same two round trips as one (the chunked
+// store's write reads an entry and its pending note together); found says which exist.
+// Where the fast path cannot answer, each is read through go-keyring.
+func keyringGetMany(service string, users []string) (values []string, found []bool, err error) {
+	if values, found, ok := secretServiceGetMany(service, users); ok {
+		return values, found, nil
+	}
+	return getEach(service, users)
 }
 
 // keyringSet writes one entry. go-keyring's Set makes five Secret Service calls one after the
 // other (OpenSession, the collection list, Unlock, CreateItem, Close); the common case, an
-// unlocked collection, needs two round trips: OpenSession and the collection list sent
-// together, then CreateItem (replacing, as go-keyring does) into the collection go-keyring
-// would choose, with go-keyring's label. Anything else (a locked collection, which needs
-// go-keyring's Unlock and its prompt, a prompt asked for by CreateItem, or any failure) goes
-// to go-keyring, so its errors and prompts are unchanged; CreateItem replaces, so a retry
-// there after a partial attempt here leaves one entry.
+// unlocked collection, needs one round trip once the process knows its session and the
+// collection (CreateItem, replacing, as go-keyring does, into the collection go-keyring would
+// choose, with go-keyring's label), two the first time. Anything else (a locked collection,
+// which needs go-keyring's Unlock and its prompt, a prompt asked for by CreateItem, or any
+// failure) goes to go-keyring, so its errors and prompts are unchanged; CreateItem replaces,
+// so a retry there after a partial attempt here leaves one entry.
 func keyringSet(service, user, value string) error {
 	if secretServiceSet(service, user, value) {
 		return nil
@@ -49,33 +61,106 @@ func keyringSet(service, user, value string) error {
 	return keyring.Set(service, user, value)
 }
 
-// secretServiceSet is the two-round-trip write: false means "ask go-keyring".
+// ssSession is what a process keeps of the Secret Service between calls: its session (the
+// "plain" kind go-keyring opens too, which carries no key; the daemon keeps it until the
+// connection closes) and the collection writes go to. Opening a session for every call cost
+// nothing on a read (it travels with SearchItems) but a round trip on every write. Both are
+// forgotten at the first failure that might be theirs, so a restarted daemon costs one call
+// through go-keyring, then a fresh session.
+var ssSession struct {
+	mu         sync.Mutex
+	conn       *dbus.Conn
+	path       dbus.ObjectPath
+	collection dbus.ObjectPath // "" until a write looks it up
+}
+
+// cachedSession is the session kept for conn, and the write collection if known.
+func cachedSession(conn *dbus.Conn) (session, collection dbus.ObjectPath) {
+	ssSession.mu.Lock()
+	defer ssSession.mu.Unlock()
+	if ssSession.conn != conn {
+		return "", ""
+	}
+	return ssSession.path, ssSession.collection
+}
+
+// keepSession keeps session for conn (and the write collection, when given) and returns the
+// session to use: the one already kept, if another call kept one first (this one is closed).
+func keepSession(conn *dbus.Conn, session, collection dbus.ObjectPath) dbus.ObjectPath {
+	ssSession.mu.Lock()
+	defer ssSession.mu.Unlock()
+	switch {
+	case ssSession.conn == conn && ssSession.path == session:
+	case ssSession.conn == conn && ssSession.path != "":
+		conn.Object(ssName, session).Go("org.freedesktop.Secret.Session.Close", dbus.FlagNoReplyExpected, nil)
+		session = ssSession.path
+	default:
+		ssSession.conn, ssSession.path, ssSession.collection = conn, session, ""
+	}
+	if collection != "" {
+		ssSession.collection = collection
+	}
+	return session
+}
+
+// forgetSession drops the session a failed call used, unless another call replaced it.
+func forgetSession(conn *dbus.Conn, session dbus.ObjectPath) {
+	ssSession.mu.Lock()
+	defer ssSession.mu.Unlock()
+	if ssSession.conn == conn && ssSession.path == session {
+		ssSession.conn, ssSession.path, ssSession.collection = nil, "", ""
+	}
+}
+
+// openSession asks for a session; wait for the answer with sessionFrom.
+func openSession(obj dbus.BusObject) *dbus.Call {
+	return obj.Go(ssService+".OpenSession", 0, nil, "plain", dbus.MakeVariant(""))
+}
+
+func sessionFrom(open *dbus.Call) dbus.ObjectPath {
+	<-open.Done
+	var session dbus.ObjectPath
+	var output dbus.Variant
+	if open.Err != nil || open.Store(&output, &session) != nil {
+		return ""
+	}
+	return session
+}
+
+// secretServiceSet is the fast write: false means "ask go-keyring".
 func secretServiceSet(service, user, value string) bool {
 	conn, err := dbus.SessionBus() // the connection go-keyring shares too
 	if err != nil {
 		return false
 	}
 	obj := conn.Object(ssName, ssPath)
-	open := obj.Go(ssService+".OpenSession", 0, nil, "plain", dbus.MakeVariant(""))
-	list := obj.Go("org.freedesktop.DBus.Properties.Get", 0, nil, ssService, "Collections")
-	<-open.Done
-	<-list.Done
-	var session dbus.ObjectPath
-	var output dbus.Variant
-	if open.Err != nil || open.Store(&output, &session) != nil || session == "" {
-		return false
-	}
-	defer conn.Object(ssName, session).Go("org.freedesktop.Secret.Session.Close", dbus.FlagNoReplyExpected, nil)
-	var collections dbus.Variant
-	if list.Err != nil || list.Store(&collections) != nil {
-		return false
-	}
-	paths, _ := collections.Value().([]dbus.ObjectPath)
-	collection := dbus.ObjectPath(ssPath + "/aliases/default") // go-keyring's choice without a login collection
-	for _, p := range paths {
-		if p == dbus.ObjectPath(ssLoginPrefix[:len(ssLoginPrefix)-1]) {
-			collection = p
+	session, collection := cachedSession(conn)
+	if session == "" || collection == "" {
+		var open *dbus.Call
+		if session == "" {
+			open = openSession(obj)
 		}
+		list := obj.Go("org.freedesktop.DBus.Properties.Get", 0, nil, ssService, "Collections")
+		if open != nil {
+			if session = sessionFrom(open); session == "" {
+				<-list.Done
+				return false
+			}
+		}
+		<-list.Done
+		var collections dbus.Variant
+		if list.Err != nil || list.Store(&collections) != nil {
+			forgetSession(conn, session)
+			return false
+		}
+		paths, _ := collections.Value().([]dbus.ObjectPath)
+		collection = dbus.ObjectPath(ssPath + "/aliases/default") // go-keyring's choice without a login collection
+		for _, p := range paths {
+			if p == dbus.ObjectPath(ssLoginPrefix[:len(ssLoginPrefix)-1]) {
+				collection = p
+			}
+		}
+		session = keepSession(conn, session, collection)
 	}
 	props := map[string]dbus.Variant{
 		"org.freedesktop.Secret.Item.Label":      dbus.MakeVariant(fmt.Sprintf("Password for '%s' on '%s'", user, service)),
@@ -89,41 +174,67 @@ func secretServiceSet(service, user, value string) bool {
 	}{session, []byte{}, []byte(value), "text/plain; charset=utf8"}
 	var item, prompt dbus.ObjectPath
 	err = conn.Object(ssName, collection).Call("org.freedesktop.Secret.Collection.CreateItem", 0, props, secret, true).Store(&item, &prompt)
-	return err == nil && prompt == "/" && item != "/" && item != ""
+	if err != nil {
+		forgetSession(conn, session) // a stale session fails this way too; a locked collection needs go-keyring either way
+		return false
+	}
+	return prompt == "/" && item != "/" && item != ""
 }
 
-// secretServiceGet is the two-round-trip read: ok=false means "ask go-keyring".
-func secretServiceGet(service, user string) (value string, found, ok bool) {
+// secretServiceGetMany is the fast read of one or more entries: SearchItems for each (and
+// OpenSession the first time) in one round trip, then one GetSecrets for all that were
+// found. ok=false means "ask go-keyring": an entry found only locked, or any failure.
+func secretServiceGetMany(service string, users []string) (values []string, found []bool, ok bool) {
 	conn, err := dbus.SessionBus() // the connection go-keyring shares too
 	if err != nil {
-		return "", false, false
+		return nil, nil, false
 	}
 	obj := conn.Object(ssName, ssPath)
-	search := obj.Go(ssService+".SearchItems", 0, nil, map[string]string{"service": service, "username": user})
-	open := obj.Go(ssService+".OpenSession", 0, nil, "plain", dbus.MakeVariant(""))
-	<-search.Done
-	<-open.Done
-	var session dbus.ObjectPath
-	var output dbus.Variant
-	if open.Err == nil && open.Store(&output, &session) == nil {
-		// Closed without waiting for the answer; the daemon also drops it with the connection.
-		defer conn.Object(ssName, session).Go("org.freedesktop.Secret.Session.Close", dbus.FlagNoReplyExpected, nil)
+	searches := make([]*dbus.Call, len(users))
+	for i, user := range users {
+		searches[i] = obj.Go(ssService+".SearchItems", 0, nil, map[string]string{"service": service, "username": user})
 	}
-	var unlocked, locked []dbus.ObjectPath
-	if search.Err != nil || search.Store(&unlocked, &locked) != nil || open.Err != nil || session == "" {
-		return "", false, false
+	session, _ := cachedSession(conn)
+	var open *dbus.Call
+	if session == "" {
+		open = openSession(obj)
 	}
-	if len(unlocked) == 0 {
-		return "", false, len(locked) == 0
-	}
-	// go-keyring files entries in the login collection (or the default one where there is
-	// no login collection): prefer the entry there when another collection has a namesake.
-	item := unlocked[0]
-	for _, p := range unlocked {
-		if strings.HasPrefix(string(p), ssLoginPrefix) {
-			item = p
-			break
+	items := make([]dbus.ObjectPath, len(users))
+	var wanted []dbus.ObjectPath
+	failed := false
+	for i, search := range searches {
+		<-search.Done
+		var unlocked, locked []dbus.ObjectPath
+		switch {
+		case search.Err != nil || search.Store(&unlocked, &locked) != nil:
+			failed = true
+		case len(unlocked) > 0:
+			// go-keyring files entries in the login collection (or the default one where
+			// there is no login collection): prefer the entry there when another collection
+			// has a namesake.
+			items[i] = unlocked[0]
+			for _, p := range unlocked {
+				if strings.HasPrefix(string(p), ssLoginPrefix) {
+					items[i] = p
+					break
+				}
+			}
+			wanted = append(wanted, items[i])
+		case len(locked) > 0:
+			failed = true // go-keyring unlocks it, with its prompt
 		}
+	}
+	if open != nil {
+		if session = sessionFrom(open); session != "" {
+			session = keepSession(conn, session, "")
+		}
+	}
+	if failed || session == "" {
+		return nil, nil, false
+	}
+	values, found = make([]string, len(users)), make([]bool, len(users))
+	if len(wanted) == 0 {
+		return values, found, true
 	}
 	var secrets map[dbus.ObjectPath]struct {
 		Session     dbus.ObjectPath
@@ -131,12 +242,19 @@ func secretServiceGet(service, user string) (value string, found, ok bool) {
 		Value       []byte
 		ContentType string
 	}
-	if err := obj.Call(ssService+".GetSecrets", 0, []dbus.ObjectPath{item}, session).Store(&secrets); err != nil {
-		return "", false, false
+	if err := obj.Call(ssService+".GetSecrets", 0, wanted, session).Store(&secrets); err != nil {
+		forgetSession(conn, session)
+		return nil, nil, false
 	}
-	s, found := secrets[item]
-	if !found {
-		return "", false, false
+	for i, item := range items {
+		if item == "" {
+			continue
+		}
+		s, ok := secrets[item]
+		if !ok {
+			return nil, nil, false
+		}
+		values[i], found[i] = string(s.Value), true
 	}
-	return string(s.Value), true, true
+	return values, found, true
 }

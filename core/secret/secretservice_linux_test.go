@@ -19,9 +19,9 @@ func TestSecretServiceGetMatchesGoKeyring(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = keyring.Delete(KeyringService, user) })
-	got, found, ok := secretServiceGet(KeyringService, user)
-	if !ok || !found || got != value {
-		t.Fatalf("secretServiceGet = %d bytes, found %v, ok %v; want the stored %d bytes", len(got), found, ok, len(value))
+	got, found, ok := secretServiceGetMany(KeyringService, []string{user})
+	if !ok || !found[0] || got[0] != value {
+		t.Fatalf("secretServiceGetMany = %d bytes, found %v, ok %v; want the stored %d bytes", len(got[0]), found, ok, len(value))
 	}
 	store := &KeyringStore{Timeout: 10 * time.Second}
 	if got, err := store.Get(user); err != nil || got != value {
@@ -30,7 +30,7 @@ func TestSecretServiceGetMatchesGoKeyring(t *testing.T) {
 	if _, err := store.Get(user + "/absent"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("an absent entry: %v, want ErrNotFound", err)
 	}
-	if _, found, ok := secretServiceGet(KeyringService, user+"/absent"); !ok || found {
+	if _, found, ok := secretServiceGetMany(KeyringService, []string{user + "/absent"}); !ok || found[0] {
 		t.Fatalf("an absent entry: found %v, ok %v; want a definite not-found", found, ok)
 	}
 }
@@ -70,5 +70,78 @@ func TestSecretServiceSetMatchesGoKeyring(t *testing.T) {
 	}
 	if got, err := store.Get(user); err != nil || got != "through the store" {
 		t.Fatalf("KeyringStore.Get after Set = %q, %v", got, err)
+	}
+}
+
+// Several entries read together give what go-keyring gives for each, in their order, the
+// absent ones as not found, through the store as well.
+func TestSecretServiceGetManyMatchesGoKeyring(t *testing.T) {
+	requireRealKeyring(t)
+	base := "test/getmany/" + randomHex(4)
+	users := []string{base + "/a", base + "/absent", base + "/b", base + "/absent-too"}
+	want := map[string]string{users[0]: "first ä€", users[2]: strings.Repeat("second", 500)}
+	for user, v := range want {
+		if err := keyring.Set(KeyringService, user, v); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = keyring.Delete(KeyringService, user) })
+	}
+	values, found, ok := secretServiceGetMany(KeyringService, users)
+	if !ok {
+		t.Fatal("secretServiceGetMany fell back to go-keyring on an unlocked keyring")
+	}
+	store := &KeyringStore{Timeout: 10 * time.Second}
+	storeValues, storeFound, err := store.GetMany(users)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, user := range users {
+		v, exists := want[user]
+		if found[i] != exists || values[i] != v || storeFound[i] != exists || storeValues[i] != v {
+			t.Errorf("%s: read %d bytes (found %v), through the store %d bytes (found %v); want %d bytes (found %v)",
+				user, len(values[i]), found[i], len(storeValues[i]), storeFound[i], len(v), exists)
+		}
+	}
+}
+
+// The session a process keeps between calls may die under it (the daemon restarted, or
+// someone closed it): the next read and write still work, through go-keyring once, and a new
+// session is kept after.
+func TestSecretServiceOutlivesItsSession(t *testing.T) {
+	requireRealKeyring(t)
+	user := "test/session/" + randomHex(4)
+	t.Cleanup(func() { _ = keyring.Delete(KeyringService, user) })
+	store := &KeyringStore{Timeout: 10 * time.Second}
+	if err := store.Set(user, "one"); err != nil {
+		t.Fatal(err)
+	}
+	conn, err := dbus.SessionBus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range []string{"read", "write"} {
+		kept, _ := cachedSession(conn)
+		if kept == "" {
+			t.Fatalf("before the %s no session is kept", op)
+		}
+		if err := conn.Object(ssName, kept).Call("org.freedesktop.Secret.Session.Close", 0).Err; err != nil {
+			t.Fatal(err)
+		}
+		if op == "read" {
+			if got, err := store.Get(user); err != nil || got != "one" {
+				t.Fatalf("a read after the session closed: %q, %v", got, err)
+			}
+		} else if err := store.Set(user, "two"); err != nil {
+			t.Fatalf("a write after the session closed: %v", err)
+		} else if got, err := keyring.Get(KeyringService, user); err != nil || got != "two" {
+			t.Fatalf("after the write go-keyring reads %q, %v", got, err)
+		}
+		// The next call opens a new session and keeps it.
+		if _, err := store.Get(user); err != nil {
+			t.Fatal(err)
+		}
+		if now, _ := cachedSession(conn); now == "" || now == kept {
+			t.Fatalf("after the %s the kept session is %q (the closed one was %q), want a new one", op, now, kept)
+		}
 	}
 }
