@@ -95,6 +95,7 @@ func (s *Service) Connect(ctx context.Context, name string, opts ConnectOptions)
 	if opts.OnAuthURL != nil {
 		opts.OnAuthURL(link, browserErr)
 	}
+	keys := oauth.PrefetchIDTokenKeys(ctx, s.HTTP, &app) // while the person signs in
 
 	timeout := opts.Timeout
 	if timeout <= 0 {
@@ -142,7 +143,7 @@ func (s *Service) Connect(ctx context.Context, name string, opts ConnectOptions)
 	if err != nil {
 		return nil, err
 	}
-	return s.finishSignIn(ctx, &app, ts, signIn.Nonce)
+	return s.finishSignIn(ctx, &app, ts, signIn.Nonce, keys)
 }
 
 // signInParams are this sign-in's own parameters: the account chooser when the app has an
@@ -159,14 +160,15 @@ func signInParams(app *App, opts ConnectOptions) []QueryParameter {
 }
 
 // finishSignIn ends every interactive sign-in once tokens are in hand: who signed in is
-// checked (the ID token against nonce, "" for the device flow, which has none), then the
-// tokens and the connection are stored as the account of whoever signed in. The identity
-// (with a userinfo call that completes the name shown) is awaited before the keyring write,
-// since its subject names the account, and so the key, the tokens go under.
-func (s *Service) finishSignIn(ctx context.Context, app *App, ts *TokenSet, nonce string) (*ConnectResult, error) {
+// checked (the ID token against nonce, "" for the device flow, which has none, and keys, the
+// ones fetched while the person signed in, or nil), then the
+// tokens and the connection are stored as the account of whoever signed in. The subject
+// names the account, and so the key the tokens go under; a userinfo call that completes the
+// name shown runs beside the keyring write and is awaited before the registry's.
+func (s *Service) finishSignIn(ctx context.Context, app *App, ts *TokenSet, nonce string, keys *oauth.IDTokenKeys) (*ConnectResult, error) {
 	ctx, cancel := context.WithCancel(ctx) // ends the userinfo call if storing fails
 	defer cancel()
-	identity, err := oauth.StartSignedInIdentity(ctx, s.HTTP, app, ts, nonce, s.Now, s.Log)
+	identity, err := oauth.StartSignedInIdentity(ctx, s.HTTP, keys, app, ts, nonce, s.Now, s.Log)
 	if err != nil {
 		return nil, err
 	}
@@ -210,12 +212,11 @@ func (s *Service) beginSignIn(app *App) (secret string, unlock func(), err error
 
 // storeConnection writes tokens, then facts, of the account who signed in, under that
 // account's refresh lock so a background refresh of its old grant cannot overwrite the new
-// one. identity is awaited first: the subject names the account (AccountIDFor), so signing in
-// again as the same person updates that account. It returns the app as saved (no second read
-// of the registry) and the identity recorded.
-func (s *Service) storeConnection(ctx context.Context, app *App, ts *TokenSet, identity func() Identity) (saved App, id Identity, err error) {
-	id = identity()
-	acct := Account{ID: AccountIDFor(id.Subject)}
+// one. The subject names the account (AccountIDFor), so signing in again as the same person
+// updates that account; the rest of the identity is awaited after the keyring write. It
+// returns the app as saved (no second read of the registry) and the identity recorded.
+func (s *Service) storeConnection(ctx context.Context, app *App, ts *TokenSet, identity oauth.PendingIdentity) (saved App, id Identity, err error) {
+	acct := Account{ID: AccountIDFor(identity.Subject())}
 	if cur, err := s.Registry.Find(app.ID); err == nil && cur.FindAccount(acct.ID) != nil {
 		acct.LegacyTokens = cur.FindAccount(acct.ID).LegacyTokens
 	}
@@ -227,6 +228,7 @@ func (s *Service) storeConnection(ctx context.Context, app *App, ts *TokenSet, i
 	if err := s.writeTokens(app, &acct, ts); err != nil {
 		return App{}, Identity{}, err
 	}
+	id = identity.Wait()
 	now := s.Now().UTC()
 	err = s.Registry.UpdateApp(app.ID, func(a *App) error {
 		legacy := false

@@ -60,6 +60,7 @@ func (s *Service) ConnectDevice(ctx context.Context, name string, opts DeviceOpt
 	if opts.OnCode != nil {
 		opts.OnCode(code)
 	}
+	keys := oauth.PrefetchIDTokenKeys(ctx, s.HTTP, &app) // while the person enters the code
 
 	tok, err := oauth.PollDeviceToken(ctx, s.HTTP, &app, secret, deviceCode, code, oauth.Poll{Timeout: opts.Timeout, Sleep: opts.sleep, Now: s.Now, Log: s.Log})
 	if err != nil {
@@ -68,5 +69,5 @@ func (s *Service) ConnectDevice(ctx context.Context, name string, opts DeviceOpt
 	tok = oauth.WithExpiresIn(tok)
 	ts := oauth.TokenSetFrom(tok, nil, app.Scopes)
 	ts.AnchorExpiry(tok, s.Now())
-	return s.finishSignIn(ctx, &app, ts, "")
+	return s.finishSignIn(ctx, &app, ts, "", keys)
 }

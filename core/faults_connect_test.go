@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -315,6 +316,108 @@ func TestConnectTokenWithoutExpiresIn(t *testing.T) {
 	if n := len(f.p.exchangeForms()); n != 1 {
 		t.Errorf("%d token requests; want 1 (no refresh for an unknown expiry)", n)
 	}
+}
+
+// The userinfo call that completes an ID token carrying only the subject runs beside the
+// keyring write, not before it: the provider's userinfo endpoint here answers only once the
+// tokens are in the store (it would wait out its 10 s otherwise), and the name it gives still
+// reaches the connection.
+func TestConnectStoresTokensWhileUserinfoAnswers(t *testing.T) {
+	f := newFltFixture(t, nil, "")
+	if err := f.svc.Registry.UpdateApp(f.app.ID, func(a *App) error { a.UserinfoURI = f.p.At("/userinfo"); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	f.p.setToken(func(w http.ResponseWriter, _, auth url.Values) {
+		oauthtest.JSON(w, http.StatusOK, map[string]any{"access_token": fltUnique("at"), "token_type": "Bearer", "expires_in": 3600,
+			"id_token": f.p.idToken(auth, func(c map[string]any) { delete(c, "email"); delete(c, "name") })})
+	})
+	key := tokensKey(f.app.ID, AccountIDFor(fltSubject))
+	var storedFirst atomic.Bool
+	f.p.Handle("/userinfo", func(w http.ResponseWriter, _ int, _ Request) {
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+			if _, err := f.mem.Get(key); err == nil {
+				storedFirst.Store(true)
+				break
+			}
+		}
+		oauthtest.JSON(w, http.StatusOK, map[string]any{"sub": fltSubject, "name": "From Userinfo", "email": "ui@example.com"})
+	})
+	res, err := f.connect(t)
+	if err != nil {
+		t.Fatalf("Connect: %v", err)
+	}
+	if !storedFirst.Load() {
+		t.Error("userinfo was answered before the tokens were stored: the keyring write waited for it")
+	}
+	if res.Identity.Name != "From Userinfo" || res.App.Default().Name != "From Userinfo" || res.App.Default().Email != "ui@example.com" {
+		t.Errorf("identity %+v, account %+v; want userinfo's name and email recorded", res.Identity, res.App.Default().Connection)
+	}
+}
+
+// The provider's keys are fetched while the person signs in, so the ID token is checked
+// without a request after the callback; keys that changed meanwhile (the token names a key
+// the early fetch did not have) or an early fetch that failed are fetched again, and the
+// token is still checked in full.
+func TestConnectFetchesTheKeysWhileThePersonSignsIn(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		first     oauthtest.Answer // the JWKS's first answer; nil: the real keys
+		wantFetch int
+	}{
+		{"the keys served", nil, 1},
+		{"keys rotated meanwhile", oauthtest.Always(http.StatusOK, map[string]any{"keys": []any{}}), 2},
+		{"the early fetch failed", oauthtest.Always(http.StatusServiceUnavailable, map[string]any{}), 2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFltFixture(t, nil, "")
+			keys := f.p.KeysAnswer()
+			f.p.Handle(oauthtest.JWKSPath, func(w http.ResponseWriter, n int, r Request) {
+				if n == 1 && c.first != nil {
+					c.first(w, n, r)
+					return
+				}
+				keys(w, n, r)
+			})
+			var fetchedBefore atomic.Bool
+			f.setBrowser(func(link *url.URL) error {
+				go func() {
+					for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+						if f.p.Count(oauthtest.JWKSPath) > 0 {
+							fetchedBefore.Store(true)
+							break
+						}
+					}
+					_ = f.signIn(link)
+				}()
+				return nil
+			})
+			res, err := f.connect(t)
+			if err != nil {
+				t.Fatalf("Connect: %v", err)
+			}
+			if !fetchedBefore.Load() {
+				t.Error("the JWKS was not fetched while the person signed in")
+			}
+			if n := f.p.Count(oauthtest.JWKSPath); n != c.wantFetch {
+				t.Errorf("%d JWKS requests, want %d", n, c.wantFetch)
+			}
+			if res.Identity.Subject != fltSubject {
+				t.Errorf("identity %+v", res.Identity)
+			}
+		})
+	}
+	// A forged ID token is refused even though the keys were fetched ahead.
+	f := newFltFixture(t, nil, "")
+	f.p.setToken(func(w http.ResponseWriter, _, auth url.Values) {
+		claims := map[string]any{"iss": f.p.issuer(), "sub": fltSubject, "aud": fltClientID, "exp": time.Now().Add(time.Hour).Unix(),
+			"iat": time.Now().Unix(), "nonce": auth.Get("nonce")}
+		oauthtest.JSON(w, http.StatusOK, map[string]any{"access_token": fltUnique("at"), "token_type": "Bearer", "expires_in": 3600,
+			"id_token": oauthtest.SignUnknown(t, claims)})
+	})
+	if _, err := f.connect(t); err == nil || !strings.Contains(err.Error(), "ID token") {
+		t.Fatalf("a forged ID token after the early fetch: %v", err)
+	}
+	f.assertNothingKept(t)
 }
 
 // ---- the ID token ----

@@ -15,35 +15,64 @@ import (
 // without openid a userinfo-style endpoint is asked, as GitHub's https://api.github.com/user
 // is the only way to learn who approved a GitHub app.
 func SignedInIdentity(ctx context.Context, hc *http.Client, app *App, ts *TokenSet, nonce string, now func() time.Time, log *slog.Logger) (Identity, error) {
-	finish, err := StartSignedInIdentity(ctx, hc, app, ts, nonce, now, log)
+	pending, err := StartSignedInIdentity(ctx, hc, nil, app, ts, nonce, now, log)
 	if err != nil {
 		return Identity{}, err
 	}
-	return finish(), nil
+	return pending.Wait(), nil
 }
 
+// PendingIdentity is who signed in, with the userinfo call that completes it perhaps still
+// running.
+type PendingIdentity struct {
+	subject      string // from the verified ID token
+	subjectKnown bool   // false: only userinfo can tell (an app without openid)
+	finish       func() Identity
+}
+
+// Subject names the account the tokens go under: the ID token's at once, or userinfo's once
+// it answers. Userinfo never changes an ID token's subject (completeIdentity).
+func (p PendingIdentity) Subject() string {
+	if p.subjectKnown {
+		return p.subject
+	}
+	return p.finish().Subject
+}
+
+// Wait gives the whole identity, once userinfo (if asked) has answered.
+func (p PendingIdentity) Wait() Identity { return p.finish() }
+
 // StartSignedInIdentity is SignedInIdentity with its userinfo call left running: every check
-// (the ID token, its nonce) is done when it returns, and finish waits for the userinfo answer,
+// (the ID token, its nonce) is done when it returns, and Wait waits for the userinfo answer,
 // which only completes the identity shown and never decides anything. A sign-in stores its
-// tokens meanwhile. Cancelling ctx ends the call; finish then gives what the ID token said.
-func StartSignedInIdentity(ctx context.Context, hc *http.Client, app *App, ts *TokenSet, nonce string, now func() time.Time, log *slog.Logger) (finish func() Identity, err error) {
+// tokens meanwhile, under the ID token's subject. Cancelling ctx ends the call; Wait then
+// gives what the ID token said. keys are those PrefetchIDTokenKeys started fetching (nil:
+// fetch them now).
+func StartSignedInIdentity(ctx context.Context, hc *http.Client, keys *IDTokenKeys, app *App, ts *TokenSet, nonce string, now func() time.Time, log *slog.Logger) (PendingIdentity, error) {
 	if !app.UsesOpenID() {
 		if app.UserinfoURI == "" {
-			return func() Identity { return Identity{} }, nil
+			return PendingIdentity{subjectKnown: true, finish: func() Identity { return Identity{} }}, nil
 		}
-		return inBackground(func() Identity { return userinfoIdentity(ctx, hc, app, ts, log) }), nil
+		return PendingIdentity{finish: inBackground(func() Identity { return userinfoIdentity(ctx, hc, app, ts, log) })}, nil
 	}
 	if ts.IDToken == "" {
-		return nil, failf(errInvalid, "%s: the provider sent no ID token although openid was asked for: check the scopes", app.ProviderName)
+		return PendingIdentity{}, failf(errInvalid, "%s: the provider sent no ID token although openid was asked for: check the scopes", app.ProviderName)
 	}
-	id, err := VerifyIDToken(ctx, hc, app, ts.IDToken, nonce, now)
+	var id Identity
+	var err error
+	if keys == nil {
+		id, err = VerifyIDToken(ctx, hc, app, ts.IDToken, nonce, now)
+	} else {
+		id, err = verifyWithKeys(ctx, keys, app, ts.IDToken, nonce, now)
+	}
 	if err != nil {
-		return nil, err
+		return PendingIdentity{}, err
 	}
+	pending := PendingIdentity{subject: id.Subject, subjectKnown: true, finish: func() Identity { return id }}
 	if id.Name == "" && id.Email == "" && app.UserinfoURI != "" {
-		return inBackground(func() Identity { return completeIdentity(ctx, hc, app, ts, id, log) }), nil
+		pending.finish = inBackground(func() Identity { return completeIdentity(ctx, hc, app, ts, id, log) })
 	}
-	return func() Identity { return id }, nil
+	return pending, nil
 }
 
 // inBackground starts f and returns its answer's wait, which may be called more than once.

@@ -53,9 +53,12 @@ func VerifyIDToken(ctx context.Context, hc *http.Client, app *App, raw, nonce st
 	if app.Issuer == "" || app.JWKSURI == "" {
 		return Identity{}, failf(errInvalid, "%s: cannot verify the ID token without an issuer and a JWKS URI", app.ProviderName).With(fail.UseDiscoveryFor(app.ProviderName))
 	}
-	fetch := &jwksFetch{}
-	keys := oidc.NewRemoteKeySet(oidc.ClientContext(publicFetch(ctx), fetch.client(hc)), app.JWKSURI)
-	id, err := verifyIDToken(ctx, keys, fetch, app, raw, now, false)
+	return verifyWithKeys(ctx, NewIDTokenKeys(ctx, hc, app), app, raw, nonce, now)
+}
+
+// verifyWithKeys is VerifyIDToken against keys (fetched already, perhaps, by Prefetch).
+func verifyWithKeys(ctx context.Context, keys *IDTokenKeys, app *App, raw, nonce string, now func() time.Time) (Identity, error) {
+	id, err := verifyIDToken(ctx, keys.set, keys.fetch, app, raw, now, false)
 	if err != nil {
 		return Identity{}, err
 	}
@@ -64,6 +67,42 @@ func VerifyIDToken(ctx context.Context, hc *http.Client, app *App, raw, nonce st
 	}
 	return id.Identity, nil
 }
+
+// IDTokenKeys is the key set an app's ID tokens are checked against: go-oidc's, which fetches
+// the JWKS when a token names a key it does not hold, and what went wrong with that fetch.
+type IDTokenKeys struct {
+	set   *oidc.RemoteKeySet
+	fetch *jwksFetch
+}
+
+// NewIDTokenKeys is app's key set, fetched when first needed; ctx bounds every fetch.
+func NewIDTokenKeys(ctx context.Context, hc *http.Client, app *App) *IDTokenKeys {
+	fetch := &jwksFetch{}
+	return &IDTokenKeys{set: oidc.NewRemoteKeySet(oidc.ClientContext(publicFetch(ctx), fetch.client(hc)), app.JWKSURI), fetch: fetch}
+}
+
+// PrefetchIDTokenKeys starts fetching app's JWKS now, while the person signs in, so the ID
+// token that follows is checked without another request to the provider after the callback
+// (and the exchange finds a connection to a provider that serves both already open). nil for
+// an app without openid or a JWKS URI: there is nothing to fetch. A failed fetch is only
+// tried again at the check, which reports it. Nothing is trusted here: go-oidc fetches the
+// keys when asked to check a token naming a key it lacks, so it is asked about prefetchJWS,
+// which no key matches, and its answer is thrown away; the ID token itself is checked later
+// in full, by the verifier, against the keys this fetched (and fetches again if the token
+// names another key).
+func PrefetchIDTokenKeys(ctx context.Context, hc *http.Client, app *App) *IDTokenKeys {
+	if !app.UsesOpenID() || app.JWKSURI == "" || app.Issuer == "" {
+		return nil
+	}
+	keys := NewIDTokenKeys(ctx, hc, app)
+	go func() { _, _ = keys.set.VerifySignature(ctx, prefetchJWS) }()
+	return keys
+}
+
+// prefetchJWS is a well-formed compact JWS (RS256, kid "connectedapps-prefetch", payload {})
+// with a one-byte signature: it names no key a provider serves, so checking it makes go-oidc
+// fetch the key set and then fail without trying any key.
+const prefetchJWS = "eyJhbGciOiJSUzI1NiIsImtpZCI6ImNvbm5lY3RlZGFwcHMtcHJlZmV0Y2gifQ.e30.AA"
 
 // verifiedIdentity is a verified ID token's identity and its nonce.
 type verifiedIdentity struct {

@@ -54,6 +54,7 @@ type Provider struct {
 	mu      sync.Mutex
 	reqs    map[string][]Request
 	answers map[string]Answer
+	keys    Answer // the JWKS of the signing key
 }
 
 // keys[0] signs and is served; keys[1] is a stranger's, for tokens that must fail.
@@ -80,10 +81,11 @@ func NewProvider(t testing.TB) *Provider {
 	k := signingKey(t, 0)
 	p := &Provider{t: t, reqs: map[string][]Request{}, answers: map[string]Answer{}}
 	b64 := base64.RawURLEncoding.EncodeToString
-	p.answers[JWKSPath] = func(w http.ResponseWriter, _ int, _ Request) {
+	p.keys = func(w http.ResponseWriter, _ int, _ Request) {
 		JSON(w, http.StatusOK, map[string]any{"keys": []map[string]string{{"kty": "RSA", "kid": "k1", "use": "sig", "alg": "RS256",
 			"n": b64(k.N.Bytes()), "e": b64(big.NewInt(int64(k.E)).Bytes())}}})
 	}
+	p.answers[JWKSPath] = p.keys
 	p.Server = httptest.NewServer(http.HandlerFunc(p.serve))
 	t.Cleanup(p.Close)
 	return p
@@ -118,6 +120,10 @@ func (p *Provider) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	answer(w, n, req)
 }
+
+// KeysAnswer is the JWKS answer the provider starts with (its signing key, kid "k1"), for a
+// test that scripts JWKSPath and serves the real keys in some of its answers.
+func (p *Provider) KeysAnswer() Answer { return p.keys }
 
 // Handle scripts path's answers (replacing any before).
 func (p *Provider) Handle(path string, a Answer) {
