@@ -232,7 +232,7 @@ func (b *bench) connectRow() error {
 	r := ratios(s[0], s[1])
 	b.add(row{fmt.Sprintf("`connect` (scripted browser, real provider) vs floorconnect (same libraries, same steps), %d pairs", b.o.connectRounds),
 		ms(s[0].median()) + " (" + s[0].spread(ms) + ")", ms(s[1].median()) + " (" + s[1].spread(ms) + ")",
-		x(r.median()) + " (" + r.spread(x) + ")", "≤ 1.3×", verdict(r.median() <= 1.3)})
+		x(r.median()) + " (" + r.spread(x) + ")", "≤ 1.2×", verdict(r.median() <= 1.2)})
 	return nil
 }
 
