@@ -51,6 +51,7 @@ type ConnectResult struct {
 // that has an account already asks the provider for its account chooser (the preset's
 // SelectAccount), so another account can be picked.
 func (s *Service) Connect(ctx context.Context, name string, opts ConnectOptions) (*ConnectResult, error) {
+	s.prepareSecrets() // connects to the keyring while the registry is read
 	app, err := s.Registry.Find(name)
 	if err != nil {
 		return nil, err

@@ -52,6 +52,9 @@ func (w *StoreSwitch) InUse() secret.Store {
 	return w.inUse
 }
 
+// Prepare readies the store in use.
+func (w *StoreSwitch) Prepare() { secret.Prepare(w.InUse()) }
+
 func (w *StoreSwitch) Get(key string) (string, error) {
 	w.mu.RLock()
 	defer w.mu.RUnlock()
@@ -87,6 +90,10 @@ func (s *Service) holdSwitch(to secret.Store) (done func(ok bool)) {
 		sw.mu.Unlock()
 	}
 }
+
+// prepareSecrets starts the secret store getting ready (the keyring's connection) for a call
+// that will need it after other work.
+func (s *Service) prepareSecrets() { secret.Prepare(s.Secrets) }
 
 // inUseStore is the store behind a StoreSwitch, or store itself.
 func inUseStore(store secret.Store) secret.Store {

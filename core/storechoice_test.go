@@ -272,3 +272,30 @@ func TestStoreSwitchHoldsWritesDuringAMove(t *testing.T) {
 		t.Errorf("the tokens back in the keyring: %q, %v", got, err)
 	}
 }
+
+// storeTestPreparing counts the Prepare calls that reach the store in use.
+type storeTestPreparing struct {
+	*secret.MemoryStore
+	prepared int
+}
+
+func (p *storeTestPreparing) Prepare() { p.prepared++ }
+
+// TestTokenAndConnectPrepareTheKeyring: both start the keyring's connection before they read
+// the registry (a D-Bus connect costs about as long as the read), through the store switch.
+func TestTokenAndConnectPrepareTheKeyring(t *testing.T) {
+	inUse := &storeTestPreparing{MemoryStore: secret.NewMemoryStore()}
+	f := newFixture(t, fixtureOpts{secrets: NewStoreSwitch(inUse, inUse)})
+	if _, err := f.svc.Token(context.Background(), "nobody registered this", DefaultMinValid); err == nil {
+		t.Fatal("Token of an unknown app succeeded")
+	}
+	if inUse.prepared != 1 {
+		t.Fatalf("token prepared the store %d times, want 1", inUse.prepared)
+	}
+	if _, err := f.svc.Connect(context.Background(), "nobody registered this", ConnectOptions{}); err == nil {
+		t.Fatal("Connect of an unknown app succeeded")
+	}
+	if inUse.prepared != 2 {
+		t.Fatalf("after connect the store was prepared %d times, want 2", inUse.prepared)
+	}
+}

@@ -26,6 +26,7 @@ func (s *Service) Token(ctx context.Context, name string, minValid time.Duration
 // subject or ID; "" the default), refreshing first when it expires within minValid. When no
 // refresh is needed this reads the registry file and one keyring entry.
 func (s *Service) TokenFor(ctx context.Context, name, account string, minValid time.Duration) (*TokenSet, error) {
+	s.prepareSecrets() // connects to the keyring while the registry is read
 	app, acct, err := s.findAccount(name, account)
 	if err != nil {
 		return nil, err

@@ -25,6 +25,9 @@ func NewChunkedStore(inner Store, limit int) *ChunkedStore {
 	return &ChunkedStore{inner: inner, limit: limit}
 }
 
+// Prepare readies the store underneath.
+func (c *ChunkedStore) Prepare() { Prepare(c.inner) }
+
 func (c *ChunkedStore) Get(key string) (string, error) {
 	v, err := c.inner.Get(key)
 	if err != nil {

@@ -49,6 +49,11 @@ func (k *KeyringStore) Get(key string) (string, error) {
 	return v, nil
 }
 
+// Prepare connects to the keyring in the background (on Linux, the session bus: a socket,
+// the authentication and Hello, a millisecond or two) so the first call finds it ready;
+// Service starts it before reading the registry, which needs as long.
+func (k *KeyringStore) Prepare() { keyringPrepare() }
+
 // GetMany reads several entries at once (the chunked store's write reads an entry and its
 // pending note): on Linux in the round trips of one read. found says which exist.
 func (k *KeyringStore) GetMany(keys []string) (values []string, found []bool, err error) {

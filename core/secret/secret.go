@@ -67,3 +67,14 @@ func Describe(store Store) string {
 		return fmt.Sprintf("%T", store)
 	}
 }
+
+// Preparer is a store that can get ready for its first call ahead of it (the keyring: its
+// connection) while the caller does other work.
+type Preparer interface{ Prepare() }
+
+// Prepare starts store getting ready, when it can; it never waits.
+func Prepare(store Store) {
+	if p, ok := store.(Preparer); ok {
+		p.Prepare()
+	}
+}

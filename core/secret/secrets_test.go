@@ -583,3 +583,39 @@ func TestDescribeSecretStore(t *testing.T) {
 		t.Errorf("system store described as %q", got)
 	}
 }
+
+// secretsTestPreparingStore counts the Prepare calls that reach it.
+type secretsTestPreparingStore struct {
+	*MemoryStore
+	prepared int
+}
+
+func (p *secretsTestPreparingStore) Prepare() { p.prepared++ }
+
+func TestPrepareReachesTheStoreUnderTheChunks(t *testing.T) {
+	inner := &secretsTestPreparingStore{MemoryStore: NewMemoryStore()}
+	Prepare(NewChunkedStore(inner, 100))
+	if inner.prepared != 1 {
+		t.Fatalf("Prepare on the chunked store reached the store underneath %d times, want 1", inner.prepared)
+	}
+	Prepare(NewMemoryStore()) // nothing to prepare: a no-op, not a panic
+}
+
+// TestKeyringPrepareThenUse connects in the background and uses the store at once, the way
+// token does: the call must wait for that connection (or make its own), never fail or hang.
+func TestKeyringPrepareThenUse(t *testing.T) {
+	if os.Getenv("CONNECTEDAPPS_TEST_KEYRING") != "1" {
+		t.Skip("set CONNECTEDAPPS_TEST_KEYRING=1 (inside a D-Bus session with an unlocked keyring) to test the real OS keyring")
+	}
+	store := &KeyringStore{Timeout: 10 * time.Second}
+	key := "test/prepare/" + randomHex(4)
+	t.Cleanup(func() { _ = store.Delete(key) })
+	store.Prepare()
+	if err := store.Set(key, "ready"); err != nil {
+		t.Fatalf("Set right after Prepare: %v", err)
+	}
+	store.Prepare() // again, with the connection open
+	if got, err := store.Get(key); err != nil || got != "ready" {
+		t.Fatalf("Get right after Prepare: %q, %v", got, err)
+	}
+}

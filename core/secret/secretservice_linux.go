@@ -2,6 +2,7 @@ package secret
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 
@@ -59,6 +60,16 @@ func keyringSet(service, user, value string) error {
 		return nil
 	}
 	return keyring.Set(service, user, value)
+}
+
+// keyringPrepare opens the shared session-bus connection on a goroutine of its own; the
+// first call's dbus.SessionBus waits for it rather than opening another. Only where the bus's
+// address is known: without one godbus would try to autolaunch a bus, and a failed attempt
+// is not kept, so the call itself would make it again.
+func keyringPrepare() {
+	if os.Getenv("DBUS_SESSION_BUS_ADDRESS") != "" {
+		go func() { _, _ = dbus.SessionBus() }()
+	}
 }
 
 // ssSession is what a process keeps of the Secret Service between calls: its session (the
