@@ -10,6 +10,7 @@ import (
 
 	"connectedapps/core/fail"
 	"connectedapps/core/oauth"
+	"connectedapps/core/secret"
 	"connectedapps/internal/fsutil"
 )
 
@@ -181,10 +182,12 @@ func (s *Service) finishSignIn(ctx context.Context, app *App, ts *TokenSet, nonc
 }
 
 // beginSignIn does what every interactive sign-in needs first: an ID token must be
-// verifiable, only one sign-in per app may run (across processes), and the keyring is read
-// now, so a locked or missing keyring is found before the provider issues tokens we could
-// not keep. It returns the client secret (if the auth method sends one) and the unlock.
-func (s *Service) beginSignIn(app *App) (secret string, unlock func(), err error) {
+// verifiable, only one sign-in per app may run (across processes), and the keyring is asked
+// now whether it could read the tokens' entry (secret.Probe: on Linux a search, no secret on
+// the bus), so a locked or missing keyring is found, and a locked one unlocked with its
+// prompt, before the provider issues tokens we could not keep. It returns the client secret
+// (if the auth method sends one) and the unlock.
+func (s *Service) beginSignIn(app *App) (clientSecret string, unlock func(), err error) {
 	if app.UsesOpenID() && (app.Issuer == "" || app.JWKSURI == "") {
 		return "", nil, Failf(ErrInvalid, "%s asks for the openid scope but has no issuer or JWKS URI, so its ID token could not be verified", app.ProviderName).With(fail.UseDiscoveryFor(app.ProviderName))
 	}
@@ -195,20 +198,18 @@ func (s *Service) beginSignIn(app *App) (secret string, unlock func(), err error
 	if !ok {
 		return "", nil, Failf(ErrBusy, "a connect for %s is already running (in this window or another terminal): finish or cancel that one first", app.ProviderName)
 	}
-	if secret, err = s.clientSecret(app); err == nil {
-		probe := app.Default()
-		if probe == nil {
-			probe = &Account{ID: AnonymousAccount}
+	if clientSecret, err = s.clientSecret(app); err == nil {
+		acct := AnonymousAccount
+		if d := app.Default(); d != nil {
+			acct = d.ID
 		}
-		if _, err = s.readTokens(app, probe); errors.Is(err, ErrNotConnected) || errors.Is(err, ErrNeedsReauth) {
-			err = nil
-		}
+		err = secret.Probe(s.Secrets, tokensKey(app.ID, acct)) // found, or not there: either way the keyring answered
 	}
 	if err != nil {
 		unlock()
 		return "", nil, err
 	}
-	return secret, unlock, nil
+	return clientSecret, unlock, nil
 }
 
 // storeConnection writes tokens, then facts, of the account who signed in, under that

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,6 +21,7 @@ import (
 
 	"connectedapps/core/fail"
 	"connectedapps/core/oauth/oauthtest"
+	"connectedapps/core/secret"
 )
 
 // The authorization code flow against a provider the test controls (oauthtest's): its token
@@ -627,5 +629,48 @@ func TestConnectPortInUseNamesTheApp(t *testing.T) {
 	}
 	if got := fail.Remedies(err); len(got) != 1 || got[0] != fail.ChoosePortFor("Fake IdP") {
 		t.Errorf("remedies %+v; want choosing another port for Fake IdP, once", got)
+	}
+}
+
+// fltProbingStore answers connect's question before the browser (may the tokens be kept?)
+// with probeErr, and counts the questions; reads and writes go to the memory store.
+type fltProbingStore struct {
+	*secret.MemoryStore
+	probeErr error
+	probes   []string
+}
+
+func (p *fltProbingStore) Probe(key string) error {
+	p.probes = append(p.probes, key)
+	return p.probeErr
+}
+
+// Before the browser opens connect asks the keyring whether it could keep the tokens,
+// without reading them: a keyring that says no stops the sign-in there, and one that says
+// yes is not read at all on the way (the write needs no read of a memory store).
+func TestConnectAsksTheKeyringBeforeTheBrowserWithoutReadingIt(t *testing.T) {
+	f := newFltFixture(t, nil, "")
+	store := &fltProbingStore{MemoryStore: f.mem, probeErr: Failf(ErrKeyringUnavailable, "the system keyring is locked and could not be unlocked for a read")}
+	f.svc.Secrets = store
+	f.setBrowser(func(*url.URL) error {
+		t.Error("the browser was opened although the tokens could not be kept")
+		return nil
+	})
+	_, err := f.connect(t)
+	if !errors.Is(err, ErrKeyringUnavailable) || !strings.Contains(err.Error(), "locked") {
+		t.Fatalf("connect with the keyring locked: %v", err)
+	}
+	if want := []string{tokensKey(f.app.ID, AnonymousAccount)}; !slices.Equal(store.probes, want) {
+		t.Fatalf("probed %q, want %q", store.probes, want)
+	}
+
+	store.probeErr, store.probes = nil, nil
+	f.setBrowser(f.signIn)
+	f.mem.Reads = 0
+	if _, err := f.connect(t); err != nil {
+		t.Fatalf("connect with the keyring answering: %v", err)
+	}
+	if len(store.probes) != 1 || f.mem.Reads != 0 {
+		t.Fatalf("%d probes and %d keyring reads; want one probe and no read", len(store.probes), f.mem.Reads)
 	}
 }

@@ -55,6 +55,13 @@ func (w *StoreSwitch) InUse() secret.Store {
 // Prepare readies the store in use.
 func (w *StoreSwitch) Prepare() { secret.Prepare(w.InUse()) }
 
+// Probe asks the store in use, held like a read so a move cannot pass it.
+func (w *StoreSwitch) Probe(key string) error {
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	return secret.Probe(w.inUse, key)
+}
+
 func (w *StoreSwitch) Get(key string) (string, error) {
 	w.mu.RLock()
 	defer w.mu.RUnlock()

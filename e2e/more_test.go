@@ -142,6 +142,9 @@ dbus-send --session --dest=org.freedesktop.secrets --print-reply /org/freedeskto
 set +e
 echo "$SECRET" | "$BIN" add Locked --client-id c --client-secret-stdin --auth-url "$ISSUER/auth" --token-url "$ISSUER/oauth/token"
 echo "exit=$?"
+"$BIN" add Public --client-id native --auth-url "$ISSUER/auth" --token-url "$ISSUER/oauth/token" >/dev/null || exit 1
+"$BIN" connect Public --timeout 30s 2>&1 | sed 's/^/connect: /'
+echo "connect-exit=${PIPESTATUS[0]}"
 `
 	cmd := exec.Command("dbus-run-session", "--", "bash", "-c", script)
 	// Its own HOME and XDG_DATA_HOME: a keyring file of its own, not the shared session's.
@@ -158,6 +161,17 @@ echo "exit=$?"
 	}
 	if !strings.Contains(errb.String(), "connectedapps: Locked was registered, but its client secret was not stored: the system keyring is locked") {
 		t.Fatalf("stderr: %s", errb.String())
+	}
+	// A public client's first connect has no entry to find locked: the keyring is still asked
+	// whether the tokens could be kept, and connect stops before the provider issues them.
+	var connectSaid []string
+	for _, line := range strings.Split(out.String(), "\n") {
+		if said, ok := strings.CutPrefix(line, "connect: "); ok {
+			connectSaid = append(connectSaid, said)
+		}
+	}
+	if len(connectSaid) != 1 || !strings.HasPrefix(connectSaid[0], "connectedapps: the system keyring is locked") || !strings.Contains(out.String(), "connect-exit=1") {
+		t.Fatalf("connect with the keyring locked: want one line saying it is locked and no sign-in link, got: %s", out.String())
 	}
 	reg, _ := os.ReadFile(u.registryPath())
 	if !strings.Contains(string(reg), `"Locked"`) || strings.Contains(string(reg), testkit.WebClientSecret) {

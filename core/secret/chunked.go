@@ -28,6 +28,9 @@ func NewChunkedStore(inner Store, limit int) *ChunkedStore {
 // Prepare readies the store underneath.
 func (c *ChunkedStore) Prepare() { Prepare(c.inner) }
 
+// Probe asks the store underneath about key's entry (its pieces are in the same store).
+func (c *ChunkedStore) Probe(key string) error { return Probe(c.inner, key) }
+
 func (c *ChunkedStore) Get(key string) (string, error) {
 	v, err := c.inner.Get(key)
 	if err != nil {

@@ -54,6 +54,13 @@ func (k *KeyringStore) Get(key string) (string, error) {
 // Service starts it before reading the registry, which needs as long.
 func (k *KeyringStore) Prepare() { keyringPrepare() }
 
+// Probe tells whether key's entry could be read now (nil also when it does not exist),
+// without reading it where the keyring allows: on Linux one round trip and no secret on the
+// bus. A locked keyring is unlocked here, with its prompt, as a read would.
+func (k *KeyringStore) Probe(key string) error {
+	return k.call("read", func() error { return keyringProbe(KeyringService, key) })
+}
+
 // GetMany reads several entries at once (the chunked store's write reads an entry and its
 // pending note): on Linux in the round trips of one read. found says which exist.
 func (k *KeyringStore) GetMany(keys []string) (values []string, found []bool, err error) {

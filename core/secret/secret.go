@@ -16,6 +16,7 @@
 package secret
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 
@@ -77,4 +78,21 @@ func Prepare(store Store) {
 	if p, ok := store.(Preparer); ok {
 		p.Prepare()
 	}
+}
+
+// Prober is a store that can tell whether it could read an entry now without reading it (the
+// keyring: a search, no secret over the bus).
+type Prober interface{ Probe(key string) error }
+
+// Probe is nil when key's entry could be read now or does not exist, else the error a Get
+// would return: what connect asks before the browser opens, so a store that cannot keep the
+// tokens is found before the provider issues them. A store that cannot probe is read.
+func Probe(store Store, key string) error {
+	if p, ok := store.(Prober); ok {
+		return p.Probe(key)
+	}
+	if _, err := store.Get(key); err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	return nil
 }

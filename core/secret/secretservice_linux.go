@@ -1,6 +1,7 @@
 package secret
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -27,7 +28,7 @@ const (
 // so its errors and prompts are unchanged. An entry found nowhere, locked or not, is
 // ErrNotFound, as go-keyring would say.
 func keyringGet(service, user string) (string, error) {
-	values, found, ok := secretServiceGetMany(service, []string{user})
+	values, found, ok := secretServiceGetMany(service, []string{user}, ssReadValues)
 	if !ok {
 		return keyring.Get(service, user)
 	}
@@ -38,13 +39,31 @@ func keyringGet(service, user string) (string, error) {
 }
 
 // keyringGetMany reads several entries in the same two round trips as one (the chunked
-// store's write reads an entry and its pending note together); found says which exist.
-// Where the fast path cannot answer, each is read through go-keyring.
+// store's write reads an entry and its pending note together); found says which exist. Its
+// one caller is a write, so the collection the write goes to is asked for in the first of
+// those round trips, the first time. Where the fast path cannot answer, each is read through
+// go-keyring.
 func keyringGetMany(service string, users []string) (values []string, found []bool, err error) {
-	if values, found, ok := secretServiceGetMany(service, users); ok {
+	if values, found, ok := secretServiceGetMany(service, users, ssReadBeforeWrite); ok {
 		return values, found, nil
 	}
 	return getEach(service, users)
+}
+
+// keyringProbe finds whether an entry could be read now without reading it: one round trip
+// (SearchItems, with OpenSession and the collection list the first time), no GetSecrets, no
+// secret on the bus; for an entry not there yet, a second asks whether the collection the
+// write will go to is unlocked. An entry found only locked, a locked collection, or any
+// failure goes to go-keyring's Get, which unlocks the collection first, so a locked keyring
+// shows its unlock prompt here, before a write needs it, and its errors are unchanged.
+func keyringProbe(service, user string) error {
+	if _, _, ok := secretServiceGetMany(service, []string{user}, ssProbe); ok {
+		return nil
+	}
+	if _, err := keyring.Get(service, user); err != nil && !errors.Is(err, keyring.ErrNotFound) {
+		return err
+	}
+	return nil
 }
 
 // keyringSet writes one entry. go-keyring's Set makes five Secret Service calls one after the
@@ -138,6 +157,50 @@ func sessionFrom(open *dbus.Call) dbus.ObjectPath {
 	return session
 }
 
+// listCollections asks for the service's collections; pick the write's with writeCollectionFrom.
+func listCollections(obj dbus.BusObject) *dbus.Call {
+	return obj.Go("org.freedesktop.DBus.Properties.Get", 0, nil, ssService, "Collections")
+}
+
+// writeCollectionFrom is the collection go-keyring writes to: the login collection, or the
+// default alias where there is none. "" if the list could not be had.
+func writeCollectionFrom(list *dbus.Call) dbus.ObjectPath {
+	<-list.Done
+	var collections dbus.Variant
+	if list.Err != nil || list.Store(&collections) != nil {
+		return ""
+	}
+	paths, _ := collections.Value().([]dbus.ObjectPath)
+	collection := dbus.ObjectPath(ssPath + "/aliases/default")
+	for _, p := range paths {
+		if p == dbus.ObjectPath(ssLoginPrefix[:len(ssLoginPrefix)-1]) {
+			collection = p
+		}
+	}
+	return collection
+}
+
+// writeCollectionUnlocked is whether the collection writes go to is known and unlocked. An
+// entry found unlocked says so of its collection; an entry not found says nothing, so a probe
+// before the first write of an entry asks (a round trip more).
+func writeCollectionUnlocked(conn *dbus.Conn, collection dbus.ObjectPath) bool {
+	if collection == "" {
+		return false
+	}
+	locked, err := conn.Object(ssName, collection).GetProperty("org.freedesktop.Secret.Collection.Locked")
+	isLocked, isBool := locked.Value().(bool)
+	return err == nil && isBool && !isLocked
+}
+
+// ssRead says what a fast read is for, so it asks the daemon only what that needs.
+type ssRead int
+
+const (
+	ssReadValues      ssRead = iota // the entries' values
+	ssReadBeforeWrite               // the values, and the write's collection in the same round trip (the first time)
+	ssProbe                         // only whether each entry is there and unlocked: no GetSecrets
+)
+
 // secretServiceSet is the fast write: false means "ask go-keyring".
 func secretServiceSet(service, user, value string) bool {
 	conn, err := dbus.SessionBus() // the connection go-keyring shares too
@@ -151,25 +214,16 @@ func secretServiceSet(service, user, value string) bool {
 		if session == "" {
 			open = openSession(obj)
 		}
-		list := obj.Go("org.freedesktop.DBus.Properties.Get", 0, nil, ssService, "Collections")
+		list := listCollections(obj)
 		if open != nil {
 			if session = sessionFrom(open); session == "" {
 				<-list.Done
 				return false
 			}
 		}
-		<-list.Done
-		var collections dbus.Variant
-		if list.Err != nil || list.Store(&collections) != nil {
+		if collection = writeCollectionFrom(list); collection == "" {
 			forgetSession(conn, session)
 			return false
-		}
-		paths, _ := collections.Value().([]dbus.ObjectPath)
-		collection = dbus.ObjectPath(ssPath + "/aliases/default") // go-keyring's choice without a login collection
-		for _, p := range paths {
-			if p == dbus.ObjectPath(ssLoginPrefix[:len(ssLoginPrefix)-1]) {
-				collection = p
-			}
 		}
 		session = keepSession(conn, session, collection)
 	}
@@ -193,9 +247,11 @@ func secretServiceSet(service, user, value string) bool {
 }
 
 // secretServiceGetMany is the fast read of one or more entries: SearchItems for each (and
-// OpenSession the first time) in one round trip, then one GetSecrets for all that were
-// found. ok=false means "ask go-keyring": an entry found only locked, or any failure.
-func secretServiceGetMany(service string, users []string) (values []string, found []bool, ok bool) {
+// OpenSession the first time; before a write, the collection list the first time) in one
+// round trip, then one GetSecrets for all that were found, unless this is a probe. found
+// says which exist; a probe's values are all "". ok=false means "ask go-keyring": an entry
+// found only locked, or any failure.
+func secretServiceGetMany(service string, users []string, read ssRead) (values []string, found []bool, ok bool) {
 	conn, err := dbus.SessionBus() // the connection go-keyring shares too
 	if err != nil {
 		return nil, nil, false
@@ -205,10 +261,13 @@ func secretServiceGetMany(service string, users []string) (values []string, foun
 	for i, user := range users {
 		searches[i] = obj.Go(ssService+".SearchItems", 0, nil, map[string]string{"service": service, "username": user})
 	}
-	session, _ := cachedSession(conn)
-	var open *dbus.Call
+	session, collection := cachedSession(conn)
+	var open, list *dbus.Call
 	if session == "" {
 		open = openSession(obj)
+	}
+	if read != ssReadValues && collection == "" {
+		list = listCollections(obj) // a write follows
 	}
 	items := make([]dbus.ObjectPath, len(users))
 	var wanted []dbus.ObjectPath
@@ -236,14 +295,27 @@ func secretServiceGetMany(service string, users []string) (values []string, foun
 		}
 	}
 	if open != nil {
-		if session = sessionFrom(open); session != "" {
-			session = keepSession(conn, session, "")
-		}
+		session = sessionFrom(open)
+	}
+	if list != nil {
+		collection = writeCollectionFrom(list) // "": the write looks it up again
+	}
+	if session != "" && (open != nil || collection != "") {
+		session = keepSession(conn, session, collection)
 	}
 	if failed || session == "" {
 		return nil, nil, false
 	}
 	values, found = make([]string, len(users)), make([]bool, len(users))
+	if read == ssProbe {
+		for i, item := range items {
+			found[i] = item != ""
+		}
+		if len(wanted) == 0 && !writeCollectionUnlocked(conn, collection) {
+			return nil, nil, false // go-keyring unlocks it, with its prompt: the write that follows needs it
+		}
+		return values, found, true
+	}
 	if len(wanted) == 0 {
 		return values, found, true
 	}

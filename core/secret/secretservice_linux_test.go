@@ -19,7 +19,7 @@ func TestSecretServiceGetMatchesGoKeyring(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = keyring.Delete(KeyringService, user) })
-	got, found, ok := secretServiceGetMany(KeyringService, []string{user})
+	got, found, ok := secretServiceGetMany(KeyringService, []string{user}, ssReadValues)
 	if !ok || !found[0] || got[0] != value {
 		t.Fatalf("secretServiceGetMany = %d bytes, found %v, ok %v; want the stored %d bytes", len(got[0]), found, ok, len(value))
 	}
@@ -30,7 +30,7 @@ func TestSecretServiceGetMatchesGoKeyring(t *testing.T) {
 	if _, err := store.Get(user + "/absent"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("an absent entry: %v, want ErrNotFound", err)
 	}
-	if _, found, ok := secretServiceGetMany(KeyringService, []string{user + "/absent"}); !ok || found[0] {
+	if _, found, ok := secretServiceGetMany(KeyringService, []string{user + "/absent"}, ssReadValues); !ok || found[0] {
 		t.Fatalf("an absent entry: found %v, ok %v; want a definite not-found", found, ok)
 	}
 }
@@ -86,9 +86,17 @@ func TestSecretServiceGetManyMatchesGoKeyring(t *testing.T) {
 		}
 		t.Cleanup(func() { _ = keyring.Delete(KeyringService, user) })
 	}
-	values, found, ok := secretServiceGetMany(KeyringService, users)
+	conn, err := dbus.SessionBus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	forgetSession(conn, mustSession(t, conn)) // as a fresh process: no session, no collection known
+	values, found, ok := secretServiceGetMany(KeyringService, users, ssReadBeforeWrite)
 	if !ok {
 		t.Fatal("secretServiceGetMany fell back to go-keyring on an unlocked keyring")
+	}
+	if session, collection := cachedSession(conn); session == "" || collection == "" {
+		t.Fatalf("after the read before a write: session %q, collection %q; want both kept for the write", session, collection)
 	}
 	store := &KeyringStore{Timeout: 10 * time.Second}
 	storeValues, storeFound, err := store.GetMany(users)
@@ -143,5 +151,55 @@ func TestSecretServiceOutlivesItsSession(t *testing.T) {
 		if now, _ := cachedSession(conn); now == "" || now == kept {
 			t.Fatalf("after the %s the kept session is %q (the closed one was %q), want a new one", op, now, kept)
 		}
+	}
+}
+
+// mustSession is the session the process keeps, opening one with a read if none is kept.
+func mustSession(t *testing.T, conn *dbus.Conn) dbus.ObjectPath {
+	t.Helper()
+	if session, _ := cachedSession(conn); session != "" {
+		return session
+	}
+	if _, _, ok := secretServiceGetMany(KeyringService, []string{"test/absent"}, ssReadValues); !ok {
+		t.Fatal("a read fell back to go-keyring on an unlocked keyring")
+	}
+	session, _ := cachedSession(conn)
+	return session
+}
+
+// A probe says whether an entry is there without reading it (its values stay empty), and
+// through the stores it is nil for an entry there and for one that is not: the keyring
+// answered either way. Before the first write of an entry it learns the write's collection.
+func TestSecretServiceProbe(t *testing.T) {
+	requireRealKeyring(t)
+	user := "test/probe/" + randomHex(4)
+	if err := keyring.Set(KeyringService, user, "there"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = keyring.Delete(KeyringService, user) })
+	conn, err := dbus.SessionBus()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		user  string
+		found bool
+	}{{user, true}, {user + "/absent", false}} {
+		forgetSession(conn, mustSession(t, conn))
+		values, found, ok := secretServiceGetMany(KeyringService, []string{c.user}, ssProbe)
+		if !ok || found[0] != c.found || values[0] != "" {
+			t.Fatalf("probe of %s: values %q, found %v, ok %v; want found %v and no value", c.user, values, found, ok, c.found)
+		}
+		if _, collection := cachedSession(conn); collection == "" {
+			t.Fatalf("probe of %s: the write's collection is not kept", c.user)
+		}
+		for _, store := range []Store{&KeyringStore{Timeout: 10 * time.Second}, NewChunkedStore(&KeyringStore{Timeout: 10 * time.Second}, 100)} {
+			if err := Probe(store, c.user); err != nil {
+				t.Fatalf("Probe(%T, %s): %v", store, c.user, err)
+			}
+		}
+	}
+	if got, err := keyring.Get(KeyringService, user); err != nil || got != "there" {
+		t.Fatalf("after the probes go-keyring reads %q, %v", got, err)
 	}
 }

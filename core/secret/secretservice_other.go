@@ -2,7 +2,11 @@
 
 package secret
 
-import "github.com/zalando/go-keyring"
+import (
+	"errors"
+
+	"github.com/zalando/go-keyring"
+)
 
 // keyringGet is go-keyring's Get; Linux has a faster read (secretservice_linux.go).
 func keyringGet(service, user string) (string, error) { return keyring.Get(service, user) }
@@ -17,3 +21,12 @@ func keyringSet(service, user, value string) error { return keyring.Set(service,
 
 // keyringPrepare has nothing to do: go-keyring connects per call here.
 func keyringPrepare() {}
+
+// keyringProbe is go-keyring's Get with the value dropped; only the Linux keyring can look
+// for an entry without reading it.
+func keyringProbe(service, user string) error {
+	if _, err := keyring.Get(service, user); err != nil && !errors.Is(err, keyring.ErrNotFound) {
+		return err
+	}
+	return nil
+}
