@@ -219,8 +219,11 @@ func (s *Service) beginSignIn(app *App) (clientSecret string, unlock func(), err
 // returns the app as saved (no second read of the registry) and the identity recorded.
 func (s *Service) storeConnection(ctx context.Context, app *App, ts *TokenSet, identity oauth.PendingIdentity) (saved App, id Identity, err error) {
 	acct := Account{ID: AccountIDFor(identity.Subject())}
-	if cur, err := s.Registry.Find(app.ID); err == nil && cur.FindAccount(acct.ID) != nil {
-		acct.LegacyTokens = cur.FindAccount(acct.ID).LegacyTokens
+	// As read when the sign-in began: LegacyTokens only ever goes from true to false, and a
+	// stale true costs a delete of an entry that is gone already (and the update below reads
+	// the registry again under its lock).
+	if cur := app.FindAccount(acct.ID); cur != nil {
+		acct.LegacyTokens = cur.LegacyTokens
 	}
 	unlock, err := lockFile(ctx, s.accountLock(app.ID, acct.ID), lockWait)
 	if err != nil {
