@@ -43,7 +43,7 @@ func (b *bench) idleRow() error {
 	pct := func(v float64) string { return fmt.Sprintf("%.2f%%", v) }
 	b.add(row{fmt.Sprintf("window visible and idle, 60 apps (20 connected), CPU over %d s (utime+stime) vs floorwindow beside it, %d round(s)", b.o.idleSeconds, b.o.idleRounds),
 		pct(ours.median()) + " of a core (" + ours.spread(pct) + ")", pct(floor.median()) + " (" + floor.spread(pct) + ")",
-		fmt.Sprintf("+%.2f points", ours.median()-floor.median()), "no more than the floor", verdict(ours.median() <= floor.median()+0.1)})
+		fmt.Sprintf("%+.2f points", ours.median()-floor.median()), "no more than the floor", verdict(ours.median() <= floor.median()+0.1)})
 	return nil
 }
 
