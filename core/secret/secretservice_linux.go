@@ -300,7 +300,7 @@ func secretServiceGetMany(service string, users []string, read ssRead) (values [
 	if list != nil {
 		collection = writeCollectionFrom(list) // "": the write looks it up again
 	}
-	if session != "" && (open != nil || collection != "") {
+	if session != "" && (open != nil || list != nil) { // only what this call learned
 		session = keepSession(conn, session, collection)
 	}
 	if failed || session == "" {
