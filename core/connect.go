@@ -98,6 +98,7 @@ func (s *Service) Connect(ctx context.Context, name string, opts ConnectOptions)
 		opts.OnAuthURL(link, browserErr)
 	}
 	keys := oauth.PrefetchIDTokenKeys(ctx, s.HTTP, &app) // while the person signs in
+	defer keys.Close()
 
 	timeout := opts.Timeout
 	if timeout <= 0 {

@@ -61,6 +61,7 @@ func (s *Service) ConnectDevice(ctx context.Context, name string, opts DeviceOpt
 		opts.OnCode(code)
 	}
 	keys := oauth.PrefetchIDTokenKeys(ctx, s.HTTP, &app) // while the person enters the code
+	defer keys.Close()
 
 	tok, err := oauth.PollDeviceToken(ctx, s.HTTP, &app, secret, deviceCode, code, oauth.Poll{Timeout: opts.Timeout, Sleep: opts.sleep, Now: s.Now, Log: s.Log})
 	if err != nil {

@@ -422,6 +422,62 @@ func TestConnectFetchesTheKeysWhileThePersonSignsIn(t *testing.T) {
 	f.assertNothingKept(t)
 }
 
+// A sign-in that fails while the JWKS fetched ahead is still on its way ends that fetch and
+// returns once it has ended, without waiting for the JWKS to answer: nothing of the sign-in
+// (a request, a --verbose line) runs after Connect.
+func TestConnectLeavesNoRequestRunning(t *testing.T) {
+	f := newFltFixture(t, nil, "")
+	release := make(chan struct{})
+	var gaveUp atomic.Bool // the JWKS answered because Connect had not ended its fetch
+	watchdog := time.AfterFunc(30*time.Second, func() { gaveUp.Store(true); close(release) })
+	defer func() { // before the provider's Cleanup, which waits for its handlers
+		if watchdog.Stop() {
+			close(release)
+		}
+	}()
+	arrived := make(chan struct{}, 1)
+	f.p.Handle(oauthtest.JWKSPath, func(w http.ResponseWriter, _ int, _ Request) {
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
+		<-release // a JWKS slower than the person
+	})
+	f.p.setToken(func(w http.ResponseWriter, _, _ url.Values) {
+		oauthtest.JSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_grant"})
+	})
+	var running atomic.Int32
+	client := *f.svc.HTTP
+	client.Timeout = 0 // only the sign-in's end may end the JWKS request
+	client.Transport = countRunning{base: client.Transport, n: &running}
+	f.svc.HTTP = &client
+	f.setBrowser(func(link *url.URL) error {
+		go func() { <-arrived; _ = f.signIn(link) }()
+		return nil
+	})
+	if _, err := f.connect(t); err == nil {
+		t.Fatal("a refused exchange connected")
+	}
+	if n := running.Load(); n != 0 {
+		t.Errorf("%d requests still running after Connect returned", n)
+	}
+	if gaveUp.Load() {
+		t.Error("Connect waited for the slow JWKS to answer instead of ending its fetch")
+	}
+}
+
+// countRunning counts the requests under way through it.
+type countRunning struct {
+	base http.RoundTripper
+	n    *atomic.Int32
+}
+
+func (c countRunning) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	defer c.n.Add(-1)
+	return c.base.RoundTrip(r)
+}
+
 // ---- the ID token ----
 
 func TestConnectRefusesABadIDToken(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -73,11 +74,21 @@ func verifyWithKeys(ctx context.Context, keys *IDTokenKeys, app *App, raw, nonce
 type IDTokenKeys struct {
 	set   *oidc.RemoteKeySet
 	fetch *jwksFetch
+	stop  func() // ends a prefetch still under way and waits for it; nil: none was started
+}
+
+// Close ends a prefetch still under way (a sign-in that failed or was cancelled before the
+// keys were needed) and waits for it, so nothing of the sign-in (a request, a log line) runs
+// after the sign-in has returned. The keys are not used after Close. Safe on nil.
+func (k *IDTokenKeys) Close() {
+	if k != nil && k.stop != nil {
+		k.stop()
+	}
 }
 
 // NewIDTokenKeys is app's key set, fetched when first needed; ctx bounds every fetch.
 func NewIDTokenKeys(ctx context.Context, hc *http.Client, app *App) *IDTokenKeys {
-	fetch := &jwksFetch{}
+	fetch := &jwksFetch{until: ctx}
 	return &IDTokenKeys{set: oidc.NewRemoteKeySet(oidc.ClientContext(publicFetch(ctx), fetch.client(hc)), app.JWKSURI), fetch: fetch}
 }
 
@@ -89,13 +100,22 @@ func NewIDTokenKeys(ctx context.Context, hc *http.Client, app *App) *IDTokenKeys
 // keys when asked to check a token naming a key it lacks, so it is asked about prefetchJWS,
 // which no key matches, and its answer is thrown away; the ID token itself is checked later
 // in full, by the verifier, against the keys this fetched (and fetches again if the token
-// names another key).
+// names another key). The caller Closes the keys when the sign-in ends.
 func PrefetchIDTokenKeys(ctx context.Context, hc *http.Client, app *App) *IDTokenKeys {
 	if !app.UsesOpenID() || app.JWKSURI == "" || app.Issuer == "" {
 		return nil
 	}
-	keys := NewIDTokenKeys(ctx, hc, app)
-	go func() { _, _ = keys.set.VerifySignature(ctx, prefetchJWS) }()
+	// Close cancels fetchCtx, which ends the fetch's request (see jwksFetch.until); the
+	// prefetch itself waits for the fetch without a deadline of its own, so that once it has
+	// returned nothing of the fetch is left running.
+	fetchCtx, cancel := context.WithCancel(ctx)
+	keys := NewIDTokenKeys(fetchCtx, hc, app)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = keys.set.VerifySignature(context.WithoutCancel(fetchCtx), prefetchJWS)
+	}()
+	keys.stop = func() { cancel(); <-done }
 	return keys
 }
 
@@ -167,8 +187,12 @@ const MaxJWKSBody = maxDiscoveryBody
 // our own words: go-oidc passes a fetch error on as text only (its %v drops the chain), and
 // its fetch runs on a goroutine of its own.
 type jwksFetch struct {
-	mu  sync.Mutex
-	err error
+	// until ends every request of the fetch when it is done: go-oidc fetches with the context
+	// it was made with stripped of its cancel, so without this a cancelled sign-in, or one
+	// that failed, would wait for a slow JWKS until the HTTP client's timeout.
+	until context.Context
+	mu    sync.Mutex
+	err   error
 }
 
 func (f *jwksFetch) record(err error) {
@@ -196,7 +220,7 @@ func (f *jwksFetch) problem() error {
 
 func (f *jwksFetch) client(hc *http.Client) *http.Client {
 	c := Client(hc)
-	c.Transport = &cappedTransport{base: c.Transport, limit: MaxJWKSBody, exceeded: f.record}
+	c.Transport = untilDone{base: &cappedTransport{base: c.Transport, limit: MaxJWKSBody, exceeded: f.record}, ctx: f.until}
 	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
 		err := checkRedirect(req, via)
 		if err != nil {
@@ -205,4 +229,36 @@ func (f *jwksFetch) client(hc *http.Client) *http.Client {
 		return err
 	}
 	return c
+}
+
+// untilDone ends each request, and the reading of its answer, when ctx is done as well as
+// when the request's own context is.
+type untilDone struct {
+	base http.RoundTripper
+	ctx  context.Context
+}
+
+func (u untilDone) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx, cancel := context.WithCancel(req.Context())
+	stop := context.AfterFunc(u.ctx, cancel)
+	release := func() { stop(); cancel() }
+	resp, err := u.base.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		release()
+		return nil, err
+	}
+	resp.Body = &releasingBody{ReadCloser: resp.Body, release: release}
+	return resp, nil
+}
+
+// releasingBody is an answer's body that lets go of its request's context once closed.
+type releasingBody struct {
+	io.ReadCloser
+	release func()
+}
+
+func (b *releasingBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.release()
+	return err
 }

@@ -206,7 +206,7 @@ type Inspected struct {
 // whose signature cannot be checked says why; none is ever taken as verified untried.
 func InspectJWTs(ctx context.Context, hc *http.Client, app *App, access, id string, now func() time.Time) Inspected {
 	var out Inspected
-	fetch := &jwksFetch{}
+	fetch := &jwksFetch{until: ctx}
 	var keys *oidc.RemoteKeySet
 	keySet := func() *oidc.RemoteKeySet {
 		if keys == nil {
