@@ -177,6 +177,8 @@ func (s *Service) finishSignIn(ctx context.Context, app *App, ts *TokenSet, nonc
 	}
 	saved, id, err := s.storeConnection(ctx, app, ts, identity)
 	if err != nil {
+		cancel()
+		identity.Wait() // ended by the cancel: nothing of the sign-in runs after it returns
 		return nil, err
 	}
 	return &ConnectResult{App: saved, Identity: id, Tokens: ts}, nil

@@ -422,48 +422,91 @@ func TestConnectFetchesTheKeysWhileThePersonSignsIn(t *testing.T) {
 	f.assertNothingKept(t)
 }
 
-// A sign-in that fails while the JWKS fetched ahead is still on its way ends that fetch and
-// returns once it has ended, without waiting for the JWKS to answer: nothing of the sign-in
-// (a request, a --verbose line) runs after Connect.
+// A sign-in that fails while a request of its own is still on its way (the JWKS fetched
+// ahead, the userinfo call beside the keyring write) ends that request and returns once it
+// has ended, without waiting for its answer: nothing of the sign-in (a request, a --verbose
+// line) runs after Connect.
 func TestConnectLeavesNoRequestRunning(t *testing.T) {
-	f := newFltFixture(t, nil, "")
-	release := make(chan struct{})
-	var gaveUp atomic.Bool // the JWKS answered because Connect had not ended its fetch
-	watchdog := time.AfterFunc(30*time.Second, func() { gaveUp.Store(true); close(release) })
-	defer func() { // before the provider's Cleanup, which waits for its handlers
-		if watchdog.Stop() {
-			close(release)
-		}
-	}()
-	arrived := make(chan struct{}, 1)
-	f.p.Handle(oauthtest.JWKSPath, func(w http.ResponseWriter, _ int, _ Request) {
-		select {
-		case arrived <- struct{}{}:
-		default:
-		}
-		<-release // a JWKS slower than the person
-	})
-	f.p.setToken(func(w http.ResponseWriter, _, _ url.Values) {
-		oauthtest.JSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_grant"})
-	})
-	var running atomic.Int32
-	client := *f.svc.HTTP
-	client.Timeout = 0 // only the sign-in's end may end the JWKS request
-	client.Transport = countRunning{base: client.Transport, n: &running}
-	f.svc.HTTP = &client
-	f.setBrowser(func(link *url.URL) error {
-		go func() { <-arrived; _ = f.signIn(link) }()
-		return nil
-	})
-	if _, err := f.connect(t); err == nil {
-		t.Fatal("a refused exchange connected")
+	for _, c := range []struct {
+		name, slow string // slow: the path that does not answer until the test ends
+		fail       func(f *leftFixture)
+	}{
+		{"the exchange refused while the JWKS is fetched", oauthtest.JWKSPath, func(f *leftFixture) {
+			f.p.setToken(func(w http.ResponseWriter, _, _ url.Values) {
+				oauthtest.JSON(w, http.StatusBadRequest, map[string]any{"error": "invalid_grant"})
+			})
+		}},
+		{"the keyring refusing the tokens while userinfo is asked", "/userinfo", func(f *leftFixture) {
+			if err := f.svc.Registry.UpdateApp(f.app.ID, func(a *App) error { a.UserinfoURI = f.p.At("/userinfo"); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			f.p.setToken(func(w http.ResponseWriter, _, auth url.Values) { // no name: userinfo is asked for one
+				oauthtest.JSON(w, http.StatusOK, map[string]any{"access_token": fltUnique("at"), "token_type": "Bearer", "expires_in": 3600,
+					"id_token": f.p.idToken(auth, func(c map[string]any) { delete(c, "email"); delete(c, "name") })})
+			})
+			f.svc.Secrets = refusingWrites{Store: f.svc.Secrets, after: f.slowAsked}
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := &leftFixture{fltFixture: newFltFixture(t, nil, ""), slowAsked: make(chan struct{})}
+			release := make(chan struct{})
+			var gaveUp atomic.Bool // the slow path answered because Connect had not ended its request
+			watchdog := time.AfterFunc(30*time.Second, func() { gaveUp.Store(true); close(release) })
+			defer func() { // before the provider's Cleanup, which waits for its handlers
+				if watchdog.Stop() {
+					close(release)
+				}
+			}()
+			var once sync.Once
+			f.p.Handle(c.slow, func(w http.ResponseWriter, _ int, _ Request) {
+				once.Do(func() { close(f.slowAsked) })
+				<-release
+			})
+			c.fail(f)
+			var running atomic.Int32
+			client := *f.svc.HTTP
+			client.Timeout = 0 // only the sign-in's end may end the slow request
+			client.Transport = countRunning{base: client.Transport, n: &running}
+			f.svc.HTTP = &client
+			f.setBrowser(func(link *url.URL) error {
+				go func() {
+					if c.slow == oauthtest.JWKSPath {
+						<-f.slowAsked // the person is quicker than the JWKS
+					}
+					_ = f.signIn(link)
+				}()
+				return nil
+			})
+			if _, err := f.connect(t); err == nil {
+				t.Fatal("the sign-in succeeded")
+			}
+			if n := running.Load(); n != 0 {
+				t.Errorf("%d requests still running after Connect returned", n)
+			}
+			if gaveUp.Load() {
+				t.Errorf("Connect waited for %s to answer instead of ending its request", c.slow)
+			}
+		})
 	}
-	if n := running.Load(); n != 0 {
-		t.Errorf("%d requests still running after Connect returned", n)
-	}
-	if gaveUp.Load() {
-		t.Error("Connect waited for the slow JWKS to answer instead of ending its fetch")
-	}
+}
+
+// leftFixture is a sign-in whose slow request the test holds: slowAsked closes when it
+// reaches the provider.
+type leftFixture struct {
+	*fltFixture
+	slowAsked chan struct{}
+}
+
+// refusingWrites is a keyring that reads but refuses to write, as a full or read-only one
+// does; it answers once after has closed, so the refusal comes while that request is held.
+type refusingWrites struct {
+	secret.Store
+	after chan struct{}
+}
+
+func (r refusingWrites) Set(string, string) error {
+	<-r.after
+	return Failf(ErrKeyringUnavailable, "the keyring refused the write")
 }
 
 // countRunning counts the requests under way through it.
