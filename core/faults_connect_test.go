@@ -498,7 +498,8 @@ type leftFixture struct {
 }
 
 // refusingWrites is a keyring that reads but refuses to write, as a full or read-only one
-// does; it answers once after has closed, so the refusal comes while that request is held.
+// does; it answers only once after is closed, so the refusal comes while the request the
+// test holds is still on its way.
 type refusingWrites struct {
 	secret.Store
 	after chan struct{}

@@ -69,8 +69,9 @@ func verifyWithKeys(ctx context.Context, keys *IDTokenKeys, app *App, raw, nonce
 	return id.Identity, nil
 }
 
-// IDTokenKeys is the key set an app's ID tokens are checked against: go-oidc's, which fetches
-// the JWKS when a token names a key it does not hold, and what went wrong with that fetch.
+// IDTokenKeys is the key set an app's tokens are checked against (its ID tokens; inspect's
+// access tokens too): go-oidc's, which fetches the JWKS when a token names a key it does not
+// hold, and what went wrong with that fetch.
 type IDTokenKeys struct {
 	set   *oidc.RemoteKeySet
 	fetch *jwksFetch

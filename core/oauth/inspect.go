@@ -206,22 +206,15 @@ type Inspected struct {
 // whose signature cannot be checked says why; none is ever taken as verified untried.
 func InspectJWTs(ctx context.Context, hc *http.Client, app *App, access, id string, now func() time.Time) Inspected {
 	var out Inspected
-	fetch := &jwksFetch{until: ctx}
-	var keys *oidc.RemoteKeySet
-	keySet := func() *oidc.RemoteKeySet {
-		if keys == nil {
-			keys = oidc.NewRemoteKeySet(oidc.ClientContext(publicFetch(ctx), fetch.client(hc)), app.JWKSURI)
-		}
-		return keys
-	}
+	keys := NewIDTokenKeys(ctx, hc, app) // nothing is fetched until a check needs the keys
 	if j, err := DecodeJWT(id); err == nil {
 		out.ID = j
-		j.Signature = checkIDToken(ctx, app, id, j, keySet, fetch, now)
+		j.Signature = checkIDToken(ctx, app, id, j, keys, now)
 		out.AtHash = checkAtHash(j, access)
 	}
 	if j, err := DecodeJWT(access); err == nil {
 		out.Access = j
-		j.Signature = checkAccessToken(ctx, app, access, j, keySet, fetch)
+		j.Signature = checkAccessToken(ctx, app, access, j, keys)
 	}
 	return out
 }
@@ -260,16 +253,16 @@ func fetchProblem(app *App, fetch *jwksFetch, err error) string {
 	return oneLine(cleanText(err.Error()))
 }
 
-func checkIDToken(ctx context.Context, app *App, raw string, j *JWT, keys func() *oidc.RemoteKeySet, fetch *jwksFetch, now func() time.Time) Signature {
+func checkIDToken(ctx context.Context, app *App, raw string, j *JWT, keys *IDTokenKeys, now func() time.Time) Signature {
 	if no := unverifiable(app, j.Header); no != nil {
 		return *no
 	}
 	if app.Issuer == "" {
 		return *notVerified(app, WhyNoIssuer, "this app has no issuer to check it against")
 	}
-	if _, err := verifyIDToken(ctx, keys(), fetch, app, raw, now, true); err != nil {
+	if _, err := verifyIDToken(ctx, keys.set, keys.fetch, app, raw, now, true); err != nil {
 		why := WhyRefused
-		if fetch.problem() == nil && strings.Contains(err.Error(), "failed to verify") {
+		if keys.fetch.problem() == nil && strings.Contains(err.Error(), "failed to verify") {
 			why = WhyNoKey
 		}
 		// verifyIDToken's words name the app first; here the app is named already.
@@ -278,16 +271,16 @@ func checkIDToken(ctx context.Context, app *App, raw string, j *JWT, keys func()
 	return verifiedBy(app, j.Header, "issuer, audience")
 }
 
-func checkAccessToken(ctx context.Context, app *App, raw string, j *JWT, keys func() *oidc.RemoteKeySet, fetch *jwksFetch) Signature {
+func checkAccessToken(ctx context.Context, app *App, raw string, j *JWT, keys *IDTokenKeys) Signature {
 	if no := unverifiable(app, j.Header); no != nil {
 		return *no
 	}
-	v := oidc.NewVerifier("", keys(), &oidc.Config{SkipClientIDCheck: true, SkipIssuerCheck: true, SkipExpiryCheck: true, SupportedSigningAlgs: asymmetric})
+	v := oidc.NewVerifier("", keys.set, &oidc.Config{SkipClientIDCheck: true, SkipIssuerCheck: true, SkipExpiryCheck: true, SupportedSigningAlgs: asymmetric})
 	if _, err := v.Verify(ctx, raw); err != nil {
 		if strings.Contains(err.Error(), "failed to verify") {
 			return *notVerified(app, WhyNoKey, fmt.Sprintf("no key of the JWKS at %s verifies its signature", app.JWKSURI))
 		}
-		return *notVerified(app, WhyRefused, fetchProblem(app, fetch, err))
+		return *notVerified(app, WhyRefused, fetchProblem(app, keys.fetch, err))
 	}
 	return verifiedBy(app, j.Header, "")
 }
